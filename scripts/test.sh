@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# The README's test command (`make test`) and CI's: real Kafka and Redis up, pytest, both down.
+# Extra arguments go to pytest, e.g. `scripts/test.sh -k dead_letter`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/.."
+
+scripts/services.sh start
+trap 'scripts/services.sh stop' EXIT
+eval "$(scripts/services.sh env)"
+
+# Doctests of the pure core run with the tests: they are its specification.
+.venv/bin/python -m pytest --doctest-modules tests models offers streams "$@"
+.venv/bin/lint-imports

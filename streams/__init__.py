@@ -1,0 +1,1 @@
+"""The I/O shell: Kafka agents, Redis state, HTTP, metrics and the ``tracker`` CLI."""

@@ -1,0 +1,101 @@
+"""All configuration, read once from ``TRACKER_*`` environment variables.
+
+Nothing else in the project reads the environment: the CLI builds one frozen
+:class:`Settings` and hands plain values to everything it starts.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """The tracker's configuration; every field is ``TRACKER_<FIELD>`` in the environment."""
+
+    model_config = SettingsConfigDict(env_prefix="TRACKER_", frozen=True, extra="ignore")
+
+    # ---- services
+    app_id: str = Field("behaviour-tracker", description="Kafka consumer group and Faust app id.")
+    kafka_broker: str = Field(
+        "kafka://127.0.0.1:9092", description="Kafka bootstrap servers, `kafka://host:port[;host:port]`."
+    )
+    redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis URL.")
+    redis_password: SecretStr | None = Field(None, description="Redis password, if not in the URL.")
+    web_host: str = Field("127.0.0.1", description="Address the worker's HTTP server binds.")
+    web_port: int = Field(6066, ge=1, le=65535, description="Port of /health and /metrics.")
+
+    # ---- topics
+    site_visits_topic: str = "site-visits"
+    purchases_topic: str = "purchases"
+    offer_triggers_topic: str = "offer-triggers"
+    offer_outcomes_topic: str = "offer-outcomes"
+    dead_letters_topic: str = "tracker-dead-letters"
+    partitions: int = Field(4, ge=1, description="Partitions of the topics the tracker creates.")
+    replication_factor: int = Field(1, ge=1)
+
+    # ---- processing
+    batch_size: int = Field(500, ge=1, description="Most events handled in one Redis round trip.")
+    batch_seconds: float = Field(0.05, gt=0, description="Longest wait to fill a batch.")
+    max_event_bytes: int = Field(65_536, ge=256, description="Larger messages are dead-lettered.")
+    dedupe_ttl_seconds: int = Field(7 * 86_400, ge=60, description="How long an event id is remembered.")
+    timer_interval_seconds: float = Field(1.0, gt=0, description="How often due abandonments are checked.")
+
+    # ---- sessions and offers
+    session_timeout_seconds: float = Field(
+        1800, gt=0, description="Inactivity after which a session is over (and interest abandoned)."
+    )
+    offer_validity_seconds: float = Field(3600, gt=0, description="How long an offer trigger is valid.")
+    offer_cap_seconds: float = Field(86_400, ge=0, description="At most one trigger per customer this often.")
+    browse_views_threshold: int = Field(3, ge=1, description="Product views that make browsing 'interest'.")
+
+    # ---- embedded broker tuning (Tansu holds a group's first join for the session timeout)
+    broker_session_timeout: float = Field(60.0, gt=0)
+    broker_rebalance_timeout: float = Field(60.0, gt=0)
+    broker_heartbeat_interval: float = Field(3.0, gt=0)
+
+    log_level: str = Field("info", description="debug, info, warning or error.")
+
+    @field_validator("kafka_broker")
+    @classmethod
+    def _broker_url(cls, value: str) -> str:
+        if "://" not in value:
+            value = f"kafka://{value}"
+        if not value.startswith("kafka://"):
+            raise ValueError(f"expected kafka://host:port, got {value!r}")
+        return value
+
+    @field_validator("log_level")
+    @classmethod
+    def _level(cls, value: str) -> str:
+        if value.lower() not in {"debug", "info", "warning", "error"}:
+            raise ValueError(f"expected debug, info, warning or error, got {value!r}")
+        return value.lower()
+
+    @property
+    def session_timeout(self) -> timedelta:
+        return timedelta(seconds=self.session_timeout_seconds)
+
+    @property
+    def offer_validity(self) -> timedelta:
+        return timedelta(seconds=self.offer_validity_seconds)
+
+    @property
+    def offer_cap(self) -> timedelta:
+        return timedelta(seconds=self.offer_cap_seconds)
+
+    @property
+    def bootstrap_servers(self) -> list[str]:
+        """The broker list in the form kafka-python and aiokafka take."""
+        return self.kafka_broker.removeprefix("kafka://").split(";")
+
+
+def describe() -> list[tuple[str, str, str]]:
+    """(variable, default, description) for every setting, for the README and `--help`."""
+    rows = []
+    for name, field in Settings.model_fields.items():
+        default = field.default
+        rows.append((f"TRACKER_{name.upper()}", "" if default is None else str(default), field.description or ""))
+    return rows

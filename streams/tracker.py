@@ -1,0 +1,291 @@
+"""The tracker's logic between Kafka and Redis, with no Faust in sight.
+
+``Tracker.handle(records)`` is what the agent calls for each batch and
+``Tracker.fire_due(partitions)`` what the timer calls each tick; both take their
+collaborators (store, publisher, clock) as arguments, so unit tests pass real fakes.
+
+Delivery: a batch is acknowledged to Kafka only after :meth:`handle` returns, and it
+returns only once every valid event's effect is saved (Redis errors are retried, not
+raised: Faust acks a message even when the agent raises).  Effects are exactly once
+through the per-event dedupe keys written atomically with the state.  Triggers go
+through a per-customer outbox written in the same atomic step as the state that
+decided them, and leave it only after Kafka acknowledged them, so a crash can delay a
+trigger but never lose it; a trigger that was acknowledged but not yet cleared from
+the outbox is published again with the same ``offer_id``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Protocol, TypeVar
+
+from redis.exceptions import RedisError
+
+from streams.abandonments import Ending, OfferRules, end_session
+from streams.events import AnyEvent
+from streams.intake import DeadLetter, Intake, Record
+from streams.metrics import Metrics
+from streams.state import CustomerState, apply, close_session, session_is_over
+from streams.store import Change, Loaded, OutboxEntry, StateStore
+
+log = logging.getLogger("tracker")
+
+Clock = Callable[[], datetime]
+#: A customer's undelivered records: (customer id, partition, entries, due time once delivered).
+Pending = tuple[str, int, list[OutboxEntry], datetime | None]
+T = TypeVar("T")
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Publisher(Protocol):
+    """Sends one record and returns once the broker acknowledged it."""
+
+    async def publish(self, topic: str, key: str | None, value: bytes) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class Topics:
+    offer_triggers: str
+    dead_letters: str
+
+
+@dataclass(slots=True)
+class BatchReport:
+    """What one call to :meth:`Tracker.handle` did, for logs and tests."""
+
+    events: int = 0
+    duplicates: int = 0
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    triggers: int = 0
+
+
+class Tracker:
+    """Turns batches of input records into saved state, triggers and dead letters."""
+
+    def __init__(
+        self,
+        *,
+        store: StateStore,
+        publisher: Publisher,
+        intake: Intake,
+        rules: OfferRules,
+        topics: Topics,
+        metrics: Metrics,
+        clock: Clock = utc_now,
+        due_batch: int = 500,
+        retry_seconds: float = 0.5,
+        max_retry_seconds: float = 10.0,
+    ) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._intake = intake
+        self._rules = rules
+        self._topics = topics
+        self._metrics = metrics
+        self._clock = clock
+        self._due_batch = due_batch
+        self._retry_seconds = retry_seconds
+        self._max_retry_seconds = max_retry_seconds
+        # The agent and the timer both read-modify-write customers; one at a time.
+        self._lock = asyncio.Lock()
+        self.redis_healthy = True
+
+    # ------------------------------------------------------------------ events
+
+    async def handle(self, records: Sequence[Record]) -> BatchReport:
+        """Parse, dead-letter, update state and emit for one batch of records."""
+        started = time.perf_counter()
+        report = BatchReport()
+        batch: dict[str, list[tuple[int, AnyEvent]]] = {}
+        for record in records:
+            parsed = self._intake.parse(record)
+            if isinstance(parsed, DeadLetter):
+                report.dead_letters.append(parsed)
+                continue
+            batch.setdefault(parsed.customer_id, []).append((record.partition, parsed))
+            self._metrics.events_consumed.labels(record.topic, parsed.type).inc()
+        await self._dead_letter(report.dead_letters)
+
+        if batch:
+            async with self._lock:
+                wanted = {cid: [event.event_id for _, event in items] for cid, items in batch.items()}
+                loaded = await self._until_done("load", lambda: self._store.load(wanted))
+                now = self._clock()
+                changes: list[Change] = []
+                pending: list[Pending] = []
+                for customer_id, items in batch.items():
+                    change, outbox, counts = self._apply_all(loaded[customer_id], items, now)
+                    report.events += counts[0]
+                    report.duplicates += counts[1]
+                    if change is not None:
+                        changes.append(change)
+                    if outbox:
+                        state = change.state if change else loaded[customer_id].state
+                        pending.append((customer_id, items[-1][0], outbox, self._next_due(state, [], now)))
+                await self._until_done("save", lambda: self._store.save(changes))
+                self._observe_latency(records)
+                report.triggers = await self._deliver(pending)
+        self._metrics.duplicates.inc(report.duplicates)
+        self._metrics.batch_seconds.observe(time.perf_counter() - started)
+        return report
+
+    def _apply_all(
+        self, loaded: Loaded, items: list[tuple[int, AnyEvent]], now: datetime
+    ) -> tuple[Change | None, list[OutboxEntry], tuple[int, int]]:
+        state, seen = loaded.state, set(loaded.seen)
+        handled: list[str] = []
+        new_entries: list[OutboxEntry] = []
+        duplicates = 0
+        for _, event in items:
+            if event.event_id in seen:
+                duplicates += 1
+                continue
+            seen.add(event.event_id)
+            handled.append(event.event_id)
+            state, ended = apply(state, event, self._rules.session_timeout)
+            if ended is not None:
+                ending = end_session(state, ended, now, self._rules)
+                state = ending.state
+                new_entries += self._outbox_of(ending)
+        outbox = loaded.outbox + new_entries
+        if not handled:
+            return None, outbox, (0, duplicates)
+        partition = items[-1][0]
+        change = Change(state, partition, self._next_due(state, outbox, now), handled, new_entries)
+        return change, outbox, (len(handled), duplicates)
+
+    # ------------------------------------------------------------------- timer
+
+    async def fire_due(self, partitions: Iterable[int]) -> int:
+        """End the sessions that went quiet in ``partitions``; return the triggers sent."""
+        sent = 0
+        for partition in partitions:
+            try:
+                sent += await self._fire_partition(partition)
+            except RedisError as exc:
+                self._metrics.redis_errors.inc()
+                self.redis_healthy = False
+                log.warning("timer: redis unavailable, will retry next tick: partition=%s error=%r", partition, exc)
+        return sent
+
+    async def _fire_partition(self, partition: int) -> int:
+        now = self._clock()
+        customer_ids = await self._store.due(partition, now, self._due_batch)
+        if not customer_ids:
+            return 0
+        async with self._lock:
+            loaded = await self._store.load({cid: () for cid in customer_ids})
+            changes: list[Change] = []
+            pending: list[Pending] = []
+            for customer_id, item in loaded.items():
+                state, entries = item.state, []
+                if state.session is not None and session_is_over(state.session, now, self._rules.session_timeout):
+                    ending = end_session(close_session(state), state.session, now, self._rules)
+                    state = ending.state
+                    entries = self._outbox_of(ending)
+                outbox = item.outbox + entries
+                changes.append(Change(state, partition, self._next_due(state, outbox, now), (), entries))
+                if outbox:
+                    pending.append((customer_id, partition, outbox, self._next_due(state, [], now)))
+            await self._store.save(changes)
+            self.redis_healthy = True
+            return await self._deliver(pending)
+
+    # ---------------------------------------------------------------- emitting
+
+    def _outbox_of(self, ending: Ending) -> list[OutboxEntry]:
+        outcome = "purchased" if ending.purchased else "no_purchase"
+        self._metrics.sessions_ended.labels(outcome).inc()
+        if ending.kind is None:
+            return []
+        if ending.trigger is None:
+            self._metrics.suppressed.labels(ending.kind.value, ending.suppressed or "unknown").inc()
+            log.info("offer suppressed: kind=%s reason=%s", ending.kind.value, ending.suppressed)
+            return []
+        trigger = ending.trigger
+        if ending.due_at is not None:
+            delay = (trigger.issued_at - ending.due_at).total_seconds()
+            self._metrics.trigger_delay_seconds.observe(max(delay, 0.0))
+        return [
+            OutboxEntry(
+                trigger.offer_id,
+                self._topics.offer_triggers,
+                trigger.customer_id,
+                trigger.model_dump_json(exclude_none=True).encode(),
+                label=trigger.kind.value,
+            )
+        ]
+
+    def _next_due(self, state: CustomerState, outbox: list[OutboxEntry], now: datetime) -> datetime | None:
+        # Undelivered records make the customer due at once, so the timer retries them.
+        if outbox:
+            return now
+        if state.session is not None:
+            return state.session.last_event_at + self._rules.session_timeout
+        return None
+
+    async def _deliver(self, pending: list[Pending]) -> int:
+        """Publish outbox records; clear each customer's once Kafka acknowledged them."""
+        sent = 0
+        for customer_id, partition, entries, due in pending:
+            try:
+                for entry in entries:
+                    await self._publisher.publish(entry.topic, entry.key, entry.value)
+                    if entry.topic == self._topics.offer_triggers:
+                        self._metrics.triggers.labels(entry.label).inc()
+                        log.info("offer trigger sent: offer_id=%s kind=%s", entry.entry_id, entry.label)
+                        sent += 1
+            except Exception as exc:  # the broker is down: the outbox keeps them for the next tick
+                self._metrics.publish_errors.inc()
+                log.warning("publish failed, kept in outbox: entries=%d error=%r", len(entries), exc)
+                continue
+            try:
+                await self._store.delivered(customer_id, [e.entry_id for e in entries], partition, due)
+            except RedisError as exc:  # they stay due: the next tick publishes them again, same ids
+                self._metrics.redis_errors.inc()
+                log.warning("clearing the outbox failed: entries=%d error=%r", len(entries), exc)
+        return sent
+
+    async def _dead_letter(self, letters: list[DeadLetter]) -> None:
+        for letter in letters:
+            record = letter.record
+            log.warning(
+                "dead letter: reason=%s topic=%s partition=%s offset=%s detail=%s",
+                letter.reason, record.topic, record.partition, record.offset, letter.detail,
+            )
+            key = record.key.decode("utf-8", "replace") if record.key else None
+            await self._until_done(
+                "dead-letter publish",
+                lambda: self._publisher.publish(self._topics.dead_letters, key, letter.to_json(self._clock())),
+            )
+            self._metrics.dead_letters.labels(letter.reason).inc()
+
+    def _observe_latency(self, records: Sequence[Record]) -> None:
+        now = time.time()
+        for record in records:
+            if record.timestamp:
+                self._metrics.event_to_state_seconds.observe(max(now - record.timestamp, 0.0))
+
+    async def _until_done(self, what: str, attempt: Callable[[], Awaitable[T]]) -> T:
+        """Retry ``attempt`` with backoff until it succeeds: the batch must not be acked before."""
+        delay = self._retry_seconds
+        while True:
+            try:
+                result = await attempt()
+            except (RedisError, OSError, asyncio.TimeoutError) as exc:
+                self.redis_healthy = False
+                self._metrics.redis_errors.inc()
+                log.warning("%s failed, retrying in %.1fs: %r", what, delay, exc)
+                await asyncio.sleep(delay)
+                delay = min(delay * 2, self._max_retry_seconds)
+                continue
+            self.redis_healthy = True
+            return result
