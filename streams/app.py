@@ -17,6 +17,7 @@ from streams.intake import Intake, Record
 from streams.metrics import Metrics
 from streams.settings import Settings
 from streams.store import RedisStore
+from streams.topics import ensure_topics
 from streams.tracker import Topics, Tracker
 
 log = logging.getLogger("tracker")
@@ -157,6 +158,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
 
 def run(settings: Settings) -> None:
     """Run a worker in this process until SIGINT/SIGTERM."""
+    ensure_topics(settings)
     worker = build(settings)
     faust_worker = faust.Worker(
         worker.app,

@@ -16,7 +16,6 @@ import threading
 import time
 import urllib.request
 from collections import Counter
-from collections.abc import Iterable
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
@@ -25,6 +24,7 @@ from streams.embedded import EmbeddedServices, free_port
 from streams.errors import ServiceError
 from streams.events import dump
 from streams.settings import Settings
+from streams.topics import ensure_topics
 from streams.simulate import SimulatedCustomer, in_time_order, simulate, topic_for
 
 
@@ -38,26 +38,6 @@ def settings_env(settings: Settings) -> dict[str, str]:
             value = value.get_secret_value()
         env[f"TRACKER_{name.upper()}"] = str(value)
     return env
-
-
-def create_topics(settings: Settings, names: Iterable[str]) -> None:
-    from kafka import KafkaAdminClient
-    from kafka.admin import NewTopic
-    from kafka.errors import TopicAlreadyExistsError
-
-    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, client_id="tracker-admin")
-    try:
-        existing = set(admin.list_topics())
-        wanted = [
-            NewTopic(name, settings.partitions, settings.replication_factor) for name in names if name not in existing
-        ]
-        if wanted:
-            try:
-                admin.create_topics(wanted)
-            except TopicAlreadyExistsError:
-                pass
-    finally:
-        admin.close()
 
 
 class WorkerProcess:
@@ -193,7 +173,7 @@ def run_demo(
             broker_heartbeat_interval=1,
         )
         _line(out, f"  services        kafka {services.kafka_broker}  redis {services.redis_url}")
-        create_topics(settings, _topics(settings))
+        ensure_topics(settings)
         worker = WorkerProcess(settings, services.workdir / "worker.log")
         printer = None
         try:
@@ -238,11 +218,6 @@ def _scrape(settings: Settings) -> dict[str, float]:
             labels = ",".join(f'{k}="{v}"' for k, v in sorted(sample.labels.items()))
             series[f"{sample.name}{{{labels}}}" if labels else sample.name] = sample.value
     return series
-
-
-def _topics(settings: Settings) -> list[str]:
-    return [settings.site_visits_topic, settings.purchases_topic, settings.offer_triggers_topic,
-            settings.offer_outcomes_topic, settings.dead_letters_topic]
 
 
 def _play(shoppers: list[SimulatedCustomer], settings: Settings, out: TextIO) -> int:

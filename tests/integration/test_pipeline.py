@@ -1,0 +1,144 @@
+"""The foundation end to end: real Kafka in, Redis state, offer triggers and dead letters out."""
+
+from __future__ import annotations
+
+import base64
+import json
+import urllib.request
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from builders import event
+from conftest import wait_until
+
+def at(seconds: float = 0) -> datetime:
+    return datetime.now(timezone.utc) + timedelta(seconds=seconds)
+
+
+def profile(redis_client, customer_id: str) -> dict[str, str]:
+    raw = redis_client.hgetall(f"tracker:{{{customer_id}}}:profile")
+    return {k.decode(): v.decode() for k, v in raw.items()}
+
+
+def test_abandoned_cart_produces_exactly_one_timed_trigger(worker, kafka, worker_settings):
+    """A cart left alone yields one offer-triggers record, valid for 60 minutes, and no second one."""
+    kafka.send(event("product_viewed", "cart-1", at(), product_id="boot-9", category="shoes", price=80.0))
+    kafka.send(event("cart_item_added", "cart-1", at(), product_id="boot-9", price=80.0, quantity=2))
+    kafka.flush()
+    triggers = kafka.read(worker_settings.offer_triggers_topic, at_least=1, timeout=30, settle=3)
+    assert len(triggers) == 1
+    [trigger] = triggers
+    assert trigger["kind"] == "cart_abandoned"
+    assert trigger["customer_id"] == "cart-1"
+    assert trigger["cart_value"] == 160.0
+    issued, expires = datetime.fromisoformat(trigger["issued_at"]), datetime.fromisoformat(trigger["expires_at"])
+    assert expires - issued == timedelta(minutes=60)
+    assert abs((issued - datetime.now(timezone.utc)).total_seconds()) < 30
+
+
+def test_a_purchase_before_the_timeout_sends_no_trigger(worker, kafka, worker_settings, redis_client):
+    """A customer who buys is not chased."""
+    kafka.send(event("cart_item_added", "buyer-1", at()))
+    kafka.send(event("order_placed", "buyer-1", at(0.2)))
+    kafka.send(event("cart_item_added", "leaver-1", at(0.3)))
+    kafka.flush()
+    triggers = kafka.read(worker_settings.offer_triggers_topic, at_least=1, timeout=30, settle=3)
+    assert [t["customer_id"] for t in triggers] == ["leaver-1"]
+    assert profile(redis_client, "buyer-1")["orders"] == "1"
+
+
+BAD_INPUT = [
+    pytest.param(b'{"event_id": "x", "type": ', "c-bad", "malformed_json", id="malformed-json"),
+    pytest.param(b'{"event_id":"x","type":"page_viewed","customer_id":"c-bad","occurred_at":"2026-01-01T00:00:00Z"}',
+                 "c-bad", "missing_field", id="missing-field"),
+    pytest.param(b'{"event_id":"x","type":"cart_item_added","customer_id":"c-bad","occurred_at":"2026-01-01T00:00:00Z",'
+                 b'"product_id":"p","price":"free"}', "c-bad", "wrong_type", id="wrong-type"),
+    pytest.param(b'{"event_id":"x","type":"teleported","customer_id":"c-bad","occurred_at":"2026-01-01T00:00:00Z"}',
+                 "c-bad", "unknown_type", id="unknown-type"),
+    pytest.param(b'{"event_id":"x","type":"page_viewed","customer_id":"c-bad","occurred_at":"2026-01-01T00:00:00",'
+                 b'"url":"/"}', "c-bad", "naive_timestamp", id="naive-timestamp"),
+    pytest.param(b'{"event_id":"x","type":"searched","customer_id":"c-bad","occurred_at":"2026-01-01T00:00:00Z",'
+                 b'"query":"' + b"q" * 70_000 + b'"}', "c-bad", "too_large", id="over-size-limit"),
+    pytest.param(b'{"event_id":"x","type":"page_viewed","customer_id":"c-bad","occurred_at":"2026-01-01T00:00:00Z",'
+                 b'"url":"/"}', "someone-else", "key_mismatch", id="key-mismatch"),
+]
+
+
+@pytest.mark.parametrize(("raw", "key", "reason"), BAD_INPUT)
+def test_bad_input_is_dead_lettered_counted_and_the_next_event_processed(
+    worker, kafka, worker_settings, redis_client, raw, key, reason
+):
+    """Each kind of bad input lands on the dead-letter topic with its reason; the agent carries on."""
+    kafka.send(raw, key=key)
+    kafka.send(event("page_viewed", "good-1", at()))
+    kafka.flush()
+    [letter] = kafka.read(worker_settings.dead_letters_topic, at_least=1, timeout=30, settle=1)
+    assert letter["reason"] == reason
+    assert letter["topic"] == worker_settings.site_visits_topic
+    assert isinstance(letter["partition"], int) and isinstance(letter["offset"], int)
+    assert base64.b64decode(letter["value_base64"]) == raw
+    assert letter["detail"]
+    wait_until(lambda: profile(redis_client, "good-1").get("page_views") == "1", message="the good event")
+    assert worker.metric("tracker_dead_letters_total", reason=reason) == 1
+
+
+def test_replaying_the_same_events_twice_leaves_every_profile_as_after_one(worker, kafka, redis_client):
+    """At-least-once delivery with exactly-once effects: a replay changes no profile."""
+    from streams.events import dump
+    from streams.simulate import in_time_order, simulate
+
+    shoppers = simulate(25, seed=3, start=at(-600), pace=timedelta(seconds=5), spread=timedelta(seconds=60))
+    events = list(in_time_order(shoppers))
+    customers = {c.customer_id for c in shoppers}
+
+    def send_all() -> None:
+        for e in events:
+            kafka.send(json.loads(dump(e)))
+        kafka.flush()
+
+    def snapshot() -> dict[str, dict[str, str]]:
+        return {c: profile(redis_client, c) for c in customers}
+
+    send_all()
+    wait_until(lambda: _consumed(worker) >= len(events), timeout=30, message=f"{len(events)} events consumed")
+    first = snapshot()
+    assert all(first.values()), "every simulated customer has a profile"
+    send_all()
+    wait_until(lambda: worker.metric("tracker_duplicate_events_total") >= len(events), timeout=30,
+               message="the replay to be recognised as duplicates")
+    assert snapshot() == first
+
+
+def _consumed(worker) -> float:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urllib.request.urlopen(worker.url("/metrics"), timeout=2) as response:
+        text = response.read().decode()
+    return sum(
+        sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+        if sample.name == "tracker_events_consumed_total"
+    )
+
+
+def test_health_and_ready_answer(worker):
+    """/health says the process is alive and /ready that it has partitions and Redis."""
+    with urllib.request.urlopen(worker.url("/health"), timeout=2) as response:
+        assert json.load(response) == {"status": "ok"}
+    with urllib.request.urlopen(worker.url("/ready"), timeout=2) as response:
+        assert json.load(response)["ready"] is True
+
+
+def test_a_worker_restart_between_scheduling_and_firing_still_gives_one_trigger(
+    worker, kafka, worker_settings, redis_client
+):
+    """The abandonment deadline lives in Redis: a restarted worker fires it, once."""
+    kafka.send(event("cart_item_added", "restart-1", at()))
+    kafka.flush()
+    wait_until(lambda: redis_client.exists("tracker:{restart-1}:session"), message="the session in Redis")
+    worker.stop()
+    worker.start()
+    triggers = kafka.read(worker_settings.offer_triggers_topic, at_least=1, timeout=30, settle=3)
+    assert [t["customer_id"] for t in triggers] == ["restart-1"]

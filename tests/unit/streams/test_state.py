@@ -1,0 +1,71 @@
+"""Pure updates of a customer's profile and session."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from streams.events import ANY_EVENT
+from streams.state import CustomerState, apply
+
+from builders import event
+
+TIMEOUT = timedelta(minutes=30)
+
+
+def run(*bodies: dict[str, object]) -> tuple[CustomerState, list]:
+    state, ended = CustomerState("c1"), []
+    for body in bodies:
+        state, closed = apply(state, ANY_EVENT.validate_python(body), TIMEOUT)
+        if closed:
+            ended.append(closed)
+    return state, ended
+
+
+def test_cart_adds_and_removes_keep_quantities_and_value():
+    """Adding twice and removing once leaves one item and its value."""
+    state, _ = run(
+        event("cart_item_added", price=20.0),
+        event("cart_item_added", price=20.0),
+        event("cart_item_removed"),
+    )
+    assert (state.session.cart_items, state.session.cart_value) == (1, 20.0)
+    assert state.profile.cart_adds == 2
+
+
+def test_an_order_empties_the_cart_and_counts_revenue_gaps_and_discounts():
+    """Orders update revenue, discount use and the gap between purchases."""
+    state, _ = run(
+        event("cart_item_added"),
+        event("order_placed", total=40.0, discount_code="SAVE10", discount_amount=4.0),
+        event("order_placed", at=timedelta(days=10), total=60.0),
+    )
+    p = state.profile
+    assert (p.orders, p.revenue, p.discount_orders, p.gap_days_total) == (2, 100.0, 1, 10.0)
+
+
+def test_quiet_longer_than_the_timeout_starts_a_new_session():
+    """An event after the timeout ends the previous session and starts another."""
+    state, ended = run(event("cart_item_added"), event("page_viewed", at=timedelta(minutes=45)))
+    assert len(ended) == 1 and ended[0].cart_items == 1
+    assert state.session.cart == () and state.profile.sessions == 2
+
+
+def test_a_late_event_never_moves_the_session_clock_back():
+    """Out-of-order events count, but the last activity time stays the latest."""
+    state, _ = run(event("page_viewed", at=timedelta(minutes=10)), event("page_viewed", at=timedelta(minutes=5)))
+    assert state.session.page_views == 2
+    assert state.session.last_event_at.minute == 10
+
+
+def test_login_sets_traits_and_consent():
+    """customer_identified records traits and marketing consent on the profile."""
+    state, _ = run(event("customer_identified", traits={"country": "GB", "time_zone": "Europe/London"},
+                         marketing_consent=False))
+    assert (state.profile.country, state.profile.time_zone, state.profile.consent) == ("GB", "Europe/London", False)
+
+
+def test_favourite_categories_stay_bounded():
+    """The profile keeps only the top five categories."""
+    bodies = [event("product_viewed", category=f"cat{i}") for i in range(8)]
+    state, _ = run(*bodies)
+    assert len(state.profile.categories) == 5
