@@ -25,16 +25,16 @@ class Settings(BaseSettings):
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis URL.")
     redis_password: SecretStr | None = Field(None, description="Redis password, if not in the URL.")
     web_host: str = Field("127.0.0.1", description="Address the worker's HTTP server binds.")
-    web_port: int = Field(6066, ge=1, le=65535, description="Port of /health and /metrics.")
+    web_port: int = Field(6066, ge=1, le=65535, description="Port of /health, /ready and /metrics.")
 
     # ---- topics
-    site_visits_topic: str = "site-visits"
-    purchases_topic: str = "purchases"
-    offer_triggers_topic: str = "offer-triggers"
-    offer_outcomes_topic: str = "offer-outcomes"
-    dead_letters_topic: str = "tracker-dead-letters"
+    site_visits_topic: str = Field("site-visits", description="Clickstream events in (keyed by customer id).")
+    purchases_topic: str = Field("purchases", description="Order events in (keyed by customer id).")
+    offer_triggers_topic: str = Field("offer-triggers", description="Offer triggers out, for email systems.")
+    offer_outcomes_topic: str = Field("offer-outcomes", description="Offer outcomes out.")
+    dead_letters_topic: str = Field("tracker-dead-letters", description="Rejected input, with the reason.")
     partitions: int = Field(4, ge=1, description="Partitions of the topics the tracker creates.")
-    replication_factor: int = Field(1, ge=1)
+    replication_factor: int = Field(1, ge=1, description="Replication of the topics the tracker creates.")
 
     # ---- processing
     batch_size: int = Field(500, ge=1, description="Most events handled in one Redis round trip.")
@@ -52,9 +52,9 @@ class Settings(BaseSettings):
     browse_views_threshold: int = Field(3, ge=1, description="Product views that make browsing 'interest'.")
 
     # ---- embedded broker tuning (Tansu holds a group's first join for the session timeout)
-    broker_session_timeout: float = Field(60.0, gt=0)
-    broker_rebalance_timeout: float = Field(60.0, gt=0)
-    broker_heartbeat_interval: float = Field(3.0, gt=0)
+    broker_session_timeout: float = Field(60.0, gt=0, description="Consumer group session timeout (s).")
+    broker_rebalance_timeout: float = Field(60.0, gt=0, description="Consumer group rebalance timeout (s).")
+    broker_heartbeat_interval: float = Field(3.0, gt=0, description="Consumer heartbeat interval (s).")
 
     log_level: str = Field("info", description="debug, info, warning or error.")
 
