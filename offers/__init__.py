@@ -1,21 +1,66 @@
-"""Pure offer logic: abandonment detection, offer policy and the trigger record."""
+"""Pure offer logic: abandonment, targeting policy and guard rails, triggers, outcomes, uplift."""
 
-from offers.abandonment import AbandonmentKind, Interest, abandoned
-from offers.policy import POLICY_VERSION, Customer, Decision, decide
+from offers.abandonment import Interest, abandoned
+from offers.codes import incentive_code
+from offers.errors import OfferError, PolicyError
+from offers.holdout import in_holdout
+from offers.outcomes import ActiveOffer, OfferOutcome, Outcome, expired, outcome_of_purchase
+from offers.policy import POLICY_VERSION, Action, Decision, Policy, decide
+from offers.policy_file import default_policy, load_policy, parse_policy
+from offers.quiet_hours import QuietHours, zone_of
+from offers.targeting import Bound, Customer, Rule
 from offers.triggers import Incentive, OfferTrigger, Product, Reason, json_schema, offer_id
+from offers.uplift import Uplift, tally
+from offers.vocabulary import (
+    ABANDONMENT_KINDS,
+    CUSTOMER_TYPES,
+    INCENTIVE_TYPES,
+    SEGMENTS,
+    AbandonmentKind,
+    CustomerType,
+    IncentiveType,
+    Segment,
+)
 
 __all__ = [
+    "ABANDONMENT_KINDS",
+    "CUSTOMER_TYPES",
+    "INCENTIVE_TYPES",
     "POLICY_VERSION",
+    "SEGMENTS",
     "AbandonmentKind",
+    "Action",
+    "ActiveOffer",
+    "Bound",
     "Customer",
+    "CustomerType",
     "Decision",
     "Incentive",
+    "IncentiveType",
     "Interest",
+    "OfferError",
+    "OfferOutcome",
     "OfferTrigger",
+    "Outcome",
+    "Policy",
+    "PolicyError",
     "Product",
+    "QuietHours",
     "Reason",
+    "Rule",
+    "Segment",
+    "Uplift",
     "abandoned",
     "decide",
+    "default_policy",
+    "expired",
+    "in_holdout",
+    "incentive_code",
     "json_schema",
+    "load_policy",
     "offer_id",
+    "outcome_of_purchase",
+    "parse_policy",
+    "tally",
+    "zone_of",
 ]

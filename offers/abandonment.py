@@ -7,13 +7,10 @@ a started checkout beats a filled cart, which beats repeated product views.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 
+from offers.vocabulary import AbandonmentKind
 
-class AbandonmentKind(StrEnum):
-    CHECKOUT = "checkout_abandoned"
-    CART = "cart_abandoned"
-    BROWSE = "browse_abandoned"
+__all__ = ["AbandonmentKind", "Interest", "abandoned"]
 
 
 @dataclass(frozen=True, slots=True)

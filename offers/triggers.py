@@ -9,13 +9,13 @@ from __future__ import annotations
 import hashlib
 import json
 from datetime import datetime
-from typing import Literal
+from typing import Final, Literal
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
-from offers.abandonment import AbandonmentKind
+from offers.vocabulary import AbandonmentKind, IncentiveType
 
-TRIGGER_SCHEMA_VERSION = 1
+TRIGGER_SCHEMA_VERSION: Final = 1
 
 
 class Product(BaseModel):
@@ -32,7 +32,7 @@ class Incentive(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    type: Literal["reminder", "free_shipping", "percent_off"]
+    type: IncentiveType
     value: float = Field(0.0, ge=0, description="Percent for percent_off; 0 otherwise.")
     code: str | None = None
 

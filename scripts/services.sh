@@ -261,7 +261,9 @@ start_kafka() {
     local start=$SECONDS elapsed next_note=5
     while :; do
         elapsed=$((SECONDS - start))
-        if ! pid_alive "$KAFKA_PID" kafka.Kafka; then
+        # Liveness by pid alone here: right after the fork the child's command line is
+        # still this script's until nohup execs java, so a pattern check would race.
+        if ! kill -0 "$(cat "$KAFKA_PID")" 2>/dev/null; then
             kafka_log_tail
             rm -f "$KAFKA_PID"
             die "Kafka exited during startup"

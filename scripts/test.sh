@@ -4,8 +4,9 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 
-scripts/services.sh start
+# The trap comes first, so a start that fails half-way still stops what it started.
 trap 'scripts/services.sh stop' EXIT
+scripts/services.sh start
 eval "$(scripts/services.sh env)"
 
 # Doctests of the pure core run with the tests: they are its specification.

@@ -7,15 +7,16 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 import faust
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from streams.abandonments import OfferRules
 from streams.intake import Intake, Record
 from streams.metrics import Metrics
-from streams.settings import Settings
+from streams.lifecycle import Rules
+from streams.settings import Settings, load_offer_policy
 from streams.store import RedisStore
 from streams.topics import ensure_topics
 from streams.tracker import Topics, Tracker
@@ -76,14 +77,19 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     tracker = Tracker(
         store=store,
         publisher=FaustPublisher(app),
-        intake=Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes),
-        rules=OfferRules(
-            session_timeout=settings.session_timeout,
-            validity=settings.offer_validity,
-            cap=settings.offer_cap,
-            browse_views_threshold=settings.browse_views_threshold,
+        intake=Intake(
+            settings.site_visits_topic,
+            settings.purchases_topic,
+            settings.max_event_bytes,
+            max_future=timedelta(seconds=settings.max_future_seconds),
         ),
-        topics=Topics(settings.offer_triggers_topic, settings.dead_letters_topic),
+        rules=Rules(
+            session_timeout=settings.session_timeout,
+            browse_views_threshold=settings.browse_views_threshold,
+            event_time=settings.clock == "event",
+        ),
+        policy=load_offer_policy(settings),
+        topics=Topics(settings.offer_triggers_topic, settings.offer_outcomes_topic, settings.dead_letters_topic),
         metrics=metrics,
     )
 
@@ -98,7 +104,10 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         key_serializer="raw",
         value_serializer="raw",
     )
-    outputs = [raw_topic(name) for name in (settings.offer_triggers_topic, settings.dead_letters_topic)]
+    outputs = [
+        raw_topic(name)
+        for name in (settings.offer_triggers_topic, settings.offer_outcomes_topic, settings.dead_letters_topic)
+    ]
     input_names = {settings.site_visits_topic, settings.purchases_topic}
 
     @app.task

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from functools import cache
 from typing import Any, Callable, TypeVar
 
-from streams.state import CartLine, Profile, Session
+from streams.state import Abandonment, CartLine, OpenOffer, Profile, Session
 
 T = TypeVar("T", Profile, Session)
 
@@ -52,6 +52,33 @@ def _from_cart(text: str) -> tuple[CartLine, ...]:
     return tuple(CartLine(p, q, price, c) for p, q, price, c in json.loads(text))
 
 
+def _abandonment(value: Abandonment) -> str:
+    return json.dumps(
+        [value.kind, value.due_at.timestamp(), value.session_started_at.timestamp(), value.session_id,
+         json.loads(_cart(value.products)), value.cart_value],
+        separators=(",", ":"),
+    )
+
+
+def _from_abandonment(text: str) -> Abandonment:
+    kind, due, started, session_id, products, cart_value = json.loads(text)
+    return Abandonment(kind, _from_epoch(str(due)), _from_epoch(str(started)), session_id,
+                       _from_cart(json.dumps(products)), cart_value)
+
+
+def _open_offer(value: OpenOffer) -> str:
+    return json.dumps(
+        [value.offer_id, value.kind, value.issued_at.timestamp(), value.expires_at.timestamp(), value.code,
+         value.holdout],
+        separators=(",", ":"),
+    )
+
+
+def _from_open_offer(text: str) -> OpenOffer:
+    offer_id, kind, issued, expires, code, holdout = json.loads(text)
+    return OpenOffer(offer_id, kind, _from_epoch(str(issued)), _from_epoch(str(expires)), code, holdout)
+
+
 def _bool_from(text: str) -> bool:
     return text == "1"
 
@@ -64,6 +91,8 @@ _CODECS: dict[str, tuple[Encoder, Decoder]] = {
     "str": (str, str),
     "Counts": (_pairs, _from_pairs),
     "tuple[CartLine, ...]": (_cart, _from_cart),
+    "Abandonment": (_abandonment, _from_abandonment),
+    "OpenOffer": (_open_offer, _from_open_offer),
 }
 
 

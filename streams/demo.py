@@ -128,11 +128,13 @@ class TriggerPrinter(threading.Thread):
             what = "viewed " + ", ".join(str(p["product_id"]) for p in products)
         else:
             what = f"{len(products)} product(s) £{float(t.get('cart_value') or 0):.2f}"  # type: ignore[arg-type]
-        incentive = t["incentive"]["type"]  # type: ignore[index]
+        offer: dict[str, object] = t["incentive"]  # type: ignore[assignment]
+        incentive = {"percent_off": f"{offer.get('value', 0):g}% off", "free_shipping": "free shipping"}.get(
+            str(offer["type"]), str(offer["type"]))
         _line(
             self.out,
             f"  ▸ offer trigger   {t['kind']:<19} {t['customer_id']} {persona:<19} {what:<22} "
-            f"→ {incentive}, valid until {expires}",
+            f"→ {incentive} ({t['reason']['rule']}), until {expires}",  # type: ignore[index]
         )
 
     def stop(self) -> None:
@@ -171,6 +173,8 @@ def run_demo(
             broker_session_timeout=6,
             broker_rebalance_timeout=5,
             broker_heartbeat_interval=1,
+            # The demo runs at any hour: quiet hours would hold every offer until morning.
+            quiet_hours_enabled=False,
         )
         _line(out, f"  services        kafka {services.kafka_broker}  redis {services.redis_url}")
         ensure_topics(settings)
@@ -189,7 +193,7 @@ def run_demo(
             sent = _play(shoppers, settings, out)
             expected = Counter(c.persona.expected_trigger for c in shoppers if c.persona.expected_trigger)
             deadline = time.monotonic() + session_timeout + 10
-            while time.monotonic() < deadline and len(printer.triggers) < sum(expected.values()):
+            while time.monotonic() < deadline and _decided(settings) < sum(expected.values()):
                 _status(out, f"waiting for quiet sessions to time out ({session_timeout:.0f}s) ...")
                 time.sleep(0.2)
             time.sleep(1.0)
@@ -200,6 +204,15 @@ def run_demo(
                 printer.stop()
             worker.stop()
             _line(out, "  stopped         worker, broker and redis")
+
+
+def _decided(settings: Settings) -> float:
+    """Abandonments the worker has decided on so far (sent, held out or suppressed)."""
+    return sum(
+        value for series, value in _scrape(settings).items()
+        if series.startswith(("tracker_offer_triggers_total{", "tracker_offers_held_out_total{",
+                              "tracker_offers_suppressed_total{"))
+    )
 
 
 def _scrape(settings: Settings) -> dict[str, float]:
@@ -262,10 +275,14 @@ def _summary(
     _line(out, "  customers       " + ", ".join(f"{n} {name}" for name, n in by_persona.most_common()))
     _line(out, f"  events          {sent} sent, {profiles} customer profiles in Redis")
     for kind in ("cart_abandoned", "checkout_abandoned", "browse_abandoned"):
-        _line(out, f"  {kind:<19} {kinds.get(kind, 0)} trigger(s) (expected {expected.get(kind, 0)})")
-    suppressed = {k.split('reason="')[1].rstrip('"}'): v for k, v in metrics.items()
-                  if k.startswith("tracker_offers_suppressed_total{")}
+        _line(out, f"  {kind:<19} {kinds.get(kind, 0)} trigger(s) from {expected.get(kind, 0)} simulated abandoners")
+    suppressed: Counter[str] = Counter()
+    for series, value in metrics.items():
+        if series.startswith("tracker_offers_suppressed_total{"):
+            suppressed[series.split('reason="')[1].split('"')[0]] += int(value)
+    held_out = int(sum(v for k, v in metrics.items() if k.startswith("tracker_offers_held_out_total{")))
+    _line(out, f"  held out        {held_out} (the 10 % control group: tracked, no offer)")
     if suppressed:
-        _line(out, "  suppressed      " + ", ".join(f"{int(v)} {reason}" for reason, v in suppressed.items() if v))
+        _line(out, "  suppressed      " + ", ".join(f"{n} {reason}" for reason, n in suppressed.items() if n))
     _line(out, f"  dead letters    {len(printer.dead_letters)}")
     client.close()

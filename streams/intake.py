@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Final
 
 from pydantic import TypeAdapter, ValidationError
@@ -30,6 +30,7 @@ REASONS: Final = (
     "naive_timestamp",
     "invalid_field",
     "key_mismatch",
+    "future_timestamp",
     "unknown_topic",
 )
 
@@ -109,8 +110,10 @@ class Intake:
     site_visits_topic: str
     purchases_topic: str
     max_event_bytes: int
+    #: How far ahead of the wall clock an event may claim to have happened (device clock skew).
+    max_future: timedelta = timedelta(hours=1)
 
-    def parse(self, record: Record) -> AnyEvent | DeadLetter:
+    def parse(self, record: Record, now: datetime | None = None) -> AnyEvent | DeadLetter:
         """The event in ``record``, or a dead letter saying why there is none."""
         adapter = self._adapter(record.topic)
         if adapter is None:
@@ -126,6 +129,14 @@ class Intake:
             return DeadLetter(record, *_explain(exc, record.topic))
         except (ValueError, RecursionError) as exc:  # pragma: no cover - pydantic wraps these
             return DeadLetter(record, "malformed_json", str(exc)[:500])
+        now = now or datetime.now(timezone.utc)
+        if event.occurred_at - now > self.max_future:
+            return DeadLetter(
+                record,
+                "future_timestamp",
+                f"occurred_at {event.occurred_at.isoformat()} is more than {self.max_future} ahead of "
+                f"the tracker's clock ({now.isoformat(timespec='seconds')})",
+            )
         key = _text_or_base64(record.key)
         if key != event.customer_id:
             return DeadLetter(

@@ -67,6 +67,47 @@ class Metrics:
             ["kind", "reason"],
             registry=registry,
         )
+        self.held_out = Counter(
+            "tracker_offers_held_out_total",
+            "Abandonments whose customer is in the hold-out group: tracked, no trigger.",
+            ["kind"],
+            registry=registry,
+        )
+        self.deferred = Counter(
+            "tracker_offers_deferred_total",
+            "Offers deferred to the end of the customer's quiet hours.",
+            ["kind"],
+            registry=registry,
+        )
+        self.offers_opened = Counter(
+            "tracker_offers_opened_total",
+            "Offer windows opened: triggers sent (treated) and hold-outs tracked (holdout).",
+            ["group"],
+            registry=registry,
+        )
+        self.outcomes = Counter(
+            "tracker_offer_outcomes_total",
+            "Ends of offer windows: converted, cancelled or expired, by group.",
+            ["outcome", "group"],
+            registry=registry,
+        )
+        self.conversion_ratio = Gauge(
+            "tracker_offer_conversion_ratio",
+            "Share of offer windows ended by a purchase, by group, since the worker started.",
+            ["group"],
+            registry=registry,
+        )
+        self.uplift_ratio = Gauge(
+            "tracker_offer_uplift_ratio",
+            "Conversion of treated minus hold-out customers, since the worker started.",
+            registry=registry,
+        )
+        self._ended: dict[str, int] = {}
+        self._bought: dict[str, int] = {}
+        for group in ("treated", "holdout"):
+            self.offers_opened.labels(group)
+            for outcome in ("converted", "cancelled", "expired"):
+                self.outcomes.labels(outcome, group)
         self.trigger_delay_seconds = Histogram(
             "tracker_trigger_delay_seconds",
             "Time from an abandonment's due time to its trigger being published.",
@@ -83,3 +124,16 @@ class Metrics:
             "Kafka publishes that failed and were retried.",
             registry=registry,
         )
+
+    def record_outcome(self, outcome: str, group: str) -> None:
+        """Count an offer window's end and refresh the conversion and uplift gauges."""
+        self.outcomes.labels(outcome, group).inc()
+        self._ended[group] = self._ended.get(group, 0) + 1
+        if outcome != "expired":
+            self._bought[group] = self._bought.get(group, 0) + 1
+        rates = {}
+        for g in ("treated", "holdout"):
+            ended = self._ended.get(g, 0)
+            rates[g] = self._bought.get(g, 0) / ended if ended else 0.0
+            self.conversion_ratio.labels(g).set(rates[g])
+        self.uplift_ratio.set(rates["treated"] - rates["holdout"])

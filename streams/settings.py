@@ -6,10 +6,15 @@ Nothing else in the project reads the environment: the CLI builds one frozen
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
+from pathlib import Path
+from typing import Literal
 
 from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from offers import Policy, QuietHours, default_policy, load_policy
 
 
 class Settings(BaseSettings):
@@ -40,6 +45,9 @@ class Settings(BaseSettings):
     batch_size: int = Field(500, ge=1, description="Most events handled in one Redis round trip.")
     batch_seconds: float = Field(0.05, gt=0, description="Longest wait to fill a batch.")
     max_event_bytes: int = Field(65_536, ge=256, description="Larger messages are dead-lettered.")
+    max_future_seconds: float = Field(
+        3600, ge=0, description="Events dated further ahead of the clock are dead-lettered."
+    )
     dedupe_ttl_seconds: int = Field(7 * 86_400, ge=60, description="How long an event id is remembered.")
     timer_interval_seconds: float = Field(1.0, gt=0, description="How often due abandonments are checked.")
 
@@ -47,9 +55,17 @@ class Settings(BaseSettings):
     session_timeout_seconds: float = Field(
         1800, gt=0, description="Inactivity after which a session is over (and interest abandoned)."
     )
-    offer_validity_seconds: float = Field(3600, gt=0, description="How long an offer trigger is valid.")
-    offer_cap_seconds: float = Field(86_400, ge=0, description="At most one trigger per customer this often.")
     browse_views_threshold: int = Field(3, ge=1, description="Product views that make browsing 'interest'.")
+    policy_file: Path | None = Field(
+        None, description="Offer policy (TOML); empty means the shipped offers/default_policy.toml."
+    )
+    quiet_hours_enabled: bool = Field(True, description="Defer offers in the policy's quiet hours.")
+    holdout_percent: float | None = Field(
+        None, ge=0, le=100, description="Hold-out share in percent; empty means the policy's (10)."
+    )
+    clock: Literal["wall", "event"] = Field(
+        "wall", description="wall: decide on the clock (live); event: on event time (replays)."
+    )
 
     # ---- embedded broker tuning (Tansu holds a group's first join for the session timeout)
     broker_session_timeout: float = Field(60.0, gt=0, description="Consumer group session timeout (s).")
@@ -79,14 +95,6 @@ class Settings(BaseSettings):
         return timedelta(seconds=self.session_timeout_seconds)
 
     @property
-    def offer_validity(self) -> timedelta:
-        return timedelta(seconds=self.offer_validity_seconds)
-
-    @property
-    def offer_cap(self) -> timedelta:
-        return timedelta(seconds=self.offer_cap_seconds)
-
-    @property
     def bootstrap_servers(self) -> list[str]:
         """The broker list in the form kafka-python and aiokafka take."""
         return self.kafka_broker.removeprefix("kafka://").split(";")
@@ -99,3 +107,16 @@ def describe() -> list[tuple[str, str, str]]:
         default = field.default
         rows.append((f"TRACKER_{name.upper()}", "" if default is None else str(default), field.description or ""))
     return rows
+
+
+def load_offer_policy(settings: Settings) -> Policy:
+    """The offer policy the settings name, with their overrides applied.
+
+    Raises :class:`offers.PolicyError` naming the file and line of a bad policy.
+    """
+    policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
+    if not settings.quiet_hours_enabled:
+        policy = replace(policy, quiet_hours=QuietHours(start=0, end=0))
+    if settings.holdout_percent is not None:
+        policy = replace(policy, holdout_percent=settings.holdout_percent)
+    return policy

@@ -85,6 +85,30 @@ class Session:
 
 
 @dataclass(frozen=True, slots=True)
+class Abandonment:
+    """Interest a session showed and left: awaiting its offer decision at ``due_at``."""
+
+    kind: str
+    due_at: datetime
+    session_started_at: datetime
+    session_id: str | None = None
+    products: tuple[CartLine, ...] = ()
+    cart_value: float = 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class OpenOffer:
+    """An offer issued (or held out) whose outcome is not known yet."""
+
+    offer_id: str
+    kind: str
+    issued_at: datetime
+    expires_at: datetime
+    code: str | None = None
+    holdout: bool = False
+
+
+@dataclass(frozen=True, slots=True)
 class Profile:
     """Everything the tracker remembers about one customer; kept small (< 1 KB in Redis)."""
 
@@ -117,6 +141,12 @@ class Profile:
     consent: bool | None = None
     offers: int = 0
     last_offer_at: datetime | None = None
+    holdouts: int = 0
+    #: Purchases within an offer's validity: treated customers, held-out customers.
+    conversions: int = 0
+    holdout_conversions: int = 0
+    pending: Abandonment | None = None
+    open_offer: OpenOffer | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -307,9 +337,3 @@ def _order(profile: Profile, order: OrderPlaced) -> Profile:
 def close_session(state: CustomerState) -> CustomerState:
     """The state once its session is over: the session is dropped, the profile stays."""
     return replace(state, session=None)
-
-
-def record_offer(state: CustomerState, at: datetime) -> CustomerState:
-    """Remember that an offer went to this customer (for the frequency cap)."""
-    profile = replace(state.profile, offers=state.profile.offers + 1, last_offer_at=at)
-    return replace(state, profile=profile)

@@ -26,11 +26,25 @@ from typing import Protocol, TypeVar
 
 from redis.exceptions import RedisError
 
-from streams.abandonments import Ending, OfferRules, end_session
-from streams.events import AnyEvent
+from offers import Policy
+from streams.events import AnyEvent, OrderPlaced
 from streams.intake import DeadLetter, Intake, Record
+from streams.lifecycle import (
+    Deferred,
+    Effect,
+    HeldOut,
+    Issued,
+    Resolved,
+    Rules,
+    SessionEnded,
+    Suppressed,
+    advance,
+    end_session,
+    next_due,
+    on_order,
+)
 from streams.metrics import Metrics
-from streams.state import CustomerState, apply, close_session, session_is_over
+from streams.state import CustomerState, apply
 from streams.store import Change, Loaded, OutboxEntry, StateStore
 
 log = logging.getLogger("tracker")
@@ -54,6 +68,7 @@ class Publisher(Protocol):
 @dataclass(frozen=True, slots=True)
 class Topics:
     offer_triggers: str
+    offer_outcomes: str
     dead_letters: str
 
 
@@ -76,7 +91,8 @@ class Tracker:
         store: StateStore,
         publisher: Publisher,
         intake: Intake,
-        rules: OfferRules,
+        rules: Rules,
+        policy: Policy,
         topics: Topics,
         metrics: Metrics,
         clock: Clock = utc_now,
@@ -88,6 +104,9 @@ class Tracker:
         self._publisher = publisher
         self._intake = intake
         self._rules = rules
+        self._policy = policy
+        #: Latest event time seen per partition: the clock of event-time replays.
+        self._watermarks: dict[int, datetime] = {}
         self._topics = topics
         self._metrics = metrics
         self._clock = clock
@@ -105,12 +124,16 @@ class Tracker:
         started = time.perf_counter()
         report = BatchReport()
         batch: dict[str, list[tuple[int, AnyEvent]]] = {}
+        wall = self._clock()
         for record in records:
-            parsed = self._intake.parse(record)
+            parsed = self._intake.parse(record, now=wall)
             if isinstance(parsed, DeadLetter):
                 report.dead_letters.append(parsed)
                 continue
             batch.setdefault(parsed.customer_id, []).append((record.partition, parsed))
+            mark = self._watermarks.get(record.partition)
+            if mark is None or parsed.occurred_at > mark:
+                self._watermarks[record.partition] = parsed.occurred_at
             self._metrics.events_consumed.labels(record.topic, parsed.type).inc()
         await self._dead_letter(report.dead_letters)
 
@@ -129,7 +152,7 @@ class Tracker:
                         changes.append(change)
                     if outbox:
                         state = change.state if change else loaded[customer_id].state
-                        pending.append((customer_id, items[-1][0], outbox, self._next_due(state, [], now)))
+                        pending.append((customer_id, items[-1][0], outbox, next_due(state, self._rules)))
                 await self._until_done("save", lambda: self._store.save(changes))
                 self._observe_latency(records)
                 report.triggers = await self._deliver(pending)
@@ -142,7 +165,7 @@ class Tracker:
     ) -> tuple[Change | None, list[OutboxEntry], tuple[int, int]]:
         state, seen = loaded.state, set(loaded.seen)
         handled: list[str] = []
-        new_entries: list[OutboxEntry] = []
+        effects: list[Effect] = []
         duplicates = 0
         for _, event in items:
             if event.event_id in seen:
@@ -150,11 +173,18 @@ class Tracker:
                 continue
             seen.add(event.event_id)
             handled.append(event.event_id)
+            # Whatever fell due before this event happened comes first (a quiet session
+            # ends, an offer expires, a deferred offer goes out).
+            state, due_effects = advance(state, event.occurred_at, self._rules, self._policy, now=now)
+            effects += due_effects
             state, ended = apply(state, event, self._rules.session_timeout)
             if ended is not None:
-                ending = end_session(state, ended, now, self._rules)
-                state = ending.state
-                new_entries += self._outbox_of(ending)
+                state, more = end_session(state, ended, self._rules)
+                effects += more
+            if isinstance(event, OrderPlaced):
+                state, more = on_order(state, event)
+                effects += more
+        new_entries = self._outbox_of(effects, now)
         outbox = loaded.outbox + new_entries
         if not handled:
             return None, outbox, (0, duplicates)
@@ -165,7 +195,7 @@ class Tracker:
     # ------------------------------------------------------------------- timer
 
     async def fire_due(self, partitions: Iterable[int]) -> int:
-        """End the sessions that went quiet in ``partitions``; return the triggers sent."""
+        """Take the steps that came due in ``partitions``; return the triggers sent."""
         sent = 0
         for partition in partitions:
             try:
@@ -176,9 +206,18 @@ class Tracker:
                 log.warning("timer: redis unavailable, will retry next tick: partition=%s error=%r", partition, exc)
         return sent
 
+    def until(self, partition: int) -> datetime | None:
+        """How far time has come in ``partition``: the clock live, the watermark in replays."""
+        if self._rules.event_time:
+            return self._watermarks.get(partition)
+        return self._clock()
+
     async def _fire_partition(self, partition: int) -> int:
         now = self._clock()
-        customer_ids = await self._store.due(partition, now, self._due_batch)
+        until = self.until(partition)
+        if until is None:
+            return 0
+        customer_ids = await self._store.due(partition, until, self._due_batch)
         if not customer_ids:
             return 0
         async with self._lock:
@@ -186,51 +225,59 @@ class Tracker:
             changes: list[Change] = []
             pending: list[Pending] = []
             for customer_id, item in loaded.items():
-                state, entries = item.state, []
-                if state.session is not None and session_is_over(state.session, now, self._rules.session_timeout):
-                    ending = end_session(close_session(state), state.session, now, self._rules)
-                    state = ending.state
-                    entries = self._outbox_of(ending)
+                state, effects = advance(item.state, until, self._rules, self._policy, now=now)
+                entries = self._outbox_of(effects, now)
                 outbox = item.outbox + entries
-                changes.append(Change(state, partition, self._next_due(state, outbox, now), (), entries))
+                changes.append(Change(state, partition, self._next_due(state, outbox, until), (), entries))
                 if outbox:
-                    pending.append((customer_id, partition, outbox, self._next_due(state, [], now)))
+                    pending.append((customer_id, partition, outbox, next_due(state, self._rules)))
             await self._store.save(changes)
             self.redis_healthy = True
             return await self._deliver(pending)
 
     # ---------------------------------------------------------------- emitting
 
-    def _outbox_of(self, ending: Ending) -> list[OutboxEntry]:
-        outcome = "purchased" if ending.purchased else "no_purchase"
-        self._metrics.sessions_ended.labels(outcome).inc()
-        if ending.kind is None:
-            return []
-        if ending.trigger is None:
-            self._metrics.suppressed.labels(ending.kind.value, ending.suppressed or "unknown").inc()
-            log.info("offer suppressed: kind=%s reason=%s", ending.kind.value, ending.suppressed)
-            return []
-        trigger = ending.trigger
-        if ending.due_at is not None:
-            delay = (trigger.issued_at - ending.due_at).total_seconds()
-            self._metrics.trigger_delay_seconds.observe(max(delay, 0.0))
-        return [
-            OutboxEntry(
-                trigger.offer_id,
-                self._topics.offer_triggers,
-                trigger.customer_id,
-                trigger.model_dump_json(exclude_none=True).encode(),
-                label=trigger.kind.value,
-            )
-        ]
+    def _outbox_of(self, effects: list[Effect], now: datetime) -> list[OutboxEntry]:
+        """Count every effect; return the records it publishes."""
+        entries = []
+        m = self._metrics
+        for effect in effects:
+            match effect:
+                case SessionEnded(purchased=purchased):
+                    m.sessions_ended.labels("purchased" if purchased else "no_purchase").inc()
+                case Suppressed(kind=kind, reason=reason):
+                    m.suppressed.labels(kind, reason).inc()
+                    log.info("offer suppressed: kind=%s reason=%s", kind, reason)
+                case HeldOut(kind=kind):
+                    m.offers_opened.labels("holdout").inc()
+                    m.held_out.labels(kind).inc()
+                case Deferred(kind=kind, until=until):
+                    m.deferred.labels(kind).inc()
+                    log.info("offer deferred by quiet hours: kind=%s until=%s", kind, until.isoformat())
+                case Issued(trigger=trigger, due_at=due_at):
+                    m.offers_opened.labels("treated").inc()
+                    if not self._rules.event_time:
+                        m.trigger_delay_seconds.observe(max((now - due_at).total_seconds(), 0.0))
+                    entries.append(OutboxEntry(
+                        trigger.offer_id, self._topics.offer_triggers, trigger.customer_id,
+                        trigger.model_dump_json(exclude_none=True).encode(), label=trigger.kind.value,
+                    ))
+                case Resolved(outcome=outcome):
+                    group = "holdout" if outcome.holdout else "treated"
+                    m.record_outcome(outcome.outcome, group)
+                    if not outcome.holdout:  # the control group never had an offer to follow up
+                        entries.append(OutboxEntry(
+                            f"{outcome.offer_id}:{outcome.outcome}", self._topics.offer_outcomes,
+                            outcome.customer_id, outcome.model_dump_json(exclude_none=True).encode(),
+                            label=outcome.outcome,
+                        ))
+        return entries
 
     def _next_due(self, state: CustomerState, outbox: list[OutboxEntry], now: datetime) -> datetime | None:
         # Undelivered records make the customer due at once, so the timer retries them.
         if outbox:
             return now
-        if state.session is not None:
-            return state.session.last_event_at + self._rules.session_timeout
-        return None
+        return next_due(state, self._rules)
 
     async def _deliver(self, pending: list[Pending]) -> int:
         """Publish outbox records; clear each customer's once Kafka acknowledged them."""
@@ -243,6 +290,8 @@ class Tracker:
                         self._metrics.triggers.labels(entry.label).inc()
                         log.info("offer trigger sent: offer_id=%s kind=%s", entry.entry_id, entry.label)
                         sent += 1
+                    elif entry.topic == self._topics.offer_outcomes:
+                        log.info("offer outcome sent: %s", entry.entry_id)
             except Exception as exc:  # the broker is down: the outbox keeps them for the next tick
                 self._metrics.publish_errors.inc()
                 log.warning("publish failed, kept in outbox: entries=%d error=%r", len(entries), exc)

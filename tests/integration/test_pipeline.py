@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from builders import event
-from conftest import wait_until
+from harness import wait_until
 
 def at(seconds: float = 0) -> datetime:
     return datetime.now(timezone.utc) + timedelta(seconds=seconds)

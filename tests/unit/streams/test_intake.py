@@ -71,3 +71,14 @@ def test_dead_letter_detail_names_the_field_and_value():
     """The detail says which field was wrong and what arrived."""
     parsed = INTAKE.parse(record(event("cart_item_added", price="cheap")))
     assert "price" in parsed.detail and "cheap" in parsed.detail
+
+
+def test_an_event_far_in_the_future_is_refused():
+    """A timestamp more than the allowed skew ahead of the clock is dead-lettered."""
+    from datetime import timedelta
+
+    from builders import T0
+
+    parsed = INTAKE.parse(record(event("page_viewed", at=timedelta(days=2))), now=T0)
+    assert isinstance(parsed, DeadLetter) and parsed.reason == "future_timestamp"
+    assert not isinstance(INTAKE.parse(record(event("page_viewed", at=timedelta(minutes=5))), now=T0), DeadLetter)
