@@ -134,9 +134,15 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     @app.timer(interval=settings.timer_interval_seconds)
     async def fire_due_abandonments() -> None:
         assignment = app.consumer.assignment() if app.consumer else set()
-        partitions = sorted({tp.partition for tp in assignment if tp.topic in input_names})
-        if partitions:
-            await tracker.fire_due(partitions)
+        inputs = [tp for tp in assignment if tp.topic in input_names]
+        if not inputs:
+            return
+        end_offsets = None
+        if settings.clock == "event":
+            # A replay's clock waits for the input topic that is behind (see Tracker.until).
+            highwaters = await app.consumer.highwaters(*inputs)
+            end_offsets = {(tp.topic, tp.partition): offset for tp, offset in highwaters.items()}
+        await tracker.fire_due(sorted({tp.partition for tp in inputs}), end_offsets)
 
     @app.page("/health")
     class Health(View):
@@ -167,6 +173,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
 
 def run(settings: Settings) -> None:
     """Run a worker in this process until SIGINT/SIGTERM."""
+    load_offer_policy(settings)  # a bad policy file stops the worker before it touches Kafka
     ensure_topics(settings)
     worker = build(settings)
     faust_worker = faust.Worker(

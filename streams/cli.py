@@ -11,6 +11,7 @@ from datetime import datetime, timedelta, timezone
 
 from pydantic import ValidationError
 
+from offers import PolicyError
 from streams.errors import TrackerError, UsageError
 from streams.settings import Settings, describe
 
@@ -28,7 +29,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ValidationError as exc:
         print(f"tracker: invalid configuration:\n{_explain_settings(exc)}", file=sys.stderr)
         return 2
-    except UsageError as exc:
+    except (UsageError, PolicyError) as exc:
         print(f"tracker {args.command}: {exc}", file=sys.stderr)
         return 2
     except TrackerError as exc:
@@ -82,6 +83,32 @@ def _parser() -> argparse.ArgumentParser:
     )
     simulate.add_argument("--json", action="store_true", help="print the events as JSON lines instead of producing")
     simulate.set_defaults(run=_simulate)
+
+    offers = commands.add_parser("offers", help="offer results: conversions of treated vs hold-out customers")
+    offers_commands = offers.add_subparsers(dest="offers_command", metavar="SUBCOMMAND", required=True)
+    report = offers_commands.add_parser(
+        "report", help="uplift of the offers: conversion within validity, treated vs hold-out", epilog=EPILOG
+    )
+    report.add_argument("--json", action="store_true", help="one JSON object instead of a table")
+    report.set_defaults(run=_offers_report)
+
+    bench = commands.add_parser(
+        "bench", help="measure the tracker on the configured Kafka and Redis", epilog=EPILOG,
+        description="Benchmarks measure and report; they assert nothing. Run them on an otherwise idle "
+        "Kafka and Redis: they write and then delete keys under tracker:{bench-*}.",
+    )
+    bench.add_argument(
+        "--suite", type=_suites, default=("triggers", "lookup"), metavar="NAMES",
+        help="comma-separated: triggers, lookup (default: both)",
+    )
+    bench.add_argument("--pending", type=_positive_int, default=10_000,
+                       help="pending abandonments for the triggers suite (default 10000)")
+    bench.add_argument("--window", type=_positive_float, default=20.0, metavar="SECONDS",
+                       help="their due times are spread over this many seconds (default 20)")
+    bench.add_argument("--sizes", type=_sizes, default=(10_000, 100_000, 1_000_000), metavar="N,N,...",
+                       help="deadline-set sizes for the lookup suite (default 10000,100000,1000000)")
+    bench.add_argument("--json", action="store_true", help="one JSON object instead of tables")
+    bench.set_defaults(run=_bench)
 
     settings = commands.add_parser("settings", help="list every TRACKER_* setting with its default")
     settings.add_argument("--json", action="store_true", help="as JSON")
@@ -149,6 +176,75 @@ def _simulate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _offers_report(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from offers import Uplift
+
+    settings = Settings()
+
+    async def tally() -> tuple[Uplift, int]:
+        from redis.exceptions import RedisError
+
+        from streams.store import RedisStore
+
+        store = RedisStore.from_url(
+            settings.redis_url,
+            password=settings.redis_password.get_secret_value() if settings.redis_password else None,
+            session_ttl_seconds=settings.session_timeout_seconds, dedupe_ttl_seconds=settings.dedupe_ttl_seconds,
+        )
+        uplift, customers = Uplift(), 0
+        try:
+            async for _, profile in store.profiles():
+                customers += 1
+                uplift = Uplift(
+                    uplift.treated_offers + profile.offers,
+                    uplift.treated_conversions + profile.conversions,
+                    uplift.holdout_offers + profile.holdouts,
+                    uplift.holdout_conversions + profile.holdout_conversions,
+                )
+        except (RedisError, OSError) as exc:
+            raise TrackerError(f"could not read profiles from {settings.redis_url}: {exc}") from exc
+        finally:
+            await store.close()
+        return uplift, customers
+
+    uplift, customers = asyncio.run(tally())
+    if args.json:
+        print(json.dumps({
+            "customers": customers,
+            "treated": {"offers": uplift.treated_offers, "conversions": uplift.treated_conversions,
+                        "rate": uplift.treated_rate},
+            "holdout": {"offers": uplift.holdout_offers, "conversions": uplift.holdout_conversions,
+                        "rate": uplift.holdout_rate},
+            "absolute_uplift": uplift.absolute_uplift,
+            "relative_uplift": uplift.relative_uplift,
+            "confidence_interval_95": uplift.confidence_interval(),
+        }, indent=2))
+        return 0
+    print(f"Offers across {customers} customers (conversion = a purchase within the offer's validity)\n")
+    print(uplift.format_report())
+    return 0
+
+
+def _bench(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from streams.bench import bench_due_lookup, bench_triggers, format_report
+
+    settings = Settings()
+    progress = (lambda text: print(f"… {text}", file=sys.stderr)) if sys.stderr.isatty() or not args.json else (
+        lambda text: None)
+    results: dict[str, dict[str, object]] = {}
+    if "triggers" in args.suite:
+        results["triggers"] = asyncio.run(
+            bench_triggers(settings, pending=args.pending, window=args.window, progress=progress))
+    if "lookup" in args.suite:
+        results["lookup"] = asyncio.run(bench_due_lookup(settings, sizes=args.sizes, progress=progress))
+    print(json.dumps(results, indent=2) if args.json else format_report(results))
+    return 0
+
+
 def _settings(args: argparse.Namespace) -> int:
     rows = describe()
     if args.json:
@@ -198,6 +294,24 @@ def _aware_datetime(text: str) -> datetime:
     if value.tzinfo is None:
         raise argparse.ArgumentTypeError(f"expected a time zone in {text!r}, e.g. 2026-01-01T09:00:00+00:00")
     return value
+
+
+def _suites(text: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [name for name in names if name not in ("triggers", "lookup")]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"expected suites from: triggers, lookup; got {text!r}")
+    return names
+
+
+def _sizes(text: str) -> tuple[int, ...]:
+    try:
+        sizes = tuple(int(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected whole numbers separated by commas, got {text!r}") from None
+    if not sizes or min(sizes) < 1:
+        raise argparse.ArgumentTypeError(f"expected sizes of at least 1, got {text!r}")
+    return tuple(sorted(sizes))
 
 
 def _explain_settings(exc: ValidationError) -> str:

@@ -200,9 +200,11 @@ def run_demo(
             _summary(out, shoppers, sent, printer, expected, settings, _scrape(settings))
             return len(printer.triggers)
         finally:
-            if printer is not None:
-                printer.stop()
-            worker.stop()
+            try:
+                if printer is not None:
+                    printer.stop()
+            finally:
+                worker.stop()
             _line(out, "  stopped         worker, broker and redis")
 
 

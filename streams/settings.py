@@ -49,7 +49,7 @@ class Settings(BaseSettings):
         3600, ge=0, description="Events dated further ahead of the clock are dead-lettered."
     )
     dedupe_ttl_seconds: int = Field(7 * 86_400, ge=60, description="How long an event id is remembered.")
-    timer_interval_seconds: float = Field(1.0, gt=0, description="How often due abandonments are checked.")
+    timer_interval_seconds: float = Field(0.25, gt=0, description="How often due abandonments are checked.")
 
     # ---- sessions and offers
     session_timeout_seconds: float = Field(

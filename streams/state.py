@@ -200,7 +200,16 @@ def apply(
         last_seen=max(profile.last_seen or at, at),
     )
     profile, session = _update(profile, session, event)
+    if session is not None and not session.purchased and _bought_during(profile, session, timeout):
+        session = replace(session, purchased=True)
     return CustomerState(state.customer_id, profile, session), ended
+
+
+def _bought_during(profile: Profile, session: Session, timeout: timedelta) -> bool:
+    # Orders come on their own topic and may be read before the visit they ended: a
+    # session whose time span holds the latest order was a purchasing session.
+    order_at = profile.last_order_at
+    return order_at is not None and session.started_at <= order_at <= session.last_event_at + timeout
 
 
 def _touch(session: Session, event: AnyEvent) -> Session:

@@ -20,7 +20,7 @@ is one pipelined round trip.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
@@ -101,15 +101,17 @@ class Change:
     outbox: Sequence[OutboxEntry] = ()
 
 
+#: Records of one customer that Kafka acknowledged: (customer id, entry ids, partition, next due time).
+Delivered = tuple[str, Sequence[str], int, "datetime | None"]
+
+
 class StateStore(Protocol):
     """What the tracker needs from a state store (Redis here, a dict in unit tests)."""
 
     async def load(self, wanted: dict[str, Sequence[str]]) -> dict[str, Loaded]: ...
     async def save(self, changes: Sequence[Change]) -> None: ...
     async def due(self, partition: int, now: datetime, limit: int) -> list[str]: ...
-    async def delivered(
-        self, customer_id: str, entry_ids: Iterable[str], partition: int, due: datetime | None
-    ) -> None: ...
+    async def delivered(self, cleared: Sequence[Delivered]) -> None: ...
     async def ping(self) -> bool: ...
 
 
@@ -213,6 +215,32 @@ class RedisStore:
             self._schedule(pipe, customer_id, change.partition, change.due)
         await pipe.execute()
 
+    async def profiles(self, chunk: int = 500) -> AsyncIterator[tuple[str, Profile]]:
+        """Every customer's profile (SCAN, then pipelined reads ``chunk`` at a time)."""
+        keys: list[bytes] = []
+        async for key in self._redis.scan_iter(match=f"{PREFIX}:{{*}}:profile", count=chunk):
+            keys.append(key)
+            if len(keys) >= chunk:
+                for item in await self._read_profiles(keys):
+                    yield item
+                keys = []
+        for item in await self._read_profiles(keys):
+            yield item
+
+    async def _read_profiles(self, keys: list[bytes]) -> list[tuple[str, Profile]]:
+        if not keys:
+            return []
+        pipe = self._redis.pipeline(transaction=False)
+        for key in keys:
+            pipe.hgetall(key)
+        replies = await pipe.execute()
+        out = []
+        for key, raw in zip(keys, replies):
+            if raw:
+                customer_id = key.decode()[len(PREFIX) + 2 : -len("}:profile")]
+                out.append((customer_id, from_hash(Profile, raw)))
+        return out
+
     async def due(self, partition: int, now: datetime, limit: int) -> list[str]:
         """Customers of ``partition`` due at ``now``, earliest first (O(log n + limit))."""
         members = await self._redis.zrangebyscore(
@@ -220,15 +248,15 @@ class RedisStore:
         )
         return [member.decode() for member in members]
 
-    async def delivered(
-        self, customer_id: str, entry_ids: Iterable[str], partition: int, due: datetime | None
-    ) -> None:
-        """Drop acknowledged records from the outbox and set the customer's next due time."""
+    async def delivered(self, cleared: Sequence[Delivered]) -> None:
+        """Drop acknowledged records from outboxes and set each customer's next due time."""
+        if not cleared:
+            return
         pipe = self._redis.pipeline(transaction=False)
-        ids = list(entry_ids)
-        if ids:
-            pipe.hdel(outbox_key(customer_id), *ids)
-        self._schedule(pipe, customer_id, partition, due)
+        for customer_id, entry_ids, partition, due in cleared:
+            if entry_ids:
+                pipe.hdel(outbox_key(customer_id), *entry_ids)
+            self._schedule(pipe, customer_id, partition, due)
         await pipe.execute()
 
     @staticmethod

@@ -19,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Sequence
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Protocol, TypeVar
@@ -97,6 +97,7 @@ class Tracker:
         metrics: Metrics,
         clock: Clock = utc_now,
         due_batch: int = 500,
+        idle_seconds: float = 2.0,
         retry_seconds: float = 0.5,
         max_retry_seconds: float = 10.0,
     ) -> None:
@@ -105,8 +106,13 @@ class Tracker:
         self._intake = intake
         self._rules = rules
         self._policy = policy
-        #: Latest event time seen per partition: the clock of event-time replays.
-        self._watermarks: dict[int, datetime] = {}
+        #: Latest event time seen per (topic, partition), and when (monotonic) it was last
+        #: moved: together they give the clock of event-time replays.
+        self._watermarks: dict[tuple[str, int], tuple[datetime, float]] = {}
+        self._positions: dict[tuple[str, int], int] = {}
+        self._input_topics = (intake.site_visits_topic, intake.purchases_topic)
+        self._idle_seconds = idle_seconds
+        self._started = time.monotonic()
         self._topics = topics
         self._metrics = metrics
         self._clock = clock
@@ -124,6 +130,7 @@ class Tracker:
         started = time.perf_counter()
         report = BatchReport()
         batch: dict[str, list[tuple[int, AnyEvent]]] = {}
+        marks: dict[tuple[str, int], datetime] = {}
         wall = self._clock()
         for record in records:
             parsed = self._intake.parse(record, now=wall)
@@ -131,9 +138,9 @@ class Tracker:
                 report.dead_letters.append(parsed)
                 continue
             batch.setdefault(parsed.customer_id, []).append((record.partition, parsed))
-            mark = self._watermarks.get(record.partition)
-            if mark is None or parsed.occurred_at > mark:
-                self._watermarks[record.partition] = parsed.occurred_at
+            key = (record.topic, record.partition)
+            if key not in marks or parsed.occurred_at > marks[key]:
+                marks[key] = parsed.occurred_at
             self._metrics.events_consumed.labels(record.topic, parsed.type).inc()
         await self._dead_letter(report.dead_letters)
 
@@ -154,8 +161,12 @@ class Tracker:
                         state = change.state if change else loaded[customer_id].state
                         pending.append((customer_id, items[-1][0], outbox, next_due(state, self._rules)))
                 await self._until_done("save", lambda: self._store.save(changes))
+                # The replay clock moves only once the events behind it are applied.
+                self._advance_marks(records, marks)
                 self._observe_latency(records)
                 report.triggers = await self._deliver(pending)
+        else:
+            self._advance_marks(records, marks)
         self._metrics.duplicates.inc(report.duplicates)
         self._metrics.batch_seconds.observe(time.perf_counter() - started)
         return report
@@ -173,10 +184,12 @@ class Tracker:
                 continue
             seen.add(event.event_id)
             handled.append(event.event_id)
-            # Whatever fell due before this event happened comes first (a quiet session
-            # ends, an offer expires, a deferred offer goes out).
-            state, due_effects = advance(state, event.occurred_at, self._rules, self._policy, now=now)
-            effects += due_effects
+            if not self._rules.event_time:
+                # Whatever fell due before this event happened comes first (a quiet session
+                # ends, an offer expires, a deferred offer goes out). Replays leave this to
+                # the timer: the other input topic may not have caught up to this event yet.
+                state, due_effects = advance(state, event.occurred_at, self._rules, self._policy, now=now)
+                effects += due_effects
             state, ended = apply(state, event, self._rules.session_timeout)
             if ended is not None:
                 state, more = end_session(state, ended, self._rules)
@@ -194,27 +207,71 @@ class Tracker:
 
     # ------------------------------------------------------------------- timer
 
-    async def fire_due(self, partitions: Iterable[int]) -> int:
-        """Take the steps that came due in ``partitions``; return the triggers sent."""
+    async def fire_due(
+        self, partitions: Iterable[int], end_offsets: Mapping[tuple[str, int], int] | None = None
+    ) -> int:
+        """Take the steps that came due in ``partitions``; return the triggers sent.
+
+        ``end_offsets`` ((topic, partition) → high watermark) let an event-time replay
+        tell a caught-up input topic from one that is behind.
+        """
         sent = 0
         for partition in partitions:
             try:
-                sent += await self._fire_partition(partition)
+                sent += await self._fire_partition(partition, end_offsets)
             except RedisError as exc:
                 self._metrics.redis_errors.inc()
                 self.redis_healthy = False
                 log.warning("timer: redis unavailable, will retry next tick: partition=%s error=%r", partition, exc)
         return sent
 
-    def until(self, partition: int) -> datetime | None:
-        """How far time has come in ``partition``: the clock live, the watermark in replays."""
-        if self._rules.event_time:
-            return self._watermarks.get(partition)
-        return self._clock()
+    def _advance_marks(self, records: Sequence[Record], marks: dict[tuple[str, int], datetime]) -> None:
+        moved = time.monotonic()
+        for record in records:
+            self._positions[(record.topic, record.partition)] = record.offset
+        for key, event_time in marks.items():
+            old = self._watermarks.get(key)
+            if old is None or event_time > old[0]:
+                self._watermarks[key] = (event_time, moved)
 
-    async def _fire_partition(self, partition: int) -> int:
+    def until(self, partition: int, end_offsets: Mapping[tuple[str, int], int] | None = None) -> datetime | None:
+        """How far time has come in ``partition``: the clock live, the watermark in replays.
+
+        The two input topics are read independently, so one may run ahead of the other;
+        the replay clock is the slower of the two, except that a topic partition that is
+        caught up (everything up to ``end_offsets`` read, or, when those are unknown,
+        nothing new for ``idle_seconds``) stops holding it back.
+        """
+        if not self._rules.event_time:
+            return self._clock()
+        now = time.monotonic()
+        marks = []
+        for topic in self._input_topics:
+            key = (topic, partition)
+            mark = self._watermarks.get(key)
+            if end_offsets is not None and key in end_offsets:
+                position = self._positions.get(key)
+                if end_offsets[key] == 0 or (position is not None and position + 1 >= end_offsets[key]):
+                    continue  # caught up: nothing of this topic is waiting
+                if mark is None:
+                    return None  # records are waiting and none was read yet
+                marks.append(mark[0])
+                continue
+            if mark is None:
+                if now - self._started < self._idle_seconds:
+                    return None  # this topic may just not have started yet
+                continue
+            if now - mark[1] < self._idle_seconds:
+                marks.append(mark[0])
+        if not marks:  # every topic caught up: all there is has been read
+            return max((m[0] for (_, p), m in self._watermarks.items() if p == partition), default=None)
+        return min(marks)
+
+    async def _fire_partition(
+        self, partition: int, end_offsets: Mapping[tuple[str, int], int] | None = None
+    ) -> int:
         now = self._clock()
-        until = self.until(partition)
+        until = self.until(partition, end_offsets)
         if until is None:
             return 0
         customer_ids = await self._store.due(partition, until, self._due_batch)
@@ -280,27 +337,46 @@ class Tracker:
         return next_due(state, self._rules)
 
     async def _deliver(self, pending: list[Pending]) -> int:
-        """Publish outbox records; clear each customer's once Kafka acknowledged them."""
+        """Publish outbox records; clear them once Kafka acknowledged them.
+
+        All records go out concurrently (the producer batches them into few requests),
+        then one round trip clears every customer whose records were all acknowledged.
+        """
+        if not pending:
+            return 0
+        results = await asyncio.gather(
+            *(self._publisher.publish(entry.topic, entry.key, entry.value)
+              for _, _, entries, _ in pending for entry in entries),
+            return_exceptions=True,
+        )
         sent = 0
-        for customer_id, partition, entries, due in pending:
-            try:
-                for entry in entries:
-                    await self._publisher.publish(entry.topic, entry.key, entry.value)
-                    if entry.topic == self._topics.offer_triggers:
-                        self._metrics.triggers.labels(entry.label).inc()
-                        log.info("offer trigger sent: offer_id=%s kind=%s", entry.entry_id, entry.label)
-                        sent += 1
-                    elif entry.topic == self._topics.offer_outcomes:
-                        log.info("offer outcome sent: %s", entry.entry_id)
-            except Exception as exc:  # the broker is down: the outbox keeps them for the next tick
-                self._metrics.publish_errors.inc()
-                log.warning("publish failed, kept in outbox: entries=%d error=%r", len(entries), exc)
+        cleared: list[Pending] = []
+        position = 0
+        for item in pending:
+            entries = item[2]
+            outcome = results[position:position + len(entries)]
+            position += len(entries)
+            failures = [r for r in outcome if isinstance(r, BaseException)]
+            if failures:  # the broker is down: the outbox keeps them for the next tick
+                self._metrics.publish_errors.inc(len(failures))
+                log.warning("publish failed, kept in outbox: entries=%d error=%r", len(failures), failures[0])
                 continue
-            try:
-                await self._store.delivered(customer_id, [e.entry_id for e in entries], partition, due)
-            except RedisError as exc:  # they stay due: the next tick publishes them again, same ids
-                self._metrics.redis_errors.inc()
-                log.warning("clearing the outbox failed: entries=%d error=%r", len(entries), exc)
+            cleared.append(item)
+            for entry in entries:
+                if entry.topic == self._topics.offer_triggers:
+                    self._metrics.triggers.labels(entry.label).inc()
+                    log.info("offer trigger sent: offer_id=%s kind=%s", entry.entry_id, entry.label)
+                    sent += 1
+                elif entry.topic == self._topics.offer_outcomes:
+                    log.info("offer outcome sent: %s", entry.entry_id)
+        try:
+            await self._store.delivered(
+                [(customer_id, [e.entry_id for e in entries], partition, due)
+                 for customer_id, partition, entries, due in cleared]
+            )
+        except RedisError as exc:  # they stay due: the next tick publishes them again, same ids
+            self._metrics.redis_errors.inc()
+            log.warning("clearing the outbox failed: customers=%d error=%r", len(cleared), exc)
         return sent
 
     async def _dead_letter(self, letters: list[DeadLetter]) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from streams.state import CustomerState
@@ -53,12 +53,11 @@ class MemoryStore:
         entries = sorted(self.deadlines.get(partition, {}).items(), key=lambda item: item[1])
         return [cid for cid, due in entries if due <= now][:limit]
 
-    async def delivered(
-        self, customer_id: str, entry_ids: Iterable[str], partition: int, due: datetime | None
-    ) -> None:
-        for entry_id in entry_ids:
-            self.outboxes.get(customer_id, {}).pop(entry_id, None)
-        self._schedule(customer_id, partition, due)
+    async def delivered(self, cleared: Sequence[tuple[str, Sequence[str], int, datetime | None]]) -> None:
+        for customer_id, entry_ids, partition, due in cleared:
+            for entry_id in entry_ids:
+                self.outboxes.get(customer_id, {}).pop(entry_id, None)
+            self._schedule(customer_id, partition, due)
 
     async def ping(self) -> bool:
         return True

@@ -58,8 +58,13 @@ def redis_client(services: dict[str, str]) -> Iterator[redis.Redis]:
 
 
 @pytest.fixture
-def worker_settings(services: dict[str, str], redis_client: redis.Redis) -> Settings:
-    """Settings of a fresh worker on topics of its own and an empty Redis."""
+def worker_settings(request: pytest.FixtureRequest, services: dict[str, str], redis_client: redis.Redis) -> Settings:
+    """Settings of a fresh worker on topics of its own and an empty Redis.
+
+    A test changes them with ``@pytest.mark.worker(setting=value, ...)``.
+    """
+    marker = request.node.get_closest_marker("worker")
+    overrides = marker.kwargs if marker else {}
     run = uuid.uuid4().hex[:8]
     settings = Settings(
         app_id=f"tracker-test-{run}",
@@ -81,7 +86,7 @@ def worker_settings(services: dict[str, str], redis_client: redis.Redis) -> Sett
         quiet_hours_enabled=False,
         holdout_percent=0,
     )
-    return settings
+    return settings.model_copy(update=overrides)
 
 
 @pytest.fixture
@@ -90,6 +95,8 @@ def worker(worker_settings: Settings, tmp_path: Path) -> Iterator[RunningWorker]
     running = RunningWorker(worker_settings, tmp_path / "worker.log").start()
     yield running
     running.stop()
+    # pytest shows captured output only for a failed test: there, the worker's last words help.
+    print("---- worker log (tail) ----\n" + running.log()[-4000:])
 
 
 @pytest.fixture

@@ -104,24 +104,25 @@ class Kafka:
         self.producer.flush()
 
     def read(self, topic: str, *, at_least: int = 1, timeout: float = 20, settle: float = 0.0) -> list[dict]:
-        """Every record on ``topic``, once ``at_least`` arrived (waiting ``settle`` more for extras)."""
+        """Every record on ``topic``: once ``at_least`` arrived and none more for ``settle`` seconds."""
         from kafka import KafkaConsumer, TopicPartition
 
-        consumer = KafkaConsumer(bootstrap_servers=self.settings.bootstrap_servers, enable_auto_commit=False)
+        consumer = KafkaConsumer(bootstrap_servers=self.settings.bootstrap_servers, enable_auto_commit=False,
+                                 auto_offset_reset="earliest")
         partitions = [TopicPartition(topic, p) for p in range(self.settings.partitions)]
         consumer.assign(partitions)
-        consumer.seek_to_beginning(*partitions)
+        for partition in partitions:  # explicit offsets: no reset race with records arriving meanwhile
+            consumer.seek(partition, 0)
         records: list[dict] = []
         deadline = time.monotonic() + timeout
-        settle_until = None
+        last_new = time.monotonic()
         try:
             while time.monotonic() < deadline:
                 for batch in consumer.poll(timeout_ms=200).values():
                     records += [json.loads(message.value) for message in batch]
-                if len(records) >= at_least:
-                    settle_until = settle_until or time.monotonic() + settle
-                    if time.monotonic() >= settle_until:
-                        break
+                    last_new = time.monotonic()
+                if len(records) >= at_least and time.monotonic() - last_new >= settle:
+                    break
         finally:
             consumer.close()
         return records

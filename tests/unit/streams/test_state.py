@@ -69,3 +69,20 @@ def test_favourite_categories_stay_bounded():
     bodies = [event("product_viewed", category=f"cat{i}") for i in range(8)]
     state, _ = run(*bodies)
     assert len(state.profile.categories) == 5
+
+
+def test_an_order_read_before_its_visit_still_marks_the_session_purchased():
+    """Orders arrive on another topic: one read early still belongs to the visit it ended."""
+    state, _ = run(
+        event("order_placed", at=timedelta(minutes=5)),
+        event("page_viewed"),
+        event("cart_item_added", at=timedelta(minutes=2)),
+        event("checkout_started", at=timedelta(minutes=4)),
+    )
+    assert state.session.purchased
+
+
+def test_an_order_after_the_visit_ended_does_not_mark_it():
+    """A purchase long after a visit belongs to a later visit, not that one."""
+    state, _ = run(event("order_placed", at=timedelta(hours=3)), event("cart_item_added"))
+    assert not state.session.purchased

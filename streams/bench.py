@@ -1,0 +1,213 @@
+"""``tracker bench``: measurements on the real Redis and Kafka of the settings.
+
+A benchmark measures and reports; it asserts nothing.  Figures are medians and
+percentiles of many samples, with ratios against a baseline taken in the same run,
+because the machines are shared and noisy.
+
+Suites:
+
+- ``triggers``: N pending abandonments whose due times are spread over a window; the
+  worker's timer logic (the real :class:`~streams.tracker.Tracker` on the real Redis,
+  publishing to the real Kafka) fires them; reported: delay from due time to the
+  broker's acknowledgement (p50, p99, max).
+- ``lookup``: the due lookup (``ZRANGEBYSCORE … LIMIT``) on deadline sets of growing
+  size, to show it stays O(log n): µs per lookup and the ratio to the smallest set.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import statistics
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+
+from prometheus_client import CollectorRegistry
+
+from offers import QuietHours
+from streams.intake import Intake
+from streams.lifecycle import Rules
+from streams.metrics import Metrics
+from streams.settings import Settings, load_offer_policy
+from streams.state import CartLine, CustomerState, Session
+from streams.store import Change, RedisStore, deadlines_key
+from streams.tracker import Topics, Tracker
+
+Progress = Callable[[str], None]
+
+BENCH_PREFIX = "bench"
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q``-quantile (0..1) of ``values`` by linear interpolation.
+
+    >>> percentile([1.0, 2.0, 3.0, 4.0], 0.5)
+    2.5
+    """
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+class _TimedPublisher:
+    """Publishes with aiokafka and notes when the broker acknowledged each trigger."""
+
+    def __init__(self, producer: object) -> None:
+        self._producer = producer
+        self.acked: dict[str, float] = {}
+
+    async def publish(self, topic: str, key: str | None, value: bytes) -> None:
+        await self._producer.send_and_wait(topic, value, key=key.encode() if key else None)  # type: ignore[attr-defined]
+        if key is not None:
+            self.acked[key] = time.time()
+
+
+async def bench_triggers(
+    settings: Settings, *, pending: int = 10_000, window: float = 20.0, progress: Progress = print
+) -> dict[str, object]:
+    """Fire ``pending`` abandonments due uniformly over ``window`` seconds; time each trigger."""
+    from aiokafka import AIOKafkaProducer
+
+    from streams.topics import ensure_topics
+
+    ensure_topics(settings.model_copy(update={
+        "offer_triggers_topic": f"{BENCH_PREFIX}-offer-triggers",
+        "offer_outcomes_topic": f"{BENCH_PREFIX}-offer-outcomes",
+        "dead_letters_topic": f"{BENCH_PREFIX}-dead-letters",
+    }))
+    store = _store(settings)
+    await _clear(store, settings.partitions)
+    producer = AIOKafkaProducer(bootstrap_servers=",".join(settings.bootstrap_servers), acks="all", linger_ms=5)
+    await producer.start()
+    publisher = _TimedPublisher(producer)
+    timeout = settings.session_timeout
+    policy = replace(load_offer_policy(settings), quiet_hours=QuietHours(start=0, end=0), holdout_percent=0)
+    tracker = Tracker(
+        store=store, publisher=publisher,
+        intake=Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes),
+        rules=Rules(session_timeout=timeout, browse_views_threshold=settings.browse_views_threshold),
+        policy=policy,
+        topics=Topics(f"{BENCH_PREFIX}-offer-triggers", f"{BENCH_PREFIX}-offer-outcomes",
+                      f"{BENCH_PREFIX}-dead-letters"),
+        metrics=Metrics(CollectorRegistry()), due_batch=2000,
+    )
+    try:
+        first_due = datetime.now(timezone.utc) + timedelta(seconds=5)
+        due: dict[str, float] = {}
+        changes = []
+        for n in range(pending):
+            customer_id = f"{BENCH_PREFIX}-{n:07d}"
+            at = first_due + timedelta(seconds=window * n / pending)
+            last = at - timeout
+            session = Session(started_at=last, last_event_at=last, events=2,
+                              cart=(CartLine("sku-1", 1, 25.0, "bench"),))
+            changes.append(Change(CustomerState(customer_id, session=session), n % settings.partitions, at))
+            due[customer_id] = at.timestamp()
+        progress(f"writing {pending} pending abandonments to Redis")
+        for i in range(0, len(changes), 1000):
+            await store.save(changes[i:i + 1000])
+        progress(f"firing them as they come due over {window:.0f}s (timer every "
+                 f"{settings.timer_interval_seconds}s)")
+        partitions = list(range(settings.partitions))
+        deadline = time.time() + (first_due.timestamp() - time.time()) + window + 30
+        while len(publisher.acked) < pending and time.time() < deadline:
+            await tracker.fire_due(partitions)
+            await asyncio.sleep(settings.timer_interval_seconds)
+        delays = [publisher.acked[c] - due[c] for c in publisher.acked]
+        return {
+            "pending": pending,
+            "window_seconds": window,
+            "timer_interval_seconds": settings.timer_interval_seconds,
+            "triggers": len(delays),
+            "delay_p50_seconds": round(percentile(delays, 0.5), 4),
+            "delay_p99_seconds": round(percentile(delays, 0.99), 4),
+            "delay_max_seconds": round(max(delays, default=float("nan")), 4),
+            "target_p99_seconds": 1.0,
+        }
+    finally:
+        await producer.stop()
+        await _clear(store, settings.partitions)
+        await store.close()
+
+
+async def bench_due_lookup(
+    settings: Settings, *, sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000), samples: int = 300,
+    progress: Progress = print,
+) -> dict[str, object]:
+    """µs per due lookup (500 due of n) as the deadline set grows."""
+    store = _store(settings)
+    client = store.client
+    key = deadlines_key(9_999)  # a partition number no worker owns
+    rows = []
+    try:
+        await client.delete(key)
+        filled = 0
+        now = time.time()
+        for size in sizes:
+            progress(f"deadline set of {size:,} customers")
+            while filled < size:
+                pipe = client.pipeline(transaction=False)
+                # The first 500 are due, the rest later: every lookup returns exactly 500.
+                batch = {f"{BENCH_PREFIX}-{filled + i:08d}": now - 1 if filled + i < 500
+                         else now + 60 + 3600 * ((filled + i) % 977) / 977
+                         for i in range(min(10_000, size - filled))}
+                pipe.zadd(key, batch)
+                await pipe.execute()
+                filled += len(batch)
+            timings = []
+            for _ in range(samples):
+                started = time.perf_counter()
+                await client.zrangebyscore(key, "-inf", now + 1, start=0, num=500)
+                timings.append((time.perf_counter() - started) * 1e6)
+            rows.append({"size": size, "lookup_us_p50": round(statistics.median(timings), 1)})
+        base = rows[0]["lookup_us_p50"]
+        for row in rows:
+            row["ratio_to_smallest"] = round(row["lookup_us_p50"] / base, 2)  # type: ignore[operator]
+        return {"limit": 500, "samples": samples, "sizes": rows}
+    finally:
+        await client.delete(key)
+        await store.close()
+
+
+def _store(settings: Settings) -> RedisStore:
+    return RedisStore.from_url(
+        settings.redis_url,
+        password=settings.redis_password.get_secret_value() if settings.redis_password else None,
+        session_ttl_seconds=settings.session_timeout_seconds + 3600, dedupe_ttl_seconds=3600,
+    )
+
+
+async def _clear(store: RedisStore, partitions: int) -> None:
+    client = store.client
+    async for key in client.scan_iter(match=f"tracker:{{{BENCH_PREFIX}-*", count=5000):
+        await client.delete(key)
+    for partition in range(partitions):
+        members = await client.zrange(deadlines_key(partition), 0, -1)
+        stale = [m for m in members if m.startswith(BENCH_PREFIX.encode())]
+        if stale:
+            await client.zrem(deadlines_key(partition), *stale)
+
+
+def format_report(results: dict[str, dict[str, object]]) -> str:
+    """Human-readable tables of the suites that ran."""
+    lines = []
+    if "triggers" in results:
+        r = results["triggers"]
+        lines += [
+            f"triggers: {r['triggers']} of {r['pending']} pending abandonments fired, due over "
+            f"{r['window_seconds']}s, timer every {r['timer_interval_seconds']}s",
+            f"  delay from due time to broker ack: p50 {r['delay_p50_seconds']}s, "
+            f"p99 {r['delay_p99_seconds']}s (target ≤ {r['target_p99_seconds']}s), max {r['delay_max_seconds']}s",
+        ]
+    if "lookup" in results:
+        r = results["lookup"]
+        lines.append(f"due lookup (ZRANGEBYSCORE … LIMIT {r['limit']}), median of {r['samples']}:")
+        for row in r["sizes"]:  # type: ignore[attr-defined]
+            lines.append(f"  {row['size']:>10,} pending  {row['lookup_us_p50']:>8} µs  "
+                         f"×{row['ratio_to_smallest']} of the smallest")
+    return "\n".join(lines)
