@@ -25,6 +25,8 @@ __all__ = ["BGNBD", "BGNBDParams", "Summary", "summarise"]
 
 FloatArray = NDArray[np.float64]
 
+_LOG_BOUND = 15.0  # parameters stay within exp(-15) .. exp(15)
+
 
 class BGNBDParams(NamedTuple):
     """Fitted BG/NBD parameters."""
@@ -178,14 +180,19 @@ class BGNBD:
 
         def objective(log_params: FloatArray) -> float:
             params = np.exp(log_params)
-            penalty = self.penalizer * float(np.sum(params**2))
-            return -float(np.sum(_log_likelihood(params, xs, txs, bigs))) / n + penalty
+            with np.errstate(all="ignore"):
+                penalty = self.penalizer * float(np.sum(params**2))
+                value = -float(np.sum(_log_likelihood(params, xs, txs, bigs))) / n + penalty
+            return value if math.isfinite(value) else 1e300
 
-        start = np.zeros(4)
+        # Log-parameters are bounded so that a flat likelihood (a -> 0 on some data) cannot
+        # send the search to overflow.
+        bounds = [(-_LOG_BOUND, _LOG_BOUND)] * 4
         result = optimize.minimize(
             objective,
-            start,
+            np.zeros(4),
             method="L-BFGS-B",
+            bounds=bounds,
             options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-10},
         )
         # A Nelder-Mead polish guards against L-BFGS-B stopping early on a flat ridge.
@@ -193,7 +200,8 @@ class BGNBD:
             objective,
             result.x,
             method="Nelder-Mead",
-            options={"xatol": 1e-10, "fatol": 1e-13, "maxiter": 20000},
+            bounds=bounds,
+            options={"xatol": 1e-8, "fatol": 1e-12, "maxiter": 1000},
         )
         best = polished.x if polished.fun <= result.fun else result.x
         r, alpha, a, b = (float(v) for v in np.exp(best))

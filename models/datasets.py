@@ -10,10 +10,10 @@ import csv
 import dataclasses
 import datetime as dt
 import gzip
-import io
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import TextIO
 
 from models.errors import DataFileError, FieldError
 from models.features import intent_features_from_uci_row, intent_label_from_uci_row
@@ -21,12 +21,35 @@ from models.features import intent_features_from_uci_row, intent_label_from_uci_
 __all__ = [
     "CDNOW_COLUMNS",
     "RETAIL_COLUMNS",
+    "UCI_COLUMNS",
     "Transaction",
     "TransactionLog",
     "load_cdnow",
     "load_online_retail",
     "load_online_shoppers",
 ]
+
+#: Columns of the UCI Online Shoppers Purchasing Intention CSV, in file order.
+UCI_COLUMNS: tuple[str, ...] = (
+    "Administrative",
+    "Administrative_Duration",
+    "Informational",
+    "Informational_Duration",
+    "ProductRelated",
+    "ProductRelated_Duration",
+    "BounceRates",
+    "ExitRates",
+    "PageValues",
+    "SpecialDay",
+    "Month",
+    "OperatingSystems",
+    "Browser",
+    "Region",
+    "TrafficType",
+    "VisitorType",
+    "Weekend",
+    "Revenue",
+)
 
 #: Columns of ``CDNOW_sample.txt`` (whitespace separated, no header).
 CDNOW_COLUMNS: tuple[str, ...] = ("customer id", "id in sample", "date", "CDs", "dollars")
@@ -110,13 +133,13 @@ class TransactionLog:
 
 
 @contextmanager
-def _open_text(path: Path) -> Iterator[io.TextIOBase]:
+def _open_text(path: Path) -> Iterator[TextIO]:
     if path.suffix == ".gz":
         with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
-            yield handle  # type: ignore[misc]
+            yield handle
     else:
         with path.open("r", encoding="utf-8", newline="") as handle:
-            yield handle  # type: ignore[misc]
+            yield handle
 
 
 def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
@@ -173,10 +196,7 @@ def load_online_shoppers(path: str | Path) -> list[tuple[dict[str, float], bool]
     Examples
     --------
     >>> import tempfile, os
-    >>> header = ("Administrative,Administrative_Duration,Informational,Informational_Duration,"
-    ...           "ProductRelated,ProductRelated_Duration,BounceRates,ExitRates,PageValues,"
-    ...           "SpecialDay,Month,OperatingSystems,Browser,Region,TrafficType,VisitorType,"
-    ...           "Weekend,Revenue")
+    >>> header = ",".join(UCI_COLUMNS)
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = os.path.join(tmp, "s.csv")
     ...     with open(path, "w") as f:
@@ -187,28 +207,8 @@ def load_online_shoppers(path: str | Path) -> list[tuple[dict[str, float], bool]
 
     """
     path = Path(path)
-    required = (
-        "Administrative",
-        "Administrative_Duration",
-        "Informational",
-        "Informational_Duration",
-        "ProductRelated",
-        "ProductRelated_Duration",
-        "BounceRates",
-        "ExitRates",
-        "PageValues",
-        "SpecialDay",
-        "Month",
-        "OperatingSystems",
-        "Browser",
-        "Region",
-        "TrafficType",
-        "VisitorType",
-        "Weekend",
-        "Revenue",
-    )
     rows: list[tuple[dict[str, float], bool]] = []
-    for line, row in _csv_rows(path, required):
+    for line, row in _csv_rows(path, UCI_COLUMNS):
         try:
             rows.append((intent_features_from_uci_row(row), intent_label_from_uci_row(row)))
         except FieldError as error:

@@ -12,7 +12,7 @@ import dataclasses
 import datetime as dt
 import math
 from collections.abc import Mapping
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, overload
 
 from models.errors import FieldError
 
@@ -296,6 +296,14 @@ def record_order(
         revenue=history.revenue + amount,
         discounted_orders=history.discounted_orders + int(discounted),
     )
+
+
+@overload
+def record_refund(history: PurchaseHistory) -> PurchaseHistory: ...
+
+
+@overload
+def record_refund(history: None) -> None: ...
 
 
 def record_refund(history: PurchaseHistory | None) -> PurchaseHistory | None:

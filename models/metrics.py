@@ -1,0 +1,108 @@
+"""Progressive (prequential) quality of a probabilistic binary classifier, and exact ROC AUC.
+
+Prequential evaluation scores each prediction before its label is learned, so the running
+figures are honest estimates of how the model does on data it has not seen.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+from river import metrics
+from scipy.stats import rankdata
+
+__all__ = ["ProgressiveScore", "roc_auc"]
+
+
+class ProgressiveScore:
+    """Running ROC AUC and log loss of probability predictions, updated one label at a time.
+
+    Wraps river's :class:`~river.metrics.ROCAUC` (which discretises the ROC curve over
+    ``n_thresholds`` equally spaced thresholds, so it needs probabilities in ``[0, 1]``) and
+    :class:`~river.metrics.LogLoss`.
+
+    Parameters
+    ----------
+    n_thresholds
+        Thresholds of the discretised ROC curve; more is closer to the exact AUC and costs
+        more per update.
+
+    Examples
+    --------
+    >>> score = ProgressiveScore()
+    >>> for y, p in [(False, 0.1), (False, 0.4), (True, 0.35), (True, 0.8)]:
+    ...     score.update(y, p)
+    >>> score.n, round(score.roc_auc, 2), round(score.log_loss, 3)
+    (4, 0.75, 0.472)
+    >>> sorted(score.as_dict())
+    ['log_loss', 'n', 'positives', 'roc_auc']
+
+    """
+
+    def __init__(self, n_thresholds: int = 101) -> None:
+        self.n_thresholds = n_thresholds
+        self._roc_auc = metrics.ROCAUC(n_thresholds=n_thresholds)
+        self._log_loss = metrics.LogLoss()
+        self._n = 0
+        self._positives = 0
+
+    def update(self, y_true: bool, p_true: float) -> None:
+        """Account for one prediction ``p_true`` (probability of the positive class) and its label."""
+        p = min(max(float(p_true), 0.0), 1.0)
+        self._roc_auc.update(bool(y_true), p)
+        self._log_loss.update(bool(y_true), {True: p, False: 1.0 - p})
+        self._n += 1
+        self._positives += int(bool(y_true))
+
+    @property
+    def n(self) -> int:
+        """Number of labelled predictions so far."""
+        return self._n
+
+    @property
+    def positives(self) -> int:
+        """Number of positive labels so far."""
+        return self._positives
+
+    @property
+    def roc_auc(self) -> float:
+        """Current ROC AUC (0.0 until both classes have been seen)."""
+        if self._positives in (0, self._n):
+            return 0.0
+        return float(self._roc_auc.get())
+
+    @property
+    def log_loss(self) -> float:
+        """Current mean log loss (0.0 before the first update)."""
+        return float(self._log_loss.get()) if self._n else 0.0
+
+    def as_dict(self) -> dict[str, float]:
+        """Current values as plain numbers, for metrics export or JSON."""
+        return {
+            "n": float(self._n),
+            "positives": float(self._positives),
+            "roc_auc": self.roc_auc,
+            "log_loss": self.log_loss,
+        }
+
+
+def roc_auc(y_true: Sequence[bool] | np.ndarray, scores: Sequence[float] | np.ndarray) -> float:
+    """Exact ROC AUC (the Mann-Whitney statistic, ties counted half); NaN without both classes.
+
+    Examples
+    --------
+    >>> roc_auc([False, False, True, True], [0.1, 0.4, 0.35, 0.8])
+    0.75
+    >>> roc_auc([True, True], [0.1, 0.2])
+    nan
+
+    """
+    labels = np.asarray(y_true, dtype=bool)
+    values = np.asarray(scores, dtype=float)
+    positives = int(labels.sum())
+    negatives = labels.size - positives
+    if positives == 0 or negatives == 0:
+        return float("nan")
+    ranks = rankdata(values)
+    return float((ranks[labels].sum() - positives * (positives + 1) / 2) / (positives * negatives))
