@@ -33,6 +33,13 @@ from models.intent import IntentModel, intent_inputs
 from models.loyalty import LoyaltyModel, PendingSnapshot, loyalty_inputs
 from models.metrics import ProgressiveScore, roc_auc
 from models.thresholds import ThresholdTracker
+from models.customer_facts import CustomerFacts
+from models.customer_types import CUSTOMER_TYPES, CustomerType, TypeEvidence
+from models.personas import Persona, PersonaBuilder
+from models.quantiles import LinearHistogram, LogHistogram
+from models.rfm import SEGMENTS, RFMScore, RFMScorer, RFMValues, rfm_values, segment
+from models.timing import Timing, is_overdue, mean_gap_days, next_purchase_expected
+from models.value import CustomerValue, expected_value, p_buy_again, rank
 
 __all__ = [
     "BGNBD",
@@ -72,4 +79,26 @@ __all__ = [
     "record_refund",
     "roc_auc",
     "summarise",
+    "CUSTOMER_TYPES",
+    "CustomerFacts",
+    "CustomerType",
+    "CustomerValue",
+    "LinearHistogram",
+    "LogHistogram",
+    "Persona",
+    "PersonaBuilder",
+    "RFMScore",
+    "RFMScorer",
+    "RFMValues",
+    "SEGMENTS",
+    "Timing",
+    "TypeEvidence",
+    "expected_value",
+    "is_overdue",
+    "mean_gap_days",
+    "next_purchase_expected",
+    "p_buy_again",
+    "rank",
+    "rfm_values",
+    "segment",
 ]

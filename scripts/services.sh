@@ -8,6 +8,8 @@
 #
 # Kafka comes from Maven Central (.ci/kafka/pom.xml, jars cached in .services/kafka-libs),
 # Redis is Debian's redis-server (installed with apt-get when missing and we are root).
+# `start` also installs Debian's prometheus package (the server and promtool) the same way,
+# but starts no Prometheus: the tests that need one run their own on a free port.
 # All state lives in .services/. Every `start` of a stopped Kafka begins with an empty,
 # freshly formatted data directory, and Redis keeps nothing (--save '' --appendonly no).
 #
@@ -346,12 +348,36 @@ start_redis() {
     die "Redis did not answer PING on $HOST:$REDIS_PORT within 10s"
 }
 
+# ---------------------------------------------------------------- Prometheus
+
+# Installed only: tests/integration/test_prometheus.py starts its own server on a free port,
+# and tests/unit/test_deploy_files.py runs promtool on deploy/prometheus/.
+ensure_prometheus() {
+    if command -v prometheus >/dev/null 2>&1 && command -v promtool >/dev/null 2>&1; then
+        return 0
+    fi
+    if is_root; then
+        apt_install prometheus || die "could not install prometheus with apt-get"
+        # Debian's package would run a system Prometheus on :9090 where init scripts may
+        # start services (containers usually forbid it with policy-rc.d); we want none.
+        if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet prometheus 2>/dev/null; then
+            systemctl disable --now prometheus >/dev/null 2>&1 || true
+        fi
+        return 0
+    fi
+    if [ -n "${CI:-}" ]; then
+        die "prometheus (server and promtool) is not installed (and we are not root, so cannot apt-get install it)"
+    fi
+    say "prometheus not installed: the tests that need it will skip (apt-get install prometheus)"
+}
+
 # ---------------------------------------------------------------- commands
 
 cmd_start() {
     mkdir -p "$SVC"
     start_redis
     start_kafka
+    ensure_prometheus
 }
 
 cmd_stop() {

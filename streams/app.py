@@ -6,16 +6,30 @@ This module only wires: every decision lives in :mod:`streams.tracker` and below
 from __future__ import annotations
 
 import logging
+import time
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import faust
+import mode
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
 from streams.intake import Intake, Record
 from streams.metrics import Metrics
+from streams.observability import (
+    ConsumerLag,
+    Readiness,
+    build_labels,
+    configure_logging,
+    deadline_counts,
+    faust_monitor,
+    instrument_redis,
+)
 from streams.lifecycle import Rules
+from streams import web
+from streams.scoring import Scoring
+from streams.web import InsightsCache
 from streams.settings import Settings, load_offer_policy
 from streams.store import RedisStore
 from streams.topics import ensure_topics
@@ -44,6 +58,9 @@ class Worker:
     tracker: Tracker
     store: RedisStore
     metrics: Metrics
+    scoring: Scoring
+    #: Checks behind GET /ready; add one with ``readiness.register(name, check)``.
+    readiness: Readiness
 
 
 def build(settings: Settings, registry: CollectorRegistry | None = None) -> Worker:
@@ -68,12 +85,16 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         broker_commit_every=settings.batch_size,
     )
     metrics = Metrics(registry)
+    metrics.build_info.labels(**build_labels()).set(1)
+    app.monitor = faust_monitor(registry)  # Faust's own sensor: tracker_faust_* on the same registry
+    scoring = Scoring(registry)
     store = RedisStore.from_url(
         settings.redis_url,
         password=settings.redis_password.get_secret_value() if settings.redis_password else None,
         session_ttl_seconds=settings.session_timeout_seconds + settings.dedupe_ttl_seconds,
         dedupe_ttl_seconds=settings.dedupe_ttl_seconds,
     )
+    instrument_redis(store.client, metrics.redis_command_seconds, metrics.redis_command_errors)
     tracker = Tracker(
         store=store,
         publisher=FaustPublisher(app),
@@ -91,6 +112,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         policy=load_offer_policy(settings),
         topics=Topics(settings.offer_triggers_topic, settings.offer_outcomes_topic, settings.dead_letters_topic),
         metrics=metrics,
+        scoring=scoring,
     )
 
     def raw_topic(name: str) -> faust.TopicT:
@@ -114,6 +136,21 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     async def declare_outputs() -> None:
         for topic in outputs:
             await topic.maybe_declare()
+
+    @app.service
+    class ModelCheckpoints(mode.Service):
+        """Warm-starts the models before events flow; saves them on a timer and at shutdown."""
+
+        async def on_start(self) -> None:
+            await scoring.load(store.client)
+
+        @mode.Service.timer(settings.checkpoint_interval_seconds)
+        async def _periodic(self) -> None:
+            await scoring.save(store.client)
+
+        async def on_stop(self) -> None:
+            await scoring.save(store.client)
+            log.info("models checkpointed at shutdown")
 
     @app.agent(inputs, name="track")
     async def track(stream: faust.StreamT[bytes]) -> None:
@@ -144,6 +181,46 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
             end_offsets = {(tp.topic, tp.partition): offset for tp, offset in highwaters.items()}
         await tracker.fire_due(sorted({tp.partition for tp in inputs}), end_offsets)
 
+    def owned_partitions() -> list[int]:
+        assignment = app.consumer.assignment() if app.consumer else set()
+        return sorted({tp.partition for tp in assignment if tp.topic in input_names})
+
+    consumer_lag = ConsumerLag(metrics.consumer_lag, input_names)
+
+    @app.timer(interval=5.0)
+    async def observe_consumer_lag() -> None:
+        try:
+            await consumer_lag.refresh(app.consumer, app.monitor)
+        except Exception as exc:  # a rebalance or a broker hiccup: measured again next tick
+            log.warning("consumer lag not measured: error=%r", exc)
+
+    @app.timer(interval=5.0)
+    async def observe_deadlines() -> None:
+        try:
+            counts = await deadline_counts(store.client, owned_partitions(), time.time())
+        except Exception as exc:  # Redis down: tracker_redis_command_errors_total counts it
+            log.warning("deadline gauges not refreshed: error=%r", exc)
+            return
+        metrics.pending_deadlines.set(counts.pending)
+        metrics.overdue_deadlines.set(counts.overdue)
+        metrics.active_sessions.set(counts.active_sessions)
+
+    readiness = Readiness()
+
+    def kafka_assigned() -> str | None:
+        return None if owned_partitions() else "no input partitions assigned yet"
+
+    async def redis_reachable() -> str | None:
+        try:
+            await store.ping()
+        except Exception as exc:  # any failure means not ready, and says why
+            return f"redis unreachable: {exc!r}"
+        return None
+
+    readiness.register("kafka", kafka_assigned)
+    readiness.register("redis", redis_reachable)
+    readiness.register("models", lambda: None if scoring.loaded else "models not loaded yet")
+
     @app.page("/health")
     class Health(View):
         async def get(self, request: Request) -> Response:
@@ -152,14 +229,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     @app.page("/ready")
     class Ready(View):
         async def get(self, request: Request) -> Response:
-            reasons = []
-            assignment = app.consumer.assignment() if app.consumer else set()
-            if not any(tp.topic in input_names for tp in assignment):
-                reasons.append("no input partitions assigned yet")
-            try:
-                await store.ping()
-            except Exception as exc:  # any failure means not ready, and says why
-                reasons.append(f"redis unreachable: {exc!r}")
+            reasons = await readiness.reasons()
             status = 503 if reasons else 200
             return self.json({"ready": not reasons, "reasons": reasons}, status=status)
 
@@ -168,11 +238,18 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         async def get(self, request: Request) -> Response:
             return self.bytes(generate_latest(registry), content_type=CONTENT_TYPE_LATEST.split(";")[0])
 
-    return Worker(app, tracker, store, metrics)
+    # Marketers' API and page; a replayed history is shown as of its last event.
+    insights = InsightsCache(
+        store, max_age_seconds=settings.insights_max_age_seconds,
+        now=lambda: None if settings.clock == "event" else datetime.now(timezone.utc),
+    )
+    web.register(app, store, insights)
+    return Worker(app, tracker, store, metrics, scoring, readiness)
 
 
 def run(settings: Settings) -> None:
     """Run a worker in this process until SIGINT/SIGTERM."""
+    configure_logging(settings.log_level)  # the worker's own lines as logfmt; Faust's keep theirs
     load_offer_policy(settings)  # a bad policy file stops the worker before it touches Kafka
     ensure_topics(settings)
     worker = build(settings)

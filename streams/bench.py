@@ -10,6 +10,7 @@ Suites:
   worker's timer logic (the real :class:`~streams.tracker.Tracker` on the real Redis,
   publishing to the real Kafka) fires them; reported: delay from due time to the
   broker's acknowledgement (p50, p99, max).
+- ``models``: the tracker's per-event cost on Redis without and with the online models.
 - ``lookup``: the due lookup (``ZRANGEBYSCORE … LIMIT``) on deadline sets of growing
   size, to show it stays O(log n): µs per lookup and the ratio to the smallest set.
 """
@@ -37,6 +38,8 @@ from streams.tracker import Topics, Tracker
 Progress = Callable[[str], None]
 
 BENCH_PREFIX = "bench"
+#: Customer ids of ``simulate(..., seed=13)``, which the models suite writes and removes.
+SIMULATED_PREFIX = "c-013"
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -174,6 +177,71 @@ async def bench_due_lookup(
         await store.close()
 
 
+async def bench_models(
+    settings: Settings, *, customers: int = 2_000, rounds: int = 3, progress: Progress = print
+) -> dict[str, object]:
+    """µs per event of the real tracker on the real Redis, without and with the online models.
+
+    The same simulated events (several thousand, in batches of ``TRACKER_BATCH_SIZE``) go
+    through the tracker ``rounds`` times each way, alternating; medians are reported.
+    """
+    from streams.events import dump
+    from streams.intake import Record
+    from streams.scoring import Scoring
+    from streams.simulate import in_time_order, simulate
+
+    start = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+    shoppers = simulate(customers, seed=13, start=start, pace=timedelta(minutes=1), spread=timedelta(hours=6))
+    events = list(in_time_order(shoppers))
+    records = [
+        Record(settings.purchases_topic if e.type in ("order_placed", "order_refunded") else settings.site_visits_topic,
+               0, n, e.customer_id.encode(), dump(e))
+        for n, e in enumerate(events)
+    ]
+    policy = replace(load_offer_policy(settings), quiet_hours=QuietHours(start=0, end=0))
+    rules = Rules(session_timeout=settings.session_timeout, browse_views_threshold=settings.browse_views_threshold,
+                  event_time=True)
+    timings: dict[str, list[float]] = {"without": [], "with": []}
+    scoring = None
+    for n in range(rounds * 2):
+        variant = "without" if n % 2 == 0 else "with"
+        store = _store(settings)
+        await _clear(store, settings.partitions, SIMULATED_PREFIX)
+        registry = CollectorRegistry()
+        scoring = Scoring(registry) if variant == "with" else None
+        tracker = Tracker(
+            store=store, publisher=_NullPublisher(),
+            intake=Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes,
+                          max_future=timedelta(days=36_500)),
+            rules=rules, policy=policy,
+            topics=Topics(f"{BENCH_PREFIX}-t", f"{BENCH_PREFIX}-o", f"{BENCH_PREFIX}-d"),
+            metrics=Metrics(registry), scoring=scoring, idle_seconds=0.0,
+        )
+        progress(f"round {n // 2 + 1}/{rounds} {variant} models: {len(records)} events")
+        started = time.perf_counter()
+        for i in range(0, len(records), settings.batch_size):
+            await tracker.handle(records[i:i + settings.batch_size])
+            await tracker.fire_due([0])
+        timings[variant].append((time.perf_counter() - started) / len(records) * 1e6)
+        await _clear(store, settings.partitions, SIMULATED_PREFIX)
+        await store.close()
+    without, with_models = statistics.median(timings["without"]), statistics.median(timings["with"])
+    learned = scoring.intent.n_learned if scoring else 0
+    return {
+        "events": len(records),
+        "batch_size": settings.batch_size,
+        "us_per_event_without_models": round(without, 1),
+        "us_per_event_with_models": round(with_models, 1),
+        "models_share": round((with_models - without) / with_models, 3),
+        "sessions_learned": learned,
+    }
+
+
+class _NullPublisher:
+    async def publish(self, topic: str, key: str | None, value: bytes) -> None:
+        return None
+
+
 def _store(settings: Settings) -> RedisStore:
     return RedisStore.from_url(
         settings.redis_url,
@@ -182,13 +250,13 @@ def _store(settings: Settings) -> RedisStore:
     )
 
 
-async def _clear(store: RedisStore, partitions: int) -> None:
+async def _clear(store: RedisStore, partitions: int, prefix: str = BENCH_PREFIX) -> None:
     client = store.client
-    async for key in client.scan_iter(match=f"tracker:{{{BENCH_PREFIX}-*", count=5000):
+    async for key in client.scan_iter(match=f"tracker:{{{prefix}-*", count=5000):
         await client.delete(key)
     for partition in range(partitions):
         members = await client.zrange(deadlines_key(partition), 0, -1)
-        stale = [m for m in members if m.startswith(BENCH_PREFIX.encode())]
+        stale = [m for m in members if m.startswith(prefix.encode())]
         if stale:
             await client.zrem(deadlines_key(partition), *stale)
 
@@ -203,6 +271,15 @@ def format_report(results: dict[str, dict[str, object]]) -> str:
             f"{r['window_seconds']}s, timer every {r['timer_interval_seconds']}s",
             f"  delay from due time to broker ack: p50 {r['delay_p50_seconds']}s, "
             f"p99 {r['delay_p99_seconds']}s (target ≤ {r['target_p99_seconds']}s), max {r['delay_max_seconds']}s",
+        ]
+    if "models" in results:
+        r = results["models"]
+        lines += [
+            f"models: {r['events']} simulated events through the tracker on Redis (batches of {r['batch_size']}), "
+            "median of alternating runs:",
+            f"  {r['us_per_event_without_models']} µs/event without the models, "
+            f"{r['us_per_event_with_models']} µs/event with them (models {100 * r['models_share']:.0f} % of the "
+            f"path; {r['sessions_learned']} sessions learned)",
         ]
     if "lookup" in results:
         r = results["lookup"]

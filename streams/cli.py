@@ -92,14 +92,75 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--json", action="store_true", help="one JSON object instead of a table")
     report.set_defaults(run=_offers_report)
 
+    customers = commands.add_parser(
+        "customers", help="best or worst customers by expected future value, with the reasons", epilog=EPILOG)
+    customers.add_argument("order", choices=("best", "worst"), help="which end of the ranking")
+    customers.add_argument("--segment", type=_segment_name, default=None, help="only this RFM segment")
+    customers.add_argument("--limit", type=_positive_int, default=10, help="how many (default 10)")
+    customers.add_argument("--json", action="store_true", help="JSON instead of a table")
+    customers.set_defaults(run=_customers)
+
+    customer = commands.add_parser("customer", help="one customer's profile, segment, types and timing",
+                                   epilog=EPILOG)
+    customer.add_argument("customer_id", metavar="ID")
+    customer.add_argument("--json", action="store_true", help="JSON instead of text")
+    customer.set_defaults(run=_customer)
+
+    segments = commands.add_parser("segments", help="customers per RFM segment, with each segment's persona",
+                                   epilog=EPILOG)
+    segments.add_argument("--json", action="store_true", help="JSON instead of a table")
+    segments.set_defaults(run=_segments)
+
+    replay = commands.add_parser(
+        "replay", help="produce a real purchase history to the purchases topic, in event time", epilog=EPILOG,
+        description="Orders and refunds of a public data set become order_placed / order_refunded events "
+        "(cancellation invoices, starting with C, are refunds; guest lines without a customer id are counted "
+        "and skipped). Event ids come from the invoices, so a second replay changes nothing. Run the worker "
+        "with TRACKER_CLOCK=event so that its decisions follow the history.",
+    )
+    replay.add_argument("file", type=_data_file, metavar="FILE",
+                        help="e.g. ../shared/data/online_retail_ii_2009_2010.csv.gz")
+    replay.add_argument("--format", dest="fmt", choices=("online-retail", "cdnow"), required=True,
+                        help="the file's format")
+    replay.add_argument("--limit", type=_positive_int, default=None, help="only the first N transactions")
+    replay.add_argument("--json", action="store_true", help="print the report as JSON")
+    replay.set_defaults(run=_replay)
+
+    evaluate = commands.add_parser(
+        "evaluate", help="offline evaluation of the models on real data sets, beside published figures"
+    )
+    evaluated = evaluate.add_subparsers(dest="model", metavar="MODEL", required=True)
+    intent = evaluated.add_parser(
+        "intent", help="purchase intent on the UCI Online Shoppers data (Sakar et al.'s protocol)",
+        description="Random 70/30 splits, one online pass over the training rows, the test rows untouched; "
+        "accuracy, TPR, TNR, F1 and ROC AUC (mean and spread) beside the paper's batch classifiers.",
+    )
+    intent.add_argument("--data", type=_data_file, required=True, metavar="FILE",
+                        help="online_shoppers_intention.csv (e.g. ../shared/data/online_shoppers_intention.csv)")
+    intent.add_argument("--repeats", type=_positive_int, default=10, help="seeded splits (default 10)")
+    intent.add_argument("--seed", type=int, default=42, help="seed of the first split (default 42)")
+    intent.add_argument("--json", action="store_true", help="one JSON object instead of tables")
+    intent.set_defaults(run=_evaluate)
+    loyalty = evaluated.add_parser(
+        "loyalty", help="buys-again-in-the-holdout ROC AUC of the loyalty model vs BG/NBD",
+        description="Splits time into calibration and holdout; the online loyalty model and BG/NBD score the "
+        "same customers at the end of calibration; for CDNOW also BG/NBD's fitted parameters.",
+    )
+    loyalty.add_argument("--data", type=_data_file, required=True, metavar="FILE",
+                         help="CDNOW_sample.txt or online_retail_ii_2009_2010.csv.gz")
+    loyalty.add_argument("--format", dest="fmt", choices=("cdnow", "online-retail"), required=True,
+                         help="the file's format")
+    loyalty.add_argument("--json", action="store_true", help="one JSON object instead of tables")
+    loyalty.set_defaults(run=_evaluate)
+
     bench = commands.add_parser(
         "bench", help="measure the tracker on the configured Kafka and Redis", epilog=EPILOG,
         description="Benchmarks measure and report; they assert nothing. Run them on an otherwise idle "
         "Kafka and Redis: they write and then delete keys under tracker:{bench-*}.",
     )
     bench.add_argument(
-        "--suite", type=_suites, default=("triggers", "lookup"), metavar="NAMES",
-        help="comma-separated: triggers, lookup (default: both)",
+        "--suite", type=_suites, default=("triggers", "models", "lookup"), metavar="NAMES",
+        help="comma-separated: triggers, models, lookup (default: all)",
     )
     bench.add_argument("--pending", type=_positive_int, default=10_000,
                        help="pending abandonments for the triggers suite (default 10000)")
@@ -227,10 +288,176 @@ def _offers_report(args: argparse.Namespace) -> int:
     return 0
 
 
+def _insights(settings: Settings):  # type: ignore[no-untyped-def]
+    import asyncio
+
+    from redis.exceptions import RedisError
+
+    from streams.insights import compute_from
+    from streams.tracker import utc_now
+
+    # A replayed history is seen as of its last event; a live shop as of now.
+    now = None if settings.clock == "event" else utc_now()
+
+    async def run():  # type: ignore[no-untyped-def]
+        store = _redis_store(settings)
+        try:
+            return await compute_from(store, now)
+        finally:
+            await store.close()
+
+    try:
+        insights = asyncio.run(run())
+    except (RedisError, OSError) as exc:
+        raise TrackerError(f"could not read profiles from {settings.redis_url}: {exc}") from exc
+    return insights
+
+
+def _redis_store(settings: Settings):  # type: ignore[no-untyped-def]
+    from streams.store import RedisStore
+
+    return RedisStore.from_url(
+        settings.redis_url,
+        password=settings.redis_password.get_secret_value() if settings.redis_password else None,
+        session_ttl_seconds=settings.session_timeout_seconds, dedupe_ttl_seconds=settings.dedupe_ttl_seconds,
+    )
+
+
+def _customers(args: argparse.Namespace) -> int:
+    from streams.insights import jsonable
+
+    insights = _insights(Settings())
+    ranked = insights.ranked(args.order, args.segment, args.limit)
+    if args.json:
+        print(json.dumps([{**jsonable(v), "segment": insights.segment_of.get(v.customer_id)} for v in ranked],
+                         indent=2))
+        return 0
+    where = f" in {args.segment}" if args.segment else ""
+    print(f"{args.order.capitalize()} {len(ranked)} customers{where} by expected value over the next 90 days "
+          f"(of {len(insights.facts)} customers, as of {insights.now:%Y-%m-%d %H:%M})\n")
+    for n, v in enumerate(ranked, 1):
+        segment = insights.segment_of.get(v.customer_id, "")
+        print(f"{n:>3}. {v.customer_id:<16} £{v.expected_value:>10,.2f}  {segment}")
+        for reason in v.reasons:
+            print(f"       {reason}")
+    return 0
+
+
+def _customer(args: argparse.Namespace) -> int:
+    import asyncio
+
+    settings = Settings()
+    insights = _insights(settings)
+
+    async def load():  # type: ignore[no-untyped-def]
+        store = _redis_store(settings)
+        try:
+            return (await store.load({args.customer_id: ()}))[args.customer_id].state.profile
+        finally:
+            await store.close()
+
+    profile = asyncio.run(load())
+    if profile.first_seen is None:
+        raise UsageError(f"no customer {args.customer_id!r} in {settings.redis_url}")
+    view = insights.customer(args.customer_id, profile)
+    if args.json:
+        print(json.dumps(view, indent=2))
+        return 0
+    print(f"{args.customer_id}: {view['segment']}" + (f" (RFM {view['rfm']['code']})" if view["rfm"] else ""))
+    for t in view["types"]:
+        print(f"  {t['name']:<15} {t['evidence']}")
+    if view["value"]:
+        print(f"  expected value £{view['value']['expected_value']:,.2f} over 90 days")
+        for reason in view["value"]["reasons"]:
+            print(f"    {reason}")
+    timing = view["timing"]
+    if timing.get("next_purchase_at"):
+        overdue = " (overdue)" if timing.get("overdue") else ""
+        print(f"  next purchase expected {timing['next_purchase_at'][:10]}{overdue}")
+    return 0
+
+
+def _segments(args: argparse.Namespace) -> int:
+    insights = _insights(Settings())
+    if args.json:
+        print(json.dumps({"customers": len(insights.facts), "segments": insights.segments,
+                          "personas": insights.persona_cards()}, indent=2))
+        return 0
+    print(f"{len(insights.facts)} customers, as of {insights.now:%Y-%m-%d %H:%M}\n")
+    for name, count in insights.segments.items():
+        print(f"  {name:<20} {count:>7}")
+    print()
+    for card in insights.persona_cards():
+        print(f"  {card['summary']}")
+    return 0
+
+
+def _replay(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from kafka.errors import KafkaError
+
+    from models.errors import DataFileError
+    from streams.replay import replay
+
+    settings = Settings()
+
+    def progress(done: int, total: int, seconds: float) -> None:
+        if sys.stderr.isatty():
+            rate = done / seconds if seconds else 0.0
+            sys.stderr.write(f"\r  replay: {done}/{total} events ({rate:,.0f}/s)\x1b[K")
+            if done >= total:
+                sys.stderr.write("\n")
+            sys.stderr.flush()
+
+    try:
+        report = replay(args.file, args.fmt, settings, limit=args.limit, progress=progress)
+    except DataFileError as exc:
+        raise UsageError(str(exc)) from exc
+    except KafkaError as exc:
+        raise TrackerError(f"could not produce to {settings.kafka_broker}: {exc}") from exc
+    if args.json:
+        print(json.dumps({**asdict(report), "events": report.events}, indent=2))
+    else:
+        print(f"replayed {report.path}: {report.events} events ({report.orders} orders, {report.refunds} refunds) "
+              f"of {report.customers} customers to {settings.purchases_topic} in {report.seconds}s; "
+              f"{report.guest_lines} guest lines of {report.lines} skipped")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from models.errors import DataFileError
+    from models.evaluation import (
+        evaluate_intent,
+        evaluate_loyalty,
+        format_intent_report,
+        format_loyalty_report,
+    )
+
+    def progress(done: int, total: int) -> None:
+        if sys.stderr.isatty() and total:
+            sys.stderr.write(f"\r  {args.model}: {done}/{total} ({100 * done / total:.0f} %)\x1b[K")
+            if done >= total:
+                sys.stderr.write("\r\x1b[K")
+            sys.stderr.flush()
+
+    try:
+        if args.model == "intent":
+            result = evaluate_intent(args.data, repeats=args.repeats, seed=args.seed, progress=progress)
+            text = format_intent_report(result)
+        else:
+            result = evaluate_loyalty(args.data, args.fmt, progress=progress)
+            text = format_loyalty_report(result)
+    except DataFileError as exc:
+        raise UsageError(str(exc)) from exc
+    print(json.dumps(result, indent=2, default=str) if args.json else text)
+    return 0
+
+
 def _bench(args: argparse.Namespace) -> int:
     import asyncio
 
-    from streams.bench import bench_due_lookup, bench_triggers, format_report
+    from streams.bench import bench_due_lookup, bench_models, bench_triggers, format_report
 
     settings = Settings()
     progress = (lambda text: print(f"… {text}", file=sys.stderr)) if sys.stderr.isatty() or not args.json else (
@@ -239,6 +466,8 @@ def _bench(args: argparse.Namespace) -> int:
     if "triggers" in args.suite:
         results["triggers"] = asyncio.run(
             bench_triggers(settings, pending=args.pending, window=args.window, progress=progress))
+    if "models" in args.suite:
+        results["models"] = asyncio.run(bench_models(settings, progress=progress))
     if "lookup" in args.suite:
         results["lookup"] = asyncio.run(bench_due_lookup(settings, sizes=args.sizes, progress=progress))
     print(json.dumps(results, indent=2) if args.json else format_report(results))
@@ -296,11 +525,31 @@ def _aware_datetime(text: str) -> datetime:
     return value
 
 
+def _segment_name(text: str) -> str:
+    from models.rfm import SEGMENTS
+
+    from streams.insights import VISITORS
+
+    names = (*SEGMENTS, VISITORS)
+    if text not in names:
+        raise argparse.ArgumentTypeError(f"unknown segment {text!r} (expected one of: {', '.join(names)})")
+    return text
+
+
+def _data_file(text: str) -> str:
+    from pathlib import Path
+
+    path = Path(text)
+    if not path.is_file():
+        raise argparse.ArgumentTypeError(f"no such file: {text}")
+    return text
+
+
 def _suites(text: str) -> tuple[str, ...]:
     names = tuple(part.strip() for part in text.split(",") if part.strip())
-    unknown = [name for name in names if name not in ("triggers", "lookup")]
+    unknown = [name for name in names if name not in ("triggers", "models", "lookup")]
     if unknown or not names:
-        raise argparse.ArgumentTypeError(f"expected suites from: triggers, lookup; got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected suites from: triggers, models, lookup; got {text!r}")
     return names
 
 

@@ -91,6 +91,8 @@ _CODECS: dict[str, tuple[Encoder, Decoder]] = {
     "str": (str, str),
     "Counts": (_pairs, _from_pairs),
     "tuple[CartLine, ...]": (_cart, _from_cart),
+    "tuple[int, ...]": (lambda v: ",".join(map(str, v)), lambda t: tuple(int(x) for x in t.split(",")) if t else ()),
+    "tuple[str, ...]": (lambda v: json.dumps(v, separators=(",", ":")), lambda t: tuple(json.loads(t))),
     "Abandonment": (_abandonment, _from_abandonment),
     "OpenOffer": (_open_offer, _from_open_offer),
 }

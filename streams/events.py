@@ -28,6 +28,11 @@ SCHEMA_VERSION = 1
 JUNK_IDS = frozenset({"", "null", "none", "undefined", "anonymous", "nan"})
 
 Id = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+def _is_junk(value: str) -> bool:
+    stripped = value.strip()
+    return stripped.lower() in JUNK_IDS or set(stripped) <= {"0", "-"}
 Money = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
 
 
@@ -45,10 +50,9 @@ class Event(BaseModel):
     @field_validator("customer_id")
     @classmethod
     def _refuse_junk_ids(cls, value: str) -> str:
-        stripped = value.strip()
-        if stripped.lower() in JUNK_IDS or set(stripped) <= {"0", "-"}:
+        if _is_junk(value):
             raise ValueError(f"customer_id {value!r} is not an identifier")
-        return stripped
+        return value.strip()
 
 
 # ---------------------------------------------------------------- site-visits
@@ -113,6 +117,15 @@ class CustomerIdentified(Event):
     anonymous_id: Id | None = None
     traits: CustomerTraits = CustomerTraits()
     marketing_consent: bool | None = None
+
+    @field_validator("anonymous_id")
+    @classmethod
+    def _no_link_to_junk(cls, value: str | None) -> str | None:
+        # A tag manager's placeholder ("null", "anonymous", "0000") is no visitor: the login
+        # still counts, but it links nothing, so unrelated visitors are never merged.
+        if value is None or _is_junk(value):
+            return None
+        return value.strip()
 
 
 class FeedbackSubmitted(Event):

@@ -50,7 +50,11 @@ class Rules:
 
 @dataclass(frozen=True, slots=True)
 class SessionEnded:
-    purchased: bool
+    session: Session
+
+    @property
+    def purchased(self) -> bool:
+        return self.session.purchased
 
 
 @dataclass(frozen=True, slots=True)
@@ -100,7 +104,7 @@ def interest_of(session: Session) -> Interest:
 
 def end_session(state: CustomerState, ended: Session, rules: Rules) -> tuple[CustomerState, list[Effect]]:
     """Record the end of ``ended``: a pending abandonment if it left interest behind."""
-    effects: list[Effect] = [SessionEnded(ended.purchased)]
+    effects: list[Effect] = [SessionEnded(ended)]
     kind = abandoned(interest_of(ended), browse_views_threshold=rules.browse_views_threshold)
     if kind is None:
         return state, effects
@@ -140,7 +144,8 @@ def advance(
         effects += more
     pending = state.profile.pending
     if pending is not None and pending.due_at <= until:
-        state, more = _decide(state, pending, pending.due_at if rules.event_time else now, policy)
+        at = pending.due_at if rules.event_time else now
+        state, more = _decide(state, pending, at, policy, event_time=rules.event_time)
         effects += more
     return state, effects
 
@@ -186,7 +191,8 @@ def next_due(state: CustomerState, rules: Rules) -> datetime | None:
 # ---------------------------------------------------------------- helpers
 
 
-def customer_view(state: CustomerState) -> Customer:
+def customer_view(state: CustomerState, *, scores: bool = True) -> Customer:
+    """What the policy knows of the customer; without ``scores`` it decides on profile rules alone."""
     p = state.profile
     return Customer(
         customer_id=state.customer_id,
@@ -196,15 +202,23 @@ def customer_view(state: CustomerState) -> Customer:
         revenue=p.revenue,
         refunds=p.refunds,
         discount_orders=p.discount_orders,
+        intent=p.intent if scores else None,
+        loyalty=p.loyalty if scores else None,
         time_zone=p.time_zone,
     )
 
 
 def _decide(
-    state: CustomerState, pending: Abandonment, at: datetime, policy: Policy
+    state: CustomerState, pending: Abandonment, at: datetime, policy: Policy, *, event_time: bool
 ) -> tuple[CustomerState, list[Effect]]:
     profile = state.profile
-    customer = customer_view(state)
+    if profile.merged_into is not None:
+        # The visitor logged in: their interest now lives on the customer's profile, and
+        # an anonymous id has no address to send to.
+        return replace(state, profile=replace(profile, pending=None)), [Suppressed(pending.kind, "identified")]
+    # Model scores depend on the order in which partitions were learned from, so a replay
+    # decides on profile rules alone: that is what makes it repeat exactly.
+    customer = customer_view(state, scores=not event_time)
     the_offer_id = offer_id(state.customer_id, pending.session_started_at)
     decision = policy.decide(AbandonmentKind(pending.kind), customer, at, offer_id=the_offer_id)
     if decision.action == "suppress":

@@ -11,6 +11,8 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from streams.intake import REASONS
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+# Redis answers in well under a millisecond on a healthy network; the tail is what matters.
+_REDIS_BUCKETS = (0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 10)
 
 
 class Metrics:
@@ -122,6 +124,47 @@ class Metrics:
         self.publish_errors = Counter(
             "tracker_publish_errors_total",
             "Kafka publishes that failed and were retried.",
+            registry=registry,
+        )
+        # ---- operations (set by streams.observability; see the README's Operations section)
+        self.consumer_lag = Gauge(
+            "tracker_consumer_lag_messages",
+            "Records of an assigned input partition not yet consumed: high watermark minus committed offset.",
+            ["topic", "partition"],
+            registry=registry,
+        )
+        self.active_sessions = Gauge(
+            "tracker_active_sessions",
+            "Customers with a live session in the partitions this worker owns.",
+            registry=registry,
+        )
+        self.pending_deadlines = Gauge(
+            "tracker_pending_deadlines",
+            "Customers the abandonment timer will look at again (live session, deferred or open offer).",
+            registry=registry,
+        )
+        self.overdue_deadlines = Gauge(
+            "tracker_overdue_deadlines",
+            "Pending deadlines already due that the timer has not handled yet.",
+            registry=registry,
+        )
+        self.redis_command_seconds = Histogram(
+            "tracker_redis_command_seconds",
+            "Redis round trips seen by the worker, by command (PIPELINE: one pipelined batch).",
+            ["command"],
+            buckets=_REDIS_BUCKETS,
+            registry=registry,
+        )
+        self.redis_command_errors = Counter(
+            "tracker_redis_command_errors_total",
+            "Redis commands or pipelines that raised (connection, timeout, server error), by command.",
+            ["command"],
+            registry=registry,
+        )
+        self.build_info = Gauge(
+            "tracker_build_info",
+            "Always 1; the labels say which versions this worker runs.",
+            ["version", "python", "faust", "aiokafka"],
             registry=registry,
         )
 

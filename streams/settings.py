@@ -63,6 +63,10 @@ class Settings(BaseSettings):
     holdout_percent: float | None = Field(
         None, ge=0, le=100, description="Hold-out share in percent; empty means the policy's (10)."
     )
+    insights_max_age_seconds: float = Field(
+        30.0, ge=0, description="How stale the segments and rankings of the HTTP API may be."
+    )
+    checkpoint_interval_seconds: float = Field(60.0, gt=0, description="How often models are saved to Redis.")
     clock: Literal["wall", "event"] = Field(
         "wall", description="wall: decide on the clock (live); event: on event time (replays)."
     )

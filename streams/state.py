@@ -9,8 +9,9 @@ loads and saves these values and nothing else.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from datetime import datetime, timedelta, timezone
 from typing import TypeAlias
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from streams.events import (
     AnyEvent,
@@ -70,6 +71,8 @@ class Session:
     checkout_started: bool = False
     purchased: bool = False
     channel: str | None = None
+    #: Latest purchase probability from the intent model.
+    intent: float | None = None
 
     @property
     def cart_value(self) -> float:
@@ -127,6 +130,8 @@ class Profile:
     discount_total: float = 0.0
     first_order_at: datetime | None = None
     last_order_at: datetime | None = None
+    #: Distinct days with an order after the first one (BG/NBD's x).
+    order_days: int = 0
     #: Sum of the days between consecutive orders; the mean gap is this / (orders - 1).
     gap_days_total: float = 0.0
     categories: Counts = ()
@@ -139,6 +144,23 @@ class Profile:
     time_zone: str | None = None
     locale: str | None = None
     consent: bool | None = None
+    #: Latest model scores: purchase intent of the current visit, P(buys again in 90 days).
+    intent: float | None = None
+    loyalty: float | None = None
+    #: When the customer visits and buys, in their local time (UTC until a time zone is known):
+    #: counts per hour of day (24), weekday (7, Monday first) and month (12); empty until used.
+    visit_hours: tuple[int, ...] = ()
+    visit_weekdays: tuple[int, ...] = ()
+    order_hours: tuple[int, ...] = ()
+    order_weekdays: tuple[int, ...] = ()
+    order_months: tuple[int, ...] = ()
+    #: Total length of the ended sessions, and pages of content (info, blog, help) read.
+    session_seconds: float = 0.0
+    content_pages: int = 0
+    #: Anonymous visitor ids whose history was merged into this profile (bounded), or the
+    #: customer this anonymous profile was merged into.
+    merged_ids: tuple[str, ...] = ()
+    merged_into: str | None = None
     offers: int = 0
     last_offer_at: datetime | None = None
     holdouts: int = 0
@@ -188,9 +210,16 @@ def apply(
 
     if session is not None and at - session.last_event_at >= timeout:
         ended, session = session, None
+        profile = session_ended(profile, ended)
     if session is None and not is_order_event:
         session = Session(started_at=at, last_event_at=at, session_id=event.session_id)
-        profile = replace(profile, sessions=profile.sessions + 1)
+        local = _local(at, profile.time_zone)
+        profile = replace(
+            profile,
+            sessions=profile.sessions + 1,
+            visit_hours=_count(profile.visit_hours, 24, local.hour),
+            visit_weekdays=_count(profile.visit_weekdays, 7, local.weekday()),
+        )
     if session is not None and (not is_order_event or isinstance(event, OrderPlaced)):
         session = _touch(session, event)
 
@@ -203,6 +232,27 @@ def apply(
     if session is not None and not session.purchased and _bought_during(profile, session, timeout):
         session = replace(session, purchased=True)
     return CustomerState(state.customer_id, profile, session), ended
+
+
+def session_ended(profile: Profile, session: Session) -> Profile:
+    """The profile once ``session`` is over: its length counts toward the customer's habits."""
+    seconds = max((session.last_event_at - session.started_at).total_seconds(), 0.0)
+    return replace(profile, session_seconds=round(profile.session_seconds + seconds, 1))
+
+
+def _count(histogram: tuple[int, ...], size: int, index: int) -> tuple[int, ...]:
+    counts = list(histogram) if histogram else [0] * size
+    counts[index] += 1
+    return tuple(counts)
+
+
+def _local(at: datetime, time_zone: str | None) -> datetime:
+    if time_zone:
+        try:
+            return at.astimezone(ZoneInfo(time_zone))
+        except (ZoneInfoNotFoundError, ValueError):
+            pass  # an unknown zone name from a site: UTC is the honest fallback
+    return at.astimezone(timezone.utc)
 
 
 def _bought_during(profile: Profile, session: Session, timeout: timedelta) -> bool:
@@ -227,7 +277,11 @@ def _update(
 ) -> tuple[Profile, Session | None]:
     match event:
         case PageViewed():
-            profile = replace(profile, page_views=profile.page_views + 1)
+            profile = replace(
+                profile,
+                page_views=profile.page_views + 1,
+                content_pages=profile.content_pages + (event.page_type.lower() in INFO_PAGES),
+            )
             if event.channel:
                 profile = replace(profile, channels=bump(profile.channels, event.channel, 1, TOP_CHANNELS))
             if session is not None:
@@ -279,7 +333,8 @@ def _update(
         case OrderPlaced():
             profile = _order(profile, event)
             if session is not None:
-                session = replace(session, purchased=True, cart=(), checkout_started=False)
+                # The cart stays as it was: the intent model learns from what led to the purchase.
+                session = replace(session, purchased=True)
         case OrderRefunded():
             profile = replace(
                 profile, refunds=profile.refunds + 1, refunded=round(profile.refunded + event.amount, 2)
@@ -330,8 +385,15 @@ def _order(profile: Profile, order: OrderPlaced) -> Profile:
         if item.category:
             categories = bump(categories, item.category, item.quantity, TOP_CATEGORIES)
     discounted = bool(order.discount_code) or order.discount_amount > 0
+    new_day = profile.last_order_at is not None and at > profile.last_order_at and (
+        at.date() != profile.last_order_at.date())
+    local = _local(at, profile.time_zone)
     return replace(
         profile,
+        order_hours=_count(profile.order_hours, 24, local.hour),
+        order_weekdays=_count(profile.order_weekdays, 7, local.weekday()),
+        order_months=_count(profile.order_months, 12, local.month - 1),
+        order_days=profile.order_days + new_day,
         orders=profile.orders + 1,
         revenue=round(profile.revenue + order.total, 2),
         discount_orders=profile.discount_orders + discounted,
@@ -344,5 +406,71 @@ def _order(profile: Profile, order: OrderPlaced) -> Profile:
 
 
 def close_session(state: CustomerState) -> CustomerState:
-    """The state once its session is over: the session is dropped, the profile stays."""
-    return replace(state, session=None)
+    """The state once its session is over: the session is dropped, its length counted."""
+    if state.session is None:
+        return state
+    return replace(state, profile=session_ended(state.profile, state.session), session=None)
+
+
+MERGED_IDS_KEPT = 5
+
+
+def stitch(customer: CustomerState, visitor: CustomerState) -> tuple[CustomerState, CustomerState | None]:
+    """Merge an anonymous visitor's history into the customer who just logged in, once.
+
+    Returns the customer's new state and the visitor's, marked as merged (``None`` when
+    there was nothing to merge or it was merged before: a visitor id is merged only once).
+    """
+    visitor_id = visitor.customer_id
+    p, v = customer.profile, visitor.profile
+    if visitor_id == customer.customer_id or visitor_id in p.merged_ids or v.merged_into is not None:
+        return customer, None
+    if v.first_seen is None:  # the visitor never did anything
+        return customer, None
+    merged = merge_profiles(p, v)
+    merged = replace(merged, merged_ids=(*p.merged_ids, visitor_id)[-MERGED_IDS_KEPT:])
+    return replace(customer, profile=merged), replace(visitor, profile=replace(v, merged_into=customer.customer_id))
+
+
+_SUMMED = (
+    "page_views", "sessions", "product_views", "cart_adds", "checkouts", "orders", "refunds",
+    "discount_orders", "ratings", "rating_total", "complaints", "content_pages", "offers", "holdouts",
+    "conversions", "holdout_conversions", "order_days",
+)
+_SUMMED_MONEY = ("revenue", "refunded", "discount_total", "gap_days_total", "session_seconds")
+_HISTOGRAMS = ("visit_hours", "visit_weekdays", "order_hours", "order_weekdays", "order_months")
+
+
+def merge_profiles(into: Profile, other: Profile) -> Profile:
+    """Two histories of one person as one profile; ``into``'s own traits and consent win.
+
+    >>> from datetime import datetime, timezone
+    >>> a = Profile(page_views=2, categories=(("shoes", 2),), visit_hours=(1,) + (0,) * 23)
+    >>> b = Profile(page_views=3, categories=(("hats", 1),), country="GB")
+    >>> m = merge_profiles(a, b)
+    >>> m.page_views, m.categories, m.country, sum(m.visit_hours)
+    (5, (('shoes', 2), ('hats', 1)), 'GB', 1)
+    """
+    fields: dict[str, object] = {}
+    for name in _SUMMED:
+        fields[name] = getattr(into, name) + getattr(other, name)
+    for name in _SUMMED_MONEY:
+        fields[name] = round(getattr(into, name) + getattr(other, name), 4)
+    for name in _HISTOGRAMS:
+        a, b = getattr(into, name), getattr(other, name)
+        fields[name] = tuple(x + y for x, y in zip(a, b)) if a and b else (a or b)
+    for name, keep in (("categories", TOP_CATEGORIES), ("channels", TOP_CHANNELS)):
+        counts = getattr(into, name)
+        for label, count in getattr(other, name):
+            counts = bump(counts, label, count, keep)
+        fields[name] = counts
+    for name in ("first_seen", "first_order_at"):
+        values = [v for v in (getattr(into, name), getattr(other, name)) if v is not None]
+        fields[name] = min(values) if values else None
+    for name in ("last_seen", "last_order_at", "last_offer_at"):
+        values = [v for v in (getattr(into, name), getattr(other, name)) if v is not None]
+        fields[name] = max(values) if values else None
+    for name in ("age_band", "country", "time_zone", "locale"):
+        fields[name] = getattr(into, name) or getattr(other, name)
+    fields["consent"] = into.consent if into.consent is not None else other.consent
+    return replace(into, **fields)  # type: ignore[arg-type]

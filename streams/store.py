@@ -99,6 +99,11 @@ class Change:
     due: datetime | None
     handled_event_ids: Sequence[str] = ()
     outbox: Sequence[OutboxEntry] = ()
+    #: False for a state written on behalf of another customer (a merged visitor profile):
+    #: its deadline lives in its own partition and is left alone.
+    reschedule: bool = True
+    #: Changes to other customers this one caused (visitor profiles merged into it).
+    merged: Sequence[Change] = ()
 
 
 #: Records of one customer that Kafka acknowledged: (customer id, entry ids, partition, next due time).
@@ -212,7 +217,8 @@ class RedisStore:
             args += _flat(session)
             args += _flat({entry.entry_id: entry.to_json() for entry in change.outbox})
             await self._save(keys=keys, args=args, client=pipe)
-            self._schedule(pipe, customer_id, change.partition, change.due)
+            if change.reschedule:
+                self._schedule(pipe, customer_id, change.partition, change.due)
         await pipe.execute()
 
     async def profiles(self, chunk: int = 500) -> AsyncIterator[tuple[str, Profile]]:

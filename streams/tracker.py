@@ -27,7 +27,7 @@ from typing import Protocol, TypeVar
 from redis.exceptions import RedisError
 
 from offers import Policy
-from streams.events import AnyEvent, OrderPlaced
+from streams.events import AnyEvent, CustomerIdentified, OrderPlaced
 from streams.intake import DeadLetter, Intake, Record
 from streams.lifecycle import (
     Deferred,
@@ -44,7 +44,8 @@ from streams.lifecycle import (
     on_order,
 )
 from streams.metrics import Metrics
-from streams.state import CustomerState, apply
+from streams.scoring import Scoring
+from streams.state import CustomerState, Profile, apply, stitch
 from streams.store import Change, Loaded, OutboxEntry, StateStore
 
 log = logging.getLogger("tracker")
@@ -97,6 +98,7 @@ class Tracker:
         metrics: Metrics,
         clock: Clock = utc_now,
         due_batch: int = 500,
+        scoring: Scoring | None = None,
         idle_seconds: float = 2.0,
         retry_seconds: float = 0.5,
         max_retry_seconds: float = 10.0,
@@ -106,6 +108,7 @@ class Tracker:
         self._intake = intake
         self._rules = rules
         self._policy = policy
+        self._scoring = scoring
         #: Latest event time seen per (topic, partition), and when (monotonic) it was last
         #: moved: together they give the clock of event-time replays.
         self._watermarks: dict[tuple[str, int], tuple[datetime, float]] = {}
@@ -131,6 +134,7 @@ class Tracker:
         report = BatchReport()
         batch: dict[str, list[tuple[int, AnyEvent]]] = {}
         marks: dict[tuple[str, int], datetime] = {}
+        valid: list[Record] = []  # the records that became events: their latency is measured
         wall = self._clock()
         for record in records:
             parsed = self._intake.parse(record, now=wall)
@@ -138,6 +142,7 @@ class Tracker:
                 report.dead_letters.append(parsed)
                 continue
             batch.setdefault(parsed.customer_id, []).append((record.partition, parsed))
+            valid.append(record)
             key = (record.topic, record.partition)
             if key not in marks or parsed.occurred_at > marks[key]:
                 marks[key] = parsed.occurred_at
@@ -146,24 +151,29 @@ class Tracker:
 
         if batch:
             async with self._lock:
-                wanted = {cid: [event.event_id for _, event in items] for cid, items in batch.items()}
+                wanted: dict[str, list[str]] = {
+                    cid: [event.event_id for _, event in items] for cid, items in batch.items()
+                }
+                for anonymous_id in _anonymous_ids(batch):
+                    wanted.setdefault(anonymous_id, [])
                 loaded = await self._until_done("load", lambda: self._store.load(wanted))
                 now = self._clock()
                 changes: list[Change] = []
                 pending: list[Pending] = []
                 for customer_id, items in batch.items():
-                    change, outbox, counts = self._apply_all(loaded[customer_id], items, now)
+                    change, outbox, counts = self._apply_all(loaded[customer_id], items, now, loaded)
                     report.events += counts[0]
                     report.duplicates += counts[1]
                     if change is not None:
                         changes.append(change)
+                        changes += change.merged
                     if outbox:
                         state = change.state if change else loaded[customer_id].state
                         pending.append((customer_id, items[-1][0], outbox, next_due(state, self._rules)))
                 await self._until_done("save", lambda: self._store.save(changes))
                 # The replay clock moves only once the events behind it are applied.
                 self._advance_marks(records, marks)
-                self._observe_latency(records)
+                self._observe_latency(valid)
                 report.triggers = await self._deliver(pending)
         else:
             self._advance_marks(records, marks)
@@ -172,9 +182,11 @@ class Tracker:
         return report
 
     def _apply_all(
-        self, loaded: Loaded, items: list[tuple[int, AnyEvent]], now: datetime
+        self, loaded: Loaded, items: list[tuple[int, AnyEvent]], now: datetime,
+        others: Mapping[str, Loaded] | None = None,
     ) -> tuple[Change | None, list[OutboxEntry], tuple[int, int]]:
         state, seen = loaded.state, set(loaded.seen)
+        merged: list[Change] = []
         handled: list[str] = []
         effects: list[Effect] = []
         duplicates = 0
@@ -194,15 +206,25 @@ class Tracker:
             if ended is not None:
                 state, more = end_session(state, ended, self._rules)
                 effects += more
+            if isinstance(event, CustomerIdentified) and event.anonymous_id and others:
+                visitor = others.get(event.anonymous_id)
+                if visitor is not None:
+                    state, marked = stitch(state, visitor.state)
+                    if marked is not None:
+                        merged.append(Change(marked, items[-1][0], None, reschedule=False))
             if isinstance(event, OrderPlaced):
                 state, more = on_order(state, event)
                 effects += more
-        new_entries = self._outbox_of(effects, now)
+                if self._scoring is not None:
+                    state = self._scoring.on_order(state, event)
+        if self._scoring is not None and handled and state.session is not None:
+            state = self._scoring.score_session(state)
+        new_entries = self._outbox_of(effects, now, state.profile)
         outbox = loaded.outbox + new_entries
         if not handled:
             return None, outbox, (0, duplicates)
         partition = items[-1][0]
-        change = Change(state, partition, self._next_due(state, outbox, now), handled, new_entries)
+        change = Change(state, partition, self._next_due(state, outbox, now), handled, new_entries, merged=merged)
         return change, outbox, (len(handled), duplicates)
 
     # ------------------------------------------------------------------- timer
@@ -274,6 +296,8 @@ class Tracker:
         until = self.until(partition, end_offsets)
         if until is None:
             return 0
+        if self._scoring is not None:
+            self._scoring.expire(until)
         customer_ids = await self._store.due(partition, until, self._due_batch)
         if not customer_ids:
             return 0
@@ -283,7 +307,7 @@ class Tracker:
             pending: list[Pending] = []
             for customer_id, item in loaded.items():
                 state, effects = advance(item.state, until, self._rules, self._policy, now=now)
-                entries = self._outbox_of(effects, now)
+                entries = self._outbox_of(effects, now, state.profile)
                 outbox = item.outbox + entries
                 changes.append(Change(state, partition, self._next_due(state, outbox, until), (), entries))
                 if outbox:
@@ -294,14 +318,16 @@ class Tracker:
 
     # ---------------------------------------------------------------- emitting
 
-    def _outbox_of(self, effects: list[Effect], now: datetime) -> list[OutboxEntry]:
+    def _outbox_of(self, effects: list[Effect], now: datetime, profile: Profile) -> list[OutboxEntry]:
         """Count every effect; return the records it publishes."""
         entries = []
         m = self._metrics
         for effect in effects:
             match effect:
-                case SessionEnded(purchased=purchased):
-                    m.sessions_ended.labels("purchased" if purchased else "no_purchase").inc()
+                case SessionEnded(session=session):
+                    m.sessions_ended.labels("purchased" if session.purchased else "no_purchase").inc()
+                    if self._scoring is not None:
+                        self._scoring.learn_session(session, profile)
                 case Suppressed(kind=kind, reason=reason):
                     m.suppressed.labels(kind, reason).inc()
                     log.info("offer suppressed: kind=%s reason=%s", kind, reason)
@@ -390,6 +416,7 @@ class Tracker:
             await self._until_done(
                 "dead-letter publish",
                 lambda: self._publisher.publish(self._topics.dead_letters, key, letter.to_json(self._clock())),
+                redis=False,
             )
             self._metrics.dead_letters.labels(letter.reason).inc()
 
@@ -399,18 +426,39 @@ class Tracker:
             if record.timestamp:
                 self._metrics.event_to_state_seconds.observe(max(now - record.timestamp, 0.0))
 
-    async def _until_done(self, what: str, attempt: Callable[[], Awaitable[T]]) -> T:
-        """Retry ``attempt`` with backoff until it succeeds: the batch must not be acked before."""
+    async def _until_done(self, what: str, attempt: Callable[[], Awaitable[T]], *, redis: bool = True) -> T:
+        """Retry ``attempt`` with backoff until it succeeds: the batch must not be acked before.
+
+        ``redis`` says which service the attempt talks to, for the health flag and the metric;
+        a publish retries on any error (the producer's errors are many and all transient here).
+        """
         delay = self._retry_seconds
+        retried: tuple[type[BaseException], ...] = (
+            (RedisError, OSError, asyncio.TimeoutError) if redis else (Exception,)
+        )
         while True:
             try:
                 result = await attempt()
-            except (RedisError, OSError, asyncio.TimeoutError) as exc:
-                self.redis_healthy = False
-                self._metrics.redis_errors.inc()
+            except retried as exc:
+                if redis:
+                    self.redis_healthy = False
+                    self._metrics.redis_errors.inc()
+                else:
+                    self._metrics.publish_errors.inc()
                 log.warning("%s failed, retrying in %.1fs: %r", what, delay, exc)
                 await asyncio.sleep(delay)
                 delay = min(delay * 2, self._max_retry_seconds)
                 continue
-            self.redis_healthy = True
+            if redis:
+                self.redis_healthy = True
             return result
+
+
+def _anonymous_ids(batch: Mapping[str, list[tuple[int, AnyEvent]]]) -> set[str]:
+    """Visitor ids that logins in this batch link to a customer (their profiles are needed)."""
+    return {
+        event.anonymous_id
+        for customer_id, items in batch.items()
+        for _, event in items
+        if isinstance(event, CustomerIdentified) and event.anonymous_id and event.anonymous_id != customer_id
+    }

@@ -47,7 +47,8 @@ class MemoryStore:
             self.seen.update((cid, eid) for eid in change.handled_event_ids)
             for entry in change.outbox:
                 self.outboxes.setdefault(cid, {})[entry.entry_id] = entry
-            self._schedule(cid, change.partition, change.due)
+            if change.reschedule:
+                self._schedule(cid, change.partition, change.due)
 
     async def due(self, partition: int, now: datetime, limit: int) -> list[str]:
         entries = sorted(self.deadlines.get(partition, {}).items(), key=lambda item: item[1])

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-COMMANDS = ["worker", "demo", "simulate", "settings", "schema"]
+COMMANDS = ["worker", "demo", "simulate", "replay", "evaluate", "offers", "bench", "settings", "schema"]
 
 
 def tracker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
@@ -55,3 +55,31 @@ def test_demo_shows_offer_triggers_on_the_embedded_default():
     assert "worker ready" in result.stdout
     assert "▸ offer trigger" in result.stdout
     assert "stopped         worker, broker and redis" in result.stdout
+
+
+def test_a_data_file_in_the_wrong_format_is_refused_with_its_line(tmp_path):
+    """`tracker evaluate` names the file, line and column of what it cannot read."""
+    data = tmp_path / "shoppers.csv"
+    data.write_text("a,b\n1,2\n")
+    result = tracker("evaluate", "intent", "--data", str(data))
+    assert result.returncode == 2
+    assert f"{data}, line 1, column 'Administrative': missing column" in result.stderr
+
+
+def test_replay_refuses_a_file_that_is_not_online_retail(tmp_path):
+    """`tracker replay` checks the format before producing anything."""
+    data = tmp_path / "retail.csv"
+    data.write_text("Invoice,StockCode\n1,2\n")
+    result = tracker("replay", str(data), "--format", "online-retail")
+    assert result.returncode == 2
+    assert "line 1" in result.stderr and "missing column" in result.stderr
+
+
+def test_a_policy_file_naming_an_unknown_segment_stops_the_worker(tmp_path, monkeypatch):
+    """The worker refuses to start on a bad policy, naming the file and line."""
+    policy = tmp_path / "policy.toml"
+    policy.write_text('version = "x"\n[[rules]]\nname = "a"\nsegments = ["Champs"]\nincentive = "reminder"\n')
+    monkeypatch.setenv("TRACKER_POLICY_FILE", str(policy))
+    result = tracker("worker")
+    assert result.returncode == 2
+    assert f"{policy}, line 4: unknown segment 'Champs'" in result.stderr

@@ -1,4 +1,4 @@
-"""docker-compose.yml and deploy/prometheus/prometheus.yml describe a working production stack."""
+"""docker-compose.yml and the files it mounts from deploy/ describe a working production stack."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE = ROOT / "docker-compose.yml"
 PROMETHEUS = ROOT / "deploy" / "prometheus" / "prometheus.yml"
+GRAFANA = ROOT / "deploy" / "grafana"
 
 
 @pytest.fixture(scope="module")
@@ -44,9 +45,9 @@ def _ports(service: dict[str, Any]) -> list[str]:
     return [str(port) for port in service.get("ports", []) + service.get("expose", [])]
 
 
-def test_the_four_services_exist(services: dict[str, Any]) -> None:
-    """The stack has kafka, redis, worker and prometheus services."""
-    assert {"kafka", "redis", "worker", "prometheus"} <= set(services)
+def test_the_five_services_exist(services: dict[str, Any]) -> None:
+    """The stack has kafka, redis, worker, prometheus and grafana services."""
+    assert {"kafka", "redis", "worker", "prometheus", "grafana"} <= set(services)
 
 
 def test_images_are_the_official_ones(services: dict[str, Any]) -> None:
@@ -55,6 +56,7 @@ def test_images_are_the_official_ones(services: dict[str, Any]) -> None:
     assert services["redis"]["image"].split(":")[0] == "redis"
     assert services["redis"]["image"].split(":")[1].startswith("7")
     assert services["prometheus"]["image"].split(":")[0] == "prom/prometheus"
+    assert services["grafana"]["image"].split(":")[0] == "grafana/grafana"
 
 
 def test_kafka_versions_match_the_test_broker(services: dict[str, Any]) -> None:
@@ -158,3 +160,61 @@ def test_dockerfile_runs_the_worker_on_python_311_slim() -> None:
     assert "FROM python:3.11-slim" in dockerfile
     assert 'CMD ["tracker", "worker"]' in dockerfile
     assert "EXPOSE 6066" in dockerfile
+
+
+def _mounts(service: dict[str, Any]) -> dict[str, str]:
+    """Bind mounts of a service: container path -> host path (relative to the repository)."""
+    mounts = {}
+    for volume in service.get("volumes", []):
+        parts = str(volume).split(":")
+        if parts[0].startswith("."):
+            mounts[parts[1]] = parts[0]
+    return mounts
+
+
+def test_prometheus_loads_the_alert_rules_it_mounts(services: dict[str, Any], prometheus: dict[str, Any]) -> None:
+    """Every rule file prometheus.yml names is mounted beside it from deploy/prometheus/."""
+    mounts = _mounts(services["prometheus"])
+    config_dir = Path("/etc/prometheus")
+    assert prometheus["rule_files"], "prometheus.yml loads no alert rules"
+    for rule_file in prometheus["rule_files"]:
+        in_container = str(config_dir / rule_file)
+        assert in_container in mounts, f"{rule_file} is not mounted at {in_container}"
+        assert (ROOT / mounts[in_container]).is_file()
+        assert mounts[in_container] == f"./deploy/prometheus/{rule_file}"
+
+
+def test_prometheus_has_a_readiness_healthcheck(services: dict[str, Any]) -> None:
+    """Prometheus is health-checked on /-/ready, so Grafana starts once it answers."""
+    assert "http://localhost:9090/-/ready" in _healthcheck_test(services["prometheus"])
+    assert services["grafana"]["depends_on"]["prometheus"]["condition"] == "service_healthy"
+
+
+def test_grafana_is_provisioned_from_the_repository(services: dict[str, Any]) -> None:
+    """Grafana mounts deploy/grafana/provisioning and the dashboards folder its provider reads."""
+    grafana = services["grafana"]
+    mounts = _mounts(grafana)
+    assert mounts["/etc/grafana/provisioning"] == "./deploy/grafana/provisioning"
+    providers = yaml.safe_load((GRAFANA / "provisioning" / "dashboards" / "tracker.yml").read_text())["providers"]
+    for provider in providers:
+        path = provider["options"]["path"]
+        assert path in mounts, f"the dashboard provider reads {path}, which compose does not mount"
+        assert (ROOT / mounts[path] / "tracker.json").is_file()
+    assert any(port.endswith(":3000") for port in _ports(grafana))
+    assert "grafana-data" in yaml.safe_load(COMPOSE.read_text())["volumes"]
+
+
+def test_grafana_datasource_is_the_compose_prometheus(services: dict[str, Any]) -> None:
+    """The provisioned datasource points at the prometheus service, under the uid the dashboard uses."""
+    datasources = yaml.safe_load((GRAFANA / "provisioning" / "datasources" / "prometheus.yml").read_text())
+    [source] = datasources["datasources"]
+    assert source["type"] == "prometheus"
+    assert source["url"] == "http://prometheus:9090"
+    assert any(port.endswith(":9090") or port == "9090" for port in _ports(services["prometheus"]))
+    dashboard = (GRAFANA / "dashboards" / "tracker.json").read_text()
+    assert f'"uid": "{source["uid"]}"' in dashboard
+
+
+def test_grafana_admin_password_comes_from_the_environment(services: dict[str, Any]) -> None:
+    """The Grafana admin password is read from GRAFANA_ADMIN_PASSWORD, not written in the file."""
+    assert "${GRAFANA_ADMIN_PASSWORD" in _env(services["grafana"])["GF_SECURITY_ADMIN_PASSWORD"]

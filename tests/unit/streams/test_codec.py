@@ -26,3 +26,9 @@ def test_default_fields_are_not_stored():
 def test_unknown_hash_fields_are_ignored():
     """A field written by a newer version does not break an older reader."""
     assert from_hash(Profile, {b"orders": b"3", b"from_the_future": b"x"}).orders == 3
+
+
+def test_habits_and_merged_ids_round_trip():
+    """Histograms and id lists survive the hash encoding."""
+    profile = Profile(visit_hours=tuple(range(24)), order_months=(0,) * 11 + (3,), merged_ids=("anon-1", "a,b"))
+    assert from_hash(Profile, to_hash(profile)) == profile

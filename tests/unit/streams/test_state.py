@@ -86,3 +86,21 @@ def test_an_order_after_the_visit_ended_does_not_mark_it():
     """A purchase long after a visit belongs to a later visit, not that one."""
     state, _ = run(event("order_placed", at=timedelta(hours=3)), event("cart_item_added"))
     assert not state.session.purchased
+
+
+def test_visits_and_orders_are_counted_by_local_hour_weekday_and_month():
+    """Habits are kept in the customer's own time zone once it is known."""
+    state, _ = run(
+        event("customer_identified", traits={"time_zone": "America/New_York"}),
+        event("order_placed", at=timedelta(minutes=5)),
+    )
+    p = state.profile  # T0 is Monday 2026-03-02 10:00 UTC = 05:00 in New York
+    assert p.visit_hours[10] == 1 and sum(p.visit_hours) == 1  # the visit began before the login
+    assert p.order_hours[5] == 1 and p.order_weekdays[0] == 1 and p.order_months[2] == 1
+
+
+def test_ended_sessions_add_their_length():
+    """A session's duration counts toward the customer's total when it ends."""
+    state, _ = run(event("page_viewed"), event("page_viewed", at=timedelta(minutes=10)),
+                   event("page_viewed", at=timedelta(hours=2)))
+    assert state.profile.session_seconds == 600.0

@@ -1,0 +1,62 @@
+"""How the customer analytics put figures into words: money, shares, counts and spans of time."""
+
+from __future__ import annotations
+
+__all__ = ["money", "percent", "plural", "span"]
+
+
+def money(amount: float, currency: str = "£") -> str:
+    """An amount as a marketer reads it: whole units from 100 up or when whole, pence otherwise.
+
+    Examples
+    --------
+    >>> money(1240.4), money(18.5), money(28.0), money(-3.25, "€")
+    ('£1,240', '£18.50', '£28', '-€3.25')
+
+    """
+    sign = "-" if amount < 0 else ""
+    value = abs(amount)
+    whole = value >= 100 or round(value, 2) == round(value)
+    return f"{sign}{currency}{value:,.0f}" if whole else f"{sign}{currency}{value:,.2f}"
+
+
+def percent(share: float) -> str:
+    """A share between 0 and 1 as a whole percentage.
+
+    Examples
+    --------
+    >>> percent(0.921), percent(0.0)
+    ('92 %', '0 %')
+
+    """
+    return f"{share * 100:.0f} %"
+
+
+def plural(n: int, word: str) -> str:
+    """``n`` and ``word``, with an ``s`` unless ``n`` is 1.
+
+    Examples
+    --------
+    >>> plural(1, "order"), plural(3, "order")
+    ('1 order', '3 orders')
+
+    """
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def span(days: float) -> str:
+    """A length of time in days as days, weeks or months, whichever reads best.
+
+    Examples
+    --------
+    >>> span(0.4), span(3.2), span(20), span(150)
+    ('less than a day', '3 days', '3 weeks', '5 months')
+
+    """
+    if days < 1:
+        return "less than a day"
+    if days >= 60:
+        return plural(round(days / 30.44), "month")
+    if days >= 14:
+        return plural(round(days / 7), "week")
+    return plural(round(days), "day")

@@ -1,0 +1,146 @@
+"""What marketers ask: segments, personas, best and worst customers, one customer's profile.
+
+One :class:`Insights` is computed from every profile in Redis (one SCAN; RFM quantiles
+estimated in bounded memory) and answers the HTTP API, the CLI and the dashboard alike, so
+all three show the same figures. The worker recomputes it at most every
+``max_age_seconds``; the CLI computes its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+from models.customer_facts import CustomerFacts
+from models.customer_types import customer_types
+from models.personas import Persona, PersonaBuilder, describe
+from models.rfm import RFMScorer
+from models.timing import timing
+from models.value import CustomerValue, expected_value, rank
+from streams.codec import to_hash
+from streams.state import Profile
+from streams.store import RedisStore
+
+#: Customers without orders have no RFM segment; marketers know them as visitors.
+VISITORS = "Visitors"
+
+
+def facts_of(customer_id: str, p: Profile) -> CustomerFacts:
+    """The analytics' view of a live profile."""
+    views = p.page_views + p.product_views
+    return CustomerFacts(
+        customer_id=customer_id, first_seen=p.first_seen, last_seen=p.last_seen, sessions=p.sessions,
+        page_views=p.page_views, product_views=p.product_views, cart_adds=p.cart_adds, checkouts=p.checkouts,
+        orders=p.orders, revenue=p.revenue, refunds=p.refunds, refunded=p.refunded,
+        discount_orders=p.discount_orders, discount_total=p.discount_total, first_order_at=p.first_order_at,
+        last_order_at=p.last_order_at, order_days=p.order_days, gap_days_total=p.gap_days_total,
+        categories=p.categories, channels=p.channels, ratings=p.ratings, rating_total=p.rating_total,
+        complaints=p.complaints, age_band=p.age_band, country=p.country, time_zone=p.time_zone,
+        intent=p.intent, loyalty=p.loyalty, visit_hours=p.visit_hours, visit_weekdays=p.visit_weekdays,
+        order_hours=p.order_hours, order_weekdays=p.order_weekdays, order_months=p.order_months,
+        avg_session_seconds=p.session_seconds / p.sessions if p.sessions else None,
+        avg_views_per_session=views / p.sessions if p.sessions else None,
+        content_pages=p.content_pages,
+    )
+
+
+@dataclass
+class Insights:
+    """Segments, personas and rankings of every customer at ``now``."""
+
+    now: datetime
+    scorer: RFMScorer
+    facts: dict[str, CustomerFacts] = field(default_factory=dict)
+    segment_of: dict[str, str] = field(default_factory=dict)
+    personas: list[Persona] = field(default_factory=list)
+    computed_in_seconds: float = 0.0
+
+    @property
+    def segments(self) -> dict[str, int]:
+        """Customers per segment, largest first."""
+        return dict(Counter(self.segment_of.values()).most_common())
+
+    def ranked(self, order: str = "best", segment: str | None = None, limit: int = 10) -> list[CustomerValue]:
+        """Best or worst customers by expected future value, optionally within one segment."""
+        chosen: Iterable[CustomerFacts] = self.facts.values()
+        if segment is not None:
+            chosen = (f for cid, f in self.facts.items() if self.segment_of.get(cid) == segment)
+        return rank(chosen, self.now, order=order, limit=limit)  # type: ignore[arg-type]
+
+    def customer(self, customer_id: str, profile: Profile) -> dict[str, Any]:
+        """Everything known about one customer, as JSON-ready data."""
+        facts = facts_of(customer_id, profile)
+        score = self.scorer.score_one(facts, self.now)
+        value = expected_value(facts, self.now)
+        return {
+            "customer_id": customer_id,
+            "segment": score.segment if score else VISITORS,
+            "rfm": None if score is None else {
+                "recency": score.recency, "frequency": score.frequency, "monetary": score.monetary,
+                "code": score.code,
+            },
+            "types": [{"name": t.name, "evidence": t.evidence} for t in customer_types(facts, self.now)],
+            "value": None if value is None else jsonable(value),
+            "timing": jsonable(timing(facts, self.now)),
+            "profile": {name: _plain(getattr(profile, name)) for name in to_hash(profile)},
+        }
+
+    def persona_cards(self) -> list[dict[str, Any]]:
+        return [{**jsonable(p), "summary": describe(p)} for p in self.personas]
+
+
+def compute(profiles: Iterable[tuple[str, Profile]], now: datetime | None) -> Insights:
+    """Insights of the given profiles (merged visitor profiles are left out: they live on).
+
+    ``now=None`` means "as of the latest event seen": the view of a replayed history.
+    """
+    started = time.perf_counter()
+    scorer = RFMScorer()
+    facts_by_id: dict[str, CustomerFacts] = {}
+    for customer_id, profile in profiles:
+        if profile.merged_into is not None:
+            continue
+        facts = facts_of(customer_id, profile)
+        facts_by_id[customer_id] = facts
+        scorer.learn_one(facts)
+    if now is None:
+        seen = [f.last_seen for f in facts_by_id.values() if f.last_seen is not None]
+        now = max(seen) if seen else datetime.now(timezone.utc)
+    insights = Insights(now=now, scorer=scorer, facts=facts_by_id)
+    builder = PersonaBuilder()
+    for customer_id, facts in insights.facts.items():
+        score = scorer.score_one(facts, now)
+        segment = score.segment if score else VISITORS
+        insights.segment_of[customer_id] = segment
+        builder.learn_one(facts, None if segment == VISITORS else segment)
+    insights.personas = builder.personas()
+    insights.computed_in_seconds = round(time.perf_counter() - started, 3)
+    return insights
+
+
+async def compute_from(store: RedisStore, now: datetime | None) -> Insights:
+    """:func:`compute` over every profile in Redis."""
+    profiles = [item async for item in store.profiles()]
+    return compute(profiles, now)
+
+
+def jsonable(value: Any) -> Any:
+    """Dataclasses, datetimes and tuples as JSON-ready values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return _plain(value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return jsonable(value)
+    return value

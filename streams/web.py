@@ -1,0 +1,117 @@
+"""The marketers' HTTP API on the worker: customers, best/worst lists, segments and personas.
+
+Every answer comes from one :class:`~streams.insights.Insights`, recomputed at most every
+``max_age_seconds`` (in a thread: a SCAN of every profile must not stall the agent), so the
+API, the CLI and the dashboard page show the same figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import faust
+from faust.web import Request, Response, View
+
+from models.rfm import SEGMENTS
+from streams.insights import VISITORS, Insights, compute, jsonable
+from streams.store import RedisStore
+
+DASHBOARD = Path(__file__).with_name("dashboard.html")
+MAX_LIMIT = 1000
+
+
+class InsightsCache:
+    """The latest insights, recomputed when older than ``max_age_seconds``."""
+
+    def __init__(self, store: RedisStore, *, max_age_seconds: float, now: Callable[[], datetime | None]) -> None:
+        self._store = store
+        self._max_age = max_age_seconds
+        self._now = now
+        self._latest: Insights | None = None
+        self._at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> Insights:
+        async with self._lock:
+            if self._latest is None or time.monotonic() - self._at > self._max_age:
+                profiles = [item async for item in self._store.profiles()]
+                self._latest = await asyncio.to_thread(compute, profiles, self._now())
+                self._at = time.monotonic()
+            return self._latest
+
+
+class BadParameter(ValueError):
+    def __init__(self, name: str, message: str) -> None:
+        super().__init__(f"{name}: {message}")
+        self.name = name
+
+
+def ranking_query(query: Any) -> tuple[str, str | None, int]:
+    """``order``, ``segment`` and ``limit`` of ``GET /customers``, or :class:`BadParameter`."""
+    order = query.get("order", "best")
+    if order not in ("best", "worst"):
+        raise BadParameter("order", f"expected best or worst, got {order!r}")
+    segment = query.get("segment")
+    if segment is not None and segment not in (*SEGMENTS, VISITORS):
+        raise BadParameter("segment", f"unknown segment {segment!r} (expected one of: {', '.join(SEGMENTS)}, {VISITORS})")
+    raw_limit = query.get("limit", "10")
+    try:
+        limit = int(raw_limit)
+    except ValueError:
+        raise BadParameter("limit", f"expected a whole number, got {raw_limit!r}") from None
+    if not 1 <= limit <= MAX_LIMIT:
+        raise BadParameter("limit", f"expected 1 to {MAX_LIMIT}, got {limit}")
+    return order, segment, limit
+
+
+def register(app: faust.App, store: RedisStore, cache: InsightsCache) -> None:
+    """Add the marketers' pages and API to the worker's web server."""
+
+    @app.page("/customers/{customer_id}")
+    class CustomerView(View):
+        async def get(self, request: Request, customer_id: str) -> Response:
+            loaded = await store.load({customer_id: ()})
+            profile = loaded[customer_id].state.profile
+            if profile.first_seen is None:
+                return self.json({"error": f"no customer {customer_id!r}"}, status=404)
+            insights = await cache.get()
+            return self.json(insights.customer(customer_id, profile))
+
+    @app.page("/customers")
+    class CustomersView(View):
+        async def get(self, request: Request) -> Response:
+            try:
+                order, segment, limit = ranking_query(request.query)
+            except BadParameter as exc:
+                return self.json({"error": str(exc), "parameter": exc.name}, status=400)
+            insights = await cache.get()
+            ranked = insights.ranked(order, segment, limit)
+            return self.json({
+                "as_of": insights.now.isoformat(),
+                "order": order,
+                "segment": segment,
+                "customers": [
+                    {**jsonable(v), "segment": insights.segment_of.get(v.customer_id)} for v in ranked
+                ],
+            })
+
+    @app.page("/segments")
+    class SegmentsView(View):
+        async def get(self, request: Request) -> Response:
+            insights = await cache.get()
+            return self.json({
+                "as_of": insights.now.isoformat(),
+                "customers": len(insights.facts),
+                "segments": insights.segments,
+                "personas": insights.persona_cards(),
+            })
+
+    @app.page("/")
+    class DashboardView(View):
+        async def get(self, request: Request) -> Response:
+            return self.html(DASHBOARD.read_text())

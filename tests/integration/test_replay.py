@@ -1,0 +1,114 @@
+"""Real purchase history through real Kafka and Redis: `tracker replay` into an event-time worker."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+from harness import wait_until
+
+RETAIL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "online_retail_ii_2009_2010.csv.gz"
+LIMIT = 3000
+
+
+@pytest.fixture
+def retail() -> Path:
+    if not RETAIL.is_file():
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but {RETAIL} is missing")
+        pytest.skip(f"{RETAIL} is absent (a user's checkout has no ../shared)")
+    return RETAIL
+
+
+def replay(settings, path: Path) -> str:
+    from streams.demo import settings_env
+
+    result = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "replay", str(path), "--format", "online-retail",
+         "--limit", str(LIMIT)],
+        capture_output=True, text=True, timeout=120, env={**os.environ, **settings_env(settings)},
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+@pytest.mark.worker(clock="event")
+def test_replaying_online_retail_builds_profiles_once(worker, worker_settings, redis_client, retail):
+    """Every order and refund of the replayed invoices lands on its customer's profile, once."""
+    from models.datasets import load_online_retail
+
+    transactions = load_online_retail(retail).transactions[:LIMIT]
+    orders = Counter(t.customer_id for t in transactions if not t.refund)
+    refunds = Counter(t.customer_id for t in transactions if t.refund)
+    assert "guest lines" in replay(worker_settings, retail)
+
+    def profile(customer_id: str) -> dict[bytes, bytes]:
+        return redis_client.hgetall(f"tracker:{{{customer_id}}}:profile")
+
+    def all_applied() -> bool:
+        return all(int(profile(c).get(b"orders", 0)) == n for c, n in orders.items())
+
+    wait_until(all_applied, timeout=60, every=0.5, message=f"{sum(orders.values())} orders on the profiles")
+    assert all(int(profile(c).get(b"refunds", 0)) == n for c, n in refunds.items())
+    before = {c: profile(c) for c in orders}
+
+    replay(worker_settings, retail)
+    wait_until(lambda: worker.metric("tracker_duplicate_events_total") >= len(transactions), timeout=60,
+               message="the second replay to be recognised as duplicates")
+    assert {c: profile(c) for c in orders} == before
+
+
+@pytest.mark.worker(clock="event", insights_max_age_seconds=0)
+def test_the_api_and_the_cli_agree_on_segments_and_rankings(worker, worker_settings, retail):
+    """After a replay, GET /segments and /customers give what `tracker segments` and `customers` print."""
+    import json
+    import urllib.error
+    import urllib.request
+
+    from streams.demo import settings_env
+
+    replay(worker_settings, retail)
+    wait_until(lambda: _consumed(worker) >= LIMIT, timeout=60, message="every replayed event")
+
+    def get(path: str) -> tuple[int, dict]:
+        try:
+            with urllib.request.urlopen(worker.url(path), timeout=30) as response:
+                return response.status, json.load(response)
+        except urllib.error.HTTPError as error:
+            return error.code, json.load(error)
+
+    def cli(*args: str) -> object:
+        result = subprocess.run([sys.executable, "-m", "streams.cli", *args, "--json"], capture_output=True,
+                                text=True, timeout=120, env={**os.environ, **settings_env(worker_settings)})
+        assert result.returncode == 0, result.stderr
+        return json.loads(result.stdout)
+
+    status, segments = get("/segments")
+    assert status == 200 and segments["customers"] > 100
+    assert cli("segments")["segments"] == segments["segments"]
+    status, best = get("/customers?order=best&limit=5")
+    assert status == 200
+    assert [c["customer_id"] for c in cli("customers", "best", "--limit", "5")] == [
+        c["customer_id"] for c in best["customers"]]
+    top = best["customers"][0]["customer_id"]
+    status, one = get(f"/customers/{top}")
+    assert status == 200 and one["segment"] == best["customers"][0]["segment"]
+    assert get("/customers/nobody-like-this")[0] == 404
+    status, error = get("/customers?order=richest")
+    assert status == 400 and error["parameter"] == "order"
+
+
+def _consumed(worker) -> float:
+    import urllib.request
+
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urllib.request.urlopen(worker.url("/metrics"), timeout=5) as response:
+        text = response.read().decode()
+    return sum(sample.value for family in text_string_to_metric_families(text) for sample in family.samples
+               if sample.name == "tracker_events_consumed_total")

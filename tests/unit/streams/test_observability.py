@@ -1,0 +1,275 @@
+"""Readiness checks, consumer lag, Redis timing and log lines, on fakes."""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import logging
+import shlex
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+from prometheus_client import CollectorRegistry
+
+from streams.metrics import Metrics
+from streams.observability import ConsumerLag, LogfmtFormatter, Readiness, configure_logging, instrument_redis
+
+
+def _fields(line: str) -> dict[str, str]:
+    """A logfmt line back into its fields."""
+    return dict(part.split("=", 1) for part in shlex.split(line))
+
+
+# ---------------------------------------------------------------- logs
+
+
+@pytest.fixture
+def log_lines() -> Iterator[io.StringIO]:
+    logger = logging.getLogger("tracker")
+    saved = (logger.handlers[:], logger.level, logger.propagate)
+    stream = io.StringIO()
+    configure_logging("info", stream)
+    yield stream
+    logger.handlers[:], logger.level, logger.propagate = saved
+
+
+def test_a_dead_letter_line_carries_its_kafka_coordinates_as_fields(log_lines: io.StringIO) -> None:
+    """`key=%s` conversions become fields: topic, partition and offset of the record are machine-readable."""
+    logging.getLogger("tracker").warning(
+        "dead letter: reason=%s topic=%s partition=%s offset=%s detail=%s",
+        "malformed_json", "site-visits", 2, 1187, "Invalid JSON: EOF at column 31",
+    )
+    [line] = log_lines.getvalue().splitlines()
+    fields = _fields(line)
+    assert fields["level"] == "warning" and fields["logger"] == "tracker" and fields["msg"] == "dead letter"
+    assert (fields["topic"], fields["partition"], fields["offset"]) == ("site-visits", "2", "1187")
+    assert fields["detail"] == "Invalid JSON: EOF at column 31"
+    assert fields["ts"].endswith("Z")
+
+
+def test_a_message_without_keys_stays_whole(log_lines: io.StringIO) -> None:
+    """Conversions with no `key=` are formatted into the message as usual."""
+    logging.getLogger("tracker").warning("%s failed, retrying in %.1fs: %r", "save", 0.5, OSError("refused"))
+    assert _fields(log_lines.getvalue())["msg"] == "save failed, retrying in 0.5s: OSError('refused')"
+
+
+def test_extra_fields_are_written_too(log_lines: io.StringIO) -> None:
+    """Fields passed with `extra=` appear as key=value."""
+    logging.getLogger("tracker").info("batch handled", extra={"events": 12, "partition": 3})
+    fields = _fields(log_lines.getvalue())
+    assert (fields["msg"], fields["events"], fields["partition"]) == ("batch handled", "12", "3")
+
+
+def test_an_exception_stays_on_one_line(log_lines: io.StringIO) -> None:
+    """A traceback is escaped into one field, so one event is one line."""
+    try:
+        raise ValueError("bad offset")
+    except ValueError:
+        logging.getLogger("tracker").exception("timer failed: partition=%d", 1)
+    [line] = log_lines.getvalue().splitlines()
+    fields = _fields(line)
+    assert fields["error"] == "ValueError('bad offset')"
+    assert "Traceback" in fields["traceback"] and fields["partition"] == "1"
+
+
+def test_email_addresses_never_reach_the_log(log_lines: io.StringIO) -> None:
+    """Anything shaped like an e-mail address is replaced, in the message and in fields."""
+    logging.getLogger("tracker").warning("dead letter: detail=%s", "customer_id: got 'ann.lee+x@example.co.uk'")
+    logging.getLogger("tracker").info("login by bob@example.com")
+    text = log_lines.getvalue()
+    assert "example" not in text
+    assert text.count("<email>") == 2
+
+
+def test_only_the_tracker_logger_is_reformatted(log_lines: io.StringIO) -> None:
+    """Faust's loggers keep their handlers and format; tracker lines are not printed twice."""
+    assert logging.getLogger("tracker").propagate is False
+    assert not any(isinstance(h.formatter, LogfmtFormatter) for h in logging.getLogger("faust").handlers)
+    assert not any(isinstance(h.formatter, LogfmtFormatter) for h in logging.getLogger().handlers)
+
+
+def test_a_badly_formed_call_still_logs_something() -> None:
+    """A message whose arguments do not match its conversions is kept, with its arguments."""
+    record = logging.LogRecord("tracker", logging.INFO, __file__, 1, "count=%d", ("many",), None)
+    fields = _fields(LogfmtFormatter().format(record))
+    assert (fields["msg"], fields["args"]) == ("count=%d", "('many',)")
+
+
+# ---------------------------------------------------------------- readiness
+
+
+async def test_ready_when_every_check_passes() -> None:
+    """No reasons when all checks return None, sync or async."""
+    readiness = Readiness()
+
+    async def fine() -> None:
+        return None
+
+    readiness.register("a", lambda: None)
+    readiness.register("b", fine)
+    assert await readiness.reasons() == []
+
+
+async def test_not_ready_lists_every_failing_reason_in_order() -> None:
+    """Each failing check contributes its reason, in the order the checks were registered."""
+    readiness = Readiness()
+    readiness.register("kafka", lambda: "no input partitions assigned yet")
+    readiness.register("redis", lambda: None)
+    readiness.register("models", lambda: "models not loaded yet")
+    assert await readiness.reasons() == ["no input partitions assigned yet", "models not loaded yet"]
+
+
+async def test_a_check_that_hangs_or_raises_is_a_reason_not_an_error() -> None:
+    """A check that does not answer in time, or raises, makes the worker not ready and says so."""
+    readiness = Readiness(timeout_seconds=0.05)
+
+    async def hangs() -> None:
+        await asyncio.sleep(10)
+
+    def raises() -> None:
+        raise RuntimeError("boom")
+
+    readiness.register("redis", hangs)
+    readiness.register("models", raises)
+    assert await readiness.reasons() == ["redis: no answer within 0.05s", "models: check failed: RuntimeError('boom')"]
+
+
+async def test_registering_a_name_again_replaces_the_check() -> None:
+    """The lead's models check can replace an earlier one of the same name."""
+    readiness = Readiness()
+    readiness.register("models", lambda: "models not loaded yet")
+    readiness.register("models", lambda: None)
+    assert readiness.names == ["models"] and await readiness.reasons() == []
+
+
+# ---------------------------------------------------------------- consumer lag
+
+
+@dataclass(frozen=True)
+class TP:
+    topic: str
+    partition: int
+
+
+@dataclass
+class FakeConsumer:
+    assigned: set[TP]
+    ends: dict[TP, int]
+    positions: dict[TP, int] = field(default_factory=dict)
+
+    def assignment(self) -> set[TP]:
+        return set(self.assigned)
+
+    async def highwaters(self, *partitions: TP) -> dict[TP, int]:
+        return {tp: self.ends[tp] for tp in partitions}
+
+    async def position(self, tp: TP) -> int | None:
+        return self.positions.get(tp)
+
+
+@dataclass
+class FakeMonitor:
+    tp_committed_offsets: dict[TP, int] = field(default_factory=dict)
+    tp_read_offsets: dict[TP, int] = field(default_factory=dict)
+
+
+def _lag_series(metrics: Metrics) -> dict[tuple[str, str], float]:
+    return {
+        (s.labels["topic"], s.labels["partition"]): s.value
+        for family in metrics.registry.collect() if family.name == "tracker_consumer_lag_messages"
+        for s in family.samples
+    }
+
+
+async def test_lag_is_the_high_watermark_minus_the_committed_offset() -> None:
+    """Committed offsets first, then one past the last read record, then the fetch position."""
+    metrics = Metrics(CollectorRegistry())
+    a, b, c = TP("site-visits", 0), TP("site-visits", 1), TP("purchases", 0)
+    consumer = FakeConsumer({a, b, c, TP("other", 0)}, {a: 120, b: 50, c: 7}, positions={c: 7})
+    monitor = FakeMonitor(tp_committed_offsets={a: 100}, tp_read_offsets={a: 119, b: 39})
+    lags = await ConsumerLag(metrics.consumer_lag, ["site-visits", "purchases"]).refresh(consumer, monitor)
+    assert lags == {("site-visits", 0): 20, ("site-visits", 1): 10, ("purchases", 0): 0}
+    assert _lag_series(metrics) == {("site-visits", "0"): 20, ("site-visits", "1"): 10, ("purchases", "0"): 0}
+
+
+async def test_partitions_moved_to_another_worker_lose_their_series() -> None:
+    """After a rebalance, only the partitions still owned are reported (no stale lag)."""
+    metrics = Metrics(CollectorRegistry())
+    a, b = TP("site-visits", 0), TP("site-visits", 1)
+    consumer = FakeConsumer({a, b}, {a: 10, b: 10})
+    monitor = FakeMonitor(tp_committed_offsets={a: 5, b: 6})
+    lag = ConsumerLag(metrics.consumer_lag, ["site-visits"])
+    await lag.refresh(consumer, monitor)
+    consumer.assigned = {b}
+    await lag.refresh(consumer, monitor)
+    assert _lag_series(metrics) == {("site-visits", "1"): 4}
+
+
+# ---------------------------------------------------------------- Redis timing
+
+
+class FakePipeline:
+    def __init__(self, fail: bool) -> None:
+        self.fail = fail
+
+    async def execute(self) -> list[Any]:
+        if self.fail:
+            raise ConnectionError("refused")
+        return [1, 2]
+
+
+class FakeRedis:
+    def __init__(self) -> None:
+        self.fail = False
+
+    async def execute_command(self, *args: Any, **options: Any) -> Any:
+        if self.fail:
+            raise ConnectionError("refused")
+        return True
+
+    def pipeline(self, transaction: bool = True) -> FakePipeline:
+        return FakePipeline(self.fail)
+
+
+def _sample(metrics: Metrics, name: str, **labels: str) -> float:
+    value = metrics.registry.get_sample_value(name, labels)
+    return value or 0.0
+
+
+async def test_every_command_and_pipeline_is_timed_by_name() -> None:
+    """Commands are timed under their name, a pipelined batch under PIPELINE."""
+    metrics = Metrics(CollectorRegistry())
+    client = instrument_redis(FakeRedis(), metrics.redis_command_seconds, metrics.redis_command_errors)  # type: ignore[arg-type]
+    assert await client.execute_command("PING") is True
+    await client.execute_command("zrangebyscore", "k", 0, 1)
+    assert await client.pipeline(transaction=False).execute() == [1, 2]
+    assert _sample(metrics, "tracker_redis_command_seconds_count", command="PING") == 1
+    assert _sample(metrics, "tracker_redis_command_seconds_count", command="ZRANGEBYSCORE") == 1
+    assert _sample(metrics, "tracker_redis_command_seconds_count", command="PIPELINE") == 1
+
+
+async def test_failures_are_counted_and_raised() -> None:
+    """A failing command or pipeline is counted by name and its exception goes on to the caller."""
+    metrics = Metrics(CollectorRegistry())
+    fake = FakeRedis()
+    client = instrument_redis(fake, metrics.redis_command_seconds, metrics.redis_command_errors)  # type: ignore[arg-type]
+    fake.fail = True
+    with pytest.raises(ConnectionError):
+        await client.execute_command("PING")
+    with pytest.raises(ConnectionError):
+        await client.pipeline().execute()
+    assert _sample(metrics, "tracker_redis_command_errors_total", command="PING") == 1
+    assert _sample(metrics, "tracker_redis_command_errors_total", command="PIPELINE") == 1
+    assert _sample(metrics, "tracker_redis_command_seconds_count", command="PING") == 1
+
+
+async def test_command_labels_stay_bounded() -> None:
+    """Whatever the first argument is, the label is a command-like name or OTHER."""
+    metrics = Metrics(CollectorRegistry())
+    client = instrument_redis(FakeRedis(), metrics.redis_command_seconds, metrics.redis_command_errors)  # type: ignore[arg-type]
+    await client.execute_command(b"script load", "return 1")
+    await client.execute_command("c-42@example.com")
+    assert _sample(metrics, "tracker_redis_command_seconds_count", command="SCRIPT LOAD") == 1
+    assert _sample(metrics, "tracker_redis_command_seconds_count", command="OTHER") == 1

@@ -1,0 +1,42 @@
+"""Identity stitching: a login merges the anonymous visitor's history into the customer, once."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from builders import event, record
+
+
+async def test_a_login_merges_the_visitor_history_once(tracker, store):
+    """Views and carts of the anonymous visitor count for the customer, and only once."""
+    await tracker.handle([
+        record(event("product_viewed", "anon-7", category="lamps")),
+        record(event("cart_item_added", "anon-7", at=timedelta(seconds=5))),
+    ])
+    login = event("customer_identified", "c1", at=timedelta(minutes=1), anonymous_id="anon-7")
+    await tracker.handle([record(login)])
+    again = event("customer_identified", "c1", at=timedelta(days=1), anonymous_id="anon-7")
+    await tracker.handle([record(again)])
+    customer, visitor = store.states["c1"].profile, store.states["anon-7"].profile
+    assert (customer.product_views, customer.cart_adds) == (1, 1)
+    assert customer.categories == (("lamps", 1),)
+    assert customer.merged_ids == ("anon-7",)
+    assert visitor.merged_into == "c1"
+
+
+async def test_a_placeholder_visitor_id_links_nothing(tracker, store):
+    """Junk visitor ids ('null', 'anonymous', zeros) never merge unrelated visitors."""
+    await tracker.handle([record(event("page_viewed", "c9"))])
+    for junk in ("null", "anonymous", "0000"):
+        await tracker.handle([record(event("customer_identified", "c1", anonymous_id=junk))])
+    assert store.states["c1"].profile.merged_ids == ()
+
+
+async def test_the_visitors_abandoned_cart_earns_no_offer_after_login(tracker, publisher, store, clock):
+    """An anonymous id has no address: once merged, its own abandonment is not offered."""
+    await tracker.handle([record(event("cart_item_added", "anon-8"))])
+    await tracker.handle([record(event("customer_identified", "c2", at=timedelta(seconds=30),
+                                       anonymous_id="anon-8"))])
+    clock.advance(hours=2)
+    await tracker.fire_due([0])
+    assert [r for r in publisher.on("offer-triggers") if b'"anon-8"' in r] == []
