@@ -371,6 +371,23 @@ ensure_prometheus() {
     say "prometheus not installed: the tests that need it will skip (apt-get install prometheus)"
 }
 
+# ---------------------------------------------------------------- Chromium
+
+# Installed only: tests/integration/test_dashboard.py renders the marketers' page headless.
+ensure_chromium() {
+    if command -v chromium >/dev/null 2>&1; then
+        return 0
+    fi
+    if is_root; then
+        apt_install chromium || die "could not install chromium with apt-get"
+        return 0
+    fi
+    if [ -n "${CI:-}" ]; then
+        die "chromium is not installed (and we are not root, so cannot apt-get install it)"
+    fi
+    say "chromium not installed: the page test will skip (apt-get install chromium)"
+}
+
 # ---------------------------------------------------------------- commands
 
 cmd_start() {
@@ -378,6 +395,7 @@ cmd_start() {
     start_redis
     start_kafka
     ensure_prometheus
+    ensure_chromium
 }
 
 cmd_stop() {

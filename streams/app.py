@@ -244,6 +244,14 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         now=lambda: None if settings.clock == "event" else datetime.now(timezone.utc),
     )
     web.register(app, store, insights)
+
+    @app.timer(interval=settings.bgnbd_refit_seconds)
+    async def refit_bgnbd() -> None:
+        # BG/NBD over every buyer: a loyalty feature and the classical baseline in /customers/{id}.
+        try:
+            scoring.bgnbd = (await insights.get()).bgnbd
+        except Exception as exc:  # a failed refit keeps the previous fit; the worker goes on
+            log.warning("bgnbd refit failed, keeping the previous fit: %r", exc)
     return Worker(app, tracker, store, metrics, scoring, readiness)
 
 

@@ -11,6 +11,7 @@ Suites:
   publishing to the real Kafka) fires them; reported: delay from due time to the
   broker's acknowledgement (p50, p99, max).
 - ``models``: the tracker's per-event cost on Redis without and with the online models.
+- ``size``: Redis bytes per profile and per customer, of what is in Redis now.
 - ``lookup``: the due lookup (``ZRANGEBYSCORE … LIMIT``) on deadline sets of growing
   size, to show it stays O(log n): µs per lookup and the ratio to the smallest set.
 """
@@ -237,6 +238,43 @@ async def bench_models(
     }
 
 
+async def bench_profile_size(settings: Settings, *, progress: Progress = print) -> dict[str, object]:
+    """Redis bytes per customer (``MEMORY USAGE`` of every key of each customer) in the configured Redis.
+
+    Run it after a replay or on a live shop: it measures what is there.
+    """
+    store = _store(settings)
+    client = store.client
+    per_profile: list[int] = []
+    per_customer: dict[str, int] = {}
+    try:
+        progress("measuring every customer's keys (MEMORY USAGE)")
+        keys = [key async for key in client.scan_iter(match="tracker:{*}:*", count=5000)]
+        for i in range(0, len(keys), 1000):
+            chunk = keys[i:i + 1000]
+            pipe = client.pipeline(transaction=False)
+            for key in chunk:
+                pipe.memory_usage(key, samples=0)
+            for key, size in zip(chunk, await pipe.execute()):
+                name = key.decode()
+                customer = name[len("tracker:{"):name.rindex("}:")]
+                per_customer[customer] = per_customer.get(customer, 0) + int(size or 0)
+                if name.endswith("}:profile"):
+                    per_profile.append(int(size or 0))
+    finally:
+        await store.close()
+    totals = list(per_customer.values())
+    return {
+        "customers": len(per_customer),
+        "profile_bytes_p50": round(percentile(per_profile, 0.5)),
+        "profile_bytes_p99": round(percentile(per_profile, 0.99)),
+        "profile_bytes_max": max(per_profile, default=0),
+        "customer_bytes_p50": round(percentile(totals, 0.5)),
+        "customer_bytes_p99": round(percentile(totals, 0.99)),
+        "target_bytes": 1024,
+    }
+
+
 class _NullPublisher:
     async def publish(self, topic: str, key: str | None, value: bytes) -> None:
         return None
@@ -280,6 +318,15 @@ def format_report(results: dict[str, dict[str, object]]) -> str:
             f"  {r['us_per_event_without_models']} µs/event without the models, "
             f"{r['us_per_event_with_models']} µs/event with them (models {100 * r['models_share']:.0f} % of the "
             f"path; {r['sessions_learned']} sessions learned)",
+        ]
+    if "size" in results:
+        r = results["size"]
+        lines += [
+            f"size: {r['customers']} customers in Redis",
+            f"  profile hash: p50 {r['profile_bytes_p50']} B, p99 {r['profile_bytes_p99']} B, max "
+            f"{r['profile_bytes_max']} B (target ≤ {r['target_bytes']} B)",
+            f"  all keys of a customer (profile, session, dedupe marks, outbox): p50 {r['customer_bytes_p50']} B, "
+            f"p99 {r['customer_bytes_p99']} B",
         ]
     if "lookup" in results:
         r = results["lookup"]

@@ -15,6 +15,7 @@ from offers import PolicyError
 from streams.errors import TrackerError, UsageError
 from streams.settings import Settings, describe
 
+SUITES = ("triggers", "models", "lookup", "size")
 EPILOG = "Configuration comes from TRACKER_* environment variables; `tracker settings` lists them."
 
 
@@ -160,7 +161,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--suite", type=_suites, default=("triggers", "models", "lookup"), metavar="NAMES",
-        help="comma-separated: triggers, models, lookup (default: all)",
+        help="comma-separated: triggers, models, lookup, size (default: triggers, models, lookup)",
     )
     bench.add_argument("--pending", type=_positive_int, default=10_000,
                        help="pending abandonments for the triggers suite (default 10000)")
@@ -457,7 +458,7 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     import asyncio
 
-    from streams.bench import bench_due_lookup, bench_models, bench_triggers, format_report
+    from streams.bench import bench_due_lookup, bench_models, bench_profile_size, bench_triggers, format_report
 
     settings = Settings()
     progress = (lambda text: print(f"… {text}", file=sys.stderr)) if sys.stderr.isatty() or not args.json else (
@@ -470,6 +471,8 @@ def _bench(args: argparse.Namespace) -> int:
         results["models"] = asyncio.run(bench_models(settings, progress=progress))
     if "lookup" in args.suite:
         results["lookup"] = asyncio.run(bench_due_lookup(settings, sizes=args.sizes, progress=progress))
+    if "size" in args.suite:
+        results["size"] = asyncio.run(bench_profile_size(settings, progress=progress))
     print(json.dumps(results, indent=2) if args.json else format_report(results))
     return 0
 
@@ -547,9 +550,9 @@ def _data_file(text: str) -> str:
 
 def _suites(text: str) -> tuple[str, ...]:
     names = tuple(part.strip() for part in text.split(",") if part.strip())
-    unknown = [name for name in names if name not in ("triggers", "models", "lookup")]
+    unknown = [name for name in names if name not in SUITES]
     if unknown or not names:
-        raise argparse.ArgumentTypeError(f"expected suites from: triggers, models, lookup; got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected suites from: {', '.join(SUITES)}; got {text!r}")
     return names
 
 

@@ -16,6 +16,9 @@ from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
+import numpy as np
+
+from models.bgnbd import BGNBD
 from models.customer_facts import CustomerFacts
 from models.customer_types import customer_types
 from models.personas import Persona, PersonaBuilder, describe
@@ -58,6 +61,8 @@ class Insights:
     facts: dict[str, CustomerFacts] = field(default_factory=dict)
     segment_of: dict[str, str] = field(default_factory=dict)
     personas: list[Persona] = field(default_factory=list)
+    #: BG/NBD fitted on every buyer's (x, t_x, T) as of ``now``; None with too few buyers.
+    bgnbd: BGNBD | None = None
     computed_in_seconds: float = 0.0
 
     @property
@@ -85,9 +90,21 @@ class Insights:
                 "code": score.code,
             },
             "types": [{"name": t.name, "evidence": t.evidence} for t in customer_types(facts, self.now)],
+            "bgnbd": self.bgnbd_view(facts),
             "value": None if value is None else jsonable(value),
             "timing": jsonable(timing(facts, self.now)),
             "profile": {name: _plain(getattr(profile, name)) for name in to_hash(profile)},
+        }
+
+    def bgnbd_view(self, facts: CustomerFacts) -> dict[str, float] | None:
+        """BG/NBD's P(alive) and expected purchases in the next 90 days, the classical baseline."""
+        summary = _bgnbd_summary(facts, self.now)
+        if self.bgnbd is None or summary is None:
+            return None
+        x, t_x, big_t = summary
+        return {
+            "p_alive": round(float(self.bgnbd.p_alive(x, t_x, big_t)), 4),
+            "expected_purchases_90d": round(float(self.bgnbd.expected_purchases(90 / WEEK, x, t_x, big_t)), 4),
         }
 
     def persona_cards(self) -> list[dict[str, Any]]:
@@ -119,8 +136,34 @@ def compute(profiles: Iterable[tuple[str, Profile]], now: datetime | None) -> In
         insights.segment_of[customer_id] = segment
         builder.learn_one(facts, None if segment == VISITORS else segment)
     insights.personas = builder.personas()
+    insights.bgnbd = fit_bgnbd(insights.facts.values(), now)
     insights.computed_in_seconds = round(time.perf_counter() - started, 3)
     return insights
+
+
+WEEK = 7.0
+#: Fewer buyers than this give BG/NBD nothing to fit.
+MIN_BUYERS_FOR_BGNBD = 20
+
+
+def _bgnbd_summary(facts: CustomerFacts, now: datetime) -> tuple[float, float, float] | None:
+    if facts.first_order_at is None or facts.last_order_at is None or now < facts.first_order_at:
+        return None
+    t_x = (facts.last_order_at - facts.first_order_at).total_seconds() / 86400 / WEEK
+    big_t = (now - facts.first_order_at).total_seconds() / 86400 / WEEK
+    return float(facts.order_days), max(t_x, 0.0), max(big_t, t_x, 1e-6)
+
+
+def fit_bgnbd(facts: Iterable[CustomerFacts], now: datetime) -> BGNBD | None:
+    """BG/NBD by maximum likelihood on the buyers' (x, t_x, T) in weeks, or None if it cannot fit."""
+    rows = [row for row in (_bgnbd_summary(f, now) for f in facts) if row is not None]
+    if len(rows) < MIN_BUYERS_FOR_BGNBD:
+        return None
+    x, t_x, big_t = (np.array(column, dtype=float) for column in zip(*rows))
+    try:
+        return BGNBD(unit_days=WEEK).fit(x, t_x, big_t)
+    except (ValueError, RuntimeError, FloatingPointError, ArithmeticError):
+        return None  # a degenerate population (e.g. nobody bought twice): no baseline today
 
 
 async def compute_from(store: RedisStore, now: datetime | None) -> Insights:

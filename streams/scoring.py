@@ -24,6 +24,7 @@ from datetime import datetime
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
 from models import checkpoints
+from models.bgnbd import BGNBD
 from models.errors import CheckpointError
 from models.features import PurchaseHistory, intent_features_from_session, loyalty_features
 from models.intent import IntentModel
@@ -34,6 +35,9 @@ from streams.state import CustomerState, Profile, Session
 log = logging.getLogger("tracker")
 
 CHECKPOINT_PREFIX = "tracker:model"
+#: Labelled examples a model needs before its scores are shown and used: an untrained
+#: model says 0.5 to everyone, which would read as a real estimate.
+MIN_LEARNED = 200
 MODEL_NAMES = ("intent", "loyalty")
 
 
@@ -109,6 +113,8 @@ class Scoring:
         self.loyalty = loyalty or LoyaltyModel()
         self.metrics = ModelMetrics(registry)
         self.loaded = False
+        #: The latest BG/NBD fit over all buyers (refitted on a timer): loyalty features.
+        self.bgnbd: BGNBD | None = None
 
     # -------------------------------------------------------------- intent
 
@@ -119,6 +125,8 @@ class Scoring:
         started = time.perf_counter()
         p = round(self.intent.predict_proba_one(session_features(state.session, state.profile)), 4)
         self.metrics.seconds.labels("intent", "score").inc(time.perf_counter() - started)
+        if self.intent.n_learned < MIN_LEARNED:
+            return state
         return replace(state, session=replace(state.session, intent=p), profile=replace(state.profile, intent=p))
 
     def learn_session(self, session: Session, profile: Profile) -> None:
@@ -138,10 +146,14 @@ class Scoring:
             return state
         started = time.perf_counter()
         self.loyalty.resolve(state.customer_id, order.occurred_at)
-        features = loyalty_features(history, order.occurred_at, horizon_days=self.loyalty.horizon_days)
+        features = loyalty_features(
+            history, order.occurred_at, bgnbd=self.bgnbd, horizon_days=self.loyalty.horizon_days
+        )
         self.loyalty.snapshot(state.customer_id, features, order.occurred_at)
         p = round(self.loyalty.predict_proba_one(features), 4)
         self.metrics.seconds.labels("loyalty", "learn").inc(time.perf_counter() - started)
+        if self.loyalty.n_learned < MIN_LEARNED:
+            return state
         return replace(state, profile=replace(state.profile, loyalty=p))
 
     def expire(self, now: datetime) -> None:

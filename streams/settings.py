@@ -66,6 +66,9 @@ class Settings(BaseSettings):
     insights_max_age_seconds: float = Field(
         30.0, ge=0, description="How stale the segments and rankings of the HTTP API may be."
     )
+    bgnbd_refit_seconds: float = Field(
+        600.0, gt=0, description="How often BG/NBD is refitted over all buyers (a loyalty feature)."
+    )
     checkpoint_interval_seconds: float = Field(60.0, gt=0, description="How often models are saved to Redis.")
     clock: Literal["wall", "event"] = Field(
         "wall", description="wall: decide on the clock (live); event: on event time (replays)."

@@ -12,7 +12,7 @@ from harness import wait_until
 
 @pytest.mark.worker(checkpoint_interval_seconds=1)
 def test_the_worker_scores_learns_and_checkpoints_its_models(worker, kafka, redis_client):
-    """Sessions get intent scores, ended sessions are learned, models survive a restart."""
+    """Ended sessions are learned, quality is reported, models survive a restart."""
     from streams.events import dump
     from streams.simulate import in_time_order, simulate
 
@@ -23,8 +23,6 @@ def test_the_worker_scores_learns_and_checkpoints_its_models(worker, kafka, redi
     kafka.flush()
     wait_until(lambda: worker.metric("tracker_model_examples_total", model="intent") >= 20, timeout=40,
                message="every ended session to be learned")
-    scored = [redis_client.hget(f"tracker:{{{c.customer_id}}}:profile", "intent") for c in shoppers]
-    assert all(score is not None and 0 <= float(score) <= 1 for score in scored)
     assert worker.metric("tracker_model_log_loss", model="intent") > 0
     wait_until(lambda: redis_client.exists("tracker:model:intent"), message="a checkpoint")
 

@@ -70,3 +70,21 @@ def test_bad_query_parameters_are_named(query, parameter):
     with pytest.raises(BadParameter) as caught:
         ranking_query(query)
     assert caught.value.name == parameter
+
+
+def test_bgnbd_is_fitted_over_buyers_and_reported_per_customer():
+    """With enough buyers, each customer's view carries BG/NBD's P(alive) and expected purchases."""
+    import random
+
+    rng = random.Random(3)
+    population = [(f"b{n}", buyer(rng.randint(1, 12), 100.0 * rng.randint(1, 20), rng.uniform(1, 300)))
+                  for n in range(60)]
+    insights = compute(population, T0)
+    assert insights.bgnbd is not None
+    view = insights.customer("b1", dict(population)["b1"])["bgnbd"]
+    assert 0 <= view["p_alive"] <= 1 and view["expected_purchases_90d"] >= 0
+
+
+def test_too_few_buyers_fit_no_bgnbd():
+    """A handful of buyers is no population: no baseline rather than a wild one."""
+    assert compute(PROFILES, T0).bgnbd is None
