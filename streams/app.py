@@ -242,6 +242,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     insights = InsightsCache(
         store, max_age_seconds=settings.insights_max_age_seconds,
         now=lambda: None if settings.clock == "event" else datetime.now(timezone.utc),
+        loyalty=lambda: scoring.loyalty,
     )
     web.register(app, store, insights)
 

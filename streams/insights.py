@@ -21,11 +21,14 @@ import numpy as np
 from models.bgnbd import BGNBD
 from models.customer_facts import CustomerFacts
 from models.customer_types import customer_types
+from models.features import PurchaseHistory, loyalty_features
+from models.loyalty import LoyaltyModel
 from models.personas import Persona, PersonaBuilder, describe
 from models.rfm import RFMScorer
 from models.timing import timing
 from models.value import CustomerValue, expected_value, rank
 from streams.codec import to_hash
+from streams.scoring import CHECKPOINT_PREFIX, MIN_LEARNED
 from streams.state import Profile
 from streams.store import RedisStore
 
@@ -107,6 +110,27 @@ class Insights:
             "expected_purchases_90d": round(float(self.bgnbd.expected_purchases(90 / WEEK, x, t_x, big_t)), 4),
         }
 
+    def rescore_loyalty(self, loyalty: LoyaltyModel | None) -> Insights:
+        """Score every buyer's loyalty as of ``now`` with ``loyalty``, once it has learned enough.
+
+        Call it where the model lives (the worker's event loop): it reads the model.
+        """
+        if loyalty is None or loyalty.n_learned < MIN_LEARNED:
+            return self
+        for customer_id, facts in self.facts.items():
+            if facts.first_order_at is None or facts.last_order_at is None:
+                continue
+            history = PurchaseHistory(
+                first_at=facts.first_order_at, last_at=facts.last_order_at, orders=facts.orders,
+                repeat_days=facts.order_days, revenue=facts.revenue, refunds=facts.refunds,
+                discounted_orders=facts.discount_orders,
+            )
+            features = loyalty_features(history, max(self.now, facts.last_order_at), bgnbd=self.bgnbd,
+                                        horizon_days=loyalty.horizon_days)
+            p = round(loyalty.predict_proba_one(features), 4)
+            self.facts[customer_id] = dataclasses.replace(facts, loyalty=p)
+        return self
+
     def persona_cards(self) -> list[dict[str, Any]]:
         return [{**jsonable(p), "summary": describe(p)} for p in self.personas]
 
@@ -115,6 +139,9 @@ def compute(profiles: Iterable[tuple[str, Profile]], now: datetime | None) -> In
     """Insights of the given profiles (merged visitor profiles are left out: they live on).
 
     ``now=None`` means "as of the latest event seen": the view of a replayed history.
+    Loyalty scores kept on profiles are as old as each customer's last order, so they are
+    dropped here: :meth:`Insights.rescore_loyalty` scores every buyer as of ``now``, and
+    until then the rankings use the recency rule of :mod:`models.value`.
     """
     started = time.perf_counter()
     scorer = RFMScorer()
@@ -137,6 +164,8 @@ def compute(profiles: Iterable[tuple[str, Profile]], now: datetime | None) -> In
         builder.learn_one(facts, None if segment == VISITORS else segment)
     insights.personas = builder.personas()
     insights.bgnbd = fit_bgnbd(insights.facts.values(), now)
+    for customer_id, facts in insights.facts.items():
+        insights.facts[customer_id] = dataclasses.replace(facts, loyalty=None)
     insights.computed_in_seconds = round(time.perf_counter() - started, 3)
     return insights
 
@@ -167,9 +196,23 @@ def fit_bgnbd(facts: Iterable[CustomerFacts], now: datetime) -> BGNBD | None:
 
 
 async def compute_from(store: RedisStore, now: datetime | None) -> Insights:
-    """:func:`compute` over every profile in Redis."""
+    """:func:`compute` over every profile in Redis, with the loyalty model of the newest checkpoint."""
     profiles = [item async for item in store.profiles()]
-    return compute(profiles, now)
+    return compute(profiles, now).rescore_loyalty(await load_loyalty(store))
+
+
+async def load_loyalty(store: RedisStore) -> LoyaltyModel | None:
+    """The checkpointed loyalty model, or None if there is none or it cannot be read."""
+    from models import checkpoints
+    from models.errors import CheckpointError
+
+    data = await store.client.get(f"{CHECKPOINT_PREFIX}:loyalty")
+    if data is None:
+        return None
+    try:
+        return checkpoints.load(data, kind=LoyaltyModel)
+    except CheckpointError:
+        return None
 
 
 def jsonable(value: Any) -> Any:

@@ -17,6 +17,7 @@ from typing import Any
 import faust
 from faust.web import Request, Response, View
 
+from models.loyalty import LoyaltyModel
 from models.rfm import SEGMENTS
 from streams.insights import VISITORS, Insights, compute, jsonable
 from streams.store import RedisStore
@@ -28,8 +29,12 @@ MAX_LIMIT = 1000
 class InsightsCache:
     """The latest insights, recomputed when older than ``max_age_seconds``."""
 
-    def __init__(self, store: RedisStore, *, max_age_seconds: float, now: Callable[[], datetime | None]) -> None:
+    def __init__(
+        self, store: RedisStore, *, max_age_seconds: float, now: Callable[[], datetime | None],
+        loyalty: Callable[[], LoyaltyModel | None] = lambda: None,
+    ) -> None:
         self._store = store
+        self._loyalty = loyalty
         self._max_age = max_age_seconds
         self._now = now
         self._latest: Insights | None = None
@@ -40,7 +45,9 @@ class InsightsCache:
         async with self._lock:
             if self._latest is None or time.monotonic() - self._at > self._max_age:
                 profiles = [item async for item in self._store.profiles()]
-                self._latest = await asyncio.to_thread(compute, profiles, self._now())
+                insights = await asyncio.to_thread(compute, profiles, self._now())
+                # Scored here, on the event loop: the agent updates the model on this thread.
+                self._latest = insights.rescore_loyalty(self._loyalty())
                 self._at = time.monotonic()
             return self._latest
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import timedelta
 
 import pytest
@@ -88,3 +89,19 @@ def test_bgnbd_is_fitted_over_buyers_and_reported_per_customer():
 def test_too_few_buyers_fit_no_bgnbd():
     """A handful of buyers is no population: no baseline rather than a wild one."""
     assert compute(PROFILES, T0).bgnbd is None
+
+
+def test_loyalty_is_scored_as_of_now_not_as_of_the_last_order():
+    """A score kept from a customer's last order is dropped; a warm model re-scores them now."""
+    from models.loyalty import LoyaltyModel
+
+    from streams.scoring import MIN_LEARNED
+
+    stale = [(cid, replace(p, loyalty=0.99)) for cid, p in PROFILES]
+    insights = compute(stale, T0)
+    assert all(f.loyalty is None for f in insights.facts.values())
+    model = LoyaltyModel()
+    for n in range(MIN_LEARNED):
+        model.learn_one({"orders": float(n % 5), "days_since_last": float(n % 200)}, n % 3 == 0)
+    insights.rescore_loyalty(model)
+    assert insights.facts["gone"].loyalty is not None and insights.facts["looker"].loyalty is None
