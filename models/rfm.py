@@ -23,25 +23,14 @@ from typing import NamedTuple
 from models.customer_facts import CustomerFacts
 from models.errors import NotFittedError
 from models.quantiles import LinearHistogram, LogHistogram
+from offers.vocabulary import SEGMENTS as _OFFER_SEGMENTS
 
 __all__ = ["SEGMENTS", "RFMScore", "RFMScorer", "RFMValues", "rfm_values", "segment"]
 
 _DAY = 86400.0
 
-#: The RFM segments, best first.
-SEGMENTS: tuple[str, ...] = (
-    "Champions",
-    "Loyal",
-    "Potential Loyalists",
-    "New",
-    "Promising",
-    "Need Attention",
-    "About to Sleep",
-    "At Risk",
-    "Can't Lose Them",
-    "Hibernating",
-    "Lost",
-)
+#: The RFM segments, best first: the same vocabulary the offer policy names them by.
+SEGMENTS: tuple[str, ...] = _OFFER_SEGMENTS
 
 # The usual R against F+M grid: rows are R = 5 .. 1, columns FM = 1 .. 5, where FM is the mean
 # of F and M rounded half up. It is the widely used R x F segment map (e.g. "5[4-5]" Champions,
