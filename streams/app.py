@@ -44,7 +44,7 @@ class FaustPublisher:
     def __init__(self, app: faust.App) -> None:
         self._app = app
 
-    async def publish(self, topic: str, key: str | None, value: bytes) -> None:
+    async def publish(self, topic: str, key: str | None, value: bytes | None) -> None:
         await self._app.producer.send_and_wait(
             topic, key.encode() if key is not None else None, value, partition=None, timestamp=None, headers=None
         )
@@ -95,9 +95,10 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         dedupe_ttl_seconds=settings.dedupe_ttl_seconds,
     )
     instrument_redis(store.client, metrics.redis_command_seconds, metrics.redis_command_errors)
+    tracker_publisher = FaustPublisher(app)
     tracker = Tracker(
         store=store,
-        publisher=FaustPublisher(app),
+        publisher=tracker_publisher,
         intake=Intake(
             settings.site_visits_topic,
             settings.purchases_topic,
@@ -244,7 +245,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         now=lambda: None if settings.clock == "event" else datetime.now(timezone.utc),
         loyalty=lambda: scoring.loyalty,
     )
-    web.register(app, store, insights)
+    web.register(app, store, insights, settings, tracker_publisher)
 
     @app.timer(interval=settings.bgnbd_refit_seconds)
     async def refit_bgnbd() -> None:

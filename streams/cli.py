@@ -112,6 +112,15 @@ def _parser() -> argparse.ArgumentParser:
     segments.add_argument("--json", action="store_true", help="JSON instead of a table")
     segments.set_defaults(run=_segments)
 
+    forget = commands.add_parser(
+        "forget", help="erase a customer: every key in Redis, and a tombstone for downstream systems",
+        epilog=EPILOG)
+    forget.add_argument("customer_id", metavar="ID")
+    forget.add_argument("--no-suppression", dest="suppress", action="store_false",
+                        help="do not keep a marker: later events of this id are tracked again")
+    forget.add_argument("--json", action="store_true", help="JSON instead of text")
+    forget.set_defaults(run=_forget)
+
     replay = commands.add_parser(
         "replay", help="produce a real purchase history to the purchases topic, in event time", epilog=EPILOG,
         description="Orders and refunds of a public data set become order_placed / order_refunded events "
@@ -390,6 +399,49 @@ def _segments(args: argparse.Namespace) -> int:
     print()
     for card in insights.persona_cards():
         print(f"  {card['summary']}")
+    return 0
+
+
+def _forget(args: argparse.Namespace) -> int:
+    import asyncio
+    from dataclasses import asdict
+
+    from kafka import KafkaProducer
+    from kafka.errors import KafkaError
+    from redis.exceptions import RedisError
+
+    from streams.erasure import forget
+    from streams.topics import ensure_topics
+
+    settings = Settings()
+    try:
+        ensure_topics(settings, wait_seconds=10)
+        producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all")
+    except (KafkaError, TrackerError) as exc:
+        raise TrackerError(f"Kafka at {settings.kafka_broker} is needed for the tombstone: {exc}") from exc
+
+    async def tombstone(topic: str, key: str) -> None:
+        producer.send(topic, key=key.encode(), value=None).get(timeout=30)
+
+    async def run():  # type: ignore[no-untyped-def]
+        store = _redis_store(settings)
+        try:
+            return await forget(store, settings, args.customer_id, suppress=args.suppress, publish_tombstone=tombstone)
+        finally:
+            await store.close()
+
+    try:
+        erasure = asyncio.run(run())
+    except (RedisError, OSError) as exc:
+        raise TrackerError(f"could not erase in {settings.redis_url}: {exc}") from exc
+    finally:
+        producer.close()
+    if args.json:
+        print(json.dumps(asdict(erasure), indent=2))
+    else:
+        kept = "; later events of this id will be dropped" if erasure.suppressed else ""
+        print(f"forgot {erasure.customer_id}: {erasure.deleted_keys} keys deleted, tombstone on "
+              f"{erasure.tombstone_topic}{kept}")
     return 0
 
 

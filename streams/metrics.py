@@ -34,6 +34,11 @@ class Metrics:
         )
         for reason in REASONS:
             self.dead_letters.labels(reason)
+        self.forgotten_events = Counter(
+            "tracker_forgotten_events_total",
+            "Events of customers who asked to be forgotten: dropped, not tracked.",
+            registry=registry,
+        )
         self.duplicates = Counter(
             "tracker_duplicate_events_total",
             "Events skipped because their event_id was already handled.",

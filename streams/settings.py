@@ -38,6 +38,12 @@ class Settings(BaseSettings):
     offer_triggers_topic: str = Field("offer-triggers", description="Offer triggers out, for email systems.")
     offer_outcomes_topic: str = Field("offer-outcomes", description="Offer outcomes out.")
     dead_letters_topic: str = Field("tracker-dead-letters", description="Rejected input, with the reason.")
+    erasures_topic: str = Field(
+        "customer-erasures", description="Compacted topic of tombstones of forgotten customers."
+    )
+    admin_api_key: SecretStr | None = Field(
+        None, description="Key for DELETE /customers/{id} (Authorization: Bearer KEY); unset disables it."
+    )
     partitions: int = Field(4, ge=1, description="Partitions of the topics the tracker creates.")
     replication_factor: int = Field(1, ge=1, description="Replication of the topics the tracker creates.")
 

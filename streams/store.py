@@ -45,6 +45,10 @@ def seen_key(customer_id: str, event_id: str) -> str:
     return f"{PREFIX}:{{{customer_id}}}:seen:{event_id}"
 
 
+def forgotten_key(customer_id: str) -> str:
+    return f"{PREFIX}:{{{customer_id}}}:forgotten"
+
+
 def outbox_key(customer_id: str) -> str:
     return f"{PREFIX}:{{{customer_id}}}:outbox"
 
@@ -87,6 +91,8 @@ class Loaded:
     state: CustomerState
     seen: set[str] = field(default_factory=set)
     outbox: list[OutboxEntry] = field(default_factory=list)
+    #: The customer asked to be forgotten and not tracked again: their events are dropped.
+    forgotten: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -123,6 +129,7 @@ class StateStore(Protocol):
 # The session hash is rewritten whole on every change, and so is the profile: a
 # field that went back to its default must disappear, not linger.
 _SAVE = """
+if redis.call('EXISTS', KEYS[4]) == 1 then return -1 end
 local session_ttl_ms = tonumber(ARGV[1])
 local seen_ttl_s = tonumber(ARGV[2])
 local i = 3
@@ -139,8 +146,8 @@ end
 i = i + 2 * n
 n = tonumber(ARGV[i]); i = i + 1
 if n > 0 then redis.call('HSET', KEYS[3], unpack(ARGV, i, i + 2 * n - 1)) end
-for k = 4, #KEYS do redis.call('SET', KEYS[k], '1', 'EX', seen_ttl_s) end
-return #KEYS - 3
+for k = 5, #KEYS do redis.call('SET', KEYS[k], '1', 'EX', seen_ttl_s) end
+return #KEYS - 4
 """
 
 
@@ -186,12 +193,14 @@ class RedisStore:
             pipe.hgetall(profile_key(customer_id))
             pipe.hgetall(session_key(customer_id))
             pipe.hgetall(outbox_key(customer_id))
+            pipe.exists(forgotten_key(customer_id))
             for event_id in event_ids:
                 pipe.exists(seen_key(customer_id, event_id))
         replies = iter(await pipe.execute())
         loaded = {}
         for customer_id, event_ids in wanted.items():
             profile_raw, session_raw, outbox_raw = next(replies), next(replies), next(replies)
+            forgotten = bool(next(replies))
             seen = {event_id for event_id in event_ids if next(replies)}
             state = CustomerState(
                 customer_id,
@@ -199,7 +208,7 @@ class RedisStore:
                 from_hash(Session, session_raw) if session_raw else None,
             )
             outbox = [OutboxEntry.from_json(k.decode(), v) for k, v in outbox_raw.items()]
-            loaded[customer_id] = Loaded(state, seen, outbox)
+            loaded[customer_id] = Loaded(state, seen, outbox, forgotten)
         return loaded
 
     async def save(self, changes: Sequence[Change]) -> None:
@@ -209,7 +218,10 @@ class RedisStore:
         pipe = self._redis.pipeline(transaction=False)
         for change in changes:
             customer_id = change.state.customer_id
-            keys = [profile_key(customer_id), session_key(customer_id), outbox_key(customer_id)]
+            # A forgotten customer's writes are refused inside the script, so a batch that was
+            # loaded before the erasure cannot bring them back.
+            keys = [profile_key(customer_id), session_key(customer_id), outbox_key(customer_id),
+                    forgotten_key(customer_id)]
             keys += [seen_key(customer_id, event_id) for event_id in change.handled_event_ids]
             session = to_hash(change.state.session) if change.state.session else {}
             args: list[str | int] = [self._session_ttl_ms, self._dedupe_ttl]
@@ -220,6 +232,30 @@ class RedisStore:
             if change.reschedule:
                 self._schedule(pipe, customer_id, change.partition, change.due)
         await pipe.execute()
+
+    async def forget(self, customer_id: str, *, partitions: int, suppress: bool) -> int:
+        """Delete every key of the customer (and their deadlines); return how many keys went.
+
+        With ``suppress``, a marker stays behind so later events of theirs are not tracked.
+        """
+        if suppress:
+            await self._redis.set(forgotten_key(customer_id), "1")
+        keep = forgotten_key(customer_id).encode() if suppress else None
+        deleted = 0
+        batch: list[bytes] = []
+        async for key in self._redis.scan_iter(match=customer_pattern(customer_id), count=1000):
+            if key != keep:
+                batch.append(key)
+            if len(batch) >= 500:
+                deleted += await self._redis.delete(*batch)
+                batch = []
+        if batch:
+            deleted += await self._redis.delete(*batch)
+        pipe = self._redis.pipeline(transaction=False)
+        for partition in range(partitions):
+            pipe.zrem(deadlines_key(partition), customer_id)
+        await pipe.execute()
+        return deleted
 
     async def profiles(self, chunk: int = 500) -> AsyncIterator[tuple[str, Profile]]:
         """Every customer's profile (SCAN, then pipelined reads ``chunk`` at a time)."""

@@ -23,6 +23,7 @@ def topic_names(settings: Settings) -> list[str]:
         settings.offer_triggers_topic,
         settings.offer_outcomes_topic,
         settings.dead_letters_topic,
+        settings.erasures_topic,
     ]
 
 
@@ -52,9 +53,12 @@ def ensure_topics(settings: Settings, *, wait_seconds: float = 60.0) -> list[str
         missing = [name for name in topic_names(settings) if name not in existing]
         if missing:
             try:
-                admin.create_topics(
-                    [NewTopic(name, settings.partitions, settings.replication_factor) for name in missing]
-                )
+                admin.create_topics([
+                    NewTopic(name, settings.partitions, settings.replication_factor,
+                             # Erasure tombstones must outlive retention: a compacted topic keeps the latest.
+                             topic_configs={"cleanup.policy": "compact"} if name == settings.erasures_topic else {})
+                    for name in missing
+                ])
             except TopicAlreadyExistsError:
                 pass  # another worker won the race
             log.info("created topics: %s (%d partitions)", ", ".join(missing), settings.partitions)

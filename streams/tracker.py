@@ -63,7 +63,7 @@ def utc_now() -> datetime:
 class Publisher(Protocol):
     """Sends one record and returns once the broker acknowledged it."""
 
-    async def publish(self, topic: str, key: str | None, value: bytes) -> None: ...
+    async def publish(self, topic: str, key: str | None, value: bytes | None) -> None: ...
 
 
 @dataclass(frozen=True, slots=True)
@@ -161,6 +161,9 @@ class Tracker:
                 changes: list[Change] = []
                 pending: list[Pending] = []
                 for customer_id, items in batch.items():
+                    if loaded[customer_id].forgotten:
+                        self._metrics.forgotten_events.inc(len(items))
+                        continue
                     change, outbox, counts = self._apply_all(loaded[customer_id], items, now, loaded)
                     report.events += counts[0]
                     report.duplicates += counts[1]

@@ -20,7 +20,10 @@ from faust.web import Request, Response, View
 from models.loyalty import LoyaltyModel
 from models.rfm import SEGMENTS
 from streams.insights import VISITORS, Insights, compute, jsonable
+from streams.erasure import authorized, forget
+from streams.settings import Settings
 from streams.store import RedisStore
+from streams.tracker import Publisher
 
 DASHBOARD = Path(__file__).with_name("dashboard.html")
 MAX_LIMIT = 1000
@@ -76,11 +79,26 @@ def ranking_query(query: Any) -> tuple[str, str | None, int]:
     return order, segment, limit
 
 
-def register(app: faust.App, store: RedisStore, cache: InsightsCache) -> None:
+def register(
+    app: faust.App, store: RedisStore, cache: InsightsCache, settings: Settings, publisher: Publisher
+) -> None:
     """Add the marketers' pages and API to the worker's web server."""
+
+    async def tombstone(topic: str, key: str) -> None:
+        await publisher.publish(topic, key, None)
 
     @app.page("/customers/{customer_id}")
     class CustomerView(View):
+        async def delete(self, request: Request, customer_id: str) -> Response:
+            """Erasure: every key of the customer, and a tombstone downstream (needs the admin key)."""
+            if settings.admin_api_key is None:
+                return self.json({"error": "erasure over HTTP is off: set TRACKER_ADMIN_API_KEY"}, status=403)
+            if not authorized(request.headers.get("Authorization"), settings):
+                return self.json({"error": "expected Authorization: Bearer <admin API key>"}, status=401)
+            keep = request.query.get("suppress", "true").lower() not in ("false", "0", "no")
+            erasure = await forget(store, settings, customer_id, suppress=keep, publish_tombstone=tombstone)
+            return self.json(jsonable(erasure))
+
         async def get(self, request: Request, customer_id: str) -> Response:
             loaded = await store.load({customer_id: ()})
             profile = loaded[customer_id].state.profile

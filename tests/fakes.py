@@ -20,6 +20,7 @@ class MemoryStore:
         self.outboxes: dict[str, dict[str, OutboxEntry]] = {}
         self.deadlines: dict[int, dict[str, datetime]] = {}
         self.fail_next = 0
+        self.forgotten: set[str] = set()
 
     def _maybe_fail(self) -> None:
         if self.fail_next:
@@ -35,6 +36,7 @@ class MemoryStore:
                 self.states.get(cid, CustomerState(cid)),
                 {eid for eid in ids if (cid, eid) in self.seen},
                 list(self.outboxes.get(cid, {}).values()),
+                cid in self.forgotten,
             )
             for cid, ids in wanted.items()
         }
@@ -43,6 +45,8 @@ class MemoryStore:
         self._maybe_fail()
         for change in changes:
             cid = change.state.customer_id
+            if cid in self.forgotten:
+                continue
             self.states[cid] = change.state
             self.seen.update((cid, eid) for eid in change.handled_event_ids)
             for entry in change.outbox:

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-COMMANDS = ["worker", "demo", "simulate", "replay", "evaluate", "offers", "bench", "settings", "schema"]
+COMMANDS = ["worker", "demo", "simulate", "replay", "forget", "customers", "customer", "segments", "evaluate", "offers", "bench", "settings", "schema"]
 
 
 def tracker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:

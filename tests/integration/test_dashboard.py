@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness import wait_until
-from test_replay import LIMIT, _consumed, replay, retail  # noqa: F401  (fixture)
+from test_replay import LIMIT, _consumed, replay, retail  # noqa: F401,F811  (retail is a fixture)
 
 
 def chromium() -> str:
