@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import faust
 import mode
+from faust.types.web import ResourceOptions
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
@@ -83,6 +84,14 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         broker_rebalance_timeout=settings.broker_rebalance_timeout,
         broker_heartbeat_interval=settings.broker_heartbeat_interval,
         broker_commit_every=settings.batch_size,
+        # Browsers may POST /events from the shop's own origins only.
+        web_cors_options={
+            origin: ResourceOptions(
+                allow_credentials=False, expose_headers=(), allow_headers=("Content-Type", "X-API-Key", "Authorization"),
+                allow_methods=("POST",), max_age=3600,
+            )
+            for origin in settings.allowed_origins
+        },
     )
     metrics = Metrics(registry)
     metrics.build_info.labels(**build_labels()).set(1)

@@ -41,6 +41,14 @@ class Settings(BaseSettings):
     erasures_topic: str = Field(
         "customer-erasures", description="Compacted topic of tombstones of forgotten customers."
     )
+    collector_api_keys: SecretStr | None = Field(
+        None, description="Comma-separated API keys of POST /events; unset disables the collector."
+    )
+    collector_max_bytes: int = Field(1_048_576, ge=1024, description="Largest POST /events body.")
+    collector_rate_per_minute: float = Field(6000, gt=0, description="Events per minute per API key.")
+    collector_origins: str = Field(
+        "", description="Comma-separated site origins allowed to POST /events from browsers (CORS)."
+    )
     admin_api_key: SecretStr | None = Field(
         None, description="Key for DELETE /customers/{id} (Authorization: Bearer KEY); unset disables it."
     )
@@ -106,6 +114,15 @@ class Settings(BaseSettings):
     @property
     def session_timeout(self) -> timedelta:
         return timedelta(seconds=self.session_timeout_seconds)
+
+    @property
+    def collector_keys(self) -> tuple[str, ...]:
+        raw = self.collector_api_keys.get_secret_value() if self.collector_api_keys else ""
+        return tuple(key.strip() for key in raw.split(",") if key.strip())
+
+    @property
+    def allowed_origins(self) -> tuple[str, ...]:
+        return tuple(origin.strip() for origin in self.collector_origins.split(",") if origin.strip())
 
     @property
     def bootstrap_servers(self) -> list[str]:

@@ -20,7 +20,9 @@ from faust.web import Request, Response, View
 from models.loyalty import LoyaltyModel
 from models.rfm import SEGMENTS
 from streams.insights import VISITORS, Insights, compute, jsonable
+from streams.collector import RateLimiter, Rejected, key_of, known_key, parse_body, topic_of
 from streams.erasure import authorized, forget
+from streams.events import dump
 from streams.settings import Settings
 from streams.store import RedisStore
 from streams.tracker import Publisher
@@ -124,6 +126,42 @@ def register(
                     {**jsonable(v), "segment": insights.segment_of.get(v.customer_id)} for v in ranked
                 ],
             })
+
+    limiter = RateLimiter(settings.collector_rate_per_minute)
+
+    @app.page("/events")
+    class CollectorView(View):
+        async def post(self, request: Request) -> Response:
+            """Events from a site: validated, produced to Kafka, acknowledged (202)."""
+            try:
+                accepted = await self._collect(request)
+            except Rejected as exc:
+                headers = {"Retry-After": str(int(exc.details[0]["retry_after"]) + 1)} if exc.status == 429 else None
+                return self.json({"error": exc.reason, "events": exc.details}, status=exc.status, headers=headers)
+            return self.json({"accepted": accepted}, status=202)
+
+        async def _collect(self, request: Request) -> int:
+            keys = settings.collector_keys
+            if not keys:
+                raise Rejected(403, "the collector is off: set TRACKER_COLLECTOR_API_KEYS")
+            key = known_key(key_of(request.headers), keys)
+            if key is None:
+                raise Rejected(401, "expected X-API-Key: <key> or Authorization: Bearer <key>")
+            length = request.content_length
+            if length is not None and length > settings.collector_max_bytes:
+                raise Rejected(413, f"{length} bytes, the limit is {settings.collector_max_bytes}")
+            raw = await request.read()
+            if len(raw) > settings.collector_max_bytes:
+                raise Rejected(413, f"{len(raw)} bytes, the limit is {settings.collector_max_bytes}")
+            events = parse_body(raw, settings.max_event_bytes)
+            wait = limiter.take(key, len(events))
+            if wait:
+                raise Rejected(429, f"rate limit of {settings.collector_rate_per_minute:g} events a minute per key",
+                               [{"retry_after": wait}])
+            for event in events:
+                topic = topic_of(event, site_visits=settings.site_visits_topic, purchases=settings.purchases_topic)
+                await publisher.publish(topic, event.customer_id, dump(event))
+            return len(events)
 
     @app.page("/segments")
     class SegmentsView(View):
