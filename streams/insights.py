@@ -21,14 +21,14 @@ import numpy as np
 from models.bgnbd import BGNBD
 from models.customer_facts import CustomerFacts
 from models.customer_types import customer_types
-from models.features import PurchaseHistory, loyalty_features
+from models.features import loyalty_features
 from models.loyalty import LoyaltyModel
 from models.personas import Persona, PersonaBuilder, describe
 from models.rfm import RFMScorer
 from models.timing import timing
 from models.value import CustomerValue, expected_value, rank
 from streams.codec import to_hash
-from streams.scoring import CHECKPOINT_PREFIX, MIN_LEARNED
+from streams.scoring import CHECKPOINT_PREFIX, MIN_LEARNED, purchase_history
 from streams.state import Profile
 from streams.store import RedisStore
 
@@ -118,14 +118,10 @@ class Insights:
         if loyalty is None or loyalty.n_learned < MIN_LEARNED:
             return self
         for customer_id, facts in self.facts.items():
-            if facts.first_order_at is None or facts.last_order_at is None:
+            history = purchase_history(facts)
+            if history is None:
                 continue
-            history = PurchaseHistory(
-                first_at=facts.first_order_at, last_at=facts.last_order_at, orders=facts.orders,
-                repeat_days=facts.order_days, revenue=facts.revenue, refunds=facts.refunds,
-                discounted_orders=facts.discount_orders,
-            )
-            features = loyalty_features(history, max(self.now, facts.last_order_at), bgnbd=self.bgnbd,
+            features = loyalty_features(history, max(self.now, history.last_at), bgnbd=self.bgnbd,
                                         horizon_days=loyalty.horizon_days)
             p = round(loyalty.predict_proba_one(features), 4)
             self.facts[customer_id] = dataclasses.replace(facts, loyalty=p)

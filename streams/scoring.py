@@ -20,6 +20,7 @@ import time
 import zlib
 from dataclasses import replace
 from datetime import datetime
+from typing import Protocol
 
 from prometheus_client import CollectorRegistry, Counter, Gauge
 
@@ -90,17 +91,30 @@ def session_features(session: Session, profile: Profile) -> dict[str, float]:
     })
 
 
-def purchase_history(profile: Profile) -> PurchaseHistory | None:
-    if profile.first_order_at is None or profile.last_order_at is None:
+class OrderHistory(Protocol):
+    """What a purchase history is built from: a live Profile or the analytics' CustomerFacts."""
+
+    first_order_at: datetime | None
+    last_order_at: datetime | None
+    orders: int
+    order_days: int
+    revenue: float
+    refunds: int
+    discount_orders: int
+
+
+def purchase_history(source: OrderHistory) -> PurchaseHistory | None:
+    """The loyalty features' view of a customer's orders, or None before the first one."""
+    if source.first_order_at is None or source.last_order_at is None:
         return None
     return PurchaseHistory(
-        first_at=profile.first_order_at,
-        last_at=profile.last_order_at,
-        orders=profile.orders,
-        repeat_days=profile.order_days,
-        revenue=profile.revenue,
-        refunds=profile.refunds,
-        discounted_orders=profile.discount_orders,
+        first_at=source.first_order_at,
+        last_at=source.last_order_at,
+        orders=source.orders,
+        repeat_days=source.order_days,
+        revenue=source.revenue,
+        refunds=source.refunds,
+        discounted_orders=source.discount_orders,
     )
 
 
