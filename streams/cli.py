@@ -257,13 +257,7 @@ def _offers_report(args: argparse.Namespace) -> int:
     async def tally() -> tuple[Uplift, int]:
         from redis.exceptions import RedisError
 
-        from streams.store import RedisStore
-
-        store = RedisStore.from_url(
-            settings.redis_url,
-            password=settings.redis_password.get_secret_value() if settings.redis_password else None,
-            session_ttl_seconds=settings.session_timeout_seconds, dedupe_ttl_seconds=settings.dedupe_ttl_seconds,
-        )
+        store = _redis_store(settings)
         uplift, customers = Uplift(), 0
         try:
             async for _, profile in store.profiles():

@@ -61,6 +61,15 @@ class RunningWorker:
                     return sample.value
         return 0.0
 
+    def metric_total(self, name: str) -> float:
+        """The sum of one metric over all its label values (e.g. events of every topic and type)."""
+        from prometheus_client.parser import text_string_to_metric_families
+
+        with urllib.request.urlopen(self.url("/metrics"), timeout=5) as response:
+            text = response.read().decode()
+        return sum(sample.value for family in text_string_to_metric_families(text)
+                   for sample in family.samples if sample.name == name)
+
     def stop(self, kill: bool = False) -> None:
         if self.process and self.process.poll() is None:
             if kill:

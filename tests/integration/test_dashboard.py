@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness import wait_until
-from test_replay import LIMIT, _consumed, replay, retail  # noqa: F401,F811  (retail is a fixture)
+from test_replay import LIMIT, replay, retail  # noqa: F401,F811  (retail is a fixture)
 
 
 def chromium() -> str:
@@ -41,7 +41,7 @@ def test_the_page_shows_segments_best_and_worst_and_personas(worker, worker_sett
     import urllib.request
 
     replay(worker_settings, retail)
-    wait_until(lambda: _consumed(worker) >= LIMIT, timeout=60, message="every replayed event")
+    wait_until(lambda: worker.metric_total("tracker_events_consumed_total") >= LIMIT, timeout=60, message="every replayed event")
     with urllib.request.urlopen(worker.url("/customers?order=best&limit=10"), timeout=30) as response:
         best = [c["customer_id"] for c in json.load(response)["customers"]]
     with urllib.request.urlopen(worker.url("/segments"), timeout=30) as response:
