@@ -26,7 +26,7 @@ __all__ = ["FORMAT_VERSION", "MAGIC", "dump", "load"]
 #: First bytes of every checkpoint.
 MAGIC = b"BTMODEL\x00"
 #: Version of the layout and of the pickled classes; bump it when either changes incompatibly.
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2  # 2: ProgressiveScore keeps ROC AUC as score bins
 
 _HEADER = struct.Struct(">8sH32s")
 # Packages whose classes a checkpoint may name, and single names allowed from elsewhere.

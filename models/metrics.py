@@ -18,15 +18,17 @@ __all__ = ["ProgressiveScore", "roc_auc"]
 class ProgressiveScore:
     """Running ROC AUC and log loss of probability predictions, updated one label at a time.
 
-    Wraps river's :class:`~river.metrics.ROCAUC` (which discretises the ROC curve over
-    ``n_thresholds`` equally spaced thresholds, so it needs probabilities in ``[0, 1]``) and
-    :class:`~river.metrics.LogLoss`.
+    ROC AUC is exact over probabilities rounded to ``n_thresholds`` equally spaced levels
+    (ties counted half): an update adds one to a bin, the AUC is read from the bins.  River's
+    :class:`~river.metrics.ROCAUC` keeps a confusion matrix per threshold and updates all of
+    them per label, which cost more than the model's own learning step on the worker's hot
+    path.  Log loss is river's :class:`~river.metrics.LogLoss`.
 
     Parameters
     ----------
     n_thresholds
-        Thresholds of the discretised ROC curve; more is closer to the exact AUC and costs
-        more per update.
+        Levels the probabilities are rounded to; more is closer to the exact AUC (reading the
+        AUC costs O(levels), updating O(1)).
 
     Examples
     --------
@@ -42,7 +44,8 @@ class ProgressiveScore:
 
     def __init__(self, n_thresholds: int = 101) -> None:
         self.n_thresholds = n_thresholds
-        self._roc_auc = metrics.ROCAUC(n_thresholds=n_thresholds)
+        self._positives_at = [0] * n_thresholds
+        self._negatives_at = [0] * n_thresholds
         self._log_loss = metrics.LogLoss()
         self._n = 0
         self._positives = 0
@@ -50,7 +53,11 @@ class ProgressiveScore:
     def update(self, y_true: bool, p_true: float) -> None:
         """Account for one prediction ``p_true`` (probability of the positive class) and its label."""
         p = min(max(float(p_true), 0.0), 1.0)
-        self._roc_auc.update(bool(y_true), p)
+        level = int(p * (self.n_thresholds - 1) + 0.5)
+        if y_true:
+            self._positives_at[level] += 1
+        else:
+            self._negatives_at[level] += 1
         self._log_loss.update(bool(y_true), {True: p, False: 1.0 - p})
         self._n += 1
         self._positives += int(bool(y_true))
@@ -70,7 +77,12 @@ class ProgressiveScore:
         """Current ROC AUC (0.0 until both classes have been seen)."""
         if self._positives in (0, self._n):
             return 0.0
-        return float(self._roc_auc.get())
+        # Mann-Whitney over the levels: pairs a positive ranks above a negative, ties half.
+        pairs, negatives_below = 0.0, 0
+        for positives, negatives in zip(self._positives_at, self._negatives_at):
+            pairs += positives * (negatives_below + 0.5 * negatives)
+            negatives_below += negatives
+        return pairs / (self._positives * (self._n - self._positives))
 
     @property
     def log_loss(self) -> float:

@@ -16,7 +16,8 @@ from faust.types.web import ResourceOptions
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
 
-from streams.intake import Intake, Record
+from streams.consumer import BatchConsumer
+from streams.intake import Intake
 from streams.metrics import Metrics
 from streams.observability import (
     ConsumerLag,
@@ -93,6 +94,8 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
             for origin in settings.allowed_origins
         },
     )
+    # Faust's own consumer stays off: the input is read by streams.consumer.BatchConsumer.
+    app.boot_strategy = app.BootStrategy(app, enable_kafka_consumer=False)
     metrics = Metrics(registry)
     metrics.build_info.labels(**build_labels()).set(1)
     app.monitor = faust_monitor(registry)  # Faust's own sensor: tracker_faust_* on the same registry
@@ -102,6 +105,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         password=settings.redis_password.get_secret_value() if settings.redis_password else None,
         session_ttl_seconds=settings.session_timeout_seconds + settings.dedupe_ttl_seconds,
         dedupe_ttl_seconds=settings.dedupe_ttl_seconds,
+        dedupe_events=settings.dedupe_events,
     )
     instrument_redis(store.client, metrics.redis_command_seconds, metrics.redis_command_errors)
     tracker_publisher = FaustPublisher(app)
@@ -128,14 +132,6 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     def raw_topic(name: str) -> faust.TopicT:
         return app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
 
-    inputs = app.topic(
-        settings.site_visits_topic,
-        settings.purchases_topic,
-        key_type=bytes,
-        value_type=bytes,
-        key_serializer="raw",
-        value_serializer="raw",
-    )
     outputs = [
         raw_topic(name)
         for name in (settings.offer_triggers_topic, settings.offer_outcomes_topic, settings.dead_letters_topic)
@@ -162,45 +158,42 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
             await scoring.save(store.client)
             log.info("models checkpointed at shutdown")
 
-    @app.agent(inputs, name="track")
-    async def track(stream: faust.StreamT[bytes]) -> None:
-        async for events in stream.take_events(settings.batch_size, within=settings.batch_seconds):
-            records = [
-                Record(
-                    event.message.topic,
-                    event.message.partition,
-                    event.message.offset,
-                    event.message.key,
-                    event.message.value,
-                    event.message.timestamp,
-                )
-                for event in events
-            ]
-            await tracker.handle(records)
+    # Input: whole fetches from aiokafka, not a Faust agent (see streams.consumer for why).
+    intake = BatchConsumer(
+        topics=[settings.site_visits_topic, settings.purchases_topic],
+        bootstrap_servers=settings.bootstrap_servers,
+        group_id=settings.app_id,
+        handle=tracker.handle,
+        metrics=metrics,
+        batch_size=settings.batch_size,
+        batch_seconds=settings.batch_seconds,
+        session_timeout_seconds=settings.broker_session_timeout,
+        heartbeat_seconds=settings.broker_heartbeat_interval,
+        rebalance_timeout_seconds=settings.broker_rebalance_timeout,
+    )
+    app.service(intake)  # type: ignore[arg-type]  # Faust takes an instance as well as a class
 
     @app.timer(interval=settings.timer_interval_seconds)
     async def fire_due_abandonments() -> None:
-        assignment = app.consumer.assignment() if app.consumer else set()
-        inputs = [tp for tp in assignment if tp.topic in input_names]
+        inputs = [tp for tp in intake.assignment() if tp.topic in input_names]
         if not inputs:
             return
         end_offsets = None
         if settings.clock == "event":
             # A replay's clock waits for the input topic that is behind (see Tracker.until).
-            highwaters = await app.consumer.highwaters(*inputs)
+            highwaters = await intake.highwaters(*inputs)
             end_offsets = {(tp.topic, tp.partition): offset for tp, offset in highwaters.items()}
         await tracker.fire_due(sorted({tp.partition for tp in inputs}), end_offsets)
 
     def owned_partitions() -> list[int]:
-        assignment = app.consumer.assignment() if app.consumer else set()
-        return sorted({tp.partition for tp in assignment if tp.topic in input_names})
+        return sorted({tp.partition for tp in intake.assignment() if tp.topic in input_names})
 
     consumer_lag = ConsumerLag(metrics.consumer_lag, input_names)
 
     @app.timer(interval=5.0)
     async def observe_consumer_lag() -> None:
         try:
-            await consumer_lag.refresh(app.consumer, app.monitor)
+            await consumer_lag.refresh(intake, intake)
         except Exception as exc:  # a rebalance or a broker hiccup: measured again next tick
             log.warning("consumer lag not measured: error=%r", exc)
 

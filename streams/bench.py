@@ -10,7 +10,9 @@ Suites:
   worker's timer logic (the real :class:`~streams.tracker.Tracker` on the real Redis,
   publishing to the real Kafka) fires them; reported: delay from due time to the
   broker's acknowledgement (p50, p99, max).
-- ``models``: the tracker's per-event cost on Redis without and with the online models.
+- ``throughput``: raw aiokafka vs a naive Faust agent vs the worker (:mod:`streams.throughput`).
+- ``stages``: the tracker's per-event cost on Redis by stage (parse, state, Redis, models,
+  offers), without and with the online models.
 - ``size``: Redis bytes per profile and per customer, of what is in Redis now.
 - ``lookup``: the due lookup (``ZRANGEBYSCORE … LIMIT``) on deadline sets of growing
   size, to show it stays O(log n): µs per lookup and the ratio to the smallest set.
@@ -178,13 +180,41 @@ async def bench_due_lookup(
         await store.close()
 
 
-async def bench_models(
+class _TimedStore:
+    """A store that adds up the time spent waiting on Redis, by caller (events or timer)."""
+
+    def __init__(self, store: RedisStore) -> None:
+        self._store = store
+        self.seconds = 0.0
+
+    def __getattr__(self, name: str) -> object:
+        attribute = getattr(self._store, name)
+        if name not in ("load", "save", "due", "delivered"):
+            return attribute
+
+        async def timed(*args: object, **kwargs: object) -> object:
+            started = time.perf_counter()
+            try:
+                return await attribute(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+        return timed
+
+
+async def bench_stages(
     settings: Settings, *, customers: int = 2_000, rounds: int = 3, progress: Progress = print
 ) -> dict[str, object]:
-    """µs per event of the real tracker on the real Redis, without and with the online models.
+    """µs per event in each stage of the real tracker on the real Redis.
 
     The same simulated events (several thousand, in batches of ``TRACKER_BATCH_SIZE``) go
-    through the tracker ``rounds`` times each way, alternating; medians are reported.
+    through the tracker ``rounds`` times without and with the online models, alternating;
+    parsing is timed alone, Redis through a timing wrapper of the store; medians reported:
+
+    - parse: bytes to a validated event;
+    - state: sessions and profile updated from the events (without Redis, without models);
+    - redis: waiting on Redis (load and save scripts, due lookups, outbox clears);
+    - models: what scoring and learning add (with models minus without);
+    - offers: the timer's work on due customers (sessions ended, offers decided, outbox).
     """
     from streams.events import dump
     from streams.intake import Record
@@ -202,39 +232,65 @@ async def bench_models(
     policy = replace(load_offer_policy(settings), quiet_hours=QuietHours(start=0, end=0))
     rules = Rules(session_timeout=settings.session_timeout, browse_views_threshold=settings.browse_views_threshold,
                   event_time=True)
-    timings: dict[str, list[float]] = {"without": [], "with": []}
+    intake = Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes,
+                    max_future=timedelta(days=36_500))
+    n = len(records)
+    rows: dict[str, list[dict[str, float]]] = {"without": [], "with": []}
+    parse: list[float] = []
     scoring = None
-    for n in range(rounds * 2):
-        variant = "without" if n % 2 == 0 else "with"
+    for attempt in range(rounds * 2):
+        variant = "without" if attempt % 2 == 0 else "with"
+        started = time.perf_counter()
+        now = datetime.now(timezone.utc)
+        for record in records:
+            intake.parse(record, now=now)
+        parse.append(time.perf_counter() - started)
         store = _store(settings)
         await _clear(store, settings.partitions, SIMULATED_PREFIX)
+        timed = _TimedStore(store)
         registry = CollectorRegistry()
         scoring = Scoring(registry) if variant == "with" else None
         tracker = Tracker(
-            store=store, publisher=_NullPublisher(),
-            intake=Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes,
-                          max_future=timedelta(days=36_500)),
-            rules=rules, policy=policy,
+            store=timed, publisher=_NullPublisher(), intake=intake, rules=rules, policy=policy,  # type: ignore[arg-type]
             topics=Topics(f"{BENCH_PREFIX}-t", f"{BENCH_PREFIX}-o", f"{BENCH_PREFIX}-d"),
             metrics=Metrics(registry), scoring=scoring, idle_seconds=0.0,
         )
-        progress(f"round {n // 2 + 1}/{rounds} {variant} models: {len(records)} events")
-        started = time.perf_counter()
-        for i in range(0, len(records), settings.batch_size):
+        progress(f"round {attempt // 2 + 1}/{rounds} {variant} models: {n} events")
+        handle = fire = redis_handle = redis_fire = 0.0
+        for i in range(0, n, settings.batch_size):
+            mark, waited = time.perf_counter(), timed.seconds
             await tracker.handle(records[i:i + settings.batch_size])
+            handle += time.perf_counter() - mark
+            redis_handle += timed.seconds - waited
+            mark, waited = time.perf_counter(), timed.seconds
             await tracker.fire_due([0])
-        timings[variant].append((time.perf_counter() - started) / len(records) * 1e6)
+            fire += time.perf_counter() - mark
+            redis_fire += timed.seconds - waited
+        rows[variant].append({"handle": handle, "fire": fire, "redis_handle": redis_handle, "redis_fire": redis_fire})
         await _clear(store, settings.partitions, SIMULATED_PREFIX)
         await store.close()
-    without, with_models = statistics.median(timings["without"]), statistics.median(timings["with"])
-    learned = scoring.intent.n_learned if scoring else 0
+
+    def median(variant: str, key: str) -> float:
+        return statistics.median(row[key] for row in rows[variant]) / n * 1e6
+
+    parse_us = statistics.median(parse) / n * 1e6
+    without = median("without", "handle") + median("without", "fire")
+    with_models = median("with", "handle") + median("with", "fire")
+    stages = {
+        "parse": parse_us,
+        "state": median("without", "handle") - median("without", "redis_handle") - parse_us,
+        "redis": median("with", "redis_handle") + median("with", "redis_fire"),
+        "models": with_models - without,
+        "offers": median("without", "fire") - median("without", "redis_fire"),
+    }
     return {
-        "events": len(records),
+        "events": n,
         "batch_size": settings.batch_size,
         "us_per_event_without_models": round(without, 1),
         "us_per_event_with_models": round(with_models, 1),
         "models_share": round((with_models - without) / with_models, 3),
-        "sessions_learned": learned,
+        "us_per_event_by_stage": {name: round(value, 1) for name, value in stages.items()},
+        "sessions_learned": scoring.intent.n_learned if scoring else 0,
     }
 
 
@@ -302,6 +358,10 @@ async def _clear(store: RedisStore, partitions: int, prefix: str = BENCH_PREFIX)
 def format_report(results: dict[str, dict[str, object]]) -> str:
     """Human-readable tables of the suites that ran."""
     lines = []
+    if "throughput" in results:
+        from streams.throughput import format_throughput
+
+        lines += format_throughput(results["throughput"])
     if "triggers" in results:
         r = results["triggers"]
         lines += [
@@ -310,14 +370,16 @@ def format_report(results: dict[str, dict[str, object]]) -> str:
             f"  delay from due time to broker ack: p50 {r['delay_p50_seconds']}s, "
             f"p99 {r['delay_p99_seconds']}s (target ≤ {r['target_p99_seconds']}s), max {r['delay_max_seconds']}s",
         ]
-    if "models" in results:
-        r = results["models"]
+    if "stages" in results:
+        r = results["stages"]
+        by_stage = r["us_per_event_by_stage"]
         lines += [
-            f"models: {r['events']} simulated events through the tracker on Redis (batches of {r['batch_size']}), "
+            f"stages: {r['events']} simulated events through the tracker on Redis (batches of {r['batch_size']}), "
             "median of alternating runs:",
             f"  {r['us_per_event_without_models']} µs/event without the models, "
             f"{r['us_per_event_with_models']} µs/event with them (models {100 * r['models_share']:.0f} % of the "
             f"path; {r['sessions_learned']} sessions learned)",
+            "  µs/event by stage: " + ", ".join(f"{name} {value}" for name, value in by_stage.items()),  # type: ignore[attr-defined]
         ]
     if "size" in results:
         r = results["size"]

@@ -15,7 +15,7 @@ from offers import PolicyError
 from streams.errors import TrackerError, UsageError
 from streams.settings import Settings, describe
 
-SUITES = ("triggers", "models", "lookup", "size")
+SUITES = ("throughput", "triggers", "stages", "lookup", "size")
 EPILOG = "Configuration comes from TRACKER_* environment variables; `tracker settings` lists them."
 
 
@@ -169,9 +169,18 @@ def _parser() -> argparse.ArgumentParser:
         "Kafka and Redis: they write and then delete keys under tracker:{bench-*}.",
     )
     bench.add_argument(
-        "--suite", type=_suites, default=("triggers", "models", "lookup"), metavar="NAMES",
-        help="comma-separated: triggers, models, lookup, size (default: triggers, models, lookup)",
+        "--suite", type=_suites, default=("throughput", "triggers", "stages", "lookup"), metavar="NAMES",
+        help="comma-separated: throughput, triggers, stages, lookup, size "
+        "(default: throughput, triggers, stages, lookup)",
     )
+    bench.add_argument("--events", type=_positive_int, default=100_000,
+                       help="backlog of simulated events for the throughput suite (default 100000)")
+    bench.add_argument("--rate", type=_positive_int, default=10_000, metavar="EVENTS_PER_SECOND",
+                       help="offered load at which the throughput suite measures latency (default 10000)")
+    bench.add_argument("--offered-seconds", type=_positive_float, default=10.0, metavar="SECONDS",
+                       help="how long that load is offered (default 10)")
+    bench.add_argument("--redis-db", type=int, default=15, metavar="N",
+                       help="Redis database the throughput suite takes for itself and empties (default 15)")
     bench.add_argument("--pending", type=_positive_int, default=10_000,
                        help="pending abandonments for the triggers suite (default 10000)")
     bench.add_argument("--window", type=_positive_float, default=20.0, metavar="SECONDS",
@@ -324,6 +333,7 @@ def _redis_store(settings: Settings):  # type: ignore[no-untyped-def]
         settings.redis_url,
         password=settings.redis_password.get_secret_value() if settings.redis_password else None,
         session_ttl_seconds=settings.session_timeout_seconds, dedupe_ttl_seconds=settings.dedupe_ttl_seconds,
+        dedupe_events=settings.dedupe_events,
     )
 
 
@@ -504,17 +514,23 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     import asyncio
 
-    from streams.bench import bench_due_lookup, bench_models, bench_profile_size, bench_triggers, format_report
+    from streams.bench import bench_due_lookup, bench_profile_size, bench_stages, bench_triggers, format_report
 
     settings = Settings()
     progress = (lambda text: print(f"… {text}", file=sys.stderr)) if sys.stderr.isatty() or not args.json else (
         lambda text: None)
     results: dict[str, dict[str, object]] = {}
+    if "throughput" in args.suite:
+        from streams.throughput import bench_throughput
+
+        results["throughput"] = asyncio.run(bench_throughput(
+            settings, events=args.events, rate=args.rate, paced_seconds=args.offered_seconds,
+            redis_db=args.redis_db, progress=progress))
     if "triggers" in args.suite:
         results["triggers"] = asyncio.run(
             bench_triggers(settings, pending=args.pending, window=args.window, progress=progress))
-    if "models" in args.suite:
-        results["models"] = asyncio.run(bench_models(settings, progress=progress))
+    if "stages" in args.suite:
+        results["stages"] = asyncio.run(bench_stages(settings, progress=progress))
     if "lookup" in args.suite:
         results["lookup"] = asyncio.run(bench_due_lookup(settings, sizes=args.sizes, progress=progress))
     if "size" in args.suite:

@@ -132,6 +132,22 @@ class Metrics:
             registry=registry,
         )
         # ---- operations (set by streams.observability; see the README's Operations section)
+        self.rebalances = Counter(
+            "tracker_consumer_rebalances_total",
+            "Times this worker's input partitions were revoked for a consumer-group rebalance.",
+            registry=registry,
+        )
+        self.commit_errors = Counter(
+            "tracker_consumer_commit_errors_total",
+            "Offset commits that failed (a rebalance took the partitions); the batch is read again.",
+            registry=registry,
+        )
+        self.commit_seconds = Histogram(
+            "tracker_consumer_commit_seconds",
+            "Time to commit one handled batch's offsets to Kafka.",
+            buckets=_LATENCY_BUCKETS,
+            registry=registry,
+        )
         self.consumer_lag = Gauge(
             "tracker_consumer_lag_messages",
             "Records of an assigned input partition not yet consumed: high watermark minus committed offset.",

@@ -129,6 +129,7 @@ class Scoring:
         self.loaded = False
         #: The latest BG/NBD fit over all buyers (refitted on a timer): loyalty features.
         self.bgnbd: BGNBD | None = None
+        self._reported: set[str] = set()
 
     # -------------------------------------------------------------- intent
 
@@ -178,11 +179,15 @@ class Scoring:
             self._report("loyalty", self.loyalty.score)
 
     def _report(self, name: str, score: object) -> None:
-        auc, loss = getattr(score, "roc_auc", None), getattr(score, "log_loss", None)
-        if auc is not None:
-            self.metrics.roc_auc.labels(name).set(auc)
-        if loss is not None:
-            self.metrics.log_loss.labels(name).set(loss)
+        # The gauges read the score when Prometheus scrapes: ROC AUC over river's confusion
+        # matrices costs more than the learning step itself, so it is not computed per example.
+        if name in self._reported:
+            return
+        self._reported.add(name)
+        for gauge, attribute in ((self.metrics.roc_auc, "roc_auc"), (self.metrics.log_loss, "log_loss")):
+            if getattr(score, attribute, None) is not None:
+                gauge.labels(name).set_function(
+                    lambda name=name, attribute=attribute: getattr(getattr(self, name).score, attribute))
 
     # --------------------------------------------------------- checkpoints
 

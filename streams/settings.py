@@ -63,6 +63,9 @@ class Settings(BaseSettings):
         3600, ge=0, description="Events dated further ahead of the clock are dead-lettered."
     )
     dedupe_ttl_seconds: int = Field(7 * 86_400, ge=60, description="How long an event id is remembered.")
+    dedupe_events: int = Field(
+        256, ge=16, description="How many of a customer's latest event ids are remembered to drop duplicates."
+    )
     timer_interval_seconds: float = Field(0.25, gt=0, description="How often due abandonments are checked.")
 
     # ---- sessions and offers

@@ -8,17 +8,25 @@ key                                type    holds
 =================================  ======  =============================================
 ``tracker:{c}:profile``            hash    the :class:`~streams.state.Profile`
 ``tracker:{c}:session``            hash    the current :class:`~streams.state.Session` (TTL)
-``tracker:{c}:seen:<event_id>``    string  dedupe mark of a handled event (TTL)
+``tracker:{c}:seen``               string  8-byte digests of the last handled event ids (TTL)
 ``tracker:{c}:outbox``             hash    records decided but not yet acknowledged by Kafka
 ``tracker:deadlines:{p<n>}``       zset    customers of partition n, score = due time
 =================================  ======  =============================================
 
-One customer's writes for a batch are one Lua script (atomic); a batch of customers
-is one pipelined round trip.
+One customer's reads for a batch are one Lua script and so are its writes (atomic); a
+batch of customers is one pipelined round trip each way.  A script per customer instead
+of a command per key and per event id keeps the client's work per customer constant.
+
+Dedupe keeps the 8-byte BLAKE2b digests of a customer's last ``dedupe_events`` handled
+event ids in one string (a few bytes per event instead of a key per event): an event
+id is recognised as long as it is among those and the customer was active within the
+dedupe TTL.  A redelivery after a crash repeats at most the batch in flight, so any
+customer with fewer than ``dedupe_events`` events in that batch is counted exactly once.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
@@ -41,8 +49,16 @@ def session_key(customer_id: str) -> str:
     return f"{PREFIX}:{{{customer_id}}}:session"
 
 
-def seen_key(customer_id: str, event_id: str) -> str:
-    return f"{PREFIX}:{{{customer_id}}}:seen:{event_id}"
+def seen_key(customer_id: str) -> str:
+    return f"{PREFIX}:{{{customer_id}}}:seen"
+
+
+DIGEST_BYTES = 8
+
+
+def event_digest(event_id: str) -> bytes:
+    """What the dedupe ring keeps of an event id (64 bits: collisions are negligible)."""
+    return hashlib.blake2b(event_id.encode(), digest_size=DIGEST_BYTES).digest()
 
 
 def forgotten_key(customer_id: str) -> str:
@@ -126,13 +142,26 @@ class StateStore(Protocol):
     async def ping(self) -> bool: ...
 
 
+_LOAD = """
+return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]), redis.call('HGETALL', KEYS[3]),
+        redis.call('EXISTS', KEYS[4]), redis.call('GET', KEYS[5]) or ''}
+"""
+
 # The session hash is rewritten whole on every change, and so is the profile: a
 # field that went back to its default must disappear, not linger.
 _SAVE = """
 if redis.call('EXISTS', KEYS[4]) == 1 then return -1 end
 local session_ttl_ms = tonumber(ARGV[1])
 local seen_ttl_s = tonumber(ARGV[2])
-local i = 3
+local seen_max = tonumber(ARGV[3])
+if #ARGV[4] > 0 then
+  local length = redis.call('APPEND', KEYS[5], ARGV[4])
+  if length > seen_max then
+    redis.call('SET', KEYS[5], redis.call('GETRANGE', KEYS[5], length - seen_max, -1))
+  end
+  redis.call('EXPIRE', KEYS[5], seen_ttl_s)
+end
+local i = 5
 local n = tonumber(ARGV[i]); i = i + 1
 redis.call('DEL', KEYS[1])
 if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, i, i + 2 * n - 1)) end
@@ -146,9 +175,18 @@ end
 i = i + 2 * n
 n = tonumber(ARGV[i]); i = i + 1
 if n > 0 then redis.call('HSET', KEYS[3], unpack(ARGV, i, i + 2 * n - 1)) end
-for k = 5, #KEYS do redis.call('SET', KEYS[k], '1', 'EX', seen_ttl_s) end
-return #KEYS - 4
+return 1
 """
+
+
+def _keys(customer_id: str) -> list[str]:
+    """The keys the load and save scripts take, in their order."""
+    return [profile_key(customer_id), session_key(customer_id), outbox_key(customer_id),
+            forgotten_key(customer_id), seen_key(customer_id)]
+
+
+def _pairs(flat: list[bytes]) -> dict[bytes, bytes]:
+    return dict(zip(flat[::2], flat[1::2]))
 
 
 def _flat(mapping: dict[str, str]) -> list[str]:
@@ -162,19 +200,24 @@ class RedisStore:
     """:class:`StateStore` on Redis (standalone or Cluster, through the hash tags)."""
 
     def __init__(
-        self, client: aioredis.Redis, *, session_ttl_seconds: float, dedupe_ttl_seconds: int
+        self, client: aioredis.Redis, *, session_ttl_seconds: float, dedupe_ttl_seconds: int,
+        dedupe_events: int = 256,
     ) -> None:
         self._redis = client
         self._session_ttl_ms = int(session_ttl_seconds * 1000)
         self._dedupe_ttl = dedupe_ttl_seconds
+        self._seen_bytes = dedupe_events * DIGEST_BYTES
+        self._load = client.register_script(_LOAD)
         self._save = client.register_script(_SAVE)
 
     @classmethod
     def from_url(
-        cls, url: str, *, password: str | None = None, session_ttl_seconds: float, dedupe_ttl_seconds: int
+        cls, url: str, *, password: str | None = None, session_ttl_seconds: float, dedupe_ttl_seconds: int,
+        dedupe_events: int = 256,
     ) -> RedisStore:
         client = aioredis.Redis.from_url(url, password=password, socket_timeout=10, socket_connect_timeout=5)
-        return cls(client, session_ttl_seconds=session_ttl_seconds, dedupe_ttl_seconds=dedupe_ttl_seconds)
+        return cls(client, session_ttl_seconds=session_ttl_seconds, dedupe_ttl_seconds=dedupe_ttl_seconds,
+                   dedupe_events=dedupe_events)
 
     @property
     def client(self) -> aioredis.Redis:
@@ -189,26 +232,24 @@ class RedisStore:
     async def load(self, wanted: dict[str, Sequence[str]]) -> dict[str, Loaded]:
         """Each customer's state, and which of the given event ids were handled before."""
         pipe = self._redis.pipeline(transaction=False)
-        for customer_id, event_ids in wanted.items():
-            pipe.hgetall(profile_key(customer_id))
-            pipe.hgetall(session_key(customer_id))
-            pipe.hgetall(outbox_key(customer_id))
-            pipe.exists(forgotten_key(customer_id))
-            for event_id in event_ids:
-                pipe.exists(seen_key(customer_id, event_id))
-        replies = iter(await pipe.execute())
+        for customer_id in wanted:
+            await self._load(keys=_keys(customer_id), client=pipe)
+        replies = await pipe.execute()
         loaded = {}
-        for customer_id, event_ids in wanted.items():
-            profile_raw, session_raw, outbox_raw = next(replies), next(replies), next(replies)
-            forgotten = bool(next(replies))
-            seen = {event_id for event_id in event_ids if next(replies)}
+        for (customer_id, event_ids), (profile_raw, session_raw, outbox_raw, forgotten, ring) in zip(
+            wanted.items(), replies
+        ):
+            seen: set[str] = set()
+            if ring and event_ids:
+                digests = {ring[i:i + DIGEST_BYTES] for i in range(0, len(ring), DIGEST_BYTES)}
+                seen = {event_id for event_id in event_ids if event_digest(event_id) in digests}
             state = CustomerState(
                 customer_id,
-                from_hash(Profile, profile_raw),
-                from_hash(Session, session_raw) if session_raw else None,
+                from_hash(Profile, _pairs(profile_raw)),
+                from_hash(Session, _pairs(session_raw)) if session_raw else None,
             )
-            outbox = [OutboxEntry.from_json(k.decode(), v) for k, v in outbox_raw.items()]
-            loaded[customer_id] = Loaded(state, seen, outbox, forgotten)
+            outbox = [OutboxEntry.from_json(k.decode(), v) for k, v in _pairs(outbox_raw).items()]
+            loaded[customer_id] = Loaded(state, seen, outbox, bool(forgotten))
         return loaded
 
     async def save(self, changes: Sequence[Change]) -> None:
@@ -220,15 +261,13 @@ class RedisStore:
             customer_id = change.state.customer_id
             # A forgotten customer's writes are refused inside the script, so a batch that was
             # loaded before the erasure cannot bring them back.
-            keys = [profile_key(customer_id), session_key(customer_id), outbox_key(customer_id),
-                    forgotten_key(customer_id)]
-            keys += [seen_key(customer_id, event_id) for event_id in change.handled_event_ids]
             session = to_hash(change.state.session) if change.state.session else {}
-            args: list[str | int] = [self._session_ttl_ms, self._dedupe_ttl]
+            digests = b"".join(event_digest(event_id) for event_id in change.handled_event_ids)
+            args: list[str | int | bytes] = [self._session_ttl_ms, self._dedupe_ttl, self._seen_bytes, digests]
             args += _flat(to_hash(change.state.profile))
             args += _flat(session)
             args += _flat({entry.entry_id: entry.to_json() for entry in change.outbox})
-            await self._save(keys=keys, args=args, client=pipe)
+            await self._save(keys=_keys(customer_id), args=args, client=pipe)
             if change.reschedule:
                 self._schedule(pipe, customer_id, change.partition, change.due)
         await pipe.execute()

@@ -65,3 +65,18 @@ def ensure_topics(settings: Settings, *, wait_seconds: float = 60.0) -> list[str
         return missing
     finally:
         admin.close()
+
+
+def delete_topics(settings: Settings) -> None:
+    """Delete the topics a benchmark made for itself (never the shared erasures topic)."""
+    from kafka import KafkaAdminClient
+    from kafka.errors import KafkaError
+
+    names = [name for name in topic_names(settings) if name != settings.erasures_topic]
+    admin = KafkaAdminClient(bootstrap_servers=settings.bootstrap_servers, client_id=f"{settings.app_id}-admin")
+    try:
+        admin.delete_topics(names)
+    except KafkaError as exc:  # the benchmark's figures stand; say what is left behind
+        log.warning("benchmark topics not deleted: topics=%s error=%r", ",".join(names), exc)
+    finally:
+        admin.close()
