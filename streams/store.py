@@ -15,6 +15,14 @@ key                                type    holds
 
 One customer's writes for a batch are one Lua script (atomic); a batch of customers
 is one pipelined round trip.
+
+A customer's deadline is written *before* their script, because the two live in
+different slots and cannot share one atomic step. A deadline without its state (a crash
+in between) only wakes the timer early, and the timer re-checks everything the state
+holds at fire time (``lifecycle.advance``), so nothing happens; the state without its
+deadline would be an abandonment never noticed, because the replayed batch finds its
+events already handled and saves nothing. On Redis Cluster,
+:class:`streams.redis_cluster.ClusterStore` keeps that order across nodes.
 """
 
 from __future__ import annotations
@@ -159,7 +167,7 @@ def _flat(mapping: dict[str, str]) -> list[str]:
 
 
 class RedisStore:
-    """:class:`StateStore` on Redis (standalone or Cluster, through the hash tags)."""
+    """:class:`StateStore` on a standalone Redis (Redis Cluster: :class:`streams.redis_cluster.ClusterStore`)."""
 
     def __init__(
         self, client: aioredis.Redis, *, session_ttl_seconds: float, dedupe_ttl_seconds: int
@@ -217,21 +225,26 @@ class RedisStore:
             return
         pipe = self._redis.pipeline(transaction=False)
         for change in changes:
-            customer_id = change.state.customer_id
-            # A forgotten customer's writes are refused inside the script, so a batch that was
-            # loaded before the erasure cannot bring them back.
-            keys = [profile_key(customer_id), session_key(customer_id), outbox_key(customer_id),
-                    forgotten_key(customer_id)]
-            keys += [seen_key(customer_id, event_id) for event_id in change.handled_event_ids]
-            session = to_hash(change.state.session) if change.state.session else {}
-            args: list[str | int] = [self._session_ttl_ms, self._dedupe_ttl]
-            args += _flat(to_hash(change.state.profile))
-            args += _flat(session)
-            args += _flat({entry.entry_id: entry.to_json() for entry in change.outbox})
+            if change.reschedule:  # first: see the module docstring
+                self._schedule(pipe, change.state.customer_id, change.partition, change.due)
+            keys, args = self._script_input(change)
             await self._save(keys=keys, args=args, client=pipe)
-            if change.reschedule:
-                self._schedule(pipe, customer_id, change.partition, change.due)
         await pipe.execute()
+
+    def _script_input(self, change: Change) -> tuple[list[str], list[str | int]]:
+        """The keys (all in the customer's slot) and arguments of one customer's save script."""
+        customer_id = change.state.customer_id
+        # A forgotten customer's writes are refused inside the script, so a batch that was
+        # loaded before the erasure cannot bring them back.
+        keys = [profile_key(customer_id), session_key(customer_id), outbox_key(customer_id),
+                forgotten_key(customer_id)]
+        keys += [seen_key(customer_id, event_id) for event_id in change.handled_event_ids]
+        session = to_hash(change.state.session) if change.state.session else {}
+        args: list[str | int] = [self._session_ttl_ms, self._dedupe_ttl]
+        args += _flat(to_hash(change.state.profile))
+        args += _flat(session)
+        args += _flat({entry.entry_id: entry.to_json() for entry in change.outbox})
+        return keys, args
 
     async def forget(self, customer_id: str, *, partitions: int, suppress: bool) -> int:
         """Delete every key of the customer (and their deadlines); return how many keys went.
