@@ -162,3 +162,65 @@ async def test_a_cluster_node_that_lost_the_script_gets_it_again(redis_cluster: 
         await store.close()
 
     assert all(loaded[c].state == _state(c, views=9) and loaded[c].seen == {"e1", "e2"} for c in CUSTOMERS)
+
+
+async def test_a_cluster_save_cut_between_its_steps_leaves_a_deadline_not_a_lost_state(
+    redis_cluster: RedisCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deadlines go first: a save that dies before the scripts leaves only early wake-ups, and redone it is whole."""
+    from redis.exceptions import ConnectionError
+
+    redis_cluster.flush()
+    store = open_store(url="", password=None, cluster_nodes=[("127.0.0.1", p) for p in redis_cluster.ports],
+                       session_ttl_seconds=600, dedupe_ttl_seconds=600)
+    assert isinstance(store, ClusterStore)
+    changes = [_change(c, partition=2, due_in=5, events=("e1",)) for c in CUSTOMERS]
+
+    async def node_lost(scripts: object) -> None:
+        raise ConnectionError("node lost between the steps")
+
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(store, "_run_scripts", node_lost)
+            with pytest.raises(ConnectionError):
+                await store.save(changes)
+        due = await store.due(2, T0 + timedelta(seconds=5), limit=100)
+        before = await store.load({c: ["e1"] for c in CUSTOMERS})
+        await store.save(changes)  # what the tracker does next: the batch is retried or redelivered
+        after = await store.load({c: ["e1"] for c in CUSTOMERS})
+    finally:
+        await store.close()
+
+    assert sorted(due) == sorted(CUSTOMERS)
+    assert all(before[c].state == CustomerState(c) and not before[c].seen for c in CUSTOMERS)
+    assert all(after[c].state == _state(c) and after[c].seen == {"e1"} for c in CUSTOMERS)
+
+
+async def test_a_standalone_save_is_one_round_trip_with_each_deadline_before_its_script(
+    services: dict[str, str],
+) -> None:
+    """One pipeline per batch, and in it each customer's ZADD precedes their EVALSHA (crash order)."""
+    store = open_store(url=REDIS_URL, password=None, cluster_nodes=[], session_ttl_seconds=600,
+                       dedupe_ttl_seconds=600)
+    sent: list[list[str]] = []
+    make_pipeline = store.client.pipeline
+
+    def recording_pipeline(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        pipe = make_pipeline(*args, **kwargs)
+        execute = pipe.execute
+
+        async def recorded(*a: object, **kw: object) -> object:
+            sent.append([str(command[0][0]) for command in pipe.command_stack])
+            return await execute(*a, **kw)
+
+        pipe.execute = recorded
+        return pipe
+
+    store.client.pipeline = recording_pipeline  # type: ignore[method-assign]
+    try:
+        await store.client.flushdb()
+        await store.save([_change(c) for c in CUSTOMERS[:3]])
+    finally:
+        await store.close()
+
+    assert sent == [["ZADD", "EVALSHA"] * 3]
