@@ -33,6 +33,7 @@ from streams import web
 from streams.scoring import Scoring
 from streams.web import InsightsCache
 from streams.settings import Settings, load_offer_policy
+from streams.redis_cluster import open_store
 from streams.store import RedisStore
 from streams.topics import ensure_topics
 from streams.tracker import Topics, Tracker
@@ -100,8 +101,8 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     metrics.build_info.labels(**build_labels()).set(1)
     app.monitor = faust_monitor(registry)  # Faust's own sensor: tracker_faust_* on the same registry
     scoring = Scoring(registry)
-    store = RedisStore.from_url(
-        settings.redis_url,
+    store = open_store(
+        url=settings.redis_url, cluster_nodes=settings.cluster_nodes,
         password=settings.redis_password.get_secret_value() if settings.redis_password else None,
         session_ttl_seconds=settings.session_timeout_seconds + settings.dedupe_ttl_seconds,
         dedupe_ttl_seconds=settings.dedupe_ttl_seconds,
@@ -272,7 +273,8 @@ def run(settings: Settings) -> None:
     )
     log.info(
         "worker starting: broker=%s redis=%s inputs=%s,%s",
-        settings.kafka_broker, _without_password(settings.redis_url),
+        settings.kafka_broker,
+        f"cluster:{settings.redis_cluster_nodes}" if settings.cluster_nodes else _without_password(settings.redis_url),
         settings.site_visits_topic, settings.purchases_topic,
     )
     faust_worker.execute_from_commandline()

@@ -327,10 +327,10 @@ def _insights(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def _redis_store(settings: Settings):  # type: ignore[no-untyped-def]
-    from streams.store import RedisStore
+    from streams.redis_cluster import open_store
 
-    return RedisStore.from_url(
-        settings.redis_url,
+    return open_store(
+        url=settings.redis_url, cluster_nodes=settings.cluster_nodes,
         password=settings.redis_password.get_secret_value() if settings.redis_password else None,
         session_ttl_seconds=settings.session_timeout_seconds, dedupe_ttl_seconds=settings.dedupe_ttl_seconds,
         dedupe_events=settings.dedupe_events,

@@ -29,6 +29,9 @@ class Settings(BaseSettings):
     )
     redis_url: str = Field("redis://127.0.0.1:6379/0", description="Redis URL.")
     redis_password: SecretStr | None = Field(None, description="Redis password, if not in the URL.")
+    redis_cluster_nodes: str = Field(
+        "", description="Redis Cluster startup nodes, `host:port[,host:port]`; set, they replace TRACKER_REDIS_URL."
+    )
     web_host: str = Field("127.0.0.1", description="Address the worker's HTTP server binds.")
     web_port: int = Field(6066, ge=1, le=65535, description="Port of /health, /ready and /metrics.")
 
@@ -107,6 +110,12 @@ class Settings(BaseSettings):
             raise ValueError(f"expected kafka://host:port, got {value!r}")
         return value
 
+    @field_validator("redis_cluster_nodes")
+    @classmethod
+    def _cluster_nodes(cls, value: str) -> str:
+        _parse_nodes(value)  # a malformed entry is named at startup, not at the first write
+        return value
+
     @field_validator("log_level")
     @classmethod
     def _level(cls, value: str) -> str:
@@ -128,9 +137,26 @@ class Settings(BaseSettings):
         return tuple(origin.strip() for origin in self.collector_origins.split(",") if origin.strip())
 
     @property
+    def cluster_nodes(self) -> list[tuple[str, int]]:
+        """The Redis Cluster startup nodes as (host, port); empty means a standalone Redis."""
+        return _parse_nodes(self.redis_cluster_nodes)
+
+    @property
     def bootstrap_servers(self) -> list[str]:
         """The broker list in the form kafka-python and aiokafka take."""
         return self.kafka_broker.removeprefix("kafka://").split(";")
+
+
+def _parse_nodes(text: str) -> list[tuple[str, int]]:
+    nodes = []
+    for entry in (part.strip() for part in text.split(",")):
+        if not entry:
+            continue
+        host, _, port = entry.rpartition(":")
+        if not host or not port.isdigit() or not 0 < int(port) < 65536:
+            raise ValueError(f"expected host:port in the Redis Cluster node list, got {entry!r}")
+        nodes.append((host, int(port)))
+    return nodes
 
 
 def describe() -> list[tuple[str, str, str]]:

@@ -22,6 +22,14 @@ event ids in one string (a few bytes per event instead of a key per event): an e
 id is recognised as long as it is among those and the customer was active within the
 dedupe TTL.  A redelivery after a crash repeats at most the batch in flight, so any
 customer with fewer than ``dedupe_events`` events in that batch is counted exactly once.
+
+A customer's deadline is written *before* their script, because the two live in
+different slots and cannot share one atomic step. A deadline without its state (a crash
+in between) only wakes the timer early, and the timer re-checks everything the state
+holds at fire time (``lifecycle.advance``), so nothing happens; the state without its
+deadline would be an abandonment never noticed, because the replayed batch finds its
+events already handled and saves nothing. On Redis Cluster,
+:class:`streams.redis_cluster.ClusterStore` keeps that order across nodes.
 """
 
 from __future__ import annotations
@@ -179,7 +187,7 @@ return 1
 """
 
 
-def _keys(customer_id: str) -> list[str]:
+def script_keys(customer_id: str) -> list[str]:
     """The keys the load and save scripts take, in their order."""
     return [profile_key(customer_id), session_key(customer_id), outbox_key(customer_id),
             forgotten_key(customer_id), seen_key(customer_id)]
@@ -197,7 +205,7 @@ def _flat(mapping: dict[str, str]) -> list[str]:
 
 
 class RedisStore:
-    """:class:`StateStore` on Redis (standalone or Cluster, through the hash tags)."""
+    """:class:`StateStore` on a standalone Redis (Redis Cluster: :class:`streams.redis_cluster.ClusterStore`)."""
 
     def __init__(
         self, client: aioredis.Redis, *, session_ttl_seconds: float, dedupe_ttl_seconds: int,
@@ -233,8 +241,12 @@ class RedisStore:
         """Each customer's state, and which of the given event ids were handled before."""
         pipe = self._redis.pipeline(transaction=False)
         for customer_id in wanted:
-            await self._load(keys=_keys(customer_id), client=pipe)
-        replies = await pipe.execute()
+            await self._load(keys=script_keys(customer_id), client=pipe)
+        return self._loaded(wanted, await pipe.execute())
+
+    @staticmethod
+    def _loaded(wanted: dict[str, Sequence[str]], replies: Sequence[list]) -> dict[str, Loaded]:
+        """The load script's replies, one per wanted customer, as :class:`Loaded`."""
         loaded = {}
         for (customer_id, event_ids), (profile_raw, session_raw, outbox_raw, forgotten, ring) in zip(
             wanted.items(), replies
@@ -258,19 +270,23 @@ class RedisStore:
             return
         pipe = self._redis.pipeline(transaction=False)
         for change in changes:
-            customer_id = change.state.customer_id
-            # A forgotten customer's writes are refused inside the script, so a batch that was
-            # loaded before the erasure cannot bring them back.
-            session = to_hash(change.state.session) if change.state.session else {}
-            digests = b"".join(event_digest(event_id) for event_id in change.handled_event_ids)
-            args: list[str | int | bytes] = [self._session_ttl_ms, self._dedupe_ttl, self._seen_bytes, digests]
-            args += _flat(to_hash(change.state.profile))
-            args += _flat(session)
-            args += _flat({entry.entry_id: entry.to_json() for entry in change.outbox})
-            await self._save(keys=_keys(customer_id), args=args, client=pipe)
-            if change.reschedule:
-                self._schedule(pipe, customer_id, change.partition, change.due)
+            if change.reschedule:  # first: see the module docstring
+                self._schedule(pipe, change.state.customer_id, change.partition, change.due)
+            keys, args = self._script_input(change)
+            await self._save(keys=keys, args=args, client=pipe)
         await pipe.execute()
+
+    def _script_input(self, change: Change) -> tuple[list[str], list[str | int | bytes]]:
+        """The keys (all in the customer's slot) and arguments of one customer's save script."""
+        # A forgotten customer's writes are refused inside the script, so a batch that was
+        # loaded before the erasure cannot bring them back.
+        session = to_hash(change.state.session) if change.state.session else {}
+        digests = b"".join(event_digest(event_id) for event_id in change.handled_event_ids)
+        args: list[str | int | bytes] = [self._session_ttl_ms, self._dedupe_ttl, self._seen_bytes, digests]
+        args += _flat(to_hash(change.state.profile))
+        args += _flat(session)
+        args += _flat({entry.entry_id: entry.to_json() for entry in change.outbox})
+        return script_keys(change.state.customer_id), args
 
     async def forget(self, customer_id: str, *, partitions: int, suppress: bool) -> int:
         """Delete every key of the customer (and their deadlines); return how many keys went.

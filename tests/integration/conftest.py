@@ -15,6 +15,7 @@ import pytest
 import redis
 
 from harness import Kafka, RunningWorker
+from redis_cluster import RedisCluster, binaries_missing
 from streams.embedded import free_port
 from streams.settings import Settings
 
@@ -47,6 +48,20 @@ def services() -> dict[str, str]:
             pytest.fail(message)
         pytest.skip(message)
     return {"kafka": KAFKA, "redis": REDIS}
+
+
+@pytest.fixture(scope="session")
+def redis_cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisCluster]:
+    """A real three-node Redis Cluster (Debian's redis-server) for this test session."""
+    missing = binaries_missing()
+    if missing:
+        message = f"{' and '.join(missing)} not on PATH: apt-get install redis-server"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    cluster = RedisCluster(tmp_path_factory.mktemp("redis-cluster")).start()
+    yield cluster
+    cluster.stop()
 
 
 @pytest.fixture

@@ -1,0 +1,226 @@
+"""The Redis state store's contract, on a standalone redis-server and on a real 3-node Redis Cluster."""
+
+from __future__ import annotations
+
+import os
+import urllib.parse
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest
+
+from builders import T0
+from redis_cluster import RedisCluster
+from streams.redis_cluster import ClusterStore, open_store
+from streams.state import CustomerState, Profile, Session
+from streams.store import Change, OutboxEntry, RedisStore, customer_pattern, forgotten_key
+
+# A database of its own, so workers of other test runs on the same server are not disturbed.
+_REDIS = urllib.parse.urlsplit(os.environ.get("TRACKER_REDIS_URL", "redis://127.0.0.1:16379/0"))
+REDIS_URL = urllib.parse.urlunsplit(_REDIS._replace(path="/9"))
+CUSTOMERS = [f"customer-{n}" for n in range(60)]  # enough to land on every node of the cluster
+
+
+@pytest.fixture(params=["standalone", "cluster"])
+async def store(request: pytest.FixtureRequest) -> AsyncIterator[RedisStore]:
+    if request.param == "cluster":
+        cluster: RedisCluster = request.getfixturevalue("redis_cluster")
+        cluster.flush()
+        nodes = [("127.0.0.1", port) for port in cluster.ports]
+    else:
+        request.getfixturevalue("services")
+        nodes = []
+    store = open_store(url=REDIS_URL, password=None, cluster_nodes=nodes, session_ttl_seconds=600,
+                       dedupe_ttl_seconds=600)
+    assert isinstance(store, ClusterStore) == (request.param == "cluster")
+    if request.param == "standalone":
+        await store.client.flushdb()
+    yield store
+    await store.close()
+
+
+def _state(customer_id: str, views: int = 3) -> CustomerState:
+    session = Session(started_at=T0, last_event_at=T0 + timedelta(minutes=5), page_views=views)
+    return CustomerState(customer_id, Profile(first_seen=T0, page_views=views, sessions=1), session)
+
+
+def _change(customer_id: str, partition: int = 0, *, due_in: float | None = 60, events: tuple[str, ...] = (),
+            outbox: tuple[OutboxEntry, ...] = (), views: int = 3) -> Change:
+    due = T0 + timedelta(seconds=due_in) if due_in is not None else None
+    return Change(_state(customer_id, views), partition, due, events, outbox)
+
+
+def _entry(customer_id: str, n: int = 1) -> OutboxEntry:
+    return OutboxEntry(f"offer-{customer_id}-{n}", "offer-triggers", customer_id, b'{"kind":"cart_abandoned"}',
+                       label="cart_abandoned")
+
+
+async def test_a_saved_batch_loads_back_with_its_handled_event_ids(store: RedisStore) -> None:
+    """Profile, session and outbox round-trip; handled event ids are reported, others are not."""
+    await store.save([_change(c, events=(f"{c}-e1", f"{c}-e2"), outbox=(_entry(c),)) for c in CUSTOMERS])
+
+    loaded = await store.load({c: [f"{c}-e1", f"{c}-e2", f"{c}-e3"] for c in CUSTOMERS})
+
+    for customer_id in CUSTOMERS:
+        assert loaded[customer_id].state == _state(customer_id)
+        assert loaded[customer_id].seen == {f"{customer_id}-e1", f"{customer_id}-e2"}
+        assert loaded[customer_id].outbox == [_entry(customer_id)]
+        assert not loaded[customer_id].forgotten
+
+
+async def test_saving_again_overwrites_the_state_and_keeps_the_dedupe_marks(store: RedisStore) -> None:
+    """A later save replaces profile and session whole; earlier event ids stay handled."""
+    await store.save([_change("c1", events=("e1",))])
+    await store.save([_change("c1", events=("e2",), views=7)])
+
+    loaded = (await store.load({"c1": ["e1", "e2", "e3"]}))["c1"]
+
+    assert loaded.state == _state("c1", views=7)
+    assert loaded.seen == {"e1", "e2"}
+
+
+async def test_due_lists_a_partitions_customers_earliest_first_up_to_the_limit(store: RedisStore) -> None:
+    """Deadlines are per partition, ordered by time, and only those reached count."""
+    await store.save([_change(f"c{n}", partition=n % 2, due_in=n) for n in range(10)])
+
+    assert await store.due(0, T0 + timedelta(seconds=6), limit=10) == ["c0", "c2", "c4", "c6"]
+    assert await store.due(1, T0 + timedelta(seconds=100), limit=3) == ["c1", "c3", "c5"]
+    assert await store.due(2, T0 + timedelta(seconds=100), limit=10) == []
+
+
+async def test_delivered_clears_the_outbox_and_sets_the_next_deadline(store: RedisStore) -> None:
+    """Acknowledged records leave the outbox; the deadline moves, or goes when there is none."""
+    await store.save([_change(c, due_in=0, outbox=(_entry(c, 1), _entry(c, 2))) for c in CUSTOMERS])
+
+    await store.delivered([(c, [_entry(c, 1).entry_id], 0, T0 + timedelta(seconds=30) if n % 2 else None)
+                           for n, c in enumerate(CUSTOMERS)])
+
+    loaded = await store.load({c: [] for c in CUSTOMERS})
+    assert all(loaded[c].outbox == [_entry(c, 2)] for c in CUSTOMERS)
+    assert await store.due(0, T0 + timedelta(seconds=29), limit=100) == []
+    later = await store.due(0, T0 + timedelta(seconds=30), limit=100)
+    assert sorted(later) == sorted(c for n, c in enumerate(CUSTOMERS) if n % 2)
+
+
+async def test_forget_erases_one_customer_and_refuses_their_later_writes(store: RedisStore) -> None:
+    """Every key and deadline of the customer goes, the marker stays, a stale batch writes nothing."""
+    await store.save([_change(c, partition=1, events=("e1",), outbox=(_entry(c),)) for c in CUSTOMERS])
+    gone = CUSTOMERS[7]
+
+    deleted = await store.forget(gone, partitions=4, suppress=True)
+
+    assert deleted == 4  # profile, session, outbox, one seen mark
+    due = await store.due(1, T0 + timedelta(days=1), limit=100)
+    assert gone not in due and len(due) == len(CUSTOMERS) - 1
+    await store.save([_change(gone, partition=1, events=("e2",))])  # loaded before the erasure
+    loaded = await store.load({gone: ["e1", "e2"], CUSTOMERS[8]: ["e1"]})
+    assert loaded[gone].forgotten
+    assert loaded[gone].state == CustomerState(gone) and loaded[gone].seen == set()
+    assert [key async for key in store.client.scan_iter(match=customer_pattern(gone))] == [
+        forgotten_key(gone).encode()
+    ]
+    assert loaded[CUSTOMERS[8]].seen == {"e1"}  # the others are untouched
+
+
+async def test_profiles_visits_every_customer(store: RedisStore) -> None:
+    """The SCAN behind analytics sees every profile, in small chunks, wherever it lives."""
+    await store.save([_change(c) for c in CUSTOMERS])
+
+    seen = {customer_id: profile async for customer_id, profile in store.profiles(chunk=7)}
+
+    assert seen == {c: _state(c).profile for c in CUSTOMERS}
+
+
+async def test_the_customers_are_spread_over_every_cluster_node(redis_cluster: RedisCluster) -> None:
+    """The cluster tests above are meaningful: the customers' slots live on all three primaries."""
+    redis_cluster.flush()
+    store = open_store(url="", password=None, cluster_nodes=[("127.0.0.1", redis_cluster.ports[0])],
+                       session_ttl_seconds=600, dedupe_ttl_seconds=600)
+    try:
+        await store.save([_change(c, partition=n % 4) for n, c in enumerate(CUSTOMERS)])
+        per_node = [int(redis_cluster.cli(port, "dbsize")) for port in redis_cluster.ports]
+    finally:
+        await store.close()
+
+    assert all(count > 0 for count in per_node), per_node
+    assert sum(per_node) == 2 * len(CUSTOMERS) + 4  # profile and session each, four deadline sets
+
+
+async def test_a_cluster_node_that_lost_the_script_gets_it_again(redis_cluster: RedisCluster) -> None:
+    """After SCRIPT FLUSH (a restarted or promoted node) the save loads the script and succeeds."""
+    redis_cluster.flush()
+    store = open_store(url="", password=None, cluster_nodes=[("127.0.0.1", p) for p in redis_cluster.ports],
+                       session_ttl_seconds=600, dedupe_ttl_seconds=600)
+    try:
+        await store.save([_change(c, events=("e1",)) for c in CUSTOMERS])
+        for port in redis_cluster.ports:
+            redis_cluster.cli(port, "script", "flush")
+        await store.save([_change(c, events=("e2",), views=9) for c in CUSTOMERS])
+        loaded = await store.load({c: ["e1", "e2"] for c in CUSTOMERS})
+        assert await store.ping()
+    finally:
+        await store.close()
+
+    assert all(loaded[c].state == _state(c, views=9) and loaded[c].seen == {"e1", "e2"} for c in CUSTOMERS)
+
+
+async def test_a_cluster_save_cut_between_its_steps_leaves_a_deadline_not_a_lost_state(
+    redis_cluster: RedisCluster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Deadlines go first: a save that dies before the scripts leaves only early wake-ups, and redone it is whole."""
+    from redis.exceptions import ConnectionError
+
+    redis_cluster.flush()
+    store = open_store(url="", password=None, cluster_nodes=[("127.0.0.1", p) for p in redis_cluster.ports],
+                       session_ttl_seconds=600, dedupe_ttl_seconds=600)
+    assert isinstance(store, ClusterStore)
+    changes = [_change(c, partition=2, due_in=5, events=("e1",)) for c in CUSTOMERS]
+
+    async def node_lost(script: object, calls: object) -> None:
+        raise ConnectionError("node lost between the steps")
+
+    try:
+        with monkeypatch.context() as patch:
+            patch.setattr(store, "_run_scripts", node_lost)
+            with pytest.raises(ConnectionError):
+                await store.save(changes)
+        due = await store.due(2, T0 + timedelta(seconds=5), limit=100)
+        before = await store.load({c: ["e1"] for c in CUSTOMERS})
+        await store.save(changes)  # what the tracker does next: the batch is retried or redelivered
+        after = await store.load({c: ["e1"] for c in CUSTOMERS})
+    finally:
+        await store.close()
+
+    assert sorted(due) == sorted(CUSTOMERS)
+    assert all(before[c].state == CustomerState(c) and not before[c].seen for c in CUSTOMERS)
+    assert all(after[c].state == _state(c) and after[c].seen == {"e1"} for c in CUSTOMERS)
+
+
+async def test_a_standalone_save_is_one_round_trip_with_each_deadline_before_its_script(
+    services: dict[str, str],
+) -> None:
+    """One pipeline per batch, and in it each customer's ZADD precedes their EVALSHA (crash order)."""
+    store = open_store(url=REDIS_URL, password=None, cluster_nodes=[], session_ttl_seconds=600,
+                       dedupe_ttl_seconds=600)
+    sent: list[list[str]] = []
+    make_pipeline = store.client.pipeline
+
+    def recording_pipeline(*args: object, **kwargs: object):  # type: ignore[no-untyped-def]
+        pipe = make_pipeline(*args, **kwargs)
+        execute = pipe.execute
+
+        async def recorded(*a: object, **kw: object) -> object:
+            sent.append([str(command[0][0]) for command in pipe.command_stack])
+            return await execute(*a, **kw)
+
+        pipe.execute = recorded
+        return pipe
+
+    store.client.pipeline = recording_pipeline  # type: ignore[method-assign]
+    try:
+        await store.client.flushdb()
+        await store.save([_change(c) for c in CUSTOMERS[:3]])
+    finally:
+        await store.close()
+
+    assert sent == [["ZADD", "EVALSHA"] * 3]
