@@ -141,7 +141,7 @@ def test_a_redis_restart_mid_stream_is_waited_out_and_every_event_counts_once(
 
         down_at = time.monotonic()
         own_redis.shutdown() if stop == "shutdown" else own_redis.kill()
-        status, reasons = wait_until(
+        _, reasons = wait_until(
             lambda: (answer := readiness(worker))[0] == 503 and answer, timeout=30, message="/ready to say 503"
         )
         assert any(reason.startswith("redis") for reason in reasons), reasons
