@@ -18,6 +18,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 
 from streams.consumer import BatchConsumer
 from streams.intake import Intake
+from streams.kafka_client import pause_after_failed_metadata_refresh
 from streams.metrics import Metrics
 from streams.observability import (
     ConsumerLag,
@@ -69,6 +70,7 @@ class Worker:
 def build(settings: Settings, registry: CollectorRegistry | None = None) -> Worker:
     """Build the Faust app for ``settings``; nothing connects until it starts."""
     registry = registry or CollectorRegistry()
+    pause_after_failed_metadata_refresh()  # no busy loop while the broker is away
     app = faust.App(
         settings.app_id,
         broker=settings.kafka_broker,

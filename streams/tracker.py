@@ -101,7 +101,8 @@ class Tracker:
         scoring: Scoring | None = None,
         idle_seconds: float = 2.0,
         retry_seconds: float = 0.5,
-        max_retry_seconds: float = 10.0,
+        # Also the longest the batch waits once Redis is back (a refused connect costs nothing).
+        max_retry_seconds: float = 2.0,
     ) -> None:
         self._store = store
         self._publisher = publisher
