@@ -156,7 +156,9 @@ return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]), redis.ca
 """
 
 # The session hash is rewritten whole on every change, and so is the profile: a
-# field that went back to its default must disappear, not linger.
+# field that went back to its default must disappear, not linger.  Each hash travels as
+# one JSON array argument: the client packs a handful of arguments per customer instead
+# of two per field, which was most of the save's cost on the worker.
 _SAVE = """
 if redis.call('EXISTS', KEYS[4]) == 1 then return -1 end
 local session_ttl_ms = tonumber(ARGV[1])
@@ -169,20 +171,17 @@ if #ARGV[4] > 0 then
   end
   redis.call('EXPIRE', KEYS[5], seen_ttl_s)
 end
-local i = 5
-local n = tonumber(ARGV[i]); i = i + 1
+local profile = cjson.decode(ARGV[5])
 redis.call('DEL', KEYS[1])
-if n > 0 then redis.call('HSET', KEYS[1], unpack(ARGV, i, i + 2 * n - 1)) end
-i = i + 2 * n
-n = tonumber(ARGV[i]); i = i + 1
+if #profile > 0 then redis.call('HSET', KEYS[1], unpack(profile)) end
+local session = cjson.decode(ARGV[6])
 redis.call('DEL', KEYS[2])
-if n > 0 then
-  redis.call('HSET', KEYS[2], unpack(ARGV, i, i + 2 * n - 1))
+if #session > 0 then
+  redis.call('HSET', KEYS[2], unpack(session))
   redis.call('PEXPIRE', KEYS[2], session_ttl_ms)
 end
-i = i + 2 * n
-n = tonumber(ARGV[i]); i = i + 1
-if n > 0 then redis.call('HSET', KEYS[3], unpack(ARGV, i, i + 2 * n - 1)) end
+local outbox = cjson.decode(ARGV[7])
+if #outbox > 0 then redis.call('HSET', KEYS[3], unpack(outbox)) end
 return 1
 """
 
@@ -197,11 +196,16 @@ def _pairs(flat: list[bytes]) -> dict[bytes, bytes]:
     return dict(zip(flat[::2], flat[1::2]))
 
 
-def _flat(mapping: dict[str, str]) -> list[str]:
-    flat = [str(len(mapping))]
+def _flat(mapping: dict[str, str]) -> str:
+    """A hash's fields as the JSON array ``[name, value, ...]`` the save script unpacks.
+
+    >>> _flat({"page_views": "3", "city": "Zürich"})
+    '["page_views","3","city","Zürich"]'
+    """
+    flat: list[str] = []
     for name, value in mapping.items():
         flat += (name, value)
-    return flat
+    return json.dumps(flat, ensure_ascii=False, separators=(",", ":"))
 
 
 class RedisStore:
@@ -282,10 +286,11 @@ class RedisStore:
         # loaded before the erasure cannot bring them back.
         session = to_hash(change.state.session) if change.state.session else {}
         digests = b"".join(event_digest(event_id) for event_id in change.handled_event_ids)
-        args: list[str | int | bytes] = [self._session_ttl_ms, self._dedupe_ttl, self._seen_bytes, digests]
-        args += _flat(to_hash(change.state.profile))
-        args += _flat(session)
-        args += _flat({entry.entry_id: entry.to_json() for entry in change.outbox})
+        args: list[str | int | bytes] = [
+            self._session_ttl_ms, self._dedupe_ttl, self._seen_bytes, digests,
+            _flat(to_hash(change.state.profile)), _flat(session),
+            _flat({entry.entry_id: entry.to_json() for entry in change.outbox}),
+        ]
         return script_keys(change.state.customer_id), args
 
     async def forget(self, customer_id: str, *, partitions: int, suppress: bool) -> int:
