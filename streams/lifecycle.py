@@ -15,7 +15,7 @@ at the wall-clock time live, and at the time they were due when replaying histor
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeAlias
 
@@ -32,6 +32,7 @@ from offers import (
 from offers.abandonment import Interest
 from offers.outcomes import ActiveOffer, outcome_of_purchase
 from streams.events import OrderPlaced
+from streams.frozen import replace
 from streams.state import Abandonment, CartLine, CustomerState, OpenOffer, Session, close_session, session_is_over
 
 

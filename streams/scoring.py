@@ -18,7 +18,6 @@ from __future__ import annotations
 import logging
 import time
 import zlib
-from dataclasses import replace
 from datetime import datetime
 from typing import Protocol
 
@@ -31,6 +30,7 @@ from models.features import PurchaseHistory, intent_features_from_session, loyal
 from models.intent import IntentModel
 from models.loyalty import LoyaltyModel
 from streams.events import OrderPlaced
+from streams.frozen import replace
 from streams.state import CustomerState, Profile, Session
 
 log = logging.getLogger("tracker")

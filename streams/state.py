@@ -8,7 +8,7 @@ loads and saves these values and nothing else.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -26,6 +26,7 @@ from streams.events import (
     ProductViewed,
     Searched,
 )
+from streams.frozen import replace
 
 #: Bounded "top-k" counters kept on the profile: (name, count) pairs, largest first.
 Counts: TypeAlias = tuple[tuple[str, int], ...]

@@ -200,7 +200,10 @@ async def raw_rate(settings: Settings, total: int) -> tuple[float, list[Sample]]
 
 async def _poll(read: Callable[[], float], total: int, timeout: float, what: str,
                 alive: Callable[[], str | None], progress: Progress) -> list[Sample]:
-    """Sample ``read()`` every 0.1 s from its first event until it reaches ``total``."""
+    """Sample ``read()`` every 0.5 s from its first event until it reaches ``total``.
+
+    Not more often: a scrape of the worker's /metrics costs it a few milliseconds.
+    """
     samples: list[Sample] = []
     started = time.perf_counter()
     shown = 0.0
@@ -222,7 +225,7 @@ async def _poll(read: Callable[[], float], total: int, timeout: float, what: str
         if now - shown >= 5:
             shown = now
             progress(f"  {what}: {done:,.0f} of {total:,} events")
-        await asyncio.sleep(0.1)
+        await asyncio.sleep(0.5)
 
 
 class _Child:
