@@ -11,9 +11,10 @@ on fresh topics) is read three ways:
 
 Rates are steady-state: events between 10 % and 90 % of the backlog over the time they
 took, so start-up and the last partition's tail do not count.  Then, with the worker
-caught up, events are offered at a fixed rate and the worker's own
-``tracker_event_to_state_seconds`` histogram (Kafka create time → state saved in Redis)
-gives the latency percentiles at that load.  Everything runs in its own topics and in a
+caught up, events are offered at a fixed rate (the target's 10k/s, then half the rate
+the worker just sustained) and the worker's own ``tracker_event_to_state_seconds``
+histogram (Kafka create time → state saved in Redis) gives the latency percentiles at
+each load.  Everything runs in its own topics and in a
 Redis database of its own, removed at the end.
 """
 
@@ -300,20 +301,37 @@ def _latency_buckets(scraped: dict[str, list[tuple[dict[str, str], float]]]) -> 
 
 
 @dataclass(frozen=True, slots=True)
+class Latency:
+    """Event→state latency while events were offered at a fixed rate."""
+
+    offered_rate: float
+    p50: float
+    p99: float
+    events: int
+    #: Events still unprocessed when the offering stopped: the worker could not keep up.
+    behind: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"offered_per_second": round(self.offered_rate), "p50_seconds": self.p50, "p99_seconds": self.p99,
+                "events": self.events, "behind_when_offering_stopped": self.behind}
+
+
+@dataclass(frozen=True, slots=True)
 class WorkerFigures:
     rate: float
     samples: list[Sample]
-    offered_rate: float
-    latency_p50: float
-    latency_p99: float
-    latency_events: int
-    backlog_after_paced: float
+    latencies: list[Latency]
 
 
 async def worker_run(
-    settings: Settings, total: int, paced: Sequence[Message], rate: float, timeout: float, progress: Progress
+    settings: Settings, total: int, paced: Sequence[Message], rate: float, seconds: float, timeout: float,
+    progress: Progress,
 ) -> WorkerFigures:
-    """The real worker: the backlog's steady rate, then latency at ``rate`` offered."""
+    """The real worker: the backlog's steady rate, then latency at ``rate`` and at half its own rate.
+
+    ``paced`` holds the events to offer: ``rate × seconds`` for the first load, the rest for
+    the second (half the steady rate just measured, so a load the worker can carry).
+    """
     from streams.demo import settings_env
 
     port = settings.web_port
@@ -322,21 +340,30 @@ async def worker_run(
     try:
         read = lambda: _total(_scrape(port), "tracker_events_consumed_total")  # noqa: E731
         samples = await _poll(read, total, timeout, "tracker worker", child.problem, progress)
-        # Events are counted when parsed and their latency when saved: wait for the saves.
-        await _poll(lambda: _total(_scrape(port), "tracker_event_to_state_seconds_count"), total, timeout,
-                    "tracker worker (saving)", child.problem, lambda _: None)
-        before = _scrape(port)
-        progress(f"offering {len(paced):,} more events at {rate:,.0f}/s")
-        offered = await produce_paced(settings, paced, rate)
-        expected = total + len(paced)
-        await _poll(read, expected, timeout, "tracker worker (paced)", child.problem, lambda _: None)
-        after = _scrape(port)
-        delta = [(bound, count - dict(_latency_buckets(before)).get(bound, 0.0))
-                 for bound, count in _latency_buckets(after)]
-        counted = int(delta[-1][1]) if delta else 0
-        behind = expected - _total(after, "tracker_events_consumed_total")
-        return WorkerFigures(steady_rate(samples, total), samples, offered, histogram_quantile(delta, 0.5),
-                             histogram_quantile(delta, 0.99), counted, behind)
+        steady = steady_rate(samples, total)
+        done = total
+        latencies = []
+        first = int(rate * seconds)
+        for offered_rate, messages in ((rate, paced[:first]), (min(rate, steady / 2), paced[first:])):
+            messages = messages[:int(offered_rate * seconds)]
+            if not messages:
+                continue
+            # Events are counted when parsed and their latency when saved: wait for the saves.
+            await _poll(lambda: _total(_scrape(port), "tracker_event_to_state_seconds_count"), done, timeout,
+                        "tracker worker (saving)", child.problem, lambda _: None)
+            before = _scrape(port)
+            progress(f"offering {len(messages):,} more events at {offered_rate:,.0f}/s")
+            achieved = await produce_paced(settings, messages, offered_rate)
+            behind = done + len(messages) - read()
+            done += len(messages)
+            await _poll(lambda: _total(_scrape(port), "tracker_event_to_state_seconds_count"), done, timeout,
+                        "tracker worker (saving)", child.problem, lambda _: None)
+            after = _scrape(port)
+            earlier = dict(_latency_buckets(before))
+            delta = [(bound, count - earlier.get(bound, 0.0)) for bound, count in _latency_buckets(after)]
+            latencies.append(Latency(achieved, histogram_quantile(delta, 0.5), histogram_quantile(delta, 0.99),
+                                     int(delta[-1][1]) if delta else 0, max(int(behind), 0)))
+        return WorkerFigures(steady, samples, latencies)
     finally:
         child.stop()
 
@@ -365,8 +392,9 @@ async def bench_throughput(
     _claim(client, redis_db)
     ensure_topics(bench)
     try:
-        progress(f"simulating {events:,} + {int(rate * paced_seconds):,} events")
-        load = workload(bench, events, int(rate * paced_seconds))
+        paced = int(rate * paced_seconds * 1.5)  # the target load, then up to half of it
+        progress(f"simulating {events:,} + {paced:,} events")
+        load = workload(bench, events, paced)
         progress(f"producing the backlog of {events:,} events to {bench.partitions} partitions of two topics")
         produced = await produce(bench, load.backlog)
         progress("(a) raw aiokafka consume + JSON decode")
@@ -376,7 +404,8 @@ async def bench_throughput(
         client.flushdb()
         _claim(client, redis_db)
         progress("(c) tracker worker")
-        worker = await worker_run(bench, events, load.paced, rate, timeout=max(300.0, events / 300), progress=progress)
+        worker = await worker_run(bench, events, load.paced, rate, paced_seconds, timeout=max(300.0, events / 300),
+                                  progress=progress)
         from streams.bench import bench_profile_size
 
         size = await bench_profile_size(bench, progress=progress)
@@ -397,12 +426,8 @@ async def bench_throughput(
         "worker_to_naive": round(worker.rate / naive, 2),
         "target_per_second": 30_000,
         "target_share_of_raw": 0.2,
-        "offered_per_second": round(worker.offered_rate),
-        "latency_events": worker.latency_events,
-        "latency_p50_seconds": worker.latency_p50,
-        "latency_p99_seconds": worker.latency_p99,
+        "latency": [latency.as_dict() for latency in worker.latencies],
         "latency_target_p99_seconds": 0.1,
-        "behind_after_offered_load": int(worker.backlog_after_paced),
         "customer_bytes_p50": size["customer_bytes_p50"],
         "customer_bytes_p99": size["customer_bytes_p99"],
         "profile_bytes_p50": size["profile_bytes_p50"],
@@ -444,9 +469,10 @@ def format_throughput(r: dict[str, object]) -> list[str]:
         f"  (c) tracker worker               {r['worker_per_second']:>9,} events/s  "
         f"(target ≥ {r['target_per_second']:,}/s)",
         f"  (c)/(a) {r['worker_to_raw']:.3f} (target ≥ {r['target_share_of_raw']})   (c)/(b) {r['worker_to_naive']}×",
-        f"  at {r['offered_per_second']:,} events/s offered: event→state p50 {r['latency_p50_seconds']}s, "
-        f"p99 {r['latency_p99_seconds']}s (target ≤ {r['latency_target_p99_seconds']}s) over "
-        f"{r['latency_events']:,} events; {r['behind_after_offered_load']:,} behind at the end",
+        *(f"  at {row['offered_per_second']:,} events/s offered: event→state p50 {row['p50_seconds']}s, "
+          f"p99 {row['p99_seconds']}s (target ≤ {r['latency_target_p99_seconds']}s) over {row['events']:,} events; "
+          f"{row['behind_when_offering_stopped']:,} not yet handled when the offering stopped"
+          for row in r["latency"]),  # type: ignore[attr-defined]
         f"  Redis per customer after the run: p50 {r['customer_bytes_p50']} B, p99 {r['customer_bytes_p99']} B "
         f"(profile hash p50 {r['profile_bytes_p50']} B)",
     ]
