@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -20,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TextIO
 
-from streams.embedded import EmbeddedServices, free_port
+from streams.embedded import EmbeddedServices, free_port, stop_process
 from streams.errors import ServiceError
 from streams.events import dump
 from streams.settings import Settings
@@ -78,13 +77,7 @@ class WorkerProcess:
         return "\n".join("    | " + line for line in text[-lines:])
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait(timeout=5)
+        stop_process(self.process, timeout=15)
         self._log.close()
 
 

@@ -70,6 +70,17 @@ def redis_binary() -> str:
     return str(bundled)
 
 
+def stop_process(process: subprocess.Popen[bytes], timeout: float = 20) -> None:
+    """SIGTERM, then SIGKILL if it is still there after ``timeout`` seconds."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=5)
+
+
 @dataclass
 class EmbeddedServices:
     """Tansu and Redis on free loopback ports, as a context manager."""

@@ -247,13 +247,9 @@ class _Child:
         return "\n".join(Path(self.log.name).read_text(errors="replace").splitlines()[-lines:])
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        from streams.embedded import stop_process
+
+        stop_process(self.process)
         self.log.close()
         Path(self.log.name).unlink(missing_ok=True)
 

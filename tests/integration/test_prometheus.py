@@ -27,7 +27,7 @@ import yaml
 
 from builders import event
 from harness import Kafka, RunningWorker, wait_until
-from streams.embedded import free_port
+from streams.embedded import free_port, stop_process
 from streams.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -105,13 +105,7 @@ class Prometheus:
         return float(result[0]["value"][1]) if result else None
 
     def stop(self) -> None:
-        if self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        stop_process(self.process)
         self._log.close()
 
     def log(self) -> str:
