@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from offers import Policy, QuietHours, default_policy, load_policy
@@ -69,6 +69,10 @@ class Settings(BaseSettings):
     session_timeout_seconds: float = Field(
         1800, gt=0, description="Inactivity after which a session is over (and interest abandoned)."
     )
+    allowed_lateness_seconds: float = Field(
+        300, ge=0, description="How late (event time) an event may arrive and still join its session; "
+        "at most the session timeout (the default 300 shrinks to a shorter timeout)."
+    )
     browse_views_threshold: int = Field(3, ge=1, description="Product views that make browsing 'interest'.")
     policy_file: Path | None = Field(
         None, description="Offer policy (TOML); empty means the shipped offers/default_policy.toml."
@@ -111,9 +115,24 @@ class Settings(BaseSettings):
             raise ValueError(f"expected debug, info, warning or error, got {value!r}")
         return value.lower()
 
+    @field_validator("allowed_lateness_seconds")
+    @classmethod
+    def _lateness_within_timeout(cls, value: float, info: ValidationInfo) -> float:
+        # Runs for a value that was set (not for the default, which shrinks to the timeout).
+        # A longer lateness would keep more than two visits open per customer (streams.state).
+        timeout = info.data.get("session_timeout_seconds")
+        if timeout is not None and value > timeout:
+            raise ValueError(f"must not exceed TRACKER_SESSION_TIMEOUT_SECONDS={timeout:g}")
+        return value
+
     @property
     def session_timeout(self) -> timedelta:
         return timedelta(seconds=self.session_timeout_seconds)
+
+    @property
+    def allowed_lateness(self) -> timedelta:
+        """The lateness in force: the default shrinks to a shorter session timeout."""
+        return timedelta(seconds=min(self.allowed_lateness_seconds, self.session_timeout_seconds))
 
     @property
     def collector_keys(self) -> tuple[str, ...]:
