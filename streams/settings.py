@@ -17,6 +17,10 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from offers import Policy, QuietHours, default_policy, load_policy
 
 
+#: The allowed lateness when none is set (shrunk to a shorter session timeout).
+DEFAULT_LATENESS_SECONDS = 300.0
+
+
 class Settings(BaseSettings):
     """The tracker's configuration; every field is ``TRACKER_<FIELD>`` in the environment."""
 
@@ -69,9 +73,9 @@ class Settings(BaseSettings):
     session_timeout_seconds: float = Field(
         1800, gt=0, description="Inactivity after which a session is over (and interest abandoned)."
     )
-    allowed_lateness_seconds: float = Field(
-        300, ge=0, description="How late (event time) an event may arrive and still join its session; "
-        "at most the session timeout (the default 300 shrinks to a shorter timeout)."
+    allowed_lateness_seconds: float | None = Field(
+        None, ge=0, description="How late (event time) an event may arrive and still join its session, "
+        "at most the session timeout; empty means 300, or the session timeout if shorter."
     )
     browse_views_threshold: int = Field(3, ge=1, description="Product views that make browsing 'interest'.")
     policy_file: Path | None = Field(
@@ -117,11 +121,10 @@ class Settings(BaseSettings):
 
     @field_validator("allowed_lateness_seconds")
     @classmethod
-    def _lateness_within_timeout(cls, value: float, info: ValidationInfo) -> float:
-        # Runs for a value that was set (not for the default, which shrinks to the timeout).
+    def _lateness_within_timeout(cls, value: float | None, info: ValidationInfo) -> float | None:
         # A longer lateness would keep more than two visits open per customer (streams.state).
         timeout = info.data.get("session_timeout_seconds")
-        if timeout is not None and value > timeout:
+        if value is not None and timeout is not None and value > timeout:
             raise ValueError(f"must not exceed TRACKER_SESSION_TIMEOUT_SECONDS={timeout:g}")
         return value
 
@@ -131,8 +134,10 @@ class Settings(BaseSettings):
 
     @property
     def allowed_lateness(self) -> timedelta:
-        """The lateness in force: the default shrinks to a shorter session timeout."""
-        return timedelta(seconds=min(self.allowed_lateness_seconds, self.session_timeout_seconds))
+        """The lateness in force: the one set, or 300 s (at most the session timeout)."""
+        if self.allowed_lateness_seconds is not None:
+            return timedelta(seconds=self.allowed_lateness_seconds)
+        return timedelta(seconds=min(DEFAULT_LATENESS_SECONDS, self.session_timeout_seconds))
 
     @property
     def collector_keys(self) -> tuple[str, ...]:
