@@ -390,8 +390,8 @@ def _merge(a: Session, b: Session) -> Session:
     for product_id, count in b.viewed:
         viewed = bump(viewed, product_id, count, RECENT_PRODUCTS)
     cart = a.cart
-    for line in b.cart:
-        cart = _cart_with(cart, line.product_id, line.quantity, line.price, line.category)
+    for line in b.cart:  # a line known from removes alone has no price (0): the other's stands
+        cart = _cart_with(cart, line.product_id, line.quantity, line.price or None, line.category)
     return Session(
         started_at=min(a.started_at, b.started_at),
         last_event_at=max(a.last_event_at, b.last_event_at),

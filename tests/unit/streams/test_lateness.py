@@ -7,6 +7,7 @@ and compare the result with the sorted history's, field by field.
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import timedelta
 
@@ -70,29 +71,56 @@ kinds = st.one_of(
     st.builds(_order, money, st.sampled_from([0.0, 2.5]), products),
     st.builds(lambda amount: {"type": "order_refunded", "amount": amount}, money),
 )
-# Gaps straddle the session timeout and the timeout + lateness, where sessions split and close.
+# Gaps straddle the session timeout and the timeout + lateness, where sessions split and close;
+# one just under the timeout followed by a short one is where a late event bridges two visits.
+seconds = int(LATENESS.total_seconds())
 gaps = st.one_of(
-    st.integers(min_value=0, max_value=int(LATENESS.total_seconds()) + 60),  # close enough to swap
+    st.integers(min_value=0, max_value=60),
+    st.integers(min_value=0, max_value=seconds + 60),
+    st.integers(min_value=int(TIMEOUT.total_seconds()) - 60, max_value=int(TIMEOUT.total_seconds()) - 1),
+    st.integers(min_value=int((TIMEOUT - LATENESS).total_seconds()), max_value=int((TIMEOUT + LATENESS).total_seconds())),
     st.integers(min_value=0, max_value=50 * 60),
     st.sampled_from([0, 1, 299, 300, 301, 1799, 1800, 1801, 2099, 2100, 2101, 7200, 86_400]),
 )
+delays = st.one_of(st.just(0), st.integers(0, seconds), st.integers(seconds - 60, seconds))
 
 
-@st.composite
-def histories(draw: st.DrawFn) -> tuple[list[AnyEvent], list[AnyEvent]]:
-    """(events in time order, the same events in an arrival order within the lateness)."""
-    steps = draw(st.lists(st.tuples(gaps, kinds, st.sampled_from([None, "s1"])), min_size=2, max_size=40))
-    delays = draw(st.lists(st.integers(0, int(LATENESS.total_seconds())), min_size=len(steps),
-                           max_size=len(steps)))
+Step = tuple[int, dict[str, object], "str | None"]
+steps_of = st.tuples(gaps, kinds, st.sampled_from([None, "s1"]))
+
+
+def _arrive(steps: list[Step], late_by: list[int]) -> tuple[list[AnyEvent], list[AnyEvent]]:
+    """(events in time order, the same events arriving ``late_by`` seconds after they happened)."""
     at, in_order = T0, []
     for gap, body, session_id in steps:
         at += timedelta(seconds=gap)
         fields = {k: v for k, v in body.items() if k != "type" and v is not None}
         in_order.append(ANY_EVENT.validate_python(event(str(body["type"]), at=at, session_id=session_id, **fields)))
-    # Arriving at time + a delay of at most the lateness: an event comes after a later one
-    # only if that one happened at most the lateness after it.
-    arrival = sorted(range(len(in_order)), key=lambda i: (in_order[i].occurred_at + timedelta(seconds=delays[i]), i))
+    # An event comes after a later one only if that one happened at most the lateness after it.
+    arrival = sorted(range(len(in_order)), key=lambda i: (in_order[i].occurred_at + timedelta(seconds=late_by[i]), i))
     return in_order, [in_order[i] for i in arrival]
+
+
+@st.composite
+def histories(draw: st.DrawFn) -> tuple[list[AnyEvent], list[AnyEvent]]:
+    """A customer's events, and an arrival order within the lateness."""
+    steps = draw(st.lists(steps_of, min_size=2, max_size=40))
+    return _arrive(steps, draw(st.lists(delays, min_size=len(steps), max_size=len(steps))))
+
+
+@st.composite
+def bridged_histories(draw: st.DrawFn) -> tuple[list[AnyEvent], list[AnyEvent]]:
+    """Two visits joined by one event that arrives after the second started: the hard case."""
+    timeout, lateness = int(TIMEOUT.total_seconds()), int(LATENESS.total_seconds())
+    first = draw(st.lists(steps_of, min_size=1, max_size=10))
+    bridge_gap = draw(st.integers(timeout - lateness + 1, timeout - 1))
+    second_gap = draw(st.integers(timeout - bridge_gap, lateness))  # a timeout or more after the first visit
+    second = draw(st.lists(steps_of, min_size=1, max_size=10))
+    bridge, resume = draw(steps_of), draw(steps_of)
+    steps = [*first, (bridge_gap, bridge[1], bridge[2]), (second_gap, resume[1], resume[2]), *second]
+    late_by = draw(st.lists(delays, min_size=len(steps), max_size=len(steps)))
+    late_by[len(first)] = lateness
+    return _arrive(steps, late_by)
 
 
 def run(events: list[AnyEvent], rules: Rules) -> tuple[CustomerState, list[Effect]]:
@@ -143,6 +171,18 @@ def test_events_late_by_at_most_the_lateness_give_the_sorted_result(history):
     issued = [e.trigger for e in expected_effects + expected_more if isinstance(e, Issued)]
     assert [e.trigger for e in effects + more if isinstance(e, Issued)] == issued
     assert len("".join(k + v for k, v in to_hash(actual_end.profile).items()).encode()) < 1024
+
+
+@settings(max_examples=1000, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(bridged_histories())
+def test_a_late_event_bridging_two_visits_gives_the_sorted_result(history):
+    """Whatever the two visits held, the bridged visit is the one of the sorted stream."""
+    in_order, arrived = history
+    expected, expected_effects = run(in_order, RULES)
+    actual, effects = run(arrived, RULES)
+    assert actual == expected
+    assert sessions_ended(effects) == sessions_ended(expected_effects)
+    assert flushed(actual, RULES) == flushed(expected, RULES)
 
 
 @settings(max_examples=1500, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -268,3 +308,32 @@ def test_the_lateness_must_not_exceed_the_session_timeout():
     """More lateness than the timeout is refused with both values named."""
     with pytest.raises(ValueError, match="session timeout"):
         Rules(session_timeout=TIMEOUT, browse_views_threshold=3, allowed_lateness=TIMEOUT + timedelta(seconds=1))
+
+
+# ------------------------------------------------------------- through the tracker
+
+
+@pytest.fixture
+def rules() -> Rules:
+    return LIVE
+
+
+async def test_the_tracker_places_events_within_the_lateness_and_counts_later_ones(tracker, publisher, clock, store):
+    """Live: a cart add two minutes late joins its visit, which closes after timeout + lateness;
+    one read after the visit closed is counted late and changes nothing but the totals."""
+    from builders import record
+
+    clock.now = T0 + timedelta(minutes=4)
+    await tracker.handle([record(event("cart_item_added", at=timedelta(0))),
+                          record(event("page_viewed", at=timedelta(minutes=3)))])
+    await tracker.handle([record(event("cart_item_added", at=timedelta(minutes=1), product_id="p2", price=5.0))])
+    clock.now = T0 + timedelta(minutes=3) + TIMEOUT
+    assert await tracker.fire_due([0]) == 0  # a late event could still join the visit
+    clock.now += LATENESS
+    assert await tracker.fire_due([0]) == 1
+    await tracker.handle([record(event("cart_item_added", at=timedelta(minutes=2), product_id="p3"))])
+    [trigger] = [json.loads(v) for v in publisher.on("offer-triggers")]
+    assert [p["product_id"] for p in trigger["products"]] == ["p1", "p2"]
+    registry = tracker._metrics.registry
+    assert registry.get_sample_value("tracker_late_events_total", {"type": "cart_item_added"}) == 1
+    assert store.states["c1"].profile.cart_adds == 3 and store.states["c1"].session is None
