@@ -125,6 +125,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
             session_timeout=settings.session_timeout,
             browse_views_threshold=settings.browse_views_threshold,
             event_time=settings.clock == "event",
+            allowed_lateness=settings.allowed_lateness,
         ),
         policy=load_offer_policy(settings),
         topics=Topics(settings.offer_triggers_topic, settings.offer_outcomes_topic, settings.dead_letters_topic),

@@ -96,7 +96,8 @@ async def bench_triggers(
     tracker = Tracker(
         store=store, publisher=publisher,
         intake=Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes),
-        rules=Rules(session_timeout=timeout, browse_views_threshold=settings.browse_views_threshold),
+        rules=Rules(session_timeout=timeout, browse_views_threshold=settings.browse_views_threshold,
+                    allowed_lateness=settings.allowed_lateness),
         policy=policy,
         topics=Topics(f"{BENCH_PREFIX}-offer-triggers", f"{BENCH_PREFIX}-offer-outcomes",
                       f"{BENCH_PREFIX}-dead-letters"),
@@ -109,7 +110,7 @@ async def bench_triggers(
         for n in range(pending):
             customer_id = f"{BENCH_PREFIX}-{n:07d}"
             at = first_due + timedelta(seconds=window * n / pending)
-            last = at - timeout
+            last = at - timeout - settings.allowed_lateness  # a visit closes after both
             session = Session(started_at=last, last_event_at=last, events=2,
                               cart=(CartLine("sku-1", 1, 25.0, "bench"),))
             changes.append(Change(CustomerState(customer_id, session=session), n % settings.partitions, at))
@@ -231,7 +232,7 @@ async def bench_stages(
     ]
     policy = replace(load_offer_policy(settings), quiet_hours=QuietHours(start=0, end=0))
     rules = Rules(session_timeout=settings.session_timeout, browse_views_threshold=settings.browse_views_threshold,
-                  event_time=True)
+                  event_time=True, allowed_lateness=settings.allowed_lateness)
     intake = Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes,
                     max_future=timedelta(days=36_500))
     n = len(records)

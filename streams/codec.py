@@ -79,6 +79,22 @@ def _from_open_offer(text: str) -> OpenOffer:
     return OpenOffer(offer_id, kind, _from_epoch(str(issued)), _from_epoch(str(expires)), code, holdout)
 
 
+def _session(value: Session) -> str:
+    return json.dumps(to_hash(value), separators=(",", ":"))
+
+
+def _from_session(text: str) -> Session:
+    return from_hash(Session, json.loads(text))
+
+
+def _times(value: tuple[datetime, ...]) -> str:
+    return ",".join(_epoch(t) for t in value)
+
+
+def _from_times(text: str) -> tuple[datetime, ...]:
+    return tuple(_from_epoch(t) for t in text.split(",")) if text else ()
+
+
 def _bool_from(text: str) -> bool:
     return text == "1"
 
@@ -95,6 +111,9 @@ _CODECS: dict[str, tuple[Encoder, Decoder]] = {
     "tuple[str, ...]": (lambda v: json.dumps(v, separators=(",", ":")), lambda t: tuple(json.loads(t))),
     "Abandonment": (_abandonment, _from_abandonment),
     "OpenOffer": (_open_offer, _from_open_offer),
+    # The older of two open visits, nested in the newer one's hash.
+    "Session": (_session, _from_session),
+    "tuple[datetime, ...]": (_times, _from_times),
 }
 
 

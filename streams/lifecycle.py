@@ -1,5 +1,6 @@
 """What happens over time to a customer's abandoned interest, as pure functions.
 
+    event ──► placed in its visit (or late: lifetime totals only, counted)
     session ends with interest ──► pending abandonment ──(due)──► policy decision
         send ──► trigger + open offer ──► purchase within validity: converted / cancelled
                                       └─► validity passes:          expired
@@ -11,6 +12,11 @@ Every step returns the new state and a list of effects (records to publish, thin
 count); the tracker turns effects into outbox entries and metrics.  Decisions are taken
 at the wall-clock time live, and at the time they were due when replaying history
 (``event_time``), so a replay gives the same triggers every time.
+
+A session ends only once no event within ``Rules.allowed_lateness`` can join it any more
+(its last event + the timeout + the lateness has passed), so late events are placed in the
+visit they belong to before its offer is decided; the offer is still due, and decided in
+replays, at last event + timeout.  See :mod:`streams.state` for the whole rule.
 """
 
 from __future__ import annotations
@@ -31,9 +37,9 @@ from offers import (
 )
 from offers.abandonment import Interest
 from offers.outcomes import ActiveOffer, outcome_of_purchase
-from streams.events import OrderPlaced
+from streams.events import AnyEvent, OrderPlaced
 from streams.frozen import replace
-from streams.state import Abandonment, CartLine, CustomerState, OpenOffer, Session, close_session, session_is_over
+from streams.state import Abandonment, CartLine, CustomerState, OpenOffer, Session, apply, close_due
 
 
 @dataclass(frozen=True, slots=True)
@@ -44,6 +50,15 @@ class Rules:
     browse_views_threshold: int
     #: Decide at the time a step was due (replays) rather than at the clock's time (live).
     event_time: bool = False
+    #: How late (event time) an event may come and still be placed in its visit.
+    allowed_lateness: timedelta = timedelta(0)
+
+    def __post_init__(self) -> None:
+        if not timedelta(0) <= self.allowed_lateness <= self.session_timeout:
+            raise ValueError(
+                f"allowed lateness must be between 0 and the session timeout ({self.session_timeout}),"
+                f" got {self.allowed_lateness}"
+            )
 
 
 # ---------------------------------------------------------------- effects
@@ -56,6 +71,13 @@ class SessionEnded:
     @property
     def purchased(self) -> bool:
         return self.session.purchased
+
+
+@dataclass(frozen=True, slots=True)
+class LateEvent:
+    """An event too late for its visit: counted in lifetime totals, kept out of sessions."""
+
+    event: AnyEvent
 
 
 @dataclass(frozen=True, slots=True)
@@ -86,7 +108,7 @@ class Resolved:
     outcome: OfferOutcome
 
 
-Effect: TypeAlias = SessionEnded | Issued | Suppressed | HeldOut | Deferred | Resolved
+Effect: TypeAlias = SessionEnded | LateEvent | Issued | Suppressed | HeldOut | Deferred | Resolved
 
 
 # ------------------------------------------------------------------ steps
@@ -103,16 +125,31 @@ def interest_of(session: Session) -> Interest:
     )
 
 
+def receive(state: CustomerState, event: AnyEvent, rules: Rules) -> tuple[CustomerState, list[Effect]]:
+    """Apply one event: place it (or count it late) and end the sessions it showed are over."""
+    applied = apply(state, event, rules.session_timeout, rules.allowed_lateness)
+    effects: list[Effect] = [LateEvent(event)] if applied.late else []
+    state = applied.state
+    for ended in applied.ended:
+        state, more = end_session(state, ended, rules)
+        effects += more
+    return state, effects
+
+
 def end_session(state: CustomerState, ended: Session, rules: Rules) -> tuple[CustomerState, list[Effect]]:
     """Record the end of ``ended``: a pending abandonment if it left interest behind."""
     effects: list[Effect] = [SessionEnded(ended)]
     kind = abandoned(interest_of(ended), browse_views_threshold=rules.browse_views_threshold)
     if kind is None:
         return state, effects
+    last_order = state.profile.last_order_at
+    if last_order is not None and last_order >= ended.last_event_at + rules.session_timeout:
+        # Bought after the visit, read before it closed (within the lateness): nothing to offer.
+        return state, effects
     if kind is AbandonmentKind.BROWSE:
         products = tuple(CartLine(pid, 0, 0.0) for pid, _ in ended.viewed[:3])
     else:
-        products = ended.cart
+        products = ended.in_cart
     pending = Abandonment(
         kind=kind.value,
         due_at=ended.last_event_at + rules.session_timeout,
@@ -135,9 +172,10 @@ def advance(
     time they were due, which makes a replay deterministic.
     """
     effects: list[Effect] = []
-    if state.session is not None and session_is_over(state.session, until, rules.session_timeout):
-        ended = state.session
-        state, more = end_session(close_session(state), ended, rules)
+    closed = close_due(state, until, rules.session_timeout, rules.allowed_lateness)
+    state = closed.state
+    for ended in closed.ended:
+        state, more = end_session(state, ended, rules)
         effects += more
     offer = state.profile.open_offer
     if offer is not None and offer.expires_at <= until:
@@ -179,9 +217,9 @@ def on_order(state: CustomerState, order: OrderPlaced) -> tuple[CustomerState, l
 
 def next_due(state: CustomerState, rules: Rules) -> datetime | None:
     """When this customer next needs looking at, or ``None``."""
-    candidates = []
-    if state.session is not None:
-        candidates.append(state.session.last_event_at + rules.session_timeout)
+    candidates = [
+        session.last_event_at + rules.session_timeout + rules.allowed_lateness for session in state.open_sessions
+    ]
     if state.profile.pending is not None:
         candidates.append(state.profile.pending.due_at)
     if state.profile.open_offer is not None:

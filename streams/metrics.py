@@ -44,6 +44,12 @@ class Metrics:
             "Events skipped because their event_id was already handled.",
             registry=registry,
         )
+        self.late_events = Counter(
+            "tracker_late_events_total",
+            "Events later than TRACKER_ALLOWED_LATENESS_SECONDS: in lifetime totals, not in sessions.",
+            ["type"],
+            registry=registry,
+        )
         self.batch_seconds = Histogram(
             "tracker_batch_seconds",
             "Time to handle one batch of input records, parse to state saved.",

@@ -11,10 +11,14 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from offers import Policy, QuietHours, default_policy, load_policy
+
+
+#: The allowed lateness when none is set (shrunk to a shorter session timeout).
+DEFAULT_LATENESS_SECONDS = 300.0
 
 
 class Settings(BaseSettings):
@@ -75,6 +79,10 @@ class Settings(BaseSettings):
     session_timeout_seconds: float = Field(
         1800, gt=0, description="Inactivity after which a session is over (and interest abandoned)."
     )
+    allowed_lateness_seconds: float | None = Field(
+        None, ge=0, description="How late (event time) an event may arrive and still join its session, "
+        "at most the session timeout; empty means 300, or the session timeout if shorter."
+    )
     browse_views_threshold: int = Field(3, ge=1, description="Product views that make browsing 'interest'.")
     policy_file: Path | None = Field(
         None, description="Offer policy (TOML); empty means the shipped offers/default_policy.toml."
@@ -123,9 +131,25 @@ class Settings(BaseSettings):
             raise ValueError(f"expected debug, info, warning or error, got {value!r}")
         return value.lower()
 
+    @field_validator("allowed_lateness_seconds")
+    @classmethod
+    def _lateness_within_timeout(cls, value: float | None, info: ValidationInfo) -> float | None:
+        # A longer lateness would keep more than two visits open per customer (streams.state).
+        timeout = info.data.get("session_timeout_seconds")
+        if value is not None and timeout is not None and value > timeout:
+            raise ValueError(f"must not exceed TRACKER_SESSION_TIMEOUT_SECONDS={timeout:g}")
+        return value
+
     @property
     def session_timeout(self) -> timedelta:
         return timedelta(seconds=self.session_timeout_seconds)
+
+    @property
+    def allowed_lateness(self) -> timedelta:
+        """The lateness in force: the one set, or 300 s (at most the session timeout)."""
+        if self.allowed_lateness_seconds is not None:
+            return timedelta(seconds=self.allowed_lateness_seconds)
+        return timedelta(seconds=min(DEFAULT_LATENESS_SECONDS, self.session_timeout_seconds))
 
     @property
     def collector_keys(self) -> tuple[str, ...]:

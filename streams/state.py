@@ -1,16 +1,52 @@
-"""A customer's live state — profile and current session — and the pure updates on it.
+"""A customer's live state — profile and open visits — and the pure updates on it.
 
-``apply(state, event, timeout)`` is the whole of what an event does to a customer: it
-returns the new state and, when the event arrives after the session went quiet for
-longer than ``timeout``, the session that ended.  No I/O happens here; the Redis store
-loads and saves these values and nothing else.
+``apply(state, event, timeout, lateness)`` is the whole of what an event does to a
+customer: it returns the new state, the sessions the event closed and whether the event
+came too late to be placed in a session.  No I/O happens here; the Redis store loads and
+saves these values and nothing else.
+
+Events arrive out of order (two input topics, retrying producers, mobile apps sending
+batches); the rule that makes the result independent of arrival order:
+
+* **Lifetime facts commute.**  Counts and sums (views, cart adds, checkouts, orders,
+  revenue, refunds, ratings, session lengths), minima and maxima (first/last seen, first/
+  last order), the order-gap total (last order − first order, which is what the sum of
+  consecutive gaps telescopes to) and distinct order days (checked against the kept
+  ``recent_orders``) come out the same whatever the order.  Money and seconds are rounded
+  to cents / milliseconds on the way in, so float sums do not depend on the order either.
+  Bounded top-k counters (categories, channels, viewed products) order ties by name; they
+  are exact while a customer has no more names than the counter keeps, and beyond that
+  are the approximation any bounded top-k is.
+* **Visits wait for stragglers.**  A session stays open until the customer's clock (their
+  newest visit event, or the tracker's clock through ``close_due``) passes its last event
+  + ``timeout`` + ``lateness``.  Until then a late event joins it, moves its start back,
+  or bridges it with the next visit (the two merge).  With ``lateness <= timeout`` at most
+  two visits are open at once: ``Session.earlier`` holds the older one.  The cart keeps
+  each product's net quantity (adds − removes, zero lines dropped) so adds and removes
+  commute, and a visit is ``purchased`` when an order falls in its span + ``timeout``,
+  whichever arrived first (``recent_orders`` remembers orders that came before the visit).
+  Hence: when every event arrives at most ``lateness`` (in event time) after the events
+  that happened after it, the profile, the sessions and the sessions closed are exactly
+  those of the sorted stream.
+* **Later than that is counted, not mixed in.**  A visit event more than ``lateness``
+  older than the customer's newest visit event, or older than the end (+ ``timeout``) of a
+  session already closed, is *late*: it counts in every lifetime total (so page views,
+  orders and revenue stay exact) but changes no session, so it never reopens a closed
+  visit, rewrites what an offer was decided on, or starts a visit that would end at once
+  and trigger an offer about the past.  Orders are placed by the session they fall in: an
+  order is late only when it falls before the end of a closed session.
+
+What still follows arrival order: labels where two events of one visit disagree (the
+session id, channel, a cart line's price), traits and consent from two logins that differ,
+and the hour histograms when a time zone arrives mid-history.  Sites send one value per
+visit, product and login, and then these agree too.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import TypeAlias
+from typing import NamedTuple, TypeAlias
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from streams.events import (
@@ -34,6 +70,9 @@ Counts: TypeAlias = tuple[tuple[str, int], ...]
 TOP_CATEGORIES = 5
 TOP_CHANNELS = 3
 RECENT_PRODUCTS = 10
+#: Most order times kept in ``Profile.recent_orders`` (those within the lateness of the newest).
+RECENT_ORDERS = 8
+NO_LATENESS = timedelta(0)
 
 # Page types as the intent model knows them (the UCI data set's three page families).
 ADMIN_PAGES = frozenset({"account", "login", "register", "cart", "checkout", "wishlist"})
@@ -68,20 +107,28 @@ class Session:
     product_views: int = 0
     #: Recently viewed products with their view counts, most viewed first.
     viewed: Counts = ()
+    #: Net quantity per product (adds − removes; a remove read before its add is negative).
     cart: tuple[CartLine, ...] = ()
     checkout_started: bool = False
     purchased: bool = False
     channel: str | None = None
     #: Latest purchase probability from the intent model.
     intent: float | None = None
+    #: The visit before this one while a late event could still join the two (see module doc).
+    earlier: Session | None = None
+
+    @property
+    def in_cart(self) -> tuple[CartLine, ...]:
+        """The cart lines with something in them."""
+        return tuple(line for line in self.cart if line.quantity > 0)
 
     @property
     def cart_value(self) -> float:
-        return round(sum(line.price * line.quantity for line in self.cart), 2)
+        return round(sum(line.price * line.quantity for line in self.in_cart), 2)
 
     @property
     def cart_items(self) -> int:
-        return sum(line.quantity for line in self.cart)
+        return sum(line.quantity for line in self.in_cart)
 
     @property
     def most_views_of_one_product(self) -> int:
@@ -170,17 +217,45 @@ class Profile:
     holdout_conversions: int = 0
     pending: Abandonment | None = None
     open_offer: OpenOffer | None = None
+    #: Last event time of the newest closed session: a visit event before it + the session
+    #: timeout is late (that visit is over and may have had its offer).
+    closed_session_last: datetime | None = None
+    #: Times of the newest orders (those within the lateness of the newest, and one older):
+    #: what makes distinct order days and "bought during this visit" independent of arrival order.
+    recent_orders: tuple[datetime, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class CustomerState:
     customer_id: str
     profile: Profile = field(default_factory=Profile)
+    #: The newest open visit (the one before it, if still open, is ``session.earlier``).
     session: Session | None = None
+
+    @property
+    def open_sessions(self) -> tuple[Session, ...]:
+        """The open visits, oldest first, each without its ``earlier`` link."""
+        if self.session is None:
+            return ()
+        if self.session.earlier is None:
+            return (self.session,)
+        return (self.session.earlier, replace(self.session, earlier=None))
+
+
+class Applied(NamedTuple):
+    """What one event did: the new state, the sessions it closed, whether it was late."""
+
+    state: CustomerState
+    ended: tuple[Session, ...] = ()
+    late: bool = False
 
 
 def bump(counts: Counts, name: str, by: int, keep: int) -> Counts:
     """Add ``by`` to ``name`` in a bounded top-k counter.
+
+    Ties are ordered by name, so the counter does not depend on the order it was fed in;
+    when it is full, the name just counted stays (a bounded counter still notices new
+    interests) and the smallest other one goes.
 
     >>> bump((("shoes", 2),), "hats", 3, keep=5)
     (('hats', 3), ('shoes', 2))
@@ -189,61 +264,176 @@ def bump(counts: Counts, name: str, by: int, keep: int) -> Counts:
     """
     merged = dict(counts)
     merged[name] = merged.get(name, 0) + by
-    # Ties keep the newest name, so a bounded counter still notices new interests.
-    ranked = sorted(merged.items(), key=lambda item: (-item[1], item[0] != name))
-    return tuple(ranked[:keep])
+    ranked = sorted(merged.items(), key=lambda item: (-item[1], item[0]))
+    if len(ranked) > keep:
+        others = [item for item in ranked if item[0] != name][: keep - 1]
+        ranked = sorted([*others, (name, merged[name])], key=lambda item: (-item[1], item[0]))
+    return tuple(ranked)
 
 
-def session_is_over(session: Session, now: datetime, timeout: timedelta) -> bool:
-    """True once ``timeout`` has passed since the session's last event."""
-    return now - session.last_event_at >= timeout
+def session_is_over(session: Session, now: datetime, timeout: timedelta, lateness: timedelta = NO_LATENESS) -> bool:
+    """True once no event within ``lateness`` can join the session any more."""
+    return now - session.last_event_at >= timeout + lateness
 
 
-def apply(
-    state: CustomerState, event: AnyEvent, timeout: timedelta
-) -> tuple[CustomerState, Session | None]:
-    """Apply one event; return the new state and the session it ended, if any."""
+def apply(state: CustomerState, event: AnyEvent, timeout: timedelta, lateness: timedelta = NO_LATENESS) -> Applied:
+    """Apply one event; return the new state, the sessions it closed and whether it was late."""
     at = event.occurred_at
-    ended: Session | None = None
-    session = state.session
-    profile = state.profile
-    is_order_event = isinstance(event, (OrderPlaced, OrderRefunded))
-
-    if session is not None and at - session.last_event_at >= timeout:
-        ended, session = session, None
-        profile = session_ended(profile, ended)
-    if session is None and not is_order_event:
-        session = Session(started_at=at, last_event_at=at, session_id=event.session_id)
-        local = _local(at, profile.time_zone)
-        profile = replace(
-            profile,
-            sessions=profile.sessions + 1,
-            visit_hours=_count(profile.visit_hours, 24, local.hour),
-            visit_weekdays=_count(profile.visit_weekdays, 7, local.weekday()),
-        )
-    if session is not None and (not is_order_event or isinstance(event, OrderPlaced)):
-        session = _touch(session, event)
-
     profile = replace(
-        profile,
-        first_seen=min(profile.first_seen or at, at),
-        last_seen=max(profile.last_seen or at, at),
+        state.profile,
+        first_seen=min(state.profile.first_seen or at, at),
+        last_seen=max(state.profile.last_seen or at, at),
     )
-    profile, session = _update(profile, session, event)
-    if session is not None and not session.purchased and _bought_during(profile, session, timeout):
-        session = replace(session, purchased=True)
-    return CustomerState(state.customer_id, profile, session), ended
+    if isinstance(event, (OrderPlaced, OrderRefunded)):
+        return _apply_order(replace(state, profile=profile), event, timeout, lateness)
+    if is_late(state, at, timeout, lateness):
+        profile, _ = _update(profile, None, event)
+        return Applied(replace(state, profile=profile), late=True)
+
+    joined: list[Session] = []
+    apart: list[Session] = []
+    for open_session in state.open_sessions:
+        gap_after, gap_before = at - open_session.last_event_at, open_session.started_at - at
+        (joined if gap_after < timeout and gap_before < timeout else apart).append(open_session)
+    if joined:
+        session = joined[0]
+        for later in joined[1:]:  # the event bridges two visits: they were one
+            profile = _uncount_visit(profile, later.started_at)
+            session = _merge(session, later)
+        if at < session.started_at:
+            profile = _count_visit(_uncount_visit(profile, session.started_at), at)
+            session = replace(session, started_at=at)
+        session = replace(session, last_event_at=max(session.last_event_at, at))
+    else:
+        session = Session(started_at=at, last_event_at=at)
+        profile = _count_visit(profile, at)
+    session = replace(session, session_id=event.session_id or session.session_id, events=session.events + 1)
+    profile, updated = _update(profile, session, event)
+    assert updated is not None
+    session = _mark_purchase(updated, profile.recent_orders, timeout)
+    visits = sorted([*apart, session], key=lambda s: s.started_at)
+    newest = max(s.last_event_at for s in visits)
+    return _close(state.customer_id, profile, visits, newest, timeout, lateness)
+
+
+def is_late(state: CustomerState, at: datetime, timeout: timedelta, lateness: timedelta = NO_LATENESS) -> bool:
+    """True when a visit event at ``at`` comes too late to be placed in a session (module doc)."""
+    closed = state.profile.closed_session_last
+    if closed is not None and at < closed + timeout:
+        return True
+    return state.session is not None and at < state.session.last_event_at - lateness
+
+
+def close_due(
+    state: CustomerState, until: datetime, timeout: timedelta, lateness: timedelta = NO_LATENESS
+) -> Applied:
+    """Close the open sessions no late event can join by ``until``; oldest first."""
+    return _close(state.customer_id, state.profile, list(state.open_sessions), until, timeout, lateness)
+
+
+def _close(customer_id: str, profile: Profile, visits: list[Session], until: datetime, timeout: timedelta,
+           lateness: timedelta) -> Applied:
+    ended: list[Session] = []
+    # A lateness above the timeout could leave more than two visits open: the oldest go.
+    while visits and (session_is_over(visits[0], until, timeout, lateness) or len(visits) > 2):
+        session = visits.pop(0)
+        ended.append(session)
+        profile = session_ended(profile, session)
+    return Applied(CustomerState(customer_id, profile, _link(visits)), tuple(ended))
 
 
 def session_ended(profile: Profile, session: Session) -> Profile:
     """The profile once ``session`` is over: its length counts toward the customer's habits."""
-    seconds = max((session.last_event_at - session.started_at).total_seconds(), 0.0)
-    return replace(profile, session_seconds=round(profile.session_seconds + seconds, 1))
+    seconds = round(max((session.last_event_at - session.started_at).total_seconds(), 0.0), 1)
+    closed = max(profile.closed_session_last or session.last_event_at, session.last_event_at)
+    return replace(profile, session_seconds=round(profile.session_seconds + seconds, 1), closed_session_last=closed)
 
 
-def _count(histogram: tuple[int, ...], size: int, index: int) -> tuple[int, ...]:
+def _apply_order(state: CustomerState, event: OrderPlaced | OrderRefunded, timeout: timedelta,
+                 lateness: timedelta) -> Applied:
+    # Orders come on their own topic: they mark the visit they fall in as purchasing, but
+    # neither start, extend nor close one.
+    at = event.occurred_at
+    closed = state.profile.closed_session_last
+    late = closed is not None and at < closed + timeout
+    if isinstance(event, OrderRefunded):
+        profile = replace(state.profile, refunds=state.profile.refunds + 1,
+                          refunded=_add_money(state.profile.refunded, event.amount))
+        return Applied(replace(state, profile=profile), late=late)
+    profile = _order(state.profile, event, lateness)
+    visits = [_mark_purchase(s, (at,), timeout) for s in state.open_sessions]
+    return Applied(CustomerState(state.customer_id, profile, _link(visits)), late=late)
+
+
+def _link(visits: list[Session]) -> Session | None:
+    """The open visits (oldest first, at most two) as the state's session."""
+    assert len(visits) <= 2, "close the oldest visits first"
+    if not visits:
+        return None
+    if len(visits) == 1:
+        return visits[0]
+    return replace(visits[1], earlier=visits[0])
+
+
+def _mark_purchase(session: Session, orders: tuple[datetime, ...], timeout: timedelta) -> Session:
+    # A visit bought if an order falls in its span or within the timeout after it, as it would
+    # have had the order been read in time order (orders never start a visit).
+    if session.purchased:
+        return session
+    if any(session.started_at <= at < session.last_event_at + timeout for at in orders):
+        return replace(session, purchased=True)
+    return session
+
+
+def _merge(a: Session, b: Session) -> Session:
+    """One visit from two (``a`` started first): what a bridging late event reveals."""
+    viewed = a.viewed
+    for product_id, count in b.viewed:
+        viewed = bump(viewed, product_id, count, RECENT_PRODUCTS)
+    cart = a.cart
+    for line in b.cart:  # a line known from removes alone has no price (0): the other's stands
+        cart = _cart_with(cart, line.product_id, line.quantity, line.price or None, line.category)
+    return Session(
+        started_at=min(a.started_at, b.started_at),
+        last_event_at=max(a.last_event_at, b.last_event_at),
+        session_id=b.session_id or a.session_id,
+        events=a.events + b.events,
+        page_views=a.page_views + b.page_views,
+        admin_pages=a.admin_pages + b.admin_pages,
+        admin_seconds=_add_seconds(a.admin_seconds, b.admin_seconds),
+        info_pages=a.info_pages + b.info_pages,
+        info_seconds=_add_seconds(a.info_seconds, b.info_seconds),
+        product_pages=a.product_pages + b.product_pages,
+        product_seconds=_add_seconds(a.product_seconds, b.product_seconds),
+        searches=a.searches + b.searches,
+        product_views=a.product_views + b.product_views,
+        viewed=viewed,
+        cart=cart,
+        checkout_started=a.checkout_started or b.checkout_started,
+        purchased=a.purchased or b.purchased,
+        channel=a.channel or b.channel,
+        intent=b.intent if b.intent is not None else a.intent,
+    )
+
+
+def _count_visit(profile: Profile, started_at: datetime, by: int = 1) -> Profile:
+    local = _local(started_at, profile.time_zone)
+    return replace(
+        profile,
+        sessions=profile.sessions + by,
+        visit_hours=_count(profile.visit_hours, 24, local.hour, by),
+        visit_weekdays=_count(profile.visit_weekdays, 7, local.weekday(), by),
+    )
+
+
+def _uncount_visit(profile: Profile, started_at: datetime) -> Profile:
+    """Take back the visit counted at ``started_at`` (its start moved, or it merged)."""
+    return _count_visit(profile, started_at, by=-1)
+
+
+def _count(histogram: tuple[int, ...], size: int, index: int, by: int = 1) -> tuple[int, ...]:
     counts = list(histogram) if histogram else [0] * size
-    counts[index] += 1
+    counts[index] = max(counts[index] + by, 0)  # a time zone learnt in between may move a bucket
     return tuple(counts)
 
 
@@ -256,21 +446,13 @@ def _local(at: datetime, time_zone: str | None) -> datetime:
     return at.astimezone(timezone.utc)
 
 
-def _bought_during(profile: Profile, session: Session, timeout: timedelta) -> bool:
-    # Orders come on their own topic and may be read before the visit they ended: a
-    # session whose time span holds the latest order was a purchasing session.
-    order_at = profile.last_order_at
-    return order_at is not None and session.started_at <= order_at <= session.last_event_at + timeout
+def _add_money(total: float, amount: float) -> float:
+    # Amounts are rounded to cents first: then sums are exact and do not depend on the order.
+    return round(total + round(amount, 2), 2)
 
 
-def _touch(session: Session, event: AnyEvent) -> Session:
-    # Late events count but never move the session's clock backwards.
-    return replace(
-        session,
-        last_event_at=max(session.last_event_at, event.occurred_at),
-        session_id=event.session_id or session.session_id,
-        events=session.events + 1,
-    )
+def _add_seconds(total: float, seconds: float) -> float:
+    return round(total + round(seconds, 3), 3)
 
 
 def _update(
@@ -306,10 +488,12 @@ def _update(
         case CartItemAdded():
             profile = replace(profile, cart_adds=profile.cart_adds + 1)
             if session is not None:
-                session = replace(session, cart=_add_to_cart(session.cart, event))
+                cart = _cart_with(session.cart, event.product_id, event.quantity, event.price, event.category)
+                session = replace(session, cart=cart)
         case CartItemRemoved():
             if session is not None:
-                session = replace(session, cart=_remove_from_cart(session.cart, event))
+                cart = _cart_with(session.cart, event.product_id, -event.quantity, None, None)
+                session = replace(session, cart=cart)
         case CheckoutStarted():
             profile = replace(profile, checkouts=profile.checkouts + 1)
             if session is not None:
@@ -331,15 +515,6 @@ def _update(
                 rating_total=profile.rating_total + (event.rating or 0),
                 complaints=profile.complaints + event.complaint,
             )
-        case OrderPlaced():
-            profile = _order(profile, event)
-            if session is not None:
-                # The cart stays as it was: the intent model learns from what led to the purchase.
-                session = replace(session, purchased=True)
-        case OrderRefunded():
-            profile = replace(
-                profile, refunds=profile.refunds + 1, refunded=round(profile.refunded + event.amount, 2)
-            )
     return profile, session
 
 
@@ -347,47 +522,49 @@ def _page(session: Session, page_type: str, seconds: float) -> Session:
     kind = page_type.lower()
     session = replace(session, page_views=session.page_views + 1)
     if kind in ADMIN_PAGES:
-        return replace(session, admin_pages=session.admin_pages + 1, admin_seconds=session.admin_seconds + seconds)
+        return replace(session, admin_pages=session.admin_pages + 1,
+                       admin_seconds=_add_seconds(session.admin_seconds, seconds))
     if kind in INFO_PAGES:
-        return replace(session, info_pages=session.info_pages + 1, info_seconds=session.info_seconds + seconds)
+        return replace(session, info_pages=session.info_pages + 1,
+                       info_seconds=_add_seconds(session.info_seconds, seconds))
     if kind in PRODUCT_PAGES:
-        return replace(
-            session, product_pages=session.product_pages + 1, product_seconds=session.product_seconds + seconds
-        )
+        return replace(session, product_pages=session.product_pages + 1,
+                       product_seconds=_add_seconds(session.product_seconds, seconds))
     return session
 
 
-def _add_to_cart(cart: tuple[CartLine, ...], event: CartItemAdded) -> tuple[CartLine, ...]:
-    lines = list(cart)
-    for i, line in enumerate(lines):
-        if line.product_id == event.product_id:
-            lines[i] = replace(line, quantity=line.quantity + event.quantity, price=event.price)
-            return tuple(lines)
-    return (*lines, CartLine(event.product_id, event.quantity, event.price, event.category))
+def _cart_with(
+    cart: tuple[CartLine, ...], product_id: str, quantity: int, price: float | None, category: str | None
+) -> tuple[CartLine, ...]:
+    """``cart`` with ``quantity`` more (or fewer) of a product: lines by product id, none at zero.
+
+    A price comes with adds only; a line known from a remove alone has none yet (0).
+    """
+    lines = {line.product_id: line for line in cart}
+    line = lines.get(product_id, CartLine(product_id, 0, 0.0))
+    lines[product_id] = CartLine(
+        product_id,
+        line.quantity + quantity,
+        line.price if price is None else price,
+        line.category or category,
+    )
+    return tuple(line for _, line in sorted(lines.items()) if line.quantity != 0)
 
 
-def _remove_from_cart(cart: tuple[CartLine, ...], event: CartItemRemoved) -> tuple[CartLine, ...]:
-    lines = []
-    for line in cart:
-        if line.product_id == event.product_id:
-            line = replace(line, quantity=line.quantity - event.quantity)
-        if line.quantity > 0:
-            lines.append(line)
-    return tuple(lines)
-
-
-def _order(profile: Profile, order: OrderPlaced) -> Profile:
+def _order(profile: Profile, order: OrderPlaced, lateness: timedelta = NO_LATENESS) -> Profile:
     at = order.occurred_at
-    gap = 0.0
-    if profile.last_order_at is not None and at > profile.last_order_at:
-        gap = (at - profile.last_order_at).total_seconds() / 86_400
+    # A distinct day unless a known order shares it; the kept orders always hold this one's
+    # neighbours in time when it is within the lateness of the newest, so the count is exact.
+    known_days = {t.date() for t in profile.recent_orders}
+    known_days |= {t.date() for t in (profile.first_order_at, profile.last_order_at) if t is not None}
+    new_day = profile.orders > 0 and at.date() not in known_days
+    first = min(profile.first_order_at or at, at)
+    last = max(profile.last_order_at or at, at)
     categories = profile.categories
     for item in order.line_items:
         if item.category:
             categories = bump(categories, item.category, item.quantity, TOP_CATEGORIES)
     discounted = bool(order.discount_code) or order.discount_amount > 0
-    new_day = profile.last_order_at is not None and at > profile.last_order_at and (
-        at.date() != profile.last_order_at.date())
     local = _local(at, profile.time_zone)
     return replace(
         profile,
@@ -396,21 +573,30 @@ def _order(profile: Profile, order: OrderPlaced) -> Profile:
         order_months=_count(profile.order_months, 12, local.month - 1),
         order_days=profile.order_days + new_day,
         orders=profile.orders + 1,
-        revenue=round(profile.revenue + order.total, 2),
+        revenue=_add_money(profile.revenue, order.total),
         discount_orders=profile.discount_orders + discounted,
-        discount_total=round(profile.discount_total + order.discount_amount, 2),
-        first_order_at=min(profile.first_order_at or at, at),
-        last_order_at=max(profile.last_order_at or at, at),
-        gap_days_total=round(profile.gap_days_total + gap, 4),
+        discount_total=_add_money(profile.discount_total, order.discount_amount),
+        first_order_at=first,
+        last_order_at=last,
+        # The gaps between consecutive orders add up to last − first, whatever the order read.
+        gap_days_total=_gap_days(first, last),
         categories=categories,
+        recent_orders=_recent(profile.recent_orders, at, lateness),
     )
 
 
-def close_session(state: CustomerState) -> CustomerState:
-    """The state once its session is over: the session is dropped, its length counted."""
-    if state.session is None:
-        return state
-    return replace(state, profile=session_ended(state.profile, state.session), session=None)
+def _gap_days(first: datetime | None, last: datetime | None) -> float:
+    if first is None or last is None:
+        return 0.0
+    return round((last - first).total_seconds() / 86_400, 4)
+
+
+def _recent(orders: tuple[datetime, ...], at: datetime, lateness: timedelta) -> tuple[datetime, ...]:
+    """The order times to keep: those within ``lateness`` of the newest, and the one before."""
+    times = sorted({*orders, at})
+    within = [t for t in times if t >= times[-1] - lateness]
+    older = times[: len(times) - len(within)][-1:]
+    return tuple([*older, *within][-RECENT_ORDERS:])
 
 
 MERGED_IDS_KEPT = 5
@@ -438,7 +624,7 @@ _SUMMED = (
     "discount_orders", "ratings", "rating_total", "complaints", "content_pages", "offers", "holdouts",
     "conversions", "holdout_conversions", "order_days",
 )
-_SUMMED_MONEY = ("revenue", "refunded", "discount_total", "gap_days_total", "session_seconds")
+_SUMMED_MONEY = ("revenue", "refunded", "discount_total", "session_seconds")
 _HISTOGRAMS = ("visit_hours", "visit_weekdays", "order_hours", "order_weekdays", "order_months")
 
 
@@ -473,5 +659,8 @@ def merge_profiles(into: Profile, other: Profile) -> Profile:
         fields[name] = max(values) if values else None
     for name in ("age_band", "country", "time_zone", "locale"):
         fields[name] = getattr(into, name) or getattr(other, name)
+    # Both histories' orders in one sequence: its gaps add up to its last − first order.
+    fields["gap_days_total"] = _gap_days(fields["first_order_at"], fields["last_order_at"])  # type: ignore[arg-type]
+    fields["recent_orders"] = tuple(sorted({*into.recent_orders, *other.recent_orders}))[-RECENT_ORDERS:]
     fields["consent"] = into.consent if into.consent is not None else other.consent
     return replace(into, **fields)  # type: ignore[arg-type]

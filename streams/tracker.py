@@ -34,18 +34,19 @@ from streams.lifecycle import (
     Effect,
     HeldOut,
     Issued,
+    LateEvent,
     Resolved,
     Rules,
     SessionEnded,
     Suppressed,
     advance,
-    end_session,
     next_due,
     on_order,
+    receive,
 )
 from streams.metrics import Metrics
 from streams.scoring import Scoring
-from streams.state import CustomerState, Profile, apply, stitch
+from streams.state import CustomerState, Profile, stitch
 from streams.store import Change, Loaded, OutboxEntry, StateStore
 
 log = logging.getLogger("tracker")
@@ -206,10 +207,8 @@ class Tracker:
                 # the timer: the other input topic may not have caught up to this event yet.
                 state, due_effects = advance(state, event.occurred_at, self._rules, self._policy, now=now)
                 effects += due_effects
-            state, ended = apply(state, event, self._rules.session_timeout)
-            if ended is not None:
-                state, more = end_session(state, ended, self._rules)
-                effects += more
+            state, more = receive(state, event, self._rules)
+            effects += more
             if isinstance(event, CustomerIdentified) and event.anonymous_id and others:
                 visitor = others.get(event.anonymous_id)
                 if visitor is not None:
@@ -328,6 +327,8 @@ class Tracker:
         m = self._metrics
         for effect in effects:
             match effect:
+                case LateEvent(event=event):
+                    m.late_events.labels(event.type).inc()
                 case SessionEnded(session=session):
                     m.sessions_ended.labels("purchased" if session.purchased else "no_purchase").inc()
                     if self._scoring is not None:

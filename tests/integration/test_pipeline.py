@@ -102,6 +102,9 @@ def test_replaying_the_same_events_twice_leaves_every_profile_as_after_one(worke
 
     send_all()
     wait_until(lambda: worker.metric_total("tracker_events_consumed_total") >= len(events), timeout=30, message=f"{len(events)} events consumed")
+    # A visit closing (timeout + allowed lateness after its last event) updates the profile too.
+    wait_until(lambda: not any(redis_client.exists(f"tracker:{{{c}}}:session") for c in customers), timeout=30,
+               message="every visit closed")
     first = snapshot()
     assert all(first.values()), "every simulated customer has a profile"
     send_all()

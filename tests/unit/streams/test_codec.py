@@ -32,3 +32,14 @@ def test_habits_and_merged_ids_round_trip():
     """Histograms and id lists survive the hash encoding."""
     profile = Profile(visit_hours=tuple(range(24)), order_months=(0,) * 11 + (3,), merged_ids=("anon-1", "a,b"))
     assert from_hash(Profile, to_hash(profile)) == profile
+
+
+def test_two_open_visits_and_recent_orders_round_trip():
+    """The older open visit (nested), a remove read before its add, and kept order times survive."""
+    earlier = Session(started_at=T0, last_event_at=T0 + timedelta(minutes=3), events=2,
+                      cart=(CartLine("p1", -1, 0.0),), purchased=True)
+    session = Session(started_at=T0 + timedelta(minutes=40), last_event_at=T0 + timedelta(minutes=41), events=1,
+                      earlier=earlier)
+    assert from_hash(Session, to_hash(session)) == session
+    profile = Profile(orders=2, closed_session_last=T0, recent_orders=(T0, T0 + timedelta(minutes=4)))
+    assert from_hash(Profile, to_hash(profile)) == profile
