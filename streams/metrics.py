@@ -22,7 +22,7 @@ class Metrics:
         self.registry = registry
         self.events_consumed = Counter(
             "tracker_events_consumed_total",
-            "Valid events taken from the input topics.",
+            "Valid events taken from the input topics, counted once their effect is saved in Redis.",
             ["topic", "type"],
             registry=registry,
         )

@@ -115,6 +115,8 @@ class Tracker:
         #: moved: together they give the clock of event-time replays.
         self._watermarks: dict[tuple[str, int], tuple[datetime, float]] = {}
         self._positions: dict[tuple[str, int], int] = {}
+        #: The input topics' end offsets as of the timer's last tick (replays' clock).
+        self._end_offsets: Mapping[tuple[str, int], int] | None = None
         self._input_topics = (intake.site_visits_topic, intake.purchases_topic)
         self._idle_seconds = idle_seconds
         self._started = time.monotonic()
@@ -137,6 +139,7 @@ class Tracker:
         batch: dict[str, list[tuple[int, AnyEvent]]] = {}
         marks: dict[tuple[str, int], datetime] = {}
         valid: list[Record] = []  # the records that became events: their latency is measured
+        kinds: dict[tuple[str, str], int] = {}  # counted once saved: the metric means "in Redis"
         wall = self._clock()
         for record in records:
             parsed = self._intake.parse(record, now=wall)
@@ -148,7 +151,7 @@ class Tracker:
             key = (record.topic, record.partition)
             if key not in marks or parsed.occurred_at > marks[key]:
                 marks[key] = parsed.occurred_at
-            self._metrics.events_consumed.labels(record.topic, parsed.type).inc()
+            kinds[(record.topic, parsed.type)] = kinds.get((record.topic, parsed.type), 0) + 1
         await self._dead_letter(report.dead_letters)
 
         if batch:
@@ -162,11 +165,16 @@ class Tracker:
                 now = self._clock()
                 changes: list[Change] = []
                 pending: list[Pending] = []
+                clocks: dict[int, datetime | None] = {}  # a replay's clock per partition, before this batch
                 for customer_id, items in batch.items():
                     if loaded[customer_id].forgotten:
                         self._metrics.forgotten_events.inc(len(items))
                         continue
-                    change, outbox, counts = self._apply_all(loaded[customer_id], items, now, loaded)
+                    partition = items[-1][0]
+                    if self._rules.event_time and partition not in clocks:
+                        clocks[partition] = self.until(partition, self._end_offsets)
+                    change, outbox, counts = self._apply_all(
+                        loaded[customer_id], items, now, loaded, clocks.get(partition))
                     report.events += counts[0]
                     report.duplicates += counts[1]
                     if change is not None:
@@ -179,6 +187,8 @@ class Tracker:
                 # The replay clock moves only once the events behind it are applied.
                 self._advance_marks(records, marks)
                 self._observe_latency(valid)
+                for (topic, kind), count in kinds.items():
+                    self._metrics.events_consumed.labels(topic, kind).inc(count)
                 report.triggers = await self._deliver(pending)
         else:
             self._advance_marks(records, marks)
@@ -188,8 +198,9 @@ class Tracker:
 
     def _apply_all(
         self, loaded: Loaded, items: list[tuple[int, AnyEvent]], now: datetime,
-        others: Mapping[str, Loaded] | None = None,
+        others: Mapping[str, Loaded] | None = None, clock: datetime | None = None,
     ) -> tuple[Change | None, list[OutboxEntry], tuple[int, int]]:
+        """Apply a customer's events; ``clock`` is a replay's clock of their partition (None live)."""
         state, seen = loaded.state, set(loaded.seen)
         merged: list[Change] = []
         handled: list[str] = []
@@ -201,11 +212,14 @@ class Tracker:
                 continue
             seen.add(event.event_id)
             handled.append(event.event_id)
-            if not self._rules.event_time:
-                # Whatever fell due before this event happened comes first (a quiet session
-                # ends, an offer expires, a deferred offer goes out). Replays leave this to
-                # the timer: the other input topic may not have caught up to this event yet.
-                state, due_effects = advance(state, event.occurred_at, self._rules, self._policy, now=now)
+            # Whatever fell due before this event happened comes first (a quiet session ends,
+            # an offer expires, a deferred offer goes out). A replay goes only as far as its
+            # clock (the other input topic may not have caught up to this event yet): what a
+            # timer tick just before this batch would have done, so the outcome does not
+            # depend on when the timer happened to run.
+            horizon = event.occurred_at if clock is None else min(event.occurred_at, clock)
+            if not self._rules.event_time or clock is not None:
+                state, due_effects = advance(state, horizon, self._rules, self._policy, now=now)
                 effects += due_effects
             state, more = receive(state, event, self._rules)
             effects += more
@@ -241,6 +255,7 @@ class Tracker:
         tell a caught-up input topic from one that is behind.
         """
         sent = 0
+        self._end_offsets = end_offsets
         for partition in partitions:
             try:
                 sent += await self._fire_partition(partition, end_offsets)
