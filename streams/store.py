@@ -73,15 +73,20 @@ class OutboxEntry:
     value: bytes
     #: What the record is (an offer kind, say), for metrics and logs.
     label: str = ""
+    #: When it was decided (epoch seconds, wall clock): no earlier publish of it can be older,
+    #: so a check of whether it was already published reads the topic from here on (0: unknown).
+    written_at: float = 0.0
 
     def to_json(self) -> str:
-        body = {"topic": self.topic, "key": self.key, "value": self.value.decode(), "label": self.label}
+        body = {"topic": self.topic, "key": self.key, "value": self.value.decode(), "label": self.label,
+                "written_at": self.written_at}
         return json.dumps(body, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, entry_id: str, text: str | bytes) -> OutboxEntry:
         body = json.loads(text)
-        return cls(entry_id, body["topic"], body["key"], body["value"].encode(), body.get("label", ""))
+        return cls(entry_id, body["topic"], body["key"], body["value"].encode(), body.get("label", ""),
+                   float(body.get("written_at", 0.0)))
 
 
 @dataclass(slots=True)

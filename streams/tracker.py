@@ -10,18 +10,21 @@ raised: Faust acks a message even when the agent raises).  Effects are exactly o
 through the per-event dedupe keys written atomically with the state.  Triggers go
 through a per-customer outbox written in the same atomic step as the state that
 decided them, and leave it only after Kafka acknowledged them, so a crash can delay a
-trigger but never lose it; a trigger that was acknowledged but not yet cleared from
-the outbox is published again with the same ``offer_id``.
+trigger but never lose it.  Nor send it twice: a record this process did not just decide
+(inherited from a process that died between the broker's ack and the outbox clear, or
+whose publish failed with an uncertain outcome) is first looked up on its output topic
+(:class:`OutputLog`), and cleared without publishing when it is already there.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Protocol, TypeVar
 
 from redis.exceptions import RedisError
@@ -66,6 +69,23 @@ class Publisher(Protocol):
     async def publish(self, topic: str, key: str | None, value: bytes | None) -> None: ...
 
 
+class OutputLog(Protocol):
+    """Reads back what was published, to tell a sent outbox record from an unsent one."""
+
+    async def published(self, topic: str, since: datetime, keys: Collection[str]) -> list[bytes]:
+        """Values of the records on ``topic`` with a key in ``keys``, from ``since`` to the end."""
+        ...
+
+
+def published_entry_id(value: bytes, *, outcome: bool) -> str | None:
+    """The outbox entry id a published trigger (or outcome) record carries; None if unreadable."""
+    try:
+        body = json.loads(value)
+        return f"{body['offer_id']}:{body['outcome']}" if outcome else str(body["offer_id"])
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class Topics:
     offer_triggers: str
@@ -102,6 +122,9 @@ class Tracker:
         idle_seconds: float = 2.0,
         retry_seconds: float = 0.5,
         max_retry_seconds: float = 10.0,
+        output_log: OutputLog | None = None,
+        lookup_margin_seconds: float = 300.0,
+        lookup_timeout_seconds: float = 30.0,
     ) -> None:
         self._store = store
         self._publisher = publisher
@@ -122,6 +145,14 @@ class Tracker:
         self._due_batch = due_batch
         self._retry_seconds = retry_seconds
         self._max_retry_seconds = max_retry_seconds
+        #: Without an output log an inherited outbox record is published again (at least once).
+        self._output_log = output_log
+        #: Clock skew allowed between the process that decided a record and the one that sent it.
+        self._lookup_margin = timedelta(seconds=lookup_margin_seconds)
+        self._lookup_timeout = lookup_timeout_seconds
+        #: Outbox entries this process decided and has not tried to publish yet: certainly
+        #: unpublished, so they go out without a lookup (the normal path).
+        self._unsent: set[str] = set()
         # The agent and the timer both read-modify-write customers; one at a time.
         self._lock = asyncio.Lock()
         self.redis_healthy = True
@@ -347,6 +378,7 @@ class Tracker:
                     entries.append(OutboxEntry(
                         trigger.offer_id, self._topics.offer_triggers, trigger.customer_id,
                         trigger.model_dump_json(exclude_none=True).encode(), label=trigger.kind.value,
+                        written_at=now.timestamp(),
                     ))
                 case Resolved(outcome=outcome):
                     group = "holdout" if outcome.holdout else "treated"
@@ -355,8 +387,9 @@ class Tracker:
                         entries.append(OutboxEntry(
                             f"{outcome.offer_id}:{outcome.outcome}", self._topics.offer_outcomes,
                             outcome.customer_id, outcome.model_dump_json(exclude_none=True).encode(),
-                            label=outcome.outcome,
+                            label=outcome.outcome, written_at=now.timestamp(),
                         ))
+        self._unsent.update(entry.entry_id for entry in entries)
         return entries
 
     def _next_due(self, state: CustomerState, outbox: list[OutboxEntry], now: datetime) -> datetime | None:
@@ -368,30 +401,41 @@ class Tracker:
     async def _deliver(self, pending: list[Pending]) -> int:
         """Publish outbox records; clear them once Kafka acknowledged them.
 
-        All records go out concurrently (the producer batches them into few requests),
-        then one round trip clears every customer whose records were all acknowledged.
+        Records that may have been published already are looked up first and only cleared
+        if found.  All records go out concurrently (the producer batches them into few
+        requests), then one round trip clears every customer whose records are all out.
         """
         if not pending:
             return 0
+        everything = [entry for _, _, entries, _ in pending for entry in entries]
+        found, undecided = await self._already_published(
+            [entry for entry in everything if entry.entry_id not in self._unsent])
+        to_send = [entry for entry in everything if entry.entry_id not in found | undecided]
+        # From the first attempt on, the outcome is uncertain until the outbox is cleared.
+        self._unsent.difference_update(entry.entry_id for entry in to_send)
         results = await asyncio.gather(
-            *(self._publisher.publish(entry.topic, entry.key, entry.value)
-              for _, _, entries, _ in pending for entry in entries),
+            *(self._publisher.publish(entry.topic, entry.key, entry.value) for entry in to_send),
             return_exceptions=True,
         )
+        failed = {entry.entry_id: r for entry, r in zip(to_send, results) if isinstance(r, BaseException)}
         sent = 0
         cleared: list[Pending] = []
-        position = 0
         for item in pending:
             entries = item[2]
-            outcome = results[position:position + len(entries)]
-            position += len(entries)
-            failures = [r for r in outcome if isinstance(r, BaseException)]
+            failures = [failed[e.entry_id] for e in entries if e.entry_id in failed]
             if failures:  # the broker is down: the outbox keeps them for the next tick
                 self._metrics.publish_errors.inc(len(failures))
                 log.warning("publish failed, kept in outbox: entries=%d error=%r", len(failures), failures[0])
                 continue
+            if any(e.entry_id in undecided for e in entries):
+                continue  # not known whether they went out: kept, looked up again next tick
             cleared.append(item)
             for entry in entries:
+                if entry.entry_id in found:
+                    self._metrics.outbox_already_published.inc()
+                    log.info("outbox record already published, cleared: entry_id=%s topic=%s",
+                             entry.entry_id, entry.topic)
+                    continue
                 if entry.topic == self._topics.offer_triggers:
                     self._metrics.triggers.labels(entry.label).inc()
                     log.info("offer trigger sent: offer_id=%s kind=%s", entry.entry_id, entry.label)
@@ -403,10 +447,41 @@ class Tracker:
                 [(customer_id, [e.entry_id for e in entries], partition, due)
                  for customer_id, partition, entries, due in cleared]
             )
-        except RedisError as exc:  # they stay due: the next tick publishes them again, same ids
+        except RedisError as exc:  # they stay due: the next tick finds them on their topic and clears them
             self._metrics.redis_errors.inc()
             log.warning("clearing the outbox failed: customers=%d error=%r", len(cleared), exc)
         return sent
+
+    async def _already_published(self, entries: list[OutboxEntry]) -> tuple[set[str], set[str]]:
+        """Split records whose earlier publish may have worked into (found on their topic, undecided).
+
+        A record is published after it was written, so its topic is read from ``written_at``
+        (less a margin for clock skew between processes) to the end.  Undecided ones (the
+        topic could not be read) stay in the outbox; without an output log nothing is found.
+        """
+        if not entries or self._output_log is None:
+            return set(), set()
+        found: set[str] = set()
+        undecided: set[str] = set()
+        by_topic: dict[str, list[OutboxEntry]] = {}
+        for entry in entries:
+            by_topic.setdefault(entry.topic, []).append(entry)
+        for topic, group in by_topic.items():
+            since = datetime.fromtimestamp(max(min(e.written_at for e in group), 0.0), timezone.utc)
+            since = max(since - self._lookup_margin, datetime.fromtimestamp(0, timezone.utc))
+            try:
+                values = await asyncio.wait_for(
+                    self._output_log.published(topic, since, {e.key for e in group}), self._lookup_timeout)
+            except Exception as exc:  # the broker is down: decide next tick
+                self._metrics.publish_errors.inc()
+                log.warning("output lookup failed, kept in outbox: topic=%s entries=%d error=%r",
+                            topic, len(group), exc)
+                undecided.update(e.entry_id for e in group)
+                continue
+            outcome = topic == self._topics.offer_outcomes
+            ids = {published_entry_id(value, outcome=outcome) for value in values}
+            found.update(e.entry_id for e in group if e.entry_id in ids)
+        return found, undecided
 
     async def _dead_letter(self, letters: list[DeadLetter]) -> None:
         for letter in letters:
