@@ -136,6 +136,7 @@ class Tracker:
         #: moved: together they give the clock of event-time replays.
         self._watermarks: dict[tuple[str, int], tuple[datetime, float]] = {}
         self._positions: dict[tuple[str, int], int] = {}
+        self._progress_loaded: set[int] = set()
         self._input_topics = (intake.site_visits_topic, intake.purchases_topic)
         self._idle_seconds = idle_seconds
         self._started = time.monotonic()
@@ -207,10 +208,12 @@ class Tracker:
                 await self._until_done("save", lambda: self._store.save(changes))
                 # The replay clock moves only once the events behind it are applied.
                 self._advance_marks(records, marks)
+                await self._save_progress(records)
                 self._observe_latency(valid)
                 report.triggers = await self._deliver(pending)
         else:
             self._advance_marks(records, marks)
+            await self._save_progress(records)
         self._metrics.duplicates.inc(report.duplicates)
         self._metrics.batch_seconds.observe(time.perf_counter() - started)
         return report
@@ -256,6 +259,10 @@ class Tracker:
         new_entries = self._outbox_of(effects, now, state.profile)
         outbox = loaded.outbox + new_entries
         if not handled:
+            if duplicates:
+                # A redelivery: the process that saved these events may have died between the
+                # state's script and its deadline in the same pipeline; schedule it again.
+                return Change(state, items[-1][0], self._next_due(state, outbox, now)), outbox, (0, duplicates)
             return None, outbox, (0, duplicates)
         partition = items[-1][0]
         change = Change(state, partition, self._next_due(state, outbox, now), handled, new_entries, merged=merged)
@@ -280,6 +287,31 @@ class Tracker:
                 self.redis_healthy = False
                 log.warning("timer: redis unavailable, will retry next tick: partition=%s error=%r", partition, exc)
         return sent
+
+    async def _save_progress(self, records: Sequence[Record]) -> None:
+        """Replays only: persist the clock before the batch is acked, so a restarted worker
+        that finds nothing left to read still knows how far time has come (see :meth:`until`)."""
+        if not self._rules.event_time or not records:
+            return
+        progress = {}
+        for key in {(record.topic, record.partition) for record in records}:
+            mark = self._watermarks.get(key)
+            progress[key] = (mark[0].timestamp() if mark else None, self._positions[key])
+        await self._until_done("progress save", lambda: self._store.save_progress(progress))
+
+    async def _load_progress(self, partition: int) -> None:
+        """Replays only, once per partition: take over the clock a previous process saved."""
+        if not self._rules.event_time or partition in self._progress_loaded:
+            return
+        moved = time.monotonic()
+        for key, (event_time, offset) in (await self._store.load_progress(partition)).items():
+            if event_time is not None:
+                mark = datetime.fromtimestamp(event_time, timezone.utc)
+                old = self._watermarks.get(key)
+                if old is None or mark > old[0]:
+                    self._watermarks[key] = (mark, moved)
+            self._positions.setdefault(key, offset)  # records read by this process know better
+        self._progress_loaded.add(partition)
 
     def _advance_marks(self, records: Sequence[Record], marks: dict[tuple[str, int], datetime]) -> None:
         moved = time.monotonic()
@@ -327,6 +359,7 @@ class Tracker:
         self, partition: int, end_offsets: Mapping[tuple[str, int], int] | None = None
     ) -> int:
         now = self._clock()
+        await self._load_progress(partition)
         until = self.until(partition, end_offsets)
         if until is None:
             return 0

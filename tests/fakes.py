@@ -21,6 +21,7 @@ class MemoryStore:
         self.deadlines: dict[int, dict[str, datetime]] = {}
         self.fail_next = 0
         self.forgotten: set[str] = set()
+        self.progress: dict[tuple[str, int], tuple[float | None, int]] = {}
 
     def _maybe_fail(self) -> None:
         if self.fail_next:
@@ -66,6 +67,16 @@ class MemoryStore:
 
     async def ping(self) -> bool:
         return True
+
+    async def save_progress(self, progress: dict[tuple[str, int], tuple[float | None, int]]) -> None:
+        for key, (event_time, offset) in progress.items():
+            old_time, old_offset = self.progress.get(key, (None, -1))
+            if old_time is not None and (event_time is None or event_time < old_time):
+                event_time = old_time
+            self.progress[key] = (event_time, max(offset, old_offset))
+
+    async def load_progress(self, partition: int) -> dict[tuple[str, int], tuple[float | None, int]]:
+        return {key: value for key, value in self.progress.items() if key[1] == partition}
 
     def _schedule(self, cid: str, partition: int, due: datetime | None) -> None:
         if due is None:
