@@ -43,6 +43,11 @@ START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 PACE = timedelta(seconds=30)
 #: Profile fields that are model output, not facts: they differ after a crash by design.
 SCORES = {b"intent", b"loyalty"}
+#: Profile fields that depend on the order in which events of the two input topics arrive, which
+#: differs between any two runs, clean or not: an order applied before the login that gave the
+#: time zone lands in a UTC hour, one applied before the visit's last page view falls outside
+#: the session's length. Reported, not asserted (a known limit of the two-topic design).
+ARRIVAL_ORDER = {b"session_seconds", b"order_hours", b"order_weekdays", b"order_months"}
 #: Profile counters: a lower value in the crash run is a lost event, a higher one a doubled event.
 COUNTERS = (b"page_views", b"sessions", b"product_views", b"cart_adds", b"checkouts", b"orders", b"refunds",
             b"ratings", b"content_pages", b"offers", b"holdouts", b"conversions", b"holdout_conversions")
@@ -219,7 +224,12 @@ def test_kill_9_at_random_moments_loses_nothing_and_sends_nothing_twice(
             difference = int(actual.get(key, {}).get(field, 0)) - int(expected.get(key, {}).get(field, 0))
             lost += max(-difference, 0)
             doubled += max(difference, 0)
-    mismatched = sorted(key for key in expected.keys() | actual.keys() if expected.get(key) != actual.get(key))
+    def facts(profile: dict[bytes, bytes] | None) -> dict[bytes, bytes] | None:
+        return None if profile is None else {k: v for k, v in profile.items() if k not in ARRIVAL_ORDER}
+
+    mismatched = sorted(key for key in expected.keys() | actual.keys()
+                        if facts(expected.get(key)) != facts(actual.get(key)))
+    arrival_order = sum(expected.get(key) != actual.get(key) for key in expected.keys() | actual.keys())
     open_sessions = hashes(reference_db, "session", {b"intent"}), hashes(redis_client, "session", {b"intent"})
     sessions_mismatched = [key for key in open_sessions[0].keys() | open_sessions[1].keys()
                            if not same_session(open_sessions[0].get(key), open_sessions[1].get(key))]
@@ -236,6 +246,7 @@ def test_kill_9_at_random_moments_loses_nothing_and_sends_nothing_twice(
         f"kills_with_input_left={sum(committed < total for _, committed in kills)} "
         f"kill_points={[position for position, _ in kills]} "
         f"lost={lost} doubled={doubled} profiles_mismatched={len(mismatched)} "
+        f"profiles_differing_by_arrival_order={arrival_order - len(mismatched)} "
         f"sessions_mismatched={len(sessions_mismatched)} triggers={len(triggers)} "
         f"reference_triggers={len(reference_triggers)} duplicate_triggers={duplicate_triggers} "
         f"outcomes={len(outcomes)} duplicate_outcomes={duplicate_outcomes} "
