@@ -12,6 +12,7 @@ from datetime import datetime, timedelta, timezone
 
 import faust
 import mode
+from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
 from faust.types.web import ResourceOptions
 from faust.web import Request, Response, View
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
@@ -35,6 +36,7 @@ from streams.scoring import Scoring
 from streams.web import InsightsCache
 from streams.settings import Settings, load_offer_policy
 from streams.redis_cluster import open_store
+from streams.output_log import KafkaOutputLog
 from streams.store import RedisStore
 from streams.topics import ensure_topics
 from streams.tracker import Topics, Tracker
@@ -112,6 +114,10 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     )
     instrument_redis(store.client, metrics.redis_command_seconds, metrics.redis_command_errors)
     tracker_publisher = FaustPublisher(app)
+    # Reads back offer-triggers/outcomes so an inherited outbox record is never published twice.
+    output_log = KafkaOutputLog(
+        settings.bootstrap_servers, auth=credentials_to_aiokafka_auth(app.conf.broker_credentials, app.conf.ssl_context)
+    )
     tracker = Tracker(
         store=store,
         publisher=tracker_publisher,
@@ -131,6 +137,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         topics=Topics(settings.offer_triggers_topic, settings.offer_outcomes_topic, settings.dead_letters_topic),
         metrics=metrics,
         scoring=scoring,
+        output_log=output_log,
     )
 
     def raw_topic(name: str) -> faust.TopicT:
@@ -161,6 +168,11 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         async def on_stop(self) -> None:
             await scoring.save(store.client)
             log.info("models checkpointed at shutdown")
+
+    @app.service
+    class OutputLogCloser(mode.Service):
+        async def on_stop(self) -> None:
+            await output_log.close()
 
     # Input: whole fetches from aiokafka, not a Faust agent (see streams.consumer for why).
     intake = BatchConsumer(

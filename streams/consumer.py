@@ -82,6 +82,10 @@ class BatchConsumer(mode.Service):
             enable_auto_commit=False,
             auto_offset_reset="earliest",
             max_poll_records=batch_size,
+            # Small fetches per partition keep the two input topics interleaved in a backlog
+            # (aiokafka hands out one partition's buffered fetch before the next one's): a
+            # customer's order then arrives close to the visits around it.
+            max_partition_fetch_bytes=64 * 1024,
             fetch_max_wait_ms=max(int(batch_seconds * 1000), 1),
             session_timeout_ms=int(session_timeout_seconds * 1000),
             heartbeat_interval_ms=int(heartbeat_seconds * 1000),

@@ -137,6 +137,11 @@ class Metrics:
             "Kafka publishes that failed and were retried.",
             registry=registry,
         )
+        self.outbox_already_published = Counter(
+            "tracker_outbox_already_published_total",
+            "Outbox records a previous attempt had already published (found on their topic): cleared, not sent again.",
+            registry=registry,
+        )
         # ---- operations (set by streams.observability; see the README's Operations section)
         self.rebalances = Counter(
             "tracker_consumer_rebalances_total",

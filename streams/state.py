@@ -536,9 +536,11 @@ def _page(session: Session, page_type: str, seconds: float) -> Session:
 def _cart_with(
     cart: tuple[CartLine, ...], product_id: str, quantity: int, price: float | None, category: str | None
 ) -> tuple[CartLine, ...]:
-    """``cart`` with ``quantity`` more (or fewer) of a product: lines by product id, none at zero.
+    """``cart`` with ``quantity`` more (or fewer) of a product: lines by product id.
 
-    A price comes with adds only; a line known from a remove alone has none yet (0).
+    A price comes with adds only; a line known from a remove alone has none yet (0). A priced
+    line stays at zero (out of :attr:`Session.in_cart`): dropped, its price would be lost or
+    kept depending on whether a remove was read before or after the add.
     """
     lines = {line.product_id: line for line in cart}
     line = lines.get(product_id, CartLine(product_id, 0, 0.0))
@@ -548,7 +550,7 @@ def _cart_with(
         line.price if price is None else price,
         line.category or category,
     )
-    return tuple(line for _, line in sorted(lines.items()) if line.quantity != 0)
+    return tuple(line for _, line in sorted(lines.items()) if line.quantity != 0 or line.price)
 
 
 def _order(profile: Profile, order: OrderPlaced, lateness: timedelta = NO_LATENESS) -> Profile:

@@ -11,6 +11,8 @@ key                                type    holds
 ``tracker:{c}:seen``               string  8-byte digests of the last handled event ids (TTL)
 ``tracker:{c}:outbox``             hash    records decided but not yet acknowledged by Kafka
 ``tracker:deadlines:{p<n>}``       zset    customers of partition n, score = due time
+``tracker:clock:{p<n>}``           zset    event clock of a replay: input topic -> latest event time saved
+``tracker:offsets:{p<n>}``         zset    input topic -> offset of the latest record handled
 =================================  ======  =============================================
 
 One customer's reads for a batch are one Lua script and so are its writes (atomic); a
@@ -81,6 +83,14 @@ def deadlines_key(partition: int) -> str:
     return f"{PREFIX}:deadlines:{{p{partition}}}"
 
 
+def clock_key(partition: int) -> str:
+    return f"{PREFIX}:clock:{{p{partition}}}"
+
+
+def offsets_key(partition: int) -> str:
+    return f"{PREFIX}:offsets:{{p{partition}}}"
+
+
 def customer_pattern(customer_id: str) -> str:
     """A SCAN pattern matching every key of one customer."""
     escaped = "".join(f"\\{ch}" if ch in "*?[]\\" else ch for ch in customer_id)
@@ -97,15 +107,20 @@ class OutboxEntry:
     value: bytes
     #: What the record is (an offer kind, say), for metrics and logs.
     label: str = ""
+    #: When it was decided (epoch seconds, wall clock): no earlier publish of it can be older,
+    #: so a check of whether it was already published reads the topic from here on (0: unknown).
+    written_at: float = 0.0
 
     def to_json(self) -> str:
-        body = {"topic": self.topic, "key": self.key, "value": self.value.decode(), "label": self.label}
+        body = {"topic": self.topic, "key": self.key, "value": self.value.decode(), "label": self.label,
+                "written_at": self.written_at}
         return json.dumps(body, separators=(",", ":"))
 
     @classmethod
     def from_json(cls, entry_id: str, text: str | bytes) -> OutboxEntry:
         body = json.loads(text)
-        return cls(entry_id, body["topic"], body["key"], body["value"].encode(), body.get("label", ""))
+        return cls(entry_id, body["topic"], body["key"], body["value"].encode(), body.get("label", ""),
+                   float(body.get("written_at", 0.0)))
 
 
 @dataclass(slots=True)
@@ -138,6 +153,8 @@ class Change:
 
 #: Records of one customer that Kafka acknowledged: (customer id, entry ids, partition, next due time).
 Delivered = tuple[str, Sequence[str], int, "datetime | None"]
+#: How far an event-time replay got in one input (topic, partition): (latest event time or None, offset).
+Progress = dict[tuple[str, int], tuple["float | None", int]]
 
 
 class StateStore(Protocol):
@@ -148,6 +165,8 @@ class StateStore(Protocol):
     async def due(self, partition: int, now: datetime, limit: int) -> list[str]: ...
     async def delivered(self, cleared: Sequence[Delivered]) -> None: ...
     async def ping(self) -> bool: ...
+    async def save_progress(self, progress: Progress) -> None: ...
+    async def load_progress(self, partition: int) -> Progress: ...
 
 
 _LOAD = """
@@ -360,6 +379,23 @@ class RedisStore:
                 pipe.hdel(outbox_key(customer_id), *entry_ids)
             self._schedule(pipe, customer_id, partition, due)
         await pipe.execute()
+
+    async def save_progress(self, progress: Progress) -> None:
+        """Remember how far a replay got, never moving back (a redelivered batch is older)."""
+        pipe = self._redis.pipeline(transaction=False)
+        for (topic, partition), (event_time, offset) in progress.items():
+            if event_time is not None:
+                pipe.zadd(clock_key(partition), {topic: event_time}, gt=True)
+            pipe.zadd(offsets_key(partition), {topic: offset}, gt=True)
+        await pipe.execute()
+
+    async def load_progress(self, partition: int) -> Progress:
+        pipe = self._redis.pipeline(transaction=False)
+        pipe.zrange(clock_key(partition), 0, -1, withscores=True)
+        pipe.zrange(offsets_key(partition), 0, -1, withscores=True)
+        marks, offsets = await pipe.execute()
+        times = {topic.decode(): score for topic, score in marks}
+        return {(topic.decode(), partition): (times.get(topic.decode()), int(score)) for topic, score in offsets}
 
     @staticmethod
     def _schedule(pipe: aioredis.client.Pipeline, customer_id: str, partition: int, due: datetime | None) -> None:

@@ -10,18 +10,21 @@ raised: Faust acks a message even when the agent raises).  Effects are exactly o
 through the per-event dedupe keys written atomically with the state.  Triggers go
 through a per-customer outbox written in the same atomic step as the state that
 decided them, and leave it only after Kafka acknowledged them, so a crash can delay a
-trigger but never lose it; a trigger that was acknowledged but not yet cleared from
-the outbox is published again with the same ``offer_id``.
+trigger but never lose it.  Nor send it twice: a record this process did not just decide
+(inherited from a process that died between the broker's ack and the outbox clear, or
+whose publish failed with an uncertain outcome) is first looked up on its output topic
+(:class:`OutputLog`), and cleared without publishing when it is already there.
 """
 
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import Protocol, TypeVar
 
 from redis.exceptions import RedisError
@@ -67,6 +70,23 @@ class Publisher(Protocol):
     async def publish(self, topic: str, key: str | None, value: bytes | None) -> None: ...
 
 
+class OutputLog(Protocol):
+    """Reads back what was published, to tell a sent outbox record from an unsent one."""
+
+    async def published(self, topic: str, since: datetime, keys: Collection[str]) -> list[bytes]:
+        """Values of the records on ``topic`` with a key in ``keys``, from ``since`` to the end."""
+        ...
+
+
+def published_entry_id(value: bytes, *, outcome: bool) -> str | None:
+    """The outbox entry id a published trigger (or outcome) record carries; None if unreadable."""
+    try:
+        body = json.loads(value)
+        return f"{body['offer_id']}:{body['outcome']}" if outcome else str(body["offer_id"])
+    except (ValueError, TypeError, KeyError):
+        return None
+
+
 @dataclass(frozen=True, slots=True)
 class Topics:
     offer_triggers: str
@@ -104,6 +124,9 @@ class Tracker:
         retry_seconds: float = 0.5,
         # Also the longest the batch waits once Redis is back (a refused connect costs nothing).
         max_retry_seconds: float = 2.0,
+        output_log: OutputLog | None = None,
+        lookup_margin_seconds: float = 300.0,
+        lookup_timeout_seconds: float = 30.0,
     ) -> None:
         self._store = store
         self._publisher = publisher
@@ -117,6 +140,7 @@ class Tracker:
         self._positions: dict[tuple[str, int], int] = {}
         #: The input topics' end offsets as of the timer's last tick (replays' clock).
         self._end_offsets: Mapping[tuple[str, int], int] | None = None
+        self._progress_loaded: set[int] = set()
         self._input_topics = (intake.site_visits_topic, intake.purchases_topic)
         self._idle_seconds = idle_seconds
         self._started = time.monotonic()
@@ -126,6 +150,14 @@ class Tracker:
         self._due_batch = due_batch
         self._retry_seconds = retry_seconds
         self._max_retry_seconds = max_retry_seconds
+        #: Without an output log an inherited outbox record is published again (at least once).
+        self._output_log = output_log
+        #: Clock skew allowed between the process that decided a record and the one that sent it.
+        self._lookup_margin = timedelta(seconds=lookup_margin_seconds)
+        self._lookup_timeout = lookup_timeout_seconds
+        #: Outbox entries this process decided and has not tried to publish yet: certainly
+        #: unpublished, so they go out without a lookup (the normal path).
+        self._unsent: set[str] = set()
         # The agent and the timer both read-modify-write customers; one at a time.
         self._lock = asyncio.Lock()
         self.redis_healthy = True
@@ -186,12 +218,14 @@ class Tracker:
                 await self._until_done("save", lambda: self._store.save(changes))
                 # The replay clock moves only once the events behind it are applied.
                 self._advance_marks(records, marks)
+                await self._save_progress(records)
                 self._observe_latency(valid)
                 for (topic, kind), count in kinds.items():
                     self._metrics.events_consumed.labels(topic, kind).inc(count)
                 report.triggers = await self._deliver(pending)
         else:
             self._advance_marks(records, marks)
+            await self._save_progress(records)
         self._metrics.duplicates.inc(report.duplicates)
         self._metrics.batch_seconds.observe(time.perf_counter() - started)
         return report
@@ -239,6 +273,10 @@ class Tracker:
         new_entries = self._outbox_of(effects, now, state.profile)
         outbox = loaded.outbox + new_entries
         if not handled:
+            if duplicates:
+                # A redelivery: the process that saved these events may have died between the
+                # state's script and its deadline in the same pipeline; schedule it again.
+                return Change(state, items[-1][0], self._next_due(state, outbox, now)), outbox, (0, duplicates)
             return None, outbox, (0, duplicates)
         partition = items[-1][0]
         change = Change(state, partition, self._next_due(state, outbox, now), handled, new_entries, merged=merged)
@@ -264,6 +302,31 @@ class Tracker:
                 self.redis_healthy = False
                 log.warning("timer: redis unavailable, will retry next tick: partition=%s error=%r", partition, exc)
         return sent
+
+    async def _save_progress(self, records: Sequence[Record]) -> None:
+        """Replays only: persist the clock before the batch is acked, so a restarted worker
+        that finds nothing left to read still knows how far time has come (see :meth:`until`)."""
+        if not self._rules.event_time or not records:
+            return
+        progress = {}
+        for key in {(record.topic, record.partition) for record in records}:
+            mark = self._watermarks.get(key)
+            progress[key] = (mark[0].timestamp() if mark else None, self._positions[key])
+        await self._until_done("progress save", lambda: self._store.save_progress(progress))
+
+    async def _load_progress(self, partition: int) -> None:
+        """Replays only, once per partition: take over the clock a previous process saved."""
+        if not self._rules.event_time or partition in self._progress_loaded:
+            return
+        moved = time.monotonic()
+        for key, (event_time, offset) in (await self._store.load_progress(partition)).items():
+            if event_time is not None:
+                mark = datetime.fromtimestamp(event_time, timezone.utc)
+                old = self._watermarks.get(key)
+                if old is None or mark > old[0]:
+                    self._watermarks[key] = (mark, moved)
+            self._positions.setdefault(key, offset)  # records read by this process know better
+        self._progress_loaded.add(partition)
 
     def _advance_marks(self, records: Sequence[Record], marks: dict[tuple[str, int], datetime]) -> None:
         moved = time.monotonic()
@@ -311,6 +374,7 @@ class Tracker:
         self, partition: int, end_offsets: Mapping[tuple[str, int], int] | None = None
     ) -> int:
         now = self._clock()
+        await self._load_progress(partition)
         until = self.until(partition, end_offsets)
         if until is None:
             return 0
@@ -364,6 +428,7 @@ class Tracker:
                     entries.append(OutboxEntry(
                         trigger.offer_id, self._topics.offer_triggers, trigger.customer_id,
                         trigger.model_dump_json(exclude_none=True).encode(), label=trigger.kind.value,
+                        written_at=now.timestamp(),
                     ))
                 case Resolved(outcome=outcome):
                     group = "holdout" if outcome.holdout else "treated"
@@ -372,8 +437,9 @@ class Tracker:
                         entries.append(OutboxEntry(
                             f"{outcome.offer_id}:{outcome.outcome}", self._topics.offer_outcomes,
                             outcome.customer_id, outcome.model_dump_json(exclude_none=True).encode(),
-                            label=outcome.outcome,
+                            label=outcome.outcome, written_at=now.timestamp(),
                         ))
+        self._unsent.update(entry.entry_id for entry in entries)
         return entries
 
     def _next_due(self, state: CustomerState, outbox: list[OutboxEntry], now: datetime) -> datetime | None:
@@ -385,30 +451,41 @@ class Tracker:
     async def _deliver(self, pending: list[Pending]) -> int:
         """Publish outbox records; clear them once Kafka acknowledged them.
 
-        All records go out concurrently (the producer batches them into few requests),
-        then one round trip clears every customer whose records were all acknowledged.
+        Records that may have been published already are looked up first and only cleared
+        if found.  All records go out concurrently (the producer batches them into few
+        requests), then one round trip clears every customer whose records are all out.
         """
         if not pending:
             return 0
+        everything = [entry for _, _, entries, _ in pending for entry in entries]
+        found, undecided = await self._already_published(
+            [entry for entry in everything if entry.entry_id not in self._unsent])
+        to_send = [entry for entry in everything if entry.entry_id not in found | undecided]
+        # From the first attempt on, the outcome is uncertain until the outbox is cleared.
+        self._unsent.difference_update(entry.entry_id for entry in to_send)
         results = await asyncio.gather(
-            *(self._publisher.publish(entry.topic, entry.key, entry.value)
-              for _, _, entries, _ in pending for entry in entries),
+            *(self._publisher.publish(entry.topic, entry.key, entry.value) for entry in to_send),
             return_exceptions=True,
         )
+        failed = {entry.entry_id: r for entry, r in zip(to_send, results) if isinstance(r, BaseException)}
         sent = 0
         cleared: list[Pending] = []
-        position = 0
         for item in pending:
             entries = item[2]
-            outcome = results[position:position + len(entries)]
-            position += len(entries)
-            failures = [r for r in outcome if isinstance(r, BaseException)]
+            failures = [failed[e.entry_id] for e in entries if e.entry_id in failed]
             if failures:  # the broker is down: the outbox keeps them for the next tick
                 self._metrics.publish_errors.inc(len(failures))
                 log.warning("publish failed, kept in outbox: entries=%d error=%r", len(failures), failures[0])
                 continue
+            if any(e.entry_id in undecided for e in entries):
+                continue  # not known whether they went out: kept, looked up again next tick
             cleared.append(item)
             for entry in entries:
+                if entry.entry_id in found:
+                    self._metrics.outbox_already_published.inc()
+                    log.info("outbox record already published, cleared: entry_id=%s topic=%s",
+                             entry.entry_id, entry.topic)
+                    continue
                 if entry.topic == self._topics.offer_triggers:
                     self._metrics.triggers.labels(entry.label).inc()
                     log.info("offer trigger sent: offer_id=%s kind=%s", entry.entry_id, entry.label)
@@ -420,10 +497,41 @@ class Tracker:
                 [(customer_id, [e.entry_id for e in entries], partition, due)
                  for customer_id, partition, entries, due in cleared]
             )
-        except RedisError as exc:  # they stay due: the next tick publishes them again, same ids
+        except RedisError as exc:  # they stay due: the next tick finds them on their topic and clears them
             self._metrics.redis_errors.inc()
             log.warning("clearing the outbox failed: customers=%d error=%r", len(cleared), exc)
         return sent
+
+    async def _already_published(self, entries: list[OutboxEntry]) -> tuple[set[str], set[str]]:
+        """Split records whose earlier publish may have worked into (found on their topic, undecided).
+
+        A record is published after it was written, so its topic is read from ``written_at``
+        (less a margin for clock skew between processes) to the end.  Undecided ones (the
+        topic could not be read) stay in the outbox; without an output log nothing is found.
+        """
+        if not entries or self._output_log is None:
+            return set(), set()
+        found: set[str] = set()
+        undecided: set[str] = set()
+        by_topic: dict[str, list[OutboxEntry]] = {}
+        for entry in entries:
+            by_topic.setdefault(entry.topic, []).append(entry)
+        for topic, group in by_topic.items():
+            since = datetime.fromtimestamp(max(min(e.written_at for e in group), 0.0), timezone.utc)
+            since = max(since - self._lookup_margin, datetime.fromtimestamp(0, timezone.utc))
+            try:
+                values = await asyncio.wait_for(
+                    self._output_log.published(topic, since, {e.key for e in group}), self._lookup_timeout)
+            except Exception as exc:  # the broker is down: decide next tick
+                self._metrics.publish_errors.inc()
+                log.warning("output lookup failed, kept in outbox: topic=%s entries=%d error=%r",
+                            topic, len(group), exc)
+                undecided.update(e.entry_id for e in group)
+                continue
+            outcome = topic == self._topics.offer_outcomes
+            ids = {published_entry_id(value, outcome=outcome) for value in values}
+            found.update(e.entry_id for e in group if e.entry_id in ids)
+        return found, undecided
 
     async def _dead_letter(self, letters: list[DeadLetter]) -> None:
         for letter in letters:

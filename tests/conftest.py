@@ -56,4 +56,5 @@ def tracker(store: MemoryStore, publisher: MemoryPublisher, clock: Clock, rules:
         metrics=Metrics(CollectorRegistry()),
         clock=clock,
         retry_seconds=0.001,
+        output_log=publisher,
     )

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
 from streams.state import CustomerState
@@ -21,6 +21,7 @@ class MemoryStore:
         self.deadlines: dict[int, dict[str, datetime]] = {}
         self.fail_next = 0
         self.forgotten: set[str] = set()
+        self.progress: dict[tuple[str, int], tuple[float | None, int]] = {}
 
     def _maybe_fail(self) -> None:
         if self.fail_next:
@@ -67,6 +68,16 @@ class MemoryStore:
     async def ping(self) -> bool:
         return True
 
+    async def save_progress(self, progress: dict[tuple[str, int], tuple[float | None, int]]) -> None:
+        for key, (event_time, offset) in progress.items():
+            old_time, old_offset = self.progress.get(key, (None, -1))
+            if old_time is not None and (event_time is None or event_time < old_time):
+                event_time = old_time
+            self.progress[key] = (event_time, max(offset, old_offset))
+
+    async def load_progress(self, partition: int) -> dict[tuple[str, int], tuple[float | None, int]]:
+        return {key: value for key, value in self.progress.items() if key[1] == partition}
+
     def _schedule(self, cid: str, partition: int, due: datetime | None) -> None:
         if due is None:
             self.deadlines.get(partition, {}).pop(cid, None)
@@ -75,16 +86,31 @@ class MemoryStore:
 
 
 class MemoryPublisher:
-    """Records what was published; can be told to fail like a broker that is down."""
+    """Records what was published and reads it back (the Publisher and OutputLog contracts).
+
+    ``down`` fails like a broker that is down; ``lose_acks`` like one that wrote the record
+    but whose acknowledgement never arrived (the record is on the topic, the caller sees an error).
+    """
 
     def __init__(self) -> None:
         self.sent: list[tuple[str, str | None, bytes]] = []
         self.down = False
+        self.lose_acks = False
+        #: The ``since`` of every lookup, to show when the output topic was read back.
+        self.lookups: list[datetime] = []
 
     async def publish(self, topic: str, key: str | None, value: bytes) -> None:
         if self.down:
             raise ConnectionError("broker down")
         self.sent.append((topic, key, value))
+        if self.lose_acks:
+            raise TimeoutError("acknowledgement lost")
+
+    async def published(self, topic: str, since: datetime, keys: Collection[str]) -> list[bytes]:
+        if self.down:
+            raise ConnectionError("broker down")
+        self.lookups.append(since)
+        return [value for t, key, value in self.sent if t == topic and key in keys]
 
     def on(self, topic: str) -> list[bytes]:
         return [value for t, _, value in self.sent if t == topic]
