@@ -16,6 +16,9 @@
 # Ports (override with the environment):
 #   TRACKER_TEST_KAFKA_PORT             PLAINTEXT listener   (default 19092)
 #   TRACKER_TEST_KAFKA_CONTROLLER_PORT  KRaft controller     (default 19093)
+#   TRACKER_TEST_KAFKA_SASL_PORT        SASL_PLAINTEXT listener, mechanism PLAIN, one user
+#                                       `tracker` with password `tracker-sasl-secret`, for the
+#                                       transport tests (default: the PLAINTEXT port + 2)
 #   TRACKER_TEST_REDIS_PORT             Redis                (default 16379)
 #   TRACKER_SERVICES_TIMEOUT            seconds to wait for Kafka to answer (default 60)
 set -euo pipefail
@@ -26,6 +29,7 @@ SVC="$ROOT/.services"
 HOST=127.0.0.1
 KAFKA_PORT="${TRACKER_TEST_KAFKA_PORT:-19092}"
 CONTROLLER_PORT="${TRACKER_TEST_KAFKA_CONTROLLER_PORT:-19093}"
+SASL_PORT="${TRACKER_TEST_KAFKA_SASL_PORT:-$((KAFKA_PORT + 2))}"
 REDIS_PORT="${TRACKER_TEST_REDIS_PORT:-16379}"
 TIMEOUT="${TRACKER_SERVICES_TIMEOUT:-60}"
 
@@ -158,11 +162,14 @@ write_kafka_config() {
 process.roles=broker,controller
 node.id=1
 controller.quorum.voters=1@$HOST:$CONTROLLER_PORT
-listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$CONTROLLER_PORT
-advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT
+listeners=PLAINTEXT://$HOST:$KAFKA_PORT,CONTROLLER://$HOST:$CONTROLLER_PORT,SASL_PLAINTEXT://$HOST:$SASL_PORT
+advertised.listeners=PLAINTEXT://$HOST:$KAFKA_PORT,SASL_PLAINTEXT://$HOST:$SASL_PORT
 controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
-listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT
+listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT
+# A SASL/PLAIN listener for the transport tests (test-only credentials, see the header).
+sasl.enabled.mechanisms=PLAIN
+listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_tracker="tracker-sasl-secret";
 log.dirs=$KAFKA_DATA
 num.partitions=4
 auto.create.topics.enable=true
@@ -230,8 +237,8 @@ start_kafka() {
     fi
     rm -f "$KAFKA_PID"
     local port
-    for port in "$KAFKA_PORT" "$CONTROLLER_PORT"; do
-        port_open "$port" && die "port $HOST:$port is taken by another process (not our Kafka); free it or set TRACKER_TEST_KAFKA_PORT / TRACKER_TEST_KAFKA_CONTROLLER_PORT"
+    for port in "$KAFKA_PORT" "$CONTROLLER_PORT" "$SASL_PORT"; do
+        port_open "$port" && die "port $HOST:$port is taken by another process (not our Kafka); free it or set TRACKER_TEST_KAFKA_PORT / TRACKER_TEST_KAFKA_CONTROLLER_PORT / TRACKER_TEST_KAFKA_SASL_PORT"
     done
     ensure_java_and_maven
     fetch_kafka_libs
@@ -433,6 +440,7 @@ cmd_status() {
 cmd_env() {
     echo "export TRACKER_KAFKA_BROKER=kafka://$HOST:$KAFKA_PORT"
     echo "export TRACKER_REDIS_URL=redis://$HOST:$REDIS_PORT/0"
+    echo "export TRACKER_TEST_KAFKA_SASL_BROKER=kafka://$HOST:$SASL_PORT"
 }
 
 case "${1:-}" in

@@ -34,6 +34,7 @@ from streams.web import InsightsCache
 from streams.settings import Settings, load_offer_policy
 from streams.store import RedisStore
 from streams.topics import ensure_topics
+from streams.transport import faust_credentials, redis_store
 from streams.tracker import Topics, Tracker
 
 log = logging.getLogger("tracker")
@@ -70,6 +71,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     app = faust.App(
         settings.app_id,
         broker=settings.kafka_broker,
+        broker_credentials=faust_credentials(settings),
         store="memory://",
         autodiscover=False,
         topic_partitions=settings.partitions,
@@ -97,9 +99,8 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     metrics.build_info.labels(**build_labels()).set(1)
     app.monitor = faust_monitor(registry)  # Faust's own sensor: tracker_faust_* on the same registry
     scoring = Scoring(registry)
-    store = RedisStore.from_url(
-        settings.redis_url,
-        password=settings.redis_password.get_secret_value() if settings.redis_password else None,
+    store = redis_store(
+        settings,
         session_ttl_seconds=settings.session_timeout_seconds + settings.dedupe_ttl_seconds,
         dedupe_ttl_seconds=settings.dedupe_ttl_seconds,
     )

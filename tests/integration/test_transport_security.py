@@ -1,0 +1,163 @@
+"""Secrets and transport on real services: Redis with a password and with TLS, Kafka over SASL.
+
+Each Redis here is a redis-server the test starts; Kafka's SASL_PLAINTEXT listener (PLAIN, user
+``tracker``) is the one scripts/services.sh opens next to the PLAINTEXT one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+import urllib.request
+from collections.abc import Iterator
+from datetime import datetime, timezone
+from pathlib import Path
+
+import pytest
+import redis
+
+from builders import event
+from harness import Kafka, RunningWorker, wait_until
+from streams.demo import settings_env
+from streams.embedded import free_port, wait_for_port
+from streams.settings import Settings
+
+SASL_BROKER = os.environ.get("TRACKER_TEST_KAFKA_SASL_BROKER", "kafka://127.0.0.1:19094")
+SASL_USER, SASL_PASSWORD = "tracker", "tracker-sasl-secret"  # scripts/services.sh's test user
+REDIS_PASSWORD = "redis-Pa55-w0rd-never-logged"
+SECRETS = {
+    "collector_api_keys": "collector-key-never-logged",
+    "admin_api_key": "admin-key-never-logged",
+}
+
+
+SASL = {"kafka_broker": SASL_BROKER, "kafka_security_protocol": "SASL_PLAINTEXT",
+        "kafka_sasl_username": SASL_USER, "kafka_sasl_password": SASL_PASSWORD}
+
+
+def with_updates(settings: Settings, **updates: object) -> Settings:
+    """``settings`` changed and validated again (model_copy would skip the checks and SecretStr)."""
+    return Settings(**{**settings.model_dump(), **updates})
+
+
+def redis_server(tmp_path: Path, *args: str) -> subprocess.Popen[bytes]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        message = "redis-server is not installed (apt-get install redis-server)"
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return subprocess.Popen([binary, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(tmp_path), *args], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+
+
+@pytest.fixture
+def password_redis(tmp_path: Path) -> Iterator[str]:
+    """A redis-server that wants ``REDIS_PASSWORD``; yields its URL (without the password)."""
+    port = free_port()
+    process = redis_server(tmp_path, "--port", str(port), "--requirepass", REDIS_PASSWORD)
+    wait_for_port(port, timeout=10, process=process)
+    yield f"redis://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def openssl(*args: str) -> None:
+    subprocess.run(["openssl", *args], check=True, capture_output=True)
+
+
+@pytest.fixture
+def tls_files(tmp_path: Path) -> dict[str, Path]:
+    """A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA."""
+    if shutil.which("openssl") is None:
+        pytest.fail("openssl is needed to make the test certificates") if os.environ.get("CI") else pytest.skip("no openssl")
+    files = {name: tmp_path / f"{name}.pem" for name in ("ca", "ca-key", "server", "server-key", "client", "client-key")}
+    openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=tracker-test-ca",
+            "-keyout", str(files["ca-key"]), "-out", str(files["ca"]))
+    for name, extension in (("server", "subjectAltName=IP:127.0.0.1"), ("client", "extendedKeyUsage=clientAuth")):
+        csr = tmp_path / f"{name}.csr"
+        openssl("req", "-newkey", "rsa:2048", "-nodes", "-subj", f"/CN=tracker-test-{name}",
+                "-keyout", str(files[f"{name}-key"]), "-out", str(csr))
+        ext = tmp_path / f"{name}.ext"
+        ext.write_text(extension + "\n")
+        openssl("x509", "-req", "-in", str(csr), "-CA", str(files["ca"]), "-CAkey", str(files["ca-key"]),
+                "-CAcreateserial", "-days", "2", "-extfile", str(ext), "-out", str(files[name]))
+    return files
+
+
+@pytest.fixture
+def tls_redis(tmp_path: Path, tls_files: dict[str, Path]) -> Iterator[str]:
+    """A redis-server on TLS only, that wants a client certificate; yields its rediss:// URL."""
+    port = free_port()
+    process = redis_server(
+        tmp_path, "--port", "0", "--tls-port", str(port), "--tls-cert-file", str(tls_files["server"]),
+        "--tls-key-file", str(tls_files["server-key"]), "--tls-ca-cert-file", str(tls_files["ca"]),
+        "--tls-auth-clients", "yes",
+    )
+    wait_for_port(port, timeout=10, process=process)
+    yield f"rediss://127.0.0.1:{port}/0"
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
+    """A worker that may fail to start (RunningWorker insists that it does)."""
+    return subprocess.Popen([sys.executable, "-m", "streams.cli", "worker"], stdout=log.open("wb"),
+                            stderr=subprocess.STDOUT, env={**os.environ, **settings_env(settings)})
+
+
+def ready_reasons(settings: Settings) -> list[str] | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{settings.web_port}/ready", timeout=2) as response:
+            return json.load(response)["reasons"]
+    except urllib.error.HTTPError as error:
+        return json.load(error)["reasons"]
+    except OSError:
+        return None
+
+
+def stop(process: subprocess.Popen[bytes]) -> None:
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def test_a_worker_with_every_secret_set_works_and_logs_none_of_them(
+    worker_settings: Settings, password_redis: str, tmp_path: Path
+) -> None:
+    """Redis with a password, Kafka over SASL/PLAIN: events tracked, triggers out, no secret in any output."""
+    settings = with_updates(worker_settings, **SASL, redis_url=password_redis, redis_password=REDIS_PASSWORD,
+                            log_level="debug", **SECRETS)
+    worker = RunningWorker(settings, tmp_path / "worker.log").start(timeout=90)
+    try:
+        # In through SASL (the worker's consumer), out through SASL (its producer), read here as a site would.
+        kafka = Kafka(worker_settings)  # the same broker and topics, on its PLAINTEXT listener
+        try:
+            kafka.send(event("cart_item_added", "sec-1", at=datetime.now(timezone.utc)))
+            kafka.flush()
+            client = redis.Redis.from_url(password_redis, password=REDIS_PASSWORD)
+            wait_until(lambda: client.hget("tracker:{sec-1}:profile", "cart_adds") == b"1", timeout=60,
+                       message="the event in the password-protected Redis")
+            triggers = kafka.read(settings.offer_triggers_topic, at_least=1, timeout=60)
+            assert triggers[0]["customer_id"] == "sec-1" and triggers[0]["kind"] == "cart_abandoned"
+        finally:
+            kafka.close()
+    finally:
+        worker.stop()
+    listing = subprocess.run([sys.executable, "-m", "streams.cli", "settings"], capture_output=True, text=True,
+                             env={**os.environ, **settings_env(settings)}, check=True)
+    listing_json = subprocess.run([sys.executable, "-m", "streams.cli", "settings", "--json"], capture_output=True,
+                                  text=True, env={**os.environ, **settings_env(settings)}, check=True)
+    output = worker.log_path.read_text(errors="replace") + listing.stdout + listing_json.stdout + listing.stderr
+    assert "sasl" in worker.log_path.read_text(errors="replace").lower()  # the debug log did cover the handshake
+    for secret in (REDIS_PASSWORD, SASL_PASSWORD, *SECRETS.values()):
+        assert secret not in output, f"a secret is in the output: {secret[:4]}…"
+    assert repr(settings).count("**********") >= 4  # SecretStr shows stars, even in a repr
