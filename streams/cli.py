@@ -15,7 +15,7 @@ from pydantic import SecretStr, ValidationError
 from offers import PolicyError
 from streams.errors import TrackerError, UsageError
 from streams.settings import Settings, describe
-from streams.transport import kafka_python_options, redact_secrets
+from streams.transport import check_redis_login, kafka_python_options, redact_secrets
 
 SUITES = ("triggers", "models", "lookup", "size")
 EPILOG = "Configuration comes from TRACKER_* environment variables; `tracker settings` lists them."
@@ -207,6 +207,7 @@ def _worker(args: argparse.Namespace) -> int:
     settings = Settings()
     _configure_logging(settings.log_level)
     redact_secrets(settings)  # Kafka clients log passwords at debug level
+    check_redis_login(settings)
     run(settings)
     return 0
 
@@ -626,7 +627,7 @@ def _explain_settings(exc: ValidationError) -> str:
     lines = []
     for error in exc.errors(include_url=False):
         if not error["loc"]:  # a rule over several settings: its message names them; the input is all of them
-            lines.append(f"  {error['msg']}")
+            lines.append(f"  {error['msg'].removeprefix('Value error, ')}")
             continue
         name = "TRACKER_" + "_".join(str(part) for part in error["loc"]).upper()
         lines.append(f"  {name}={_shown(str(error['loc'][0]), error.get('input'))}: {error['msg']}")

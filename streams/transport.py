@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
 
+from streams.errors import ServiceError
 from streams.settings import Settings
 
 if TYPE_CHECKING:
@@ -173,3 +174,37 @@ def redact_secrets(settings: Settings) -> None:
         return record
 
     logging.setLogRecordFactory(redacting_factory)
+
+
+def check_redis_login(settings: Settings) -> None:
+    """:class:`ServiceError` when Redis refuses the settings' password or TLS, before the worker starts.
+
+    Redis being down is not an error here (the worker waits, not ready, and says so on /ready),
+    but a refused login or certificate never heals by waiting, and the client's own message for
+    a missing password ("HELLO must be called with the client already authenticated") hides it.
+    """
+    import redis
+
+    where = without_password(settings.redis_url)
+    client = redis.Redis.from_url(settings.redis_url, socket_connect_timeout=5, socket_timeout=5,
+                                  **redis_options(settings))
+    try:
+        client.ping()
+    except redis.AuthenticationError as exc:
+        given = "is set" if settings.redis_password is not None else "is not set"
+        raise ServiceError(f"Redis at {where} refused the login (TRACKER_REDIS_PASSWORD {given}): {exc}") from None
+    except redis.ConnectionError as exc:
+        if "CERTIFICATE" in str(exc).upper() or "SSL" in str(exc).upper():
+            raise ServiceError(f"Redis at {where}: TLS failed (check TRACKER_REDIS_TLS_CA_FILE, "
+                               f"TRACKER_REDIS_TLS_CERT_FILE, TRACKER_REDIS_TLS_KEY_FILE): {exc}") from None
+        logging.getLogger("tracker").warning("redis not reachable yet: url=%s error=%r", where, exc)
+    finally:
+        client.close()
+
+
+def without_password(url: str) -> str:
+    """``url`` with any password in it replaced by ***."""
+    if "@" not in url:
+        return url
+    scheme, rest = url.split("://", 1)
+    return f"{scheme}://***@{rest.split('@', 1)[1]}"

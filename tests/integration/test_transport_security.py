@@ -6,13 +6,10 @@ Each Redis here is a redis-server the test starts; Kafka's SASL_PLAINTEXT listen
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess
 import sys
-import time
-import urllib.request
 from collections.abc import Iterator
 from datetime import datetime, timezone
 from pathlib import Path
@@ -110,16 +107,6 @@ def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
                             stderr=subprocess.STDOUT, env={**os.environ, **settings_env(settings)})
 
 
-def ready_reasons(settings: Settings) -> list[str] | None:
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{settings.web_port}/ready", timeout=2) as response:
-            return json.load(response)["reasons"]
-    except urllib.error.HTTPError as error:
-        return json.load(error)["reasons"]
-    except OSError:
-        return None
-
-
 def stop(process: subprocess.Popen[bytes]) -> None:
     if process.poll() is None:
         process.terminate()
@@ -161,3 +148,82 @@ def test_a_worker_with_every_secret_set_works_and_logs_none_of_them(
     for secret in (REDIS_PASSWORD, SASL_PASSWORD, *SECRETS.values()):
         assert secret not in output, f"a secret is in the output: {secret[:4]}…"
     assert repr(settings).count("**********") >= 4  # SecretStr shows stars, even in a repr
+
+
+def test_a_wrong_redis_password_is_reported_not_ignored(
+    worker_settings: Settings, password_redis: str, tmp_path: Path
+) -> None:
+    """Without the password (or with a wrong one) the worker is not ready and says Redis refused it."""
+    for name, password in (("none", None), ("wrong", "not-the-password")):
+        settings = with_updates(worker_settings, redis_url=password_redis, redis_password=password)
+        log = tmp_path / f"worker-{name}.log"
+        process = start_worker(settings, log)
+        try:
+            assert process.wait(timeout=45) == 1
+        finally:
+            stop(process)
+        said = log.read_text(errors="replace")
+        given = "is set" if password else "is not set"
+        assert f"Redis at {password_redis} refused the login (TRACKER_REDIS_PASSWORD {given})" in said, said[-2000:]
+        assert "not-the-password" not in said
+
+
+def test_a_wrong_kafka_password_stops_the_worker_with_kafkas_reason(worker_settings: Settings, tmp_path: Path) -> None:
+    """A refused SASL login is not retried for a minute as if Kafka were down: the worker stops and says why."""
+    settings = with_updates(worker_settings, **{**SASL, "kafka_sasl_password": "wrong-kafka-password"})
+    log = tmp_path / "worker.log"
+    process = start_worker(settings, log)
+    try:
+        assert process.wait(timeout=45) == 1
+    finally:
+        stop(process)
+    said = log.read_text(errors="replace")
+    assert "refused the credentials of TRACKER_KAFKA_SASL_USERNAME='tracker'" in said, said[-2000:]
+    assert "Invalid username or password" in said
+    assert "wrong-kafka-password" not in said
+
+
+def test_command_line_producers_use_the_kafka_credentials(worker_settings: Settings) -> None:
+    """`tracker simulate` (kafka-python) produces through the SASL listener with the settings' credentials."""
+    settings = with_updates(worker_settings, **SASL)
+    result = subprocess.run([sys.executable, "-m", "streams.cli", "simulate", "--customers", "3", "--seed", "7"],
+                            capture_output=True, text=True, timeout=120, env={**os.environ, **settings_env(settings)})
+    assert result.returncode == 0, result.stderr[-2000:]
+    kafka = Kafka(worker_settings)
+    try:
+        assert kafka.read(settings.site_visits_topic, at_least=3, timeout=30)
+    finally:
+        kafka.close()
+
+
+def test_a_worker_reaches_redis_over_mutual_tls(
+    worker_settings: Settings, tls_redis: str, tls_files: dict[str, Path], tmp_path: Path
+) -> None:
+    """rediss:// with the CA and a client certificate: tracked; without the CA the worker names the TLS failure."""
+    settings = with_updates(worker_settings, redis_url=tls_redis, redis_tls_ca_file=tls_files["ca"],
+                            redis_tls_cert_file=tls_files["client"], redis_tls_key_file=tls_files["client-key"])
+    worker = RunningWorker(settings, tmp_path / "worker.log").start(timeout=90)
+    try:
+        kafka = Kafka(worker_settings)
+        try:
+            kafka.send(event("page_viewed", "tls-1", at=datetime.now(timezone.utc)))
+            kafka.flush()
+        finally:
+            kafka.close()
+        client = redis.Redis.from_url(tls_redis, ssl_ca_certs=str(tls_files["ca"]),
+                                      ssl_certfile=str(tls_files["client"]), ssl_keyfile=str(tls_files["client-key"]))
+        wait_until(lambda: client.hget("tracker:{tls-1}:profile", "page_views") == b"1", timeout=60,
+                   message="the event in the TLS Redis")
+        client.close()
+    finally:
+        worker.stop()
+
+    untrusted = with_updates(settings, redis_tls_ca_file=None, web_port=free_port())
+    log = tmp_path / "worker-untrusted.log"
+    process = start_worker(untrusted, log)
+    try:
+        assert process.wait(timeout=45) == 1
+    finally:
+        stop(process)
+    said = log.read_text(errors="replace")
+    assert f"Redis at {tls_redis}: TLS failed" in said and "CERTIFICATE_VERIFY_FAILED" in said, said[-2000:]
