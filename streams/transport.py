@@ -105,23 +105,40 @@ def faust_credentials(settings: Settings) -> CredentialsT | None:
     )
 
 
-class AuthFailures(logging.Handler):
-    """Remembers kafka-python's authentication failures, which it logs and retries rather than raises.
+class Refusals(logging.Handler):
+    """Remembers the refusals kafka-python logs and retries (a wrong password, an untrusted certificate).
 
-    Used around a client's bootstrap: a wrong password then stops the command at once with
-    Kafka's own reason instead of a bootstrap timeout.
+    Used around a client's bootstrap, so that a refusal stops the command at once with Kafka's
+    own reason instead of a bootstrap timeout: waiting does not fix a password.
     """
+
+    KINDS = {"SaslAuthenticationFailedError": "credentials", "AuthenticationFailed": "credentials",
+             "CERTIFICATE_VERIFY_FAILED": "tls"}
 
     def __init__(self) -> None:
         super().__init__(logging.WARNING)
-        self.reasons: list[str] = []
+        self.reasons: list[tuple[str, str]] = []
 
     def emit(self, record: logging.LogRecord) -> None:
         message = record.getMessage()
-        if "AuthenticationFailed" in message or "SaslAuthenticationFailedError" in message:
-            self.reasons.append(message)
+        for marker, kind in self.KINDS.items():
+            if marker in message:
+                self.reasons.append((kind, message))
+                return
 
-    def __enter__(self) -> AuthFailures:
+    def explain(self, settings: Settings) -> str | None:
+        """What the last refusal means, naming the settings to check; None if there was none."""
+        if not self.reasons:
+            return None
+        kind, message = self.reasons[-1]
+        if kind == "tls":
+            return (f"Kafka at {settings.kafka_broker}: TLS failed (check TRACKER_KAFKA_SSL_CA_FILE, "
+                    f"TRACKER_KAFKA_SSL_CERT_FILE, TRACKER_KAFKA_SSL_KEY_FILE): {message}")
+        return (f"Kafka at {settings.kafka_broker} refused the credentials of TRACKER_KAFKA_SASL_USERNAME="
+                f"{settings.kafka_sasl_username!r} ({settings.kafka_security_protocol}/"
+                f"{settings.kafka_sasl_mechanism}): {message}")
+
+    def __enter__(self) -> Refusals:
         logging.getLogger("kafka").addHandler(self)
         return self
 

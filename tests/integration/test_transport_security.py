@@ -1,7 +1,8 @@
-"""Secrets and transport on real services: Redis with a password and with TLS, Kafka over SASL.
+"""Secrets and transport on real services: Redis with a password and with TLS, Kafka over SASL and TLS.
 
-Each Redis here is a redis-server the test starts; Kafka's SASL_PLAINTEXT listener (PLAIN, user
-``tracker``) is the one scripts/services.sh opens next to the PLAINTEXT one.
+Each Redis here is a redis-server the test starts; Kafka's SASL_PLAINTEXT, SSL and SASL_SSL
+listeners (PLAIN, user ``tracker``; a CA of its own) are those scripts/services.sh opens next
+to the PLAINTEXT one, on the same broker, so a test reads what a worker wrote over plain text.
 """
 
 from __future__ import annotations
@@ -24,6 +25,11 @@ from streams.embedded import free_port, wait_for_port
 from streams.settings import Settings
 
 SASL_BROKER = os.environ.get("TRACKER_TEST_KAFKA_SASL_BROKER", "kafka://127.0.0.1:19094")
+TLS_BROKERS = {
+    "SSL": os.environ.get("TRACKER_TEST_KAFKA_SSL_BROKER", "kafka://127.0.0.1:19095"),
+    "SASL_SSL": os.environ.get("TRACKER_TEST_KAFKA_SASL_SSL_BROKER", "kafka://127.0.0.1:19096"),
+}
+KAFKA_CA = os.environ.get("TRACKER_TEST_KAFKA_CA_FILE", str(Path(__file__).parents[2] / ".services/kafka/tls/ca.pem"))
 SASL_USER, SASL_PASSWORD = "tracker", "tracker-sasl-secret"  # scripts/services.sh's test user
 REDIS_PASSWORD = "redis-Pa55-w0rd-never-logged"
 SECRETS = {
@@ -227,3 +233,41 @@ def test_a_worker_reaches_redis_over_mutual_tls(
         stop(process)
     said = log.read_text(errors="replace")
     assert f"Redis at {tls_redis}: TLS failed" in said and "CERTIFICATE_VERIFY_FAILED" in said, said[-2000:]
+
+
+def tracks_and_triggers(settings: Settings, plain: Settings, customer: str, log: Path) -> None:
+    """A worker on ``settings`` tracks an event and publishes its trigger (read back on ``plain``)."""
+    worker = RunningWorker(settings, log).start(timeout=90)
+    kafka = Kafka(plain)
+    try:
+        kafka.send(event("cart_item_added", customer, at=datetime.now(timezone.utc)))
+        kafka.flush()
+        triggers = kafka.read(settings.offer_triggers_topic, at_least=1, timeout=60)
+        assert [t["customer_id"] for t in triggers] == [customer]
+    finally:
+        kafka.close()
+        worker.stop()
+
+
+@pytest.mark.parametrize("protocol", ["SSL", "SASL_SSL"])
+def test_a_worker_talks_to_kafka_over_tls(worker_settings: Settings, tmp_path: Path, protocol: str) -> None:
+    """TLS to the broker, verified against its CA, with a SASL login inside for SASL_SSL."""
+    if not Path(KAFKA_CA).exists():
+        pytest.fail(f"no {KAFKA_CA}: start the services with scripts/services.sh start")
+    login = {"kafka_sasl_username": SASL_USER, "kafka_sasl_password": SASL_PASSWORD} if protocol == "SASL_SSL" else {}
+    settings = with_updates(worker_settings, kafka_broker=TLS_BROKERS[protocol], kafka_security_protocol=protocol,
+                            kafka_ssl_ca_file=KAFKA_CA, **login)
+    tracks_and_triggers(settings, worker_settings, f"tls-{protocol}", tmp_path / "worker.log")
+
+
+def test_an_untrusted_kafka_certificate_stops_the_worker(worker_settings: Settings, tmp_path: Path) -> None:
+    """Without the broker's CA (the system's do not know it) the worker stops and names the TLS settings."""
+    settings = with_updates(worker_settings, kafka_broker=TLS_BROKERS["SSL"], kafka_security_protocol="SSL")
+    log = tmp_path / "worker.log"
+    process = start_worker(settings, log)
+    try:
+        assert process.wait(timeout=45) == 1
+    finally:
+        stop(process)
+    said = log.read_text(errors="replace")
+    assert "TLS failed (check TRACKER_KAFKA_SSL_CA_FILE" in said and "CERTIFICATE_VERIFY_FAILED" in said, said[-2000:]

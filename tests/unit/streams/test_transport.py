@@ -83,6 +83,15 @@ def test_sasl_over_tls_reaches_every_kind_of_client(tmp_path: Path):
     assert "s3cret!" not in repr(credentials)
 
 
+def test_tls_without_sasl_gives_faust_ssl_credentials(tmp_path: Path):
+    ca = tmp_path / "ca.pem"
+    ca.write_text(_self_signed_ca(tmp_path))
+    settings = Settings(kafka_security_protocol="SSL", kafka_ssl_ca_file=ca)
+    credentials = faust_credentials(settings)
+    assert credentials.protocol.value == "SSL" and isinstance(credentials.context, ssl.SSLContext)
+    assert kafka_python_options(settings)["ssl_cafile"] == str(ca)
+
+
 def test_redis_gets_its_password_and_tls_files(pem):
     settings = Settings(redis_url="rediss://cache:6380/0", redis_password="pw", redis_tls_ca_file=pem,
                         redis_tls_cert_file=pem, redis_tls_key_file=pem)
