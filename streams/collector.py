@@ -52,9 +52,11 @@ def known_key(key: str | None, keys: tuple[str, ...]) -> str | None:
     if not key:
         return None
     match = None
+    # aiohttp decodes header bytes that are not UTF-8 as lone surrogates: back to those bytes.
+    given = key.encode("utf-8", "surrogateescape")
     for candidate in keys:
         # Compare against every key, so the time taken says nothing about which one matched.
-        if hmac.compare_digest(key.encode(), candidate.encode()):
+        if hmac.compare_digest(given, candidate.encode()):
             match = candidate
     return match
 

@@ -98,8 +98,8 @@ class TriggerPrinter(threading.Thread):
 
         self.consumer = KafkaConsumer(
             settings.offer_triggers_topic, settings.dead_letters_topic,
-            bootstrap_servers=settings.bootstrap_servers, auto_offset_reset="earliest", **kafka_python_options(settings),
-            enable_auto_commit=False, consumer_timeout_ms=200,
+            bootstrap_servers=settings.bootstrap_servers, auto_offset_reset="earliest",
+            enable_auto_commit=False, consumer_timeout_ms=200, **kafka_python_options(settings),
         )
         self.triggers_topic = settings.offer_triggers_topic
         self.personas = personas

@@ -170,7 +170,7 @@ def register(
                 raise Rejected(429, f"rate limit of {settings.collector_rate_per_minute:g} events a minute per key",
                                [{"retry_after": wait}])
             for record in records:
-                await publisher.publish(record.topic, record.key.decode() if record.key else None, record.value)
+                await publisher.publish(record.topic, (record.key or b"").decode(), record.value)
             return len(records)
 
     @app.page("/segments")

@@ -77,8 +77,10 @@ def openssl(*args: str) -> None:
 def tls_files(tmp_path: Path) -> dict[str, Path]:
     """A CA, a server certificate for 127.0.0.1 and a client certificate, all signed by the CA."""
     if shutil.which("openssl") is None:
-        pytest.fail("openssl is needed to make the test certificates") if os.environ.get("CI") else pytest.skip("no openssl")
-    files = {name: tmp_path / f"{name}.pem" for name in ("ca", "ca-key", "server", "server-key", "client", "client-key")}
+        message = "openssl is needed to make the test certificates"
+        pytest.fail(message) if os.environ.get("CI") else pytest.skip(message)
+    names = ("ca", "ca-key", "server", "server-key", "client", "client-key")
+    files = {name: tmp_path / f"{name}.pem" for name in names}
     openssl("req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj", "/CN=tracker-test-ca",
             "-keyout", str(files["ca-key"]), "-out", str(files["ca"]))
     for name, extension in (("server", "subjectAltName=IP:127.0.0.1"), ("client", "extendedKeyUsage=clientAuth")):
