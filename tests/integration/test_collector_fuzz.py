@@ -65,6 +65,7 @@ class Case:
     key_header: str = "X-API-Key"
     content_type: str | None = "application/json"
     chunked: bool = False
+    origin: str | None = None
     events: list[dict[str, object]] = field(default_factory=list)
     label: str = ""
 
@@ -104,9 +105,12 @@ def valid_batches(draw) -> Case:
     body = encode(events, single)
     if draw(st.booleans()):
         body = b"\xef\xbb\xbf" + body  # a UTF-8 byte order mark is tolerated (RFC 8259 8.1)
+    # Any Origin: CORS decides what a browser may read, never whether the event is taken.
+    origin = draw(st.none() | st.sampled_from(["https://shop.example", "null", "https://evil.example"]) |
+                  st.text(st.characters(codec="latin-1", exclude_categories=["Cc"]), max_size=60))
     return Case(body, "accept", key_header=draw(st.sampled_from(["X-API-Key", "Authorization"])),
                 content_type=draw(st.sampled_from(ALLOWED_TYPES)), chunked=draw(st.booleans()),
-                events=events, label="valid")
+                origin=origin, events=events, label="valid")
 
 
 @st.composite
@@ -218,6 +222,8 @@ def send(worker: RunningWorker, case: Case) -> tuple[int, bytes]:
     headers: dict[str, str] = {}
     if case.content_type is not None:
         headers["Content-Type"] = case.content_type
+    if case.origin is not None:
+        headers["Origin"] = case.origin
     if case.key is not None:
         value = f"Bearer {case.key}" if case.key_header == "Authorization" and case.label != "key" else case.key
         headers[case.key_header] = value
@@ -244,7 +250,8 @@ class Ledger:
     accepted: list[dict[str, object]] = field(default_factory=list)
 
 
-@pytest.mark.worker(collector_api_keys=KEY, collector_max_bytes=MAX_BYTES, collector_rate_per_minute=1e9)
+@pytest.mark.worker(collector_api_keys=KEY, collector_max_bytes=MAX_BYTES, collector_rate_per_minute=1e9,
+                    collector_origins="https://shop.example")
 def test_the_collector_survives_hostile_requests(worker, kafka, redis_client, capsys):
     ledger = Ledger()
 
