@@ -16,9 +16,10 @@
 # Ports (override with the environment):
 #   TRACKER_TEST_KAFKA_PORT             PLAINTEXT listener   (default 19092)
 #   TRACKER_TEST_KAFKA_CONTROLLER_PORT  KRaft controller     (default 19093)
-#   TRACKER_TEST_KAFKA_SASL_PORT        SASL_PLAINTEXT listener, mechanism PLAIN, one user
-#                                       `tracker` with password `tracker-sasl-secret`, for the
-#                                       transport tests (default: the PLAINTEXT port + 2)
+#   TRACKER_TEST_KAFKA_SASL_PORT        SASL_PLAINTEXT listener, mechanisms PLAIN, SCRAM-SHA-256
+#                                       and SCRAM-SHA-512, one user `tracker` with password
+#                                       `tracker-sasl-secret`, for the transport tests
+#                                       (default: the PLAINTEXT port + 2)
 #   TRACKER_TEST_KAFKA_SSL_PORT         SSL listener (default: the PLAINTEXT port + 3) and
 #   TRACKER_TEST_KAFKA_SASL_SSL_PORT    SASL_SSL listener, same user (default: + 4), both with a
 #                                       certificate for 127.0.0.1 signed by a throwaway CA made with
@@ -194,9 +195,13 @@ controller.listener.names=CONTROLLER
 inter.broker.listener.name=PLAINTEXT
 listener.security.protocol.map=CONTROLLER:PLAINTEXT,PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_PLAINTEXT,SSL:SSL,SASL_SSL:SASL_SSL
 # SASL/PLAIN and TLS listeners for the transport tests (test-only credentials, see the header).
-sasl.enabled.mechanisms=PLAIN
+sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512
 listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_tracker="tracker-sasl-secret";
+listener.name.sasl_plaintext.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_plaintext.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 listener.name.sasl_ssl.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required user_tracker="tracker-sasl-secret";
+listener.name.sasl_ssl.scram-sha-256.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
+listener.name.sasl_ssl.scram-sha-512.sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required;
 ssl.keystore.type=PEM
 ssl.keystore.location=$KAFKA_TLS/broker-keystore.pem
 ssl.client.auth=none
@@ -281,7 +286,10 @@ start_kafka() {
     local cluster_id
     cluster_id="$(kafka_java kafka.tools.StorageTool random-uuid 2>>"$KAFKA_LOG" | tail -n 1)"
     [ -n "$cluster_id" ] || { kafka_log_tail; die "kafka-storage random-uuid failed"; }
+    # The SCRAM user lives in the cluster metadata, so it is added when the storage is formatted.
     if ! kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_DIR/server.properties" \
+        --add-scram "SCRAM-SHA-256=[name=tracker,password=tracker-sasl-secret]" \
+        --add-scram "SCRAM-SHA-512=[name=tracker,password=tracker-sasl-secret]" \
         >>"$KAFKA_LOG" 2>&1; then
         kafka_log_tail
         die "kafka-storage format failed"

@@ -273,3 +273,10 @@ def test_an_untrusted_kafka_certificate_stops_the_worker(worker_settings: Settin
         stop(process)
     said = log.read_text(errors="replace")
     assert "TLS failed (check TRACKER_KAFKA_SSL_CA_FILE" in said and "CERTIFICATE_VERIFY_FAILED" in said, said[-2000:]
+
+
+@pytest.mark.parametrize("mechanism", ["SCRAM-SHA-256", "SCRAM-SHA-512"])
+def test_a_worker_logs_in_to_kafka_with_scram(worker_settings: Settings, tmp_path: Path, mechanism: str) -> None:
+    """SCRAM, where the password itself never crosses the wire."""
+    settings = with_updates(worker_settings, **SASL, kafka_sasl_mechanism=mechanism)
+    tracks_and_triggers(settings, worker_settings, f"scram-{mechanism}", tmp_path / "worker.log")
