@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import logging
 import ssl
+from urllib.parse import urlsplit
 from typing import TYPE_CHECKING, Any
 
 from pydantic import SecretStr
@@ -147,8 +148,11 @@ class Refusals(logging.Handler):
 
 
 def secret_values(settings: Settings) -> list[str]:
-    """Every secret in ``settings`` (each collector key on its own too)."""
+    """Every secret in ``settings``: each collector key on its own too, and a password in the Redis URL."""
     values = []
+    in_url = urlsplit(settings.redis_url).password
+    if in_url:
+        values.append(in_url)
     for name in type(settings).model_fields:
         value = getattr(settings, name)
         if isinstance(value, SecretStr) and value.get_secret_value():

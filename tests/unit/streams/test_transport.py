@@ -108,8 +108,9 @@ def record_factory() -> Iterator[None]:
 
 def test_secrets_are_redacted_from_every_log_record(record_factory, caplog):
     """As written, escaped by repr and inside a bytes repr, in messages and in tracebacks."""
-    settings = Settings(**SASL, redis_password="redis-pw", collector_api_keys="key-one, key-two")
-    assert set(secret_values(settings)) == {"s3cret!", "redis-pw", "key-one, key-two", "key-one", "key-two"}
+    settings = Settings(**SASL, redis_password="redis-pw", collector_api_keys="key-one, key-two",
+                        redis_url="redis://:url-pw@cache:6379/0")
+    assert set(secret_values(settings)) == {"s3cret!", "redis-pw", "key-one, key-two", "key-one", "key-two", "url-pw"}
     redact_secrets(settings)
     log = logging.getLogger("kafka.conn")
     with caplog.at_level(logging.DEBUG):
