@@ -19,17 +19,22 @@ Run it against the tracker's topics::
 
 Triggers carry a customer id, not an address: this example mails
 ``{customer_id}@{recipient-domain}``; a real email system looks the address up.
+
+On a secured cluster add ``--security-protocol SASL_SSL --sasl-username USER --ssl-cafile
+ca.pem`` (or ``SSL``, ``SASL_PLAINTEXT``); the SASL password comes from the environment
+variable ``EMAIL_SENDER_SASL_PASSWORD``, not the command line, which ``ps`` shows to anyone.
 """
 
 from __future__ import annotations
 
 import argparse
 import logging
+import os
 import signal
 import smtplib
 import sys
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
@@ -241,7 +246,28 @@ def parse_args(argv: Sequence[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--shop-name", default="The Shop", help="signature of the emails")
     parser.add_argument("--state-file", type=Path, help="journal of sent and closed offers, kept across restarts")
     parser.add_argument("--retry-seconds", type=float, default=5.0, help="wait before retrying a failed delivery")
+    parser.add_argument("--security-protocol", default="PLAINTEXT",
+                        choices=("PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"), help="default: %(default)s")
+    parser.add_argument("--sasl-mechanism", default="PLAIN", choices=("PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"),
+                        help="default: %(default)s")
+    parser.add_argument("--sasl-username", help="SASL user; the password is read from $EMAIL_SENDER_SASL_PASSWORD")
+    parser.add_argument("--ssl-cafile", help="CA of the brokers' certificates (default: the system's)")
     return parser.parse_args(argv)
+
+
+def kafka_security(args: argparse.Namespace, environ: Mapping[str, str]) -> dict[str, object]:
+    """kafka-python's security options for ``args``; the SASL password comes from ``environ``."""
+    options: dict[str, object] = {"security_protocol": args.security_protocol}
+    if args.security_protocol.startswith("SASL_"):
+        password = environ.get("EMAIL_SENDER_SASL_PASSWORD")
+        if not args.sasl_username or not password:
+            raise SystemExit(f"--security-protocol {args.security_protocol} needs --sasl-username and "
+                             "$EMAIL_SENDER_SASL_PASSWORD")
+        options.update(sasl_mechanism=args.sasl_mechanism, sasl_plain_username=args.sasl_username,
+                       sasl_plain_password=password)
+    if args.security_protocol.endswith("SSL") and args.ssl_cafile:
+        options["ssl_cafile"] = args.ssl_cafile
+    return options
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -260,6 +286,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         group_id=args.group,
         enable_auto_commit=False,
         auto_offset_reset="earliest",
+        **kafka_security(args, os.environ),
     )
     log.info("consuming %s and %s as group %s", args.triggers_topic, args.outcomes_topic, args.group)
     try:

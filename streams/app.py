@@ -35,10 +35,10 @@ from streams import web
 from streams.scoring import Scoring
 from streams.web import InsightsCache
 from streams.settings import Settings, load_offer_policy
-from streams.redis_cluster import open_store
 from streams.output_log import KafkaOutputLog
 from streams.store import RedisStore
 from streams.topics import ensure_topics
+from streams.transport import aiokafka_options, faust_credentials, redis_store, without_password
 from streams.tracker import Topics, Tracker
 
 log = logging.getLogger("tracker")
@@ -76,6 +76,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     app = faust.App(
         settings.app_id,
         broker=settings.kafka_broker,
+        broker_credentials=faust_credentials(settings),
         store="memory://",
         autodiscover=False,
         topic_partitions=settings.partitions,
@@ -105,12 +106,10 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     metrics.build_info.labels(**build_labels()).set(1)
     app.monitor = faust_monitor(registry)  # Faust's own sensor: tracker_faust_* on the same registry
     scoring = Scoring(registry)
-    store = open_store(
-        url=settings.redis_url, cluster_nodes=settings.cluster_nodes,
-        password=settings.redis_password.get_secret_value() if settings.redis_password else None,
+    store = redis_store(
+        settings,
         session_ttl_seconds=settings.session_timeout_seconds + settings.dedupe_ttl_seconds,
         dedupe_ttl_seconds=settings.dedupe_ttl_seconds,
-        dedupe_events=settings.dedupe_events,
     )
     instrument_redis(store.client, metrics.redis_command_seconds, metrics.redis_command_errors)
     tracker_publisher = FaustPublisher(app)
@@ -186,6 +185,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         session_timeout_seconds=settings.broker_session_timeout,
         heartbeat_seconds=settings.broker_heartbeat_interval,
         rebalance_timeout_seconds=settings.broker_rebalance_timeout,
+        client_options=aiokafka_options(settings),
     )
     app.service(intake)  # type: ignore[arg-type]  # Faust takes an instance as well as a class
 
@@ -289,14 +289,8 @@ def run(settings: Settings) -> None:
     log.info(
         "worker starting: broker=%s redis=%s inputs=%s,%s",
         settings.kafka_broker,
-        f"cluster:{settings.redis_cluster_nodes}" if settings.cluster_nodes else _without_password(settings.redis_url),
+        f"cluster:{settings.redis_cluster_nodes}" if settings.cluster_nodes else without_password(settings.redis_url),
         settings.site_visits_topic, settings.purchases_topic,
     )
     faust_worker.execute_from_commandline()
 
-
-def _without_password(url: str) -> str:
-    if "@" not in url:
-        return url
-    scheme, rest = url.split("://", 1)
-    return f"{scheme}://***@{rest.split('@', 1)[1]}"

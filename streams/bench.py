@@ -37,6 +37,7 @@ from streams.settings import Settings, load_offer_policy
 from streams.state import CartLine, CustomerState, Session
 from streams.store import Change, RedisStore, deadlines_key
 from streams.tracker import Topics, Tracker
+from streams.transport import aiokafka_options, redis_store
 
 Progress = Callable[[str], None]
 
@@ -88,7 +89,8 @@ async def bench_triggers(
     }))
     store = _store(settings)
     await _clear(store, settings.partitions)
-    producer = AIOKafkaProducer(bootstrap_servers=",".join(settings.bootstrap_servers), acks="all", linger_ms=5)
+    producer = AIOKafkaProducer(bootstrap_servers=",".join(settings.bootstrap_servers), acks="all", linger_ms=5,
+                                **aiokafka_options(settings))
     await producer.start()
     publisher = _TimedPublisher(producer)
     timeout = settings.session_timeout
@@ -338,11 +340,7 @@ class _NullPublisher:
 
 
 def _store(settings: Settings) -> RedisStore:
-    return RedisStore.from_url(
-        settings.redis_url,
-        password=settings.redis_password.get_secret_value() if settings.redis_password else None,
-        session_ttl_seconds=settings.session_timeout_seconds + 3600, dedupe_ttl_seconds=3600,
-    )
+    return redis_store(settings, session_ttl_seconds=settings.session_timeout_seconds + 3600, dedupe_ttl_seconds=3600)
 
 
 async def _clear(store: RedisStore, partitions: int, prefix: str = BENCH_PREFIX) -> None:

@@ -6,14 +6,16 @@ import argparse
 import json
 import logging
 import sys
+import typing
 from collections.abc import Sequence
 from datetime import datetime, timedelta, timezone
 
-from pydantic import ValidationError
+from pydantic import SecretStr, ValidationError
 
 from offers import PolicyError
 from streams.errors import TrackerError, UsageError
 from streams.settings import Settings, describe
+from streams.transport import check_redis_login, kafka_python_options, redact_secrets
 
 SUITES = ("throughput", "triggers", "stages", "lookup", "size")
 EPILOG = "Configuration comes from TRACKER_* environment variables; `tracker settings` lists them."
@@ -213,6 +215,8 @@ def _worker(args: argparse.Namespace) -> int:
 
     settings = Settings()
     _configure_logging(settings.log_level)
+    redact_secrets(settings)  # Kafka clients log passwords at debug level
+    check_redis_login(settings)
     run(settings)
     return 0
 
@@ -244,7 +248,8 @@ def _simulate(args: argparse.Namespace) -> int:
 
     settings = Settings()
     try:
-        producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=20)
+        producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=20,
+                                 **kafka_python_options(settings))
         for event in events:
             topic = topic_for(event, site_visits=settings.site_visits_topic, purchases=settings.purchases_topic)
             producer.send(topic, key=event.customer_id.encode(), value=dump(event))
@@ -327,13 +332,10 @@ def _insights(settings: Settings):  # type: ignore[no-untyped-def]
 
 
 def _redis_store(settings: Settings):  # type: ignore[no-untyped-def]
-    from streams.redis_cluster import open_store
+    from streams.transport import redis_store
 
-    return open_store(
-        url=settings.redis_url, cluster_nodes=settings.cluster_nodes,
-        password=settings.redis_password.get_secret_value() if settings.redis_password else None,
-        session_ttl_seconds=settings.session_timeout_seconds, dedupe_ttl_seconds=settings.dedupe_ttl_seconds,
-        dedupe_events=settings.dedupe_events,
+    return redis_store(
+        settings, session_ttl_seconds=settings.session_timeout_seconds, dedupe_ttl_seconds=settings.dedupe_ttl_seconds,
     )
 
 
@@ -420,7 +422,8 @@ def _forget(args: argparse.Namespace) -> int:
     settings = Settings()
     try:
         ensure_topics(settings, wait_seconds=10)
-        producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all")
+        producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all",
+                                 **kafka_python_options(settings))
     except (KafkaError, TrackerError) as exc:
         raise TrackerError(f"Kafka at {settings.kafka_broker} is needed for the tombstone: {exc}") from exc
 
@@ -628,11 +631,21 @@ def _sizes(text: str) -> tuple[int, ...]:
     return tuple(sorted(sizes))
 
 
+def _shown(field: str, value: object) -> str:
+    """A rejected value as an error shows it: a secret's as ***."""
+    annotation = Settings.model_fields[field].annotation if field in Settings.model_fields else None
+    secret = annotation is SecretStr or SecretStr in typing.get_args(annotation)
+    return "***" if secret else repr(value)
+
+
 def _explain_settings(exc: ValidationError) -> str:
     lines = []
     for error in exc.errors(include_url=False):
+        if not error["loc"]:  # a rule over several settings: its message names them; the input is all of them
+            lines.append(f"  {error['msg'].removeprefix('Value error, ')}")
+            continue
         name = "TRACKER_" + "_".join(str(part) for part in error["loc"]).upper()
-        lines.append(f"  {name}={error.get('input')!r}: {error['msg']}")
+        lines.append(f"  {name}={_shown(str(error['loc'][0]), error.get('input'))}: {error['msg']}")
     return "\n".join(lines)
 
 

@@ -21,6 +21,7 @@ from typing import TextIO
 
 from streams.embedded import EmbeddedServices, free_port, stop_process
 from streams.errors import ServiceError
+from streams.transport import kafka_python_options, redis_options
 from streams.events import dump
 from streams.settings import Settings
 from streams.topics import ensure_topics
@@ -91,7 +92,7 @@ class TriggerPrinter(threading.Thread):
         self.consumer = KafkaConsumer(
             settings.offer_triggers_topic, settings.dead_letters_topic,
             bootstrap_servers=settings.bootstrap_servers, auto_offset_reset="earliest",
-            enable_auto_commit=False, consumer_timeout_ms=200,
+            enable_auto_commit=False, consumer_timeout_ms=200, **kafka_python_options(settings),
         )
         self.triggers_topic = settings.offer_triggers_topic
         self.personas = personas
@@ -232,7 +233,8 @@ def _play(shoppers: list[SimulatedCustomer], settings: Settings, out: TextIO) ->
     """Produce every event at the moment it happens; also two broken ones."""
     from kafka import KafkaProducer
 
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=5)
+    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=5,
+                             **kafka_python_options(settings))
     events = list(in_time_order(shoppers))
     _line(out, f"  shop open       {len(shoppers)} customers, {len(events)} events over ~15s")
     try:
@@ -261,7 +263,7 @@ def _summary(
 ) -> None:
     import redis
 
-    client = redis.Redis.from_url(settings.redis_url)
+    client = redis.Redis.from_url(settings.redis_url, **redis_options(settings))
     profiles = sum(1 for _ in client.scan_iter(match="tracker:{*}:profile", count=1000))
     kinds = Counter(str(t["kind"]) for t in printer.triggers)
     _line(out, "")

@@ -19,6 +19,7 @@ are one key on one node. What differs from a standalone Redis:
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.exceptions import NoScriptError
@@ -40,15 +41,20 @@ class ClusterStore(RedisStore):
 
     @classmethod
     def from_nodes(
-        cls, nodes: Sequence[tuple[str, int]], *, password: str | None = None,
-        session_ttl_seconds: float, dedupe_ttl_seconds: int, dedupe_events: int = 256,
+        cls, nodes: Sequence[tuple[str, int]], *, session_ttl_seconds: float, dedupe_ttl_seconds: int,
+        dedupe_events: int = 256, **connection: Any,
     ) -> ClusterStore:
-        """A store on the cluster that any one of ``nodes`` belongs to (the rest are discovered)."""
+        """A store on the cluster that any one of ``nodes`` belongs to (the rest are discovered).
+
+        ``connection``: redis-py options such as ``password`` and TLS files (see streams.transport).
+        """
         if not nodes:
             raise ValueError("a Redis Cluster store needs at least one startup node")
+        if any(name.startswith("ssl_") for name in connection):
+            connection = {**connection, "ssl": True}
         client = RedisCluster(
             startup_nodes=[ClusterNode(host, port) for host, port in nodes],
-            password=password, socket_timeout=10, socket_connect_timeout=5,
+            socket_timeout=10, socket_connect_timeout=5, **connection,
         )
         return cls(client, session_ttl_seconds=session_ttl_seconds, dedupe_ttl_seconds=dedupe_ttl_seconds,
                    dedupe_events=dedupe_events)
@@ -112,12 +118,13 @@ class ClusterStore(RedisStore):
 
 
 def open_store(
-    *, url: str, password: str | None, cluster_nodes: Sequence[tuple[str, int]],
-    session_ttl_seconds: float, dedupe_ttl_seconds: int, dedupe_events: int = 256,
+    *, url: str, cluster_nodes: Sequence[tuple[str, int]], session_ttl_seconds: float, dedupe_ttl_seconds: int,
+    dedupe_events: int = 256, **connection: Any,
 ) -> RedisStore:
     """The store the settings name: Redis Cluster when nodes are given, else the standalone ``url``."""
     if cluster_nodes:
-        return ClusterStore.from_nodes(cluster_nodes, password=password, session_ttl_seconds=session_ttl_seconds,
-                                       dedupe_ttl_seconds=dedupe_ttl_seconds, dedupe_events=dedupe_events)
-    return RedisStore.from_url(url, password=password, session_ttl_seconds=session_ttl_seconds,
-                               dedupe_ttl_seconds=dedupe_ttl_seconds, dedupe_events=dedupe_events)
+        return ClusterStore.from_nodes(cluster_nodes, session_ttl_seconds=session_ttl_seconds,
+                                       dedupe_ttl_seconds=dedupe_ttl_seconds, dedupe_events=dedupe_events,
+                                       **connection)
+    return RedisStore.from_url(url, session_ttl_seconds=session_ttl_seconds, dedupe_ttl_seconds=dedupe_ttl_seconds,
+                               dedupe_events=dedupe_events, **connection)

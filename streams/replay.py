@@ -17,6 +17,7 @@ from typing import Literal
 from models.datasets import Transaction, TransactionLog, load_cdnow, load_online_retail
 from streams.events import AnyEvent, OrderPlaced, OrderRefunded, dump
 from streams.settings import Settings
+from streams.transport import kafka_python_options
 
 Format = Literal["online-retail", "cdnow"]
 Progress = Callable[[int, int, float], None]
@@ -82,6 +83,7 @@ def replay(
     transactions = log.transactions[:limit] if limit else log.transactions
     producer = KafkaProducer(
         bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=20, batch_size=256 * 1024,
+        **kafka_python_options(settings),
     )
     started = time.monotonic()
     orders = refunds = 0

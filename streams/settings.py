@@ -11,7 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field, SecretStr, ValidationInfo, field_validator
+from pydantic import Field, FilePath, SecretStr, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from offers import Policy, QuietHours, default_policy, load_policy
@@ -36,6 +36,25 @@ class Settings(BaseSettings):
     redis_cluster_nodes: str = Field(
         "", description="Redis Cluster startup nodes, `host:port[,host:port]`; set, they replace TRACKER_REDIS_URL."
     )
+    # ---- transport security (checked together in _transport; README "Secrets and transport")
+    redis_tls_ca_file: FilePath | None = Field(
+        None, description="CA file that signs the Redis server's certificate (needs a rediss:// URL)."
+    )
+    redis_tls_cert_file: FilePath | None = Field(None, description="Client certificate for Redis mutual TLS.")
+    redis_tls_key_file: FilePath | None = Field(None, description="Key of the Redis client certificate.")
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = Field(
+        "PLAINTEXT", description="PLAINTEXT, SSL, SASL_PLAINTEXT or SASL_SSL."
+    )
+    kafka_sasl_mechanism: Literal["PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512"] = Field(
+        "PLAIN", description="PLAIN, SCRAM-SHA-256 or SCRAM-SHA-512 (with a SASL_* protocol)."
+    )
+    kafka_sasl_username: str | None = Field(None, description="Kafka SASL user (with a SASL_* protocol).")
+    kafka_sasl_password: SecretStr | None = Field(None, description="Kafka SASL password (with a SASL_* protocol).")
+    kafka_ssl_ca_file: FilePath | None = Field(
+        None, description="CA file that signs the brokers' certificates (SSL, SASL_SSL); empty: the system's."
+    )
+    kafka_ssl_cert_file: FilePath | None = Field(None, description="Client certificate for Kafka mutual TLS.")
+    kafka_ssl_key_file: FilePath | None = Field(None, description="Key of the Kafka client certificate.")
     web_host: str = Field("127.0.0.1", description="Address the worker's HTTP server binds.")
     web_port: int = Field(6066, ge=1, le=65535, description="Port of /health, /ready and /metrics.")
 
@@ -139,6 +158,30 @@ class Settings(BaseSettings):
         if value is not None and timeout is not None and value > timeout:
             raise ValueError(f"must not exceed TRACKER_SESSION_TIMEOUT_SECONDS={timeout:g}")
         return value
+    @model_validator(mode="after")
+    def _transport(self) -> Settings:
+        problems = []
+        sasl = self.kafka_security_protocol.startswith("SASL_")
+        if sasl and not (self.kafka_sasl_username and self.kafka_sasl_password):
+            problems.append(f"TRACKER_KAFKA_SECURITY_PROTOCOL={self.kafka_security_protocol} needs "
+                            "TRACKER_KAFKA_SASL_USERNAME and TRACKER_KAFKA_SASL_PASSWORD")
+        if not sasl and (self.kafka_sasl_username or self.kafka_sasl_password):
+            problems.append("TRACKER_KAFKA_SASL_USERNAME/PASSWORD are set but TRACKER_KAFKA_SECURITY_PROTOCOL="
+                            f"{self.kafka_security_protocol} does not use SASL (SASL_PLAINTEXT or SASL_SSL does)")
+        kafka_files = self.kafka_ssl_ca_file or self.kafka_ssl_cert_file or self.kafka_ssl_key_file
+        if kafka_files and not self.kafka_security_protocol.endswith("SSL"):
+            problems.append("TRACKER_KAFKA_SSL_* files are set but TRACKER_KAFKA_SECURITY_PROTOCOL="
+                            f"{self.kafka_security_protocol} does not use TLS (SSL or SASL_SSL does)")
+        redis_files = self.redis_tls_ca_file or self.redis_tls_cert_file or self.redis_tls_key_file
+        if redis_files and not self.redis_url.startswith("rediss://"):
+            problems.append("TRACKER_REDIS_TLS_* files are set but TRACKER_REDIS_URL is not a rediss:// URL")
+        for kind, cert, key in (("KAFKA_SSL", self.kafka_ssl_cert_file, self.kafka_ssl_key_file),
+                                ("REDIS_TLS", self.redis_tls_cert_file, self.redis_tls_key_file)):
+            if (cert is None) != (key is None):
+                problems.append(f"TRACKER_{kind}_CERT_FILE and TRACKER_{kind}_KEY_FILE go together")
+        if problems:
+            raise ValueError("; ".join(problems))
+        return self
 
     @property
     def session_timeout(self) -> timedelta:

@@ -41,7 +41,7 @@ import json
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 import redis.asyncio as aioredis
 
@@ -243,10 +243,11 @@ class RedisStore:
 
     @classmethod
     def from_url(
-        cls, url: str, *, password: str | None = None, session_ttl_seconds: float, dedupe_ttl_seconds: int,
-        dedupe_events: int = 256,
+        cls, url: str, *, session_ttl_seconds: float, dedupe_ttl_seconds: int, dedupe_events: int = 256,
+        **connection: Any,
     ) -> RedisStore:
-        client = aioredis.Redis.from_url(url, password=password, socket_timeout=10, socket_connect_timeout=5)
+        """``connection``: redis-py options such as ``password`` and TLS files (see streams.transport)."""
+        client = aioredis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5, **connection)
         return cls(client, session_ttl_seconds=session_ttl_seconds, dedupe_ttl_seconds=dedupe_ttl_seconds,
                    dedupe_events=dedupe_events)
 

@@ -131,8 +131,10 @@ async def produce(settings: Settings, messages: Sequence[Message]) -> float:
     """Produce ``messages``; return records per second acknowledged by the broker."""
     from aiokafka import AIOKafkaProducer
 
+    from streams.transport import aiokafka_options
+
     producer = AIOKafkaProducer(bootstrap_servers=",".join(settings.bootstrap_servers), acks=1, linger_ms=20,
-                                max_batch_size=512 * 1024)
+                                max_batch_size=512 * 1024, **aiokafka_options(settings))
     await producer.start()
     try:
         started = time.perf_counter()
@@ -148,7 +150,10 @@ async def produce_paced(settings: Settings, messages: Sequence[Message], rate: f
     """Offer ``messages`` at ``rate`` per second in 10 ms ticks; return the rate achieved."""
     from aiokafka import AIOKafkaProducer
 
-    producer = AIOKafkaProducer(bootstrap_servers=",".join(settings.bootstrap_servers), acks=1, linger_ms=2)
+    from streams.transport import aiokafka_options
+
+    producer = AIOKafkaProducer(bootstrap_servers=",".join(settings.bootstrap_servers), acks=1, linger_ms=2,
+                                **aiokafka_options(settings))
     await producer.start()
     try:
         started = time.perf_counter()
@@ -173,7 +178,10 @@ async def raw_rate(settings: Settings, total: int) -> tuple[float, list[Sample]]
     """aiokafka ``getmany`` + ``json.loads`` of every record of both input topics."""
     from aiokafka import AIOKafkaConsumer, TopicPartition
 
+    from streams.transport import aiokafka_options
+
     consumer = AIOKafkaConsumer(bootstrap_servers=",".join(settings.bootstrap_servers), enable_auto_commit=False,
+                                **aiokafka_options(settings),
                                 max_partition_fetch_bytes=4 * 1024 * 1024, fetch_max_bytes=64 * 1024 * 1024)
     await consumer.start()
     try:

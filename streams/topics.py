@@ -12,6 +12,7 @@ import time
 
 from streams.errors import ServiceError
 from streams.settings import Settings
+from streams.transport import Refusals, kafka_python_options
 
 log = logging.getLogger("tracker")
 
@@ -36,12 +37,16 @@ def ensure_topics(settings: Settings, *, wait_seconds: float = 60.0) -> list[str
     deadline = time.monotonic() + wait_seconds
     while True:
         try:
-            admin = KafkaAdminClient(
-                bootstrap_servers=settings.bootstrap_servers, client_id=f"{settings.app_id}-admin",
-                request_timeout_ms=10_000,
-            )
+            with Refusals() as refusals:
+                admin = KafkaAdminClient(
+                    bootstrap_servers=settings.bootstrap_servers, client_id=f"{settings.app_id}-admin",
+                    request_timeout_ms=10_000, bootstrap_timeout_ms=10_000, **kafka_python_options(settings),
+                )
             break
         except KafkaError as exc:
+            refused = refusals.explain(settings)
+            if refused:  # retrying cannot help: say so now, with Kafka's reason
+                raise ServiceError(refused) from exc
             if time.monotonic() > deadline:
                 raise ServiceError(
                     f"Kafka at {settings.kafka_broker} did not answer for {wait_seconds:.0f}s: {exc!r}"

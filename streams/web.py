@@ -10,7 +10,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,9 +20,9 @@ from faust.web import Request, Response, View
 from models.loyalty import LoyaltyModel
 from models.rfm import SEGMENTS
 from streams.insights import VISITORS, Insights, compute, jsonable
-from streams.collector import RateLimiter, Rejected, key_of, known_key, parse_body, topic_of
+from streams.collector import RateLimiter, Rejected, check_content_type, key_of, known_key, parse_body, to_records
+from streams.intake import Intake
 from streams.erasure import authorized, forget
-from streams.events import dump
 from streams.settings import Settings
 from streams.store import RedisStore
 from streams.tracker import Publisher
@@ -81,6 +81,19 @@ def ranking_query(query: Any) -> tuple[str, str | None, int]:
     return order, segment, limit
 
 
+async def read_at_most(request: Request, limit: int) -> bytes:
+    """The body, or :class:`Rejected` (413) once it passes ``limit`` bytes (a chunked one has no length)."""
+    length = request.content_length
+    if length is not None and length > limit:
+        raise Rejected(413, f"{length} bytes, the limit is {limit}")
+    body = bytearray()
+    async for chunk in request.content.iter_chunked(65_536):  # type: ignore[attr-defined]
+        body += chunk
+        if len(body) > limit:
+            raise Rejected(413, f"more than {limit} bytes, the limit is {limit}")
+    return bytes(body)
+
+
 def register(
     app: faust.App, store: RedisStore, cache: InsightsCache, settings: Settings, publisher: Publisher
 ) -> None:
@@ -128,6 +141,8 @@ def register(
             })
 
     limiter = RateLimiter(settings.collector_rate_per_minute)
+    intake = Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes,
+                    max_future=timedelta(seconds=settings.max_future_seconds))
 
     @app.page("/events")
     class CollectorView(View):
@@ -147,21 +162,16 @@ def register(
             key = known_key(key_of(request.headers), keys)
             if key is None:
                 raise Rejected(401, "expected X-API-Key: <key> or Authorization: Bearer <key>")
-            length = request.content_length
-            if length is not None and length > settings.collector_max_bytes:
-                raise Rejected(413, f"{length} bytes, the limit is {settings.collector_max_bytes}")
-            raw = await request.read()
-            if len(raw) > settings.collector_max_bytes:
-                raise Rejected(413, f"{len(raw)} bytes, the limit is {settings.collector_max_bytes}")
-            events = parse_body(raw, settings.max_event_bytes)
-            wait = limiter.take(key, len(events))
+            check_content_type(request.headers.get("Content-Type"))
+            raw = await read_at_most(request, settings.collector_max_bytes)
+            records = to_records(parse_body(raw, settings.max_event_bytes), intake)
+            wait = limiter.take(key, len(records))
             if wait:
                 raise Rejected(429, f"rate limit of {settings.collector_rate_per_minute:g} events a minute per key",
                                [{"retry_after": wait}])
-            for event in events:
-                topic = topic_of(event, site_visits=settings.site_visits_topic, purchases=settings.purchases_topic)
-                await publisher.publish(topic, event.customer_id, dump(event))
-            return len(events)
+            for record in records:
+                await publisher.publish(record.topic, (record.key or b"").decode(), record.value)
+            return len(records)
 
     @app.page("/segments")
     class SegmentsView(View):

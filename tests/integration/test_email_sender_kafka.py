@@ -118,3 +118,41 @@ def test_sender_mails_each_offer_once_and_never_a_closed_one(services, inbox, tm
         producer.close()
         process.terminate()
         process.wait(timeout=30)
+
+
+def test_sender_reads_a_secured_cluster_over_sasl_ssl(services, inbox, tmp_path):
+    """With --security-protocol SASL_SSL, the CA and the password from the environment, a trigger is mailed."""
+    import os
+
+    from kafka import KafkaProducer
+    from kafka.admin import KafkaAdminClient, NewTopic
+
+    secured = os.environ.get("TRACKER_TEST_KAFKA_SASL_SSL_BROKER", "kafka://127.0.0.1:19096").removeprefix("kafka://")
+    ca = os.environ.get("TRACKER_TEST_KAFKA_CA_FILE", str(EXAMPLE.parents[1] / ".services/kafka/tls/ca.pem"))
+    handler, smtp_port = inbox
+    brokers = services["kafka"].removeprefix("kafka://").split(";")
+    run = uuid.uuid4().hex[:8]
+    triggers_topic, outcomes_topic = f"offer-triggers-{run}", f"offer-outcomes-{run}"
+    admin = KafkaAdminClient(bootstrap_servers=brokers)
+    admin.create_topics([NewTopic(triggers_topic, 1, 1), NewTopic(outcomes_topic, 1, 1)])
+    admin.close()
+    log_path = tmp_path / "sender.log"
+    with open(log_path, "wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, str(EXAMPLE), "--bootstrap-servers", secured, "--group", f"email-{run}",
+             "--triggers-topic", triggers_topic, "--outcomes-topic", outcomes_topic,
+             "--smtp-host", "127.0.0.1", "--smtp-port", str(smtp_port), "--recipient-domain", "example.test",
+             "--security-protocol", "SASL_SSL", "--sasl-username", "tracker", "--ssl-cafile", ca],
+            stdout=log, stderr=subprocess.STDOUT,
+            env={**os.environ, "EMAIL_SENDER_SASL_PASSWORD": "tracker-sasl-secret"},  # services.sh's test user
+        )
+    producer = KafkaProducer(bootstrap_servers=brokers, acks="all")  # the site side, on the plain listener
+    try:
+        producer.send(triggers_topic, key=b"c9", value=json.dumps(trigger("of-secure", "c9")).encode())
+        producer.flush()
+        wait_until(lambda: handler.offer_ids() == ["of-secure"], timeout=60, message="the email over SASL_SSL")
+        assert "tracker-sasl-secret" not in log_path.read_text(errors="replace")
+    finally:
+        producer.close()
+        process.terminate()
+        process.wait(timeout=30)

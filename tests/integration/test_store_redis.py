@@ -30,7 +30,7 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[RedisStore]:
     else:
         request.getfixturevalue("services")
         nodes = []
-    store = open_store(url=REDIS_URL, password=None, cluster_nodes=nodes, session_ttl_seconds=600,
+    store = open_store(url=REDIS_URL, cluster_nodes=nodes, session_ttl_seconds=600,
                        dedupe_ttl_seconds=600)
     assert isinstance(store, ClusterStore) == (request.param == "cluster")
     if request.param == "standalone":
@@ -134,7 +134,7 @@ async def test_profiles_visits_every_customer(store: RedisStore) -> None:
 async def test_the_customers_are_spread_over_every_cluster_node(redis_cluster: RedisCluster) -> None:
     """The cluster tests above are meaningful: the customers' slots live on all three primaries."""
     redis_cluster.flush()
-    store = open_store(url="", password=None, cluster_nodes=[("127.0.0.1", redis_cluster.ports[0])],
+    store = open_store(url="", cluster_nodes=[("127.0.0.1", redis_cluster.ports[0])],
                        session_ttl_seconds=600, dedupe_ttl_seconds=600)
     try:
         await store.save([_change(c, partition=n % 4) for n, c in enumerate(CUSTOMERS)])
@@ -149,7 +149,7 @@ async def test_the_customers_are_spread_over_every_cluster_node(redis_cluster: R
 async def test_a_cluster_node_that_lost_the_script_gets_it_again(redis_cluster: RedisCluster) -> None:
     """After SCRIPT FLUSH (a restarted or promoted node) the save loads the script and succeeds."""
     redis_cluster.flush()
-    store = open_store(url="", password=None, cluster_nodes=[("127.0.0.1", p) for p in redis_cluster.ports],
+    store = open_store(url="", cluster_nodes=[("127.0.0.1", p) for p in redis_cluster.ports],
                        session_ttl_seconds=600, dedupe_ttl_seconds=600)
     try:
         await store.save([_change(c, events=("e1",)) for c in CUSTOMERS])
@@ -171,7 +171,7 @@ async def test_a_cluster_save_cut_between_its_steps_leaves_a_deadline_not_a_lost
     from redis.exceptions import ConnectionError
 
     redis_cluster.flush()
-    store = open_store(url="", password=None, cluster_nodes=[("127.0.0.1", p) for p in redis_cluster.ports],
+    store = open_store(url="", cluster_nodes=[("127.0.0.1", p) for p in redis_cluster.ports],
                        session_ttl_seconds=600, dedupe_ttl_seconds=600)
     assert isinstance(store, ClusterStore)
     changes = [_change(c, partition=2, due_in=5, events=("e1",)) for c in CUSTOMERS]
@@ -200,7 +200,7 @@ async def test_a_standalone_save_is_one_round_trip_with_each_deadline_before_its
     services: dict[str, str],
 ) -> None:
     """One pipeline per batch, and in it each customer's ZADD precedes their EVALSHA (crash order)."""
-    store = open_store(url=REDIS_URL, password=None, cluster_nodes=[], session_ttl_seconds=600,
+    store = open_store(url=REDIS_URL, cluster_nodes=[], session_ttl_seconds=600,
                        dedupe_ttl_seconds=600)
     sent: list[list[str]] = []
     make_pipeline = store.client.pipeline

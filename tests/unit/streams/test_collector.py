@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from streams.collector import MAX_BATCH, RateLimiter, Rejected, key_of, known_key, parse_body
+from streams.collector import (
+    MAX_BATCH, RateLimiter, Rejected, check_content_type, key_of, known_key, parse_body, to_records,
+)
+from streams.intake import DeadLetter, Intake
 
 from builders import event
 
@@ -18,6 +22,7 @@ def test_keys_come_from_either_header_and_must_be_configured():
     assert key_of({"Authorization": "Basic x"}) is None
     assert known_key("k2", ("k1", "k2")) == "k2"
     assert known_key("k3", ("k1", "k2")) is None
+    assert known_key("\udca0", ("k1",)) is None  # a non-UTF-8 header byte, as aiohttp hands it over
 
 
 def test_a_batch_is_all_or_nothing_and_names_each_bad_event():
@@ -45,3 +50,43 @@ def test_the_rate_limit_refills_over_time():
     assert limiter.take("k", 60, now=0.0) == 0
     assert limiter.take("k", 1, now=0.0) > 0
     assert limiter.take("k", 1, now=1.5) == 0
+
+
+@pytest.mark.parametrize("content_type", [None, "", "application/json", "application/json; charset=UTF-8",
+                                          "text/plain;charset=utf-8", "Text/Plain"])
+def test_json_and_plain_text_in_utf8_are_taken(content_type):
+    """application/json, and text/plain as navigator.sendBeacon sends it."""
+    check_content_type(content_type)
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+                                          "application/xml", "application/json; charset=utf-16",
+                                          "text/plain; charset=latin-1"])
+def test_other_content_types_and_charsets_are_refused_with_415(content_type):
+    with pytest.raises(Rejected) as caught:
+        check_content_type(content_type)
+    assert caught.value.status == 415 and "accepted" in caught.value.reason
+
+
+def test_the_body_is_utf8_json_with_or_without_a_byte_order_mark():
+    """UTF-16 and Latin-1 are refused (json.loads would guess UTF-16); a UTF-8 BOM is tolerated."""
+    body = json.dumps([{**event("page_viewed"), "url": "/café"}], ensure_ascii=False)
+    assert len(parse_body("\ufeff".encode() + body.encode(), 65_536)) == 1
+    for encoded in (body.encode("utf-16"), body.encode("latin-1"), body.encode("utf-32")):
+        with pytest.raises(Rejected) as caught:
+            parse_body(encoded, 65_536)
+        assert caught.value.status == 400 and "not UTF-8" in caught.value.reason
+
+
+def test_records_are_checked_as_the_worker_will_check_them():
+    """An event the schemas take but the intake would dead-letter (dated days ahead) refuses the batch."""
+    intake = Intake("site-visits", "purchases", 65_536)
+    now = datetime.now(timezone.utc)
+    good, ahead = event("order_placed", "c1", now), event("page_viewed", "c2", now + timedelta(days=2))
+    records = to_records(parse_body(json.dumps([good]).encode(), 65_536), intake)
+    assert [(r.topic, r.key) for r in records] == [("purchases", b"c1")]
+    assert not isinstance(intake.parse(records[0]), DeadLetter)
+    with pytest.raises(Rejected) as caught:
+        to_records(parse_body(json.dumps([good, ahead]).encode(), 65_536), intake)
+    [problem] = caught.value.details
+    assert (problem["index"], problem["reason"]) == (1, "future_timestamp") and "ahead" in str(problem["detail"])
