@@ -14,6 +14,7 @@ Suites:
 - ``stages``: the tracker's per-event cost on Redis by stage (parse, state, Redis, models,
   offers), without and with the online models.
 - ``size``: Redis bytes per profile and per customer, of what is in Redis now.
+- ``scale``: the tracker's per-event cost with 10k, 100k and 1M customers in Redis.
 - ``lookup``: the due lookup (``ZRANGEBYSCORE … LIMIT``) on deadline sets of growing
   size, to show it stays O(log n): µs per lookup and the ratio to the smallest set.
 """
@@ -21,8 +22,10 @@ Suites:
 from __future__ import annotations
 
 import asyncio
+import json
 import statistics
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import replace
 from datetime import datetime, timedelta, timezone
@@ -297,6 +300,110 @@ async def bench_stages(
     }
 
 
+_FILL = """
+local prefix, first, last = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+for n = first, last do
+  local id = string.format('%s%07d', prefix, n)
+  redis.call('HSET', 'tracker:{' .. id .. '}:profile', unpack(cjson.decode(ARGV[4])))
+  redis.call('SET', 'tracker:{' .. id .. '}:seen', ARGV[5], 'EX', 86400)
+end
+return last - first + 1
+"""
+
+_UNFILL = """
+local prefix, first, last = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
+for n = first, last do
+  local id = string.format('%s%07d', prefix, n)
+  redis.call('UNLINK', 'tracker:{' .. id .. '}:profile', 'tracker:{' .. id .. '}:seen',
+             'tracker:{' .. id .. '}:session', 'tracker:{' .. id .. '}:outbox')
+end
+return last - first + 1
+"""
+
+FILL_PREFIX = f"{BENCH_PREFIX}-fill-"
+
+
+async def bench_scale(
+    settings: Settings, *, sizes: tuple[int, ...] = (10_000, 100_000, 1_000_000), rounds: int = 3,
+    progress: Progress = print,
+) -> dict[str, object]:
+    """µs per event of the tracker (no models) on Redis holding 10k … 1M customers.
+
+    Redis is filled with ``size`` customers (a typical profile and dedupe ring each, written by
+    a server-side script), then the same simulated events, remapped onto those customers so
+    each one lands on an existing profile, go through the tracker ``rounds`` times; medians
+    per size, and the ratio to the smallest: flat means the cost does not grow with the shop.
+    """
+    from streams.codec import to_hash
+    from streams.events import dump
+    from streams.intake import Record
+    from streams.simulate import in_time_order, simulate
+    from streams.state import Profile
+    from streams.store import DIGEST_BYTES
+
+    start = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+    events = list(in_time_order(simulate(2_000, seed=21, start=start, pace=timedelta(minutes=1),
+                                         spread=timedelta(hours=6))))
+    typical = Profile(first_seen=start - timedelta(days=90), last_seen=start - timedelta(days=3), sessions=7,
+                      page_views=25, product_views=14, cart_adds=3, orders=2, revenue=118.5,
+                      categories=(("shoes", 5), ("bags", 2)), channels=(("email", 3),))
+    fields = [item for pair in to_hash(typical).items() for item in pair]
+    ring = bytes(range(DIGEST_BYTES)) * 12
+    policy = replace(load_offer_policy(settings), quiet_hours=QuietHours(start=0, end=0))
+    rules = Rules(session_timeout=settings.session_timeout, browse_views_threshold=settings.browse_views_threshold,
+                  event_time=True, allowed_lateness=settings.allowed_lateness)
+    intake = Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes,
+                    max_future=timedelta(days=36_500))
+    store = _store(settings)
+    fill, unfill = store.client.register_script(_FILL), store.client.register_script(_UNFILL)
+    filled = 0
+    rows = []
+    try:
+        for size in sorted(sizes):
+            progress(f"filling Redis up to {size:,} customers")
+            while filled < size:
+                upto = min(filled + 50_000, size)
+                await fill(args=[FILL_PREFIX, filled, upto - 1, json.dumps(fields), ring])
+                filled = upto
+            def remap(customer_id: str) -> str:
+                return f"{FILL_PREFIX}{zlib.crc32(customer_id.encode()) % size:07d}"
+            records = []
+            for n, e in enumerate(events):
+                moved = e.model_copy(update={"customer_id": remap(e.customer_id)})
+                topic = settings.purchases_topic if e.type in ("order_placed", "order_refunded") else \
+                    settings.site_visits_topic
+                records.append(Record(topic, 0, n, moved.customer_id.encode(), dump(moved)))
+            timings = []
+            for attempt in range(rounds):
+                tracker = Tracker(
+                    store=store, publisher=_NullPublisher(), intake=intake, rules=rules, policy=policy,
+                    topics=Topics(f"{BENCH_PREFIX}-t", f"{BENCH_PREFIX}-o", f"{BENCH_PREFIX}-d"),
+                    metrics=Metrics(CollectorRegistry()), idle_seconds=0.0,
+                )
+                started = time.perf_counter()
+                for i in range(0, len(records), settings.batch_size):
+                    await tracker.handle(records[i:i + settings.batch_size])
+                    await tracker.fire_due([0])
+                timings.append((time.perf_counter() - started) / len(records) * 1e6)
+                # The next round starts from the same filled profiles: drop what this one wrote.
+                await store.client.delete(*{f"tracker:{{{r.key.decode()}}}:{k}" for r in records
+                                            for k in ("session", "outbox")})
+                await store.client.delete(*{f"tracker:{{{r.key.decode()}}}:seen" for r in records})
+            rows.append({"customers": size, "us_per_event": round(statistics.median(timings), 1),
+                         "redis_used_memory_mb": round((await store.client.info("memory"))["used_memory"] / 2**20)})
+            progress(f"  {size:,} customers: {rows[-1]['us_per_event']} µs/event")
+    finally:
+        progress(f"removing the {filled:,} filler customers")
+        for first in range(0, filled, 50_000):
+            await unfill(args=[FILL_PREFIX, first, min(first + 50_000, filled) - 1])
+        await _clear(store, settings.partitions, FILL_PREFIX.rstrip("-"))
+        await store.close()
+    smallest = rows[0]["us_per_event"] if rows else float("nan")
+    for row in rows:
+        row["ratio_to_smallest"] = round(row["us_per_event"] / smallest, 2)  # type: ignore[operator]
+    return {"events": len(events), "batch_size": settings.batch_size, "sizes": rows}
+
+
 async def bench_profile_size(settings: Settings, *, progress: Progress = print) -> dict[str, object]:
     """Redis bytes per customer (``MEMORY USAGE`` of every key of each customer) in the configured Redis.
 
@@ -389,6 +496,13 @@ def format_report(results: dict[str, dict[str, object]]) -> str:
             f"  all keys of a customer (profile, session, dedupe marks, outbox): p50 {r['customer_bytes_p50']} B, "
             f"p99 {r['customer_bytes_p99']} B",
         ]
+    if "scale" in results:
+        r = results["scale"]
+        lines.append(f"scale: µs/event of the tracker (no models, {r['events']} events) by customers in Redis, "
+                     "median of rounds:")
+        for row in r["sizes"]:  # type: ignore[attr-defined]
+            lines.append(f"  {row['customers']:>10,} customers  {row['us_per_event']:>8} µs/event  "
+                         f"×{row['ratio_to_smallest']} of the smallest  (Redis {row['redis_used_memory_mb']} MB)")
     if "lookup" in results:
         r = results["lookup"]
         lines.append(f"due lookup (ZRANGEBYSCORE … LIMIT {r['limit']}), median of {r['samples']}:")

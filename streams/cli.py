@@ -17,7 +17,7 @@ from streams.errors import TrackerError, UsageError
 from streams.settings import Settings, describe
 from streams.transport import check_redis_login, kafka_python_options, redact_secrets
 
-SUITES = ("throughput", "triggers", "stages", "lookup", "size")
+SUITES = ("throughput", "triggers", "stages", "lookup", "size", "scale")
 EPILOG = "Configuration comes from TRACKER_* environment variables; `tracker settings` lists them."
 
 
@@ -172,7 +172,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     bench.add_argument(
         "--suite", type=_suites, default=("throughput", "triggers", "stages", "lookup"), metavar="NAMES",
-        help="comma-separated: throughput, triggers, stages, lookup, size "
+        help="comma-separated: throughput, triggers, stages, lookup, size, scale "
         "(default: throughput, triggers, stages, lookup)",
     )
     bench.add_argument("--events", type=_positive_int, default=100_000,
@@ -189,6 +189,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="their due times are spread over this many seconds (default 20)")
     bench.add_argument("--sizes", type=_sizes, default=(10_000, 100_000, 1_000_000), metavar="N,N,...",
                        help="deadline-set sizes for the lookup suite (default 10000,100000,1000000)")
+    bench.add_argument("--customers", type=_sizes, default=(10_000, 100_000, 1_000_000), metavar="N,N,...",
+                       help="customers in Redis for the scale suite (default 10000,100000,1000000)")
     bench.add_argument("--json", action="store_true", help="one JSON object instead of tables")
     bench.set_defaults(run=_bench)
 
@@ -517,7 +519,9 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _bench(args: argparse.Namespace) -> int:
     import asyncio
 
-    from streams.bench import bench_due_lookup, bench_profile_size, bench_stages, bench_triggers, format_report
+    from streams.bench import (
+        bench_due_lookup, bench_profile_size, bench_scale, bench_stages, bench_triggers, format_report,
+    )
 
     settings = Settings()
     progress = (lambda text: print(f"… {text}", file=sys.stderr)) if sys.stderr.isatty() or not args.json else (
@@ -536,6 +540,8 @@ def _bench(args: argparse.Namespace) -> int:
         results["stages"] = asyncio.run(bench_stages(settings, progress=progress))
     if "lookup" in args.suite:
         results["lookup"] = asyncio.run(bench_due_lookup(settings, sizes=args.sizes, progress=progress))
+    if "scale" in args.suite:
+        results["scale"] = asyncio.run(bench_scale(settings, sizes=args.customers, progress=progress))
     if "size" in args.suite:
         results["size"] = asyncio.run(bench_profile_size(settings, progress=progress))
     print(json.dumps(results, indent=2) if args.json else format_report(results))
