@@ -32,7 +32,7 @@ from datetime import datetime, timedelta, timezone
 
 from prometheus_client import CollectorRegistry
 
-from offers import QuietHours
+from offers import Policy, QuietHours
 from streams.intake import Intake
 from streams.lifecycle import Rules
 from streams.metrics import Metrics
@@ -186,6 +186,16 @@ async def bench_due_lookup(
         await store.close()
 
 
+def _replay_parts(settings: Settings) -> tuple[Policy, Rules, Intake]:
+    """Policy, rules and intake of a tracker that replays simulated history (event time, no quiet hours)."""
+    policy = replace(load_offer_policy(settings), quiet_hours=QuietHours(start=0, end=0))
+    rules = Rules(session_timeout=settings.session_timeout, browse_views_threshold=settings.browse_views_threshold,
+                  event_time=True, allowed_lateness=settings.allowed_lateness)
+    intake = Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes,
+                    max_future=timedelta(days=36_500))
+    return policy, rules, intake
+
+
 class _TimedStore:
     """A store that adds up the time spent waiting on Redis, by caller (events or timer)."""
 
@@ -235,11 +245,7 @@ async def bench_stages(
                0, n, e.customer_id.encode(), dump(e))
         for n, e in enumerate(events)
     ]
-    policy = replace(load_offer_policy(settings), quiet_hours=QuietHours(start=0, end=0))
-    rules = Rules(session_timeout=settings.session_timeout, browse_views_threshold=settings.browse_views_threshold,
-                  event_time=True, allowed_lateness=settings.allowed_lateness)
-    intake = Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes,
-                    max_future=timedelta(days=36_500))
+    policy, rules, intake = _replay_parts(settings)
     n = len(records)
     rows: dict[str, list[dict[str, float]]] = {"without": [], "with": []}
     parse: list[float] = []
@@ -349,11 +355,7 @@ async def bench_scale(
                       categories=(("shoes", 5), ("bags", 2)), channels=(("email", 3),))
     fields = [item for pair in to_hash(typical).items() for item in pair]
     ring = bytes(range(DIGEST_BYTES)) * 12
-    policy = replace(load_offer_policy(settings), quiet_hours=QuietHours(start=0, end=0))
-    rules = Rules(session_timeout=settings.session_timeout, browse_views_threshold=settings.browse_views_threshold,
-                  event_time=True, allowed_lateness=settings.allowed_lateness)
-    intake = Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes,
-                    max_future=timedelta(days=36_500))
+    policy, rules, intake = _replay_parts(settings)
     store = _store(settings)
     fill, unfill = store.client.register_script(_FILL), store.client.register_script(_UNFILL)
     filled = 0
