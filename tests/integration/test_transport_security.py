@@ -20,8 +20,9 @@ import redis
 
 from builders import event
 from harness import Kafka, RunningWorker, wait_until
+from processes import redis_server_binary
 from streams.demo import settings_env
-from streams.embedded import free_port, wait_for_port
+from streams.embedded import free_port, stop_process, wait_for_port
 from streams.settings import Settings
 
 SASL_BROKER = os.environ.get("TRACKER_TEST_KAFKA_SASL_BROKER", "kafka://127.0.0.1:19094")
@@ -48,13 +49,7 @@ def with_updates(settings: Settings, **updates: object) -> Settings:
 
 
 def redis_server(tmp_path: Path, *args: str) -> subprocess.Popen[bytes]:
-    binary = shutil.which("redis-server")
-    if binary is None:
-        message = "redis-server is not installed (apt-get install redis-server)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    return subprocess.Popen([binary, "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+    return subprocess.Popen([redis_server_binary(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
                              "--dir", str(tmp_path), *args], stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
 
 
@@ -109,20 +104,18 @@ def tls_redis(tmp_path: Path, tls_files: dict[str, Path]) -> Iterator[str]:
     process.wait(timeout=10)
 
 
-def start_worker(settings: Settings, log: Path) -> subprocess.Popen[bytes]:
-    """A worker that may fail to start (RunningWorker insists that it does)."""
-    return subprocess.Popen([sys.executable, "-m", "streams.cli", "worker"], stdout=log.open("wb"),
-                            stderr=subprocess.STDOUT, env={**os.environ, **settings_env(settings)})
+def refused_start(settings: Settings, log: Path) -> str:
+    """Start a worker that must stop by itself with exit code 1; return what it logged.
 
-
-def stop(process: subprocess.Popen[bytes]) -> None:
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
+    (RunningWorker insists that a worker starts.)
+    """
+    process = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker"], stdout=log.open("wb"),
+                               stderr=subprocess.STDOUT, env={**os.environ, **settings_env(settings)})
+    try:
+        assert process.wait(timeout=45) == 1
+    finally:
+        stop_process(process, timeout=30)
+    return log.read_text(errors="replace")
 
 
 def test_a_worker_with_every_secret_set_works_and_logs_none_of_them(
@@ -165,12 +158,7 @@ def test_a_wrong_redis_password_is_reported_not_ignored(
     for name, password in (("none", None), ("wrong", "not-the-password")):
         settings = with_updates(worker_settings, redis_url=password_redis, redis_password=password)
         log = tmp_path / f"worker-{name}.log"
-        process = start_worker(settings, log)
-        try:
-            assert process.wait(timeout=45) == 1
-        finally:
-            stop(process)
-        said = log.read_text(errors="replace")
+        said = refused_start(settings, log)
         given = "is set" if password else "is not set"
         assert f"Redis at {password_redis} refused the login (TRACKER_REDIS_PASSWORD {given})" in said, said[-2000:]
         assert "not-the-password" not in said
@@ -180,12 +168,7 @@ def test_a_wrong_kafka_password_stops_the_worker_with_kafkas_reason(worker_setti
     """A refused SASL login is not retried for a minute as if Kafka were down: the worker stops and says why."""
     settings = with_updates(worker_settings, **{**SASL, "kafka_sasl_password": "wrong-kafka-password"})
     log = tmp_path / "worker.log"
-    process = start_worker(settings, log)
-    try:
-        assert process.wait(timeout=45) == 1
-    finally:
-        stop(process)
-    said = log.read_text(errors="replace")
+    said = refused_start(settings, log)
     assert "refused the credentials of TRACKER_KAFKA_SASL_USERNAME='tracker'" in said, said[-2000:]
     assert "Invalid username or password" in said
     assert "wrong-kafka-password" not in said
@@ -228,12 +211,7 @@ def test_a_worker_reaches_redis_over_mutual_tls(
 
     untrusted = with_updates(settings, redis_tls_ca_file=None, web_port=free_port())
     log = tmp_path / "worker-untrusted.log"
-    process = start_worker(untrusted, log)
-    try:
-        assert process.wait(timeout=45) == 1
-    finally:
-        stop(process)
-    said = log.read_text(errors="replace")
+    said = refused_start(untrusted, log)
     assert f"Redis at {tls_redis}: TLS failed" in said and "CERTIFICATE_VERIFY_FAILED" in said, said[-2000:]
 
 
@@ -266,12 +244,7 @@ def test_an_untrusted_kafka_certificate_stops_the_worker(worker_settings: Settin
     """Without the broker's CA (the system's do not know it) the worker stops and names the TLS settings."""
     settings = with_updates(worker_settings, kafka_broker=TLS_BROKERS["SSL"], kafka_security_protocol="SSL")
     log = tmp_path / "worker.log"
-    process = start_worker(settings, log)
-    try:
-        assert process.wait(timeout=45) == 1
-    finally:
-        stop(process)
-    said = log.read_text(errors="replace")
+    said = refused_start(settings, log)
     assert "TLS failed (check TRACKER_KAFKA_SSL_CA_FILE" in said and "CERTIFICATE_VERIFY_FAILED" in said, said[-2000:]
 
 
