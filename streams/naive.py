@@ -19,17 +19,22 @@ import faust
 import redis.asyncio as aioredis
 
 from streams.events import ANY_EVENT
+from streams.settings import Settings
+from streams.transport import faust_credentials, redis_options
 
 #: Redis keys the benchmark reads: events handled, and when the first one was.
 COUNT_KEY = "bench:naive:count"
 
 
 def build(broker: str, redis_url: str, app_id: str, topics: list[str], web_port: int) -> faust.App:
+    # Credentials and TLS as the worker has them (the TRACKER_* settings the benchmark runs with).
+    settings = Settings()
     app = faust.App(
         app_id, broker=broker, store="memory://", autodiscover=False, web_port=web_port,
         consumer_auto_offset_reset="earliest", broker_session_timeout=6, broker_rebalance_timeout=5,
+        broker_credentials=faust_credentials(settings),
     )
-    client = aioredis.Redis.from_url(redis_url)
+    client = aioredis.Redis.from_url(redis_url, **redis_options(settings))
     inputs = app.topic(*topics, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
 
     @app.agent(inputs, name="naive")

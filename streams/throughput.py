@@ -35,6 +35,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 from streams.errors import TrackerError
+from streams.transport import redis_options
 from streams.settings import Settings
 
 Progress = Callable[[str], None]
@@ -268,7 +269,7 @@ async def naive_rate(settings: Settings, total: int, timeout: float, progress: P
     from streams.embedded import free_port
     from streams.naive import COUNT_KEY
 
-    client = redis.Redis.from_url(settings.redis_url)
+    client = redis.Redis.from_url(settings.redis_url, **redis_options(settings))
     child = _Child([sys.executable, "-m", "streams.naive"], {
         "NAIVE_BROKER": settings.kafka_broker, "NAIVE_REDIS_URL": settings.redis_url,
         "NAIVE_APP_ID": f"{settings.app_id}-naive", "NAIVE_PORT": str(free_port()),
@@ -392,7 +393,7 @@ async def bench_throughput(
         "offer_outcomes_topic": f"bench-{run}-offer-outcomes", "dead_letters_topic": f"bench-{run}-dead-letters",
         "redis_url": _with_db(settings.redis_url, redis_db), "web_port": free_port(), "clock": "event",
     })
-    client = redis.Redis.from_url(bench.redis_url)
+    client = redis.Redis.from_url(bench.redis_url, **redis_options(bench))
     _claim(client, redis_db)
     ensure_topics(bench)
     try:
