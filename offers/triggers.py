@@ -22,8 +22,8 @@ class Product(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     product_id: str
-    quantity: int = Field(1, ge=0)
-    price: float | None = Field(None, ge=0)
+    quantity: int = Field(default=1, ge=0)
+    price: float | None = Field(default=None, ge=0)
     category: str | None = None
 
 
@@ -33,7 +33,7 @@ class Incentive(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     type: IncentiveType
-    value: float = Field(0.0, ge=0, description="Percent for percent_off; 0 otherwise.")
+    value: float = Field(default=0.0, ge=0, description="Percent for percent_off; 0 otherwise.")
     code: str | None = None
 
 
@@ -61,7 +61,7 @@ class OfferTrigger(BaseModel):
     session_id: str | None = None
     kind: AbandonmentKind
     products: tuple[Product, ...] = ()
-    cart_value: float = Field(0.0, ge=0)
+    cart_value: float = Field(default=0.0, ge=0)
     incentive: Incentive
     issued_at: AwareDatetime
     expires_at: AwareDatetime
