@@ -18,6 +18,7 @@ from offers.vocabulary import AbandonmentKind, IncentiveType
 TRIGGER_SCHEMA_VERSION: Final = 1
 
 
+# No docstring: pydantic would copy it into the published trigger schema.
 class Product(BaseModel):
     model_config = ConfigDict(frozen=True)
 
@@ -93,4 +94,9 @@ def json_schema() -> dict[str, object]:
 
 
 def render_json_schema() -> str:
+    """The text of ``offers/offer-trigger.schema.json`` (sorted keys, two-space indent, final newline).
+
+    >>> render_json_schema().splitlines()[0], render_json_schema().endswith("}\\n")
+    ('{', True)
+    """
     return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"
