@@ -37,7 +37,7 @@ from models.customer_facts import CustomerFacts
 from models.customer_types import CUSTOMER_TYPES, CustomerType, TypeEvidence
 from models.personas import Persona, PersonaBuilder
 from models.quantiles import LinearHistogram, LogHistogram
-from models.rfm import SEGMENTS, RFMScore, RFMScorer, RFMValues, rfm_values, segment
+from models.rfm import SEGMENTS, RFMScore, RFMScorer, RFMValues, Segment, rfm_values, segment
 from models.timing import Timing, is_overdue, mean_gap_days, next_purchase_expected
 from models.value import CustomerValue, expected_value, p_buy_again, rank
 
@@ -91,6 +91,7 @@ __all__ = [
     "RFMScorer",
     "RFMValues",
     "SEGMENTS",
+    "Segment",
     "Timing",
     "TypeEvidence",
     "expected_value",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import Literal, TypeAlias
+from typing import Literal, TypeAlias, get_args
 
 from models.customer_facts import CustomerFacts
 from models.wording import percent, plural, span
@@ -42,6 +42,9 @@ __all__ = [
     "customer_types",
 ]
 
+#: The types, main first: a complaint outweighs everything, loyalty outweighs price
+#: sensitivity (a loyal customer is not sent discounts), and a looker is what is left.
+#: The offer policy is written in these words too (:mod:`offers.vocabulary`).
 CustomerType: TypeAlias = Literal[
     "dissatisfied",
     "loyal",
@@ -52,19 +55,7 @@ CustomerType: TypeAlias = Literal[
     "connected",
     "looker",
 ]
-
-#: The types, main first: a complaint outweighs everything, loyalty outweighs price
-#: sensitivity (a loyal customer is not sent discounts), and a looker is what is left.
-CUSTOMER_TYPES: tuple[CustomerType, ...] = (
-    "dissatisfied",
-    "loyal",
-    "bargain_hunter",
-    "new",
-    "convenience",
-    "researcher",
-    "connected",
-    "looker",
-)
+CUSTOMER_TYPES: tuple[CustomerType, ...] = get_args(CustomerType)
 
 #: Bargain hunter: at least half of at least two orders used a discount (one discounted
 #: order is a welcome offer, not a habit).

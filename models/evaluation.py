@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
+from numpy.typing import NDArray
 
 from models.bgnbd import BGNBD, summarise
 from models.datasets import TransactionLog, load_cdnow, load_online_retail, load_online_shoppers
@@ -78,7 +79,9 @@ def _tick(progress: Progress | None, done: int, total: int) -> None:
         progress(done, total)
 
 
-def _classification(y_true: np.ndarray, p: np.ndarray, threshold: float) -> dict[str, float]:
+def _classification(
+    y_true: NDArray[np.bool_], p: NDArray[np.float64], threshold: float
+) -> dict[str, float]:
     predicted = p >= threshold
     tp = int(np.sum(predicted & y_true))
     fp = int(np.sum(predicted & ~y_true))

@@ -166,7 +166,7 @@ class IntentModel:
     def learn_one(self, x: Mapping[str, float], y: bool) -> None:
         """Learn one finished session; its prediction is first scored prequentially."""
         inputs = intent_inputs(x)
-        p = self._classifier.predict_proba_one(inputs)[True]
+        p = float(self._classifier.predict_proba_one(inputs)[True])
         self._score.update(y, p)
         if self._n >= self.warm_up:
             self._threshold.update(y, p)

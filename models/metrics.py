@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 import numpy as np
+from numpy.typing import NDArray
 from river import metrics
 from scipy.stats import rankdata
 
@@ -99,7 +100,9 @@ class ProgressiveScore:
         }
 
 
-def roc_auc(y_true: Sequence[bool] | np.ndarray, scores: Sequence[float] | np.ndarray) -> float:
+def roc_auc(
+    y_true: Sequence[bool] | NDArray[np.bool_], scores: Sequence[float] | NDArray[np.float64]
+) -> float:
     """Exact ROC AUC (the Mann-Whitney statistic, ties counted half); NaN without both classes.
 
     Examples

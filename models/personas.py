@@ -199,7 +199,7 @@ class PersonaBuilder:
     def personas(self) -> list[Persona]:
         """One persona per segment seen, in the order of :data:`models.rfm.SEGMENTS`, then any
         other segment names alphabetically, then :data:`VISITORS`."""
-        order = {name: i for i, name in enumerate(SEGMENTS)}
+        order: dict[str, int] = {name: i for i, name in enumerate(SEGMENTS)}
         names = sorted(
             self._segments,
             key=lambda s: (s == VISITORS, order.get(s, len(order)), s),

@@ -18,26 +18,39 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-from typing import NamedTuple
+from typing import Literal, NamedTuple, TypeAlias, get_args
 
 from models.customer_facts import CustomerFacts
 from models.errors import NotFittedError
 from models.quantiles import LinearHistogram, LogHistogram
-from offers.vocabulary import SEGMENTS as _OFFER_SEGMENTS
 
-__all__ = ["SEGMENTS", "RFMScore", "RFMScorer", "RFMValues", "rfm_values", "segment"]
+__all__ = ["SEGMENTS", "RFMScore", "RFMScorer", "RFMValues", "Segment", "rfm_values", "segment"]
 
 _DAY = 86400.0
 
-#: The RFM segments, best first: the same vocabulary the offer policy names them by.
-SEGMENTS: tuple[str, ...] = _OFFER_SEGMENTS
+#: The usual RFM segment names, best to worst; the offer policy names segments by them too
+#: (:mod:`offers.vocabulary`).
+Segment: TypeAlias = Literal[
+    "Champions",
+    "Loyal",
+    "Potential Loyalists",
+    "New",
+    "Promising",
+    "Need Attention",
+    "About to Sleep",
+    "At Risk",
+    "Can't Lose Them",
+    "Hibernating",
+    "Lost",
+]
+SEGMENTS: tuple[Segment, ...] = get_args(Segment)
 
 # The usual R against F+M grid: rows are R = 5 .. 1, columns FM = 1 .. 5, where FM is the mean
 # of F and M rounded half up. It is the widely used R x F segment map (e.g. "5[4-5]" Champions,
 # "[3-4][4-5]" Loyal, "[4-5][2-3]" Potential Loyalists, "51" New, "41" Promising, "33" Need
 # Attention, "3[1-2]" About to Sleep, "[1-2][3-4]" At Risk, "[1-2]5" Can't Lose Them) with F
 # replaced by FM, and its "[1-2][1-2]" Hibernating split: customers gone longest (R = 1) are Lost.
-_GRID: dict[int, tuple[str, str, str, str, str]] = {
+_GRID: dict[int, tuple[Segment, Segment, Segment, Segment, Segment]] = {
     5: ("New", "Potential Loyalists", "Potential Loyalists", "Champions", "Champions"),
     4: ("Promising", "Potential Loyalists", "Potential Loyalists", "Loyal", "Loyal"),
     3: ("About to Sleep", "About to Sleep", "Need Attention", "Loyal", "Loyal"),
@@ -68,7 +81,7 @@ class RFMScore:
         return f"{self.recency}{self.frequency}{self.monetary}"
 
     @property
-    def segment(self) -> str:
+    def segment(self) -> Segment:
         """The RFM segment of these scores (see :func:`segment`)."""
         return segment(self.recency, self.frequency, self.monetary)
 
@@ -96,7 +109,7 @@ def _score(mid_rank: float) -> int:
     return min(5, 1 + int(5.0 * mid_rank))
 
 
-def segment(recency: int, frequency: int, monetary: int) -> str:
+def segment(recency: int, frequency: int, monetary: int) -> Segment:
     """The RFM segment of a customer's scores, from the R against F+M grid.
 
     ``FM`` is the mean of ``F`` and ``M`` rounded half up; the segment is read off this grid

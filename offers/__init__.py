@@ -5,7 +5,7 @@ from offers.codes import incentive_code
 from offers.errors import OfferError, PolicyError
 from offers.holdout import in_holdout
 from offers.outcomes import ActiveOffer, OfferOutcome, Outcome, expired, outcome_of_purchase
-from offers.policy import POLICY_VERSION, Action, Decision, Policy, decide
+from offers.policy import POLICY_VERSION, Action, Decision, Policy
 from offers.policy_file import default_policy, load_policy, parse_policy
 from offers.quiet_hours import QuietHours, zone_of
 from offers.targeting import Bound, Customer, Rule
@@ -51,7 +51,6 @@ __all__ = [
     "Segment",
     "Uplift",
     "abandoned",
-    "decide",
     "default_policy",
     "expired",
     "in_holdout",

@@ -108,8 +108,8 @@ class OfferOutcome(BaseModel):
     kind: AbandonmentKind
     occurred_at: AwareDatetime = Field(description="The order time, or the expiry time for 'expired'.")
     order_id: str | None = None
-    order_total: float | None = Field(None, ge=0)
-    holdout: bool = Field(False, description="True for the control group: no trigger was ever sent.")
+    order_total: float | None = Field(default=None, ge=0)
+    holdout: bool = Field(default=False, description="True for the control group: no trigger was ever sent.")
 
 
 def json_schema() -> dict[str, object]:

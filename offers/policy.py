@@ -33,7 +33,6 @@ __all__ = [
     "Customer",
     "Decision",
     "Policy",
-    "decide",
 ]
 
 #: The version of the shipped default policy (``default_policy.toml`` must say the same).
@@ -193,25 +192,3 @@ def _with_code(incentive: Incentive, offer_id: str | None) -> Incentive:
         return incentive
     return incentive.model_copy(update={"code": incentive_code(offer_id)})
 
-
-def decide(
-    kind: AbandonmentKind,
-    customer: Customer,
-    now: datetime,
-    *,
-    policy: Policy | None = None,
-    offer_id: str | None = None,
-) -> Decision:
-    """:meth:`Policy.decide` with ``policy``, by default the shipped default policy.
-
-    >>> from datetime import UTC
-    >>> decide(AbandonmentKind.CART, Customer(customer_id="c1", consent=False),
-    ...        datetime(2026, 1, 1, 12, tzinfo=UTC)).suppressed
-    'no_consent'
-    """
-    if policy is None:
-        # policy_file builds Policy objects from this module, so it is imported late.
-        from offers.policy_file import default_policy
-
-        policy = default_policy()
-    return policy.decide(kind, customer, now, offer_id=offer_id)

@@ -74,6 +74,7 @@ class Bound:
     below: float | None = None
 
     def holds(self, value: float | None) -> bool:
+        """Whether ``value`` lies within the bound; an unknown value (``None``) never does."""
         if value is None:
             return False
         if self.at_least is not None and value < self.at_least:
@@ -115,6 +116,7 @@ class Rule:
             raise ValueError(f"rule {self.name!r} needs exactly one of an incentive or a suppress reason")
 
     def matches(self, kind: AbandonmentKind, customer: Customer) -> bool:
+        """Whether every condition of the rule holds for ``customer`` abandoning ``kind``."""
         if self.kinds and kind not in self.kinds:
             return False
         if self.segments and customer.segment not in self.segments:

@@ -18,12 +18,13 @@ from offers.vocabulary import AbandonmentKind, IncentiveType
 TRIGGER_SCHEMA_VERSION: Final = 1
 
 
+# No docstring: pydantic would copy it into the published trigger schema.
 class Product(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     product_id: str
-    quantity: int = Field(1, ge=0)
-    price: float | None = Field(None, ge=0)
+    quantity: int = Field(default=1, ge=0)
+    price: float | None = Field(default=None, ge=0)
     category: str | None = None
 
 
@@ -33,7 +34,7 @@ class Incentive(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     type: IncentiveType
-    value: float = Field(0.0, ge=0, description="Percent for percent_off; 0 otherwise.")
+    value: float = Field(default=0.0, ge=0, description="Percent for percent_off; 0 otherwise.")
     code: str | None = None
 
 
@@ -61,7 +62,7 @@ class OfferTrigger(BaseModel):
     session_id: str | None = None
     kind: AbandonmentKind
     products: tuple[Product, ...] = ()
-    cart_value: float = Field(0.0, ge=0)
+    cart_value: float = Field(default=0.0, ge=0)
     incentive: Incentive
     issued_at: AwareDatetime
     expires_at: AwareDatetime
@@ -93,4 +94,9 @@ def json_schema() -> dict[str, object]:
 
 
 def render_json_schema() -> str:
+    """The text of ``offers/offer-trigger.schema.json`` (sorted keys, two-space indent, final newline).
+
+    >>> render_json_schema().splitlines()[0], render_json_schema().endswith("}\\n")
+    ('{', True)
+    """
     return json.dumps(json_schema(), indent=2, sort_keys=True) + "\n"

@@ -12,3 +12,4 @@ eval "$(scripts/services.sh env)"
 # Doctests of the pure core run with the tests: they are its specification.
 .venv/bin/python -m pytest --doctest-modules tests models offers streams "$@"
 .venv/bin/lint-imports
+.venv/bin/mypy

@@ -14,7 +14,6 @@ from offers import (
     Incentive,
     Policy,
     Rule,
-    decide,
     default_policy,
     in_holdout,
     incentive_code,
@@ -186,15 +185,8 @@ def test_reason_records_rule_version_and_what_was_known():
     """The trigger's reason says which rule, which policy, and the segment, types and scores used."""
     customer = Customer(customer_id="c1", segment="At Risk", customer_types=("loyal", "researcher"),
                         intent=0.4, loyalty=0.2)
-    decision = decide(CART, customer, NOON)
+    decision = default_policy().decide(CART, customer, NOON)
     reason = decision.reason(customer)
     assert (reason.rule, reason.policy_version, reason.segment) == ("valuable_at_risk", POLICY_VERSION, "At Risk")
     assert (reason.customer_type, reason.intent, reason.loyalty) == ("loyal,researcher", 0.4, 0.2)
 
-
-def test_module_level_decide_uses_the_default_policy_unless_given_one(policy):
-    """decide() without a policy is the default policy; with one, that policy."""
-    customer = Customer(customer_id=treated_id(default_policy()))
-    assert decide(CART, customer, NOON) == default_policy().decide(CART, customer, NOON)
-    assert decide(CART, Customer(customer_id=held_out_id(policy, 100)), NOON,
-                  policy=replace(policy, holdout_percent=100)).action == "hold_out"

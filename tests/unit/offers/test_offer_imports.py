@@ -1,0 +1,28 @@
+"""The imports of the functional core: offers build on models, and no module imports itself back."""
+
+from __future__ import annotations
+
+import grimp
+import pytest
+
+
+@pytest.fixture(scope="module")
+def graph() -> grimp.ImportGraph:
+    """Every import of models and offers, including those inside functions."""
+    return grimp.build_graph("offers", "models", cache_dir=None)
+
+
+def test_offers_import_models_and_models_never_import_offers(graph: grimp.ImportGraph) -> None:
+    """The policy is written in the models' words (segments, customer types), so the arrow runs one way."""
+    assert graph.find_illegal_dependencies_for_layers(layers=["offers", "models"]) == set()
+
+
+def test_no_module_of_the_core_imports_one_that_imports_it_back(graph: grimp.ImportGraph) -> None:
+    """No circles, not even through a late import inside a function."""
+    circles = {
+        tuple(sorted((module, imported)))
+        for module in graph.modules
+        for imported in graph.find_modules_directly_imported_by(module)
+        if graph.chain_exists(importer=imported, imported=module)
+    }
+    assert circles == set()
