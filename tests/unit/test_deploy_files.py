@@ -24,7 +24,7 @@ CONFIG = DEPLOY / "prometheus" / "prometheus.yml"
 RULES = DEPLOY / "prometheus" / "alerts.yml"
 RULE_TESTS = DEPLOY / "prometheus" / "alerts_test.yml"
 DASHBOARD = DEPLOY / "grafana" / "dashboards" / "tracker.json"
-README = ROOT / "README.md"
+OPERATIONS = ROOT / "docs" / "operations.md"
 
 _METRIC = re.compile(r"\btracker_[a-z0-9_]+")
 _SUFFIXES = ("_bucket", "_count", "_sum")
@@ -75,18 +75,18 @@ def exported() -> set[str]:
 
 
 def _operations() -> str:
-    text = README.read_text()
-    start = text.index("## Operations")
-    end = text.index("\n## ", start + 1)
-    return text[start:end]
+    """docs/operations.md: the page that documents the metrics and holds the alerts' runbooks."""
+    return OPERATIONS.read_text()
+
+
+def _headings(markdown: str) -> set[str]:
+    """The text of every heading in ``markdown``."""
+    return set(re.findall(r"^#+ (.+?)\s*$", markdown, flags=re.MULTILINE))
 
 
 def _anchors(markdown: str) -> set[str]:
     """GitHub's anchors of the headings in ``markdown``."""
-    anchors = set()
-    for heading in re.findall(r"^#+ (.+)$", markdown, flags=re.MULTILINE):
-        anchors.add(re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-"))
-    return anchors
+    return {re.sub(r"[^\w\- ]", "", heading.lower()).replace(" ", "-") for heading in _headings(markdown)}
 
 
 def _exprs(dashboard: dict[str, Any]) -> list[str]:
@@ -112,7 +112,7 @@ def test_the_alert_rules_pass_their_unit_tests(promtool: str) -> None:
 
 
 def test_every_alert_has_a_severity_a_summary_a_description_and_a_runbook(rules: list[dict[str, Any]]) -> None:
-    """Each alert says how bad, what and why, and links the README section saying what to do."""
+    """Each alert says how bad, what and why, and links the docs/operations.md section saying what to do."""
     anchors = _anchors(_operations())
     for rule in rules:
         name = rule["alert"]
@@ -120,9 +120,10 @@ def test_every_alert_has_a_severity_a_summary_a_description_and_a_runbook(rules:
         annotations = rule["annotations"]
         assert annotations["summary"] and annotations["description"], name
         page, _, anchor = annotations["runbook"].partition("#")
-        assert page == "README.md", name
+        assert page == "docs/operations.md", name
+        assert (ROOT / page).is_file(), f"{name}: runbook page {page} does not exist"
         assert anchor == name.lower(), f"{name}: runbook anchor {anchor!r}"
-        assert anchor in anchors, f"{name}: README's Operations section has no heading {name}"
+        assert anchor in anchors, f"{name}: docs/operations.md has no heading {name}"
 
 
 def test_every_alert_is_tested_by_promtool(rules: list[dict[str, Any]]) -> None:
@@ -142,15 +143,16 @@ def test_alerts_and_dashboard_use_only_metrics_the_worker_exports(
     assert used - exported == set()
 
 
-def test_the_readme_lists_every_metric_and_alert(rules: list[dict[str, Any]], exported: set[str]) -> None:
-    """The Operations section names every tracker_ metric (Faust's as one group) and every alert."""
+def test_the_operations_page_lists_every_metric_and_alert(rules: list[dict[str, Any]], exported: set[str]) -> None:
+    """docs/operations.md names every tracker_ metric (Faust's as one group) and has a heading per alert."""
     operations = _operations()
     documented = {name for name in _METRIC.findall(operations)}
     families = {re.sub(r"_(bucket|count|sum)$", "", name) for name in exported}
     assert {name for name in families if not name.startswith("tracker_faust_")} - documented == set()
     assert "tracker_faust_" in operations
+    headings = _headings(operations)
     for rule in rules:
-        assert f"#### {rule['alert']}" in operations
+        assert rule["alert"] in headings, f"docs/operations.md has no heading {rule['alert']}"
 
 
 def test_the_dashboard_covers_what_ops_asked_for(dashboard: dict[str, Any]) -> None:
