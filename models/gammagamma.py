@@ -213,14 +213,14 @@ class GammaGamma:
             start,
             method="L-BFGS-B",
             bounds=bounds,
-            options={"maxiter": 2000, "ftol": 1e-14, "gtol": 1e-10},
+            options={"maxiter": 500, "ftol": 1e-14, "gtol": 1e-10},
         )
         polished = optimize.minimize(
             objective,
             result.x,
             method="Nelder-Mead",
             bounds=bounds,
-            options={"xatol": 1e-8, "fatol": 1e-12, "maxiter": 2000},
+            options={"xatol": 1e-8, "fatol": 1e-12, "maxiter": 600},
         )
         best = polished.x if polished.fun <= result.fun else result.x
         p, q, gamma = (float(v) for v in _params(best))

@@ -150,6 +150,7 @@ def evaluate_value(
     seed: int = 0,
     bootstrap: int = 1000,
     review_days: float = 30.0,
+    refit_days: float = 30.0,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Score the learned value model's ranking, and the baselines', on the holdout's spend.
@@ -174,6 +175,8 @@ def evaluate_value(
         Number of bootstrap resamples of the customers (0: no intervals).
     review_days
         Days of silence after which a customer is snapshotted again.
+    refit_days
+        Days of stream time between refits of BG/NBD and Gamma-Gamma during the replay.
     progress
         ``progress(done, total)`` in transactions replayed.
 
@@ -199,7 +202,8 @@ def evaluate_value(
     started = time.perf_counter()
     moments = replay_value(
         log.transactions, scored_at, [model for _, model in candidates],
-        horizon_days=periods.horizon_days, review_days=review_days, stops=[inner_at],
+        horizon_days=periods.horizon_days, review_days=review_days, refit_days=refit_days,
+        stops=[inner_at],
         progress=progress,
     )
     replay_seconds = time.perf_counter() - started

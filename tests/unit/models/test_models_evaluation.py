@@ -164,7 +164,7 @@ def test_loyalty_evaluation_takes_a_cutoff_and_horizon(tmp_path: Path) -> None:
 
 def test_a_cdnow_layout_log_of_other_dates_is_evaluated(tmp_path: Path) -> None:
     """A whitespace log in CDNOW's layout from another decade gets periods from its own dates."""
-    text = cdnow_file(tmp_path / "cd.txt", 80, seed=7).read_text()
+    text = cdnow_file(tmp_path / "cd.txt", 50, seed=7).read_text()
     shifted = tmp_path / "later.txt"
     shifted.write_text("\n".join(
         line.replace(" 1997", " 2007").replace(" 1998", " 2008") for line in text.splitlines()

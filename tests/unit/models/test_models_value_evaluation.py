@@ -39,7 +39,7 @@ def shop_log(path: Path, customers: int, seed: int, *, days: int = 330) -> Path:
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     path = shop_log(tmp_path_factory.mktemp("value") / "shop.csv", 70, seed=11)
-    return evaluate_value(path, "csv", columns=COLUMNS, bootstrap=30, review_days=45)
+    return evaluate_value(path, "csv", columns=COLUMNS, bootstrap=30, review_days=45, refit_days=60)
 
 
 def test_every_baseline_is_scored_on_the_same_customers(result: dict[str, object]) -> None:
