@@ -69,6 +69,18 @@ def loyalty_periods(
     PeriodError
         If the periods do not fit in the log (see :func:`models.periods.periods_of`).
 
+    Examples
+    --------
+    >>> from models.transactions import Transaction
+    >>> day = lambda y, m, d: dt.datetime(y, m, d, tzinfo=dt.UTC)
+    >>> cdnow = TransactionLog("cd.txt", [Transaction("1", "1", day(1997, 1, 1), 9.0),
+    ...                                   Transaction("1", "2", day(1998, 6, 30), 9.0)], lines=2)
+    >>> loyalty_periods(cdnow, "cdnow").source, loyalty_periods(cdnow, "cdnow").cutoff
+    ('published', datetime.date(1997, 9, 30))
+    >>> p = loyalty_periods(cdnow, "cdnow", horizon_days=90)
+    >>> p.source, p.cutoff
+    ('data', datetime.date(1998, 4, 1))
+
     """
     calibration_end, holdout_end = PUBLISHED_CDNOW_SPLIT
     if published_split is None:

@@ -99,6 +99,16 @@ class TransactionLog:
 
 
 def number(path: str, line: int, column: str, raw: str) -> float:
+    """The finite number ``raw`` in ``column`` of ``line``; anything else is a :class:`DataFileError`.
+
+    >>> number("x.csv", 2, "Price", " 2.5 ")
+    2.5
+    >>> number("x.csv", 2, "Price", "nan")
+    Traceback (most recent call last):
+    ...
+    models.errors.DataFileError: x.csv, line 2, column 'Price': bad value (expected a number, found 'nan')
+
+    """
     try:
         value = float(raw)
     except ValueError:
@@ -109,6 +119,12 @@ def number(path: str, line: int, column: str, raw: str) -> float:
 
 
 def customer_id(raw: str) -> str:
+    """A customer id as the log writes it, without spaces or the ``.0`` of ids exported as floats.
+
+    >>> customer_id(" 17850.0"), customer_id("A-17"), customer_id("")
+    ('17850', 'A-17', '')
+
+    """
     customer = raw.strip()
     return customer[:-2] if customer.endswith(".0") else customer  # ids exported as floats
 
@@ -116,7 +132,17 @@ def customer_id(raw: str) -> str:
 def column_dates(
     table: CsvTable, key: str, layout: DateLayout | None = None
 ) -> list[dt.datetime]:
-    """The date column ``key`` of every row, in the layout the column uses (or ``layout``)."""
+    """The date column ``key`` of every row, in the layout the column uses (or ``layout``).
+
+    Each distinct value is parsed once; the first that is no date of the layout raises a
+    :class:`DataFileError` at the line it first appears on.
+
+    >>> rows = [(2, ["12/1/2010 8:26"]), (3, ["12/13/2010 9:00"]), (4, ["12/1/2010 8:26"])]
+    >>> table = CsvTable("x.csv", ["InvoiceDate"], rows, {"date": "InvoiceDate"})
+    >>> [d.isoformat() for d in column_dates(table, "date")][1]
+    '2010-12-13T09:00:00+00:00'
+
+    """
     index = table.position(key)
     first_row: dict[str, int] = {}
     for position, (_, values) in enumerate(table.rows):
@@ -141,6 +167,8 @@ def column_dates(
 
 @dataclasses.dataclass
 class OrderLines:
+    """The lines of one order read so far: who, when (its first line's time), total and products."""
+
     customer_id: str
     at: dt.datetime
     total: float = 0.0
@@ -155,6 +183,14 @@ def transactions_of(
 
     With a ``refund_prefix`` (Online Retail's ``C``), ids with it are refunds and other totals
     <= 0 are skipped; without, a negative total is a refund and a zero total is skipped.
+
+    >>> at = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    >>> orders = {"1": OrderLines("c", at, 5.0), "C2": OrderLines("c", at, -5.0),
+    ...           "3": OrderLines("c", at, 0.0)}
+    >>> found, skipped = transactions_of(orders, refund_prefix="C")
+    >>> [(t.invoice, t.amount, t.refund) for t in found], skipped
+    ([('1', 5.0, False), ('C2', 5.0, True)], 1)
+
     """
     transactions: list[Transaction] = []
     skipped = 0

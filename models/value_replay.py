@@ -128,6 +128,17 @@ def replay_value(
 
     Returns a :class:`Moment` for each of ``stops`` before ``until`` and for ``until`` itself.
     ``progress(done, total)`` counts transactions.
+
+    Examples
+    --------
+    >>> at = lambda d: dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=d)
+    >>> log = [Transaction("a", "1", at(0), 10.0), Transaction("b", "2", at(5), 8.0),
+    ...        Transaction("a", "3", at(20), 30.0)]
+    >>> model = ValueModel(horizon_days=30)
+    >>> moment = replay_value(log, at(60), [model], horizon_days=30)[at(60)]
+    >>> moment.customers, model.n_learned, model.score.total_actual  # a@0 saw 30 spent after it
+    (['a', 'b'], 3, 30.0)
+
     """
     step = dt.timedelta(days=review_days)
     refit_step = dt.timedelta(days=refit_days)
