@@ -1,33 +1,66 @@
-"""Loaders for the public evaluation data sets (see ``../shared/data/SOURCES.md``).
+"""Loaders of purchase logs as users have them, and of the public evaluation data sets.
 
-Every loader checks what it reads and raises :class:`models.errors.DataFileError` naming the
-file, the line and the column of the first problem, with what was expected and what was found.
+Purchase logs (:func:`load_log`, one :class:`Transaction` per order or refund of a known
+customer, in time order):
+
+- ``online-retail``: the UCI Online Retail I (``InvoiceNo``, ``UnitPrice``, ``CustomerID``) and
+  II (``Invoice``, ``Price``, ``Customer ID``) layouts, one line per invoice line; invoices
+  starting with ``C`` are cancellations (refunds), stock code ``D`` marks a discount, lines
+  without a customer are guest orders (counted, skipped);
+- ``cdnow``: Fader and Hardie's CDNOW files, whitespace separated, no header: the 1/10 sample
+  (customer, id in sample, YYYYMMDD, CDs, dollars) or the master file (customer, YYYYMMDD, CDs,
+  dollars);
+- ``csv``: any CSV with a column mapping ``customer=…,date=…,amount=…[,order=…][,product=…]``
+  (see :func:`parse_columns`): an amount per line, the lines of one order summed (without an
+  order column: the lines of one customer at one moment); a negative order total is a refund.
+
+CSV files may be gzip, UTF-8 or Latin-1, comma, semicolon or tab separated
+(:mod:`models.textfiles`); dates are read in the layout the column uses (:mod:`models.dates`).
+Every problem raises one :class:`~models.errors.DataFileError` naming the file, the line and
+the column, with what was expected and what was found.
 """
 
 from __future__ import annotations
 
-import csv
-import dataclasses
-import datetime as dt
-import gzip
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
-from typing import TextIO
+from typing import Literal, TypeAlias
 
+from models.csv_logs import ColumnMap, load_csv, parse_columns
+from models.dates import DateParser
 from models.errors import DataFileError, FieldError
 from models.features import intent_features_from_uci_row, intent_label_from_uci_row
+from models.textfiles import read_csv, read_text
+from models.transactions import (
+    OrderLines,
+    Transaction,
+    TransactionLog,
+    column_dates,
+    customer_id,
+    number,
+    transactions_of,
+)
 
 __all__ = [
     "CDNOW_COLUMNS",
+    "CDNOW_MASTER_COLUMNS",
+    "FORMATS",
     "RETAIL_COLUMNS",
     "UCI_COLUMNS",
+    "ColumnMap",
+    "Format",
     "Transaction",
     "TransactionLog",
     "load_cdnow",
+    "load_csv",
+    "load_log",
     "load_online_retail",
     "load_online_shoppers",
+    "parse_columns",
 ]
+
+Format: TypeAlias = Literal["cdnow", "online-retail", "csv"]
+#: The purchase-log formats :func:`load_log` reads.
+FORMATS: tuple[Format, ...] = ("cdnow", "online-retail", "csv")
 
 #: Columns of the UCI Online Shoppers Purchasing Intention CSV, in file order.
 UCI_COLUMNS: tuple[str, ...] = (
@@ -53,8 +86,10 @@ UCI_COLUMNS: tuple[str, ...] = (
 
 #: Columns of ``CDNOW_sample.txt`` (whitespace separated, no header).
 CDNOW_COLUMNS: tuple[str, ...] = ("customer id", "id in sample", "date", "CDs", "dollars")
+#: Columns of the CDNOW master file (whitespace separated, no header).
+CDNOW_MASTER_COLUMNS: tuple[str, ...] = ("customer id", "date", "CDs", "dollars")
 
-#: Columns the Online Retail II loader needs.
+#: Columns the Online Retail loader needs, as Online Retail II names them.
 RETAIL_COLUMNS: tuple[str, ...] = (
     "Invoice",
     "StockCode",
@@ -64,120 +99,18 @@ RETAIL_COLUMNS: tuple[str, ...] = (
     "Customer ID",
 )
 
+# Each needed column and its names in Online Retail II, then I.
+_RETAIL_NAMES: dict[str, tuple[str, ...]] = {
+    "invoice": ("Invoice", "InvoiceNo"),
+    "stock": ("StockCode",),
+    "quantity": ("Quantity",),
+    "date": ("InvoiceDate",),
+    "price": ("Price", "UnitPrice"),
+    "customer": ("Customer ID", "CustomerID"),
+}
+
 # The retailer's stock code for a discount line.
 _DISCOUNT_CODE = "D"
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class Transaction:
-    """One order or refund of a known customer.
-
-    Parameters
-    ----------
-    customer_id
-        The customer.
-    invoice
-        The order's id (for CDNOW, ``"<customer>-<line>"``).
-    at
-        When it happened (timezone-aware, UTC).
-    amount
-        Value of the order, or of the refund (always >= 0).
-    refund
-        Whether this is a refund (cancellation) rather than an order.
-    discounted
-        Whether the order carried a discount.
-
-    """
-
-    customer_id: str
-    invoice: str
-    at: dt.datetime
-    amount: float
-    refund: bool = False
-    discounted: bool = False
-
-
-@dataclasses.dataclass(frozen=True)
-class TransactionLog:
-    """Transactions of a purchase log in time order, with counts of what was skipped.
-
-    Parameters
-    ----------
-    path
-        The file read.
-    transactions
-        Orders and refunds of known customers, sorted by time (stable).
-    lines
-        Data lines read (without the header).
-    guest_lines
-        Lines without a customer id (guest orders), counted and skipped.
-    cancellation_lines
-        Lines of cancellation invoices (``Invoice`` starting with ``C``) of known customers.
-    skipped_invoices
-        Invoices of known customers that are neither an order nor a refund (total <= 0 without
-        a ``C`` prefix: stock adjustments).
-
-    """
-
-    path: str
-    transactions: list[Transaction]
-    lines: int
-    guest_lines: int = 0
-    cancellation_lines: int = 0
-    skipped_invoices: int = 0
-
-    @property
-    def customers(self) -> int:
-        """Number of distinct customers."""
-        return len({t.customer_id for t in self.transactions})
-
-
-@contextmanager
-def _open_text(path: Path) -> Iterator[TextIO]:
-    if path.suffix == ".gz":
-        with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
-            yield handle
-    else:
-        with path.open("r", encoding="utf-8", newline="") as handle:
-            yield handle
-
-
-def _csv_rows(path: Path, required: tuple[str, ...]) -> Iterator[tuple[int, dict[str, str]]]:
-    """Yield ``(line, row)`` of a CSV file after checking its header has ``required``."""
-    with _open_text(path) as handle:
-        reader = csv.reader(handle)
-        try:
-            try:
-                header = next(reader)
-            except StopIteration:
-                raise DataFileError(
-                    str(path), 1, required[0], "empty file", expected="a header line", found=""
-                ) from None
-            for column in required:
-                if column not in header:
-                    raise DataFileError(
-                        str(path),
-                        1,
-                        column,
-                        "missing column",
-                        expected=f"a header with {column!r}",
-                        found=",".join(header),
-                    )
-            for values in reader:
-                if not values:
-                    continue
-                if len(values) != len(header):
-                    raise DataFileError(
-                        str(path),
-                        reader.line_num,
-                        header[min(len(values), len(header) - 1)],
-                        "wrong number of fields",
-                        expected=f"{len(header)} fields",
-                        found=len(values),
-                    )
-                yield reader.line_num, dict(zip(header, values, strict=True))
-        except (UnicodeDecodeError, EOFError, gzip.BadGzipFile, csv.Error) as error:
-            raise DataFileError(str(path), reader.line_num + 1, "", f"unreadable: {error}") from error
 
 
 def load_online_shoppers(path: str | Path) -> list[tuple[dict[str, float], bool]]:
@@ -206,32 +139,34 @@ def load_online_shoppers(path: str | Path) -> list[tuple[dict[str, float], bool]
     (1, True, 2.0)
 
     """
-    path = Path(path)
+    table = read_csv(path)
+    for column in UCI_COLUMNS:
+        if column not in table.header:
+            raise DataFileError(
+                table.path, 1, column, "missing column",
+                expected=f"a header with {column!r}", found=",".join(table.header),
+            )
     rows: list[tuple[dict[str, float], bool]] = []
-    for line, row in _csv_rows(path, UCI_COLUMNS):
+    for line, values in table.rows:
+        row = dict(zip(table.header, values, strict=True))
         try:
             rows.append((intent_features_from_uci_row(row), intent_label_from_uci_row(row)))
         except FieldError as error:
             raise DataFileError(
-                str(path), line, error.field, "bad value", expected=error.expected, found=error.found
+                table.path, line, error.field, "bad value", expected=error.expected, found=error.found
             ) from None
     return rows
 
 
-def _float(path: Path, line: int, column: str, raw: str) -> float:
-    try:
-        return float(raw)
-    except ValueError:
-        raise DataFileError(str(path), line, column, "bad value", expected="a number", found=raw) from None
-
-
 def load_cdnow(path: str | Path) -> TransactionLog:
-    """Read ``CDNOW_sample.txt`` (whitespace separated: customer, id in sample, YYYYMMDD, CDs, dollars).
+    """Read a CDNOW file: the sample (5 columns) or the master file (4), told apart by line 1.
+
+    Whitespace separated, no header: customer, [id in sample,] YYYYMMDD, CDs, dollars.
 
     Raises
     ------
     DataFileError
-        On a line with the wrong number of fields, a bad date or a non-numeric value.
+        On a line with another number of fields than the first, a bad date or a non-number.
 
     Examples
     --------
@@ -243,57 +178,54 @@ def load_cdnow(path: str | Path) -> TransactionLog:
     ...     log = load_cdnow(path)
     >>> log.lines, log.customers, log.transactions[1].at.date(), log.transactions[1].amount
     (2, 1, datetime.date(1997, 1, 18), 29.73)
+    >>> log.layout
+    'CDNOW sample'
 
     """
-    path = Path(path)
+    name = str(path)
+    columns: tuple[str, ...] | None = None
     transactions: list[Transaction] = []
     lines = 0
-    with _open_text(path) as handle:
-        for line, text in enumerate(handle, start=1):
-            fields = text.split()
-            if not fields:
-                continue
-            lines += 1
-            if len(fields) != len(CDNOW_COLUMNS):
-                column = CDNOW_COLUMNS[min(len(fields), len(CDNOW_COLUMNS) - 1)]
+    for line, text in enumerate(read_text(path).splitlines(), start=1):
+        fields = text.split()
+        if not fields:
+            continue
+        lines += 1
+        if columns is None:
+            columns = {5: CDNOW_COLUMNS, 4: CDNOW_MASTER_COLUMNS}.get(len(fields))
+            if columns is None:
                 raise DataFileError(
-                    str(path),
-                    line,
-                    column,
-                    "wrong number of fields",
-                    expected=f"{len(CDNOW_COLUMNS)} whitespace-separated fields",
+                    name, line, CDNOW_COLUMNS[min(len(fields), 4)], "wrong number of fields",
+                    expected="5 whitespace-separated fields (CDNOW sample) or 4 (CDNOW master)",
                     found=len(fields),
                 )
-            customer, _, day, cds, dollars = fields
-            try:
-                at = dt.datetime.strptime(day, "%Y%m%d").replace(tzinfo=dt.UTC)
-            except ValueError:
-                raise DataFileError(
-                    str(path), line, "date", "bad date", expected="a date YYYYMMDD", found=day
-                ) from None
-            _float(path, line, "CDs", cds)
-            amount = _float(path, line, "dollars", dollars)
-            transactions.append(
-                Transaction(customer_id=customer, invoice=f"{customer}-{line}", at=at, amount=amount)
+        if len(fields) != len(columns):
+            raise DataFileError(
+                name, line, columns[min(len(fields), len(columns) - 1)], "wrong number of fields",
+                expected=f"{len(columns)} whitespace-separated fields", found=len(fields),
             )
+        customer, day, cds, dollars = (fields[0], *fields[-3:])
+        at = DateParser("compact")(day)
+        if at is None:
+            raise DataFileError(name, line, "date", "bad date", expected="a date YYYYMMDD", found=day)
+        number(name, line, "CDs", cds)
+        amount = number(name, line, "dollars", dollars)
+        transactions.append(
+            Transaction(customer_id=customer, invoice=f"{customer}-{line}", at=at, amount=abs(amount),
+                        refund=amount < 0)
+        )
     transactions.sort(key=lambda t: t.at)
-    return TransactionLog(path=str(path), transactions=transactions, lines=lines)
-
-
-@dataclasses.dataclass
-class _Invoice:
-    customer_id: str
-    at: dt.datetime
-    total: float = 0.0
-    discounted: bool = False
-    lines: int = 0
+    layout = "CDNOW master" if columns == CDNOW_MASTER_COLUMNS else "CDNOW sample"
+    return TransactionLog(path=name, transactions=transactions, lines=lines, layout=layout)
 
 
 def load_online_retail(path: str | Path) -> TransactionLog:
-    """Read Online Retail II (CSV, optionally gzip) as one transaction per invoice.
+    """Read Online Retail I or II (CSV, optionally gzip) as one transaction per invoice.
 
     An invoice's amount is the sum of ``Quantity * Price`` over its lines; invoices starting with
-    ``C`` are refunds. Lines without a ``Customer ID`` are guest orders: counted, then skipped.
+    ``C`` are refunds. Lines without a customer id are guest orders: counted, then skipped.
+    Online Retail I names the columns ``InvoiceNo``, ``UnitPrice`` and ``CustomerID``; its
+    public CSV exports write dates month-first (``12/1/2010 8:26``), which is read from the data.
 
     Raises
     ------
@@ -303,77 +235,85 @@ def load_online_retail(path: str | Path) -> TransactionLog:
     Examples
     --------
     >>> import tempfile, os
-    >>> text = ("Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country\\n"
-    ...         "1,A,x,2,2010-01-04 10:00:00,1.5,17,UK\\n"
-    ...         "1,B,y,1,2010-01-04 10:00:00,2.0,17,UK\\n"
-    ...         "2,A,x,1,2010-01-05 09:00:00,1.5,,UK\\n"
-    ...         "C3,A,x,-1,2010-01-06 09:00:00,1.5,17,UK\\n")
+    >>> text = ("InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country\\n"
+    ...         "1,A,x,2,1/4/2010 10:00,1.5,17,UK\\n"
+    ...         "1,B,y,1,1/4/2010 10:00,2.0,17,UK\\n"
+    ...         "2,A,x,1,1/5/2010 9:00,1.5,,UK\\n"
+    ...         "C3,A,x,-1,1/26/2010 9:00,1.5,17,UK\\n")
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = os.path.join(tmp, "r.csv")
     ...     with open(path, "w") as f:
     ...         _ = f.write(text)
     ...     log = load_online_retail(path)
-    >>> [(t.invoice, t.amount, t.refund) for t in log.transactions], log.guest_lines
-    ([('1', 5.0, False), ('C3', 1.5, True)], 1)
+    >>> [(t.invoice, t.amount, t.refund, t.at.date().isoformat()) for t in log.transactions]
+    [('1', 5.0, False, '2010-01-04'), ('C3', 1.5, True, '2010-01-26')]
+    >>> log.guest_lines, log.layout
+    (1, 'Online Retail I')
 
     """
-    path = Path(path)
-    invoices: dict[str, _Invoice] = {}
-    lines = guests = cancellation_lines = 0
-    for line, row in _csv_rows(path, RETAIL_COLUMNS):
-        lines += 1
-        customer = row["Customer ID"].strip()
-        quantity = _float(path, line, "Quantity", row["Quantity"])
-        price = _float(path, line, "Price", row["Price"])
-        raw_date = row["InvoiceDate"].strip()
-        try:
-            at = dt.datetime.fromisoformat(raw_date).replace(tzinfo=dt.UTC)
-        except ValueError:
-            raise DataFileError(
-                str(path),
-                line,
-                "InvoiceDate",
-                "bad date",
-                expected="a date-time YYYY-MM-DD HH:MM[:SS]",
-                found=raw_date,
-            ) from None
+    table = read_csv(path, _RETAIL_NAMES)
+    names = table.names
+    layout = "Online Retail I" if names["invoice"] == "InvoiceNo" else "Online Retail II"
+    dates = column_dates(table, "date")
+    orders: dict[str, OrderLines] = {}
+    guests = cancellation_lines = 0
+    # Rows hold the columns in the order of _RETAIL_NAMES.
+    for (line, (invoice, stock, quantity, _, price, customer)), at in zip(table.rows, dates, strict=True):
+        amount = number(table.path, line, names["quantity"], quantity) * number(
+            table.path, line, names["price"], price
+        )
+        customer = customer_id(customer)
         if not customer:
             guests += 1
             continue
-        if customer.endswith(".0"):  # some exports write the id as a float
-            customer = customer[:-2]
-        invoice_id = row["Invoice"].strip()
-        if invoice_id.startswith("C"):
-            cancellation_lines += 1
-        invoice = invoices.get(invoice_id)
-        if invoice is None:
-            invoice = invoices[invoice_id] = _Invoice(customer_id=customer, at=at)
-        invoice.total += quantity * price
-        invoice.lines += 1
-        invoice.discounted |= row["StockCode"].strip() == _DISCOUNT_CODE
-    transactions: list[Transaction] = []
-    skipped = 0
-    for invoice_id, invoice in invoices.items():
-        refund = invoice_id.startswith("C")
-        if not refund and invoice.total <= 0:
-            skipped += 1
-            continue
-        transactions.append(
-            Transaction(
-                customer_id=invoice.customer_id,
-                invoice=invoice_id,
-                at=invoice.at,
-                amount=abs(invoice.total),
-                refund=refund,
-                discounted=invoice.discounted,
-            )
-        )
-    transactions.sort(key=lambda t: t.at)
+        invoice = invoice.strip()
+        cancellation_lines += invoice.startswith("C")
+        order = orders.get(invoice)
+        if order is None:
+            order = orders[invoice] = OrderLines(customer_id=customer, at=at)
+        order.total += amount
+        stock = stock.strip()
+        order.discounted |= stock == _DISCOUNT_CODE
+        if stock and stock != _DISCOUNT_CODE:
+            order.products.add(stock)
+    transactions, skipped = transactions_of(orders, refund_prefix="C")
     return TransactionLog(
-        path=str(path),
+        path=table.path,
         transactions=transactions,
-        lines=lines,
+        lines=len(table.rows),
         guest_lines=guests,
         cancellation_lines=cancellation_lines,
         skipped_invoices=skipped,
+        layout=layout,
     )
+
+
+def load_log(
+    path: str | Path, fmt: Format, *, columns: ColumnMap | str | None = None
+) -> TransactionLog:
+    """Read a purchase log of format ``fmt``; ``columns`` is needed for (only) ``"csv"``.
+
+    Raises
+    ------
+    ValueError
+        On an unknown format, or a missing or unreadable column mapping.
+    DataFileError
+        On anything wrong in the file.
+
+    Examples
+    --------
+    >>> load_log("x.txt", "excel")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    ValueError: load_log: expected a format in ('cdnow', 'online-retail', 'csv'), found 'excel'
+
+    """
+    if fmt == "cdnow":
+        return load_cdnow(path)
+    if fmt == "online-retail":
+        return load_online_retail(path)
+    if fmt == "csv":
+        if columns is None:
+            raise ValueError("load_log: the csv format needs a column mapping customer=…,date=…,amount=…")
+        return load_csv(path, columns)
+    raise ValueError(f"load_log: expected a format in {FORMATS}, found {fmt!r}")

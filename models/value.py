@@ -24,6 +24,10 @@ Over the next ``horizon_days`` (90, the loyalty model's horizon)::
   every future order and may not buy without one; :data:`DISCOUNT_DEPENDENCE` of the value of
   their discounted share is written off.
 
+A **learned** expected spend (:class:`models.value_model.ValueModel`'s prediction over the same
+horizon, money) replaces the rule's value where the caller has one (``learned=``); the parts
+above are still given, as the reasons a marketer reads.
+
 **Best** customers have the highest value. **Worst** customers are the buyers with the lowest
 value, compared in whole currency units (pennies of expected spend are noise): lapsed one-off
 buyers, refund-heavy and discount-only ones. Customers who never bought are left out (they are
@@ -41,7 +45,7 @@ import dataclasses
 import datetime as dt
 import heapq
 import math
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from typing import Literal, TypeAlias
 
 from models.customer_facts import CustomerFacts
@@ -101,6 +105,8 @@ class CustomerValue:
     discount_share: float
     net_spend: float
     reasons: tuple[str, ...]
+    #: ``"rule"`` for the value above, ``"learned"`` for the value model's prediction.
+    value_source: Literal["rule", "learned"] = "rule"
 
 
 def _days(later: dt.datetime, earlier: dt.datetime) -> float:
@@ -151,6 +157,7 @@ def expected_value(
     *,
     horizon_days: float = HORIZON_DAYS,
     currency: str = "£",
+    learned: float | None = None,
 ) -> CustomerValue | None:
     """The customer's expected value over ``horizon_days``, ``None`` for one who never bought.
 
@@ -164,6 +171,8 @@ def expected_value(
         The horizon; keep it equal to the loyalty model's when profiles carry its score.
     currency
         Symbol put before amounts in the reasons.
+    learned
+        The value model's expected spend over the same horizon, if known: it is then the value.
 
     Examples
     --------
@@ -176,6 +185,9 @@ def expected_value(
     (294.4, 'loyalty')
     >>> v.reasons[:3]
     ('spent £1,240 over 9 orders', '92 % likely to buy again within 90 days', 'no refunds')
+    >>> learned = expected_value(facts, now, learned=310.0)
+    >>> learned.expected_value, learned.value_source, learned.reasons[-1]
+    (310.0, 'learned', 'expected to spend £310 in the next 90 days (learned from what customers spent)')
 
     """
     if not facts.orders or facts.last_order_at is None:
@@ -192,6 +204,9 @@ def expected_value(
     order_value = facts.revenue / facts.orders
     keep = (1.0 - facts.refund_share) * (1.0 - DISCOUNT_DEPENDENCE * facts.discount_share)
     value = p * orders * order_value * keep
+    use_learned = learned is not None and math.isfinite(learned)
+    if learned is not None and use_learned:
+        value = max(float(learned), 0.0)
     return CustomerValue(
         customer_id=facts.customer_id,
         expected_value=value,
@@ -203,7 +218,8 @@ def expected_value(
         discount_share=facts.discount_share,
         net_spend=facts.net_spend,
         reasons=_reasons(facts, _days(now, facts.last_order_at), is_overdue(facts, now), p, value,
-                         horizon_days, currency),
+                         horizon_days, currency, learned=use_learned),
+        value_source="learned" if use_learned else "rule",
     )
 
 
@@ -215,6 +231,8 @@ def _reasons(
     value: float,
     horizon_days: float,
     currency: str,
+    *,
+    learned: bool = False,
 ) -> tuple[str, ...]:
     reasons = [
         f"spent {money(facts.revenue, currency)} over {plural(facts.orders, 'order')}",
@@ -233,7 +251,8 @@ def _reasons(
         reasons.append("always paid full price")
     last = f"last order {span(idle_days)} ago"
     reasons.append(f"{last}, overdue" if overdue else last)
-    reasons.append(f"expected to spend {money(value, currency)} in the next {horizon_days:g} days")
+    expected = f"expected to spend {money(value, currency)} in the next {horizon_days:g} days"
+    reasons.append(f"{expected} (learned from what customers spent)" if learned else expected)
     return tuple(reasons)
 
 
@@ -245,12 +264,15 @@ def rank(
     limit: int = 10,
     horizon_days: float = HORIZON_DAYS,
     currency: str = "£",
+    learned: Mapping[str, float] | None = None,
 ) -> list[CustomerValue]:
     """The ``limit`` best or worst customers by expected value, in memory bounded by ``limit``.
 
     Best: highest value first (then highest net spend). Worst: among customers who bought,
     lowest value in whole currency units first, then lowest net spend; see the module's notes.
-    Customer ids break the remaining ties, so the order is deterministic.
+    Customer ids break the remaining ties, so the order is deterministic. ``learned`` maps
+    customer ids to the value model's expected spend, which then ranks them (see
+    :func:`expected_value`); customers missing from it keep the rule's value.
 
     Raises
     ------
@@ -271,6 +293,8 @@ def rank(
     ['a', 'c']
     >>> [v.customer_id for v in rank(shop, now, order="worst", limit=3)]
     ['d', 'b', 'c']
+    >>> [v.customer_id for v in rank(shop, now, limit=2, learned={"c": 2000.0, "a": 150.0})]
+    ['c', 'a']
 
     """
     if order not in ("best", "worst"):
@@ -280,7 +304,10 @@ def rank(
 
     def values() -> Iterator[CustomerValue]:
         for facts in customers:
-            value = expected_value(facts, now, horizon_days=horizon_days, currency=currency)
+            value = expected_value(
+                facts, now, horizon_days=horizon_days, currency=currency,
+                learned=learned.get(facts.customer_id) if learned is not None else None,
+            )
             if value is not None:
                 yield value
 

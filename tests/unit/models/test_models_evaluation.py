@@ -10,7 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from models.datasets import UCI_COLUMNS
+from models.datasets import UCI_COLUMNS, load_log
+from models.periods import PeriodError
 from models.evaluation import (
     PUBLISHED_INTENT,
     evaluate_intent,
@@ -19,6 +20,7 @@ from models.evaluation import (
     format_loyalty_report,
 )
 
+RETAIL_II_HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country"
 MONTHS = ["Feb", "Mar", "May", "June", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
 
@@ -116,25 +118,87 @@ def test_loyalty_evaluation_compares_with_bgnbd_on_the_same_customers(tmp_path: 
     assert "BG/NBD expected purchases in holdout" in report and "1997-10-01" in report
 
 
-def test_loyalty_evaluation_reads_online_retail(tmp_path: Path) -> None:
-    """The online-retail format uses its own periods and counts skipped guest lines."""
-    rng = random.Random(5)
-    lines = ["Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country"]
+def retail_lines(customers: int, seed: int, *, header: str = RETAIL_II_HEADER, day_first: bool = False) -> list[str]:
+    """Invoice lines of ``customers`` shoppers buying every 7 to 200 days, 2009-12-01 to 2010-12-09."""
+    rng = random.Random(seed)
+    lines = [header]
     invoice = 500000
-    for customer in range(40):
+    for customer in range(customers):
         moment = dt.datetime(2009, 12, 1, 10) + dt.timedelta(days=rng.randint(0, 60))
         while moment < dt.datetime(2010, 12, 9):
             invoice += 1
-            lines.append(f"{invoice},A,cup,{rng.randint(1, 5)},{moment:%Y-%m-%d %H:%M:%S},2.5,{12000 + customer},UK")
+            when = f"{moment:%d/%m/%Y %H:%M}" if day_first else f"{moment:%Y-%m-%d %H:%M:%S}"
+            lines.append(f"{invoice},A,cup,{rng.randint(1, 5)},{when},2.5,{12000 + customer},UK")
             moment += dt.timedelta(days=rng.choice([7, 20, 60, 200]))
+    return lines
+
+
+def test_loyalty_evaluation_reads_online_retail_with_periods_from_the_data(tmp_path: Path) -> None:
+    """The holdout is the log's last 90 days, the calibration everything before; guest lines are counted."""
+    lines = retail_lines(40, seed=5)
     lines.append("999999,A,cup,1,2010-01-01 10:00:00,2.5,,UK")
     path = tmp_path / "r.csv"
     path.write_text("\n".join(lines) + "\n")
-    result = evaluate_loyalty(path, "online-retail")
-    assert result["holdout"] == {"start": "2010-09-01", "end": "2010-12-09", "days": 100}
+    last = max(dt.date.fromisoformat(line.split(",")[4][:10]) for line in lines[1:])
+    result = evaluate_loyalty(path, "online-retail", review_days=90)
+    assert result["periods"] == "data"
+    assert result["holdout"] == {
+        "start": (last - dt.timedelta(days=89)).isoformat(), "end": last.isoformat(), "days": 90,
+    }
+    assert result["calibration"]["end"] == (last - dt.timedelta(days=90)).isoformat()
     assert result["guest_lines_skipped"] == 1
     assert result["customers"] == 40
     assert result["published_bgnbd"] is None
+    assert "Periods: the log's last 90 days." in format_loyalty_report(result)
+
+
+def test_loyalty_evaluation_takes_a_cutoff_and_horizon(tmp_path: Path) -> None:
+    """A given cutoff and horizon set the periods, even on CDNOW; the published comparison is then left out."""
+    result = evaluate_loyalty(cdnow_file(tmp_path / "cd.txt", 100, seed=6), "cdnow",
+                              cutoff=dt.date(1997, 12, 31), horizon_days=60, review_days=90)
+    assert result["periods"] == "cutoff"
+    assert result["holdout"] == {"start": "1998-01-01", "end": "1998-03-01", "days": 60}
+    assert result["loyalty"]["horizon_days"] == 60
+    assert result["published_bgnbd"] is None
+
+
+def test_a_cdnow_layout_log_of_other_dates_is_evaluated(tmp_path: Path) -> None:
+    """A whitespace log in CDNOW's layout from another decade gets periods from its own dates."""
+    text = cdnow_file(tmp_path / "cd.txt", 50, seed=7).read_text()
+    shifted = tmp_path / "later.txt"
+    shifted.write_text("\n".join(
+        line.replace(" 1997", " 2007").replace(" 1998", " 2008") for line in text.splitlines()
+    ) + "\n")
+    result = evaluate_loyalty(shifted, "cdnow", review_days=90)
+    assert result["periods"] == "data"
+    assert result["calibration"]["end"].startswith("2008")
+    assert 0.0 <= result["loyalty"]["roc_auc"] <= 1.0
+
+
+def test_online_retail_i_read_as_a_mapped_csv_log_is_evaluated(tmp_path: Path) -> None:
+    """Online Retail I's layout with day-first dates, read through a column mapping, is evaluated on its own periods."""
+    retail_i = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
+    path = tmp_path / "retail_i.csv"
+    path.write_text("\n".join(retail_lines(30, seed=8, header=retail_i, day_first=True)) + "\n")
+    columns = "customer=CustomerID,date=InvoiceDate,amount=UnitPrice,order=InvoiceNo"
+    mapped = load_log(path, "csv", columns=columns).transactions
+    assert [(t.customer_id, t.at, t.invoice) for t in mapped] == [
+        (t.customer_id, t.at, t.invoice) for t in load_log(path, "online-retail").transactions
+    ]
+    result = evaluate_loyalty(path, "csv", columns=columns, review_days=120)
+    assert (result["layout"], result["customers"], result["periods"]) == ("CSV", 30, "data")
+
+
+def test_a_log_without_repeat_buyers_before_the_cutoff_is_one_clear_line(tmp_path: Path) -> None:
+    """Every customer buying once before the cutoff raises a one-line PeriodError, not a fit's traceback."""
+    path = tmp_path / "once.txt"
+    path.write_text("".join(f" {c:05d} {c:04d} 200{c % 3}0{1 + c % 9}01  1   10.00\n" for c in range(1, 30))
+                    + " 00001 0001 20030101  1   10.00\n")
+    with pytest.raises(PeriodError) as caught:
+        evaluate_loyalty(path, "cdnow")
+    message = str(caught.value)
+    assert "no customer bought on two different days" in message and "\n" not in message
+    assert message.startswith(str(path))
 
 
 def test_an_unknown_log_format_is_refused(tmp_path: Path) -> None:

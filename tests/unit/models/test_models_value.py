@@ -182,3 +182,24 @@ def test_rank_refuses_an_unknown_order_or_a_negative_limit() -> None:
     with pytest.raises(ValueError, match="limit >= 0"):
         rank(SHOP, NOW, limit=-1)
     assert rank(SHOP, NOW, limit=0) == []
+
+
+def test_a_learned_value_replaces_the_rules_and_says_so() -> None:
+    """With the value model's prediction, the value is that prediction and the last reason says it was learned."""
+    facts = buyer()
+    rule = expected_value(facts, NOW)
+    learned = expected_value(facts, NOW, learned=123.0)
+    assert rule is not None and learned is not None
+    assert (learned.expected_value, learned.value_source, rule.value_source) == (123.0, "learned", "rule")
+    assert learned.p_buy_again == rule.p_buy_again and learned.reasons[:-1] == rule.reasons[:-1]
+    assert learned.reasons[-1].endswith("(learned from what customers spent)")
+    assert expected_value(facts, NOW, learned=float("nan")).value_source == "rule"  # type: ignore[union-attr]
+
+
+def test_rank_orders_by_learned_values_where_given() -> None:
+    """Customers with a learned value are ranked by it; the others keep the rule's value."""
+    shop = [buyer("a", revenue=6000.0), buyer("b", revenue=60.0), buyer("c", revenue=600.0)]
+    assert [v.customer_id for v in rank(shop, NOW)] == ["a", "c", "b"]
+    ranked = rank(shop, NOW, learned={"b": 1e6, "a": 0.0})
+    assert [v.customer_id for v in ranked] == ["b", "c", "a"]
+    assert [v.value_source for v in ranked] == ["learned", "rule", "learned"]

@@ -1,0 +1,141 @@
+"""Generic CSV purchase logs: which column holds what is given by a mapping.
+
+``customer=…,date=…,amount=…[,order=…][,product=…][,date_order=dmy|mdy]``: an amount per line,
+the lines of one order summed (without an order column, the lines of one customer at one
+moment); a negative order total is a refund. Dates are read in the layout the column uses
+(:mod:`models.dates`) unless ``date_order`` says which of day and month comes first.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+from typing import Literal
+
+from models.textfiles import read_csv
+from models.transactions import (
+    OrderLines,
+    TransactionLog,
+    column_dates,
+    customer_id,
+    number,
+    transactions_of,
+)
+
+__all__ = ["ColumnMap", "load_csv", "parse_columns"]
+
+
+@dataclasses.dataclass(frozen=True)
+class ColumnMap:
+    """Which columns of a generic CSV log hold what (see :func:`parse_columns`)."""
+
+    customer: str
+    date: str
+    amount: str
+    order: str | None = None
+    product: str | None = None
+    date_order: Literal["mdy", "dmy"] | None = None
+
+
+_MAP_KEYS = ("customer", "date", "amount", "order", "product", "date_order")
+
+
+def parse_columns(spec: str) -> ColumnMap:
+    """Read a column mapping ``customer=…,date=…,amount=…[,order=…][,product=…][,date_order=dmy|mdy]``.
+
+    Raises
+    ------
+    ValueError
+        Naming what was expected and what was found, in one line.
+
+    Examples
+    --------
+    >>> parse_columns("customer=Client, date=Day, amount=Total, order=Ticket")
+    ColumnMap(customer='Client', date='Day', amount='Total', order='Ticket', product=None, date_order=None)
+    >>> parse_columns("customer=Client,date=Day")
+    Traceback (most recent call last):
+    ...
+    ValueError: columns: expected customer=…,date=…,amount=…[,order=…][,product=…][,date_order=dmy|mdy], missing 'amount' in 'customer=Client,date=Day'
+
+    """
+    usage = "customer=…,date=…,amount=…[,order=…][,product=…][,date_order=dmy|mdy]"
+    pairs: dict[str, str] = {}
+    for part in spec.split(","):
+        if not part.strip():
+            continue
+        key, sep, value = part.partition("=")
+        key, value = key.strip().lower(), value.strip()
+        if not sep or not value or key not in _MAP_KEYS:
+            raise ValueError(f"columns: expected {usage}, found {part.strip()!r} in {spec!r}")
+        pairs[key] = value
+    for key in ("customer", "date", "amount"):
+        if key not in pairs:
+            raise ValueError(f"columns: expected {usage}, missing {key!r} in {spec!r}")
+    raw_order = pairs.get("date_order")
+    date_order: Literal["mdy", "dmy"] | None = None
+    if raw_order in ("mdy", "dmy"):
+        date_order = "mdy" if raw_order == "mdy" else "dmy"
+    elif raw_order is not None:
+        raise ValueError(f"columns: expected date_order=dmy or mdy, found {raw_order!r}")
+    return ColumnMap(
+        customer=pairs["customer"], date=pairs["date"], amount=pairs["amount"],
+        order=pairs.get("order"), product=pairs.get("product"), date_order=date_order,
+    )
+
+
+def load_csv(path: str | Path, columns: ColumnMap | str) -> TransactionLog:
+    """Read a generic CSV purchase log with a column mapping (see :func:`parse_columns`).
+
+    Lines of one order (same ``order`` value; without an order column, same customer and
+    moment) are summed; a negative total is a refund, a zero total is skipped. Lines without a
+    customer are guest lines, counted and skipped.
+
+    Raises
+    ------
+    DataFileError
+        On a missing column, a bad date or a non-numeric amount.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> text = "shopper;day;total\\n7;2024-03-01;10.5\\n7;2024-03-01;4.5\\n8;2024-03-02;-3\\n"
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "shop.csv")
+    ...     with open(path, "w") as f:
+    ...         _ = f.write(text)
+    ...     log = load_csv(path, "customer=shopper,date=day,amount=total")
+    >>> [(t.customer_id, t.amount, t.refund) for t in log.transactions]
+    [('7', 15.0, False), ('8', 3.0, True)]
+
+    """
+    mapping = parse_columns(columns) if isinstance(columns, str) else columns
+    wanted = {"customer": (mapping.customer,), "date": (mapping.date,), "amount": (mapping.amount,)}
+    if mapping.order:
+        wanted["order"] = (mapping.order,)
+    if mapping.product:
+        wanted["product"] = (mapping.product,)
+    table = read_csv(path, wanted)
+    dates = column_dates(table, "date", mapping.date_order)
+    at_order = table.position("order") if mapping.order else None
+    at_product = table.position("product") if mapping.product else None
+    orders: dict[str, OrderLines] = {}
+    guests = 0
+    for (line, values), at in zip(table.rows, dates, strict=True):
+        amount = number(table.path, line, table.names["amount"], values[2].strip())
+        customer = customer_id(values[0])
+        if not customer:
+            guests += 1
+            continue
+        key = values[at_order].strip() if at_order is not None else f"{customer}@{at.isoformat()}"
+        order = orders.get(key)
+        if order is None:
+            order = orders[key] = OrderLines(customer_id=customer, at=at)
+        order.total += amount
+        product = values[at_product].strip() if at_product is not None else ""
+        if product:
+            order.products.add(product)
+    transactions, skipped = transactions_of(orders, refund_prefix=None)
+    return TransactionLog(
+        path=table.path, transactions=transactions, lines=len(table.rows), guest_lines=guests,
+        skipped_invoices=skipped, layout="CSV",
+    )

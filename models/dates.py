@@ -1,0 +1,201 @@
+"""Dates of purchase logs as users have them: the format is read from the data, not assumed.
+
+A log's date column holds one of these layouts (an optional time ``H:MM[:SS]`` and, for ISO, a
+UTC offset may follow the date):
+
+========  ===========================  =================================================
+layout    example                      seen in
+========  ===========================  =================================================
+``iso``   ``2009-12-01 07:45:00``      Online Retail II, database exports
+``ymd``   ``2009/12/01 07:45``         spreadsheets set to year-first
+``mdy``   ``12/1/2010 8:26``           Online Retail I's public CSV exports (US locale)
+``dmy``   ``1/12/2010 8:26``           spreadsheets in most other locales
+``compact`` ``19970101``               CDNOW
+========  ===========================  =================================================
+
+Whether ``a/b/yyyy`` is month-first or day-first is read from the values: a first number above
+12 means day-first, a second number above 12 month-first. Values that fit both (every day of
+the file on the 12th or earlier) are settled by which reading puts the lines in time order,
+as logs are written; if that does not settle it either, month-first is taken. Two-digit years
+are 1969-2068, as :func:`time.strptime` reads them. Times without an offset are taken as UTC.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import re
+from collections.abc import Sequence
+from typing import Literal, TypeAlias
+
+__all__ = ["DateLayout", "DateParser", "detect_date_layout"]
+
+DateLayout: TypeAlias = Literal["iso", "ymd", "mdy", "dmy", "compact"]
+
+_TIME = r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?"
+_NUMERIC = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})" + _TIME + r"\s*$")
+_YEAR_FIRST = re.compile(r"^\s*(\d{4})[/.](\d{1,2})[/.](\d{1,2})" + _TIME + r"\s*$")
+_COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
+_ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}")
+
+#: Words for the layouts, in error messages.
+EXPECTED: dict[DateLayout, str] = {
+    "iso": "a date like 2009-12-01 07:45:00 (ISO 8601, as the rest of the column)",
+    "ymd": "a date like 2009/12/01 07:45 (year first, as the rest of the column)",
+    "mdy": "a date like 12/31/2010 8:26 (month first, as the rest of the column)",
+    "dmy": "a date like 31/12/2010 8:26 (day first, as the rest of the column)",
+    "compact": "a date YYYYMMDD (as the rest of the column)",
+}
+
+
+def _layout_of(raw: str) -> DateLayout | None:
+    if _COMPACT.match(raw):
+        return "compact"
+    if _ISO_DATE.match(raw):
+        return "iso"
+    if _YEAR_FIRST.match(raw):
+        return "ymd"
+    if _NUMERIC.match(raw):
+        return "mdy"  # or "dmy": settled by detect_date_layout
+    return None
+
+
+def _year(text: str) -> int:
+    year = int(text)
+    if len(text) == 2:
+        year += 2000 if year < 69 else 1900
+    return year
+
+
+def _clock(match: re.Match[str]) -> tuple[int, int, int]:
+    hour = int(match.group(4) or 0)
+    minute = int(match.group(5) or 0)
+    second = int(match.group(6) or 0)
+    half = (match.group(7) or "").lower()
+    if half:
+        if not 1 <= hour <= 12:
+            raise ValueError("hour out of range for AM/PM")
+        hour = hour % 12 + (12 if half == "pm" else 0)
+    return hour, minute, second
+
+
+def _parse(raw: str, layout: DateLayout) -> dt.datetime | None:
+    try:
+        if layout == "iso":
+            if not _ISO_DATE.match(raw):
+                return None
+            moment = dt.datetime.fromisoformat(raw.strip())
+            if moment.tzinfo is None:
+                return moment.replace(tzinfo=dt.UTC)
+            return moment.astimezone(dt.UTC)
+        if layout == "compact":
+            match = _COMPACT.match(raw)
+            if match is None:
+                return None
+            year, month, day = (int(g) for g in match.groups())
+            return dt.datetime(year, month, day, tzinfo=dt.UTC)
+        match = (_YEAR_FIRST if layout == "ymd" else _NUMERIC).match(raw)
+        if match is None:
+            return None
+        first, second, third = match.group(1), match.group(2), match.group(3)
+        if layout == "ymd":
+            year, month, day = int(first), int(second), int(third)
+        elif layout == "mdy":
+            year, month, day = _year(third), int(first), int(second)
+        else:
+            year, month, day = _year(third), int(second), int(first)
+        return dt.datetime(year, month, day, *_clock(match), tzinfo=dt.UTC)
+    except ValueError:
+        return None
+
+
+@dataclasses.dataclass(frozen=True)
+class DateParser:
+    """Parses one column's dates in the layout detected for it (see :func:`detect_date_layout`).
+
+    Examples
+    --------
+    >>> parse = DateParser("mdy")
+    >>> parse("12/1/2010 8:26")
+    datetime.datetime(2010, 12, 1, 8, 26, tzinfo=datetime.timezone.utc)
+    >>> parse("2010-12-01 08:26") is None
+    True
+    >>> DateParser("iso")("2010-12-01T09:26:00+01:00").isoformat()
+    '2010-12-01T08:26:00+00:00'
+
+    """
+
+    layout: DateLayout
+
+    def __call__(self, raw: str) -> dt.datetime | None:
+        """The moment ``raw`` stands for (UTC), or ``None`` if it is not a date of this layout."""
+        return _parse(raw, self.layout)
+
+    @property
+    def expected(self) -> str:
+        """What a value of this layout looks like, for error messages."""
+        return EXPECTED[self.layout]
+
+
+def _ordered_pairs(values: Sequence[str], layout: DateLayout) -> int:
+    moments = [_parse(v, layout) for v in values]
+    return sum(
+        1
+        for earlier, later in zip(moments, moments[1:])
+        if earlier is not None and later is not None and earlier <= later
+    )
+
+
+def detect_date_layout(values: Sequence[str]) -> tuple[DateLayout | None, int | None]:
+    """The layout of a date column, and the index of the first value that contradicts it.
+
+    ``values`` are the column's raw values in file order. The layout is that of the first
+    non-empty value (month- or day-first read from the values, see the module's notes). The
+    index is that of the first value that is not a date of the layout, ``None`` if all are.
+    The layout is ``None`` when the first value is no date at all (its index is then given).
+
+    Examples
+    --------
+    >>> detect_date_layout(["12/1/2010 8:26", "12/13/2010 9:00"])
+    ('mdy', None)
+    >>> detect_date_layout(["1/12/2010 8:26", "13/12/2010 9:00"])
+    ('dmy', None)
+    >>> detect_date_layout(["2/1/2010", "1/2/2010"])  # in time order only day-first
+    ('dmy', None)
+    >>> detect_date_layout(["2009-12-01 07:45:00", "04/01/2010 10:00"])
+    ('iso', 1)
+    >>> detect_date_layout(["13/1/2010", "1/13/2010"])
+    ('dmy', 1)
+
+    """
+    first = next((i for i, v in enumerate(values) if v.strip()), None)
+    if first is None:
+        return None, None
+    layout = _layout_of(values[first])
+    if layout is None:
+        return None, first
+    if layout == "mdy":
+        day_first = month_first = None
+        for i, raw in enumerate(values):
+            match = _NUMERIC.match(raw)
+            if match is None:
+                continue
+            a, b = int(match.group(1)), int(match.group(2))
+            if a > 12 and b <= 12 and day_first is None:
+                day_first = i
+            elif b > 12 and a <= 12 and month_first is None:
+                month_first = i
+            if day_first is not None and month_first is not None:
+                break
+        if day_first is not None and (month_first is None or day_first < month_first):
+            layout = "dmy"
+        elif month_first is None:
+            # Nothing above 12: the reading that keeps the log in time order, month-first on a tie.
+            sample = [v for v in values[first : first + 5000] if v.strip()]
+            if _ordered_pairs(sample, "dmy") > _ordered_pairs(sample, "mdy"):
+                layout = "dmy"
+    parser = DateParser(layout)
+    for i, raw in enumerate(values):
+        if raw.strip() and parser(raw) is None:
+            return layout, i
+    return layout, None

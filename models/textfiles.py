@@ -1,0 +1,181 @@
+"""Text and CSV files as users have them: plain or gzip, UTF-8 or Latin-1, comma or semicolon.
+
+Every problem is raised as one :class:`~models.errors.DataFileError` naming the file, the line
+and the column: a damaged gzip stream, a spreadsheet workbook given for a CSV file, a header
+without a needed column, a line with the wrong number of fields.
+"""
+
+from __future__ import annotations
+
+import csv
+import dataclasses
+import gzip
+import io
+import zlib
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+from models.errors import DataFileError
+
+__all__ = ["CsvTable", "normalise", "read_csv", "read_text"]
+
+_GZIP_MAGIC = b"\x1f\x8b"
+_ZIP_MAGIC = b"PK\x03\x04"
+_OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
+_DELIMITERS = (",", ";", "\t", "|")
+
+
+def read_text(path: str | Path) -> str:
+    """The whole text of a file, gunzipped if it is gzip (by its first bytes, not its name).
+
+    UTF-8 (with or without a byte-order mark) is tried first, then Latin-1, which the
+    spreadsheet exports of older data sets use.
+
+    Raises
+    ------
+    DataFileError
+        If the file cannot be read, is a damaged gzip stream, or is a spreadsheet workbook.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "x.csv.gz")
+    ...     with gzip.open(path, "wb") as f:
+    ...         _ = f.write("a,b\\n£1,2\\n".encode("latin-1"))
+    ...     read_text(path)
+    'a,b\\n£1,2\\n'
+
+    """
+    name = str(path)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(4)
+            handle.seek(0)
+            if head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC):
+                raise DataFileError(
+                    name, 1, "", "a spreadsheet workbook or zip archive, not a text file",
+                    expected="CSV text (save the sheet as CSV, optionally gzip it)",
+                    found=head,
+                )
+            data = _gunzip(name, handle.read()) if head.startswith(_GZIP_MAGIC) else handle.read()
+    except OSError as error:
+        raise DataFileError(name, 0, "", f"cannot read the file: {error.strerror or error}") from None
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        return data.decode("latin-1")
+
+
+def _gunzip(name: str, data: bytes) -> bytes:
+    stream = zlib.decompressobj(wbits=31)
+    out = io.BytesIO()
+    try:
+        out.write(stream.decompress(data))
+        out.write(stream.flush())
+        if not stream.eof:
+            raise EOFError("compressed file ended before the end-of-stream marker was reached")
+    except (zlib.error, EOFError, gzip.BadGzipFile) as error:
+        line = out.getvalue().count(b"\n") + 1
+        raise DataFileError(name, line, "", f"unreadable: damaged gzip stream: {error}") from None
+    return out.getvalue()
+
+
+def normalise(name: str) -> str:
+    """A column name compared loosely: lower case, without spaces, underscores or dashes.
+
+    >>> normalise(" Customer ID"), normalise("CustomerID"), normalise("customer_id")
+    ('customerid', 'customerid', 'customerid')
+
+    """
+    return "".join(c for c in name.lower() if c not in " _-\ufeff")
+
+
+@dataclasses.dataclass(frozen=True)
+class CsvTable:
+    """A CSV file's header and data rows, with the line each row starts on.
+
+    When read with ``columns``, each row holds only those columns' values, in the order of
+    ``columns``, and :attr:`names` maps each key to the header's name for it.
+    """
+
+    path: str
+    header: list[str]
+    rows: list[tuple[int, list[str]]]
+    names: dict[str, str] = dataclasses.field(default_factory=dict)
+
+    def position(self, key: str) -> int:
+        """Where the column read for ``key`` sits in each row."""
+        return list(self.names).index(key)
+
+
+def _column(path: str, header: Sequence[str], names: Sequence[str]) -> int:
+    """Index of the first of ``names`` found in the header (compared by :func:`normalise`)."""
+    found = [normalise(h) for h in header]
+    for name in names:
+        if normalise(name) in found:
+            return found.index(normalise(name))
+    alternatives = " or ".join(repr(n) for n in names)
+    raise DataFileError(
+        path, 1, names[0], "missing column",
+        expected=f"a header with {alternatives}", found=",".join(header),
+    )
+
+
+def read_csv(path: str | Path, columns: Mapping[str, Sequence[str]] | None = None) -> CsvTable:
+    """Read a CSV file (see :func:`read_text`); the delimiter is the header's most frequent of ``, ; tab |``.
+
+    Blank lines are skipped. With ``columns`` (``{key: names}``), each key's column is the
+    first of its names in the header (compared by :func:`normalise`), and rows keep only
+    those columns, in the order of ``columns``.
+
+    Raises
+    ------
+    DataFileError
+        If the file is empty or unreadable, a column of ``columns`` is missing (line 1, naming
+        its first name), or a row has another number of fields than the header.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "x.csv")
+    ...     with open(path, "w") as f:
+    ...         _ = f.write('id;amount\\n7;"1,5"\\n\\n8;2\\n')
+    ...     table = read_csv(path)
+    ...     picked = read_csv(path, {"amount": ("Amount", "Total")})
+    >>> table.header, table.rows
+    (['id', 'amount'], [(2, ['7', '1,5']), (4, ['8', '2'])])
+    >>> picked.rows, picked.names
+    ([(2, ['1,5']), (4, ['2'])], {'amount': 'amount'})
+
+    """
+    name = str(path)
+    text = read_text(path)
+    first_line = text.split("\n", 1)[0]
+    delimiter = max(_DELIMITERS, key=first_line.count)
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        header = next(reader, None)
+        if not header or not any(h.strip() for h in header):
+            raise DataFileError(name, 1, "", "empty file", expected="a header line", found=first_line)
+        header = [h.strip().lstrip("\ufeff") for h in header]
+        width = len(header)
+        picks = [_column(name, header, names) for names in (columns or {}).values()]
+        names = {key: header[i] for key, i in zip(columns or {}, picks, strict=True)}
+        rows: list[tuple[int, list[str]]] = []
+        line = 1
+        for values in reader:
+            begins, line = line + 1, reader.line_num
+            if not values or (len(values) == 1 and not values[0].strip()):
+                continue
+            if len(values) != width:
+                raise DataFileError(
+                    name, begins, header[min(len(values), width - 1)], "wrong number of fields",
+                    expected=f"{width} fields", found=len(values),
+                )
+            rows.append((begins, [values[i] for i in picks] if picks else values))
+    except csv.Error as error:
+        raise DataFileError(name, reader.line_num, "", f"unreadable: {error}") from None
+    return CsvTable(path=name, header=header, rows=rows, names=names)
+

@@ -1,0 +1,219 @@
+"""Orders and refunds of a purchase log, and the pieces every log loader builds them with.
+
+A loader reads a file's lines (:mod:`models.textfiles`), parses values with :func:`number`,
+:func:`customer_id` and :func:`column_dates`, sums the lines of each order in
+:class:`OrderLines`, and turns the orders into time-ordered :class:`Transaction`\\ s with
+:func:`transactions_of`.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import math
+from collections.abc import Mapping
+
+from models.dates import DateLayout, DateParser, detect_date_layout
+from models.errors import DataFileError
+from models.textfiles import CsvTable
+
+__all__ = [
+    "OrderLines",
+    "Transaction",
+    "TransactionLog",
+    "column_dates",
+    "customer_id",
+    "number",
+    "transactions_of",
+]
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class Transaction:
+    """One order or refund of a known customer.
+
+    Parameters
+    ----------
+    customer_id
+        The customer.
+    invoice
+        The order's id (for CDNOW, ``"<customer>-<line>"``).
+    at
+        When it happened (timezone-aware, UTC).
+    amount
+        Value of the order, or of the refund (always >= 0).
+    refund
+        Whether this is a refund (cancellation) rather than an order.
+    discounted
+        Whether the order carried a discount.
+    products
+        Distinct products (stock codes) of the order, where the log names them.
+
+    """
+
+    customer_id: str
+    invoice: str
+    at: dt.datetime
+    amount: float
+    refund: bool = False
+    discounted: bool = False
+    products: tuple[str, ...] = ()
+
+
+@dataclasses.dataclass(frozen=True)
+class TransactionLog:
+    """Transactions of a purchase log in time order, with counts of what was skipped.
+
+    Parameters
+    ----------
+    path
+        The file read.
+    transactions
+        Orders and refunds of known customers, sorted by time (stable).
+    lines
+        Data lines read (without the header).
+    guest_lines
+        Lines without a customer id (guest orders), counted and skipped.
+    cancellation_lines
+        Lines of cancellation invoices (``Invoice`` starting with ``C``) of known customers.
+    skipped_invoices
+        Orders of known customers that are neither an order nor a refund (a total of 0, or
+        <= 0 without a ``C`` prefix in Online Retail: stock adjustments).
+    layout
+        What the file was read as, in words (``"Online Retail II"``, ``"CDNOW sample"``, ...).
+
+    """
+
+    path: str
+    transactions: list[Transaction]
+    lines: int
+    guest_lines: int = 0
+    cancellation_lines: int = 0
+    skipped_invoices: int = 0
+    layout: str = ""
+
+    @property
+    def customers(self) -> int:
+        """Number of distinct customers."""
+        return len({t.customer_id for t in self.transactions})
+
+
+def number(path: str, line: int, column: str, raw: str) -> float:
+    """The finite number ``raw`` in ``column`` of ``line``; anything else is a :class:`DataFileError`.
+
+    >>> number("x.csv", 2, "Price", " 2.5 ")
+    2.5
+    >>> number("x.csv", 2, "Price", "nan")
+    Traceback (most recent call last):
+    ...
+    models.errors.DataFileError: x.csv, line 2, column 'Price': bad value (expected a number, found 'nan')
+
+    """
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not math.isfinite(value):
+        raise DataFileError(path, line, column, "bad value", expected="a number", found=raw)
+    return value
+
+
+def customer_id(raw: str) -> str:
+    """A customer id as the log writes it, without spaces or the ``.0`` of ids exported as floats.
+
+    >>> customer_id(" 17850.0"), customer_id("A-17"), customer_id("")
+    ('17850', 'A-17', '')
+
+    """
+    customer = raw.strip()
+    return customer[:-2] if customer.endswith(".0") else customer  # ids exported as floats
+
+
+def column_dates(
+    table: CsvTable, key: str, layout: DateLayout | None = None
+) -> list[dt.datetime]:
+    """The date column ``key`` of every row, in the layout the column uses (or ``layout``).
+
+    Each distinct value is parsed once; the first that is no date of the layout raises a
+    :class:`DataFileError` at the line it first appears on.
+
+    >>> rows = [(2, ["12/1/2010 8:26"]), (3, ["12/13/2010 9:00"]), (4, ["12/1/2010 8:26"])]
+    >>> table = CsvTable("x.csv", ["InvoiceDate"], rows, {"date": "InvoiceDate"})
+    >>> [d.isoformat() for d in column_dates(table, "date")][1]
+    '2010-12-13T09:00:00+00:00'
+
+    """
+    index = table.position(key)
+    first_row: dict[str, int] = {}
+    for position, (_, values) in enumerate(table.rows):
+        first_row.setdefault(values[index].strip(), position)
+    raws = list(first_row)
+    if layout is None:
+        layout, _ = detect_date_layout(raws)
+    parser = DateParser(layout) if layout is not None else None
+    moments = {raw: parser(raw) if parser is not None else None for raw in raws}
+    for raw in raws:
+        if moments[raw] is None:
+            expected = (
+                parser.expected if parser is not None
+                else "a date such as 2009-12-01 07:45:00, 12/1/2010 8:26 or 19970101"
+            )
+            line = table.rows[first_row[raw]][0]
+            raise DataFileError(table.path, line, table.names[key], "bad date",
+                                expected=expected, found=raw)
+    parsed = {raw: moment for raw, moment in moments.items() if moment is not None}
+    return [parsed[values[index].strip()] for _, values in table.rows]
+
+
+@dataclasses.dataclass
+class OrderLines:
+    """The lines of one order read so far: who, when (its first line's time), total and products."""
+
+    customer_id: str
+    at: dt.datetime
+    total: float = 0.0
+    discounted: bool = False
+    products: set[str] = dataclasses.field(default_factory=set)
+
+
+def transactions_of(
+    orders: Mapping[str, OrderLines], *, refund_prefix: str | None
+) -> tuple[list[Transaction], int]:
+    """Orders and refunds, sorted by time; and the number of orders skipped.
+
+    With a ``refund_prefix`` (Online Retail's ``C``), ids with it are refunds and other totals
+    <= 0 are skipped; without, a negative total is a refund and a zero total is skipped.
+
+    >>> at = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    >>> orders = {"1": OrderLines("c", at, 5.0), "C2": OrderLines("c", at, -5.0),
+    ...           "3": OrderLines("c", at, 0.0)}
+    >>> found, skipped = transactions_of(orders, refund_prefix="C")
+    >>> [(t.invoice, t.amount, t.refund) for t in found], skipped
+    ([('1', 5.0, False), ('C2', 5.0, True)], 1)
+
+    """
+    transactions: list[Transaction] = []
+    skipped = 0
+    for order_id, order in orders.items():
+        if refund_prefix is not None:
+            refund = order_id.startswith(refund_prefix)
+            keep = refund or order.total > 0
+        else:
+            refund = order.total < 0
+            keep = order.total != 0
+        if not keep:
+            skipped += 1
+            continue
+        transactions.append(
+            Transaction(
+                customer_id=order.customer_id,
+                invoice=order_id,
+                at=order.at,
+                amount=abs(order.total),
+                refund=refund,
+                discounted=order.discounted,
+                products=tuple(sorted(order.products)),
+            )
+        )
+    transactions.sort(key=lambda t: t.at)
+    return transactions, skipped

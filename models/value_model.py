@@ -1,0 +1,426 @@
+"""The value model: a customer's spend over the next horizon (money), learned online with river.
+
+Labels arrive late, as for the loyalty model (:mod:`models.loyalty`): a customer's value
+features (:func:`models.value_features.value_features`) are snapshotted at a moment ``t`` with
+what they had spent so far; each later order within the horizon sets the snapshot's spend to the
+customer's total then less the total at ``t`` (so a duplicated order event that the profile
+ignored changes nothing); once the horizon has passed (:meth:`ValueModel.expire`), the snapshot
+is learned with label = spend in ``(t, t + horizon]``. The caller snapshots at each order and,
+for customers who have gone quiet, every so often (:func:`due_for_snapshot`): a model that only
+saw customers at the moment they bought would never learn what silence means.
+
+Spend is heavy-tailed and mostly zero, so the model predicts on a log scale and turns that back
+into money with a calibration learned from the same labels:
+
+- ``target="log"``: a linear regression of ``log1p(spend)``;
+- ``target="two-part"``: P(buys) from a logistic regression times E[spend | buys] from a linear
+  regression of ``log(spend)`` on the buyers, with the log-normal mean correction;
+
+both on :func:`value_inputs` (logs of counts, days and money, ratios and one-hot bins), their
+weights averaged over about ``averaging_window`` labels. :meth:`ValueModel.score_one` is the
+ranking score (log scale); :meth:`ValueModel.predict_one` the money: the mean spend of past
+snapshots with that score (binned scores, monotone by pool-adjacent-violators, interpolated),
+so that totals match what customers spend on average, not a median.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import heapq
+import math
+from collections.abc import Mapping, Sequence
+from typing import Any, Literal, TypedDict
+
+from river import linear_model, optim
+
+from models.value_inputs import FEATURE_GROUPS, log1p, value_inputs
+from models.value_metrics import ValueScore
+
+__all__ = [
+    "FEATURE_GROUPS",
+    "PendingValue",
+    "Target",
+    "ValueModel",
+    "due_for_snapshot",
+    "value_inputs",
+]
+
+Target = Literal["log", "two-part"]
+
+_DAY = 86400.0
+
+
+class PendingValue(TypedDict):
+    """A snapshot waiting for the end of its horizon: plain data the worker can store as JSON."""
+
+    at: float  # POSIX seconds
+    features: dict[str, float]
+    predicted: float  # money the model predicted when the snapshot was taken
+    spent_so_far: float  # the customer's total order spend at the snapshot
+    spent: float  # spend within the horizon so far
+
+
+def due_for_snapshot(last_snapshot_at: dt.datetime | None, now: dt.datetime, every_days: float = 30.0) -> bool:
+    """Whether a customer last snapshotted at ``last_snapshot_at`` is due a periodic snapshot.
+
+    The worker snapshots each customer at every order; one who has been silent for
+    ``every_days`` since their latest snapshot is due another (one who never had one is due).
+
+    Examples
+    --------
+    >>> t = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    >>> due_for_snapshot(t, t + dt.timedelta(days=29)), due_for_snapshot(t, t + dt.timedelta(days=30))
+    (False, True)
+    >>> due_for_snapshot(None, t)
+    True
+
+    """
+    if last_snapshot_at is None:
+        return True
+    return (now - last_snapshot_at).total_seconds() >= every_days * _DAY
+
+
+def _seconds(moment: dt.datetime) -> float:
+    if moment.tzinfo is None:  # naive times are taken as UTC, never as the host's local time
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.timestamp()
+
+
+class _Averaged:
+    """A river linear model whose predictions use an exponential moving average of its weights."""
+
+    def __init__(self, model: Any, window: int | None) -> None:
+        self.model = model
+        self.decay = 1.0 - 1.0 / window if window else 0.0
+        self.weights: dict[str, float] = {}
+        self.intercept = 0.0
+        self.n = 0
+
+    def learn(self, inputs: dict[str, float], y: float | bool) -> None:
+        # Normalised steps (NLMS): the update shrinks with the inputs' size, so that no input
+        # scale or learning rate below 1 makes the regression diverge.
+        self.model.learn_one(inputs, y, 1.0 / (1.0 + sum(v * v for v in inputs.values())))
+        self.n += 1
+        if self.decay:
+            decay, average = self.decay, self.weights
+            for name, weight in self.model.weights.items():
+                average[name] = decay * average.get(name, 0.0) + (1.0 - decay) * weight
+            self.intercept = decay * self.intercept + (1.0 - decay) * self.model.intercept
+
+    def linear(self, inputs: Mapping[str, float]) -> float:
+        """The linear predictor (before any link function)."""
+        if not self.decay or self.n == 0:
+            weights: Mapping[str, float] = self.model.weights
+            return float(self.model.intercept) + sum(weights.get(k, 0.0) * v for k, v in inputs.items())
+        average = self.weights
+        z = self.intercept + sum(average.get(k, 0.0) * v for k, v in inputs.items())
+        return z / (1.0 - self.decay**self.n)  # removes the average's bias towards the zero start
+
+
+class _Calibration:
+    """Mean spend of past snapshots by binned score, decayed, monotone (pool adjacent violators)."""
+
+    def __init__(self, width: float = 0.25, bins: int = 64, window: int = 5000) -> None:
+        self.width = width
+        self.decay = 1.0 - 1.0 / window
+        self.weight = [0.0] * bins
+        self.score_sum = [0.0] * bins
+        self.spend_sum = [0.0] * bins
+        self._curve: list[tuple[float, float]] | None = None
+
+    def update(self, score: float, spent: float) -> None:
+        decay = self.decay
+        for stats in (self.weight, self.score_sum, self.spend_sum):
+            for i, value in enumerate(stats):
+                if value:
+                    stats[i] = value * decay
+        i = min(max(int(score / self.width), 0), len(self.weight) - 1)
+        self.weight[i] += 1.0
+        self.score_sum[i] += score
+        self.spend_sum[i] += spent
+        self._curve = None
+
+    def curve(self) -> list[tuple[float, float]]:
+        """``(score, mean spend)`` points, increasing in both."""
+        if self._curve is None:
+            blocks: list[list[float]] = []  # [weight, score sum, spend sum]
+            for w, s, y in zip(self.weight, self.score_sum, self.spend_sum, strict=True):
+                if w <= 1e-9:
+                    continue
+                blocks.append([w, s, y])
+                while len(blocks) > 1 and blocks[-2][2] / blocks[-2][0] >= blocks[-1][2] / blocks[-1][0]:
+                    last = blocks.pop()
+                    for k in range(3):
+                        blocks[-1][k] += last[k]
+            self._curve = [(s / w, y / w) for w, s, y in blocks]
+        return self._curve
+
+    def money(self, score: float, fallback: float) -> float:
+        curve = self.curve()
+        if not curve:
+            return fallback
+        scores = [s for s, _ in curve]
+        i = bisect.bisect_left(scores, score)
+        if i == 0:
+            return curve[0][1]
+        if i == len(curve):
+            return curve[-1][1]
+        (s0, y0), (s1, y1) = curve[i - 1], curve[i]
+        return y0 + (y1 - y0) * (score - s0) / (s1 - s0) if s1 > s0 else y1
+
+
+class ValueModel:
+    """Online spend over the next ``horizon_days`` (money), with labels that arrive late.
+
+    Parameters
+    ----------
+    horizon_days
+        The horizon of the spend predicted.
+    target
+        ``"log"`` (regression of log1p spend) or ``"two-part"`` (P(buys) x E[spend | buys]).
+    learning_rate
+        Step of the regressions (and of their intercepts); steps are normalised by the size of
+        the inputs (NLMS), so any rate below 1 is stable.
+    l2
+        L2 penalty on the weights.
+    averaging_window
+        Predictions use an exponential moving average of the weights over about this many
+        learned labels (``None``: the latest weights).
+    feature_groups
+        Which groups of :func:`value_inputs` to use (default: all).
+    calibration_window
+        About how many recent labels the money calibration remembers.
+    score_window
+        Labels in the window of the progressive rank figures (:class:`ValueScore`).
+    max_pending_per_customer
+        Oldest snapshots of a customer are dropped (never learned) beyond this many.
+
+    Examples
+    --------
+    >>> day = lambda n: dt.datetime(2024, 1, 1, tzinfo=dt.UTC) + dt.timedelta(days=n)
+    >>> model = ValueModel(horizon_days=30)
+    >>> model.snapshot("c1", {"orders": 3, "revenue": 90.0}, at=day(0), spent_so_far=90.0)
+    >>> model.snapshot("c2", {"orders": 1, "revenue": 10.0}, at=day(0), spent_so_far=10.0)
+    >>> model.resolve("c1", at=day(10), spent_total=130.0)   # c1 spent 40 more within 30 days
+    1
+    >>> model.n_learned, model.n_pending                     # ... learned when the horizon ends
+    (0, 2)
+    >>> model.expire(now=day(31))
+    2
+    >>> model.n_learned, model.score.n, model.score.total_actual
+    (2, 2, 40.0)
+
+    """
+
+    def __init__(
+        self,
+        horizon_days: float = 90.0,
+        target: Target = "two-part",
+        learning_rate: float = 0.1,
+        l2: float = 0.0,
+        averaging_window: int | None = 3000,
+        feature_groups: Sequence[str] = FEATURE_GROUPS,
+        calibration_window: int = 5000,
+        score_window: int = 2000,
+        max_pending_per_customer: int = 16,
+    ) -> None:
+        if target not in ("log", "two-part"):
+            raise ValueError(f"ValueModel: expected target 'log' or 'two-part', found {target!r}")
+        unknown = sorted(set(feature_groups) - set(FEATURE_GROUPS))
+        if unknown:
+            raise ValueError(f"ValueModel: expected feature groups among {FEATURE_GROUPS}, found {unknown}")
+        self.horizon_days = horizon_days
+        self.target = target
+        self.learning_rate = learning_rate
+        self.l2 = l2
+        self.averaging_window = averaging_window
+        self.feature_groups = tuple(feature_groups)
+        self.calibration_window = calibration_window
+        self.score_window = score_window
+        self.max_pending_per_customer = max_pending_per_customer
+
+        self._spend = _Averaged(
+            linear_model.LinearRegression(
+                optimizer=optim.SGD(learning_rate), intercept_lr=learning_rate, l2=l2
+            ),
+            averaging_window,
+        )  # log1p(spend); for two-part, log(spend) of the buyers
+        self._buys = _Averaged(
+            linear_model.LogisticRegression(
+                optimizer=optim.SGD(learning_rate), intercept_lr=learning_rate, l2=l2
+            ),
+            averaging_window,
+        )
+        self._log_variance = 1.0  # of log(spend) around the two-part regression, decayed
+        self._calibration = _Calibration(window=calibration_window)
+        self._score = ValueScore(window=score_window)
+        self._pending: dict[str, list[PendingValue]] = {}
+        self._deadlines: list[tuple[float, str]] = []
+        self._n = 0
+
+    # -- prediction ---------------------------------------------------------------------------
+
+    def _score_inputs(self, inputs: Mapping[str, float]) -> float:
+        if self.target == "log":
+            return min(max(self._spend.linear(inputs), 0.0), 30.0)
+        z = min(max(self._buys.linear(inputs), -30.0), 30.0)
+        p_buys = 1.0 / (1.0 + math.exp(-z))
+        log_spend = self._spend.linear(inputs) + self._log_variance / 2.0
+        return log1p(p_buys * math.exp(min(log_spend, 30.0)))
+
+    def score_one(self, x: Mapping[str, float]) -> float:
+        """The ranking score of value features ``x``: log1p of the model's own spend estimate."""
+        return self._score_inputs(value_inputs(x, self.feature_groups))
+
+    def predict_one(self, x: Mapping[str, float]) -> float:
+        """Expected spend over the horizon, in money (calibrated on the labels learned so far)."""
+        score = self.score_one(x)
+        return max(self._calibration.money(score, fallback=math.expm1(score)), 0.0)
+
+    # -- learning -----------------------------------------------------------------------------
+
+    def learn_one(self, x: Mapping[str, float], y: float) -> None:
+        """Learn one labelled example directly: value features ``x`` and the spend ``y`` that followed."""
+        spent = max(float(y), 0.0)
+        inputs = value_inputs(x, self.feature_groups)
+        self._calibration.update(self._score_inputs(inputs), spent)
+        if self.target == "log":
+            self._spend.learn(inputs, math.log1p(spent))
+        else:
+            self._buys.learn(inputs, spent > 0)
+            if spent > 0:
+                residual = math.log(spent) - self._spend.linear(inputs)
+                self._log_variance += (residual**2 - self._log_variance) / min(self._n + 1, 1000)
+                self._spend.learn(inputs, math.log(spent))
+        self._n += 1
+
+    def snapshot(
+        self, customer_id: str, features: Mapping[str, float], at: dt.datetime, spent_so_far: float
+    ) -> None:
+        """Keep the customer's value features at ``at`` until its horizon ends; predicts for them now.
+
+        ``spent_so_far`` is the customer's total order spend at ``at`` (orders at ``at``
+        included). A second snapshot of the customer at the same moment replaces the first.
+        """
+        seconds = _seconds(at)
+        entry: PendingValue = {
+            "at": seconds,
+            "features": {k: float(v) for k, v in features.items()},
+            "predicted": self.predict_one(features),
+            "spent_so_far": float(spent_so_far),
+            "spent": 0.0,
+        }
+        queue = self._pending.setdefault(customer_id, [])
+        if queue and queue[-1]["at"] == seconds:
+            queue[-1] = entry
+            return
+        queue.append(entry)
+        if len(queue) > self.max_pending_per_customer:
+            del queue[0]
+        heapq.heappush(self._deadlines, (seconds + self.horizon_days * _DAY, customer_id))
+
+    def resolve(self, customer_id: str, at: dt.datetime, spent_total: float) -> int:
+        """The customer ordered at ``at`` and has now spent ``spent_total`` in all.
+
+        Snapshots taken before ``at`` and within the horizon of it get their spend set to
+        ``spent_total`` less their ``spent_so_far`` (learned when their horizon ends); older
+        ones, left over if :meth:`expire` was not called in time, are learned now. Returns the
+        number of snapshots whose spend changed.
+        """
+        queue = self._pending.get(customer_id)
+        if not queue:
+            return 0
+        seconds = _seconds(at)
+        horizon = self.horizon_days * _DAY
+        keep: list[PendingValue] = []
+        changed = 0
+        for entry in queue:
+            if entry["at"] >= seconds:
+                keep.append(entry)
+            elif seconds - entry["at"] <= horizon:
+                spent = max(float(spent_total) - entry["spent_so_far"], entry["spent"])
+                changed += spent != entry["spent"]
+                entry["spent"] = spent
+                keep.append(entry)
+            else:
+                self._learn_pending(entry)
+        self._store(customer_id, keep)
+        return changed
+
+    def expire(self, now: dt.datetime) -> int:
+        """Learn every snapshot whose horizon ended before ``now``; returns how many."""
+        seconds = _seconds(now)
+        horizon = self.horizon_days * _DAY
+        learned = 0
+        while self._deadlines and self._deadlines[0][0] < seconds:
+            _, customer_id = heapq.heappop(self._deadlines)
+            queue = self._pending.get(customer_id)
+            if not queue:
+                continue
+            keep: list[PendingValue] = []
+            for entry in queue:
+                if entry["at"] + horizon < seconds:
+                    self._learn_pending(entry)
+                    learned += 1
+                else:
+                    keep.append(entry)
+            self._store(customer_id, keep)
+        return learned
+
+    def _store(self, customer_id: str, queue: list[PendingValue]) -> None:
+        if queue:
+            self._pending[customer_id] = queue
+        else:
+            self._pending.pop(customer_id, None)
+
+    def _learn_pending(self, entry: PendingValue) -> None:
+        self._score.update(entry["predicted"], entry["spent"])
+        self.learn_one(entry["features"], entry["spent"])
+
+    # -- state --------------------------------------------------------------------------------
+
+    @staticmethod
+    def _copy(entry: PendingValue) -> PendingValue:
+        return {
+            "at": float(entry["at"]),
+            "features": {k: float(v) for k, v in entry["features"].items()},
+            "predicted": float(entry["predicted"]),
+            "spent_so_far": float(entry["spent_so_far"]),
+            "spent": float(entry["spent"]),
+        }
+
+    @property
+    def pending(self) -> dict[str, list[PendingValue]]:
+        """A copy of the snapshots waiting for the end of their horizon, as JSON-able data."""
+        return {c: [self._copy(e) for e in queue] for c, queue in self._pending.items()}
+
+    def restore_pending(self, pending: Mapping[str, list[PendingValue]]) -> None:
+        """Replace the waiting snapshots with ``pending`` (as returned by :attr:`pending`)."""
+        self._pending = {c: [self._copy(e) for e in queue] for c, queue in pending.items() if queue}
+        horizon = self.horizon_days * _DAY
+        self._deadlines = [(e["at"] + horizon, c) for c, queue in self._pending.items() for e in queue]
+        heapq.heapify(self._deadlines)
+
+    def pending_for(self, customer_id: str) -> list[PendingValue]:
+        """A copy of one customer's waiting snapshots."""
+        return [self._copy(e) for e in self._pending.get(customer_id, [])]
+
+    def forget(self, customer_id: str) -> None:
+        """Drop a customer's waiting snapshots (right to erasure); learned weights are kept."""
+        self._pending.pop(customer_id, None)
+
+    @property
+    def n_learned(self) -> int:
+        """Number of labelled examples learned."""
+        return self._n
+
+    @property
+    def n_pending(self) -> int:
+        """Number of snapshots waiting for the end of their horizon."""
+        return sum(len(queue) for queue in self._pending.values())
+
+    @property
+    def score(self) -> ValueScore:
+        """Delayed prequential MAE, totals and rank figures: each snapshot's prediction against its spend."""
+        return self._score

@@ -1,0 +1,52 @@
+"""Evaluation periods read from the log: the last horizon is the holdout, or a given cutoff's."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from models.periods import PeriodError, periods_of
+from models.transactions import Transaction, TransactionLog
+
+
+def log_of(*days: int, start: dt.date = dt.date(2021, 3, 1)) -> TransactionLog:
+    moments = [dt.datetime.combine(start + dt.timedelta(days=d), dt.time(15), tzinfo=dt.UTC) for d in days]
+    return TransactionLog("shop.csv", [Transaction("c", str(i), m, 1.0) for i, m in enumerate(moments)], lines=len(days))
+
+
+def test_default_holdout_is_the_last_horizon_of_the_log() -> None:
+    """Cutoff = last day - horizon; the holdout ends on the last day; scoring is at the end of the cutoff day."""
+    periods = periods_of(log_of(0, 100, 200), horizon_days=30)
+    assert periods.source == "data"
+    assert periods.cutoff == dt.date(2021, 3, 1) + dt.timedelta(days=170)
+    assert periods.holdout_end == dt.date(2021, 3, 1) + dt.timedelta(days=200)
+    assert periods.horizon_days == 30
+    assert periods.scored_at == dt.datetime.combine(periods.holdout_start, dt.time(), tzinfo=dt.UTC)
+    assert periods.as_dict()["holdout"] == {
+        "start": periods.holdout_start.isoformat(), "end": periods.holdout_end.isoformat(), "days": 30,
+    }
+
+
+def test_a_given_cutoff_sets_the_holdout_after_it() -> None:
+    """With a cutoff, the holdout is the horizon after it, and the source says so."""
+    periods = periods_of(log_of(0, 200), cutoff=dt.date(2021, 5, 1))
+    assert (periods.source, periods.holdout_end) == ("cutoff", dt.date(2021, 7, 30))
+
+
+@pytest.mark.parametrize(
+    ("log", "kwargs", "match"),
+    [
+        (log_of(0, 50), {}, "spans 51 days"),
+        (log_of(0, 200), {"cutoff": dt.date(2021, 9, 1)}, "past the log's last day"),
+        (log_of(0, 200), {"cutoff": dt.date(2020, 1, 1)}, "before the log's first day"),
+        (log_of(0, 200), {"horizon_days": 0}, "whole number of days"),
+        (log_of(0, 200), {"horizon_days": 7.5}, "whole number of days"),
+        (log_of(), {}, "nothing to evaluate"),
+    ],
+)
+def test_periods_that_do_not_fit_are_one_line(log: TransactionLog, kwargs: dict[str, object], match: str) -> None:
+    """A short log, a cutoff too late or too early, a bad horizon or an empty log raise a one-line PeriodError."""
+    with pytest.raises(PeriodError, match=match) as caught:
+        periods_of(log, **kwargs)  # type: ignore[arg-type]
+    assert str(caught.value).startswith("shop.csv: ") and "\n" not in str(caught.value)

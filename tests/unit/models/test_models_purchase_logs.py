@@ -1,0 +1,184 @@
+"""Purchase logs as users have them: Online Retail I and II, CDNOW sample and master, generic CSV."""
+
+from __future__ import annotations
+
+import gzip
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from models.csv_logs import ColumnMap, parse_columns
+from models.datasets import load_cdnow, load_csv, load_log, load_online_retail
+from models.errors import DataFileError
+
+RETAIL_I = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
+RETAIL_II = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country"
+
+
+def write(path: Path, text: str, *, encoding: str = "utf-8", gzipped: bool = False) -> Path:
+    data = text.encode(encoding)
+    path.write_bytes(gzip.compress(data) if gzipped else data)
+    return path
+
+
+def test_online_retail_i_header_and_month_first_dates_are_read(tmp_path: Path) -> None:
+    """InvoiceNo/UnitPrice/CustomerID columns and 12/1/2010 8:26 dates (month first) give the right orders."""
+    path = write(tmp_path / "retail.csv", "\n".join([
+        RETAIL_I,
+        "536365,85123A,WHITE HANGING HEART,6,12/1/2010 8:26,2.55,17850.0,United Kingdom",
+        "536365,71053,WHITE METAL LANTERN,6,12/1/2010 8:26,3.39,17850.0,United Kingdom",
+        "536366,22633,HAND WARMER,6,12/13/2010 8:28,1.85,13047,United Kingdom",
+        "C536379,D,Discount,-1,1/4/2011 9:41,27.50,14527,United Kingdom",
+    ]) + "\n")
+    log = load_online_retail(path)
+    assert log.layout == "Online Retail I"
+    assert [(t.customer_id, t.invoice, t.at.isoformat(), round(t.amount, 2), t.refund) for t in log.transactions] == [
+        ("17850", "536365", "2010-12-01T08:26:00+00:00", 35.64, False),
+        ("13047", "536366", "2010-12-13T08:28:00+00:00", 11.1, False),
+        ("14527", "C536379", "2011-01-04T09:41:00+00:00", 27.5, True),
+    ]
+    assert log.transactions[0].products == ("71053", "85123A")
+
+
+def test_day_first_dates_are_read_from_the_data(tmp_path: Path) -> None:
+    """The same layout exported day-first (13/12/2010) is read day-first, with no year or locale assumed."""
+    path = write(tmp_path / "retail.csv", "\n".join([
+        RETAIL_I,
+        "1,A,x,1,1/12/2010 8:26,2.0,7,UK",
+        "2,A,x,1,13/12/2010 8:26,2.0,7,UK",
+    ]) + "\n")
+    assert [t.at.date().isoformat() for t in load_online_retail(path).transactions] == ["2010-12-01", "2010-12-13"]
+
+
+def test_a_latin1_gzip_export_is_read(tmp_path: Path) -> None:
+    """A gzip file in Latin-1 (a '£' in a description) reads like UTF-8, whatever its name."""
+    text = f"{RETAIL_II}\n1,A,MUG £1,2,2010-01-04 10:00:00,1.5,17,UK\n"
+    path = write(tmp_path / "retail.data", text, encoding="latin-1", gzipped=True)
+    assert load_online_retail(path).transactions[0].amount == 3.0
+
+
+def test_dates_that_contradict_each_other_name_the_line(tmp_path: Path) -> None:
+    """13/1/2010 (day first) then 1/13/2010 (month first) is one error on the second one's line."""
+    path = write(tmp_path / "retail.csv", "\n".join([
+        RETAIL_II, "1,A,x,1,13/1/2010 10:00,1.5,17,UK", "2,A,x,1,1/13/2010 10:00,1.5,17,UK",
+    ]) + "\n")
+    with pytest.raises(DataFileError) as caught:
+        load_online_retail(path)
+    error = caught.value
+    assert (error.line, error.column, error.found) == (3, "InvoiceDate", "1/13/2010 10:00")
+    assert "day first" in str(error) and "\n" not in str(error)
+
+
+def test_a_spreadsheet_workbook_is_refused_in_one_line(tmp_path: Path) -> None:
+    """An .xlsx (a zip) given for a CSV file says to save it as CSV."""
+    path = tmp_path / "Online Retail.xlsx"
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+    with pytest.raises(DataFileError, match="save the sheet as CSV") as caught:
+        load_online_retail(path)
+    assert "\n" not in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_cdnow_master_file_has_four_columns(tmp_path: Path) -> None:
+    """The master file's lines (id, date, CDs, dollars) are read as purchases."""
+    path = write(tmp_path / "CDNOW_master.txt", "00001 19970101 1 11.77\n00002 19970112 1 12.00\n00002 19970112 5 77.00\n")
+    log = load_cdnow(path)
+    assert log.layout == "CDNOW master"
+    assert [(t.customer_id, t.amount) for t in log.transactions] == [("00001", 11.77), ("00002", 12.0), ("00002", 77.0)]
+
+
+def test_cdnow_lines_must_keep_the_first_lines_layout(tmp_path: Path) -> None:
+    """A 4-field line in a 5-field file, or a 3-field first line, is an error naming the line."""
+    mixed = write(tmp_path / "mixed.txt", " 00001 0001 19970101  2   29.33\n00002 19970112 1 12.00\n")
+    with pytest.raises(DataFileError, match="line 2") as caught:
+        load_cdnow(mixed)
+    assert caught.value.expected == "5 whitespace-separated fields"
+    short = write(tmp_path / "short.txt", "00001 19970101 1\n")
+    with pytest.raises(DataFileError, match="CDNOW master"):
+        load_cdnow(short)
+
+
+def test_generic_csv_sums_the_lines_of_an_order(tmp_path: Path) -> None:
+    """With an order column, lines of one order are one transaction; a negative total is a refund."""
+    path = write(tmp_path / "shop.csv", "\n".join([
+        "order_id,client,when,line_total,sku",
+        "A1,c1,2024-03-01T10:00:00Z,10.00,p1",
+        "A1,c1,2024-03-01T10:00:00Z,5.50,p2",
+        "A2,c2,2024-03-02 11:00,20,p1",
+        "R1,c1,2024-03-05 09:00,-5.50,p2",
+        "A3,,2024-03-06 09:00,3,p1",
+        "A4,c2,2024-03-07 09:00,0,p1",
+    ]) + "\n")
+    log = load_csv(path, "customer=client,date=when,amount=line_total,order=order_id,product=sku")
+    assert [(t.customer_id, t.invoice, t.amount, t.refund, t.products) for t in log.transactions] == [
+        ("c1", "A1", 15.5, False, ("p1", "p2")),
+        ("c2", "A2", 20.0, False, ("p1",)),
+        ("c1", "R1", 5.5, True, ("p2",)),
+    ]
+    assert (log.guest_lines, log.skipped_invoices, log.layout) == (1, 1, "CSV")
+
+
+def test_generic_csv_without_order_column_groups_by_customer_and_moment(tmp_path: Path) -> None:
+    """Lines of one customer at one moment form one order; semicolons and day-first dates are read."""
+    path = write(tmp_path / "shop.csv", "who;day;eur\n7;31/01/2024 10:00;1\n7;31/01/2024 10:00;2\n7;01/02/2024 10:00;4\n")
+    log = load_log(path, "csv", columns=ColumnMap(customer="who", date="day", amount="eur"))
+    assert [(t.at.date().isoformat(), t.amount) for t in log.transactions] == [("2024-01-31", 3.0), ("2024-02-01", 4.0)]
+
+
+def test_generic_csv_date_order_can_be_given(tmp_path: Path) -> None:
+    """date_order=dmy reads 02/01/2024 as 2 January even where the data cannot tell."""
+    path = write(tmp_path / "shop.csv", "who,day,eur\n7,02/01/2024,1\n")
+    log = load_csv(path, "customer=who,date=day,amount=eur,date_order=dmy")
+    assert log.transactions[0].at.date().isoformat() == "2024-01-02"
+
+
+@pytest.mark.parametrize(
+    ("body", "line", "column", "found"),
+    [
+        ("7,2024-01-01,£3", 2, "eur", "£3"),
+        ("7,2024-01-01,3\n8,yesterday,3", 3, "day", "yesterday"),
+        ("7,2024-01-01", 2, "eur", 2),
+    ],
+)
+def test_generic_csv_problems_name_file_line_and_column(
+    tmp_path: Path, body: str, line: int, column: str, found: object
+) -> None:
+    """A bad amount, a bad date or a short line is one DataFileError at its line and column."""
+    path = write(tmp_path / "shop.csv", f"who,day,eur\n{body}\n")
+    with pytest.raises(DataFileError) as caught:
+        load_csv(path, "customer=who,date=day,amount=eur")
+    error = caught.value
+    assert (error.path, error.line, error.column, error.found) == (str(path), line, column, found)
+    assert "\n" not in str(error)
+
+
+def test_generic_csv_missing_mapped_column_is_named(tmp_path: Path) -> None:
+    """A mapping naming a column the header lacks fails on line 1, naming it."""
+    path = write(tmp_path / "shop.csv", "who,day,eur\n7,2024-01-01,3\n")
+    with pytest.raises(DataFileError) as caught:
+        load_csv(path, "customer=who,date=day,amount=total")
+    assert (caught.value.line, caught.value.column) == (1, "total")
+
+
+@pytest.mark.parametrize(
+    ("spec", "match"),
+    [
+        ("customer=a,date=b", "missing 'amount'"),
+        ("customer=a,date=b,amount=c,colour=d", "found 'colour=d'"),
+        ("customer=a,date=b,amount", "found 'amount'"),
+        ("customer=a,date=b,amount=c,date_order=ymd", "dmy or mdy"),
+    ],
+)
+def test_a_bad_column_mapping_is_one_clear_line(spec: str, match: str) -> None:
+    """A mapping without a needed key, with an unknown key or no value raises ValueError saying what is expected."""
+    with pytest.raises(ValueError, match=match):
+        parse_columns(spec)
+
+
+def test_load_log_needs_a_mapping_for_csv_and_a_known_format(tmp_path: Path) -> None:
+    """The csv format without columns, or an unknown format, raise ValueError."""
+    with pytest.raises(ValueError, match="column mapping"):
+        load_log(tmp_path / "x.csv", "csv")
+    with pytest.raises(ValueError, match="cdnow"):
+        load_log(tmp_path / "x.csv", "parquet")  # type: ignore[arg-type]

@@ -1,0 +1,100 @@
+"""evaluate_value: the learned model and the baselines ranked on the holdout's spend, on any log."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import math
+import random
+from pathlib import Path
+
+import pytest
+
+from models.periods import PeriodError
+from models.value_evaluation import BASELINES, CANDIDATES, evaluate_value, format_value_report
+
+COLUMNS = "customer=client,date=when,amount=total,order=ticket"
+
+
+def shop_log(path: Path, customers: int, seed: int, *, days: int = 330) -> Path:
+    """A generic CSV log: customers with their own buying rate, basket size and lifetime."""
+    rng = random.Random(seed)
+    lines = ["ticket,client,when,total"]
+    ticket = 0
+    start = dt.datetime(2022, 3, 1, 9)
+    for c in range(customers):
+        rate = rng.choice([0.01, 0.03, 0.08])
+        basket = rng.lognormvariate(3, 0.8)
+        lifetime = rng.expovariate(1 / 200)
+        moment = start + dt.timedelta(days=rng.uniform(0, 60))
+        first = moment
+        while (moment - start).days < days and (moment - first).days <= lifetime:
+            ticket += 1
+            lines.append(f"T{ticket},c{c},{moment:%d/%m/%Y %H:%M},{basket * rng.uniform(0.5, 1.5):.2f}")
+            moment += dt.timedelta(days=1 + rng.expovariate(rate))
+    path.write_text("\n".join(lines) + "\n")
+    return path
+
+
+@pytest.fixture(scope="module")
+def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
+    path = shop_log(tmp_path_factory.mktemp("value") / "shop.csv", 70, seed=11)
+    return evaluate_value(path, "csv", columns=COLUMNS, bootstrap=30, review_days=45, refit_days=60)
+
+
+def test_every_baseline_is_scored_on_the_same_customers(result: dict[str, object]) -> None:
+    """The learned model and each baseline get Spearman, capture, gains and AUC; money scores get MAE and totals."""
+    scores = result["scores"]
+    assert isinstance(scores, dict)
+    assert list(scores) == ["learned value model", *BASELINES]
+    for name, figures in scores.items():
+        assert set(figures["gains"]) == {"5%", "10%", "20%", "30%", "50%"}
+        assert -1.0 <= figures["spearman"] <= 1.0 or math.isnan(figures["spearman"])
+    assert scores["learned value model"]["total_actual"] == pytest.approx(result["holdout_revenue"])
+    assert "mae" in scores["BG/NBD x Gamma-Gamma"] and "mae" not in scores["past spend"]
+
+
+def test_periods_come_from_the_data_and_the_model_from_the_calibration_period(result: dict[str, object]) -> None:
+    """The holdout is the log's last 90 days; the model was chosen at an inner cutoff one horizon earlier."""
+    holdout, calibration, selection = result["holdout"], result["calibration"], result["selection"]
+    assert isinstance(holdout, dict) and isinstance(calibration, dict) and isinstance(selection, dict)
+    assert (result["source"], holdout["days"]) == ("data", 90)
+    cutoff = dt.date.fromisoformat(calibration["end"])
+    assert selection["inner_cutoff"] == (cutoff - dt.timedelta(days=90)).isoformat()
+    assert [c["name"] for c in selection["candidates"]] == [
+        f"{c['target']}, rate {c['learning_rate']:g}, " + ("+".join(c["feature_groups"]) if "feature_groups" in c else "all features")
+        for c in CANDIDATES
+    ]
+    assert selection["chosen"] == result["model"]["name"]  # type: ignore[index]
+
+
+def test_intervals_and_verdicts_are_given_for_each_baseline(result: dict[str, object]) -> None:
+    """Each baseline has bootstrap intervals of both differences and a beats verdict matching the figures."""
+    differences = result["bootstrap"]["differences"]  # type: ignore[index]
+    assert set(differences) == set(BASELINES)
+    for name in BASELINES:
+        for metric in ("spearman", "top_decile"):
+            stats = differences[name][metric]
+            assert stats["low"] <= stats["high"] or math.isnan(stats["low"])
+            own = result["scores"]["learned value model"][metric]  # type: ignore[index]
+            assert result["beats"][name][metric] == bool(own > result["scores"][name][metric])  # type: ignore[index]
+
+
+def test_the_result_is_json_and_the_report_has_its_tables(result: dict[str, object]) -> None:
+    """The CLI can print the result as JSON, or as the report's tables."""
+    json.dumps(result)
+    report = format_value_report(result)
+    for heading in ("Ranking against spend in the holdout", "captured by the top x %",
+                    "bootstrap resamples", "Model selection at the inner cutoff", "Gamma-Gamma: p"):
+        assert heading in report
+    assert "BG/NBD x Gamma-Gamma" in report and "past spend" in report
+
+
+def test_a_log_without_repeat_buyers_is_one_clear_line(tmp_path: Path) -> None:
+    """Customers who each bought once give a one-line PeriodError, not a fit's traceback."""
+    path = tmp_path / "once.csv"
+    path.write_text("client,when,total\n" + "".join(
+        f"c{i},2023-{1 + i % 12:02d}-{1 + i % 27:02d},10\n" for i in range(60)))
+    with pytest.raises(PeriodError) as caught:
+        evaluate_value(path, "csv", columns="customer=client,date=when,amount=total", bootstrap=0)
+    assert "two different days" in str(caught.value) and "\n" not in str(caught.value)

@@ -1,0 +1,151 @@
+"""The value model: delayed spend labels, learning, money calibration, checkpoints and the snapshot timer."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import random
+
+import numpy as np
+import pytest
+
+from models import checkpoints
+from models.value_metrics import capture, spearman
+from models.value_model import FEATURE_GROUPS, ValueModel, due_for_snapshot, value_inputs
+
+T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+
+
+def day(n: float) -> dt.datetime:
+    return T0 + dt.timedelta(days=n)
+
+
+def test_the_label_is_the_spend_within_the_horizon_after_the_snapshot() -> None:
+    """Orders within the horizon set the spend to the total then less the total at the snapshot; later ones do not count."""
+    model = ValueModel(horizon_days=30)
+    model.snapshot("c", {"orders": 1.0}, at=day(0), spent_so_far=50.0)
+    assert model.resolve("c", at=day(10), spent_total=70.0) == 1
+    assert model.resolve("c", at=day(20), spent_total=100.0) == 1
+    assert model.pending_for("c")[0]["spent"] == 50.0
+    assert model.expire(day(31)) == 1
+    assert (model.n_learned, model.score.total_actual) == (1, 50.0)
+
+
+def test_a_replayed_order_changes_nothing() -> None:
+    """Resolving twice with the same total (a duplicated order event) leaves the spend as it was."""
+    model = ValueModel(horizon_days=30)
+    model.snapshot("c", {"orders": 1.0}, at=day(0), spent_so_far=10.0)
+    model.resolve("c", at=day(5), spent_total=25.0)
+    assert model.resolve("c", at=day(5), spent_total=25.0) == 0
+    assert model.pending_for("c")[0]["spent"] == 15.0
+
+
+def test_an_order_after_a_missed_expiry_learns_the_old_snapshot() -> None:
+    """A snapshot whose horizon passed before expire() ran is learned when the next order arrives."""
+    model = ValueModel(horizon_days=30)
+    model.snapshot("c", {"orders": 1.0}, at=day(0), spent_so_far=10.0)
+    model.resolve("c", at=day(60), spent_total=30.0)
+    assert (model.n_learned, model.n_pending, model.score.total_actual) == (1, 0, 0.0)
+
+
+def test_a_second_snapshot_at_the_same_moment_replaces_the_first() -> None:
+    """Two snapshots of a customer at one moment keep only the latest features."""
+    model = ValueModel()
+    model.snapshot("c", {"orders": 1.0}, at=day(0), spent_so_far=1.0)
+    model.snapshot("c", {"orders": 2.0}, at=day(0), spent_so_far=2.0)
+    assert [e["features"]["orders"] for e in model.pending_for("c")] == [2.0]
+
+
+def synthetic(n: int, seed: int) -> list[tuple[dict[str, float], float]]:
+    """Customers whose spend grows with past spend and shrinks with silence, mostly zero."""
+    rng = random.Random(seed)
+    rows = []
+    for _ in range(n):
+        revenue = math.exp(rng.uniform(1, 7))
+        silence = rng.uniform(0, 300)
+        p_buy = 1 / (1 + math.exp(-(1.5 - silence / 40)))
+        spend = revenue * rng.uniform(0.1, 0.5) if rng.random() < p_buy else 0.0
+        rows.append(({"orders": 3.0, "revenue": revenue, "order_value": revenue / 3,
+                      "days_since_last": silence, "tenure_days": 400.0}, spend))
+    return rows
+
+
+@pytest.mark.parametrize(("target", "spearman_above", "top_decile_above"), [
+    ("two-part", 0.25, 0.65),  # E[spend]: the top decile near the true means' 0.69
+    ("log", 0.45, 0.5),  # log spend: who buys at all, so a higher Spearman
+])
+def test_the_model_learns_to_rank_and_to_predict_money(
+    target: str, spearman_above: float, top_decile_above: float
+) -> None:
+    """After learning, predictions rank new customers by spend and their total is near the actual total."""
+    model = ValueModel(target=target)  # type: ignore[arg-type]
+    for x, y in synthetic(4000, seed=1):
+        model.learn_one(x, y)
+    test = synthetic(1000, seed=2)
+    predicted = np.array([model.predict_one(x) for x, _ in test])
+    actual = np.array([y for _, y in test])
+    past_spend = [x["revenue"] for x, _ in test]
+    assert spearman(actual, predicted) > max(spearman_above, spearman(actual, past_spend))
+    assert capture(actual, predicted, 0.1) > max(top_decile_above, capture(actual, past_spend, 0.1))
+    assert predicted.sum() == pytest.approx(actual.sum(), rel=0.3)
+    assert np.all(predicted >= 0)
+
+
+def test_huge_inputs_do_not_make_the_model_diverge() -> None:
+    """Normalised steps keep the regression finite on inputs and labels of any size."""
+    model = ValueModel(learning_rate=0.9)
+    rng = random.Random(3)
+    for _ in range(2000):
+        revenue = 10 ** rng.uniform(0, 9)
+        model.learn_one({"revenue": revenue, "orders": rng.uniform(1, 1e5)}, revenue * rng.random())
+    assert math.isfinite(model.predict_one({"revenue": 1e9, "orders": 1e5}))
+
+
+def test_a_checkpoint_keeps_the_weights_and_the_pending_snapshots() -> None:
+    """dump/load gives a model that predicts the same and still holds its waiting snapshots."""
+    model = ValueModel(horizon_days=30)
+    for x, y in synthetic(500, seed=4):
+        model.learn_one(x, y)
+    model.snapshot("c", {"orders": 2.0, "revenue": 80.0}, at=day(0), spent_so_far=80.0)
+    restored = checkpoints.load(checkpoints.dump(model), ValueModel)
+    x = {"orders": 2.0, "revenue": 80.0, "days_since_last": 10.0}
+    assert restored.predict_one(x) == model.predict_one(x)
+    assert restored.pending == model.pending
+    restored.resolve("c", at=day(3), spent_total=120.0)
+    assert restored.expire(day(31)) == 1 and restored.score.total_actual == 40.0
+
+
+def test_pending_snapshots_round_trip_as_plain_data() -> None:
+    """pending / restore_pending move the waiting snapshots between models; forget drops a customer's."""
+    model = ValueModel(horizon_days=30)
+    model.snapshot("a", {"orders": 1.0}, at=day(0), spent_so_far=5.0)
+    model.snapshot("b", {"orders": 1.0}, at=day(1), spent_so_far=5.0)
+    other = ValueModel(horizon_days=30)
+    other.restore_pending(model.pending)
+    other.forget("b")
+    assert (other.n_pending, other.expire(day(40))) == (1, 1)
+
+
+def test_bad_hyper_parameters_are_refused() -> None:
+    """An unknown target or feature group raises ValueError naming the choices."""
+    with pytest.raises(ValueError, match="two-part"):
+        ValueModel(target="median")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="feature groups"):
+        ValueModel(feature_groups=("rfm", "weather"))
+
+
+def test_inputs_follow_the_feature_groups() -> None:
+    """Each group adds its own inputs; visits are zeros without a clickstream."""
+    x = {"orders": 2.0, "sessions": 0.0, "refunds": 1.0, "p_alive": 0.5, "expected_purchases": 0.2}
+    assert "sessions" in value_inputs(x) and value_inputs(x)["sessions"] == 0.0
+    only_rfm = value_inputs(x, ("rfm",))
+    assert "refunds" not in only_rfm and "p_alive" not in only_rfm and "orders" in only_rfm
+    assert set(FEATURE_GROUPS) == {"rfm", "spend", "returns", "visits", "clv"}
+
+
+def test_a_silent_customer_is_due_a_snapshot_every_30_days() -> None:
+    """due_for_snapshot says yes after every_days of silence since the last snapshot, or with none yet."""
+    assert not due_for_snapshot(day(0), day(29.9))
+    assert due_for_snapshot(day(0), day(30))
+    assert due_for_snapshot(day(0), day(10), every_days=7)
+    assert due_for_snapshot(None, day(0))
