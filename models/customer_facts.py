@@ -1,6 +1,6 @@
 """What the customer analytics know about one customer, in plain values.
 
-The worker keeps a live profile per customer (``streams.state.Profile``); ``models`` may not
+The worker keeps a live profile per customer (``streams.core.state.Profile``); ``models`` may not
 import it, so the RFM scores, customer types, timing, value and personas all read this one
 frozen value instead, which the worker builds from the profile and the offline path builds from
 a purchase log.

@@ -6,9 +6,15 @@ Names carry the ``tracker_`` prefix and their unit; labels are small bounded set
 
 from __future__ import annotations
 
+import platform
+from importlib import metadata
+
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
-from streams.intake import REASONS
+from streams.core.intake import REASONS
+
+#: The online models whose quality and cost are measured (``model`` label).
+MODELS = ("intent", "loyalty")
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 # Redis answers in well under a millisecond on a healthy network; the tail is what matters.
@@ -142,7 +148,7 @@ class Metrics:
             "Outbox records a previous attempt had already published (found on their topic): cleared, not sent again.",
             registry=registry,
         )
-        # ---- operations (set by streams.observability; see the README's Operations section)
+        # ---- operations (see docs/operations.md)
         self.rebalances = Counter(
             "tracker_consumer_rebalances_total",
             "Times this worker's input partitions were revoked for a consumer-group rebalance.",
@@ -199,6 +205,24 @@ class Metrics:
             ["version", "python", "faust", "aiokafka"],
             registry=registry,
         )
+        # ---- the online models (set by streams.worker.scoring)
+        self.model_roc_auc = Gauge("tracker_model_roc_auc", "Progressive (prequential) ROC AUC.", ["model"],
+                                   registry=registry)
+        self.model_log_loss = Gauge("tracker_model_log_loss", "Progressive (prequential) log loss.", ["model"],
+                                    registry=registry)
+        self.model_examples = Counter("tracker_model_examples_total", "Labelled examples learned.", ["model"],
+                                      registry=registry)
+        self.model_seconds = Counter("tracker_model_seconds_total", "Time spent scoring and learning.",
+                                     ["model", "op"], registry=registry)
+        self.checkpoint_saved = Gauge("tracker_model_checkpoint_saved_timestamp_seconds",
+                                      "When the model was last checkpointed (Unix time).", ["model"],
+                                      registry=registry)
+        self.checkpoint_errors = Counter("tracker_model_checkpoint_errors_total",
+                                         "Checkpoints that could not be read or written.", ["model"],
+                                         registry=registry)
+        for name in MODELS:
+            self.model_examples.labels(name)
+            self.checkpoint_errors.labels(name)
 
     def record_outcome(self, outcome: str, group: str) -> None:
         """Count an offer window's end and refresh the conversion and uplift gauges."""
@@ -212,3 +236,20 @@ class Metrics:
             rates[g] = self._bought.get(g, 0) / ended if ended else 0.0
             self.conversion_ratio.labels(g).set(rates[g])
         self.uplift_ratio.set(rates["treated"] - rates["holdout"])
+
+
+def build_labels() -> dict[str, str]:
+    """The ``tracker_build_info`` labels: this package's, Python's, Faust's and aiokafka's versions."""
+
+    def version(distribution: str) -> str:
+        try:
+            return metadata.version(distribution)
+        except metadata.PackageNotFoundError:
+            return "unknown"
+
+    return {
+        "version": version("behaviour-tracker"),
+        "python": platform.python_version(),
+        "faust": version("faust-streaming"),
+        "aiokafka": version("aiokafka"),
+    }

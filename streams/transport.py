@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import logging
 import ssl
-from urllib.parse import urlsplit
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 from pydantic import SecretStr
 
@@ -21,7 +21,6 @@ from streams.settings import Settings
 if TYPE_CHECKING:
     from faust.types.auth import CredentialsT
 
-    from streams.store import RedisStore
 
 
 def redis_options(settings: Settings) -> dict[str, Any]:
@@ -35,16 +34,6 @@ def redis_options(settings: Settings) -> dict[str, Any]:
         options["ssl_certfile"] = str(settings.redis_tls_cert_file)
         options["ssl_keyfile"] = str(settings.redis_tls_key_file)
     return options
-
-
-def redis_store(settings: Settings, *, session_ttl_seconds: float, dedupe_ttl_seconds: int) -> RedisStore:
-    """The store of ``settings`` (Redis Cluster when its nodes are set), with credentials and TLS."""
-    from streams.redis_cluster import open_store
-
-    return open_store(
-        url=settings.redis_url, cluster_nodes=settings.cluster_nodes, session_ttl_seconds=session_ttl_seconds,
-        dedupe_ttl_seconds=dedupe_ttl_seconds, dedupe_events=settings.dedupe_events, **redis_options(settings),
-    )
 
 
 def _sasl(settings: Settings) -> dict[str, Any]:

@@ -6,7 +6,7 @@ import itertools
 import json
 from datetime import datetime, timedelta, timezone
 
-from streams.intake import Record
+from streams.core.intake import Record
 
 T0 = datetime(2026, 3, 2, 10, 0, tzinfo=timezone.utc)
 _ids = itertools.count(1)

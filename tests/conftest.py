@@ -8,10 +8,11 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from offers import QuietHours, default_policy
-from streams.lifecycle import Rules
-from streams.intake import Intake
+from streams.core.lifecycle import Rules
+from streams.core.intake import Intake
 from streams.metrics import Metrics
-from streams.tracker import Topics, Tracker
+from streams.broker.base import Topics
+from streams.worker.tracker import Tracker
 
 from fakes import Clock, MemoryPublisher, MemoryStore
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from datetime import datetime, timedelta
 
-from streams.state import CustomerState
-from streams.store import Change, Loaded, OutboxEntry
+from streams.core.state import CustomerState
+from streams.store import Change, Delivered, Loaded, OutboxEntry, Position, Progress
 
 from builders import T0
 
@@ -21,7 +21,7 @@ class MemoryStore:
         self.deadlines: dict[int, dict[str, datetime]] = {}
         self.fail_next = 0
         self.forgotten: set[str] = set()
-        self.progress: dict[tuple[str, int], tuple[float | None, int]] = {}
+        self.progress: Progress = {}
 
     def _maybe_fail(self) -> None:
         if self.fail_next:
@@ -59,23 +59,24 @@ class MemoryStore:
         entries = sorted(self.deadlines.get(partition, {}).items(), key=lambda item: item[1])
         return [cid for cid, due in entries if due <= now][:limit]
 
-    async def delivered(self, cleared: Sequence[tuple[str, Sequence[str], int, datetime | None]]) -> None:
-        for customer_id, entry_ids, partition, due in cleared:
-            for entry_id in entry_ids:
-                self.outboxes.get(customer_id, {}).pop(entry_id, None)
-            self._schedule(customer_id, partition, due)
+    async def delivered(self, cleared: Sequence[Delivered]) -> None:
+        for done in cleared:
+            for entry_id in done.entry_ids:
+                self.outboxes.get(done.customer_id, {}).pop(entry_id, None)
+            self._schedule(done.customer_id, done.partition, done.due)
 
     async def ping(self) -> bool:
         return True
 
-    async def save_progress(self, progress: dict[tuple[str, int], tuple[float | None, int]]) -> None:
-        for key, (event_time, offset) in progress.items():
-            old_time, old_offset = self.progress.get(key, (None, -1))
-            if old_time is not None and (event_time is None or event_time < old_time):
-                event_time = old_time
-            self.progress[key] = (event_time, max(offset, old_offset))
+    async def save_progress(self, progress: Progress) -> None:
+        for key, position in progress.items():
+            old = self.progress.get(key, Position(None, -1))
+            event_time = position.event_time
+            if old.event_time is not None and (event_time is None or event_time < old.event_time):
+                event_time = old.event_time
+            self.progress[key] = Position(event_time, max(position.offset, old.offset))
 
-    async def load_progress(self, partition: int) -> dict[tuple[str, int], tuple[float | None, int]]:
+    async def load_progress(self, partition: int) -> Progress:
         return {key: value for key, value in self.progress.items() if key[1] == partition}
 
     def _schedule(self, cid: str, partition: int, due: datetime | None) -> None:

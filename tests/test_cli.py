@@ -40,7 +40,7 @@ def test_a_bad_setting_names_the_variable(monkeypatch):
 
 def test_simulate_prints_valid_events_as_json_lines():
     """`tracker simulate --json` writes events that the tracker's own schemas accept."""
-    from streams.events import ANY_EVENT
+    from streams.core.events import ANY_EVENT
 
     result = tracker("simulate", "--customers", "5", "--json")
     lines = result.stdout.splitlines()

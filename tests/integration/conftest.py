@@ -16,7 +16,7 @@ import redis
 
 from harness import Kafka, RunningWorker
 from redis_cluster import RedisCluster, binaries_missing
-from streams.embedded import free_port
+from streams.demo.embedded import free_port
 from streams.settings import Settings
 
 pytestmark = pytest.mark.integration

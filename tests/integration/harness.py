@@ -13,7 +13,7 @@ import time
 import urllib.request
 from pathlib import Path
 
-from streams.demo import settings_env
+from streams.demo.run import settings_env
 from streams.settings import Settings
 
 

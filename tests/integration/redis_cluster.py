@@ -12,7 +12,7 @@ import subprocess
 import time
 from pathlib import Path
 
-from streams.embedded import free_port, wait_for_port
+from streams.demo.embedded import free_port, wait_for_port
 
 NODES = 3
 

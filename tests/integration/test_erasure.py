@@ -74,7 +74,7 @@ def test_delete_customer_removes_every_key_and_drops_later_events(worker, kafka,
 
 def test_tracker_forget_erases_from_the_command_line(worker, kafka, worker_settings, redis_client):
     """`tracker forget ID` does the same from a shell."""
-    from streams.demo import settings_env
+    from streams.demo.run import settings_env
 
     kafka.send(event("order_placed", "gdpr-2", now()))
     kafka.flush()

@@ -13,8 +13,8 @@ from harness import wait_until
 @pytest.mark.worker(checkpoint_interval_seconds=1)
 def test_the_worker_scores_learns_and_checkpoints_its_models(worker, kafka, redis_client):
     """Ended sessions are learned, quality is reported, models survive a restart."""
-    from streams.events import dump
-    from streams.simulate import in_time_order, simulate
+    from streams.core.events import dump
+    from streams.demo.simulate import in_time_order, simulate
 
     shoppers = simulate(20, seed=4, start=datetime.now(timezone.utc) - timedelta(seconds=30),
                         pace=timedelta(seconds=1), spread=timedelta(seconds=10))

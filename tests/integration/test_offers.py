@@ -114,8 +114,8 @@ def _zone_where_it_is_night() -> str:
 @pytest.mark.worker(clock="event", session_timeout_seconds=1800)
 def test_an_event_time_replay_twice_gives_identical_triggers(worker_settings, redis_client, tmp_path):
     """Replaying history on the event-time clock yields the same triggers, run after run."""
-    from streams.events import dump
-    from streams.simulate import in_time_order, simulate
+    from streams.core.events import dump
+    from streams.demo.simulate import in_time_order, simulate
 
     start = datetime(2025, 6, 2, 9, 0, tzinfo=timezone.utc)
     shoppers = simulate(30, seed=9, start=start, pace=timedelta(minutes=2), spread=timedelta(hours=4))

@@ -16,12 +16,13 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from prometheus_client import CollectorRegistry
 
 from offers import QuietHours, default_policy
-from streams.intake import Intake
-from streams.lifecycle import Rules
+from streams.core.intake import Intake
+from streams.core.lifecycle import Rules
 from streams.metrics import Metrics
-from streams.output_log import KafkaOutputLog
+from streams.broker.output_log import KafkaOutputLog
 from streams.store import Delivered, RedisStore
-from streams.tracker import Topics, Tracker
+from streams.broker.base import Topics
+from streams.worker.tracker import Tracker
 
 from builders import event, record
 

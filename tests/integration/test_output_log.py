@@ -8,7 +8,7 @@ from datetime import datetime, timedelta, timezone
 
 from aiokafka import AIOKafkaProducer
 
-from streams.output_log import KafkaOutputLog
+from streams.broker.output_log import KafkaOutputLog
 
 
 async def test_published_records_are_found_by_key_from_a_time_on(services):

@@ -85,8 +85,8 @@ def test_bad_input_is_dead_lettered_counted_and_the_next_event_processed(
 
 def test_replaying_the_same_events_twice_leaves_every_profile_as_after_one(worker, kafka, redis_client):
     """At-least-once delivery with exactly-once effects: a replay changes no profile."""
-    from streams.events import dump
-    from streams.simulate import in_time_order, simulate
+    from streams.core.events import dump
+    from streams.demo.simulate import in_time_order, simulate
 
     shoppers = simulate(25, seed=3, start=at(-600), pace=timedelta(seconds=5), spread=timedelta(seconds=60))
     events = list(in_time_order(shoppers))

@@ -27,7 +27,7 @@ import yaml
 
 from builders import event
 from harness import Kafka, RunningWorker, wait_until
-from streams.embedded import free_port, stop_process
+from streams.demo.embedded import free_port, stop_process
 from streams.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]

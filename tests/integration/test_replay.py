@@ -26,7 +26,7 @@ def retail() -> Path:
 
 
 def replay(settings, path: Path) -> str:
-    from streams.demo import settings_env
+    from streams.demo.run import settings_env
 
     result = subprocess.run(
         [sys.executable, "-m", "streams.cli", "replay", str(path), "--format", "online-retail",
@@ -70,7 +70,7 @@ def test_the_api_and_the_cli_agree_on_segments_and_rankings(worker, worker_setti
     import urllib.error
     import urllib.request
 
-    from streams.demo import settings_env
+    from streams.demo.run import settings_env
 
     replay(worker_settings, retail)
     wait_until(lambda: worker.metric_total("tracker_events_consumed_total") >= LIMIT, timeout=60, message="every replayed event")

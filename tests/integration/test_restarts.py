@@ -2,7 +2,7 @@
 
 Each test runs its own service process (tests/integration/processes.py) so it can stop it
 without disturbing the shared ones. The figures printed (``figure: …``) are what the
-README's "Redis and broker restarts" quotes; run with ``-s`` to see them.
+docs/reliability.md quotes ("Redis and broker restarts"); run with ``-s`` to see them.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ import redis
 from builders import event
 from harness import Kafka, RunningWorker, wait_until
 from processes import KafkaProcess, RedisProcess
-from streams.embedded import free_port
+from streams.demo.embedded import free_port
 from streams.settings import Settings
 
 #: How long Redis stays down, at least, while events keep arriving.

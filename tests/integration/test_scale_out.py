@@ -15,13 +15,13 @@ from redis.cluster import ClusterNode, RedisCluster as ClusterClient
 
 from harness import Kafka, RunningWorker, wait_until
 from redis_cluster import RedisCluster
-from streams.codec import from_hash
-from streams.embedded import free_port
-from streams.events import AnyEvent, CartItemAdded, CheckoutStarted, OrderPlaced, PageViewed, ProductViewed, dump
+from streams.store.codec import from_hash
+from streams.demo.embedded import free_port
+from streams.core.events import AnyEvent, CartItemAdded, CheckoutStarted, OrderPlaced, PageViewed, ProductViewed, dump
 from streams.settings import Settings
-from streams.simulate import SimulatedCustomer, in_time_order, simulate
-from streams.state import Profile
-from streams.store import profile_key
+from streams.demo.simulate import SimulatedCustomer, in_time_order, simulate
+from streams.core.state import Profile
+from streams.store.keys import profile_key
 
 CUSTOMERS = 500  # about 2,800 events
 

@@ -11,14 +11,23 @@ import pytest
 
 from builders import T0
 from redis_cluster import RedisCluster
-from streams.redis_cluster import ClusterStore, open_store
-from streams.state import CustomerState, Profile, Session
-from streams.store import Change, OutboxEntry, RedisStore, customer_pattern, forgotten_key
+from streams.settings import Settings
+from streams.store.cluster import ClusterStore
+from streams.store.connect import open_store
+from streams.core.state import CustomerState, Profile, Session
+from streams.store import Change, Delivered, OutboxEntry, RedisStore
+from streams.store.keys import customer_pattern, forgotten_key
 
 # A database of its own, so workers of other test runs on the same server are not disturbed.
 _REDIS = urllib.parse.urlsplit(os.environ.get("TRACKER_REDIS_URL", "redis://127.0.0.1:16379/0"))
 REDIS_URL = urllib.parse.urlunsplit(_REDIS._replace(path="/9"))
 CUSTOMERS = [f"customer-{n}" for n in range(60)]  # enough to land on every node of the cluster
+
+
+def _open(url: str, nodes: list[tuple[str, int]]) -> RedisStore:
+    """The store the worker would open for these settings (cluster when nodes are given)."""
+    settings = Settings(redis_url=url or REDIS_URL, redis_cluster_nodes=",".join(f"{h}:{p}" for h, p in nodes))
+    return open_store(settings, session_ttl_seconds=600, dedupe_ttl_seconds=600)
 
 
 @pytest.fixture(params=["standalone", "cluster"])
@@ -30,8 +39,7 @@ async def store(request: pytest.FixtureRequest) -> AsyncIterator[RedisStore]:
     else:
         request.getfixturevalue("services")
         nodes = []
-    store = open_store(url=REDIS_URL, cluster_nodes=nodes, session_ttl_seconds=600,
-                       dedupe_ttl_seconds=600)
+    store = _open(REDIS_URL, nodes)
     assert isinstance(store, ClusterStore) == (request.param == "cluster")
     if request.param == "standalone":
         await store.client.flushdb()
@@ -92,7 +100,7 @@ async def test_delivered_clears_the_outbox_and_sets_the_next_deadline(store: Red
     """Acknowledged records leave the outbox; the deadline moves, or goes when there is none."""
     await store.save([_change(c, due_in=0, outbox=(_entry(c, 1), _entry(c, 2))) for c in CUSTOMERS])
 
-    await store.delivered([(c, [_entry(c, 1).entry_id], 0, T0 + timedelta(seconds=30) if n % 2 else None)
+    await store.delivered([Delivered(c, [_entry(c, 1).entry_id], 0, T0 + timedelta(seconds=30) if n % 2 else None)
                            for n, c in enumerate(CUSTOMERS)])
 
     loaded = await store.load({c: [] for c in CUSTOMERS})
@@ -134,8 +142,7 @@ async def test_profiles_visits_every_customer(store: RedisStore) -> None:
 async def test_the_customers_are_spread_over_every_cluster_node(redis_cluster: RedisCluster) -> None:
     """The cluster tests above are meaningful: the customers' slots live on all three primaries."""
     redis_cluster.flush()
-    store = open_store(url="", cluster_nodes=[("127.0.0.1", redis_cluster.ports[0])],
-                       session_ttl_seconds=600, dedupe_ttl_seconds=600)
+    store = _open("", [("127.0.0.1", redis_cluster.ports[0])])
     try:
         await store.save([_change(c, partition=n % 4) for n, c in enumerate(CUSTOMERS)])
         per_node = [int(redis_cluster.cli(port, "dbsize")) for port in redis_cluster.ports]
@@ -149,8 +156,7 @@ async def test_the_customers_are_spread_over_every_cluster_node(redis_cluster: R
 async def test_a_cluster_node_that_lost_the_script_gets_it_again(redis_cluster: RedisCluster) -> None:
     """After SCRIPT FLUSH (a restarted or promoted node) the save loads the script and succeeds."""
     redis_cluster.flush()
-    store = open_store(url="", cluster_nodes=[("127.0.0.1", p) for p in redis_cluster.ports],
-                       session_ttl_seconds=600, dedupe_ttl_seconds=600)
+    store = _open("", [("127.0.0.1", p) for p in redis_cluster.ports])
     try:
         await store.save([_change(c, events=("e1",)) for c in CUSTOMERS])
         for port in redis_cluster.ports:
@@ -171,8 +177,7 @@ async def test_a_cluster_save_cut_between_its_steps_leaves_a_deadline_not_a_lost
     from redis.exceptions import ConnectionError
 
     redis_cluster.flush()
-    store = open_store(url="", cluster_nodes=[("127.0.0.1", p) for p in redis_cluster.ports],
-                       session_ttl_seconds=600, dedupe_ttl_seconds=600)
+    store = _open("", [("127.0.0.1", p) for p in redis_cluster.ports])
     assert isinstance(store, ClusterStore)
     changes = [_change(c, partition=2, due_in=5, events=("e1",)) for c in CUSTOMERS]
 
@@ -200,8 +205,7 @@ async def test_a_standalone_save_is_one_round_trip_with_each_deadline_before_its
     services: dict[str, str],
 ) -> None:
     """One pipeline per batch, and in it each customer's ZADD precedes their EVALSHA (crash order)."""
-    store = open_store(url=REDIS_URL, cluster_nodes=[], session_ttl_seconds=600,
-                       dedupe_ttl_seconds=600)
+    store = _open(REDIS_URL, [])
     sent: list[list[str]] = []
     make_pipeline = store.client.pipeline
 

@@ -21,8 +21,8 @@ import redis
 from builders import event
 from harness import Kafka, RunningWorker, wait_until
 from processes import redis_server_binary
-from streams.demo import settings_env
-from streams.embedded import free_port, stop_process, wait_for_port
+from streams.demo.run import settings_env
+from streams.demo.embedded import free_port, stop_process, wait_for_port
 from streams.settings import Settings
 
 SASL_BROKER = os.environ.get("TRACKER_TEST_KAFKA_SASL_BROKER", "kafka://127.0.0.1:19094")

@@ -58,7 +58,7 @@ def dashboard() -> dict[str, Any]:
 @pytest.fixture(scope="module")
 def exported() -> set[str]:
     """Every sample name a worker can export: its own, the models' and Faust's sensor's."""
-    from streams.app import build
+    from streams.worker.app import build
     from streams.settings import Settings
 
     registry = CollectorRegistry()

@@ -14,7 +14,10 @@ import pytest
 from prometheus_client import CollectorRegistry
 
 from streams.metrics import Metrics
-from streams.observability import ConsumerLag, LogfmtFormatter, Readiness, configure_logging, instrument_redis
+from streams.http.ops import Readiness
+from streams.logs import LogfmtFormatter, configure_logging
+from streams.store.timing import instrument_redis
+from streams.worker.lag import ConsumerLag
 
 
 def _fields(line: str) -> dict[str, str]:

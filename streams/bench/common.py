@@ -1,0 +1,87 @@
+"""What the benchmark suites share: percentiles, a store of their own, and cleaning up after."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import replace
+from datetime import timedelta
+
+from offers import Policy, QuietHours
+from streams.core.intake import Intake
+from streams.core.lifecycle import Rules
+from streams.settings import Settings, load_offer_policy, rules_of
+from streams.store import RedisStore, open_store
+from streams.store.keys import customers_with_prefix, deadlines_key
+
+Progress = Callable[[str], None]
+
+BENCH_PREFIX = "bench"
+#: Customer ids of ``simulate(..., seed=13)``, which the models suite writes and removes.
+SIMULATED_PREFIX = "c-013"
+
+
+def percentile(values: list[float], q: float) -> float:
+    """The ``q``-quantile (0..1) of ``values`` by linear interpolation.
+
+    >>> percentile([1.0, 2.0, 3.0, 4.0], 0.5)
+    2.5
+    """
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    position = (len(ordered) - 1) * q
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def replay_parts(settings: Settings) -> tuple[Policy, Rules, Intake]:
+    """Policy, rules and intake of a tracker that replays simulated history (event time, no quiet hours)."""
+    policy = replace(load_offer_policy(settings), quiet_hours=QuietHours(start=0, end=0))
+    rules = replace(rules_of(settings), event_time=True)
+    intake = Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes,
+                    max_future=timedelta(days=36_500))
+    return policy, rules, intake
+
+
+class TimedStore:
+    """A store that adds up the time spent waiting on Redis, by caller (events or timer)."""
+
+    def __init__(self, store: RedisStore) -> None:
+        self._store = store
+        self.seconds = 0.0
+
+    def __getattr__(self, name: str) -> object:
+        attribute = getattr(self._store, name)
+        if name not in ("load", "save", "due", "delivered"):
+            return attribute
+
+        async def timed(*args: object, **kwargs: object) -> object:
+            started = time.perf_counter()
+            try:
+                return await attribute(*args, **kwargs)
+            finally:
+                self.seconds += time.perf_counter() - started
+        return timed
+
+
+class NullPublisher:
+    async def publish(self, topic: str, key: str | None, value: bytes) -> None:
+        return None
+
+
+def bench_store(settings: Settings) -> RedisStore:
+    """The store of the settings, with short TTLs: what a suite writes does not outlive it by long."""
+    return open_store(settings, session_ttl_seconds=settings.session_timeout_seconds + 3600, dedupe_ttl_seconds=3600)
+
+
+async def clear(store: RedisStore, partitions: int, prefix: str = BENCH_PREFIX) -> None:
+    client = store.client
+    async for key in client.scan_iter(match=customers_with_prefix(f"{prefix}-"), count=5000):
+        await client.delete(key)
+    for partition in range(partitions):
+        members = await client.zrange(deadlines_key(partition), 0, -1)
+        stale = [m for m in members if m.startswith(prefix.encode())]
+        if stale:
+            await client.zrem(deadlines_key(partition), *stale)

@@ -1,0 +1,56 @@
+"""The benchmark report: one table per suite that ran."""
+
+from __future__ import annotations
+
+from streams.bench.throughput import format_throughput
+
+
+def format_report(results: dict[str, dict[str, object]]) -> str:
+    """Human-readable tables of the suites that ran."""
+    lines = []
+    if "throughput" in results:
+        lines += format_throughput(results["throughput"])
+    if "triggers" in results:
+        r = results["triggers"]
+        lines += [
+            f"triggers: {r['triggers']} of {r['pending']} pending abandonments fired, due over "
+            f"{r['window_seconds']}s, timer every {r['timer_interval_seconds']}s",
+            f"  delay from due time to broker ack: p50 {r['delay_p50_seconds']}s, "
+            f"p99 {r['delay_p99_seconds']}s (target ≤ {r['target_p99_seconds']}s), max {r['delay_max_seconds']}s",
+        ]
+    if "stages" in results:
+        r = results["stages"]
+        by_stage = r["us_per_event_by_stage"]
+        lines += [
+            f"stages: {r['events']} simulated events through the tracker on Redis (batches of {r['batch_size']}), "
+            "median of alternating runs:",
+            f"  {r['us_per_event_without_models']} µs/event without the models, "
+            f"{r['us_per_event_with_models']} µs/event with them (models {100 * r['models_share']:.0f} % of the "
+            f"path; {r['sessions_learned']} sessions learned)",
+            "  µs/event by stage: " + ", ".join(f"{name} {value}" for name, value in by_stage.items()),  # type: ignore[attr-defined]
+        ]
+    if "size" in results and not results["size"]["customers"]:
+        lines.append("size: no customers in Redis, nothing to measure")
+    elif "size" in results:
+        r = results["size"]
+        lines += [
+            f"size: {r['customers']} customers in Redis",
+            f"  profile hash: p50 {r['profile_bytes_p50']} B, p99 {r['profile_bytes_p99']} B, max "
+            f"{r['profile_bytes_max']} B (target ≤ {r['target_bytes']} B)",
+            f"  all keys of a customer (profile, session, dedupe marks, outbox): p50 {r['customer_bytes_p50']} B, "
+            f"p99 {r['customer_bytes_p99']} B",
+        ]
+    if "scale" in results:
+        r = results["scale"]
+        lines.append(f"scale: µs/event of the tracker (no models, {r['events']} events) by customers in Redis, "
+                     "median of rounds:")
+        for row in r["sizes"]:  # type: ignore[attr-defined]
+            lines.append(f"  {row['customers']:>10,} customers  {row['us_per_event']:>8} µs/event  "
+                         f"×{row['ratio_to_smallest']} of the smallest  (Redis {row['redis_used_memory_mb']} MB)")
+    if "lookup" in results:
+        r = results["lookup"]
+        lines.append(f"due lookup (ZRANGEBYSCORE … LIMIT {r['limit']}), median of {r['samples']}:")
+        for row in r["sizes"]:  # type: ignore[attr-defined]
+            lines.append(f"  {row['size']:>10,} pending  {row['lookup_us_p50']:>8} µs  "
+                         f"×{row['ratio_to_smallest']} of the smallest")
+    return "\n".join(lines)

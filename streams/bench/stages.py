@@ -1,0 +1,113 @@
+"""``stages``: µs per event in each stage of the real tracker on the real Redis, without and with the models."""
+
+from __future__ import annotations
+
+import statistics
+import time
+from datetime import datetime, timedelta, timezone
+
+from prometheus_client import CollectorRegistry
+
+from streams.bench.common import (
+    BENCH_PREFIX,
+    SIMULATED_PREFIX,
+    NullPublisher,
+    Progress,
+    TimedStore,
+    bench_store,
+    clear,
+    replay_parts,
+)
+from streams.broker.base import Topics
+from streams.metrics import Metrics
+from streams.settings import Settings
+from streams.worker.tracker import Tracker
+
+
+async def bench_stages(
+    settings: Settings, *, customers: int = 2_000, rounds: int = 3, progress: Progress = print
+) -> dict[str, object]:
+    """µs per event in each stage of the real tracker on the real Redis.
+
+    The same simulated events (several thousand, in batches of ``TRACKER_BATCH_SIZE``) go
+    through the tracker ``rounds`` times without and with the online models, alternating;
+    parsing is timed alone, Redis through a timing wrapper of the store; medians reported:
+
+    - parse: bytes to a validated event;
+    - state: sessions and profile updated from the events (without Redis, without models);
+    - redis: waiting on Redis (load and save scripts, due lookups, outbox clears);
+    - models: what scoring and learning add (with models minus without);
+    - offers: the timer's work on due customers (sessions ended, offers decided, outbox).
+    """
+    from streams.core.events import dump
+    from streams.core.intake import Record
+    from streams.demo.simulate import in_time_order, simulate
+    from streams.worker.scoring import Scoring
+
+    start = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+    shoppers = simulate(customers, seed=13, start=start, pace=timedelta(minutes=1), spread=timedelta(hours=6))
+    events = list(in_time_order(shoppers))
+    records = [
+        Record(settings.purchases_topic if e.type in ("order_placed", "order_refunded") else settings.site_visits_topic,
+               0, n, e.customer_id.encode(), dump(e))
+        for n, e in enumerate(events)
+    ]
+    policy, rules, intake = replay_parts(settings)
+    n = len(records)
+    rows: dict[str, list[dict[str, float]]] = {"without": [], "with": []}
+    parse: list[float] = []
+    scoring = None
+    for attempt in range(rounds * 2):
+        variant = "without" if attempt % 2 == 0 else "with"
+        started = time.perf_counter()
+        now = datetime.now(timezone.utc)
+        for record in records:
+            intake.parse(record, now=now)
+        parse.append(time.perf_counter() - started)
+        store = bench_store(settings)
+        await clear(store, settings.partitions, SIMULATED_PREFIX)
+        timed = TimedStore(store)
+        metrics = Metrics(CollectorRegistry())
+        scoring = Scoring(metrics) if variant == "with" else None
+        tracker = Tracker(
+            store=timed, publisher=NullPublisher(), intake=intake, rules=rules, policy=policy,  # type: ignore[arg-type]
+            topics=Topics(f"{BENCH_PREFIX}-t", f"{BENCH_PREFIX}-o", f"{BENCH_PREFIX}-d"),
+            metrics=metrics, scoring=scoring, idle_seconds=0.0,
+        )
+        progress(f"round {attempt // 2 + 1}/{rounds} {variant} models: {n} events")
+        handle = fire = redis_handle = redis_fire = 0.0
+        for i in range(0, n, settings.batch_size):
+            mark, waited = time.perf_counter(), timed.seconds
+            await tracker.handle(records[i:i + settings.batch_size])
+            handle += time.perf_counter() - mark
+            redis_handle += timed.seconds - waited
+            mark, waited = time.perf_counter(), timed.seconds
+            await tracker.fire_due([0])
+            fire += time.perf_counter() - mark
+            redis_fire += timed.seconds - waited
+        rows[variant].append({"handle": handle, "fire": fire, "redis_handle": redis_handle, "redis_fire": redis_fire})
+        await clear(store, settings.partitions, SIMULATED_PREFIX)
+        await store.close()
+
+    def median(variant: str, key: str) -> float:
+        return statistics.median(row[key] for row in rows[variant]) / n * 1e6
+
+    parse_us = statistics.median(parse) / n * 1e6
+    without = median("without", "handle") + median("without", "fire")
+    with_models = median("with", "handle") + median("with", "fire")
+    stages = {
+        "parse": parse_us,
+        "state": median("without", "handle") - median("without", "redis_handle") - parse_us,
+        "redis": median("with", "redis_handle") + median("with", "redis_fire"),
+        "models": with_models - without,
+        "offers": median("without", "fire") - median("without", "redis_fire"),
+    }
+    return {
+        "events": n,
+        "batch_size": settings.batch_size,
+        "us_per_event_without_models": round(without, 1),
+        "us_per_event_with_models": round(with_models, 1),
+        "models_share": round((with_models - without) / with_models, 3),
+        "us_per_event_by_stage": {name: round(value, 1) for name, value in stages.items()},
+        "sessions_learned": scoring.intent.n_learned if scoring else 0,
+    }

@@ -1,0 +1,486 @@
+"""``tracker bench --suite throughput``: the worker against the limit and the baseline.
+
+In one run, on the same broker and Redis, the same simulated backlog (``events`` records
+on fresh topics) is read three ways:
+
+(a) **raw**: an aiokafka consumer that fetches and JSON-decodes every record — the limit
+    no Python worker on this machine can beat;
+(b) **naive**: a Faust agent that parses each event and makes its own Redis round trips
+    (:mod:`streams.bench.naive`) — the baseline a first version would be;
+(c) **worker**: the real ``tracker worker`` — sessions, models, offers, dead letters.
+
+Rates are steady-state: events between 10 % and 90 % of the backlog over the time they
+took, so start-up and the last partition's tail do not count.  Then, with the worker
+caught up, events are offered at a fixed rate (the target's 10k/s, then half the rate
+the worker just sustained) and the worker's own ``tracker_event_to_state_seconds``
+histogram (Kafka create time → state saved in Redis) gives the latency percentiles at
+each load.  Everything runs in its own topics and in a
+Redis database of its own, removed at the end.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+from streams.errors import TrackerError
+from streams.settings import Settings
+from streams.transport import redis_options
+
+Progress = Callable[[str], None]
+#: (topic, key, value) of one record to produce.
+Message = tuple[str, bytes, bytes]
+#: (seconds since the phase began, events done by then).
+Sample = tuple[float, float]
+
+
+class BenchError(TrackerError):
+    """A benchmark that cannot run here, with the reason."""
+
+
+def steady_rate(samples: Sequence[Sample], total: int, low: float = 0.1, high: float = 0.9) -> float:
+    """Events per second between ``low`` and ``high`` of ``total``, from progress samples.
+
+    >>> steady_rate([(0.0, 0), (1.0, 10), (2.0, 50), (3.0, 90), (4.0, 100)], 100)
+    40.0
+    """
+    t_low, t_high = _time_at(samples, low * total), _time_at(samples, high * total)
+    if t_low is None or t_high is None or t_high <= t_low:
+        return float("nan")
+    return (high - low) * total / (t_high - t_low)
+
+
+def _time_at(samples: Sequence[Sample], count: float) -> float | None:
+    """When ``count`` was reached, interpolated between the samples around it."""
+    previous = None
+    for t, done in samples:
+        if done >= count:
+            if previous is None or done == previous[1]:
+                return t
+            t0, d0 = previous
+            return t0 + (t - t0) * (count - d0) / (done - d0)
+        previous = (t, done)
+    return None
+
+
+def histogram_quantile(buckets: Sequence[tuple[float, float]], q: float) -> float:
+    """The ``q``-quantile of a cumulative histogram ``[(upper bound, count), ...]``.
+
+    Linear within the bucket, as Prometheus' ``histogram_quantile`` does.
+
+    >>> histogram_quantile([(0.01, 50), (0.1, 100), (float("inf"), 100)], 0.99)
+    0.0982
+    """
+    total = buckets[-1][1] if buckets else 0
+    if total <= 0:
+        return float("nan")
+    rank = q * total
+    lower, below = 0.0, 0.0
+    for bound, count in buckets:
+        if count >= rank:
+            if bound == float("inf"):
+                return lower
+            return round(lower + (bound - lower) * (rank - below) / max(count - below, 1e-12), 6)
+        lower, below = bound, count
+    return lower
+
+
+# ------------------------------------------------------------------ workload
+
+
+@dataclass(frozen=True, slots=True)
+class Workload:
+    backlog: list[Message]
+    paced: list[Message]
+    customers: int
+
+
+def workload(settings: Settings, backlog: int, paced: int, seed: int = 8) -> Workload:
+    """Simulated shoppers' events in time order: ``backlog`` to read at once, ``paced`` to offer later."""
+    from streams.core.events import dump
+    from streams.demo.simulate import in_time_order, simulate
+    from streams.settings import intake_of
+
+    intake = intake_of(settings)
+
+    wanted = backlog + paced
+    customers = max(wanted // 5, 100)
+    start = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+    while True:
+        shoppers = simulate(customers, seed=seed, start=start, pace=timedelta(minutes=1), spread=timedelta(hours=12))
+        events = list(in_time_order(shoppers))
+        if len(events) >= wanted:
+            break
+        customers = int(customers * wanted / max(len(events), 1)) + 100
+    messages = [
+        (intake.topic_of(e),
+         e.customer_id.encode(), dump(e))
+        for e in events[:wanted]
+    ]
+    return Workload(messages[:backlog], messages[backlog:], customers)
+
+
+async def produce(settings: Settings, messages: Sequence[Message]) -> float:
+    """Produce ``messages``; return records per second acknowledged by the broker."""
+    from aiokafka import AIOKafkaProducer
+
+    from streams.transport import aiokafka_options
+
+    producer = AIOKafkaProducer(bootstrap_servers=",".join(settings.bootstrap_servers), acks=1, linger_ms=20,
+                                max_batch_size=512 * 1024, **aiokafka_options(settings))
+    await producer.start()
+    try:
+        started = time.perf_counter()
+        for i in range(0, len(messages), 5000):
+            futures = [await producer.send(topic, value, key=key) for topic, key, value in messages[i:i + 5000]]
+            await asyncio.gather(*futures)
+        return len(messages) / (time.perf_counter() - started)
+    finally:
+        await producer.stop()
+
+
+async def produce_paced(settings: Settings, messages: Sequence[Message], rate: float) -> float:
+    """Offer ``messages`` at ``rate`` per second in 10 ms ticks; return the rate achieved."""
+    from aiokafka import AIOKafkaProducer
+
+    from streams.transport import aiokafka_options
+
+    producer = AIOKafkaProducer(bootstrap_servers=",".join(settings.bootstrap_servers), acks=1, linger_ms=2,
+                                **aiokafka_options(settings))
+    await producer.start()
+    try:
+        started = time.perf_counter()
+        sent = 0
+        futures = []
+        while sent < len(messages):
+            due = min(int((time.perf_counter() - started) * rate) + 1, len(messages))
+            for topic, key, value in messages[sent:due]:
+                futures.append(await producer.send(topic, value, key=key))
+            sent = max(sent, due)
+            await asyncio.sleep(0.01)
+        await asyncio.gather(*futures)
+        return len(messages) / (time.perf_counter() - started)
+    finally:
+        await producer.stop()
+
+
+# ------------------------------------------------------------------ (a) raw
+
+
+async def raw_rate(settings: Settings, total: int) -> tuple[float, list[Sample]]:
+    """aiokafka ``getmany`` + ``json.loads`` of every record of both input topics."""
+    from aiokafka import AIOKafkaConsumer, TopicPartition
+
+    from streams.transport import aiokafka_options
+
+    consumer = AIOKafkaConsumer(bootstrap_servers=",".join(settings.bootstrap_servers), enable_auto_commit=False,
+                                **aiokafka_options(settings),
+                                max_partition_fetch_bytes=4 * 1024 * 1024, fetch_max_bytes=64 * 1024 * 1024)
+    await consumer.start()
+    try:
+        partitions = [TopicPartition(topic, p) for topic in (settings.site_visits_topic, settings.purchases_topic)
+                      for p in range(settings.partitions)]
+        consumer.assign(partitions)
+        await consumer.seek_to_beginning(*partitions)
+        done, samples, started = 0, [(0.0, 0.0)], time.perf_counter()
+        while done < total:
+            batches = await consumer.getmany(timeout_ms=1000, max_records=1000)
+            if not batches and time.perf_counter() - started > 120:
+                raise BenchError(f"raw consumer read {done} of {total} records in 120 s")
+            for records in batches.values():
+                for record in records:
+                    json.loads(record.value)
+                done += sum(len(records) for records in batches.values())
+            samples.append((time.perf_counter() - started, float(done)))
+        return steady_rate(samples, total), samples
+    finally:
+        await consumer.stop()
+
+
+# ------------------------------------------------------------------ (b) naive, (c) worker
+
+
+async def _poll(read: Callable[[], float], total: int, timeout: float, what: str,
+                alive: Callable[[], str | None], progress: Progress) -> list[Sample]:
+    """Sample ``read()`` every 0.5 s from its first event until it reaches ``total``.
+
+    Not more often: a scrape of the worker's /metrics costs it a few milliseconds.
+    """
+    samples: list[Sample] = []
+    started = time.perf_counter()
+    shown = 0.0
+    while True:
+        problem = alive()
+        if problem:
+            raise BenchError(f"{what}: {problem}")
+        try:
+            done = await asyncio.to_thread(read)
+        except OSError:
+            done = samples[-1][1] if samples else 0.0
+        now = time.perf_counter() - started
+        if done > 0 or samples:
+            samples.append((now, done))
+        if done >= total:
+            return samples
+        if now > timeout:
+            raise BenchError(f"{what}: {done:.0f} of {total} events after {timeout:.0f} s")
+        if now - shown >= 5:
+            shown = now
+            progress(f"  {what}: {done:,.0f} of {total:,} events")
+        await asyncio.sleep(0.5)
+
+
+class _Child:
+    """A child process with its output in a temporary file."""
+
+    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
+        self.log = tempfile.NamedTemporaryFile(prefix="tracker-bench-", suffix=".log", delete=False)
+        self.process = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
+                                        env={**os.environ, **env}, start_new_session=True)
+
+    def problem(self) -> str | None:
+        if self.process.poll() is None:
+            return None
+        return f"exited with code {self.process.returncode}:\n{self.tail()}"
+
+    def tail(self, lines: int = 20) -> str:
+        self.log.flush()
+        return "\n".join(Path(self.log.name).read_text(errors="replace").splitlines()[-lines:])
+
+    def stop(self) -> None:
+        from streams.demo.embedded import stop_process
+
+        stop_process(self.process)
+        self.log.close()
+        Path(self.log.name).unlink(missing_ok=True)
+
+
+async def naive_rate(settings: Settings, total: int, timeout: float, progress: Progress) -> tuple[float, list[Sample]]:
+    import redis
+
+    from streams.bench.naive import COUNT_KEY
+    from streams.demo.embedded import free_port
+
+    client = redis.Redis.from_url(settings.redis_url, **redis_options(settings))
+    child = _Child([sys.executable, "-m", "streams.bench.naive"], {
+        "NAIVE_BROKER": settings.kafka_broker, "NAIVE_REDIS_URL": settings.redis_url,
+        "NAIVE_APP_ID": f"{settings.app_id}-naive", "NAIVE_PORT": str(free_port()),
+        "NAIVE_TOPICS": f"{settings.site_visits_topic},{settings.purchases_topic}",
+    })
+    try:
+        samples = await _poll(lambda: float(client.get(COUNT_KEY) or 0), total, timeout, "naive Faust agent",
+                              child.problem, progress)
+        return steady_rate(samples, total), samples
+    finally:
+        child.stop()
+        client.close()
+
+
+def _scrape(port: int) -> dict[str, list[tuple[dict[str, str], float]]]:
+    from prometheus_client.parser import text_string_to_metric_families
+
+    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
+        text = response.read().decode()
+    found: dict[str, list[tuple[dict[str, str], float]]] = {}
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            found.setdefault(sample.name, []).append((sample.labels, sample.value))
+    return found
+
+
+def _total(scraped: dict[str, list[tuple[dict[str, str], float]]], name: str) -> float:
+    return sum(value for _, value in scraped.get(name, []))
+
+
+def _latency_buckets(scraped: dict[str, list[tuple[dict[str, str], float]]]) -> list[tuple[float, float]]:
+    rows = [(float(labels["le"]), value) for labels, value in scraped.get("tracker_event_to_state_seconds_bucket", [])]
+    return sorted(rows)
+
+
+@dataclass(frozen=True, slots=True)
+class Latency:
+    """Event→state latency while events were offered at a fixed rate."""
+
+    offered_rate: float
+    p50: float
+    p99: float
+    events: int
+    #: Events still unprocessed when the offering stopped: the worker could not keep up.
+    behind: int
+
+    def as_dict(self) -> dict[str, object]:
+        return {"offered_per_second": round(self.offered_rate), "p50_seconds": self.p50, "p99_seconds": self.p99,
+                "events": self.events, "behind_when_offering_stopped": self.behind}
+
+
+@dataclass(frozen=True, slots=True)
+class WorkerFigures:
+    rate: float
+    samples: list[Sample]
+    latencies: list[Latency]
+
+
+async def worker_run(
+    settings: Settings, total: int, paced: Sequence[Message], rate: float, seconds: float, timeout: float,
+    progress: Progress,
+) -> WorkerFigures:
+    """The real worker: the backlog's steady rate, then latency at ``rate`` and at half its own rate.
+
+    ``paced`` holds the events to offer: ``rate × seconds`` for the first load, the rest for
+    the second (half the steady rate just measured, so a load the worker can carry).
+    """
+    from streams.demo.run import settings_env
+
+    port = settings.web_port
+    child = _Child([sys.executable, "-m", "streams.cli", "worker"], settings_env(settings))
+    progress(f"  worker pid {child.process.pid} (attach a profiler: py-spy record -p {child.process.pid})")
+    try:
+        read = lambda: _total(_scrape(port), "tracker_events_consumed_total")  # noqa: E731
+        samples = await _poll(read, total, timeout, "tracker worker", child.problem, progress)
+        steady = steady_rate(samples, total)
+        done = total
+        latencies = []
+        first = int(rate * seconds)
+        for offered_rate, messages in ((rate, paced[:first]), (min(rate, steady / 2), paced[first:])):
+            messages = messages[:int(offered_rate * seconds)]
+            if not messages:
+                continue
+            # Events are counted when parsed and their latency when saved: wait for the saves.
+            await _poll(lambda: _total(_scrape(port), "tracker_event_to_state_seconds_count"), done, timeout,
+                        "tracker worker (saving)", child.problem, lambda _: None)
+            before = _scrape(port)
+            progress(f"offering {len(messages):,} more events at {offered_rate:,.0f}/s")
+            achieved = await produce_paced(settings, messages, offered_rate)
+            behind = done + len(messages) - read()
+            done += len(messages)
+            await _poll(lambda: _total(_scrape(port), "tracker_event_to_state_seconds_count"), done, timeout,
+                        "tracker worker (saving)", child.problem, lambda _: None)
+            after = _scrape(port)
+            earlier = dict(_latency_buckets(before))
+            delta = [(bound, count - earlier.get(bound, 0.0)) for bound, count in _latency_buckets(after)]
+            latencies.append(Latency(achieved, histogram_quantile(delta, 0.5), histogram_quantile(delta, 0.99),
+                                     int(delta[-1][1]) if delta else 0, max(int(behind), 0)))
+        return WorkerFigures(steady, samples, latencies)
+    finally:
+        child.stop()
+
+
+# ------------------------------------------------------------------ the suite
+
+
+async def bench_throughput(
+    settings: Settings, *, events: int = 100_000, rate: float = 10_000, paced_seconds: float = 10.0,
+    redis_db: int = 15, progress: Progress = print,
+) -> dict[str, object]:
+    """Run (a), (b) and (c) on the same fresh topics and report rates, ratios and latency."""
+    import redis
+
+    from streams.broker.topics import delete_topics, ensure_topics
+    from streams.demo.embedded import free_port
+
+    run = uuid.uuid4().hex[:6]
+    bench = settings.model_copy(update={
+        "app_id": f"bench-{run}", "site_visits_topic": f"bench-{run}-site-visits",
+        "purchases_topic": f"bench-{run}-purchases", "offer_triggers_topic": f"bench-{run}-offer-triggers",
+        "offer_outcomes_topic": f"bench-{run}-offer-outcomes", "dead_letters_topic": f"bench-{run}-dead-letters",
+        "redis_url": _with_db(settings.redis_url, redis_db), "web_port": free_port(), "clock": "event",
+    })
+    client = redis.Redis.from_url(bench.redis_url, **redis_options(bench))
+    _claim(client, redis_db)
+    ensure_topics(bench)
+    try:
+        paced = int(rate * paced_seconds * 1.5)  # the target load, then up to half of it
+        progress(f"simulating {events:,} + {paced:,} events")
+        load = workload(bench, events, paced)
+        progress(f"producing the backlog of {events:,} events to {bench.partitions} partitions of two topics")
+        produced = await produce(bench, load.backlog)
+        progress("(a) raw aiokafka consume + JSON decode")
+        raw, _ = await raw_rate(bench, events)
+        progress("(b) naive Faust agent, Redis round trips per event")
+        naive, _ = await naive_rate(bench, events, timeout=max(300.0, events / 500), progress=progress)
+        client.flushdb()
+        _claim(client, redis_db)
+        progress("(c) tracker worker")
+        worker = await worker_run(bench, events, load.paced, rate, paced_seconds, timeout=max(300.0, events / 300),
+                                  progress=progress)
+        from streams.bench.size import bench_profile_size
+
+        size = await bench_profile_size(bench, progress=progress)
+    finally:
+        client.flushdb()
+        client.close()
+        delete_topics(bench)
+    return {
+        "events": events,
+        "customers": load.customers,
+        "partitions": bench.partitions,
+        "batch_size": bench.batch_size,
+        "produce_per_second": round(produced),
+        "raw_per_second": round(raw),
+        "naive_per_second": round(naive),
+        "worker_per_second": round(worker.rate),
+        "worker_to_raw": round(worker.rate / raw, 3),
+        "worker_to_naive": round(worker.rate / naive, 2),
+        "target_per_second": 30_000,
+        "target_share_of_raw": 0.2,
+        "latency": [latency.as_dict() for latency in worker.latencies],
+        "latency_target_p99_seconds": 0.1,
+        "customer_bytes_p50": size["customer_bytes_p50"],
+        "customer_bytes_p99": size["customer_bytes_p99"],
+        "profile_bytes_p50": size["profile_bytes_p50"],
+    }
+
+
+def _with_db(url: str, db: int) -> str:
+    """``url`` with its database number replaced by ``db``.
+
+    >>> _with_db("redis://127.0.0.1:16379/0", 15)
+    'redis://127.0.0.1:16379/15'
+    >>> _with_db("redis://h:1", 3)
+    'redis://h:1/3'
+    """
+    base, _, query = url.partition("?")
+    scheme, rest = base.split("://", 1)
+    host = rest.split("/", 1)[0]
+    return f"{scheme}://{host}/{db}" + (f"?{query}" if query else "")
+
+
+_OWNER_KEY = "bench:owner"
+
+
+def _claim(client: object, db: int) -> None:
+    """Take Redis database ``db`` for the benchmark, unless something else lives there."""
+    size = client.dbsize()  # type: ignore[attr-defined]
+    if size and not client.exists(_OWNER_KEY):  # type: ignore[attr-defined]
+        raise BenchError(f"Redis database {db} holds {size} keys that are not the benchmark's; "
+                         "pick an empty one with --redis-db")
+    client.set(_OWNER_KEY, "tracker bench")  # type: ignore[attr-defined]
+
+
+def format_throughput(r: dict[str, object]) -> list[str]:
+    return [
+        f"throughput: {r['events']:,} simulated events ({r['customers']:,} customers) on {r['partitions']} "
+        f"partitions × 2 topics, steady rate between 10 % and 90 % of the backlog:",
+        f"  (a) raw aiokafka + JSON decode   {r['raw_per_second']:>9,} events/s",
+        f"  (b) naive Faust agent + Redis    {r['naive_per_second']:>9,} events/s",
+        f"  (c) tracker worker               {r['worker_per_second']:>9,} events/s  "
+        f"(target ≥ {r['target_per_second']:,}/s)",
+        f"  (c)/(a) {r['worker_to_raw']:.3f} (target ≥ {r['target_share_of_raw']})   (c)/(b) {r['worker_to_naive']}×",
+        *(f"  at {row['offered_per_second']:,} events/s offered: event→state p50 {row['p50_seconds']}s, "
+          f"p99 {row['p99_seconds']}s (target ≤ {r['latency_target_p99_seconds']}s) over {row['events']:,} events; "
+          f"{row['behind_when_offering_stopped']:,} not yet handled when the offering stopped"
+          for row in r["latency"]),  # type: ignore[attr-defined]
+        f"  Redis per customer after the run: p50 {r['customer_bytes_p50']} B, p99 {r['customer_bytes_p99']} B "
+        f"(profile hash p50 {r['profile_bytes_p50']} B)",
+    ]

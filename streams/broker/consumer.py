@@ -1,0 +1,166 @@
+"""The input side of the worker: whole fetches from aiokafka, handed to the tracker as batches.
+
+Why not a Faust agent: faust-streaming 0.15.3 routes every message through its own
+tasks, the conductor and a channel queue before an agent sees it, and a bare agent that
+does nothing tops out near 7k messages/s on a 2-core machine (docs/architecture.md) while
+aiokafka's own ``getmany`` delivers over 150k decoded records/s.  The tracker already
+works on batches, so this service asks aiokafka for a batch, lets
+:meth:`~streams.worker.tracker.Tracker.handle` save its effects, and only then commits the
+batch's offsets: at-least-once delivery, and the tracker's dedupe makes it
+exactly-once in effect.  The Faust app keeps the rest — web, timers, producer.
+
+Per-customer order holds because a customer's events of one topic live in one partition
+and a partition's records come in offset order; records of the two topics are merged by
+their Kafka timestamp.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
+from typing import Any
+
+import mode
+from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
+from aiokafka.errors import CommitFailedError, KafkaError
+
+from streams.core.intake import Record
+from streams.metrics import Metrics
+
+log = logging.getLogger("tracker")
+
+Handle = Callable[[Sequence[Record]], Awaitable[object]]
+
+
+class _Listener(ConsumerRebalanceListener):
+    """Lets a batch in flight finish and commit before its partitions go to another worker."""
+
+    def __init__(self, owner: BatchConsumer) -> None:
+        self._owner = owner
+
+    async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
+        async with self._owner.in_flight:
+            self._owner.metrics.rebalances.inc()
+            for tp in revoked:
+                self._owner.tp_committed_offsets.pop(tp, None)
+                self._owner.tp_read_offsets.pop(tp, None)
+
+    async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
+        log.info("partitions assigned: %s", ",".join(f"{tp.topic}/{tp.partition}" for tp in sorted(assigned)))
+
+
+class BatchConsumer(mode.Service):
+    """Consumes ``topics`` in one consumer group and calls ``handle`` once per fetched batch."""
+
+    def __init__(
+        self,
+        *,
+        topics: Sequence[str],
+        bootstrap_servers: Sequence[str],
+        group_id: str,
+        handle: Handle,
+        metrics: Metrics,
+        batch_size: int,
+        batch_seconds: float,
+        session_timeout_seconds: float,
+        heartbeat_seconds: float,
+        rebalance_timeout_seconds: float,
+        client_options: Mapping[str, Any] | None = None,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self._topics = list(topics)
+        self._handle = handle
+        self.metrics = metrics
+        self._batch_size = batch_size
+        self._options = dict(
+            bootstrap_servers=",".join(bootstrap_servers),
+            group_id=group_id,
+            client_id=f"{group_id}-intake",
+            enable_auto_commit=False,
+            auto_offset_reset="earliest",
+            max_poll_records=batch_size,
+            # Small fetches per partition keep the two input topics interleaved in a backlog
+            # (aiokafka hands out one partition's buffered fetch before the next one's): a
+            # customer's order then arrives close to the visits around it.
+            max_partition_fetch_bytes=64 * 1024,
+            fetch_max_wait_ms=max(int(batch_seconds * 1000), 1),
+            session_timeout_ms=int(session_timeout_seconds * 1000),
+            heartbeat_interval_ms=int(heartbeat_seconds * 1000),
+            rebalance_timeout_ms=int(rebalance_timeout_seconds * 1000),
+            **(client_options or {}),
+        )
+        self._consumer: AIOKafkaConsumer | None = None
+        #: Held while a batch is handled and committed; a rebalance waits for it.
+        self.in_flight = asyncio.Lock()
+        #: Offsets (next to read) committed and last read, per partition: what lag is measured from.
+        self.tp_committed_offsets: dict[TopicPartition, int] = {}
+        self.tp_read_offsets: dict[TopicPartition, int] = {}
+
+    async def on_start(self) -> None:
+        self._consumer = AIOKafkaConsumer(**self._options)
+        self._consumer.subscribe(self._topics, listener=_Listener(self))
+        await self._consumer.start()
+
+    async def on_stop(self) -> None:
+        if self._consumer is not None:
+            async with self.in_flight:  # finish and commit the batch in hand
+                await self._consumer.stop()
+
+    @mode.Service.task
+    async def _consume(self) -> None:
+        assert self._consumer is not None
+        while not self.should_stop:
+            try:
+                fetched = await self._consumer.getmany(timeout_ms=500, max_records=self._batch_size)
+            except KafkaError as exc:  # the client reconnects by itself; say so once per failure
+                log.warning("fetch failed, retrying: error=%r", exc)
+                await asyncio.sleep(1.0)
+                continue
+            if fetched:
+                await self._handle_batch(fetched)
+
+    async def _handle_batch(self, fetched: Mapping[TopicPartition, list[Any]]) -> None:
+        assert self._consumer is not None
+        async with self.in_flight:
+            records = [
+                Record(tp.topic, tp.partition, m.offset, m.key, m.value, m.timestamp / 1000 if m.timestamp else None)
+                for tp, messages in fetched.items() for m in messages
+            ]
+            if len(fetched) > 1:  # two topics (or partitions) in one batch: closest to the order they were sent
+                records.sort(key=lambda record: record.timestamp or 0.0)
+            await self._handle(records)
+            offsets = {tp: messages[-1].offset + 1 for tp, messages in fetched.items()}
+            for tp, offset in offsets.items():
+                self.tp_read_offsets[tp] = offset - 1
+            started = time.perf_counter()
+            try:
+                await self._consumer.commit(offsets)
+            except (CommitFailedError, KafkaError) as exc:
+                # A rebalance took the partitions: the next owner reads them again and the
+                # dedupe marks make that harmless.
+                self.metrics.commit_errors.inc()
+                log.warning("commit failed, the batch will be read again elsewhere: error=%r", exc)
+                return
+            self.metrics.commit_seconds.observe(time.perf_counter() - started)
+            self.tp_committed_offsets.update(offsets)
+
+    # The part of a consumer that timers and the lag gauge use.
+
+    def assignment(self) -> set[TopicPartition]:
+        return set(self._consumer.assignment()) if self._consumer is not None else set()
+
+    async def highwaters(self, *partitions: TopicPartition) -> dict[TopicPartition, int]:
+        if self._consumer is None or not partitions:
+            return {}
+        return dict(await self._consumer.end_offsets(list(partitions)))
+
+    async def position(self, tp: TopicPartition) -> int | None:
+        if self._consumer is None:
+            return None
+        try:
+            return await self._consumer.position(tp)
+        except KafkaError:
+            return None

@@ -1,0 +1,88 @@
+"""``tracker bench``: measure the tracker on the configured Kafka and Redis."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import sys
+
+from streams.cli.args import positive_float, positive_int, sizes
+from streams.cli.common import EPILOG, Commands
+from streams.settings import Settings
+
+SUITES = ("throughput", "triggers", "stages", "lookup", "size", "scale")
+
+
+def suites(text: str) -> tuple[str, ...]:
+    names = tuple(part.strip() for part in text.split(",") if part.strip())
+    unknown = [name for name in names if name not in SUITES]
+    if unknown or not names:
+        raise argparse.ArgumentTypeError(f"expected suites from: {', '.join(SUITES)}; got {text!r}")
+    return names
+
+
+def add(commands: Commands) -> None:
+    bench = commands.add_parser(
+        "bench", help="measure the tracker on the configured Kafka and Redis", epilog=EPILOG,
+        description="Benchmarks measure and report; they assert nothing. Run them on an otherwise idle "
+        "Kafka and Redis: they write and then delete keys under tracker:{bench-*}.",
+    )
+    bench.add_argument(
+        "--suite", type=suites, default=("throughput", "triggers", "stages", "lookup"), metavar="NAMES",
+        help="comma-separated: throughput, triggers, stages, lookup, size, scale "
+        "(default: throughput, triggers, stages, lookup)",
+    )
+    bench.add_argument("--events", type=positive_int, default=100_000,
+                       help="backlog of simulated events for the throughput suite (default 100000)")
+    bench.add_argument("--rate", type=positive_int, default=10_000, metavar="EVENTS_PER_SECOND",
+                       help="offered load at which the throughput suite measures latency (default 10000)")
+    bench.add_argument("--offered-seconds", type=positive_float, default=10.0, metavar="SECONDS",
+                       help="how long that load is offered (default 10)")
+    bench.add_argument("--redis-db", type=int, default=15, metavar="N",
+                       help="Redis database the throughput suite takes for itself and empties (default 15)")
+    bench.add_argument("--pending", type=positive_int, default=10_000,
+                       help="pending abandonments for the triggers suite (default 10000)")
+    bench.add_argument("--window", type=positive_float, default=20.0, metavar="SECONDS",
+                       help="their due times are spread over this many seconds (default 20)")
+    bench.add_argument("--sizes", type=sizes, default=(10_000, 100_000, 1_000_000), metavar="N,N,...",
+                       help="deadline-set sizes for the lookup suite (default 10000,100000,1000000)")
+    bench.add_argument("--customers", type=sizes, default=(10_000, 100_000, 1_000_000), metavar="N,N,...",
+                       help="customers in Redis for the scale suite (default 10000,100000,1000000)")
+    bench.add_argument("--json", action="store_true", help="one JSON object instead of tables")
+    bench.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from streams.bench.lookup import bench_due_lookup
+    from streams.bench.report import format_report
+    from streams.bench.scale import bench_scale
+    from streams.bench.size import bench_profile_size
+    from streams.bench.stages import bench_stages
+    from streams.bench.throughput import bench_throughput
+    from streams.bench.triggers import bench_triggers
+
+    settings = Settings()
+
+    def progress(text: str) -> None:
+        if sys.stderr.isatty() or not args.json:
+            print(f"… {text}", file=sys.stderr)
+
+    results: dict[str, dict[str, object]] = {}
+    if "throughput" in args.suite:
+        results["throughput"] = asyncio.run(bench_throughput(
+            settings, events=args.events, rate=args.rate, paced_seconds=args.offered_seconds,
+            redis_db=args.redis_db, progress=progress))
+    if "triggers" in args.suite:
+        results["triggers"] = asyncio.run(
+            bench_triggers(settings, pending=args.pending, window=args.window, progress=progress))
+    if "stages" in args.suite:
+        results["stages"] = asyncio.run(bench_stages(settings, progress=progress))
+    if "lookup" in args.suite:
+        results["lookup"] = asyncio.run(bench_due_lookup(settings, sizes=args.sizes, progress=progress))
+    if "scale" in args.suite:
+        results["scale"] = asyncio.run(bench_scale(settings, sizes=args.customers, progress=progress))
+    if "size" in args.suite:
+        results["size"] = asyncio.run(bench_profile_size(settings, progress=progress))
+    print(json.dumps(results, indent=2) if args.json else format_report(results))
+    return 0

@@ -1,0 +1,58 @@
+"""What the ``tracker`` commands share: the epilog, logging, and reading the store for insights."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import sys
+from typing import TYPE_CHECKING, TypeAlias
+
+from streams.errors import TrackerError
+from streams.settings import Settings
+
+if TYPE_CHECKING:
+    from streams.core.insights import Insights
+    from streams.store import RedisStore
+
+EPILOG = "Configuration comes from TRACKER_* environment variables; `tracker settings` lists them."
+#: What each command module's ``add`` receives: the subcommands of ``tracker``.
+Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+def configure_logging(level: str) -> None:
+    logging.basicConfig(
+        level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
+    )
+
+
+def store_of(settings: Settings) -> RedisStore:
+    """The store a command reads (the worker's, with its credentials and TLS)."""
+    from streams.store import open_store
+
+    return open_store(settings)
+
+
+def read_insights(settings: Settings) -> Insights:
+    """The insights of every profile in the store, as the worker's API computes them.
+
+    A replayed history is seen as of its last event; a live shop as of now.
+    """
+    from redis.exceptions import RedisError
+
+    from streams.http.insights import compute_from
+    from streams.worker.tracker import utc_now
+
+    now = None if settings.clock == "event" else utc_now()
+
+    async def run() -> Insights:
+        store = store_of(settings)
+        try:
+            return await compute_from(store, now)
+        finally:
+            await store.close()
+
+    try:
+        return asyncio.run(run())
+    except (RedisError, OSError) as exc:
+        raise TrackerError(f"could not read profiles from {settings.redis_url}: {exc}") from exc

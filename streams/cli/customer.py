@@ -1,0 +1,52 @@
+"""``tracker customer ID``: one customer's profile, segment, types, value and timing."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+
+from streams.cli.common import EPILOG, Commands, read_insights, store_of
+from streams.core.state import Profile
+from streams.errors import UsageError
+from streams.settings import Settings
+
+
+def add(commands: Commands) -> None:
+    customer = commands.add_parser("customer", help="one customer's profile, segment, types and timing",
+                                   epilog=EPILOG)
+    customer.add_argument("customer_id", metavar="ID")
+    customer.add_argument("--json", action="store_true", help="JSON instead of text")
+    customer.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    settings = Settings()
+    insights = read_insights(settings)
+
+    async def load() -> Profile:
+        store = store_of(settings)
+        try:
+            return (await store.load({args.customer_id: ()}))[args.customer_id].state.profile
+        finally:
+            await store.close()
+
+    profile = asyncio.run(load())
+    if profile.first_seen is None:
+        raise UsageError(f"no customer {args.customer_id!r} in {settings.redis_url}")
+    view = insights.customer(args.customer_id, profile)
+    if args.json:
+        print(json.dumps(view, indent=2))
+        return 0
+    print(f"{args.customer_id}: {view['segment']}" + (f" (RFM {view['rfm']['code']})" if view["rfm"] else ""))
+    for t in view["types"]:
+        print(f"  {t['name']:<15} {t['evidence']}")
+    if view["value"]:
+        print(f"  expected value £{view['value']['expected_value']:,.2f} over 90 days")
+        for reason in view["value"]["reasons"]:
+            print(f"    {reason}")
+    timing = view["timing"]
+    if timing.get("next_purchase_at"):
+        overdue = " (overdue)" if timing.get("overdue") else ""
+        print(f"  next purchase expected {timing['next_purchase_at'][:10]}{overdue}")
+    return 0

@@ -1,0 +1,243 @@
+"""Inbound event schemas for the ``site-visits`` and ``purchases`` topics.
+
+Events are parsed once, at the edge, from the raw Kafka bytes into frozen pydantic
+models; everything downstream works on these typed values.  One module-level
+``TypeAdapter`` per topic validates a discriminated union on ``type``.
+
+Unknown extra fields are tolerated (producers add fields before we do); missing or
+wrongly typed required fields are not, and neither is a timestamp without a zone.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Literal, TypeAlias
+
+from pydantic import (
+    AwareDatetime,
+    BaseModel,
+    ConfigDict,
+    Field,
+    PositiveInt,
+    TypeAdapter,
+    field_validator,
+)
+
+SCHEMA_VERSION: Literal[1] = 1
+
+#: Identifiers that are really "no identifier" and must never become a customer.
+JUNK_IDS = frozenset({"", "null", "none", "undefined", "anonymous", "nan"})
+
+Id = Annotated[str, Field(min_length=1, max_length=128)]
+
+
+def _is_junk(value: str) -> bool:
+    stripped = value.strip()
+    return stripped.lower() in JUNK_IDS or set(stripped) <= {"0", "-"}
+Money = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
+
+
+class Event(BaseModel):
+    """Fields every inbound event carries."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    event_id: Id
+    customer_id: Id
+    occurred_at: AwareDatetime
+    session_id: Id | None = None
+    schema_version: Literal[1] = SCHEMA_VERSION
+
+    @field_validator("customer_id")
+    @classmethod
+    def _refuse_junk_ids(cls, value: str) -> str:
+        if _is_junk(value):
+            raise ValueError(f"customer_id {value!r} is not an identifier")
+        return value.strip()
+
+
+# ---------------------------------------------------------------- site-visits
+
+
+class PageViewed(Event):
+    type: Literal["page_viewed"]
+    url: Annotated[str, Field(max_length=2048)]
+    page_type: Annotated[str, Field(max_length=32)] = "other"
+    referrer: Annotated[str, Field(max_length=2048)] | None = None
+    channel: Annotated[str, Field(max_length=64)] | None = None
+    dwell_seconds: Annotated[float, Field(ge=0, le=86_400)] | None = None
+
+
+class ProductViewed(Event):
+    type: Literal["product_viewed"]
+    product_id: Id
+    category: Annotated[str, Field(max_length=128)] | None = None
+    price: Money | None = None
+    dwell_seconds: Annotated[float, Field(ge=0, le=86_400)] | None = None
+
+
+class Searched(Event):
+    type: Literal["searched"]
+    query: Annotated[str, Field(max_length=512)]
+
+
+class CartItemAdded(Event):
+    type: Literal["cart_item_added"]
+    product_id: Id
+    quantity: PositiveInt = 1
+    price: Money
+    category: Annotated[str, Field(max_length=128)] | None = None
+
+
+class CartItemRemoved(Event):
+    type: Literal["cart_item_removed"]
+    product_id: Id
+    quantity: PositiveInt = 1
+    price: Money | None = None
+
+
+class CheckoutStarted(Event):
+    type: Literal["checkout_started"]
+
+
+class CustomerTraits(BaseModel):
+    """Optional traits a site learns at login."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    age_band: Annotated[str, Field(max_length=16)] | None = None
+    country: Annotated[str, Field(max_length=64)] | None = None
+    time_zone: Annotated[str, Field(max_length=64)] | None = None
+    locale: Annotated[str, Field(max_length=16)] | None = None
+
+
+class CustomerIdentified(Event):
+    """A login: links the anonymous visitor id to a known customer id."""
+
+    type: Literal["customer_identified"]
+    anonymous_id: Id | None = None
+    traits: CustomerTraits = CustomerTraits()
+    marketing_consent: bool | None = None
+
+    @field_validator("anonymous_id")
+    @classmethod
+    def _no_link_to_junk(cls, value: str | None) -> str | None:
+        # A tag manager's placeholder ("null", "anonymous", "0000") is no visitor: the login
+        # still counts, but it links nothing, so unrelated visitors are never merged.
+        if value is None or _is_junk(value):
+            return None
+        return value.strip()
+
+
+class FeedbackSubmitted(Event):
+    type: Literal["feedback_submitted"]
+    rating: Annotated[int, Field(ge=1, le=5)] | None = None
+    complaint: bool = False
+
+
+SiteVisit: TypeAlias = Annotated[
+    PageViewed
+    | ProductViewed
+    | Searched
+    | CartItemAdded
+    | CartItemRemoved
+    | CheckoutStarted
+    | CustomerIdentified
+    | FeedbackSubmitted,
+    Field(discriminator="type"),
+]
+
+# ------------------------------------------------------------------ purchases
+
+
+class LineItem(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    product_id: Id
+    quantity: PositiveInt = 1
+    price: Money
+    category: Annotated[str, Field(max_length=128)] | None = None
+
+
+class OrderPlaced(Event):
+    type: Literal["order_placed"]
+    order_id: Id
+    line_items: Annotated[tuple[LineItem, ...], Field(max_length=1000)] = ()
+    total: Money
+    currency: Annotated[str, Field(min_length=3, max_length=3)] = "GBP"
+    discount_code: Annotated[str, Field(max_length=64)] | None = None
+    discount_amount: Money = 0.0
+
+
+class OrderRefunded(Event):
+    type: Literal["order_refunded"]
+    order_id: Id
+    amount: Money
+    reason: Annotated[str, Field(max_length=256)] | None = None
+
+
+Purchase: TypeAlias = Annotated[OrderPlaced | OrderRefunded, Field(discriminator="type")]
+
+AnyEvent: TypeAlias = Annotated[
+    PageViewed
+    | ProductViewed
+    | Searched
+    | CartItemAdded
+    | CartItemRemoved
+    | CheckoutStarted
+    | CustomerIdentified
+    | FeedbackSubmitted
+    | OrderPlaced
+    | OrderRefunded,
+    Field(discriminator="type"),
+]
+
+SITE_VISIT = TypeAdapter(SiteVisit)
+PURCHASE = TypeAdapter(Purchase)
+ANY_EVENT = TypeAdapter(AnyEvent)
+
+#: Which event types each input topic accepts (by the topic's role, not its name).
+SITE_VISIT_TYPES = frozenset(
+    {
+        "page_viewed",
+        "product_viewed",
+        "searched",
+        "cart_item_added",
+        "cart_item_removed",
+        "checkout_started",
+        "customer_identified",
+        "feedback_submitted",
+    }
+)
+PURCHASE_TYPES = frozenset({"order_placed", "order_refunded"})
+
+
+def dump(event: Event) -> bytes:
+    """The wire form of an event: compact JSON, ``None`` fields left out."""
+    return event.model_dump_json(exclude_none=True).encode()
+
+
+__all__ = [
+    "ANY_EVENT",
+    "AnyEvent",
+    "CartItemAdded",
+    "CartItemRemoved",
+    "CheckoutStarted",
+    "CustomerIdentified",
+    "CustomerTraits",
+    "Event",
+    "FeedbackSubmitted",
+    "LineItem",
+    "OrderPlaced",
+    "OrderRefunded",
+    "PURCHASE",
+    "PURCHASE_TYPES",
+    "PageViewed",
+    "ProductViewed",
+    "Purchase",
+    "SCHEMA_VERSION",
+    "SITE_VISIT",
+    "SITE_VISIT_TYPES",
+    "Searched",
+    "SiteVisit",
+    "dump",
+]

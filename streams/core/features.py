@@ -1,0 +1,81 @@
+"""What the models see of a live customer: the features of a session and of an order history.
+
+The same functions serve the worker (on live profiles) and the marketers' insights (on
+:class:`~models.customer_facts.CustomerFacts`), so a score means the same thing everywhere.
+"""
+
+from __future__ import annotations
+
+import zlib
+from datetime import datetime
+from typing import Protocol
+
+from models.features import PurchaseHistory, intent_features_from_session
+from streams.core.state import Profile, Session
+
+#: Labelled examples a model needs before its scores are shown and used: an untrained
+#: model says 0.5 to everyone, which would read as a real estimate.
+MIN_LEARNED = 200
+
+
+def channel_code(channel: str | None) -> float:
+    """A stable small integer per channel name, like the UCI data's traffic type codes.
+
+    >>> channel_code(None), channel_code("email") == channel_code("email")
+    (0.0, True)
+    """
+    return float(zlib.crc32(channel.encode()) % 20 + 1) if channel else 0.0
+
+
+def session_features(session: Session, profile: Profile) -> dict[str, float]:
+    """The intent model's features of a live session (see ``models.features.INTENT_FEATURES``)."""
+    return intent_features_from_session({
+        "admin_pages": session.admin_pages,
+        "admin_seconds": session.admin_seconds,
+        "info_pages": session.info_pages,
+        "info_seconds": session.info_seconds,
+        "product_pages": session.product_pages,
+        "product_seconds": session.product_seconds,
+        "bounce_rate": 1.0 if session.events <= 1 else 0.0,
+        "month": session.started_at.month,
+        "weekend": session.started_at.weekday() >= 5,
+        "returning_visitor": profile.sessions > 1,
+        "traffic_type": channel_code(session.channel),
+        "cart_items": session.cart_items,
+        "cart_value": session.cart_value,
+        "checkout_started": session.checkout_started,
+    })
+
+
+class OrderHistory(Protocol):
+    """What a purchase history is built from: a live Profile or the analytics' CustomerFacts."""
+
+    @property
+    def first_order_at(self) -> datetime | None: ...
+    @property
+    def last_order_at(self) -> datetime | None: ...
+    @property
+    def orders(self) -> int: ...
+    @property
+    def order_days(self) -> int: ...
+    @property
+    def revenue(self) -> float: ...
+    @property
+    def refunds(self) -> int: ...
+    @property
+    def discount_orders(self) -> int: ...
+
+
+def purchase_history(source: OrderHistory) -> PurchaseHistory | None:
+    """The loyalty features' view of a customer's orders, or None before the first one."""
+    if source.first_order_at is None or source.last_order_at is None:
+        return None
+    return PurchaseHistory(
+        first_at=source.first_order_at,
+        last_at=source.last_order_at,
+        orders=source.orders,
+        repeat_days=source.order_days,
+        revenue=source.revenue,
+        refunds=source.refunds,
+        discounted_orders=source.discount_orders,
+    )

@@ -1,0 +1,206 @@
+"""What marketers ask: segments, personas, best and worst customers, one customer's profile.
+
+One :class:`Insights` is computed from every profile in Redis (one SCAN; RFM quantiles
+estimated in bounded memory) and answers the HTTP API, the CLI and the dashboard alike, so
+all three show the same figures. The worker recomputes it at most every
+``max_age_seconds``; the CLI computes its own.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from typing import Any
+
+import numpy as np
+
+from models.bgnbd import BGNBD
+from models.customer_facts import CustomerFacts
+from models.customer_types import customer_types
+from models.features import loyalty_features
+from models.loyalty import LoyaltyModel
+from models.personas import Persona, PersonaBuilder, describe
+from models.rfm import RFMScorer
+from models.timing import timing
+from models.value import CustomerValue, expected_value, rank
+from streams.core.features import MIN_LEARNED, purchase_history
+from streams.core.state import Profile, non_default_fields
+
+#: Customers without orders have no RFM segment; marketers know them as visitors.
+VISITORS = "Visitors"
+
+
+def facts_of(customer_id: str, p: Profile) -> CustomerFacts:
+    """The analytics' view of a live profile."""
+    views = p.page_views + p.product_views
+    return CustomerFacts(
+        customer_id=customer_id, first_seen=p.first_seen, last_seen=p.last_seen, sessions=p.sessions,
+        page_views=p.page_views, product_views=p.product_views, cart_adds=p.cart_adds, checkouts=p.checkouts,
+        orders=p.orders, revenue=p.revenue, refunds=p.refunds, refunded=p.refunded,
+        discount_orders=p.discount_orders, discount_total=p.discount_total, first_order_at=p.first_order_at,
+        last_order_at=p.last_order_at, order_days=p.order_days, gap_days_total=p.gap_days_total,
+        categories=p.categories, channels=p.channels, ratings=p.ratings, rating_total=p.rating_total,
+        complaints=p.complaints, age_band=p.age_band, country=p.country, time_zone=p.time_zone,
+        intent=p.intent, loyalty=p.loyalty, visit_hours=p.visit_hours, visit_weekdays=p.visit_weekdays,
+        order_hours=p.order_hours, order_weekdays=p.order_weekdays, order_months=p.order_months,
+        avg_session_seconds=p.session_seconds / p.sessions if p.sessions else None,
+        avg_views_per_session=views / p.sessions if p.sessions else None,
+        content_pages=p.content_pages,
+    )
+
+
+@dataclass
+class Insights:
+    """Segments, personas and rankings of every customer at ``now``."""
+
+    now: datetime
+    scorer: RFMScorer
+    facts: dict[str, CustomerFacts] = field(default_factory=dict)
+    segment_of: dict[str, str] = field(default_factory=dict)
+    personas: list[Persona] = field(default_factory=list)
+    #: BG/NBD fitted on every buyer's (x, t_x, T) as of ``now``; None with too few buyers.
+    bgnbd: BGNBD | None = None
+    computed_in_seconds: float = 0.0
+
+    @property
+    def segments(self) -> dict[str, int]:
+        """Customers per segment, largest first."""
+        return dict(Counter(self.segment_of.values()).most_common())
+
+    def ranked(self, order: str = "best", segment: str | None = None, limit: int = 10) -> list[CustomerValue]:
+        """Best or worst customers by expected future value, optionally within one segment."""
+        chosen: Iterable[CustomerFacts] = self.facts.values()
+        if segment is not None:
+            chosen = (f for cid, f in self.facts.items() if self.segment_of.get(cid) == segment)
+        return rank(chosen, self.now, order=order, limit=limit)  # type: ignore[arg-type]
+
+    def customer(self, customer_id: str, profile: Profile) -> dict[str, Any]:
+        """Everything known about one customer, as JSON-ready data."""
+        facts = facts_of(customer_id, profile)
+        score = self.scorer.score_one(facts, self.now)
+        value = expected_value(facts, self.now)
+        return {
+            "customer_id": customer_id,
+            "segment": score.segment if score else VISITORS,
+            "rfm": None if score is None else {
+                "recency": score.recency, "frequency": score.frequency, "monetary": score.monetary,
+                "code": score.code,
+            },
+            "types": [{"name": t.name, "evidence": t.evidence} for t in customer_types(facts, self.now)],
+            "bgnbd": self.bgnbd_view(facts),
+            "value": None if value is None else jsonable(value),
+            "timing": jsonable(timing(facts, self.now)),
+            "profile": {name: _plain(value) for name, value in non_default_fields(profile).items()},
+        }
+
+    def bgnbd_view(self, facts: CustomerFacts) -> dict[str, float] | None:
+        """BG/NBD's P(alive) and expected purchases in the next 90 days, the classical baseline."""
+        summary = _bgnbd_summary(facts, self.now)
+        if self.bgnbd is None or summary is None:
+            return None
+        x, t_x, big_t = summary
+        return {
+            "p_alive": round(float(self.bgnbd.p_alive(x, t_x, big_t)), 4),
+            "expected_purchases_90d": round(float(self.bgnbd.expected_purchases(90 / WEEK, x, t_x, big_t)), 4),
+        }
+
+    def rescore_loyalty(self, loyalty: LoyaltyModel | None) -> Insights:
+        """Score every buyer's loyalty as of ``now`` with ``loyalty``, once it has learned enough.
+
+        Call it where the model lives (the worker's event loop): it reads the model.
+        """
+        if loyalty is None or loyalty.n_learned < MIN_LEARNED:
+            return self
+        for customer_id, facts in self.facts.items():
+            history = purchase_history(facts)
+            if history is None:
+                continue
+            features = loyalty_features(history, max(self.now, history.last_at), bgnbd=self.bgnbd,
+                                        horizon_days=loyalty.horizon_days)
+            p = round(loyalty.predict_proba_one(features), 4)
+            self.facts[customer_id] = dataclasses.replace(facts, loyalty=p)
+        return self
+
+    def persona_cards(self) -> list[dict[str, Any]]:
+        return [{**jsonable(p), "summary": describe(p)} for p in self.personas]
+
+
+def compute(profiles: Iterable[tuple[str, Profile]], now: datetime | None) -> Insights:
+    """Insights of the given profiles (merged visitor profiles are left out: they live on).
+
+    ``now=None`` means "as of the latest event seen": the view of a replayed history.
+    Loyalty scores kept on profiles are as old as each customer's last order, so they are
+    dropped here: :meth:`Insights.rescore_loyalty` scores every buyer as of ``now``, and
+    until then the rankings use the recency rule of :mod:`models.value`.
+    """
+    started = time.perf_counter()
+    scorer = RFMScorer()
+    facts_by_id: dict[str, CustomerFacts] = {}
+    for customer_id, profile in profiles:
+        if profile.merged_into is not None:
+            continue
+        facts = facts_of(customer_id, profile)
+        facts_by_id[customer_id] = facts
+        scorer.learn_one(facts)
+    if now is None:
+        seen = [f.last_seen for f in facts_by_id.values() if f.last_seen is not None]
+        now = max(seen) if seen else datetime.now(timezone.utc)
+    insights = Insights(now=now, scorer=scorer, facts=facts_by_id)
+    builder = PersonaBuilder()
+    for customer_id, facts in insights.facts.items():
+        score = scorer.score_one(facts, now)
+        segment = score.segment if score else VISITORS
+        insights.segment_of[customer_id] = segment
+        builder.learn_one(facts, None if segment == VISITORS else segment)
+    insights.personas = builder.personas()
+    insights.bgnbd = fit_bgnbd(insights.facts.values(), now)
+    for customer_id, facts in insights.facts.items():
+        insights.facts[customer_id] = dataclasses.replace(facts, loyalty=None)
+    insights.computed_in_seconds = round(time.perf_counter() - started, 3)
+    return insights
+
+
+WEEK = 7.0
+#: Fewer buyers than this give BG/NBD nothing to fit.
+MIN_BUYERS_FOR_BGNBD = 20
+
+
+def _bgnbd_summary(facts: CustomerFacts, now: datetime) -> tuple[float, float, float] | None:
+    if facts.first_order_at is None or facts.last_order_at is None or now < facts.first_order_at:
+        return None
+    t_x = (facts.last_order_at - facts.first_order_at).total_seconds() / 86400 / WEEK
+    big_t = (now - facts.first_order_at).total_seconds() / 86400 / WEEK
+    return float(facts.order_days), max(t_x, 0.0), max(big_t, t_x, 1e-6)
+
+
+def fit_bgnbd(facts: Iterable[CustomerFacts], now: datetime) -> BGNBD | None:
+    """BG/NBD by maximum likelihood on the buyers' (x, t_x, T) in weeks, or None if it cannot fit."""
+    rows = [row for row in (_bgnbd_summary(f, now) for f in facts) if row is not None]
+    if len(rows) < MIN_BUYERS_FOR_BGNBD:
+        return None
+    x, t_x, big_t = (np.array(column, dtype=float) for column in zip(*rows))
+    try:
+        return BGNBD(unit_days=WEEK).fit(x, t_x, big_t)
+    except (ValueError, RuntimeError, FloatingPointError, ArithmeticError):
+        return None  # a degenerate population (e.g. nobody bought twice): no baseline today
+
+
+def jsonable(value: Any) -> Any:
+    """Dataclasses, datetimes and tuples as JSON-ready values."""
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
+    return _plain(value)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return jsonable(value)
+    return value

@@ -1,0 +1,340 @@
+"""What happens over time to a customer's abandoned interest, as pure functions.
+
+    event ──► placed in its visit (or late: lifetime totals only, counted)
+    session ends with interest ──► pending abandonment ──(due)──► policy decision
+        send ──► trigger + open offer ──► purchase within validity: converted / cancelled
+                                      └─► validity passes:          expired
+        hold_out ──► open offer, no trigger (the control group, tracked the same way)
+        defer ──► pending again, due when quiet hours end
+        suppress ──► nothing, with the reason
+
+Every step returns the new state and a list of effects (records to publish, things to
+count); the worker turns effects into metrics, learning and outbox entries
+(:mod:`streams.worker.effects`).  Decisions are taken at the wall-clock time live, and at
+the time they were due when replaying history (``event_time``), so a replay gives the same
+triggers every time.
+
+A session ends only once no event within ``Rules.allowed_lateness`` can join it any more
+(its last event + the timeout + the lateness has passed), so late events are placed in the
+visit they belong to before its offer is decided; the offer is still due, and decided in
+replays, at last event + timeout.  See :mod:`streams.core.visits` for the whole rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import TypeAlias
+
+from offers import (
+    AbandonmentKind,
+    Customer,
+    OfferOutcome,
+    OfferTrigger,
+    Policy,
+    Product,
+    abandoned,
+    offer_id,
+)
+from offers.abandonment import Interest
+from offers.outcomes import ActiveOffer, outcome_of_purchase
+from streams.core.events import AnyEvent, OrderPlaced
+from streams.core.frozen import replace
+from streams.core.state import Abandonment, CartLine, CustomerState, OpenOffer, Session
+from streams.core.visits import apply, close_due
+
+
+@dataclass(frozen=True, slots=True)
+class Rules:
+    """The timing rules of the lifecycle, as plain values."""
+
+    session_timeout: timedelta
+    browse_views_threshold: int
+    #: Decide at the time a step was due (replays) rather than at the clock's time (live).
+    event_time: bool = False
+    #: How late (event time) an event may come and still be placed in its visit.
+    allowed_lateness: timedelta = timedelta(0)
+
+    def __post_init__(self) -> None:
+        if not timedelta(0) <= self.allowed_lateness <= self.session_timeout:
+            raise ValueError(
+                f"allowed lateness must be between 0 and the session timeout ({self.session_timeout}),"
+                f" got {self.allowed_lateness}"
+            )
+
+
+# ---------------------------------------------------------------- effects
+
+
+@dataclass(frozen=True, slots=True)
+class SessionEnded:
+    session: Session
+
+    @property
+    def purchased(self) -> bool:
+        return self.session.purchased
+
+
+@dataclass(frozen=True, slots=True)
+class LateEvent:
+    """An event too late for its visit: counted in lifetime totals, kept out of sessions."""
+
+    event: AnyEvent
+
+
+@dataclass(frozen=True, slots=True)
+class Issued:
+    trigger: OfferTrigger
+    due_at: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Suppressed:
+    kind: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class HeldOut:
+    kind: str
+
+
+@dataclass(frozen=True, slots=True)
+class Deferred:
+    kind: str
+    until: datetime
+
+
+@dataclass(frozen=True, slots=True)
+class Resolved:
+    outcome: OfferOutcome
+
+
+Effect: TypeAlias = SessionEnded | LateEvent | Issued | Suppressed | HeldOut | Deferred | Resolved
+
+
+# ------------------------------------------------------------------ steps
+
+
+def interest_of(session: Session) -> Interest:
+    return Interest(
+        cart_items=session.cart_items,
+        cart_value=session.cart_value,
+        checkout_started=session.checkout_started,
+        purchased=session.purchased,
+        product_views=session.product_views,
+        most_views_of_one_product=session.most_views_of_one_product,
+    )
+
+
+def receive(state: CustomerState, event: AnyEvent, rules: Rules) -> tuple[CustomerState, list[Effect]]:
+    """Apply one event: place it (or count it late) and end the sessions it showed are over."""
+    applied = apply(state, event, rules.session_timeout, rules.allowed_lateness)
+    effects: list[Effect] = [LateEvent(event)] if applied.late else []
+    state = applied.state
+    for ended in applied.ended:
+        state, more = end_session(state, ended, rules)
+        effects += more
+    return state, effects
+
+
+def end_session(state: CustomerState, ended: Session, rules: Rules) -> tuple[CustomerState, list[Effect]]:
+    """Record the end of ``ended``: a pending abandonment if it left interest behind."""
+    effects: list[Effect] = [SessionEnded(ended)]
+    kind = abandoned(interest_of(ended), browse_views_threshold=rules.browse_views_threshold)
+    if kind is None:
+        return state, effects
+    last_order = state.profile.last_order_at
+    if last_order is not None and last_order >= ended.last_event_at + rules.session_timeout:
+        # Bought after the visit, read before it closed (within the lateness): nothing to offer.
+        return state, effects
+    if kind is AbandonmentKind.BROWSE:
+        products = tuple(CartLine(pid, 0, 0.0) for pid, _ in ended.viewed[:3])
+    else:
+        products = ended.in_cart
+    pending = Abandonment(
+        kind=kind.value,
+        due_at=ended.last_event_at + rules.session_timeout,
+        session_started_at=ended.started_at,
+        session_id=ended.session_id,
+        products=products,
+        cart_value=ended.cart_value,
+    )
+    # A newer abandonment replaces one still waiting (deferred by quiet hours): the
+    # customer's latest interest is the one worth an offer.
+    return replace(state, profile=replace(state.profile, pending=pending)), effects
+
+
+def advance(
+    state: CustomerState, until: datetime, rules: Rules, policy: Policy, *, now: datetime
+) -> tuple[CustomerState, list[Effect]]:
+    """Take every step that has come due for this customer by ``until``.
+
+    Live, decisions carry the clock's ``now``; with ``rules.event_time`` they carry the
+    time they were due, which makes a replay deterministic.
+    """
+    effects: list[Effect] = []
+    closed = close_due(state, until, rules.session_timeout, rules.allowed_lateness)
+    state = closed.state
+    for ended in closed.ended:
+        state, more = end_session(state, ended, rules)
+        effects += more
+    offer = state.profile.open_offer
+    if offer is not None and offer.expires_at <= until:
+        state, more = _expire(state, offer)
+        effects += more
+    pending = state.profile.pending
+    if pending is not None and pending.due_at <= until:
+        at = pending.due_at if rules.event_time else now
+        state, more = _decide(state, pending, at, policy, event_time=rules.event_time)
+        effects += more
+    return state, effects
+
+
+def on_order(state: CustomerState, order: OrderPlaced) -> tuple[CustomerState, list[Effect]]:
+    """A purchase resolves the open offer and cancels a pending one."""
+    effects: list[Effect] = []
+    profile = state.profile
+    if profile.pending is not None:
+        # Not sent yet (deferred by quiet hours, or the worker was behind): the customer bought first.
+        pending = profile.pending
+        effects.append(Resolved(_outcome(state, offer_id(state.customer_id, pending.session_started_at),
+                                         pending.kind, "cancelled", order.occurred_at, order, holdout=False)))
+        profile = replace(profile, pending=None)
+    offer = profile.open_offer
+    if offer is not None:
+        active = ActiveOffer(offer.offer_id, AbandonmentKind(offer.kind), offer.issued_at, offer.expires_at, offer.code, offer.holdout)
+        outcome = outcome_of_purchase(active, order.occurred_at, order.discount_code)
+        if outcome is not None:
+            effects.append(Resolved(_outcome(state, offer.offer_id, offer.kind, outcome, order.occurred_at, order,
+                                             holdout=offer.holdout)))
+            profile = replace(
+                profile,
+                open_offer=None,
+                conversions=profile.conversions + (not offer.holdout),
+                holdout_conversions=profile.holdout_conversions + offer.holdout,
+            )
+    return replace(state, profile=profile), effects
+
+
+def next_due(state: CustomerState, rules: Rules, *, undelivered_since: datetime | None = None) -> datetime | None:
+    """When this customer next needs looking at, or ``None``.
+
+    While records of theirs wait in the outbox (``undelivered_since``: when they were found
+    waiting), at once: the timer retries them.  Otherwise the earliest of: an open visit
+    that can close, a pending abandonment to decide, an open offer to expire.
+    """
+    if undelivered_since is not None:
+        return undelivered_since
+    candidates = [
+        session.last_event_at + rules.session_timeout + rules.allowed_lateness for session in state.open_sessions
+    ]
+    if state.profile.pending is not None:
+        candidates.append(state.profile.pending.due_at)
+    if state.profile.open_offer is not None:
+        candidates.append(state.profile.open_offer.expires_at)
+    return min(candidates, default=None)
+
+
+# ---------------------------------------------------------------- helpers
+
+
+def customer_view(state: CustomerState, *, scores: bool = True) -> Customer:
+    """What the policy knows of the customer; without ``scores`` it decides on profile rules alone."""
+    p = state.profile
+    return Customer(
+        customer_id=state.customer_id,
+        consent=p.consent,
+        last_offer_at=p.last_offer_at,
+        orders=p.orders,
+        revenue=p.revenue,
+        refunds=p.refunds,
+        discount_orders=p.discount_orders,
+        intent=p.intent if scores else None,
+        loyalty=p.loyalty if scores else None,
+        time_zone=p.time_zone,
+    )
+
+
+def _decide(
+    state: CustomerState, pending: Abandonment, at: datetime, policy: Policy, *, event_time: bool
+) -> tuple[CustomerState, list[Effect]]:
+    profile = state.profile
+    if profile.merged_into is not None:
+        # The visitor logged in: their interest now lives on the customer's profile, and
+        # an anonymous id has no address to send to.
+        return replace(state, profile=replace(profile, pending=None)), [Suppressed(pending.kind, "identified")]
+    # Model scores depend on the order in which partitions were learned from, so a replay
+    # decides on profile rules alone: that is what makes it repeat exactly.
+    customer = customer_view(state, scores=not event_time)
+    the_offer_id = offer_id(state.customer_id, pending.session_started_at)
+    decision = policy.decide(AbandonmentKind(pending.kind), customer, at, offer_id=the_offer_id)
+    if decision.action == "suppress":
+        reason = decision.suppressed or decision.rule
+        return replace(state, profile=replace(profile, pending=None)), [Suppressed(pending.kind, reason)]
+    if decision.action == "defer":
+        assert decision.defer_until is not None
+        deferred = replace(pending, due_at=decision.defer_until)
+        return replace(state, profile=replace(profile, pending=deferred)), [Deferred(pending.kind, deferred.due_at)]
+
+    effects: list[Effect] = []
+    if profile.open_offer is not None:
+        # Only when the cap is shorter than an offer's validity: the old offer ends here.
+        state, effects = _expire(state, profile.open_offer)
+        profile = state.profile
+    expires_at = at + decision.validity
+    holdout = decision.action == "hold_out"
+    incentive = decision.incentive
+    open_offer = OpenOffer(the_offer_id, pending.kind, at, expires_at, incentive.code if incentive else None, holdout)
+    profile = replace(
+        profile,
+        pending=None,
+        open_offer=open_offer,
+        last_offer_at=at,
+        offers=profile.offers + (not holdout),
+        holdouts=profile.holdouts + holdout,
+    )
+    if holdout:
+        return replace(state, profile=profile), [*effects, HeldOut(pending.kind)]
+    assert incentive is not None
+    trigger = OfferTrigger(
+        offer_id=the_offer_id,
+        customer_id=state.customer_id,
+        session_id=pending.session_id,
+        kind=AbandonmentKind(pending.kind),
+        products=tuple(
+            Product(product_id=line.product_id, quantity=line.quantity,
+                    price=line.price if line.quantity else None, category=line.category)
+            for line in pending.products
+        ),
+        cart_value=pending.cart_value,
+        incentive=incentive,
+        issued_at=at,
+        expires_at=expires_at,
+        call_to_action=decision.call_to_action,
+        locale=profile.locale,
+        time_zone=profile.time_zone,
+        reason=decision.reason(customer),
+    )
+    return replace(state, profile=profile), [*effects, Issued(trigger, pending.due_at)]
+
+
+def _expire(state: CustomerState, offer: OpenOffer) -> tuple[CustomerState, list[Effect]]:
+    outcome = _outcome(state, offer.offer_id, offer.kind, "expired", offer.expires_at, None, holdout=offer.holdout)
+    return replace(state, profile=replace(state.profile, open_offer=None)), [Resolved(outcome)]
+
+
+def _outcome(
+    state: CustomerState, the_offer_id: str, kind: str, outcome: str, at: datetime,
+    order: OrderPlaced | None, *, holdout: bool,
+) -> OfferOutcome:
+    return OfferOutcome(
+        offer_id=the_offer_id,
+        customer_id=state.customer_id,
+        outcome=outcome,  # type: ignore[arg-type]
+        kind=AbandonmentKind(kind),
+        occurred_at=at,
+        order_id=order.order_id if order else None,
+        order_total=order.total if order else None,
+        holdout=holdout,
+    )

@@ -1,0 +1,63 @@
+"""The insights the marketers' API, page and CLI serve, computed from every profile in the store.
+
+:func:`compute_from` is what the CLI runs once; :class:`InsightsCache` is what the worker
+keeps, recomputed at most every ``max_age_seconds`` (in a thread: a SCAN of every profile
+must not stall the batch consumer).  Both end in the same
+:func:`streams.core.insights.compute`, so the API, the CLI and the page show the same figures.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable
+from datetime import datetime
+
+from models import checkpoints
+from models.errors import CheckpointError
+from models.loyalty import LoyaltyModel
+from streams.core.insights import Insights, compute
+from streams.store import CheckpointStore, RedisStore
+
+
+async def read_loyalty(store: CheckpointStore) -> LoyaltyModel | None:
+    """The checkpointed loyalty model, or None if there is none or it cannot be read."""
+    data = await store.load("loyalty")
+    if data is None:
+        return None
+    try:
+        return checkpoints.load(data, kind=LoyaltyModel)
+    except CheckpointError:
+        return None
+
+
+async def compute_from(store: RedisStore, now: datetime | None) -> Insights:
+    """Insights of every profile in the store, with the loyalty model of the newest checkpoint."""
+    profiles = [item async for item in store.profiles()]
+    return compute(profiles, now).rescore_loyalty(await read_loyalty(CheckpointStore(store.client)))
+
+
+class InsightsCache:
+    """The latest insights, recomputed when older than ``max_age_seconds``."""
+
+    def __init__(
+        self, store: RedisStore, *, max_age_seconds: float, now: Callable[[], datetime | None],
+        loyalty: Callable[[], LoyaltyModel | None] = lambda: None,
+    ) -> None:
+        self._store = store
+        self._loyalty = loyalty
+        self._max_age = max_age_seconds
+        self._now = now
+        self._latest: Insights | None = None
+        self._at = 0.0
+        self._lock = asyncio.Lock()
+
+    async def get(self) -> Insights:
+        async with self._lock:
+            if self._latest is None or time.monotonic() - self._at > self._max_age:
+                profiles = [item async for item in self._store.profiles()]
+                insights = await asyncio.to_thread(compute, profiles, self._now())
+                # Scored here, on the event loop: the batch consumer updates the model on this thread.
+                self._latest = insights.rescore_loyalty(self._loyalty())
+                self._at = time.monotonic()
+            return self._latest

@@ -1,0 +1,107 @@
+"""The worker's own log lines, as logfmt: one ``key=value`` line per record."""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import sys
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
+from typing import IO
+
+#: A printf conversion, with the ``key=`` that names it when there is one.
+_CONVERSION = re.compile(
+    r"(?:(?<![\w.=])(?P<key>[A-Za-z_][\w.]*)=)?(?P<spec>%[-#0 +]*(?:\d+|\*)?(?:\.\d+)?[diouxXeEfFgGcrsa%])"
+)
+_EMAIL = re.compile(r"[\w.+-]+@[A-Za-z0-9-]+(?:\.[A-Za-z0-9-]+)+")
+_STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", (), None))) | {"message", "asctime", "taskName"}
+_BARE = re.compile(r"^[^\s=\"'\\]+$")
+
+
+def split_message(template: str, args: Sequence[object]) -> tuple[str, dict[str, str]]:
+    """Split a %-style log call into its message and its ``key=%s`` fields.
+
+    >>> split_message("dead letter: reason=%s topic=%s offset=%d", ("too_large", "site-visits", 7))
+    ('dead letter', {'reason': 'too_large', 'topic': 'site-visits', 'offset': '7'})
+    >>> split_message("%s failed, retrying in %.1fs", ("save", 0.5))
+    ('save failed, retrying in 0.5s', {})
+    """
+    text: list[str] = []
+    fields: dict[str, str] = {}
+    position = index = 0
+    for match in _CONVERSION.finditer(template):
+        key, spec = match.group("key"), match.group("spec")
+        text.append(template[position:match.start()])
+        position = match.end()
+        if spec == "%%":
+            text.append(f"{key}=%" if key else "%")
+            continue
+        if index >= len(args):
+            raise TypeError("not enough arguments for format string")
+        value = spec % (args[index],)
+        index += 1
+        if key:
+            fields[key] = value
+        else:
+            text.append(value)
+    if index != len(args):
+        raise TypeError("not all arguments converted during string formatting")
+    text.append(template[position:])
+    message = re.sub(r"\s{2,}", " ", "".join(text)).strip().rstrip(":,;").rstrip()
+    return message, fields
+
+
+def _logfmt_value(value: object) -> str:
+    text = _EMAIL.sub("<email>", str(value))  # a last guard: logs never carry e-mail addresses
+    return text if _BARE.match(text) else json.dumps(text, ensure_ascii=False)
+
+
+class LogfmtFormatter(logging.Formatter):
+    """One ``key=value`` line per record (logfmt): ``ts level logger msg`` then the fields.
+
+    Fields come from the ``key=%s`` conversions of the call's format string (so
+    ``log.warning("dead letter: reason=%s offset=%s", ...)`` gives ``msg="dead letter"
+    reason=… offset=…``) and from ``extra={...}``. An exception adds ``error`` and a one-line
+    ``traceback``. Anything that looks like an e-mail address is replaced by ``<email>``.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        template, args = str(record.msg), record.args
+        fields: dict[str, str]
+        try:
+            if isinstance(args, Mapping) or not args:
+                message, fields = (record.getMessage() if args else template), {}
+            else:
+                message, fields = split_message(template, args)
+        except (TypeError, ValueError):  # arguments that do not fit: keep both, lose nothing
+            message, fields = template, {"args": repr(args)}
+        when = datetime.fromtimestamp(record.created, timezone.utc)
+        pairs: dict[str, object] = {
+            "ts": when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z",
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "msg": message,
+        }
+        pairs.update(fields)
+        for name, value in vars(record).items():
+            if name not in _STANDARD and not name.startswith("_") and name not in pairs:
+                pairs[name] = value
+        if record.exc_info and record.exc_info[1] is not None:
+            pairs.setdefault("error", repr(record.exc_info[1]))
+            pairs["traceback"] = self.formatException(record.exc_info)
+        return " ".join(f"{key}={_logfmt_value(value)}" for key, value in pairs.items())
+
+
+def configure_logging(level: str, stream: IO[str] | None = None) -> logging.Logger:
+    """Send the ``tracker`` logger's records, as logfmt lines, to ``stream`` (stderr).
+
+    Only the worker's own logger: Faust's and the libraries' logs keep their format.
+    """
+    logger = logging.getLogger("tracker")
+    handler = logging.StreamHandler(stream or sys.stderr)
+    handler.setFormatter(LogfmtFormatter())
+    logger.handlers[:] = [handler]
+    logger.setLevel(level.upper())
+    logger.propagate = False
+    return logger

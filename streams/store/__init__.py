@@ -1,0 +1,37 @@
+"""Customer state in Redis: the only package that knows Redis keys.
+
+Public names: :class:`StateStore` (what the tracker needs), :class:`RedisStore`,
+:class:`ClusterStore`, :func:`open_store`, :class:`CheckpointStore`, and the values that
+cross the store (:class:`Loaded`, :class:`Change`, :class:`OutboxEntry`, :class:`Delivered`,
+:class:`Position`, :data:`Progress`, :class:`DeadlineCounts`).
+"""
+
+from streams.store.base import (
+    Change,
+    DeadlineCounts,
+    Delivered,
+    Loaded,
+    OutboxEntry,
+    Position,
+    Progress,
+    StateStore,
+)
+from streams.store.checkpoints import CheckpointStore
+from streams.store.cluster import ClusterStore
+from streams.store.connect import open_store
+from streams.store.redis import RedisStore
+
+__all__ = [
+    "Change",
+    "CheckpointStore",
+    "ClusterStore",
+    "DeadlineCounts",
+    "Delivered",
+    "Loaded",
+    "OutboxEntry",
+    "Position",
+    "Progress",
+    "RedisStore",
+    "StateStore",
+    "open_store",
+]

@@ -1,0 +1,118 @@
+"""Customer state on Redis Cluster: the same layout and guarantees as :class:`RedisStore`.
+
+Every key of one customer carries the hash tag ``{customer_id}``, so one customer's save
+script touches one slot, and the deadlines of partition n (``tracker:deadlines:{p<n>}``)
+are one key on one node. What differs from a standalone Redis:
+
+* A customer's deadline and their state live on different nodes, so the one pipeline of
+  :meth:`RedisStore.save` becomes two steps: every deadline first, then every save script
+  (the order that keeps a crash in between harmless, see :mod:`streams.store.redis`). Each step
+  is one round trip per node, the nodes in parallel.
+* redis-py refuses ``Script`` objects in cluster pipelines, so the script goes as a raw
+  ``EVALSHA``; a node that does not know it (new, restarted, failed over) answers
+  ``NOSCRIPT``, the script is loaded on every primary and the step runs again (a save is
+  idempotent: it writes the same state, marks and outbox entries again).
+* Reads (load, due, SCAN of profiles and of a customer's keys) need no change: the
+  cluster client routes each key to its node and runs SCAN on every primary.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from redis.asyncio.cluster import ClusterNode, RedisCluster
+from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
+
+from streams.store.base import Change, Delivered, Loaded
+from streams.store.keys import outbox_key, script_keys
+from streams.store.redis import RedisStore
+
+
+class ClusterStore(RedisStore):
+    """:class:`streams.store.redis.StateStore` on Redis Cluster."""
+
+    def __init__(
+        self, client: RedisCluster, *, session_ttl_seconds: float, dedupe_ttl_seconds: int, dedupe_events: int = 256
+    ) -> None:
+        super().__init__(client, session_ttl_seconds=session_ttl_seconds,  # type: ignore[arg-type]
+                         dedupe_ttl_seconds=dedupe_ttl_seconds, dedupe_events=dedupe_events)
+        self._cluster = client
+
+    @classmethod
+    def from_nodes(
+        cls, nodes: Sequence[tuple[str, int]], *, session_ttl_seconds: float, dedupe_ttl_seconds: int,
+        dedupe_events: int = 256, **connection: Any,
+    ) -> ClusterStore:
+        """A store on the cluster that any one of ``nodes`` belongs to (the rest are discovered).
+
+        ``connection``: redis-py options such as ``password`` and TLS files (see streams.transport).
+        """
+        if not nodes:
+            raise ValueError("a Redis Cluster store needs at least one startup node")
+        if any(name.startswith("ssl_") for name in connection):
+            connection = {**connection, "ssl": True}
+        client = RedisCluster(
+            startup_nodes=[ClusterNode(host, port) for host, port in nodes],
+            socket_timeout=10, socket_connect_timeout=5, **connection,
+        )
+        return cls(client, session_ttl_seconds=session_ttl_seconds, dedupe_ttl_seconds=dedupe_ttl_seconds,
+                   dedupe_events=dedupe_events)
+
+    async def ping(self) -> bool:
+        return bool(await self._cluster.ping(target_nodes=RedisCluster.PRIMARIES))
+
+    async def save(self, changes: Sequence[Change]) -> None:
+        """Every deadline, then every customer's atomic script; each step one round trip per node."""
+        if not changes:
+            return
+        deadlines = self._cluster.pipeline()
+        for change in changes:
+            if change.reschedule:
+                self._schedule(deadlines, change.state.customer_id, change.partition, change.due)  # type: ignore[arg-type]
+        if len(deadlines):
+            await deadlines.execute()
+        await self._run_scripts(self._save, [self._script_input(change) for change in changes])
+
+    async def load(self, wanted: dict[str, Sequence[str]]) -> dict[str, Loaded]:
+        """Each customer's load script, one round trip per node."""
+        return self._loaded(wanted, await self._run_scripts(self._load, [(script_keys(c), []) for c in wanted]))
+
+    async def _run_scripts(
+        self, script: AsyncScript, calls: Sequence[tuple[list[str], Sequence[str | int | bytes]]]
+    ) -> list:
+        """``script`` once per (keys, args), as raw EVALSHA; loaded on every primary if a node lacks it."""
+        try:
+            return await self._evalsha(script, calls)
+        except NoScriptError:
+            await self._cluster.script_load(script.script)  # on every primary
+            return await self._evalsha(script, calls)
+
+    async def _evalsha(
+        self, script: AsyncScript, calls: Sequence[tuple[list[str], Sequence[str | int | bytes]]]
+    ) -> list:
+        pipe = self._cluster.pipeline()
+        for keys, args in calls:
+            pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+        return await pipe.execute()
+
+    async def delivered(self, cleared: Sequence[Delivered]) -> None:
+        """Clear the outboxes, then set the deadlines (each step one round trip per node).
+
+        In that order: a deadline kept by a crash in between only wakes the timer, while a
+        deadline cleared before its outbox would leave acknowledged records in it with no
+        timer to look at them (they would go out again, same ids, at the next event).
+        """
+        if not cleared:
+            return
+        outboxes = self._cluster.pipeline()
+        for done in cleared:
+            if done.entry_ids:
+                outboxes.hdel(outbox_key(done.customer_id), *done.entry_ids)
+        if len(outboxes):
+            await outboxes.execute()
+        deadlines = self._cluster.pipeline()
+        for done in cleared:
+            self._schedule(deadlines, done.customer_id, done.partition, done.due)  # type: ignore[arg-type]
+        await deadlines.execute()

@@ -1,0 +1,157 @@
+"""Flat Redis-hash encoding of the frozen state dataclasses.
+
+Each field becomes one hash field holding a short string; fields at their default are
+left out, which keeps profiles small and lets new fields appear without a migration.
+Datetimes are stored as epoch seconds, nested values as compact JSON.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import MISSING, fields
+from datetime import datetime, timezone
+from functools import cache
+from typing import Any, Callable, TypeVar
+
+from streams.core.state import Abandonment, CartLine, OpenOffer, Profile, Session
+
+T = TypeVar("T", Profile, Session)
+
+Encoder = Callable[[Any], str]
+Decoder = Callable[[str], Any]
+
+
+def _epoch(value: datetime) -> str:
+    return f"{value.timestamp():.6f}".rstrip("0").rstrip(".")
+
+
+def _from_epoch(text: str) -> datetime:
+    return datetime.fromtimestamp(float(text), tz=timezone.utc)
+
+
+def _number(value: float) -> str:
+    return repr(round(value, 6)) if isinstance(value, float) else str(value)
+
+
+def _pairs(value: tuple[tuple[str, int], ...]) -> str:
+    return json.dumps(value, separators=(",", ":"))
+
+
+def _from_pairs(text: str) -> tuple[tuple[str, int], ...]:
+    return tuple((name, count) for name, count in json.loads(text))
+
+
+def _cart(value: tuple[CartLine, ...]) -> str:
+    return json.dumps(
+        [[line.product_id, line.quantity, line.price, line.category] for line in value],
+        separators=(",", ":"),
+    )
+
+
+def _from_cart(text: str) -> tuple[CartLine, ...]:
+    return tuple(CartLine(p, q, price, c) for p, q, price, c in json.loads(text))
+
+
+def _abandonment(value: Abandonment) -> str:
+    return json.dumps(
+        [value.kind, value.due_at.timestamp(), value.session_started_at.timestamp(), value.session_id,
+         json.loads(_cart(value.products)), value.cart_value],
+        separators=(",", ":"),
+    )
+
+
+def _from_abandonment(text: str) -> Abandonment:
+    kind, due, started, session_id, products, cart_value = json.loads(text)
+    return Abandonment(kind, _from_epoch(str(due)), _from_epoch(str(started)), session_id,
+                       _from_cart(json.dumps(products)), cart_value)
+
+
+def _open_offer(value: OpenOffer) -> str:
+    return json.dumps(
+        [value.offer_id, value.kind, value.issued_at.timestamp(), value.expires_at.timestamp(), value.code,
+         value.holdout],
+        separators=(",", ":"),
+    )
+
+
+def _from_open_offer(text: str) -> OpenOffer:
+    offer_id, kind, issued, expires, code, holdout = json.loads(text)
+    return OpenOffer(offer_id, kind, _from_epoch(str(issued)), _from_epoch(str(expires)), code, holdout)
+
+
+def _session(value: Session) -> str:
+    return json.dumps(to_hash(value), separators=(",", ":"))
+
+
+def _from_session(text: str) -> Session:
+    return from_hash(Session, json.loads(text))
+
+
+def _times(value: tuple[datetime, ...]) -> str:
+    return ",".join(_epoch(t) for t in value)
+
+
+def _from_times(text: str) -> tuple[datetime, ...]:
+    return tuple(_from_epoch(t) for t in text.split(",")) if text else ()
+
+
+def _bool_from(text: str) -> bool:
+    return text == "1"
+
+
+_CODECS: dict[str, tuple[Encoder, Decoder]] = {
+    "datetime": (_epoch, _from_epoch),
+    "int": (str, int),
+    "float": (_number, float),
+    "bool": (lambda v: "1" if v else "0", _bool_from),
+    "str": (str, str),
+    "Counts": (_pairs, _from_pairs),
+    "tuple[CartLine, ...]": (_cart, _from_cart),
+    "tuple[int, ...]": (lambda v: ",".join(map(str, v)), lambda t: tuple(int(x) for x in t.split(",")) if t else ()),
+    "tuple[str, ...]": (lambda v: json.dumps(v, separators=(",", ":")), lambda t: tuple(json.loads(t))),
+    "Abandonment": (_abandonment, _from_abandonment),
+    "OpenOffer": (_open_offer, _from_open_offer),
+    # The older of two open visits, nested in the newer one's hash.
+    "Session": (_session, _from_session),
+    "tuple[datetime, ...]": (_times, _from_times),
+}
+
+
+def _codec_name(hint: str) -> str:
+    return hint.replace(" | None", "").strip()
+
+
+@cache
+def _layout(cls: type) -> tuple[tuple[str, Any, Encoder, Decoder], ...]:
+    # state.py uses postponed annotations, so each field's type is its source text.
+    hints = {f.name: str(f.type) for f in fields(cls)}
+    layout = []
+    for f in fields(cls):
+        encode, decode = _CODECS[_codec_name(str(hints[f.name]))]
+        default = f.default if f.default is not MISSING else MISSING
+        layout.append((f.name, default, encode, decode))
+    return tuple(layout)
+
+
+def to_hash(value: Profile | Session) -> dict[str, str]:
+    """The fields of ``value`` that differ from their defaults, as strings."""
+    out = {}
+    for name, default, encode, _ in _layout(type(value)):
+        field_value = getattr(value, name)
+        if field_value is None or field_value == default:
+            continue
+        out[name] = encode(field_value)
+    return out
+
+
+def from_hash(cls: type[T], raw: dict[bytes, bytes] | dict[str, str]) -> T:
+    """Rebuild a ``Profile`` or ``Session`` from its hash; unknown fields are ignored."""
+    decoded = {
+        (k.decode() if isinstance(k, bytes) else k): (v.decode() if isinstance(v, bytes) else v)
+        for k, v in raw.items()
+    }
+    kwargs = {}
+    for name, _, _, decode in _layout(cls):
+        if name in decoded:
+            kwargs[name] = decode(decoded[name])
+    return cls(**kwargs)

@@ -1,0 +1,121 @@
+"""Every Redis key the tracker uses, and nothing else: the only place that spells them.
+
+Every key of one customer shares the hash tag ``{customer_id}``, so the same layout runs on
+Redis Cluster; the keys of one input partition share ``{p<n>}``.
+
+=================================  ======  =============================================
+key                                type    holds
+=================================  ======  =============================================
+``tracker:{c}:profile``            hash    the :class:`~streams.core.state.Profile`
+``tracker:{c}:session``            hash    the current :class:`~streams.core.state.Session` (TTL)
+``tracker:{c}:seen``               string  8-byte digests of the last handled event ids (TTL)
+``tracker:{c}:outbox``             hash    records decided but not yet acknowledged by Kafka
+``tracker:{c}:forgotten``          string  the customer asked to be forgotten: events dropped
+``tracker:deadlines:{p<n>}``       zset    customers of partition n, score = due time
+``tracker:clock:{p<n>}``           zset    event clock of a replay: input topic -> latest event time saved
+``tracker:offsets:{p<n>}``         zset    input topic -> offset of the latest record handled
+``tracker:model:<name>``           string  a model checkpoint (versioned bytes)
+=================================  ======  =============================================
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+PREFIX = "tracker"
+#: What the dedupe ring keeps of an event id (64 bits: collisions are negligible).
+DIGEST_BYTES = 8
+
+
+def profile_key(customer_id: str) -> str:
+    return f"{PREFIX}:{{{customer_id}}}:profile"
+
+
+def session_key(customer_id: str) -> str:
+    return f"{PREFIX}:{{{customer_id}}}:session"
+
+
+def seen_key(customer_id: str) -> str:
+    return f"{PREFIX}:{{{customer_id}}}:seen"
+
+
+def forgotten_key(customer_id: str) -> str:
+    return f"{PREFIX}:{{{customer_id}}}:forgotten"
+
+
+def outbox_key(customer_id: str) -> str:
+    return f"{PREFIX}:{{{customer_id}}}:outbox"
+
+
+def deadlines_key(partition: int) -> str:
+    return f"{PREFIX}:deadlines:{{p{partition}}}"
+
+
+def clock_key(partition: int) -> str:
+    return f"{PREFIX}:clock:{{p{partition}}}"
+
+
+def offsets_key(partition: int) -> str:
+    return f"{PREFIX}:offsets:{{p{partition}}}"
+
+
+def checkpoint_key(model: str) -> str:
+    return f"{PREFIX}:model:{model}"
+
+
+#: SCAN pattern of every profile key, and of every key of every customer.
+PROFILE_PATTERN = f"{PREFIX}:{{*}}:profile"
+CUSTOMER_KEYS_PATTERN = f"{PREFIX}:{{*}}:*"
+
+
+def customer_of_profile_key(key: str) -> str:
+    """The customer id in a profile key.
+
+    >>> customer_of_profile_key(profile_key("c-1"))
+    'c-1'
+    """
+    return key[len(PREFIX) + 2 : -len("}:profile")]
+
+
+def customer_of_key(key: str) -> str:
+    """The customer id in any key of a customer.
+
+    >>> customer_of_key(seen_key("c-1"))
+    'c-1'
+    """
+    return key[len(PREFIX) + 2 : key.rindex("}:")]
+
+
+def customers_with_prefix(id_prefix: str) -> str:
+    """A SCAN pattern matching every key of the customers whose id starts with ``id_prefix``."""
+    return f"{PREFIX}:{{{_escaped(id_prefix)}*"
+
+
+def _escaped(text: str) -> str:
+    return "".join(f"\\{ch}" if ch in "*?[]\\" else ch for ch in text)
+
+
+def customer_pattern(customer_id: str) -> str:
+    """A SCAN pattern matching every key of one customer.
+
+    >>> customer_pattern("a*b")
+    'tracker:{a\\\\*b}:*'
+    """
+    return f"{PREFIX}:{{{_escaped(customer_id)}}}:*"
+
+
+def customer_key_templates(placeholder: str) -> dict[str, str]:
+    """Every key kind of a customer with ``placeholder`` for the id (for server-side scripts)."""
+    return {"profile": profile_key(placeholder), "session": session_key(placeholder), "seen": seen_key(placeholder),
+            "outbox": outbox_key(placeholder)}
+
+
+def script_keys(customer_id: str) -> list[str]:
+    """The keys the load and save scripts take, in their order."""
+    return [profile_key(customer_id), session_key(customer_id), outbox_key(customer_id),
+            forgotten_key(customer_id), seen_key(customer_id)]
+
+
+def event_digest(event_id: str) -> bytes:
+    """What the dedupe ring keeps of an event id."""
+    return hashlib.blake2b(event_id.encode(), digest_size=DIGEST_BYTES).digest()

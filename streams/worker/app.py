@@ -1,0 +1,204 @@
+"""The worker as a Faust app: wiring only — every decision lives in :mod:`streams.worker.tracker` and below.
+
+Faust serves the web pages, the timers and the producer; the input is read by the worker's
+own batch consumer (:mod:`streams.broker.consumer`), not by a Faust agent.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any
+
+import faust
+import mode
+from faust.transport.drivers.aiokafka import credentials_to_aiokafka_auth
+from faust.types.web import ResourceOptions
+from prometheus_client import CollectorRegistry
+
+from streams.broker.client import pause_after_failed_metadata_refresh
+from streams.broker.base import Topics
+from streams.broker.consumer import BatchConsumer
+from streams.broker.output_log import KafkaOutputLog
+from streams.broker.publisher import FaustPublisher
+from streams.broker.topics import ensure_topics
+from streams.http import collector, marketers, ops
+from streams.http.insights import InsightsCache
+from streams.http.ops import Readiness
+from streams.logs import configure_logging
+from streams.metrics import Metrics, build_labels
+from streams.settings import Settings, intake_of, load_offer_policy, rules_of
+from streams.store import CheckpointStore, RedisStore, open_store
+from streams.store.timing import instrument_redis
+from streams.transport import aiokafka_options, faust_credentials, without_password
+from streams.worker import timers
+from streams.worker.scoring import Scoring
+from streams.worker.tracker import Tracker
+
+log = logging.getLogger("tracker")
+
+
+@dataclass(frozen=True, slots=True)
+class Worker:
+    """A built application and the pieces a caller may want to reach."""
+
+    app: faust.App
+    tracker: Tracker
+    store: RedisStore
+    metrics: Metrics
+    scoring: Scoring
+    #: Checks behind GET /ready; add one with ``readiness.register(name, check)``.
+    readiness: Readiness
+
+
+def build(settings: Settings, registry: CollectorRegistry | None = None) -> Worker:
+    """Build the worker for ``settings``; nothing connects until it starts."""
+    registry = registry or CollectorRegistry()
+    pause_after_failed_metadata_refresh()  # no busy loop while the broker is away
+    app = _faust_app(settings)
+    metrics = Metrics(registry)
+    metrics.build_info.labels(**build_labels()).set(1)
+    app.monitor = _faust_monitor(registry)  # Faust's own sensor: tracker_faust_* on the same registry
+    scoring = Scoring(metrics)
+    store = open_store(settings)
+    instrument_redis(store.client, metrics.redis_command_seconds, metrics.redis_command_errors)
+    publisher = FaustPublisher(app)
+    # Reads back offer-triggers/outcomes so an inherited outbox record is never published twice.
+    output_log = KafkaOutputLog(
+        settings.bootstrap_servers, auth=credentials_to_aiokafka_auth(app.conf.broker_credentials, app.conf.ssl_context)
+    )
+    intake = intake_of(settings)
+    tracker = Tracker(
+        store=store, publisher=publisher, intake=intake, rules=rules_of(settings), policy=load_offer_policy(settings),
+        topics=Topics.of(settings), metrics=metrics, scoring=scoring, output_log=output_log,
+    )
+    consumer = BatchConsumer(
+        topics=[settings.site_visits_topic, settings.purchases_topic],
+        bootstrap_servers=settings.bootstrap_servers,
+        group_id=settings.app_id,
+        handle=tracker.handle,
+        metrics=metrics,
+        batch_size=settings.batch_size,
+        batch_seconds=settings.batch_seconds,
+        session_timeout_seconds=settings.broker_session_timeout,
+        heartbeat_seconds=settings.broker_heartbeat_interval,
+        rebalance_timeout_seconds=settings.broker_rebalance_timeout,
+        client_options=aiokafka_options(settings),
+    )
+    # Services start in the order registered: the models are loaded before the first batch.
+    _declare_outputs(app, settings)
+    timers.register_checkpoints(app, settings, scoring, CheckpointStore(store.client))
+    _close_on_stop(app, output_log)
+    app.service(consumer)  # type: ignore[arg-type]  # Faust takes an instance as well as a class
+    # Marketers' API and page; a replayed history is shown as of its last event.
+    insights = InsightsCache(
+        store, max_age_seconds=settings.insights_max_age_seconds,
+        now=lambda: None if settings.clock == "event" else datetime.now(timezone.utc),
+        loyalty=lambda: scoring.loyalty,
+    )
+    clockwork = timers.Clockwork(settings, tracker, consumer, store, scoring, insights, metrics)
+    timers.register(app, clockwork)
+    readiness = _readiness(clockwork)
+    ops.register(app, readiness, registry)
+    marketers.register(app, store, insights, settings, publisher)
+    collector.register(app, settings, intake, publisher)
+    return Worker(app, tracker, store, metrics, scoring, readiness)
+
+
+def _faust_app(settings: Settings) -> faust.App:
+    app = faust.App(
+        settings.app_id,
+        broker=settings.kafka_broker,
+        broker_credentials=faust_credentials(settings),
+        store="memory://",
+        autodiscover=False,
+        topic_partitions=settings.partitions,
+        topic_replication_factor=settings.replication_factor,
+        web_enabled=True,
+        web_host=settings.web_host,
+        web_port=settings.web_port,
+        web_in_thread=False,
+        consumer_auto_offset_reset="earliest",
+        producer_acks=-1,
+        broker_session_timeout=settings.broker_session_timeout,
+        broker_rebalance_timeout=settings.broker_rebalance_timeout,
+        broker_heartbeat_interval=settings.broker_heartbeat_interval,
+        broker_commit_every=settings.batch_size,
+        # Browsers may POST /events from the shop's own origins only.
+        web_cors_options={
+            origin: ResourceOptions(
+                allow_credentials=False, expose_headers=(), allow_headers=("Content-Type", "X-API-Key", "Authorization"),
+                allow_methods=("POST",), max_age=3600,
+            )
+            for origin in settings.allowed_origins
+        },
+    )
+    # Faust's own consumer stays off: the input is read by streams.broker.consumer.BatchConsumer.
+    app.boot_strategy = app.BootStrategy(app, enable_kafka_consumer=False)
+    return app
+
+
+def _faust_monitor(registry: CollectorRegistry, prefix: str = "tracker_faust") -> Any:
+    """Faust's own Prometheus sensor, on ``registry``, its metrics named ``<prefix>_…``.
+
+    The same sensor as ``faust.sensors.prometheus.setup_prometheus_sensors``, without the
+    ``/metrics`` page that helper adds (the worker has its own, serving the whole registry).
+    """
+    from faust.sensors.prometheus import FaustMetrics, PrometheusMonitor
+
+    return PrometheusMonitor(metrics=FaustMetrics.create(registry, prefix))
+
+
+def _declare_outputs(app: faust.App, settings: Settings) -> None:
+    outputs = [
+        app.topic(name, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
+        for name in (settings.offer_triggers_topic, settings.offer_outcomes_topic, settings.dead_letters_topic)
+    ]
+
+    @app.task
+    async def declare_outputs() -> None:
+        for topic in outputs:
+            await topic.maybe_declare()
+
+
+def _close_on_stop(app: faust.App, output_log: KafkaOutputLog) -> None:
+    @app.service
+    class OutputLogCloser(mode.Service):
+        async def on_stop(self) -> None:
+            await output_log.close()
+
+
+def _readiness(parts: timers.Clockwork) -> Readiness:
+    readiness = Readiness()
+
+    def kafka_assigned() -> str | None:
+        return None if parts.owned_partitions() else "no input partitions assigned yet"
+
+    async def redis_reachable() -> str | None:
+        try:
+            await parts.store.ping()
+        except Exception as exc:  # any failure means not ready, and says why
+            return f"redis unreachable: {exc!r}"
+        return None
+
+    readiness.register("kafka", kafka_assigned)
+    readiness.register("redis", redis_reachable)
+    readiness.register("models", lambda: None if parts.scoring.loaded else "models not loaded yet")
+    return readiness
+
+
+def run(settings: Settings) -> None:
+    """Run a worker in this process until SIGINT/SIGTERM."""
+    configure_logging(settings.log_level)  # the worker's own lines as logfmt; Faust's keep theirs
+    load_offer_policy(settings)  # a bad policy file stops the worker before it touches Kafka
+    ensure_topics(settings)
+    worker = build(settings)
+    faust_worker = faust.Worker(worker.app, loglevel=settings.log_level.upper(), quiet=True)
+    log.info(
+        "worker starting: broker=%s redis=%s inputs=%s,%s",
+        settings.kafka_broker,
+        f"cluster:{settings.redis_cluster_nodes}" if settings.cluster_nodes else without_password(settings.redis_url),
+        settings.site_visits_topic, settings.purchases_topic,
+    )
+    faust_worker.execute_from_commandline()

@@ -1,0 +1,110 @@
+"""The clock of an event-time replay: how far time has come in each input partition.
+
+Live, time is the wall clock.  Replaying history (``TRACKER_CLOCK=event``), it is the event
+time the input has reached: per partition, the slower of the two input topics, except that
+a topic that is caught up stops holding the other back.  The clock is saved to the store
+before a batch is acknowledged, so a worker restarted after the last record was read still
+knows how far time had come and fires what came due.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timezone
+
+from streams.core.intake import Record
+from streams.store import Position, Progress, StateStore
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """The latest event time read on an input (topic, partition), and when (monotonic) it moved."""
+
+    event_time: datetime
+    moved_at: float
+
+
+class ReplayClock:
+    """Watermarks and positions of the input partitions; ``until`` is the replay's now."""
+
+    def __init__(
+        self, *, input_topics: Sequence[str], event_time: bool, wall: Callable[[], datetime],
+        idle_seconds: float = 2.0,
+    ) -> None:
+        self.event_time = event_time
+        self._wall = wall
+        self._input_topics = tuple(input_topics)
+        self._idle_seconds = idle_seconds
+        self._started = time.monotonic()
+        self._marks: dict[tuple[str, int], Mark] = {}
+        self._positions: dict[tuple[str, int], int] = {}
+        #: The input topics' end offsets as of the timer's last tick.
+        self.end_offsets: Mapping[tuple[str, int], int] | None = None
+        self._progress_loaded: set[int] = set()
+
+    def advance(self, records: Sequence[Record], marks: Mapping[tuple[str, int], datetime]) -> None:
+        """The batch ``records`` is applied: its offsets and latest event times are reached."""
+        moved = time.monotonic()
+        for record in records:
+            self._positions[(record.topic, record.partition)] = record.offset
+        for key, event_time in marks.items():
+            old = self._marks.get(key)
+            if old is None or event_time > old.event_time:
+                self._marks[key] = Mark(event_time, moved)
+
+    def progress(self, records: Iterable[Record]) -> Progress:
+        """What to save for the inputs of ``records`` (replays only)."""
+        progress: Progress = {}
+        for key in {(record.topic, record.partition) for record in records}:
+            mark = self._marks.get(key)
+            progress[key] = Position(mark.event_time.timestamp() if mark else None, self._positions[key])
+        return progress
+
+    async def load(self, store: StateStore, partition: int) -> None:
+        """Replays only, once per partition: take over the clock a previous process saved."""
+        if not self.event_time or partition in self._progress_loaded:
+            return
+        moved = time.monotonic()
+        for key, position in (await store.load_progress(partition)).items():
+            if position.event_time is not None:
+                mark = datetime.fromtimestamp(position.event_time, timezone.utc)
+                old = self._marks.get(key)
+                if old is None or mark > old.event_time:
+                    self._marks[key] = Mark(mark, moved)
+            self._positions.setdefault(key, position.offset)  # records read by this process know better
+        self._progress_loaded.add(partition)
+
+    def until(self, partition: int, end_offsets: Mapping[tuple[str, int], int] | None = None) -> datetime | None:
+        """How far time has come in ``partition``: the clock live, the watermark in replays.
+
+        The two input topics are read independently, so one may run ahead of the other;
+        the replay clock is the slower of the two, except that a topic partition that is
+        caught up (everything up to ``end_offsets`` read, or, when those are unknown,
+        nothing new for ``idle_seconds``) stops holding it back.
+        """
+        if not self.event_time:
+            return self._wall()
+        now = time.monotonic()
+        marks = []
+        for topic in self._input_topics:
+            key = (topic, partition)
+            mark = self._marks.get(key)
+            if end_offsets is not None and key in end_offsets:
+                position = self._positions.get(key)
+                if end_offsets[key] == 0 or (position is not None and position + 1 >= end_offsets[key]):
+                    continue  # caught up: nothing of this topic is waiting
+                if mark is None:
+                    return None  # records are waiting and none was read yet
+                marks.append(mark.event_time)
+                continue
+            if mark is None:
+                if now - self._started < self._idle_seconds:
+                    return None  # this topic may just not have started yet
+                continue
+            if now - mark.moved_at < self._idle_seconds:
+                marks.append(mark.event_time)
+        if not marks:  # every topic caught up: all there is has been read
+            return max((m.event_time for (_, p), m in self._marks.items() if p == partition), default=None)
+        return min(marks)

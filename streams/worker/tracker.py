@@ -1,0 +1,303 @@
+"""The tracker between Kafka and Redis: batches in, saved state and effects out; due steps on a timer.
+
+``Tracker.handle(records)`` is what the batch consumer calls for each batch and
+``Tracker.fire_due(partitions)`` what the timer calls each tick; both take their
+collaborators (store, publisher, clock) as arguments, so unit tests pass real fakes.
+The work is in the parts it wires: :class:`~streams.worker.customers.CustomerSteps`
+(a customer's events → state and effects), :class:`~streams.worker.effects.Effects`
+(count, learn, outbox records), :class:`~streams.worker.outbox.Outbox` (delivery) and
+:class:`~streams.worker.replay_clock.ReplayClock` (time in replays).
+
+Delivery: a batch is acknowledged to Kafka only after :meth:`Tracker.handle` returns, and it
+returns only once every valid event's effect is saved (Redis errors are retried, not
+raised).  Effects are exactly once through the per-event dedupe marks written atomically
+with the state; triggers go through the outbox (:mod:`streams.worker.outbox`).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+
+from redis.exceptions import RedisError
+
+from offers import Policy
+from streams.broker.base import OutputLog, Publisher, Topics
+from streams.core.events import AnyEvent, CustomerIdentified
+from streams.core.intake import DeadLetter, Intake, Record
+from streams.core.lifecycle import Rules, advance, next_due
+from streams.core.state import CustomerState
+from streams.metrics import Metrics
+from streams.store import Change, Loaded, StateStore
+from streams.worker.customers import CustomerEvents, CustomerSteps
+from streams.worker.effects import Effects
+from streams.worker.outbox import Outbox, Undelivered
+from streams.worker.replay_clock import ReplayClock
+from streams.worker.retry import Retry
+from streams.worker.scoring import Scoring
+
+log = logging.getLogger("tracker")
+
+Clock = Callable[[], datetime]
+
+
+def utc_now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@dataclass(slots=True)
+class BatchReport:
+    """What one call to :meth:`Tracker.handle` did, for logs and tests."""
+
+    events: int = 0
+    duplicates: int = 0
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    triggers: int = 0
+
+
+@dataclass(slots=True)
+class _Parsed:
+    """A batch's records, parsed: events by customer, dead letters, and what to measure once saved."""
+
+    customers: dict[str, CustomerEvents] = field(default_factory=dict)
+    dead_letters: list[DeadLetter] = field(default_factory=list)
+    #: The records that became events: their latency is measured once saved.
+    valid: list[Record] = field(default_factory=list)
+    #: Latest event time per input (topic, partition): the replay clock moves to it once saved.
+    marks: dict[tuple[str, int], datetime] = field(default_factory=dict)
+    #: Events per (topic, type), counted once saved: the metric means "in Redis".
+    kinds: dict[tuple[str, str], int] = field(default_factory=dict)
+
+
+class Tracker:
+    """Turns batches of input records into saved state, triggers and dead letters."""
+
+    def __init__(
+        self,
+        *,
+        store: StateStore,
+        publisher: Publisher,
+        intake: Intake,
+        rules: Rules,
+        policy: Policy,
+        topics: Topics,
+        metrics: Metrics,
+        clock: Clock = utc_now,
+        due_batch: int = 500,
+        scoring: Scoring | None = None,
+        idle_seconds: float = 2.0,
+        retry_seconds: float = 0.5,
+        max_retry_seconds: float = 2.0,
+        output_log: OutputLog | None = None,
+        lookup_margin_seconds: float = 300.0,
+        lookup_timeout_seconds: float = 30.0,
+    ) -> None:
+        self._store = store
+        self._publisher = publisher
+        self._intake = intake
+        self._rules = rules
+        self._topics = topics
+        self._metrics = metrics
+        self._clock = clock
+        self._due_batch = due_batch
+        self._scoring = scoring
+        self._steps = CustomerSteps(rules, policy, scoring)
+        self._effects = Effects(metrics=metrics, topics=topics, scoring=scoring, event_time=rules.event_time)
+        self._outbox = Outbox(store=store, publisher=publisher, topics=topics, metrics=metrics,
+                              output_log=output_log, lookup_margin_seconds=lookup_margin_seconds,
+                              lookup_timeout_seconds=lookup_timeout_seconds)
+        self._replay = ReplayClock(input_topics=(intake.site_visits_topic, intake.purchases_topic),
+                                   event_time=rules.event_time, wall=clock, idle_seconds=idle_seconds)
+        self._retry = Retry(metrics, retry_seconds, max_retry_seconds)
+        # The batch consumer and the timer both read-modify-write customers; one at a time.
+        self._lock = asyncio.Lock()
+
+    # ------------------------------------------------------------------ events
+
+    async def handle(self, records: Sequence[Record]) -> BatchReport:
+        """Parse, dead-letter, update state and emit for one batch of records."""
+        started = time.perf_counter()
+        parsed = self._parse(records)
+        report = BatchReport(dead_letters=parsed.dead_letters)
+        await self._dead_letter(parsed.dead_letters)
+        if parsed.customers:
+            async with self._lock:
+                report.triggers = await self._apply(parsed, records, report)
+        else:
+            await self._reached(records, parsed.marks)
+        self._metrics.duplicates.inc(report.duplicates)
+        self._metrics.batch_seconds.observe(time.perf_counter() - started)
+        return report
+
+    def _parse(self, records: Sequence[Record]) -> _Parsed:
+        parsed = _Parsed()
+        wall = self._clock()
+        events: dict[str, list[AnyEvent]] = {}
+        partitions: dict[str, int] = {}
+        for record in records:
+            event = self._intake.parse(record, now=wall)
+            if isinstance(event, DeadLetter):
+                parsed.dead_letters.append(event)
+                continue
+            events.setdefault(event.customer_id, []).append(event)
+            partitions[event.customer_id] = record.partition
+            parsed.valid.append(record)
+            key = (record.topic, record.partition)
+            if key not in parsed.marks or event.occurred_at > parsed.marks[key]:
+                parsed.marks[key] = event.occurred_at
+            parsed.kinds[(record.topic, event.type)] = parsed.kinds.get((record.topic, event.type), 0) + 1
+        parsed.customers = {
+            customer_id: CustomerEvents(customer_id, partitions[customer_id], customer_events)
+            for customer_id, customer_events in events.items()
+        }
+        return parsed
+
+    async def _apply(self, parsed: _Parsed, records: Sequence[Record], report: BatchReport) -> int:
+        """Load the batch's customers, apply their events, save, deliver; return the triggers sent."""
+        wanted: dict[str, list[str]] = {
+            customer_id: [event.event_id for event in customer.events]
+            for customer_id, customer in parsed.customers.items()
+        }
+        for anonymous_id in _anonymous_ids(parsed.customers.values()):
+            wanted.setdefault(anonymous_id, [])
+        loaded = await self._retry.until_done("load", lambda: self._store.load(wanted))
+        now = self._clock()
+        changes: list[Change] = []
+        undelivered: list[Undelivered] = []
+        clocks: dict[int, datetime | None] = {}  # a replay's clock per partition, before this batch
+        visitors = {customer_id: item.state for customer_id, item in loaded.items()}
+        for customer_id, customer in parsed.customers.items():
+            if loaded[customer_id].forgotten:
+                self._metrics.forgotten_events.inc(len(customer.events))
+                continue
+            if self._rules.event_time and customer.partition not in clocks:
+                clocks[customer.partition] = self._replay.until(customer.partition, self._replay.end_offsets)
+            change, waiting = self._change_of(loaded[customer_id], customer, now, visitors,
+                                              clocks.get(customer.partition), report)
+            if change is not None:
+                changes += [change, *change.merged]
+            if waiting is not None:
+                undelivered.append(waiting)
+        await self._retry.until_done("save", lambda: self._store.save(changes))
+        await self._reached(records, parsed.marks)
+        self._observe_latency(parsed.valid)
+        for (topic, kind), count in parsed.kinds.items():
+            self._metrics.events_consumed.labels(topic, kind).inc(count)
+        return await self._outbox.deliver(undelivered)
+
+    def _change_of(
+        self, loaded: Loaded, customer: CustomerEvents, now: datetime, visitors: Mapping[str, CustomerState],
+        clock: datetime | None, report: BatchReport,
+    ) -> tuple[Change | None, Undelivered | None]:
+        """A customer's write for this batch, and their records waiting to be published."""
+        applied = self._steps.apply(loaded.state, loaded.seen, customer.events, now=now, clock=clock,
+                                    visitors=visitors)
+        report.events += len(applied.handled)
+        report.duplicates += applied.duplicates
+        state, partition = applied.state, customer.partition
+        entries = self._effects.interpret(applied.effects, now, state.profile)
+        self._outbox.decided(entries)
+        outbox = [*loaded.outbox, *entries]
+        waiting = Undelivered(customer.customer_id, partition, outbox, next_due(state, self._rules)) if outbox else None
+        due = next_due(state, self._rules, undelivered_since=now if outbox else None)
+        if not applied.handled:
+            # All duplicates: a redelivery. The process that saved these events may have died
+            # between the state's script and its deadline in the same pipeline; schedule again.
+            return (Change(state, partition, due) if applied.duplicates else None), waiting
+        merged = [Change(visitor, partition, None, reschedule=False) for visitor in applied.merged]
+        return Change(state, partition, due, applied.handled, entries, merged=merged), waiting
+
+    async def _reached(self, records: Sequence[Record], marks: Mapping[tuple[str, int], datetime]) -> None:
+        """The batch is applied: the replay clock moves to it, and is saved before the ack."""
+        self._replay.advance(records, marks)
+        if self._rules.event_time and records:
+            progress = self._replay.progress(records)
+            await self._retry.until_done("progress save", lambda: self._store.save_progress(progress))
+
+    # ------------------------------------------------------------------- timer
+
+    def until(self, partition: int, end_offsets: Mapping[tuple[str, int], int] | None = None) -> datetime | None:
+        """How far time has come in ``partition`` (see :meth:`ReplayClock.until`)."""
+        return self._replay.until(partition, end_offsets)
+
+    async def fire_due(
+        self, partitions: Iterable[int], end_offsets: Mapping[tuple[str, int], int] | None = None
+    ) -> int:
+        """Take the steps that came due in ``partitions``; return the triggers sent.
+
+        ``end_offsets`` ((topic, partition) → high watermark) let an event-time replay
+        tell a caught-up input topic from one that is behind.
+        """
+        sent = 0
+        self._replay.end_offsets = end_offsets
+        for partition in partitions:
+            try:
+                sent += await self._fire_partition(partition, end_offsets)
+            except RedisError as exc:
+                self._metrics.redis_errors.inc()
+                log.warning("timer: redis unavailable, will retry next tick: partition=%s error=%r", partition, exc)
+        return sent
+
+    async def _fire_partition(self, partition: int, end_offsets: Mapping[tuple[str, int], int] | None) -> int:
+        now = self._clock()
+        await self._replay.load(self._store, partition)
+        until = self._replay.until(partition, end_offsets)
+        if until is None:
+            return 0
+        if self._scoring is not None:
+            self._scoring.expire(until)
+        customer_ids = await self._store.due(partition, until, self._due_batch)
+        if not customer_ids:
+            return 0
+        async with self._lock:
+            loaded = await self._store.load({customer_id: () for customer_id in customer_ids})
+            changes: list[Change] = []
+            undelivered: list[Undelivered] = []
+            for customer_id, item in loaded.items():
+                state, effects = advance(item.state, until, self._rules, self._steps.policy, now=now)
+                entries = self._effects.interpret(effects, now, state.profile)
+                self._outbox.decided(entries)
+                outbox = [*item.outbox, *entries]
+                due = next_due(state, self._rules, undelivered_since=until if outbox else None)
+                changes.append(Change(state, partition, due, (), entries))
+                if outbox:
+                    undelivered.append(Undelivered(customer_id, partition, outbox, next_due(state, self._rules)))
+            await self._store.save(changes)
+            return await self._outbox.deliver(undelivered)
+
+    # ---------------------------------------------------------------- emitting
+
+    async def _dead_letter(self, letters: list[DeadLetter]) -> None:
+        for letter in letters:
+            record = letter.record
+            log.warning(
+                "dead letter: reason=%s topic=%s partition=%s offset=%s detail=%s",
+                letter.reason, record.topic, record.partition, record.offset, letter.detail,
+            )
+            key = record.key.decode("utf-8", "replace") if record.key else None
+            await self._retry.until_done(
+                "dead-letter publish",
+                lambda: self._publisher.publish(self._topics.dead_letters, key, letter.to_json(self._clock())),
+                redis=False,
+            )
+            self._metrics.dead_letters.labels(letter.reason).inc()
+
+    def _observe_latency(self, records: Sequence[Record]) -> None:
+        now = time.time()
+        for record in records:
+            if record.timestamp:
+                self._metrics.event_to_state_seconds.observe(max(now - record.timestamp, 0.0))
+
+
+def _anonymous_ids(customers: Iterable[CustomerEvents]) -> set[str]:
+    """Visitor ids that logins in this batch link to a customer (their profiles are needed)."""
+    return {
+        event.anonymous_id
+        for customer in customers
+        for event in customer.events
+        if isinstance(event, CustomerIdentified) and event.anonymous_id and event.anonymous_id != customer.customer_id
+    }

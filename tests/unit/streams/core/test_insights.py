@@ -1,0 +1,107 @@
+"""Segments, rankings and one customer's view, computed from live profiles."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+
+from streams.core.insights import VISITORS, compute
+from streams.core.state import Profile
+from streams.http.marketers import BadParameter, ranking_query
+
+from builders import T0
+
+
+def buyer(orders: int, revenue: float, days_ago: float, **fields: object) -> Profile:
+    last = T0 - timedelta(days=days_ago)
+    return Profile(first_seen=last - timedelta(days=200), last_seen=last, orders=orders, revenue=revenue,
+                   first_order_at=last - timedelta(days=150), last_order_at=last, order_days=max(orders - 1, 0),
+                   gap_days_total=150.0, sessions=orders, **fields)
+
+
+PROFILES = [
+    ("big", buyer(40, 20_000.0, 2)),
+    ("steady", buyer(8, 900.0, 10)),
+    ("gone", buyer(3, 300.0, 300)),
+    ("refunder", buyer(2, 200.0, 40, refunds=2, refunded=200.0)),
+    ("looker", Profile(first_seen=T0 - timedelta(days=3), last_seen=T0, sessions=4, page_views=12)),
+    ("merged-visitor", Profile(first_seen=T0, last_seen=T0, sessions=1, merged_into="big")),
+]
+
+
+def test_every_customer_gets_a_segment_and_visitors_have_none_of_rfm():
+    """Buyers get RFM segments; people who never bought are Visitors; merged visitors are left out."""
+    insights = compute(PROFILES, T0)
+    assert set(insights.segment_of) == {"big", "steady", "gone", "refunder", "looker"}
+    assert insights.segment_of["looker"] == VISITORS
+    assert sum(insights.segments.values()) == 5
+
+
+def test_best_and_worst_are_ranked_by_expected_value_with_reasons():
+    """The best list starts with the valuable active buyer, the worst with the full refunder."""
+    insights = compute(PROFILES, T0)
+    best = insights.ranked("best", limit=2)
+    worst = insights.ranked("worst", limit=1)
+    assert best[0].customer_id == "big" and best[0].reasons
+    assert worst[0].customer_id == "refunder"
+
+
+def test_a_replayed_history_is_seen_as_of_its_last_event():
+    """Without a 'now', insights are computed as of the latest event in the profiles."""
+    assert compute(PROFILES, None).now == T0
+
+
+def test_one_customer_view_has_segment_types_value_and_timing():
+    """The customer view answers who they are, what they are worth and when they buy."""
+    insights = compute(PROFILES, T0)
+    view = insights.customer("steady", dict(PROFILES)["steady"])
+    assert view["segment"] and view["rfm"]["code"]
+    assert view["value"]["expected_value"] > 0
+    assert "next_purchase_at" in view["timing"]
+
+
+@pytest.mark.parametrize(("query", "parameter"), [
+    ({"order": "richest"}, "order"), ({"segment": "Champs"}, "segment"),
+    ({"limit": "ten"}, "limit"), ({"limit": "0"}, "limit"),
+])
+def test_bad_query_parameters_are_named(query, parameter):
+    """GET /customers answers 400 naming the parameter that is wrong."""
+    with pytest.raises(BadParameter) as caught:
+        ranking_query(query)
+    assert caught.value.name == parameter
+
+
+def test_bgnbd_is_fitted_over_buyers_and_reported_per_customer():
+    """With enough buyers, each customer's view carries BG/NBD's P(alive) and expected purchases."""
+    import random
+
+    rng = random.Random(3)
+    population = [(f"b{n}", buyer(rng.randint(1, 12), 100.0 * rng.randint(1, 20), rng.uniform(1, 300)))
+                  for n in range(60)]
+    insights = compute(population, T0)
+    assert insights.bgnbd is not None
+    view = insights.customer("b1", dict(population)["b1"])["bgnbd"]
+    assert 0 <= view["p_alive"] <= 1 and view["expected_purchases_90d"] >= 0
+
+
+def test_too_few_buyers_fit_no_bgnbd():
+    """A handful of buyers is no population: no baseline rather than a wild one."""
+    assert compute(PROFILES, T0).bgnbd is None
+
+
+def test_loyalty_is_scored_as_of_now_not_as_of_the_last_order():
+    """A score kept from a customer's last order is dropped; a warm model re-scores them now."""
+    from models.loyalty import LoyaltyModel
+
+    from streams.core.features import MIN_LEARNED
+
+    stale = [(cid, replace(p, loyalty=0.99)) for cid, p in PROFILES]
+    insights = compute(stale, T0)
+    assert all(f.loyalty is None for f in insights.facts.values())
+    model = LoyaltyModel()
+    for n in range(MIN_LEARNED):
+        model.learn_one({"orders": float(n % 5), "days_since_last": float(n % 200)}, n % 3 == 0)
+    insights.rescore_loyalty(model)
+    assert insights.facts["gone"].loyalty is not None and insights.facts["looker"].loyalty is None

@@ -1,0 +1,84 @@
+"""Parsing raw records at the edge: events or dead letters with a reason."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from streams.core.intake import DeadLetter, Intake
+
+from builders import event, record
+
+INTAKE = Intake("site-visits", "purchases", max_event_bytes=4096)
+
+
+def reason(rec) -> str:
+    parsed = INTAKE.parse(rec)
+    assert isinstance(parsed, DeadLetter), parsed
+    return parsed.reason
+
+
+def test_a_valid_event_of_each_type_parses():
+    """Every event type of both topics is accepted on its own topic."""
+    for type_ in ("page_viewed", "product_viewed", "searched", "cart_item_added", "cart_item_removed",
+                  "checkout_started", "customer_identified", "feedback_submitted", "order_placed",
+                  "order_refunded"):
+        parsed = INTAKE.parse(record(event(type_)))
+        assert not isinstance(parsed, DeadLetter), parsed
+        assert parsed.type == type_
+
+
+def test_unknown_extra_fields_are_tolerated():
+    """A producer may add fields before the tracker knows them."""
+    assert not isinstance(INTAKE.parse(record(event("page_viewed", new_field={"x": 1}))), DeadLetter)
+
+
+@pytest.mark.parametrize(
+    ("raw", "expected"),
+    [
+        (b"{not json", "malformed_json"),
+        (json.dumps({k: v for k, v in event("page_viewed").items() if k != "url"}).encode(), "missing_field"),
+        (json.dumps(event("cart_item_added", price="cheap")).encode(), "wrong_type"),
+        (json.dumps({**event("page_viewed"), "type": "teleported"}).encode(), "unknown_type"),
+        (json.dumps(event("page_viewed", occurred_at="2026-03-02T10:00:00")).encode(), "naive_timestamp"),
+        (b'{"x": "' + b"a" * 5000 + b'"}', "too_large"),
+    ],
+    ids=["malformed", "missing", "wrong-type", "unknown-type", "naive-time", "too-large"],
+)
+def test_bad_input_gets_its_reason(raw, expected):
+    """Each kind of bad input is named by its own reason code."""
+    assert reason(record(raw, key="c1")) == expected
+
+
+def test_a_purchase_event_on_the_site_visits_topic_is_refused():
+    """Events are checked against the topic they came on."""
+    assert reason(record(event("order_placed"), topic="site-visits")) == "unknown_type"
+
+
+def test_a_key_that_disagrees_with_customer_id_is_refused():
+    """Input topics are keyed by customer id; a mismatch would break per-customer ordering."""
+    assert reason(record(event("page_viewed", customer_id="c1"), key="c2")) == "key_mismatch"
+
+
+@pytest.mark.parametrize("junk", ["", "null", "anonymous", "0000", "  "])
+def test_junk_customer_ids_are_refused(junk):
+    """Empty, null, anonymous and all-zero ids never become customers."""
+    assert reason(record(event("page_viewed", customer_id=junk), key=junk)) in {"invalid_field", "missing_field"}
+
+
+def test_dead_letter_detail_names_the_field_and_value():
+    """The detail says which field was wrong and what arrived."""
+    parsed = INTAKE.parse(record(event("cart_item_added", price="cheap")))
+    assert "price" in parsed.detail and "cheap" in parsed.detail
+
+
+def test_an_event_far_in_the_future_is_refused():
+    """A timestamp more than the allowed skew ahead of the clock is dead-lettered."""
+    from datetime import timedelta
+
+    from builders import T0
+
+    parsed = INTAKE.parse(record(event("page_viewed", at=timedelta(days=2))), now=T0)
+    assert isinstance(parsed, DeadLetter) and parsed.reason == "future_timestamp"
+    assert not isinstance(INTAKE.parse(record(event("page_viewed", at=timedelta(minutes=5))), now=T0), DeadLetter)

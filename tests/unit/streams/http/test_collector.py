@@ -1,0 +1,91 @@
+"""The HTTP collector's rules: keys, batches, limits."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from streams.core.intake import DeadLetter, Intake
+from streams.http.collector import MAX_BATCH, RateLimiter, Rejected, check_content_type, key_of, known_key, parse_body
+
+INTAKE = Intake("site-visits", "purchases", 65_536)
+
+from builders import event
+
+
+def test_keys_come_from_either_header_and_must_be_configured():
+    """X-API-Key or a Bearer token; only configured keys pass."""
+    assert key_of({"X-API-Key": "k1"}) == "k1"
+    assert key_of({"Authorization": "Bearer k2"}) == "k2"
+    assert key_of({"Authorization": "Basic x"}) is None
+    assert known_key("k2", ("k1", "k2")) == "k2"
+    assert known_key("k3", ("k1", "k2")) is None
+    assert known_key("\udca0", ("k1",)) is None  # a non-UTF-8 header byte, as aiohttp hands it over
+
+
+def test_a_batch_is_all_or_nothing_and_names_each_bad_event():
+    """One invalid event refuses the batch, with its index and reason."""
+    good, bad = event("page_viewed"), {**event("page_viewed"), "occurred_at": "yesterday"}
+    assert len(parse_body(json.dumps([good, good]).encode(), INTAKE)) == 2
+    with pytest.raises(Rejected) as caught:
+        parse_body(json.dumps([good, bad]).encode(), INTAKE)
+    assert caught.value.status == 400 and caught.value.details[0]["index"] == 1
+
+
+@pytest.mark.parametrize(("body", "status"), [
+    (b"not json", 400), (b"[]", 400), (json.dumps([event("page_viewed")] * (MAX_BATCH + 1)).encode(), 413),
+])
+def test_malformed_empty_and_oversized_batches_are_refused(body, status):
+    """Bodies that are not JSON, empty, or over the batch limit get their status."""
+    with pytest.raises(Rejected) as caught:
+        parse_body(body, INTAKE)
+    assert caught.value.status == status
+
+
+def test_the_rate_limit_refills_over_time():
+    """A key spends its minute's budget, waits, and may send again."""
+    limiter = RateLimiter(per_minute=60)
+    assert limiter.take("k", 60, now=0.0) == 0
+    assert limiter.take("k", 1, now=0.0) > 0
+    assert limiter.take("k", 1, now=1.5) == 0
+
+
+@pytest.mark.parametrize("content_type", [None, "", "application/json", "application/json; charset=UTF-8",
+                                          "text/plain;charset=utf-8", "Text/Plain"])
+def test_json_and_plain_text_in_utf8_are_taken(content_type):
+    """application/json, and text/plain as navigator.sendBeacon sends it."""
+    check_content_type(content_type)
+
+
+@pytest.mark.parametrize("content_type", ["application/x-www-form-urlencoded", "multipart/form-data; boundary=x",
+                                          "application/xml", "application/json; charset=utf-16",
+                                          "text/plain; charset=latin-1"])
+def test_other_content_types_and_charsets_are_refused_with_415(content_type):
+    with pytest.raises(Rejected) as caught:
+        check_content_type(content_type)
+    assert caught.value.status == 415 and "accepted" in caught.value.reason
+
+
+def test_the_body_is_utf8_json_with_or_without_a_byte_order_mark():
+    """UTF-16 and Latin-1 are refused (json.loads would guess UTF-16); a UTF-8 BOM is tolerated."""
+    body = json.dumps([{**event("page_viewed"), "url": "/café"}], ensure_ascii=False)
+    assert len(parse_body("\ufeff".encode() + body.encode(), INTAKE)) == 1
+    for encoded in (body.encode("utf-16"), body.encode("latin-1"), body.encode("utf-32")):
+        with pytest.raises(Rejected) as caught:
+            parse_body(encoded, INTAKE)
+        assert caught.value.status == 400 and "not UTF-8" in caught.value.reason
+
+
+def test_records_are_checked_as_the_worker_will_check_them():
+    """An event dated days ahead refuses the batch with the reason the dead-letter topic would give."""
+    now = datetime.now(timezone.utc)
+    good, ahead = event("order_placed", "c1", now), event("page_viewed", "c2", now + timedelta(days=2))
+    records = parse_body(json.dumps([good]).encode(), INTAKE)
+    assert [(r.topic, r.key) for r in records] == [("purchases", b"c1")]
+    assert not isinstance(INTAKE.parse(records[0]), DeadLetter)
+    with pytest.raises(Rejected) as caught:
+        parse_body(json.dumps([good, ahead]).encode(), INTAKE)
+    [problem] = caught.value.details
+    assert (problem["index"], problem["reason"]) == (1, "future_timestamp") and "ahead" in str(problem["detail"])
