@@ -1,0 +1,44 @@
+"""Every benchmark suite but throughput runs on the real Kafka and Redis and reports its figures.
+
+A benchmark measures and asserts nothing about speed; these tests only keep the suites
+working (tiny sizes), so ``tracker bench`` does not break unnoticed. The throughput suite,
+which starts workers of its own, is run by hand (docs/benchmarks.md).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from streams.bench.lookup import bench_due_lookup
+from streams.bench.report import format_report
+from streams.bench.scale import bench_scale
+from streams.bench.size import bench_profile_size
+from streams.bench.stages import bench_stages
+from streams.bench.triggers import bench_triggers
+from streams.settings import Settings
+
+pytestmark = pytest.mark.integration
+
+
+def _quiet(text: str) -> None:
+    return None
+
+
+async def test_the_small_suites_measure_and_report(worker_settings: Settings) -> None:
+    """stages, triggers, lookup, scale and size run on tiny sizes and give their figures."""
+    settings = worker_settings
+    results = {
+        "stages": await bench_stages(settings, customers=40, rounds=1, progress=_quiet),
+        "triggers": await bench_triggers(settings, pending=50, window=1.0, progress=_quiet),
+        "lookup": await bench_due_lookup(settings, sizes=(100, 1000), samples=5, progress=_quiet),
+        "scale": await bench_scale(settings, sizes=(50, 200), rounds=1, progress=_quiet),
+        "size": await bench_profile_size(settings, progress=_quiet),
+    }
+    assert results["stages"]["us_per_event_with_models"] > 0
+    assert results["triggers"]["triggers"] == 50
+    assert [row["size"] for row in results["lookup"]["sizes"]] == [100, 1000]  # type: ignore[index]
+    assert [row["customers"] for row in results["scale"]["sizes"]] == [50, 200]  # type: ignore[index]
+    assert "customers" in results["size"]
+    report = format_report(results)
+    for heading in ("stages:", "triggers:", "scale:", "due lookup", "size:"):
+        assert heading in report
