@@ -164,6 +164,14 @@ class Policy:
         assert rule.incentive is not None  # a Rule has exactly one of the two
         validity = self.validity.get(kind, VALIDITY)
         call_to_action = self.calls_to_action.get(kind, CALLS_TO_ACTION[kind])
+        incentive = _with_code(rule.incentive, offer_id)
+        # Quiet hours come before the hold-out: every customer is deferred alike, so a held-out
+        # customer's window opens when the treated offer would have gone out and both groups
+        # are measured over the same hours.
+        quiet_end = self.quiet_hours.end_after(now, zone_of(customer.time_zone))
+        if quiet_end is not None:
+            return Decision(action="defer", rule=rule.name, policy_version=self.version, incentive=incentive,
+                            defer_until=quiet_end, call_to_action=call_to_action, validity=validity)
         # The hold-out is decided after targeting so that it records the incentive the
         # customer would have had; it gets no code because none was ever issued.
         if in_holdout(customer.customer_id, self.holdout_percent, self.holdout_salt):
@@ -171,17 +179,8 @@ class Policy:
                 action="hold_out", rule=rule.name, policy_version=self.version, incentive=rule.incentive,
                 call_to_action=call_to_action, validity=validity,
             )
-        incentive = _with_code(rule.incentive, offer_id)
-        quiet_end = self.quiet_hours.end_after(now, zone_of(customer.time_zone))
-        return Decision(
-            action="send" if quiet_end is None else "defer",
-            rule=rule.name,
-            policy_version=self.version,
-            incentive=incentive,
-            defer_until=quiet_end,
-            call_to_action=call_to_action,
-            validity=validity,
-        )
+        return Decision(action="send", rule=rule.name, policy_version=self.version, incentive=incentive,
+                        call_to_action=call_to_action, validity=validity)
 
     def _stop(self, rule: str, reason: str) -> Decision:
         return Decision(action="suppress", rule=rule, policy_version=self.version, suppressed=reason)

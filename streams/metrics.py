@@ -98,6 +98,12 @@ class Metrics:
             ["kind"],
             registry=registry,
         )
+        self.withdrawn = Counter(
+            "tracker_offers_withdrawn_total",
+            "Deferred abandonments the customer bought before their offer window opened (not in the uplift).",
+            ["kind"],
+            registry=registry,
+        )
         self.offers_opened = Counter(
             "tracker_offers_opened_total",
             "Offer windows opened: triggers sent (treated) and hold-outs tracked (holdout).",

@@ -5,7 +5,8 @@
         send ──► trigger + open offer ──► purchase within validity: converted / cancelled
                                       └─► validity passes:          expired
         hold_out ──► open offer, no trigger (the control group, tracked the same way)
-        defer ──► pending again, due when quiet hours end
+        defer ──► pending again, due when quiet hours end (hold-outs too: both groups'
+                  windows open at the same hour); a purchase meanwhile withdraws it
         suppress ──► nothing, with the reason
 
 Every step returns the new state and a list of effects (records to publish, things to
@@ -106,11 +107,22 @@ class Deferred:
 
 
 @dataclass(frozen=True, slots=True)
+class Withdrawn:
+    """A pending (deferred) abandonment the customer bought before its offer window opened.
+
+    Its ``cancelled`` record still goes out, but neither group's window opened, so it does not
+    count toward the uplift.
+    """
+
+    outcome: OfferOutcome
+
+
+@dataclass(frozen=True, slots=True)
 class Resolved:
     outcome: OfferOutcome
 
 
-Effect: TypeAlias = SessionEnded | LateEvent | Issued | Suppressed | HeldOut | Deferred | Resolved
+Effect: TypeAlias = SessionEnded | LateEvent | Issued | Suppressed | HeldOut | Deferred | Withdrawn | Resolved
 
 
 # ------------------------------------------------------------------ steps
@@ -198,8 +210,8 @@ def on_order(state: CustomerState, order: OrderPlaced) -> tuple[CustomerState, l
     if profile.pending is not None:
         # Not sent yet (deferred by quiet hours, or the worker was behind): the customer bought first.
         pending = profile.pending
-        effects.append(Resolved(_outcome(state, offer_id(state.customer_id, pending.session_started_at),
-                                         pending.kind, "cancelled", order.occurred_at, order, holdout=False)))
+        effects.append(Withdrawn(_outcome(state, offer_id(state.customer_id, pending.session_started_at),
+                                          pending.kind, "cancelled", order.occurred_at, order, holdout=False)))
         profile = replace(profile, pending=None)
     offer = profile.open_offer
     if offer is not None:

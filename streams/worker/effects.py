@@ -22,6 +22,7 @@ from streams.core.lifecycle import (
     Resolved,
     SessionEnded,
     Suppressed,
+    Withdrawn,
 )
 from streams.core.state import Profile
 from streams.metrics import Metrics
@@ -69,6 +70,8 @@ class Effects:
                     m.offers_opened.labels("treated").inc()
                     if not self._event_time:
                         m.trigger_delay_seconds.observe(max((now - due_at).total_seconds(), 0.0))
+                case Withdrawn(outcome=outcome):
+                    m.withdrawn.labels(outcome.kind.value).inc()
                 case Resolved(outcome=outcome):
                     m.record_outcome(outcome.outcome, "holdout" if outcome.holdout else "treated")
 
@@ -91,7 +94,7 @@ class Effects:
                     trigger.model_dump_json(exclude_none=True).encode(), label=trigger.kind.value,
                     written_at=now.timestamp(),
                 ))
-            elif isinstance(effect, Resolved) and not effect.outcome.holdout:
+            elif isinstance(effect, (Resolved, Withdrawn)) and not effect.outcome.holdout:
                 # The control group never had an offer to follow up.
                 outcome = effect.outcome
                 entries.append(OutboxEntry(

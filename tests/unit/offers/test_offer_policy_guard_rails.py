@@ -108,11 +108,14 @@ def test_customer_outside_the_holdout_is_sent_the_offer(policy):
     assert held.decide(CART, Customer(customer_id=treated_id(held)), NOON).action == "send"
 
 
-def test_holdout_is_decided_before_quiet_hours(policy):
-    """A held-out customer at night is held out (now), not deferred."""
+def test_quiet_hours_defer_held_out_customers_too(policy):
+    """A held-out customer at night is deferred like a treated one, and held out when quiet hours end:
+    both groups' windows open at the same hour, so the uplift compares like with like."""
     held = replace(policy, holdout_percent=10)
-    decision = held.decide(CART, Customer(customer_id=held_out_id(held)), NIGHT)
-    assert (decision.action, decision.defer_until) == ("hold_out", None)
+    customer = Customer(customer_id=held_out_id(held))
+    decision = held.decide(CART, customer, NIGHT)
+    assert decision.action == "defer" and decision.defer_until is not None
+    assert held.decide(CART, customer, decision.defer_until).action == "hold_out"
 
 
 def test_a_rule_that_says_no_offer_wins_over_the_holdout(policy):

@@ -18,6 +18,7 @@ from streams.core.lifecycle import (
     Rules,
     SessionEnded,
     Suppressed,
+    Withdrawn,
     advance,
     next_due,
     on_order,
@@ -122,15 +123,29 @@ def test_quiet_hours_defer_the_decision_to_their_end():
     assert next_due(state, RULES) == morning
 
 
-def test_a_purchase_before_a_deferred_offer_went_out_cancels_it():
+def test_quiet_hours_defer_a_held_out_customer_too_so_both_windows_open_at_the_same_hour():
+    night = QuietHours(start=21, end=8)
+    late = T0.replace(hour=22)
+    due = late + timedelta(minutes=30)
+    morning = (late + timedelta(days=1)).replace(hour=8, minute=0)
+    policy = _policy(quiet_hours=night, holdout_percent=100)
+    state, effects = advance(after(typed("cart_item_added", late - T0)), due, RULES, policy, now=due)
+    assert effects == [SessionEnded(ANY), Deferred("cart_abandoned", morning)]
+    state, effects = advance(state, morning, RULES, policy, now=morning)
+    assert effects == [HeldOut("cart_abandoned")]
+    offer = state.profile.open_offer
+    assert offer is not None and offer.holdout and offer.issued_at == morning
+
+
+def test_a_purchase_before_a_deferred_offer_went_out_withdraws_it():
     pending = Abandonment("cart_abandoned", DUE, T0, None, (CartLine("p1", 1, 50.0),), 50.0)
     state = replace(CustomerState("c1"), profile=replace(CustomerState("c1").profile, pending=pending))
     order = typed("order_placed", timedelta(hours=1))
     state, effects = on_order(state, order)  # type: ignore[arg-type]
-    assert effects == [Resolved(OfferOutcome(
+    assert effects == [Withdrawn(OfferOutcome(
         offer_id=offer_id("c1", T0), customer_id="c1", outcome="cancelled", kind=AbandonmentKind.CART,
         occurred_at=order.occurred_at, order_id="o1", order_total=50.0, holdout=False))]
-    assert state.profile.pending is None
+    assert state.profile.pending is None and state.profile.conversions == 0
 
 
 def test_a_purchase_with_the_offers_code_within_its_validity_converts_it():
