@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from streams.core.carts import merge_carts
 from streams.core.frozen import replace
 from streams.core.state import (
     RECENT_ORDERS,
@@ -77,4 +78,6 @@ def merge_profiles(into: Profile, other: Profile) -> Profile:
     fields["gap_days_total"] = gap_days(fields["first_order_at"], fields["last_order_at"])  # type: ignore[arg-type]
     fields["recent_orders"] = tuple(sorted({*into.recent_orders, *other.recent_orders}))[-RECENT_ORDERS:]
     fields["consent"] = into.consent if into.consent is not None else other.consent
+    # A visitor's cart joins the customer's at login, as shops merge a guest cart into the account's.
+    fields["cart"] = merge_carts(into.cart, other.cart)
     return replace(into, **fields)
