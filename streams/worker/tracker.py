@@ -28,7 +28,7 @@ from redis.exceptions import RedisError
 from offers import Policy
 from streams.broker.base import OutputLog, Publisher, Topics
 from streams.core.events import AnyEvent, CustomerIdentified
-from streams.core.intake import DeadLetter, Intake, Record
+from streams.core.intake import DeadLetter, Ignored, Intake, Record
 from streams.core.lifecycle import Rules, advance, next_due
 from streams.core.state import CustomerState
 from streams.metrics import Metrics
@@ -71,6 +71,8 @@ class _Parsed:
     marks: dict[tuple[str, int], datetime] = field(default_factory=dict)
     #: Events per (topic, type), counted once saved: the metric means "in Redis".
     kinds: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: Names of the spec messages the tracker has no use for, counted once the batch is handled.
+    ignored: list[str] = field(default_factory=list)
 
 
 class Tracker:
@@ -129,6 +131,8 @@ class Tracker:
                 report.triggers = await self._apply(parsed, records, report)
         else:
             await self._reached(records, parsed.marks)
+        for name in parsed.ignored:
+            self._metrics.count_ignored(name)
         self._metrics.duplicates.inc(report.duplicates)
         self._metrics.batch_seconds.observe(time.perf_counter() - started)
         return report
@@ -142,6 +146,9 @@ class Tracker:
             event = self._intake.parse(record, now=wall)
             if isinstance(event, DeadLetter):
                 parsed.dead_letters.append(event)
+                continue
+            if isinstance(event, Ignored):
+                parsed.ignored.append(event.name)
                 continue
             events.setdefault(event.customer_id, []).append(event)
             partitions[event.customer_id] = record.partition
