@@ -47,7 +47,7 @@ class Metrics:
             "tracker_ignored_messages_total",
             "Spec messages the tracker has no use for (other track events, screen, group): acknowledged, "
             f"not dead-lettered. The first {IGNORED_NAMES} names get a series each, later ones count as other.",
-            ["name"],
+            ["event"],
             registry=registry,
         )
         self._ignored_names: set[str] = set()
