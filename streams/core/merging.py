@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from streams.core.carts import merge_carts
 from streams.core.frozen import replace
 from streams.core.state import (
@@ -12,16 +14,21 @@ from streams.core.state import (
     Profile,
     bump,
 )
-from streams.core.visits import gap_days
+from streams.core.visits import gap_days, merge_visits, uncount_visit
 
 MERGED_IDS_KEPT = 5
 
 
-def stitch(customer: CustomerState, visitor: CustomerState) -> tuple[CustomerState, CustomerState | None]:
+def stitch(
+    customer: CustomerState, visitor: CustomerState, timeout: timedelta | None = None
+) -> tuple[CustomerState, CustomerState | None]:
     """Merge an anonymous visitor's history into the customer who just logged in, once.
 
     Returns the customer's new state and the visitor's, marked as merged (``None`` when
     there was nothing to merge or it was merged before: a visitor id is merged only once).
+    With the session ``timeout``, a visit the visitor had open when they logged in goes on
+    under the customer's id: what it did before the login (a started checkout, the cart it
+    filled) is the customer's visit's, so its abandonment is the customer's.
     """
     visitor_id = visitor.customer_id
     p, v = customer.profile, visitor.profile
@@ -31,7 +38,27 @@ def stitch(customer: CustomerState, visitor: CustomerState) -> tuple[CustomerSta
         return customer, None
     merged = merge_profiles(p, v)
     merged = replace(merged, merged_ids=(*p.merged_ids, visitor_id)[-MERGED_IDS_KEPT:])
-    return replace(customer, profile=merged), replace(visitor, profile=replace(v, merged_into=customer.customer_id))
+    marked = replace(visitor, profile=replace(v, merged_into=customer.customer_id))
+    customer = replace(customer, profile=merged)
+    if timeout is not None:
+        customer, marked = _one_visit(customer, marked, timeout)
+    return customer, marked
+
+
+def _one_visit(customer: CustomerState, visitor: CustomerState, timeout: timedelta) -> tuple[CustomerState,
+                                                                                              CustomerState]:
+    """The visitor's open visit and the customer's, when no more than the timeout apart, as one visit."""
+    mine, theirs = customer.session, visitor.session
+    if mine is None or theirs is None:
+        return customer, visitor
+    theirs = replace(theirs, earlier=None)
+    if mine.started_at - theirs.last_event_at >= timeout or theirs.started_at - mine.last_event_at >= timeout:
+        return customer, visitor
+    first, second = sorted((theirs, replace(mine, earlier=None)), key=lambda s: s.started_at)
+    joined = replace(merge_visits(first, second), earlier=mine.earlier)
+    # Both visits were counted, one in each history; together they are one.
+    profile = uncount_visit(customer.profile, second.started_at)
+    return replace(customer, profile=profile, session=joined), replace(visitor, session=None)
 
 
 _SUMMED = (

@@ -18,6 +18,7 @@ Products Searched                 ``searched``
 Product Viewed                    ``product_viewed``
 Product Added / Product Removed   ``cart_item_added`` / ``cart_item_removed``
 Cart Viewed / Checkout Started    ``cart_viewed`` / ``checkout_started`` (with products)
+Checkout Step Viewed              ``page_viewed`` of a checkout page (keeps a long checkout one visit)
 Order Completed / Order Refunded  ``order_placed`` / ``order_refunded``
 any other track, ``screen``,      :class:`Ignored`: acknowledged and counted by name,
 ``group``                         never dead-lettered
@@ -61,6 +62,9 @@ TRACKS: Final = {
     "removed product": "cart_item_removed",
     "cart viewed": "cart_viewed",
     "viewed cart": "cart_viewed",
+    # A step of the checkout is a page of it (one-page checkouts send no page call for their steps).
+    "checkout step viewed": "page_viewed",
+    "viewed checkout step": "page_viewed",
     "checkout started": "checkout_started",
     "started checkout": "checkout_started",
     "started order": "checkout_started",
@@ -318,6 +322,8 @@ def _track(kind: str, properties: Mapping[str, Any], event_id: str) -> dict[str,
     body: dict[str, Any] = {"type": kind}
     if kind == "searched":
         body["query"] = (_text(properties.get("query"), 512) or "")
+    elif kind == "page_viewed":
+        body.update(url=_text(properties.get("url"), 2048) or "/checkout", page_type="checkout")
     elif kind in ("product_viewed", "cart_item_added", "cart_item_removed"):
         body.update(_product(properties, "properties"))
         if kind == "product_viewed":

@@ -117,10 +117,10 @@ def apply(
     if joined:
         session = joined[0]
         for later in joined[1:]:  # the event bridges two visits: they were one
-            profile = _uncount_visit(profile, later.started_at)
-            session = _merge(session, later)
+            profile = uncount_visit(profile, later.started_at)
+            session = merge_visits(session, later)
         if at < session.started_at:
-            profile = _count_visit(_uncount_visit(profile, session.started_at), at)
+            profile = _count_visit(uncount_visit(profile, session.started_at), at)
             session = replace(session, started_at=at)
         session = replace(session, last_event_at=max(session.last_event_at, at))
     else:
@@ -237,7 +237,7 @@ def _mark_purchase(session: Session, orders: tuple[datetime, ...], timeout: time
     return session
 
 
-def _merge(a: Session, b: Session) -> Session:
+def merge_visits(a: Session, b: Session) -> Session:
     """One visit from two (``a`` started first): what a bridging late event reveals."""
     viewed = a.viewed
     for product_id, count in b.viewed:
@@ -278,7 +278,7 @@ def _count_visit(profile: Profile, started_at: datetime, by: int = 1) -> Profile
     )
 
 
-def _uncount_visit(profile: Profile, started_at: datetime) -> Profile:
+def uncount_visit(profile: Profile, started_at: datetime) -> Profile:
     """Take back the visit counted at ``started_at`` (its start moved, or it merged)."""
     return _count_visit(profile, started_at, by=-1)
 

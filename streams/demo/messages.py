@@ -63,7 +63,7 @@ def message_of(event: AnyEvent, shopper: Shopper) -> dict[str, Any]:
     user = event.customer_id if event.customer_id == shopper.user_id else None
     message: dict[str, Any] = {
         "messageId": event.event_id,
-        "anonymousId": shopper.anonymous_id,
+        "anonymousId": shopper.anonymous_ids[event.event_id],
         "userId": user,
         "timestamp": stamp(event.occurred_at),
         "context": {"library": {"name": "analytics.js", "version": "next-1.70.0"}, "locale": "en-GB",
@@ -121,6 +121,7 @@ def _products(products: tuple[CartProduct, ...] | None) -> dict[str, Any]:
 
 def _tail(tail: Tail, shopper: Shopper) -> dict[str, Any]:
     user = tail.customer_id if tail.customer_id == shopper.user_id else None
-    return {"type": "track", "event": tail.name, "messageId": tail.message_id, "anonymousId": shopper.anonymous_id,
+    return {"type": "track", "event": tail.name, "messageId": tail.message_id,
+            "anonymousId": shopper.anonymous_ids[tail.message_id],
             "userId": user, "timestamp": stamp(tail.at), "properties": {"session": tail.session_id},
             "context": {"library": {"name": "analytics.js", "version": "next-1.70.0"}}}

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import random
 import uuid
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -41,7 +41,8 @@ from streams.demo.simulate import CATALOG, CHANNELS, COUNTRIES
 
 Product = tuple[str, str, float]
 
-#: Track events a shop sends that the tracker ignores, most frequent first (a long tail).
+#: Track events a shop sends that only its spec messages carry, most frequent first (a long tail; the
+#: tracker ignores all but a checkout step viewed).
 TAIL_EVENTS = (
     "Product List Viewed", "Product Clicked", "Promotion Viewed", "Checkout Step Viewed", "Checkout Step Completed",
     "Pop-up Email Viewed", "Payment Info Entered", "Product List Filtered", "Promotion Clicked", "Coupon Entered",
@@ -68,7 +69,8 @@ class Shopper:
     """One shopper's history: the tracker events of all their visits, the tail, and what each visit abandoned."""
 
     user_id: str | None
-    anonymous_id: str
+    #: The browser's anonymous id of each event and tail event, by its id (a new device has a new one).
+    anonymous_ids: Mapping[str, str]
     persona: str
     events: tuple[AnyEvent, ...]
     tail: tuple[Tail, ...]
@@ -78,23 +80,28 @@ class Shopper:
 
     @property
     def ids(self) -> tuple[str, ...]:
-        return (self.anonymous_id,) if self.user_id is None else (self.anonymous_id, self.user_id)
+        """Every id the shopper is known by: their anonymous ids, and their user id."""
+        anonymous = tuple(dict.fromkeys(self.anonymous_ids.values()))
+        return anonymous if self.user_id is None else (*anonymous, self.user_id)
 
 
 class Visitor:
     """Builds one shopper's visits: time moves a step per event, and a visit gap between visits."""
 
     def __init__(self, rng: random.Random, user_id: str | None, anonymous_id: str, start: datetime,
-                 pace: timedelta, return_after: tuple[timedelta, timedelta], remembered: bool) -> None:
+                 pace: timedelta, return_after: tuple[timedelta, timedelta], new_device: float,
+                 session_timeout: timedelta = timedelta(minutes=30)) -> None:
         self.rng = rng
         self.user_id = user_id
         self.anonymous_id = anonymous_id
         self.at = start
         self.pace = pace
         self.return_after = return_after
-        self.remembered = remembered
-        self.known = False  # logged in at some point: a remembered login holds across visits
+        self.new_device = new_device
+        self.session_timeout = session_timeout
+        self.known = False  # logged in at some point: the browser keeps the user id from then on
         self.logged_in = False
+        self.anonymous_ids: dict[str, str] = {}
         self.session_id = ""
         self.channel = rng.choice(CHANNELS)
         self.cart: dict[str, tuple[int, Product]] = {}
@@ -112,18 +119,27 @@ class Visitor:
 
     def _common(self) -> dict[str, object]:
         self.at += self.pace * self.rng.uniform(0.5, 1.5)
-        return {"event_id": self._id(), "customer_id": self.customer_id, "occurred_at": self.at,
+        event_id = self._id()
+        self.anonymous_ids[event_id] = self.anonymous_id
+        return {"event_id": event_id, "customer_id": self.customer_id, "occurred_at": self.at,
                 "session_id": self.session_id}
 
     def visit(self) -> None:
-        """A new visit: after a gap (from the second on), through a channel, logged in if remembered."""
+        """A new visit: after a gap (from the second on), through a channel.
+
+        Once logged in, the browser sends the user id on every later visit (analytics.js keeps
+        it) — unless the shopper comes back on another device, which starts anonymous.
+        """
         if self.visits:
             low, high = self.return_after
             self.at += low + (high - low) * self.rng.random()
             self.channel = self.rng.choice(CHANNELS)
+            if self.known and self.rng.random() < self.new_device:
+                self.anonymous_id = f"{self.anonymous_id.rsplit('-', 1)[0]}-{self.rng.getrandbits(32):08x}"
+                self.logged_in = False
         self.visits += 1
         self.session_id = self._id()[:16]
-        self.logged_in = self.known and self.remembered
+        self.logged_in = self.known and self.logged_in
         self.events.append(PageViewed(type="page_viewed", url="/", page_type="home", channel=self.channel,
                                       dwell_seconds=self.rng.uniform(3, 20), **self._common()))
         self.noise()
@@ -131,9 +147,14 @@ class Visitor:
     def noise(self, most: int = 2) -> None:
         """Some of the long tail (skewed: a few names are most of it)."""
         for _ in range(self.rng.randint(0, most)):
-            name = TAIL_EVENTS[min(int(self.rng.paretovariate(1.2)) - 1, len(TAIL_EVENTS) - 1)]
-            self.at += self.pace * self.rng.uniform(0.1, 0.5)
-            self.tail.append(Tail(self.at, self._id(), name, self.customer_id, self.session_id))
+            self.tail_event(TAIL_EVENTS[min(int(self.rng.paretovariate(1.2)) - 1, len(TAIL_EVENTS) - 1)])
+
+    def tail_event(self, name: str) -> None:
+        """One event the tracker may or may not use, that only a spec message carries."""
+        self.at += self.pace * self.rng.uniform(0.1, 0.5)
+        tail = Tail(self.at, self._id(), name, self.customer_id, self.session_id)
+        self.anonymous_ids[tail.message_id] = self.anonymous_id
+        self.tail.append(tail)
 
     def login(self, consent: bool = True) -> None:
         assert self.user_id is not None
@@ -217,6 +238,8 @@ def _loyal_buyer(v: Visitor) -> None:
     picks = v.products(v.rng.randint(1, 2))
     for product in picks:
         v.view(product)
+        if not v.logged_in:
+            v.login()
         v.add(product)
     v.checkout(with_products=v.rng.random() < 0.7)
     v.order()
@@ -309,6 +332,22 @@ def _changes_their_mind(v: Visitor) -> None:
     v.abandoned("checkout_abandoned")
 
 
+def _slow_checkout(v: Visitor) -> None:
+    """Starts the checkout and takes the better part of an hour over its steps before ordering."""
+    v.visit()
+    v.login()
+    product = v.products(1)[0]
+    v.view(product)
+    v.add(product)
+    v.checkout(with_products=True)
+    for step in range(1, v.rng.randint(3, 5)):
+        v.at += v.session_timeout * v.rng.uniform(0.35, 0.65)  # each step within a visit, all of them longer
+        v.tail_event("Checkout Step Viewed")
+        if v.rng.random() < 0.5:
+            v.tail_event("Payment Info Entered")
+    v.order()
+
+
 def _researcher(v: Visitor) -> None:
     v.visit()
     product = v.products(1)[0]
@@ -336,6 +375,7 @@ PERSONAS: tuple[tuple[str, Callable[[Visitor], None], float, bool], ...] = (
     ("returning buyer", _returning_buyer, 0.1, True),
     ("window shopper", _window_shopper, 0.07, True),
     ("changes their mind", _changes_their_mind, 0.05, True),
+    ("slow checkout", _slow_checkout, 0.03, True),
     ("researcher", _researcher, 0.08, False),
     ("opted-out abandoner", _opted_out_abandoner, 0.04, True),
 )
@@ -344,12 +384,14 @@ PERSONAS: tuple[tuple[str, Callable[[Visitor], None], float, bool], ...] = (
 def simulate_shop(
     shoppers: int, *, seed: int, start: datetime, pace: timedelta, spread: timedelta,
     return_after: tuple[timedelta, timedelta] = (timedelta(hours=2), timedelta(days=4)),
+    session_timeout: timedelta = timedelta(minutes=30),
 ) -> list[Shopper]:
     """``shoppers`` histories whose first visits start within ``spread`` of ``start``.
 
     ``pace`` is the mean time between a visitor's events, ``return_after`` the range of the
     time between two of their visits (make it longer than the session timeout plus the
-    allowed lateness, or two visits are one).
+    allowed lateness, or two visits are one); a slow checkout's steps are a good part of
+    ``session_timeout`` apart.
     """
     rng = random.Random(seed)
     names, journeys, weights, accounts = zip(*PERSONAS)
@@ -359,9 +401,9 @@ def simulate_shop(
         own = random.Random(rng.getrandbits(64))
         visitor = Visitor(own, f"u-{seed % 1000:03d}-{n:05d}" if accounts[k] else None,
                           f"anon-{seed % 1000:03d}-{n:05d}-{own.getrandbits(32):08x}", start + spread * rng.random(),
-                          pace, return_after, remembered=own.random() < 0.6)
+                          pace, return_after, new_device=0.25, session_timeout=session_timeout)
         journeys[k](visitor)
-        out.append(Shopper(visitor.user_id, visitor.anonymous_id, names[k], tuple(visitor.events),
+        out.append(Shopper(visitor.user_id, dict(visitor.anonymous_ids), names[k], tuple(visitor.events),
                            tuple(visitor.tail), tuple(visitor.expected), visitor.visits))
     return out
 

@@ -122,7 +122,7 @@ def test_sku_stands_in_for_a_missing_product_id():
 
 
 def test_track_events_of_no_use_and_screens_are_ignored_by_name():
-    for name in ("Pop-up Email Viewed", "Coupon Entered", "Checkout Step Viewed", "Product List Viewed"):
+    for name in ("Pop-up Email Viewed", "Coupon Entered", "Checkout Step Completed", "Product List Viewed"):
         assert from_message(Browser("a").track(T0, name, step=2)) == Ignored(name)
     assert from_message({"type": "screen", "name": "Home", "userId": "u"}) == Ignored("screen")
 
@@ -204,3 +204,9 @@ def test_the_trackers_own_event_with_a_stray_user_id_field_is_still_its_own_even
 
     body = event("page_viewed", "c1", T0, userId="c1")
     assert isinstance(INTAKE.parse(record(body), NOW), PageViewed)
+
+
+def test_a_checkout_step_viewed_is_a_page_of_the_checkout():
+    """It keeps a long checkout one visit when the site sends no page call for its steps."""
+    event = from_message(Browser("a").track(T0, "Checkout Step Viewed", checkout_id="c1", step=2))
+    assert isinstance(event, PageViewed) and (event.page_type, event.url) == ("checkout", "/checkout")

@@ -40,3 +40,18 @@ async def test_the_visitors_abandoned_cart_earns_no_offer_after_login(tracker, p
     clock.advance(hours=2)
     await tracker.fire_due([0])
     assert [r for r in publisher.on("offer-triggers") if b'"anon-8"' in r] == []
+
+
+async def test_a_checkout_started_before_logging_in_is_the_customers_to_abandon(tracker, publisher, store, clock):
+    """Shops ask for a login at the checkout: the visit goes on under the customer's id, with its cart."""
+    import json
+
+    await tracker.handle([record(event("cart_item_added", "anon-9", product_id="p4", price=12.0)),
+                          record(event("checkout_started", "anon-9", at=timedelta(seconds=20)))])
+    await tracker.handle([record(event("customer_identified", "c3", at=timedelta(seconds=40), anonymous_id="anon-9"))])
+    clock.advance(hours=2)
+    await tracker.fire_due([0])
+    triggers = [json.loads(r) for r in publisher.on("offer-triggers")]
+    assert [(t["customer_id"], t["kind"], [p["product_id"] for p in t["products"]]) for t in triggers] == [
+        ("c3", "checkout_abandoned", ["p4"])]
+    assert store.states["c3"].profile.sessions == 1 and store.states["anon-9"].session is None
