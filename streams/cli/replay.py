@@ -105,8 +105,8 @@ def _history(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  ... and {report.bad - BAD_LINES_SHOWN} more bad line(s) (--json lists the first 100)",
               file=sys.stderr)
     span = f" from {report.first_event_at} to {report.last_event_at}" if report.first_event_at else ""
-    ignored = sum(report.ignored.values())
+    unmapped = sum(report.unmapped.values())
     print(f"replayed {report.path}: {report.produced} events of {report.customers} customers{span} in "
-          f"{report.seconds}s; {report.already_replayed} already replayed, {ignored} of no use to the tracker, "
-          f"{report.bad} bad line(s) of {report.lines}")
+          f"{report.seconds}s; {report.already_replayed} already replayed, {unmapped} without an event of their own "
+          f"(visit activity), {report.bad} bad line(s) of {report.lines}")
     return 0

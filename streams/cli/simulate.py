@@ -3,7 +3,7 @@
 The shop behaves like a real one (:mod:`streams.demo.shop`): returning visitors, logins
 part-way through a visit, carts checked out in a later visit.  ``--format segment`` gives
 the same history as the tracking spec's messages, with the long tail of events the tracker
-ignores — an export to try ``tracker replay --format segment`` or the abandonment check on.
+has no event of its own for — an export to try ``tracker replay --format segment`` or the abandonment check on.
 """
 
 from __future__ import annotations

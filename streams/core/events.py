@@ -159,6 +159,17 @@ class CustomerIdentified(Event):
         return value.strip()
 
 
+class Activity(Event):
+    """Something a visitor did that has no tracker event of its own (a shop's "Coupon Entered").
+
+    It keeps the visit going — a visit is activity with no gap longer than the session
+    timeout — and changes nothing else.
+    """
+
+    type: Literal["activity"]
+    name: Annotated[str, Field(max_length=100)]
+
+
 class FeedbackSubmitted(Event):
     type: Literal["feedback_submitted"]
     rating: Annotated[int, Field(ge=1, le=5)] | None = None
@@ -174,7 +185,8 @@ SiteVisit: TypeAlias = Annotated[
     | CheckoutStarted
     | CartViewed
     | CustomerIdentified
-    | FeedbackSubmitted,
+    | FeedbackSubmitted
+    | Activity,
     Field(discriminator="type"),
 ]
 
@@ -214,6 +226,7 @@ AnyEvent: TypeAlias = Annotated[
     | CartViewed
     | CustomerIdentified
     | FeedbackSubmitted
+    | Activity
     | OrderPlaced
     | OrderRefunded,
     Field(discriminator="type"),
@@ -235,6 +248,7 @@ SITE_VISIT_TYPES = frozenset(
         "cart_viewed",
         "customer_identified",
         "feedback_submitted",
+        "activity",
     }
 )
 PURCHASE_TYPES = frozenset({"order_placed", "order_refunded"})
@@ -247,6 +261,7 @@ def dump(event: Event) -> bytes:
 
 __all__ = [
     "ANY_EVENT",
+    "Activity",
     "AnyEvent",
     "CartItemAdded",
     "CartItemRemoved",

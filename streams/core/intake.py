@@ -12,7 +12,7 @@ Two shapes arrive, told apart by their fields: the tracker's own events (``event
 ``track``…, ``userId`` / ``anonymousId``, ``messageId``), which
 :func:`streams.core.segment.from_message` maps — what RudderStack's Kafka destination
 produces, keyed by ``userId`` (else ``anonymousId``), the customer the message maps to.
-A spec message the tracker has no use for comes back :class:`~streams.core.segment.Ignored`.
+A spec message the tracker takes nothing from comes back :class:`~streams.core.segment.Ignored`.
 """
 
 from __future__ import annotations
@@ -101,7 +101,7 @@ class Intake:
     max_future: timedelta = timedelta(hours=1)
 
     def parse(self, record: Record, now: datetime | None = None) -> AnyEvent | Ignored | DeadLetter:
-        """The event in ``record``, :class:`Ignored` for a spec message of no use, or a dead letter saying why."""
+        """The event in ``record``, :class:`Ignored` for a spec message it takes nothing from, or a dead letter."""
         adapter = self._adapter(record.topic)
         if adapter is None:
             return DeadLetter(record, "unknown_topic", f"topic {record.topic!r} is not an input topic")

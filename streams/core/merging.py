@@ -24,8 +24,9 @@ def stitch(
 ) -> tuple[CustomerState, CustomerState | None]:
     """Merge an anonymous visitor's history into the customer who just logged in, once.
 
-    Returns the customer's new state and the visitor's, marked as merged (``None`` when
-    there was nothing to merge or it was merged before: a visitor id is merged only once).
+    Returns the customer's new state and the visitor's, marked as merged (``None`` when it
+    was merged before: a visitor id is merged only once).  A visitor marked merged has their
+    later events sent on to the customer by the worker.
     With the session ``timeout``, a visit the visitor had open when they logged in goes on
     under the customer's id: what it did before the login (a started checkout, the cart it
     filled) is the customer's visit's, so its abandonment is the customer's.
@@ -34,11 +35,13 @@ def stitch(
     p, v = customer.profile, visitor.profile
     if visitor_id == customer.customer_id or visitor_id in p.merged_ids or v.merged_into is not None:
         return customer, None
-    if v.first_seen is None:  # the visitor never did anything
-        return customer, None
-    merged = merge_profiles(p, v)
-    merged = replace(merged, merged_ids=(*p.merged_ids, visitor_id)[-MERGED_IDS_KEPT:])
+    linked = (*p.merged_ids, visitor_id)[-MERGED_IDS_KEPT:]
     marked = replace(visitor, profile=replace(v, merged_into=customer.customer_id))
+    if v.first_seen is None:
+        # Nothing of the visitor read yet (their events may be in another partition, behind): the
+        # link is kept, and what they do from now on is sent on to the customer.
+        return replace(customer, profile=replace(p, merged_ids=linked)), marked
+    merged = replace(merge_profiles(p, v), merged_ids=linked)
     customer = replace(customer, profile=merged)
     if timeout is not None:
         customer, marked = _one_visit(customer, marked, timeout)

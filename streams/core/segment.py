@@ -18,10 +18,13 @@ Products Searched                 ``searched``
 Product Viewed                    ``product_viewed``
 Product Added / Product Removed   ``cart_item_added`` / ``cart_item_removed``
 Cart Viewed / Checkout Started    ``cart_viewed`` / ``checkout_started`` (with products)
-Checkout Step Viewed              ``page_viewed`` of a checkout page (keeps a long checkout one visit)
+Checkout Step Viewed              ``page_viewed`` of a checkout page
 Order Completed / Order Refunded  ``order_placed`` / ``order_refunded``
-any other track, ``screen``,      :class:`Ignored`: acknowledged and counted by name,
-``group``                         never dead-lettered
+``screen``                        ``page_viewed`` (an app's screens are its pages)
+any other track                   ``activity``: keeps the visit going, nothing else; one
+                                  that cannot be placed is :class:`Ignored` — counted by
+                                  name, never dead-lettered
+``group``                         :class:`Ignored`
 ================================  ===================================================
 
 ``messageId`` is the event id (a message without one gets an id derived from its content,
@@ -86,7 +89,7 @@ _WHAT = "spec message"
 
 @dataclass(frozen=True, slots=True)
 class Ignored:
-    """A message the tracker has no use for: acknowledged and counted by ``name``, not dead-lettered."""
+    """A message the tracker takes nothing from: acknowledged and counted by ``name``, not dead-lettered."""
 
     name: str
 
@@ -126,7 +129,10 @@ def from_message(message: Mapping[str, Any], *, received_at: datetime | None = N
     ...                       "properties": {"product_id": "p1", "price": 18.99}})
     >>> event.type, event.customer_id, event.event_id, event.price, event.quantity
     ('cart_item_added', 'a1', 'm1', 18.99, 1)
-    >>> from_message({"type": "track", "event": "Coupon Entered", "userId": "u1"})
+    >>> from_message({"type": "track", "event": "Coupon Entered", "userId": "u1",
+    ...               "timestamp": "2026-03-02T10:00:00Z"}).type
+    'activity'
+    >>> from_message({"type": "track", "event": "Coupon Entered"})  # no one to place it with
     Ignored(name='Coupon Entered')
     >>> from_message({"type": "page", "timestamp": "2026-03-02T10:00:00Z"}).reason
     'missing_field'
@@ -137,19 +143,25 @@ def from_message(message: Mapping[str, Any], *, received_at: datetime | None = N
         return refused.problem
 
 
-def _event(message: Mapping[str, Any], received_at: datetime | None) -> AnyEvent | Ignored:
+def _event(message: Mapping[str, Any], received_at: datetime | None, *,
+           activity: str | None = None) -> AnyEvent | Ignored:
     call = message.get("type")
     if not isinstance(call, str) or call.lower() not in CALLS:
         raise _Refused("unknown_type", f"type {call!r} is not a spec call (expected one of {sorted(CALLS)})")
     call = call.lower()
-    if call == "track":
+    kind = None
+    if call == "track" and activity is None:
         name = message.get("event")
         if not isinstance(name, str) or not name.strip():
             raise _Refused("missing_field", f"event: a track message needs the event's name (got {name!r})")
         kind = TRACKS.get(track_name(name))
         if kind is None:
-            return Ignored(name.strip()[:100])
-    elif call in ("screen", "group"):
+            # A shop sends dozens of these: activity in the visit, never a dead letter.
+            try:
+                return _event(message, received_at, activity=name.strip()[:100])
+            except _Refused:
+                return Ignored(name.strip()[:100])
+    elif call == "group":
         return Ignored(call)
     customer_id, anonymous_id = _ids(message, call)
     context = _object(message, "context")
@@ -162,7 +174,9 @@ def _event(message: Mapping[str, Any], received_at: datetime | None) -> AnyEvent
     if isinstance(session, (str, int)) and not isinstance(session, bool) and str(session):
         body["session_id"] = str(session)[:128]
     paths: dict[str, str] = {}
-    if call == "page":
+    if activity is not None:
+        body.update(type="activity", name=activity)
+    elif call in ("page", "screen"):
         body.update(_page(message, context))
         paths = {"url": "properties.url"}
     elif call in ("identify", "alias"):
@@ -179,7 +193,8 @@ def _event(message: Mapping[str, Any], received_at: datetime | None) -> AnyEvent
     try:
         event: AnyEvent = ANY_EVENT.validate_python(body)
     except ValidationError as exc:
-        problem = explain(exc, _WHAT, frozenset(TRACKS.values()) | {"page_viewed", "customer_identified"}, paths)
+        problem = explain(exc, _WHAT, frozenset(TRACKS.values()) | {"page_viewed", "customer_identified", "activity"},
+                          paths)
         raise _Refused(problem.reason, problem.detail) from None
     return event
 
@@ -264,6 +279,8 @@ def _page(message: Mapping[str, Any], context: Mapping[str, Any]) -> dict[str, A
     properties = _object(message, "properties")
     page, campaign = _within(context, "page"), _within(context, "campaign")
     url = _text(properties.get("url"), 2048) or _text(page.get("url"), 2048) or _text(properties.get("path"), 2048)
+    if message.get("type") == "screen":
+        url = url or f"screen:{_text(message.get('name'), 2000) or ''}"
     kind = next((_PAGE_TYPES[n.lower()] for n in (_text(message.get(k), 64) for k in ("category", "name"))
                  if n and n.lower() in _PAGE_TYPES), "other")
     return {

@@ -4,7 +4,7 @@ The inverse of :mod:`streams.core.segment`: each tracker event of a
 :class:`~streams.demo.shop.Shopper` becomes the Segment message a shop instrumented with the
 V2 e-commerce spec sends for it (``page``, ``identify``, ``Product Added``…, with
 ``userId`` once logged in and the browser's ``anonymousId`` always), and the long tail
-becomes the track events the tracker ignores.  ``tracker simulate --format segment`` writes
+becomes the track events the tracker has no event of its own for.  ``tracker simulate --format segment`` writes
 them as an export would hold them; the demo produces them to Kafka keyed as RudderStack's
 Kafka destination keys them (``userId``, else ``anonymousId``).
 """

@@ -4,7 +4,7 @@ Starts Tansu and Redis on free loopback ports, a worker in a child process, then
 a simulated shop in real time and prints every offer trigger as the worker emits it.  The
 shop behaves like a real one (:mod:`streams.demo.shop`) — returning visitors, logins
 part-way through a visit, carts checked out in a later visit, and a long tail of events
-the tracker ignores — and sends what a real one sends: the e-commerce tracking spec's
+the tracker has no event of its own for — and sends what a real one sends: the e-commerce tracking spec's
 messages, on the input topic, keyed as RudderStack's Kafka destination keys them.  Time
 is compressed (a visit times out after seconds, the next comes seconds later), so the
 offer policy's 24-hour frequency cap is lifted as its quiet hours are.  Everything
@@ -253,7 +253,7 @@ def _scrape(settings: Settings) -> dict[str, float]:
 def _play(shoppers: list[Shopper], settings: Settings, out: TextIO) -> tuple[int, int]:
     """Produce every message when it happens, as RudderStack's Kafka destination would; also two broken ones.
 
-    Returns the messages sent and how many of them the tracker has no use for.
+    Returns the messages sent and how many of them have no tracker event of their own.
     """
     from kafka import KafkaProducer
 
@@ -281,10 +281,10 @@ def _play(shoppers: list[Shopper], settings: Settings, out: TextIO) -> tuple[int
         producer.flush()
     finally:
         producer.close()
-    of_no_use = sum(1 for m in messages if m["type"] == "track" and track_name(m["event"]) not in TRACKS)
-    _line(out, f"  streamed        {len(messages)} messages ({of_no_use} of no use to the tracker) "
+    unmapped = sum(1 for m in messages if m["type"] == "track" and track_name(m["event"]) not in TRACKS)
+    _line(out, f"  streamed        {len(messages)} messages ({unmapped} with no tracker event of their own) "
                "and 2 broken ones")
-    return len(messages), of_no_use
+    return len(messages), unmapped
 
 
 def _span(messages: list[dict[str, object]]) -> float:
@@ -307,25 +307,26 @@ def _summary(
     visits = sum(s.visits for s in shoppers)
     _line(out, f"  shoppers        {len(shoppers)} in {visits} visits: "
                + ", ".join(f"{n} {name}" for name, n in by_persona.most_common()))
-    messages, of_no_use = sent
-    _line(out, f"  messages        {messages} sent ({of_no_use} of no use to the tracker), "
+    messages, unmapped = sent
+    _line(out, f"  messages        {messages} sent ({unmapped} with no tracker event of their own), "
                f"{profiles} customer profiles in Redis")
     for kind in ("cart_abandoned", "checkout_abandoned", "browse_abandoned"):
         _line(out, f"  {kind:<19} {kinds.get(kind, 0)} trigger(s) for {expected.get(kind, 0)} abandoned visit(s)")
     suppressed: Counter[str] = Counter()
-    ignored: Counter[str] = Counter()
+    unmapped_names: Counter[str] = Counter()
     for series, value in metrics.items():
         if series.startswith("tracker_offers_suppressed_total{"):
             suppressed[series.split('reason="')[1].split('"')[0]] += int(value)
-        if series.startswith("tracker_ignored_messages_total{"):
-            ignored[series.split('event="')[1].split('"')[0]] += int(value)
+        if series.startswith("tracker_unmapped_messages_total{"):
+            unmapped_names[series.split('event="')[1].split('"')[0]] += int(value)
     held_out = int(sum(v for k, v in metrics.items() if k.startswith("tracker_offers_held_out_total{")))
     _line(out, f"  held out        {held_out} (the 10 % control group: tracked, no offer)")
     if suppressed:
         _line(out, "  suppressed      " + ", ".join(f"{n} {reason}" for reason, n in suppressed.items() if n))
-    if ignored:
-        top = ", ".join(f"{name} {n}" for name, n in ignored.most_common(4))
-        _line(out, f"  ignored         {sum(ignored.values())} messages of {len(ignored)} kinds, counted by name "
+    if unmapped_names:
+        top = ", ".join(f"{name} {n}" for name, n in unmapped_names.most_common(4))
+        _line(out, f"  unmapped        {sum(unmapped_names.values())} messages of {len(unmapped_names)} kinds, "
+                   "visit activity only, counted by name "
                    f"({top}, ...)")
     _line(out, f"  dead letters    {len(printer.dead_letters)}")
     client.close()

@@ -4,8 +4,9 @@ What a real store's clickstream looks like, and :mod:`streams.demo.simulate`'s o
 shoppers do not show: a visitor arrives anonymous (a cookie id) and logs in part-way
 through a visit; comes back hours or days later; fills a cart in one visit and checks out
 in a later one, sometimes with the checkout carrying the cart's products; and the site
-sends a long tail of events the tracker has no use for (promotions viewed, checkout
-steps, pop-ups, wish lists), which only the tracking spec's messages carry
+sends a long tail of events the tracker has no event of its own for (promotions viewed,
+checkout steps, pop-ups, wish lists: only activity in the visit to it), which only the
+tracking spec's messages carry
 (:mod:`streams.demo.messages`).
 
 Each :class:`Shopper` says, for every visit that ended with interest left behind, which
@@ -42,7 +43,7 @@ from streams.demo.simulate import CATALOG, CHANNELS, COUNTRIES
 Product = tuple[str, str, float]
 
 #: Track events a shop sends that only its spec messages carry, most frequent first (a long tail; the
-#: tracker ignores all but a checkout step viewed).
+#: tracker has no event of its own for all but a checkout step viewed: they are visit activity).
 TAIL_EVENTS = (
     "Product List Viewed", "Product Clicked", "Promotion Viewed", "Checkout Step Viewed", "Checkout Step Completed",
     "Pop-up Email Viewed", "Payment Info Entered", "Product List Filtered", "Promotion Clicked", "Coupon Entered",

@@ -10,9 +10,10 @@ the one spec parser (:mod:`streams.core.segment`) through the worker's own
 
 Unlike ``POST /events`` a batch is not all or nothing — analytics.js and the server
 libraries drop a batch on a 4xx and would lose its good messages: the good ones are
-produced (keyed by customer id, acknowledged by Kafka before the answer), the ones of no
-use are counted by name (``tracker_ignored_messages_total``), and each bad one is listed
-with its index and reason in the answer and dead-lettered with the raw message.  Limits and
+produced (keyed by customer id, acknowledged by Kafka before the answer), those with no
+tracker event of their own are counted by name (``tracker_unmapped_messages_total``), and
+each bad one is listed with its index and reason in the answer and dead-lettered with the
+raw message.  Limits and
 rate limits are those of ``POST /events`` (:mod:`streams.http.collector`).
 """
 
@@ -49,7 +50,9 @@ class Outcome:
     """What became of a request's messages."""
 
     records: list[Record] = field(default_factory=list)
-    ignored: list[str] = field(default_factory=list)
+    #: Names of the messages taken without producing anything (a ``group`` call); the worker counts the
+    #: activity it consumes, so each unmapped message is counted once.
+    unmapped: list[str] = field(default_factory=list)
     #: (index, reason, detail, the raw message) of each message refused.
     rejected: list[tuple[int, str, str, bytes]] = field(default_factory=list)
 
@@ -57,11 +60,10 @@ class Outcome:
         """The status and body of the answer: 200 unless every message was refused."""
         body: dict[str, object] = {
             "success": not self.rejected,
-            "accepted": len(self.records),
-            "ignored": len(self.ignored),
+            "accepted": len(self.records) + len(self.unmapped),
             "rejected": [{"index": i, "reason": reason, "detail": detail} for i, reason, detail, _ in self.rejected],
         }
-        if self.rejected and not self.records and not self.ignored:
+        if self.rejected and not self.records and not self.unmapped:
             body["error"] = f"all {len(self.rejected)} message(s) were refused"
             return 400, body
         return 200, body
@@ -131,7 +133,7 @@ def map_messages(messages: list[object], intake: Intake, now: datetime) -> Outco
             continue
         event = intake.parse_message(message, now, received_at=now)
         if isinstance(event, Ignored):
-            outcome.ignored.append(event.name)
+            outcome.unmapped.append(event.name)
             continue
         if isinstance(event, Problem):
             outcome.rejected.append((index, event.reason, event.detail, raw))
@@ -183,8 +185,8 @@ def register(app: faust.App, settings: Settings, intake: Intake, publisher: Publ
             await publisher.publish(dead_letter_topic, record_key, letter)
         for _, reason, _, _ in outcome.rejected:
             metrics.dead_letters.labels(reason).inc()
-        for name in outcome.ignored:
-            metrics.count_ignored(name)
+        for name in outcome.unmapped:
+            metrics.count_unmapped(name)
         return outcome.answer()
 
     def view_for(call: str) -> type[View]:

@@ -29,7 +29,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from streams.core.events import dump
+from streams.core.events import Activity, dump
 from streams.core.intake import Ignored, Intake, Problem
 from streams.settings import Settings, intake_of
 from streams.transport import kafka_python_options
@@ -78,7 +78,8 @@ class HistoryReport:
     #: Events an earlier replay (or an earlier line of this file) already produced.
     already_replayed: int = 0
     customers: int = 0
-    ignored: dict[str, int] = field(default_factory=dict)
+    #: Messages with no tracker event of their own, by name (produced as visit activity, or dropped).
+    unmapped: dict[str, int] = field(default_factory=dict)
     bad: int = 0
     bad_lines: list[BadLine] = field(default_factory=list)
     first_event_at: str | None = None
@@ -92,21 +93,23 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
     report = HistoryReport(path=str(path), format=fmt)
     now = now or datetime.now(timezone.utc)
     parsed: list[Parsed] = []
-    ignored: Counter[str] = Counter()
+    unmapped: Counter[str] = Counter()
     for number, line in _lines(path, report):
         if limit is not None and number > limit:
             break
         report.lines = number
         event = _parse(line, fmt, intake, now)
         if isinstance(event, Ignored):
-            ignored[event.name] += 1
+            unmapped[event.name] += 1
         elif isinstance(event, Problem):
             _bad(report, BadLine(number, event.reason, event.detail))
         else:
+            if isinstance(event, Activity) and fmt == "segment":
+                unmapped[event.name] += 1
             parsed.append(Parsed(event.occurred_at.timestamp(), number, intake.topic_of(event), event.customer_id,
                                  event.event_id, dump(event)))
     report.events = len(parsed)
-    report.ignored = dict(ignored.most_common())
+    report.unmapped = dict(unmapped.most_common())
     report.customers = len({p.customer_id for p in parsed})
     if parsed:
         times = [p.at for p in parsed]

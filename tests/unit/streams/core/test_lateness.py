@@ -76,6 +76,7 @@ kinds = st.one_of(
     st.builds(lambda p, q: {"type": "cart_item_removed", "product_id": p, "quantity": q}, products, st.integers(1, 2)),
     st.just({"type": "checkout_started"}),
     st.just({"type": "cart_viewed"}),
+    st.just({"type": "activity", "name": "Coupon Entered"}),
     st.builds(_snapshot, st.sampled_from(["checkout_started", "cart_viewed"]),
               st.lists(st.tuples(products, st.integers(1, 3)), max_size=3), st.none() | money),
     st.just({"type": "customer_identified", "traits": {"country": "GB"}, "marketing_consent": True}),

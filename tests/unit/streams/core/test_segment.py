@@ -10,6 +10,7 @@ import pytest
 from analytics_js import Browser
 from builders import T0, record
 from streams.core.events import (
+    Activity,
     CartItemAdded,
     CartItemRemoved,
     CartViewed,
@@ -121,10 +122,22 @@ def test_sku_stands_in_for_a_missing_product_id():
     assert isinstance(event, CartItemAdded) and event.product_id == "G-32"
 
 
-def test_track_events_of_no_use_and_screens_are_ignored_by_name():
+def test_track_events_with_no_event_of_their_own_are_activity_in_the_visit_by_name():
+    """A shop's dozens of other track events keep the visit going and carry their name, nothing else."""
     for name in ("Pop-up Email Viewed", "Coupon Entered", "Checkout Step Completed", "Product List Viewed"):
-        assert from_message(Browser("a").track(T0, name, step=2)) == Ignored(name)
-    assert from_message({"type": "screen", "name": "Home", "userId": "u"}) == Ignored("screen")
+        event = from_message(Browser("a").track(T0, name, step=2))
+        assert isinstance(event, Activity) and (event.name, event.customer_id, event.occurred_at) == (name, "a", T0)
+
+
+def test_one_that_cannot_be_placed_is_ignored_not_refused_and_a_group_call_is_ignored():
+    assert from_message({"type": "track", "event": "Coupon Entered", "timestamp": "2026-03-02T10:00:00"}) == Ignored(
+        "Coupon Entered")
+    assert from_message({"type": "group", "userId": "u", "groupId": "g"}) == Ignored("group")
+
+
+def test_a_screen_of_an_app_is_a_page():
+    event = from_message({"type": "screen", "name": "Cart", "userId": "u", "timestamp": "2026-03-02T10:00:00Z"})
+    assert isinstance(event, PageViewed) and (event.url, event.page_type) == ("screen:Cart", "cart")
 
 
 @pytest.mark.parametrize(("message", "reason", "words"), [
@@ -192,9 +205,10 @@ def test_an_order_in_spec_shape_is_taken_from_either_input_topic():
     assert isinstance(INTAKE.parse(spec_record(message, "anon-1", topic="purchases"), NOW), OrderPlaced)
 
 
-def test_ignored_and_bad_spec_messages_on_a_topic():
-    ignored = INTAKE.parse(spec_record(Browser("a").track(T0, "Coupon Entered"), "a"), NOW)
-    assert ignored == Ignored("Coupon Entered")
+def test_unmapped_and_bad_spec_messages_on_a_topic():
+    activity = INTAKE.parse(spec_record(Browser("a").track(T0, "Coupon Entered"), "a"), NOW)
+    assert isinstance(activity, Activity) and activity.name == "Coupon Entered"
+    assert INTAKE.parse(spec_record({"type": "group", "userId": "a"}, "a"), NOW) == Ignored("group")
     letter = INTAKE.parse(spec_record({"type": "track", "event": "Product Added", "userId": "u1"}, "u1"), NOW)
     assert isinstance(letter, DeadLetter) and letter.reason == "missing_field"
 
