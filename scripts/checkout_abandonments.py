@@ -241,6 +241,9 @@ def tracker_count(messages: list[dict[str, Any]], alias: dict[str, str], *, late
 
     for at, _, event in events:
         fire(at)
+        linked = states[event.customer_id].profile.merged_into if event.customer_id in states else None
+        if linked is not None:  # the worker sends a linked visitor's events on to their customer
+            event = event.model_copy(update={"customer_id": linked})
         state = states.get(event.customer_id, CustomerState(event.customer_id))
         linked = getattr(event, "anonymous_id", None)
         visitors = {linked: states[linked]} if linked in states else {}
