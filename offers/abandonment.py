@@ -17,16 +17,23 @@ __all__ = ["AbandonmentKind", "Interest", "abandoned"]
 class Interest:
     """What a session showed of the customer's interest, in plain values."""
 
+    #: What the customer's cart holds as the session ends (it may have been filled in an earlier one).
     cart_items: int
     cart_value: float
     checkout_started: bool
     purchased: bool
     product_views: int
     most_views_of_one_product: int
+    #: Whether this session itself put something in the cart: an old cart alone is no new interest.
+    cart_added: bool = True
 
 
 def abandoned(interest: Interest, *, browse_views_threshold: int = 3) -> AbandonmentKind | None:
     """The kind of interest an ended session abandoned, or ``None``.
+
+    A started checkout with something in the cart beats a cart the session filled, which
+    beats repeated views of one product; a cart filled in an earlier session triggers
+    again only with a new checkout.
 
     >>> cart = Interest(cart_items=2, cart_value=40.0, checkout_started=False,
     ...                 purchased=False, product_views=3, most_views_of_one_product=1)
@@ -37,12 +44,16 @@ def abandoned(interest: Interest, *, browse_views_threshold: int = 3) -> Abandon
     True
     >>> abandoned(replace(cart, cart_items=0, cart_value=0.0, most_views_of_one_product=3))
     <AbandonmentKind.BROWSE: 'browse_abandoned'>
+    >>> abandoned(replace(cart, cart_added=False)) is None  # yesterday's cart, nothing new today
+    True
+    >>> abandoned(replace(cart, cart_added=False, checkout_started=True))
+    <AbandonmentKind.CHECKOUT: 'checkout_abandoned'>
     """
     if interest.purchased:
         return None
     if interest.checkout_started and interest.cart_items > 0:
         return AbandonmentKind.CHECKOUT
-    if interest.cart_items > 0:
+    if interest.cart_added and interest.cart_items > 0:
         return AbandonmentKind.CART
     if interest.most_views_of_one_product >= browse_views_threshold:
         return AbandonmentKind.BROWSE

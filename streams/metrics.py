@@ -15,6 +15,9 @@ from streams.core.intake import REASONS
 
 #: The online models whose quality and cost are measured (``model`` label).
 MODELS = ("intent", "loyalty")
+#: Distinct names of unmapped spec messages that get a series of their own; later names count as ``other``.
+UNMAPPED_NAMES = 25
+_UNMAPPED_NAME_CHARS = 64
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 # Redis answers in well under a millisecond on a healthy network; the tail is what matters.
@@ -40,6 +43,20 @@ class Metrics:
         )
         for reason in REASONS:
             self.dead_letters.labels(reason)
+        self.unmapped_messages = Counter(
+            "tracker_unmapped_messages_total",
+            "Spec messages with no tracker event of their own (track events of other names, group calls), by name: "
+            "acknowledged, never dead-lettered; a visitor's track event still keeps their visit going. "
+            f"The first {UNMAPPED_NAMES} names get a series each, later ones count as other.",
+            ["event"],
+            registry=registry,
+        )
+        self._unmapped_names: set[str] = set()
+        self.forwarded_events = Counter(
+            "tracker_forwarded_events_total",
+            "Events of an anonymous id already linked to a customer at login, sent on to that customer.",
+            registry=registry,
+        )
         self.forgotten_events = Counter(
             "tracker_forgotten_events_total",
             "Events of customers who asked to be forgotten: dropped, not tracked.",
@@ -229,6 +246,16 @@ class Metrics:
         for name in MODELS:
             self.model_examples.labels(name)
             self.checkpoint_errors.labels(name)
+
+    def count_unmapped(self, name: str, n: int = 1) -> None:
+        """Count ``n`` unmapped spec messages called ``name``, in a bounded set of series."""
+        label = name.strip()[:_UNMAPPED_NAME_CHARS] or "(unnamed)"
+        if label not in self._unmapped_names:
+            if len(self._unmapped_names) >= UNMAPPED_NAMES:
+                label = "other"
+            else:
+                self._unmapped_names.add(label)
+        self.unmapped_messages.labels(label).inc(n)
 
     def record_outcome(self, outcome: str, group: str) -> None:
         """Count an offer window's end and refresh the conversion and uplift gauges."""

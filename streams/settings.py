@@ -111,6 +111,10 @@ class Settings(BaseSettings):
         "at most the session timeout; empty means 300, or the session timeout if shorter."
     )
     browse_views_threshold: int = Field(3, ge=1, description="Product views that make browsing 'interest'.")
+    cart_ttl_days: float = Field(
+        14.0, gt=0, description="A customer's cart nobody adds to, removes from or views for this long "
+        "(event time) is empty; an order empties it at once."
+    )
     policy_file: Path | None = Field(
         None, description="Offer policy (TOML); empty means the shipped offers/default_policy.toml."
     )
@@ -297,4 +301,5 @@ def intake_of(settings: Settings) -> Intake:
 def rules_of(settings: Settings) -> Rules:
     """The lifecycle's timing rules of the settings."""
     return Rules(session_timeout=settings.session_timeout, browse_views_threshold=settings.browse_views_threshold,
-                 event_time=settings.clock == "event", allowed_lateness=settings.allowed_lateness)
+                 event_time=settings.clock == "event", allowed_lateness=settings.allowed_lateness,
+                 cart_ttl=timedelta(days=settings.cart_ttl_days))

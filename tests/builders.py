@@ -22,8 +22,10 @@ def event(type: str, customer_id: str = "c1", at: datetime | timedelta = timedel
         "cart_item_added": {"product_id": "p1", "quantity": 1, "price": 50.0, "category": "shoes"},
         "cart_item_removed": {"product_id": "p1", "quantity": 1},
         "checkout_started": {},
+        "cart_viewed": {},
         "customer_identified": {},
         "feedback_submitted": {"rating": 4},
+        "activity": {"name": "Coupon Entered"},
         "order_placed": {"order_id": "o1", "total": 50.0, "line_items": [{"product_id": "p1", "price": 50.0}]},
         "order_refunded": {"order_id": "o1", "amount": 50.0},
     }

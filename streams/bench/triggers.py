@@ -20,7 +20,7 @@ from streams.bench.common import (
 from streams.broker.base import Topics
 from streams.core.intake import Intake
 from streams.core.lifecycle import Rules
-from streams.core.state import CartLine, CustomerState, Session
+from streams.core.state import Cart, CartLine, CustomerState, Profile, Session
 from streams.metrics import Metrics
 from streams.settings import Settings, load_offer_policy
 from streams.store import Change
@@ -80,9 +80,11 @@ async def bench_triggers(
             customer_id = f"{BENCH_PREFIX}-{n:07d}"
             at = first_due + timedelta(seconds=window * n / pending)
             last = at - timeout - settings.allowed_lateness  # a visit closes after both
-            session = Session(started_at=last, last_event_at=last, events=2,
-                              cart=(CartLine("sku-1", 1, 25.0, "bench"),))
-            changes.append(Change(CustomerState(customer_id, session=session), n % settings.partitions, at))
+            line = CartLine("sku-1", 1, 25.0, "bench")
+            session = Session(started_at=last, last_event_at=last, events=2, cart=(line,))
+            # The visit added to the cart, and the customer's cart holds it.
+            profile = Profile(first_seen=last, last_seen=last, cart=Cart(lines=(line,), changed_at=last))
+            changes.append(Change(CustomerState(customer_id, profile, session), n % settings.partitions, at))
             due[customer_id] = at.timestamp()
         progress(f"writing {pending} pending abandonments to Redis")
         for i in range(0, len(changes), 1000):

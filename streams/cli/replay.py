@@ -1,4 +1,9 @@
-"""``tracker replay FILE``: a real purchase history produced to the purchases topic, in event time."""
+"""``tracker replay FILE``: a real history produced to the input topics, in event time.
+
+Two kinds of history: purchase logs (``online-retail``, ``cdnow``: orders and refunds) and
+JSON Lines of visits and orders (``events``: the tracker's own events; ``segment``: messages
+of the e-commerce tracking spec, as Segment or RudderStack export them).
+"""
 
 from __future__ import annotations
 
@@ -6,56 +11,102 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
+from typing import Any
 
 from streams.cli.args import data_file, positive_int
 from streams.cli.common import EPILOG, Commands
 from streams.errors import TrackerError, UsageError
 from streams.settings import Settings
 
+PURCHASE_LOGS = ("online-retail", "cdnow")
+HISTORIES = ("events", "segment")
+#: Bad lines printed (all are counted; --json lists the first 100).
+BAD_LINES_SHOWN = 20
+
 
 def add(commands: Commands) -> None:
     replay = commands.add_parser(
-        "replay", help="produce a real purchase history to the purchases topic, in event time", epilog=EPILOG,
-        description="Orders and refunds of a public data set become order_placed / order_refunded events "
-        "(cancellation invoices, starting with C, are refunds; guest lines without a customer id are counted "
-        "and skipped). Event ids come from the invoices, so a second replay changes nothing. Run the worker "
-        "with TRACKER_CLOCK=event so that its decisions follow the history.",
+        "replay", help="produce a real history (purchase log or JSON Lines of events) to Kafka, in event time",
+        epilog=EPILOG,
+        description="Purchase logs (online-retail, cdnow): orders and refunds of a public data set become "
+        "order_placed / order_refunded events (cancellation invoices, starting with C, are refunds; guest lines "
+        "without a customer id are counted and skipped); event ids come from the invoices. JSON Lines, plain or "
+        "gzip (events: the tracker's own events; segment: Segment/RudderStack messages, as their bucket "
+        "destinations or a warehouse export write them): every line is checked as the worker would, a bad line is "
+        "reported with its number and reason and the replay goes on, and what an earlier replay produced is left "
+        "out. Either way a second replay changes nothing. Run the worker with TRACKER_CLOCK=event so that its "
+        "decisions follow the history.",
     )
     replay.add_argument("file", type=data_file, metavar="FILE",
-                        help="e.g. ../shared/data/online_retail_ii_2009_2010.csv.gz")
-    replay.add_argument("--format", dest="fmt", choices=("online-retail", "cdnow"), required=True,
+                        help="e.g. ../shared/data/online_retail_ii_2009_2010.csv.gz or export.jsonl.gz")
+    replay.add_argument("--format", dest="fmt", choices=(*PURCHASE_LOGS, *HISTORIES), required=True,
                         help="the file's format")
-    replay.add_argument("--limit", type=positive_int, default=None, help="only the first N transactions")
+    replay.add_argument("--limit", type=positive_int, default=None,
+                        help="only the first N transactions (purchase logs) or lines (JSON Lines)")
     replay.add_argument("--json", action="store_true", help="print the report as JSON")
     replay.set_defaults(run=run)
 
 
+def _progress(done: int, total: int, seconds: float) -> None:
+    if sys.stderr.isatty():
+        rate = done / seconds if seconds else 0.0
+        sys.stderr.write(f"\r  replay: {done}/{total} events ({rate:,.0f}/s)\x1b[K")
+        if done >= total:
+            sys.stderr.write("\n")
+        sys.stderr.flush()
+
+
 def run(args: argparse.Namespace) -> int:
     from kafka.errors import KafkaError
+    from redis.exceptions import RedisError
 
+    settings = Settings()
+    try:
+        if args.fmt in HISTORIES:
+            return _history(args, settings)
+        return _purchase_log(args, settings)
+    except KafkaError as exc:
+        raise TrackerError(f"could not produce to {settings.kafka_broker}: {exc}") from exc
+    except RedisError as exc:
+        raise TrackerError(f"could not read or write the replay ledger in Redis: {exc}") from exc
+
+
+def _purchase_log(args: argparse.Namespace, settings: Settings) -> int:
     from models.errors import DataFileError
     from streams.replay.produce import replay
 
-    settings = Settings()
-
-    def progress(done: int, total: int, seconds: float) -> None:
-        if sys.stderr.isatty():
-            rate = done / seconds if seconds else 0.0
-            sys.stderr.write(f"\r  replay: {done}/{total} events ({rate:,.0f}/s)\x1b[K")
-            if done >= total:
-                sys.stderr.write("\n")
-            sys.stderr.flush()
-
     try:
-        report = replay(args.file, args.fmt, settings, limit=args.limit, progress=progress)
+        report = replay(args.file, args.fmt, settings, limit=args.limit, progress=_progress)
     except DataFileError as exc:
         raise UsageError(str(exc)) from exc
-    except KafkaError as exc:
-        raise TrackerError(f"could not produce to {settings.kafka_broker}: {exc}") from exc
     if args.json:
         print(json.dumps({**asdict(report), "events": report.events}, indent=2))
     else:
         print(f"replayed {report.path}: {report.events} events ({report.orders} orders, {report.refunds} refunds) "
               f"of {report.customers} customers to {settings.purchases_topic} in {report.seconds}s; "
               f"{report.guest_lines} guest lines of {report.lines} skipped")
+    return 0
+
+
+def _history(args: argparse.Namespace, settings: Settings) -> int:
+    from streams.replay.history import replay_history
+
+    try:
+        report = replay_history(args.file, args.fmt, settings, limit=args.limit, progress=_progress)
+    except OSError as exc:
+        raise UsageError(f"could not read {args.file}: {exc.strerror or exc}") from exc
+    if args.json:
+        body: dict[str, Any] = asdict(report)
+        print(json.dumps(body, indent=2))
+        return 0
+    for bad in report.bad_lines[:BAD_LINES_SHOWN]:
+        print(f"  line {bad.line}: {bad.reason}: {bad.detail}", file=sys.stderr)
+    if report.bad > BAD_LINES_SHOWN:
+        print(f"  ... and {report.bad - BAD_LINES_SHOWN} more bad line(s) (--json lists the first 100)",
+              file=sys.stderr)
+    span = f" from {report.first_event_at} to {report.last_event_at}" if report.first_event_at else ""
+    unmapped = sum(report.unmapped.values())
+    print(f"replayed {report.path}: {report.produced} events of {report.customers} customers{span} in "
+          f"{report.seconds}s; {report.already_replayed} already replayed, {unmapped} without an event of their own "
+          f"(visit activity), {report.bad} bad line(s) of {report.lines}")
     return 0

@@ -84,7 +84,8 @@ class CartItemAdded(Event):
     type: Literal["cart_item_added"]
     product_id: Id
     quantity: PositiveInt = 1
-    price: Money
+    #: Unknown for some shops' adds; the line then counts in the cart at no value.
+    price: Money | None = None
     category: Annotated[str, Field(max_length=128)] | None = None
 
 
@@ -95,8 +96,38 @@ class CartItemRemoved(Event):
     price: Money | None = None
 
 
+class CartProduct(BaseModel):
+    """One product of a cart or an order: what a cart snapshot and an order's lines hold."""
+
+    model_config = ConfigDict(frozen=True, extra="ignore")
+
+    product_id: Id
+    quantity: PositiveInt = 1
+    price: Money | None = None
+    category: Annotated[str, Field(max_length=128)] | None = None
+
+
+Currency = Annotated[str, Field(min_length=3, max_length=3)]
+Products = Annotated[tuple[CartProduct, ...], Field(max_length=1000)]
+
+
 class CheckoutStarted(Event):
+    """A checkout began; with ``products`` it also says what the cart holds (it replaces the known cart)."""
+
     type: Literal["checkout_started"]
+    products: Products | None = None
+    #: The shop's own value of the cart (discounts included), used when its lines carry no prices.
+    value: Money | None = None
+    currency: Currency | None = None
+
+
+class CartViewed(Event):
+    """The customer looked at their cart; with ``products`` it replaces the known cart."""
+
+    type: Literal["cart_viewed"]
+    products: Products | None = None
+    value: Money | None = None
+    currency: Currency | None = None
 
 
 class CustomerTraits(BaseModel):
@@ -128,6 +159,17 @@ class CustomerIdentified(Event):
         return value.strip()
 
 
+class Activity(Event):
+    """Something a visitor did that has no tracker event of its own (a shop's "Coupon Entered").
+
+    It keeps the visit going — a visit is activity with no gap longer than the session
+    timeout — and changes nothing else.
+    """
+
+    type: Literal["activity"]
+    name: Annotated[str, Field(max_length=100)]
+
+
 class FeedbackSubmitted(Event):
     type: Literal["feedback_submitted"]
     rating: Annotated[int, Field(ge=1, le=5)] | None = None
@@ -141,21 +183,18 @@ SiteVisit: TypeAlias = Annotated[
     | CartItemAdded
     | CartItemRemoved
     | CheckoutStarted
+    | CartViewed
     | CustomerIdentified
-    | FeedbackSubmitted,
+    | FeedbackSubmitted
+    | Activity,
     Field(discriminator="type"),
 ]
 
 # ------------------------------------------------------------------ purchases
 
 
-class LineItem(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="ignore")
-
-    product_id: Id
-    quantity: PositiveInt = 1
-    price: Money
-    category: Annotated[str, Field(max_length=128)] | None = None
+class LineItem(CartProduct):
+    """A line of an order."""
 
 
 class OrderPlaced(Event):
@@ -163,7 +202,7 @@ class OrderPlaced(Event):
     order_id: Id
     line_items: Annotated[tuple[LineItem, ...], Field(max_length=1000)] = ()
     total: Money
-    currency: Annotated[str, Field(min_length=3, max_length=3)] = "GBP"
+    currency: Currency = "GBP"
     discount_code: Annotated[str, Field(max_length=64)] | None = None
     discount_amount: Money = 0.0
 
@@ -184,8 +223,10 @@ AnyEvent: TypeAlias = Annotated[
     | CartItemAdded
     | CartItemRemoved
     | CheckoutStarted
+    | CartViewed
     | CustomerIdentified
     | FeedbackSubmitted
+    | Activity
     | OrderPlaced
     | OrderRefunded,
     Field(discriminator="type"),
@@ -204,8 +245,10 @@ SITE_VISIT_TYPES = frozenset(
         "cart_item_added",
         "cart_item_removed",
         "checkout_started",
+        "cart_viewed",
         "customer_identified",
         "feedback_submitted",
+        "activity",
     }
 )
 PURCHASE_TYPES = frozenset({"order_placed", "order_refunded"})
@@ -218,9 +261,12 @@ def dump(event: Event) -> bytes:
 
 __all__ = [
     "ANY_EVENT",
+    "Activity",
     "AnyEvent",
     "CartItemAdded",
     "CartItemRemoved",
+    "CartProduct",
+    "CartViewed",
     "CheckoutStarted",
     "CustomerIdentified",
     "CustomerTraits",

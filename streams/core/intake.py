@@ -6,6 +6,13 @@ not an error of the tracker but data about the producer: it becomes a
 a metric label), a human detail and the Kafka coordinates.  The HTTP collector checks
 what it is posted with the same :class:`Intake`, so a site hears the same reasons as the
 dead-letter topic would give.
+
+Two shapes arrive, told apart by their fields: the tracker's own events (``event_id``,
+``type`` = ``page_viewed``…) and messages of the e-commerce tracking spec (``type`` =
+``track``…, ``userId`` / ``anonymousId``, ``messageId``), which
+:func:`streams.core.segment.from_message` maps — what RudderStack's Kafka destination
+produces, keyed by ``userId`` (else ``anonymousId``), the customer the message maps to.
+A spec message the tracker takes nothing from comes back :class:`~streams.core.segment.Ignored`.
 """
 
 from __future__ import annotations
@@ -15,6 +22,9 @@ import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Final
+
+from collections.abc import Mapping
+from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
@@ -26,46 +36,14 @@ from streams.core.events import (
     SITE_VISIT_TYPES,
     AnyEvent,
 )
+from streams.core.problems import REASONS, Problem, explain
+from streams.core.segment import Ignored, from_message, is_spec_message
+
+__all__ = ["REASONS", "DeadLetter", "Ignored", "Intake", "Problem", "Record"]
 
 _EVENT_TYPES: Final = SITE_VISIT_TYPES | PURCHASE_TYPES
-
-#: Reason codes a dead letter can carry (bounded: they label a metric).
-REASONS: Final = (
-    "too_large",
-    "malformed_json",
-    "unknown_type",
-    "missing_field",
-    "wrong_type",
-    "naive_timestamp",
-    "invalid_field",
-    "key_mismatch",
-    "future_timestamp",
-    "unknown_topic",
-)
-
-_REASON_BY_PYDANTIC_ERROR: Final = {
-    "json_invalid": "malformed_json",
-    "json_type": "malformed_json",
-    "missing": "missing_field",
-    "union_tag_not_found": "missing_field",
-    "union_tag_invalid": "unknown_type",
-    "timezone_aware": "naive_timestamp",
-    "model_attributes_type": "wrong_type",
-    "model_type": "wrong_type",
-    "string_type": "wrong_type",
-    "int_type": "wrong_type",
-    "int_parsing": "wrong_type",
-    "float_type": "wrong_type",
-    "float_parsing": "wrong_type",
-    "bool_type": "wrong_type",
-    "bool_parsing": "wrong_type",
-    "datetime_type": "wrong_type",
-    "datetime_parsing": "wrong_type",
-    "datetime_from_date_parsing": "wrong_type",
-    "tuple_type": "wrong_type",
-    "dict_type": "wrong_type",
-}
-
+#: Fields only a spec message has: a record holding one of them (quoted, as a JSON key) is read as one.
+_SPEC_KEYS: Final = (b'"anonymousId"', b'"userId"', b'"messageId"', b'"previousId"')
 
 @dataclass(frozen=True, slots=True)
 class Record:
@@ -77,14 +55,6 @@ class Record:
     key: bytes | None
     value: bytes | None
     timestamp: float | None = None
-
-
-@dataclass(frozen=True, slots=True)
-class Problem:
-    """Why some bytes are not an event: a reason code from :data:`REASONS` and a detail."""
-
-    reason: str
-    detail: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,21 +100,31 @@ class Intake:
     #: How far ahead of the wall clock an event may claim to have happened (device clock skew).
     max_future: timedelta = timedelta(hours=1)
 
-    def parse(self, record: Record, now: datetime | None = None) -> AnyEvent | DeadLetter:
-        """The event in ``record``, or a dead letter saying why there is none."""
+    def parse(self, record: Record, now: datetime | None = None) -> AnyEvent | Ignored | DeadLetter:
+        """The event in ``record``, :class:`Ignored` for a spec message it takes nothing from, or a dead letter."""
         adapter = self._adapter(record.topic)
         if adapter is None:
             return DeadLetter(record, "unknown_topic", f"topic {record.topic!r} is not an input topic")
-        event = self._checked(record.value or b"", adapter, f"{record.topic} event", now)
+        raw = record.value or b""
+        message = _spec_message(raw) if len(raw) <= self.max_event_bytes else None
+        if message is not None:
+            # RudderStack sends every kind of message to one topic: either input topic takes any.
+            event = self.parse_message(message, now)
+            keys = {str(message.get(name)) for name in ("userId", "anonymousId") if message.get(name) is not None}
+        else:
+            event = self._checked(raw, adapter, f"{record.topic} event", now)
+            keys = set()
         if isinstance(event, Problem):
             return DeadLetter(record, event.reason, event.detail)
+        if isinstance(event, Ignored):
+            return event
         key = _text_or_base64(record.key)
-        if key != event.customer_id:
+        if key != event.customer_id and key not in keys:
             return DeadLetter(
                 record,
                 "key_mismatch",
                 f"message key {key!r} must equal customer_id {event.customer_id!r} "
-                "(input topics are keyed by customer id)",
+                "(input topics are keyed by customer id: userId, else anonymousId, for spec messages)",
             )
         return event
 
@@ -154,6 +134,15 @@ class Intake:
         There is no key to check: the collector keys the record by the event's customer id.
         """
         return self._checked(raw, ANY_EVENT, "tracker event", now)
+
+    def parse_message(
+        self, message: Mapping[str, Any], now: datetime | None = None, *, received_at: datetime | None = None
+    ) -> AnyEvent | Ignored | Problem:
+        """A message of the e-commerce tracking spec: mapped once, then checked as any event is."""
+        event = from_message(message, received_at=received_at)
+        if isinstance(event, (Problem, Ignored)):
+            return event
+        return self._in_time(event, now)
 
     def topic_of(self, event: AnyEvent) -> str:
         """The input topic an event belongs on."""
@@ -167,9 +156,12 @@ class Intake:
         try:
             event: AnyEvent = adapter.validate_json(raw)
         except ValidationError as exc:
-            return Problem(*_explain(exc, what))
+            return explain(exc, what, _EVENT_TYPES)
         except (ValueError, RecursionError) as exc:  # pragma: no cover - pydantic wraps these
             return Problem("malformed_json", str(exc)[:500])
+        return self._in_time(event, now)
+
+    def _in_time(self, event: AnyEvent, now: datetime | None) -> AnyEvent | Problem:
         now = now or datetime.now(timezone.utc)
         if event.occurred_at - now > self.max_future:
             return Problem(
@@ -187,26 +179,12 @@ class Intake:
         return None
 
 
-def _explain(exc: ValidationError, what: str) -> tuple[str, str]:
-    """A reason code and a one-line detail naming the field, what came and what was expected."""
-    errors = exc.errors(include_url=False)
-    first = errors[0]
-    reason = _REASON_BY_PYDANTIC_ERROR.get(first["type"], "invalid_field")
-    where = ".".join(str(part) for part in first["loc"] if not _is_union_tag(part)) or "(event)"
-    if first["type"] == "union_tag_invalid":
-        detail = f"type {first['ctx']['tag']!r} is not a {what} (expected one of {first['ctx']['expected_tags']})"
-    elif first["type"] == "union_tag_not_found":
-        detail = "type: field required (the event type, e.g. 'page_viewed')"
-    else:
-        got = repr(first.get("input"))
-        if len(got) > 80:
-            got = got[:77] + "..."
-        detail = f"{where}: {first['msg']} (got {got})"
-    if len(errors) > 1:
-        detail += f"; and {len(errors) - 1} more problem(s)"
-    return reason, detail
-
-
-def _is_union_tag(part: object) -> bool:
-    # pydantic puts the discriminator value first in error locations; paths read better without it.
-    return part in _EVENT_TYPES
+def _spec_message(raw: bytes) -> dict[str, Any] | None:
+    """The record as a spec message, or None when it is (or is meant as) one of the tracker's own events."""
+    if not any(key in raw for key in _SPEC_KEYS):
+        return None
+    try:
+        body = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None  # the tracker's own parser names what is wrong with it
+    return body if is_spec_message(body) else None

@@ -39,10 +39,11 @@ from offers import (
 )
 from offers.abandonment import Interest
 from offers.outcomes import ActiveOffer, outcome_of_purchase
+from streams.core.carts import cart_at, cart_value, settle
 from streams.core.events import AnyEvent, OrderPlaced
 from streams.core.frozen import replace
-from streams.core.state import Abandonment, CartLine, CustomerState, OpenOffer, Session
-from streams.core.visits import apply, close_due
+from streams.core.state import CART_TTL, Abandonment, CartLine, CustomerState, OpenOffer, Session
+from streams.core.visits import apply, cart_horizon, close_due
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +56,8 @@ class Rules:
     event_time: bool = False
     #: How late (event time) an event may come and still be placed in its visit.
     allowed_lateness: timedelta = timedelta(0)
+    #: How long a cart nobody touches is kept (event time).
+    cart_ttl: timedelta = CART_TTL
 
     def __post_init__(self) -> None:
         if not timedelta(0) <= self.allowed_lateness <= self.session_timeout:
@@ -128,10 +131,12 @@ Effect: TypeAlias = SessionEnded | LateEvent | Issued | Suppressed | HeldOut | D
 # ------------------------------------------------------------------ steps
 
 
-def interest_of(session: Session) -> Interest:
+def interest_of(session: Session, cart: tuple[CartLine, ...] = (), value: float = 0.0) -> Interest:
+    """What an ended visit showed: its own activity, and the customer's ``cart`` as of its end."""
     return Interest(
-        cart_items=session.cart_items,
-        cart_value=session.cart_value,
+        cart_items=sum(line.quantity for line in cart),
+        cart_value=value,
+        cart_added=bool(session.in_cart),
         checkout_started=session.checkout_started,
         purchased=session.purchased,
         product_views=session.product_views,
@@ -141,36 +146,50 @@ def interest_of(session: Session) -> Interest:
 
 def receive(state: CustomerState, event: AnyEvent, rules: Rules) -> tuple[CustomerState, list[Effect]]:
     """Apply one event: place it (or count it late) and end the sessions it showed are over."""
-    applied = apply(state, event, rules.session_timeout, rules.allowed_lateness)
+    applied = apply(state, event, rules.session_timeout, rules.allowed_lateness, rules.cart_ttl)
     effects: list[Effect] = [LateEvent(event)] if applied.late else []
     state = applied.state
     for ended in applied.ended:
         state, more = end_session(state, ended, rules)
         effects += more
-    return state, effects
+    return _settled(state, rules), effects
+
+
+def _settled(state: CustomerState, rules: Rules) -> CustomerState:
+    """The state with its cart changes folded in as far as no visit or late event needs them apart."""
+    cart = state.profile.cart
+    horizon = cart_horizon(state, rules.allowed_lateness)
+    if horizon is None:
+        return state
+    settled = settle(cart, horizon, rules.cart_ttl)
+    return state if settled is cart else replace(state, profile=replace(state.profile, cart=settled))
 
 
 def end_session(state: CustomerState, ended: Session, rules: Rules) -> tuple[CustomerState, list[Effect]]:
-    """Record the end of ``ended``: a pending abandonment if it left interest behind."""
+    """Record the end of ``ended``: a pending abandonment if it left interest behind.
+
+    A visit that started a checkout with something in the customer's cart abandoned the
+    checkout, one that added to the cart abandoned the cart (an old cart alone is no new
+    interest); the offer's products and value are the customer's cart as of the visit's end.
+    """
     effects: list[Effect] = [SessionEnded(ended)]
-    kind = abandoned(interest_of(ended), browse_views_threshold=rules.browse_views_threshold)
+    cart = cart_at(state.profile.cart, ended.last_event_at, rules.cart_ttl)
+    value = cart_value(state.profile.cart, ended.last_event_at, rules.cart_ttl)
+    kind = abandoned(interest_of(ended, cart, value), browse_views_threshold=rules.browse_views_threshold)
     if kind is None:
         return state, effects
     last_order = state.profile.last_order_at
     if last_order is not None and last_order >= ended.last_event_at + rules.session_timeout:
         # Bought after the visit, read before it closed (within the lateness): nothing to offer.
         return state, effects
-    if kind is AbandonmentKind.BROWSE:
-        products = tuple(CartLine(pid, 0, 0.0) for pid, _ in ended.viewed[:3])
-    else:
-        products = ended.in_cart
+    browse = kind is AbandonmentKind.BROWSE
     pending = Abandonment(
         kind=kind.value,
         due_at=ended.last_event_at + rules.session_timeout,
         session_started_at=ended.started_at,
         session_id=ended.session_id,
-        products=products,
-        cart_value=ended.cart_value,
+        products=tuple(CartLine(pid, 0, 0.0) for pid, _ in ended.viewed[:3]) if browse else cart,
+        cart_value=0.0 if browse else value,
     )
     # A newer abandonment replaces one still waiting (deferred by quiet hours): the
     # customer's latest interest is the one worth an offer.
@@ -200,7 +219,7 @@ def advance(
         at = pending.due_at if rules.event_time else now
         state, more = _decide(state, pending, at, policy, event_time=rules.event_time)
         effects += more
-    return state, effects
+    return _settled(state, rules), effects
 
 
 def on_order(state: CustomerState, order: OrderPlaced) -> tuple[CustomerState, list[Effect]]:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
+from streams.core.carts import merge_carts
 from streams.core.frozen import replace
 from streams.core.state import (
     RECENT_ORDERS,
@@ -11,26 +14,54 @@ from streams.core.state import (
     Profile,
     bump,
 )
-from streams.core.visits import gap_days
+from streams.core.visits import gap_days, merge_visits, uncount_visit
 
 MERGED_IDS_KEPT = 5
 
 
-def stitch(customer: CustomerState, visitor: CustomerState) -> tuple[CustomerState, CustomerState | None]:
+def stitch(
+    customer: CustomerState, visitor: CustomerState, timeout: timedelta | None = None
+) -> tuple[CustomerState, CustomerState | None]:
     """Merge an anonymous visitor's history into the customer who just logged in, once.
 
-    Returns the customer's new state and the visitor's, marked as merged (``None`` when
-    there was nothing to merge or it was merged before: a visitor id is merged only once).
+    Returns the customer's new state and the visitor's, marked as merged (``None`` when it
+    was merged before: a visitor id is merged only once).  A visitor marked merged has their
+    later events sent on to the customer by the worker.
+    With the session ``timeout``, a visit the visitor had open when they logged in goes on
+    under the customer's id: what it did before the login (a started checkout, the cart it
+    filled) is the customer's visit's, so its abandonment is the customer's.
     """
     visitor_id = visitor.customer_id
     p, v = customer.profile, visitor.profile
     if visitor_id == customer.customer_id or visitor_id in p.merged_ids or v.merged_into is not None:
         return customer, None
-    if v.first_seen is None:  # the visitor never did anything
-        return customer, None
-    merged = merge_profiles(p, v)
-    merged = replace(merged, merged_ids=(*p.merged_ids, visitor_id)[-MERGED_IDS_KEPT:])
-    return replace(customer, profile=merged), replace(visitor, profile=replace(v, merged_into=customer.customer_id))
+    linked = (*p.merged_ids, visitor_id)[-MERGED_IDS_KEPT:]
+    marked = replace(visitor, profile=replace(v, merged_into=customer.customer_id))
+    if v.first_seen is None:
+        # Nothing of the visitor read yet (their events may be in another partition, behind): the
+        # link is kept, and what they do from now on is sent on to the customer.
+        return replace(customer, profile=replace(p, merged_ids=linked)), marked
+    merged = replace(merge_profiles(p, v), merged_ids=linked)
+    customer = replace(customer, profile=merged)
+    if timeout is not None:
+        customer, marked = _one_visit(customer, marked, timeout)
+    return customer, marked
+
+
+def _one_visit(customer: CustomerState, visitor: CustomerState, timeout: timedelta) -> tuple[CustomerState,
+                                                                                              CustomerState]:
+    """The visitor's open visit and the customer's, when no more than the timeout apart, as one visit."""
+    mine, theirs = customer.session, visitor.session
+    if mine is None or theirs is None:
+        return customer, visitor
+    theirs = replace(theirs, earlier=None)
+    if mine.started_at - theirs.last_event_at >= timeout or theirs.started_at - mine.last_event_at >= timeout:
+        return customer, visitor
+    first, second = sorted((theirs, replace(mine, earlier=None)), key=lambda s: s.started_at)
+    joined = replace(merge_visits(first, second), earlier=mine.earlier)
+    # Both visits were counted, one in each history; together they are one.
+    profile = uncount_visit(customer.profile, second.started_at)
+    return replace(customer, profile=profile, session=joined), replace(visitor, session=None)
 
 
 _SUMMED = (
@@ -77,4 +108,6 @@ def merge_profiles(into: Profile, other: Profile) -> Profile:
     fields["gap_days_total"] = gap_days(fields["first_order_at"], fields["last_order_at"])  # type: ignore[arg-type]
     fields["recent_orders"] = tuple(sorted({*into.recent_orders, *other.recent_orders}))[-RECENT_ORDERS:]
     fields["consent"] = into.consent if into.consent is not None else other.consent
+    # A visitor's cart joins the customer's at login, as shops merge a guest cart into the account's.
+    fields["cart"] = merge_carts(into.cart, other.cart)
     return replace(into, **fields)

@@ -21,6 +21,8 @@ RECENT_PRODUCTS = 10
 #: Most order times kept in ``Profile.recent_orders`` (those within the lateness of the newest).
 RECENT_ORDERS = 8
 NO_LATENESS = timedelta(0)
+#: How long a cart nobody touches is kept (event time), unless the settings say otherwise.
+CART_TTL = timedelta(days=14)
 
 # Page types as the intent model knows them (the UCI data set's three page families).
 ADMIN_PAGES = frozenset({"account", "login", "register", "cart", "checkout", "wishlist"})
@@ -34,6 +36,37 @@ class CartLine:
     quantity: int
     price: float
     category: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class CartChange:
+    """One change to a customer's cart, kept until it is folded in (:mod:`streams.core.carts`).
+
+    An add or a remove holds one line (a remove with a negative quantity); a replacement —
+    a snapshot of the cart, or an order, which empties it — holds the whole new cart.
+    """
+
+    at: datetime
+    lines: tuple[CartLine, ...]
+    replaces: bool = False
+    #: The shop's own value of a snapshot (used when its lines carry no prices).
+    value: float | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Cart:
+    """What a customer has in their cart, across visits (:mod:`streams.core.carts` says how it changes)."""
+
+    #: The cart once every change older than the newest ones is folded in: lines by product id.
+    lines: tuple[CartLine, ...] = ()
+    #: Event time of the newest snapshot or order folded in: an add or remove older than it is ignored.
+    replaced_at: datetime | None = None
+    #: Event time of the newest change folded in: the cart expires the TTL after it.
+    changed_at: datetime | None = None
+    #: The shop's value of the snapshot folded in, until an add or remove changes the cart.
+    value: float | None = None
+    #: The newest changes, in event-time order, not folded in yet (a late one may still come before them).
+    recent: tuple[CartChange, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +88,8 @@ class Session:
     product_views: int = 0
     #: Recently viewed products with their view counts, most viewed first.
     viewed: Counts = ()
-    #: Net quantity per product (adds − removes; a remove read before its add is negative).
+    #: What this visit put in the cart: net quantity per product (adds − removes; a remove read
+    #: before its add is negative). The customer's whole cart, across visits, is ``Profile.cart``.
     cart: tuple[CartLine, ...] = ()
     checkout_started: bool = False
     purchased: bool = False
@@ -171,6 +205,8 @@ class Profile:
     #: Times of the newest orders (those within the lateness of the newest, and one older):
     #: what makes distinct order days and "bought during this visit" independent of arrival order.
     recent_orders: tuple[datetime, ...] = ()
+    #: What the customer has in their cart: it outlives a visit until an order, removal or expiry.
+    cart: Cart = Cart()
 
 
 @dataclass(frozen=True, slots=True)

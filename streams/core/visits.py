@@ -19,9 +19,11 @@ batches); the rule that makes the result independent of arrival order:
   newest visit event, or the tracker's clock through ``close_due``) passes its last event
   + ``timeout`` + ``lateness``.  Until then a late event joins it, moves its start back,
   or bridges it with the next visit (the two merge).  With ``lateness <= timeout`` at most
-  two visits are open at once: ``Session.earlier`` holds the older one.  The cart keeps
-  each product's net quantity (adds − removes, zero lines dropped) so adds and removes
-  commute, and a visit is ``purchased`` when an order falls in its span + ``timeout``,
+  two visits are open at once: ``Session.earlier`` holds the older one.  A visit's own
+  cart activity keeps each product's net quantity (adds − removes, zero lines dropped) so
+  adds and removes commute; the customer's cart across visits (``Profile.cart``, replaced
+  by snapshots and emptied by orders) is a fold in event-time order kept exact the same way
+  (:mod:`streams.core.carts`).  A visit is ``purchased`` when an order falls in its span + ``timeout``,
   whichever arrived first (``recent_orders`` remembers orders that came before the visit).
   Hence: when every event arrives at most ``lateness`` (in event time) after the events
   that happened after it, the profile, the sessions and the sessions closed are exactly
@@ -45,10 +47,13 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from streams.core.carts import change
 from streams.core.events import (
     AnyEvent,
     CartItemAdded,
     CartItemRemoved,
+    CartProduct,
+    CartViewed,
     CheckoutStarted,
     CustomerIdentified,
     FeedbackSubmitted,
@@ -61,6 +66,7 @@ from streams.core.events import (
 from streams.core.frozen import replace
 from streams.core.state import (
     ADMIN_PAGES,
+    CART_TTL,
     INFO_PAGES,
     NO_LATENESS,
     PRODUCT_PAGES,
@@ -69,6 +75,8 @@ from streams.core.state import (
     TOP_CATEGORIES,
     TOP_CHANNELS,
     Applied,
+    Cart,
+    CartChange,
     CartLine,
     CustomerState,
     Profile,
@@ -82,13 +90,18 @@ def session_is_over(session: Session, now: datetime, timeout: timedelta, latenes
     return now - session.last_event_at >= timeout + lateness
 
 
-def apply(state: CustomerState, event: AnyEvent, timeout: timedelta, lateness: timedelta = NO_LATENESS) -> Applied:
+def apply(
+    state: CustomerState, event: AnyEvent, timeout: timedelta, lateness: timedelta = NO_LATENESS,
+    cart_ttl: timedelta = CART_TTL,
+) -> Applied:
     """Apply one event; return the new state, the sessions it closed and whether it was late."""
     at = event.occurred_at
+    cart = _cart_change(state, event, lateness, cart_ttl)
     profile = replace(
         state.profile,
         first_seen=min(state.profile.first_seen or at, at),
         last_seen=max(state.profile.last_seen or at, at),
+        cart=cart,
     )
     if isinstance(event, (OrderPlaced, OrderRefunded)):
         return _apply_order(replace(state, profile=profile), event, timeout, lateness)
@@ -104,10 +117,10 @@ def apply(state: CustomerState, event: AnyEvent, timeout: timedelta, lateness: t
     if joined:
         session = joined[0]
         for later in joined[1:]:  # the event bridges two visits: they were one
-            profile = _uncount_visit(profile, later.started_at)
-            session = _merge(session, later)
+            profile = uncount_visit(profile, later.started_at)
+            session = merge_visits(session, later)
         if at < session.started_at:
-            profile = _count_visit(_uncount_visit(profile, session.started_at), at)
+            profile = _count_visit(uncount_visit(profile, session.started_at), at)
             session = replace(session, started_at=at)
         session = replace(session, last_event_at=max(session.last_event_at, at))
     else:
@@ -120,6 +133,39 @@ def apply(state: CustomerState, event: AnyEvent, timeout: timedelta, lateness: t
     visits = sorted([*apart, session], key=lambda s: s.started_at)
     newest = max(s.last_event_at for s in visits)
     return _close(state.customer_id, profile, visits, newest, timeout, lateness)
+
+
+def cart_horizon(state: CustomerState, lateness: timedelta) -> datetime | None:
+    """How far back the customer's cart changes may be folded (:mod:`streams.core.carts`).
+
+    No event within the lateness is older than the newest event minus the lateness, and an
+    open visit still needs the cart as of its last event.
+    """
+    if state.profile.last_seen is None:
+        return None
+    return min([state.profile.last_seen - lateness, *(s.last_event_at for s in state.open_sessions)])
+
+
+def _cart_change(state: CustomerState, event: AnyEvent, lateness: timedelta, ttl: timedelta) -> Cart:
+    """The customer's cart once ``event`` is in it (most events leave it as it is)."""
+    cart = state.profile.cart
+    match event:
+        case CartItemAdded():
+            line = CartLine(event.product_id, event.quantity, event.price or 0.0, event.category)
+            new = CartChange(event.occurred_at, (line,))
+        case CartItemRemoved():
+            new = CartChange(event.occurred_at, (CartLine(event.product_id, -event.quantity, 0.0),))
+        case CheckoutStarted() | CartViewed() if event.products is not None:
+            new = CartChange(event.occurred_at, _lines(event.products), replaces=True, value=event.value)
+        case OrderPlaced():
+            new = CartChange(event.occurred_at, (), replaces=True)
+        case _:
+            return cart
+    return change(cart, new, cart_horizon(state, lateness), ttl)
+
+
+def _lines(products: tuple[CartProduct, ...]) -> tuple[CartLine, ...]:
+    return tuple(CartLine(p.product_id, p.quantity, p.price or 0.0, p.category) for p in products)
 
 
 def is_late(state: CustomerState, at: datetime, timeout: timedelta, lateness: timedelta = NO_LATENESS) -> bool:
@@ -191,7 +237,7 @@ def _mark_purchase(session: Session, orders: tuple[datetime, ...], timeout: time
     return session
 
 
-def _merge(a: Session, b: Session) -> Session:
+def merge_visits(a: Session, b: Session) -> Session:
     """One visit from two (``a`` started first): what a bridging late event reveals."""
     viewed = a.viewed
     for product_id, count in b.viewed:
@@ -232,7 +278,7 @@ def _count_visit(profile: Profile, started_at: datetime, by: int = 1) -> Profile
     )
 
 
-def _uncount_visit(profile: Profile, started_at: datetime) -> Profile:
+def uncount_visit(profile: Profile, started_at: datetime) -> Profile:
     """Take back the visit counted at ``started_at`` (its start moved, or it merged)."""
     return _count_visit(profile, started_at, by=-1)
 

@@ -1,8 +1,14 @@
-"""``tracker demo``: the whole pipeline on the embedded default, in under a minute.
+"""``tracker demo``: the whole pipeline on the embedded default, in about a minute.
 
 Starts Tansu and Redis on free loopback ports, a worker in a child process, then plays
-a simulated clickstream in real time and prints every offer trigger as the worker
-emits it.  Everything started is stopped at the end, on an error or on Ctrl-C.
+a simulated shop in real time and prints every offer trigger as the worker emits it.  The
+shop behaves like a real one (:mod:`streams.demo.shop`) — returning visitors, logins
+part-way through a visit, carts checked out in a later visit, and a long tail of events
+the tracker has no event of its own for — and sends what a real one sends: the e-commerce tracking spec's
+messages, on the input topic, keyed as RudderStack's Kafka destination keys them.  Time
+is compressed (a visit times out after seconds, the next comes seconds later), so the
+offer policy's 24-hour frequency cap is lifted as its quiet hours are.  Everything
+started is stopped at the end, on an error or on Ctrl-C.
 """
 
 from __future__ import annotations
@@ -20,11 +26,11 @@ from pathlib import Path
 from typing import TextIO
 
 from streams.broker.topics import ensure_topics
-from streams.core.events import dump
 from streams.demo.embedded import EmbeddedServices, free_port, stop_process
-from streams.demo.simulate import SimulatedCustomer, in_time_order, simulate
+from streams.demo.messages import key_of, shop_messages
+from streams.demo.shop import Shopper, simulate_shop
 from streams.errors import ServiceError
-from streams.settings import Settings, intake_of
+from streams.settings import Settings
 from streams.store.keys import PROFILE_PATTERN
 from streams.transport import kafka_python_options, redis_options
 
@@ -128,7 +134,7 @@ class TriggerPrinter(threading.Thread):
             str(offer["type"]), str(offer["type"]))
         _line(
             self.out,
-            f"  ▸ offer trigger   {t['kind']:<19} {t['customer_id']} {persona:<19} {what:<22} "
+            f"  ▸ offer trigger   {t['kind']:<19} {t['customer_id']} {persona:<28} {what:<22} "
             f"→ {incentive} ({t['reason']['rule']}), until {expires}",  # type: ignore[index]
         )
 
@@ -170,6 +176,8 @@ def run_demo(
             broker_heartbeat_interval=1,
             # The demo runs at any hour: quiet hours would hold every offer until morning.
             quiet_hours_enabled=False,
+            # Days pass in seconds here: a 24-hour frequency cap would hold every shopper's second offer.
+            policy_file=_uncapped_policy(services.workdir),
         )
         _line(out, f"  services        kafka {services.kafka_broker}  redis {services.redis_url}")
         ensure_topics(settings)
@@ -178,18 +186,21 @@ def run_demo(
         try:
             took = worker.wait_ready(90, out)
             _line(out, f"  worker ready    in {took:.1f}s (http://{settings.web_host}:{settings.web_port}/metrics)")
-            shoppers = simulate(
+            timeout = timedelta(seconds=session_timeout)
+            shoppers = simulate_shop(
                 customers, seed=seed, start=datetime.now(timezone.utc) + timedelta(seconds=1),
-                pace=timedelta(seconds=0.8), spread=timedelta(seconds=12),
+                pace=timedelta(seconds=0.6), spread=timedelta(seconds=10),
+                # The next visit once this one is over: after the timeout and the allowed lateness.
+                return_after=(2.2 * timeout, 2.6 * timeout), session_timeout=timeout,
             )
-            personas = {c.customer_id: c.persona.name for c in shoppers}
+            personas = {customer_id: s.persona for s in shoppers for customer_id in s.ids}
             printer = TriggerPrinter(settings, personas, out)
             printer.start()
             sent = _play(shoppers, settings, out)
-            expected = Counter(c.persona.expected_trigger for c in shoppers if c.persona.expected_trigger)
-            deadline = time.monotonic() + session_timeout + 10
+            expected = Counter(kind for s in shoppers for _, kind in s.expected)
+            deadline = time.monotonic() + 2 * session_timeout + 10
             while time.monotonic() < deadline and _decided(settings) < sum(expected.values()):
-                _status(out, f"waiting for quiet sessions to time out ({session_timeout:.0f}s) ...")
+                _status(out, f"waiting for quiet visits to time out ({session_timeout:.0f}s) ...")
                 time.sleep(0.2)
             time.sleep(1.0)
             _summary(out, shoppers, sent, printer, expected, settings, _scrape(settings))
@@ -201,6 +212,15 @@ def run_demo(
             finally:
                 worker.stop()
             _line(out, "  stopped         worker, broker and redis")
+
+
+def _uncapped_policy(workdir: Path) -> Path:
+    """The shipped offer policy without its frequency cap, for a shop whose days pass in seconds."""
+    shipped = Path(__file__).resolve().parents[2] / "offers" / "default_policy.toml"
+    text = shipped.read_text().replace("[frequency_cap]\nhours = 24", "[frequency_cap]\nhours = 0")
+    path = workdir / "demo-policy.toml"
+    path.write_text(text)
+    return path
 
 
 def _decided(settings: Settings) -> float:
@@ -230,22 +250,29 @@ def _scrape(settings: Settings) -> dict[str, float]:
     return series
 
 
-def _play(shoppers: list[SimulatedCustomer], settings: Settings, out: TextIO) -> int:
-    """Produce every event at the moment it happens; also two broken ones."""
+def _play(shoppers: list[Shopper], settings: Settings, out: TextIO) -> tuple[int, int]:
+    """Produce every message when it happens, as RudderStack's Kafka destination would; also two broken ones.
+
+    Returns the messages sent and how many of them have no tracker event of their own.
+    """
     from kafka import KafkaProducer
+
+    from streams.core.segment import TRACKS, track_name
 
     producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=5,
                              **kafka_python_options(settings))
-    intake = intake_of(settings)
-    events = list(in_time_order(shoppers))
-    _line(out, f"  shop open       {len(shoppers)} customers, {len(events)} events over ~15s")
+    messages = list(shop_messages(shoppers))
+    visits = sum(s.visits for s in shoppers)
+    _line(out, f"  shop open       {len(shoppers)} shoppers, {visits} visits, {len(messages)} messages over "
+               f"~{_span(messages):.0f}s")
     try:
-        for n, event in enumerate(events, 1):
-            wait = (event.occurred_at - datetime.now(timezone.utc)).total_seconds()
+        for n, message in enumerate(messages, 1):
+            wait = (datetime.fromisoformat(message["timestamp"].replace("Z", "+00:00"))
+                    - datetime.now(timezone.utc)).total_seconds()
             if wait > 0:
                 time.sleep(wait)
-            producer.send(intake.topic_of(event), key=event.customer_id.encode(), value=dump(event))
-            _status(out, f"streaming clickstream ... {n}/{len(events)} events")
+            producer.send(settings.site_visits_topic, key=key_of(message).encode(), value=json.dumps(message).encode())
+            _status(out, f"streaming the shop's messages ... {n}/{len(messages)}")
         # What a buggy tag manager sends: the tracker dead-letters it and carries on.
         producer.send(settings.site_visits_topic, key=b"c-broken", value=b'{"type": "page_viewed", "url": ')
         producer.send(settings.site_visits_topic, key=b"c-broken",
@@ -254,12 +281,19 @@ def _play(shoppers: list[SimulatedCustomer], settings: Settings, out: TextIO) ->
         producer.flush()
     finally:
         producer.close()
-    _line(out, f"  streamed        {len(events)} events and 2 broken messages")
-    return len(events)
+    unmapped = sum(1 for m in messages if m["type"] == "track" and track_name(m["event"]) not in TRACKS)
+    _line(out, f"  streamed        {len(messages)} messages ({unmapped} with no tracker event of their own) "
+               "and 2 broken ones")
+    return len(messages), unmapped
+
+
+def _span(messages: list[dict[str, object]]) -> float:
+    times = [datetime.fromisoformat(str(m["timestamp"]).replace("Z", "+00:00")) for m in messages]
+    return (max(times) - datetime.now(timezone.utc)).total_seconds() if times else 0.0
 
 
 def _summary(
-    out: TextIO, shoppers: list[SimulatedCustomer], sent: int, printer: TriggerPrinter,
+    out: TextIO, shoppers: list[Shopper], sent: tuple[int, int], printer: TriggerPrinter,
     expected: Counter[str], settings: Settings, metrics: dict[str, float],
 ) -> None:
     import redis
@@ -269,18 +303,30 @@ def _summary(
     kinds = Counter(str(t["kind"]) for t in printer.triggers)
     _line(out, "")
     _line(out, "Summary")
-    by_persona = Counter(c.persona.name for c in shoppers)
-    _line(out, "  customers       " + ", ".join(f"{n} {name}" for name, n in by_persona.most_common()))
-    _line(out, f"  events          {sent} sent, {profiles} customer profiles in Redis")
+    by_persona = Counter(s.persona for s in shoppers)
+    visits = sum(s.visits for s in shoppers)
+    _line(out, f"  shoppers        {len(shoppers)} in {visits} visits: "
+               + ", ".join(f"{n} {name}" for name, n in by_persona.most_common()))
+    messages, unmapped = sent
+    _line(out, f"  messages        {messages} sent ({unmapped} with no tracker event of their own), "
+               f"{profiles} customer profiles in Redis")
     for kind in ("cart_abandoned", "checkout_abandoned", "browse_abandoned"):
-        _line(out, f"  {kind:<19} {kinds.get(kind, 0)} trigger(s) from {expected.get(kind, 0)} simulated abandoners")
+        _line(out, f"  {kind:<19} {kinds.get(kind, 0)} trigger(s) for {expected.get(kind, 0)} abandoned visit(s)")
     suppressed: Counter[str] = Counter()
+    unmapped_names: Counter[str] = Counter()
     for series, value in metrics.items():
         if series.startswith("tracker_offers_suppressed_total{"):
             suppressed[series.split('reason="')[1].split('"')[0]] += int(value)
+        if series.startswith("tracker_unmapped_messages_total{"):
+            unmapped_names[series.split('event="')[1].split('"')[0]] += int(value)
     held_out = int(sum(v for k, v in metrics.items() if k.startswith("tracker_offers_held_out_total{")))
     _line(out, f"  held out        {held_out} (the 10 % control group: tracked, no offer)")
     if suppressed:
         _line(out, "  suppressed      " + ", ".join(f"{n} {reason}" for reason, n in suppressed.items() if n))
+    if unmapped_names:
+        top = ", ".join(f"{name} {n}" for name, n in unmapped_names.most_common(4))
+        _line(out, f"  unmapped        {sum(unmapped_names.values())} messages of {len(unmapped_names)} kinds, "
+                   "visit activity only, counted by name "
+                   f"({top}, ...)")
     _line(out, f"  dead letters    {len(printer.dead_letters)}")
     client.close()

@@ -146,9 +146,10 @@ async def read_at_most(request: Request, limit: int) -> bytes:
     return bytes(body)
 
 
-def register(app: faust.App, settings: Settings, intake: Intake, publisher: Publisher) -> None:
-    """Add ``POST /events`` to the worker's web server."""
-    limiter = RateLimiter(settings.collector_rate_per_minute)
+def register(app: faust.App, settings: Settings, intake: Intake, publisher: Publisher,
+             limiter: RateLimiter | None = None) -> None:
+    """Add ``POST /events`` to the worker's web server (``limiter``: a key's budget shared with other routes)."""
+    limiter = limiter or RateLimiter(settings.collector_rate_per_minute)
 
     @app.page("/events")
     class CollectorView(View):

@@ -1,7 +1,8 @@
 """Customer state in Redis: the only package that knows Redis keys.
 
 Public names: :class:`StateStore` (what the tracker needs), :class:`RedisStore`,
-:class:`ClusterStore`, :func:`open_store`, :class:`CheckpointStore`, and the values that
+:class:`ClusterStore`, :func:`open_store`, :class:`CheckpointStore`, :class:`ReplayLedger` (what a
+replay produced) with :func:`sync_client`, and the values that
 cross the store (:class:`Loaded`, :class:`Change`, :class:`OutboxEntry`, :class:`Delivered`,
 :class:`Position`, :data:`Progress`, :class:`DeadlineCounts`).
 """
@@ -18,7 +19,8 @@ from streams.store.base import (
 )
 from streams.store.checkpoints import CheckpointStore
 from streams.store.cluster import ClusterStore
-from streams.store.connect import open_store
+from streams.store.connect import open_store, sync_client
+from streams.store.ledger import ReplayLedger
 from streams.store.redis import RedisStore
 
 __all__ = [
@@ -32,6 +34,8 @@ __all__ = [
     "Position",
     "Progress",
     "RedisStore",
+    "ReplayLedger",
     "StateStore",
     "open_store",
+    "sync_client",
 ]

@@ -13,7 +13,7 @@ from datetime import datetime, timezone
 from functools import cache
 from typing import Any, Callable, TypeVar
 
-from streams.core.state import Abandonment, CartLine, OpenOffer, Profile, Session
+from streams.core.state import Abandonment, Cart, CartChange, CartLine, OpenOffer, Profile, Session
 
 T = TypeVar("T", Profile, Session)
 
@@ -50,6 +50,36 @@ def _cart(value: tuple[CartLine, ...]) -> str:
 
 def _from_cart(text: str) -> tuple[CartLine, ...]:
     return tuple(CartLine(p, q, price, c) for p, q, price, c in json.loads(text))
+
+
+def _lines(value: tuple[CartLine, ...]) -> list[list[Any]]:
+    return [[line.product_id, line.quantity, line.price, line.category] for line in value]
+
+
+def _from_lines(raw: list[list[Any]]) -> tuple[CartLine, ...]:
+    return tuple(CartLine(p, q, price, c) for p, q, price, c in raw)
+
+
+def _stamp(value: datetime | None) -> float | None:
+    return None if value is None else value.timestamp()
+
+
+def _from_stamp(raw: float | None) -> datetime | None:
+    return None if raw is None else datetime.fromtimestamp(raw, tz=timezone.utc)
+
+
+def _customer_cart(value: Cart) -> str:
+    # [lines, replaced_at, changed_at, value, [[at, lines, replaces, value], ...]]
+    recent = [[c.at.timestamp(), _lines(c.lines), int(c.replaces), c.value] for c in value.recent]
+    return json.dumps([_lines(value.lines), _stamp(value.replaced_at), _stamp(value.changed_at), value.value, recent],
+                      separators=(",", ":"))
+
+
+def _from_customer_cart(text: str) -> Cart:
+    lines, replaced_at, changed_at, value, recent = json.loads(text)
+    changes = tuple(CartChange(datetime.fromtimestamp(at, tz=timezone.utc), _from_lines(raw), bool(replaces), v)
+                    for at, raw, replaces, v in recent)
+    return Cart(_from_lines(lines), _from_stamp(replaced_at), _from_stamp(changed_at), value, changes)
 
 
 def _abandonment(value: Abandonment) -> str:
@@ -110,6 +140,7 @@ _CODECS: dict[str, tuple[Encoder, Decoder]] = {
     "tuple[int, ...]": (lambda v: ",".join(map(str, v)), lambda t: tuple(int(x) for x in t.split(",")) if t else ()),
     "tuple[str, ...]": (lambda v: json.dumps(v, separators=(",", ":")), lambda t: tuple(json.loads(t))),
     "Abandonment": (_abandonment, _from_abandonment),
+    "Cart": (_customer_cart, _from_customer_cart),
     "OpenOffer": (_open_offer, _from_open_offer),
     # The older of two open visits, nested in the newer one's hash.
     "Session": (_session, _from_session),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from streams.settings import Settings
 from streams.store.cluster import ClusterStore
 from streams.store.redis import RedisStore
@@ -25,3 +27,14 @@ def open_store(
     if settings.cluster_nodes:
         return ClusterStore.from_nodes(settings.cluster_nodes, **options)
     return RedisStore.from_url(settings.redis_url, **options)
+
+
+def sync_client(settings: Settings) -> Any:
+    """A blocking redis-py client of the settings' Redis (or Cluster), for command-line tools."""
+    import redis
+    from redis.cluster import ClusterNode, RedisCluster
+
+    if settings.cluster_nodes:
+        nodes = [ClusterNode(host, port) for host, port in settings.cluster_nodes]
+        return RedisCluster(startup_nodes=nodes, **redis_options(settings))
+    return redis.Redis.from_url(settings.redis_url, **redis_options(settings))

@@ -11,6 +11,7 @@ key                                type    holds
 ``tracker:{c}:seen``               string  8-byte digests of the last handled event ids (TTL)
 ``tracker:{c}:outbox``             hash    records decided but not yet acknowledged by Kafka
 ``tracker:{c}:forgotten``          string  the customer asked to be forgotten: events dropped
+``tracker:{c}:replayed``           string  8-byte digests of the event ids ``tracker replay`` produced
 ``tracker:deadlines:{p<n>}``       zset    customers of partition n, score = due time
 ``tracker:clock:{p<n>}``           zset    event clock of a replay: input topic -> latest event time saved
 ``tracker:offsets:{p<n>}``         zset    input topic -> offset of the latest record handled
@@ -41,6 +42,10 @@ def seen_key(customer_id: str) -> str:
 
 def forgotten_key(customer_id: str) -> str:
     return f"{PREFIX}:{{{customer_id}}}:forgotten"
+
+
+def replayed_key(customer_id: str) -> str:
+    return f"{PREFIX}:{{{customer_id}}}:replayed"
 
 
 def outbox_key(customer_id: str) -> str:

@@ -23,7 +23,7 @@ from streams.broker.consumer import BatchConsumer
 from streams.broker.output_log import KafkaOutputLog
 from streams.broker.publisher import FaustPublisher
 from streams.broker.topics import ensure_topics
-from streams.http import collector, marketers, ops
+from streams.http import collector, marketers, ops, tracking_api
 from streams.http.insights import InsightsCache
 from streams.http.ops import Readiness
 from streams.logs import configure_logging
@@ -102,7 +102,10 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     readiness = _readiness(clockwork)
     ops.register(app, readiness, registry)
     marketers.register(app, store, insights, settings, publisher)
-    collector.register(app, settings, intake, publisher)
+    # POST /events and the Segment Tracking API (/v1/*) share each key's rate limit.
+    limiter = collector.RateLimiter(settings.collector_rate_per_minute)
+    collector.register(app, settings, intake, publisher, limiter)
+    tracking_api.register(app, settings, intake, publisher, limiter, metrics)
     return Worker(app, tracker, store, metrics, scoring, readiness)
 
 

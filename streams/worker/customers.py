@@ -78,7 +78,7 @@ class CustomerSteps:
             if isinstance(event, CustomerIdentified) and event.anonymous_id and visitors:
                 visitor = visitors.get(event.anonymous_id)
                 if visitor is not None:
-                    state, marked = stitch(state, visitor)
+                    state, marked = stitch(state, visitor, self.rules.session_timeout)
                     if marked is not None:
                         merged.append(marked)
             if isinstance(event, OrderPlaced):

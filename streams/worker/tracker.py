@@ -27,8 +27,8 @@ from redis.exceptions import RedisError
 
 from offers import Policy
 from streams.broker.base import OutputLog, Publisher, Topics
-from streams.core.events import AnyEvent, CustomerIdentified
-from streams.core.intake import DeadLetter, Intake, Record
+from streams.core.events import Activity, AnyEvent, CustomerIdentified, dump
+from streams.core.intake import DeadLetter, Ignored, Intake, Record
 from streams.core.lifecycle import Rules, advance, next_due
 from streams.core.state import CustomerState
 from streams.metrics import Metrics
@@ -71,6 +71,8 @@ class _Parsed:
     marks: dict[tuple[str, int], datetime] = field(default_factory=dict)
     #: Events per (topic, type), counted once saved: the metric means "in Redis".
     kinds: dict[tuple[str, str], int] = field(default_factory=dict)
+    #: Names of the spec messages with no tracker event of their own, counted once the batch is handled.
+    unmapped: list[str] = field(default_factory=list)
 
 
 class Tracker:
@@ -129,6 +131,8 @@ class Tracker:
                 report.triggers = await self._apply(parsed, records, report)
         else:
             await self._reached(records, parsed.marks)
+        for name in parsed.unmapped:
+            self._metrics.count_unmapped(name)
         self._metrics.duplicates.inc(report.duplicates)
         self._metrics.batch_seconds.observe(time.perf_counter() - started)
         return report
@@ -143,6 +147,11 @@ class Tracker:
             if isinstance(event, DeadLetter):
                 parsed.dead_letters.append(event)
                 continue
+            if isinstance(event, Ignored):
+                parsed.unmapped.append(event.name)
+                continue
+            if isinstance(event, Activity):
+                parsed.unmapped.append(event.name)
             events.setdefault(event.customer_id, []).append(event)
             partitions[event.customer_id] = record.partition
             parsed.valid.append(record)
@@ -170,9 +179,16 @@ class Tracker:
         undelivered: list[Undelivered] = []
         clocks: dict[int, datetime | None] = {}  # a replay's clock per partition, before this batch
         visitors = {customer_id: item.state for customer_id, item in loaded.items()}
+        forwards: list[tuple[str, AnyEvent]] = []
         for customer_id, customer in parsed.customers.items():
             if loaded[customer_id].forgotten:
                 self._metrics.forgotten_events.inc(len(customer.events))
+                continue
+            linked = visitors[customer_id].profile.merged_into
+            if linked is not None:
+                # An anonymous id linked to a customer at login (maybe earlier in this batch): what it
+                # does from then on is the customer's, in the customer's partition.
+                forwards += [(linked, event) for event in customer.events]
                 continue
             if self._rules.event_time and customer.partition not in clocks:
                 clocks[customer.partition] = self._replay.until(customer.partition, self._replay.end_offsets)
@@ -180,8 +196,10 @@ class Tracker:
                                               clocks.get(customer.partition), report)
             if change is not None:
                 changes += [change, *change.merged]
+                visitors.update({c.state.customer_id: c.state for c in (change, *change.merged)})
             if waiting is not None:
                 undelivered.append(waiting)
+        await self._forward(forwards)
         await self._retry.until_done("save", lambda: self._store.save(changes))
         await self._reached(records, parsed.marks)
         self._observe_latency(parsed.valid)
@@ -270,6 +288,19 @@ class Tracker:
             return await self._outbox.deliver(undelivered)
 
     # ---------------------------------------------------------------- emitting
+
+    async def _forward(self, forwards: Sequence[tuple[str, AnyEvent]]) -> None:
+        """Send a linked visitor's events on to their customer, acknowledged before the batch is.
+
+        The customer's dedupe drops one forwarded twice (a redelivered batch forwards again).
+        """
+        for customer_id, event in forwards:
+            moved = event.model_copy(update={"customer_id": customer_id})
+            await self._retry.until_done(
+                "forward", lambda: self._publisher.publish(self._intake.topic_of(moved), customer_id, dump(moved)),
+                redis=False,
+            )
+        self._metrics.forwarded_events.inc(len(forwards))
 
     async def _dead_letter(self, letters: list[DeadLetter]) -> None:
         for letter in letters:

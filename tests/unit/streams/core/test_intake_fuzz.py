@@ -67,3 +67,29 @@ def test_deep_nesting_and_huge_payloads_are_dead_lettered():
     deep = b"[" * 10_000 + b"]" * 10_000
     assert parse(deep).reason in {"malformed_json", "too_large"}
     assert parse(b'{"x":"' + b"a" * 10_000_000 + b'"}').reason == "too_large"
+
+
+spec_names = st.sampled_from(["Product Added", "Product Removed", "Cart Viewed", "Checkout Started", "Order Completed",
+                              "Order Refunded", "Product Viewed", "Products Searched", "Checkout Step Viewed",
+                              "Coupon Entered"]) | st.text(max_size=30)
+
+
+@settings(max_examples=CASES, suppress_health_check=[HealthCheck.too_slow], deadline=None)
+@given(st.sampled_from(["track", "page", "identify", "alias", "screen", "group", "Track"]), spec_names,
+       st.dictionaries(st.sampled_from(["userId", "anonymousId", "previousId", "messageId", "timestamp",
+                                        "originalTimestamp", "context"]), hostile_text | json_values, max_size=5),
+       st.dictionaries(st.sampled_from(["product_id", "sku", "price", "quantity", "products", "total", "revenue",
+                                        "value", "currency", "coupon", "discount", "order_id", "query", "url"]),
+                       hostile_text | json_values, max_size=6),
+       st.dictionaries(st.sampled_from(["country", "timezone", "address", "age", "accepts_marketing"]),
+                       hostile_text | json_values, max_size=4))
+def test_spec_messages_with_hostile_fields_are_parsed_ignored_or_dead_lettered(call, name, fields, properties, traits):
+    """A Segment-shaped message with anything in its ids, times, properties and traits never crashes the parser."""
+    from streams.core.intake import Ignored
+
+    body = {"type": call, "event": name, "messageId": "m1", "anonymousId": "a1", "timestamp": "2026-03-02T10:00:00Z",
+            **fields, "properties": properties, "traits": traits}
+    raw = json.dumps(body).encode("utf-8", "surrogatepass")
+    key = str(body.get("userId") or body.get("anonymousId")).encode("utf-8", "surrogatepass")
+    result = parse(raw, key=key)
+    assert isinstance(result, (DeadLetter, Ignored)) or result.customer_id

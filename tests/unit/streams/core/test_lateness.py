@@ -25,7 +25,10 @@ from builders import T0, event
 
 TIMEOUT = timedelta(minutes=30)
 LATENESS = timedelta(minutes=5)
-RULES = Rules(session_timeout=TIMEOUT, browse_views_threshold=3, event_time=True, allowed_lateness=LATENESS)
+#: A short cart TTL, so that the generated gaps (up to a day) let carts expire between changes.
+CART_TTL = timedelta(hours=1)
+RULES = Rules(session_timeout=TIMEOUT, browse_views_threshold=3, event_time=True, allowed_lateness=LATENESS,
+              cart_ttl=CART_TTL)
 LIVE = replace(RULES, event_time=False)
 POLICY = replace(default_policy(), quiet_hours=QuietHours(start=0, end=0), holdout_percent=0)
 NOW = T0 + timedelta(days=30)
@@ -49,6 +52,13 @@ def _added(product_id: str, quantity: int) -> dict[str, object]:
             "category": category}
 
 
+def _snapshot(type_: str, lines: list[tuple[str, int]], value: float | None) -> dict[str, object]:
+    """A checkout or cart view that carries the cart's products (it replaces the known cart)."""
+    products = [{"product_id": p, "quantity": q, "price": PRODUCTS[p][1], "category": PRODUCTS[p][0]}
+                for p, q in lines]
+    return {"type": type_, "products": products, "value": value}
+
+
 def _order(total: float, discount: float, product_id: str) -> dict[str, object]:
     category, price = PRODUCTS[product_id]
     return {"type": "order_placed", "total": total, "discount_amount": discount,
@@ -65,6 +75,10 @@ kinds = st.one_of(
     st.builds(_added, products, st.integers(1, 3)),
     st.builds(lambda p, q: {"type": "cart_item_removed", "product_id": p, "quantity": q}, products, st.integers(1, 2)),
     st.just({"type": "checkout_started"}),
+    st.just({"type": "cart_viewed"}),
+    st.just({"type": "activity", "name": "Coupon Entered"}),
+    st.builds(_snapshot, st.sampled_from(["checkout_started", "cart_viewed"]),
+              st.lists(st.tuples(products, st.integers(1, 3)), max_size=3), st.none() | money),
     st.just({"type": "customer_identified", "traits": {"country": "GB"}, "marketing_consent": True}),
     st.builds(lambda r, c: {"type": "feedback_submitted", "rating": r, "complaint": c}, st.integers(1, 5),
               st.booleans()),

@@ -40,3 +40,42 @@ async def test_the_visitors_abandoned_cart_earns_no_offer_after_login(tracker, p
     clock.advance(hours=2)
     await tracker.fire_due([0])
     assert [r for r in publisher.on("offer-triggers") if b'"anon-8"' in r] == []
+
+
+async def test_a_checkout_started_before_logging_in_is_the_customers_to_abandon(tracker, publisher, store, clock):
+    """Shops ask for a login at the checkout: the visit goes on under the customer's id, with its cart."""
+    import json
+
+    await tracker.handle([record(event("cart_item_added", "anon-9", product_id="p4", price=12.0)),
+                          record(event("checkout_started", "anon-9", at=timedelta(seconds=20)))])
+    await tracker.handle([record(event("customer_identified", "c3", at=timedelta(seconds=40), anonymous_id="anon-9"))])
+    clock.advance(hours=2)
+    await tracker.fire_due([0])
+    triggers = [json.loads(r) for r in publisher.on("offer-triggers")]
+    assert [(t["customer_id"], t["kind"], [p["product_id"] for p in t["products"]]) for t in triggers] == [
+        ("c3", "checkout_abandoned", ["p4"])]
+    assert store.states["c3"].profile.sessions == 1 and store.states["anon-9"].session is None
+
+
+async def test_a_visitors_events_read_after_the_login_are_sent_on_to_the_customer(tracker, publisher, store):
+    """RudderStack keys by userId, else anonymousId: a login may be read before the visitor's own
+    events (another partition). The link is kept; the visitor's events go on to the customer."""
+    import json
+
+    from streams.core.intake import Record
+
+    await tracker.handle([record(event("customer_identified", "c4", at=timedelta(seconds=30), anonymous_id="anon-4"))])
+    assert store.states["anon-4"].profile.merged_into == "c4"
+    add = event("cart_item_added", "anon-4", product_id="p9", price=8.0)
+    await tracker.handle([record(add)])
+    [(topic, key, value)] = [s for s in publisher.sent if s[0] == "site-visits"]
+    forwarded = json.loads(value)
+    assert (topic, key, forwarded["customer_id"], forwarded["event_id"]) == ("site-visits", "c4", "c4", add["event_id"])
+    await tracker.handle([Record(topic, 0, 1, key.encode(), value)])
+    from builders import T0
+    from streams.core.carts import cart_at
+
+    assert [line.product_id for line in cart_at(store.states["c4"].profile.cart, T0 + timedelta(hours=1))] == ["p9"]
+    assert store.states["c4"].profile.cart_adds == 1 and store.states["anon-4"].profile.cart_adds == 0
+    await tracker.handle([Record(topic, 0, 2, key.encode(), value)])  # forwarded twice: counted once
+    assert store.states["c4"].profile.cart_adds == 1

@@ -1,0 +1,426 @@
+"""The e-commerce tracking spec as an input: one Segment-shaped message in, one tracker event out.
+
+Segment, RudderStack, PostHog and Braze share one message shape (``type`` = ``track``,
+``page``, ``identify``, ``alias``…, with ``userId`` / ``anonymousId``, ``messageId``,
+``timestamp``, ``properties``, ``traits``, ``context``) and the V2 e-commerce event names.
+A shop that already sends them needs no rewriting: the HTTP API (``/v1/batch``…), a
+message of that shape on an input topic (RudderStack's Kafka destination) and a
+warehouse export replayed with ``tracker replay --format segment`` all come through
+:func:`from_message`, the one mapping:
+
+================================  ===================================================
+message                           tracker event
+================================  ===================================================
+``page``                          ``page_viewed`` (url, page type, referrer, UTM medium)
+``identify``                      ``customer_identified`` (links ``anonymousId``; traits)
+``alias``                         ``customer_identified`` (links ``previousId``)
+Products Searched                 ``searched``
+Product Viewed                    ``product_viewed``
+Product Added / Product Removed   ``cart_item_added`` / ``cart_item_removed``
+Cart Viewed / Checkout Started    ``cart_viewed`` / ``checkout_started`` (with products)
+Checkout Step Viewed              ``page_viewed`` of a checkout page
+Order Completed / Order Refunded  ``order_placed`` / ``order_refunded``
+``screen``                        ``page_viewed`` (an app's screens are its pages)
+any other track                   ``activity``: keeps the visit going, nothing else; one
+                                  that cannot be placed is :class:`Ignored` — counted by
+                                  name, never dead-lettered
+``group``                         :class:`Ignored`
+================================  ===================================================
+
+``messageId`` is the event id (a message without one gets an id derived from its content,
+so a replayed export stays idempotent); the customer is ``userId``, else ``anonymousId``;
+``timestamp`` (else ``originalTimestamp``, else the time it was received over HTTP) is when
+it happened.  Names are matched without regard to case, spaces or underscores, and the
+V1 names (``Viewed Product``, ``Completed Order``…) are accepted too.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Final
+
+from pydantic import ValidationError
+
+from streams.core.events import ANY_EVENT, JUNK_IDS, AnyEvent
+from streams.core.problems import Problem, explain
+from streams.core.state import ADMIN_PAGES, INFO_PAGES, PRODUCT_PAGES
+
+#: The message types (Segment "calls") of the spec; an object with one of these is a spec message.
+CALLS: Final = frozenset({"track", "page", "screen", "identify", "alias", "group"})
+
+#: Track event names (lower case, single spaces) and the tracker event type each becomes.
+TRACKS: Final = {
+    "products searched": "searched",
+    "searched products": "searched",
+    "product viewed": "product_viewed",
+    "viewed product": "product_viewed",
+    "product added": "cart_item_added",
+    "added product": "cart_item_added",
+    "product removed": "cart_item_removed",
+    "removed product": "cart_item_removed",
+    "cart viewed": "cart_viewed",
+    "viewed cart": "cart_viewed",
+    # A step of the checkout is a page of it (one-page checkouts send no page call for their steps).
+    "checkout step viewed": "page_viewed",
+    "viewed checkout step": "page_viewed",
+    "checkout started": "checkout_started",
+    "started checkout": "checkout_started",
+    "started order": "checkout_started",
+    "order completed": "order_placed",
+    "completed order": "order_placed",
+    "order refunded": "order_refunded",
+    "refunded order": "order_refunded",
+}
+
+#: Page names and categories as shops call them, and the page type the tracker knows.
+_PAGE_TYPES: Final = {
+    **{name: name for name in ADMIN_PAGES | INFO_PAGES | PRODUCT_PAGES},
+    "collection": "category", "product list": "category", "homepage": "home", "home page": "home",
+    "index": "home", "search results": "search", "basket": "cart", "bag": "cart", "article": "blog",
+}
+_CONSENT_TRAITS: Final = ("marketing_consent", "accepts_marketing", "email_opt_in", "subscribed", "newsletter")
+_WHAT = "spec message"
+
+
+@dataclass(frozen=True, slots=True)
+class Ignored:
+    """A message the tracker takes nothing from: acknowledged and counted by ``name``, not dead-lettered."""
+
+    name: str
+
+
+class _Refused(Exception):
+    def __init__(self, reason: str, detail: str) -> None:
+        super().__init__(detail)
+        self.problem = Problem(reason, detail)
+
+
+def is_spec_message(body: object) -> bool:
+    """True for an object in the spec's shape: its ``type`` is one of the spec's calls.
+
+    >>> is_spec_message({"type": "track", "event": "Product Added"}), is_spec_message({"type": "page_viewed"})
+    (True, False)
+    """
+    return isinstance(body, dict) and isinstance(body.get("type"), str) and body["type"].lower() in CALLS
+
+
+def track_name(name: str) -> str:
+    """A track event's name as matched: lower case, single spaces, underscores as spaces.
+
+    >>> track_name("Product_Added"), track_name("  order   completed ")
+    ('product added', 'order completed')
+    """
+    return " ".join(name.replace("_", " ").split()).lower()
+
+
+def from_message(message: Mapping[str, Any], *, received_at: datetime | None = None) -> AnyEvent | Ignored | Problem:
+    """The tracker event of one spec message, :class:`Ignored` for one it has no use for, or why neither.
+
+    ``received_at`` stands in for a missing timestamp (the HTTP API's "now"); without it a
+    message must say when it happened.
+
+    >>> event = from_message({"type": "track", "event": "Product Added", "messageId": "m1",
+    ...                       "anonymousId": "a1", "timestamp": "2026-03-02T10:00:00Z",
+    ...                       "properties": {"product_id": "p1", "price": 18.99}})
+    >>> event.type, event.customer_id, event.event_id, event.price, event.quantity
+    ('cart_item_added', 'a1', 'm1', 18.99, 1)
+    >>> from_message({"type": "track", "event": "Coupon Entered", "userId": "u1",
+    ...               "timestamp": "2026-03-02T10:00:00Z"}).type
+    'activity'
+    >>> from_message({"type": "track", "event": "Coupon Entered"})  # no one to place it with
+    Ignored(name='Coupon Entered')
+    >>> from_message({"type": "page", "timestamp": "2026-03-02T10:00:00Z"}).reason
+    'missing_field'
+    """
+    try:
+        return _event(message, received_at)
+    except _Refused as refused:
+        return refused.problem
+
+
+def _event(message: Mapping[str, Any], received_at: datetime | None, *,
+           activity: str | None = None) -> AnyEvent | Ignored:
+    call = message.get("type")
+    if not isinstance(call, str) or call.lower() not in CALLS:
+        raise _Refused("unknown_type", f"type {call!r} is not a spec call (expected one of {sorted(CALLS)})")
+    call = call.lower()
+    kind = None
+    if call == "track" and activity is None:
+        name = message.get("event")
+        if not isinstance(name, str) or not name.strip():
+            raise _Refused("missing_field", f"event: a track message needs the event's name (got {name!r})")
+        kind = TRACKS.get(track_name(name))
+        if kind is None:
+            # A shop sends dozens of these: activity in the visit, never a dead letter.
+            try:
+                return _event(message, received_at, activity=name.strip()[:100])
+            except _Refused:
+                return Ignored(name.strip()[:100])
+    elif call == "group":
+        return Ignored(call)
+    customer_id, anonymous_id = _ids(message, call)
+    context = _object(message, "context")
+    body: dict[str, Any] = {
+        "event_id": _event_id(message),
+        "customer_id": customer_id,
+        "occurred_at": _timestamp(message, received_at),
+    }
+    session = context.get("sessionId")
+    if isinstance(session, (str, int)) and not isinstance(session, bool) and str(session):
+        body["session_id"] = str(session)[:128]
+    paths: dict[str, str] = {}
+    if activity is not None:
+        body.update(type="activity", name=activity)
+    elif call in ("page", "screen"):
+        body.update(_page(message, context))
+        paths = {"url": "properties.url"}
+    elif call in ("identify", "alias"):
+        body.update(_identify(message, context, call, anonymous_id))
+        paths = {"anonymous_id": "previousId" if call == "alias" else "anonymousId"}
+    else:
+        properties = _object(message, "properties")
+        body.update(_track(kind or "", properties, body["event_id"]))
+        paths = {name: f"properties.{name}" for name in body if name not in ("event_id", "customer_id")}
+        paths |= {"line_items": "properties.products", "products": "properties.products",
+                  "total": "properties.total", "amount": "properties.total", "discount_amount": "properties.discount",
+                  "discount_code": "properties.coupon"}
+    paths |= {"occurred_at": "timestamp", "customer_id": "userId", "event_id": "messageId"}
+    try:
+        event: AnyEvent = ANY_EVENT.validate_python(body)
+    except ValidationError as exc:
+        problem = explain(exc, _WHAT, frozenset(TRACKS.values()) | {"page_viewed", "customer_identified", "activity"},
+                          paths)
+        raise _Refused(problem.reason, problem.detail) from None
+    return event
+
+
+# ------------------------------------------------------------------ the common fields
+
+
+def _ids(message: Mapping[str, Any], call: str) -> tuple[str, str | None]:
+    """(customer id, the anonymous id a login links) of a message."""
+    user, anonymous = _identifier(message.get("userId")), _identifier(message.get("anonymousId"))
+    if call == "alias":
+        previous = _identifier(message.get("previousId"))
+        if user is None or previous is None:
+            raise _Refused("missing_field", "alias needs userId and previousId "
+                           f"(got userId={message.get('userId')!r}, previousId={message.get('previousId')!r})")
+        return user, previous
+    customer = user or anonymous
+    if customer is None:
+        raise _Refused("missing_field", "neither userId nor anonymousId identifies anyone "
+                       f"(got userId={message.get('userId')!r}, anonymousId={message.get('anonymousId')!r})")
+    return customer, anonymous if user is not None and anonymous != user else None
+
+
+def _identifier(value: object) -> str | None:
+    if isinstance(value, bool) or not isinstance(value, (str, int)):
+        return None
+    text = str(value).strip()
+    if text.lower() in JUNK_IDS or set(text) <= {"0", "-"}:
+        return None
+    return text
+
+
+def _event_id(message: Mapping[str, Any]) -> str:
+    given = message.get("messageId")
+    if isinstance(given, (str, int)) and not isinstance(given, bool) and str(given).strip():
+        return str(given).strip()[:128]
+    # The same message gives the same id, so an export without ids replays idempotently.
+    canonical = json.dumps(message, sort_keys=True, separators=(",", ":"), default=str)
+    return "msg-" + hashlib.sha256(canonical.encode()).hexdigest()[:32]
+
+
+def _timestamp(message: Mapping[str, Any], received_at: datetime | None) -> object:
+    for name in ("timestamp", "originalTimestamp"):
+        value = message.get(name)
+        if value is not None:
+            return value
+    if received_at is None:
+        raise _Refused("missing_field", "timestamp: when the message happened is required (or originalTimestamp)")
+    return received_at
+
+
+def _object(message: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    value = message.get(name)
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise _Refused("wrong_type", f"{name}: expected an object (got {_short(value)})")
+    return value
+
+
+def _within(mapping: Mapping[str, Any], name: str) -> Mapping[str, Any]:
+    """A nested object of a message, or an empty one (context and traits are optional, and free-form)."""
+    value = mapping.get(name)
+    return value if isinstance(value, dict) else {}
+
+
+def _text(value: object, limit: int) -> str | None:
+    if isinstance(value, str) and value.strip():
+        return value.strip()[:limit]
+    return None
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 80 else text[:77] + "..."
+
+
+# ------------------------------------------------------------------- page, identify
+
+
+def _page(message: Mapping[str, Any], context: Mapping[str, Any]) -> dict[str, Any]:
+    properties = _object(message, "properties")
+    page, campaign = _within(context, "page"), _within(context, "campaign")
+    url = _text(properties.get("url"), 2048) or _text(page.get("url"), 2048) or _text(properties.get("path"), 2048)
+    if message.get("type") == "screen":
+        url = url or f"screen:{_text(message.get('name'), 2000) or ''}"
+    kind = next((_PAGE_TYPES[n.lower()] for n in (_text(message.get(k), 64) for k in ("category", "name"))
+                 if n and n.lower() in _PAGE_TYPES), "other")
+    return {
+        "type": "page_viewed",
+        "url": url or _text(page.get("path"), 2048) or "/",
+        "page_type": kind,
+        "referrer": _text(properties.get("referrer"), 2048) or _text(page.get("referrer"), 2048),
+        "channel": _text(campaign.get("medium"), 64) or _text(campaign.get("source"), 64),
+    }
+
+
+def _identify(message: Mapping[str, Any], context: Mapping[str, Any], call: str,
+              anonymous_id: str | None) -> dict[str, Any]:
+    traits = _object(message, "traits") if call == "identify" else {}
+    address = _within(traits, "address")
+    zone = next((z for z in (_text(traits.get(k), 64) for k in ("timezone", "time_zone", "timeZone")) if z), None)
+    return {
+        "type": "customer_identified",
+        "anonymous_id": anonymous_id,
+        "traits": {
+            "country": _text(traits.get("country"), 64) or _text(address.get("country"), 64),
+            "time_zone": zone or _text(context.get("timezone"), 64),
+            "locale": _text(traits.get("locale"), 16) or _text(context.get("locale"), 16),
+            "age_band": _text(traits.get("age_band"), 16) or _age_band(traits.get("age")),
+        },
+        "marketing_consent": _consent(traits, context),
+    }
+
+
+def _age_band(age: object) -> str | None:
+    if isinstance(age, bool) or not isinstance(age, (int, float)) or not 13 <= age < 130:
+        return None
+    for upper, band in ((25, "18-24"), (35, "25-34"), (45, "35-44"), (55, "45-54")):
+        if age < upper:
+            return band if age >= 18 else None
+    return "55+"
+
+
+def _consent(traits: Mapping[str, Any], context: Mapping[str, Any]) -> bool | None:
+    for name in _CONSENT_TRAITS:
+        if isinstance(traits.get(name), bool):
+            return bool(traits[name])
+    if isinstance(traits.get("unsubscribed"), bool):
+        return not traits["unsubscribed"]
+    preferences = _within(_within(context, "consent"), "categoryPreferences")
+    for category, allowed in preferences.items():
+        if isinstance(allowed, bool) and "marketing" in str(category).lower():
+            return allowed
+    return None
+
+
+# ------------------------------------------------------------------------- tracks
+
+
+def _track(kind: str, properties: Mapping[str, Any], event_id: str) -> dict[str, Any]:
+    body: dict[str, Any] = {"type": kind}
+    if kind == "searched":
+        body["query"] = (_text(properties.get("query"), 512) or "")
+    elif kind == "page_viewed":
+        body.update(url=_text(properties.get("url"), 2048) or "/checkout", page_type="checkout")
+    elif kind in ("product_viewed", "cart_item_added", "cart_item_removed"):
+        body.update(_product(properties, "properties"))
+        if kind == "product_viewed":
+            body.pop("quantity", None)
+    elif kind in ("cart_viewed", "checkout_started"):
+        if isinstance(properties.get("products"), list):
+            body["products"] = _products(properties["products"])
+        body["value"] = _first(properties, "value", "revenue", "total")
+        body["currency"] = _currency(properties.get("currency"))
+    elif kind == "order_placed":
+        products = _products(properties.get("products"))
+        total = _first(properties, "total", "revenue", "value")
+        if total is None:
+            total = _sum(products)
+        if total is None:
+            raise _Refused("missing_field", "properties.total: an order needs its total (or revenue, value, "
+                           "or products with prices)")
+        body.update(order_id=_order_id(properties, event_id), line_items=products, total=total,
+                    discount_code=_text(properties.get("coupon"), 64),
+                    discount_amount=_first(properties, "discount") or 0.0)
+        if _currency(properties.get("currency")):
+            body["currency"] = _currency(properties.get("currency"))
+    elif kind == "order_refunded":
+        products = _products(properties.get("products"))
+        amount = _first(properties, "total", "revenue", "value")
+        # The spec requires only the order id: a refund of unknown amount still counts as a refund.
+        body.update(order_id=_order_id(properties, event_id),
+                    amount=amount if amount is not None else (_sum(products) or 0.0))
+    return body
+
+
+def _product(item: Mapping[str, Any], where: str) -> dict[str, Any]:
+    product_id = next((_identifier(item.get(k)) for k in ("product_id", "sku", "id") if _identifier(item.get(k))), None)
+    if product_id is None:
+        raise _Refused("missing_field", f"{where}.product_id: the product's id is required (or sku, or id)")
+    quantity = item.get("quantity")
+    return {
+        "product_id": product_id[:128],
+        "quantity": 1 if quantity is None else quantity,
+        "price": item.get("price"),
+        "category": _text(item.get("category"), 128),
+    }
+
+
+def _products(items: object) -> list[dict[str, Any]]:
+    if not isinstance(items, list):
+        return []
+    products = []
+    for n, item in enumerate(items[:1000]):
+        if not isinstance(item, dict):
+            raise _Refused("wrong_type", f"properties.products.{n}: expected an object (got {_short(item)})")
+        products.append(_product(item, f"properties.products.{n}"))
+    return products
+
+
+def _first(properties: Mapping[str, Any], *names: str) -> object:
+    return next((properties[n] for n in names if properties.get(n) is not None), None)
+
+
+def _sum(products: list[dict[str, Any]]) -> float | None:
+    total = 0.0
+    for product in products:
+        price, quantity = product.get("price"), product.get("quantity")
+        if not _number(price) or not _number(quantity):
+            return None
+        total += float(price) * float(quantity)  # type: ignore[arg-type]
+    return round(total, 2) if products else None
+
+
+def _number(value: object) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def _currency(value: object) -> str | None:
+    return value.strip().upper() if isinstance(value, str) and len(value.strip()) == 3 else None
+
+
+def _order_id(properties: Mapping[str, Any], event_id: str) -> str:
+    for name in ("order_id", "checkout_id"):
+        given = _identifier(properties.get(name))
+        if given:
+            return given[:128]
+    return event_id

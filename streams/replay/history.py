@@ -1,0 +1,199 @@
+"""``tracker replay FILE --format events|segment``: a history of visits and orders, produced in event time.
+
+The file is JSON Lines, plain or gzip (told by its first bytes): the tracker's own events
+(``events``) or messages of the e-commerce tracking spec (``segment``) — what Segment's and
+RudderStack's bucket destinations write, or a warehouse export of them (``properties``,
+``traits`` and ``context`` held as JSON text are read too).  Every line goes through the
+worker's own parsers (:class:`~streams.core.intake.Intake`), so what the replay produces
+the worker accepts; a line that is not an event is reported with its number and reason and
+the replay goes on.
+
+The events are produced in event time (sorted by ``occurred_at``, ties in file order), each
+to its input topic keyed by customer id.  The replay is idempotent: an event id seen twice
+in the file is produced once, and the :class:`~streams.store.ReplayLedger` leaves out what
+an earlier replay produced, so replaying an export twice — or two overlapping exports —
+changes no profile twice.  Start the worker with ``TRACKER_CLOCK=event`` for the history,
+then a live worker takes over (docs/sources.md).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import time
+import zlib
+from collections import Counter
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Literal
+
+from streams.core.events import Activity, dump
+from streams.core.intake import Ignored, Intake, Problem
+from streams.settings import Settings, intake_of
+from streams.transport import kafka_python_options
+
+Format = Literal["events", "segment"]
+Progress = Callable[[int, int, float], None]
+
+#: Events produced between two flushes (and ledger writes).
+CHUNK = 5000
+#: Bad lines kept in the report (all are counted).
+BAD_LINES_KEPT = 100
+#: Fields a warehouse export may hold as JSON text rather than as objects.
+_NESTED = ("properties", "traits", "context")
+
+
+@dataclass(frozen=True, slots=True)
+class BadLine:
+    """A line that is not an event, and why."""
+
+    line: int
+    reason: str
+    detail: str
+
+
+@dataclass(frozen=True, slots=True)
+class Parsed:
+    """An event of the file, ready to produce."""
+
+    at: float
+    line: int
+    topic: str
+    customer_id: str
+    event_id: str
+    value: bytes
+
+
+@dataclass
+class HistoryReport:
+    """What a replay read and produced."""
+
+    path: str
+    format: str
+    lines: int = 0
+    events: int = 0
+    produced: int = 0
+    #: Events an earlier replay (or an earlier line of this file) already produced.
+    already_replayed: int = 0
+    customers: int = 0
+    #: Messages with no tracker event of their own, by name (produced as visit activity, or dropped).
+    unmapped: dict[str, int] = field(default_factory=dict)
+    bad: int = 0
+    bad_lines: list[BadLine] = field(default_factory=list)
+    first_event_at: str | None = None
+    last_event_at: str | None = None
+    seconds: float = 0.0
+
+
+def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | None = None,
+                 now: datetime | None = None) -> tuple[list[Parsed], HistoryReport]:
+    """The file's events (in file order) and a report of its lines, bad ones included."""
+    report = HistoryReport(path=str(path), format=fmt)
+    now = now or datetime.now(timezone.utc)
+    parsed: list[Parsed] = []
+    unmapped: Counter[str] = Counter()
+    for number, line in _lines(path, report):
+        if limit is not None and number > limit:
+            break
+        report.lines = number
+        event = _parse(line, fmt, intake, now)
+        if isinstance(event, Ignored):
+            unmapped[event.name] += 1
+        elif isinstance(event, Problem):
+            _bad(report, BadLine(number, event.reason, event.detail))
+        else:
+            if isinstance(event, Activity) and fmt == "segment":
+                unmapped[event.name] += 1
+            parsed.append(Parsed(event.occurred_at.timestamp(), number, intake.topic_of(event), event.customer_id,
+                                 event.event_id, dump(event)))
+    report.events = len(parsed)
+    report.unmapped = dict(unmapped.most_common())
+    report.customers = len({p.customer_id for p in parsed})
+    if parsed:
+        times = [p.at for p in parsed]
+        report.first_event_at = datetime.fromtimestamp(min(times), timezone.utc).isoformat()
+        report.last_event_at = datetime.fromtimestamp(max(times), timezone.utc).isoformat()
+    return parsed, report
+
+
+def replay_history(path: str | Path, fmt: Format, settings: Settings, *, limit: int | None = None,
+                   progress: Progress | None = None) -> HistoryReport:
+    """Produce the file's events in event time, leaving out what was produced before."""
+    from kafka import KafkaProducer
+
+    from streams.store import ReplayLedger, sync_client
+    from streams.store.keys import event_digest
+
+    started = time.monotonic()
+    events, report = read_history(path, fmt, intake_of(settings), limit=limit)
+    events.sort(key=lambda p: (p.at, p.line))
+    client = sync_client(settings)
+    ledger = ReplayLedger(client)
+    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=20,
+                             batch_size=256 * 1024, **kafka_python_options(settings))
+    try:
+        for n in range(0, len(events), CHUNK):
+            chunk = events[n : n + CHUNK]
+            done = ledger.produced(p.customer_id for p in chunk)
+            sent: dict[str, list[str]] = {}
+            for p in chunk:
+                digest = event_digest(p.event_id)
+                if digest in done[p.customer_id]:
+                    report.already_replayed += 1
+                    continue
+                done[p.customer_id].add(digest)
+                producer.send(p.topic, key=p.customer_id.encode(), value=p.value)
+                sent.setdefault(p.customer_id, []).append(p.event_id)
+                report.produced += 1
+            producer.flush()
+            ledger.record(sent)
+            if progress:
+                progress(min(n + CHUNK, len(events)), len(events), time.monotonic() - started)
+    finally:
+        producer.close()
+        client.close()
+    report.seconds = round(time.monotonic() - started, 2)
+    return report
+
+
+def _parse(line: bytes, fmt: Format, intake: Intake, now: datetime) -> Any:
+    if fmt == "events":
+        return intake.parse_posted(line, now)
+    try:
+        message = json.loads(line)
+    except (ValueError, RecursionError) as exc:
+        return Problem("malformed_json", f"not JSON: {exc}"[:300])
+    if not isinstance(message, dict):
+        return Problem("wrong_type", f"expected a message object, got {type(message).__name__}")
+    for name in _NESTED:
+        if isinstance(message.get(name), str):
+            try:
+                message[name] = json.loads(message[name])
+            except (ValueError, RecursionError):
+                return Problem("malformed_json", f"{name}: JSON text expected, got {message[name][:60]!r}")
+    return intake.parse_message(message, now)
+
+
+def _lines(path: str | Path, report: HistoryReport) -> Iterator[tuple[int, bytes]]:
+    """(number, bytes) of every non-blank line; a damaged gzip stream ends the file with a bad line."""
+    with open(path, "rb") as raw:
+        compressed = raw.read(2) == b"\x1f\x8b"
+    opened = gzip.open(path, "rb") if compressed else open(path, "rb")
+    number = 0
+    with opened as stream:
+        try:
+            for number, line in enumerate(stream, 1):
+                line = line.strip()
+                if line:
+                    yield number, line
+        except (EOFError, OSError, zlib.error) as exc:
+            _bad(report, BadLine(number + 1, "malformed_json", f"the gzip stream is damaged here ({exc}); "
+                                 "the rest of the file is not read"))
+
+
+def _bad(report: HistoryReport, bad: BadLine) -> None:
+    report.bad += 1
+    if len(report.bad_lines) < BAD_LINES_KEPT:
+        report.bad_lines.append(bad)
