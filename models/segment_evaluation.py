@@ -1,0 +1,210 @@
+"""Behavioural segments measured on a history: what they are, how big, what sets each apart, how stable.
+
+A history is a sequence of *learning moments* — a customer and what was known of them then
+(:class:`~models.customer_facts.CustomerFacts`), in time order — and every customer's facts at
+the end. :func:`facts_of_log` makes one from a purchase log, as the worker's profiles would
+hold it (orders, money, refunds, discounts, gaps, order weekdays and hours; no hours when the
+log has only dates); the demo shop makes one from its simulated clickstream
+(``streams.demo.segments``).
+
+:func:`learn` replays a history into a :class:`~models.segments.BehaviourSegments` and places
+every customer at the end. :func:`evaluate_segments` does it twice — the second time with
+another seed and with the moments of each block of ``block`` shuffled, as partitions
+interleave — and reports, per method, the segments found, the adjusted Rand index between
+the two replays (:mod:`models.stability`), against the true kinds where the history has them
+(the demo shop's), and the cost per learned moment and per placed customer.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import random
+import time
+from collections import Counter
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+from models.behaviour import behaviour_features
+from models.customer_facts import CustomerFacts
+from models.portraits import persona_name
+from models.reports import Progress, table, tick
+from models.segments import METHODS, BehaviourSegments, Method
+from models.stability import adjusted_rand_index
+from models.transactions import Transaction
+
+__all__ = ["History", "SegmentRun", "evaluate_segments", "facts_of_log", "format_segments_report", "learn"]
+
+_DAY = 86400.0
+
+
+@dataclasses.dataclass(frozen=True)
+class History:
+    """Learning moments in time order, every customer's facts at the end, and their true kind if known."""
+
+    moments: Sequence[tuple[str, CustomerFacts]]
+    final: Mapping[str, CustomerFacts]
+    truth: Mapping[str, str] | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class SegmentRun:
+    """One replay: the model, every customer's segment, and what learning and placing cost."""
+
+    model: BehaviourSegments
+    placed: dict[str, str]
+    us_per_learn: float
+    us_per_place: float
+
+
+def _order(facts: CustomerFacts, t: Transaction, timed: bool) -> CustomerFacts:
+    first = facts.first_order_at or t.at
+    last = facts.last_order_at
+    new_day = last is not None and t.at.date() != last.date() and t.at > last
+    latest = t.at if last is None else max(last, t.at)
+    weekdays = list(facts.order_weekdays or (0,) * 7)
+    weekdays[t.at.weekday()] += 1
+    hours = list(facts.order_hours or (0,) * 24)
+    if timed:
+        hours[t.at.hour] += 1
+    return dataclasses.replace(
+        facts, orders=facts.orders + 1, revenue=facts.revenue + t.amount,
+        discount_orders=facts.discount_orders + int(t.discounted), first_order_at=first, last_order_at=latest,
+        order_days=facts.order_days + int(new_day), gap_days_total=(latest - first).total_seconds() / _DAY,
+        order_weekdays=tuple(weekdays), order_hours=tuple(hours) if timed else (),
+    )
+
+
+def facts_of_log(transactions: Sequence[Transaction]) -> History:
+    """A purchase log (time-ordered) as a history: a moment after each of a customer's transactions.
+
+    Examples
+    --------
+    >>> at = dt.datetime(2024, 1, 6, 10, tzinfo=dt.UTC)
+    >>> h = facts_of_log([Transaction("a", "1", at, 30.0), Transaction("a", "2", at + dt.timedelta(days=7), 50.0),
+    ...                   Transaction("a", "3", at + dt.timedelta(days=8), 20.0, refund=True)])
+    >>> f = h.final["a"]
+    >>> len(h.moments), f.orders, f.revenue, f.refunded, f.order_days, f.order_hours[10]
+    (3, 2, 80.0, 20.0, 1, 2)
+
+    """
+    # A log with dates only says nothing of the hour: no hours rather than "all at midnight".
+    timed = any(t.at.timetz().replace(tzinfo=None) != dt.time(0) for t in transactions)
+    facts: dict[str, CustomerFacts] = {}
+    moments: list[tuple[str, CustomerFacts]] = []
+    for t in transactions:
+        f = facts.get(t.customer_id) or CustomerFacts(t.customer_id, first_seen=t.at)
+        if t.refund:
+            f = dataclasses.replace(f, refunds=f.refunds + 1, refunded=f.refunded + t.amount)
+        else:
+            f = _order(f, t, timed)
+        f = dataclasses.replace(f, last_seen=max(f.last_seen or t.at, t.at))
+        facts[t.customer_id] = f
+        moments.append((t.customer_id, f))
+    return History(moments, facts)
+
+
+def _shuffled(moments: Sequence[tuple[str, CustomerFacts]], block: int, seed: int) -> list[tuple[str, CustomerFacts]]:
+    """The moments with each block of ``block`` in another order, each customer's own order kept."""
+    rng = random.Random(seed)
+    out: list[tuple[str, CustomerFacts]] = []
+    for start in range(0, len(moments), block):
+        chunk = list(moments[start:start + block])
+        keys = [rng.random() for _ in chunk]
+        firsts: dict[str, float] = {}
+        for (customer, _), key in zip(chunk, keys):
+            firsts.setdefault(customer, key)
+        # Customers move as wholes within the block, so one customer's moments stay in order.
+        order = sorted(range(len(chunk)), key=lambda i: (firsts[chunk[i][0]], i))
+        out += [chunk[i] for i in order]
+    return out
+
+
+def learn(
+    history: History, *, method: Method = "denstream", seed: int = 0, shuffle: int | None = None,
+    block: int = 200, progress: Progress | None = None, **hyper: Any,
+) -> SegmentRun:
+    """Replay ``history`` into a fresh model and place every customer at the end.
+
+    ``shuffle`` (a seed) replays the moments of each block of ``block`` in another order.
+
+    Examples
+    --------
+    >>> at = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    >>> moments = [(f"c{i}", CustomerFacts(f"c{i}", orders=1 + (i % 2) * 9, revenue=20.0 + (i % 2) * 900.0,
+    ...                                     last_order_at=at)) for i in range(200)]
+    >>> run = learn(History(moments, dict(moments)), min_segments=2, warm_up=50, refresh_every=50)
+    >>> sorted(Counter(run.placed.values()).values())
+    [100, 100]
+
+    """
+    model = BehaviourSegments(method=method, seed=seed, **hyper)
+    moments = history.moments if shuffle is None else _shuffled(history.moments, block, shuffle)
+    spent = 0.0
+    for done, (_, facts) in enumerate(moments, 1):
+        x = behaviour_features(facts, vocabulary=model.vocabulary)
+        started = time.perf_counter()
+        model.learn_one(x)
+        spent += time.perf_counter() - started
+        tick(progress, done, len(moments))
+    placed: dict[str, str] = {}
+    started = time.perf_counter()
+    for customer_id, facts in history.final.items():
+        segment = model.predict_one(behaviour_features(facts, vocabulary=model.vocabulary))
+        if segment is not None:
+            placed[customer_id] = segment
+    place = time.perf_counter() - started
+    return SegmentRun(model, placed, 1e6 * spent / max(len(moments), 1), 1e6 * place / max(len(history.final), 1))
+
+
+def _segments(run: SegmentRun) -> list[dict[str, Any]]:
+    sizes = Counter(run.placed.values())
+    total = max(len(run.placed), 1)
+    out = []
+    for s in sorted(run.model.segments, key=lambda s: -sizes.get(s.id, 0)):
+        apart = sorted(((k, v) for k, v in s.z.items() if abs(v) >= 0.5), key=lambda kv: -abs(kv[1]))[:4]
+        out.append({
+            "segment": s.id, "name": persona_name(s.traits), "customers": sizes.get(s.id, 0),
+            "share": round(sizes.get(s.id, 0) / total, 3), "traits": list(s.traits),
+            "apart": {k: round(v, 2) for k, v in apart},
+        })
+    return out
+
+
+def evaluate_segments(
+    history: History, *, methods: Iterable[Method] = METHODS, seeds: tuple[int, int] = (0, 1), block: int = 200,
+    progress: Progress | None = None, **hyper: Any,
+) -> dict[str, Any]:
+    """Each method replayed twice on ``history``: segments, stability, agreement with the truth, cost."""
+    results: dict[str, Any] = {"moments": len(history.moments), "customers": len(history.final), "methods": {}}
+    for method in methods:
+        first = learn(history, method=method, seed=seeds[0], progress=progress, **hyper)
+        second = learn(history, method=method, seed=seeds[1], shuffle=seeds[1], block=block, **hyper)
+        row: dict[str, Any] = {
+            "segments": len(set(first.placed.values())),
+            "ari_between_replays": round(adjusted_rand_index(first.placed, second.placed), 3),
+            "us_per_learn": round(first.us_per_learn, 1),
+            "us_per_place": round(first.us_per_place, 1),
+            "found": _segments(first),
+        }
+        if history.truth is not None:
+            row["ari_with_truth"] = round(adjusted_rand_index(first.placed, dict(history.truth)), 3)
+        results["methods"][method] = row
+    return results
+
+
+def format_segments_report(result: Mapping[str, Any]) -> str:
+    """The result of :func:`evaluate_segments` as tables."""
+    methods = result["methods"]
+    truth = any("ari_with_truth" in row for row in methods.values())
+    header = ["method", "segments", "ARI replays", *(["ARI truth"] if truth else []), "µs/learn", "µs/place"]
+    rows = [[name, str(row["segments"]), f"{row['ari_between_replays']:.3f}",
+             *([f"{row.get('ari_with_truth', float('nan')):.3f}"] if truth else []),
+             f"{row['us_per_learn']:.0f}", f"{row['us_per_place']:.0f}"] for name, row in methods.items()]
+    lines = [f"{result['customers']} customers, {result['moments']} learning moments", "", *table(header, rows)]
+    for name, row in methods.items():
+        lines += ["", f"{name}: segments found (first replay)"]
+        lines += table(["segment", "name", "customers", "share", "what sets it apart (z)"],
+                       [[s["segment"], s["name"], str(s["customers"]), f"{100 * s['share']:.0f} %",
+                         ", ".join(f"{k} {v:+.1f}" for k, v in s["apart"].items())] for s in row["found"]])
+    return "\n".join(lines)
