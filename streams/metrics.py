@@ -11,10 +11,11 @@ from importlib import metadata
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from models.emergence import CHANGES as SEGMENT_CHANGES
 from streams.core.intake import REASONS
 
 #: The online models whose quality and cost are measured (``model`` label).
-MODELS = ("intent", "loyalty")
+MODELS = ("intent", "loyalty", "segments")
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 # Redis answers in well under a millisecond on a healthy network; the tail is what matters.
@@ -223,6 +224,14 @@ class Metrics:
         for name in MODELS:
             self.model_examples.labels(name)
             self.checkpoint_errors.labels(name)
+        # ---- behavioural segments (set by streams.worker.segments)
+        self.behaviour_segments = Gauge("tracker_behaviour_segments",
+                                        "Behavioural segments the worker's model holds now.", registry=registry)
+        self.segment_changes = Counter("tracker_segment_changes_total",
+                                       "News about behavioural segments: new, growing, changed or gone.", ["change"],
+                                       registry=registry)
+        for change in SEGMENT_CHANGES:
+            self.segment_changes.labels(change)
 
     def record_outcome(self, outcome: str, group: str) -> None:
         """Count an offer window's end and refresh the conversion and uplift gauges."""

@@ -171,6 +171,10 @@ class Profile:
     #: Times of the newest orders (those within the lateness of the newest, and one older):
     #: what makes distinct order days and "bought during this visit" independent of arrival order.
     recent_orders: tuple[datetime, ...] = ()
+    #: The behavioural segment the worker's model last placed the customer in (its stable id)
+    #: and that segment's traits, for the offer policy (``models.segments``).
+    behaviour_segment: str | None = None
+    behaviour_traits: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
