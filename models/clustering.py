@@ -29,7 +29,7 @@ METHODS: tuple[Method, ...] = ("clustream", "kmeans", "streamkmeans", "denstream
 def clusterer(method: Method, *, k: int, micro_clusters: int, radius: float, warm_up: int, seed: int) -> Any:
     """A fresh river clusterer for ``method``, on the model's weighted standard deviations.
 
-    >>> type(clusterer("denstream", k=8, micro_clusters=40, radius=0.75, warm_up=300, seed=0)).__name__
+    >>> type(clusterer("denstream", k=8, micro_clusters=40, radius=2.0, warm_up=300, seed=0)).__name__
     'CentredDenStream'
     """
     if method == "clustream":
@@ -43,7 +43,7 @@ def clusterer(method: Method, *, k: int, micro_clusters: int, radius: float, war
         return river_cluster.STREAMKMeans(chunk_size=50, n_clusters=k, halflife=0.5, sigma=1.0, seed=seed)
     if method == "denstream":
         return CentredDenStream(decaying_factor=0.01, beta=0.5, mu=3, epsilon=radius,
-                                n_samples_init=max(warm_up // 2, 10), stream_speed=100)
+                                n_samples_init=max(warm_up // 2, 10), stream_speed=20)
     return river_cluster.DBSTREAM(clustering_threshold=radius, fading_factor=0.001, cleanup_interval=100,
                                   intersection_factor=0.3, minimum_weight=2.0)
 

@@ -36,6 +36,9 @@ Kind: TypeAlias = Literal["behaviour", "rfm"]
 class TraitSketch:
     """Count, sum and sum of squares of each feature over a group of customers, and their spend.
 
+    A category's or channel's share is averaged over every customer with any category (or
+    channel): one who never came via a channel has a share of 0 in it, not an unknown one.
+
     Examples
     --------
     >>> s = TraitSketch()
@@ -54,6 +57,7 @@ class TraitSketch:
         self._count: dict[str, int] = {}
         self._sum: dict[str, float] = {}
         self._squares: dict[str, float] = {}
+        self._kinds: dict[str, int] = {}
 
     def update(self, x: Mapping[str, float], spend: float = 0.0, value: float | None = None) -> None:
         """Count one customer: their features, what they spent (net), their predicted value."""
@@ -66,23 +70,28 @@ class TraitSketch:
             self._count[key] = self._count.get(key, 0) + 1
             self._sum[key] = self._sum.get(key, 0.0) + v
             self._squares[key] = self._squares.get(key, 0.0) + v * v
+        for prefix in TRAIT_PREFIXES:
+            if any(key.startswith(prefix) for key in x):
+                self._kinds[prefix] = self._kinds.get(prefix, 0) + 1
 
     def keys(self) -> list[str]:
         """The features seen."""
         return list(self._count)
 
     def count(self, key: str) -> int:
-        """Customers for whom ``key`` is known."""
+        """Customers for whom ``key`` is known (for a share: who have any of its kind)."""
+        if key.startswith(TRAIT_PREFIXES) and key in self._count:
+            return self._kinds.get(key[: key.index(":") + 1], 0)
         return self._count.get(key, 0)
 
     def mean(self, key: str) -> float | None:
         """Mean of ``key`` over the customers who have it."""
-        n = self._count.get(key, 0)
+        n = self.count(key)
         return self._sum[key] / n if n else None
 
     def sd(self, key: str) -> float:
         """Standard deviation of ``key`` (0 for fewer than two customers)."""
-        n = self._count.get(key, 0)
+        n = self.count(key)
         if n < 2:
             return 0.0
         mean = self._sum[key] / n
@@ -93,7 +102,7 @@ class TraitSketch:
         out = {}
         for key in self._count:
             mine, theirs, sd = self.mean(key), everyone.mean(key), everyone.sd(key)
-            if mine is None or theirs is None or sd <= 1e-9 or self._count[key] < min_count:
+            if mine is None or theirs is None or sd <= 1e-9 or self.count(key) < min_count:
                 continue
             out[key] = (mine - theirs) / sd
         return out
@@ -149,7 +158,7 @@ _PHRASES: dict[str, str] = {
     "night_owl": "come at night ({v})",
     "frequent_visitor": "visit often ({v} visits)",
     "rare_visitor": "rarely visit ({v} visits)",
-    "regular": "buy again and again ({v} orders)",
+    "regular": "buy more often ({v} orders)",
     "non_buyer": "have hardly bought ({v} orders)",
     "decisive": "buy in most visits ({v})",
     "window_shopper": "look more than they buy ({v} of visits with an order)",

@@ -25,7 +25,10 @@ from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 from models.behaviour import behaviour_features
+from models.clustering import weighted_kmeans
 from models.customer_facts import CustomerFacts
 from models.portraits import persona_name
 from models.reports import Progress, table, tick
@@ -171,6 +174,31 @@ def _segments(run: SegmentRun) -> list[dict[str, Any]]:
     return out
 
 
+def batch_reference(history: History, run: SegmentRun, *, restarts: int = 5) -> dict[str, float]:
+    """How stable a batch k-means partition of the same customers is: the ceiling to read the ARI against.
+
+    Every customer's features on ``run``'s model scale, grouped by k-means (as many groups as
+    the run found, best of ``restarts`` starts) with two seeds; their ARI, and the ARI of the
+    first with ``run``'s segments.
+    """
+    model = run.model
+    ids = list(history.final)
+    rows = np.array([list(model.transform_one(behaviour_features(history.final[c], vocabulary=model.vocabulary))
+                          .values()) for c in ids])
+    k = max(len(set(run.placed.values())), 2)
+    ones = np.ones(len(rows))
+
+    def partition(seed: int) -> dict[str, int]:
+        rng = np.random.default_rng(seed)
+        found = [weighted_kmeans(rows, ones, k, rng) for _ in range(restarts)]
+        centres, labels = min(found, key=lambda f: float(((rows - f[0][f[1]]) ** 2).sum()))
+        return dict(zip(ids, labels.tolist()))
+
+    first, second = partition(0), partition(1)
+    return {"k": k, "ari_between_seeds": round(adjusted_rand_index(first, second), 3),
+            "ari_with_online": round(adjusted_rand_index(first, run.placed), 3)}
+
+
 def evaluate_segments(
     history: History, *, methods: Iterable[Method] = METHODS, seeds: tuple[int, int] = (0, 1), block: int = 200,
     progress: Progress | None = None, **hyper: Any,
@@ -189,6 +217,8 @@ def evaluate_segments(
         }
         if history.truth is not None:
             row["ari_with_truth"] = round(adjusted_rand_index(first.placed, dict(history.truth)), 3)
+        if method == "denstream":
+            row["batch_kmeans"] = batch_reference(history, first)
         results["methods"][method] = row
     return results
 
@@ -202,6 +232,11 @@ def format_segments_report(result: Mapping[str, Any]) -> str:
              *([f"{row.get('ari_with_truth', float('nan')):.3f}"] if truth else []),
              f"{row['us_per_learn']:.0f}", f"{row['us_per_place']:.0f}"] for name, row in methods.items()]
     lines = [f"{result['customers']} customers, {result['moments']} learning moments", "", *table(header, rows)]
+    for name, row in methods.items():
+        batch = row.get("batch_kmeans")
+        if batch:
+            lines.append(f"batch k-means of the same customers (k = {batch['k']}), two seeds: ARI "
+                         f"{batch['ari_between_seeds']:.3f}; with {name}'s segments: {batch['ari_with_online']:.3f}")
     for name, row in methods.items():
         lines += ["", f"{name}: segments found (first replay)"]
         lines += table(["segment", "name", "customers", "share", "what sets it apart (z)"],

@@ -154,7 +154,7 @@ class BehaviourSegments:
         min_segments: int = 4,
         method: Method = "denstream",
         micro_clusters: int = 40,
-        refresh_every: int = 250,
+        refresh_every: int = 500,
         window: int = 500,
         min_share: float = 0.01,
         match_distance: float = 3.0,
@@ -162,7 +162,7 @@ class BehaviourSegments:
         warm_up: int = 300,
         vocabulary_size: int = 6,
         clip: float = 4.0,
-        radius: float = 0.75,
+        radius: float = 2.0,
         restarts: int = 3,
         seed: int = 0,
     ) -> None:

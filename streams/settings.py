@@ -137,7 +137,7 @@ class Settings(BaseSettings):
         300, ge=10, description="Customer updates (visits ended, orders) learned before the first segments."
     )
     segments_refresh_every: int = Field(
-        250, ge=1, description="Customer updates learned between two readings of the segments."
+        500, ge=1, description="Customer updates learned between two readings of the segments."
     )
     segments_report_seconds: float = Field(
         60.0, gt=0, description="How often the worker looks for news about the segments (new, growing, changed)."

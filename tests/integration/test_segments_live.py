@@ -58,8 +58,8 @@ def test_a_new_kind_of_customer_is_reported_as_emerging(worker, kafka):
     kafka.flush()
     wait_until(lambda: worker.metric("tracker_behaviour_segments") >= 2, timeout=60,
                message="the usual shop's segments")
-    before = get(worker, "/segments")["behaviour"]
-    assert before["segments"] and before["personas"]
+    before = wait_until(lambda: get(worker, "/segments")["behaviour"]["personas"] and get(worker, "/segments")["behaviour"],
+                        timeout=20, message="the segments in the API")
     assert all(card["name"] and card["avatar"].startswith("<svg") for card in before["personas"])
     # The model settles (twice its warm-up learned); the report timer takes that as the baseline.
     wait_until(lambda: worker.metric("tracker_model_examples_total", model="segments") >= 145, timeout=60,
