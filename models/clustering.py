@@ -17,7 +17,18 @@ from river.cluster.denstream import DenStreamMicroCluster
 from river.utils.vectordict import euclidean_distance_dict
 from scipy.optimize import linear_sum_assignment
 
-__all__ = ["METHODS", "CentredDenStream", "Method", "Vector", "clusterer", "match", "silhouette", "weighted_kmeans"]
+__all__ = [
+    "K_MARGIN",
+    "METHODS",
+    "CentredDenStream",
+    "Method",
+    "Vector",
+    "clusterer",
+    "group",
+    "match",
+    "silhouette",
+    "weighted_kmeans",
+]
 
 Vector: TypeAlias = NDArray[np.float64]
 
@@ -158,3 +169,57 @@ def match(new: Vector, old: Vector, max_distance: float) -> list[int | None]:
             if cost[r, c] <= max_distance:
                 found[int(r)] = int(c)
     return found
+
+
+#: How much better (in silhouette) another number of segments must be to be taken.
+K_MARGIN = 0.05
+#: How much better (in inertia) a fresh grouping must be than the one started from the current segments.
+INERTIA_MARGIN = 0.05
+
+
+def group(
+    points: Vector, weights: Vector, previous: Vector, sample: Vector, *, smallest: int, largest: int,
+    restarts: int, seed: tuple[int, int],
+) -> tuple[Vector, NDArray[np.int64]]:
+    """Micro-clusters grouped into the number of segments with the best silhouette on ``sample``.
+
+    The first time (no ``previous`` segments) the numbers from ``smallest`` up to ``largest``
+    are tried in turn, each taken only if its silhouette beats the one before by
+    :data:`K_MARGIN`; later one fewer, as many and one more than now, the current number winning
+    unless another beats it by the margin. For each number, the grouping with the least
+    (weighted) inertia of ``restarts`` k-means++ starts wins, unless the start from the
+    ``previous`` segments is within 5 % of it. So segments move only as far as the data does,
+    appear or merge one at a time when a grouping is clearly better, and replays of the same
+    points find the same segments (``seed`` seeds every start). Returns the centres and each
+    point's centre.
+
+    >>> pts = np.array([[0.0, 0.0], [0.2, 0.0], [5.0, 5.0], [5.2, 5.0], [9.0, 0.0], [9.1, 0.2]])
+    >>> centres, labels = group(pts, np.ones(6), np.zeros((0, 2)), pts, smallest=2, largest=4, restarts=3,
+    ...                         seed=(0, 1))
+    >>> len(centres), len(set(labels.tolist()))
+    (3, 3)
+    """
+    ones = np.ones(len(sample))
+    top = min(largest, len(points))
+    low = min(smallest, top)
+    now = len(previous)
+    counts = range(low, top + 1) if not now else range(max(low, now - 1), min(top, now + 1) + 1)
+
+    def inertia(found: tuple[Vector, NDArray[np.int64]]) -> float:
+        return float((weights * ((points - found[0][found[1]]) ** 2).sum(1)).sum())
+
+    best: tuple[float, Vector, NDArray[np.int64]] | None = None
+    for k in counts:
+        rng = np.random.default_rng([*seed, k])
+        centres, labels = min((weighted_kmeans(points, weights, k, rng) for _ in range(restarts)), key=inertia)
+        if now:
+            kept = weighted_kmeans(points, weights, k, rng, init=previous[:k])
+            if inertia(kept) <= (1 + INERTIA_MARGIN) * inertia((centres, labels)):
+                centres, labels = kept
+        nearest = ((sample[:, None, :] - centres[None, :, :]) ** 2).sum(-1).argmin(axis=1)
+        score = silhouette(sample, ones, nearest) + (K_MARGIN if now and len(centres) == now else 0.0)
+        if best is None or score >= best[0] + K_MARGIN or (now and score > best[0]):
+            best = (score, centres, labels)
+    if best is None:
+        return points[:0], np.zeros(len(points), dtype=np.int64)
+    return best[1], best[2]

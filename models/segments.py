@@ -40,7 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from models.behaviour import MEASURES, TRAIT_PREFIXES, aspect_of
-from models.clustering import METHODS, Method, Vector, clusterer, match, silhouette, weighted_kmeans
+from models.clustering import METHODS, Method, Vector, clusterer, group, match
 from models.emergence import SegmentWatch
 from models.traits import distinguishing
 
@@ -64,8 +64,8 @@ SEGMENT_ID = r"B[1-9][0-9]*"
 
 #: Latest customers the number of segments is judged on.
 SILHOUETTE_SAMPLE = 250
-#: How much better (in silhouette, or 5 % in inertia) another grouping must be to be taken.
-K_MARGIN = 0.05
+#: Points after which a customer's weight in its segment's description has halved (the clusterer's memory).
+HALF_LIFE = 2000
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -203,6 +203,8 @@ class BehaviourSegments:
         self._csd: Vector = np.zeros(0)
         self._recent: collections.deque[Vector] = collections.deque(maxlen=window)
         self._segments: list[SegmentCentre] = []
+        # Each segment's customers summed in the features' units, fading with HALF_LIFE: its description.
+        self._sums: dict[str, tuple[Vector, Vector, int]] = {}
         self._raw_centres: Vector = np.zeros((0, 0))
         self._centres: Vector = np.zeros((0, 0))
         self._next_id = 1
@@ -250,6 +252,19 @@ class BehaviourSegments:
         self._recent.append(v)
         z = self._zs(v[None, :])[0]
         self._clusterer.learn_one(dict(zip(self._keys, z.tolist())))
+        if self._segments:
+            distances = ((self._centres - z) ** 2).sum(1)
+            nearest = int(distances.argmin())
+            # A point far from every segment (a kind not grouped yet) describes none of them.
+            if distances[nearest] <= self.match_distance ** 2:
+                self._describe(self._segments[nearest].id, v[None, :])
+
+    def _describe(self, segment_id: str, rows: Vector) -> None:
+        """Add ``rows`` to the segment's description, the older ones fading (lazily, by the points since)."""
+        total, count, at = self._sums.get(segment_id, (np.zeros(len(self._keys)), np.zeros(len(self._keys)), self._n))
+        fade = 0.5 ** ((self._n - at) / HALF_LIFE)
+        known = ~np.isnan(rows)
+        self._sums[segment_id] = (total * fade + np.where(known, rows, 0.0).sum(0), count * fade + known.sum(0), self._n)
 
     def _start(self) -> None:
         """End of the warm-up: fix the features, teach the scale and the clusterer the points so far."""
@@ -354,45 +369,13 @@ class BehaviourSegments:
         return centres, counts
 
     def _macro(self, points: Vector, weights: Vector) -> tuple[Vector, NDArray[np.int64]]:
-        """Micro-clusters grouped into the number of segments with the best silhouette.
-
-        The first time the numbers from ``min_segments`` up are tried in turn, each taken only
-        if its silhouette beats the one before by :data:`K_MARGIN`; later one fewer, as many and
-        one more than now, the current number winning unless another beats it by the margin.
-        For each number, the grouping with the least (weighted) inertia of a start from the
-        current segments and ``restarts`` k-means++ starts wins. So segments move only as far
-        as the data does, appear or merge one at a time when a grouping is clearly better, and
-        two replays of the same customers tend to the same grouping.
-        """
+        """Micro-clusters grouped into segments (:func:`models.clustering.group`)."""
         previous = self._zs(self._raw_centres) if len(self._raw_centres) else np.zeros((0, points.shape[1]))
         # Judged on the latest customers themselves (every few, at most SILHOUETTE_SAMPLE), not on the
         # micro-clusters: many small ones in one dense group must not look like many segments.
         sample = self._zs(np.array(self._recent)[:: max(1, len(self._recent) // SILHOUETTE_SAMPLE)])
-        ones = np.ones(len(sample))
-        top = min(self.max_segments, len(points))
-        low = min(self.min_segments, top)
-        now = len(previous)
-        counts = range(low, top + 1) if not now else range(max(low, now - 1), min(top, now + 1) + 1)
-        best: tuple[float, Vector, NDArray[np.int64]] | None = None
-        for k in counts:
-            # Seeded by the moment, so a replay of the same points finds the same segments.
-            rng = np.random.default_rng([self.seed, self._n, k])
-            def inertia(found: tuple[Vector, NDArray[np.int64]]) -> float:
-                return float((weights * ((points - found[0][found[1]]) ** 2).sum(1)).sum())
-
-            centres, labels = min((weighted_kmeans(points, weights, k, rng) for _ in range(self.restarts)), key=inertia)
-            if len(previous):
-                # The current segments stand unless a fresh start is clearly better.
-                kept = weighted_kmeans(points, weights, k, rng, init=previous[:k])
-                if inertia(kept) <= (1 + K_MARGIN) * inertia((centres, labels)):
-                    centres, labels = kept
-            nearest = ((sample[:, None, :] - centres[None, :, :]) ** 2).sum(-1).argmin(axis=1)
-            score = silhouette(sample, ones, nearest) + (K_MARGIN if now and len(centres) == now else 0.0)
-            if best is None or score >= best[0] + K_MARGIN or (now and score > best[0]):
-                best = (score, centres, labels)
-        if best is None:
-            return points[:0], np.zeros(len(points), dtype=np.int64)
-        return best[1], best[2]
+        return group(points, weights, previous, sample, smallest=self.min_segments, largest=self.max_segments,
+                     restarts=self.restarts, seed=(self.seed, self._n))
 
     def _refresh(self) -> None:
         """Read the clusterer's centres, keep those with weight, and give each its segment's id."""
@@ -411,6 +394,18 @@ class BehaviourSegments:
         centres, shares = candidates[kept], shares[kept] / shares[kept].sum()
         ids = self._match(centres)
         raw = self._raw(centres, recent_raw, recent)
+        if any(segment_id not in self._sums for segment_id in ids):
+            # A segment is born: every description starts again from the latest customers, so the
+            # new kind's first points, counted with its nearest old segment till now, leave it.
+            self._sums = {}
+            nearest = ((recent[:, None, :] - centres[None, :, :]) ** 2).sum(-1).argmin(axis=1)
+            for j, segment_id in enumerate(ids):
+                self._describe(segment_id, recent_raw[nearest == j])
+        for j, segment_id in enumerate(ids):
+            total, count, _ = self._sums[segment_id]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                raw[j] = np.where(count > 0, total / count, raw[j])
+        self._sums = {segment_id: self._sums[segment_id] for segment_id in ids}
         apart = self._live(raw)
         segments = []
         for j, segment_id in enumerate(ids):
