@@ -203,7 +203,8 @@ def group(
     top = min(largest, len(points))
     low = min(smallest, top)
     now = len(previous)
-    counts = range(low, top + 1) if not now else range(max(low, now - 1), min(top, now + 1) + 1)
+    # Fewer segments than ``smallest`` happen only while there are fewer micro-clusters: catch up then.
+    counts = range(low, top + 1) if not now else range(max(low, now - 1), min(top, max(now, low) + 1) + 1)
 
     def inertia(found: tuple[Vector, NDArray[np.int64]]) -> float:
         return float((weights * ((points - found[0][found[1]]) ** 2).sum(1)).sum())

@@ -72,6 +72,8 @@ class Insights:
     described: segmentation.Described = field(default_factory=segmentation.Described)
     #: News about the behavioural segments, newest first (:mod:`models.emergence`).
     segment_news: tuple[SegmentChange, ...] = ()
+    #: The behavioural segments' model the customers were placed with (a snapshot), if any.
+    segments_model: BehaviourSegments | None = None
 
     @property
     def segments(self) -> dict[str, int]:
@@ -99,7 +101,7 @@ class Insights:
                 "code": score.code,
             },
             "types": [{"name": t.name, "evidence": t.evidence} for t in customer_types(facts, self.now)],
-            "behaviour": self.behaviour_view(customer_id),
+            "behaviour": self.behaviour_view(customer_id, profile),
             "bgnbd": self.bgnbd_view(facts),
             "value": None if value is None else jsonable(value),
             "timing": jsonable(timing(facts, self.now)),
@@ -148,9 +150,17 @@ class Insights:
         return [{**jsonable(p), "summary": describe(p), **self._face("behaviour", p.segment)}
                 for p in sorted(self.described.behaviour_personas, key=lambda p: -p.size)]
 
-    def behaviour_view(self, customer_id: str) -> dict[str, Any] | None:
-        """The customer's behavioural segment: its id, name and traits (``None`` if not placed)."""
+    def behaviour_view(self, customer_id: str, profile: Profile | None = None) -> dict[str, Any] | None:
+        """The customer's behavioural segment: its id, name and traits (``None`` if not placed).
+
+        With the live ``profile``, the customer is placed as they are now (a newcomer since
+        the insights were computed too).
+        """
         segment_id = self.described.behaviour_of.get(customer_id)
+        model = self.segments_model
+        if profile is not None and model is not None:
+            x = segmentation.behaviour_of(profile, facts_of(customer_id, profile), model.vocabulary)
+            segment_id = model.predict_one(x) or segment_id
         if segment_id is None:
             return None
         card = self.described.portraits.get(("behaviour", segment_id))
@@ -203,6 +213,7 @@ def compute(
     insights.described = segmentation.describe(kept, insights.facts, insights.segment_of, insights.personas, segments)
     if segments is not None:
         insights.segment_news = segments.watch.changes
+        insights.segments_model = segments
     insights.bgnbd = fit_bgnbd(insights.facts.values(), now)
     for customer_id, facts in insights.facts.items():
         insights.facts[customer_id] = dataclasses.replace(facts, loyalty=None)
