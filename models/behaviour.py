@@ -16,8 +16,9 @@ every name the customer has, and for the names in ``vocabulary`` that they do no
 
 Times of day come from the visit histograms, or from the order histograms when the customer
 was never seen on the site (an order log); a log that only has dates has no hours, and its
-customers get no hour shares. Time shares start from an even spread worth :data:`TIME_PRIOR`
-visits, so that one visit on a Saturday does not make a weekend shopper.
+customers get no hour shares. Time shares are plain shares: pulling a customer's few visits
+towards an even spread over the day would make every customer with few visits look like a
+night owl in a shop nobody visits at night.
 """
 
 from __future__ import annotations
@@ -148,18 +149,8 @@ def aspect_of(key: str) -> str:
 _WEEKEND = (5, 6)
 _EVENING = range(18, 24)
 _NIGHT = range(0, 6)
-#: Visits (or orders) of an even spread over the week and the day that every time share starts
-#: from: one Saturday visit says "weekend" less loudly than ten.
-TIME_PRIOR = 2.0
-
-
 def _share(part: float, whole: float) -> float | None:
     return part / whole if whole > 0 else None
-
-
-def _time_share(part: float, whole: float, even: float) -> float | None:
-    """``part / whole`` pulled towards the ``even`` share by :data:`TIME_PRIOR` pseudo-counts."""
-    return (part + TIME_PRIOR * even) / (whole + TIME_PRIOR) if whole > 0 else None
 
 
 def _log(value: float | None) -> float | None:
@@ -183,11 +174,9 @@ def _figures(
     return {
         "discount_share": facts.discount_share if facts.orders else None,
         "offer_use": _share(offers_taken, offers),
-        "weekend_share": _time_share(sum(weekdays[d] for d in _WEEKEND), week_total, len(_WEEKEND) / 7)
-        if week_total else None,
-        "evening_share": _time_share(sum(hours[h] for h in _EVENING), hour_total, len(_EVENING) / 24)
-        if hour_total else None,
-        "night_share": _time_share(sum(hours[h] for h in _NIGHT), hour_total, len(_NIGHT) / 24) if hour_total else None,
+        "weekend_share": _share(sum(weekdays[d] for d in _WEEKEND), week_total) if week_total else None,
+        "evening_share": _share(sum(hours[h] for h in _EVENING), hour_total) if hour_total else None,
+        "night_share": _share(sum(hours[h] for h in _NIGHT), hour_total) if hour_total else None,
         "visits": float(sessions),
         "orders": float(facts.orders),
         "conversion": min(facts.orders / sessions, 1.0) if sessions else None,

@@ -30,10 +30,11 @@ import numpy as np
 from models.behaviour import behaviour_features
 from models.clustering import weighted_kmeans
 from models.customer_facts import CustomerFacts
-from models.portraits import persona_name
+from models.portraits import TraitSketch, persona_name
 from models.reports import Progress, table, tick
 from models.segments import METHODS, BehaviourSegments, Method
 from models.stability import adjusted_rand_index
+from models.traits import distinguishing
 from models.transactions import Transaction
 
 __all__ = ["History", "SegmentRun", "evaluate_segments", "facts_of_log", "format_segments_report", "learn"]
@@ -160,15 +161,24 @@ def learn(
     return SegmentRun(model, placed, 1e6 * spent / max(len(moments), 1), 1e6 * place / max(len(history.final), 1))
 
 
-def _segments(run: SegmentRun) -> list[dict[str, Any]]:
-    sizes = Counter(run.placed.values())
+def _segments(history: History, run: SegmentRun) -> list[dict[str, Any]]:
+    """Each segment as the page would show it: read from all its customers against all customers."""
+    everyone = TraitSketch()
+    groups: dict[str, TraitSketch] = {}
+    for customer_id, segment in run.placed.items():
+        facts = history.final[customer_id]
+        x = behaviour_features(facts)
+        everyone.update(x, facts.net_spend)
+        groups.setdefault(segment, TraitSketch()).update(x, facts.net_spend)
     total = max(len(run.placed), 1)
     out = []
-    for s in sorted(run.model.segments, key=lambda s: -sizes.get(s.id, 0)):
-        apart = sorted(((k, v) for k, v in s.z.items() if abs(v) >= 0.5), key=lambda kv: -abs(kv[1]))[:4]
+    for segment, group in sorted(groups.items(), key=lambda item: -item[1].n):
+        z = group.z(everyone)
+        apart = sorted(((k, v) for k, v in z.items() if abs(v) >= 0.5), key=lambda kv: -abs(kv[1]))[:4]
         out.append({
-            "segment": s.id, "name": persona_name(s.traits), "customers": sizes.get(s.id, 0),
-            "share": round(sizes.get(s.id, 0) / total, 3), "traits": list(s.traits),
+            "segment": segment, "name": persona_name(distinguishing(z)), "customers": group.n,
+            "share": round(group.n / total, 3), "spend_share": round(group.spend / everyone.spend, 3)
+            if everyone.spend else 0.0, "traits": list(distinguishing(z)),
             "apart": {k: round(v, 2) for k, v in apart},
         })
     return out
@@ -213,7 +223,7 @@ def evaluate_segments(
             "ari_between_replays": round(adjusted_rand_index(first.placed, second.placed), 3),
             "us_per_learn": round(first.us_per_learn, 1),
             "us_per_place": round(first.us_per_place, 1),
-            "found": _segments(first),
+            "found": _segments(history, first),
         }
         if history.truth is not None:
             row["ari_with_truth"] = round(adjusted_rand_index(first.placed, dict(history.truth)), 3)
@@ -239,7 +249,8 @@ def format_segments_report(result: Mapping[str, Any]) -> str:
                          f"{batch['ari_between_seeds']:.3f}; with {name}'s segments: {batch['ari_with_online']:.3f}")
     for name, row in methods.items():
         lines += ["", f"{name}: segments found (first replay)"]
-        lines += table(["segment", "name", "customers", "share", "what sets it apart (z)"],
+        lines += table(["segment", "name", "customers", "share", "spend", "what sets it apart (z)"],
                        [[s["segment"], s["name"], str(s["customers"]), f"{100 * s['share']:.0f} %",
-                         ", ".join(f"{k} {v:+.1f}" for k, v in s["apart"].items())] for s in row["found"]])
+                         f"{100 * s['spend_share']:.0f} %", ", ".join(f"{k} {v:+.1f}" for k, v in s["apart"].items())]
+                        for s in row["found"]])
     return "\n".join(lines)

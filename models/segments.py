@@ -31,7 +31,6 @@ from __future__ import annotations
 
 import collections
 import copy
-import dataclasses
 import math
 import warnings
 from collections.abc import Mapping
@@ -42,7 +41,7 @@ from numpy.typing import NDArray
 from models.behaviour import MEASURES, TRAIT_PREFIXES, aspect_of
 from models.clustering import METHODS, Method, Vector, clusterer, group, match
 from models.emergence import SegmentWatch
-from models.traits import distinguishing
+from models.traits import SegmentCentre, distinguishing
 
 __all__ = [
     "METHODS",
@@ -63,27 +62,9 @@ SEGMENT_ID = r"B[1-9][0-9]*"
 
 
 #: Latest customers the number of segments is judged on.
-SILHOUETTE_SAMPLE = 250
+SILHOUETTE_SAMPLE = 150
 #: Points after which a customer's weight in its segment's description has halved (the clusterer's memory).
 HALF_LIFE = 2000
-
-
-@dataclasses.dataclass(frozen=True, slots=True)
-class SegmentCentre:
-    """One behavioural segment as the model last read it.
-
-    ``centre`` is in feature units (:func:`models.behaviour.behaviour_features`), ``z`` the
-    same point in standard deviations from the average customer; ``share`` is its share of the
-    model's recent points; ``born`` the number of points the model had learned when the segment
-    first appeared; ``traits`` the words of what sets it apart, most distinctive first.
-    """
-
-    id: str
-    centre: Mapping[str, float]
-    z: Mapping[str, float]
-    share: float
-    born: int
-    traits: tuple[str, ...]
 
 
 class BehaviourSegments:
@@ -201,12 +182,14 @@ class BehaviourSegments:
         # points learned now stay in one space (NaN: no spread seen yet, the feature sits out).
         self._cmean: Vector = np.zeros(0)
         self._csd: Vector = np.zeros(0)
+        self._inverse_sd: Vector = np.zeros(0)
         self._recent: collections.deque[Vector] = collections.deque(maxlen=window)
         self._segments: list[SegmentCentre] = []
         # Each segment's customers summed in the features' units, fading with HALF_LIFE: its description.
         self._sums: dict[str, tuple[Vector, Vector, int]] = {}
         self._raw_centres: Vector = np.zeros((0, 0))
         self._centres: Vector = np.zeros((0, 0))
+        self._named: dict[str, tuple[str, ...]] = {}
         self._next_id = 1
         self._n = 0
         #: What has been news about the segments (see :mod:`models.emergence`).
@@ -299,29 +282,35 @@ class BehaviourSegments:
         fresh = np.isnan(self._csd) & (sd > 1e-9)
         self._cmean[fresh] = self._mean[fresh]
         self._csd[fresh] = sd[fresh]
+        # A feature with no scale yet gives NaN, which _zs reads as average (0).
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self._inverse_sd = 1.0 / self._csd
 
     def _row(self, x: Mapping[str, float]) -> Vector:
         """``x`` over the model's features (NaN where unknown); names outside the vocabulary as ``…:other``."""
-        v = np.full(len(self._keys), np.nan)
+        v = [math.nan] * len(self._keys)
         index = self._index
+        kinds: set[str] = set()
         for key, value in x.items():
+            colon = key.find(":")
+            if colon > 0:
+                kinds.add(key[: colon + 1])
             i = index.get(key)
             if i is not None:
                 v[i] = value
-            elif key.startswith(TRAIT_PREFIXES):
-                i = index[key[: key.index(":") + 1] + OTHER]
-                v[i] = (0.0 if np.isnan(v[i]) else v[i]) + value
-        for prefix in TRAIT_PREFIXES:
-            i = index[prefix + OTHER]
-            if np.isnan(v[i]) and any(key.startswith(prefix) for key in x):
-                v[i] = 0.0
-        return v
+            elif colon > 0 and (i := index.get(key[: colon + 1] + OTHER)) is not None:
+                v[i] = value if math.isnan(v[i]) else v[i] + value
+        for kind in kinds:
+            i = index.get(kind + OTHER)
+            if i is not None and math.isnan(v[i]):
+                v[i] = 0.0  # has names of this kind, none outside the vocabulary
+        return np.array(v)
 
     def _zs(self, rows: Vector) -> Vector:
         """Rows in the clustering's space: standard deviations on its fixed scale, clipped and weighted."""
-        with np.errstate(invalid="ignore", divide="ignore"):
-            z = (rows - self._cmean) / self._csd
-        return np.where(np.isnan(z), 0.0, np.clip(z, -self.clip, self.clip)) * self._w
+        z = np.clip((rows - self._cmean) * self._inverse_sd, -self.clip, self.clip)
+        z[np.isnan(z)] = 0.0
+        return z * self._w
 
     def _live(self, rows: Vector) -> Vector:
         """Rows in standard deviations from the customers now (unweighted): what sets a segment apart."""
@@ -423,11 +412,7 @@ class BehaviourSegments:
         self._centres = centres[order]
 
     def _raw(self, centres: Vector, recent_raw: Vector, recent: Vector) -> Vector:
-        """Each centre in the features' units: the mean of its latest customers, if it has any.
-
-        A centre with none among them is turned back from the clustering's space, where clipped
-        features understate how far out it is (NaN where the clustering has no scale).
-        """
+        """Each centre in the features' units: the mean of its latest customers, or turned back."""
         nearest = ((recent[:, None, :] - centres[None, :, :]) ** 2).sum(-1).argmin(axis=1)
         raw = centres / self._w * self._csd + self._cmean
         for j in range(len(centres)):
@@ -455,7 +440,7 @@ class BehaviourSegments:
         """
         twin = copy.copy(self)
         twin._mean, twin._var, twin._count = self._mean.copy(), self._var.copy(), self._count.copy()
-        twin._cmean, twin._csd = self._cmean.copy(), self._csd.copy()
+        twin._cmean, twin._csd, twin._inverse_sd = self._cmean.copy(), self._csd.copy(), self._inverse_sd.copy()
         twin._segments = list(self._segments)
         twin._clusterer = None
         twin._recent = collections.deque(maxlen=1)
@@ -476,6 +461,21 @@ class BehaviourSegments:
     def segments(self) -> tuple[SegmentCentre, ...]:
         """The segments of the latest refresh, largest first (none before warm-up)."""
         return tuple(self._segments)
+
+    def name_segments(self, traits: Mapping[str, tuple[str, ...]]) -> None:
+        """Take each segment's traits as the insights read them from all its customers, for placing.
+
+        The model's own weigh frequent customers more; these are the page's, so the offer policy
+        and the page speak of a segment in the same words.
+        """
+        self._named = {segment_id: tuple(words) for segment_id, words in traits.items()}
+
+    def traits_of(self, segment_id: str) -> tuple[str, ...]:
+        """The segment's traits: as the insights last read them, else the model's own."""
+        if segment_id in self._named:
+            return self._named[segment_id]
+        segment = self.segment(segment_id)
+        return segment.traits if segment is not None else ()
 
     def segment(self, segment_id: str) -> SegmentCentre | None:
         """The segment with this id, if it is one of the current ones."""

@@ -9,11 +9,12 @@ targets them, and the avatars are drawn from them.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
 from models.behaviour import MEASURES, TRAIT_PREFIXES, measures_by_key
 
-__all__ = ["TOP_TRAITS", "TRAIT_MIN_Z", "distinguishing"]
+__all__ = ["TOP_TRAITS", "TRAIT_MIN_Z", "SegmentCentre", "distinguishing"]
 
 #: A trait is distinguishing from this many standard deviations away from the average.
 TRAIT_MIN_Z = 0.5
@@ -58,3 +59,21 @@ def distinguishing(z: Mapping[str, float], top: int = TOP_TRAITS, min_z: float =
     rest = doing[top - 1:] + liking[1:]
     chosen += rest[: max(top - len(chosen), 0)]
     return tuple(trait for _, _, trait in sorted(chosen))
+
+
+@dataclasses.dataclass(frozen=True, slots=True)
+class SegmentCentre:
+    """One behavioural segment as the model last read it.
+
+    ``centre`` is in feature units (:func:`models.behaviour.behaviour_features`), ``z`` the
+    same point in standard deviations from the average customer; ``share`` is its share of the
+    model's recent points; ``born`` the number of points the model had learned when the segment
+    first appeared; ``traits`` the words of what sets it apart, most distinctive first.
+    """
+
+    id: str
+    centre: Mapping[str, float]
+    z: Mapping[str, float]
+    share: float
+    born: int
+    traits: tuple[str, ...]

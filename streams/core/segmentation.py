@@ -26,6 +26,7 @@ from models.emergence import SegmentSize
 from models.personas import Persona, PersonaBuilder
 from models.portraits import Kind, Portrait, TraitSketch, portrait
 from models.segments import OTHER, BehaviourSegments
+from models.traits import distinguishing
 from streams.core.frozen import replace
 from streams.core.state import CustomerState, Profile
 
@@ -57,9 +58,8 @@ def placed(state: CustomerState, facts: CustomerFacts, model: BehaviourSegments)
     segment_id = model.predict_one(behaviour_of(state.profile, facts, model.vocabulary))
     if segment_id is None:
         return state
-    segment = model.segment(segment_id)
     p = state.profile
-    traits = named(segment.traits, p.categories, p.channels, model.vocabulary) if segment is not None else ()
+    traits = named(model.traits_of(segment_id), p.categories, p.channels, model.vocabulary)
     if p.behaviour_segment == segment_id and p.behaviour_traits == traits:
         return state
     return replace(state, profile=replace(p, behaviour_segment=segment_id, behaviour_traits=traits))
@@ -91,7 +91,8 @@ class Described:
     behaviour_of: dict[str, str] = field(default_factory=dict)
     behaviour_personas: list[Persona] = field(default_factory=list)
     portraits: dict[tuple[Kind, str], Portrait] = field(default_factory=dict)
-    #: The model's segments when described: their traits, centres (features' units) and the scale.
+    #: The behavioural segments' traits (read from their customers), the model's centres (features'
+    #: units) and its scale.
     traits: dict[str, tuple[str, ...]] = field(default_factory=dict)
     centres: dict[str, dict[str, float]] = field(default_factory=dict)
     scale: dict[str, float] = field(default_factory=dict)
@@ -133,7 +134,6 @@ def describe(
     if model is not None:
         out.scale = model.spread()
         for s in model.segments:
-            out.traits[s.id] = s.traits
             out.centres[s.id] = dict(s.centre)
     out.behaviour_personas = builder.personas()
     kinds: tuple[tuple[Kind, Sequence[Persona]], ...] = (("rfm", rfm_personas), ("behaviour", out.behaviour_personas))
@@ -143,9 +143,11 @@ def describe(
             group = groups.get(key)
             if group is None:
                 continue
-            traits = out.traits.get(persona.segment) if kind == "behaviour" else None
-            if traits is not None:
-                traits = named(traits, persona.categories, persona.channels, vocabulary)
+            # Read from every customer of the segment against every customer: what the page says,
+            # and (handed back to the model) what the offer policy's behaviour conditions read.
+            traits = distinguishing(group.z(everyone))
+            if kind == "behaviour":
+                out.traits[persona.segment] = traits
             out.portraits[key] = portrait(persona.segment, kind, persona, group, everyone, traits=traits,
                                           typical_customer=typical.get(key))
     return out

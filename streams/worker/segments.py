@@ -39,6 +39,7 @@ def report(
         metrics.segment_changes.labels(change.change).inc()
         log.info("%s: change=%s segment=%s share=%.3f customers=%d", change.detail, change.change, change.segment,
                  change.share, change.customers)
+    model.name_segments(described.traits)
     metrics.behaviour_segments.set(len(model.segments))
     insights.segment_news = model.watch.changes
     return news

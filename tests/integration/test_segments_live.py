@@ -22,7 +22,7 @@ def get(worker, path: str) -> dict:
 def campaign_shopper(n: int, at: datetime, rng: random.Random) -> list[dict[str, object]]:
     """A new kind of customer: from a new campaign's channel, at night, after gadgets, reading a lot, twice.
 
-    Each comes for two visits an hour apart, and buys in the second with a big code.
+    Each comes for two visits an hour apart, fills a big cart and buys it in the second with a big code.
     """
     customer = f"tt-{n:03d}"
     events: list[dict[str, object]] = []
@@ -37,13 +37,13 @@ def campaign_shopper(n: int, at: datetime, rng: random.Random) -> list[dict[str,
         add("page_viewed", url="/", page_type="home", channel="tiktok_campaign")
         for i in range(10):
             add("product_viewed", product_id=f"gad-{i % 4}", category="gadgets", price=39.0)
-        for i in range(3):
+        for i in range(8):
             add("cart_item_added", product_id=f"gad-{i}", quantity=1, price=39.0, category="gadgets")
         if visit:
             add("checkout_started")
-            add("order_placed", order_id=f"o-{customer}", total=82.0, currency="GBP", discount_code="TIKTOK30",
-                discount_amount=35.0, line_items=[{"product_id": f"gad-{i}", "price": 39.0, "category": "gadgets"}
-                                                  for i in range(3)])
+            add("order_placed", order_id=f"o-{customer}", total=218.4, currency="GBP", discount_code="TIKTOK30",
+                discount_amount=93.6, line_items=[{"product_id": f"gad-{i}", "price": 39.0, "category": "gadgets"}
+                                                  for i in range(8)])
         at += timedelta(hours=1)
     return events
 
@@ -82,7 +82,7 @@ def test_a_new_kind_of_customer_is_reported_as_emerging(worker, kafka):
     rng = random.Random(3)
     # At night, hours before the others: their visits end (and teach the model) at once.
     start = last_night(now)
-    for n in range(45):
+    for n in range(60):
         for e in campaign_shopper(n, start + timedelta(minutes=n), rng):
             kafka.send(e)
     kafka.flush()

@@ -139,6 +139,5 @@ def test_features_of_an_order_log_customer_leave_visits_unknown() -> None:
     facts = CustomerFacts("c1", orders=3, revenue=120.0, order_days=2, gap_days_total=40.0, last_order_at=at,
                           order_weekdays=(0, 0, 0, 0, 0, 3, 0), order_hours=tuple(3 if h == 14 else 0 for h in range(24)))
     x = behaviour_features(facts)
-    # Three Saturday orders, pulled towards an even week by two pseudo-orders; none in the evening.
-    assert x["weekend_share"] == pytest.approx((3 + 2 * 2 / 7) / 5) and x["evening_share"] < 0.25
+    assert x["weekend_share"] == 1.0 and x["evening_share"] == 0.0
     assert "views_per_visit" not in x and "conversion" not in x

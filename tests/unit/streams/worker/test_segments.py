@@ -106,6 +106,8 @@ async def test_the_report_logs_counts_and_keeps_the_news(store, publisher, clock
     assert "new segment:" in caplog.text and "% of active customers" in caplog.text
     assert scoring.metrics.registry.get_sample_value("tracker_segment_changes_total", {"change": "new"}) == 1
     assert insights.segment_news[0].segment == news[0].segment
+    # The traits the page reads become the ones customers are placed with (the policy's words).
+    assert all(model.traits_of(s) == insights.described.traits[s] for s in insights.described.traits)
 
 
 async def test_the_segments_checkpoint_with_the_other_models():
