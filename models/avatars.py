@@ -23,7 +23,7 @@ _HAIR = ("#2c1b10", "#6a4e23", "#b55239", "#e6c35c", "#4b4b4b", "#111111")
 
 _HAPPY = {"delighted", "regular", "eager", "frequent_buyer", "decisive", "offer_taker"}
 _UNHAPPY = {"unhappy", "returner"}
-_FLAT = {"hesitant", "window_shopper", "rare_visitor", "non_buyer"}
+_FLAT = {"hesitant", "window_shopper", "rare_visitor", "rare_buyer"}
 _GLASSES = {"researcher", "unhurried"}
 
 _EMBLEMS = {

@@ -101,7 +101,7 @@ MEASURES: tuple[Measure, ...] = (
             high=Word("Frequent-Visitor", "adjective", "frequent_visitor"),
             low=Word("Rare-Visitor", "adjective", "rare_visitor")),
     Measure("orders", "orders", "count", "rhythm", log=True,
-            high=Word("Regular", "noun", "regular"), low=Word("Non-Buyer", "noun", "non_buyer")),
+            high=Word("Regular", "noun", "regular"), low=Word("Rare Buyer", "noun", "rare_buyer")),
     Measure("conversion", "visits with an order", "share", "rhythm",
             high=Word("Decisive", "adjective", "decisive"), low=Word("Window Shopper", "noun", "window_shopper")),
     Measure("gap_days", "days between purchases", "days", "rhythm", log=True,

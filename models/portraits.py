@@ -97,12 +97,16 @@ class TraitSketch:
         mean = self._sum[key] / n
         return math.sqrt(max(self._squares[key] / n - mean * mean, 0.0))
 
-    def z(self, everyone: TraitSketch, min_count: int = 1) -> dict[str, float]:
-        """How far this group's mean of each feature is from ``everyone``'s, in their standard deviations."""
+    def z(self, everyone: TraitSketch, coverage: float = 0.25) -> dict[str, float]:
+        """How far this group's mean of each feature is from ``everyone``'s, in their standard deviations.
+
+        A feature known for less than ``coverage`` of the group (the gap between orders in a
+        group of mostly one-order customers) does not say what the group is like: left out.
+        """
         out = {}
         for key in self._count:
             mine, theirs, sd = self.mean(key), everyone.mean(key), everyone.sd(key)
-            if mine is None or theirs is None or sd <= 1e-9 or self.count(key) < min_count:
+            if mine is None or theirs is None or sd <= 1e-9 or self.count(key) < coverage * self.n:
                 continue
             out[key] = (mine - theirs) / sd
         return out
@@ -159,7 +163,7 @@ _PHRASES: dict[str, str] = {
     "frequent_visitor": "visit often ({v} visits)",
     "rare_visitor": "rarely visit ({v} visits)",
     "regular": "buy more often ({v} orders)",
-    "non_buyer": "have hardly bought ({v} orders)",
+    "rare_buyer": "rarely buy ({v} orders)",
     "decisive": "buy in most visits ({v})",
     "window_shopper": "look more than they buy ({v} of visits with an order)",
     "occasional": "buy now and then (every {v} days)",

@@ -66,7 +66,7 @@ async def test_ended_visits_teach_the_segments_and_customers_are_placed(store, p
     await tracker.handle([record(e, offset=9) for e in visit("newcomer", timedelta(hours=2), "browser")])
     placed = store.states["newcomer"].profile
     assert placed.behaviour_segment in {s.id for s in model.segments}
-    assert "non_buyer" in placed.behaviour_traits or "window_shopper" in placed.behaviour_traits
+    assert "rare_buyer" in placed.behaviour_traits or "window_shopper" in placed.behaviour_traits
 
 
 def test_a_visit_is_placed_again_each_time_it_doubles():
