@@ -133,6 +133,10 @@ class Settings(BaseSettings):
 
     # ---- behavioural segments (models/segments.py, models/emergence.py)
     segments_max: int = Field(8, ge=2, le=30, description="Most behavioural segments the model keeps at once.")
+    segments_min: int = Field(
+        4, ge=2, le=30, description="Fewest behavioural segments (more: closer to the kinds of customers, less "
+        "stable between replays; see docs/customers-and-models.md)."
+    )
     segments_warm_up: int = Field(
         300, ge=10, description="Customer updates (visits ended, orders) learned before the first segments."
     )
@@ -344,5 +348,6 @@ def emergence_rules_of(settings: Settings) -> EmergenceRules:
 
 def behaviour_segments_of(settings: Settings) -> BehaviourSegments:
     """A fresh behavioural-segments model with the settings' hyper-parameters."""
-    return BehaviourSegments(max_segments=settings.segments_max, warm_up=settings.segments_warm_up,
+    return BehaviourSegments(max_segments=max(settings.segments_max, settings.segments_min),
+                             min_segments=settings.segments_min, warm_up=settings.segments_warm_up,
                              refresh_every=settings.segments_refresh_every)
