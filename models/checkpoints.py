@@ -37,11 +37,15 @@ _ALLOWED_NAMES: dict[str, frozenset[str]] = {
          "range", "set", "slice", "str", "tuple"}
     ),
     "collections": frozenset({"Counter", "OrderedDict", "defaultdict", "deque"}),
+    "datetime": frozenset({"datetime", "timedelta", "timezone"}),
     "copyreg": frozenset({"_reconstructor"}),
     "functools": frozenset({"partial"}),
     "numpy": frozenset({"dtype", "ndarray"}),
     "numpy.core.multiarray": frozenset({"_reconstruct", "scalar"}),
     "numpy._core.multiarray": frozenset({"_reconstruct", "scalar"}),
+    # Arrays pickled with protocol 5 are rebuilt from their bytes.
+    "numpy.core.numeric": frozenset({"_frombuffer"}),
+    "numpy._core.numeric": frozenset({"_frombuffer"}),
 }
 
 T = TypeVar("T")

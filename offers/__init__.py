@@ -13,6 +13,7 @@ from offers.triggers import Incentive, OfferTrigger, Product, Reason, json_schem
 from offers.uplift import Uplift, tally
 from offers.vocabulary import (
     ABANDONMENT_KINDS,
+    BEHAVIOUR_TRAITS,
     CUSTOMER_TYPES,
     INCENTIVE_TYPES,
     SEGMENTS,
@@ -24,6 +25,7 @@ from offers.vocabulary import (
 
 __all__ = [
     "ABANDONMENT_KINDS",
+    "BEHAVIOUR_TRAITS",
     "CUSTOMER_TYPES",
     "INCENTIVE_TYPES",
     "POLICY_VERSION",

@@ -84,6 +84,7 @@ class Decision:
             policy_version=self.policy_version,
             segment=customer.segment,
             customer_type=",".join(customer.customer_types) or None,
+            behaviour_segment=customer.behaviour_segment,
             intent=customer.intent,
             loyalty=customer.loyalty,
         )

@@ -10,7 +10,7 @@ from __future__ import annotations
 import functools
 import re
 import tomllib
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from importlib import resources
@@ -24,11 +24,14 @@ from offers.targeting import MEASURES, Bound, Measure, Rule
 from offers.triggers import Incentive
 from offers.vocabulary import (
     ABANDONMENT_KINDS,
+    BEHAVIOUR_TRAITS,
     CUSTOMER_TYPES,
     INCENTIVE_TYPES,
     SEGMENTS,
     AbandonmentKind,
     IncentiveType,
+    is_behaviour_segment,
+    is_behaviour_trait,
 )
 
 DEFAULT_POLICY = "default_policy.toml"
@@ -41,7 +44,8 @@ TABLE_KEYS = {
 }
 KIND_KEYS = ("validity_minutes", "call_to_action")
 BOUND_KEYS = tuple(f"{m}_{side}" for m in MEASURES for side in ("at_least", "below"))
-RULE_KEYS = ("name", "why", "kinds", "segments", "customer_types", *BOUND_KEYS, "incentive", "percent", "suppress")
+RULE_KEYS = ("name", "why", "kinds", "segments", "customer_types", "behaviour_segments", "behaviour_traits",
+             *BOUND_KEYS, "incentive", "percent", "suppress")
 #: Rule names and suppress reasons end up in logs and metric labels: keep them plain.
 NAME = re.compile(r"[a-z][a-z0-9_]*")
 _HOUR, _MINUTE = timedelta(hours=1), timedelta(minutes=1)
@@ -281,6 +285,14 @@ class _Reader:
             kinds=frozenset(AbandonmentKind(k) for k in self._words(rule, "kinds", where, ABANDONMENT_KINDS, "kind")),
             segments=frozenset(self._words(rule, "segments", where, SEGMENTS, "segment")),
             customer_types=frozenset(self._words(rule, "customer_types", where, CUSTOMER_TYPES, "customer type")),
+            behaviour_segments=frozenset(self._written_as(
+                rule, "behaviour_segments", where, is_behaviour_segment,
+                "behavioural segment id {value!r} (expected B followed by a number, as the segments page shows, "
+                "e.g. \"B3\"; to follow a behaviour whichever segment shows it, use behaviour_traits)", "B1")),
+            behaviour_traits=frozenset(self._written_as(
+                rule, "behaviour_traits", where, is_behaviour_trait,
+                f"unknown behaviour trait {{value!r}} (expected one of: {_listed(BEHAVIOUR_TRAITS)}, "
+                "or category:<name> or channel:<name>)", BEHAVIOUR_TRAITS[0])),
             bounds=self._bounds(rule, where, name),
             incentive=incentive,
             suppress=suppress,
@@ -349,6 +361,20 @@ class _Reader:
                     f"unknown {noun} {value!r} (expected one of: {_listed(known)})",
                     self.file.line_of(where, key=key, value=value),
                 )
+        return cast(list[str], values)
+
+    def _written_as(
+        self, rule: dict[str, object], key: str, where: Table, valid: Callable[[str], bool], problem: str,
+        example: str,
+    ) -> list[str]:
+        """The strings of list ``key``, each checked by ``valid``: words a policy cannot list in advance."""
+        values = rule.get(key, [])
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise self.file.error(f"'{key}' must be a list of strings, e.g. {key} = [\"{example}\"]",
+                                  self.file.line_of(where, key=key))
+        for value in values:
+            if not valid(value):
+                raise self.file.error(problem.format(value=value), self.file.line_of(where, key=key, value=value))
         return cast(list[str], values)
 
     def _number(

@@ -39,6 +39,10 @@ class Customer:
     segment: str | None = None
     customer_types: tuple[str, ...] = ()
     time_zone: str | None = None
+    #: The behavioural segment the worker's model placed the customer in (a stable id such
+    #: as ``B3``) and the traits that set that segment apart; ``None`` and ``()`` until placed.
+    behaviour_segment: str | None = None
+    behaviour_traits: tuple[str, ...] = ()
 
     @property
     def discount_share(self) -> float | None:
@@ -86,9 +90,11 @@ class Bound:
 class Rule:
     """One targeting rule: conditions, then an incentive or a reason to send nothing.
 
-    Empty ``kinds``, ``segments`` or ``customer_types`` mean "any"; a non-empty one
-    matches when the customer has one of its values.  ``incentive`` carries no code:
-    the policy derives it per offer.
+    Empty ``kinds``, ``segments``, ``customer_types`` or ``behaviour_segments`` mean
+    "any"; a non-empty one matches when the customer has one of its values.
+    ``behaviour_traits`` match when the customer's behavioural segment carries *every*
+    one of them (``{"weekend", "bargain_hunter"}``: the weekend bargain hunters).
+    ``incentive`` carries no code: the policy derives it per offer.
 
     Examples
     --------
@@ -99,12 +105,20 @@ class Rule:
     True
     >>> looker.matches(AbandonmentKind.BROWSE, Customer(customer_id="v9"))  # no score yet
     False
+    >>> weekend = Rule(name="weekend_bargains", behaviour_traits=frozenset({"weekend", "bargain_hunter"}),
+    ...                incentive=Incentive(type="percent_off", value=10))
+    >>> hunter = Customer(customer_id="c1", behaviour_segment="B2",
+    ...                   behaviour_traits=("bargain_hunter", "weekend", "small_basket"))
+    >>> weekend.matches(AbandonmentKind.CART, hunter), weekend.matches(AbandonmentKind.CART, Customer(customer_id="c2"))
+    (True, False)
     """
 
     name: str
     kinds: frozenset[AbandonmentKind] = frozenset()
     segments: frozenset[str] = frozenset()
     customer_types: frozenset[str] = frozenset()
+    behaviour_segments: frozenset[str] = frozenset()
+    behaviour_traits: frozenset[str] = frozenset()
     bounds: tuple[Bound, ...] = ()
     incentive: Incentive | None = None
     suppress: str | None = None
@@ -122,6 +136,10 @@ class Rule:
         if self.segments and customer.segment not in self.segments:
             return False
         if self.customer_types and self.customer_types.isdisjoint(customer.customer_types):
+            return False
+        if self.behaviour_segments and customer.behaviour_segment not in self.behaviour_segments:
+            return False
+        if self.behaviour_traits and not self.behaviour_traits.issubset(customer.behaviour_traits):
             return False
         return all(bound.holds(customer.measure(bound.measure)) for bound in self.bounds)
 

@@ -47,6 +47,7 @@ class Reason(BaseModel):
     policy_version: str
     segment: str | None = None
     customer_type: str | None = None
+    behaviour_segment: str | None = None
     intent: float | None = None
     loyalty: float | None = None
 

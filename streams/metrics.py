@@ -11,10 +11,11 @@ from importlib import metadata
 
 from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 
+from models.emergence import CHANGES as SEGMENT_CHANGES
 from streams.core.intake import REASONS
 
 #: The online models whose quality and cost are measured (``model`` label).
-MODELS = ("intent", "loyalty")
+MODELS = ("intent", "loyalty", "segments")
 #: Distinct names of unmapped spec messages that get a series of their own; later names count as ``other``.
 UNMAPPED_NAMES = 25
 _UNMAPPED_NAME_CHARS = 64
@@ -246,6 +247,14 @@ class Metrics:
         for name in MODELS:
             self.model_examples.labels(name)
             self.checkpoint_errors.labels(name)
+        # ---- behavioural segments (set by streams.worker.segments)
+        self.behaviour_segments = Gauge("tracker_behaviour_segments",
+                                        "Behavioural segments the worker's model holds now.", registry=registry)
+        self.segment_changes = Counter("tracker_segment_changes_total",
+                                       "News about behavioural segments: new, growing, changed or gone.", ["change"],
+                                       registry=registry)
+        for change in SEGMENT_CHANGES:
+            self.segment_changes.labels(change)
 
     def count_unmapped(self, name: str, n: int = 1) -> None:
         """Count ``n`` unmapped spec messages called ``name``, in a bounded set of series."""

@@ -21,6 +21,8 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+from models.emergence import EmergenceRules
+from models.segments import BehaviourSegments
 from offers import Policy, QuietHours, default_policy, load_policy
 from streams.core.intake import Intake
 from streams.core.lifecycle import Rules
@@ -131,6 +133,40 @@ class Settings(BaseSettings):
     checkpoint_interval_seconds: float = Field(60.0, gt=0, description="How often models are saved to Redis.")
     clock: Literal["wall", "event"] = Field(
         "wall", description="wall: decide on the clock (live); event: on event time (replays)."
+    )
+
+    # ---- behavioural segments (models/segments.py, models/emergence.py)
+    segments_max: int = Field(8, ge=2, le=30, description="Most behavioural segments the model keeps at once.")
+    segments_min: int = Field(
+        4, ge=2, le=30, description="Fewest behavioural segments (more: closer to the kinds of customers, less "
+        "stable between replays; see docs/customers-and-models.md)."
+    )
+    segments_warm_up: int = Field(
+        300, ge=10, description="Customer updates (visits ended, orders) learned before the first segments."
+    )
+    segments_refresh_every: int = Field(
+        500, ge=1, description="Customer updates learned between two readings of the segments."
+    )
+    segments_report_seconds: float = Field(
+        60.0, gt=0, description="How often the worker looks for news about the segments (new, growing, changed)."
+    )
+    segments_active_days: float = Field(
+        30.0, gt=0, description="Customers seen within this many days are active: segment shares are of them."
+    )
+    segments_min_share: float = Field(
+        0.03, gt=0, le=1, description="A new segment is reported once it holds this share of active customers ..."
+    )
+    segments_min_customers: int = Field(10, ge=1, description="... and at least this many of them.")
+    segments_growth: float = Field(
+        1.5, gt=1, description="A segment grows fast when its share reaches this many times its share ..."
+    )
+    segments_min_growth: float = Field(
+        0.02, ge=0, le=1, description="... and this much more (of active customers) ..."
+    )
+    segments_growth_window_hours: float = Field(24.0, gt=0, description="... within this many hours.")
+    segments_drift: float = Field(
+        1.0, gt=0, description="A segment has changed when its centre moved this many standard deviations "
+        "and its name is no longer the same."
     )
 
     # ---- embedded broker tuning (Tansu holds a group's first join for the session timeout)
@@ -255,6 +291,7 @@ SECTIONS = (
     ("Topics and the collector", "site_visits_topic"),
     ("Processing", "batch_size"),
     ("Sessions, offers and models", "session_timeout_seconds"),
+    ("Behavioural segments", "segments_max"),
     ("Consumer group tuning", "broker_session_timeout"),
     ("Logs", "log_level"),
 )
@@ -303,3 +340,19 @@ def rules_of(settings: Settings) -> Rules:
     return Rules(session_timeout=settings.session_timeout, browse_views_threshold=settings.browse_views_threshold,
                  event_time=settings.clock == "event", allowed_lateness=settings.allowed_lateness,
                  cart_ttl=timedelta(days=settings.cart_ttl_days))
+
+
+def emergence_rules_of(settings: Settings) -> EmergenceRules:
+    """When news about a behavioural segment is reported, from the settings."""
+    return EmergenceRules(
+        min_share=settings.segments_min_share, min_customers=settings.segments_min_customers,
+        growth=settings.segments_growth, min_growth=settings.segments_min_growth,
+        growth_window=timedelta(hours=settings.segments_growth_window_hours), drift=settings.segments_drift,
+    )
+
+
+def behaviour_segments_of(settings: Settings) -> BehaviourSegments:
+    """A fresh behavioural-segments model with the settings' hyper-parameters."""
+    return BehaviourSegments(max_segments=max(settings.segments_max, settings.segments_min),
+                             min_segments=settings.segments_min, warm_up=settings.segments_warm_up,
+                             refresh_every=settings.segments_refresh_every)

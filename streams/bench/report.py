@@ -29,6 +29,12 @@ def format_report(results: dict[str, dict[str, object]]) -> str:
             f"path; {r['sessions_learned']} sessions learned)",
             "  µs/event by stage: " + ", ".join(f"{name} {value}" for name, value in by_stage.items()),  # type: ignore[attr-defined]
         ]
+        segments = r.get("segments_us_per_event") or {}
+        if segments:
+            lines.append(
+                f"  behavioural segments (in models): learn {segments.get('learn', 0)} + place {segments.get('place', 0)}"
+                f" µs/event ({r.get('behaviour_segments', 0)} segments found)"
+            )
     if "size" in results and not results["size"]["customers"]:
         lines.append("size: no customers in Redis, nothing to measure")
     elif "size" in results:

@@ -38,6 +38,9 @@ async def bench_stages(
     - redis: waiting on Redis (load and save scripts, due lookups, outbox clears);
     - models: what scoring and learning add (with models minus without);
     - offers: the timer's work on due customers (sessions ended, offers decided, outbox).
+
+    Within the models, the behavioural segments' share is timed directly (their learning at
+    each ended visit, and placing customers as their visits double): ``segments_us_per_event``.
     """
     from streams.core.events import dump
     from streams.core.intake import Record
@@ -56,6 +59,7 @@ async def bench_stages(
     n = len(records)
     rows: dict[str, list[dict[str, float]]] = {"without": [], "with": []}
     parse: list[float] = []
+    segments: dict[str, list[float]] = {"learn": [], "place": []}
     scoring = None
     for attempt in range(rounds * 2):
         variant = "without" if attempt % 2 == 0 else "with"
@@ -86,6 +90,10 @@ async def bench_stages(
             fire += time.perf_counter() - mark
             redis_fire += timed.seconds - waited
         rows[variant].append({"handle": handle, "fire": fire, "redis_handle": redis_handle, "redis_fire": redis_fire})
+        if scoring is not None:
+            for op in segments:
+                spent = metrics.registry.get_sample_value("tracker_model_seconds_total", {"model": "segments", "op": op})
+                segments[op].append((spent or 0.0) / n * 1e6)
         await clear(store, settings.partitions, SIMULATED_PREFIX)
         await store.close()
 
@@ -110,4 +118,6 @@ async def bench_stages(
         "models_share": round((with_models - without) / with_models, 3),
         "us_per_event_by_stage": {name: round(value, 1) for name, value in stages.items()},
         "sessions_learned": scoring.intent.n_learned if scoring else 0,
+        "segments_us_per_event": {op: round(statistics.median(values), 2) for op, values in segments.items() if values},
+        "behaviour_segments": len(scoring.segments.segments) if scoring else 0,
     }

@@ -18,6 +18,7 @@ from streams.cli import (
     evaluate,
     forget,
     offers,
+    personas,
     replay,
     schema,
     segments,
@@ -30,8 +31,8 @@ from streams.errors import TrackerError, UsageError
 from streams.settings import Settings
 
 #: The commands in the order ``tracker --help`` lists them.
-COMMANDS = (worker, demo, simulate, offers, customers, customer, segments, forget, replay, evaluate, bench,
-            settings, schema)
+COMMANDS = (worker, demo, simulate, offers, customers, customer, segments, personas, forget, replay, evaluate,
+            bench, settings, schema)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

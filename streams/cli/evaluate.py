@@ -1,4 +1,4 @@
-"""``tracker evaluate intent|loyalty``: the models on real data sets, beside published figures."""
+"""``tracker evaluate intent|loyalty|segments``: the models on real data sets, beside published figures."""
 
 from __future__ import annotations
 
@@ -8,6 +8,7 @@ import sys
 from typing import Any
 
 from streams.cli.args import data_file, positive_int
+from streams.cli import evaluate_segments
 from streams.cli.common import Commands
 from streams.errors import UsageError
 
@@ -39,6 +40,7 @@ def add(commands: Commands) -> None:
                          help="the file's format")
     loyalty.add_argument("--json", action="store_true", help="one JSON object instead of tables")
     loyalty.set_defaults(run=run)
+    evaluate_segments.add(evaluated)
 
 
 def run(args: argparse.Namespace) -> int:

@@ -21,12 +21,15 @@ import numpy as np
 from models.bgnbd import BGNBD
 from models.customer_facts import CustomerFacts
 from models.customer_types import customer_types
+from models.emergence import SegmentChange
 from models.features import loyalty_features
 from models.loyalty import LoyaltyModel
 from models.personas import Persona, PersonaBuilder, describe
 from models.rfm import RFMScorer
+from models.segments import BehaviourSegments
 from models.timing import timing
 from models.value import CustomerValue, expected_value, rank
+from streams.core import segmentation
 from streams.core.features import MIN_LEARNED, purchase_history
 from streams.core.state import Profile, non_default_fields
 
@@ -65,6 +68,12 @@ class Insights:
     #: BG/NBD fitted on every buyer's (x, t_x, T) as of ``now``; None with too few buyers.
     bgnbd: BGNBD | None = None
     computed_in_seconds: float = 0.0
+    #: Behavioural segments and every segment's portrait (:mod:`streams.core.segmentation`).
+    described: segmentation.Described = field(default_factory=segmentation.Described)
+    #: News about the behavioural segments, newest first (:mod:`models.emergence`).
+    segment_news: tuple[SegmentChange, ...] = ()
+    #: The behavioural segments' model the customers were placed with (a snapshot), if any.
+    segments_model: BehaviourSegments | None = None
 
     @property
     def segments(self) -> dict[str, int]:
@@ -75,7 +84,8 @@ class Insights:
         """Best or worst customers by expected future value, optionally within one segment."""
         chosen: Iterable[CustomerFacts] = self.facts.values()
         if segment is not None:
-            chosen = (f for cid, f in self.facts.items() if self.segment_of.get(cid) == segment)
+            of = self.described.behaviour_of if segment in self.behaviour_segments else self.segment_of
+            chosen = (f for cid, f in self.facts.items() if of.get(cid) == segment)
         return rank(chosen, self.now, order=order, limit=limit)  # type: ignore[arg-type]
 
     def customer(self, customer_id: str, profile: Profile) -> dict[str, Any]:
@@ -91,6 +101,7 @@ class Insights:
                 "code": score.code,
             },
             "types": [{"name": t.name, "evidence": t.evidence} for t in customer_types(facts, self.now)],
+            "behaviour": self.behaviour_view(customer_id, profile),
             "bgnbd": self.bgnbd_view(facts),
             "value": None if value is None else jsonable(value),
             "timing": jsonable(timing(facts, self.now)),
@@ -126,13 +137,53 @@ class Insights:
         return self
 
     def persona_cards(self) -> list[dict[str, Any]]:
-        return [{**jsonable(p), "summary": describe(p)} for p in self.personas]
+        """The RFM segments' personas, each with its name, portrait and face."""
+        return [{**jsonable(p), "summary": describe(p), **self._face("rfm", p.segment)} for p in self.personas]
+
+    @property
+    def behaviour_segments(self) -> dict[str, int]:
+        """Customers per behavioural segment, largest first."""
+        return dict(Counter(self.described.behaviour_of.values()).most_common())
+
+    def behaviour_cards(self) -> list[dict[str, Any]]:
+        """The behavioural segments' personas, largest first, each with its name, portrait and face."""
+        return [{**jsonable(p), "summary": describe(p), **self._face("behaviour", p.segment)}
+                for p in sorted(self.described.behaviour_personas, key=lambda p: -p.size)]
+
+    def behaviour_view(self, customer_id: str, profile: Profile | None = None) -> dict[str, Any] | None:
+        """The customer's behavioural segment: its id, name and traits (``None`` if not placed).
+
+        With the live ``profile``, the customer is placed as they are now (a newcomer since
+        the insights were computed too).
+        """
+        segment_id = self.described.behaviour_of.get(customer_id)
+        model = self.segments_model
+        if profile is not None and model is not None:
+            x = segmentation.behaviour_of(profile, facts_of(customer_id, profile), model.vocabulary)
+            segment_id = model.predict_one(x) or segment_id
+        if segment_id is None:
+            return None
+        card = self.described.portraits.get(("behaviour", segment_id))
+        return {"segment": segment_id, "name": card.name if card else segment_id,
+                "traits": list(self.described.traits.get(segment_id, ()))}
+
+    def _face(self, kind: str, segment: str) -> dict[str, Any]:
+        card = self.described.portraits.get((kind, segment))  # type: ignore[arg-type]
+        if card is None:
+            return {}
+        shown = jsonable(card)
+        return {"kind": kind, **{k: shown[k] for k in ("name", "sentence", "traits", "active", "spend_share",
+                                                       "value_share", "typical_customer", "mostly", "avatar")}}
 
 
-def compute(profiles: Iterable[tuple[str, Profile]], now: datetime | None) -> Insights:
+def compute(
+    profiles: Iterable[tuple[str, Profile]], now: datetime | None, segments: BehaviourSegments | None = None
+) -> Insights:
     """Insights of the given profiles (merged visitor profiles are left out: they live on).
 
     ``now=None`` means "as of the latest event seen": the view of a replayed history.
+    ``segments`` (a copy of the worker's model, or the checkpointed one) places every
+    customer in a behavioural segment.
     Loyalty scores kept on profiles are as old as each customer's last order, so they are
     dropped here: :meth:`Insights.rescore_loyalty` scores every buyer as of ``now``, and
     until then the rankings use the recency rule of :mod:`models.value`.
@@ -140,9 +191,11 @@ def compute(profiles: Iterable[tuple[str, Profile]], now: datetime | None) -> In
     started = time.perf_counter()
     scorer = RFMScorer()
     facts_by_id: dict[str, CustomerFacts] = {}
+    kept: list[tuple[str, Profile]] = []
     for customer_id, profile in profiles:
         if profile.merged_into is not None:
             continue
+        kept.append((customer_id, profile))
         facts = facts_of(customer_id, profile)
         facts_by_id[customer_id] = facts
         scorer.learn_one(facts)
@@ -157,6 +210,10 @@ def compute(profiles: Iterable[tuple[str, Profile]], now: datetime | None) -> In
         insights.segment_of[customer_id] = segment
         builder.learn_one(facts, None if segment == VISITORS else segment)
     insights.personas = builder.personas()
+    insights.described = segmentation.describe(kept, insights.facts, insights.segment_of, insights.personas, segments)
+    if segments is not None:
+        insights.segment_news = segments.watch.changes
+        insights.segments_model = segments
     insights.bgnbd = fit_bgnbd(insights.facts.values(), now)
     for customer_id, facts in insights.facts.items():
         insights.facts[customer_id] = dataclasses.replace(facts, loyalty=None)

@@ -284,6 +284,9 @@ def customer_view(state: CustomerState, *, scores: bool = True) -> Customer:
         intent=p.intent if scores else None,
         loyalty=p.loyalty if scores else None,
         time_zone=p.time_zone,
+        # A learned placement, like the scores: a replay decides without it.
+        behaviour_segment=p.behaviour_segment if scores else None,
+        behaviour_traits=p.behaviour_traits if scores else (),
     )
 
 

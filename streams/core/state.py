@@ -207,6 +207,10 @@ class Profile:
     recent_orders: tuple[datetime, ...] = ()
     #: What the customer has in their cart: it outlives a visit until an order, removal or expiry.
     cart: Cart = Cart()
+    #: The behavioural segment the worker's model last placed the customer in (its stable id)
+    #: and that segment's traits, for the offer policy (``models.segments``).
+    behaviour_segment: str | None = None
+    behaviour_traits: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

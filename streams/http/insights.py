@@ -16,6 +16,7 @@ from datetime import datetime
 from models import checkpoints
 from models.errors import CheckpointError
 from models.loyalty import LoyaltyModel
+from models.segments import BehaviourSegments
 from streams.core.insights import Insights, compute
 from streams.store import CheckpointStore, RedisStore
 
@@ -31,10 +32,22 @@ async def read_loyalty(store: CheckpointStore) -> LoyaltyModel | None:
         return None
 
 
+async def read_segments(store: CheckpointStore) -> BehaviourSegments | None:
+    """The checkpointed behavioural-segments model, or None if there is none or it cannot be read."""
+    data = await store.load("segments")
+    if data is None:
+        return None
+    try:
+        return checkpoints.load(data, kind=BehaviourSegments)
+    except CheckpointError:
+        return None
+
+
 async def compute_from(store: RedisStore, now: datetime | None) -> Insights:
-    """Insights of every profile in the store, with the loyalty model of the newest checkpoint."""
+    """Insights of every profile in the store, with the loyalty and segments models of the newest checkpoints."""
     profiles = [item async for item in store.profiles()]
-    return compute(profiles, now).rescore_loyalty(await read_loyalty(CheckpointStore(store.client)))
+    models = CheckpointStore(store.client)
+    return compute(profiles, now, await read_segments(models)).rescore_loyalty(await read_loyalty(models))
 
 
 class InsightsCache:
@@ -43,9 +56,11 @@ class InsightsCache:
     def __init__(
         self, store: RedisStore, *, max_age_seconds: float, now: Callable[[], datetime | None],
         loyalty: Callable[[], LoyaltyModel | None] = lambda: None,
+        segments: Callable[[], BehaviourSegments | None] = lambda: None,
     ) -> None:
         self._store = store
         self._loyalty = loyalty
+        self._segments = segments
         self._max_age = max_age_seconds
         self._now = now
         self._latest: Insights | None = None
@@ -56,7 +71,10 @@ class InsightsCache:
         async with self._lock:
             if self._latest is None or time.monotonic() - self._at > self._max_age:
                 profiles = [item async for item in self._store.profiles()]
-                insights = await asyncio.to_thread(compute, profiles, self._now())
+                # A copy of the segments' centres: the batch consumer goes on learning meanwhile.
+                model = self._segments()
+                segments = model.snapshot() if model is not None else None
+                insights = await asyncio.to_thread(compute, profiles, self._now(), segments)
                 # Scored here, on the event loop: the batch consumer updates the model on this thread.
                 self._latest = insights.rescore_loyalty(self._loyalty())
                 self._at = time.monotonic()

@@ -7,6 +7,7 @@ same figures.  ``DELETE /customers/{id}`` is the erasure (:mod:`streams.http.era
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +15,9 @@ import faust
 from faust.web import Request, Response, View
 
 from models.rfm import SEGMENTS
+from models.segments import SEGMENT_ID
 from streams.broker.base import Publisher
-from streams.core.insights import VISITORS, jsonable
+from streams.core.insights import VISITORS, Insights, jsonable
 from streams.http.erasure import authorized, forget
 from streams.http.insights import InsightsCache
 from streams.settings import Settings
@@ -37,8 +39,9 @@ def ranking_query(query: Any) -> tuple[str, str | None, int]:
     if order not in ("best", "worst"):
         raise BadParameter("order", f"expected best or worst, got {order!r}")
     segment = query.get("segment")
-    if segment is not None and segment not in (*SEGMENTS, VISITORS):
-        raise BadParameter("segment", f"unknown segment {segment!r} (expected one of: {', '.join(SEGMENTS)}, {VISITORS})")
+    if segment is not None and segment not in (*SEGMENTS, VISITORS) and not re.fullmatch(SEGMENT_ID, segment):
+        raise BadParameter("segment", f"unknown segment {segment!r} (expected one of: {', '.join(SEGMENTS)}, {VISITORS}, "
+                                      "or a behavioural segment's id such as B3)")
     raw_limit = query.get("limit", "10")
     try:
         limit = int(raw_limit)
@@ -47,6 +50,15 @@ def ranking_query(query: Any) -> tuple[str, str | None, int]:
     if not 1 <= limit <= MAX_LIMIT:
         raise BadParameter("limit", f"expected 1 to {MAX_LIMIT}, got {limit}")
     return order, segment, limit
+
+
+def behaviour_json(insights: Insights) -> dict[str, Any]:
+    """The behavioural segments of ``GET /segments``: sizes, personas and the latest news."""
+    return {
+        "segments": insights.behaviour_segments,
+        "personas": insights.behaviour_cards(),
+        "news": [jsonable(change) for change in insights.segment_news],
+    }
 
 
 def register(
@@ -104,7 +116,15 @@ def register(
                 "customers": len(insights.facts),
                 "segments": insights.segments,
                 "personas": insights.persona_cards(),
+                "behaviour": behaviour_json(insights),
             })
+
+    @app.page("/personas")
+    class PersonasView(View):
+        async def get(self, request: Request) -> Response:
+            insights = await cache.get()
+            return self.json({"as_of": insights.now.isoformat(), "customers": len(insights.facts),
+                              "personas": insights.persona_cards() + insights.behaviour_cards()})
 
     @app.page("/")
     class DashboardView(View):

@@ -28,11 +28,11 @@ from streams.http.insights import InsightsCache
 from streams.http.ops import Readiness
 from streams.logs import configure_logging
 from streams.metrics import Metrics, build_labels
-from streams.settings import Settings, intake_of, load_offer_policy, rules_of
+from streams.settings import Settings, behaviour_segments_of, intake_of, load_offer_policy, rules_of
 from streams.store import CheckpointStore, RedisStore, open_store
 from streams.store.timing import instrument_redis
 from streams.transport import aiokafka_options, faust_credentials, without_password
-from streams.worker import timers
+from streams.worker import segments, timers
 from streams.worker.scoring import Scoring
 from streams.worker.tracker import Tracker
 
@@ -60,7 +60,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     metrics = Metrics(registry)
     metrics.build_info.labels(**build_labels()).set(1)
     app.monitor = _faust_monitor(registry)  # Faust's own sensor: tracker_faust_* on the same registry
-    scoring = Scoring(metrics)
+    scoring = Scoring(metrics, segments=behaviour_segments_of(settings))
     store = open_store(settings)
     instrument_redis(store.client, metrics.redis_command_seconds, metrics.redis_command_errors)
     publisher = FaustPublisher(app)
@@ -95,10 +95,11 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     insights = InsightsCache(
         store, max_age_seconds=settings.insights_max_age_seconds,
         now=lambda: None if settings.clock == "event" else datetime.now(timezone.utc),
-        loyalty=lambda: scoring.loyalty,
+        loyalty=lambda: scoring.loyalty, segments=lambda: scoring.segments,
     )
     clockwork = timers.Clockwork(settings, tracker, consumer, store, scoring, insights, metrics)
     timers.register(app, clockwork)
+    segments.register(app, settings, scoring, insights, metrics)
     readiness = _readiness(clockwork)
     ops.register(app, readiness, registry)
     marketers.register(app, store, insights, settings, publisher)

@@ -16,7 +16,7 @@ from offers import Policy
 from streams.core.events import AnyEvent, CustomerIdentified, OrderPlaced
 from streams.core.lifecycle import Effect, Rules, advance, on_order, receive
 from streams.core.merging import stitch
-from streams.core.state import CustomerState
+from streams.core.state import CustomerState, Session
 from streams.worker.scoring import Scoring
 
 
@@ -56,6 +56,7 @@ class CustomerSteps:
     ) -> Applied:
         """Apply ``events`` (ids in ``seen`` are duplicates); ``clock`` is a replay's clock (None live)."""
         seen = set(seen)
+        visit_before = state.session
         effects: list[Effect] = []
         handled: list[str] = []
         merged: list[CustomerState] = []
@@ -88,4 +89,17 @@ class CustomerSteps:
                     state = self.scoring.on_order(state, event)
         if self.scoring is not None and handled and state.session is not None:
             state = self.scoring.score_session(state)
+            if _grown(visit_before, state.session):
+                state = self.scoring.place(state)
         return Applied(state, effects, handled, duplicates, merged)
+
+
+def _grown(before: Session | None, after: Session) -> bool:
+    """Whether the visit has doubled in events since ``before`` (a new visit counts from none).
+
+    The customer is placed in a behavioural segment again then: at its 1st, 2nd, 4th, 8th…
+    event, so a visit costs a handful of placements however long it is, and an offer decided
+    at its end reads a placement made with at least half of it.
+    """
+    events = before.events if before is not None and before.started_at == after.started_at else 0
+    return after.events.bit_length() > events.bit_length()

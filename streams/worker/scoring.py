@@ -5,7 +5,10 @@ Where the models are called (and so what they cost per event):
 - intent is *scored* once per customer per batch whose session changed (not per event),
   and *learned* once per session, when it ends (purchase → 1, timed out → 0);
 - loyalty is *resolved, learned and snapshotted* at each order, and its delayed labels
-  expire on the timer.
+  expire on the timer;
+- behavioural segments *learn* from a customer's profile when a visit ends (or an order
+  comes outside a visit), and *place* the customer
+  (:mod:`streams.core.segmentation`) each time its visit has doubled in events.
 
 Both report progressive (prequential) ROC AUC and log loss, and are checkpointed to
 Redis on a timer and at shutdown (:class:`~streams.store.checkpoints.CheckpointStore`); a
@@ -25,9 +28,12 @@ from models.errors import CheckpointError
 from models.features import loyalty_features
 from models.intent import IntentModel
 from models.loyalty import LoyaltyModel
+from models.segments import BehaviourSegments
 from streams.core.events import OrderPlaced
 from streams.core.features import MIN_LEARNED, purchase_history, session_features
 from streams.core.frozen import replace
+from streams.core.insights import facts_of
+from streams.core.segmentation import behaviour_of, placed
 from streams.core.state import CustomerState, Profile, Session
 from streams.metrics import MODELS, Metrics
 from streams.store.checkpoints import CheckpointStore
@@ -39,9 +45,10 @@ class Scoring:
     """The intent and loyalty models of one worker, and what the tracker asks of them."""
 
     def __init__(self, metrics: Metrics, *, intent: IntentModel | None = None,
-                 loyalty: LoyaltyModel | None = None) -> None:
+                 loyalty: LoyaltyModel | None = None, segments: BehaviourSegments | None = None) -> None:
         self.intent = intent or IntentModel()
         self.loyalty = loyalty or LoyaltyModel()
+        self.segments = segments or BehaviourSegments()
         self.metrics = metrics
         self.loaded = False
         #: The latest BG/NBD fit over all buyers (refitted on a timer): loyalty features.
@@ -68,6 +75,7 @@ class Scoring:
         self.metrics.model_seconds.labels("intent", "learn").inc(time.perf_counter() - started)
         self.metrics.model_examples.labels("intent").inc()
         self._report("intent", self.intent.score)
+        self.learn_behaviour("", profile)
 
     # ------------------------------------------------------------- loyalty
 
@@ -76,6 +84,8 @@ class Scoring:
         history = purchase_history(state.profile)
         if history is None:
             return state
+        if state.session is None:
+            self.learn_behaviour(state.customer_id, state.profile)  # an order from outside a visit
         started = time.perf_counter()
         self.loyalty.resolve(state.customer_id, order.occurred_at)
         features = loyalty_features(
@@ -87,6 +97,23 @@ class Scoring:
         if self.loyalty.n_learned < MIN_LEARNED:
             return state
         return replace(state, profile=replace(state.profile, loyalty=p))
+
+    # ------------------------------------------------ behavioural segments
+
+    def learn_behaviour(self, customer_id: str, profile: Profile) -> None:
+        """The segments learn what the customer does now (a visit ended, or an order outside one)."""
+        started = time.perf_counter()
+        x = behaviour_of(profile, facts_of(customer_id, profile), self.segments.vocabulary)
+        self.segments.learn_one(x)
+        self.metrics.model_seconds.labels("segments", "learn").inc(time.perf_counter() - started)
+        self.metrics.model_examples.labels("segments").inc()
+
+    def place(self, state: CustomerState) -> CustomerState:
+        """``state`` with the customer's behavioural segment and its traits (the offer policy reads them)."""
+        started = time.perf_counter()
+        state = placed(state, facts_of(state.customer_id, state.profile), self.segments)
+        self.metrics.model_seconds.labels("segments", "place").inc(time.perf_counter() - started)
+        return state
 
     def expire(self, now: datetime) -> None:
         """Learn the loyalty snapshots whose horizon passed."""

@@ -35,6 +35,7 @@ async def test_the_small_suites_measure_and_report(worker_settings: Settings) ->
         "size": await bench_profile_size(settings, progress=_quiet),
     }
     assert results["stages"]["us_per_event_with_models"] > 0
+    assert results["stages"]["segments_us_per_event"]["learn"] > 0
     assert results["triggers"]["triggers"] == 50
     assert [row["size"] for row in results["lookup"]["sizes"]] == [100, 1000]  # type: ignore[index]
     assert [row["customers"] for row in results["scale"]["sizes"]] == [50, 200]  # type: ignore[index]

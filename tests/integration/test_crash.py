@@ -8,8 +8,8 @@ consumed twice, on the event clock so that both runs decide the same things:
   random point (progress measured as committed offsets plus events consumed since the start),
   then restarted, until the last one consumes everything and no deadline is due.
 
-Then every profile fact must be equal (model scores excepted: online learning not yet saved
-dies with the process, so intent and loyalty legitimately differ; and four fields that depend on
+Then every profile fact must be equal (model output excepted: online learning not yet saved
+dies with the process, so intent, loyalty and the behavioural segment legitimately differ; and four fields that depend on
 the arrival order of the two input topics, which differs between any two runs, are reported
 only), and offer-triggers must hold each offer_id once, the same set as the reference
 (offer-outcomes likewise).
@@ -44,8 +44,9 @@ KILLS = int(os.environ.get("TRACKER_CRASH_KILLS", str(max(3, EVENTS // 10_000)))
 SEED = int(os.environ.get("TRACKER_CRASH_SEED", "11"))
 START = datetime(2026, 1, 5, 9, 0, tzinfo=timezone.utc)
 PACE = timedelta(seconds=30)
-#: Profile fields that are model output, not facts: they differ after a crash by design.
-SCORES = {b"intent", b"loyalty"}
+#: Profile fields that are model output, not facts: they differ after a crash by design (the
+#: behavioural segment a customer is placed in too: the segments' ids depend on what was learned).
+SCORES = {b"intent", b"loyalty", b"behaviour_segment", b"behaviour_traits"}
 #: Profile fields that depend on the order in which events of the two input topics arrive, which
 #: differs between any two runs, clean or not: an order applied before the login that gave the
 #: time zone lands in a UTC hour, one applied before the visit's last page view falls outside

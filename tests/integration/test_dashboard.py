@@ -45,13 +45,18 @@ def test_the_page_shows_segments_best_and_worst_and_personas(worker, worker_sett
     with urllib.request.urlopen(worker.url("/customers?order=best&limit=10"), timeout=30) as response:
         best = [c["customer_id"] for c in json.load(response)["customers"]]
     with urllib.request.urlopen(worker.url("/segments"), timeout=30) as response:
-        segments = json.load(response)["segments"]
+        answer = json.load(response)
+    segments, behaviour = answer["segments"], answer["behaviour"]
 
     dom = headless(worker.url("/"), "--dump-dom").stdout
     assert 'data-ready="1"' in dom, dom[-2000:]
     assert all(f">{name}<" in dom for name in segments)
     assert all(customer_id in dom for customer_id in best)
     assert dom.count('class="card"') == len(segments)
+    # Behavioural personas have cards of their own, and every persona a face drawn in code.
+    assert dom.count('class="card behaviour-card"') == len(behaviour["personas"])
+    assert dom.count('src="data:image/svg+xml') == len(segments) + len(behaviour["personas"])
+    assert all(f"{card['segment']} {card['name']}" in dom for card in behaviour["personas"])
 
     shot = tmp_path / "dashboard.png"
     headless(worker.url("/"), f"--screenshot={shot}", "--window-size=1400,1000")

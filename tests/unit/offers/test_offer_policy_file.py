@@ -211,3 +211,34 @@ def test_unreadable_file_is_a_policy_error_naming_it(tmp_path):
 def test_policy_error_is_an_offer_error_and_a_value_error():
     """Callers can catch PolicyError, OfferError or ValueError."""
     assert issubclass(PolicyError, OfferError) and issubclass(PolicyError, ValueError)
+
+
+def test_rules_may_name_behavioural_traits_and_segment_ids(tmp_path):
+    """Behavioural segments are named by their traits (all must hold) or by a stable id."""
+    policy = load_policy(write(tmp_path, with_line(24, 'customer_types = ["loyal"]\nbehaviour_traits = ["weekend", '
+                                                   '"bargain_hunter", "channel:tiktok"]\nbehaviour_segments = ["B3"]')))
+    rule = policy.rules[1]
+    assert rule.behaviour_traits == {"weekend", "bargain_hunter", "channel:tiktok"}
+    assert rule.behaviour_segments == {"B3"}
+
+
+def test_an_unknown_behaviour_trait_names_the_line_and_the_words(tmp_path):
+    """A trait no segment can carry fails at load time, with the file, the line and the valid words."""
+    message = error_of(tmp_path, with_line(24, 'behaviour_traits = ["weekend", "weekender"]'))
+    assert "policy.toml, line 24: unknown behaviour trait 'weekender' (expected one of: bargain_hunter," in message
+    assert "category:<name> or channel:<name>" in message
+
+
+def test_a_behaviour_segment_that_is_not_an_id_names_the_line(tmp_path):
+    """Segment names are learned and change; an id is what a policy can pin, so anything else is refused."""
+    message = error_of(tmp_path, with_line(24, 'behaviour_segments = ["Weekend Bargain Hunter"]'))
+    assert "policy.toml, line 24: behavioural segment id 'Weekend Bargain Hunter' (expected B followed by" in message
+    assert "use behaviour_traits" in message
+
+
+def test_the_shipped_policy_documents_every_behaviour_trait():
+    """The default policy's comment lists the trait words a policy may use: it stays current."""
+    from offers import BEHAVIOUR_TRAITS
+
+    text = SHIPPED.read_text(encoding="utf-8")
+    assert all(trait in text for trait in BEHAVIOUR_TRAITS)

@@ -1,0 +1,226 @@
+"""The grouping pieces of the behavioural segments: weighted k-means, silhouette, and a DenStream fix.
+
+:func:`weighted_kmeans` and :func:`silhouette` group a clusterer's micro-clusters into segments
+(:class:`models.segments.BehaviourSegments`); :class:`CentredDenStream` is river's DenStream
+with one change, explained on the class.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Literal, TypeAlias
+
+import numpy as np
+from numpy.typing import NDArray
+from river import cluster as river_cluster
+from river.cluster.denstream import DenStreamMicroCluster
+from river.utils.vectordict import euclidean_distance_dict
+from scipy.optimize import linear_sum_assignment
+
+__all__ = [
+    "K_MARGIN",
+    "METHODS",
+    "CentredDenStream",
+    "Method",
+    "Vector",
+    "clusterer",
+    "group",
+    "match",
+    "silhouette",
+    "weighted_kmeans",
+]
+
+Vector: TypeAlias = NDArray[np.float64]
+
+Method: TypeAlias = Literal["clustream", "kmeans", "streamkmeans", "denstream", "dbstream"]
+#: The river clusterers the behavioural segments can learn with (compared in docs/customers-and-models.md).
+METHODS: tuple[Method, ...] = ("clustream", "kmeans", "streamkmeans", "denstream", "dbstream")
+
+
+def clusterer(method: Method, *, k: int, micro_clusters: int, radius: float, warm_up: int, seed: int) -> Any:
+    """A fresh river clusterer for ``method``, on the model's weighted standard deviations.
+
+    >>> type(clusterer("denstream", k=8, micro_clusters=40, radius=2.0, warm_up=300, seed=0)).__name__
+    'CentredDenStream'
+    """
+    if method == "clustream":
+        # Its own macro step (river's KMeans every time_gap points) is replaced by the model's; a
+        # point joins a micro-cluster within r_factor mean deviations, about sqrt(features) here.
+        return river_cluster.CluStream(n_macro_clusters=k, max_micro_clusters=micro_clusters,
+                                       micro_cluster_r_factor=5, time_gap=2**62, seed=seed)
+    if method == "kmeans":
+        return river_cluster.KMeans(n_clusters=k, halflife=0.05, sigma=1.0, seed=seed)
+    if method == "streamkmeans":
+        return river_cluster.STREAMKMeans(chunk_size=50, n_clusters=k, halflife=0.5, sigma=1.0, seed=seed)
+    if method == "denstream":
+        return CentredDenStream(decaying_factor=0.01, beta=0.5, mu=3, epsilon=radius,
+                                n_samples_init=max(warm_up // 2, 10), stream_speed=20)
+    return river_cluster.DBSTREAM(clustering_threshold=radius, fading_factor=0.001, cleanup_interval=100,
+                                  intersection_factor=0.3, minimum_weight=2.0)
+
+
+def weighted_kmeans(
+    points: Vector, weights: Vector, k: int, rng: np.random.Generator, *, init: Vector | None = None,
+    iterations: int = 30,
+) -> tuple[Vector, NDArray[np.int64]]:
+    """Lloyd's k-means on weighted points, started from ``init`` and k-means++ for the rest.
+
+    Returns the centres and each point's centre. Empty centres are dropped, so fewer than ``k``
+    may come back.
+
+    Examples
+    --------
+    >>> pts = np.array([[0.0, 0.0], [0.1, 0.0], [5.0, 5.0], [5.2, 5.0]])
+    >>> centres, labels = weighted_kmeans(pts, np.ones(4), 2, np.random.default_rng(0))
+    >>> sorted(np.round(centres[:, 0], 2).tolist()), bool(labels[0] == labels[1] != labels[2])
+    ([0.05, 5.1], True)
+
+    """
+    n = len(points)
+    k = min(k, n)
+    chosen: list[Vector] = [] if init is None else [c for c in init[:k]]
+    if not chosen:
+        first = int(rng.choice(n, p=weights / weights.sum()))
+        chosen.append(points[first])
+    while len(chosen) < k:
+        nearest = np.min(((points[:, None, :] - np.array(chosen)[None, :, :]) ** 2).sum(-1), axis=1)
+        mass = weights * nearest
+        if mass.sum() <= 0:
+            break
+        chosen.append(points[int(rng.choice(n, p=mass / mass.sum()))])
+    centres = np.array(chosen, dtype=float)
+    labels = np.zeros(n, dtype=np.int64)
+    for _ in range(iterations):
+        distances = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
+        new_labels = distances.argmin(axis=1)
+        kept = [j for j in range(len(centres)) if weights[new_labels == j].sum() > 0]
+        if len(kept) < len(centres):
+            centres = centres[kept]
+            continue
+        moved = np.array([np.average(points[new_labels == j], axis=0, weights=weights[new_labels == j])
+                          for j in range(len(centres))])
+        if np.array_equal(new_labels, labels) and np.allclose(moved, centres):
+            break
+        labels, centres = new_labels, moved
+    distances = ((points[:, None, :] - centres[None, :, :]) ** 2).sum(-1)
+    return centres, distances.argmin(axis=1)
+
+
+def silhouette(points: Vector, weights: Vector, labels: NDArray[np.int64]) -> float:
+    """Weighted mean silhouette of a partition (-1 when it has a single group)."""
+    groups = np.unique(labels)
+    if len(groups) < 2:
+        return -1.0
+    distances = np.sqrt(((points[:, None, :] - points[None, :, :]) ** 2).sum(-1))
+    mean_to = np.stack([(distances[:, labels == g] * weights[labels == g]).sum(1) / weights[labels == g].sum()
+                        for g in groups], axis=1)
+    own = np.searchsorted(groups, labels)
+    a = mean_to[np.arange(len(points)), own]
+    mean_to[np.arange(len(points)), own] = np.inf
+    b = mean_to.min(axis=1)
+    s = np.where(np.maximum(a, b) > 0, (b - a) / np.maximum(a, b), 0.0)
+    return float(np.average(s, weights=weights))
+
+
+class CentredDenStream(river_cluster.DenStream):
+    """river's DenStream, where a point joins a micro-cluster only within ``epsilon`` of its centre.
+
+    DenStream merges a point into the nearest micro-cluster when the micro-cluster's radius
+    *after* the merge stays within ``epsilon``; a heavy micro-cluster's radius hardly moves for
+    one more point, however far, so it would swallow a new kind of customer point by point.
+    Asking the point itself to be within ``epsilon`` of the centre keeps a new kind out, in
+    outlier micro-clusters of its own, until they are dense enough to be potential ones.
+    """
+
+    def _merge(self, point: dict[str, float]) -> None:
+        for clusters in (self.p_micro_clusters, self.o_micro_clusters):
+            if not clusters:
+                continue
+            key: int = self._get_closest_cluster_key(point, clusters)  # type: ignore[no-untyped-call]
+            mc = clusters[key]
+            if euclidean_distance_dict(mc.center, point) <= self.epsilon and mc.radius_with(point) <= self.epsilon:
+                mc.insert(point, self.timestamp)
+                if clusters is self.o_micro_clusters and mc.calc_weight(self.timestamp) > self.mu * self.beta:
+                    # It has grown into a potential micro-cluster.
+                    del self.o_micro_clusters[key]
+                    self.p_micro_clusters[_free_key(self.p_micro_clusters)] = mc
+                return
+        self.o_micro_clusters[_free_key(self.o_micro_clusters)] = DenStreamMicroCluster(
+            x=point, timestamp=self.timestamp, decaying_factor=self.decaying_factor)
+
+
+def _free_key(clusters: Mapping[int, object]) -> int:
+    # river numbers micro-clusters by their count, which a deleted one makes collide.
+    return max(clusters, default=-1) + 1
+
+
+def match(new: Vector, old: Vector, max_distance: float) -> list[int | None]:
+    """For each new centre, the old one it continues: a Hungarian assignment on their distances.
+
+    A pair further apart than ``max_distance`` is no match (``None``: a new segment).
+
+    >>> match(np.array([[5.0, 5.0], [0.1, 0.0], [9.0, 0.0]]), np.array([[0.0, 0.0], [5.0, 4.0]]), 3.0)
+    [1, 0, None]
+    """
+    found: list[int | None] = [None] * len(new)
+    if len(new) and len(old):
+        cost = np.sqrt(((new[:, None, :] - old[None, :, :]) ** 2).sum(-1))
+        for r, c in zip(*linear_sum_assignment(cost), strict=True):
+            if cost[r, c] <= max_distance:
+                found[int(r)] = int(c)
+    return found
+
+
+#: How much better (in silhouette) another number of segments must be to be taken.
+K_MARGIN = 0.05
+#: How much better (in inertia) a fresh grouping must be than the one started from the current segments.
+INERTIA_MARGIN = 0.05
+
+
+def group(
+    points: Vector, weights: Vector, previous: Vector, sample: Vector, *, smallest: int, largest: int,
+    restarts: int, seed: tuple[int, int],
+) -> tuple[Vector, NDArray[np.int64]]:
+    """Micro-clusters grouped into the number of segments with the best silhouette on ``sample``.
+
+    The first time (no ``previous`` segments) the numbers from ``smallest`` up to ``largest``
+    are tried in turn, each taken only if its silhouette beats the one before by
+    :data:`K_MARGIN`; later one fewer, as many and one more than now, the current number winning
+    unless another beats it by the margin. For each number, the grouping with the least
+    (weighted) inertia of ``restarts`` k-means++ starts wins, unless the start from the
+    ``previous`` segments is within 5 % of it. So segments move only as far as the data does,
+    appear or merge one at a time when a grouping is clearly better, and replays of the same
+    points find the same segments (``seed`` seeds every start). Returns the centres and each
+    point's centre.
+
+    >>> pts = np.array([[0.0, 0.0], [0.2, 0.0], [5.0, 5.0], [5.2, 5.0], [9.0, 0.0], [9.1, 0.2]])
+    >>> centres, labels = group(pts, np.ones(6), np.zeros((0, 2)), pts, smallest=2, largest=4, restarts=3,
+    ...                         seed=(0, 1))
+    >>> len(centres), len(set(labels.tolist()))
+    (3, 3)
+    """
+    ones = np.ones(len(sample))
+    top = min(largest, len(points))
+    low = min(smallest, top)
+    now = len(previous)
+    # Fewer segments than ``smallest`` happen only while there are fewer micro-clusters: catch up then.
+    counts = range(low, top + 1) if not now else range(max(low, now - 1), min(top, max(now, low) + 1) + 1)
+
+    def inertia(found: tuple[Vector, NDArray[np.int64]]) -> float:
+        return float((weights * ((points - found[0][found[1]]) ** 2).sum(1)).sum())
+
+    best: tuple[float, Vector, NDArray[np.int64]] | None = None
+    for k in counts:
+        rng = np.random.default_rng([*seed, k])
+        centres, labels = min((weighted_kmeans(points, weights, k, rng) for _ in range(restarts)), key=inertia)
+        if now:
+            kept = weighted_kmeans(points, weights, k, rng, init=previous[:k])
+            if inertia(kept) <= (1 + INERTIA_MARGIN) * inertia((centres, labels)):
+                centres, labels = kept
+        nearest = ((sample[:, None, :] - centres[None, :, :]) ** 2).sum(-1).argmin(axis=1)
+        score = silhouette(sample, ones, nearest) + (K_MARGIN if now and len(centres) == now else 0.0)
+        if best is None or score >= best[0] + K_MARGIN or (now and score > best[0]):
+            best = (score, centres, labels)
+    if best is None:
+        return points[:0], np.zeros(len(points), dtype=np.int64)
+    return best[1], best[2]
