@@ -194,7 +194,8 @@ class ValueModel:
     score_window
         Labels in the window of the progressive rank figures (:class:`ValueScore`).
     max_pending_per_customer
-        Oldest snapshots of a customer are dropped (never learned) beyond this many.
+        Oldest snapshots of a customer are dropped (never learned) beyond this many within
+        one horizon.
 
     Examples
     --------
@@ -271,7 +272,7 @@ class ValueModel:
 
     def score_one(self, x: Mapping[str, float]) -> float:
         """The ranking score of value features ``x``: log1p of the model's own spend estimate."""
-        return self._score_inputs(value_inputs(x, self.feature_groups))
+        return self._score_inputs(value_inputs(x, self.feature_groups, self.horizon_days))
 
     def predict_one(self, x: Mapping[str, float]) -> float:
         """Expected spend over the horizon, in money (calibrated on the labels learned so far)."""
@@ -283,7 +284,7 @@ class ValueModel:
     def learn_one(self, x: Mapping[str, float], y: float) -> None:
         """Learn one labelled example directly: value features ``x`` and the spend ``y`` that followed."""
         spent = max(float(y), 0.0)
-        inputs = value_inputs(x, self.feature_groups)
+        inputs = value_inputs(x, self.feature_groups, self.horizon_days)
         self._calibration.update(self._score_inputs(inputs), spent)
         if self.target == "log":
             self._spend.learn(inputs, math.log1p(spent))
@@ -316,56 +317,56 @@ class ValueModel:
             queue[-1] = entry
             return
         queue.append(entry)
-        if len(queue) > self.max_pending_per_customer:
-            del queue[0]
+        # Only the snapshots still within their horizon count, so that what is dropped does not
+        # depend on whether expire() already learned the older ones.
+        within = [i for i, e in enumerate(queue) if e["at"] + self.horizon_days * _DAY >= seconds]
+        if len(within) > self.max_pending_per_customer:
+            del queue[within[0]]
         heapq.heappush(self._deadlines, (seconds + self.horizon_days * _DAY, customer_id))
 
     def resolve(self, customer_id: str, at: dt.datetime, spent_total: float) -> int:
         """The customer ordered at ``at`` and has now spent ``spent_total`` in all.
 
         Snapshots taken before ``at`` and within the horizon of it get their spend set to
-        ``spent_total`` less their ``spent_so_far`` (learned when their horizon ends); older
-        ones, left over if :meth:`expire` was not called in time, are learned now. Returns the
-        number of snapshots whose spend changed.
+        ``spent_total`` less their ``spent_so_far`` (learned when their horizon ends, by
+        :meth:`expire`). Returns the number of snapshots whose spend changed.
         """
         queue = self._pending.get(customer_id)
         if not queue:
             return 0
         seconds = _seconds(at)
         horizon = self.horizon_days * _DAY
-        keep: list[PendingValue] = []
         changed = 0
         for entry in queue:
-            if entry["at"] >= seconds:
-                keep.append(entry)
-            elif seconds - entry["at"] <= horizon:
+            if entry["at"] < seconds <= entry["at"] + horizon:
                 spent = max(float(spent_total) - entry["spent_so_far"], entry["spent"])
                 changed += spent != entry["spent"]
                 entry["spent"] = spent
-                keep.append(entry)
-            else:
-                self._learn_pending(entry)
-        self._store(customer_id, keep)
         return changed
 
     def expire(self, now: dt.datetime) -> int:
-        """Learn every snapshot whose horizon ended before ``now``; returns how many."""
+        """Learn every snapshot whose horizon ended before ``now``; returns how many.
+
+        Snapshots are learned one at a time in the order their horizons end (then by customer
+        id), whenever and however often this is called: a worker that expires once a second
+        and a replay that expires before every order learn the same sequence, and so end with
+        the same model. Call it only once every order before ``now`` is resolved.
+        """
         seconds = _seconds(now)
         horizon = self.horizon_days * _DAY
         learned = 0
         while self._deadlines and self._deadlines[0][0] < seconds:
-            _, customer_id = heapq.heappop(self._deadlines)
+            deadline, customer_id = heapq.heappop(self._deadlines)
             queue = self._pending.get(customer_id)
             if not queue:
                 continue
-            keep: list[PendingValue] = []
-            for entry in queue:
-                if entry["at"] + horizon < seconds:
+            for i, entry in enumerate(queue):
+                if entry["at"] + horizon == deadline:
+                    del queue[i]
                     self._learn_pending(entry)
                     learned += 1
-                else:
-                    keep.append(entry)
-            self._store(customer_id, keep)
+                    break
+            self._store(customer_id, queue)
         return learned
 
     def _store(self, customer_id: str, queue: list[PendingValue]) -> None:
