@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from streams.core.features import merged_spend
 from streams.core.frozen import replace
 from streams.core.state import (
     RECENT_ORDERS,
@@ -77,4 +78,4 @@ def merge_profiles(into: Profile, other: Profile) -> Profile:
     fields["gap_days_total"] = gap_days(fields["first_order_at"], fields["last_order_at"])  # type: ignore[arg-type]
     fields["recent_orders"] = tuple(sorted({*into.recent_orders, *other.recent_orders}))[-RECENT_ORDERS:]
     fields["consent"] = into.consent if into.consent is not None else other.consent
-    return replace(into, **fields)
+    return merged_spend(into, other, replace(into, **fields))
