@@ -14,7 +14,7 @@ from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram
 from streams.core.intake import REASONS
 
 #: The online models whose quality and cost are measured (``model`` label).
-MODELS = ("intent", "loyalty")
+MODELS = ("intent", "loyalty", "value")
 
 _LATENCY_BUCKETS = (0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
 # Redis answers in well under a millisecond on a healthy network; the tail is what matters.
@@ -210,6 +210,15 @@ class Metrics:
                                    registry=registry)
         self.model_log_loss = Gauge("tracker_model_log_loss", "Progressive (prequential) log loss.", ["model"],
                                     registry=registry)
+        self.model_mae = Gauge("tracker_model_mean_absolute_error",
+                               "Progressive mean absolute error of a money prediction (value), in the shop's currency.",
+                               ["model"], registry=registry)
+        self.model_spearman = Gauge("tracker_model_spearman",
+                                    "Progressive rank correlation of the predictions with what followed (value).",
+                                    ["model"], registry=registry)
+        self.model_top_decile = Gauge("tracker_model_top_decile_capture_ratio",
+                                      "Progressive share of what followed that the top 10 % of predictions "
+                                      "account for (value: spend).", ["model"], registry=registry)
         self.model_examples = Counter("tracker_model_examples_total", "Labelled examples learned.", ["model"],
                                       registry=registry)
         self.model_seconds = Counter("tracker_model_seconds_total", "Time spent scoring and learning.",

@@ -234,23 +234,33 @@ class Tracker:
         """
         sent = 0
         self._replay.end_offsets = end_offsets
+        partitions = list(partitions)
+        reached: list[datetime | None] = []  # each partition's clock once drained; None holds the models back
         for partition in partitions:
             try:
-                sent += await self._fire_partition(partition, end_offsets)
+                sent += await self._fire_partition(partition, end_offsets, reached)
             except RedisError as exc:
                 self._metrics.redis_errors.inc()
                 log.warning("timer: redis unavailable, will retry next tick: partition=%s error=%r", partition, exc)
+        if self._scoring is not None and reached and None not in reached:
+            # The models' labels are complete up to the slowest partition's clock only, and once
+            # every snapshot due by then is taken: the reviews of all partitions are drained.
+            self._scoring.expire(min(r for r in reached if r is not None))
         return sent
 
-    async def _fire_partition(self, partition: int, end_offsets: Mapping[tuple[str, int], int] | None) -> int:
+    async def _fire_partition(
+        self, partition: int, end_offsets: Mapping[tuple[str, int], int] | None, reached: list[datetime | None]
+    ) -> int:
         now = self._clock()
         await self._replay.load(self._store, partition)
         until = self._replay.until(partition, end_offsets)
         if until is None:
+            if not self._replay.caught_up(partition, end_offsets):
+                reached.append(None)  # records wait that were not read: their time is unknown
             return 0
-        if self._scoring is not None:
-            self._scoring.expire(until)
         customer_ids = await self._store.due(partition, until, self._due_batch)
+        # A partition with more due than one batch has snapshots still to take before ``until``.
+        reached.append(until if len(customer_ids) < self._due_batch else None)
         if not customer_ids:
             return 0
         async with self._lock:
@@ -259,6 +269,8 @@ class Tracker:
             undelivered: list[Undelivered] = []
             for customer_id, item in loaded.items():
                 state, effects = advance(item.state, until, self._rules, self._steps.policy, now=now)
+                if self._scoring is not None:
+                    state = self._scoring.review(state, until)
                 entries = self._effects.interpret(effects, now, state.profile)
                 self._outbox.decided(entries)
                 outbox = [*item.outbox, *entries]
