@@ -13,28 +13,40 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from typing import TypeVar
+
 from models import checkpoints
 from models.errors import CheckpointError
 from models.loyalty import LoyaltyModel
+from models.value_model import ValueModel
 from streams.core.insights import Insights, compute
 from streams.store import CheckpointStore, RedisStore
 
+M = TypeVar("M", LoyaltyModel, ValueModel)
 
-async def read_loyalty(store: CheckpointStore) -> LoyaltyModel | None:
-    """The checkpointed loyalty model, or None if there is none or it cannot be read."""
-    data = await store.load("loyalty")
+
+async def read_model(store: CheckpointStore, name: str, kind: type[M]) -> M | None:
+    """The checkpointed model ``name``, or None if there is none or it cannot be read."""
+    data = await store.load(name)
     if data is None:
         return None
     try:
-        return checkpoints.load(data, kind=LoyaltyModel)
+        return checkpoints.load(data, kind=kind)
     except CheckpointError:
         return None
 
 
+async def read_loyalty(store: CheckpointStore) -> LoyaltyModel | None:
+    """The checkpointed loyalty model, or None if there is none or it cannot be read."""
+    return await read_model(store, "loyalty", LoyaltyModel)
+
+
 async def compute_from(store: RedisStore, now: datetime | None) -> Insights:
-    """Insights of every profile in the store, with the loyalty model of the newest checkpoint."""
+    """Insights of every profile in the store, with the loyalty and value models of the newest checkpoints."""
     profiles = [item async for item in store.profiles()]
-    return compute(profiles, now).rescore_loyalty(await read_loyalty(CheckpointStore(store.client)))
+    checkpoint = CheckpointStore(store.client)
+    insights = compute(profiles, now).rescore_loyalty(await read_loyalty(checkpoint))
+    return insights.rescore_value(await read_model(checkpoint, "value", ValueModel))
 
 
 class InsightsCache:
@@ -43,9 +55,11 @@ class InsightsCache:
     def __init__(
         self, store: RedisStore, *, max_age_seconds: float, now: Callable[[], datetime | None],
         loyalty: Callable[[], LoyaltyModel | None] = lambda: None,
+        value: Callable[[], ValueModel | None] = lambda: None,
     ) -> None:
         self._store = store
         self._loyalty = loyalty
+        self._value = value
         self._max_age = max_age_seconds
         self._now = now
         self._latest: Insights | None = None
@@ -58,6 +72,6 @@ class InsightsCache:
                 profiles = [item async for item in self._store.profiles()]
                 insights = await asyncio.to_thread(compute, profiles, self._now())
                 # Scored here, on the event loop: the batch consumer updates the model on this thread.
-                self._latest = insights.rescore_loyalty(self._loyalty())
+                self._latest = insights.rescore_loyalty(self._loyalty()).rescore_value(self._value())
                 self._at = time.monotonic()
             return self._latest

@@ -15,7 +15,7 @@ from faust.web import Request, Response, View
 
 from models.rfm import SEGMENTS
 from streams.broker.base import Publisher
-from streams.core.insights import VISITORS, jsonable
+from streams.core.insights import VISITORS, WORST_KINDS
 from streams.http.erasure import authorized, forget
 from streams.http.insights import InsightsCache
 from streams.settings import Settings
@@ -31,11 +31,15 @@ class BadParameter(ValueError):
         self.name = name
 
 
-def ranking_query(query: Any) -> tuple[str, str | None, int]:
-    """``order``, ``segment`` and ``limit`` of ``GET /customers``, or :class:`BadParameter`."""
+def ranking_query(query: Any) -> tuple[str, str | None, int, str | None]:
+    """``order``, ``segment``, ``limit`` and ``kind`` of ``GET /customers``, or :class:`BadParameter`."""
     order = query.get("order", "best")
     if order not in ("best", "worst"):
         raise BadParameter("order", f"expected best or worst, got {order!r}")
+    kind = query.get("kind")
+    if kind is not None and (order != "worst" or kind not in WORST_KINDS):
+        raise BadParameter("kind", f"expected {' or '.join(WORST_KINDS)} with order=worst, got {kind!r}"
+                                   + ("" if order == "worst" else f" with order={order}"))
     segment = query.get("segment")
     if segment is not None and segment not in (*SEGMENTS, VISITORS):
         raise BadParameter("segment", f"unknown segment {segment!r} (expected one of: {', '.join(SEGMENTS)}, {VISITORS})")
@@ -46,7 +50,7 @@ def ranking_query(query: Any) -> tuple[str, str | None, int]:
         raise BadParameter("limit", f"expected a whole number, got {raw_limit!r}") from None
     if not 1 <= limit <= MAX_LIMIT:
         raise BadParameter("limit", f"expected 1 to {MAX_LIMIT}, got {limit}")
-    return order, segment, limit
+    return order, segment, limit, kind
 
 
 def register(
@@ -81,18 +85,16 @@ def register(
     class CustomersView(View):
         async def get(self, request: Request) -> Response:
             try:
-                order, segment, limit = ranking_query(request.query)
+                order, segment, limit, kind = ranking_query(request.query)
             except BadParameter as exc:
                 return self.json({"error": str(exc), "parameter": exc.name}, status=400)
             insights = await cache.get()
-            ranked = insights.ranked(order, segment, limit)
             return self.json({
                 "as_of": insights.now.isoformat(),
                 "order": order,
                 "segment": segment,
-                "customers": [
-                    {**jsonable(v), "segment": insights.segment_of.get(v.customer_id)} for v in ranked
-                ],
+                "kind": kind,
+                "customers": insights.ranking(order, segment, limit, kind),
             })
 
     @app.page("/segments")

@@ -42,6 +42,7 @@ from streams.store.base import (
 )
 from streams.store.codec import from_hash, to_hash
 from streams.store.keys import (
+    CLOCK_PATTERN,
     DIGEST_BYTES,
     PROFILE_PATTERN,
     clock_key,
@@ -270,6 +271,12 @@ class RedisStore:
                 pipe.zadd(clock_key(partition), {topic: position.event_time}, gt=True)
             pipe.zadd(offsets_key(partition), {topic: position.offset}, gt=True)
         await pipe.execute()
+
+    async def replayed(self) -> bool:
+        """Whether an event-time replay saved its clock here: its history is then seen as of its last event."""
+        async for _ in self._redis.scan_iter(match=CLOCK_PATTERN, count=1000):
+            return True
+        return False
 
     async def load_progress(self, partition: int) -> Progress:
         pipe = self._redis.pipeline(transaction=False)

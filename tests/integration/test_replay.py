@@ -95,6 +95,13 @@ def test_the_api_and_the_cli_agree_on_segments_and_rankings(worker, worker_setti
     assert status == 200
     assert [c["customer_id"] for c in cli("customers", "best", "--limit", "5")] == [
         c["customer_id"] for c in best["customers"]]
+    for kind in ("costly", "low_value"):
+        status, worst = get(f"/customers?order=worst&kind={kind}&limit=5")
+        assert status == 200 and worst["customers"] and all(c["kind"] == kind for c in worst["customers"])
+        assert [c["customer_id"] for c in cli("customers", "worst", "--kind", kind, "--limit", "5")] == [
+            c["customer_id"] for c in worst["customers"]]
+    status, error = get("/customers?order=best&kind=costly")
+    assert status == 400 and error["parameter"] == "kind"
     top = best["customers"][0]["customer_id"]
     status, one = get(f"/customers/{top}")
     assert status == 200 and one["segment"] == best["customers"][0]["segment"]
