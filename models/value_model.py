@@ -56,7 +56,7 @@ class PendingValue(TypedDict):
 
     at: float  # POSIX seconds
     features: dict[str, float]
-    predicted: float  # money the model predicted when the snapshot was taken
+    predicted: float | None  # money predicted as of the snapshot (None until the model is as it was then)
     spent_so_far: float  # the customer's total order spend at the snapshot
     spent: float  # spend within the horizon so far
 
@@ -258,7 +258,13 @@ class ValueModel:
         self._score = ValueScore(window=score_window)
         self._pending: dict[str, list[PendingValue]] = {}
         self._deadlines: list[tuple[float, str]] = []
+        self._unpredicted: list[tuple[float, str]] = []  # (snapshot time, customer) without a prediction yet
         self._n = 0
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A checkpoint from before snapshots were predicted as of their time has none waiting.
+        state.setdefault("_unpredicted", [])
+        self.__dict__.update(state)
 
     # -- prediction ---------------------------------------------------------------------------
 
@@ -299,19 +305,23 @@ class ValueModel:
     def snapshot(
         self, customer_id: str, features: Mapping[str, float], at: dt.datetime, spent_so_far: float
     ) -> None:
-        """Keep the customer's value features at ``at`` until its horizon ends; predicts for them now.
+        """Keep the customer's value features at ``at`` until its horizon ends.
 
         ``spent_so_far`` is the customer's total order spend at ``at`` (orders at ``at``
         included). A second snapshot of the customer at the same moment replaces the first.
+        The progressive figures score the prediction the model makes for it once it has learned
+        every label that ended by ``at`` (see :meth:`expire`): as of the snapshot, however far
+        behind or ahead the caller's learning runs.
         """
         seconds = _seconds(at)
         entry: PendingValue = {
             "at": seconds,
             "features": {k: float(v) for k, v in features.items()},
-            "predicted": self.predict_one(features),
+            "predicted": None,
             "spent_so_far": float(spent_so_far),
             "spent": 0.0,
         }
+        heapq.heappush(self._unpredicted, (seconds, customer_id))
         queue = self._pending.setdefault(customer_id, [])
         if queue and queue[-1]["at"] == seconds:
             queue[-1] = entry
@@ -357,6 +367,7 @@ class ValueModel:
         learned = 0
         while self._deadlines and self._deadlines[0][0] < seconds:
             deadline, customer_id = heapq.heappop(self._deadlines)
+            self._predict_through(deadline)
             queue = self._pending.get(customer_id)
             if not queue:
                 continue
@@ -369,6 +380,18 @@ class ValueModel:
             self._store(customer_id, queue)
         return learned
 
+    def _predict_through(self, seconds: float) -> None:
+        """Predict the snapshots taken at or before ``seconds`` that have no prediction yet.
+
+        Called before a label ending at ``seconds`` is learned: the model then knows exactly the
+        labels that ended before, as it would have at the snapshot.
+        """
+        while self._unpredicted and self._unpredicted[0][0] <= seconds:
+            at, customer_id = heapq.heappop(self._unpredicted)
+            for entry in self._pending.get(customer_id, ()):
+                if entry["at"] == at and entry["predicted"] is None:
+                    entry["predicted"] = self.predict_one(entry["features"])
+
     def _store(self, customer_id: str, queue: list[PendingValue]) -> None:
         if queue:
             self._pending[customer_id] = queue
@@ -376,7 +399,8 @@ class ValueModel:
             self._pending.pop(customer_id, None)
 
     def _learn_pending(self, entry: PendingValue) -> None:
-        self._score.update(entry["predicted"], entry["spent"])
+        predicted = entry["predicted"]
+        self._score.update(self.predict_one(entry["features"]) if predicted is None else predicted, entry["spent"])
         self.learn_one(entry["features"], entry["spent"])
 
     # -- state --------------------------------------------------------------------------------
@@ -386,7 +410,7 @@ class ValueModel:
         return {
             "at": float(entry["at"]),
             "features": {k: float(v) for k, v in entry["features"].items()},
-            "predicted": float(entry["predicted"]),
+            "predicted": None if entry["predicted"] is None else float(entry["predicted"]),
             "spent_so_far": float(entry["spent_so_far"]),
             "spent": float(entry["spent"]),
         }
@@ -402,6 +426,9 @@ class ValueModel:
         horizon = self.horizon_days * _DAY
         self._deadlines = [(e["at"] + horizon, c) for c, queue in self._pending.items() for e in queue]
         heapq.heapify(self._deadlines)
+        self._unpredicted = [(e["at"], c) for c, queue in self._pending.items() for e in queue
+                             if e["predicted"] is None]
+        heapq.heapify(self._unpredicted)
 
     def pending_for(self, customer_id: str) -> list[PendingValue]:
         """A copy of one customer's waiting snapshots."""

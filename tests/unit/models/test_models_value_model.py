@@ -51,7 +51,7 @@ def test_an_order_after_the_horizon_leaves_the_snapshot_to_expire() -> None:
 
 
 def test_the_model_learned_does_not_depend_on_when_expire_runs() -> None:
-    """Expiring before every order or once at the end learns the same snapshots in the same order."""
+    """Expiring before every order or once at the end learns the same snapshots in the same order, and scores the same."""
     rng = random.Random(5)
     orders = sorted((rng.uniform(0, 200), f"c{rng.randrange(40)}", rng.uniform(5, 80)) for _ in range(400))
     often, once = ValueModel(horizon_days=30), ValueModel(horizon_days=30)
@@ -67,6 +67,7 @@ def test_the_model_learned_does_not_depend_on_when_expire_runs() -> None:
     often.expire(day(300))
     once.expire(day(300))
     assert once.n_learned == often.n_learned
+    assert once.score.as_dict() == often.score.as_dict()  # each snapshot scored as of its own time
     x = {"orders": 3.0, "revenue": 120.0, "days_since_last": 4.0}
     assert once.predict_one(x) == often.predict_one(x)
 
