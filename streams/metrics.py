@@ -206,7 +206,8 @@ class Metrics:
             registry=registry,
         )
         # ---- the online models (set by streams.worker.scoring)
-        self.model_roc_auc = Gauge("tracker_model_roc_auc", "Progressive (prequential) ROC AUC.", ["model"],
+        self.model_roc_auc = Gauge("tracker_model_roc_auc", "Progressive (prequential) ROC AUC over about the "
+                                   "latest 2,000 labels (intent: all of them).", ["model"],
                                    registry=registry)
         self.model_log_loss = Gauge("tracker_model_log_loss", "Progressive (prequential) log loss.", ["model"],
                                     registry=registry)

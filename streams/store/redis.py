@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -251,6 +251,11 @@ class RedisStore:
             deadlines_key(partition), "-inf", now.timestamp(), start=0, num=limit
         )
         return [member.decode() for member in members]
+
+    async def oldest_due(self, partition: int) -> datetime | None:
+        """When the earliest step of ``partition`` is due (None: nothing is scheduled)."""
+        first = await self._redis.zrange(deadlines_key(partition), 0, 0, withscores=True)
+        return datetime.fromtimestamp(first[0][1], timezone.utc) if first else None
 
     async def delivered(self, cleared: Sequence[Delivered]) -> None:
         """Drop acknowledged records from outboxes and set each customer's next due time."""

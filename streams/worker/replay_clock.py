@@ -76,6 +76,27 @@ class ReplayClock:
             self._positions.setdefault(key, position.offset)  # records read by this process know better
         self._progress_loaded.add(partition)
 
+    def read_until(self, partition: int) -> datetime | None:
+        """The latest event time read on the slower input topic of ``partition``, without shortcuts.
+
+        A topic that had no records at the timer's last look (end offset 0) does not count; one
+        with records but none read yet makes it unknown (None). Unlike :meth:`until`, a caught-up
+        topic still holds the other back: what a batch may rely on between two timer ticks.
+        """
+        ends = self.end_offsets
+        if ends is None:
+            return None
+        times = []
+        for topic in self._input_topics:
+            key = (topic, partition)
+            mark = self._marks.get(key)
+            if mark is None:
+                if ends.get(key, 1) == 0:
+                    continue
+                return None
+            times.append(mark.event_time)
+        return min(times, default=None)
+
     def caught_up(self, partition: int, end_offsets: Mapping[tuple[str, int], int] | None) -> bool:
         """Whether every input topic of ``partition`` is read to its end offset (unknown: no)."""
         if end_offsets is None:

@@ -158,7 +158,9 @@ class Scoring:
             return
         self._reported.add(name)
         m = self.metrics
-        for gauge, attribute in ((m.model_roc_auc, "roc_auc"), (m.model_log_loss, "log_loss"),
+        # ROC AUC over the latest labels where the score keeps it (loyalty): the model as it is now.
+        auc = "recent_roc_auc" if hasattr(score, "recent_roc_auc") else "roc_auc"
+        for gauge, attribute in ((m.model_roc_auc, auc), (m.model_log_loss, "log_loss"),
                                  (m.model_mae, "mae"), (m.model_spearman, "spearman"),
                                  (m.model_top_decile, "top_decile")):
             if getattr(score, attribute, None) is not None:

@@ -90,6 +90,11 @@ def test_the_live_ranking_after_a_replay_is_the_offline_evaluations(worker, work
     assert [c for c, _ in ranked] == [c for c, _ in expected]
     assert all(v == pytest.approx(w, rel=1e-9) for (_, v), (_, w) in zip(ranked, expected))
     assert all(c["value_source"] == "learned" for c in get(worker.url("/customers?order=best&limit=5"))["customers"])
+    # The same labels learned, and each snapshot scored as of its own time: the same progressive figures.
+    progressive = offline["model"]["prequential"]
+    assert worker.metric("tracker_model_examples_total", model="value") == offline["model"]["learned"]
+    assert worker.metric("tracker_model_spearman", model="value") == pytest.approx(progressive["spearman"], rel=1e-9)
+    assert worker.metric("tracker_model_mean_absolute_error", model="value") == pytest.approx(progressive["mae"], rel=1e-9)
 
     # One clock: the CLI, with no TRACKER_CLOCK, reads the replay's clock from the store and agrees with the API.
     cli_env = {k: v for k, v in env.items() if k != "TRACKER_CLOCK"}

@@ -175,3 +175,26 @@ async def test_the_value_model_is_checkpointed_with_its_pending_snapshots():
     second = Scoring(Metrics(CollectorRegistry()))
     await second.load(checkpoints)
     assert second.value.n_learned == MIN_LEARNED and second.value.n_pending == 1
+
+
+async def test_a_review_the_timer_has_not_taken_yet_holds_the_models_back(store, publisher, clock, rules, policy):
+    """While a silent customer's review waits (the timer is behind a replay), no later label is learned."""
+    from dataclasses import replace as with_rules
+
+    metrics = Metrics(CollectorRegistry())
+    scoring = Scoring(metrics)
+    tracker = Tracker(
+        store=store, publisher=publisher, intake=Intake("site-visits", "purchases", 65_536),
+        rules=with_rules(rules, event_time=True), policy=policy,
+        topics=Topics("offer-triggers", "offer-outcomes", "dead"), metrics=metrics, clock=clock,
+        scoring=scoring, due_batch=1,
+    )
+    clock.advance(days=365)
+    await tracker.handle([record(event("order_placed", "a"), offset=0), record(event("order_placed", "b"), offset=1),
+                          record(event("order_placed", "c", at=timedelta(days=200)), offset=2)])
+    ends = {("purchases", 0): 3, ("site-visits", 0): 0}
+    await tracker.fire_due([0], ends)  # one customer per tick: a's or b's reviews still wait
+    assert scoring.value.n_learned == 0
+    for _ in range(20):
+        await tracker.fire_due([0], ends)
+    assert scoring.value.n_learned >= 2  # every review taken: a's and b's day-0 snapshots are learned
