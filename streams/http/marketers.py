@@ -7,6 +7,7 @@ same figures.  ``DELETE /customers/{id}`` is the erasure (:mod:`streams.http.era
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -54,9 +55,14 @@ def ranking_query(query: Any) -> tuple[str, str | None, int, str | None]:
 
 
 def register(
-    app: faust.App, store: RedisStore, cache: InsightsCache, settings: Settings, publisher: Publisher
+    app: faust.App, store: RedisStore, cache: InsightsCache, settings: Settings, publisher: Publisher,
+    forget_in_models: Callable[[str], None] = lambda customer_id: None,
 ) -> None:
-    """Add the marketers' pages and API to the worker's web server."""
+    """Add the marketers' pages and API to the worker's web server.
+
+    ``forget_in_models(customer_id)`` drops what this worker's models keep of a forgotten
+    customer (their snapshots waiting for a label).
+    """
 
     async def tombstone(topic: str, key: str) -> None:
         await publisher.publish(topic, key, None)
@@ -71,6 +77,7 @@ def register(
                 return self.json({"error": "expected Authorization: Bearer <admin API key>"}, status=401)
             keep = request.query.get("suppress", "true").lower() not in ("false", "0", "no")
             erasure = await forget(store, settings, customer_id, suppress=keep, publish_tombstone=tombstone)
+            forget_in_models(customer_id)
             return self.json(jsonable(erasure))
 
         async def get(self, request: Request, customer_id: str) -> Response:

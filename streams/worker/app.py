@@ -101,7 +101,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     timers.register(app, clockwork)
     readiness = _readiness(clockwork)
     ops.register(app, readiness, registry)
-    marketers.register(app, store, insights, settings, publisher)
+    marketers.register(app, store, insights, settings, publisher, forget_in_models=scoring.forget)
     collector.register(app, settings, intake, publisher)
     return Worker(app, tracker, store, metrics, scoring, readiness)
 

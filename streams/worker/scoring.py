@@ -135,6 +135,11 @@ class Scoring:
             profile = replace(profile, value=value)
         return replace(state, profile=profile)
 
+    def forget(self, customer_id: str) -> None:
+        """Drop the customer's snapshots waiting for a label (erasure); what was learned stays."""
+        self.loyalty.forget(customer_id)
+        self.value.forget(customer_id)
+
     def expire(self, now: datetime) -> None:
         """Learn the loyalty and value snapshots whose horizon passed.
 

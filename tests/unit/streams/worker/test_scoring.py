@@ -198,3 +198,12 @@ async def test_a_review_the_timer_has_not_taken_yet_holds_the_models_back(store,
     for _ in range(20):
         await tracker.fire_due([0], ends)
     assert scoring.value.n_learned >= 2  # every review taken: a's and b's day-0 snapshots are learned
+
+
+async def test_a_forgotten_customer_leaves_no_snapshot_in_the_models(store, publisher, clock, rules, policy):
+    """Erasure drops the customer's snapshots waiting for a label from both delayed-label models."""
+    tracker, scoring = scored_tracker(store, publisher, clock, rules, policy)
+    await tracker.handle([record(event("order_placed", "gone"))])
+    assert scoring.value.pending_for("gone") and scoring.loyalty.pending_for("gone")
+    scoring.forget("gone")
+    assert not scoring.value.pending_for("gone") and not scoring.loyalty.pending_for("gone")
