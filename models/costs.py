@@ -75,8 +75,8 @@ def cost_of(facts: CustomerFacts, *, currency: str = "£") -> CustomerCost | Non
     >>> c = cost_of(deal_only)
     >>> round(c.cost_share, 3), round(c.cost, 2), is_costly(deal_only)
     (0.4, 60.0, True)
-    >>> c.reasons[:2]
-    ('4 of 4 orders with a discount or an offer (£30 off)', 'no refunds')
+    >>> c.reasons
+    ('cost £60, 40 % of what they bought', '4 of 4 orders with a discount or an offer (£30 off)')
     >>> returner = CustomerFacts("r", orders=2, revenue=200.0, refunds=1, refunded=120.0, last_order_at=at)
     >>> round(cost_of(returner).cost_share, 2), cost_of(returner).reasons[1]
     (0.6, '1 refund of £120 (60 % of the spend)')
@@ -93,19 +93,16 @@ def cost_of(facts: CustomerFacts, *, currency: str = "£") -> CustomerCost | Non
     kept = facts.revenue * (1.0 - facts.refund_share)
     cost = facts.refunded + discounts + kept * DISCOUNT_DEPENDENCE * deal
     share = min(cost / bought, 1.0) if bought > 0 else 0.0
-    reasons = []
+    reasons = [f"cost {money(cost, currency)}, {percent(share)} of what they bought"]
+    if facts.refunds or facts.refunded:
+        reasons.append(f"{plural(facts.refunds, 'refund')} of {money(facts.refunded, currency)} "
+                       f"({percent(facts.refund_share)} of the spend)")
     if facts.discount_orders or facts.offer_orders:
         off = f" ({money(facts.discount_total, currency)} off)" if facts.discount_total > 0 else ""
         deals = max(facts.discount_orders, facts.offer_orders)
         reasons.append(f"{deals} of {facts.orders} orders with a discount or an offer{off}")
-    else:
-        reasons.append("always paid full price")
-    if facts.refunds or facts.refunded:
-        reasons.append(f"{plural(facts.refunds, 'refund')} of {money(facts.refunded, currency)} "
-                       f"({percent(facts.refund_share)} of the spend)")
-    else:
-        reasons.append("no refunds")
-    reasons.append(f"cost {money(cost, currency)}, {percent(share)} of what they bought")
+    if len(reasons) == 1:
+        reasons.append("no refunds, always paid full price")
     return CustomerCost(
         customer_id=facts.customer_id, cost=cost, cost_share=share, refunded=facts.refunded,
         refund_share=facts.refund_share, discounts=discounts, deal_share=deal,

@@ -39,10 +39,9 @@ def run(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
         return 0
     where = f" in {args.segment}" if args.segment else ""
-    which = {"costly": "costly", "low_value": "low-value"}.get(args.kind or "", "")
-    order = f"{args.order} {which}".strip() if which else args.order
-    basis = "by cost" if args.kind == "costly" else "by predicted value over the next 90 days"
-    print(f"{order.capitalize()} {len(rows)} customers{where} {basis} "
+    which = {"costly": " costly", "low_value": " low-value"}.get(args.kind or "", "")
+    basis = "by what they cost" if args.kind == "costly" else "by predicted value over the next 90 days"
+    print(f"{args.order.capitalize()} {len(rows)}{which} customers{where} {basis} "
           f"(of {len(insights.facts)} customers, as of {insights.now:%Y-%m-%d %H:%M})\n")
     for n, row in enumerate(rows, 1):
         kind = f"  [{row['kind'].replace('_', ' ')}]" if "kind" in row else ""

@@ -119,8 +119,8 @@ class Insights:
                 row["kind"] = "costly" if is_costly(facts) else "low_value"
             cost = cost_of(facts)
             row["cost"] = None if cost is None else jsonable(cost)
-            if kind == "costly" and cost is not None:
-                row["reasons"] = [*cost.reasons, *value.reasons]
+            if kind == "costly" and cost is not None:  # what they cost first, then what they are worth
+                row["reasons"] = [*cost.reasons, *(r for r in value.reasons if r not in cost.reasons)]
             rows.append(row)
         return rows
 
