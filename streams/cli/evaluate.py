@@ -70,7 +70,7 @@ def add(commands: Commands) -> None:
         "labels known by then), ranks every customer at the cutoff and scores the ranking on their spend in "
         "the horizon after it: Spearman, top-decile capture and gains, AUC for 'buys again', MAE and totals; "
         "beside past spend, RFM, BG/NBD and BG/NBD x Gamma-Gamma on the same customers, with bootstrap "
-        "95 %% intervals of the differences.",
+        "95 % intervals of the differences.",
     )
     _purchase_log(value, "a purchase log: CDNOW (sample or master), Online Retail I or II, or any CSV with --columns")
 

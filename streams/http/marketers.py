@@ -16,7 +16,7 @@ from faust.web import Request, Response, View
 
 from models.rfm import SEGMENTS
 from streams.broker.base import Publisher
-from streams.core.insights import VISITORS, WORST_KINDS
+from streams.core.insights import VISITORS, WORST_KINDS, jsonable
 from streams.http.erasure import authorized, forget
 from streams.http.insights import InsightsCache
 from streams.settings import Settings
