@@ -70,8 +70,13 @@ class InsightsCache:
         async with self._lock:
             if self._latest is None or time.monotonic() - self._at > self._max_age:
                 profiles = [item async for item in self._store.profiles()]
-                insights = await asyncio.to_thread(compute, profiles, self._now())
+                # The value model scores every buyer: a copy (taken here, between two batches of
+                # learning) does it in the thread, off the event loop.
+                live = self._value()
+                value = live.without_pending() if live is not None else None
+                now = self._now()
+                insights = await asyncio.to_thread(lambda: compute(profiles, now).rescore_value(value))
                 # Scored here, on the event loop: the batch consumer updates the model on this thread.
-                self._latest = insights.rescore_loyalty(self._loyalty()).rescore_value(self._value())
+                self._latest = insights.rescore_loyalty(self._loyalty())
                 self._at = time.monotonic()
             return self._latest
