@@ -78,6 +78,8 @@ class CustomerFacts:
         Refunds and their total value.
     discount_orders, discount_total
         Orders that used a discount, and the discounts' total value.
+    offer_orders
+        Orders placed within the validity of an offer the tracker sent.
     first_order_at, last_order_at
         First and latest order.
     order_days
@@ -126,6 +128,7 @@ class CustomerFacts:
     refunded: float = 0.0
     discount_orders: int = 0
     discount_total: float = 0.0
+    offer_orders: int = 0
     first_order_at: dt.datetime | None = None
     last_order_at: dt.datetime | None = None
     order_days: int = 0

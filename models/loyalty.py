@@ -22,7 +22,7 @@ import datetime as dt
 import heapq
 import math
 from collections.abc import Mapping
-from typing import TypedDict
+from typing import Any, TypedDict
 
 from river import linear_model, optim
 
@@ -38,7 +38,7 @@ class PendingSnapshot(TypedDict):
 
     at: float  # POSIX seconds
     features: dict[str, float]
-    p: float  # the model's prediction when the snapshot was taken
+    p: float | None  # the prediction as of the snapshot (None until the model is as it was then)
     bought: bool  # whether the customer has bought again within the horizon so far
 
 
@@ -175,7 +175,14 @@ class LoyaltyModel:
         self._pending: dict[str, list[PendingSnapshot]] = {}
         # (horizon end, customer) entries; stale ones are skipped, so it may hold extras.
         self._deadlines: list[tuple[float, str]] = []
+        # (snapshot time, customer) of snapshots without a prediction yet.
+        self._unpredicted: list[tuple[float, str]] = []
         self._n = 0
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A checkpoint from before snapshots were predicted as of their time has none waiting.
+        state.setdefault("_unpredicted", [])
+        self.__dict__.update(state)
 
     # -- learning -----------------------------------------------------------------------------
 
@@ -205,76 +212,84 @@ class LoyaltyModel:
         return 1.0 / (1.0 + math.exp(-min(max(z, -50.0), 50.0)))
 
     def snapshot(self, customer_id: str, features: Mapping[str, float], at: dt.datetime) -> None:
-        """Keep the customer's features at ``at`` until its horizon ends; predicts for them now.
+        """Keep the customer's features at ``at`` until its horizon ends.
 
-        A second snapshot of the same customer at the same moment replaces the first.
+        A second snapshot of the same customer at the same moment replaces the first. The
+        progressive score scores the model's prediction for it as of ``at`` (see :meth:`expire`).
         """
         seconds = _seconds(at)
         entry: PendingSnapshot = {
             "at": seconds,
             "features": {k: float(v) for k, v in features.items()},
-            "p": self.predict_proba_one(features),
+            "p": None,
             "bought": False,
         }
+        heapq.heappush(self._unpredicted, (seconds, customer_id))
         queue = self._pending.setdefault(customer_id, [])
         if queue and queue[-1]["at"] == seconds:
             queue[-1] = entry
             return
         queue.append(entry)
-        if len(queue) > self.max_pending_per_customer:
-            del queue[0]
+        # Only snapshots within their horizon count: what is dropped does not depend on when
+        # expire() ran.
+        within = [i for i, e in enumerate(queue) if e["at"] + self.horizon_days * _DAY >= seconds]
+        if len(within) > self.max_pending_per_customer:
+            del queue[within[0]]
         heapq.heappush(self._deadlines, (seconds + self.horizon_days * _DAY, customer_id))
 
     def resolve(self, customer_id: str, bought_at: dt.datetime) -> int:
         """The customer bought at ``bought_at``: label their earlier snapshots.
 
-        Snapshots taken before the purchase and within the horizon of it get label 1 (learned
-        when their horizon ends); older ones, left over if :meth:`expire` was not called in
-        time, are learned now with label 0. Returns the number of snapshots labelled.
+        Snapshots taken before the purchase and within the horizon of it get label 1, learned
+        when their horizon ends (:meth:`expire`). Returns the number of snapshots labelled.
         """
         queue = self._pending.get(customer_id)
         if not queue:
             return 0
         seconds = _seconds(bought_at)
         horizon = self.horizon_days * _DAY
-        keep: list[PendingSnapshot] = []
         labelled = 0
         for entry in queue:
-            if entry["at"] >= seconds:
-                keep.append(entry)
-            elif seconds - entry["at"] <= horizon:
+            if entry["at"] < seconds <= entry["at"] + horizon:
                 labelled += not entry["bought"]
                 entry["bought"] = True
-                keep.append(entry)
-            else:
-                self._learn_pending(entry)
-                labelled += 1
-        self._store(customer_id, keep)
         return labelled
 
     def expire(self, now: dt.datetime) -> int:
         """Learn every snapshot whose horizon ended before ``now``; returns how many.
 
         Snapshots the customer bought after (see :meth:`resolve`) are learned with label 1, the
-        others with label 0.
+        others with label 0, one at a time in the order their horizons end (then by customer),
+        however often this is called. Each is scored first with the prediction the model made
+        once it had learned every label that ended by the snapshot: a replay that outruns the
+        labels scores what a model learning in time would have said. Call it only once every
+        purchase before ``now`` is resolved.
         """
         seconds = _seconds(now)
         horizon = self.horizon_days * _DAY
         learned = 0
         while self._deadlines and self._deadlines[0][0] < seconds:
-            _, customer_id = heapq.heappop(self._deadlines)
+            deadline, customer_id = heapq.heappop(self._deadlines)
+            self._predict_through(deadline)
             queue = self._pending.get(customer_id)
             if not queue:
                 continue
-            keep: list[PendingSnapshot] = []
-            for entry in queue:
-                if entry["at"] + horizon < seconds:
+            for i, entry in enumerate(queue):
+                if entry["at"] + horizon == deadline:
+                    del queue[i]
                     self._learn_pending(entry)
                     learned += 1
-                else:
-                    keep.append(entry)
-            self._store(customer_id, keep)
+                    break
+            self._store(customer_id, queue)
         return learned
+
+    def _predict_through(self, seconds: float) -> None:
+        """Predict the snapshots taken at or before ``seconds`` that have no prediction yet."""
+        while self._unpredicted and self._unpredicted[0][0] <= seconds:
+            at, customer_id = heapq.heappop(self._unpredicted)
+            for entry in self._pending.get(customer_id, ()):
+                if entry["at"] == at and entry["p"] is None:
+                    entry["p"] = self.predict_proba_one(entry["features"])
 
     def _store(self, customer_id: str, queue: list[PendingSnapshot]) -> None:
         if queue:
@@ -284,7 +299,8 @@ class LoyaltyModel:
 
     def _learn_pending(self, entry: PendingSnapshot) -> None:
         label = entry["bought"]
-        self._score.update(label, entry["p"])
+        p = entry["p"]
+        self._score.update(label, self.predict_proba_one(entry["features"]) if p is None else p)
         self.learn_one(entry["features"], label)
 
     # -- state --------------------------------------------------------------------------------
@@ -294,7 +310,7 @@ class LoyaltyModel:
         return {
             "at": float(entry["at"]),
             "features": {k: float(v) for k, v in entry["features"].items()},
-            "p": float(entry["p"]),
+            "p": None if entry["p"] is None else float(entry["p"]),
             "bought": bool(entry["bought"]),
         }
 
@@ -311,6 +327,10 @@ class LoyaltyModel:
             (e["at"] + horizon, c) for c, queue in self._pending.items() for e in queue
         ]
         heapq.heapify(self._deadlines)
+        self._unpredicted = [
+            (e["at"], c) for c, queue in self._pending.items() for e in queue if e["p"] is None
+        ]
+        heapq.heapify(self._unpredicted)
 
     def pending_for(self, customer_id: str) -> list[PendingSnapshot]:
         """A copy of one customer's waiting snapshots."""

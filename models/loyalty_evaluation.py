@@ -305,6 +305,7 @@ def evaluate_loyalty(
             "review_days": review_days,
             "learned": model.n_learned,
             "prequential_roc_auc": model.score.roc_auc,
+            "prequential_recent_roc_auc": model.score.recent_roc_auc,
             "prequential_log_loss": model.score.log_loss,
         },
         "bgnbd": {

@@ -3,19 +3,22 @@
 :func:`evaluate_value` reads any purchase log (:func:`models.datasets.load_log`), splits it into
 a calibration period and a holdout of the next ``horizon_days`` (by default the log's last 90
 days, :mod:`models.periods`), and replays the calibration period in time order through the
-online value model (:mod:`models.value_replay`): it learns only as labels resolve before the
-cutoff. It then ranks every customer known at the cutoff and scores the ranking on their spend
-in the holdout (:mod:`models.value_metrics`), next to baselines on the same customers: past
-spend, the RFM score, BG/NBD expected purchases, BG/NBD x Gamma-Gamma expected spend and the
-rule :func:`models.value.expected_value`, with bootstrap intervals of the differences.
+worker's own value model (:mod:`models.value_replay`, :class:`~models.value_model.ValueModel`
+with the worker's hyper-parameters): it learns only as labels resolve before the cutoff. It then
+ranks every customer known at the cutoff and scores the ranking on their spend in the holdout
+(:mod:`models.value_metrics`), next to baselines on the same customers: past spend, the RFM
+score, BG/NBD expected purchases, BG/NBD x Gamma-Gamma expected spend and the rule
+:func:`models.value.expected_value`, with bootstrap intervals of the differences.
 
-**Model selection uses the calibration period only.** Several configurations of
-:class:`~models.value_model.ValueModel` (:data:`CANDIDATES`: target, learning rate, feature
-groups) learn side by side in the same replay; at an inner cutoff one horizon before the cutoff
-each ranks the customers known then against their spend in the following horizon (which ends
-at the cutoff). The model evaluated is the one whose worse lead, in Spearman and in top-decile
-capture, over the better of past spend and BG/NBD x Gamma-Gamma is largest there. No date,
-threshold or column of a particular file is fitted.
+The same ranking is also scored at an **inner cutoff** one horizon earlier, on the spend of the
+horizon that ends at the cutoff: training data only, the check on which the model's features
+and configuration were chosen (docs/customers-and-models.md). No date, threshold or column of a
+particular file is fitted.
+
+The cutoff may also be a moment (a timezone-aware datetime): the customers are then ranked as
+of it, everything up to and including it known, and the holdout is the horizon after it. That
+is the view of a worker that replayed the log up to that moment in event time, whose ranking
+is the same (``tests/integration/test_value_live.py``).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -30,25 +34,16 @@ import numpy as np
 
 from models.csv_logs import ColumnMap
 from models.datasets import Format, load_log
-from models.periods import DEFAULT_HORIZON_DAYS, PeriodError, periods_of
+from models.periods import DEFAULT_HORIZON_DAYS, PeriodError, Periods, periods_of
 from models.reports import Progress, pct, table
 from models.rfm import RFMScorer
+from models.transactions import Transaction
 from models.value import expected_value
 from models.value_metrics import GAIN_SHARES, bootstrap_differences, ranking_scores
-from models.value_model import FEATURE_GROUPS, ValueModel
-from models.value_replay import Moment, replay_value, spend_between
+from models.value_model import ValueModel
+from models.value_replay import Moment, replay_value
 
-__all__ = ["BASELINES", "CANDIDATES", "evaluate_value", "format_value_report", "value_candidates"]
-
-#: Configurations of the value model that compete on the inner split (the first is the default).
-CANDIDATES: tuple[dict[str, Any], ...] = (
-    {"target": "two-part", "learning_rate": 0.1},
-    {"target": "two-part", "learning_rate": 0.3},
-    {"target": "two-part", "learning_rate": 0.03},
-    {"target": "log", "learning_rate": 0.05},
-    {"target": "log", "learning_rate": 0.2},
-    {"target": "log", "learning_rate": 0.05, "feature_groups": ("rfm", "clv")},
-)
+__all__ = ["BASELINES", "evaluate_value", "format_value_report", "ranking_of"]
 
 #: The baselines, in report order.
 BASELINES: tuple[str, ...] = (
@@ -59,64 +54,40 @@ BASELINES: tuple[str, ...] = (
     "value rule (models.value)",
 )
 _MONEY = {"BG/NBD x Gamma-Gamma", "value rule (models.value)"}
-_MIN_LEARNED = 200  # labels a candidate needs at the inner cutoff for the selection to count
 _MODEL = "learned value model"
+#: Customers listed in the result's ranking (best first), as the API's ``order=best`` lists them.
+RANKING_SIZE = 1000
 
 
-def _name(config: dict[str, Any]) -> str:
-    groups = config.get("feature_groups", FEATURE_GROUPS)
-    features = "all features" if tuple(groups) == FEATURE_GROUPS else "+".join(groups)
-    return f"{config['target']}, rate {config['learning_rate']:g}, {features}"
+def ranking_of(moment: Moment, model: int = 0, limit: int = RANKING_SIZE) -> list[dict[str, Any]]:
+    """The ``limit`` best customers at ``moment`` by model ``model``'s money, as the API ranks them.
 
-
-def value_candidates(horizon_days: float = DEFAULT_HORIZON_DAYS) -> list[tuple[str, ValueModel]]:
-    """Fresh models of every :data:`CANDIDATES` configuration, with their names.
-
-    >>> [name for name, _ in value_candidates()][:2]
-    ['two-part, rate 0.1, all features', 'two-part, rate 0.3, all features']
-
+    Highest predicted spend first, then highest net spend, then customer id
+    (:func:`models.value.rank`).
     """
-    return [(_name(c), ValueModel(horizon_days=horizon_days, **c)) for c in CANDIDATES]
+    rows = sorted(
+        zip(moment.customers, moment.money[model], moment.facts, strict=True),
+        key=lambda row: (-row[1], -row[2].net_spend, row[0]),
+    )
+    return [{"customer_id": c, "predicted_value": money} for c, money, _ in rows[:limit]]
 
 
-def _margin(figures: dict[str, Any], baselines: list[dict[str, Any]]) -> float:
-    """The candidate's worst lead over the best baseline, on Spearman and on top-decile capture."""
-    leads = []
-    for metric in ("spearman", "top_decile"):
-        best = max((float(b[metric]) for b in baselines if math.isfinite(float(b[metric]))), default=0.0)
-        leads.append(float(figures[metric]) - best)
-    lead = min(leads)
-    return lead if math.isfinite(lead) else -math.inf
+def _spend_in(
+    transactions: list[Transaction], start: dt.datetime, end: dt.datetime, *, after: bool
+) -> dict[str, float]:
+    """Order spend per customer from ``start`` (or just after it, ``after``) to before ``end``."""
+    spend: dict[str, float] = {}
+    for t in transactions:
+        if not t.refund and (t.at > start if after else t.at >= start) and t.at < end:
+            spend[t.customer_id] = spend.get(t.customer_id, 0.0) + t.amount
+    return spend
 
 
-def _select(
-    moment: Moment, names: list[str], actual: dict[str, float]
-) -> tuple[int, list[dict[str, Any]], str | None]:
-    """The candidate that ranks best at ``moment`` by its worst lead over past spend and BG/NBD x Gamma-Gamma.
-
-    Returns its index, every candidate's figures, and why the default was kept (or ``None``).
-    """
-    spend = np.array([actual.get(c, 0.0) for c in moment.customers])
-    references = [ranking_scores(spend, [f.net_spend for f in moment.facts], money=False)]
-    if all("expected_spend" in x for x in moment.features):
-        references.append(ranking_scores(spend, [x["expected_spend"] for x in moment.features], money=True))
-    rows: list[dict[str, Any]] = []
-    for i, name in enumerate(names):
-        figures = ranking_scores(spend, moment.money[i], money=True)
-        rows.append({
-            "name": name,
-            "spearman": figures["spearman"],
-            "top_decile": figures["top_decile"],
-            "lead": _margin(figures, references),
-            "learned": moment.learned[i],
-        })
-    if min(moment.learned) < _MIN_LEARNED or not np.any(spend > 0):
-        return 0, rows, (
-            f"fewer than {_MIN_LEARNED} labels learned by the inner cutoff, or no spend after it: "
-            "the default configuration is used"
-        )
-    best = max(range(len(rows)), key=lambda i: (rows[i]["lead"], -i))
-    return best, rows, None
+def _scores(moment: Moment, actual: np.ndarray, horizon_days: float) -> dict[str, dict[str, Any]]:
+    scores: dict[str, dict[str, Any]] = {_MODEL: ranking_scores(actual, np.array(moment.money[0]), money=True)}
+    for name, values in _baselines(moment, horizon_days).items():
+        scores[name] = ranking_scores(actual, values, money=name in _MONEY)
+    return scores
 
 
 def _baselines(moment: Moment, horizon_days: float) -> dict[str, np.ndarray]:
@@ -144,13 +115,13 @@ def evaluate_value(
     path: str | Path,
     fmt: Format,
     *,
-    cutoff: dt.date | None = None,
+    cutoff: dt.date | dt.datetime | None = None,
     horizon_days: int = DEFAULT_HORIZON_DAYS,
     columns: ColumnMap | str | None = None,
     seed: int = 0,
     bootstrap: int = 1000,
     review_days: float = 30.0,
-    refit_days: float = 30.0,
+    model: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Score the learned value model's ranking, and the baselines', on the holdout's spend.
@@ -164,7 +135,8 @@ def evaluate_value(
     fmt
         ``"cdnow"``, ``"online-retail"`` or ``"csv"`` (see :func:`models.datasets.load_log`).
     cutoff
-        Last day of the calibration period; by default the log's last day less the horizon.
+        Last day of the calibration period (by default the log's last day less the horizon),
+        or a moment: ranked as of it, the holdout the horizon after it.
     horizon_days
         Days of the holdout, and the horizon of the spend predicted.
     columns
@@ -174,9 +146,11 @@ def evaluate_value(
     bootstrap
         Number of bootstrap resamples of the customers (0: no intervals).
     review_days
-        Days of silence after which a customer is snapshotted again.
-    refit_days
-        Days of stream time between refits of BG/NBD and Gamma-Gamma during the replay.
+        Days of silence after which a customer is snapshotted again (the worker's
+        ``TRACKER_REVIEW_DAYS``).
+    model
+        Hyper-parameters of :class:`~models.value_model.ValueModel` other than the horizon
+        (default: the worker's).
     progress
         ``progress(done, total)`` in transactions replayed.
 
@@ -192,19 +166,20 @@ def evaluate_value(
     """
     started = time.perf_counter()
     log = load_log(path, fmt, columns=columns)
-    periods = periods_of(log, cutoff=cutoff, horizon_days=horizon_days)
+    moment = cutoff if isinstance(cutoff, dt.datetime) else None
+    if moment is not None and moment.tzinfo is None:
+        raise ValueError(f"evaluate_value: expected a cutoff moment with a time zone, found {moment.isoformat()}")
+    periods = periods_of(log, cutoff=moment.astimezone(dt.UTC).date() if moment else cutoff,
+                         horizon_days=horizon_days)
     load_seconds = time.perf_counter() - started
     horizon = dt.timedelta(days=periods.horizon_days)
-    scored_at = periods.scored_at
+    scored_at = moment or periods.scored_at
     inner_at = scored_at - horizon
-    candidates = value_candidates(periods.horizon_days)
-    names = [name for name, _ in candidates]
+    learner = ValueModel(horizon_days=periods.horizon_days, **(model or {}))
     started = time.perf_counter()
     moments = replay_value(
-        log.transactions, scored_at, [model for _, model in candidates],
-        horizon_days=periods.horizon_days, review_days=review_days, refit_days=refit_days,
-        stops=[inner_at],
-        progress=progress,
+        log.transactions, scored_at, [learner], horizon_days=periods.horizon_days,
+        review_days=review_days, stops=[inner_at], through=moment is not None, progress=progress,
     )
     replay_seconds = time.perf_counter() - started
     final = moments[scored_at]
@@ -216,24 +191,20 @@ def evaluate_value(
             f"{repeat} of {len(final.customers)} customers bought on two different days; expected "
             f"at least 20 (a later cutoff or a longer log)",
         )
-    if inner_at in moments:
-        chosen, selection_rows, skipped = _select(
-            moments[inner_at], names, spend_between(log.transactions, inner_at, scored_at)
-        )
-    else:
-        chosen, selection_rows, skipped = 0, [], "the inner cutoff is before the log's first day"
-    model = candidates[chosen][1]
-
-    actual_by_customer = spend_between(log.transactions, scored_at, periods.holdout_until)
+    transactions = log.transactions
+    if moment is None:
+        actual_by_customer = _spend_in(transactions, scored_at, periods.holdout_until, after=False)
+    else:  # the horizon after the moment, its end included
+        end = scored_at + horizon + dt.timedelta(microseconds=1)
+        actual_by_customer = _spend_in(transactions, scored_at, end, after=True)
     actual = np.array([actual_by_customer.get(c, 0.0) for c in final.customers])
-    predicted = np.array(final.money[chosen])
-    baselines = _baselines(final, periods.horizon_days)
-    scores: dict[str, dict[str, Any]] = {_MODEL: ranking_scores(actual, predicted, money=True)}
-    for name, values in baselines.items():
-        scores[name] = ranking_scores(actual, values, money=name in _MONEY)
+    scores = _scores(final, actual, periods.horizon_days)
+    inner = _inner(moments.get(inner_at), transactions, inner_at, scored_at, periods)
+    predicted = np.array(final.money[0])
     started = time.perf_counter()
     differences = (
-        bootstrap_differences(actual, predicted, baselines, n=bootstrap, seed=seed) if bootstrap else {}
+        bootstrap_differences(actual, predicted, _baselines(final, periods.horizon_days), n=bootstrap, seed=seed)
+        if bootstrap else {}
     )
     bootstrap_seconds = time.perf_counter() - started
     own = scores[_MODEL]
@@ -246,26 +217,21 @@ def evaluate_value(
         "guest_lines_skipped": log.guest_lines,
         "refunds": sum(1 for t in log.transactions if t.refund),
         **periods.as_dict(),
+        "scored_at": scored_at.isoformat(),
         "customers": len(final.customers),
         "holdout_buyers": int(np.sum(actual > 0)),
         "holdout_revenue": float(actual.sum()),
         "model": {
-            "name": names[chosen],
-            **{k: (list(v) if isinstance(v, tuple) else v) for k, v in CANDIDATES[chosen].items()},
-            "learned": model.n_learned,
-            "pending": model.n_pending,
-            "prequential": model.score.as_dict(),
+            "name": _name(learner),
+            "target": learner.target,
+            "learning_rate": learner.learning_rate,
+            "feature_groups": list(learner.feature_groups),
+            "review_days": review_days,
+            "learned": learner.n_learned,
+            "pending": learner.n_pending,
+            "prequential": learner.score.as_dict(),
         },
-        "selection": {
-            "inner_cutoff": (inner_at - dt.timedelta(days=1)).date().isoformat(),
-            "criterion": (
-                "largest worst lead over past spend and BG/NBD x Gamma-Gamma in Spearman and "
-                "top-decile capture, on the spend of the horizon after the inner cutoff"
-            ),
-            "candidates": selection_rows,
-            "chosen": names[chosen],
-            "skipped": skipped,
-        },
+        "inner": inner,
         "scores": scores,
         "bootstrap": {"n": bootstrap, "seed": seed, "differences": differences},
         "beats": {
@@ -273,8 +239,9 @@ def evaluate_value(
                 "spearman": bool(own["spearman"] > scores[name]["spearman"]),
                 "top_decile": bool(own["top_decile"] > scores[name]["top_decile"]),
             }
-            for name in baselines
+            for name in BASELINES
         },
+        "ranking": ranking_of(final),
         "bgnbd": {"r": bg.r, "alpha": bg.alpha, "a": bg.a, "b": bg.b},
         "gammagamma": {"p": gg.p, "q": gg.q, "gamma": gg.gamma},
         "timing": {
@@ -282,6 +249,32 @@ def evaluate_value(
             "replay_seconds": replay_seconds,
             "bootstrap_seconds": bootstrap_seconds,
         },
+    }
+
+
+def _name(model: ValueModel) -> str:
+    return f"{model.target}, rate {model.learning_rate:g}, {'+'.join(model.feature_groups)}"
+
+
+def _inner(
+    moment: Moment | None, transactions: list[Transaction], inner_at: dt.datetime, scored_at: dt.datetime,
+    periods: Periods,
+) -> dict[str, Any]:
+    """The model and the baselines at the inner cutoff, on the spend up to the cutoff: training data only."""
+    cutoff = (inner_at - dt.timedelta(microseconds=1)).date().isoformat()
+    if moment is None or moment.bgnbd is None or moment.gammagamma is None:
+        return {"cutoff": cutoff, "scores": {}, "skipped": "the inner cutoff is too early in the log for the baselines"}
+    spend = _spend_in(transactions, inner_at, scored_at, after=False)
+    actual = np.array([spend.get(c, 0.0) for c in moment.customers])
+    if not np.any(actual > 0):
+        return {"cutoff": cutoff, "scores": {}, "skipped": "no spend between the inner cutoff and the cutoff"}
+    scores = _scores(moment, actual, periods.horizon_days)
+    return {
+        "cutoff": cutoff,
+        "customers": len(moment.customers),
+        "learned": moment.learned[0],
+        "scores": {name: {"spearman": f["spearman"], "top_decile": f["top_decile"]} for name, f in scores.items()},
+        "skipped": None,
     }
 
 
@@ -314,8 +307,7 @@ def format_value_report(result: dict[str, Any]) -> str:
     ...           "model": {"name": "two-part", "learned": 80, "pending": 5,
     ...                     "prequential": {"n": 80.0, "mae": 10.0, "spearman": 0.4,
     ...                                     "top_decile": 0.5, "roc_auc": 0.7}},
-    ...           "selection": {"inner_cutoff": "2024-03-03", "candidates": [], "chosen": "two-part",
-    ...                         "skipped": "too few labels"},
+    ...           "inner": {"cutoff": "2024-03-03", "scores": {}, "skipped": "too few labels"},
     ...           "scores": {"learned value model": money, "past spend": figures},
     ...           "bootstrap": {"n": 0, "seed": 0, "differences": {}},
     ...           "bgnbd": {"r": 0.2, "alpha": 4.0, "a": 0.8, "b": 2.4},
@@ -341,8 +333,8 @@ def format_value_report(result: dict[str, Any]) -> str:
         f"the cutoff, {result['holdout_buyers']} bought in the holdout ({_money(result['holdout_revenue'])} spent)",
         f"Calibration: {calibration['start']} to {calibration['end']}; holdout: {holdout['start']} to "
         f"{holdout['end']} ({holdout['days']} days{', ' + source if source else ''}).",
-        f"Model: {model['name']} (chosen on the calibration period), {model['learned']} delayed labels "
-        f"learned.",
+        f"Model: the worker's ({model['name']}), {model['learned']} delayed labels learned before the "
+        f"cutoff.",
         "",
         "Ranking against spend in the holdout, same customers:",
         *table(["score", "Spearman", "top 10 %", "AUC buys again", "MAE", "predicted / actual"], rows),
@@ -361,17 +353,15 @@ def format_value_report(result: dict[str, Any]) -> str:
                 for name, d in boot["differences"].items()
             ]),
         ]
-    selection = result["selection"]
-    lines += ["", f"Model selection at the inner cutoff {selection['inner_cutoff']} (spend of the "
-                  f"following horizon, before the cutoff):"]
-    if selection["candidates"]:
-        lines += table(["configuration", "Spearman", "top 10 %", "worst lead", "labels"], [
-            [("* " if c["name"] == selection["chosen"] else "  ") + c["name"], _num(c["spearman"]),
-             pct(c["top_decile"]), _num(c["lead"]), str(c["learned"])]
-            for c in selection["candidates"]
+    inner = result["inner"]
+    lines += ["", f"The same ranking at the inner cutoff {inner['cutoff']}, against the spend of the horizon "
+                  f"after it (training data only: what the model was chosen on):"]
+    if inner["scores"]:
+        lines += table(["score", "Spearman", "top 10 %"], [
+            [name, _num(f["spearman"]), pct(f["top_decile"])] for name, f in inner["scores"].items()
         ])
-    if selection.get("skipped"):
-        lines.append(f"  not used: {selection['skipped']}")
+    if inner.get("skipped"):
+        lines.append(f"  not scored: {inner['skipped']}")
     pre = model["prequential"]
     bg, gg = result["bgnbd"], result["gammagamma"]
     lines += [

@@ -24,10 +24,13 @@ if TYPE_CHECKING:
     from models.gammagamma import GammaGamma
 
 __all__ = [
+    "ERA_DAYS",
     "LONG_DAYS",
     "RECENT_DAYS",
+    "UNITS",
     "VALUE_FEATURES",
     "SpendHistory",
+    "merge_spend",
     "record_spend",
     "value_features",
 ]
@@ -68,7 +71,23 @@ VALUE_FEATURES: tuple[str, ...] = (
     "expected_spend",
 )
 
+#: Decayed spend is kept as whole millionths of money grown from the start of a span of
+#: :data:`ERA_DAYS`: each order adds ``amount * exp((t - era start) / tau)``, rounded, so the sums
+#: are exact integers that do not depend on the order they were added in.
+UNITS = 1_000_000
+ERA_DAYS = 730.0
+
 _DAY = 86400.0
+
+
+def _era(seconds: float) -> float:
+    """Start (POSIX seconds) of the span of :data:`ERA_DAYS` that ``seconds`` falls in."""
+    era = ERA_DAYS * _DAY
+    return math.floor(seconds / era) * era
+
+
+def _grown(amount: float, seconds: float, era: float, tau_days: float) -> int:
+    return round(amount * UNITS * math.exp((seconds - era) / _DAY / tau_days))
 
 
 @dataclasses.dataclass(frozen=True, slots=True)
@@ -78,18 +97,19 @@ class SpendHistory:
     Parameters
     ----------
     first_day
-        Day of the first order.
+        UTC day of the first order.
     first_day_spend
         Spend on that day.
     last_order_value, max_order_value
-        Value of the latest and of the largest order.
+        Value of the orders of the latest order moment, and of the largest order.
     products
         Distinct products (or categories) bought, as far as the caller counts them.
-    recent_spend, long_spend
+    recent_units, long_units
         Order spend decayed exponentially with time constants :data:`RECENT_DAYS` and
-        :data:`LONG_DAYS`, as of ``updated_at``.
+        :data:`LONG_DAYS`, in whole :data:`UNITS` grown from the start of the era of
+        ``updated_at`` (read them with :meth:`decayed`).
     updated_at
-        POSIX seconds of the decayed sums.
+        POSIX seconds of the latest order.
 
     """
 
@@ -98,23 +118,39 @@ class SpendHistory:
     last_order_value: float = 0.0
     max_order_value: float = 0.0
     products: int = 0
-    recent_spend: float = 0.0
-    long_spend: float = 0.0
+    recent_units: int = 0
+    long_units: int = 0
     updated_at: float = 0.0
 
     def decayed(self, now: dt.datetime) -> tuple[float, float]:
-        """``(recent_spend, long_spend)`` decayed to ``now``."""
-        days = max(now.timestamp() - self.updated_at, 0.0) / _DAY
+        """``(recent spend, long-run spend)``: order spend decayed to ``now`` (from the latest order on)."""
+        days = (max(now.timestamp(), self.updated_at) - _era(self.updated_at)) / _DAY
         return (
-            self.recent_spend * math.exp(-days / RECENT_DAYS),
-            self.long_spend * math.exp(-days / LONG_DAYS),
+            self.recent_units / UNITS * math.exp(-days / RECENT_DAYS),
+            self.long_units / UNITS * math.exp(-days / LONG_DAYS),
         )
+
+
+def _utc_day(at: dt.datetime) -> dt.date:
+    """The UTC day of ``at`` (naive times are taken as UTC), whatever offset it carries."""
+    return at.astimezone(dt.UTC).date() if at.tzinfo is not None else at.date()
+
+
+def _money(total: float, amount: float) -> float:
+    # Cents first, as the live profile adds money: sums then do not depend on the order.
+    return round(total + round(amount, 2), 2)
 
 
 def record_spend(
     history: SpendHistory | None, at: dt.datetime, amount: float, *, new_products: int = 0
 ) -> SpendHistory:
-    """Return the history updated with one order of ``amount``; orders arrive in time order.
+    """Return the history updated with one order of ``amount``, in any order of arrival.
+
+    The result does not depend on the order the orders arrive in: the first day's spend is that
+    of the earliest day, the latest order's value that of the latest moment (orders of one
+    moment summed), and the decayed sums add whole units (:data:`UNITS`) computed from each
+    order's own time. (Only when the latest order moves into a new era of :data:`ERA_DAYS` are
+    the sums scaled down, and rounded, once.)
 
     Examples
     --------
@@ -126,26 +162,84 @@ def record_spend(
     (40.0, 20.0, 30.0, 3)
     >>> [round(s, 2) for s in h.decayed(day + dt.timedelta(days=90))]
     [34.72, 51.26]
+    >>> late = record_spend(record_spend(None, day + dt.timedelta(days=90), 20.0), day, 30.0)
+    >>> late = record_spend(late, day + dt.timedelta(hours=5), 10.0, new_products=3)
+    >>> late == h
+    True
 
     """
-    amount = max(float(amount), 0.0)
+    amount = round(max(float(amount), 0.0), 2)
+    seconds = at.timestamp()
+    day = _utc_day(at)
     if history is None:
+        era = _era(seconds)
         return SpendHistory(
-            first_day=at.date(), first_day_spend=amount, last_order_value=amount,
-            max_order_value=amount, products=new_products, recent_spend=amount,
-            long_spend=amount, updated_at=at.timestamp(),
+            first_day=day, first_day_spend=amount, last_order_value=amount,
+            max_order_value=amount, products=new_products,
+            recent_units=_grown(amount, seconds, era, RECENT_DAYS),
+            long_units=_grown(amount, seconds, era, LONG_DAYS), updated_at=seconds,
         )
-    recent, long = history.decayed(at)
-    same_day = at.date() == history.first_day
-    return dataclasses.replace(
-        history,
-        first_day_spend=history.first_day_spend + (amount if same_day else 0.0),
-        last_order_value=amount,
+    if day < history.first_day:
+        first_day, first_day_spend = day, amount
+    else:
+        first_day = history.first_day
+        first_day_spend = _money(history.first_day_spend, amount) if day == first_day else history.first_day_spend
+    recent, long = history.recent_units, history.long_units
+    era = _era(history.updated_at)
+    if _era(seconds) > era:  # a new era: the sums so far are scaled to start from it
+        shift = (_era(seconds) - era) / _DAY
+        recent = round(recent * math.exp(-shift / RECENT_DAYS))
+        long = round(long * math.exp(-shift / LONG_DAYS))
+        era = _era(seconds)
+    if seconds > history.updated_at:
+        last_value, updated = amount, seconds
+    else:
+        same = seconds == history.updated_at
+        last_value = _money(history.last_order_value, amount) if same else history.last_order_value
+        updated = history.updated_at
+    return SpendHistory(
+        first_day=first_day,
+        first_day_spend=first_day_spend,
+        last_order_value=last_value,
         max_order_value=max(history.max_order_value, amount),
         products=history.products + new_products,
-        recent_spend=recent + amount,
-        long_spend=long + amount,
-        updated_at=max(at.timestamp(), history.updated_at),
+        recent_units=recent + _grown(amount, seconds, era, RECENT_DAYS),
+        long_units=long + _grown(amount, seconds, era, LONG_DAYS),
+        updated_at=updated,
+    )
+
+
+def merge_spend(a: SpendHistory | None, b: SpendHistory | None) -> SpendHistory | None:
+    """One person's two spend histories as one (an anonymous visitor's merged at login).
+
+    Examples
+    --------
+    >>> day = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+    >>> a = record_spend(None, day, 30.0)
+    >>> b = record_spend(None, day + dt.timedelta(days=10), 20.0)
+    >>> merge_spend(a, b) == record_spend(a, day + dt.timedelta(days=10), 20.0)
+    True
+
+    """
+    if a is None or b is None:
+        return a or b
+    if b.updated_at > a.updated_at:
+        a, b = b, a  # a is the one with the latest order
+    shift = (_era(a.updated_at) - _era(b.updated_at)) / _DAY
+    if a.first_day == b.first_day:
+        first_day_spend = _money(a.first_day_spend, b.first_day_spend)
+    else:
+        first_day_spend = (a if a.first_day < b.first_day else b).first_day_spend
+    same = b.updated_at == a.updated_at
+    return SpendHistory(
+        first_day=min(a.first_day, b.first_day),
+        first_day_spend=first_day_spend,
+        last_order_value=_money(a.last_order_value, b.last_order_value) if same else a.last_order_value,
+        max_order_value=max(a.max_order_value, b.max_order_value),
+        products=a.products + b.products,
+        recent_units=a.recent_units + round(b.recent_units * math.exp(-shift / RECENT_DAYS)),
+        long_units=a.long_units + round(b.long_units * math.exp(-shift / LONG_DAYS)),
+        updated_at=a.updated_at,
     )
 
 

@@ -26,6 +26,7 @@ so that totals match what customers spend on average, not a median.
 from __future__ import annotations
 
 import bisect
+import copy
 import datetime as dt
 import heapq
 import math
@@ -56,7 +57,7 @@ class PendingValue(TypedDict):
 
     at: float  # POSIX seconds
     features: dict[str, float]
-    predicted: float  # money the model predicted when the snapshot was taken
+    predicted: float | None  # money predicted as of the snapshot (None until the model is as it was then)
     spent_so_far: float  # the customer's total order spend at the snapshot
     spent: float  # spend within the horizon so far
 
@@ -194,7 +195,8 @@ class ValueModel:
     score_window
         Labels in the window of the progressive rank figures (:class:`ValueScore`).
     max_pending_per_customer
-        Oldest snapshots of a customer are dropped (never learned) beyond this many.
+        Oldest snapshots of a customer are dropped (never learned) beyond this many within
+        one horizon.
 
     Examples
     --------
@@ -257,7 +259,13 @@ class ValueModel:
         self._score = ValueScore(window=score_window)
         self._pending: dict[str, list[PendingValue]] = {}
         self._deadlines: list[tuple[float, str]] = []
+        self._unpredicted: list[tuple[float, str]] = []  # (snapshot time, customer) without a prediction yet
         self._n = 0
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A checkpoint from before snapshots were predicted as of their time has none waiting.
+        state.setdefault("_unpredicted", [])
+        self.__dict__.update(state)
 
     # -- prediction ---------------------------------------------------------------------------
 
@@ -271,7 +279,7 @@ class ValueModel:
 
     def score_one(self, x: Mapping[str, float]) -> float:
         """The ranking score of value features ``x``: log1p of the model's own spend estimate."""
-        return self._score_inputs(value_inputs(x, self.feature_groups))
+        return self._score_inputs(value_inputs(x, self.feature_groups, self.horizon_days))
 
     def predict_one(self, x: Mapping[str, float]) -> float:
         """Expected spend over the horizon, in money (calibrated on the labels learned so far)."""
@@ -283,7 +291,7 @@ class ValueModel:
     def learn_one(self, x: Mapping[str, float], y: float) -> None:
         """Learn one labelled example directly: value features ``x`` and the spend ``y`` that followed."""
         spent = max(float(y), 0.0)
-        inputs = value_inputs(x, self.feature_groups)
+        inputs = value_inputs(x, self.feature_groups, self.horizon_days)
         self._calibration.update(self._score_inputs(inputs), spent)
         if self.target == "log":
             self._spend.learn(inputs, math.log1p(spent))
@@ -298,75 +306,92 @@ class ValueModel:
     def snapshot(
         self, customer_id: str, features: Mapping[str, float], at: dt.datetime, spent_so_far: float
     ) -> None:
-        """Keep the customer's value features at ``at`` until its horizon ends; predicts for them now.
+        """Keep the customer's value features at ``at`` until its horizon ends.
 
         ``spent_so_far`` is the customer's total order spend at ``at`` (orders at ``at``
         included). A second snapshot of the customer at the same moment replaces the first.
+        The progressive figures score the prediction the model makes for it once it has learned
+        every label that ended by ``at`` (see :meth:`expire`): as of the snapshot, however far
+        behind or ahead the caller's learning runs.
         """
         seconds = _seconds(at)
         entry: PendingValue = {
             "at": seconds,
             "features": {k: float(v) for k, v in features.items()},
-            "predicted": self.predict_one(features),
+            "predicted": None,
             "spent_so_far": float(spent_so_far),
             "spent": 0.0,
         }
+        heapq.heappush(self._unpredicted, (seconds, customer_id))
         queue = self._pending.setdefault(customer_id, [])
         if queue and queue[-1]["at"] == seconds:
             queue[-1] = entry
             return
         queue.append(entry)
-        if len(queue) > self.max_pending_per_customer:
-            del queue[0]
+        # Only the snapshots still within their horizon count, so that what is dropped does not
+        # depend on whether expire() already learned the older ones.
+        within = [i for i, e in enumerate(queue) if e["at"] + self.horizon_days * _DAY >= seconds]
+        if len(within) > self.max_pending_per_customer:
+            del queue[within[0]]
         heapq.heappush(self._deadlines, (seconds + self.horizon_days * _DAY, customer_id))
 
     def resolve(self, customer_id: str, at: dt.datetime, spent_total: float) -> int:
         """The customer ordered at ``at`` and has now spent ``spent_total`` in all.
 
         Snapshots taken before ``at`` and within the horizon of it get their spend set to
-        ``spent_total`` less their ``spent_so_far`` (learned when their horizon ends); older
-        ones, left over if :meth:`expire` was not called in time, are learned now. Returns the
-        number of snapshots whose spend changed.
+        ``spent_total`` less their ``spent_so_far`` (learned when their horizon ends, by
+        :meth:`expire`). Returns the number of snapshots whose spend changed.
         """
         queue = self._pending.get(customer_id)
         if not queue:
             return 0
         seconds = _seconds(at)
         horizon = self.horizon_days * _DAY
-        keep: list[PendingValue] = []
         changed = 0
         for entry in queue:
-            if entry["at"] >= seconds:
-                keep.append(entry)
-            elif seconds - entry["at"] <= horizon:
+            if entry["at"] < seconds <= entry["at"] + horizon:
                 spent = max(float(spent_total) - entry["spent_so_far"], entry["spent"])
                 changed += spent != entry["spent"]
                 entry["spent"] = spent
-                keep.append(entry)
-            else:
-                self._learn_pending(entry)
-        self._store(customer_id, keep)
         return changed
 
     def expire(self, now: dt.datetime) -> int:
-        """Learn every snapshot whose horizon ended before ``now``; returns how many."""
+        """Learn every snapshot whose horizon ended before ``now``; returns how many.
+
+        Snapshots are learned one at a time in the order their horizons end (then by customer
+        id), whenever and however often this is called: a worker that expires once a second
+        and a replay that expires before every order learn the same sequence, and so end with
+        the same model. Call it only once every order before ``now`` is resolved.
+        """
         seconds = _seconds(now)
         horizon = self.horizon_days * _DAY
         learned = 0
         while self._deadlines and self._deadlines[0][0] < seconds:
-            _, customer_id = heapq.heappop(self._deadlines)
+            deadline, customer_id = heapq.heappop(self._deadlines)
+            self._predict_through(deadline)
             queue = self._pending.get(customer_id)
             if not queue:
                 continue
-            keep: list[PendingValue] = []
-            for entry in queue:
-                if entry["at"] + horizon < seconds:
+            for i, entry in enumerate(queue):
+                if entry["at"] + horizon == deadline:
+                    del queue[i]
                     self._learn_pending(entry)
                     learned += 1
-                else:
-                    keep.append(entry)
-            self._store(customer_id, keep)
+                    break
+            self._store(customer_id, queue)
         return learned
+
+    def _predict_through(self, seconds: float) -> None:
+        """Predict the snapshots taken at or before ``seconds`` that have no prediction yet.
+
+        Called before a label ending at ``seconds`` is learned: the model then knows exactly the
+        labels that ended before, as it would have at the snapshot.
+        """
+        while self._unpredicted and self._unpredicted[0][0] <= seconds:
+            at, customer_id = heapq.heappop(self._unpredicted)
+            for entry in self._pending.get(customer_id, ()):
+                if entry["at"] == at and entry["predicted"] is None:
+                    entry["predicted"] = self.predict_one(entry["features"])
 
     def _store(self, customer_id: str, queue: list[PendingValue]) -> None:
         if queue:
@@ -375,7 +400,8 @@ class ValueModel:
             self._pending.pop(customer_id, None)
 
     def _learn_pending(self, entry: PendingValue) -> None:
-        self._score.update(entry["predicted"], entry["spent"])
+        predicted = entry["predicted"]
+        self._score.update(self.predict_one(entry["features"]) if predicted is None else predicted, entry["spent"])
         self.learn_one(entry["features"], entry["spent"])
 
     # -- state --------------------------------------------------------------------------------
@@ -385,7 +411,7 @@ class ValueModel:
         return {
             "at": float(entry["at"]),
             "features": {k: float(v) for k, v in entry["features"].items()},
-            "predicted": float(entry["predicted"]),
+            "predicted": None if entry["predicted"] is None else float(entry["predicted"]),
             "spent_so_far": float(entry["spent_so_far"]),
             "spent": float(entry["spent"]),
         }
@@ -401,6 +427,29 @@ class ValueModel:
         horizon = self.horizon_days * _DAY
         self._deadlines = [(e["at"] + horizon, c) for c, queue in self._pending.items() for e in queue]
         heapq.heapify(self._deadlines)
+        self._unpredicted = [(e["at"], c) for c, queue in self._pending.items() for e in queue
+                             if e["predicted"] is None]
+        heapq.heapify(self._unpredicted)
+
+    def without_pending(self) -> ValueModel:
+        """A copy that predicts as this one does, without the snapshots waiting (cheap to take).
+
+        What a reader on another thread scores with while this model goes on learning.
+
+        >>> model = ValueModel()
+        >>> model.learn_one({"orders": 2.0, "revenue": 50.0}, 20.0)
+        >>> model.snapshot("c1", {"orders": 1.0}, dt.datetime(2024, 1, 1, tzinfo=dt.UTC), spent_so_far=5.0)
+        >>> twin = model.without_pending()
+        >>> twin.n_pending, twin.predict_one({"orders": 2.0}) == model.predict_one({"orders": 2.0})
+        (0, True)
+
+        """
+        waiting = self._pending, self._deadlines, self._unpredicted
+        self._pending, self._deadlines, self._unpredicted = {}, [], []
+        try:
+            return copy.deepcopy(self)
+        finally:
+            self._pending, self._deadlines, self._unpredicted = waiting
 
     def pending_for(self, customer_id: str) -> list[PendingValue]:
         """A copy of one customer's waiting snapshots."""

@@ -1,16 +1,17 @@
 """A purchase log streamed through value models in time order, as the live worker would see it.
 
 Each order resolves the customer's pending snapshots, updates what is known of them
-(:class:`~models.customer_facts.CustomerFacts` and a :class:`~models.value_features.SpendHistory`)
-and snapshots them; a customer silent for ``review_days`` since their latest snapshot is
-snapshotted again (the worker's timer); BG/NBD and Gamma-Gamma are refitted on the orders so
-far every ``refit_days`` of stream time, and snapshots carry the features of the latest fits.
-Labels are learned as their horizons pass, so at any moment the models know only what a live
-worker would have known then: no peeking.
+(:class:`~models.customer_facts.CustomerFacts` and a :class:`~models.value_features.SpendHistory`,
+money in cents as on a live profile) and snapshots them; a customer silent for ``review_days``
+since their latest snapshot is snapshotted again (the worker's review timer). Labels are learned
+as their horizons pass, so at any moment the models know only what a live worker would have
+known then: no peeking. Snapshots hold the customer's own history only (no population fit), so
+a worker replaying the same log in event time learns exactly the same models (see
+:meth:`~models.value_model.ValueModel.expire`).
 
 At chosen moments (``stops``) and at the end, :func:`replay_value` takes a :class:`Moment`:
 every customer known then, their facts and features (with BG/NBD and Gamma-Gamma fitted on
-everything before the moment), and each model's score and money prediction.
+everything before the moment, the baselines), and each model's score and money prediction.
 """
 
 from __future__ import annotations
@@ -62,10 +63,23 @@ class _Customer:
     last_snapshot: dt.datetime | None = None
 
 
+def _money(total: float, amount: float) -> float:
+    # Cents first, as the live profile adds money: the same totals, to the last bit.
+    return round(total + round(amount, 2), 2)
+
+
+def _seen(facts: CustomerFacts, at: dt.datetime) -> CustomerFacts:
+    return dataclasses.replace(
+        facts,
+        first_seen=at if facts.first_seen is None else min(facts.first_seen, at),
+        last_seen=at if facts.last_seen is None else max(facts.last_seen, at),
+    )
+
+
 def _after_order(customer: _Customer | None, t: Transaction) -> _Customer:
     if customer is None:
         customer = _Customer(facts=CustomerFacts(t.customer_id))
-    facts = customer.facts
+    facts = _seen(customer.facts, t.at)
     first = facts.first_order_at or t.at
     last = facts.last_order_at
     new_day = last is not None and t.at.date() != last.date() and t.at > last
@@ -73,25 +87,29 @@ def _after_order(customer: _Customer | None, t: Transaction) -> _Customer:
     customer.facts = dataclasses.replace(
         facts,
         orders=facts.orders + 1,
-        revenue=facts.revenue + t.amount,
+        revenue=_money(facts.revenue, t.amount),
         discount_orders=facts.discount_orders + int(t.discounted),
         first_order_at=first,
         last_order_at=latest,
         order_days=facts.order_days + int(new_day),
-        gap_days_total=(latest - first).total_seconds() / _DAY,
+        gap_days_total=round((latest - first).total_seconds() / _DAY, 4),
     )
     new_products = set(t.products) - customer.products
     customer.products |= new_products
     customer.spend = record_spend(customer.spend, t.at, t.amount, new_products=len(new_products))
-    customer.spent += t.amount
+    customer.spent = customer.facts.revenue
     return customer
 
 
-def _after_refund(customer: _Customer, t: Transaction) -> None:
-    facts = customer.facts
+def _after_refund(customer: _Customer | None, t: Transaction) -> _Customer:
+    # A refund of an order from before the log counts too, as it does on a live profile.
+    if customer is None:
+        customer = _Customer(facts=CustomerFacts(t.customer_id))
+    facts = _seen(customer.facts, t.at)
     customer.facts = dataclasses.replace(
-        facts, refunds=facts.refunds + 1, refunded=facts.refunded + t.amount
+        facts, refunds=facts.refunds + 1, refunded=_money(facts.refunded, t.amount)
     )
+    return customer
 
 
 def spend_between(
@@ -120,14 +138,15 @@ def replay_value(
     *,
     horizon_days: float = 90.0,
     review_days: float = 30.0,
-    refit_days: float = 30.0,
     stops: Sequence[dt.datetime] = (),
+    through: bool = False,
     progress: Progress | None = None,
 ) -> dict[dt.datetime, Moment]:
     """Stream the ``transactions`` before ``until`` (time-ordered) through ``models``.
 
     Returns a :class:`Moment` for each of ``stops`` before ``until`` and for ``until`` itself.
-    ``progress(done, total)`` counts transactions.
+    With ``through``, the transactions at ``until`` count too: the view of a worker whose
+    latest event is at ``until``. ``progress(done, total)`` counts transactions.
 
     Examples
     --------
@@ -141,30 +160,16 @@ def replay_value(
 
     """
     step = dt.timedelta(days=review_days)
-    refit_step = dt.timedelta(days=refit_days)
-    before = [t for t in transactions if t.at < until]
+    before = [t for t in transactions if t.at < until or (through and t.at == until)]
     customers: dict[str, _Customer] = {}
     days: list[tuple[str, dt.date]] = []
     spends: list[tuple[str, dt.date, float]] = []
     reviews: list[tuple[dt.datetime, str]] = []  # (due, customer); stale entries are skipped
-    fits: dict[str, BGNBD | GammaGamma | None] = {"bgnbd": None, "gammagamma": None}
-    next_refit = before[0].at + refit_step if before else until
     pending_stops = sorted(s for s in stops if s < until)
     moments: dict[dt.datetime, Moment] = {}
 
-    def refit(end: dt.date) -> tuple[BGNBD | None, GammaGamma | None]:
-        bgnbd = fit_bgnbd(days, end, horizon_days=horizon_days)
-        gammagamma = fit_gammagamma(spends, end)
-        return bgnbd, gammagamma
-
     def features(customer: _Customer, at: dt.datetime) -> dict[str, float]:
-        bgnbd, gammagamma = fits["bgnbd"], fits["gammagamma"]
-        return value_features(
-            customer.facts, at, spend=customer.spend,
-            bgnbd=bgnbd if isinstance(bgnbd, BGNBD) else None,
-            gammagamma=gammagamma if isinstance(gammagamma, GammaGamma) else None,
-            horizon_days=horizon_days,
-        )
+        return value_features(customer.facts, at, spend=customer.spend, horizon_days=horizon_days)
 
     def snapshot(customer_id: str, at: dt.datetime) -> None:
         customer = customers[customer_id]
@@ -175,30 +180,22 @@ def replay_value(
         heapq.heappush(reviews, (at + step, customer_id))
 
     def advance(now: dt.datetime) -> None:
-        """Run the refits and reviews due up to ``now`` in time order, then expire labels."""
-        nonlocal next_refit
-        while True:
-            due = reviews[0][0] if reviews else None
-            if next_refit <= now and (due is None or next_refit <= due):
-                bgnbd, gammagamma = refit((next_refit - dt.timedelta(days=1)).date())
-                fits["bgnbd"] = bgnbd or fits["bgnbd"]
-                fits["gammagamma"] = gammagamma or fits["gammagamma"]
-                next_refit += refit_step
-            elif due is not None and due <= now:
-                _, customer_id = heapq.heappop(reviews)
-                last = customers[customer_id].last_snapshot
-                if last is not None and last + step <= due:
-                    for model in models:
-                        model.expire(due)
-                    snapshot(customer_id, due)
-            else:
-                break
+        """Take the reviews due up to ``now`` in time order, then expire labels."""
+        while reviews and reviews[0][0] <= now:
+            due, customer_id = heapq.heappop(reviews)
+            last = customers[customer_id].last_snapshot
+            if last is not None and last + step <= due:
+                for model in models:
+                    model.expire(due)
+                snapshot(customer_id, due)
         for model in models:
             model.expire(now)
 
-    def take(at: dt.datetime) -> None:
+    def take(at: dt.datetime, *, inclusive: bool = False) -> None:
         advance(at)
-        bgnbd, gammagamma = refit((at - dt.timedelta(days=1)).date())
+        end = (at if inclusive else at - dt.timedelta(days=1)).date()
+        bgnbd = fit_bgnbd([d for d in days if d[1] <= end], end, horizon_days=horizon_days)
+        gammagamma = fit_gammagamma([s for s in spends if s[1] <= end], end)
         known = sorted(c for c, customer in customers.items() if customer.facts.orders)
         rows = [
             value_features(customers[c].facts, at, spend=customers[c].spend, bgnbd=bgnbd,
@@ -223,8 +220,7 @@ def replay_value(
         advance(t.at)
         customer = customers.get(t.customer_id)
         if t.refund:
-            if customer is not None:
-                _after_refund(customer, t)
+            customers[t.customer_id] = _after_refund(customer, t)
         else:
             customer = customers[t.customer_id] = _after_order(customer, t)
             for model in models:
@@ -235,5 +231,5 @@ def replay_value(
         tick(progress, done, len(before))
     for stop in pending_stops:
         take(stop)
-    take(until)
+    take(until, inclusive=through)
     return moments

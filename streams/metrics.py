@@ -15,7 +15,7 @@ from models.emergence import CHANGES as SEGMENT_CHANGES
 from streams.core.intake import REASONS
 
 #: The online models whose quality and cost are measured (``model`` label).
-MODELS = ("intent", "loyalty", "segments")
+MODELS = ("intent", "loyalty", "value", "segments")
 #: Distinct names of unmapped spec messages that get a series of their own; later names count as ``other``.
 UNMAPPED_NAMES = 25
 _UNMAPPED_NAME_CHARS = 64
@@ -230,10 +230,20 @@ class Metrics:
             registry=registry,
         )
         # ---- the online models (set by streams.worker.scoring)
-        self.model_roc_auc = Gauge("tracker_model_roc_auc", "Progressive (prequential) ROC AUC.", ["model"],
+        self.model_roc_auc = Gauge("tracker_model_roc_auc", "Progressive (prequential) ROC AUC over about the "
+                                   "latest 2,000 labels (intent: all of them).", ["model"],
                                    registry=registry)
         self.model_log_loss = Gauge("tracker_model_log_loss", "Progressive (prequential) log loss.", ["model"],
                                     registry=registry)
+        self.model_mae = Gauge("tracker_model_mean_absolute_error",
+                               "Progressive mean absolute error of a money prediction (value), in the shop's currency.",
+                               ["model"], registry=registry)
+        self.model_spearman = Gauge("tracker_model_spearman",
+                                    "Progressive rank correlation of the predictions with what followed (value).",
+                                    ["model"], registry=registry)
+        self.model_top_decile = Gauge("tracker_model_top_decile_capture_ratio",
+                                      "Progressive share of what followed that the top 10 % of predictions "
+                                      "account for (value: spend).", ["model"], registry=registry)
         self.model_examples = Counter("tracker_model_examples_total", "Labelled examples learned.", ["model"],
                                       registry=registry)
         self.model_seconds = Counter("tracker_model_seconds_total", "Time spent scoring and learning.",

@@ -130,6 +130,10 @@ class Settings(BaseSettings):
     bgnbd_refit_seconds: float = Field(
         600.0, gt=0, description="How often BG/NBD is refitted over all buyers (a loyalty feature)."
     )
+    review_days: float = Field(
+        30.0, gt=0, description="Days of silence after which the loyalty and value models snapshot a customer "
+        "again (what they learn silence means from)."
+    )
     checkpoint_interval_seconds: float = Field(60.0, gt=0, description="How often models are saved to Redis.")
     clock: Literal["wall", "event"] = Field(
         "wall", description="wall: decide on the clock (live); event: on event time (replays)."

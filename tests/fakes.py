@@ -59,6 +59,9 @@ class MemoryStore:
         entries = sorted(self.deadlines.get(partition, {}).items(), key=lambda item: item[1])
         return [cid for cid, due in entries if due <= now][:limit]
 
+    async def oldest_due(self, partition: int) -> datetime | None:
+        return min(self.deadlines.get(partition, {}).values(), default=None)
+
     async def delivered(self, cleared: Sequence[Delivered]) -> None:
         for done in cleared:
             for entry_id in done.entry_ids:

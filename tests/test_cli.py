@@ -83,3 +83,41 @@ def test_a_policy_file_naming_an_unknown_segment_stops_the_worker(tmp_path, monk
     result = tracker("worker")
     assert result.returncode == 2
     assert f"{policy}, line 4: unknown segment 'Champs'" in result.stderr
+
+
+@pytest.mark.parametrize(("args", "message"), [
+    (("--format", "csv"), "--format csv needs --columns customer=…,date=…,amount=…"),
+    (("--format", "csv", "--columns", "customer=who,date=when"),
+     "columns: expected customer=…,date=…,amount=…[,order=…][,product=…][,date_order=dmy|mdy], missing 'amount'"),
+    (("--format", "csv", "--columns", "customer=who,date=when,amount=paid"),
+     "line 1, column 'paid': missing column"),
+    (("--format", "cdnow", "--columns", "customer=who,date=when,amount=total"), "--columns is for --format csv"),
+    (("--format", "csv", "--columns", "customer=who,date=when,amount=total", "--cutoff", "2031-01-01"),
+     "the 90-day holdout after the cutoff 2031-01-01 runs to 2031-04-01, past the log's last day 2024-03-05"),
+])
+@pytest.mark.parametrize("model", ["value", "loyalty"])
+def test_evaluate_value_and_loyalty_say_what_is_wrong_in_one_line(tmp_path, model, args, message):
+    """Every problem with a purchase log or its flags is one line naming it, never a traceback."""
+    data = tmp_path / "shop.csv"
+    data.write_text("who,when,total\nc1,2024-01-05,10\nc2,2024-01-06,12\nc1,2024-03-05,11\n")
+    result = tracker("evaluate", model, "--data", str(data), *args)
+    assert result.returncode == 2, result.stdout
+    assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
+    assert message in result.stderr
+
+
+def test_evaluate_value_names_the_line_and_column_of_a_bad_value(tmp_path):
+    """A date that is not a date is refused with its file, line and column."""
+    data = tmp_path / "shop.csv"
+    data.write_text("who,when,total\nc1,2024-01-05,10\nc2,someday,12\n")
+    result = tracker("evaluate", "value", "--data", str(data), "--format", "csv",
+                     "--columns", "customer=who,date=when,amount=total")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert f"{data}, line 3, column 'when'" in result.stderr
+
+
+def test_the_kind_of_worst_customers_is_for_the_worst_only():
+    """`tracker customers best --kind costly` is refused before the store is read."""
+    result = tracker("customers", "best", "--kind", "costly")
+    assert result.returncode == 2
+    assert "--kind costly is for `tracker customers worst`" in result.stderr

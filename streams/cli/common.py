@@ -36,19 +36,20 @@ def store_of(settings: Settings) -> RedisStore:
 def read_insights(settings: Settings) -> Insights:
     """The insights of every profile in the store, as the worker's API computes them.
 
-    A replayed history is seen as of its last event; a live shop as of now.
+    A replayed history is seen as of its last event — when this command runs with
+    ``TRACKER_CLOCK=event`` or the store holds a replay's clock (the worker that wrote it replayed
+    in event time) — and a live shop as of now: the same clock as the API of that worker.
     """
     from redis.exceptions import RedisError
 
     from streams.http.insights import compute_from
     from streams.worker.tracker import utc_now
 
-    now = None if settings.clock == "event" else utc_now()
-
     async def run() -> Insights:
         store = store_of(settings)
         try:
-            return await compute_from(store, now)
+            replayed = settings.clock == "event" or await store.replayed()
+            return await compute_from(store, None if replayed else utc_now())
         finally:
             await store.close()
 

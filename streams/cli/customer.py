@@ -41,9 +41,15 @@ def run(args: argparse.Namespace) -> int:
     print(f"{args.customer_id}: {view['segment']}" + (f" (RFM {view['rfm']['code']})" if view["rfm"] else ""))
     for t in view["types"]:
         print(f"  {t['name']:<15} {t['evidence']}")
-    if view["value"]:
-        print(f"  expected value £{view['value']['expected_value']:,.2f} over 90 days")
-        for reason in view["value"]["reasons"]:
+    predicted = view["predicted_value_90d"]
+    if predicted:
+        source = "learned" if predicted["source"] == "learned" else "rule"
+        print(f"  predicted value, next 90 days: £{predicted['amount']:,.2f} ({source})")
+        for reason in predicted["reasons"]:
+            print(f"    {reason}")
+    if view["cost"] and view["worst_kind"] == "costly":
+        print(f"  costly: {view['cost']['cost_share'] * 100:.0f} % of what they bought given back or away")
+        for reason in view["cost"]["reasons"]:
             print(f"    {reason}")
     timing = view["timing"]
     if timing.get("next_purchase_at"):

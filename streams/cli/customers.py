@@ -1,4 +1,4 @@
-"""``tracker customers best|worst``: the ends of the ranking by expected future value, with reasons."""
+"""``tracker customers best|worst``: the ends of the ranking by predicted value, with reasons."""
 
 from __future__ import annotations
 
@@ -7,14 +7,23 @@ import json
 
 from streams.cli.args import positive_int, segment_name
 from streams.cli.common import EPILOG, Commands, read_insights
-from streams.core.insights import jsonable
+from streams.errors import UsageError
 from streams.settings import Settings
+
+KINDS = ("low_value", "costly")
 
 
 def add(commands: Commands) -> None:
     customers = commands.add_parser(
-        "customers", help="best or worst customers by expected future value, with the reasons", epilog=EPILOG)
+        "customers", help="best or worst customers by predicted value over the next 90 days, with the reasons",
+        epilog=EPILOG,
+        description="Best: the highest predicted spend over the next 90 days. Worst: the lowest, or with --kind "
+        "low_value the lowest of those who are not costly, or with --kind costly those whose refunds, discounts "
+        "and deal-only buying cost the most.",
+    )
     customers.add_argument("order", choices=("best", "worst"), help="which end of the ranking")
+    customers.add_argument("--kind", choices=KINDS, default=None,
+                           help="worst only: low_value (little to expect) or costly (refunds, discounts, deals)")
     customers.add_argument("--segment", type=segment_name, default=None, help="only this RFM segment")
     customers.add_argument("--limit", type=positive_int, default=10, help="how many (default 10)")
     customers.add_argument("--json", action="store_true", help="JSON instead of a table")
@@ -22,18 +31,21 @@ def add(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.kind is not None and args.order != "worst":
+        raise UsageError(f"--kind {args.kind} is for `tracker customers worst`")
     insights = read_insights(Settings())
-    ranked = insights.ranked(args.order, args.segment, args.limit)
+    rows = insights.ranking(args.order, args.segment, args.limit, args.kind)
     if args.json:
-        print(json.dumps([{**jsonable(v), "segment": insights.segment_of.get(v.customer_id)} for v in ranked],
-                         indent=2))
+        print(json.dumps(rows, indent=2))
         return 0
     where = f" in {args.segment}" if args.segment else ""
-    print(f"{args.order.capitalize()} {len(ranked)} customers{where} by expected value over the next 90 days "
+    which = {"costly": " costly", "low_value": " low-value"}.get(args.kind or "", "")
+    basis = "by what they cost" if args.kind == "costly" else "by predicted value over the next 90 days"
+    print(f"{args.order.capitalize()} {len(rows)}{which} customers{where} {basis} "
           f"(of {len(insights.facts)} customers, as of {insights.now:%Y-%m-%d %H:%M})\n")
-    for n, v in enumerate(ranked, 1):
-        segment = insights.segment_of.get(v.customer_id, "")
-        print(f"{n:>3}. {v.customer_id:<16} £{v.expected_value:>10,.2f}  {segment}")
-        for reason in v.reasons:
+    for n, row in enumerate(rows, 1):
+        kind = f"  [{row['kind'].replace('_', ' ')}]" if "kind" in row else ""
+        print(f"{n:>3}. {row['customer_id']:<16} £{row['expected_value']:>10,.2f}  {row['segment'] or ''}{kind}")
+        for reason in row["reasons"]:
             print(f"       {reason}")
     return 0

@@ -7,10 +7,12 @@ The same functions serve the worker (on live profiles) and the marketers' insigh
 from __future__ import annotations
 
 import zlib
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Protocol
 
 from models.features import PurchaseHistory, intent_features_from_session
+from models.value_features import SpendHistory, merge_spend, record_spend
+from streams.core.frozen import replace
 from streams.core.state import Profile, Session
 
 #: Labelled examples a model needs before its scores are shown and used: an untrained
@@ -79,3 +81,44 @@ def purchase_history(source: OrderHistory) -> PurchaseHistory | None:
         refunds=source.refunds,
         discounted_orders=source.discount_orders,
     )
+
+
+def spend_history(profile: Profile) -> SpendHistory | None:
+    """The value features' view of a profile's order spend, or None before the first order."""
+    if profile.first_order_at is None or profile.last_order_at is None:
+        return None
+    return SpendHistory(
+        first_day=profile.first_order_at.astimezone(timezone.utc).date(),
+        first_day_spend=profile.first_day_spend,
+        last_order_value=profile.last_order_value,
+        max_order_value=profile.max_order_value,
+        recent_units=profile.recent_spend_units,
+        long_units=profile.long_spend_units,
+        updated_at=profile.last_order_at.timestamp(),
+    )
+
+
+def _with(profile: Profile, spend: SpendHistory | None) -> Profile:
+    if spend is None:
+        return profile
+    return replace(
+        profile,
+        first_day_spend=spend.first_day_spend,
+        last_order_value=spend.last_order_value,
+        max_order_value=spend.max_order_value,
+        recent_spend_units=spend.recent_units,
+        long_spend_units=spend.long_units,
+    )
+
+
+def merged_spend(into: Profile, other: Profile, merged: Profile) -> Profile:
+    """``merged`` (the two profiles' merge) with their two spend histories merged."""
+    return _with(merged, merge_spend(spend_history(into), spend_history(other)))
+
+
+def with_spend(profile: Profile, at: datetime, amount: float) -> Profile:
+    """``profile`` with one more order of ``amount`` at ``at`` in its spend history (any arrival order).
+
+    Call it on the profile as it was before the order's totals and times were updated.
+    """
+    return _with(profile, record_spend(spend_history(profile), at, amount))

@@ -4,6 +4,11 @@ One :class:`Insights` is computed from every profile in Redis (one SCAN; RFM qua
 estimated in bounded memory) and answers the HTTP API, the CLI and the dashboard alike, so
 all three show the same figures. The worker recomputes it at most every
 ``max_age_seconds``; the CLI computes its own.
+
+Every buyer's predicted value over the next 90 days is computed as of ``now`` by the learned
+value model (:meth:`Insights.rescore_value`, as :meth:`Insights.rescore_loyalty` does for
+loyalty); best and worst rank by it. The worst are of two kinds (:mod:`models.costs`): *low
+value* (little to expect) and *costly* (refunds, discounts, buying only with a deal).
 """
 
 from __future__ import annotations
@@ -19,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from models.bgnbd import BGNBD
+from models.costs import cost_of, is_costly, rank_costly
 from models.customer_facts import CustomerFacts
 from models.customer_types import customer_types
 from models.emergence import SegmentChange
@@ -29,12 +35,16 @@ from models.rfm import RFMScorer
 from models.segments import BehaviourSegments
 from models.timing import timing
 from models.value import CustomerValue, expected_value, rank
+from models.value_features import SpendHistory, value_features
+from models.value_model import ValueModel
 from streams.core import segmentation
-from streams.core.features import MIN_LEARNED, purchase_history
+from streams.core.features import MIN_LEARNED, purchase_history, spend_history
 from streams.core.state import Profile, non_default_fields
 
 #: Customers without orders have no RFM segment; marketers know them as visitors.
 VISITORS = "Visitors"
+#: The kinds of worst customers: little to expect, or costing what they bring.
+WORST_KINDS = ("low_value", "costly")
 
 
 def facts_of(customer_id: str, p: Profile) -> CustomerFacts:
@@ -50,6 +60,7 @@ def facts_of(customer_id: str, p: Profile) -> CustomerFacts:
         complaints=p.complaints, age_band=p.age_band, country=p.country, time_zone=p.time_zone,
         intent=p.intent, loyalty=p.loyalty, visit_hours=p.visit_hours, visit_weekdays=p.visit_weekdays,
         order_hours=p.order_hours, order_weekdays=p.order_weekdays, order_months=p.order_months,
+        offer_orders=p.conversions,
         avg_session_seconds=p.session_seconds / p.sessions if p.sessions else None,
         avg_views_per_session=views / p.sessions if p.sessions else None,
         content_pages=p.content_pages,
@@ -67,6 +78,10 @@ class Insights:
     personas: list[Persona] = field(default_factory=list)
     #: BG/NBD fitted on every buyer's (x, t_x, T) as of ``now``; None with too few buyers.
     bgnbd: BGNBD | None = None
+    #: What the value model reads beyond the facts, per buyer.
+    spend: dict[str, SpendHistory] = field(default_factory=dict)
+    #: The value model's predicted spend over its horizon as of ``now``, per buyer (once it learned enough).
+    learned: dict[str, float] = field(default_factory=dict)
     computed_in_seconds: float = 0.0
     #: Behavioural segments and every segment's portrait (:mod:`streams.core.segmentation`).
     described: segmentation.Described = field(default_factory=segmentation.Described)
@@ -80,19 +95,51 @@ class Insights:
         """Customers per segment, largest first."""
         return dict(Counter(self.segment_of.values()).most_common())
 
-    def ranked(self, order: str = "best", segment: str | None = None, limit: int = 10) -> list[CustomerValue]:
-        """Best or worst customers by expected future value, optionally within one segment."""
+    def ranked(
+        self, order: str = "best", segment: str | None = None, limit: int = 10, kind: str | None = None
+    ) -> list[CustomerValue]:
+        """Best or worst customers by predicted value, optionally within one segment.
+
+        ``kind`` narrows the worst: ``"low_value"`` leaves the costly out, ``"costly"`` lists
+        the costly, largest cost first (:mod:`models.costs`).
+        """
         chosen: Iterable[CustomerFacts] = self.facts.values()
         if segment is not None:
             of = self.described.behaviour_of if segment in self.behaviour_segments else self.segment_of
             chosen = (f for cid, f in self.facts.items() if of.get(cid) == segment)
-        return rank(chosen, self.now, order=order, limit=limit)  # type: ignore[arg-type]
+        if kind is not None and (order != "worst" or kind not in WORST_KINDS):
+            raise ValueError(f"ranked: expected a kind in {WORST_KINDS} with order 'worst', found {kind!r} with {order!r}")
+        if kind == "costly":
+            values = (expected_value(self.facts[c.customer_id], self.now, learned=self.learned.get(c.customer_id))
+                      for c in rank_costly(chosen, limit=limit))
+            return [v for v in values if v is not None]
+        if kind == "low_value":
+            chosen = (f for f in chosen if not is_costly(f))
+        return rank(chosen, self.now, order=order, limit=limit, learned=self.learned)  # type: ignore[arg-type]
+
+    def ranking(
+        self, order: str = "best", segment: str | None = None, limit: int = 10, kind: str | None = None
+    ) -> list[dict[str, Any]]:
+        """:meth:`ranked` as JSON-ready rows: value, segment, and for the worst their kind and cost."""
+        rows = []
+        for value in self.ranked(order, segment, limit, kind):
+            facts = self.facts[value.customer_id]
+            row = {**jsonable(value), "segment": self.segment_of.get(value.customer_id)}
+            if order == "worst":
+                row["kind"] = "costly" if is_costly(facts) else "low_value"
+            cost = cost_of(facts)
+            row["cost"] = None if cost is None else jsonable(cost)
+            if kind == "costly" and cost is not None:  # what they cost first, then what they are worth
+                row["reasons"] = [*cost.reasons, *(r for r in value.reasons if r not in cost.reasons)]
+            rows.append(row)
+        return rows
 
     def customer(self, customer_id: str, profile: Profile) -> dict[str, Any]:
         """Everything known about one customer, as JSON-ready data."""
-        facts = facts_of(customer_id, profile)
+        facts = self.facts.get(customer_id) or facts_of(customer_id, profile)
         score = self.scorer.score_one(facts, self.now)
-        value = expected_value(facts, self.now)
+        value = expected_value(facts, self.now, learned=self.learned.get(customer_id))
+        cost = cost_of(facts)
         return {
             "customer_id": customer_id,
             "segment": score.segment if score else VISITORS,
@@ -104,6 +151,11 @@ class Insights:
             "behaviour": self.behaviour_view(customer_id, profile),
             "bgnbd": self.bgnbd_view(facts),
             "value": None if value is None else jsonable(value),
+            "predicted_value_90d": None if value is None else {
+                "amount": round(value.expected_value, 2), "source": value.value_source, "reasons": list(value.reasons),
+            },
+            "worst_kind": None if cost is None else ("costly" if is_costly(facts) else "low_value"),
+            "cost": None if cost is None else jsonable(cost),
             "timing": jsonable(timing(facts, self.now)),
             "profile": {name: _plain(value) for name, value in non_default_fields(profile).items()},
         }
@@ -134,6 +186,21 @@ class Insights:
                                         horizon_days=loyalty.horizon_days)
             p = round(loyalty.predict_proba_one(features), 4)
             self.facts[customer_id] = dataclasses.replace(facts, loyalty=p)
+        return self
+
+    def rescore_value(self, model: ValueModel | None) -> Insights:
+        """Every buyer's predicted spend as of ``now`` with ``model``, once it has learned enough.
+
+        Call it where the model lives (the worker's event loop): it reads the model.
+        """
+        if model is None or model.n_learned < MIN_LEARNED:
+            return self
+        learned = {}
+        for customer_id, spend in self.spend.items():
+            features = value_features(self.facts[customer_id], self.now, spend=spend,
+                                      horizon_days=model.horizon_days)
+            learned[customer_id] = model.predict_one(features)
+        self.learned = learned
         return self
 
     def persona_cards(self) -> list[dict[str, Any]]:
@@ -192,17 +259,21 @@ def compute(
     scorer = RFMScorer()
     facts_by_id: dict[str, CustomerFacts] = {}
     kept: list[tuple[str, Profile]] = []
+    spends: dict[str, SpendHistory] = {}
     for customer_id, profile in profiles:
         if profile.merged_into is not None:
             continue
         kept.append((customer_id, profile))
         facts = facts_of(customer_id, profile)
         facts_by_id[customer_id] = facts
+        spend = spend_history(profile)
+        if spend is not None:
+            spends[customer_id] = spend
         scorer.learn_one(facts)
     if now is None:
         seen = [f.last_seen for f in facts_by_id.values() if f.last_seen is not None]
         now = max(seen) if seen else datetime.now(timezone.utc)
-    insights = Insights(now=now, scorer=scorer, facts=facts_by_id)
+    insights = Insights(now=now, scorer=scorer, facts=facts_by_id, spend=spends)
     builder = PersonaBuilder()
     for customer_id, facts in insights.facts.items():
         score = scorer.score_one(facts, now)

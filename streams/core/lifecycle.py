@@ -253,7 +253,8 @@ def next_due(state: CustomerState, rules: Rules, *, undelivered_since: datetime 
 
     While records of theirs wait in the outbox (``undelivered_since``: when they were found
     waiting), at once: the timer retries them.  Otherwise the earliest of: an open visit
-    that can close, a pending abandonment to decide, an open offer to expire.
+    that can close, a pending abandonment to decide, an open offer to expire, a silent
+    customer's review by the models (``Profile.review_due_at``).
     """
     if undelivered_since is not None:
         return undelivered_since
@@ -264,6 +265,8 @@ def next_due(state: CustomerState, rules: Rules, *, undelivered_since: datetime 
         candidates.append(state.profile.pending.due_at)
     if state.profile.open_offer is not None:
         candidates.append(state.profile.open_offer.expires_at)
+    if state.profile.review_due_at is not None:  # the models' snapshot of a silent customer
+        candidates.append(state.profile.review_due_at)
     return min(candidates, default=None)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from streams.core.carts import merge_carts
+from streams.core.features import merged_spend
 from streams.core.frozen import replace
 from streams.core.state import (
     RECENT_ORDERS,
@@ -110,4 +111,4 @@ def merge_profiles(into: Profile, other: Profile) -> Profile:
     fields["consent"] = into.consent if into.consent is not None else other.consent
     # A visitor's cart joins the customer's at login, as shops merge a guest cart into the account's.
     fields["cart"] = merge_carts(into.cart, other.cart)
-    return replace(into, **fields)
+    return merged_spend(into, other, replace(into, **fields))

@@ -211,6 +211,18 @@ class Profile:
     #: and that segment's traits, for the offer policy (``models.segments``).
     behaviour_segment: str | None = None
     behaviour_traits: tuple[str, ...] = ()
+    #: What the value model reads beyond the totals (``models.value_features.SpendHistory``): spend
+    #: of the first order day, of the latest order moment and of the largest order, and order
+    #: spend decayed over about 90 and 365 days, in whole units that add up in any order.
+    first_day_spend: float = 0.0
+    last_order_value: float = 0.0
+    max_order_value: float = 0.0
+    recent_spend_units: int = 0
+    long_spend_units: int = 0
+    #: When the loyalty and value models next snapshot this customer if they stay silent.
+    review_due_at: datetime | None = None
+    #: Latest predicted spend over the value model's horizon (money), as of the latest snapshot.
+    value: float | None = None
 
 
 @dataclass(frozen=True, slots=True)

@@ -63,6 +63,7 @@ from streams.core.events import (
     ProductViewed,
     Searched,
 )
+from streams.core.features import with_spend
 from streams.core.frozen import replace
 from streams.core.state import (
     ADMIN_PAGES,
@@ -421,7 +422,7 @@ def _order(profile: Profile, order: OrderPlaced, lateness: timedelta = NO_LATENE
     discounted = bool(order.discount_code) or order.discount_amount > 0
     local = _local(at, profile.time_zone)
     return replace(
-        profile,
+        with_spend(profile, at, order.total),
         order_hours=_count(profile.order_hours, 24, local.hour),
         order_weekdays=_count(profile.order_weekdays, 7, local.weekday()),
         order_months=_count(profile.order_months, 12, local.month - 1),

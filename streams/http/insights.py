@@ -13,41 +13,46 @@ import time
 from collections.abc import Callable
 from datetime import datetime
 
+from typing import TypeVar
+
 from models import checkpoints
 from models.errors import CheckpointError
 from models.loyalty import LoyaltyModel
 from models.segments import BehaviourSegments
+from models.value_model import ValueModel
 from streams.core.insights import Insights, compute
 from streams.store import CheckpointStore, RedisStore
+
+M = TypeVar("M", LoyaltyModel, ValueModel, BehaviourSegments)
+
+
+async def read_model(store: CheckpointStore, name: str, kind: type[M]) -> M | None:
+    """The checkpointed model ``name``, or None if there is none or it cannot be read."""
+    data = await store.load(name)
+    if data is None:
+        return None
+    try:
+        return checkpoints.load(data, kind=kind)
+    except CheckpointError:
+        return None
 
 
 async def read_loyalty(store: CheckpointStore) -> LoyaltyModel | None:
     """The checkpointed loyalty model, or None if there is none or it cannot be read."""
-    data = await store.load("loyalty")
-    if data is None:
-        return None
-    try:
-        return checkpoints.load(data, kind=LoyaltyModel)
-    except CheckpointError:
-        return None
+    return await read_model(store, "loyalty", LoyaltyModel)
 
 
 async def read_segments(store: CheckpointStore) -> BehaviourSegments | None:
     """The checkpointed behavioural-segments model, or None if there is none or it cannot be read."""
-    data = await store.load("segments")
-    if data is None:
-        return None
-    try:
-        return checkpoints.load(data, kind=BehaviourSegments)
-    except CheckpointError:
-        return None
+    return await read_model(store, "segments", BehaviourSegments)
 
 
 async def compute_from(store: RedisStore, now: datetime | None) -> Insights:
-    """Insights of every profile in the store, with the loyalty and segments models of the newest checkpoints."""
+    """Insights of every profile in the store, with the loyalty, value and segments models of the newest checkpoints."""
     profiles = [item async for item in store.profiles()]
-    models = CheckpointStore(store.client)
-    return compute(profiles, now, await read_segments(models)).rescore_loyalty(await read_loyalty(models))
+    checkpoint = CheckpointStore(store.client)
+    insights = compute(profiles, now, await read_segments(checkpoint)).rescore_loyalty(await read_loyalty(checkpoint))
+    return insights.rescore_value(await read_model(checkpoint, "value", ValueModel))
 
 
 class InsightsCache:
@@ -57,10 +62,12 @@ class InsightsCache:
         self, store: RedisStore, *, max_age_seconds: float, now: Callable[[], datetime | None],
         loyalty: Callable[[], LoyaltyModel | None] = lambda: None,
         segments: Callable[[], BehaviourSegments | None] = lambda: None,
+        value: Callable[[], ValueModel | None] = lambda: None,
     ) -> None:
         self._store = store
         self._loyalty = loyalty
         self._segments = segments
+        self._value = value
         self._max_age = max_age_seconds
         self._now = now
         self._latest: Insights | None = None
@@ -71,10 +78,15 @@ class InsightsCache:
         async with self._lock:
             if self._latest is None or time.monotonic() - self._at > self._max_age:
                 profiles = [item async for item in self._store.profiles()]
-                # A copy of the segments' centres: the batch consumer goes on learning meanwhile.
+                # Copies of the segments' centres and of the value model (taken here, between two
+                # batches of learning): the batch consumer goes on learning meanwhile, and the
+                # value model scores every buyer in the thread, off the event loop.
                 model = self._segments()
                 segments = model.snapshot() if model is not None else None
-                insights = await asyncio.to_thread(compute, profiles, self._now(), segments)
+                live = self._value()
+                value = live.without_pending() if live is not None else None
+                now = self._now()
+                insights = await asyncio.to_thread(lambda: compute(profiles, now, segments).rescore_value(value))
                 # Scored here, on the event loop: the batch consumer updates the model on this thread.
                 self._latest = insights.rescore_loyalty(self._loyalty())
                 self._at = time.monotonic()

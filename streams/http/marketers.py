@@ -8,6 +8,7 @@ same figures.  ``DELETE /customers/{id}`` is the erasure (:mod:`streams.http.era
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ from faust.web import Request, Response, View
 from models.rfm import SEGMENTS
 from models.segments import SEGMENT_ID
 from streams.broker.base import Publisher
-from streams.core.insights import VISITORS, Insights, jsonable
+from streams.core.insights import VISITORS, WORST_KINDS, Insights, jsonable
 from streams.http.erasure import authorized, forget
 from streams.http.insights import InsightsCache
 from streams.settings import Settings
@@ -33,11 +34,15 @@ class BadParameter(ValueError):
         self.name = name
 
 
-def ranking_query(query: Any) -> tuple[str, str | None, int]:
-    """``order``, ``segment`` and ``limit`` of ``GET /customers``, or :class:`BadParameter`."""
+def ranking_query(query: Any) -> tuple[str, str | None, int, str | None]:
+    """``order``, ``segment``, ``limit`` and ``kind`` of ``GET /customers``, or :class:`BadParameter`."""
     order = query.get("order", "best")
     if order not in ("best", "worst"):
         raise BadParameter("order", f"expected best or worst, got {order!r}")
+    kind = query.get("kind")
+    if kind is not None and (order != "worst" or kind not in WORST_KINDS):
+        raise BadParameter("kind", f"expected {' or '.join(WORST_KINDS)} with order=worst, got {kind!r}"
+                                   + ("" if order == "worst" else f" with order={order}"))
     segment = query.get("segment")
     if segment is not None and segment not in (*SEGMENTS, VISITORS) and not re.fullmatch(SEGMENT_ID, segment):
         raise BadParameter("segment", f"unknown segment {segment!r} (expected one of: {', '.join(SEGMENTS)}, {VISITORS}, "
@@ -49,7 +54,7 @@ def ranking_query(query: Any) -> tuple[str, str | None, int]:
         raise BadParameter("limit", f"expected a whole number, got {raw_limit!r}") from None
     if not 1 <= limit <= MAX_LIMIT:
         raise BadParameter("limit", f"expected 1 to {MAX_LIMIT}, got {limit}")
-    return order, segment, limit
+    return order, segment, limit, kind
 
 
 def behaviour_json(insights: Insights) -> dict[str, Any]:
@@ -62,9 +67,14 @@ def behaviour_json(insights: Insights) -> dict[str, Any]:
 
 
 def register(
-    app: faust.App, store: RedisStore, cache: InsightsCache, settings: Settings, publisher: Publisher
+    app: faust.App, store: RedisStore, cache: InsightsCache, settings: Settings, publisher: Publisher,
+    forget_in_models: Callable[[str], None] = lambda customer_id: None,
 ) -> None:
-    """Add the marketers' pages and API to the worker's web server."""
+    """Add the marketers' pages and API to the worker's web server.
+
+    ``forget_in_models(customer_id)`` drops what this worker's models keep of a forgotten
+    customer (their snapshots waiting for a label).
+    """
 
     async def tombstone(topic: str, key: str) -> None:
         await publisher.publish(topic, key, None)
@@ -79,6 +89,7 @@ def register(
                 return self.json({"error": "expected Authorization: Bearer <admin API key>"}, status=401)
             keep = request.query.get("suppress", "true").lower() not in ("false", "0", "no")
             erasure = await forget(store, settings, customer_id, suppress=keep, publish_tombstone=tombstone)
+            forget_in_models(customer_id)
             return self.json(jsonable(erasure))
 
         async def get(self, request: Request, customer_id: str) -> Response:
@@ -93,18 +104,16 @@ def register(
     class CustomersView(View):
         async def get(self, request: Request) -> Response:
             try:
-                order, segment, limit = ranking_query(request.query)
+                order, segment, limit, kind = ranking_query(request.query)
             except BadParameter as exc:
                 return self.json({"error": str(exc), "parameter": exc.name}, status=400)
             insights = await cache.get()
-            ranked = insights.ranked(order, segment, limit)
             return self.json({
                 "as_of": insights.now.isoformat(),
                 "order": order,
                 "segment": segment,
-                "customers": [
-                    {**jsonable(v), "segment": insights.segment_of.get(v.customer_id)} for v in ranked
-                ],
+                "kind": kind,
+                "customers": insights.ranking(order, segment, limit, kind),
             })
 
     @app.page("/segments")

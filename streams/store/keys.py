@@ -70,6 +70,8 @@ def checkpoint_key(model: str) -> str:
 
 #: SCAN pattern of every profile key, and of every key of every customer.
 PROFILE_PATTERN = f"{PREFIX}:{{*}}:profile"
+#: SCAN pattern of the replay clocks of every partition.
+CLOCK_PATTERN = f"{PREFIX}:clock:*"
 CUSTOMER_KEYS_PATTERN = f"{PREFIX}:{{*}}:*"
 
 

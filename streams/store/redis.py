@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import AsyncIterator, Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -42,6 +42,7 @@ from streams.store.base import (
 )
 from streams.store.codec import from_hash, to_hash
 from streams.store.keys import (
+    CLOCK_PATTERN,
     DIGEST_BYTES,
     PROFILE_PATTERN,
     clock_key,
@@ -251,6 +252,11 @@ class RedisStore:
         )
         return [member.decode() for member in members]
 
+    async def oldest_due(self, partition: int) -> datetime | None:
+        """When the earliest step of ``partition`` is due (None: nothing is scheduled)."""
+        first = await self._redis.zrange(deadlines_key(partition), 0, 0, withscores=True)
+        return datetime.fromtimestamp(first[0][1], timezone.utc) if first else None
+
     async def delivered(self, cleared: Sequence[Delivered]) -> None:
         """Drop acknowledged records from outboxes and set each customer's next due time."""
         if not cleared:
@@ -270,6 +276,12 @@ class RedisStore:
                 pipe.zadd(clock_key(partition), {topic: position.event_time}, gt=True)
             pipe.zadd(offsets_key(partition), {topic: position.offset}, gt=True)
         await pipe.execute()
+
+    async def replayed(self) -> bool:
+        """Whether an event-time replay saved its clock here: its history is then seen as of its last event."""
+        async for _ in self._redis.scan_iter(match=CLOCK_PATTERN, count=1000):
+            return True
+        return False
 
     async def load_progress(self, partition: int) -> Progress:
         pipe = self._redis.pipeline(transaction=False)

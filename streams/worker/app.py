@@ -60,7 +60,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     metrics = Metrics(registry)
     metrics.build_info.labels(**build_labels()).set(1)
     app.monitor = _faust_monitor(registry)  # Faust's own sensor: tracker_faust_* on the same registry
-    scoring = Scoring(metrics, segments=behaviour_segments_of(settings))
+    scoring = Scoring(metrics, segments=behaviour_segments_of(settings), review_days=settings.review_days)
     store = open_store(settings)
     instrument_redis(store.client, metrics.redis_command_seconds, metrics.redis_command_errors)
     publisher = FaustPublisher(app)
@@ -95,14 +95,14 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     insights = InsightsCache(
         store, max_age_seconds=settings.insights_max_age_seconds,
         now=lambda: None if settings.clock == "event" else datetime.now(timezone.utc),
-        loyalty=lambda: scoring.loyalty, segments=lambda: scoring.segments,
+        loyalty=lambda: scoring.loyalty, segments=lambda: scoring.segments, value=lambda: scoring.value,
     )
     clockwork = timers.Clockwork(settings, tracker, consumer, store, scoring, insights, metrics)
     timers.register(app, clockwork)
     segments.register(app, settings, scoring, insights, metrics)
     readiness = _readiness(clockwork)
     ops.register(app, readiness, registry)
-    marketers.register(app, store, insights, settings, publisher)
+    marketers.register(app, store, insights, settings, publisher, forget_in_models=scoring.forget)
     # POST /events and the Segment Tracking API (/v1/*) share each key's rate limit.
     limiter = collector.RateLimiter(settings.collector_rate_per_minute)
     collector.register(app, settings, intake, publisher, limiter)

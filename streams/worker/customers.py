@@ -3,7 +3,7 @@
 For each event not seen before: first whatever fell due before it happened (a quiet visit
 ends, an offer expires, a deferred offer goes out), then the event itself, a login's
 stitching of the visitor it names, and an order's effect on open offers and on the
-loyalty model.  The result says which events were applied and which were duplicates.
+loyalty and value models (whose reviews of a silent customer come due in event time too).  The result says which events were applied and which were duplicates.
 """
 
 from __future__ import annotations
@@ -67,6 +67,8 @@ class CustomerSteps:
                 continue
             seen.add(event.event_id)
             handled.append(event.event_id)
+            if self.scoring is not None:  # the models' reviews of a silent customer, before the event
+                state = self.scoring.review(state, event.occurred_at)
             # A replay goes only as far as its clock (the other input topic may not have
             # caught up to this event yet): what a timer tick just before this batch would
             # have done, so the outcome does not depend on when the timer happened to run.

@@ -76,13 +76,49 @@ class ReplayClock:
             self._positions.setdefault(key, position.offset)  # records read by this process know better
         self._progress_loaded.add(partition)
 
+    def read_until(self, partition: int) -> datetime | None:
+        """The latest event time read on the slower input topic of ``partition``, without shortcuts.
+
+        A topic that had no records at the timer's last look (end offset 0) does not count; one
+        with records but none read yet makes it unknown (None). Unlike :meth:`until`, a caught-up
+        topic still holds the other back: what a batch may rely on between two timer ticks.
+        """
+        ends = self.end_offsets
+        if ends is None:
+            return None
+        times = []
+        for topic in self._input_topics:
+            key = (topic, partition)
+            mark = self._marks.get(key)
+            if mark is None:
+                if ends.get(key, 1) == 0:
+                    continue
+                return None
+            times.append(mark.event_time)
+        return min(times, default=None)
+
+    def caught_up(self, partition: int, end_offsets: Mapping[tuple[str, int], int] | None) -> bool:
+        """Whether every input topic of ``partition`` is read to its end offset (unknown: no)."""
+        if end_offsets is None:
+            return False
+        for topic in self._input_topics:
+            key = (topic, partition)
+            if key not in end_offsets:
+                return False
+            position = self._positions.get(key)
+            if end_offsets[key] != 0 and (position is None or position + 1 < end_offsets[key]):
+                return False
+        return True
+
     def until(self, partition: int, end_offsets: Mapping[tuple[str, int], int] | None = None) -> datetime | None:
         """How far time has come in ``partition``: the clock live, the watermark in replays.
 
         The two input topics are read independently, so one may run ahead of the other;
         the replay clock is the slower of the two, except that a topic partition that is
         caught up (everything up to ``end_offsets`` read, or, when those are unknown,
-        nothing new for ``idle_seconds``) stops holding it back.
+        nothing new for ``idle_seconds``) stops holding it back. A partition whose topics
+        are all caught up has come as far as the latest event read on any partition: the
+        replay's time, by which its quiet customers' steps (and the models' reviews) come due.
         """
         if not self.event_time:
             return self._wall()
@@ -105,6 +141,7 @@ class ReplayClock:
                 continue
             if now - mark.moved_at < self._idle_seconds:
                 marks.append(mark.event_time)
-        if not marks:  # every topic caught up: all there is has been read
-            return max((m.event_time for (_, p), m in self._marks.items() if p == partition), default=None)
+        if not marks:  # every topic caught up: all there is has been read, here and as far as the others
+            own = [m.event_time for (_, p), m in self._marks.items() if p == partition]
+            return max((m.event_time for m in self._marks.values()), default=None) if own else None
         return min(marks)

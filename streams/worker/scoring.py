@@ -4,13 +4,18 @@ Where the models are called (and so what they cost per event):
 
 - intent is *scored* once per customer per batch whose session changed (not per event),
   and *learned* once per session, when it ends (purchase → 1, timed out → 0);
-- loyalty is *resolved, learned and snapshotted* at each order, and its delayed labels
-  expire on the timer;
+- loyalty and value are *resolved and snapshotted* at each order, and snapshotted again
+  every ``review_days`` a customer stays silent (``Profile.review_due_at``, which the deadline
+  timer wakes the customer for), so that they learn what silence means; their delayed labels
+  expire on the timer, and are learned in the order their horizons end (see
+  :meth:`models.value_model.ValueModel.expire`), so that a replay in event time learns what
+  the offline evaluation learns.
 - behavioural segments *learn* from a customer's profile when a visit ends (or an order
   comes outside a visit), and *place* the customer
   (:mod:`streams.core.segmentation`) each time its visit has doubled in events.
 
-Both report progressive (prequential) ROC AUC and log loss, and are checkpointed to
+Intent and loyalty report progressive (prequential) ROC AUC and log loss, value its MAE,
+Spearman, top-decile capture and ROC AUC for "buys again"; all three are checkpointed to
 Redis on a timer and at shutdown (:class:`~streams.store.checkpoints.CheckpointStore`); a
 worker warm-starts from the newest checkpoint, and an unreadable one is logged, counted
 and replaced by a fresh model — never fatal.
@@ -20,7 +25,7 @@ from __future__ import annotations
 
 import logging
 import time
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from models import checkpoints
 from models.bgnbd import BGNBD
@@ -29,8 +34,10 @@ from models.features import loyalty_features
 from models.intent import IntentModel
 from models.loyalty import LoyaltyModel
 from models.segments import BehaviourSegments
+from models.value_features import value_features
+from models.value_model import ValueModel
 from streams.core.events import OrderPlaced
-from streams.core.features import MIN_LEARNED, purchase_history, session_features
+from streams.core.features import MIN_LEARNED, purchase_history, session_features, spend_history
 from streams.core.frozen import replace
 from streams.core.insights import facts_of
 from streams.core.segmentation import behaviour_of, placed
@@ -42,13 +49,17 @@ log = logging.getLogger("tracker")
 
 
 class Scoring:
-    """The intent and loyalty models of one worker, and what the tracker asks of them."""
+    """The intent, loyalty, value and behavioural-segments models of one worker, and what the tracker asks of them."""
 
     def __init__(self, metrics: Metrics, *, intent: IntentModel | None = None,
-                 loyalty: LoyaltyModel | None = None, segments: BehaviourSegments | None = None) -> None:
+                 loyalty: LoyaltyModel | None = None, value: ValueModel | None = None,
+                 segments: BehaviourSegments | None = None, review_days: float = 30.0) -> None:
         self.intent = intent or IntentModel()
         self.loyalty = loyalty or LoyaltyModel()
+        self.value = value or ValueModel()
         self.segments = segments or BehaviourSegments()
+        #: Days of silence after which a customer is snapshotted again.
+        self.review_days = review_days
         self.metrics = metrics
         self.loaded = False
         #: The latest BG/NBD fit over all buyers (refitted on a timer): loyalty features.
@@ -77,26 +88,66 @@ class Scoring:
         self._report("intent", self.intent.score)
         self.learn_behaviour("", profile)
 
-    # ------------------------------------------------------------- loyalty
+    # ----------------------------------------------------- loyalty and value
 
     def on_order(self, state: CustomerState, order: OrderPlaced) -> CustomerState:
-        """Resolve the customer's earlier snapshots, snapshot them now, score their loyalty."""
-        history = purchase_history(state.profile)
-        if history is None:
+        """Resolve the customer's earlier snapshots, snapshot them now, score them.
+
+        ``state`` already holds the order. Its loyalty label is "bought again"; its value
+        label the spend since each earlier snapshot, from the profile's revenue (a duplicate
+        order the profile ignored changes nothing).
+        """
+        if purchase_history(state.profile) is None:
             return state
         if state.session is None:
             self.learn_behaviour(state.customer_id, state.profile)  # an order from outside a visit
+        at = order.occurred_at
+        self.loyalty.resolve(state.customer_id, at)
+        self.value.resolve(state.customer_id, at, state.profile.revenue)
+        state = self._snapshot(state, at)
+        due = at + timedelta(days=self.review_days)
+        if state.profile.review_due_at is not None and state.profile.review_due_at > due:
+            due = state.profile.review_due_at  # an order that came late: a later snapshot stands
+        return replace(state, profile=replace(state.profile, review_due_at=due))
+
+    def review(self, state: CustomerState, until: datetime) -> CustomerState:
+        """Snapshot a silent customer at each review that came due by ``until``, at its due time."""
+        profile = state.profile
+        while profile.review_due_at is not None and profile.review_due_at <= until:
+            at = profile.review_due_at
+            if purchase_history(profile) is None:  # a refund alone: nothing to learn from yet
+                return replace(state, profile=replace(profile, review_due_at=None))
+            state = self._snapshot(state, at)
+            profile = replace(state.profile, review_due_at=at + timedelta(days=self.review_days))
+            state = replace(state, profile=profile)
+        return state
+
+    def _snapshot(self, state: CustomerState, at: datetime) -> CustomerState:
+        """Both models keep the customer's features at ``at``; the profile gets their scores."""
+        profile = state.profile
+        history = purchase_history(profile)
+        assert history is not None
         started = time.perf_counter()
-        self.loyalty.resolve(state.customer_id, order.occurred_at)
-        features = loyalty_features(
-            history, order.occurred_at, bgnbd=self.bgnbd, horizon_days=self.loyalty.horizon_days
-        )
-        self.loyalty.snapshot(state.customer_id, features, order.occurred_at)
+        features = loyalty_features(history, at, bgnbd=self.bgnbd, horizon_days=self.loyalty.horizon_days)
+        self.loyalty.snapshot(state.customer_id, features, at)
         p = round(self.loyalty.predict_proba_one(features), 4)
         self.metrics.model_seconds.labels("loyalty", "learn").inc(time.perf_counter() - started)
-        if self.loyalty.n_learned < MIN_LEARNED:
-            return state
-        return replace(state, profile=replace(state.profile, loyalty=p))
+        started = time.perf_counter()
+        x = value_features(facts_of(state.customer_id, profile), at, spend=spend_history(profile),
+                           horizon_days=self.value.horizon_days)
+        self.value.snapshot(state.customer_id, x, at, spent_so_far=profile.revenue)
+        value = round(self.value.predict_one(x), 2)
+        self.metrics.model_seconds.labels("value", "learn").inc(time.perf_counter() - started)
+        if self.loyalty.n_learned >= MIN_LEARNED:
+            profile = replace(profile, loyalty=p)
+        if self.value.n_learned >= MIN_LEARNED:
+            profile = replace(profile, value=value)
+        return replace(state, profile=profile)
+
+    def forget(self, customer_id: str) -> None:
+        """Drop the customer's snapshots waiting for a label (erasure); what was learned stays."""
+        self.loyalty.forget(customer_id)
+        self.value.forget(customer_id)
 
     # ------------------------------------------------ behavioural segments
 
@@ -116,11 +167,20 @@ class Scoring:
         return state
 
     def expire(self, now: datetime) -> None:
-        """Learn the loyalty snapshots whose horizon passed."""
+        """Learn the loyalty and value snapshots whose horizon passed.
+
+        ``now`` must be a time every input partition of this worker has reached (in a replay,
+        the slowest partition's clock): a snapshot's label is complete only once every order
+        within its horizon has been read.
+        """
         learned = self.loyalty.expire(now)
         if learned:
             self.metrics.model_examples.labels("loyalty").inc(learned)
             self._report("loyalty", self.loyalty.score)
+        learned = self.value.expire(now)
+        if learned:
+            self.metrics.model_examples.labels("value").inc(learned)
+            self._report("value", self.value.score)
 
     def _report(self, name: str, score: object) -> None:
         # The gauges read the score when Prometheus scrapes: ROC AUC over river's confusion
@@ -128,7 +188,12 @@ class Scoring:
         if name in self._reported:
             return
         self._reported.add(name)
-        for gauge, attribute in ((self.metrics.model_roc_auc, "roc_auc"), (self.metrics.model_log_loss, "log_loss")):
+        m = self.metrics
+        # ROC AUC over the latest labels where the score keeps it (loyalty): the model as it is now.
+        auc = "recent_roc_auc" if hasattr(score, "recent_roc_auc") else "roc_auc"
+        for gauge, attribute in ((m.model_roc_auc, auc), (m.model_log_loss, "log_loss"),
+                                 (m.model_mae, "mae"), (m.model_spearman, "spearman"),
+                                 (m.model_top_decile, "top_decile")):
             if getattr(score, attribute, None) is not None:
                 gauge.labels(name).set_function(
                     lambda name=name, attribute=attribute: getattr(getattr(self, name).score, attribute))

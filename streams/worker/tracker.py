@@ -117,6 +117,8 @@ class Tracker:
         self._retry = Retry(metrics, retry_seconds, max_retry_seconds)
         # The batch consumer and the timer both read-modify-write customers; one at a time.
         self._lock = asyncio.Lock()
+        #: The input partitions this worker owned at the timer's last tick.
+        self._owned: list[int] = []
 
     # ------------------------------------------------------------------ events
 
@@ -202,6 +204,8 @@ class Tracker:
         await self._forward(forwards)
         await self._retry.until_done("save", lambda: self._store.save(changes))
         await self._reached(records, parsed.marks)
+        if self._rules.event_time:
+            await self._expire_models()
         self._observe_latency(parsed.valid)
         for (topic, kind), count in parsed.kinds.items():
             self._metrics.events_consumed.labels(topic, kind).inc(count)
@@ -252,31 +256,75 @@ class Tracker:
         """
         sent = 0
         self._replay.end_offsets = end_offsets
+        partitions = list(partitions)
+        self._owned = partitions
+        reached: list[datetime | None] = []  # how far each partition's labels are complete; None: unknown
         for partition in partitions:
             try:
-                sent += await self._fire_partition(partition, end_offsets)
+                sent += await self._fire_partition(partition, end_offsets, reached)
             except RedisError as exc:
                 self._metrics.redis_errors.inc()
                 log.warning("timer: redis unavailable, will retry next tick: partition=%s error=%r", partition, exc)
+        if self._scoring is not None and reached and None not in reached:
+            # The models' labels are complete up to the slowest partition's clock only, and only
+            # as far as no review still to take could snapshot before them.
+            self._scoring.expire(min(r for r in reached if r is not None))
         return sent
 
-    async def _fire_partition(self, partition: int, end_offsets: Mapping[tuple[str, int], int] | None) -> int:
+    async def _fire_partition(
+        self, partition: int, end_offsets: Mapping[tuple[str, int], int] | None, reached: list[datetime | None]
+    ) -> int:
         now = self._clock()
         await self._replay.load(self._store, partition)
         until = self._replay.until(partition, end_offsets)
         if until is None:
+            if not self._replay.caught_up(partition, end_offsets):
+                reached.append(None)  # records wait that were not read: their time is unknown
             return 0
-        if self._scoring is not None:
-            self._scoring.expire(until)
         customer_ids = await self._store.due(partition, until, self._due_batch)
-        if not customer_ids:
-            return 0
+        sent = await self._fire(partition, customer_ids, until, now) if customer_ids else 0
+        reached.append(await self._models_reached(partition, until))
+        return sent
+
+    async def _expire_models(self) -> None:
+        """A replay's batch may move time by months: learn the labels it completed, without the timer.
+
+        As on the timer, up to the slowest owned partition's clock and no further than a review
+        still to take allows; but only on what was read (no caught-up shortcut), since the
+        timer's end offsets may be stale by now.
+        """
+        if self._scoring is None or not self._owned:
+            return
+        reached = []
+        for partition in self._owned:
+            until = self._replay.read_until(partition)
+            if until is None:
+                return
+            reached.append(await self._models_reached(partition, until))
+        self._scoring.expire(min(reached))
+
+    async def _models_reached(self, partition: int, until: datetime) -> datetime:
+        """How far the models may learn for ``partition``: ``until``, or less while reviews lag.
+
+        A review still due at ``t`` (the timer is behind a replay) will snapshot at ``t``: the
+        models must not learn a label ending after ``t`` before it, or they would learn in
+        another order and score that snapshot with a model that knows more than it did then.
+        """
+        oldest = await self._store.oldest_due(partition)
+        if oldest is None or oldest > until:
+            return until
+        return oldest
+
+    async def _fire(self, partition: int, customer_ids: list[str], until: datetime, now: datetime) -> int:
+        """Take the due steps of ``customer_ids`` up to ``until``; return the triggers sent."""
         async with self._lock:
             loaded = await self._store.load({customer_id: () for customer_id in customer_ids})
             changes: list[Change] = []
             undelivered: list[Undelivered] = []
             for customer_id, item in loaded.items():
                 state, effects = advance(item.state, until, self._rules, self._steps.policy, now=now)
+                if self._scoring is not None:
+                    state = self._scoring.review(state, until)
                 entries = self._effects.interpret(effects, now, state.profile)
                 self._outbox.decided(entries)
                 outbox = [*item.outbox, *entries]

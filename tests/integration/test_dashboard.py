@@ -36,7 +36,7 @@ def headless(url: str, *extra: str) -> subprocess.CompletedProcess[str]:
 
 @pytest.mark.worker(clock="event", insights_max_age_seconds=0)
 def test_the_page_shows_segments_best_and_worst_and_personas(worker, worker_settings, retail, tmp_path):
-    """Chromium renders the page: segment bars, both rankings and persona cards, as the API says."""
+    """Chromium renders the page: segment bars, best, low-value and costly lists and persona cards, as the API says."""
     import json
     import urllib.request
 
@@ -47,11 +47,15 @@ def test_the_page_shows_segments_best_and_worst_and_personas(worker, worker_sett
     with urllib.request.urlopen(worker.url("/segments"), timeout=30) as response:
         answer = json.load(response)
     segments, behaviour = answer["segments"], answer["behaviour"]
+    with urllib.request.urlopen(worker.url("/customers?order=worst&kind=costly&limit=10"), timeout=30) as response:
+        costly = [c["customer_id"] for c in json.load(response)["customers"]]
 
     dom = headless(worker.url("/"), "--dump-dom").stdout
     assert 'data-ready="1"' in dom, dom[-2000:]
     assert all(f">{name}<" in dom for name in segments)
     assert all(customer_id in dom for customer_id in best)
+    assert costly and all(customer_id in dom for customer_id in costly)
+    assert "Worst customers: costly" in dom and "predicted value, next 90 days" in dom
     assert dom.count('class="card"') == len(segments)
     # Behavioural personas have cards of their own, and every persona a face drawn in code.
     assert dom.count('class="card behaviour-card"') == len(behaviour["personas"])

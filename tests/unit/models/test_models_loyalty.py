@@ -49,12 +49,32 @@ def test_snapshots_without_a_purchase_expire_as_zero() -> None:
     assert (model.n_learned, model.score.positives, list(model.pending)) == (1, 0, ["c2"])
 
 
-def test_a_purchase_after_the_horizon_labels_zero_at_once() -> None:
-    """If expire() was not called in time, a late purchase labels the old snapshot 0 and learns it."""
+def test_a_purchase_after_the_horizon_leaves_the_snapshot_to_expire_as_zero() -> None:
+    """A purchase past a snapshot's horizon does not label it; expire() learns it with label 0."""
     model = LoyaltyModel(horizon_days=30)
     model.snapshot("c1", features(0, 0), day(0))
-    assert model.resolve("c1", day(45)) == 1
+    assert model.resolve("c1", day(45)) == 0
+    assert (model.n_learned, model.n_pending) == (0, 1)
+    assert model.expire(day(46)) == 1
     assert (model.n_learned, model.score.positives, model.n_pending) == (1, 0, 0)
+
+
+def test_the_model_and_its_score_do_not_depend_on_when_expire_runs() -> None:
+    """Expiring often or once learns the same labels in the same order and scores the same predictions."""
+    import random
+
+    rng = random.Random(2)
+    often, once = LoyaltyModel(horizon_days=30), LoyaltyModel(horizon_days=30)
+    for at, customer in sorted((rng.uniform(0, 300), f"c{rng.randrange(30)}") for _ in range(300)):
+        often.expire(day(at))
+        for model in (often, once):
+            model.resolve(customer, day(at))
+            model.snapshot(customer, features(int(at) % 5, int(at) % 90), day(at))
+    often.expire(day(400))
+    once.expire(day(400))
+    assert once.n_learned == often.n_learned > 250
+    assert once.score.as_dict() == often.score.as_dict()
+    assert once.predict_proba_one(features(2, 10)) == often.predict_proba_one(features(2, 10))
 
 
 def test_a_purchase_does_not_label_a_snapshot_of_the_same_moment() -> None:

@@ -42,6 +42,18 @@ def test_progressive_log_loss_is_the_mean_negative_log_likelihood() -> None:
 def test_an_empty_or_one_class_score_reports_zero_auc() -> None:
     """Before both classes are seen the AUC reads 0.0, and nothing has been counted."""
     score = ProgressiveScore()
-    assert score.as_dict() == {"n": 0.0, "positives": 0.0, "roc_auc": 0.0, "log_loss": 0.0}
+    assert score.as_dict() == {"n": 0.0, "positives": 0.0, "roc_auc": 0.0, "recent_roc_auc": 0.0, "log_loss": 0.0}
     score.update(True, 0.9)
     assert score.roc_auc == 0.0
+
+
+def test_the_recent_auc_forgets_a_cold_start() -> None:
+    """After a model that ranked backwards learns to rank well, the recent AUC shows it; the whole-run AUC lags."""
+    score = ProgressiveScore(window=200)
+    for n in range(2000):
+        label = n % 2 == 0
+        score.update(label, 0.2 if label else 0.8)  # backwards
+    for n in range(1000):
+        label = n % 2 == 0
+        score.update(label, 0.8 if label else 0.2)  # right
+    assert score.recent_roc_auc > 0.99 and score.roc_auc < 0.5

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from models.periods import PeriodError
-from models.value_evaluation import BASELINES, CANDIDATES, evaluate_value, format_value_report
+from models.value_evaluation import BASELINES, evaluate_value, format_value_report
 
 COLUMNS = "customer=client,date=when,amount=total,order=ticket"
 
@@ -39,7 +39,7 @@ def shop_log(path: Path, customers: int, seed: int, *, days: int = 330) -> Path:
 @pytest.fixture(scope="module")
 def result(tmp_path_factory: pytest.TempPathFactory) -> dict[str, object]:
     path = shop_log(tmp_path_factory.mktemp("value") / "shop.csv", 70, seed=11)
-    return evaluate_value(path, "csv", columns=COLUMNS, bootstrap=30, review_days=45, refit_days=60)
+    return evaluate_value(path, "csv", columns=COLUMNS, bootstrap=30, review_days=45)
 
 
 def test_every_baseline_is_scored_on_the_same_customers(result: dict[str, object]) -> None:
@@ -54,18 +54,26 @@ def test_every_baseline_is_scored_on_the_same_customers(result: dict[str, object
     assert "mae" in scores["BG/NBD x Gamma-Gamma"] and "mae" not in scores["past spend"]
 
 
-def test_periods_come_from_the_data_and_the_model_from_the_calibration_period(result: dict[str, object]) -> None:
-    """The holdout is the log's last 90 days; the model was chosen at an inner cutoff one horizon earlier."""
-    holdout, calibration, selection = result["holdout"], result["calibration"], result["selection"]
-    assert isinstance(holdout, dict) and isinstance(calibration, dict) and isinstance(selection, dict)
+def test_periods_come_from_the_data_and_the_inner_check_from_the_calibration_period(result: dict[str, object]) -> None:
+    """The holdout is the log's last 90 days; the training-data check is at an inner cutoff one horizon earlier."""
+    holdout, calibration, inner = result["holdout"], result["calibration"], result["inner"]
+    assert isinstance(holdout, dict) and isinstance(calibration, dict) and isinstance(inner, dict)
     assert (result["source"], holdout["days"]) == ("data", 90)
     cutoff = dt.date.fromisoformat(calibration["end"])
-    assert selection["inner_cutoff"] == (cutoff - dt.timedelta(days=90)).isoformat()
-    assert [c["name"] for c in selection["candidates"]] == [
-        f"{c['target']}, rate {c['learning_rate']:g}, " + ("+".join(c["feature_groups"]) if "feature_groups" in c else "all features")
-        for c in CANDIDATES
-    ]
-    assert selection["chosen"] == result["model"]["name"]  # type: ignore[index]
+    assert inner["cutoff"] == (cutoff - dt.timedelta(days=90)).isoformat()
+    assert result["model"]["target"] == "two-part"  # type: ignore[index]  # the worker's model, not a pick
+
+
+def test_a_cutoff_moment_ranks_as_of_it_with_everything_up_to_it(tmp_path: Path) -> None:
+    """A datetime cutoff scores the customers as of that moment; its ranking lists the best first."""
+    path = shop_log(tmp_path / "shop.csv", 70, seed=11)
+    moment = dt.datetime(2022, 9, 20, 10, 30, tzinfo=dt.UTC)
+    result = evaluate_value(path, "csv", columns=COLUMNS, bootstrap=0, cutoff=moment)
+    assert result["scored_at"] == moment.isoformat()
+    ranking = result["ranking"]
+    assert len(ranking) == result["customers"]
+    values = [row["predicted_value"] for row in ranking]
+    assert values == sorted(values, reverse=True)
 
 
 def test_intervals_and_verdicts_are_given_for_each_baseline(result: dict[str, object]) -> None:
@@ -85,7 +93,7 @@ def test_the_result_is_json_and_the_report_has_its_tables(result: dict[str, obje
     json.dumps(result)
     report = format_value_report(result)
     for heading in ("Ranking against spend in the holdout", "captured by the top x %",
-                    "bootstrap resamples", "Model selection at the inner cutoff", "Gamma-Gamma: p"):
+                    "bootstrap resamples", "at the inner cutoff", "Gamma-Gamma: p"):
         assert heading in report
     assert "BG/NBD x Gamma-Gamma" in report and "past spend" in report
 

@@ -23,7 +23,7 @@ def test_value_evaluation_runs_on_the_shipped_logs(shared_data: Path, name: str,
     if customers is not None:
         assert result["customers"] == customers
     assert result["model"]["learned"] > 1000
-    assert result["selection"]["skipped"] is None
+    assert result["inner"]["skipped"] is None
     for score in ("learned value model", *BASELINES):
         assert math.isfinite(result["scores"][score]["spearman"])
         assert 0.0 < result["scores"][score]["top_decile"] <= 1.0

@@ -40,12 +40,36 @@ def test_a_replayed_order_changes_nothing() -> None:
     assert model.pending_for("c")[0]["spent"] == 15.0
 
 
-def test_an_order_after_a_missed_expiry_learns_the_old_snapshot() -> None:
-    """A snapshot whose horizon passed before expire() ran is learned when the next order arrives."""
+def test_an_order_after_the_horizon_leaves_the_snapshot_to_expire() -> None:
+    """An order past a snapshot's horizon does not count in its spend; expire() learns it with what it had."""
     model = ValueModel(horizon_days=30)
     model.snapshot("c", {"orders": 1.0}, at=day(0), spent_so_far=10.0)
-    model.resolve("c", at=day(60), spent_total=30.0)
+    assert model.resolve("c", at=day(60), spent_total=30.0) == 0
+    assert (model.n_learned, model.n_pending) == (0, 1)
+    assert model.expire(day(61)) == 1
     assert (model.n_learned, model.n_pending, model.score.total_actual) == (1, 0, 0.0)
+
+
+def test_the_model_learned_does_not_depend_on_when_expire_runs() -> None:
+    """Expiring before every order or once at the end learns the same snapshots in the same order, and scores the same."""
+    rng = random.Random(5)
+    orders = sorted((rng.uniform(0, 200), f"c{rng.randrange(40)}", rng.uniform(5, 80)) for _ in range(400))
+    often, once = ValueModel(horizon_days=30), ValueModel(horizon_days=30)
+    spent: dict[str, float] = {}
+    for at, customer, amount in orders:
+        often.expire(day(at))
+        spent[customer] = spent.get(customer, 0.0) + amount
+        features = {"orders": float(len(spent)), "revenue": spent[customer], "days_since_last": at % 7}
+        for model in (often, once):
+            model.resolve(customer, day(at), spent[customer])
+            model.snapshot(customer, features, day(at), spent_so_far=spent[customer])
+    assert often.n_learned > 100 and once.n_learned == 0
+    often.expire(day(300))
+    once.expire(day(300))
+    assert once.n_learned == often.n_learned
+    assert once.score.as_dict() == often.score.as_dict()  # each snapshot scored as of its own time
+    x = {"orders": 3.0, "revenue": 120.0, "days_since_last": 4.0}
+    assert once.predict_one(x) == often.predict_one(x)
 
 
 def test_a_second_snapshot_at_the_same_moment_replaces_the_first() -> None:
@@ -139,8 +163,9 @@ def test_inputs_follow_the_feature_groups() -> None:
     x = {"orders": 2.0, "sessions": 0.0, "refunds": 1.0, "p_alive": 0.5, "expected_purchases": 0.2}
     assert "sessions" in value_inputs(x) and value_inputs(x)["sessions"] == 0.0
     only_rfm = value_inputs(x, ("rfm",))
-    assert "refunds" not in only_rfm and "p_alive" not in only_rfm and "orders" in only_rfm
-    assert set(FEATURE_GROUPS) == {"rfm", "spend", "returns", "visits", "clv"}
+    assert "refunds" not in only_rfm and "rule_spend" not in only_rfm and "orders" in only_rfm
+    assert set(FEATURE_GROUPS) == {"rfm", "spend", "returns", "visits", "rule"}
+    assert not any("alive" in name and "rule" not in name for name in value_inputs(x))  # no population fit
 
 
 def test_a_silent_customer_is_due_a_snapshot_every_30_days() -> None:

@@ -65,6 +65,7 @@ def test_one_customer_view_has_segment_types_value_and_timing():
 @pytest.mark.parametrize(("query", "parameter"), [
     ({"order": "richest"}, "order"), ({"segment": "Champs"}, "segment"),
     ({"limit": "ten"}, "limit"), ({"limit": "0"}, "limit"),
+    ({"order": "worst", "kind": "cheap"}, "kind"), ({"order": "best", "kind": "costly"}, "kind"),
 ])
 def test_bad_query_parameters_are_named(query, parameter):
     """GET /customers answers 400 naming the parameter that is wrong."""
@@ -105,3 +106,49 @@ def test_loyalty_is_scored_as_of_now_not_as_of_the_last_order():
         model.learn_one({"orders": float(n % 5), "days_since_last": float(n % 200)}, n % 3 == 0)
     insights.rescore_loyalty(model)
     assert insights.facts["gone"].loyalty is not None and insights.facts["looker"].loyalty is None
+
+
+def spender(orders: int, revenue: float, days_ago: float, **fields: object) -> Profile:
+    """A buyer whose profile carries the spend history the value model reads."""
+    from streams.core.features import with_spend
+
+    profile = buyer(orders, revenue, days_ago, **fields)
+    return with_spend(profile, profile.last_order_at, revenue)
+
+
+def test_the_learned_value_ranks_every_buyer_as_of_now():
+    """A warm value model predicts every buyer's spend as of now; best and the customer view use it."""
+    from models.value_model import ValueModel
+
+    from streams.core.features import MIN_LEARNED
+
+    profiles = [(cid, spender(p.orders, p.revenue, (T0 - p.last_order_at).days, refunds=p.refunds,
+                              refunded=p.refunded) if p.orders else p) for cid, p in PROFILES]
+    model = ValueModel()
+    for n in range(MIN_LEARNED):  # spend follows past revenue and fades with silence
+        model.learn_one({"orders": 5.0, "revenue": 100.0 * (1 + n % 9), "days_since_last": float(n % 300)},
+                        (100.0 * (1 + n % 9)) * (1.0 if n % 300 < 60 else 0.0))
+    insights = compute(profiles, T0).rescore_value(model)
+    assert set(insights.learned) == {"big", "steady", "gone", "refunder"}
+    best = insights.ranked("best", limit=4)
+    assert all(v.value_source == "learned" for v in best)
+    assert [v.expected_value for v in best] == sorted(insights.learned.values(), reverse=True)
+    view = insights.customer("steady", dict(profiles)["steady"])
+    assert view["predicted_value_90d"]["source"] == "learned"
+    assert view["predicted_value_90d"]["amount"] == round(insights.learned["steady"], 2)
+    assert any("next 90 days" in reason for reason in view["predicted_value_90d"]["reasons"])
+
+
+def test_the_worst_are_told_apart_as_low_value_or_costly():
+    """kind=costly lists who refunds or buys on deals, with the cost first; kind=low_value leaves them out."""
+    profiles = [*PROFILES, ("deals", buyer(6, 300.0, 5, discount_orders=6, discount_total=90.0))]
+    insights = compute(profiles, T0)
+    costly = insights.ranking("worst", kind="costly")
+    assert [row["customer_id"] for row in costly] == ["refunder", "deals"]
+    assert all(row["kind"] == "costly" for row in costly)
+    assert costly[1]["reasons"][:2] == ["cost £165, 42 % of what they bought",
+                                        "6 of 6 orders with a discount or an offer (£90 off)"]
+    low = insights.ranking("worst", kind="low_value")
+    assert {row["customer_id"] for row in low} == {"big", "steady", "gone"}
+    assert low[0]["customer_id"] == "gone" and low[0]["kind"] == "low_value"
+    assert insights.customer("deals", dict(profiles)["deals"])["worst_kind"] == "costly"

@@ -1,0 +1,119 @@
+"""The learned customer value live: a log replayed in event time ranks its customers as the offline evaluation does.
+
+A small purchase log is replayed with ``tracker replay`` into a worker on real Kafka and Redis
+(``TRACKER_CLOCK=event``, four partitions, read in whatever order the consumer fetches them);
+its ranking at its last event, over ``GET /customers?order=best``, is then compared with
+:func:`models.value_evaluation.evaluate_value`'s at that moment, and with what ``tracker
+customers`` prints from the same store (without ``TRACKER_CLOCK`` set: one clock).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import random
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from harness import wait_until
+
+CUTOFF_DAY = 420
+LAST_DAY = 540
+START = dt.date(2021, 1, 4)
+
+
+def cdnow_log(path: Path, customers: int = 260, seed: int = 7) -> list[str]:
+    """A CDNOW-layout log: customers with their own buying rate, basket and lifetime; its lines."""
+    rng = random.Random(seed)
+    rows = []
+    for c in range(1, customers + 1):
+        rate = rng.choice([0.01, 0.02, 0.05, 0.1])
+        basket = rng.lognormvariate(3.2, 0.7)
+        lifetime = rng.expovariate(1 / 250)
+        day = rng.uniform(0, 200)
+        first = day
+        while day < LAST_DAY and day - first <= lifetime:
+            amount = round(basket * rng.uniform(0.5, 1.6), 2)
+            rows.append((int(day), c, rng.randint(1, 4), amount))
+            day += 1 + rng.expovariate(rate)
+    rows.sort()
+    lines = [f" {c:05d} {c:04d} {START + dt.timedelta(days=d):%Y%m%d}  {n}   {amount:.2f}" for d, c, n, amount in rows]
+    path.write_text("\n".join(lines) + "\n")
+    return lines
+
+
+def get(url: str) -> dict:
+    with urllib.request.urlopen(url, timeout=30) as response:
+        return json.load(response)
+
+
+@pytest.mark.worker(clock="event", insights_max_age_seconds=0, checkpoint_interval_seconds=1.0)
+def test_the_live_ranking_after_a_replay_is_the_offline_evaluations(worker, worker_settings, tmp_path):
+    """Same customers, same order, same predicted values; and tracker customers prints the same from the store."""
+    from models.value_evaluation import evaluate_value
+    from streams.demo.run import settings_env
+
+    lines = cdnow_log(tmp_path / "shop.txt")
+    cutoff = START + dt.timedelta(days=CUTOFF_DAY)
+    calibration = [line for line in lines if dt.date.fromisoformat(
+        f"{line.split()[2][:4]}-{line.split()[2][4:6]}-{line.split()[2][6:]}") <= cutoff]
+    (tmp_path / "calibration.txt").write_text("\n".join(calibration) + "\n")
+    moment = max(dt.datetime.strptime(line.split()[2], "%Y%m%d").replace(tzinfo=dt.UTC) for line in calibration)
+
+    env = {**os.environ, **settings_env(worker_settings)}
+    result = subprocess.run(
+        [sys.executable, "-m", "streams.cli", "replay", str(tmp_path / "calibration.txt"), "--format", "cdnow"],
+        capture_output=True, text=True, timeout=120, env=env,
+    )
+    assert result.returncode == 0, result.stderr
+    wait_until(lambda: worker.metric_total("tracker_events_consumed_total") >= len(calibration), timeout=90,
+               every=0.5, message=f"{len(calibration)} replayed orders")
+
+    offline = evaluate_value(tmp_path / "shop.txt", "cdnow", cutoff=moment, bootstrap=0)
+    assert offline["model"]["learned"] >= 200  # the learned model ranks, not the cold-start rule
+    expected = [(row["customer_id"], row["predicted_value"]) for row in offline["ranking"]]
+
+    def live() -> list[tuple[str, float]]:
+        body = get(worker.url(f"/customers?order=best&limit={len(expected)}"))
+        assert body["as_of"] == moment.isoformat()
+        return [(c["customer_id"], c["expected_value"]) for c in body["customers"]]
+
+    # The timer takes the silent customers' reviews and learns the labels in ticks after the last order.
+    wait_until(lambda: live() == expected, timeout=90, every=1.0,
+               message="the live ranking to reach the offline evaluation's")
+    ranked = live()
+    assert [c for c, _ in ranked] == [c for c, _ in expected]
+    assert all(v == pytest.approx(w, rel=1e-9) for (_, v), (_, w) in zip(ranked, expected))
+    assert all(c["value_source"] == "learned" for c in get(worker.url("/customers?order=best&limit=5"))["customers"])
+    # The same labels learned, and each snapshot scored as of its own time: the same progressive figures.
+    progressive = offline["model"]["prequential"]
+    assert worker.metric("tracker_model_examples_total", model="value") == offline["model"]["learned"]
+    assert worker.metric("tracker_model_spearman", model="value") == pytest.approx(progressive["spearman"], rel=1e-9)
+    assert worker.metric("tracker_model_mean_absolute_error", model="value") == pytest.approx(progressive["mae"], rel=1e-9)
+
+    # One clock: the CLI, with no TRACKER_CLOCK, reads the replay's clock from the store and agrees with the API.
+    cli_env = {k: v for k, v in env.items() if k != "TRACKER_CLOCK"}
+
+    def cli() -> list[dict]:
+        out = subprocess.run([sys.executable, "-m", "streams.cli", "customers", "best", "--limit", "20", "--json"],
+                             capture_output=True, text=True, timeout=120, env=cli_env)
+        assert out.returncode == 0, out.stderr
+        return json.loads(out.stdout)
+
+    api = get(worker.url("/customers?order=best&limit=20"))["customers"]
+    wait_until(lambda: [c["customer_id"] for c in cli()] == [c["customer_id"] for c in api], timeout=30,
+               every=1.0, message="the checkpointed model to rank as the live one")
+    printed = cli()
+    assert [c["expected_value"] for c in printed] == pytest.approx([c["expected_value"] for c in api], rel=1e-9)
+    top = api[0]["customer_id"]
+    one = subprocess.run([sys.executable, "-m", "streams.cli", "customer", top, "--json"], capture_output=True,
+                         text=True, timeout=120, env=cli_env)
+    assert one.returncode == 0, one.stderr
+    view, api_view = json.loads(one.stdout), get(worker.url(f"/customers/{top}"))
+    assert view["predicted_value_90d"] == api_view["predicted_value_90d"]
+    assert view["timing"] == api_view["timing"]  # computed as of the replay's last event, not the wall clock
