@@ -25,9 +25,12 @@ from typing import Any, Literal, Protocol
 
 from river import ensemble, forest, linear_model, optim, tree
 
-__all__ = ["FAMILIES", "Averaged", "Classifier", "Family", "Regressor", "classifier", "regressor"]
+from models.value_inputs import log1p
+
+__all__ = ["FAMILIES", "Averaged", "Classifier", "Family", "Part", "Ranks", "Regressor", "Target", "classifier", "regressor"]
 
 Family = Literal["linear", "arf", "amf", "hat", "bagging"]
+Target = Literal["log", "two-part", "rank"]
 #: The model families a value model may use.
 FAMILIES: tuple[str, ...] = ("linear", "arf", "amf", "hat", "bagging")
 
@@ -148,3 +151,64 @@ def classifier(family: str, learning_rate: float, l2: float, window: int | None,
     if family == "bagging":
         return _Tree(ensemble.BaggingClassifier(tree.HoeffdingTreeClassifier(), n_models=size, seed=_SEED))
     raise ValueError(f"value model: expected a family among {FAMILIES}, found {family!r}")
+
+
+_RANK_SCALE = 10.0
+
+
+class Ranks:
+    """Mid-rank of a spend among past labels (log1p bins of 0.1, decayed): the ``rank`` target."""
+
+    def __init__(self, width: float = 0.1, bins: int = 200, window: int = 5000) -> None:
+        self.width = width
+        self.decay = 1.0 - 1.0 / window
+        self.weight = [0.0] * bins
+
+    def rank(self, spent: float) -> float:
+        weight = self.weight
+        for i, value in enumerate(weight):
+            if value:
+                weight[i] = value * self.decay
+        i = min(int(math.log1p(spent) / self.width), len(weight) - 1)
+        weight[i] += 1.0
+        return (sum(weight[:i]) + weight[i] / 2.0) / sum(weight)
+
+
+class Part:
+    """One scorer of a value model: log1p of a spend estimate, from learners of one family.
+
+    ``target``: a regression of log1p spend (``log``); P(buys) x E[spend | buys] with the
+    log-normal mean correction (``two-part``); or a regression of the spend's mid-rank among
+    past labels (``rank``), scaled to the range of log spends.
+    """
+
+    def __init__(self, family: str, target: Target, learning_rate: float, l2: float, window: int | None,
+                 size: int) -> None:
+        self.target = target
+        # log1p(spend); for two-part, log(spend) of the buyers
+        self.spend = regressor(family, learning_rate, l2, window, size)
+        self.buys = classifier(family, learning_rate, l2, window, size) if target == "two-part" else None
+        self.log_variance = 1.0  # of log(spend) around the two-part regression, decayed
+        self.n = 0
+        self.ranks = Ranks() if target == "rank" else None
+
+    def score(self, inputs: Mapping[str, float]) -> float:
+        if self.ranks is not None:  # the predicted rank among past labels, on a log-spend-like scale
+            return min(max(self.spend.predict(inputs), 0.0), 1.0) * _RANK_SCALE
+        if self.buys is None:
+            return min(max(self.spend.predict(inputs), 0.0), 30.0)
+        log_spend = self.spend.predict(inputs) + self.log_variance / 2.0
+        return log1p(self.buys.proba(inputs) * math.exp(min(log_spend, 30.0)))
+
+    def learn(self, inputs: dict[str, float], spent: float) -> None:
+        if self.ranks is not None:
+            self.spend.learn(inputs, self.ranks.rank(spent))
+        elif self.buys is None:
+            self.spend.learn(inputs, math.log1p(spent))
+        else:
+            self.buys.learn(inputs, spent > 0)
+            if spent > 0:
+                residual = math.log(spent) - self.spend.predict(inputs)
+                self.log_variance += (residual**2 - self.log_variance) / min(self.n + 1, 1000)
+                self.spend.learn(inputs, math.log(spent))
+        self.n += 1

@@ -10,14 +10,20 @@ for customers who have gone quiet, every so often (:func:`due_for_snapshot`): a 
 saw customers at the moment they bought would never learn what silence means.
 
 Spend is heavy-tailed and mostly zero, so the model predicts on a log scale and turns that back
-into money with a calibration learned from the same labels:
+into money with a calibration learned from the same labels. Its score is a blend (weights
+``1 - family_weight`` and ``family_weight``) of two scorers (:class:`models.value_learners.Part`),
+each log1p of a spend estimate:
 
-- ``target="log"``: a linear regression of ``log1p(spend)``;
-- ``target="two-part"``: P(buys) from a logistic regression times E[spend | buys] from a linear
-  regression of ``log(spend)`` on the buyers, with the log-normal mean correction;
+- the linear model: P(buys) from a logistic regression times E[spend | buys] from a linear
+  regression of ``log(spend)`` on the buyers, with the log-normal mean correction
+  (``target="two-part"``; ``"log"`` regresses ``log1p(spend)``, ``"rank"`` the spend's rank),
+  on :func:`value_inputs` (logs of counts, days and money, ratios and one-hot bins), its
+  weights averaged over about ``averaging_window`` labels;
+- a ``family`` that can express what a linear model cannot (thresholds, interactions): by
+  default river's adaptive random forest regressing ``log1p(spend)`` (``family_target``).
 
-both on :func:`value_inputs` (logs of counts, days and money, ratios and one-hot bins), their
-weights averaged over about ``averaging_window`` labels. :meth:`ValueModel.score_one` is the
+The family and its weight were chosen on training-data checks only
+(docs/customers-and-models.md, "How the model was chosen"). :meth:`ValueModel.score_one` is the
 ranking score (log scale); :meth:`ValueModel.predict_one` the money: the mean spend of past
 snapshots with that score (binned scores, monotone by pool-adjacent-violators, interpolated),
 so that totals match what customers spend on average, not a median.
@@ -31,10 +37,10 @@ import datetime as dt
 import heapq
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypedDict
+from typing import Any, TypedDict
 
-from models.value_inputs import FEATURE_GROUPS, OPTIONAL_GROUPS, log1p, value_inputs
-from models.value_learners import FAMILIES, Averaged, Family, classifier, regressor
+from models.value_inputs import FEATURE_GROUPS, OPTIONAL_GROUPS, value_inputs
+from models.value_learners import FAMILIES, Averaged, Family, Part, Target
 from models.value_metrics import ValueScore
 
 __all__ = [
@@ -46,7 +52,7 @@ __all__ = [
     "value_inputs",
 ]
 
-Target = Literal["log", "two-part"]
+_TARGETS = ("log", "two-part", "rank")
 
 _DAY = 86400.0
 
@@ -88,36 +94,6 @@ def _seconds(moment: dt.datetime) -> float:
 
 
 _Averaged = Averaged  # the name older checkpoints pickled
-
-
-class _Part:
-    """One scorer of log spend: a log1p-spend regression, or P(buys) x E[spend | buys] (two-part)."""
-
-    def __init__(self, family: str, target: Target, learning_rate: float, l2: float, window: int | None,
-                 size: int) -> None:
-        self.target = target
-        # log1p(spend); for two-part, log(spend) of the buyers
-        self.spend = regressor(family, learning_rate, l2, window, size)
-        self.buys = classifier(family, learning_rate, l2, window, size) if target == "two-part" else None
-        self.log_variance = 1.0  # of log(spend) around the two-part regression, decayed
-        self.n = 0
-
-    def score(self, inputs: Mapping[str, float]) -> float:
-        if self.buys is None:
-            return min(max(self.spend.predict(inputs), 0.0), 30.0)
-        log_spend = self.spend.predict(inputs) + self.log_variance / 2.0
-        return log1p(self.buys.proba(inputs) * math.exp(min(log_spend, 30.0)))
-
-    def learn(self, inputs: dict[str, float], spent: float) -> None:
-        if self.buys is None:
-            self.spend.learn(inputs, math.log1p(spent))
-        else:
-            self.buys.learn(inputs, spent > 0)
-            if spent > 0:
-                residual = math.log(spent) - self.spend.predict(inputs)
-                self.log_variance += (residual**2 - self.log_variance) / min(self.n + 1, 1000)
-                self.spend.learn(inputs, math.log(spent))
-        self.n += 1
 
 
 class _Calibration:
@@ -180,7 +156,8 @@ class ValueModel:
     horizon_days
         The horizon of the spend predicted.
     target
-        ``"log"`` (regression of log1p spend) or ``"two-part"`` (P(buys) x E[spend | buys]).
+        ``"log"`` (regression of log1p spend), ``"two-part"`` (P(buys) x E[spend | buys]) or
+        ``"rank"`` (regression of the spend's mid-rank among past labels).
     learning_rate
         Step of the regressions (and of their intercepts); steps are normalised by the size of
         the inputs (NLMS), so any rate below 1 is stable.
@@ -199,13 +176,14 @@ class ValueModel:
         Oldest snapshots of a customer are dropped (never learned) beyond this many within
         one horizon.
     family
-        The learners' family (:mod:`models.value_learners`): ``"linear"``, or river's trees
-        and forests ``"arf"``, ``"amf"``, ``"hat"``, ``"bagging"``.
+        The second scorer's family (:mod:`models.value_learners`): river's trees and forests
+        ``"arf"`` (the default), ``"amf"``, ``"hat"``, ``"bagging"``; ``"linear"``: the linear
+        model alone.
     family_weight
-        Below 1, the score is a blend: this weight on the family's, the rest on the linear
-        model's (both log1p of a spend estimate).
+        The family's weight in the score, the rest on the linear model's (both log1p of a
+        spend estimate); 1: the family alone.
     family_target
-        The target of the family's part (default: ``target``).
+        The target of the family's scorer (``None``: ``target``).
     trees
         Trees of the ensembles.
 
@@ -237,15 +215,15 @@ class ValueModel:
         calibration_window: int = 5000,
         score_window: int = 2000,
         max_pending_per_customer: int = 16,
-        family: Family = "linear",
-        family_weight: float = 1.0,
-        family_target: Target | None = None,
+        family: Family = "arf",
+        family_weight: float = 0.25,
+        family_target: Target | None = "log",
         trees: int = 10,
     ) -> None:
-        if target not in ("log", "two-part"):
-            raise ValueError(f"ValueModel: expected target 'log' or 'two-part', found {target!r}")
-        if family_target not in (None, "log", "two-part"):
-            raise ValueError(f"ValueModel: expected family target 'log' or 'two-part', found {family_target!r}")
+        if target not in _TARGETS:
+            raise ValueError(f"ValueModel: expected target 'log', 'two-part' or 'rank', found {target!r}")
+        if family_target is not None and family_target not in _TARGETS:
+            raise ValueError(f"ValueModel: expected family target 'log', 'two-part' or 'rank', found {family_target!r}")
         unknown = sorted(set(feature_groups) - set(FEATURE_GROUPS + OPTIONAL_GROUPS))
         if unknown:
             raise ValueError(f"ValueModel: expected feature groups among {FEATURE_GROUPS + OPTIONAL_GROUPS}, "
@@ -269,13 +247,13 @@ class ValueModel:
         self.family_target: Target = family_target or target
         self.trees = trees
         # (weight, part): the family's part, blended with the linear model's below full weight
-        self._parts: list[tuple[float, _Part]] = []
+        self._parts: list[tuple[float, Part]] = []
         if family != "linear":
-            self._parts.append((family_weight, _Part(family, self.family_target, learning_rate, l2,
+            self._parts.append((family_weight, Part(family, self.family_target, learning_rate, l2,
                                                      averaging_window, trees)))
         if family == "linear" or family_weight < 1.0:
             weight = 1.0 if family == "linear" else 1.0 - family_weight
-            self._parts.append((weight, _Part("linear", target, learning_rate, l2, averaging_window, trees)))
+            self._parts.append((weight, Part("linear", target, learning_rate, l2, averaging_window, trees)))
         self._calibration = _Calibration(window=calibration_window)
         self._score = ValueScore(window=score_window)
         self._pending: dict[str, list[PendingValue]] = {}
@@ -287,9 +265,9 @@ class ValueModel:
         # A checkpoint from before snapshots were predicted as of their time has none waiting.
         state.setdefault("_unpredicted", [])
         if "_parts" not in state:  # a checkpoint from before the families: one linear part
-            part = _Part.__new__(_Part)
+            part = Part.__new__(Part)
             part.__dict__.update(target=state["target"], spend=state.pop("_spend"), buys=state.pop("_buys"),
-                                 log_variance=state.pop("_log_variance"), n=state["_n"])
+                                 log_variance=state.pop("_log_variance"), n=state["_n"], ranks=None)
             if part.target == "log":
                 part.buys = None
             state.update(_parts=[(1.0, part)], family="linear", family_weight=1.0,

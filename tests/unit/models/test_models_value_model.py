@@ -202,7 +202,7 @@ def test_every_family_learns_the_same_model_from_the_same_labels(config: dict) -
 
 def test_a_checkpoint_from_before_the_families_loads_as_the_linear_model() -> None:
     """A model pickled with its linear parts as attributes (``_spend``, ``_buys``) predicts as it did."""
-    model = ValueModel()
+    model = ValueModel(family="linear")
     for x, y in synthetic(300, seed=7):
         model.learn_one(x, y)
     state = copy.deepcopy(model.__dict__)
