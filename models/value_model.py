@@ -10,21 +10,20 @@ for customers who have gone quiet, every so often (:func:`due_for_snapshot`): a 
 saw customers at the moment they bought would never learn what silence means.
 
 Spend is heavy-tailed and mostly zero, so the model predicts on a log scale and turns that back
-into money with a calibration learned from the same labels. Its score is a blend (weights
-``1 - family_weight`` and ``family_weight``) of two scorers (:class:`models.value_learners.Part`),
-each log1p of a spend estimate:
+into money with a calibration learned from the same labels. By default (``family="linear"``):
 
-- the linear model: P(buys) from a logistic regression times E[spend | buys] from a linear
-  regression of ``log(spend)`` on the buyers, with the log-normal mean correction
-  (``target="two-part"``; ``"log"`` regresses ``log1p(spend)``, ``"rank"`` the spend's rank),
-  on :func:`value_inputs` (logs of counts, days and money, ratios and one-hot bins), its
-  weights averaged over about ``averaging_window`` labels;
-- a ``family`` that can express what a linear model cannot (thresholds, interactions): by
-  default river's adaptive random forest regressing ``log1p(spend)`` (``family_target``).
+- ``target="two-part"``: P(buys) from a logistic regression times E[spend | buys] from a linear
+  regression of ``log(spend)`` on the buyers, with the log-normal mean correction;
+- ``target="log"``: a linear regression of ``log1p(spend)``; ``"rank"``: of the spend's rank;
 
-The family and its weight were chosen on training-data checks only
-(docs/customers-and-models.md, "How the model was chosen"). :meth:`ValueModel.score_one` is the
-ranking score (log scale); :meth:`ValueModel.predict_one` the money: the mean spend of past
+on :func:`value_inputs` (logs of counts, days and money, ratios and one-hot bins), their
+weights averaged over about ``averaging_window`` labels. Other families
+(:mod:`models.value_learners`: river's trees and forests) replace the linear learners, or blend
+their score with the linear model's (``family_weight``); they were compared on training-data
+checks only and are not the default: the best of them, a blend with a random forest, led by
+less than the checks' noise and costs an order of magnitude more per event
+(docs/customers-and-models.md, "How the model was chosen"). :meth:`ValueModel.score_one` is
+the ranking score (log scale); :meth:`ValueModel.predict_one` the money: the mean spend of past
 snapshots with that score (binned scores, monotone by pool-adjacent-violators, interpolated),
 so that totals match what customers spend on average, not a median.
 """
@@ -176,12 +175,11 @@ class ValueModel:
         Oldest snapshots of a customer are dropped (never learned) beyond this many within
         one horizon.
     family
-        The second scorer's family (:mod:`models.value_learners`): river's trees and forests
-        ``"arf"`` (the default), ``"amf"``, ``"hat"``, ``"bagging"``; ``"linear"``: the linear
-        model alone.
+        The learners' family (:mod:`models.value_learners`): ``"linear"`` (the default), or
+        river's trees and forests ``"arf"``, ``"amf"``, ``"hat"``, ``"bagging"``.
     family_weight
-        The family's weight in the score, the rest on the linear model's (both log1p of a
-        spend estimate); 1: the family alone.
+        With a tree family, its weight in the score, the rest on the linear model's (both
+        log1p of a spend estimate); 1: the family alone.
     family_target
         The target of the family's scorer (``None``: ``target``).
     trees
@@ -215,9 +213,9 @@ class ValueModel:
         calibration_window: int = 5000,
         score_window: int = 2000,
         max_pending_per_customer: int = 16,
-        family: Family = "arf",
-        family_weight: float = 0.25,
-        family_target: Target | None = "log",
+        family: Family = "linear",
+        family_weight: float = 1.0,
+        family_target: Target | None = None,
         trees: int = 10,
     ) -> None:
         if target not in _TARGETS:

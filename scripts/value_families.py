@@ -6,9 +6,9 @@ before the default cutoff, against the spend of the 90 days after each — all o
 default cutoff: the holdout is never read. A configuration's lead at a check is its worse lead,
 on Spearman and on top-decile capture, over the better of past spend and BG/NBD x Gamma-Gamma;
 configurations are compared by their worst lead over the checks with at least six months of
-history before them. Prints a table and writes JSON (``--json FILE``). The default value model
-(0.75 x the linear two-part model + 0.25 x a random forest of log spend) was chosen this way;
-``linear`` is the linear model alone, as it was before.
+history before them. Prints a table and writes JSON (``--json FILE``). ``linear`` is the
+default value model; the comparison and why the best blend is not the default are in
+docs/customers-and-models.md ("How the model was chosen").
 
     nice -n 10 .venv/bin/python scripts/value_families.py --configs linear,arf-log --json out.json
 """
