@@ -40,6 +40,9 @@ _ALLOWED_NAMES: dict[str, frozenset[str]] = {
     "datetime": frozenset({"datetime", "timedelta", "timezone"}),
     "copyreg": frozenset({"_reconstructor"}),
     "functools": frozenset({"partial"}),
+    # The seeded generator of river's trees and forests (the value model's tree families).
+    "random": frozenset({"Random"}),
+    "statistics": frozenset({"NormalDist"}),
     "numpy": frozenset({"dtype", "ndarray"}),
     "numpy.core.multiarray": frozenset({"_reconstruct", "scalar"}),
     "numpy._core.multiarray": frozenset({"_reconstruct", "scalar"}),

@@ -224,6 +224,9 @@ def evaluate_value(
         "model": {
             "name": _name(learner),
             "target": learner.target,
+            "family": learner.family,
+            "family_weight": learner.family_weight,
+            "family_target": learner.family_target,
             "learning_rate": learner.learning_rate,
             "feature_groups": list(learner.feature_groups),
             "review_days": review_days,
@@ -253,7 +256,13 @@ def evaluate_value(
 
 
 def _name(model: ValueModel) -> str:
-    return f"{model.target}, rate {model.learning_rate:g}, {'+'.join(model.feature_groups)}"
+    name = f"{model.target}, rate {model.learning_rate:g}, {'+'.join(model.feature_groups)}"
+    if model.family == "linear":
+        return name
+    if model.family_weight >= 1.0:
+        return f"{model.family} ({model.family_target}, {model.trees} trees), {'+'.join(model.feature_groups)}"
+    return (f"{1 - model.family_weight:g} x linear ({name}) + {model.family_weight:g} x {model.family} "
+            f"({model.family_target}, {model.trees} trees)")
 
 
 def _inner(

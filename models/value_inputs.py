@@ -27,10 +27,12 @@ from models.value import (
     MIN_TENURE_DAYS,
 )
 
-__all__ = ["FEATURE_GROUPS", "log1p", "value_inputs"]
+__all__ = ["FEATURE_GROUPS", "OPTIONAL_GROUPS", "log1p", "value_inputs"]
 
-#: The groups of model inputs a value model may use.
+#: The groups of model inputs a value model uses by default.
 FEATURE_GROUPS: tuple[str, ...] = ("rfm", "spend", "returns", "visits", "rule")
+#: Groups a value model may add: ``interactions`` (spend x the rule's P(alive) and P(buys)).
+OPTIONAL_GROUPS: tuple[str, ...] = ("interactions",)
 
 _DAY_EDGES: tuple[float, ...] = (7.0, 30.0, 60.0, 90.0, 180.0, 365.0)
 _MAX_REPEAT_BIN = 8
@@ -152,6 +154,25 @@ def value_inputs(
             "checkouts": log1p(float(get("checkouts", 0.0))),
             "days_since_seen": log1p(float(get("days_since_seen", 0.0))) / 3.0,
         })
-    if "rule" in groups:
-        inputs.update(_rule(x, horizon_days))
+    if "rule" in groups or "interactions" in groups:
+        rule = _rule(x, horizon_days)
+        if "rule" in groups:
+            inputs.update(rule)
+        if "interactions" in groups and rule:
+            inputs.update(_interactions(x, rule))
     return inputs
+
+
+def _interactions(x: Mapping[str, float], rule: Mapping[str, float]) -> dict[str, float]:
+    """Money that counts only while the customer is alive: spend inputs times P(alive) and P(buys)."""
+    alive = 1.0 / (1.0 + math.exp(-5.0 * rule["rule_alive_logit"]))
+    p_buy = 1.0 / (1.0 + math.exp(-5.0 * rule["rule_buy_logit"]))
+    revenue = log1p(float(x.get("revenue", 0.0))) / 3.0
+    recent = log1p(float(x.get("recent_spend", 0.0))) / 3.0
+    order_value = log1p(float(x.get("order_value", 0.0))) / 3.0
+    return {
+        "alive_x_revenue": alive * revenue,
+        "alive_x_recent_spend": alive * recent,
+        "buy_x_revenue": p_buy * revenue,
+        "buy_x_order_value": p_buy * order_value,
+    }

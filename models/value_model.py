@@ -10,15 +10,20 @@ for customers who have gone quiet, every so often (:func:`due_for_snapshot`): a 
 saw customers at the moment they bought would never learn what silence means.
 
 Spend is heavy-tailed and mostly zero, so the model predicts on a log scale and turns that back
-into money with a calibration learned from the same labels:
+into money with a calibration learned from the same labels. By default (``family="linear"``):
 
-- ``target="log"``: a linear regression of ``log1p(spend)``;
 - ``target="two-part"``: P(buys) from a logistic regression times E[spend | buys] from a linear
   regression of ``log(spend)`` on the buyers, with the log-normal mean correction;
+- ``target="log"``: a linear regression of ``log1p(spend)``; ``"rank"``: of the spend's rank;
 
-both on :func:`value_inputs` (logs of counts, days and money, ratios and one-hot bins), their
-weights averaged over about ``averaging_window`` labels. :meth:`ValueModel.score_one` is the
-ranking score (log scale); :meth:`ValueModel.predict_one` the money: the mean spend of past
+on :func:`value_inputs` (logs of counts, days and money, ratios and one-hot bins), their
+weights averaged over about ``averaging_window`` labels. Other families
+(:mod:`models.value_learners`: river's trees and forests) replace the linear learners, or blend
+their score with the linear model's (``family_weight``); they were compared on training-data
+checks only and are not the default: the best of them, a blend with a random forest, led by
+less than the checks' noise and costs an order of magnitude more per event
+(docs/customers-and-models.md, "How the model was chosen"). :meth:`ValueModel.score_one` is
+the ranking score (log scale); :meth:`ValueModel.predict_one` the money: the mean spend of past
 snapshots with that score (binned scores, monotone by pool-adjacent-violators, interpolated),
 so that totals match what customers spend on average, not a median.
 """
@@ -31,11 +36,10 @@ import datetime as dt
 import heapq
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypedDict
+from typing import Any, TypedDict
 
-from river import linear_model, optim
-
-from models.value_inputs import FEATURE_GROUPS, log1p, value_inputs
+from models.value_inputs import FEATURE_GROUPS, OPTIONAL_GROUPS, value_inputs
+from models.value_learners import FAMILIES, Averaged, Family, Part, Target
 from models.value_metrics import ValueScore
 
 __all__ = [
@@ -47,7 +51,7 @@ __all__ = [
     "value_inputs",
 ]
 
-Target = Literal["log", "two-part"]
+_TARGETS = ("log", "two-part", "rank")
 
 _DAY = 86400.0
 
@@ -88,35 +92,7 @@ def _seconds(moment: dt.datetime) -> float:
     return moment.timestamp()
 
 
-class _Averaged:
-    """A river linear model whose predictions use an exponential moving average of its weights."""
-
-    def __init__(self, model: Any, window: int | None) -> None:
-        self.model = model
-        self.decay = 1.0 - 1.0 / window if window else 0.0
-        self.weights: dict[str, float] = {}
-        self.intercept = 0.0
-        self.n = 0
-
-    def learn(self, inputs: dict[str, float], y: float | bool) -> None:
-        # Normalised steps (NLMS): the update shrinks with the inputs' size, so that no input
-        # scale or learning rate below 1 makes the regression diverge.
-        self.model.learn_one(inputs, y, 1.0 / (1.0 + sum(v * v for v in inputs.values())))
-        self.n += 1
-        if self.decay:
-            decay, average = self.decay, self.weights
-            for name, weight in self.model.weights.items():
-                average[name] = decay * average.get(name, 0.0) + (1.0 - decay) * weight
-            self.intercept = decay * self.intercept + (1.0 - decay) * self.model.intercept
-
-    def linear(self, inputs: Mapping[str, float]) -> float:
-        """The linear predictor (before any link function)."""
-        if not self.decay or self.n == 0:
-            weights: Mapping[str, float] = self.model.weights
-            return float(self.model.intercept) + sum(weights.get(k, 0.0) * v for k, v in inputs.items())
-        average = self.weights
-        z = self.intercept + sum(average.get(k, 0.0) * v for k, v in inputs.items())
-        return z / (1.0 - self.decay**self.n)  # removes the average's bias towards the zero start
+_Averaged = Averaged  # the name older checkpoints pickled
 
 
 class _Calibration:
@@ -179,7 +155,8 @@ class ValueModel:
     horizon_days
         The horizon of the spend predicted.
     target
-        ``"log"`` (regression of log1p spend) or ``"two-part"`` (P(buys) x E[spend | buys]).
+        ``"log"`` (regression of log1p spend), ``"two-part"`` (P(buys) x E[spend | buys]) or
+        ``"rank"`` (regression of the spend's mid-rank among past labels).
     learning_rate
         Step of the regressions (and of their intercepts); steps are normalised by the size of
         the inputs (NLMS), so any rate below 1 is stable.
@@ -197,6 +174,16 @@ class ValueModel:
     max_pending_per_customer
         Oldest snapshots of a customer are dropped (never learned) beyond this many within
         one horizon.
+    family
+        The learners' family (:mod:`models.value_learners`): ``"linear"`` (the default), or
+        river's trees and forests ``"arf"``, ``"amf"``, ``"hat"``, ``"bagging"``.
+    family_weight
+        With a tree family, its weight in the score, the rest on the linear model's (both
+        log1p of a spend estimate); 1: the family alone.
+    family_target
+        The target of the family's scorer (``None``: ``target``).
+    trees
+        Trees of the ensembles.
 
     Examples
     --------
@@ -226,12 +213,23 @@ class ValueModel:
         calibration_window: int = 5000,
         score_window: int = 2000,
         max_pending_per_customer: int = 16,
+        family: Family = "linear",
+        family_weight: float = 1.0,
+        family_target: Target | None = None,
+        trees: int = 10,
     ) -> None:
-        if target not in ("log", "two-part"):
-            raise ValueError(f"ValueModel: expected target 'log' or 'two-part', found {target!r}")
-        unknown = sorted(set(feature_groups) - set(FEATURE_GROUPS))
+        if target not in _TARGETS:
+            raise ValueError(f"ValueModel: expected target 'log', 'two-part' or 'rank', found {target!r}")
+        if family_target is not None and family_target not in _TARGETS:
+            raise ValueError(f"ValueModel: expected family target 'log', 'two-part' or 'rank', found {family_target!r}")
+        unknown = sorted(set(feature_groups) - set(FEATURE_GROUPS + OPTIONAL_GROUPS))
         if unknown:
-            raise ValueError(f"ValueModel: expected feature groups among {FEATURE_GROUPS}, found {unknown}")
+            raise ValueError(f"ValueModel: expected feature groups among {FEATURE_GROUPS + OPTIONAL_GROUPS}, "
+                             f"found {unknown}")
+        if family not in FAMILIES:
+            raise ValueError(f"ValueModel: expected a family among {FAMILIES}, found {family!r}")
+        if not 0.0 < family_weight <= 1.0:
+            raise ValueError(f"ValueModel: expected a family weight in (0, 1], found {family_weight!r}")
         self.horizon_days = horizon_days
         self.target = target
         self.learning_rate = learning_rate
@@ -242,19 +240,18 @@ class ValueModel:
         self.score_window = score_window
         self.max_pending_per_customer = max_pending_per_customer
 
-        self._spend = _Averaged(
-            linear_model.LinearRegression(
-                optimizer=optim.SGD(learning_rate), intercept_lr=learning_rate, l2=l2
-            ),
-            averaging_window,
-        )  # log1p(spend); for two-part, log(spend) of the buyers
-        self._buys = _Averaged(
-            linear_model.LogisticRegression(
-                optimizer=optim.SGD(learning_rate), intercept_lr=learning_rate, l2=l2
-            ),
-            averaging_window,
-        )
-        self._log_variance = 1.0  # of log(spend) around the two-part regression, decayed
+        self.family = family
+        self.family_weight = family_weight
+        self.family_target: Target = family_target or target
+        self.trees = trees
+        # (weight, part): the family's part, blended with the linear model's below full weight
+        self._parts: list[tuple[float, Part]] = []
+        if family != "linear":
+            self._parts.append((family_weight, Part(family, self.family_target, learning_rate, l2,
+                                                     averaging_window, trees)))
+        if family == "linear" or family_weight < 1.0:
+            weight = 1.0 if family == "linear" else 1.0 - family_weight
+            self._parts.append((weight, Part("linear", target, learning_rate, l2, averaging_window, trees)))
         self._calibration = _Calibration(window=calibration_window)
         self._score = ValueScore(window=score_window)
         self._pending: dict[str, list[PendingValue]] = {}
@@ -265,17 +262,20 @@ class ValueModel:
     def __setstate__(self, state: dict[str, Any]) -> None:
         # A checkpoint from before snapshots were predicted as of their time has none waiting.
         state.setdefault("_unpredicted", [])
+        if "_parts" not in state:  # a checkpoint from before the families: one linear part
+            part = Part.__new__(Part)
+            part.__dict__.update(target=state["target"], spend=state.pop("_spend"), buys=state.pop("_buys"),
+                                 log_variance=state.pop("_log_variance"), n=state["_n"], ranks=None)
+            if part.target == "log":
+                part.buys = None
+            state.update(_parts=[(1.0, part)], family="linear", family_weight=1.0,
+                         family_target=state["target"], trees=10)
         self.__dict__.update(state)
 
     # -- prediction ---------------------------------------------------------------------------
 
     def _score_inputs(self, inputs: Mapping[str, float]) -> float:
-        if self.target == "log":
-            return min(max(self._spend.linear(inputs), 0.0), 30.0)
-        z = min(max(self._buys.linear(inputs), -30.0), 30.0)
-        p_buys = 1.0 / (1.0 + math.exp(-z))
-        log_spend = self._spend.linear(inputs) + self._log_variance / 2.0
-        return log1p(p_buys * math.exp(min(log_spend, 30.0)))
+        return sum(weight * part.score(inputs) for weight, part in self._parts)
 
     def score_one(self, x: Mapping[str, float]) -> float:
         """The ranking score of value features ``x``: log1p of the model's own spend estimate."""
@@ -293,14 +293,8 @@ class ValueModel:
         spent = max(float(y), 0.0)
         inputs = value_inputs(x, self.feature_groups, self.horizon_days)
         self._calibration.update(self._score_inputs(inputs), spent)
-        if self.target == "log":
-            self._spend.learn(inputs, math.log1p(spent))
-        else:
-            self._buys.learn(inputs, spent > 0)
-            if spent > 0:
-                residual = math.log(spent) - self._spend.linear(inputs)
-                self._log_variance += (residual**2 - self._log_variance) / min(self._n + 1, 1000)
-                self._spend.learn(inputs, math.log(spent))
+        for _, part in self._parts:
+            part.learn(inputs, spent)
         self._n += 1
 
     def snapshot(

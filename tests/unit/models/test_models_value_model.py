@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import math
 import random
@@ -174,3 +175,65 @@ def test_a_silent_customer_is_due_a_snapshot_every_30_days() -> None:
     assert due_for_snapshot(day(0), day(30))
     assert due_for_snapshot(day(0), day(10), every_days=7)
     assert due_for_snapshot(None, day(0))
+
+
+@pytest.mark.parametrize("config", [
+    {"family": "arf", "trees": 3},
+    {"family": "amf", "target": "log", "trees": 3},
+    {"family": "hat"},
+    {"family": "bagging", "target": "log", "trees": 3},
+    {"family": "arf", "family_target": "log", "family_weight": 0.5, "trees": 3},
+    {"feature_groups": (*FEATURE_GROUPS, "interactions")},
+])
+def test_every_family_learns_the_same_model_from_the_same_labels(config: dict) -> None:
+    """Trees and blends are seeded: two models fed the same labels predict the same (live = offline),
+    a checkpoint and a copy without pending snapshots predict as the model does, and the money is finite."""
+    one, two = ValueModel(**config), ValueModel(**config)
+    for x, y in synthetic(300, seed=5):
+        one.learn_one(x, y)
+        two.learn_one(x, y)
+    test = [x for x, _ in synthetic(20, seed=6)]
+    predicted = [one.predict_one(x) for x in test]
+    assert predicted == [two.predict_one(x) for x in test]
+    assert predicted == [checkpoints.load(checkpoints.dump(one), ValueModel).predict_one(x) for x in test]
+    assert predicted == [one.without_pending().predict_one(x) for x in test]
+    assert all(math.isfinite(p) and p >= 0 for p in predicted)
+
+
+def test_a_checkpoint_from_before_the_families_loads_as_the_linear_model() -> None:
+    """A model pickled with its linear parts as attributes (``_spend``, ``_buys``) predicts as it did."""
+    model = ValueModel(family="linear")
+    for x, y in synthetic(300, seed=7):
+        model.learn_one(x, y)
+    state = copy.deepcopy(model.__dict__)
+    (_, part), = state.pop("_parts")
+    for name in ("family", "family_weight", "family_target", "trees"):
+        del state[name]
+    state.update(_spend=part.spend, _buys=part.buys, _log_variance=part.log_variance)
+    old = ValueModel.__new__(ValueModel)
+    old.__setstate__(state)
+    x = {"orders": 3.0, "revenue": 120.0, "days_since_last": 20.0}
+    assert old.predict_one(x) == model.predict_one(x)
+    old.learn_one(x, 50.0)
+    model.learn_one(x, 50.0)
+    assert old.predict_one(x) == model.predict_one(x)
+
+
+def test_bad_families_are_refused() -> None:
+    """An unknown family, a blend weight outside (0, 1] or an unknown family target raises ValueError."""
+    with pytest.raises(ValueError, match="family among"):
+        ValueModel(family="svm")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="family weight"):
+        ValueModel(family="arf", family_weight=0.0)
+    with pytest.raises(ValueError, match="family target"):
+        ValueModel(family="arf", family_target="median")  # type: ignore[arg-type]
+
+
+def test_interactions_are_spend_while_alive() -> None:
+    """The optional group weighs money by the rule's P(alive): a long-silent big spender's counts less."""
+    recent = {"orders": 5.0, "repeat_days": 4.0, "tenure_days": 200.0, "recency_days": 190.0,
+              "days_since_last": 10.0, "revenue": 5000.0}
+    silent = {**recent, "days_since_last": 400.0, "tenure_days": 590.0}
+    groups = (*FEATURE_GROUPS, "interactions")
+    assert "alive_x_revenue" not in value_inputs(recent)
+    assert value_inputs(silent, groups)["alive_x_revenue"] < value_inputs(recent, groups)["alive_x_revenue"]

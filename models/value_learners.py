@@ -1,0 +1,214 @@
+"""The learners inside a value model: the two parts (or the one log-spend regression) of each family.
+
+:class:`~models.value_model.ValueModel` asks two things of its learners, whatever their family:
+a regression (``learn``/``predict``, of log spend) and a classifier (``learn``/``proba``, of
+"buys in the horizon"). The ``linear`` family is river's linear models with normalised steps
+and averaged weights (:class:`Averaged`); the tree families are river's online trees and
+forests, which can express what a linear model cannot — thresholds and interactions, e.g.
+that past spend counts only while a customer is still alive:
+
+- ``arf``: adaptive random forests (``forest.ARFRegressor``/``ARFClassifier``);
+- ``amf``: aggregated Mondrian forests (``forest.AMFRegressor``/``AMFClassifier``);
+- ``hat``: one Hoeffding adaptive tree (``tree.HoeffdingAdaptiveTree*``);
+- ``bagging``: online bagging of Hoeffding trees (``ensemble.Bagging*``).
+
+Trees get the numeric inputs only (a split on days since the last order needs no one-hot
+bins), always the same keys, and a fixed seed: the same sequence of labels makes the same
+model, so a live worker and an offline replay agree (live = offline).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from typing import Any, Literal, Protocol
+
+from river import ensemble, forest, linear_model, optim, tree
+
+from models.value_inputs import log1p
+
+__all__ = ["FAMILIES", "Averaged", "Classifier", "Family", "Part", "Ranks", "Regressor", "Target", "classifier", "regressor"]
+
+Family = Literal["linear", "arf", "amf", "hat", "bagging"]
+Target = Literal["log", "two-part", "rank"]
+#: The model families a value model may use.
+FAMILIES: tuple[str, ...] = ("linear", "arf", "amf", "hat", "bagging")
+
+_SEED = 42
+
+
+class Regressor(Protocol):
+    """A regression learned one example at a time."""
+
+    def learn(self, inputs: dict[str, float], y: float) -> None: ...
+
+    def predict(self, inputs: Mapping[str, float]) -> float: ...
+
+
+class Classifier(Protocol):
+    """A binary classifier learned one example at a time."""
+
+    def learn(self, inputs: dict[str, float], y: bool) -> None: ...
+
+    def proba(self, inputs: Mapping[str, float]) -> float: ...
+
+
+class Averaged:
+    """A river linear model whose predictions use an exponential moving average of its weights."""
+
+    def __init__(self, model: Any, window: int | None) -> None:
+        self.model = model
+        self.decay = 1.0 - 1.0 / window if window else 0.0
+        self.weights: dict[str, float] = {}
+        self.intercept = 0.0
+        self.n = 0
+
+    def learn(self, inputs: dict[str, float], y: float | bool) -> None:
+        # Normalised steps (NLMS): the update shrinks with the inputs' size, so that no input
+        # scale or learning rate below 1 makes the regression diverge.
+        self.model.learn_one(inputs, y, 1.0 / (1.0 + sum(v * v for v in inputs.values())))
+        self.n += 1
+        if self.decay:
+            decay, average = self.decay, self.weights
+            for name, weight in self.model.weights.items():
+                average[name] = decay * average.get(name, 0.0) + (1.0 - decay) * weight
+            self.intercept = decay * self.intercept + (1.0 - decay) * self.model.intercept
+
+    def linear(self, inputs: Mapping[str, float]) -> float:
+        """The linear predictor (before any link function)."""
+        if not self.decay or self.n == 0:
+            weights: Mapping[str, float] = self.model.weights
+            return float(self.model.intercept) + sum(weights.get(k, 0.0) * v for k, v in inputs.items())
+        average = self.weights
+        z = self.intercept + sum(average.get(k, 0.0) * v for k, v in inputs.items())
+        return z / (1.0 - self.decay**self.n)  # removes the average's bias towards the zero start
+
+    def predict(self, inputs: Mapping[str, float]) -> float:
+        return self.linear(inputs)
+
+    def proba(self, inputs: Mapping[str, float]) -> float:
+        z = min(max(self.linear(inputs), -30.0), 30.0)
+        return 1.0 / (1.0 + math.exp(-z))
+
+
+def _numeric(inputs: Mapping[str, float]) -> dict[str, float]:
+    """The inputs without one-hot bins: the same keys for every customer, as trees want them."""
+    return {k: v for k, v in inputs.items() if "#" not in k}
+
+
+class _Tree:
+    """A river tree or forest behind the :class:`Regressor` and :class:`Classifier` protocols."""
+
+    def __init__(self, model: Any) -> None:
+        self.model = model
+        self.n = 0
+
+    def learn(self, inputs: dict[str, float], y: float | bool) -> None:
+        self.model.learn_one(_numeric(inputs), y)
+        self.n += 1
+
+    def predict(self, inputs: Mapping[str, float]) -> float:
+        return float(self.model.predict_one(_numeric(inputs))) if self.n else 0.0
+
+    def proba(self, inputs: Mapping[str, float]) -> float:
+        if not self.n:
+            return 0.5
+        p = float(self.model.predict_proba_one(_numeric(inputs)).get(True, 0.0))
+        return min(max(p, 1e-6), 1.0 - 1e-6)
+
+
+def regressor(family: str, learning_rate: float, l2: float, window: int | None, size: int) -> Regressor:
+    """A regression of family ``family`` (``size`` trees for the ensembles)."""
+    if family == "linear":
+        return Averaged(
+            linear_model.LinearRegression(optimizer=optim.SGD(learning_rate), intercept_lr=learning_rate, l2=l2),
+            window,
+        )
+    if family == "arf":
+        return _Tree(forest.ARFRegressor(n_models=size, seed=_SEED))
+    if family == "amf":
+        return _Tree(forest.AMFRegressor(n_estimators=size, seed=_SEED))
+    if family == "hat":
+        return _Tree(tree.HoeffdingAdaptiveTreeRegressor(seed=_SEED))
+    if family == "bagging":
+        return _Tree(ensemble.BaggingRegressor(tree.HoeffdingTreeRegressor(), n_models=size, seed=_SEED))
+    raise ValueError(f"value model: expected a family among {FAMILIES}, found {family!r}")
+
+
+def classifier(family: str, learning_rate: float, l2: float, window: int | None, size: int) -> Classifier:
+    """A classifier of family ``family`` (``size`` trees for the ensembles)."""
+    if family == "linear":
+        return Averaged(
+            linear_model.LogisticRegression(optimizer=optim.SGD(learning_rate), intercept_lr=learning_rate, l2=l2),
+            window,
+        )
+    if family == "arf":
+        return _Tree(forest.ARFClassifier(n_models=size, seed=_SEED))
+    if family == "amf":
+        return _Tree(forest.AMFClassifier(n_estimators=size, seed=_SEED))
+    if family == "hat":
+        return _Tree(tree.HoeffdingAdaptiveTreeClassifier(seed=_SEED))
+    if family == "bagging":
+        return _Tree(ensemble.BaggingClassifier(tree.HoeffdingTreeClassifier(), n_models=size, seed=_SEED))
+    raise ValueError(f"value model: expected a family among {FAMILIES}, found {family!r}")
+
+
+_RANK_SCALE = 10.0
+
+
+class Ranks:
+    """Mid-rank of a spend among past labels (log1p bins of 0.1, decayed): the ``rank`` target."""
+
+    def __init__(self, width: float = 0.1, bins: int = 200, window: int = 5000) -> None:
+        self.width = width
+        self.decay = 1.0 - 1.0 / window
+        self.weight = [0.0] * bins
+
+    def rank(self, spent: float) -> float:
+        weight = self.weight
+        for i, value in enumerate(weight):
+            if value:
+                weight[i] = value * self.decay
+        i = min(int(math.log1p(spent) / self.width), len(weight) - 1)
+        weight[i] += 1.0
+        return (sum(weight[:i]) + weight[i] / 2.0) / sum(weight)
+
+
+class Part:
+    """One scorer of a value model: log1p of a spend estimate, from learners of one family.
+
+    ``target``: a regression of log1p spend (``log``); P(buys) x E[spend | buys] with the
+    log-normal mean correction (``two-part``); or a regression of the spend's mid-rank among
+    past labels (``rank``), scaled to the range of log spends.
+    """
+
+    def __init__(self, family: str, target: Target, learning_rate: float, l2: float, window: int | None,
+                 size: int) -> None:
+        self.target = target
+        # log1p(spend); for two-part, log(spend) of the buyers
+        self.spend = regressor(family, learning_rate, l2, window, size)
+        self.buys = classifier(family, learning_rate, l2, window, size) if target == "two-part" else None
+        self.log_variance = 1.0  # of log(spend) around the two-part regression, decayed
+        self.n = 0
+        self.ranks = Ranks() if target == "rank" else None
+
+    def score(self, inputs: Mapping[str, float]) -> float:
+        if self.ranks is not None:  # the predicted rank among past labels, on a log-spend-like scale
+            return min(max(self.spend.predict(inputs), 0.0), 1.0) * _RANK_SCALE
+        if self.buys is None:
+            return min(max(self.spend.predict(inputs), 0.0), 30.0)
+        log_spend = self.spend.predict(inputs) + self.log_variance / 2.0
+        return log1p(self.buys.proba(inputs) * math.exp(min(log_spend, 30.0)))
+
+    def learn(self, inputs: dict[str, float], spent: float) -> None:
+        if self.ranks is not None:
+            self.spend.learn(inputs, self.ranks.rank(spent))
+        elif self.buys is None:
+            self.spend.learn(inputs, math.log1p(spent))
+        else:
+            self.buys.learn(inputs, spent > 0)
+            if spent > 0:
+                residual = math.log(spent) - self.spend.predict(inputs)
+                self.log_variance += (residual**2 - self.log_variance) / min(self.n + 1, 1000)
+                self.spend.learn(inputs, math.log(spent))
+        self.n += 1

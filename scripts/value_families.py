@@ -1,0 +1,114 @@
+"""Compare value-model configurations on training data only (issue 14's selection protocol).
+
+For each purchase log, the calibration period before the log's default cutoff is replayed once
+through every configuration at once; each is scored at the two inner cutoffs 90 and 180 days
+before the default cutoff, against the spend of the 90 days after each — all of it before the
+default cutoff: the holdout is never read. A configuration's lead at a check is its worse lead,
+on Spearman and on top-decile capture, over the better of past spend and BG/NBD x Gamma-Gamma;
+configurations are compared by their worst lead over the checks with at least six months of
+history before them. Prints a table and writes JSON (``--json FILE``). ``linear`` is the
+default value model; the comparison and why the best blend is not the default are in
+docs/customers-and-models.md ("How the model was chosen").
+
+    nice -n 10 .venv/bin/python scripts/value_families.py --configs linear,arf-log --json out.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import sys
+import time
+from typing import Any
+
+import numpy as np
+
+from models.datasets import load_log
+from models.periods import periods_of
+from models.value_evaluation import _baselines, _spend_in
+from models.value_metrics import ranking_scores
+from models.value_model import ValueModel
+from models.value_replay import replay_value
+
+LOGS = {
+    "CDNOW": ("../shared/data/CDNOW_sample.txt", "cdnow"),
+    "Online Retail II": ("../shared/data/online_retail_ii_2009_2010.csv.gz", "online-retail"),
+}
+CONFIGS: dict[str, dict[str, Any]] = {
+    "linear": {"family": "linear"},
+    "linear+interactions": {"family": "linear",
+                            "feature_groups": ("rfm", "spend", "returns", "visits", "rule", "interactions")},
+    "linear-rank": {"family": "linear", "target": "rank"},
+    "linear-log": {"family": "linear", "target": "log"},
+    "arf-two-part": {"family": "arf", "family_weight": 1.0, "family_target": None},
+    "arf-log": {"family": "arf", "family_weight": 1.0, "target": "log"},
+    "amf-log": {"family": "amf", "family_weight": 1.0, "target": "log"},
+    "hat-two-part": {"family": "hat", "family_weight": 1.0, "family_target": None},
+    "bagging-log": {"family": "bagging", "family_weight": 1.0, "target": "log"},
+    "blend-arf-log-0.5": {"family": "arf", "family_target": "log", "family_weight": 0.5},
+    "blend-arf-log-0.25": {"family": "arf", "family_target": "log", "family_weight": 0.25},
+    "blend-amf-log-0.5": {"family": "amf", "family_target": "log", "family_weight": 0.5},
+    "blend-hat-0.5": {"family": "hat", "family_weight": 0.5, "family_target": None},
+}
+MIN_HISTORY_DAYS = 182
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--configs", default=",".join(CONFIGS))
+    parser.add_argument("--logs", default=",".join(LOGS))
+    parser.add_argument("--json")
+    args = parser.parse_args()
+    names = args.configs.split(",")
+    out: dict[str, Any] = {}
+    for log_name in args.logs.split(","):
+        path, fmt = LOGS[log_name]
+        log = load_log(path, fmt)
+        periods = periods_of(log, horizon_days=90)
+        horizon = dt.timedelta(days=90)
+        checks = [periods.scored_at - 2 * horizon, periods.scored_at - horizon]
+        models = [ValueModel(horizon_days=90, **CONFIGS[n]) for n in names]
+        started = time.perf_counter()
+        moments = replay_value(log.transactions, checks[1], models, horizon_days=90, stops=[checks[0]])
+        seconds = time.perf_counter() - started
+        first = min(t.at for t in log.transactions)
+        for at in checks:
+            moment = moments[at]
+            spend = _spend_in(log.transactions, at, at + horizon, after=False)
+            assert at + horizon <= periods.scored_at  # training data only
+            actual = np.array([spend.get(c, 0.0) for c in moment.customers])
+            base = {k: ranking_scores(actual, v, money=True) for k, v in _baselines(moment, 90).items()
+                    if k in ("past spend", "BG/NBD x Gamma-Gamma")}
+            best = {m: max(b[m] for b in base.values()) for m in ("spearman", "top_decile")}
+            history = (at - first).days
+            key = f"{log_name} {at.date()}"
+            out[key] = {"history_days": history, "counted": history >= MIN_HISTORY_DAYS,
+                        "baselines": {k: {m: b[m] for m in best} for k, b in base.items()},
+                        "replay_seconds": seconds, "models": {}}
+            for i, name in enumerate(names):
+                s = ranking_scores(actual, np.array(moment.money[i]), money=True)
+                lead = {m: s[m] - best[m] for m in best}
+                out[key]["models"][name] = {"spearman": s["spearman"], "top_decile": s["top_decile"],
+                                            "lead": min(lead.values()), "lead_by": lead,
+                                            "learned": moment.learned[i]}
+            print(f"{key} (history {history} d, replay {seconds:.0f} s): "
+                  f"best baseline spearman {best['spearman']:.4f} top10 {best['top_decile']:.4f}", flush=True)
+            for name, f in out[key]["models"].items():
+                print(f"  {name:24s} spearman {f['spearman']:.4f} top10 {f['top_decile']:.4f} "
+                      f"lead {f['lead']:+.4f}", flush=True)
+    summary = {}
+    for name in names:
+        leads = [c["models"][name]["lead"] for c in out.values() if c["counted"] and name in c["models"]]
+        summary[name] = {"worst": min(leads), "mean": sum(leads) / len(leads), "checks": len(leads)}
+    print("\nworst / mean lead over the counted checks:")
+    for name, s in sorted(summary.items(), key=lambda kv: -kv[1]["worst"]):
+        print(f"  {name:24s} worst {s['worst']:+.4f}  mean {s['mean']:+.4f}  ({s['checks']} checks)")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump({"checks": out, "summary": summary}, f, indent=1)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
