@@ -17,8 +17,8 @@ def add(commands: Commands) -> None:
         "offers as they fire; then answers who the best and worst customers are, with segments, personas and the "
         "offers' uplift. In a terminal the worker and its page stay up until Ctrl-C.",
     )
-    demo.add_argument("--customers", type=positive_int, default=120,
-                      help="simulated customers, most with months of history (default 120)")
+    demo.add_argument("--customers", type=positive_int, default=100,
+                      help="simulated customers, most with months of history (default 100)")
     demo.add_argument("--seed", type=int, default=7, help="random seed of the simulation (default 7)")
     demo.add_argument(
         "--session-timeout", type=positive_float, default=3.0, metavar="SECONDS",

@@ -50,7 +50,8 @@ def show_answer(page: str, out: TextIO) -> None:
         write("  Behavioural segments, learned online")
     for card in cards[:6]:
         sentence = card.get("sentence") or card.get("summary", "")
-        write(f"    {card['segment']:<4} {card.get('name') or '':<28} {card['size']:>4}  {sentence[:90]}")
+        write(f"    {card['segment']:<4} {card.get('name') or '':<28} {card['size']:>4}  "
+              f"{sentence[:90] + ('…' if len(sentence) > 90 else '')}")
     _offers(write, offers)
 
 

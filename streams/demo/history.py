@@ -193,6 +193,16 @@ def _abandons_dear_cart(v: Visitor) -> None:
     v.abandoned("cart_abandoned")
 
 
+def _abandons_then_buys(v: Visitor) -> None:
+    """Leaves a cart, and comes back a few (compressed) minutes later to buy it: within the offer's validity."""
+    _abandons_cart(v)
+    v.at += v.session_timeout * v.rng.uniform(2.3, 2.8)  # after the visit closes (timeout and lateness)
+    v.visit()
+    v.view_cart(with_products=True)
+    v.checkout(with_products=True)
+    v.order()
+
+
 def _buys(v: Visitor) -> None:
     v.visit()
     if v.user_id is not None and not v.logged_in:
@@ -235,13 +245,14 @@ class Kind:
 
 
 KINDS: tuple[Kind, ...] = (
-    Kind("loyal buyer", _loyal_history, _either(_abandons_checkout, _abandons_cart, _buys), 0.2, True, 0.5),
+    Kind("loyal buyer", _loyal_history, _either(_abandons_checkout, _abandons_cart, _abandons_then_buys, _buys), 0.2,
+         True, 0.5),
     Kind("big spender drifting away", _drifting_history, _abandons_dear_cart, 0.1, True, 0.6),
     Kind("bargain hunter", _bargain_history, _either(_abandons_cart, _buys), 0.12, True, 0.4),
     Kind("serial returner", _returner_history, _abandons_cart, 0.06, True, 0.3),
     Kind("one-time buyer", _one_time_history, _abandons_cart, 0.12, True, 0.25),
     Kind("looker", _looker_history, _researches, 0.14, False, 0.3),
-    Kind("new visitor", _no_history, _abandons_cart, 0.16, True),
+    Kind("new visitor", _no_history, _either(_abandons_cart, _abandons_then_buys), 0.16, True),
     Kind("new researcher", _no_history, _researches, 0.05, False),
     Kind("opted-out visitor", _no_history, _opted_out, 0.05, True),
 )

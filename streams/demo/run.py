@@ -182,7 +182,7 @@ def _line(out: TextIO, text: str) -> None:
 
 
 def run_demo(
-    *, customers: int = 120, seed: int = 7, session_timeout: float = 3.0, days: int = 180,
+    *, customers: int = 100, seed: int = 7, session_timeout: float = 3.0, days: int = 180,
     keep_up: bool | None = None, out: TextIO = sys.stdout,
 ) -> int:
     """Run the demo; return the number of offer triggers of the live part.
@@ -221,7 +221,7 @@ def _run(customers: int, seed: int, session_timeout: float, days: int, keep_up: 
 
             def shop(live_start: datetime) -> list[Shopper]:
                 return shop_with_history(customers, seed=seed, past=past, live_start=live_start,
-                                         live_spread=timedelta(seconds=8), pace=timedelta(seconds=0.4),
+                                         live_spread=timedelta(seconds=5), pace=timedelta(seconds=0.4),
                                          session_timeout=timeout)[0]
 
             history = [m for m in shop_messages(shop(now + timedelta(days=1))) if _at(m) < now]
