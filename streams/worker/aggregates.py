@@ -18,7 +18,7 @@ from __future__ import annotations
 import logging
 import math
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 
 import faust
@@ -91,9 +91,14 @@ class DailyFigures:
 
 def register(
     app: faust.App, settings: Settings, figures: DailyFigures, store: DailyStore, insights: InsightsCache,
-    scoring: Scoring,
+    scoring: Scoring, leads: Callable[[], bool],
 ) -> None:
-    """Add the timers that write the daily figures."""
+    """Add the timers that write the daily figures.
+
+    Every worker adds the offers and outcomes it decided; only the one that ``leads`` (owns
+    input partition 0) looks at the segments and models — the insights cover every customer, so
+    two workers looking would count each move twice.
+    """
 
     @app.timer(interval=min(settings.daily_aggregates_seconds, 1.0))
     async def write_daily_counts() -> None:
@@ -106,6 +111,8 @@ def register(
 
     @app.timer(interval=settings.daily_aggregates_seconds)
     async def look_at_segments_and_models() -> None:
+        if not leads():
+            return
         try:
             latest = await insights.get()
             seen = figures.look(latest, scoring)

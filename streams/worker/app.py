@@ -106,7 +106,8 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     clockwork = timers.Clockwork(settings, tracker, consumer, store, scoring, insights, metrics)
     timers.register(app, clockwork)
     segments.register(app, settings, scoring, insights, metrics)
-    aggregates.register(app, settings, daily, DailyStore(store.client), insights, scoring)
+    aggregates.register(app, settings, daily, DailyStore(store.client), insights, scoring,
+                        leads=lambda: 0 in clockwork.owned_partitions())
     readiness = _readiness(clockwork)
     ops.register(app, readiness, registry)
     marketers.register(app, store, insights, settings, publisher, forget_in_models=scoring.forget)
