@@ -2,7 +2,7 @@
 
 ``tracker demo --keep-up`` plays the shop with its history and keeps its worker and page up; the
 tests drive the page headless (``--dump-dom`` for what it shows, ``--screenshot`` kept as
-artefacts in ``TRACKER_SCREENSHOTS`` or the test's temporary folder) and compare its figures with
+artefacts in ``TRACKER_SCREENSHOTS`` or ``.artefacts/screenshots``) and compare its figures with
 the API's and the CLI's.
 """
 
@@ -25,6 +25,8 @@ from test_dashboard import chromium, headless
 
 #: (name, width, height) of the windows the page must work in.
 WIDTHS = (("laptop", 1366, 900), ("phone", 390, 844))
+#: The screenshots' folder unless TRACKER_SCREENSHOTS names one (git ignores it).
+ARTEFACTS = Path(__file__).resolve().parents[2] / ".artefacts" / "screenshots"
 #: The overview's charts, each of which must show the demo shop's data.
 CHARTS = ("chart-deciles", "chart-uplift", "chart-offers", "chart-kinds", "chart-segments", "chart-moves",
           "chart-models")
@@ -78,9 +80,9 @@ def demo() -> Iterator[Demo]:
 
 
 @pytest.fixture(scope="module")
-def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    keep = os.environ.get("TRACKER_SCREENSHOTS")
-    folder = Path(keep) if keep else tmp_path_factory.mktemp("screenshots")
+def shots() -> Path:
+    """Where the screenshots are kept after the run (CI uploads the folder)."""
+    folder = Path(os.environ.get("TRACKER_SCREENSHOTS") or ARTEFACTS)
     folder.mkdir(parents=True, exist_ok=True)
     return folder
 
