@@ -292,13 +292,7 @@ def customer_view(state: CustomerState, *, scores: bool = True, at: datetime | N
     p = state.profile
     types: tuple[str, ...] = ()
     if at is not None:
-        from models.customer_types import customer_types
-        from streams.core.insights import facts_of
-
-        facts = facts_of(state.customer_id, p)
-        if not scores:
-            facts = dataclasses.replace(facts, intent=None, loyalty=None)
-        types = tuple(t.name for t in customer_types(facts, at))
+        types = _types(state, at, scores=scores)
     return Customer(
         customer_id=state.customer_id,
         consent=p.consent,
@@ -315,6 +309,21 @@ def customer_view(state: CustomerState, *, scores: bool = True, at: datetime | N
         behaviour_traits=p.behaviour_traits if scores else (),
         customer_types=types,
     )
+
+
+def _types(state: CustomerState, at: datetime, *, scores: bool) -> tuple[str, ...]:
+    """The customer's types at ``at``; none where the profile cannot be read as facts (the decision goes on)."""
+    from models.customer_types import customer_types
+    from models.errors import FieldError
+    from streams.core.insights import facts_of
+
+    try:
+        facts = facts_of(state.customer_id, state.profile)
+    except FieldError:  # e.g. orders counted with no order time (a profile written by hand): no types
+        return ()
+    if not scores:
+        facts = dataclasses.replace(facts, intent=None, loyalty=None)
+    return tuple(t.name for t in customer_types(facts, at))
 
 
 def _decide(
