@@ -138,6 +138,10 @@ class Settings(BaseSettings):
     clock: Literal["wall", "event"] = Field(
         "wall", description="wall: decide on the clock (live); event: on event time (replays)."
     )
+    scores_in_event_time: bool = Field(
+        False, description="On the event clock, let the models' scores decide offers too (the demo's live part); "
+        "a replay then no longer gives the same offers every time."
+    )
 
     # ---- behavioural segments (models/segments.py, models/emergence.py)
     segments_max: int = Field(8, ge=2, le=30, description="Most behavioural segments the model keeps at once.")
@@ -153,6 +157,10 @@ class Settings(BaseSettings):
     )
     segments_report_seconds: float = Field(
         60.0, gt=0, description="How often the worker looks for news about the segments (new, growing, changed)."
+    )
+    daily_aggregates_seconds: float = Field(
+        60.0, gt=0, description="How often the worker records the page's daily figures (segment sizes and moves, "
+        "model quality) in Redis; offers and outcomes are counted as they happen."
     )
     segments_active_days: float = Field(
         30.0, gt=0, description="Customers seen within this many days are active: segment shares are of them."
@@ -343,7 +351,8 @@ def rules_of(settings: Settings) -> Rules:
     """The lifecycle's timing rules of the settings."""
     return Rules(session_timeout=settings.session_timeout, browse_views_threshold=settings.browse_views_threshold,
                  event_time=settings.clock == "event", allowed_lateness=settings.allowed_lateness,
-                 cart_ttl=timedelta(days=settings.cart_ttl_days))
+                 cart_ttl=timedelta(days=settings.cart_ttl_days),
+                 scores_in_event_time=settings.scores_in_event_time)
 
 
 def emergence_rules_of(settings: Settings) -> EmergenceRules:

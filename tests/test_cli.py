@@ -48,13 +48,23 @@ def test_simulate_prints_valid_events_as_json_lines():
     assert all(ANY_EVENT.validate_json(line) for line in lines)
 
 
-def test_demo_shows_offer_triggers_on_the_embedded_default():
-    """The README's demo command runs on Tansu and an embedded redis-server and prints triggers."""
-    result = tracker("demo", "--customers", "12", "--seed", "11", timeout=240)
-    assert result.returncode == 0, result.stdout + result.stderr
-    assert "worker ready" in result.stdout
-    assert "▸ offer trigger" in result.stdout
-    assert "stopped         worker, broker and redis" in result.stdout
+def test_demo_shows_targeted_offers_then_the_answer_and_ends_by_itself_without_a_terminal():
+    """The README's demo: history then live traffic on the embedded default; offers differ by who the customer is;
+    then best and worst customers, segments, personas and the uplift; without a terminal it stops by itself."""
+    import re
+
+    result = tracker("demo", "--customers", "80", "--seed", "11", timeout=300)
+    out = result.stdout
+    assert result.returncode == 0, out + result.stderr
+    assert "worker ready" in out and "replayed in event time" in out
+    offers = re.findall(r"▸ (reminder|free shipping|\d+% off)\s+\S+\s+\S+.* rule (\w+)", out)
+    assert len({incentive for incentive, _ in offers}) >= 2, out
+    assert len({rule for _, rule in offers}) >= 3, out
+    for heading in ("Who are my best and worst customers?", "Best (predicted value, next 90 days)",
+                    "Worst: little to expect", "Worst: costly", "Segments (RFM)", "uplift"):
+        assert heading in out, out
+    assert "The page is up" not in out
+    assert "stopped         worker, broker and redis" in out
 
 
 def test_a_data_file_in_the_wrong_format_is_refused_with_its_line(tmp_path):

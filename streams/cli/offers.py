@@ -23,6 +23,7 @@ def add(commands: Commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from offers import Uplift
+    from streams.core.offer_report import HOW_TO_READ, report_json, uplift_of
 
     settings = Settings()
 
@@ -30,35 +31,18 @@ def run(args: argparse.Namespace) -> int:
         from redis.exceptions import RedisError
 
         store = store_of(settings)
-        uplift, customers = Uplift(), 0
         try:
-            async for _, profile in store.profiles():
-                customers += 1
-                uplift = Uplift(
-                    uplift.treated_offers + profile.offers,
-                    uplift.treated_conversions + profile.conversions,
-                    uplift.holdout_offers + profile.holdouts,
-                    uplift.holdout_conversions + profile.holdout_conversions,
-                )
+            return uplift_of([profile async for _, profile in store.profiles()])
         except (RedisError, OSError) as exc:
             raise TrackerError(f"could not read profiles from {settings.redis_url}: {exc}") from exc
         finally:
             await store.close()
-        return uplift, customers
 
     uplift, customers = asyncio.run(tally())
     if args.json:
-        print(json.dumps({
-            "customers": customers,
-            "treated": {"offers": uplift.treated_offers, "conversions": uplift.treated_conversions,
-                        "rate": uplift.treated_rate},
-            "holdout": {"offers": uplift.holdout_offers, "conversions": uplift.holdout_conversions,
-                        "rate": uplift.holdout_rate},
-            "absolute_uplift": uplift.absolute_uplift,
-            "relative_uplift": uplift.relative_uplift,
-            "confidence_interval_95": uplift.confidence_interval(),
-        }, indent=2))
+        print(json.dumps(report_json(uplift, customers), indent=2))
         return 0
     print(f"Offers across {customers} customers (conversion = a purchase within the offer's validity)\n")
     print(uplift.format_report())
+    print(f"\nHow to read it: {HOW_TO_READ}")
     return 0

@@ -23,6 +23,7 @@ replays, at last event + timeout.  See :mod:`streams.core.visits` for the whole 
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeAlias
@@ -58,6 +59,9 @@ class Rules:
     allowed_lateness: timedelta = timedelta(0)
     #: How long a cart nobody touches is kept (event time).
     cart_ttl: timedelta = CART_TTL
+    #: Let the models' scores and placements decide on event time too (a replay then no longer
+    #: repeats exactly: the scores depend on the order partitions were learned in).
+    scores_in_event_time: bool = False
 
     def __post_init__(self) -> None:
         if not timedelta(0) <= self.allowed_lateness <= self.session_timeout:
@@ -96,11 +100,15 @@ class Issued:
 class Suppressed:
     kind: str
     reason: str
+    #: When it was decided (event time in replays): the page counts decisions by day.
+    at: datetime | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
 class HeldOut:
     kind: str
+    #: When the control group's window opened (event time in replays).
+    at: datetime | None = dataclasses.field(default=None, compare=False)
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,7 +225,7 @@ def advance(
     pending = state.profile.pending
     if pending is not None and pending.due_at <= until:
         at = pending.due_at if rules.event_time else now
-        state, more = _decide(state, pending, at, policy, event_time=rules.event_time)
+        state, more = _decide(state, pending, at, policy, scores=not rules.event_time or rules.scores_in_event_time)
         effects += more
     return _settled(state, rules), effects
 
@@ -273,9 +281,18 @@ def next_due(state: CustomerState, rules: Rules, *, undelivered_since: datetime 
 # ---------------------------------------------------------------- helpers
 
 
-def customer_view(state: CustomerState, *, scores: bool = True) -> Customer:
-    """What the policy knows of the customer; without ``scores`` it decides on profile rules alone."""
+def customer_view(state: CustomerState, *, scores: bool = True, at: datetime | None = None) -> Customer:
+    """What the policy knows of the customer; without ``scores`` it decides on profile rules alone.
+
+    With ``at`` (the decision's time), also the customer's types as of then
+    (:func:`models.customer_types.customer_types`: loyal, bargain hunter, new, ...), read from
+    the profile — without ``scores``, from its orders, refunds and dates only, so a replay
+    gives the same types every time.
+    """
     p = state.profile
+    types: tuple[str, ...] = ()
+    if at is not None:
+        types = _types(state, at, scores=scores)
     return Customer(
         customer_id=state.customer_id,
         consent=p.consent,
@@ -290,25 +307,41 @@ def customer_view(state: CustomerState, *, scores: bool = True) -> Customer:
         # A learned placement, like the scores: a replay decides without it.
         behaviour_segment=p.behaviour_segment if scores else None,
         behaviour_traits=p.behaviour_traits if scores else (),
+        customer_types=types,
     )
 
 
+def _types(state: CustomerState, at: datetime, *, scores: bool) -> tuple[str, ...]:
+    """The customer's types at ``at``; none where the profile cannot be read as facts (the decision goes on)."""
+    from models.customer_types import customer_types
+    from models.errors import FieldError
+    from streams.core.insights import facts_of
+
+    try:
+        facts = facts_of(state.customer_id, state.profile)
+    except FieldError:  # e.g. orders counted with no order time (a profile written by hand): no types
+        return ()
+    if not scores:
+        facts = dataclasses.replace(facts, intent=None, loyalty=None)
+    return tuple(t.name for t in customer_types(facts, at))
+
+
 def _decide(
-    state: CustomerState, pending: Abandonment, at: datetime, policy: Policy, *, event_time: bool
+    state: CustomerState, pending: Abandonment, at: datetime, policy: Policy, *, scores: bool
 ) -> tuple[CustomerState, list[Effect]]:
     profile = state.profile
     if profile.merged_into is not None:
         # The visitor logged in: their interest now lives on the customer's profile, and
         # an anonymous id has no address to send to.
-        return replace(state, profile=replace(profile, pending=None)), [Suppressed(pending.kind, "identified")]
+        return replace(state, profile=replace(profile, pending=None)), [Suppressed(pending.kind, "identified", at)]
     # Model scores depend on the order in which partitions were learned from, so a replay
     # decides on profile rules alone: that is what makes it repeat exactly.
-    customer = customer_view(state, scores=not event_time)
+    customer = customer_view(state, scores=scores, at=at)
     the_offer_id = offer_id(state.customer_id, pending.session_started_at)
     decision = policy.decide(AbandonmentKind(pending.kind), customer, at, offer_id=the_offer_id)
     if decision.action == "suppress":
         reason = decision.suppressed or decision.rule
-        return replace(state, profile=replace(profile, pending=None)), [Suppressed(pending.kind, reason)]
+        return replace(state, profile=replace(profile, pending=None)), [Suppressed(pending.kind, reason, at)]
     if decision.action == "defer":
         assert decision.defer_until is not None
         deferred = replace(pending, due_at=decision.defer_until)
@@ -332,7 +365,7 @@ def _decide(
         holdouts=profile.holdouts + holdout,
     )
     if holdout:
-        return replace(state, profile=profile), [*effects, HeldOut(pending.kind)]
+        return replace(state, profile=profile), [*effects, HeldOut(pending.kind, at)]
     assert incentive is not None
     trigger = OfferTrigger(
         offer_id=the_offer_id,

@@ -1,20 +1,25 @@
-"""``tracker demo``: the whole pipeline on the embedded default, in about a minute.
+"""``tracker demo``: the whole pipeline on the embedded default, answering "who are my best and worst customers?".
 
-Starts Tansu and Redis on free loopback ports, a worker in a child process, then plays
-a simulated shop in real time and prints every offer trigger as the worker emits it.  The
-shop behaves like a real one (:mod:`streams.demo.shop`) — returning visitors, logins
-part-way through a visit, carts checked out in a later visit, and a long tail of events
-the tracker has no event of its own for — and sends what a real one sends: the e-commerce tracking spec's
-messages, on the input topic, keyed as RudderStack's Kafka destination keys them.  Time
-is compressed (a visit times out after seconds, the next comes seconds later), so the
-offer policy's 24-hour frequency cap is lifted as its quiet hours are.  Everything
-started is stopped at the end, on an error or on Ctrl-C.
+Starts Tansu and Redis on free loopback ports and a worker in a child process on the
+event-time clock.  The shop has a past (:mod:`streams.demo.history`): months of visits,
+orders and refunds of loyal buyers, bargain hunters, big spenders drifting away, serial
+returners, one-time buyers and lookers, produced at once and read by the worker in event
+time — as ``tracker replay`` does — so its models, segments and offers follow the shop's own
+clock.  Then the shop goes live: some of them come back, with new visitors, and every
+message is produced when it happens; the offers printed differ by who the customer turned
+out to be.  Passers-by keep landing on the home page, as in any live shop: on the event-time
+clock, time moves only with the events read.  Then the answer, from the worker's own API:
+best and worst customers, segments and personas, the offers' results and uplift.
+
+In a terminal the worker and its page stay up until Ctrl-C; otherwise (CI) the demo ends by
+itself.  Everything started is stopped at the end, on an error or on Ctrl-C.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import threading
@@ -23,16 +28,23 @@ import urllib.request
 from collections import Counter
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import TextIO
+from typing import TYPE_CHECKING, TextIO
 
 from streams.broker.topics import ensure_topics
 from streams.demo.embedded import EmbeddedServices, free_port, stop_process
-from streams.demo.messages import key_of, shop_messages
-from streams.demo.shop import Shopper, simulate_shop
+from streams.demo.answer import show_answer
+from streams.demo.history import Past, passer_by, shop_with_history
+from streams.demo.messages import key_of, messages_of, shop_messages
+from streams.demo.shop import Shopper
 from streams.errors import ServiceError
-from streams.settings import Settings
+from streams.settings import Settings, load_offer_policy
 from streams.store.keys import PROFILE_PATTERN
 from streams.transport import kafka_python_options, redis_options
+
+if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from kafka import KafkaProducer
 
 
 def settings_env(settings: Settings) -> dict[str, str]:
@@ -90,9 +102,9 @@ class WorkerProcess:
 
 
 class TriggerPrinter(threading.Thread):
-    """Reads ``offer-triggers`` and prints each trigger as it arrives."""
+    """Reads ``offer-triggers`` and prints each live trigger as it arrives (those of the history are counted)."""
 
-    def __init__(self, settings: Settings, personas: dict[str, str], out: TextIO) -> None:
+    def __init__(self, settings: Settings, kinds: dict[str, str], live_start: datetime, out: TextIO) -> None:
         super().__init__(daemon=True)
         from kafka import KafkaConsumer
 
@@ -102,9 +114,12 @@ class TriggerPrinter(threading.Thread):
             enable_auto_commit=False, consumer_timeout_ms=200, **kafka_python_options(settings),
         )
         self.triggers_topic = settings.offer_triggers_topic
-        self.personas = personas
+        self.kinds = kinds
+        self.live_start = live_start
+        self.why = {rule.name: rule.why for rule in load_offer_policy(settings).rules}
         self.out = out
         self.triggers: list[dict[str, object]] = []
+        self.history = 0
         self.dead_letters: list[dict[str, object]] = []
         self._stopping = threading.Event()
 
@@ -112,36 +127,45 @@ class TriggerPrinter(threading.Thread):
         while not self._stopping.is_set():
             for message in self.consumer:
                 body = json.loads(message.value)
-                if message.topic == self.triggers_topic:
-                    self.triggers.append(body)
-                    self._print_trigger(body)
-                else:
+                if message.topic != self.triggers_topic:
                     self.dead_letters.append(body)
                     _line(self.out, f"  ✗ dead letter     {body['reason']:<15} {body['detail'][:70]}")
+                elif datetime.fromisoformat(str(body["issued_at"])) < self.live_start:
+                    self.history += 1
+                else:
+                    self.triggers.append(body)
+                    self._print_trigger(body)
                 if self._stopping.is_set():
                     break
 
     def _print_trigger(self, t: dict[str, object]) -> None:
-        expires = datetime.fromisoformat(str(t["expires_at"])).astimezone().strftime("%H:%M")
         products: list[dict[str, object]] = t.get("products") or []  # type: ignore[assignment]
-        persona = self.personas.get(str(t["customer_id"]), "?")
+        kind = self.kinds.get(str(t["customer_id"]), "?")
         if t["kind"] == "browse_abandoned":
             what = "viewed " + ", ".join(str(p["product_id"]) for p in products)
         else:
             what = f"{len(products)} product(s) £{float(t.get('cart_value') or 0):.2f}"  # type: ignore[arg-type]
-        offer: dict[str, object] = t["incentive"]  # type: ignore[assignment]
-        incentive = {"percent_off": f"{offer.get('value', 0):g}% off", "free_shipping": "free shipping"}.get(
-            str(offer["type"]), str(offer["type"]))
+        reason: dict[str, object] = t["reason"]  # type: ignore[assignment]
+        who = ", ".join(str(reason[k]) for k in ("segment", "customer_type") if reason.get(k))
         _line(
             self.out,
-            f"  ▸ offer trigger   {t['kind']:<19} {t['customer_id']} {persona:<28} {what:<22} "
-            f"→ {incentive} ({t['reason']['rule']}), until {expires}",  # type: ignore[index]
+            f"  ▸ {incentive_text(t['incentive']):<14} {str(t['kind']).replace('_abandoned', ''):<8} "  # type: ignore[arg-type]
+            f"{t['customer_id']:<12} {kind:<26} {what:<20} rule {reason['rule']}"
+            + (f" ({who})" if who else "")
+            + f": {self.why.get(str(reason['rule']), '')}",
         )
 
     def stop(self) -> None:
         self._stopping.set()
         self.join(timeout=5)
         self.consumer.close()
+
+
+def incentive_text(offer: dict[str, object]) -> str:
+    """An incentive as a marketer says it: ``15% off``, ``free shipping``, ``reminder``."""
+    if offer["type"] == "percent_off":
+        return f"{float(offer.get('value') or 0):g}% off"  # type: ignore[arg-type]
+    return str(offer["type"]).replace("_", " ")
 
 
 def _status(out: TextIO, text: str) -> None:
@@ -158,52 +182,72 @@ def _line(out: TextIO, text: str) -> None:
 
 
 def run_demo(
-    *, customers: int = 40, seed: int = 7, session_timeout: float = 5.0, out: TextIO = sys.stdout
+    *, customers: int = 100, seed: int = 7, session_timeout: float = 3.0, days: int = 180,
+    keep_up: bool | None = None, out: TextIO = sys.stdout,
 ) -> int:
-    """Run the demo; return the number of offer triggers seen."""
-    _line(out, "Behaviour tracker demo: embedded Tansu broker + Redis, one worker, a simulated shop.")
+    """Run the demo; return the number of offer triggers of the live part.
+
+    ``keep_up``: keep the worker and its page up after the answer until Ctrl-C (None: when
+    ``out`` is a terminal).
+    """
+    _line(out, "Behaviour tracker demo: embedded Tansu broker + Redis, one worker, a shop with a past.")
+    # A SIGTERM stops the demo as Ctrl-C does: the worker, broker and redis go with it.
+    previous = signal.signal(signal.SIGTERM, _interrupt) if threading.current_thread() is threading.main_thread() else None
+    try:
+        return _run(customers, seed, session_timeout, days, keep_up, out)
+    finally:
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+def _run(customers: int, seed: int, session_timeout: float, days: int, keep_up: bool | None, out: TextIO) -> int:
     with EmbeddedServices() as services:
-        settings = Settings(
-            app_id="tracker-demo",
-            kafka_broker=services.kafka_broker,
-            redis_url=services.redis_url,
-            web_port=free_port(),
-            session_timeout_seconds=session_timeout,
-            timer_interval_seconds=0.25,
-            # Tansu holds a new group's first join for about the session timeout.
-            broker_session_timeout=6,
-            broker_rebalance_timeout=5,
-            broker_heartbeat_interval=1,
-            # The demo runs at any hour: quiet hours would hold every offer until morning.
-            quiet_hours_enabled=False,
-            # Days pass in seconds here: a 24-hour frequency cap would hold every shopper's second offer.
-            policy_file=_uncapped_policy(services.workdir),
-        )
+        settings = demo_settings(services, session_timeout)
         _line(out, f"  services        kafka {services.kafka_broker}  redis {services.redis_url}")
         ensure_topics(settings)
         worker = WorkerProcess(settings, services.workdir / "worker.log")
         printer = None
         try:
             took = worker.wait_ready(90, out)
-            _line(out, f"  worker ready    in {took:.1f}s (http://{settings.web_host}:{settings.web_port}/metrics)")
+            page = f"http://{settings.web_host}:{settings.web_port}/"
+            _line(out, f"  worker ready    in {took:.1f}s ({page})")
             timeout = timedelta(seconds=session_timeout)
-            shoppers = simulate_shop(
-                customers, seed=seed, start=datetime.now(timezone.utc) + timedelta(seconds=1),
-                pace=timedelta(seconds=0.6), spread=timedelta(seconds=10),
-                # The next visit once this one is over: after the timeout and the allowed lateness.
-                return_after=(2.2 * timeout, 2.6 * timeout), session_timeout=timeout,
-            )
-            personas = {customer_id: s.persona for s in shoppers for customer_id in s.ids}
-            printer = TriggerPrinter(settings, personas, out)
+            now = datetime.now(timezone.utc)
+            past = Past(now - timedelta(days=days), now - timedelta(days=1))
+
+            def shop(live_start: datetime) -> list[Shopper]:
+                return shop_with_history(customers, seed=seed, past=past, live_start=live_start,
+                                         live_spread=timedelta(seconds=5), pace=timedelta(seconds=0.4),
+                                         session_timeout=timeout)[0]
+
+            history = [m for m in shop_messages(shop(now + timedelta(days=1))) if _at(m) < now]
+            _replay_history(history, past, settings, out)
+            live_start = datetime.now(timezone.utc) + timedelta(seconds=0.5)
+            shoppers = shop(live_start)
+            live = [m for m in shop_messages(shoppers) if _at(m) >= live_start]
+            today = [s for s in shoppers if any(e.occurred_at >= live_start for e in s.events)]
+            kinds = {customer_id: s.persona for s in shoppers for customer_id in s.ids}
+            printer = TriggerPrinter(settings, kinds, live_start, out)
             printer.start()
-            sent = _play(shoppers, settings, out)
+            before = _scrape(settings)
+            decided_before = _decided(settings)
             expected = Counter(kind for s in shoppers for _, kind in s.expected)
-            deadline = time.monotonic() + 2 * session_timeout + 10
-            while time.monotonic() < deadline and _decided(settings) < sum(expected.values()):
-                _status(out, f"waiting for quiet visits to time out ({session_timeout:.0f}s) ...")
-                time.sleep(0.2)
+            sent = _play_live(live, len(today), settings, out, lambda: _decided(settings) - decided_before >= sum(
+                expected.values()), timeout)
             time.sleep(1.0)
-            _summary(out, shoppers, sent, printer, expected, settings, _scrape(settings))
+            _summary(out, today, sent, printer, expected, settings, since(_scrape(settings), before))
+            show_answer(page, out)
+            if keep_up if keep_up is not None else (out.isatty() and sys.stdin.isatty()):
+                _line(out, f"\nThe page is up: {page}  (the worker goes on; Ctrl-C to stop everything)")
+                try:
+                    while worker.process.poll() is None:
+                        time.sleep(0.5)
+                except KeyboardInterrupt:
+                    _line(out, "")
             return len(printer.triggers)
         finally:
             try:
@@ -212,6 +256,37 @@ def run_demo(
             finally:
                 worker.stop()
             _line(out, "  stopped         worker, broker and redis")
+
+
+def demo_settings(services: EmbeddedServices, session_timeout: float) -> Settings:
+    """The worker's settings for the demo: event time, compressed visits, no caps that need real days."""
+    return Settings(
+        app_id="tracker-demo",
+        kafka_broker=services.kafka_broker,
+        redis_url=services.redis_url,
+        web_port=free_port(),
+        session_timeout_seconds=session_timeout,
+        timer_interval_seconds=0.25,
+        # The history is replayed in event time, and the live part goes on in it: decisions
+        # follow the shop's own clock, months in seconds, then the visits happening now.
+        clock="event",
+        # ... and today's offers are decided as live ones are: on the models' scores too.
+        scores_in_event_time=True,
+        insights_max_age_seconds=1.0,
+        daily_aggregates_seconds=1.0,
+        # Tansu holds a new group's first join for about the session timeout.
+        broker_session_timeout=6,
+        broker_rebalance_timeout=5,
+        broker_heartbeat_interval=1,
+        # The demo runs at any hour: quiet hours would hold every live offer until morning.
+        quiet_hours_enabled=False,
+        # Live visits come seconds apart: a 24-hour frequency cap would hold a returning shopper's offer.
+        policy_file=_uncapped_policy(services.workdir),
+    )
+
+
+def _at(message: dict[str, object]) -> datetime:
+    return datetime.fromisoformat(str(message["timestamp"]).replace("Z", "+00:00"))
 
 
 def _uncapped_policy(workdir: Path) -> Path:
@@ -250,29 +325,91 @@ def _scrape(settings: Settings) -> dict[str, float]:
     return series
 
 
-def _play(shoppers: list[Shopper], settings: Settings, out: TextIO) -> tuple[int, int]:
-    """Produce every message when it happens, as RudderStack's Kafka destination would; also two broken ones.
-
-    Returns the messages sent and how many of them have no tracker event of their own.
-    """
+def _producer(settings: Settings) -> KafkaProducer:
     from kafka import KafkaProducer
 
-    from streams.core.segment import TRACKS, track_name
+    return KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=5,
+                         **kafka_python_options(settings))
 
-    producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=5,
-                             **kafka_python_options(settings))
-    messages = list(shop_messages(shoppers))
-    visits = sum(s.visits for s in shoppers)
-    _line(out, f"  shop open       {len(shoppers)} shoppers, {visits} visits, {len(messages)} messages over "
-               f"~{_span(messages):.0f}s")
+
+def _send(producer: KafkaProducer, settings: Settings, message: dict[str, object]) -> None:
+    producer.send(settings.site_visits_topic, key=key_of(message).encode(), value=json.dumps(message).encode())
+
+
+def _replay_history(messages: list[dict[str, object]], past: Past, settings: Settings, out: TextIO) -> None:
+    """Produce the shop's past at once, in event time, and wait for the worker to have read all of it."""
+    started = time.monotonic()
+    producer = _producer(settings)
     try:
         for n, message in enumerate(messages, 1):
-            wait = (datetime.fromisoformat(message["timestamp"].replace("Z", "+00:00"))
-                    - datetime.now(timezone.utc)).total_seconds()
-            if wait > 0:
-                time.sleep(wait)
-            producer.send(settings.site_visits_topic, key=key_of(message).encode(), value=json.dumps(message).encode())
-            _status(out, f"streaming the shop's messages ... {n}/{len(messages)}")
+            _send(producer, settings, message)
+            if n % 500 == 0:
+                _status(out, f"producing the shop's history ... {n}/{len(messages)}")
+        producer.flush()
+    finally:
+        producer.close()
+    _line(out, f"  history         {len(messages)} messages over {past.days():.0f} days "
+               f"({past.begin:%d %b} – {past.end:%d %b %Y}), replayed in event time")
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        metrics = _scrape(settings)
+        read = _sum(metrics, "tracker_events_consumed_total{") + _sum(metrics, "tracker_unmapped_messages_total{")
+        lag = _sum(metrics, "tracker_consumer_lag_messages{")
+        if read >= len(messages) and lag == 0:
+            break
+        _status(out, f"the worker is reading the history ... {read:.0f}/{len(messages)}")
+        time.sleep(0.25)
+    _line(out, f"  history read    in {time.monotonic() - started:.1f}s: "
+               f"{_sum(_scrape(settings), 'tracker_offer_triggers_total{'):.0f} offers decided in the past")
+
+
+def _sum(metrics: dict[str, float], prefix: str) -> float:
+    return sum(value for series, value in metrics.items() if series.startswith(prefix))
+
+
+def _play_live(
+    messages: list[dict[str, object]], shoppers: int, settings: Settings, out: TextIO,
+    decided: Callable[[], bool], timeout: timedelta,
+) -> tuple[int, int]:
+    """Produce every live message when it happens, as RudderStack's Kafka destination would; also two broken ones.
+
+    Passers-by land on the home page every few tenths of a second throughout, and after the
+    live visits until the worker has decided on every abandonment: on the event-time clock,
+    time moves only with the events read.  Returns the messages sent and how many of them
+    have no tracker event of their own.
+    """
+    from streams.core.segment import TRACKS, track_name
+
+    producer = _producer(settings)
+    _line(out, f"  shop open       {shoppers} shoppers back or new today, {len(messages)} messages over "
+               f"~{_span(messages):.0f}s")
+    start = datetime.now(timezone.utc)
+    passers = 0
+    end = max((_at(m) for m in messages), default=start) + 2 * timeout
+    try:
+        queue = sorted(messages, key=_at)
+        n = 0
+        while True:
+            now = datetime.now(timezone.utc)
+            if n < len(queue):
+                wait = (_at(queue[n]) - now).total_seconds()
+                if wait <= 0:
+                    _send(producer, settings, queue[n])
+                    n += 1
+                    _status(out, f"streaming the shop's live messages ... {n}/{len(queue)}")
+                    continue
+            elif now > end and decided() or now > end + timedelta(seconds=20):
+                break
+            passer = passers_by_due(passers, start, now)
+            if passer:
+                for message in messages_of(passer_by(passers, seed=settings.web_port, at=now,
+                                                     pace=timedelta(seconds=0.1))):
+                    _send(producer, settings, message)
+                passers += 1
+                producer.flush()
+            if n >= len(queue):
+                _status(out, f"waiting for the last visits to time out ({timeout.total_seconds():.0f}s) ...")
+            time.sleep(0.05)
         # What a buggy tag manager sends: the tracker dead-letters it and carries on.
         producer.send(settings.site_visits_topic, key=b"c-broken", value=b'{"type": "page_viewed", "url": ')
         producer.send(settings.site_visits_topic, key=b"c-broken",
@@ -281,10 +418,15 @@ def _play(shoppers: list[Shopper], settings: Settings, out: TextIO) -> tuple[int
         producer.flush()
     finally:
         producer.close()
-    unmapped = sum(1 for m in messages if m["type"] == "track" and track_name(m["event"]) not in TRACKS)
-    _line(out, f"  streamed        {len(messages)} messages ({unmapped} with no tracker event of their own) "
-               "and 2 broken ones")
+    unmapped = sum(1 for m in messages if m["type"] == "track" and track_name(str(m["event"])) not in TRACKS)
+    _line(out, f"  streamed        {len(messages)} live messages ({unmapped} with no tracker event of their own), "
+               f"{passers} passers-by and 2 broken ones")
     return len(messages), unmapped
+
+
+def passers_by_due(sent: int, start: datetime, now: datetime, every: float = 0.3) -> bool:
+    """Whether another passer-by lands now: one every ``every`` seconds since ``start``."""
+    return sent < (now - start).total_seconds() / every
 
 
 def _span(messages: list[dict[str, object]]) -> float:
@@ -296,20 +438,24 @@ def _summary(
     out: TextIO, shoppers: list[Shopper], sent: tuple[int, int], printer: TriggerPrinter,
     expected: Counter[str], settings: Settings, metrics: dict[str, float],
 ) -> None:
+    """What happened today (the live part): ``metrics`` are the worker's counters since the history was read."""
     import redis
 
     client = redis.Redis.from_url(settings.redis_url, **redis_options(settings))
     profiles = sum(1 for _ in client.scan_iter(match=PROFILE_PATTERN, count=1000))
+    client.close()
     kinds = Counter(str(t["kind"]) for t in printer.triggers)
     _line(out, "")
-    _line(out, "Summary")
-    by_persona = Counter(s.persona for s in shoppers)
-    visits = sum(s.visits for s in shoppers)
-    _line(out, f"  shoppers        {len(shoppers)} in {visits} visits: "
-               + ", ".join(f"{n} {name}" for name, n in by_persona.most_common()))
+    _line(out, "Today")
+    by_kind = Counter(s.persona for s in shoppers)
+    _line(out, f"  shoppers        {len(shoppers)} back or new: "
+               + ", ".join(f"{n} {name}" for name, n in by_kind.most_common()))
     messages, unmapped = sent
     _line(out, f"  messages        {messages} sent ({unmapped} with no tracker event of their own), "
-               f"{profiles} customer profiles in Redis")
+               f"{profiles} customer and visitor profiles in Redis")
+    incentives = Counter(incentive_text(t["incentive"]) for t in printer.triggers)  # type: ignore[arg-type]
+    _line(out, f"  offers          {len(printer.triggers)} sent: "
+               + ", ".join(f"{n} {name}" for name, n in incentives.most_common()))
     for kind in ("cart_abandoned", "checkout_abandoned", "browse_abandoned"):
         _line(out, f"  {kind:<19} {kinds.get(kind, 0)} trigger(s) for {expected.get(kind, 0)} abandoned visit(s)")
     suppressed: Counter[str] = Counter()
@@ -319,14 +465,17 @@ def _summary(
             suppressed[series.split('reason="')[1].split('"')[0]] += int(value)
         if series.startswith("tracker_unmapped_messages_total{"):
             unmapped_names[series.split('event="')[1].split('"')[0]] += int(value)
-    held_out = int(sum(v for k, v in metrics.items() if k.startswith("tracker_offers_held_out_total{")))
-    _line(out, f"  held out        {held_out} (the 10 % control group: tracked, no offer)")
-    if suppressed:
-        _line(out, "  suppressed      " + ", ".join(f"{n} {reason}" for reason, n in suppressed.items() if n))
+    held_out = int(_sum(metrics, "tracker_offers_held_out_total{"))
+    none = [f"{held_out} held out (the control group: tracked, no offer)"]
+    none += [f"{n} {reason}" for reason, n in suppressed.most_common() if n]
+    _line(out, "  no offer        " + ", ".join(none))
     if unmapped_names:
         top = ", ".join(f"{name} {n}" for name, n in unmapped_names.most_common(4))
         _line(out, f"  unmapped        {sum(unmapped_names.values())} messages of {len(unmapped_names)} kinds, "
-                   "visit activity only, counted by name "
-                   f"({top}, ...)")
+                   f"visit activity only, counted by name ({top}, ...)")
     _line(out, f"  dead letters    {len(printer.dead_letters)}")
-    client.close()
+
+
+def since(after: dict[str, float], before: dict[str, float]) -> dict[str, float]:
+    """The counters of ``after`` less those of ``before``."""
+    return {series: value - before.get(series, 0.0) for series, value in after.items()}

@@ -74,6 +74,11 @@ class InsightsCache:
         self._at = 0.0
         self._lock = asyncio.Lock()
 
+    @property
+    def latest(self) -> Insights | None:
+        """The insights last computed, however old (None before the first)."""
+        return self._latest
+
     async def get(self) -> Insights:
         async with self._lock:
             if self._latest is None or time.monotonic() - self._at > self._max_age:

@@ -15,16 +15,27 @@ from typing import Any
 import faust
 from faust.web import Request, Response, View
 
+from models.customer_types import customer_types
 from models.rfm import SEGMENTS
 from models.segments import SEGMENT_ID
+from offers import CUSTOMER_TYPES
 from streams.broker.base import Publisher
+from streams.core.daily import decile_shares, series
 from streams.core.insights import VISITORS, WORST_KINDS, Insights, jsonable
+from streams.core.offer_report import HOW_TO_READ, report_json, uplift_of
 from streams.http.erasure import authorized, forget
 from streams.http.insights import InsightsCache
 from streams.settings import Settings
-from streams.store import RedisStore
+from streams.store import DailyStore, RedisStore
 
 DASHBOARD = Path(__file__).with_name("dashboard.html")
+STATIC = Path(__file__).with_name("static")
+OFFERS_DOC = Path(__file__).resolve().parents[2] / "docs" / "offers.md"
+#: The files under static/ the page may load, and their types: nothing else is served.
+STATIC_TYPES = {
+    "chart.umd.min.js": "application/javascript",
+    "chart.js.LICENSE.md": "text/plain",
+}
 MAX_LIMIT = 1000
 
 
@@ -55,6 +66,25 @@ def ranking_query(query: Any) -> tuple[str, str | None, int, str | None]:
     if not 1 <= limit <= MAX_LIMIT:
         raise BadParameter("limit", f"expected 1 to {MAX_LIMIT}, got {limit}")
     return order, segment, limit, kind
+
+
+def type_query(query: Any) -> str | None:
+    """The ``type`` of ``GET /customers`` (a customer type: loyal, bargain_hunter, ...), or :class:`BadParameter`."""
+    wanted = query.get("type")
+    if wanted is not None and wanted not in CUSTOMER_TYPES:
+        raise BadParameter("type", f"unknown customer type {wanted!r} (expected one of: {', '.join(CUSTOMER_TYPES)})")
+    return wanted
+
+
+def ranking_of(
+    insights: Insights, order: str, segment: str | None, limit: int, kind: str | None, wanted: str | None
+) -> list[dict[str, Any]]:
+    """``insights.ranking``, of the customers of type ``wanted`` only when it is given."""
+    if wanted is None:
+        return insights.ranking(order, segment, limit, kind)
+    rows = insights.ranking(order, segment, max(len(insights.facts), 1), kind)
+    kept = [r for r in rows if wanted in {t.name for t in customer_types(insights.facts[r["customer_id"]], insights.now)}]
+    return kept[:limit]
 
 
 def behaviour_json(insights: Insights) -> dict[str, Any]:
@@ -105,6 +135,7 @@ def register(
         async def get(self, request: Request) -> Response:
             try:
                 order, segment, limit, kind = ranking_query(request.query)
+                wanted = type_query(request.query)
             except BadParameter as exc:
                 return self.json({"error": str(exc), "parameter": exc.name}, status=400)
             insights = await cache.get()
@@ -113,7 +144,8 @@ def register(
                 "order": order,
                 "segment": segment,
                 "kind": kind,
-                "customers": insights.ranking(order, segment, limit, kind),
+                "type": wanted,
+                "customers": ranking_of(insights, order, segment, limit, kind, wanted),
             })
 
     @app.page("/segments")
@@ -135,7 +167,65 @@ def register(
             return self.json({"as_of": insights.now.isoformat(), "customers": len(insights.facts),
                               "personas": insights.persona_cards() + insights.behaviour_cards()})
 
+    @app.page("/offers")
+    class OffersView(View):
+        async def get(self, request: Request) -> Response:
+            """The offers' uplift (as ``tracker offers report --json``) and their daily counts."""
+            uplift, customers = uplift_of([profile async for _, profile in store.profiles()])
+            daily = await DailyStore(store.client).read()
+            return self.json({"report": report_json(uplift, customers), "how_to_read": HOW_TO_READ,
+                              **offers_series(daily)})
+
+    @app.page("/charts")
+    class ChartsView(View):
+        async def get(self, request: Request) -> Response:
+            """What the page draws besides the offers: value by decile, segments and models over time."""
+            insights = await cache.get()
+            daily = await DailyStore(store.client).read()
+            return self.json({"as_of": insights.now.isoformat(), **charts_json(insights, daily)})
+
+    @app.page("/customer-types")
+    class CustomerTypesView(View):
+        async def get(self, request: Request) -> Response:
+            """The customer types the page filters by (``GET /customers?type=``)."""
+            return self.json({"types": list(CUSTOMER_TYPES)})
+
+    @app.page("/docs/offers.md")
+    class OffersDocView(View):
+        async def get(self, request: Request) -> Response:
+            """docs/offers.md, where the page links for how to read the uplift (from a source checkout)."""
+            if not OFFERS_DOC.is_file():
+                return self.json({"error": "docs/offers.md is not installed with this worker"}, status=404)
+            return self.bytes(OFFERS_DOC.read_bytes(), content_type="text/plain")
+
+    @app.page("/static/{name}")
+    class StaticView(View):
+        async def get(self, request: Request, name: str) -> Response:
+            """The page's bundled files (the chart library and its licence): the page works offline."""
+            path = STATIC / name
+            if name not in STATIC_TYPES or not path.is_file():
+                return self.json({"error": f"no static file {name!r}"}, status=404)
+            return self.bytes(path.read_bytes(), content_type=STATIC_TYPES[name],
+                              headers={"Cache-Control": "max-age=86400"})
+
     @app.page("/")
     class DashboardView(View):
         async def get(self, request: Request) -> Response:
             return self.html(DASHBOARD.read_text())
+
+
+def offers_series(daily: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """Offers decided by day ({decision|kind|incentive: {day: n}}) and outcomes ({group|outcome: {day: n}})."""
+    return {"daily_offers": series(daily.get("offers", {}), 3), "daily_outcomes": series(daily.get("outcomes", {}), 2)}
+
+
+def charts_json(insights: Insights, daily: dict[str, dict[str, float]]) -> dict[str, Any]:
+    """Share of predicted value by customer decile (best first), segment sizes and moves, model quality by day."""
+    values = [v.expected_value for v in insights.ranked("best", limit=max(len(insights.facts), 1))]
+    return {
+        "value_deciles": {"customers": len(values), "total": round(sum(values), 2),
+                          "shares": decile_shares(values)},
+        "segment_sizes": series(daily.get("segments", {}), 2),
+        "segment_moves": series(daily.get("moves", {}), 3),
+        "model_quality": series(daily.get("models", {}), 2),
+    }

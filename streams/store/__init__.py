@@ -2,7 +2,7 @@
 
 Public names: :class:`StateStore` (what the tracker needs), :class:`RedisStore`,
 :class:`ClusterStore`, :func:`open_store`, :class:`CheckpointStore`, :class:`ReplayLedger` (what a
-replay produced) with :func:`sync_client`, and the values that
+replay produced) with :func:`sync_client`, :class:`DailyStore` (the page's daily figures), and the values that
 cross the store (:class:`Loaded`, :class:`Change`, :class:`OutboxEntry`, :class:`Delivered`,
 :class:`Position`, :data:`Progress`, :class:`DeadlineCounts`).
 """
@@ -20,6 +20,7 @@ from streams.store.base import (
 from streams.store.checkpoints import CheckpointStore
 from streams.store.cluster import ClusterStore
 from streams.store.connect import open_store, sync_client
+from streams.store.daily import DailyStore
 from streams.store.ledger import ReplayLedger
 from streams.store.redis import RedisStore
 
@@ -27,6 +28,7 @@ __all__ = [
     "Change",
     "CheckpointStore",
     "ClusterStore",
+    "DailyStore",
     "DeadlineCounts",
     "Delivered",
     "Loaded",

@@ -126,3 +126,28 @@ def script_keys(customer_id: str) -> list[str]:
 def event_digest(event_id: str) -> bytes:
     """What the dedupe ring keeps of an event id."""
     return hashlib.blake2b(event_id.encode(), digest_size=DIGEST_BYTES).digest()
+
+
+# ---------------------------------------------------------------- the page's daily figures
+#
+# ``tracker:daily:offers``     hash  ``day|decision|kind|incentive or reason`` -> offers decided
+# ``tracker:daily:outcomes``   hash  ``day|group|outcome`` -> offers resolved
+# ``tracker:daily:segments``   hash  ``day|family|segment`` -> customers (the day's latest look)
+# ``tracker:daily:moves``      hash  ``day|family|from|to`` -> customers who moved
+# ``tracker:daily:models``     hash  ``day|model|measure`` -> progressive quality (the day's latest)
+#
+# Written by the worker (streams.worker.aggregates), read by the marketers' API; a handful of
+# fields per day, no customer in them (nothing to erase).
+
+DAILY_FAMILIES = ("offers", "outcomes", "segments", "moves", "models")
+
+
+def daily_key(family: str) -> str:
+    """The hash of one family of daily figures.
+
+    >>> daily_key("offers")
+    'tracker:daily:offers'
+    """
+    if family not in DAILY_FAMILIES:
+        raise ValueError(f"daily figures: expected one of {', '.join(DAILY_FAMILIES)}, got {family!r}")
+    return f"{PREFIX}:daily:{family}"

@@ -29,11 +29,12 @@ from streams.http.ops import Readiness
 from streams.logs import configure_logging
 from streams.metrics import Metrics, build_labels
 from streams.settings import Settings, behaviour_segments_of, intake_of, load_offer_policy, rules_of
-from streams.store import CheckpointStore, RedisStore, open_store
+from streams.store import CheckpointStore, DailyStore, RedisStore, open_store
 from streams.store.timing import instrument_redis
 from streams.transport import aiokafka_options, faust_credentials, without_password
-from streams.worker import segments, timers
+from streams.worker import aggregates, segments, timers
 from streams.worker.scoring import Scoring
+from streams.worker.targeting import WithSegments, segment_in
 from streams.worker.tracker import Tracker
 
 log = logging.getLogger("tracker")
@@ -69,9 +70,14 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         settings.bootstrap_servers, auth=credentials_to_aiokafka_auth(app.conf.broker_credentials, app.conf.ssl_context)
     )
     intake = intake_of(settings)
+    daily = aggregates.DailyFigures()
+    policy = load_offer_policy(settings)
+    if settings.clock == "wall" or settings.scores_in_event_time:
+        # The RFM segment of the latest insights (``insights`` is built below; read only when deciding).
+        policy = WithSegments(policy, lambda customer_id: segment_in(insights.latest, customer_id))  # type: ignore[assignment]
     tracker = Tracker(
-        store=store, publisher=publisher, intake=intake, rules=rules_of(settings), policy=load_offer_policy(settings),
-        topics=Topics.of(settings), metrics=metrics, scoring=scoring, output_log=output_log,
+        store=store, publisher=publisher, intake=intake, rules=rules_of(settings), policy=policy,
+        topics=Topics.of(settings), metrics=metrics, scoring=scoring, output_log=output_log, daily=daily,
     )
     consumer = BatchConsumer(
         topics=[settings.site_visits_topic, settings.purchases_topic],
@@ -100,6 +106,8 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     clockwork = timers.Clockwork(settings, tracker, consumer, store, scoring, insights, metrics)
     timers.register(app, clockwork)
     segments.register(app, settings, scoring, insights, metrics)
+    aggregates.register(app, settings, daily, DailyStore(store.client), insights, scoring,
+                        leads=lambda: 0 in clockwork.owned_partitions())
     readiness = _readiness(clockwork)
     ops.register(app, readiness, registry)
     marketers.register(app, store, insights, settings, publisher, forget_in_models=scoring.forget)

@@ -27,6 +27,7 @@ from streams.core.lifecycle import (
 from streams.core.state import Profile
 from streams.metrics import Metrics
 from streams.store import OutboxEntry
+from streams.worker.aggregates import DailyFigures
 from streams.worker.scoring import Scoring
 
 log = logging.getLogger("tracker")
@@ -35,16 +36,23 @@ log = logging.getLogger("tracker")
 class Effects:
     """Interprets a customer's effects: count, learn, and the outbox records they publish."""
 
-    def __init__(self, *, metrics: Metrics, topics: Topics, scoring: Scoring | None, event_time: bool) -> None:
+    def __init__(
+        self, *, metrics: Metrics, topics: Topics, scoring: Scoring | None, event_time: bool,
+        daily: DailyFigures | None = None,
+    ) -> None:
         self._metrics = metrics
         self._topics = topics
         self._scoring = scoring
         #: Replays decide at event time: their delay to the wall clock means nothing.
         self._event_time = event_time
+        #: The page's daily counts of offers and outcomes (:mod:`streams.worker.aggregates`).
+        self._daily = daily
 
     def interpret(self, effects: Sequence[Effect], now: datetime, profile: Profile) -> list[OutboxEntry]:
         """All three steps; returns the records to publish."""
         self.count(effects, now)
+        if self._daily is not None:
+            self._daily.count(effects, now)
         self.learn(effects, profile)
         return self.outbox(effects, now)
 

@@ -33,6 +33,7 @@ from streams.core.lifecycle import Rules, advance, next_due
 from streams.core.state import CustomerState
 from streams.metrics import Metrics
 from streams.store import Change, Loaded, StateStore
+from streams.worker.aggregates import DailyFigures
 from streams.worker.customers import CustomerEvents, CustomerSteps
 from streams.worker.effects import Effects
 from streams.worker.outbox import Outbox, Undelivered
@@ -97,6 +98,7 @@ class Tracker:
         output_log: OutputLog | None = None,
         lookup_margin_seconds: float = 300.0,
         lookup_timeout_seconds: float = 30.0,
+        daily: DailyFigures | None = None,
     ) -> None:
         self._store = store
         self._publisher = publisher
@@ -108,7 +110,8 @@ class Tracker:
         self._due_batch = due_batch
         self._scoring = scoring
         self._steps = CustomerSteps(rules, policy, scoring)
-        self._effects = Effects(metrics=metrics, topics=topics, scoring=scoring, event_time=rules.event_time)
+        self._effects = Effects(metrics=metrics, topics=topics, scoring=scoring, event_time=rules.event_time,
+                               daily=daily)
         self._outbox = Outbox(store=store, publisher=publisher, topics=topics, metrics=metrics,
                               output_log=output_log, lookup_margin_seconds=lookup_margin_seconds,
                               lookup_timeout_seconds=lookup_timeout_seconds)

@@ -188,3 +188,17 @@ def _policy(**changes: object):  # type: ignore[no-untyped-def]
 
     base = replace(default_policy(), quiet_hours=QuietHours(start=0, end=0), holdout_percent=0)
     return replace(base, **changes)
+
+
+def test_the_policy_is_told_the_customers_types_and_a_profile_it_cannot_read_has_none():
+    """customer_view gives the policy the types of the profile at the decision; an odd profile decides without them."""
+    from streams.core.lifecycle import customer_view
+    from streams.core.state import Profile
+
+    loyal = CustomerState("c1", profile=Profile(first_seen=T0 - timedelta(days=200), orders=4, order_days=3,
+                                                revenue=400.0, first_order_at=T0 - timedelta(days=120),
+                                                last_order_at=T0 - timedelta(days=10)))
+    assert "loyal" in customer_view(loyal, at=T0).customer_types
+    assert customer_view(loyal).customer_types == ()
+    odd = CustomerState("c2", profile=Profile(orders=3))
+    assert customer_view(odd, at=T0).customer_types == ()
