@@ -83,20 +83,27 @@ class Uplift:
         return self.absolute_uplift / self.holdout_rate
 
     def confidence_interval(self) -> tuple[float, float] | None:
-        """A 95 % interval for the absolute uplift (normal approximation).
+        """A 95 % interval for the absolute uplift: Newcombe's hybrid score interval.
 
+        Built from each group's Wilson interval (Newcombe 1998, method 10), so it stays honest
+        with few offers or rates near 0 — the normal approximation would call 0 of 7 held-out
+        conversions a certain 0 %.  Newcombe's own example, 56/70 against 48/80:
+
+        >>> low, high = Uplift(70, 56, 80, 48).confidence_interval()
+        >>> round(low, 4), round(high, 4)
+        (0.0524, 0.3339)
         >>> low, high = Uplift(900, 90, 100, 5).confidence_interval()
         >>> round(low, 3), round(high, 3)
-        (0.003, 0.097)
+        (-0.014, 0.086)
         """
         if self.absolute_uplift is None or self.treated_rate is None or self.holdout_rate is None:
             return None
-        variance = (
-            self.treated_rate * (1 - self.treated_rate) / self.treated_offers
-            + self.holdout_rate * (1 - self.holdout_rate) / self.holdout_offers
-        )
-        margin = Z95 * math.sqrt(variance)
-        return self.absolute_uplift - margin, self.absolute_uplift + margin
+        treated, holdout = self.treated_rate, self.holdout_rate
+        treated_low, treated_high = _wilson(self.treated_conversions, self.treated_offers)
+        holdout_low, holdout_high = _wilson(self.holdout_conversions, self.holdout_offers)
+        below = math.hypot(treated - treated_low, holdout_high - holdout)
+        above = math.hypot(treated_high - treated, holdout - holdout_low)
+        return self.absolute_uplift - below, self.absolute_uplift + above
 
     def format_report(self) -> str:
         """A plain-text table of both groups and the uplift, for people.
@@ -105,7 +112,7 @@ class Uplift:
         group     offers  conversions    rate
         treated      900           90  10.0 %
         hold-out     100            5   5.0 %
-        uplift    +5.0 points (95 % CI +0.3 to +9.7), relative +100 %
+        uplift    +5.0 points (95 % CI -1.4 to +8.6), relative +100 %
         """
         rows = [
             ("treated", self.treated_offers, self.treated_conversions, self.treated_rate),
@@ -147,6 +154,19 @@ def tally(outcomes: Iterable[OfferOutcome]) -> Uplift:
         if record.outcome in PURCHASES:
             uplift = uplift.converted(holdout=record.holdout)
     return uplift
+
+
+def _wilson(conversions: int, offers: int) -> tuple[float, float]:
+    """Wilson's 95 % score interval for a share; never outside [0, 1], and not empty at 0 of n.
+
+    >>> low, high = _wilson(0, 7)
+    >>> low, round(high, 3)
+    (0.0, 0.354)
+    """
+    rate, z2 = conversions / offers, Z95 * Z95
+    centre = (rate + z2 / (2 * offers)) / (1 + z2 / offers)
+    half = Z95 / (1 + z2 / offers) * math.sqrt(rate * (1 - rate) / offers + z2 / (4 * offers * offers))
+    return max(0.0, centre - half), min(1.0, centre + half)
 
 
 def _rate(conversions: int, offers: int) -> float | None:
