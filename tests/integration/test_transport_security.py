@@ -107,12 +107,13 @@ def tls_redis(tmp_path: Path, tls_files: dict[str, Path]) -> Iterator[str]:
 def refused_start(settings: Settings, log: Path) -> str:
     """Start a worker that must stop by itself with exit code 1; return what it logged.
 
-    (RunningWorker insists that a worker starts.)
+    (RunningWorker insists that a worker starts.)  The wait allows for a worker's start on a
+    loaded machine (imports and model warm-up take 30 s and more there), not for a retry loop.
     """
     process = subprocess.Popen([sys.executable, "-m", "streams.cli", "worker"], stdout=log.open("wb"),
                                stderr=subprocess.STDOUT, env={**os.environ, **settings_env(settings)})
     try:
-        assert process.wait(timeout=45) == 1
+        assert process.wait(timeout=90) == 1
     finally:
         stop_process(process, timeout=30)
     return log.read_text(errors="replace")
