@@ -6,6 +6,7 @@ own batch consumer (:mod:`streams.broker.consumer`), not by a Faust agent.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -29,7 +30,7 @@ from streams.http.ops import Readiness
 from streams.logs import configure_logging
 from streams.metrics import Metrics, build_labels
 from streams.settings import Settings, behaviour_segments_of, intake_of, load_offer_policy, rules_of
-from streams.store import CheckpointStore, RedisStore, open_store
+from streams.store import CachedStore, CheckpointStore, RedisStore, StateStore, open_store
 from streams.store.timing import instrument_redis
 from streams.transport import aiokafka_options, faust_credentials, without_password
 from streams.worker import segments, timers
@@ -37,6 +38,9 @@ from streams.worker.scoring import Scoring
 from streams.worker.tracker import Tracker
 
 log = logging.getLogger("tracker")
+
+#: How long /ready waits for the broker to answer (under the readiness check's own timeout).
+_BROKER_ANSWER_SECONDS = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,8 +73,17 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         settings.bootstrap_servers, auth=credentials_to_aiokafka_auth(app.conf.broker_credentials, app.conf.ssl_context)
     )
     intake = intake_of(settings)
+    # The tracker reads customers from memory once read or written (Redis stays the store the API reads).
+    state: StateStore = store
+    if settings.state_cache_customers > 0:
+        def counted(hits: int, misses: int) -> None:
+            metrics.state_cache_hits.inc(hits)
+            metrics.state_cache_misses.inc(misses)
+
+        state = CachedStore(store, capacity=settings.state_cache_customers, dedupe_events=settings.dedupe_events,
+                            counted=counted)
     tracker = Tracker(
-        store=store, publisher=publisher, intake=intake, rules=rules_of(settings), policy=load_offer_policy(settings),
+        store=state, publisher=publisher, intake=intake, rules=rules_of(settings), policy=load_offer_policy(settings),
         topics=Topics.of(settings), metrics=metrics, scoring=scoring, output_log=output_log,
     )
     consumer = BatchConsumer(
@@ -186,7 +199,22 @@ def _readiness(parts: timers.Clockwork) -> Readiness:
             return f"redis unreachable: {exc!r}"
         return None
 
+    async def broker_reachable() -> str | None:
+        # Assigned partitions outlive a broker outage (the group is not left): ask the broker
+        # for one partition's end offset, which needs its leader to answer.
+        assigned = sorted(parts.consumer.assignment())
+        if not assigned:
+            return None  # "kafka" says why
+        try:
+            await asyncio.wait_for(parts.consumer.highwaters(assigned[0]), _BROKER_ANSWER_SECONDS)
+        except asyncio.TimeoutError:
+            return f"kafka broker unreachable: no answer within {_BROKER_ANSWER_SECONDS:g}s"
+        except Exception as exc:  # any failure means not ready, and says why
+            return f"kafka broker unreachable: {exc!r}"
+        return None
+
     readiness.register("kafka", kafka_assigned)
+    readiness.register("broker", broker_reachable)
     readiness.register("redis", redis_reachable)
     readiness.register("models", lambda: None if parts.scoring.loaded else "models not loaded yet")
     return readiness
