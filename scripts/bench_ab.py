@@ -6,7 +6,7 @@
 Each round measures, on fresh topics holding the same simulated backlog, the raw aiokafka rate
 and then the baseline's worker and this checkout's worker (alternating which goes first), each
 with the latency at the offered load and the Redis bytes per customer.  The baseline worker
-runs this venv's Python with the baseline's source first on ``PYTHONPATH``.  Prints one JSON
+runs this venv's Python in the baseline's directory, with its source first on ``PYTHONPATH``.  Prints one JSON
 object: every round and the medians.
 """
 
@@ -82,12 +82,15 @@ async def one(settings: Settings, variant: str, baseline: str, load, events: int
     _claim(client, 15)
     ensure_topics(bench)
     before = os.environ.get("PYTHONPATH")
+    here = os.getcwd()
     try:
         await produce(bench, [(bench.site_visits_topic if t.endswith("site-visits") else bench.purchases_topic, k, v)
                               for t, k, v in load.backlog])
         raw, _ = await raw_rate(bench, events)
         if variant == "baseline":
+            # ``python -m`` puts the working directory first on sys.path: the child must start there.
             os.environ["PYTHONPATH"] = baseline
+            os.chdir(baseline)
         paced = [(bench.site_visits_topic if t.endswith("site-visits") else bench.purchases_topic, k, v)
                  for t, k, v in load.paced]
         watch = CpuWatch(bench.web_port)
@@ -98,6 +101,7 @@ async def one(settings: Settings, variant: str, baseline: str, load, events: int
             watch.done = True
         size = await bench_profile_size(bench, progress=lambda _: None)
     finally:
+        os.chdir(here)
         if before is None:
             os.environ.pop("PYTHONPATH", None)
         else:

@@ -104,8 +104,9 @@ class Settings(BaseSettings):
     )
     timer_interval_seconds: float = Field(0.25, gt=0, description="How often due abandonments are checked.")
     state_cache_customers: int = Field(
-        200_000, ge=0,
-        description="Customers a worker keeps in memory between batches (least recently used go first; 0: none).",
+        100_000, ge=0,
+        description="Customers a worker keeps in memory between batches, about 4 KB each "
+        "(least recently used go first; 0: none).",
     )
 
     # ---- sessions and offers
