@@ -63,6 +63,22 @@ class Metrics:
             "Events of customers who asked to be forgotten: dropped, not tracked.",
             registry=registry,
         )
+        self.stale_saves = Counter(
+            "tracker_stale_saves_total",
+            "Customer saves Redis refused because the stored state moved on since the worker's copy "
+            "(another worker, an erasure): the customer's events are applied again to the stored state.",
+            registry=registry,
+        )
+        self.state_cache_hits = Counter(
+            "tracker_state_cache_hits_total",
+            "Customers a batch or the timer found in the worker's memory (no Redis read).",
+            registry=registry,
+        )
+        self.state_cache_misses = Counter(
+            "tracker_state_cache_misses_total",
+            "Customers a batch or the timer read from Redis (not in the worker's memory).",
+            registry=registry,
+        )
         self.duplicates = Counter(
             "tracker_duplicate_events_total",
             "Events skipped because their event_id was already handled.",

@@ -103,6 +103,11 @@ class Settings(BaseSettings):
         256, ge=16, description="How many of a customer's latest event ids are remembered to drop duplicates."
     )
     timer_interval_seconds: float = Field(0.25, gt=0, description="How often due abandonments are checked.")
+    state_cache_customers: int = Field(
+        100_000, ge=0,
+        description="Customers a worker keeps in memory between batches, about 4 KB each "
+        "(least recently used go first; 0: none).",
+    )
 
     # ---- sessions and offers
     session_timeout_seconds: float = Field(

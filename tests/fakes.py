@@ -22,6 +22,8 @@ class MemoryStore:
         self.fail_next = 0
         self.forgotten: set[str] = set()
         self.progress: Progress = {}
+        #: Saves per customer, as the version field of the Redis profile counts them.
+        self.versions: dict[str, int] = {}
 
     def _maybe_fail(self) -> None:
         if self.fail_next:
@@ -30,7 +32,7 @@ class MemoryStore:
 
             raise ConnectionError("injected failure")
 
-    async def load(self, wanted: dict[str, Sequence[str]]) -> dict[str, Loaded]:
+    async def load(self, wanted: dict[str, Sequence[str]], *, fresh: Collection[str] = ()) -> dict[str, Loaded]:
         self._maybe_fail()
         return {
             cid: Loaded(
@@ -38,22 +40,27 @@ class MemoryStore:
                 {eid for eid in ids if (cid, eid) in self.seen},
                 list(self.outboxes.get(cid, {}).values()),
                 cid in self.forgotten,
+                self.versions.get(cid, 0),
             )
             for cid, ids in wanted.items()
         }
 
-    async def save(self, changes: Sequence[Change]) -> None:
+    async def save(self, changes: Sequence[Change]) -> list[str]:
         self._maybe_fail()
+        refused: list[str] = []
         for change in changes:
             cid = change.state.customer_id
-            if cid in self.forgotten:
+            if cid in self.forgotten or (change.version is not None and change.version != self.versions.get(cid, 0)):
+                refused.append(cid)
                 continue
+            self.versions[cid] = self.versions.get(cid, 0) + 1
             self.states[cid] = change.state
             self.seen.update((cid, eid) for eid in change.handled_event_ids)
             for entry in change.outbox:
                 self.outboxes.setdefault(cid, {})[entry.entry_id] = entry
             if change.reschedule:
                 self._schedule(cid, change.partition, change.due)
+        return refused
 
     async def due(self, partition: int, now: datetime, limit: int) -> list[str]:
         entries = sorted(self.deadlines.get(partition, {}).items(), key=lambda item: item[1])

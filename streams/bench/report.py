@@ -35,6 +35,8 @@ def format_report(results: dict[str, dict[str, object]]) -> str:
                 f"  behavioural segments (in models): learn {segments.get('learn', 0)} + place {segments.get('place', 0)}"
                 f" µs/event ({r.get('behaviour_segments', 0)} segments found)"
             )
+        if r.get("memory_bytes_per_cached_customer"):
+            lines.append(f"  memory per customer kept in the worker: {r['memory_bytes_per_cached_customer']:,} B")
     if "size" in results and not results["size"]["customers"]:
         lines.append("size: no customers in Redis, nothing to measure")
     elif "size" in results:

@@ -22,6 +22,7 @@ from streams.broker.base import Topics
 from streams.metrics import Metrics
 from streams.settings import Settings
 from streams.store.keys import customer_key_templates, outbox_key, seen_key, session_key
+from streams.store import CachedStore
 from streams.worker.tracker import Tracker
 
 # The key names come from streams.store.keys as templates (ID stands for the customer id).
@@ -98,7 +99,8 @@ async def bench_scale(
             timings = []
             for attempt in range(rounds):
                 tracker = Tracker(
-                    store=store, publisher=NullPublisher(), intake=intake, rules=rules, policy=policy,
+                    store=CachedStore(store, capacity=max(settings.state_cache_customers, 1)),
+                    publisher=NullPublisher(), intake=intake, rules=rules, policy=policy,
                     topics=Topics(f"{BENCH_PREFIX}-t", f"{BENCH_PREFIX}-o", f"{BENCH_PREFIX}-d"),
                     metrics=Metrics(CollectorRegistry()), idle_seconds=0.0,
                 )

@@ -21,6 +21,7 @@ from streams.bench.common import (
 from streams.broker.base import Topics
 from streams.metrics import Metrics
 from streams.settings import Settings
+from streams.store import CachedStore, RedisStore
 from streams.worker.tracker import Tracker
 
 
@@ -60,6 +61,7 @@ async def bench_stages(
     rows: dict[str, list[dict[str, float]]] = {"without": [], "with": []}
     parse: list[float] = []
     segments: dict[str, list[float]] = {"learn": [], "place": []}
+    held_bytes: list[float] = []
     scoring = None
     for attempt in range(rounds * 2):
         variant = "without" if attempt % 2 == 0 else "with"
@@ -70,7 +72,9 @@ async def bench_stages(
         parse.append(time.perf_counter() - started)
         store = bench_store(settings)
         await clear(store, settings.partitions, SIMULATED_PREFIX)
-        timed = TimedStore(store)
+        # As the worker runs it: customers kept in memory between batches (TRACKER_STATE_CACHE_CUSTOMERS).
+        timed = TimedStore(CachedStore(store, capacity=max(settings.state_cache_customers, 1),  # type: ignore[arg-type]
+                                       dedupe_events=settings.dedupe_events))
         metrics = Metrics(CollectorRegistry())
         scoring = Scoring(metrics) if variant == "with" else None
         tracker = Tracker(
@@ -90,6 +94,8 @@ async def bench_stages(
             fire += time.perf_counter() - mark
             redis_fire += timed.seconds - waited
         rows[variant].append({"handle": handle, "fire": fire, "redis_handle": redis_handle, "redis_fire": redis_fire})
+        if scoring is not None and not held_bytes:
+            held_bytes.append(await _bytes_per_held_customer(store, [s.customer_id for s in shoppers]))
         if scoring is not None:
             for op in segments:
                 spent = metrics.registry.get_sample_value("tracker_model_seconds_total", {"model": "segments", "op": op})
@@ -120,4 +126,21 @@ async def bench_stages(
         "sessions_learned": scoring.intent.n_learned if scoring else 0,
         "segments_us_per_event": {op: round(statistics.median(values), 2) for op, values in segments.items() if values},
         "behaviour_segments": len(scoring.segments.segments) if scoring else 0,
+        "memory_bytes_per_cached_customer": round(held_bytes[0]) if held_bytes else None,
     }
+
+
+async def _bytes_per_held_customer(store: RedisStore, customer_ids: list[str], chunk: int = 500) -> float:
+    """Python heap a worker spends per customer it keeps in memory (tracemalloc around loading them all)."""
+    import tracemalloc
+
+    cache = CachedStore(store, capacity=len(customer_ids) + 1)
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for i in range(0, len(customer_ids), chunk):
+            await cache.load({customer_id: () for customer_id in customer_ids[i:i + chunk]})
+        after = tracemalloc.get_traced_memory()[0]
+    finally:
+        tracemalloc.stop()
+    return (after - before) / max(len(cache), 1)

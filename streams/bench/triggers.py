@@ -25,6 +25,7 @@ from streams.metrics import Metrics
 from streams.settings import Settings, load_offer_policy
 from streams.store import Change
 from streams.transport import aiokafka_options
+from streams.store import CachedStore
 from streams.worker.tracker import Tracker
 
 
@@ -63,7 +64,7 @@ async def bench_triggers(
     timeout = settings.session_timeout
     policy = replace(load_offer_policy(settings), quiet_hours=QuietHours(start=0, end=0), holdout_percent=0)
     tracker = Tracker(
-        store=store, publisher=publisher,
+        store=CachedStore(store, capacity=max(settings.state_cache_customers, 1)), publisher=publisher,
         intake=Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes),
         rules=Rules(session_timeout=timeout, browse_views_threshold=settings.browse_views_threshold,
                     allowed_lateness=settings.allowed_lateness),

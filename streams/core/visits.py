@@ -313,21 +313,24 @@ def _update(
 ) -> tuple[Profile, Session | None]:
     match event:
         case PageViewed():
+            # One copy of the profile per event (it has some sixty fields): the changes first, then replace.
             profile = replace(
                 profile,
                 page_views=profile.page_views + 1,
                 content_pages=profile.content_pages + (event.page_type.lower() in INFO_PAGES),
+                channels=bump(profile.channels, event.channel, 1, TOP_CHANNELS) if event.channel else profile.channels,
             )
-            if event.channel:
-                profile = replace(profile, channels=bump(profile.channels, event.channel, 1, TOP_CHANNELS))
             if session is not None:
                 session = _page(session, event.page_type, event.dwell_seconds or 0.0)
                 if event.channel and session.channel is None:
                     session = replace(session, channel=event.channel)
         case ProductViewed():
-            profile = replace(profile, product_views=profile.product_views + 1)
-            if event.category:
-                profile = replace(profile, categories=bump(profile.categories, event.category, 1, TOP_CATEGORIES))
+            profile = replace(
+                profile,
+                product_views=profile.product_views + 1,
+                categories=(bump(profile.categories, event.category, 1, TOP_CATEGORIES) if event.category
+                            else profile.categories),
+            )
             if session is not None:
                 session = _page(session, "product", event.dwell_seconds or 0.0)
                 session = replace(

@@ -17,8 +17,8 @@ Check = Callable[[], "str | None | Awaitable[str | None]"]
 class Readiness:
     """Named checks that must all pass for ``GET /ready``; a failing one says why.
 
-    ``streams.worker.app`` registers ``kafka`` (input partitions assigned) and ``redis``
-    (PING answered); other parts of the worker add theirs with :meth:`register`.
+    ``streams.worker.app`` registers ``kafka`` (input partitions assigned), ``broker`` (the
+    broker answers) and ``redis`` (PING answered); other parts of the worker add theirs with :meth:`register`.
     """
 
     def __init__(self, timeout_seconds: float = 2.0) -> None:

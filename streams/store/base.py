@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, TypeAlias
@@ -51,6 +51,11 @@ class Loaded:
     outbox: list[OutboxEntry] = field(default_factory=list)
     #: The customer asked to be forgotten and not tracked again: their events are dropped.
     forgotten: bool = False
+    #: How many times the state was saved (0: never): a save names it, and is refused if the
+    #: state was saved or erased since (see :attr:`Change.version`).
+    version: int = 0
+    #: The dedupe ring as stored (8-byte digests of the last handled event ids), for a cache.
+    marks: bytes = b""
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +73,9 @@ class Change:
     reschedule: bool = True
     #: Changes to other customers this one caused (visitor profiles merged into it).
     merged: Sequence[Change] = ()
+    #: The :attr:`Loaded.version` this change was computed from: the save is refused if the
+    #: stored state moved on since (another writer, an erasure). None: written unconditionally.
+    version: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,8 +117,15 @@ class DeadlineCounts:
 class StateStore(Protocol):
     """What the tracker needs from a state store (Redis here, a dict in unit tests)."""
 
-    async def load(self, wanted: dict[str, Sequence[str]]) -> dict[str, Loaded]: ...
-    async def save(self, changes: Sequence[Change]) -> None: ...
+    async def load(self, wanted: dict[str, Sequence[str]], *, fresh: Collection[str] = ()) -> dict[str, Loaded]:
+        """Each wanted customer, and which of their event ids were handled; ``fresh`` ones from the store itself.
+
+        ``fresh``: customers another worker may own (a visitor a login names): never from a copy held in memory.
+        """
+        ...
+    async def save(self, changes: Sequence[Change]) -> list[str]:
+        """Write ``changes``; return the customers whose write was refused (stale or forgotten)."""
+        ...
     async def due(self, partition: int, now: datetime, limit: int) -> list[str]: ...
     async def oldest_due(self, partition: int) -> datetime | None: ...
     async def delivered(self, cleared: Sequence[Delivered]) -> None: ...

@@ -10,15 +10,15 @@ are one key on one node. What differs from a standalone Redis:
   is one round trip per node, the nodes in parallel.
 * redis-py refuses ``Script`` objects in cluster pipelines, so the script goes as a raw
   ``EVALSHA``; a node that does not know it (new, restarted, failed over) answers
-  ``NOSCRIPT``, the script is loaded on every primary and the step runs again (a save is
-  idempotent: it writes the same state, marks and outbox entries again).
+  ``NOSCRIPT``, the script is loaded on every primary and the calls it refused run again
+  (only those: a save that ran counted a version, see :mod:`streams.store.redis`).
 * Reads (load, due, SCAN of profiles and of a customer's keys) need no change: the
   cluster client routes each key to its node and runs SCAN on every primary.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Any
 
 from redis.asyncio.cluster import ClusterNode, RedisCluster
@@ -27,7 +27,7 @@ from redis.exceptions import NoScriptError
 
 from streams.store.base import Change, Delivered, Loaded
 from streams.store.keys import outbox_key, script_keys
-from streams.store.redis import RedisStore
+from streams.store.redis import _AT_ONCE, RedisStore
 
 
 class ClusterStore(RedisStore):
@@ -63,31 +63,49 @@ class ClusterStore(RedisStore):
     async def ping(self) -> bool:
         return bool(await self._cluster.ping(target_nodes=RedisCluster.PRIMARIES))
 
-    async def save(self, changes: Sequence[Change]) -> None:
+    async def save(self, changes: Sequence[Change]) -> list[str]:
         """Every deadline, then every customer's atomic script; each step one round trip per node."""
         if not changes:
-            return
+            return []
         deadlines = self._cluster.pipeline()
         for change in changes:
             if change.reschedule:
                 self._schedule(deadlines, change.state.customer_id, change.partition, change.due)  # type: ignore[arg-type]
         if len(deadlines):
             await deadlines.execute()
-        await self._run_scripts(self._save, [self._script_input(change) for change in changes])
+        replies = await self._run_scripts(self._save, [self._script_input(change) for change in changes])
+        return await self._settled(changes, replies)
 
-    async def load(self, wanted: dict[str, Sequence[str]]) -> dict[str, Loaded]:
+    async def _wake(self, changes: Sequence[Change]) -> None:
+        deadlines = self._cluster.pipeline()
+        for change in changes:
+            if change.reschedule:
+                self._schedule(deadlines, change.state.customer_id, change.partition, _AT_ONCE)  # type: ignore[arg-type]
+        if len(deadlines):
+            await deadlines.execute()
+
+    async def load(self, wanted: dict[str, Sequence[str]], *, fresh: Collection[str] = ()) -> dict[str, Loaded]:
         """Each customer's load script, one round trip per node."""
         return self._loaded(wanted, await self._run_scripts(self._load, [(script_keys(c), []) for c in wanted]))
 
     async def _run_scripts(
         self, script: AsyncScript, calls: Sequence[tuple[list[str], Sequence[str | int | bytes]]]
     ) -> list:
-        """``script`` once per (keys, args), as raw EVALSHA; loaded on every primary if a node lacks it."""
-        try:
-            return await self._evalsha(script, calls)
-        except NoScriptError:
+        """``script`` once per (keys, args), as raw EVALSHA; loaded on every primary if a node lacks it.
+
+        Only the calls a node refused with ``NOSCRIPT`` run again: a save that ran counted a
+        version, and running it twice would refuse it as stale.
+        """
+        replies = await self._evalsha(script, calls)
+        missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+        if missing:
             await self._cluster.script_load(script.script)  # on every primary
-            return await self._evalsha(script, calls)
+            for i, reply in zip(missing, await self._evalsha(script, [calls[i] for i in missing])):
+                replies[i] = reply
+        for reply in replies:
+            if isinstance(reply, Exception):
+                raise reply
+        return replies
 
     async def _evalsha(
         self, script: AsyncScript, calls: Sequence[tuple[list[str], Sequence[str | int | bytes]]]
@@ -95,7 +113,7 @@ class ClusterStore(RedisStore):
         pipe = self._cluster.pipeline()
         for keys, args in calls:
             pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
-        return await pipe.execute()
+        return await pipe.execute(raise_on_error=False)
 
     async def delivered(self, cleared: Sequence[Delivered]) -> None:
         """Clear the outboxes, then set the deadlines (each step one round trip per node).

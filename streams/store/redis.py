@@ -24,7 +24,7 @@ events already handled and saves nothing. On Redis Cluster,
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -62,12 +62,19 @@ return {redis.call('HGETALL', KEYS[1]), redis.call('HGETALL', KEYS[2]), redis.ca
         redis.call('EXISTS', KEYS[4]), redis.call('GET', KEYS[5]) or ''}
 """
 
+# The profile's ``_v`` field counts the customer's saves: a save names the version it was
+# computed from (ARGV[8], empty: unconditional) and is refused with -2 if the state moved on
+# since (another worker saved it, an erasure deleted it), -1 if the customer is forgotten;
+# otherwise it returns the new version.  This is what lets a worker keep customers in memory
+# (streams.store.cache): a stale copy can never overwrite a newer state.
 # The session hash is rewritten whole on every change, and so is the profile: a
 # field that went back to its default must disappear, not linger.  Each hash travels as
 # one JSON array argument: the client packs a handful of arguments per customer instead
 # of two per field, which was most of the save's cost on the worker.
 _SAVE = """
 if redis.call('EXISTS', KEYS[4]) == 1 then return -1 end
+local version = tonumber(redis.call('HGET', KEYS[1], '_v') or '0')
+if ARGV[8] ~= '' and tonumber(ARGV[8]) ~= version then return -2 end
 local session_ttl_ms = tonumber(ARGV[1])
 local seen_ttl_s = tonumber(ARGV[2])
 local seen_max = tonumber(ARGV[3])
@@ -81,6 +88,7 @@ end
 local profile = cjson.decode(ARGV[5])
 redis.call('DEL', KEYS[1])
 if #profile > 0 then redis.call('HSET', KEYS[1], unpack(profile)) end
+redis.call('HSET', KEYS[1], '_v', version + 1)
 local session = cjson.decode(ARGV[6])
 redis.call('DEL', KEYS[2])
 if #session > 0 then
@@ -89,8 +97,12 @@ if #session > 0 then
 end
 local outbox = cjson.decode(ARGV[7])
 if #outbox > 0 then redis.call('HSET', KEYS[3], unpack(outbox)) end
-return 1
+return version + 1
 """
+
+
+#: The due time a refused change's deadline gets: before any time, a live or a replay's clock.
+_AT_ONCE = datetime.fromtimestamp(0, timezone.utc)
 
 
 def _pairs(flat: list[bytes]) -> dict[bytes, bytes]:
@@ -143,8 +155,8 @@ class RedisStore:
     async def ping(self) -> bool:
         return bool(await self._redis.ping())
 
-    async def load(self, wanted: dict[str, Sequence[str]]) -> dict[str, Loaded]:
-        """Each customer's state, and which of the given event ids were handled before."""
+    async def load(self, wanted: dict[str, Sequence[str]], *, fresh: Collection[str] = ()) -> dict[str, Loaded]:
+        """Each customer's state, and which of the given event ids were handled before (always fresh)."""
         pipe = self._redis.pipeline(transaction=False)
         for customer_id in wanted:
             await self._load(keys=script_keys(customer_id), client=pipe)
@@ -161,26 +173,54 @@ class RedisStore:
             if ring and event_ids:
                 digests = {ring[i:i + DIGEST_BYTES] for i in range(0, len(ring), DIGEST_BYTES)}
                 seen = {event_id for event_id in event_ids if event_digest(event_id) in digests}
+            profile = _pairs(profile_raw)
+            version = int(profile.pop(b"_v", 0))
             state = CustomerState(
                 customer_id,
-                from_hash(Profile, _pairs(profile_raw)),
+                from_hash(Profile, profile),
                 from_hash(Session, _pairs(session_raw)) if session_raw else None,
             )
             outbox = [OutboxEntry.from_json(k.decode(), v) for k, v in _pairs(outbox_raw).items()]
-            loaded[customer_id] = Loaded(state, seen, outbox, bool(forgotten))
+            loaded[customer_id] = Loaded(state, seen, outbox, bool(forgotten), version, ring or b"")
         return loaded
 
-    async def save(self, changes: Sequence[Change]) -> None:
-        """Write every change: one atomic script per customer, all in one round trip."""
+    async def save(self, changes: Sequence[Change]) -> list[str]:
+        """Write every change: one atomic script per customer, all in one round trip.
+
+        Returns the customers whose write was refused (stale or forgotten); see :meth:`_settled`.
+        """
         if not changes:
-            return
+            return []
         pipe = self._redis.pipeline(transaction=False)
+        scripts: list[int] = []  # where each change's script reply is
         for change in changes:
             if change.reschedule:  # first: see the module docstring
                 self._schedule(pipe, change.state.customer_id, change.partition, change.due)
             keys, args = self._script_input(change)
+            scripts.append(len(pipe))
             await self._save(keys=keys, args=args, client=pipe)
-        await pipe.execute()
+        replies = await pipe.execute()
+        return await self._settled(changes, [replies[i] for i in scripts])
+
+    async def _settled(self, changes: Sequence[Change], replies: Sequence[int]) -> list[str]:
+        """Wake the refused changes' timers and return their customers (a reply below 0: refused).
+
+        A refused change already set its deadline from the stale state it was computed from,
+        which may be later than the stored state needs: its deadline goes to the epoch, so the timer
+        looks at the stored state at once (waking early is harmless, see the module docstring).
+        """
+        refused = [change for change, reply in zip(changes, replies) if int(reply) < 0]
+        if refused:
+            await self._wake(refused)
+        return [change.state.customer_id for change in refused]
+
+    async def _wake(self, changes: Sequence[Change]) -> None:
+        pipe = self._redis.pipeline(transaction=False)
+        for change in changes:
+            if change.reschedule:
+                self._schedule(pipe, change.state.customer_id, change.partition, _AT_ONCE)
+        if len(pipe):
+            await pipe.execute()
 
     def _script_input(self, change: Change) -> tuple[list[str], list[str | int | bytes]]:
         """The keys (all in the customer's slot) and arguments of one customer's save script."""
@@ -192,6 +232,7 @@ class RedisStore:
             self._session_ttl_ms, self._dedupe_ttl, self._seen_bytes, digests,
             _flat(to_hash(change.state.profile)), _flat(session),
             _flat({entry.entry_id: entry.to_json() for entry in change.outbox}),
+            "" if change.version is None else change.version,
         ]
         return script_keys(change.state.customer_id), args
 

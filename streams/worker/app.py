@@ -6,6 +6,7 @@ own batch consumer (:mod:`streams.broker.consumer`), not by a Faust agent.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timezone
@@ -29,7 +30,7 @@ from streams.http.ops import Readiness
 from streams.logs import configure_logging
 from streams.metrics import Metrics, build_labels
 from streams.settings import Settings, behaviour_segments_of, intake_of, load_offer_policy, rules_of
-from streams.store import CheckpointStore, DailyStore, RedisStore, open_store
+from streams.store import CachedStore, CheckpointStore, DailyStore, RedisStore, StateStore, open_store
 from streams.store.timing import instrument_redis
 from streams.transport import aiokafka_options, faust_credentials, without_password
 from streams.worker import aggregates, segments, timers
@@ -38,6 +39,9 @@ from streams.worker.targeting import WithSegments, segment_in
 from streams.worker.tracker import Tracker
 
 log = logging.getLogger("tracker")
+
+#: How long /ready waits for the broker to answer (under the readiness check's own timeout).
+_BROKER_ANSWER_SECONDS = 1.5
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,8 +79,17 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     if settings.clock == "wall" or settings.scores_in_event_time:
         # The RFM segment of the latest insights (``insights`` is built below; read only when deciding).
         policy = WithSegments(policy, lambda customer_id: segment_in(insights.latest, customer_id))  # type: ignore[assignment]
+    # The tracker reads customers from memory once read or written (Redis stays the store the API reads).
+    state: StateStore = store
+    if settings.state_cache_customers > 0:
+        def counted(hits: int, misses: int) -> None:
+            metrics.state_cache_hits.inc(hits)
+            metrics.state_cache_misses.inc(misses)
+
+        state = CachedStore(store, capacity=settings.state_cache_customers, dedupe_events=settings.dedupe_events,
+                            counted=counted)
     tracker = Tracker(
-        store=store, publisher=publisher, intake=intake, rules=rules_of(settings), policy=policy,
+        store=state, publisher=publisher, intake=intake, rules=rules_of(settings), policy=policy,
         topics=Topics.of(settings), metrics=metrics, scoring=scoring, output_log=output_log, daily=daily,
     )
     consumer = BatchConsumer(
@@ -194,7 +207,22 @@ def _readiness(parts: timers.Clockwork) -> Readiness:
             return f"redis unreachable: {exc!r}"
         return None
 
+    async def broker_reachable() -> str | None:
+        # Assigned partitions outlive a broker outage (the group is not left): ask the broker
+        # for one partition's end offset, which needs its leader to answer.
+        assigned = sorted(parts.consumer.assignment())
+        if not assigned:
+            return None  # "kafka" says why
+        try:
+            await asyncio.wait_for(parts.consumer.highwaters(assigned[0]), _BROKER_ANSWER_SECONDS)
+        except asyncio.TimeoutError:
+            return f"kafka broker unreachable: no answer within {_BROKER_ANSWER_SECONDS:g}s"
+        except Exception as exc:  # any failure means not ready, and says why
+            return f"kafka broker unreachable: {exc!r}"
+        return None
+
     readiness.register("kafka", kafka_assigned)
+    readiness.register("broker", broker_reachable)
     readiness.register("redis", redis_reachable)
     readiness.register("models", lambda: None if parts.scoring.loaded else "models not loaded yet")
     return readiness

@@ -17,6 +17,7 @@ with the state; triggers go through the outbox (:mod:`streams.worker.outbox`).
 from __future__ import annotations
 
 import asyncio
+import itertools
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -44,6 +45,10 @@ from streams.worker.scoring import Scoring
 log = logging.getLogger("tracker")
 
 Clock = Callable[[], datetime]
+
+#: Refused saves are retried at once this many times, then with a growing pause: a writer
+#: racing this one on the same customers (a rebalance in progress) settles within a few.
+_QUICK_ATTEMPTS = 3
 
 
 def utc_now() -> datetime:
@@ -171,21 +176,61 @@ class Tracker:
         return parsed
 
     async def _apply(self, parsed: _Parsed, records: Sequence[Record], report: BatchReport) -> int:
-        """Load the batch's customers, apply their events, save, deliver; return the triggers sent."""
+        """Load the batch's customers, apply their events, save, deliver; return the triggers sent.
+
+        A customer whose save is refused (the state in Redis moved on since the copy the
+        events were applied to: another worker, an erasure) is loaded again and their events
+        applied again, until every customer is saved.
+        """
+        now = self._clock()
+        undelivered: list[Undelivered] = []
+        forwards: list[tuple[str, AnyEvent]] = []
+        clocks: dict[int, datetime | None] = {}  # a replay's clock per partition, before this batch
+        customers = parsed.customers
+        for attempt in itertools.count(1):
+            counts: dict[str, tuple[int, int]] = {}
+            waiting, refused = await self._settle(customers, now, clocks, forwards, counts)
+            for customer_id, (events, duplicates) in counts.items():
+                if customer_id not in refused:
+                    report.events += events
+                    report.duplicates += duplicates
+            undelivered += [item for item in waiting if item.customer_id not in refused]
+            again = {customer_id: parsed.customers[customer_id] for customer_id in refused
+                     if customer_id in parsed.customers}
+            if not again:
+                break
+            self._metrics.stale_saves.inc(len(refused))
+            log.info("saves refused, the stored state moved on: customers=%d attempt=%d", len(refused), attempt)
+            customers = again
+            if attempt >= _QUICK_ATTEMPTS:
+                await asyncio.sleep(min(0.05 * attempt, 1.0))
+        await self._forward(forwards)
+        await self._reached(records, parsed.marks)
+        if self._rules.event_time:
+            await self._expire_models()
+        self._observe_latency(parsed.valid)
+        for (topic, kind), count in parsed.kinds.items():
+            self._metrics.events_consumed.labels(topic, kind).inc(count)
+        return await self._outbox.deliver(undelivered)
+
+    async def _settle(
+        self, customers: Mapping[str, CustomerEvents], now: datetime, clocks: dict[int, datetime | None],
+        forwards: list[tuple[str, AnyEvent]], counts: dict[str, tuple[int, int]],
+    ) -> tuple[list[Undelivered], set[str]]:
+        """Load ``customers``, apply their events and save; return what waits to be published and the refused."""
         wanted: dict[str, list[str]] = {
             customer_id: [event.event_id for event in customer.events]
-            for customer_id, customer in parsed.customers.items()
+            for customer_id, customer in customers.items()
         }
-        for anonymous_id in _anonymous_ids(parsed.customers.values()):
+        # Visitors a login names may live in another worker's partition: read as Redis has them now.
+        visitors_named = _anonymous_ids(customers.values()) - customers.keys()
+        for anonymous_id in visitors_named:
             wanted.setdefault(anonymous_id, [])
-        loaded = await self._retry.until_done("load", lambda: self._store.load(wanted))
-        now = self._clock()
+        loaded = await self._retry.until_done("load", lambda: self._store.load(wanted, fresh=visitors_named))
         changes: list[Change] = []
         undelivered: list[Undelivered] = []
-        clocks: dict[int, datetime | None] = {}  # a replay's clock per partition, before this batch
         visitors = {customer_id: item.state for customer_id, item in loaded.items()}
-        forwards: list[tuple[str, AnyEvent]] = []
-        for customer_id, customer in parsed.customers.items():
+        for customer_id, customer in customers.items():
             if loaded[customer_id].forgotten:
                 self._metrics.forgotten_events.inc(len(customer.events))
                 continue
@@ -198,31 +243,23 @@ class Tracker:
             if self._rules.event_time and customer.partition not in clocks:
                 clocks[customer.partition] = self._replay.until(customer.partition, self._replay.end_offsets)
             change, waiting = self._change_of(loaded[customer_id], customer, now, visitors,
-                                              clocks.get(customer.partition), report)
+                                              clocks.get(customer.partition), counts)
             if change is not None:
                 changes += [change, *change.merged]
                 visitors.update({c.state.customer_id: c.state for c in (change, *change.merged)})
             if waiting is not None:
                 undelivered.append(waiting)
-        await self._forward(forwards)
-        await self._retry.until_done("save", lambda: self._store.save(changes))
-        await self._reached(records, parsed.marks)
-        if self._rules.event_time:
-            await self._expire_models()
-        self._observe_latency(parsed.valid)
-        for (topic, kind), count in parsed.kinds.items():
-            self._metrics.events_consumed.labels(topic, kind).inc(count)
-        return await self._outbox.deliver(undelivered)
+        refused = await self._retry.until_done("save", lambda: self._store.save(changes))
+        return undelivered, set(refused or ())
 
     def _change_of(
         self, loaded: Loaded, customer: CustomerEvents, now: datetime, visitors: Mapping[str, CustomerState],
-        clock: datetime | None, report: BatchReport,
+        clock: datetime | None, counts: dict[str, tuple[int, int]],
     ) -> tuple[Change | None, Undelivered | None]:
         """A customer's write for this batch, and their records waiting to be published."""
         applied = self._steps.apply(loaded.state, loaded.seen, customer.events, now=now, clock=clock,
                                     visitors=visitors)
-        report.events += len(applied.handled)
-        report.duplicates += applied.duplicates
+        counts[customer.customer_id] = (len(applied.handled), applied.duplicates)
         state, partition = applied.state, customer.partition
         entries = self._effects.interpret(applied.effects, now, state.profile)
         self._outbox.decided(entries)
@@ -232,9 +269,9 @@ class Tracker:
         if not applied.handled:
             # All duplicates: a redelivery. The process that saved these events may have died
             # between the state's script and its deadline in the same pipeline; schedule again.
-            return (Change(state, partition, due) if applied.duplicates else None), waiting
+            return (Change(state, partition, due, version=loaded.version) if applied.duplicates else None), waiting
         merged = [Change(visitor, partition, None, reschedule=False) for visitor in applied.merged]
-        return Change(state, partition, due, applied.handled, entries, merged=merged), waiting
+        return Change(state, partition, due, applied.handled, entries, merged=merged, version=loaded.version), waiting
 
     async def _reached(self, records: Sequence[Record], marks: Mapping[tuple[str, int], datetime]) -> None:
         """The batch is applied: the replay clock moves to it, and is saved before the ack."""
@@ -332,11 +369,12 @@ class Tracker:
                 self._outbox.decided(entries)
                 outbox = [*item.outbox, *entries]
                 due = next_due(state, self._rules, undelivered_since=until if outbox else None)
-                changes.append(Change(state, partition, due, (), entries))
+                changes.append(Change(state, partition, due, (), entries, version=item.version))
                 if outbox:
                     undelivered.append(Undelivered(customer_id, partition, outbox, next_due(state, self._rules)))
-            await self._store.save(changes)
-            return await self._outbox.deliver(undelivered)
+            # A refused customer's state moved on: their deadline is woken, the next tick looks again.
+            refused = set(await self._store.save(changes) or ())
+            return await self._outbox.deliver([item for item in undelivered if item.customer_id not in refused])
 
     # ---------------------------------------------------------------- emitting
 

@@ -117,7 +117,8 @@ def hashes(db: redis.Redis, kind: str, drop: set[bytes]) -> dict[bytes, dict[byt
     """Every customer's ``kind`` hash (profile, session) without the fields in ``drop``."""
     out = {}
     for key in db.scan_iter(match=f"tracker:*:{kind}", count=1000):
-        out[key] = {k: v for k, v in db.hgetall(key).items() if k not in drop}
+        # ``_v`` counts the store's saves of the customer (how many differs with the crashes), not the profile.
+        out[key] = {k: v for k, v in db.hgetall(key).items() if k not in drop and k != b"_v"}
     return out
 
 

@@ -211,7 +211,9 @@ def test_a_broker_restart_is_resumed_from_with_every_event_once_and_triggers_flo
         log_at, cpu_at, down_at = worker.log_path.stat().st_size, cpu_seconds(worker.process.pid), time.monotonic()
         time.sleep(BROKER_OUTAGE_SECONDS)
         assert worker.process.poll() is None, f"worker died:\n{worker.log()}"
-        print(f"observed: /ready while the broker is down: {readiness(worker)}")
+        while_down = readiness(worker)
+        print(f"observed: /ready while the broker is down: {while_down}")
+        assert while_down[0] == 503 and any("broker unreachable" in r for r in while_down[1]), while_down
         own_kafka.start()
         up_at = time.monotonic()
         outage = up_at - down_at

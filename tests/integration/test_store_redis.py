@@ -15,7 +15,7 @@ from streams.settings import Settings
 from streams.store.cluster import ClusterStore
 from streams.store.connect import open_store
 from streams.core.state import CustomerState, Profile, Session
-from streams.store import Change, Delivered, OutboxEntry, RedisStore
+from streams.store import CachedStore, Change, Delivered, OutboxEntry, RedisStore
 from streams.store.keys import customer_pattern, forgotten_key
 
 # A database of its own, so workers of other test runs on the same server are not disturbed.
@@ -228,3 +228,65 @@ async def test_a_standalone_save_is_one_round_trip_with_each_deadline_before_its
         await store.close()
 
     assert sent == [["ZADD", "EVALSHA"] * 3]
+
+
+async def test_a_save_computed_from_a_stale_version_is_refused_and_its_timer_woken(store: RedisStore) -> None:
+    """A save names the version it was computed from; one that another save overtook is refused."""
+    customer = CUSTOMERS[0]
+    assert await store.save([_change(customer)]) == []
+    loaded = (await store.load({customer: []}))[customer]
+    assert loaded.version == 1
+    fresh = Change(_state(customer, views=4), 0, T0 + timedelta(seconds=60), version=loaded.version)
+    stale = Change(_state(customer, views=9), 0, T0 + timedelta(days=9), version=loaded.version)
+
+    assert await store.save([fresh]) == []
+    assert await store.save([stale]) == [customer]
+
+    again = (await store.load({customer: []}))[customer]
+    assert again.state == _state(customer, views=4) and again.version == 2
+    assert await store.due(0, T0 + timedelta(days=1), 10) == [customer]  # woken, not pushed to the stale due
+
+
+async def test_the_cache_reads_a_customer_once_and_answers_from_memory(store: RedisStore) -> None:
+    """After a save, loads come from memory: the same state, dedupe marks and outbox as Redis holds."""
+    counts: list[tuple[int, int]] = []
+    cache = CachedStore(store, counted=lambda hits, misses: counts.append((hits, misses)))
+    customer = CUSTOMERS[1]
+    first = (await cache.load({customer: []}))[customer]
+    await cache.save([Change(_state(customer), 0, T0, ("e1",), (_entry(customer),), version=first.version)])
+
+    held = (await cache.load({customer: ["e1", "e2"]}))[customer]
+    stored = (await store.load({customer: ["e1", "e2"]}))[customer]
+
+    assert counts == [(0, 1), (1, 0)]
+    assert (held.state, held.seen, held.outbox, held.version) == (
+        stored.state, stored.seen, stored.outbox, stored.version)
+    await cache.delivered([Delivered(customer, [_entry(customer).entry_id], 0, None)])
+    assert (await cache.load({customer: []}))[customer].outbox == []
+
+
+async def test_the_cache_drops_a_customer_whose_save_was_refused(store: RedisStore) -> None:
+    """Another writer (or an erasure) moved the state on: the held copy's save is refused, Redis is read again."""
+    cache = CachedStore(store)
+    customer = CUSTOMERS[2]
+    held = (await cache.load({customer: []}))[customer]
+    await cache.save([Change(_state(customer), 0, T0, ("e1",), version=held.version)])
+    held = (await cache.load({customer: []}))[customer]
+    await store.save([Change(_state(customer, views=7), 0, T0, ("e2",), version=held.version)])  # another worker
+
+    assert await cache.save([Change(_state(customer, views=5), 0, T0, ("e3",), version=held.version)]) == [customer]
+
+    again = (await cache.load({customer: ["e2"]}))[customer]
+    assert again.state == _state(customer, views=7) and again.seen == {"e2"}
+    await store.forget(customer, partitions=1, suppress=False)
+    assert await cache.save([Change(_state(customer, views=8), 0, T0, version=again.version)]) == [customer]
+    assert (await cache.load({customer: []}))[customer].state == CustomerState(customer)
+
+
+async def test_the_cache_keeps_at_most_its_capacity(store: RedisStore) -> None:
+    """The least recently used customers leave memory first."""
+    cache = CachedStore(store, capacity=3)
+    for customer in CUSTOMERS[:5]:
+        await cache.load({customer: []})
+
+    assert len(cache) == 3
