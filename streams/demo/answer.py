@@ -76,5 +76,7 @@ def _offers(write: Any, offers: dict[str, Any]) -> None:
         write("    uplift    not measurable yet (each group needs at least one offer)")
     else:
         ci = f" (95 % CI {interval[0] * 100:+.1f} to {interval[1] * 100:+.1f})" if interval else ""
+        if interval and interval[0] <= 0 <= interval[1]:
+            ci += ", not yet told apart from no offer"  # a demo's few held-out windows rarely can
         write(f"    uplift    {uplift * 100:+.1f} points{ci}, from {report['offers']} offers "
               f"— how to read it: {offers['how_to_read']}")
