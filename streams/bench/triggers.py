@@ -67,7 +67,7 @@ async def bench_triggers(
         store=CachedStore(store, capacity=max(settings.state_cache_customers, 1)), publisher=publisher,
         intake=Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes),
         rules=Rules(session_timeout=timeout, browse_views_threshold=settings.browse_views_threshold,
-                    allowed_lateness=settings.allowed_lateness),
+                    allowed_lateness=settings.allowed_lateness, recent_events=settings.recent_events),
         policy=policy,
         topics=Topics(f"{BENCH_PREFIX}-offer-triggers", f"{BENCH_PREFIX}-offer-outcomes",
                       f"{BENCH_PREFIX}-dead-letters"),

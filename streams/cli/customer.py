@@ -1,10 +1,11 @@
-"""``tracker customer ID``: one customer's profile, segment, types, value and timing."""
+"""``tracker customer ID``: one customer's profile, segment, types, value, timing and latest events."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
 import json
+from typing import Any
 
 from streams.cli.common import EPILOG, Commands, read_insights, store_of
 from streams.core.state import Profile
@@ -55,4 +56,21 @@ def run(args: argparse.Namespace) -> int:
     if timing.get("next_purchase_at"):
         overdue = " (overdue)" if timing.get("overdue") else ""
         print(f"  next purchase expected {timing['next_purchase_at'][:10]}{overdue}")
+    if view["recent_events"]:
+        print("  recent events, newest first:")
+        for event in view["recent_events"]:
+            print(f"    {recent_line(event)}")
     return 0
+
+
+def recent_line(event: dict[str, Any]) -> str:
+    """One of the customer's latest events as the customer page shows it.
+
+    >>> recent_line({"type": "product_viewed", "at": "2026-11-29T07:12:03+00:00", "product_id": "sku-12"})
+    '2026-11-29 07:12 · product viewed · sku-12'
+    """
+    parts = [event["at"][:16].replace("T", " "), event["type"].replace("_", " ")]
+    parts += [event[key] for key in ("product_id", "order_id") if key in event]
+    if event.get("value") is not None:
+        parts.append(f"£{event['value']:,.2f}")
+    return " · ".join(parts)

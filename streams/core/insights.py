@@ -157,7 +157,9 @@ class Insights:
             "worst_kind": None if cost is None else ("costly" if is_costly(facts) else "low_value"),
             "cost": None if cost is None else jsonable(cost),
             "timing": jsonable(timing(facts, self.now)),
-            "profile": {name: _plain(value) for name, value in non_default_fields(profile).items()},
+            "recent_events": recent_events_view(profile),
+            "profile": {name: _plain(value) for name, value in non_default_fields(profile).items()
+                        if name != "recent_events"},
         }
 
     def bgnbd_view(self, facts: CustomerFacts) -> dict[str, float] | None:
@@ -322,6 +324,19 @@ def jsonable(value: Any) -> Any:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return {f.name: jsonable(getattr(value, f.name)) for f in dataclasses.fields(value)}
     return _plain(value)
+
+
+def recent_events_view(profile: Profile) -> list[dict[str, Any]]:
+    """The customer's latest events, newest first: type, time and the product or order they are about."""
+    view: list[dict[str, Any]] = []
+    for at, kind, ref, value in reversed(profile.recent_events):
+        entry: dict[str, Any] = {"type": kind, "at": at.isoformat()}
+        if ref is not None:
+            entry["order_id" if kind.startswith("order_") else "product_id"] = ref
+        if value is not None:
+            entry["value"] = value
+        view.append(entry)
+    return view
 
 
 def _plain(value: Any) -> Any:

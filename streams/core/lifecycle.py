@@ -43,7 +43,7 @@ from offers.outcomes import ActiveOffer, outcome_of_purchase
 from streams.core.carts import cart_at, cart_value, settle
 from streams.core.events import AnyEvent, OrderPlaced
 from streams.core.frozen import replace
-from streams.core.state import CART_TTL, Abandonment, CartLine, CustomerState, OpenOffer, Session
+from streams.core.state import CART_TTL, RECENT_EVENTS, Abandonment, CartLine, CustomerState, OpenOffer, Session
 from streams.core.visits import apply, cart_horizon, close_due
 
 
@@ -59,6 +59,8 @@ class Rules:
     allowed_lateness: timedelta = timedelta(0)
     #: How long a cart nobody touches is kept (event time).
     cart_ttl: timedelta = CART_TTL
+    #: How many of a customer's latest events the profile keeps (0: none).
+    recent_events: int = RECENT_EVENTS
     #: Let the models' scores and placements decide on event time too (a replay then no longer
     #: repeats exactly: the scores depend on the order partitions were learned in).
     scores_in_event_time: bool = False
@@ -154,7 +156,8 @@ def interest_of(session: Session, cart: tuple[CartLine, ...] = (), value: float 
 
 def receive(state: CustomerState, event: AnyEvent, rules: Rules) -> tuple[CustomerState, list[Effect]]:
     """Apply one event: place it (or count it late) and end the sessions it showed are over."""
-    applied = apply(state, event, rules.session_timeout, rules.allowed_lateness, rules.cart_ttl)
+    applied = apply(state, event, rules.session_timeout, rules.allowed_lateness, rules.cart_ttl,
+                    rules.recent_events)
     effects: list[Effect] = [LateEvent(event)] if applied.late else []
     state = applied.state
     for ended in applied.ended:

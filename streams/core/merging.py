@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from streams.core.activity import latest
 from streams.core.carts import merge_carts
 from streams.core.features import merged_spend
 from streams.core.frozen import replace
 from streams.core.state import (
+    RECENT_EVENTS,
     RECENT_ORDERS,
     TOP_CATEGORIES,
     TOP_CHANNELS,
@@ -21,7 +23,8 @@ MERGED_IDS_KEPT = 5
 
 
 def stitch(
-    customer: CustomerState, visitor: CustomerState, timeout: timedelta | None = None
+    customer: CustomerState, visitor: CustomerState, timeout: timedelta | None = None,
+    recent_events: int = RECENT_EVENTS,
 ) -> tuple[CustomerState, CustomerState | None]:
     """Merge an anonymous visitor's history into the customer who just logged in, once.
 
@@ -31,6 +34,7 @@ def stitch(
     With the session ``timeout``, a visit the visitor had open when they logged in goes on
     under the customer's id: what it did before the login (a started checkout, the cart it
     filled) is the customer's visit's, so its abandonment is the customer's.
+    The merged profile keeps the ``recent_events`` latest events of the two histories.
     """
     visitor_id = visitor.customer_id
     p, v = customer.profile, visitor.profile
@@ -42,7 +46,7 @@ def stitch(
         # Nothing of the visitor read yet (their events may be in another partition, behind): the
         # link is kept, and what they do from now on is sent on to the customer.
         return replace(customer, profile=replace(p, merged_ids=linked)), marked
-    merged = replace(merge_profiles(p, v), merged_ids=linked)
+    merged = replace(merge_profiles(p, v, recent_events), merged_ids=linked)
     customer = replace(customer, profile=merged)
     if timeout is not None:
         customer, marked = _one_visit(customer, marked, timeout)
@@ -74,8 +78,10 @@ _SUMMED_MONEY = ("revenue", "refunded", "discount_total", "session_seconds")
 _HISTOGRAMS = ("visit_hours", "visit_weekdays", "order_hours", "order_weekdays", "order_months")
 
 
-def merge_profiles(into: Profile, other: Profile) -> Profile:
+def merge_profiles(into: Profile, other: Profile, recent_events: int = RECENT_EVENTS) -> Profile:
     """Two histories of one person as one profile; ``into``'s own traits and consent win.
+
+    The latest events are the ``recent_events`` latest of both lists together.
 
     >>> from datetime import datetime, timezone
     >>> a = Profile(page_views=2, categories=(("shoes", 2),), visit_hours=(1,) + (0,) * 23)
@@ -108,6 +114,7 @@ def merge_profiles(into: Profile, other: Profile) -> Profile:
     # Both histories' orders in one sequence: its gaps add up to its last − first order.
     fields["gap_days_total"] = gap_days(fields["first_order_at"], fields["last_order_at"])  # type: ignore[arg-type]
     fields["recent_orders"] = tuple(sorted({*into.recent_orders, *other.recent_orders}))[-RECENT_ORDERS:]
+    fields["recent_events"] = latest((*into.recent_events, *other.recent_events), recent_events)
     fields["consent"] = into.consent if into.consent is not None else other.consent
     # A visitor's cart joins the customer's at login, as shops merge a guest cart into the account's.
     fields["cart"] = merge_carts(into.cart, other.cart)

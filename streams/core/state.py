@@ -14,12 +14,18 @@ from typing import NamedTuple, TypeAlias
 from streams.core.frozen import replace
 
 Counts: TypeAlias = tuple[tuple[str, int], ...]
+#: One of a customer's latest events, compact (``Profile.recent_events``): when it happened, its
+#: type, the product or order it is about and the money it moved, when it has one
+#: (:mod:`streams.core.activity` says which events are kept and how).
+RecentEvent: TypeAlias = tuple[datetime, str, str | None, float | None]
 
 TOP_CATEGORIES = 5
 TOP_CHANNELS = 3
 RECENT_PRODUCTS = 10
 #: Most order times kept in ``Profile.recent_orders`` (those within the lateness of the newest).
 RECENT_ORDERS = 8
+#: How many of a customer's latest events the profile keeps, unless the settings say otherwise.
+RECENT_EVENTS = 10
 NO_LATENESS = timedelta(0)
 #: How long a cart nobody touches is kept (event time), unless the settings say otherwise.
 CART_TTL = timedelta(days=14)
@@ -143,7 +149,8 @@ class OpenOffer:
 
 @dataclass(frozen=True, slots=True)
 class Profile:
-    """Everything the tracker remembers about one customer; kept small (< 1 KB in Redis)."""
+    """Everything the tracker remembers about one customer; kept small (< 1 KB in Redis, plus about
+    200 bytes of latest events)."""
 
     first_seen: datetime | None = None
     last_seen: datetime | None = None
@@ -223,6 +230,8 @@ class Profile:
     review_due_at: datetime | None = None
     #: Latest predicted spend over the value model's horizon (money), as of the latest snapshot.
     value: float | None = None
+    #: The customer's latest events, oldest first, for the marketer's customer page.
+    recent_events: tuple[RecentEvent, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

@@ -14,7 +14,8 @@ batches); the rule that makes the result independent of arrival order:
   to cents / milliseconds on the way in, so float sums do not depend on the order either.
   Bounded top-k counters (categories, channels, viewed products) order ties by name; they
   are exact while a customer has no more names than the counter keeps, and beyond that
-  are the approximation any bounded top-k is.
+  are the approximation any bounded top-k is.  The latest events are the N greatest under
+  one total order (:mod:`streams.core.activity`), exact in any order.
 * **Visits wait for stragglers.**  A session stays open until the customer's clock (their
   newest visit event, or the tracker's clock through ``close_due``) passes its last event
   + ``timeout`` + ``lateness``.  Until then a late event joins it, moves its start back,
@@ -47,6 +48,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from streams.core.activity import remember
 from streams.core.carts import change
 from streams.core.events import (
     AnyEvent,
@@ -71,6 +73,7 @@ from streams.core.state import (
     INFO_PAGES,
     NO_LATENESS,
     PRODUCT_PAGES,
+    RECENT_EVENTS,
     RECENT_ORDERS,
     RECENT_PRODUCTS,
     TOP_CATEGORIES,
@@ -93,9 +96,12 @@ def session_is_over(session: Session, now: datetime, timeout: timedelta, latenes
 
 def apply(
     state: CustomerState, event: AnyEvent, timeout: timedelta, lateness: timedelta = NO_LATENESS,
-    cart_ttl: timedelta = CART_TTL,
+    cart_ttl: timedelta = CART_TTL, recent_events: int = RECENT_EVENTS,
 ) -> Applied:
-    """Apply one event; return the new state, the sessions it closed and whether it was late."""
+    """Apply one event; return the new state, the sessions it closed and whether it was late.
+
+    The profile keeps the ``recent_events`` latest events (late ones too, in their place).
+    """
     at = event.occurred_at
     cart = _cart_change(state, event, lateness, cart_ttl)
     profile = replace(
@@ -103,6 +109,7 @@ def apply(
         first_seen=min(state.profile.first_seen or at, at),
         last_seen=max(state.profile.last_seen or at, at),
         cart=cart,
+        recent_events=remember(state.profile.recent_events, event, recent_events),
     )
     if isinstance(event, (OrderPlaced, OrderRefunded)):
         return _apply_order(replace(state, profile=profile), event, timeout, lateness)

@@ -7,13 +7,14 @@ Datetimes are stored as epoch seconds, nested values as compact JSON.
 
 from __future__ import annotations
 
+import itertools
 import json
 from dataclasses import MISSING, fields
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from functools import cache
 from typing import Any, Callable, TypeVar
 
-from streams.core.state import Abandonment, Cart, CartChange, CartLine, OpenOffer, Profile, Session
+from streams.core.state import Abandonment, Cart, CartChange, CartLine, OpenOffer, Profile, RecentEvent, Session
 
 T = TypeVar("T", Profile, Session)
 
@@ -125,6 +126,44 @@ def _from_times(text: str) -> tuple[datetime, ...]:
     return tuple(_from_epoch(t) for t in text.split(",")) if text else ()
 
 
+#: Event types of ``Profile.recent_events`` as stored: one letter each (a type not listed is kept whole;
+#: every event type has an underscore, so no code is ever mistaken for one).
+_EVENT_CODES = {"page_viewed": "p", "product_viewed": "v", "cart_item_added": "a",
+                "checkout_started": "c", "order_placed": "o", "order_refunded": "r"}
+_EVENT_TYPES = {code: name for name, code in _EVENT_CODES.items()}
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def _seconds(micros: int) -> int | float:
+    return micros // 1_000_000 if micros % 1_000_000 == 0 else micros / 1_000_000
+
+
+def _recent_events(value: tuple[RecentEvent, ...]) -> str:
+    # [[seconds since the previous entry (the first: since the epoch), type, id, value], ...],
+    # trailing nulls left out: 10 to 30 bytes an entry.
+    out: list[list[Any]] = []
+    previous = 0
+    for at, kind, ref, money in value:
+        micros = (at - _EPOCH) // _MICROSECOND
+        entry: list[Any] = [_seconds(micros - previous), _EVENT_CODES.get(kind, kind), ref, money]
+        while entry[-1] is None:
+            entry.pop()
+        out.append(entry)
+        previous = micros
+    return json.dumps(out, separators=(",", ":"))
+
+
+def _from_recent_events(text: str) -> tuple[RecentEvent, ...]:
+    entries: list[RecentEvent] = []
+    micros = 0
+    for delta, kind, *rest in json.loads(text):
+        micros += round(delta * 1_000_000)
+        ref, money = (*rest, None, None)[:2]
+        entries.append((_EPOCH + micros * _MICROSECOND, _EVENT_TYPES.get(kind, kind), ref, money))
+    return tuple(entries)
+
+
 def _bool_from(text: str) -> bool:
     return text == "1"
 
@@ -145,6 +184,7 @@ _CODECS: dict[str, tuple[Encoder, Decoder]] = {
     # The older of two open visits, nested in the newer one's hash.
     "Session": (_session, _from_session),
     "tuple[datetime, ...]": (_times, _from_times),
+    "tuple[RecentEvent, ...]": (_recent_events, _from_recent_events),
 }
 
 
@@ -164,6 +204,13 @@ def _layout(cls: type) -> tuple[tuple[str, Any, Encoder, Decoder], ...]:
     return tuple(layout)
 
 
+#: Fields stored in pieces of at most ``_PIECE`` bytes (``name``, ``name.1``, ``name.2``…): Redis
+#: keeps a hash whose every value is that short as a compact listpack, and a hash with one longer
+#: value as a hashtable, which took the simulated shop's median customer from 952 to 1,699 bytes.
+_CHUNKED = frozenset({"recent_events"})
+_PIECE = 64
+
+
 def to_hash(value: Profile | Session) -> dict[str, str]:
     """The fields of ``value`` that differ from their defaults, as strings."""
     out = {}
@@ -171,7 +218,12 @@ def to_hash(value: Profile | Session) -> dict[str, str]:
         field_value = getattr(value, name)
         if field_value is None or field_value == default:
             continue
-        out[name] = encode(field_value)
+        text = encode(field_value)
+        if name in _CHUNKED:  # JSON, ASCII only: a character is a byte
+            for n, start in enumerate(range(0, len(text), _PIECE)):
+                out[f"{name}.{n}" if n else name] = text[start:start + _PIECE]
+        else:
+            out[name] = text
     return out
 
 
@@ -184,5 +236,8 @@ def from_hash(cls: type[T], raw: dict[bytes, bytes] | dict[str, str]) -> T:
     kwargs = {}
     for name, _, _, decode in _layout(cls):
         if name in decoded:
-            kwargs[name] = decode(decoded[name])
+            text = decoded[name]
+            if name in _CHUNKED:
+                text += "".join(itertools.takewhile(bool, (decoded.get(f"{name}.{n}", "") for n in itertools.count(1))))
+            kwargs[name] = decode(text)
     return cls(**kwargs)

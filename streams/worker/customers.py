@@ -81,7 +81,8 @@ class CustomerSteps:
             if isinstance(event, CustomerIdentified) and event.anonymous_id and visitors:
                 visitor = visitors.get(event.anonymous_id)
                 if visitor is not None:
-                    state, marked = stitch(state, visitor, self.rules.session_timeout)
+                    state, marked = stitch(state, visitor, self.rules.session_timeout,
+                                           self.rules.recent_events)
                     if marked is not None:
                         merged.append(marked)
             if isinstance(event, OrderPlaced):

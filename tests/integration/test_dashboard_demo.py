@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from streams.cli.customer import recent_line
 from test_dashboard import chromium, headless
 
 #: (name, width, height) of the windows the page must work in.
@@ -117,7 +118,7 @@ def test_the_overview_charts_show_the_demo_shops_data(demo, shots, name, width, 
 
 @pytest.mark.parametrize(("name", "width", "height"), WIDTHS)
 def test_a_customer_page_shows_value_reasons_types_and_offers(demo, shots, name, width, height):
-    """The best customer's page: predicted value with its chart and reasons, types, offers and activity."""
+    """The best customer's page: predicted value with its chart and reasons, types, offers, activity and latest events."""
     best = demo.api("/customers?order=best&limit=1")["customers"][0]
     url = f"{demo.page}#customer={best['customer_id']}"
     dom = headless(url, "--dump-dom", f"--window-size={width},{height}").stdout
@@ -127,6 +128,10 @@ def test_a_customer_page_shows_value_reasons_types_and_offers(demo, shots, name,
     assert ink and int(ink) > 50
     for heading in ("Predicted value, next 90 days", "Scores and types", "Offers and outcomes", "Recent activity"):
         assert heading in dom
+    # The latest events, newest first, as the API returns them and `tracker customer ID` prints them.
+    recent = demo.api(f"/customers/{best['customer_id']}")["recent_events"]
+    listed = re.search(r'<ol class="recent"[^>]*>(.*?)</ol>', dom, re.S)
+    assert recent and listed and re.findall(r"<li>([^<]*)</li>", listed.group(1)) == [recent_line(e) for e in recent]
     assert 'data-overflow="0"' in dom
     screenshot(url, shots / f"customer-{name}.png", width, height * 2)
 

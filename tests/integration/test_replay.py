@@ -73,9 +73,13 @@ def test_replaying_online_retail_builds_profiles_once(worker, worker_settings, r
     assert {c: profile(c) for c in orders} == before
 
 
-@pytest.mark.worker(clock="event", insights_max_age_seconds=0)
+@pytest.mark.worker(clock="event", insights_max_age_seconds=0, recent_events=3)
 def test_the_api_and_the_cli_agree_on_segments_and_rankings(worker, worker_settings, retail):
-    """After a replay, GET /segments and /customers give what `tracker segments` and `customers` print."""
+    """After a replay, GET /segments and /customers give what `tracker segments` and `customers` print.
+
+    GET /customers/{id} lists the customer's latest orders and refunds (3 here), newest first, as
+    `tracker customer ID` does.
+    """
     import json
     import urllib.error
     import urllib.request
@@ -115,6 +119,24 @@ def test_the_api_and_the_cli_agree_on_segments_and_rankings(worker, worker_setti
     top = best["customers"][0]["customer_id"]
     status, one = get(f"/customers/{top}")
     assert status == 200 and one["segment"] == best["customers"][0]["segment"]
+    from models.datasets import load_online_retail
+
+    transactions = load_online_retail(retail).transactions[:LIMIT]
+    busiest = Counter(t.customer_id for t in transactions).most_common(1)[0][0]
+    for customer_id in (top, busiest):
+        latest = sorted(((t.at, "order_refunded" if t.refund else "order_placed", t.invoice, round(t.amount, 2))
+                         for t in transactions if t.customer_id == customer_id), reverse=True)[:3]
+        recent = get(f"/customers/{customer_id}")[1]["recent_events"]
+        assert [(e["at"], e["type"], e["order_id"], e["value"]) for e in recent] == [
+            (at.isoformat(), kind, invoice, amount) for at, kind, invoice, amount in latest]
+    assert len(recent) == 3
+    assert "recent_events" not in one["profile"]
+    assert cli("customer", top)["recent_events"] == one["recent_events"]
+    printed = subprocess.run([sys.executable, "-m", "streams.cli", "customer", top], capture_output=True, text=True,
+                             timeout=120, env={**os.environ, **settings_env(worker_settings)}).stdout
+    newest = sorted(((t.at, "order_refunded" if t.refund else "order_placed", t.invoice, round(t.amount, 2))
+                     for t in transactions if t.customer_id == top), reverse=True)[0]
+    assert f"{newest[0]:%Y-%m-%d %H:%M} · {newest[1].replace('_', ' ')} · {newest[2]} · £{newest[3]:,.2f}" in printed
     assert get("/customers/nobody-like-this")[0] == 404
     status, error = get("/customers?order=richest")
     assert status == 400 and error["parameter"] == "order"
