@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from streams.bench.throughput import format_throughput
 
 
 def format_report(results: dict[str, dict[str, object]]) -> str:
@@ -62,3 +61,24 @@ def format_report(results: dict[str, dict[str, object]]) -> str:
             lines.append(f"  {row['size']:>10,} pending  {row['lookup_us_p50']:>8} µs  "
                          f"×{row['ratio_to_smallest']} of the smallest")
     return "\n".join(lines)
+
+
+def format_throughput(r: dict[str, object]) -> list[str]:
+    return [
+        f"throughput: {r['events']:,} simulated events ({r['customers']:,} customers) on {r['partitions']} "
+        f"partitions × 2 topics, steady rate between 10 % and 90 % of the backlog:",
+        f"  (a) raw aiokafka + JSON decode   {r['raw_per_second']:>9,} events/s",
+        f"  (b) naive Faust agent + Redis    {r['naive_per_second']:>9,} events/s",
+        f"  (c) tracker worker               {r['worker_per_second']:>9,} events/s  "
+        f"(target ≥ {r['target_per_second']:,}/s)",
+        f"  (c)/(a) {r['worker_to_raw']:.3f} (target ≥ {r['target_share_of_raw']})   (c)/(b) {r['worker_to_naive']}×",
+        *([f"  (d) two tracker workers          {r['two_workers_per_second']:>9,} events/s  "
+           f"(×{r['two_workers_to_one']} of one; events each: {r['two_workers_events_each']})"]
+          if r.get("two_workers_per_second") else ["  (d) two workers: not measured (one partition)"]),
+        *(f"  at {row['offered_per_second']:,} events/s offered: event→state p50 {row['p50_seconds']}s, "
+          f"p99 {row['p99_seconds']}s (target ≤ {r['latency_target_p99_seconds']}s) over {row['events']:,} events; "
+          f"{row['behind_when_offering_stopped']:,} not yet handled when the offering stopped"
+          for row in r["latency"]),  # type: ignore[attr-defined]
+        f"  Redis per customer after the run: p50 {r['customer_bytes_p50']} B, p99 {r['customer_bytes_p99']} B "
+        f"(profile hash p50 {r['profile_bytes_p50']} B)",
+    ]

@@ -1,13 +1,14 @@
 """``tracker bench --suite throughput``: the worker against the limit and the baseline.
 
 In one run, on the same broker and Redis, the same simulated backlog (``events`` records
-on fresh topics) is read three ways:
+on fresh topics) is read four ways:
 
 (a) **raw**: an aiokafka consumer that fetches and JSON-decodes every record — the limit
     no Python worker on this machine can beat;
 (b) **naive**: a Faust agent that parses each event and makes its own Redis round trips
     (:mod:`streams.bench.naive`) — the baseline a first version would be;
-(c) **worker**: the real ``tracker worker`` — sessions, models, offers, dead letters.
+(c) **worker**: the real ``tracker worker`` — sessions, models, offers, dead letters;
+(d) **two workers** in one consumer group (:mod:`streams.bench.pair`).
 
 Rates are steady-state: events between 10 % and 90 % of the backlog over the time they
 took, so start-up and the last partition's tail do not count.  Then, with the worker
@@ -211,7 +212,7 @@ async def raw_rate(settings: Settings, total: int) -> tuple[float, list[Sample]]
 # ------------------------------------------------------------------ (b) naive, (c) worker
 
 
-async def _poll(read: Callable[[], float], total: int, timeout: float, what: str,
+async def poll(read: Callable[[], float], total: int, timeout: float, what: str,
                 alive: Callable[[], str | None], progress: Progress) -> list[Sample]:
     """Sample ``read()`` every 0.5 s from its first event until it reaches ``total``.
 
@@ -241,7 +242,7 @@ async def _poll(read: Callable[[], float], total: int, timeout: float, what: str
         await asyncio.sleep(0.5)
 
 
-class _Child:
+class Child:
     """A child process with its output in a temporary file."""
 
     def __init__(self, argv: list[str], env: dict[str, str]) -> None:
@@ -273,13 +274,13 @@ async def naive_rate(settings: Settings, total: int, timeout: float, progress: P
     from streams.demo.embedded import free_port
 
     client = redis.Redis.from_url(settings.redis_url, **redis_options(settings))
-    child = _Child([sys.executable, "-m", "streams.bench.naive"], {
+    child = Child([sys.executable, "-m", "streams.bench.naive"], {
         "NAIVE_BROKER": settings.kafka_broker, "NAIVE_REDIS_URL": settings.redis_url,
         "NAIVE_APP_ID": f"{settings.app_id}-naive", "NAIVE_PORT": str(free_port()),
         "NAIVE_TOPICS": f"{settings.site_visits_topic},{settings.purchases_topic}",
     })
     try:
-        samples = await _poll(lambda: float(client.get(COUNT_KEY) or 0), total, timeout, "naive Faust agent",
+        samples = await poll(lambda: float(client.get(COUNT_KEY) or 0), total, timeout, "naive Faust agent",
                               child.problem, progress)
         return steady_rate(samples, total), samples
     finally:
@@ -287,7 +288,7 @@ async def naive_rate(settings: Settings, total: int, timeout: float, progress: P
         client.close()
 
 
-def _scrape(port: int) -> dict[str, list[tuple[dict[str, str], float]]]:
+def scrape(port: int) -> dict[str, list[tuple[dict[str, str], float]]]:
     from prometheus_client.parser import text_string_to_metric_families
 
     with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
@@ -299,7 +300,7 @@ def _scrape(port: int) -> dict[str, list[tuple[dict[str, str], float]]]:
     return found
 
 
-def _total(scraped: dict[str, list[tuple[dict[str, str], float]]], name: str) -> float:
+def total_of(scraped: dict[str, list[tuple[dict[str, str], float]]], name: str) -> float:
     return sum(value for _, value in scraped.get(name, []))
 
 
@@ -343,11 +344,11 @@ async def worker_run(
     from streams.demo.run import settings_env
 
     port = settings.web_port
-    child = _Child([sys.executable, "-m", "streams.cli", "worker"], settings_env(settings))
+    child = Child([sys.executable, "-m", "streams.cli", "worker"], settings_env(settings))
     progress(f"  worker pid {child.process.pid} (attach a profiler: py-spy record -p {child.process.pid})")
     try:
-        read = lambda: _total(_scrape(port), "tracker_events_consumed_total")  # noqa: E731
-        samples = await _poll(read, total, timeout, "tracker worker", child.problem, progress)
+        read = lambda: total_of(scrape(port), "tracker_events_consumed_total")  # noqa: E731
+        samples = await poll(read, total, timeout, "tracker worker", child.problem, progress)
         steady = steady_rate(samples, total)
         done = total
         latencies = []
@@ -357,16 +358,16 @@ async def worker_run(
             if not messages:
                 continue
             # Events are counted when parsed and their latency when saved: wait for the saves.
-            await _poll(lambda: _total(_scrape(port), "tracker_event_to_state_seconds_count"), done, timeout,
+            await poll(lambda: total_of(scrape(port), "tracker_event_to_state_seconds_count"), done, timeout,
                         "tracker worker (saving)", child.problem, lambda _: None)
-            before = _scrape(port)
+            before = scrape(port)
             progress(f"offering {len(messages):,} more events at {offered_rate:,.0f}/s")
             achieved = await produce_paced(settings, messages, offered_rate)
             behind = done + len(messages) - read()
             done += len(messages)
-            await _poll(lambda: _total(_scrape(port), "tracker_event_to_state_seconds_count"), done, timeout,
+            await poll(lambda: total_of(scrape(port), "tracker_event_to_state_seconds_count"), done, timeout,
                         "tracker worker (saving)", child.problem, lambda _: None)
-            after = _scrape(port)
+            after = scrape(port)
             earlier = dict(_latency_buckets(before))
             delta = [(bound, count - earlier.get(bound, 0.0)) for bound, count in _latency_buckets(after)]
             latencies.append(Latency(achieved, histogram_quantile(delta, 0.5), histogram_quantile(delta, 0.99),
@@ -389,11 +390,7 @@ async def bench_throughput(
     from streams.broker.topics import delete_topics, ensure_topics
     from streams.demo.embedded import free_port
 
-    run = uuid.uuid4().hex[:6]
-    bench = settings.model_copy(update={
-        "app_id": f"bench-{run}", "site_visits_topic": f"bench-{run}-site-visits",
-        "purchases_topic": f"bench-{run}-purchases", "offer_triggers_topic": f"bench-{run}-offer-triggers",
-        "offer_outcomes_topic": f"bench-{run}-offer-outcomes", "dead_letters_topic": f"bench-{run}-dead-letters",
+    bench = _renamed(settings, f"bench-{uuid.uuid4().hex[:6]}").model_copy(update={
         "redis_url": _with_db(settings.redis_url, redis_db), "web_port": free_port(), "clock": "event",
     })
     client = redis.Redis.from_url(bench.redis_url, **redis_options(bench))
@@ -417,6 +414,18 @@ async def bench_throughput(
         from streams.bench.size import bench_profile_size
 
         size = await bench_profile_size(bench, progress=progress)
+        pair = None
+        if bench.partitions >= 2:
+            from streams.bench.pair import pair_run
+
+            client.flushdb()
+            _claim(client, redis_db)
+            progress("(d) two tracker workers in one group, the same backlog on topics of their own")
+            pair_settings = _renamed(bench, f"{bench.app_id}-pair")
+            moved = {bench.site_visits_topic: pair_settings.site_visits_topic,
+                     bench.purchases_topic: pair_settings.purchases_topic}
+            pair = await pair_run(pair_settings, [(moved[topic], key, value) for topic, key, value in load.backlog],
+                                  timeout=max(300.0, events / 300), progress=progress)
     finally:
         client.flushdb()
         client.close()
@@ -436,10 +445,22 @@ async def bench_throughput(
         "target_share_of_raw": 0.2,
         "latency": [latency.as_dict() for latency in worker.latencies],
         "latency_target_p99_seconds": 0.1,
+        "two_workers_per_second": round(pair.rate) if pair else None,
+        "two_workers_to_one": round(pair.rate / worker.rate, 2) if pair else None,
+        "two_workers_events_each": pair.shares if pair else None,
         "customer_bytes_p50": size["customer_bytes_p50"],
         "customer_bytes_p99": size["customer_bytes_p99"],
         "profile_bytes_p50": size["profile_bytes_p50"],
     }
+
+
+def _renamed(settings: Settings, name: str) -> Settings:
+    """``settings`` with a consumer group and topics of their own, all named after ``name``."""
+    return settings.model_copy(update={
+        "app_id": name, "site_visits_topic": f"{name}-site-visits", "purchases_topic": f"{name}-purchases",
+        "offer_triggers_topic": f"{name}-offer-triggers", "offer_outcomes_topic": f"{name}-offer-outcomes",
+        "dead_letters_topic": f"{name}-dead-letters",
+    })
 
 
 def _with_db(url: str, db: int) -> str:
@@ -466,21 +487,3 @@ def _claim(client: object, db: int) -> None:
         raise BenchError(f"Redis database {db} holds {size} keys that are not the benchmark's; "
                          "pick an empty one with --redis-db")
     client.set(_OWNER_KEY, "tracker bench")  # type: ignore[attr-defined]
-
-
-def format_throughput(r: dict[str, object]) -> list[str]:
-    return [
-        f"throughput: {r['events']:,} simulated events ({r['customers']:,} customers) on {r['partitions']} "
-        f"partitions × 2 topics, steady rate between 10 % and 90 % of the backlog:",
-        f"  (a) raw aiokafka + JSON decode   {r['raw_per_second']:>9,} events/s",
-        f"  (b) naive Faust agent + Redis    {r['naive_per_second']:>9,} events/s",
-        f"  (c) tracker worker               {r['worker_per_second']:>9,} events/s  "
-        f"(target ≥ {r['target_per_second']:,}/s)",
-        f"  (c)/(a) {r['worker_to_raw']:.3f} (target ≥ {r['target_share_of_raw']})   (c)/(b) {r['worker_to_naive']}×",
-        *(f"  at {row['offered_per_second']:,} events/s offered: event→state p50 {row['p50_seconds']}s, "
-          f"p99 {row['p99_seconds']}s (target ≤ {r['latency_target_p99_seconds']}s) over {row['events']:,} events; "
-          f"{row['behind_when_offering_stopped']:,} not yet handled when the offering stopped"
-          for row in r["latency"]),  # type: ignore[attr-defined]
-        f"  Redis per customer after the run: p50 {r['customer_bytes_p50']} B, p99 {r['customer_bytes_p99']} B "
-        f"(profile hash p50 {r['profile_bytes_p50']} B)",
-    ]
