@@ -50,6 +50,20 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "blend-arf-log-0.25": {"family": "arf", "family_target": "log", "family_weight": 0.25},
     "blend-amf-log-0.5": {"family": "amf", "family_target": "log", "family_weight": 0.5},
     "blend-hat-0.5": {"family": "hat", "family_weight": 0.5, "family_target": None},
+    # each customer weighing about the same per horizon; robust losses of the spend regression
+    "linear-customer": {"family": "linear", "weighting": "customer"},
+    "linear-customer-0.3": {"family": "linear", "weighting": "customer", "learning_rate": 0.3},
+    "linear-huber": {"family": "linear", "spend_loss": "huber"},
+    "linear-quantile": {"family": "linear", "spend_loss": "quantile"},
+    "linear-customer-huber": {"family": "linear", "weighting": "customer", "spend_loss": "huber"},
+    "linear-customer-quantile": {"family": "linear", "weighting": "customer", "spend_loss": "quantile"},
+    "linear-huber-interactions": {"family": "linear", "spend_loss": "huber",
+                                  "feature_groups": ("rfm", "spend", "returns", "visits", "rule", "interactions")},
+    "linear-quantile-interactions": {"family": "linear", "spend_loss": "quantile",
+                                     "feature_groups": ("rfm", "spend", "returns", "visits", "rule", "interactions")},
+    "linear-huber-0.3": {"family": "linear", "spend_loss": "huber", "learning_rate": 0.3},
+    "linear-quantile-0.3": {"family": "linear", "spend_loss": "quantile", "learning_rate": 0.3},
+    "linear-quantile-0.03": {"family": "linear", "spend_loss": "quantile", "learning_rate": 0.03},
 }
 MIN_HISTORY_DAYS = 182
 
