@@ -27,17 +27,23 @@ from river import ensemble, forest, linear_model, optim, tree
 
 from models.value_inputs import log1p
 
-__all__ = ["FAMILIES", "LOSSES", "Averaged", "Classifier", "Family", "Loss", "Part", "Ranks", "Regressor", "Target", "classifier", "regressor"]
+__all__ = [
+    "FAMILIES", "LOSSES", "WEIGHTINGS", "Averaged", "Classifier", "Family", "Loss", "Part", "Ranks", "Regressor",
+    "Target", "Weighting", "classifier", "regressor",
+]
 
 Family = Literal["linear", "arf", "amf", "hat", "bagging"]
 Target = Literal["log", "two-part", "rank"]
 Loss = Literal["squared", "huber", "quantile"]
+Weighting = Literal["snapshot", "customer"]
 #: The model families a value model may use.
 FAMILIES: tuple[str, ...] = ("linear", "arf", "amf", "hat", "bagging")
 #: The losses of the two-part model's linear regression of the buyers' log spend: least squares,
 #: Huber's (residuals beyond 1, a factor e in spend, count linearly) or the median's (quantile
 #: 0.5: a few huge orders pull the fit no more than any other order above it).
 LOSSES: tuple[str, ...] = ("squared", "huber", "quantile")
+#: How a value model weighs its labels: every snapshot alike, or every customer alike per horizon.
+WEIGHTINGS: tuple[str, ...] = ("snapshot", "customer")
 
 _SEED = 42
 

@@ -13,7 +13,8 @@ Spend is heavy-tailed and mostly zero, so the model predicts on a log scale and 
 into money with a calibration learned from the same labels. By default (``family="linear"``):
 
 - ``target="two-part"``: P(buys) from a logistic regression times E[spend | buys] from a linear
-  regression of ``log(spend)`` on the buyers (``spend_loss``), with the log-normal mean correction;
+  median regression of ``log(spend)`` on the buyers (``spend_loss``: a few huge orders do not
+  pull it), with the log-normal mean correction;
 - ``target="log"``: a linear regression of ``log1p(spend)``; ``"rank"``: of the spend's rank;
 
 on :func:`value_inputs` (logs of counts, days and money, ratios and one-hot bins), their
@@ -36,10 +37,10 @@ import datetime as dt
 import heapq
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, Literal, TypedDict
+from typing import Any, TypedDict
 
 from models.value_inputs import FEATURE_GROUPS, OPTIONAL_GROUPS, value_inputs
-from models.value_learners import FAMILIES, LOSSES, Averaged, Family, Loss, Part, Target
+from models.value_learners import FAMILIES, LOSSES, WEIGHTINGS, Averaged, Family, Loss, Part, Target, Weighting
 from models.value_metrics import ValueScore
 
 __all__ = [
@@ -52,9 +53,6 @@ __all__ = [
 ]
 
 _TARGETS = ("log", "two-part", "rank")
-
-Weighting = Literal["snapshot", "customer"]
-_WEIGHTINGS = ("snapshot", "customer")
 
 _DAY = 86400.0
 
@@ -194,7 +192,8 @@ class ValueModel:
         once) — frequent buyers are snapshotted at every order, silent ones every 30 days.
     spend_loss
         Loss of the two-part model's linear regression of the buyers' log spend
-        (:data:`models.value_learners.LOSSES`).
+        (:data:`models.value_learners.LOSSES`): by default the median's, so that a few huge
+        orders do not pull the fit (chosen on training-data checks, docs/customers-and-models.md).
 
     Examples
     --------
@@ -229,7 +228,7 @@ class ValueModel:
         family_target: Target | None = None,
         trees: int = 10,
         weighting: Weighting = "snapshot",
-        spend_loss: Loss = "squared",
+        spend_loss: Loss = "quantile",
     ) -> None:
         if target not in _TARGETS:
             raise ValueError(f"ValueModel: expected target 'log', 'two-part' or 'rank', found {target!r}")
@@ -241,8 +240,8 @@ class ValueModel:
                              f"found {unknown}")
         if family not in FAMILIES:
             raise ValueError(f"ValueModel: expected a family among {FAMILIES}, found {family!r}")
-        if weighting not in _WEIGHTINGS:
-            raise ValueError(f"ValueModel: expected a weighting among {_WEIGHTINGS}, found {weighting!r}")
+        if weighting not in WEIGHTINGS:
+            raise ValueError(f"ValueModel: expected a weighting among {WEIGHTINGS}, found {weighting!r}")
         if spend_loss not in LOSSES:
             raise ValueError(f"ValueModel: expected a spend loss among {LOSSES}, found {spend_loss!r}")
         if not 0.0 < family_weight <= 1.0:
@@ -393,11 +392,13 @@ class ValueModel:
                 continue
             for i, entry in enumerate(queue):
                 if entry["at"] + horizon == deadline:
-                    # The customer's snapshots taken within this one's horizon (itself included)
-                    # are all still waiting: their number depends on the log alone.
-                    within = sum(1 for e in queue if entry["at"] <= e["at"] < deadline)
+                    weight = 1.0
+                    if self.weighting == "customer":
+                        # The customer's snapshots taken within this one's horizon (itself
+                        # included) are all still waiting: their number depends on the log alone.
+                        weight = 1.0 / sum(1 for e in queue if entry["at"] <= e["at"] < deadline)
                     del queue[i]
-                    self._learn_pending(entry, 1.0 / within if self.weighting == "customer" else 1.0)
+                    self._learn_pending(entry, weight)
                     learned += 1
                     break
             self._store(customer_id, queue)

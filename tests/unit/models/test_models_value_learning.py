@@ -43,7 +43,7 @@ def test_the_robust_loss_is_for_the_two_part_spend_only() -> None:
     """A log-spend target stays least squares: the median of mostly-zero spend would be zero."""
     assert type(Part("linear", "log", 0.1, 0.0, None, 10, "quantile").spend.model.loss).__name__ == "Squared"
     assert type(Part("linear", "two-part", 0.1, 0.0, None, 10, "quantile").spend.model.loss).__name__ == "Quantile"
-    assert ValueModel(spend_loss="quantile").spend_loss == "quantile"
+    assert ValueModel().spend_loss == "quantile"  # the default
 
 
 class Weights(ValueModel):
