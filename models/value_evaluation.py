@@ -227,6 +227,8 @@ def evaluate_value(
             "family": learner.family,
             "family_weight": learner.family_weight,
             "family_target": learner.family_target,
+            "spend_loss": learner.spend_loss,
+            "weighting": learner.weighting,
             "learning_rate": learner.learning_rate,
             "feature_groups": list(learner.feature_groups),
             "review_days": review_days,
@@ -255,8 +257,13 @@ def evaluate_value(
     }
 
 
+_LOSS_NAMES = {"squared": "least squares", "huber": "Huber", "quantile": "median"}
+
+
 def _name(model: ValueModel) -> str:
-    name = f"{model.target}, rate {model.learning_rate:g}, {'+'.join(model.feature_groups)}"
+    target = f"{model.target} ({_LOSS_NAMES[model.spend_loss]})" if model.target == "two-part" else model.target
+    weighting = ", customers weighed alike" if model.weighting == "customer" else ""
+    name = f"{target}, rate {model.learning_rate:g}{weighting}, {'+'.join(model.feature_groups)}"
     if model.family == "linear":
         return name
     if model.family_weight >= 1.0:

@@ -27,12 +27,23 @@ from river import ensemble, forest, linear_model, optim, tree
 
 from models.value_inputs import log1p
 
-__all__ = ["FAMILIES", "Averaged", "Classifier", "Family", "Part", "Ranks", "Regressor", "Target", "classifier", "regressor"]
+__all__ = [
+    "FAMILIES", "LOSSES", "WEIGHTINGS", "Averaged", "Classifier", "Family", "Loss", "Part", "Ranks", "Regressor",
+    "Target", "Weighting", "classifier", "regressor",
+]
 
 Family = Literal["linear", "arf", "amf", "hat", "bagging"]
 Target = Literal["log", "two-part", "rank"]
+Loss = Literal["squared", "huber", "quantile"]
+Weighting = Literal["snapshot", "customer"]
 #: The model families a value model may use.
 FAMILIES: tuple[str, ...] = ("linear", "arf", "amf", "hat", "bagging")
+#: The losses of the two-part model's linear regression of the buyers' log spend: least squares,
+#: Huber's (residuals beyond 1, a factor e in spend, count linearly) or the median's (quantile
+#: 0.5: a few huge orders pull the fit no more than any other order above it).
+LOSSES: tuple[str, ...] = ("squared", "huber", "quantile")
+#: How a value model weighs its labels: every snapshot alike, or every customer alike per horizon.
+WEIGHTINGS: tuple[str, ...] = ("snapshot", "customer")
 
 _SEED = 42
 
@@ -40,7 +51,7 @@ _SEED = 42
 class Regressor(Protocol):
     """A regression learned one example at a time."""
 
-    def learn(self, inputs: dict[str, float], y: float) -> None: ...
+    def learn(self, inputs: dict[str, float], y: float, weight: float = 1.0) -> None: ...
 
     def predict(self, inputs: Mapping[str, float]) -> float: ...
 
@@ -48,7 +59,7 @@ class Regressor(Protocol):
 class Classifier(Protocol):
     """A binary classifier learned one example at a time."""
 
-    def learn(self, inputs: dict[str, float], y: bool) -> None: ...
+    def learn(self, inputs: dict[str, float], y: bool, weight: float = 1.0) -> None: ...
 
     def proba(self, inputs: Mapping[str, float]) -> float: ...
 
@@ -63,15 +74,15 @@ class Averaged:
         self.intercept = 0.0
         self.n = 0
 
-    def learn(self, inputs: dict[str, float], y: float | bool) -> None:
+    def learn(self, inputs: dict[str, float], y: float | bool, weight: float = 1.0) -> None:
         # Normalised steps (NLMS): the update shrinks with the inputs' size, so that no input
-        # scale or learning rate below 1 makes the regression diverge.
-        self.model.learn_one(inputs, y, 1.0 / (1.0 + sum(v * v for v in inputs.values())))
+        # scale or learning rate below 1 makes the regression diverge; ``weight`` scales it.
+        self.model.learn_one(inputs, y, weight / (1.0 + sum(v * v for v in inputs.values())))
         self.n += 1
         if self.decay:
             decay, average = self.decay, self.weights
-            for name, weight in self.model.weights.items():
-                average[name] = decay * average.get(name, 0.0) + (1.0 - decay) * weight
+            for name, value in self.model.weights.items():
+                average[name] = decay * average.get(name, 0.0) + (1.0 - decay) * value
             self.intercept = decay * self.intercept + (1.0 - decay) * self.model.intercept
 
     def linear(self, inputs: Mapping[str, float]) -> float:
@@ -103,8 +114,8 @@ class _Tree:
         self.model = model
         self.n = 0
 
-    def learn(self, inputs: dict[str, float], y: float | bool) -> None:
-        self.model.learn_one(_numeric(inputs), y)
+    def learn(self, inputs: dict[str, float], y: float | bool, weight: float = 1.0) -> None:
+        self.model.learn_one(_numeric(inputs), y)  # trees learn every example at full weight
         self.n += 1
 
     def predict(self, inputs: Mapping[str, float]) -> float:
@@ -117,11 +128,23 @@ class _Tree:
         return min(max(p, 1e-6), 1.0 - 1e-6)
 
 
-def regressor(family: str, learning_rate: float, l2: float, window: int | None, size: int) -> Regressor:
-    """A regression of family ``family`` (``size`` trees for the ensembles)."""
+def _loss(loss: str) -> optim.losses.RegressionLoss:
+    if loss == "huber":
+        return optim.losses.Huber(epsilon=1.0)
+    if loss == "quantile":
+        return optim.losses.Quantile(alpha=0.5)
+    if loss == "squared":
+        return optim.losses.Squared()
+    raise ValueError(f"value model: expected a loss among {LOSSES}, found {loss!r}")
+
+
+def regressor(family: str, learning_rate: float, l2: float, window: int | None, size: int,
+              loss: str = "squared") -> Regressor:
+    """A regression of family ``family`` (``size`` trees for the ensembles; ``loss``: linear only)."""
     if family == "linear":
         return Averaged(
-            linear_model.LinearRegression(optimizer=optim.SGD(learning_rate), intercept_lr=learning_rate, l2=l2),
+            linear_model.LinearRegression(optimizer=optim.SGD(learning_rate), loss=_loss(loss),
+                                          intercept_lr=learning_rate, l2=l2),
             window,
         )
     if family == "arf":
@@ -178,15 +201,18 @@ class Part:
     """One scorer of a value model: log1p of a spend estimate, from learners of one family.
 
     ``target``: a regression of log1p spend (``log``); P(buys) x E[spend | buys] with the
-    log-normal mean correction (``two-part``); or a regression of the spend's mid-rank among
-    past labels (``rank``), scaled to the range of log spends.
+    log-normal mean correction (``two-part``; ``loss``: of the buyers' log-spend regression,
+    whose median is its mean where log spend is symmetric about it, as log-normal spend is);
+    or a regression of the spend's mid-rank among past labels (``rank``), scaled to the range
+    of log spends.
     """
 
     def __init__(self, family: str, target: Target, learning_rate: float, l2: float, window: int | None,
-                 size: int) -> None:
+                 size: int, loss: str = "squared") -> None:
         self.target = target
         # log1p(spend); for two-part, log(spend) of the buyers
-        self.spend = regressor(family, learning_rate, l2, window, size)
+        # the robust loss is for the buyers' spend, whose median given the inputs is not 0
+        self.spend = regressor(family, learning_rate, l2, window, size, loss if target == "two-part" else "squared")
         self.buys = classifier(family, learning_rate, l2, window, size) if target == "two-part" else None
         self.log_variance = 1.0  # of log(spend) around the two-part regression, decayed
         self.n = 0
@@ -200,15 +226,15 @@ class Part:
         log_spend = self.spend.predict(inputs) + self.log_variance / 2.0
         return log1p(self.buys.proba(inputs) * math.exp(min(log_spend, 30.0)))
 
-    def learn(self, inputs: dict[str, float], spent: float) -> None:
+    def learn(self, inputs: dict[str, float], spent: float, weight: float = 1.0) -> None:
         if self.ranks is not None:
-            self.spend.learn(inputs, self.ranks.rank(spent))
+            self.spend.learn(inputs, self.ranks.rank(spent), weight)
         elif self.buys is None:
-            self.spend.learn(inputs, math.log1p(spent))
+            self.spend.learn(inputs, math.log1p(spent), weight)
         else:
-            self.buys.learn(inputs, spent > 0)
+            self.buys.learn(inputs, spent > 0, weight)
             if spent > 0:
                 residual = math.log(spent) - self.spend.predict(inputs)
                 self.log_variance += (residual**2 - self.log_variance) / min(self.n + 1, 1000)
-                self.spend.learn(inputs, math.log(spent))
+                self.spend.learn(inputs, math.log(spent), weight)
         self.n += 1

@@ -13,7 +13,8 @@ Spend is heavy-tailed and mostly zero, so the model predicts on a log scale and 
 into money with a calibration learned from the same labels. By default (``family="linear"``):
 
 - ``target="two-part"``: P(buys) from a logistic regression times E[spend | buys] from a linear
-  regression of ``log(spend)`` on the buyers, with the log-normal mean correction;
+  median regression of ``log(spend)`` on the buyers (``spend_loss``: a few huge orders do not
+  pull it), with the log-normal mean correction;
 - ``target="log"``: a linear regression of ``log1p(spend)``; ``"rank"``: of the spend's rank;
 
 on :func:`value_inputs` (logs of counts, days and money, ratios and one-hot bins), their
@@ -39,7 +40,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
 from models.value_inputs import FEATURE_GROUPS, OPTIONAL_GROUPS, value_inputs
-from models.value_learners import FAMILIES, Averaged, Family, Part, Target
+from models.value_learners import FAMILIES, LOSSES, WEIGHTINGS, Averaged, Family, Loss, Part, Target, Weighting
 from models.value_metrics import ValueScore
 
 __all__ = [
@@ -184,6 +185,15 @@ class ValueModel:
         The target of the family's scorer (``None``: ``target``).
     trees
         Trees of the ensembles.
+    weighting
+        ``"snapshot"``: every snapshot learned at full weight; ``"customer"``: each at 1 / the
+        customer's snapshots within its horizon, so that a customer weighs about the same per
+        horizon however often they were snapshotted (as in the rank figures, where each counts
+        once) — frequent buyers are snapshotted at every order, silent ones every 30 days.
+    spend_loss
+        Loss of the two-part model's linear regression of the buyers' log spend
+        (:data:`models.value_learners.LOSSES`): by default the median's, so that a few huge
+        orders do not pull the fit (chosen on training-data checks, docs/customers-and-models.md).
 
     Examples
     --------
@@ -217,6 +227,8 @@ class ValueModel:
         family_weight: float = 1.0,
         family_target: Target | None = None,
         trees: int = 10,
+        weighting: Weighting = "snapshot",
+        spend_loss: Loss = "quantile",
     ) -> None:
         if target not in _TARGETS:
             raise ValueError(f"ValueModel: expected target 'log', 'two-part' or 'rank', found {target!r}")
@@ -228,6 +240,10 @@ class ValueModel:
                              f"found {unknown}")
         if family not in FAMILIES:
             raise ValueError(f"ValueModel: expected a family among {FAMILIES}, found {family!r}")
+        if weighting not in WEIGHTINGS:
+            raise ValueError(f"ValueModel: expected a weighting among {WEIGHTINGS}, found {weighting!r}")
+        if spend_loss not in LOSSES:
+            raise ValueError(f"ValueModel: expected a spend loss among {LOSSES}, found {spend_loss!r}")
         if not 0.0 < family_weight <= 1.0:
             raise ValueError(f"ValueModel: expected a family weight in (0, 1], found {family_weight!r}")
         self.horizon_days = horizon_days
@@ -244,6 +260,8 @@ class ValueModel:
         self.family_weight = family_weight
         self.family_target: Target = family_target or target
         self.trees = trees
+        self.weighting = weighting
+        self.spend_loss = spend_loss
         # (weight, part): the family's part, blended with the linear model's below full weight
         self._parts: list[tuple[float, Part]] = []
         if family != "linear":
@@ -251,7 +269,8 @@ class ValueModel:
                                                      averaging_window, trees)))
         if family == "linear" or family_weight < 1.0:
             weight = 1.0 if family == "linear" else 1.0 - family_weight
-            self._parts.append((weight, Part("linear", target, learning_rate, l2, averaging_window, trees)))
+            self._parts.append((weight, Part("linear", target, learning_rate, l2, averaging_window, trees,
+                                             spend_loss)))
         self._calibration = _Calibration(window=calibration_window)
         self._score = ValueScore(window=score_window)
         self._pending: dict[str, list[PendingValue]] = {}
@@ -262,6 +281,8 @@ class ValueModel:
     def __setstate__(self, state: dict[str, Any]) -> None:
         # A checkpoint from before snapshots were predicted as of their time has none waiting.
         state.setdefault("_unpredicted", [])
+        state.setdefault("weighting", "snapshot")  # checkpoints from before the option
+        state.setdefault("spend_loss", "squared")
         if "_parts" not in state:  # a checkpoint from before the families: one linear part
             part = Part.__new__(Part)
             part.__dict__.update(target=state["target"], spend=state.pop("_spend"), buys=state.pop("_buys"),
@@ -288,13 +309,16 @@ class ValueModel:
 
     # -- learning -----------------------------------------------------------------------------
 
-    def learn_one(self, x: Mapping[str, float], y: float) -> None:
-        """Learn one labelled example directly: value features ``x`` and the spend ``y`` that followed."""
+    def learn_one(self, x: Mapping[str, float], y: float, weight: float = 1.0) -> None:
+        """Learn one labelled example directly: value features ``x`` and the spend ``y`` that followed.
+
+        ``weight`` scales the linear learners' steps (the money calibration counts every label).
+        """
         spent = max(float(y), 0.0)
         inputs = value_inputs(x, self.feature_groups, self.horizon_days)
         self._calibration.update(self._score_inputs(inputs), spent)
         for _, part in self._parts:
-            part.learn(inputs, spent)
+            part.learn(inputs, spent, weight)
         self._n += 1
 
     def snapshot(
@@ -368,8 +392,13 @@ class ValueModel:
                 continue
             for i, entry in enumerate(queue):
                 if entry["at"] + horizon == deadline:
+                    weight = 1.0
+                    if self.weighting == "customer":
+                        # The customer's snapshots taken within this one's horizon (itself
+                        # included) are all still waiting: their number depends on the log alone.
+                        weight = 1.0 / sum(1 for e in queue if entry["at"] <= e["at"] < deadline)
                     del queue[i]
-                    self._learn_pending(entry)
+                    self._learn_pending(entry, weight)
                     learned += 1
                     break
             self._store(customer_id, queue)
@@ -393,10 +422,10 @@ class ValueModel:
         else:
             self._pending.pop(customer_id, None)
 
-    def _learn_pending(self, entry: PendingValue) -> None:
+    def _learn_pending(self, entry: PendingValue, weight: float) -> None:
         predicted = entry["predicted"]
         self._score.update(self.predict_one(entry["features"]) if predicted is None else predicted, entry["spent"])
-        self.learn_one(entry["features"], entry["spent"])
+        self.learn_one(entry["features"], entry["spent"], weight)
 
     # -- state --------------------------------------------------------------------------------
 

@@ -102,9 +102,13 @@ def synthetic(n: int, seed: int) -> list[tuple[dict[str, float], float]]:
 def test_the_model_learns_to_rank_and_to_predict_money(
     target: str, spearman_above: float, top_decile_above: float
 ) -> None:
-    """After learning, predictions rank new customers by spend and their total is near the actual total."""
+    """After learning, predictions rank new customers by spend and their total is near the actual total.
+
+    8,000 labels: the median regression's steps (signs of residuals) settle more slowly from zero
+    weights than least squares', and the money calibration learned along the way lags until they do.
+    """
     model = ValueModel(target=target)  # type: ignore[arg-type]
-    for x, y in synthetic(4000, seed=1):
+    for x, y in synthetic(8000, seed=1):
         model.learn_one(x, y)
     test = synthetic(1000, seed=2)
     predicted = np.array([model.predict_one(x) for x, _ in test])

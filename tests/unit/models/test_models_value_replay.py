@@ -27,9 +27,9 @@ class Recording(ValueModel):
         tagged = {**features, "customer": float(ord(customer_id)), "day": (at - T0).total_seconds() / 86400}
         super().snapshot(customer_id, tagged, at, spent_so_far)
 
-    def learn_one(self, x: Mapping[str, float], y: float) -> None:
+    def learn_one(self, x: Mapping[str, float], y: float, weight: float = 1.0) -> None:
         self.learned.append((chr(int(x["customer"])), round(x["day"], 1), y))
-        super().learn_one(x, y)
+        super().learn_one(x, y, weight)
 
 
 LOG = [
