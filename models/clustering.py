@@ -7,6 +7,7 @@ with one change, explained on the class.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Mapping
 from typing import Any, Literal, TypeAlias
 
@@ -26,6 +27,7 @@ __all__ = [
     "clusterer",
     "group",
     "match",
+    "sampled",
     "silhouette",
     "weighted_kmeans",
 ]
@@ -57,6 +59,18 @@ def clusterer(method: Method, *, k: int, micro_clusters: int, radius: float, war
                                 n_samples_init=max(warm_up // 2, 10), stream_speed=20)
     return river_cluster.DBSTREAM(clustering_threshold=radius, fading_factor=0.001, cleanup_interval=100,
                                   intersection_factor=0.3, minimum_weight=2.0)
+
+
+def sampled(key: str, share: float) -> bool:
+    """Whether ``key`` falls in a fixed ``share`` of all keys: a hash, so every process and replay agrees.
+
+    >>> sampled("c1|2024-01-01T10:00:00+00:00", 1.0), sum(sampled(f"c{i}", 0.25) for i in range(4000)) // 100
+    (True, 10)
+    """
+    if share >= 1.0:
+        return True
+    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") < share * 2.0**64
 
 
 def weighted_kmeans(

@@ -11,7 +11,8 @@ Where the models are called (and so what they cost per event):
   :meth:`models.value_model.ValueModel.expire`), so that a replay in event time learns what
   the offline evaluation learns.
 - behavioural segments *learn* from a customer's profile when a visit ends (or an order
-  comes outside a visit), and *place* the customer
+  comes outside a visit) — a fixed share of these updates, drawn by a hash of the customer
+  and the moment (``TRACKER_SEGMENTS_LEARN_SHARE``) — and *place* the customer
   (:mod:`streams.core.segmentation`) each time its visit has doubled in events.
 
 Intent and loyalty report progressive (prequential) ROC AUC and log loss, value its MAE,
@@ -86,7 +87,8 @@ class Scoring:
         self.metrics.model_seconds.labels("intent", "learn").inc(time.perf_counter() - started)
         self.metrics.model_examples.labels("intent").inc()
         self._report("intent", self.intent.score)
-        self.learn_behaviour("", profile)
+        # The effect names no customer: the visit's start and the customer's first event draw the sample.
+        self.learn_behaviour("", profile, f"{profile.first_seen}|{session.started_at}|{session.session_id}")
 
     # ----------------------------------------------------- loyalty and value
 
@@ -100,7 +102,8 @@ class Scoring:
         if purchase_history(state.profile) is None:
             return state
         if state.session is None:
-            self.learn_behaviour(state.customer_id, state.profile)  # an order from outside a visit
+            # An order from outside a visit.
+            self.learn_behaviour(state.customer_id, state.profile, f"{state.customer_id}|{order.occurred_at}")
         at = order.occurred_at
         self.loyalty.resolve(state.customer_id, at)
         self.value.resolve(state.customer_id, at, state.profile.revenue)
@@ -151,8 +154,14 @@ class Scoring:
 
     # ------------------------------------------------ behavioural segments
 
-    def learn_behaviour(self, customer_id: str, profile: Profile) -> None:
-        """The segments learn what the customer does now (a visit ended, or an order outside one)."""
+    def learn_behaviour(self, customer_id: str, profile: Profile, key: str) -> None:
+        """The segments learn what the customer does now (a visit ended, or an order outside one).
+
+        Only the share of these updates that ``key`` draws (``BehaviourSegments.learn_share``): a
+        replay learns the same ones.
+        """
+        if not self.segments.learns(key):
+            return
         started = time.perf_counter()
         x = behaviour_of(profile, facts_of(customer_id, profile), self.segments.vocabulary)
         self.segments.learn_one(x)
