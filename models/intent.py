@@ -95,15 +95,18 @@ def intent_inputs(x: Mapping[str, float]) -> dict[str, float]:
     month = int(get("month", 0.0))
     base[f"month={month}"] = 1.0
     base[f"traffic_type={int(get('traffic_type', 0.0))}"] = 1.0
-    for name, edges in _BIN_EDGES.items():
-        base[f"{name}#{bisect.bisect_right(edges, float(get(name, 0.0)))}"] = 1.0
+    for name, edges, keys in _BINS:
+        base[keys[bisect.bisect_right(edges, float(get(name, 0.0)))]] = 1.0
     value_bin = bisect.bisect_right(_BIN_EDGES["page_value"], page_value)
     base[f"page_value#{value_bin}&month={month}"] = 1.0
     regime = "pv+:" if page_value > 0 else "pv0:"
-    inputs = dict(base)
-    for name, value in base.items():
-        inputs[regime + name] = value
+    inputs = base.copy()
+    inputs.update({regime + name: value for name, value in base.items()})
     return inputs
+
+
+# Each binned feature with its edges and the names of its bins (made once: this runs per session).
+_BINS = tuple((name, edges, tuple(f"{name}#{i}" for i in range(len(edges) + 1))) for name, edges in _BIN_EDGES.items())
 
 
 class AdaGradLogit:
@@ -114,7 +117,7 @@ class AdaGradLogit:
     dicts of floats: the worker learns at every ended visit and scores at every batch, and river's
     per-call machinery (learn-mode copies, schedulers, vector dicts) cost four times the arithmetic.
 
-    >>> model = AdaGradLogit(learning_rate=0.1, intercept_lr=0.01)
+    >>> model = AdaGradLogit(learning_rate=0.5, intercept_lr=0.01)
     >>> for _ in range(20):
     ...     model.learn({"a": 1.0}, True)
     ...     model.learn({"b": 1.0}, False)

@@ -78,6 +78,8 @@ class Scoring:
         self.metrics.model_seconds.labels("intent", "score").inc(time.perf_counter() - started)
         if self.intent.n_learned < MIN_LEARNED:
             return state
+        if state.session.intent == p and state.profile.intent == p:
+            return state  # no copies of session and profile for a score that did not move
         return replace(state, session=replace(state.session, intent=p), profile=replace(state.profile, intent=p))
 
     def learn_session(self, session: Session, profile: Profile) -> None:
