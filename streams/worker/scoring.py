@@ -27,6 +27,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from models import checkpoints
 from models.bgnbd import BGNBD
@@ -66,6 +67,8 @@ class Scoring:
         #: The latest BG/NBD fit over all buyers (refitted on a timer): loyalty features.
         self.bgnbd: BGNBD | None = None
         self._reported: set[str] = set()
+        # The metrics' labelled children, looked up once (a lookup costs about as much as a score).
+        self._seconds: dict[tuple[str, str], Any] = {}
 
     # -------------------------------------------------------------- intent
 
@@ -75,7 +78,7 @@ class Scoring:
             return state
         started = time.perf_counter()
         p = round(self.intent.predict_proba_one(session_features(state.session, state.profile)), 4)
-        self.metrics.model_seconds.labels("intent", "score").inc(time.perf_counter() - started)
+        self._took("intent", "score", started)
         if self.intent.n_learned < MIN_LEARNED:
             return state
         if state.session.intent == p and state.profile.intent == p:
@@ -86,7 +89,7 @@ class Scoring:
         """A session ended: learn whether it ended in a purchase."""
         started = time.perf_counter()
         self.intent.learn_one(session_features(session, profile), session.purchased)
-        self.metrics.model_seconds.labels("intent", "learn").inc(time.perf_counter() - started)
+        self._took("intent", "learn", started)
         self.metrics.model_examples.labels("intent").inc()
         self._report("intent", self.intent.score)
         # The effect names no customer: the visit's start and the customer's first event draw the sample.
@@ -136,13 +139,13 @@ class Scoring:
         features = loyalty_features(history, at, bgnbd=self.bgnbd, horizon_days=self.loyalty.horizon_days)
         self.loyalty.snapshot(state.customer_id, features, at)
         p = round(self.loyalty.predict_proba_one(features), 4)
-        self.metrics.model_seconds.labels("loyalty", "learn").inc(time.perf_counter() - started)
+        self._took("loyalty", "learn", started)
         started = time.perf_counter()
         x = value_features(facts_of(state.customer_id, profile), at, spend=spend_history(profile),
                            horizon_days=self.value.horizon_days)
         self.value.snapshot(state.customer_id, x, at, spent_so_far=profile.revenue)
         value = round(self.value.predict_one(x), 2)
-        self.metrics.model_seconds.labels("value", "learn").inc(time.perf_counter() - started)
+        self._took("value", "learn", started)
         if self.loyalty.n_learned >= MIN_LEARNED:
             profile = replace(profile, loyalty=p)
         if self.value.n_learned >= MIN_LEARNED:
@@ -167,14 +170,16 @@ class Scoring:
         started = time.perf_counter()
         x = behaviour_of(profile, facts_of(customer_id, profile), self.segments.vocabulary)
         self.segments.learn_one(x)
-        self.metrics.model_seconds.labels("segments", "learn").inc(time.perf_counter() - started)
+        self._took("segments", "learn", started)
         self.metrics.model_examples.labels("segments").inc()
 
     def place(self, state: CustomerState) -> CustomerState:
         """``state`` with the customer's behavioural segment and its traits (the offer policy reads them)."""
+        if not self.segments.segments:
+            return state  # none yet (warming up): nothing to place in
         started = time.perf_counter()
         state = placed(state, facts_of(state.customer_id, state.profile), self.segments)
-        self.metrics.model_seconds.labels("segments", "place").inc(time.perf_counter() - started)
+        self._took("segments", "place", started)
         return state
 
     def expire(self, now: datetime) -> None:
@@ -192,6 +197,12 @@ class Scoring:
         if learned:
             self.metrics.model_examples.labels("value").inc(learned)
             self._report("value", self.value.score)
+
+    def _took(self, model: str, op: str, started: float) -> None:
+        child = self._seconds.get((model, op))
+        if child is None:
+            child = self._seconds[model, op] = self.metrics.model_seconds.labels(model, op)
+        child.inc(time.perf_counter() - started)
 
     def _report(self, name: str, score: object) -> None:
         # The gauges read the score when Prometheus scrapes: ROC AUC over river's confusion
