@@ -40,7 +40,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from models.behaviour import MEASURES, TRAIT_PREFIXES, aspect_of
-from models.clustering import METHODS, Method, Vector, clusterer, group, match, sampled
+from models.clustering import METHODS, Columns, Method, Vector, clusterer, group, match, sampled
 from models.emergence import SegmentWatch
 from models.traits import SegmentCentre, distinguishing
 
@@ -297,23 +297,10 @@ class BehaviourSegments:
 
     def _row(self, x: Mapping[str, float]) -> Vector:
         """``x`` over the model's features (NaN where unknown); names outside the vocabulary as ``…:other``."""
-        v = [math.nan] * len(self._keys)
-        index = self._index
-        kinds: set[str] = set()
-        for key, value in x.items():
-            colon = key.find(":")
-            if colon > 0:
-                kinds.add(key[: colon + 1])
-            i = index.get(key)
-            if i is not None:
-                v[i] = value
-            elif colon > 0 and (i := index.get(key[: colon + 1] + OTHER)) is not None:
-                v[i] = value if math.isnan(v[i]) else v[i] + value
-        for kind in kinds:
-            i = index.get(kind + OTHER)
-            if i is not None and math.isnan(v[i]):
-                v[i] = 0.0  # has names of this kind, none outside the vocabulary
-        return np.array(v)
+        columns: Columns | None = getattr(self, "_columns", None)
+        if columns is None or columns.index is not self._index:  # made again with the features (warm-up's end)
+            columns = self._columns = Columns(self._index, OTHER)
+        return columns.row(x)
 
     def _zs(self, rows: Vector) -> Vector:
         """Rows in the clustering's space: standard deviations on its fixed scale, clipped and weighted."""
