@@ -7,6 +7,8 @@ with one change, explained on the class.
 
 from __future__ import annotations
 
+import hashlib
+import math
 from collections.abc import Mapping
 from typing import Any, Literal, TypeAlias
 
@@ -18,6 +20,7 @@ from river.utils.vectordict import euclidean_distance_dict
 from scipy.optimize import linear_sum_assignment
 
 __all__ = [
+    "Columns",
     "K_MARGIN",
     "METHODS",
     "CentredDenStream",
@@ -26,6 +29,7 @@ __all__ = [
     "clusterer",
     "group",
     "match",
+    "sampled",
     "silhouette",
     "weighted_kmeans",
 ]
@@ -57,6 +61,62 @@ def clusterer(method: Method, *, k: int, micro_clusters: int, radius: float, war
                                 n_samples_init=max(warm_up // 2, 10), stream_speed=20)
     return river_cluster.DBSTREAM(clustering_threshold=radius, fading_factor=0.001, cleanup_interval=100,
                                   intersection_factor=0.3, minimum_weight=2.0)
+
+
+class Columns:
+    """Feature dicts as rows over fixed columns, each name's column looked up once (the rows are per update).
+
+    A name with a prefix (``channel:``) outside the columns counts in its prefix's ``other``
+    column, which is 0 rather than unknown when the row has names of that prefix.
+
+    >>> Columns({"visits": 0, "channel:email": 1, "channel:other": 2}, "other").row(
+    ...     {"visits": 2.0, "channel:tiktok": 0.25, "channel:x": 0.25, "basket": 9.0}).tolist()
+    [2.0, nan, 0.5]
+    """
+
+    def __init__(self, index: Mapping[str, int], other: str) -> None:
+        self.index = index
+        self.other = other
+        # name -> (its column or -1, whether it goes to an other column, its prefix's other column or -1)
+        self._slots: dict[str, tuple[int, bool, int]] = {}
+
+    def _slot(self, key: str) -> tuple[int, bool, int]:
+        colon = key.find(":")
+        kind = self.index.get(key[: colon + 1] + self.other, -1) if colon > 0 else -1
+        i = self.index.get(key, -1)
+        if len(self._slots) > 10_000:  # names are categories and channels: a few, unless something goes wrong
+            self._slots.clear()
+        slot = self._slots[key] = (i, False, kind) if i >= 0 else (kind, kind >= 0, kind)
+        return slot
+
+    def row(self, x: Mapping[str, float]) -> Vector:
+        """``x`` as a row (NaN where unknown)."""
+        v = [math.nan] * len(self.index)
+        slots = self._slots
+        kinds = []
+        for key, value in x.items():
+            i, other, kind = slots.get(key) or self._slot(key)
+            if kind >= 0:
+                kinds.append(kind)
+            if i < 0:
+                continue
+            v[i] = value + v[i] if other and not math.isnan(v[i]) else value
+        for kind in kinds:
+            if math.isnan(v[kind]):
+                v[kind] = 0.0  # has names of this kind, none outside the columns
+        return np.array(v)
+
+
+def sampled(key: str, share: float) -> bool:
+    """Whether ``key`` falls in a fixed ``share`` of all keys: a hash, so every process and replay agrees.
+
+    >>> sampled("c1|2024-01-01T10:00:00+00:00", 1.0), sum(sampled(f"c{i}", 0.25) for i in range(4000)) // 100
+    (True, 10)
+    """
+    if share >= 1.0:
+        return True
+    digest = hashlib.blake2b(key.encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") < share * 2.0**64
 
 
 def weighted_kmeans(

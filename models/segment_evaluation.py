@@ -130,14 +130,15 @@ def learn(
 ) -> SegmentRun:
     """Replay ``history`` into a fresh model and place every customer at the end.
 
-    ``shuffle`` (a seed) replays the moments of each block of ``block`` in another order.
+    ``shuffle`` (a seed) replays the moments of each block of ``block`` in another order. The
+    model learns the share of the moments it draws (``learn_share``), as in the worker.
 
     Examples
     --------
     >>> at = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     >>> moments = [(f"c{i}", CustomerFacts(f"c{i}", orders=1 + (i % 2) * 9, revenue=20.0 + (i % 2) * 900.0,
     ...                                     last_order_at=at)) for i in range(200)]
-    >>> run = learn(History(moments, dict(moments)), min_segments=2, warm_up=50, refresh_every=50)
+    >>> run = learn(History(moments, dict(moments)), min_segments=2, warm_up=50, refresh_every=50, learn_share=1.0)
     >>> sorted(Counter(run.placed.values()).values())
     [100, 100]
 
@@ -145,12 +146,15 @@ def learn(
     model = BehaviourSegments(method=method, seed=seed, **hyper)
     moments = history.moments if shuffle is None else _shuffled(history.moments, block, shuffle)
     spent = 0.0
-    for done, (_, facts) in enumerate(moments, 1):
+    for done, (customer_id, facts) in enumerate(moments, 1):
+        tick(progress, done, len(moments))
+        # The worker's draw: a key per customer and moment (here what the customer had done by then).
+        if not model.learns(f"{customer_id}|{facts.last_seen}|{facts.sessions}|{facts.orders}|{facts.refunds}"):
+            continue
         x = behaviour_features(facts, vocabulary=model.vocabulary)
         started = time.perf_counter()
         model.learn_one(x)
         spent += time.perf_counter() - started
-        tick(progress, done, len(moments))
     placed: dict[str, str] = {}
     started = time.perf_counter()
     for customer_id, facts in history.final.items():

@@ -34,23 +34,17 @@ import copy
 import math
 import warnings
 from collections.abc import Mapping
+from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
 from models.behaviour import MEASURES, TRAIT_PREFIXES, aspect_of
-from models.clustering import METHODS, Method, Vector, clusterer, group, match
+from models.clustering import METHODS, Columns, Method, Vector, clusterer, group, match, sampled
 from models.emergence import SegmentWatch
 from models.traits import SegmentCentre, distinguishing
 
-__all__ = [
-    "METHODS",
-    "OTHER",
-    "SEGMENT_ID",
-    "BehaviourSegments",
-    "Method",
-    "SegmentCentre",
-]
+__all__ = ["LEARN_SHARE", "METHODS", "OTHER", "SEGMENT_ID", "BehaviourSegments", "Method", "SegmentCentre"]
 
 #: The feature of the names outside the vocabulary (``channel:other``): how a new campaign's
 #: channel or a new range of products shows before it has a feature of its own.
@@ -59,8 +53,8 @@ OTHER = "other"
 #: How a behavioural segment's id is written: ``B`` and a number that is never reused.
 SEGMENT_ID = r"B[1-9][0-9]*"
 
-
-
+#: Share of the customer updates the segments learn from (the rest are skipped, a fixed draw per update).
+LEARN_SHARE = 0.25
 #: Latest customers the number of segments is judged on.
 SILHOUETTE_SAMPLE = 150
 #: Points after which a customer's weight in its segment's description has halved (the clusterer's memory).
@@ -112,6 +106,9 @@ class BehaviourSegments:
         ``clustering_threshold``), in the weighted standard deviations the model works in.
     seed
         Seed of the clusterer and of the k-means starts.
+    learn_share
+        Share of the customer updates offered that are learned (:meth:`learns`): a fixed draw
+        by a hash of each update's key, so a replay learns the same updates.
 
     Examples
     --------
@@ -146,6 +143,7 @@ class BehaviourSegments:
         radius: float = 2.0,
         restarts: int = 3,
         seed: int = 0,
+        learn_share: float = LEARN_SHARE,
     ) -> None:
         if method not in METHODS:
             raise ValueError(f"BehaviourSegments: expected a method in {METHODS}, found {method!r}")
@@ -167,6 +165,9 @@ class BehaviourSegments:
         self.radius = radius
         self.restarts = restarts
         self.seed = seed
+        if not 0.0 < learn_share <= 1.0:
+            raise ValueError(f"BehaviourSegments: expected a learn_share in (0, 1], found {learn_share}")
+        self.learn_share = learn_share
         self._clusterer = clusterer(method, k=max_segments, micro_clusters=micro_clusters, radius=radius,
                                     warm_up=warm_up, seed=seed)
         self._warm: list[dict[str, float]] = []
@@ -206,6 +207,14 @@ class BehaviourSegments:
     def vocabulary(self) -> tuple[str, ...]:
         """The ``category:…`` and ``channel:…`` names that are features (empty during warm-up)."""
         return self._vocabulary or ()
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A checkpoint from before the sampling learned everything.
+        self.__dict__.update({"learn_share": 1.0, **state})
+
+    def learns(self, key: str) -> bool:
+        """Whether the update ``key`` names (customer and moment) is one the model learns: see ``learn_share``."""
+        return sampled(key, self.learn_share)
 
     def learn_one(self, x: Mapping[str, float]) -> None:
         """Learn one customer update's features (:func:`models.behaviour.behaviour_features`)."""
@@ -288,23 +297,10 @@ class BehaviourSegments:
 
     def _row(self, x: Mapping[str, float]) -> Vector:
         """``x`` over the model's features (NaN where unknown); names outside the vocabulary as ``…:other``."""
-        v = [math.nan] * len(self._keys)
-        index = self._index
-        kinds: set[str] = set()
-        for key, value in x.items():
-            colon = key.find(":")
-            if colon > 0:
-                kinds.add(key[: colon + 1])
-            i = index.get(key)
-            if i is not None:
-                v[i] = value
-            elif colon > 0 and (i := index.get(key[: colon + 1] + OTHER)) is not None:
-                v[i] = value if math.isnan(v[i]) else v[i] + value
-        for kind in kinds:
-            i = index.get(kind + OTHER)
-            if i is not None and math.isnan(v[i]):
-                v[i] = 0.0  # has names of this kind, none outside the vocabulary
-        return np.array(v)
+        columns: Columns | None = getattr(self, "_columns", None)
+        if columns is None or columns.index is not self._index:  # made again with the features (warm-up's end)
+            columns = self._columns = Columns(self._index, OTHER)
+        return columns.row(x)
 
     def _zs(self, rows: Vector) -> Vector:
         """Rows in the clustering's space: standard deviations on its fixed scale, clipped and weighted."""

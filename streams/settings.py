@@ -22,7 +22,7 @@ from pydantic import (
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.emergence import EmergenceRules
-from models.segments import BehaviourSegments
+from models.segments import LEARN_SHARE, BehaviourSegments
 from offers import Policy, QuietHours, default_policy, load_policy
 from streams.core.intake import Intake
 from streams.core.lifecycle import Rules
@@ -163,6 +163,12 @@ class Settings(BaseSettings):
     )
     segments_refresh_every: int = Field(
         500, ge=1, description="Customer updates learned between two readings of the segments."
+    )
+    segments_learn_share: float = Field(
+        LEARN_SHARE, gt=0, le=1, description="Share of the customer updates (visits ended, orders outside a visit) "
+        "the behavioural segments learn from: a fixed draw by a hash of the customer and the moment, so a replay "
+        "learns the same ones. 1 learns every update, at about four times the cost (the segments are as stable "
+        "either way: docs/customers-and-models.md)."
     )
     segments_report_seconds: float = Field(
         60.0, gt=0, description="How often the worker looks for news about the segments (new, growing, changed)."
@@ -377,4 +383,5 @@ def behaviour_segments_of(settings: Settings) -> BehaviourSegments:
     """A fresh behavioural-segments model with the settings' hyper-parameters."""
     return BehaviourSegments(max_segments=max(settings.segments_max, settings.segments_min),
                              min_segments=settings.segments_min, warm_up=settings.segments_warm_up,
-                             refresh_every=settings.segments_refresh_every)
+                             refresh_every=settings.segments_refresh_every,
+                             learn_share=settings.segments_learn_share)

@@ -27,6 +27,8 @@ def add(evaluated: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     segments.add_argument("--format", dest="fmt", choices=("cdnow", "online-retail"), help="the log's format")
     segments.add_argument("--methods", default=",".join(METHODS),
                           help=f"comma-separated river clusterers to compare (default: {','.join(METHODS)})")
+    segments.add_argument("--learn-share", type=float, default=None, metavar="SHARE",
+                          help="share of the moments the model learns (default: the model's, as the worker learns)")
     segments.add_argument("--json", action="store_true", help="one JSON object instead of tables")
     segments.set_defaults(run=run)
 
@@ -61,6 +63,12 @@ def run(args: argparse.Namespace) -> int:
         from streams.demo.segments import demo_history
 
         history = demo_history(args.demo)
-    result: dict[str, Any] = evaluate_segments(history, methods=methods, progress=progress)  # type: ignore[arg-type]
+    hyper: dict[str, Any] = {}
+    if args.learn_share is not None:
+        if not 0.0 < args.learn_share <= 1.0:
+            raise UsageError(f"--learn-share: expected a share in (0, 1], found {args.learn_share}")
+        hyper["learn_share"] = args.learn_share
+    result: dict[str, Any] = evaluate_segments(history, methods=methods, progress=progress,  # type: ignore[arg-type]
+                                               **hyper)
     print(json.dumps(result, indent=2) if args.json else format_segments_report(result))
     return 0

@@ -11,7 +11,8 @@ Where the models are called (and so what they cost per event):
   :meth:`models.value_model.ValueModel.expire`), so that a replay in event time learns what
   the offline evaluation learns.
 - behavioural segments *learn* from a customer's profile when a visit ends (or an order
-  comes outside a visit), and *place* the customer
+  comes outside a visit) — a fixed share of these updates, drawn by a hash of the customer
+  and the moment (``TRACKER_SEGMENTS_LEARN_SHARE``) — and *place* the customer
   (:mod:`streams.core.segmentation`) each time its visit has doubled in events.
 
 Intent and loyalty report progressive (prequential) ROC AUC and log loss, value its MAE,
@@ -26,6 +27,7 @@ from __future__ import annotations
 import logging
 import time
 from datetime import datetime, timedelta
+from typing import Any
 
 from models import checkpoints
 from models.bgnbd import BGNBD
@@ -65,6 +67,8 @@ class Scoring:
         #: The latest BG/NBD fit over all buyers (refitted on a timer): loyalty features.
         self.bgnbd: BGNBD | None = None
         self._reported: set[str] = set()
+        # The metrics' labelled children, looked up once (a lookup costs about as much as a score).
+        self._seconds: dict[tuple[str, str], Any] = {}
 
     # -------------------------------------------------------------- intent
 
@@ -74,19 +78,22 @@ class Scoring:
             return state
         started = time.perf_counter()
         p = round(self.intent.predict_proba_one(session_features(state.session, state.profile)), 4)
-        self.metrics.model_seconds.labels("intent", "score").inc(time.perf_counter() - started)
+        self._took("intent", "score", started)
         if self.intent.n_learned < MIN_LEARNED:
             return state
+        if state.session.intent == p and state.profile.intent == p:
+            return state  # no copies of session and profile for a score that did not move
         return replace(state, session=replace(state.session, intent=p), profile=replace(state.profile, intent=p))
 
     def learn_session(self, session: Session, profile: Profile) -> None:
         """A session ended: learn whether it ended in a purchase."""
         started = time.perf_counter()
         self.intent.learn_one(session_features(session, profile), session.purchased)
-        self.metrics.model_seconds.labels("intent", "learn").inc(time.perf_counter() - started)
+        self._took("intent", "learn", started)
         self.metrics.model_examples.labels("intent").inc()
         self._report("intent", self.intent.score)
-        self.learn_behaviour("", profile)
+        # The effect names no customer: the visit's start and the customer's first event draw the sample.
+        self.learn_behaviour("", profile, f"{profile.first_seen}|{session.started_at}|{session.session_id}")
 
     # ----------------------------------------------------- loyalty and value
 
@@ -100,7 +107,8 @@ class Scoring:
         if purchase_history(state.profile) is None:
             return state
         if state.session is None:
-            self.learn_behaviour(state.customer_id, state.profile)  # an order from outside a visit
+            # An order from outside a visit.
+            self.learn_behaviour(state.customer_id, state.profile, f"{state.customer_id}|{order.occurred_at}")
         at = order.occurred_at
         self.loyalty.resolve(state.customer_id, at)
         self.value.resolve(state.customer_id, at, state.profile.revenue)
@@ -131,13 +139,13 @@ class Scoring:
         features = loyalty_features(history, at, bgnbd=self.bgnbd, horizon_days=self.loyalty.horizon_days)
         self.loyalty.snapshot(state.customer_id, features, at)
         p = round(self.loyalty.predict_proba_one(features), 4)
-        self.metrics.model_seconds.labels("loyalty", "learn").inc(time.perf_counter() - started)
+        self._took("loyalty", "learn", started)
         started = time.perf_counter()
         x = value_features(facts_of(state.customer_id, profile), at, spend=spend_history(profile),
                            horizon_days=self.value.horizon_days)
         self.value.snapshot(state.customer_id, x, at, spent_so_far=profile.revenue)
         value = round(self.value.predict_one(x), 2)
-        self.metrics.model_seconds.labels("value", "learn").inc(time.perf_counter() - started)
+        self._took("value", "learn", started)
         if self.loyalty.n_learned >= MIN_LEARNED:
             profile = replace(profile, loyalty=p)
         if self.value.n_learned >= MIN_LEARNED:
@@ -151,19 +159,27 @@ class Scoring:
 
     # ------------------------------------------------ behavioural segments
 
-    def learn_behaviour(self, customer_id: str, profile: Profile) -> None:
-        """The segments learn what the customer does now (a visit ended, or an order outside one)."""
+    def learn_behaviour(self, customer_id: str, profile: Profile, key: str) -> None:
+        """The segments learn what the customer does now (a visit ended, or an order outside one).
+
+        Only the share of these updates that ``key`` draws (``BehaviourSegments.learn_share``): a
+        replay learns the same ones.
+        """
+        if not self.segments.learns(key):
+            return
         started = time.perf_counter()
         x = behaviour_of(profile, facts_of(customer_id, profile), self.segments.vocabulary)
         self.segments.learn_one(x)
-        self.metrics.model_seconds.labels("segments", "learn").inc(time.perf_counter() - started)
+        self._took("segments", "learn", started)
         self.metrics.model_examples.labels("segments").inc()
 
     def place(self, state: CustomerState) -> CustomerState:
         """``state`` with the customer's behavioural segment and its traits (the offer policy reads them)."""
+        if not self.segments.segments:
+            return state  # none yet (warming up): nothing to place in
         started = time.perf_counter()
         state = placed(state, facts_of(state.customer_id, state.profile), self.segments)
-        self.metrics.model_seconds.labels("segments", "place").inc(time.perf_counter() - started)
+        self._took("segments", "place", started)
         return state
 
     def expire(self, now: datetime) -> None:
@@ -181,6 +197,12 @@ class Scoring:
         if learned:
             self.metrics.model_examples.labels("value").inc(learned)
             self._report("value", self.value.score)
+
+    def _took(self, model: str, op: str, started: float) -> None:
+        child = self._seconds.get((model, op))
+        if child is None:
+            child = self._seconds[model, op] = self.metrics.model_seconds.labels(model, op)
+        child.inc(time.perf_counter() - started)
 
     def _report(self, name: str, score: object) -> None:
         # The gauges read the score when Prometheus scrapes: ROC AUC over river's confusion

@@ -54,7 +54,8 @@ def last_night(now: datetime) -> datetime:
     return night if night <= now - timedelta(hours=3) else night - timedelta(days=1)
 
 
-@pytest.mark.worker(segments_warm_up=60, segments_refresh_every=20, segments_report_seconds=1,
+# 210 updates in all: every one learned (the default share is for shops of thousands).
+@pytest.mark.worker(segments_warm_up=60, segments_refresh_every=20, segments_report_seconds=1, segments_learn_share=1.0,
                     segments_min_customers=5, insights_max_age_seconds=0.5, checkpoint_interval_seconds=2)
 def test_a_new_kind_of_customer_is_reported_as_emerging(worker, kafka):
     """The usual shop forms segments; shoppers of a new campaign then appear as a new segment: log, metric, API."""

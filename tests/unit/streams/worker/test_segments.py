@@ -20,6 +20,7 @@ from streams.worker.segments import report
 from streams.worker.tracker import Tracker
 
 from builders import T0, event, record
+from fakes import Clock, MemoryPublisher, MemoryStore
 from test_scoring import DictRedis
 
 
@@ -58,7 +59,7 @@ async def shop(tracker: Tracker, clock, customers: int, at: timedelta = timedelt
 
 async def test_ended_visits_teach_the_segments_and_customers_are_placed(store, publisher, clock, rules, policy):
     """Each visit that ends is one learning moment; once segments exist, customers carry theirs to the policy."""
-    model = BehaviourSegments(min_segments=2, warm_up=20, refresh_every=10, seed=1)
+    model = BehaviourSegments(min_segments=2, warm_up=20, refresh_every=10, seed=1, learn_share=1.0)
     tracker, scoring = tracker_with(store, publisher, clock, rules, policy, model)
     await shop(tracker, clock, 40)
     assert model.n_learned == 40 and len(model.segments) == 2
@@ -82,7 +83,7 @@ def test_a_visit_is_placed_again_each_time_it_doubles():
 
 async def test_the_report_logs_counts_and_keeps_the_news(store, publisher, clock, rules, policy, caplog):
     """A kind of customer that was not there before is news: a log line, a count and an entry for the API."""
-    model = BehaviourSegments(min_segments=2, warm_up=20, refresh_every=10, seed=1)
+    model = BehaviourSegments(min_segments=2, warm_up=20, refresh_every=10, seed=1, learn_share=1.0)
     tracker, scoring = tracker_with(store, publisher, clock, rules, policy, model)
     await shop(tracker, clock, 40)
     rules_ = EmergenceRules(min_customers=3)
@@ -110,10 +111,25 @@ async def test_the_report_logs_counts_and_keeps_the_news(store, publisher, clock
     assert all(model.traits_of(s) == insights.described.traits[s] for s in insights.described.traits)
 
 
+async def test_the_segments_learn_a_fixed_share_of_the_ended_visits(rules, policy):
+    """A quarter of 200 visits, drawn by their keys: a second run of the same visits learns the same ones."""
+    learned = []
+    for _ in range(2):
+        model = BehaviourSegments(min_segments=2, warm_up=20, refresh_every=10, seed=1, learn_share=0.25)
+        clock = Clock()
+        tracker, scoring = tracker_with(MemoryStore(), MemoryPublisher(), clock, rules, policy, model)
+        for block in range(4):
+            await shop(tracker, clock, 50, at=timedelta(hours=2 * block))
+        learned.append((model.n_learned, [s.id for s in model.segments]))
+        assert scoring.metrics.registry.get_sample_value(
+            "tracker_model_examples_total", {"model": "segments"}) == model.n_learned
+    assert 30 <= learned[0][0] <= 70 and learned[0] == learned[1]
+
+
 async def test_the_segments_checkpoint_with_the_other_models():
     redis = DictRedis()
     checkpoints = CheckpointStore(redis)
-    model = BehaviourSegments(min_segments=2, warm_up=10, refresh_every=5)
+    model = BehaviourSegments(min_segments=2, warm_up=10, refresh_every=5, learn_share=1.0)
     first = Scoring(Metrics(CollectorRegistry()), segments=model)
     for n in range(30):
         first.segments.learn_one({"orders": float(n % 2), "basket": 3.0 + n % 2})
