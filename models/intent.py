@@ -1,8 +1,7 @@
 """The purchase-intent model: P(this session ends in a purchase | session so far), learned online.
 
-The model is a logistic regression learned by AdaGrad (river's ``LogisticRegression`` with
-``optim.AdaGrad``, step for step: :class:`AdaGradLogit`, on plain dicts, which costs a fifth of
-river's per session) on an expanded, piecewise representation of the contract features (:data:`models.features.INTENT_FEATURES`), built by :func:`intent_inputs`:
+The model is river's logistic regression (AdaGrad) on an expanded, piecewise representation of
+the contract features (:data:`models.features.INTENT_FEATURES`), built by :func:`intent_inputs`:
 
 - counts, durations and ``page_value`` on a log scale, rates scaled to about ``[0, 2]``;
 - one-hot bins of every continuous feature, so the linear model can bend (a fixed-knot GAM);
@@ -26,12 +25,12 @@ import bisect
 import math
 from collections.abc import Mapping
 
-from typing import Any
+from river import linear_model, optim
 
 from models.metrics import ProgressiveScore
 from models.thresholds import ThresholdTracker
 
-__all__ = ["AdaGradLogit", "IntentModel", "intent_inputs"]
+__all__ = ["IntentModel", "intent_inputs"]
 
 # Log-scaled features and the divisor that brings log1p(value) to about [0, 1.5].
 _LOG_SCALES: dict[str, float] = {
@@ -109,81 +108,6 @@ def intent_inputs(x: Mapping[str, float]) -> dict[str, float]:
 _BINS = tuple((name, edges, tuple(f"{name}#{i}" for i in range(len(edges) + 1))) for name, edges in _BIN_EDGES.items())
 
 
-class AdaGradLogit:
-    """Logistic regression learned one example at a time by AdaGrad: river's, without its generality.
-
-    The same steps as ``river.linear_model.LogisticRegression(optimizer=optim.AdaGrad(lr),
-    intercept_lr=..., l2=...)`` (log loss, weights by AdaGrad, the intercept by plain SGD), on
-    dicts of floats: the worker learns at every ended visit and scores at every batch, and river's
-    per-call machinery (learn-mode copies, schedulers, vector dicts) cost four times the arithmetic.
-
-    >>> model = AdaGradLogit(learning_rate=0.5, intercept_lr=0.01)
-    >>> for _ in range(20):
-    ...     model.learn({"a": 1.0}, True)
-    ...     model.learn({"b": 1.0}, False)
-    >>> model.proba({"a": 1.0}) > 0.9 > 0.1 > model.proba({"b": 1.0})
-    True
-    """
-
-    def __init__(self, learning_rate: float, intercept_lr: float, l2: float = 0.0, eps: float = 1e-8) -> None:
-        self.learning_rate = learning_rate
-        self.intercept_lr = intercept_lr
-        self.l2 = l2
-        self.eps = eps
-        self.weights: dict[str, float] = {}
-        #: AdaGrad's sum of squared gradients per weight.
-        self.g2: dict[str, float] = {}
-        self.intercept = 0.0
-
-    @classmethod
-    def of_river(cls, classifier: Any) -> AdaGradLogit:
-        """The same model as a river ``LogisticRegression`` with AdaGrad (a checkpoint from before)."""
-        optimizer = classifier.optimizer
-        model = cls(float(optimizer.learning_rate), float(classifier.intercept_lr.get(0)), float(classifier.l2),
-                    float(optimizer.eps))
-        model.weights = {k: float(v) for k, v in classifier._weights.items()}
-        model.g2 = {k: float(v) for k, v in optimizer.g2.items()}
-        model.intercept = float(classifier.intercept)
-        return model
-
-    def logit(self, x: Mapping[str, float]) -> float:
-        """The linear score of ``x`` (log odds)."""
-        weights = self.weights
-        return sum(weights.get(k, 0.0) * v for k, v in x.items()) + self.intercept
-
-    def proba(self, x: Mapping[str, float]) -> float:
-        """Probability of the positive class."""
-        return _sigmoid(self.logit(x))
-
-    def learn(self, x: Mapping[str, float], y: bool, logit: float | None = None) -> None:
-        """One AdaGrad step on ``(x, y)``; ``logit`` is ``self.logit(x)`` if the caller has it already."""
-        z = self.logit(x) if logit is None else logit
-        sign = 1.0 if y else -1.0
-        margin = z * sign
-        if margin > 18.0:
-            loss_gradient = math.exp(-margin) * -sign
-        elif margin < -18.0:
-            loss_gradient = -sign
-        else:
-            loss_gradient = -sign / (math.exp(margin) + 1.0)
-        self.intercept -= self.intercept_lr * loss_gradient
-        weights, g2, rate, eps, l2 = self.weights, self.g2, self.learning_rate, self.eps, self.l2
-        for k, v in x.items():
-            w = weights.get(k, 0.0)
-            g = loss_gradient * v + l2 * w
-            total = g2.get(k, 0.0) + g * g
-            g2[k] = total
-            weights[k] = w - rate / (total + eps) ** 0.5 * g
-
-
-def _sigmoid(z: float) -> float:
-    if z < -30:
-        return 0.0
-    if z > 30:
-        return 1.0
-    return 1.0 / (1.0 + math.exp(-z))
-
-
 class IntentModel:
     """Online purchase-intent classifier on the session features of :mod:`models.features`.
 
@@ -233,32 +157,28 @@ class IntentModel:
         self.accuracy_tolerance = accuracy_tolerance
         self.threshold_window = threshold_window
         self.warm_up = warm_up
-        self._classifier = AdaGradLogit(learning_rate, intercept_lr, l2)
+        self._classifier = linear_model.LogisticRegression(
+            optimizer=optim.AdaGrad(learning_rate), intercept_lr=intercept_lr, l2=l2
+        )
         self._threshold = ThresholdTracker(
             accuracy_tolerance=accuracy_tolerance, window=threshold_window
         )
         self._score = ProgressiveScore()
         self._n = 0
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        if not isinstance(state["_classifier"], AdaGradLogit):  # a checkpoint of river's classifier
-            state["_classifier"] = AdaGradLogit.of_river(state["_classifier"])
-        self.__dict__.update(state)
-
     def learn_one(self, x: Mapping[str, float], y: bool) -> None:
         """Learn one finished session; its prediction is first scored prequentially."""
         inputs = intent_inputs(x)
-        logit = self._classifier.logit(inputs)
-        p = _sigmoid(logit)
+        p = float(self._classifier.predict_proba_one(inputs)[True])
         self._score.update(y, p)
         if self._n >= self.warm_up:
             self._threshold.update(y, p)
-        self._classifier.learn(inputs, bool(y), logit)
+        self._classifier.learn_one(inputs, bool(y))
         self._n += 1
 
     def predict_proba_one(self, x: Mapping[str, float]) -> float:
         """Probability that the session ends in a purchase."""
-        return self._classifier.proba(intent_inputs(x))
+        return float(self._classifier.predict_proba_one(intent_inputs(x))[True])
 
     def predict_one(self, x: Mapping[str, float]) -> bool:
         """Whether the session is predicted to end in a purchase, at the current threshold."""

@@ -111,27 +111,3 @@ def test_inputs_drop_zeros_and_bend_continuous_features_into_bins() -> None:
     assert "admin_pages" not in z
     assert [k for k in z if k.startswith("product_seconds#")] == ["product_seconds#3"]
     assert sum(1 for k in z if k.startswith("exit_rate#")) == 1
-
-
-def test_the_classifier_is_rivers_adagrad_logistic_regression_step_for_step():
-    """The plain-dict learner gives river's probabilities exactly, and a checkpoint of river's classifier loads."""
-    from river import linear_model, optim
-
-    from models import checkpoints
-
-    rng = random.Random(3)
-    ours = IntentModel()
-    river_model = linear_model.LogisticRegression(optimizer=optim.AdaGrad(0.05), intercept_lr=0.01, l2=0.0)
-    for _ in range(500):
-        x, y = session(rng)
-        assert ours.predict_proba_one(x) == river_model.predict_proba_one(intent_inputs(x))[True]
-        ours.learn_one(x, y)
-        river_model.learn_one(intent_inputs(x), y)
-    old = IntentModel()
-    old.__dict__.update(ours.__dict__, _classifier=river_model)  # as a checkpoint from before held it
-    loaded = checkpoints.load(checkpoints.dump(old), kind=IntentModel)
-    probe = [session(rng)[0] for _ in range(50)]
-    assert [loaded.predict_proba_one(x) for x in probe] == [ours.predict_proba_one(x) for x in probe]
-    loaded.learn_one(*session(random.Random(9)))
-    ours.learn_one(*session(random.Random(9)))
-    assert [loaded.predict_proba_one(x) for x in probe] == [ours.predict_proba_one(x) for x in probe]
