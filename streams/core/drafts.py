@@ -39,7 +39,8 @@ from streams.core.events import (
     Searched,
 )
 from streams.core.frozen import replace
-from streams.core.lifecycle import Effect, Rules, advance, receive
+from streams.core.features import with_spend
+from streams.core.lifecycle import Effect, Rules, advance, on_order, receive
 from streams.core.state import (
     ADMIN_PAGES,
     INFO_PAGES,
@@ -52,7 +53,16 @@ from streams.core.state import (
     Session,
     bump,
 )
-from streams.core.visits import add_seconds, cart_change_of, cart_with, count, local_time
+from streams.core.visits import (
+    add_money,
+    add_seconds,
+    cart_change_of,
+    cart_with,
+    count,
+    gap_days,
+    kept_orders,
+    local_time,
+)
 
 _set = object.__setattr__
 
@@ -90,30 +100,46 @@ class Draft:
         return []
 
     def receive(self, event: AnyEvent, rules: Rules) -> list[Effect]:
-        """:func:`~streams.core.lifecycle.receive`: in place for an event that joins the one open visit
-        or starts the first; the pure step for orders, late events and visits that split, merge or end."""
+        """:func:`~streams.core.lifecycle.receive`: in place for an order or refund on time, and for a
+        visit event that joins the one open visit or starts the first; the pure step for late events
+        and visits that split, merge or end."""
         session = self.session
         at = event.occurred_at
         timeout, lateness = rules.session_timeout, rules.allowed_lateness
         closed = self.profile.closed_session_last
-        simple = (
-            not isinstance(event, (OrderPlaced, OrderRefunded))
-            and (closed is None or at >= closed + timeout)  # not late (visits.is_late)
-            and timeout + lateness > timedelta(0)  # a visit does not end at its own last event
-            and (session is None or (
-                session.earlier is None
-                and session.started_at <= at
-                and at - session.last_event_at < timeout
-                and at >= session.last_event_at - lateness
-            ))
-        )
-        if not simple:
+        on_time = closed is None or at >= closed + timeout  # visits.is_late, visits._apply_order
+        if on_time and isinstance(event, (OrderPlaced, OrderRefunded)):
+            self._seen(event, rules)
+            if isinstance(event, OrderPlaced):
+                self._order(event, rules)
+            else:
+                profile = self._profile()
+                _add(profile, "refunds", 1)
+                _set(profile, "refunded", add_money(profile.refunded, event.amount))
+        elif on_time and timeout + lateness > timedelta(0) and (session is None or (
+            session.earlier is None
+            and session.started_at <= at
+            and at - session.last_event_at < timeout
+            and at >= session.last_event_at - lateness
+        )):
+            # Joins the one open visit (on time, not moving its start), or starts the first:
+            # no visit ends (it is not over at its own last event).
+            self._seen(event, rules)
+            self._visit(event, rules)
+        else:
             state, effects = receive(self.state(), event, rules)
             self.take(state)
             return effects
-        self._apply(event, rules)
         self._settle(rules)
         return []
+
+    def on_order(self, order: OrderPlaced) -> list[Effect]:
+        """:func:`~streams.core.lifecycle.on_order`, which changes nothing without an offer pending or open."""
+        if self.profile.pending is None and self.profile.open_offer is None:
+            return []
+        state, effects = on_order(self.state(), order)
+        self.take(state)
+        return effects
 
     # ------------------------------------------------------------ in place
 
@@ -156,8 +182,8 @@ class Draft:
         if settled is not profile.cart:
             _set(self._profile(), "cart", settled)
 
-    def _apply(self, event: AnyEvent, rules: Rules) -> None:
-        """``visits.apply`` for an event that is on time and joins the one open visit, or starts one."""
+    def _seen(self, event: AnyEvent, rules: Rules) -> None:
+        """What ``visits.apply`` does first with any event: times seen, the cart, the latest events."""
         at = event.occurred_at
         new = cart_change_of(event)
         before = self.profile
@@ -168,6 +194,8 @@ class Draft:
                 horizon = before.last_seen - rules.allowed_lateness
                 if self.session is not None:
                     horizon = min(horizon, self.session.last_event_at)
+                    if self.session.earlier is not None:
+                        horizon = min(horizon, self.session.earlier.last_event_at)
             cart = change(cart, new, horizon, rules.cart_ttl)
         recent = remember(before.recent_events, event, rules.recent_events)
         profile = self._profile()
@@ -175,6 +203,11 @@ class Draft:
         _set(profile, "last_seen", at if profile.last_seen is None or at > profile.last_seen else profile.last_seen)
         _set(profile, "cart", cart)
         _set(profile, "recent_events", recent)
+
+    def _visit(self, event: AnyEvent, rules: Rules) -> None:
+        """``visits.apply`` for a visit event on time that joins the one open visit, or starts one."""
+        at = event.occurred_at
+        profile = self._profile()
         if self.session is None:
             self.session = Session(started_at=at, last_event_at=at)
             self._own_session = True
@@ -183,12 +216,54 @@ class Draft:
         if at > session.last_event_at:
             _set(session, "last_event_at", at)
         _set(session, "session_id", event.session_id or session.session_id)
-        _set(session, "events", session.events + 1)
+        _add(session, "events", 1)
         _update(profile, session, event)
         if not session.purchased and any(
             session.started_at <= t < session.last_event_at + rules.session_timeout for t in profile.recent_orders
         ):
             _set(session, "purchased", True)
+
+    def _order(self, order: OrderPlaced, rules: Rules) -> None:
+        """``visits._apply_order`` for an order on time: the profile's totals, and the open visits it falls in."""
+        at = order.occurred_at
+        before = self.profile
+        # A distinct day unless a known order shares it (visits._order says why that is exact).
+        known_days = {t.date() for t in before.recent_orders}
+        known_days |= {t.date() for t in (before.first_order_at, before.last_order_at) if t is not None}
+        new_day = before.orders > 0 and at.date() not in known_days
+        first = min(before.first_order_at or at, at)
+        last = max(before.last_order_at or at, at)
+        categories = before.categories
+        for item in order.line_items:
+            if item.category:
+                categories = bump(categories, item.category, item.quantity, TOP_CATEGORIES)
+        local = local_time(at, before.time_zone)
+        spent = with_spend(before, at, order.total)
+        if spent is not before:  # a new copy, held by nobody else
+            self.profile, self._own_profile = spent, True
+        profile = self._profile()
+        _set(profile, "order_hours", count(profile.order_hours, 24, local.hour))
+        _set(profile, "order_weekdays", count(profile.order_weekdays, 7, local.weekday()))
+        _set(profile, "order_months", count(profile.order_months, 12, local.month - 1))
+        _add(profile, "order_days", new_day)
+        _add(profile, "orders", 1)
+        _set(profile, "revenue", add_money(profile.revenue, order.total))
+        _add(profile, "discount_orders", bool(order.discount_code) or order.discount_amount > 0)
+        _set(profile, "discount_total", add_money(profile.discount_total, order.discount_amount))
+        _set(profile, "first_order_at", first)
+        _set(profile, "last_order_at", last)
+        _set(profile, "gap_days_total", gap_days(first, last))
+        _set(profile, "categories", categories)
+        _set(profile, "recent_orders", kept_orders(profile.recent_orders, at, rules.allowed_lateness))
+        session = self.session
+        if session is None:
+            return
+        timeout = rules.session_timeout
+        if not session.purchased and session.started_at <= at < session.last_event_at + timeout:
+            _set(self._session(), "purchased", True)
+        earlier = session.earlier
+        if earlier is not None and not earlier.purchased and earlier.started_at <= at < earlier.last_event_at + timeout:
+            _set(self._session(), "earlier", replace(earlier, purchased=True))
 
 
 def _count_visit(profile: Profile, started_at: datetime) -> None:

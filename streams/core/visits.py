@@ -223,7 +223,7 @@ def _apply_order(state: CustomerState, event: OrderPlaced | OrderRefunded, timeo
     late = closed is not None and at < closed + timeout
     if isinstance(event, OrderRefunded):
         profile = replace(state.profile, refunds=state.profile.refunds + 1,
-                          refunded=_add_money(state.profile.refunded, event.amount))
+                          refunded=add_money(state.profile.refunded, event.amount))
         return Applied(replace(state, profile=profile), late=late)
     profile = _order(state.profile, event, lateness)
     visits = [_mark_purchase(s, (at,), timeout) for s in state.open_sessions]
@@ -313,8 +313,8 @@ def local_time(at: datetime, time_zone: str | None) -> datetime:
     return at.astimezone(timezone.utc)
 
 
-def _add_money(total: float, amount: float) -> float:
-    # Amounts are rounded to cents first: then sums are exact and do not depend on the order.
+def add_money(total: float, amount: float) -> float:
+    """``total`` + ``amount``, rounded to cents first: then sums are exact and do not depend on the order."""
     return round(total + round(amount, 2), 2)
 
 
@@ -446,15 +446,15 @@ def _order(profile: Profile, order: OrderPlaced, lateness: timedelta = NO_LATENE
         order_months=count(profile.order_months, 12, local.month - 1),
         order_days=profile.order_days + new_day,
         orders=profile.orders + 1,
-        revenue=_add_money(profile.revenue, order.total),
+        revenue=add_money(profile.revenue, order.total),
         discount_orders=profile.discount_orders + discounted,
-        discount_total=_add_money(profile.discount_total, order.discount_amount),
+        discount_total=add_money(profile.discount_total, order.discount_amount),
         first_order_at=first,
         last_order_at=last,
         # The gaps between consecutive orders add up to last − first, whatever the order read.
         gap_days_total=gap_days(first, last),
         categories=categories,
-        recent_orders=_recent(profile.recent_orders, at, lateness),
+        recent_orders=kept_orders(profile.recent_orders, at, lateness),
     )
 
 
@@ -464,7 +464,7 @@ def gap_days(first: datetime | None, last: datetime | None) -> float:
     return round((last - first).total_seconds() / 86_400, 4)
 
 
-def _recent(orders: tuple[datetime, ...], at: datetime, lateness: timedelta) -> tuple[datetime, ...]:
+def kept_orders(orders: tuple[datetime, ...], at: datetime, lateness: timedelta) -> tuple[datetime, ...]:
     """The order times to keep: those within ``lateness`` of the newest, and the one before."""
     times = sorted({*orders, at})
     within = [t for t in times if t >= times[-1] - lateness]

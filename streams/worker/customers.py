@@ -15,7 +15,7 @@ from datetime import datetime
 from offers import Policy
 from streams.core.events import AnyEvent, CustomerIdentified, OrderPlaced
 from streams.core.drafts import Draft
-from streams.core.lifecycle import Effect, Rules, on_order
+from streams.core.lifecycle import Effect, Rules
 from streams.core.merging import stitch
 from streams.core.state import CustomerState, Profile, Session
 from streams.worker.scoring import Scoring
@@ -90,11 +90,9 @@ class CustomerSteps:
                     if marked is not None:
                         merged.append(marked)
             if isinstance(event, OrderPlaced):
-                ordered, more = on_order(draft.state(), event)
-                effects += more
+                effects += draft.on_order(event)
                 if self.scoring is not None:
-                    ordered = self.scoring.on_order(ordered, event)
-                draft.take(ordered)
+                    draft.take(self.scoring.on_order(draft.state(), event))
         state = draft.state()
         if self.scoring is not None and handled and state.session is not None:
             state = self.scoring.score_session(state)

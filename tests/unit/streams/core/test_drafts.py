@@ -11,6 +11,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -58,9 +59,7 @@ def drafted(events: list[AnyEvent], rules: Rules) -> tuple[list[CustomerState], 
             effects += draft.advance(e.occurred_at, rules, POLICY, now=NOW)
         effects += draft.receive(e, rules)
         if isinstance(e, OrderPlaced):
-            state, more = on_order(draft.state(), e)
-            draft.take(state)
-            effects += more
+            effects += draft.on_order(e)
         states.append(draft.state())
     return states, effects
 
@@ -121,3 +120,27 @@ def test_logins_are_drafted_too():
     draft = Draft(CustomerState("c1"))
     draft.receive(login, RULES[0])
     assert draft.state() == expected
+
+
+@pytest.mark.parametrize("open_offer, pending", [(True, False), (False, True), (True, True)])
+def test_an_order_resolves_the_open_offer_and_withdraws_the_pending_one(open_offer, pending):
+    """With an offer open or pending, the draft's order is the pure ``on_order``."""
+    from builders import event
+    from streams.core.events import ANY_EVENT
+    from streams.core.state import Abandonment, OpenOffer, Profile
+
+    rules = RULES[0]
+    profile = Profile(
+        first_seen=T0, last_seen=T0,
+        open_offer=OpenOffer("o-1", "cart_abandoned", T0, T0 + timedelta(days=2), "SAVE10") if open_offer else None,
+        pending=Abandonment("browse_abandoned", T0 + timedelta(hours=1), T0) if pending else None,
+    )
+    start = CustomerState("c1", profile)
+    order = ANY_EVENT.validate_python(event("order_placed", at=T0 + timedelta(hours=2), discount_code="SAVE10"))
+    assert isinstance(order, OrderPlaced)
+    expected, expected_effects = receive(start, order, rules)
+    expected, more = on_order(expected, order)
+    draft = Draft(start)
+    effects = draft.receive(order, rules) + draft.on_order(order)
+    assert draft.state() == expected
+    assert effects == expected_effects + more and len(more) == open_offer + pending
