@@ -4,8 +4,9 @@ The pure steps (:func:`~streams.core.lifecycle.receive`, :func:`~streams.core.li
 :mod:`streams.core.visits`) are the specification; they copy the profile (some sixty fields)
 and the visit several times per event, which the worker's profile showed as most of the cost
 of applying an event.  A :class:`Draft` takes the common steps — an event that extends the
-customer's one open visit or starts their first, a tick with nothing due — in place, on copies
-it made itself, and hands anything else to the pure steps:
+customer's one open visit or starts their first, an order or refund on time, a tick with
+nothing due — in place, on copies it made itself, and hands anything else (late events, visits
+that split, merge or end, offers decided, resolved or expired) to the pure steps:
 
 * the draft copies the profile (or the visit) once, at its first change after it was handed
   out, and then sets fields on that copy, which nobody else holds;
