@@ -58,6 +58,10 @@ def remember(recent: Recent, event: AnyEvent, keep: int) -> Recent:
         return ()
     if entry is None:
         return recent if len(recent) <= keep else recent[-keep:]
+    if not recent or (len(recent) <= keep and _order(entry) >= _order(recent[-1])):
+        # In order (the usual case): the newest goes last, the oldest beyond ``keep`` goes
+        # (``recent`` is oldest first, as :func:`latest` leaves it).
+        return (*recent, entry)[-keep:]
     return latest((*recent, entry), keep)
 
 

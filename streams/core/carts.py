@@ -59,8 +59,9 @@ def change(cart: Cart, new: CartChange, horizon: datetime | None, ttl: timedelta
     """
     if horizon is not None and new.at < horizon:
         return _late(cart, new, ttl)
-    recent = sorted((*cart.recent, new), key=_order_key)
-    return replace(cart, recent=tuple(recent))
+    if cart.recent and _order_key(new) < _order_key(cart.recent[-1]):
+        return replace(cart, recent=tuple(sorted((*cart.recent, new), key=_order_key)))
+    return replace(cart, recent=(*cart.recent, new))  # in order, the usual case: it goes last
 
 
 def settle(cart: Cart, horizon: datetime, ttl: timedelta = CART_TTL) -> Cart:

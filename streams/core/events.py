@@ -32,7 +32,10 @@ Id = Annotated[str, Field(min_length=1, max_length=128)]
 
 def _is_junk(value: str) -> bool:
     stripped = value.strip()
-    return stripped.lower() in JUNK_IDS or set(stripped) <= {"0", "-"}
+    # Only zeros and dashes (``set(stripped) <= {"0", "-"}``), without a set per event.
+    return not stripped.strip("0-") or stripped.lower() in JUNK_IDS
+
+
 Money = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
 
 

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import json
+import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Final
@@ -43,7 +44,7 @@ __all__ = ["REASONS", "DeadLetter", "Ignored", "Intake", "Problem", "Record"]
 
 _EVENT_TYPES: Final = SITE_VISIT_TYPES | PURCHASE_TYPES
 #: Fields only a spec message has: a record holding one of them (quoted, as a JSON key) is read as one.
-_SPEC_KEYS: Final = (b'"anonymousId"', b'"userId"', b'"messageId"', b'"previousId"')
+_SPEC_KEYS: Final = re.compile(rb'"(?:anonymousId|userId|messageId|previousId)"')
 
 @dataclass(frozen=True, slots=True)
 class Record:
@@ -181,7 +182,7 @@ class Intake:
 
 def _spec_message(raw: bytes) -> dict[str, Any] | None:
     """The record as a spec message, or None when it is (or is meant as) one of the tracker's own events."""
-    if not any(key in raw for key in _SPEC_KEYS):
+    if _SPEC_KEYS.search(raw) is None:
         return None
     try:
         body = json.loads(raw)

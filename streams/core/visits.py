@@ -156,20 +156,25 @@ def cart_horizon(state: CustomerState, lateness: timedelta) -> datetime | None:
 
 def _cart_change(state: CustomerState, event: AnyEvent, lateness: timedelta, ttl: timedelta) -> Cart:
     """The customer's cart once ``event`` is in it (most events leave it as it is)."""
-    cart = state.profile.cart
+    new = cart_change_of(event)
+    if new is None:
+        return state.profile.cart
+    return change(state.profile.cart, new, cart_horizon(state, lateness), ttl)
+
+
+def cart_change_of(event: AnyEvent) -> CartChange | None:
+    """What ``event`` does to the customer's cart, or ``None`` when it leaves it as it is."""
     match event:
         case CartItemAdded():
             line = CartLine(event.product_id, event.quantity, event.price or 0.0, event.category)
-            new = CartChange(event.occurred_at, (line,))
+            return CartChange(event.occurred_at, (line,))
         case CartItemRemoved():
-            new = CartChange(event.occurred_at, (CartLine(event.product_id, -event.quantity, 0.0),))
+            return CartChange(event.occurred_at, (CartLine(event.product_id, -event.quantity, 0.0),))
         case CheckoutStarted() | CartViewed() if event.products is not None:
-            new = CartChange(event.occurred_at, _lines(event.products), replaces=True, value=event.value)
+            return CartChange(event.occurred_at, _lines(event.products), replaces=True, value=event.value)
         case OrderPlaced():
-            new = CartChange(event.occurred_at, (), replaces=True)
-        case _:
-            return cart
-    return change(cart, new, cart_horizon(state, lateness), ttl)
+            return CartChange(event.occurred_at, (), replaces=True)
+    return None
 
 
 def _lines(products: tuple[CartProduct, ...]) -> tuple[CartLine, ...]:
@@ -218,7 +223,7 @@ def _apply_order(state: CustomerState, event: OrderPlaced | OrderRefunded, timeo
     late = closed is not None and at < closed + timeout
     if isinstance(event, OrderRefunded):
         profile = replace(state.profile, refunds=state.profile.refunds + 1,
-                          refunded=_add_money(state.profile.refunded, event.amount))
+                          refunded=add_money(state.profile.refunded, event.amount))
         return Applied(replace(state, profile=profile), late=late)
     profile = _order(state.profile, event, lateness)
     visits = [_mark_purchase(s, (at,), timeout) for s in state.open_sessions]
@@ -252,7 +257,7 @@ def merge_visits(a: Session, b: Session) -> Session:
         viewed = bump(viewed, product_id, count, RECENT_PRODUCTS)
     cart = a.cart
     for line in b.cart:  # a line known from removes alone has no price (0): the other's stands
-        cart = _cart_with(cart, line.product_id, line.quantity, line.price or None, line.category)
+        cart = cart_with(cart, line.product_id, line.quantity, line.price or None, line.category)
     return Session(
         started_at=min(a.started_at, b.started_at),
         last_event_at=max(a.last_event_at, b.last_event_at),
@@ -260,11 +265,11 @@ def merge_visits(a: Session, b: Session) -> Session:
         events=a.events + b.events,
         page_views=a.page_views + b.page_views,
         admin_pages=a.admin_pages + b.admin_pages,
-        admin_seconds=_add_seconds(a.admin_seconds, b.admin_seconds),
+        admin_seconds=add_seconds(a.admin_seconds, b.admin_seconds),
         info_pages=a.info_pages + b.info_pages,
-        info_seconds=_add_seconds(a.info_seconds, b.info_seconds),
+        info_seconds=add_seconds(a.info_seconds, b.info_seconds),
         product_pages=a.product_pages + b.product_pages,
-        product_seconds=_add_seconds(a.product_seconds, b.product_seconds),
+        product_seconds=add_seconds(a.product_seconds, b.product_seconds),
         searches=a.searches + b.searches,
         product_views=a.product_views + b.product_views,
         viewed=viewed,
@@ -277,12 +282,12 @@ def merge_visits(a: Session, b: Session) -> Session:
 
 
 def _count_visit(profile: Profile, started_at: datetime, by: int = 1) -> Profile:
-    local = _local(started_at, profile.time_zone)
+    local = local_time(started_at, profile.time_zone)
     return replace(
         profile,
         sessions=profile.sessions + by,
-        visit_hours=_count(profile.visit_hours, 24, local.hour, by),
-        visit_weekdays=_count(profile.visit_weekdays, 7, local.weekday(), by),
+        visit_hours=count(profile.visit_hours, 24, local.hour, by),
+        visit_weekdays=count(profile.visit_weekdays, 7, local.weekday(), by),
     )
 
 
@@ -291,13 +296,15 @@ def uncount_visit(profile: Profile, started_at: datetime) -> Profile:
     return _count_visit(profile, started_at, by=-1)
 
 
-def _count(histogram: tuple[int, ...], size: int, index: int, by: int = 1) -> tuple[int, ...]:
+def count(histogram: tuple[int, ...], size: int, index: int, by: int = 1) -> tuple[int, ...]:
+    """``histogram`` (of ``size`` buckets, empty until used) with ``by`` more at ``index``."""
     counts = list(histogram) if histogram else [0] * size
     counts[index] = max(counts[index] + by, 0)  # a time zone learnt in between may move a bucket
     return tuple(counts)
 
 
-def _local(at: datetime, time_zone: str | None) -> datetime:
+def local_time(at: datetime, time_zone: str | None) -> datetime:
+    """``at`` in the customer's time zone, UTC while none (or an unknown one) is known."""
     if time_zone:
         try:
             return at.astimezone(ZoneInfo(time_zone))
@@ -306,12 +313,13 @@ def _local(at: datetime, time_zone: str | None) -> datetime:
     return at.astimezone(timezone.utc)
 
 
-def _add_money(total: float, amount: float) -> float:
-    # Amounts are rounded to cents first: then sums are exact and do not depend on the order.
+def add_money(total: float, amount: float) -> float:
+    """``total`` + ``amount``, rounded to cents first: then sums are exact and do not depend on the order."""
     return round(total + round(amount, 2), 2)
 
 
-def _add_seconds(total: float, seconds: float) -> float:
+def add_seconds(total: float, seconds: float) -> float:
+    """Seconds rounded to milliseconds on the way in, so that sums do not depend on the order."""
     return round(total + round(seconds, 3), 3)
 
 
@@ -351,11 +359,11 @@ def _update(
         case CartItemAdded():
             profile = replace(profile, cart_adds=profile.cart_adds + 1)
             if session is not None:
-                cart = _cart_with(session.cart, event.product_id, event.quantity, event.price, event.category)
+                cart = cart_with(session.cart, event.product_id, event.quantity, event.price, event.category)
                 session = replace(session, cart=cart)
         case CartItemRemoved():
             if session is not None:
-                cart = _cart_with(session.cart, event.product_id, -event.quantity, None, None)
+                cart = cart_with(session.cart, event.product_id, -event.quantity, None, None)
                 session = replace(session, cart=cart)
         case CheckoutStarted():
             profile = replace(profile, checkouts=profile.checkouts + 1)
@@ -386,17 +394,17 @@ def _page(session: Session, page_type: str, seconds: float) -> Session:
     session = replace(session, page_views=session.page_views + 1)
     if kind in ADMIN_PAGES:
         return replace(session, admin_pages=session.admin_pages + 1,
-                       admin_seconds=_add_seconds(session.admin_seconds, seconds))
+                       admin_seconds=add_seconds(session.admin_seconds, seconds))
     if kind in INFO_PAGES:
         return replace(session, info_pages=session.info_pages + 1,
-                       info_seconds=_add_seconds(session.info_seconds, seconds))
+                       info_seconds=add_seconds(session.info_seconds, seconds))
     if kind in PRODUCT_PAGES:
         return replace(session, product_pages=session.product_pages + 1,
-                       product_seconds=_add_seconds(session.product_seconds, seconds))
+                       product_seconds=add_seconds(session.product_seconds, seconds))
     return session
 
 
-def _cart_with(
+def cart_with(
     cart: tuple[CartLine, ...], product_id: str, quantity: int, price: float | None, category: str | None
 ) -> tuple[CartLine, ...]:
     """``cart`` with ``quantity`` more (or fewer) of a product: lines by product id.
@@ -430,23 +438,23 @@ def _order(profile: Profile, order: OrderPlaced, lateness: timedelta = NO_LATENE
         if item.category:
             categories = bump(categories, item.category, item.quantity, TOP_CATEGORIES)
     discounted = bool(order.discount_code) or order.discount_amount > 0
-    local = _local(at, profile.time_zone)
+    local = local_time(at, profile.time_zone)
     return replace(
         with_spend(profile, at, order.total),
-        order_hours=_count(profile.order_hours, 24, local.hour),
-        order_weekdays=_count(profile.order_weekdays, 7, local.weekday()),
-        order_months=_count(profile.order_months, 12, local.month - 1),
+        order_hours=count(profile.order_hours, 24, local.hour),
+        order_weekdays=count(profile.order_weekdays, 7, local.weekday()),
+        order_months=count(profile.order_months, 12, local.month - 1),
         order_days=profile.order_days + new_day,
         orders=profile.orders + 1,
-        revenue=_add_money(profile.revenue, order.total),
+        revenue=add_money(profile.revenue, order.total),
         discount_orders=profile.discount_orders + discounted,
-        discount_total=_add_money(profile.discount_total, order.discount_amount),
+        discount_total=add_money(profile.discount_total, order.discount_amount),
         first_order_at=first,
         last_order_at=last,
         # The gaps between consecutive orders add up to last − first, whatever the order read.
         gap_days_total=gap_days(first, last),
         categories=categories,
-        recent_orders=_recent(profile.recent_orders, at, lateness),
+        recent_orders=kept_orders(profile.recent_orders, at, lateness),
     )
 
 
@@ -456,7 +464,7 @@ def gap_days(first: datetime | None, last: datetime | None) -> float:
     return round((last - first).total_seconds() / 86_400, 4)
 
 
-def _recent(orders: tuple[datetime, ...], at: datetime, lateness: timedelta) -> tuple[datetime, ...]:
+def kept_orders(orders: tuple[datetime, ...], at: datetime, lateness: timedelta) -> tuple[datetime, ...]:
     """The order times to keep: those within ``lateness`` of the newest, and the one before."""
     times = sorted({*orders, at})
     within = [t for t in times if t >= times[-1] - lateness]

@@ -36,7 +36,7 @@ from streams.transport import aiokafka_options, faust_credentials, without_passw
 from streams.worker import aggregates, segments, timers
 from streams.worker.scoring import Scoring
 from streams.worker.targeting import WithSegments, segment_in
-from streams.worker.tracker import Tracker
+from streams.worker.tracker import Tracker, tune_collector
 
 log = logging.getLogger("tracker")
 
@@ -233,6 +233,7 @@ def run(settings: Settings) -> None:
     configure_logging(settings.log_level)  # the worker's own lines as logfmt; Faust's keep theirs
     load_offer_policy(settings)  # a bad policy file stops the worker before it touches Kafka
     ensure_topics(settings)
+    tune_collector()
     worker = build(settings)
     faust_worker = faust.Worker(worker.app, loglevel=settings.log_level.upper(), quiet=True)
     log.info(

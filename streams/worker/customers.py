@@ -14,9 +14,10 @@ from datetime import datetime
 
 from offers import Policy
 from streams.core.events import AnyEvent, CustomerIdentified, OrderPlaced
-from streams.core.lifecycle import Effect, Rules, advance, on_order, receive
+from streams.core.drafts import Draft
+from streams.core.lifecycle import Effect, Rules
 from streams.core.merging import stitch
-from streams.core.state import CustomerState, Session
+from streams.core.state import CustomerState, Profile, Session
 from streams.worker.scoring import Scoring
 
 
@@ -61,40 +62,48 @@ class CustomerSteps:
         handled: list[str] = []
         merged: list[CustomerState] = []
         duplicates = 0
+        # The state is changed in place through the batch and frozen once at its end; the pure
+        # steps it stands for are the specification (streams.core.drafts).
+        draft = Draft(state)
         for event in events:
             if event.event_id in seen:
                 duplicates += 1
                 continue
             seen.add(event.event_id)
             handled.append(event.event_id)
-            if self.scoring is not None:  # the models' reviews of a silent customer, before the event
-                state = self.scoring.review(state, event.occurred_at)
+            if self.scoring is not None and _review_due(draft.profile, event.occurred_at):
+                # The models' reviews of a silent customer, before the event.
+                draft.take(self.scoring.review(draft.state(), event.occurred_at))
             # A replay goes only as far as its clock (the other input topic may not have
             # caught up to this event yet): what a timer tick just before this batch would
             # have done, so the outcome does not depend on when the timer happened to run.
             if not self.rules.event_time or clock is not None:
                 horizon = event.occurred_at if clock is None else min(event.occurred_at, clock)
-                state, due_effects = advance(state, horizon, self.rules, self.policy, now=now)
-                effects += due_effects
-            state, more = receive(state, event, self.rules)
-            effects += more
+                effects += draft.advance(horizon, self.rules, self.policy, now=now)
+            effects += draft.receive(event, self.rules)
             if isinstance(event, CustomerIdentified) and event.anonymous_id and visitors:
                 visitor = visitors.get(event.anonymous_id)
                 if visitor is not None:
-                    state, marked = stitch(state, visitor, self.rules.session_timeout,
-                                           self.rules.recent_events)
+                    stitched, marked = stitch(draft.state(), visitor, self.rules.session_timeout,
+                                              self.rules.recent_events)
+                    draft.take(stitched)
                     if marked is not None:
                         merged.append(marked)
             if isinstance(event, OrderPlaced):
-                state, more = on_order(state, event)
-                effects += more
+                effects += draft.on_order(event)
                 if self.scoring is not None:
-                    state = self.scoring.on_order(state, event)
+                    draft.take(self.scoring.on_order(draft.state(), event))
+        state = draft.state()
         if self.scoring is not None and handled and state.session is not None:
             state = self.scoring.score_session(state)
             if _grown(visit_before, state.session):
                 state = self.scoring.place(state)
         return Applied(state, effects, handled, duplicates, merged)
+
+
+def _review_due(profile: Profile, at: datetime) -> bool:
+    """Whether :meth:`Scoring.review` has a review to take by ``at`` (it returns the state as it is otherwise)."""
+    return profile.review_due_at is not None and profile.review_due_at <= at
 
 
 def _grown(before: Session | None, after: Session) -> bool:

@@ -17,6 +17,7 @@ with the state; triggers go through the outbox (:mod:`streams.worker.outbox`).
 from __future__ import annotations
 
 import asyncio
+import gc
 import itertools
 import logging
 import time
@@ -49,6 +50,21 @@ Clock = Callable[[], datetime]
 #: Refused saves are retried at once this many times, then with a growing pause: a writer
 #: racing this one on the same customers (a rebalance in progress) settles within a few.
 _QUICK_ATTEMPTS = 3
+
+
+#: Allocations between the collector's young-generation passes (CPython's default is 700).  A
+#: batch allocates and drops tens of thousands of short-lived objects (parsed events, drafts'
+#: copies, effects, encoded values): at 700 the collector ran every few events and took about
+#: a third of the CPU of handling them, while nearly all it looked at was garbage already freed
+#: by reference counting.  What lives on (the customers held in memory) still reaches the older
+#: generations as before, a little later.
+YOUNG_COLLECTION = 10_000
+
+
+def tune_collector() -> None:
+    """Let the garbage collector run less often in a worker process (see :data:`YOUNG_COLLECTION`)."""
+    _, older, oldest = gc.get_threshold()
+    gc.set_threshold(max(gc.get_threshold()[0], YOUNG_COLLECTION), older, oldest)
 
 
 def utc_now() -> datetime:

@@ -1,0 +1,146 @@
+"""The in-place steps of :class:`~streams.core.drafts.Draft` are the pure steps, over generated histories.
+
+The histories are those of the lateness tests (out of order within and beyond the lateness,
+visits bridged by a late event, orders, refunds, logins, cart snapshots, carts expiring):
+the state after each event, and every effect, must equal what the pure ``advance`` /
+``receive`` / ``on_order`` give, live and in event time, with and without lateness.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from offers import QuietHours, default_policy
+from streams.core.drafts import Draft
+from streams.core.events import AnyEvent, CustomerIdentified, OrderPlaced
+from streams.core.lifecycle import Effect, Rules, advance, on_order, receive
+from streams.core.state import CustomerState, Session
+from streams.worker.customers import CustomerSteps
+
+from builders import T0
+from test_lateness import CART_TTL, LATENESS, TIMEOUT, bridged_histories, histories
+
+POLICY = replace(default_policy(), quiet_hours=QuietHours(start=0, end=0), holdout_percent=0)
+NOW = T0 + timedelta(days=30)
+RULES = [
+    Rules(session_timeout=TIMEOUT, browse_views_threshold=3, event_time=event_time, allowed_lateness=lateness,
+          cart_ttl=CART_TTL, recent_events=keep)
+    for event_time in (False, True)
+    for lateness, keep in ((LATENESS, 10), (timedelta(0), 3))
+]
+
+
+def pure(events: list[AnyEvent], rules: Rules) -> tuple[list[CustomerState], list[Effect]]:
+    """The specification: each event through the pure steps (the tracker's order of them)."""
+    state, effects, states = CustomerState("c1"), [], []
+    for e in events:
+        if not rules.event_time:
+            state, due = advance(state, e.occurred_at, rules, POLICY, now=NOW)
+            effects += due
+        state, more = receive(state, e, rules)
+        effects += more
+        if isinstance(e, OrderPlaced):
+            state, more = on_order(state, e)
+            effects += more
+        states.append(state)
+    return states, effects
+
+
+def drafted(events: list[AnyEvent], rules: Rules) -> tuple[list[CustomerState], list[Effect]]:
+    """The same through one draft, frozen after each event (what a batch of one event does)."""
+    draft, effects, states = Draft(CustomerState("c1")), [], []
+    for e in events:
+        if not rules.event_time:
+            effects += draft.advance(e.occurred_at, rules, POLICY, now=NOW)
+        effects += draft.receive(e, rules)
+        if isinstance(e, OrderPlaced):
+            effects += draft.on_order(e)
+        states.append(draft.state())
+    return states, effects
+
+
+@settings(max_examples=600, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(histories(), bridged_histories()), st.sampled_from(RULES))
+def test_the_draft_takes_the_pure_steps(history, rules):
+    """Event by event: the same state and the same effects, in order."""
+    _, arrived = history
+    expected, expected_effects = pure(arrived, rules)
+    actual, effects = drafted(arrived, rules)
+    assert actual == expected
+    assert effects == expected_effects
+
+
+@settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(histories(), bridged_histories()), st.sampled_from(RULES), st.integers(1, 40))
+def test_a_batch_in_place_is_the_events_one_by_one(history, rules, batch):
+    """Whole batches through the worker's steps (one draft each) end where the pure steps end."""
+    _, arrived = history
+    expected, expected_effects = pure(arrived, rules)
+    steps = CustomerSteps(rules, POLICY)
+    state, effects, seen = CustomerState("c1"), [], set()
+    for start in range(0, len(arrived), batch):
+        applied = steps.apply(state, seen, arrived[start:start + batch], now=NOW)
+        assert applied.state == expected[min(start + batch, len(arrived)) - 1]
+        state, effects, seen = applied.state, effects + applied.effects, seen | set(applied.handled)
+    assert effects == expected_effects
+
+
+def test_a_state_handed_out_is_never_changed_after():
+    """The draft copies a part before its first change after :meth:`Draft.state` handed it out."""
+    rules = RULES[0]
+    from builders import event
+    from streams.core.events import ANY_EVENT
+
+    views = [ANY_EVENT.validate_python(event("page_viewed", at=T0 + timedelta(seconds=i))) for i in range(3)]
+    draft = Draft(CustomerState("c1"))
+    draft.receive(views[0], rules)
+    first = draft.state()
+    frozen = (replace(first.profile), replace(first.session))
+    draft.receive(views[1], rules)
+    draft.receive(views[2], rules)
+    assert (first.profile, first.session) == frozen
+    assert isinstance(first.session, Session) and first.session.events == 1
+    assert draft.state().session.events == 3 and draft.state().profile.page_views == 3
+
+
+def test_logins_are_drafted_too():
+    """A login's traits and consent are set in place (no visitor to stitch)."""
+    from builders import event
+    from streams.core.events import ANY_EVENT
+
+    login = ANY_EVENT.validate_python(event("customer_identified", at=T0, traits={"country": "GB"},
+                                            marketing_consent=True))
+    assert isinstance(login, CustomerIdentified)
+    expected, _ = receive(CustomerState("c1"), login, RULES[0])
+    draft = Draft(CustomerState("c1"))
+    draft.receive(login, RULES[0])
+    assert draft.state() == expected
+
+
+@pytest.mark.parametrize("open_offer, pending", [(True, False), (False, True), (True, True)])
+def test_an_order_resolves_the_open_offer_and_withdraws_the_pending_one(open_offer, pending):
+    """With an offer open or pending, the draft's order is the pure ``on_order``."""
+    from builders import event
+    from streams.core.events import ANY_EVENT
+    from streams.core.state import Abandonment, OpenOffer, Profile
+
+    rules = RULES[0]
+    profile = Profile(
+        first_seen=T0, last_seen=T0,
+        open_offer=OpenOffer("o-1", "cart_abandoned", T0, T0 + timedelta(days=2), "SAVE10") if open_offer else None,
+        pending=Abandonment("browse_abandoned", T0 + timedelta(hours=1), T0) if pending else None,
+    )
+    start = CustomerState("c1", profile)
+    order = ANY_EVENT.validate_python(event("order_placed", at=T0 + timedelta(hours=2), discount_code="SAVE10"))
+    assert isinstance(order, OrderPlaced)
+    expected, expected_effects = receive(start, order, rules)
+    expected, more = on_order(expected, order)
+    draft = Draft(start)
+    effects = draft.receive(order, rules) + draft.on_order(order)
+    assert draft.state() == expected
+    assert effects == expected_effects + more and len(more) == open_offer + pending
