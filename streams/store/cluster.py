@@ -12,21 +12,21 @@ are one key on one node. What differs from a standalone Redis:
   ``EVALSHA``; a node that does not know it (new, restarted, failed over) answers
   ``NOSCRIPT``, the script is loaded on every primary and the calls it refused run again
   (only those: a save that ran counted a version, see :mod:`streams.store.redis`).
-* Reads (load, due, SCAN of profiles and of a customer's keys) need no change: the
+* Reads (load, due, SCAN of profiles and of a customer's keys) need no other change: the
   cluster client routes each key to its node and runs SCAN on every primary.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
-from streams.store.base import Change, Delivered, Loaded
-from streams.store.keys import outbox_key, script_keys
+from streams.store.base import Change, Delivered
+from streams.store.keys import outbox_key
 from streams.store.redis import _AT_ONCE, RedisStore
 
 
@@ -83,10 +83,6 @@ class ClusterStore(RedisStore):
                 self._schedule(deadlines, change.state.customer_id, change.partition, _AT_ONCE)  # type: ignore[arg-type]
         if len(deadlines):
             await deadlines.execute()
-
-    async def load(self, wanted: dict[str, Sequence[str]], *, fresh: Collection[str] = ()) -> dict[str, Loaded]:
-        """Each customer's load script, one round trip per node."""
-        return self._loaded(wanted, await self._run_scripts(self._load, [(script_keys(c), []) for c in wanted]))
 
     async def _run_scripts(
         self, script: AsyncScript, calls: Sequence[tuple[list[str], Sequence[str | int | bytes]]]
