@@ -45,7 +45,7 @@ class CachedStore:
     """A :class:`~streams.store.base.StateStore` that keeps the customers it read or wrote in memory."""
 
     def __init__(
-        self, inner: RedisStore, *, capacity: int = 100_000, dedupe_events: int = 256,
+        self, inner: RedisStore, *, capacity: int = 100_000, dedupe_events: int = 64,
         counted: Callable[[int, int], None] | None = None,
     ) -> None:
         """``counted(hits, misses)`` is told each load's customers found in memory and read from Redis."""

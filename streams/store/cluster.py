@@ -34,7 +34,7 @@ class ClusterStore(RedisStore):
     """:class:`streams.store.redis.StateStore` on Redis Cluster."""
 
     def __init__(
-        self, client: RedisCluster, *, session_ttl_seconds: float, dedupe_ttl_seconds: int, dedupe_events: int = 256
+        self, client: RedisCluster, *, session_ttl_seconds: float, dedupe_ttl_seconds: int, dedupe_events: int = 64
     ) -> None:
         super().__init__(client, session_ttl_seconds=session_ttl_seconds,  # type: ignore[arg-type]
                          dedupe_ttl_seconds=dedupe_ttl_seconds, dedupe_events=dedupe_events)
@@ -43,7 +43,7 @@ class ClusterStore(RedisStore):
     @classmethod
     def from_nodes(
         cls, nodes: Sequence[tuple[str, int]], *, session_ttl_seconds: float, dedupe_ttl_seconds: int,
-        dedupe_events: int = 256, **connection: Any,
+        dedupe_events: int = 64, **connection: Any,
     ) -> ClusterStore:
         """A store on the cluster that any one of ``nodes`` belongs to (the rest are discovered).
 

@@ -86,15 +86,17 @@ return {outbox, forgotten, redis.call('GET', KEYS[1]) or ''}
 # (another worker saved it, an erasure deleted it), -1 if the customer is forgotten; otherwise
 # it returns the new version.  This is what lets a worker keep customers in memory
 # (streams.store.cache): a stale copy can never overwrite a newer state.
-# ARGV: 1 most bytes of marks, 2 the new marks, 3 now (s), 4 when the marks expire if new ones
-# came (s), 5 when the open visits expire (ms, empty: none), 6 the packed state, 7 the outbox
-# as a JSON array [id, record, ...], 8 the expected version.
+# ARGV[1]: ``<most bytes of marks>|<now, s>|<when the marks expire if new ones came, s>|<when the
+# open visits expire, ms (empty: none)>|<the expected version (empty: none)>``, one argument
+# because redis-py packs each argument in Python; 2 the new marks, 3 the packed state, 4 (if
+# any) the outbox records as a JSON array [id, record, ...].
 # Marks expire together (the dedupe TTL from the last save that added some), as the ``seen``
 # key of the release before did; open visits expire after the session TTL, as its ``session``
 # key did: both are checked against the clock when read.
 _SAVE = """
 if redis.call('EXISTS', KEYS[4]) == 1 then return -1 end
-local now = tonumber(ARGV[3])
+local most, now, new_until, session_until, expected = string.match(ARGV[1], '^(%d+)|(%d+)|(%d+)|(%d*)|(%d*)$')
+now = tonumber(now)
 local version, marks, marks_until = 0, '', ''
 local kind = redis.call('TYPE', KEYS[1]).ok
 local stored
@@ -109,27 +111,26 @@ if kind == 'string' then
 elseif kind == 'hash' then
   version = tonumber(redis.call('HGET', KEYS[1], '_v') or '0')
 end
-if ARGV[8] ~= '' and tonumber(ARGV[8]) ~= version then return -2 end
+if expected ~= '' and tonumber(expected) ~= version then return -2 end
 if kind == 'hash' then
   local digests = redis.call('GET', KEYS[5])
   if digests then
     local kept = {}
     for i = 1, #digests, 8 do kept[#kept + 1] = string.sub(digests, i, i + MARK_BYTES - 1) end
-    marks, marks_until = table.concat(kept), ARGV[4]
+    marks, marks_until = table.concat(kept), new_until
   end
   redis.call('DEL', KEYS[1], KEYS[2], KEYS[5])
 end
 if #ARGV[2] > 0 then
   marks = marks .. ARGV[2]
-  local most = tonumber(ARGV[1])
+  most = tonumber(most)
   if #marks > most then marks = string.sub(marks, #marks - most + 1) end
-  marks_until = ARGV[4]
+  marks_until = new_until
 end
 version = version + 1
-redis.call('SET', KEYS[1], 'T1|' .. version .. '|' .. ARGV[5] .. '|' .. marks_until .. '|' .. #marks .. '|'
-           .. marks .. ARGV[6])
-local outbox = cjson.decode(ARGV[7])
-if #outbox > 0 then redis.call('HSET', KEYS[3], unpack(outbox)) end
+redis.call('SET', KEYS[1], 'T1|' .. version .. '|' .. session_until .. '|' .. marks_until .. '|' .. #marks .. '|'
+           .. marks .. ARGV[3])
+if ARGV[4] then redis.call('HSET', KEYS[3], unpack(cjson.decode(ARGV[4]))) end
 return version
 """.replace("MARK_BYTES", str(MARK_BYTES))
 
@@ -201,7 +202,7 @@ class RedisStore:
 
     def __init__(
         self, client: aioredis.Redis, *, session_ttl_seconds: float, dedupe_ttl_seconds: int,
-        dedupe_events: int = 256,
+        dedupe_events: int = 64,
     ) -> None:
         self._redis = client
         self._session_ttl_ms = int(session_ttl_seconds * 1000)
@@ -213,7 +214,7 @@ class RedisStore:
 
     @classmethod
     def from_url(
-        cls, url: str, *, session_ttl_seconds: float, dedupe_ttl_seconds: int, dedupe_events: int = 256,
+        cls, url: str, *, session_ttl_seconds: float, dedupe_ttl_seconds: int, dedupe_events: int = 64,
         **connection: Any,
     ) -> RedisStore:
         """``connection``: redis-py options such as ``password`` and TLS files (see streams.transport)."""
@@ -306,14 +307,15 @@ class RedisStore:
         # loaded before the erasure cannot bring them back.
         state = change.state
         now = time.time()
+        head = (f"{self._marks_bytes}|{int(now)}|{int(now) + self._dedupe_ttl}|"
+                f"{'' if state.session is None else int(now * 1000) + self._session_ttl_ms}|"
+                f"{'' if change.version is None else change.version}")
         args: list[str | int | bytes] = [
-            self._marks_bytes, b"".join(event_mark(event_id) for event_id in change.handled_event_ids),
-            int(now), int(now) + self._dedupe_ttl,
-            "" if state.session is None else int(now * 1000) + self._session_ttl_ms,
+            head, b"".join([event_mark(event_id) for event_id in change.handled_event_ids]),
             pack(state.profile, state.session),
-            _flat({entry.entry_id: entry.to_json() for entry in change.outbox}) if change.outbox else "[]",
-            "" if change.version is None else change.version,
         ]
+        if change.outbox:
+            args.append(_flat({entry.entry_id: entry.to_json() for entry in change.outbox}))
         return script_keys(change.state.customer_id), args
 
     async def forget(self, customer_id: str, *, partitions: int, suppress: bool) -> int:

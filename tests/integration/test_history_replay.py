@@ -18,7 +18,7 @@ from stored import customer_ids, profile_hash
 from streams.store.keys import profile_key
 
 START = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
-#: More events than the worker's dedupe remembers per customer (TRACKER_DEDUPE_EVENTS, 256).
+#: More events than the worker's dedupe remembers per customer (TRACKER_DEDUPE_EVENTS, 64).
 BOT_PAGES = 400
 
 
