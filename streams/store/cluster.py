@@ -68,9 +68,7 @@ class ClusterStore(RedisStore):
         if not changes:
             return []
         deadlines = self._cluster.pipeline()
-        for change in changes:
-            if change.reschedule:
-                self._schedule(deadlines, change.state.customer_id, change.partition, change.due)  # type: ignore[arg-type]
+        self._schedule_all(deadlines, changes)
         if len(deadlines):
             await deadlines.execute()
         replies = await self._run_scripts(self._save, [self._script_input(change) for change in changes])
