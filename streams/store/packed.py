@@ -130,12 +130,16 @@ def _recent_events(value: tuple[RecentEvent, ...]) -> list[list[Any]]:
     # [[µs since the previous entry (the first: since the epoch), type, id, value], ...], trailing nulls left out.
     out: list[list[Any]] = []
     previous = 0
+    codes = _EVENT_CODES
     for at, kind, ref, money in value:
         micros = (at - _EPOCH) // _MICROSECOND
-        entry: list[Any] = [micros - previous, _EVENT_CODES.get(kind, kind), ref, money]
-        while entry[-1] is None:
-            entry.pop()
-        out.append(entry)
+        code = codes.get(kind, kind)
+        if money is not None:
+            out.append([micros - previous, code, ref, money])
+        elif ref is not None:
+            out.append([micros - previous, code, ref])
+        else:
+            out.append([micros - previous, code])
         previous = micros
     return out
 
@@ -143,10 +147,12 @@ def _recent_events(value: tuple[RecentEvent, ...]) -> list[list[Any]]:
 def _from_recent_events(raw: list[list[Any]]) -> tuple[RecentEvent, ...]:
     entries: list[RecentEvent] = []
     micros = 0
-    for delta, kind, *rest in raw:
-        micros += delta
-        ref, money = (*rest, None, None)[:2]
-        entries.append((_EPOCH + micros * _MICROSECOND, _EVENT_TYPES.get(kind, kind), ref, money))
+    types = _EVENT_TYPES
+    for entry in raw:
+        micros += entry[0]
+        size = len(entry)
+        entries.append((_EPOCH + micros * _MICROSECOND, types.get(entry[1], entry[1]),
+                        entry[2] if size > 2 else None, entry[3] if size > 3 else None))
     return tuple(entries)
 
 
