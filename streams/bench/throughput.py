@@ -482,5 +482,5 @@ def format_throughput(r: dict[str, object]) -> list[str]:
           f"{row['behind_when_offering_stopped']:,} not yet handled when the offering stopped"
           for row in r["latency"]),  # type: ignore[attr-defined]
         f"  Redis per customer after the run: p50 {r['customer_bytes_p50']} B, p99 {r['customer_bytes_p99']} B "
-        f"(profile hash p50 {r['profile_bytes_p50']} B)",
+        f"(profile key p50 {r['profile_bytes_p50']} B)",
     ]

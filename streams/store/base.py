@@ -110,7 +110,7 @@ class DeadlineCounts:
     pending: int
     #: Of those, the ones already due: the timer has not caught up with them yet.
     overdue: int
-    #: Customers with a live session: due later, and with a session hash.
+    #: Customers with a live session: due later, and with open visits stored.
     active_sessions: int
 
 
