@@ -186,6 +186,14 @@ def read_customer(customer_id: str, value: bytes, *, now: float) -> tuple[Custom
     return CustomerState(customer_id, profile, session), int(version), marks
 
 
+def customer_value(state: CustomerState, *, version: int, marks: bytes = b"", marks_until: int | None = None,
+                   session_until_ms: int | None = None) -> bytes:
+    """A customer as the save script stores them (for tools that write customers in bulk: the benchmarks)."""
+    head = (f"T1|{version}|{'' if session_until_ms is None else session_until_ms}|"
+            f"{'' if marks_until is None else marks_until}|{len(marks)}|")
+    return head.encode() + marks + pack(state.profile, state.session)
+
+
 def _read_previous(customer_id: str, profile_raw: list, session_raw: list, digests: bytes) -> tuple[
         CustomerState, int, bytes]:
     """A customer as the release before stored them: hashes, and 8-byte digests (their prefixes are the marks)."""
