@@ -42,7 +42,7 @@ def format_report(results: dict[str, dict[str, object]]) -> str:
         r = results["size"]
         lines += [
             f"size: {r['customers']} customers in Redis",
-            f"  profile hash: p50 {r['profile_bytes_p50']} B, p99 {r['profile_bytes_p99']} B, max "
+            f"  profile key: p50 {r['profile_bytes_p50']} B, p99 {r['profile_bytes_p99']} B, max "
             f"{r['profile_bytes_max']} B (target ≤ {r['target_bytes']} B)",
             f"  all keys of a customer (profile, session, dedupe marks, outbox): p50 {r['customer_bytes_p50']} B, "
             f"p99 {r['customer_bytes_p99']} B",
@@ -80,5 +80,5 @@ def format_throughput(r: dict[str, object]) -> list[str]:
           f"{row['behind_when_offering_stopped']:,} not yet handled when the offering stopped"
           for row in r["latency"]),  # type: ignore[attr-defined]
         f"  Redis per customer after the run: p50 {r['customer_bytes_p50']} B, p99 {r['customer_bytes_p99']} B "
-        f"(profile hash p50 {r['profile_bytes_p50']} B)",
+        f"(profile key p50 {r['profile_bytes_p50']} B)",
     ]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import statistics
 import time
 import zlib
@@ -21,7 +20,7 @@ from streams.bench.common import (
 from streams.broker.base import Topics
 from streams.metrics import Metrics
 from streams.settings import Settings
-from streams.store.keys import customer_key_templates, outbox_key, seen_key, session_key
+from streams.store.keys import customer_key_templates, outbox_key, profile_key
 from streams.store import CachedStore
 from streams.worker.tracker import Tracker
 
@@ -29,9 +28,7 @@ from streams.worker.tracker import Tracker
 _FILL = """
 local prefix, first, last = ARGV[1], tonumber(ARGV[2]), tonumber(ARGV[3])
 for n = first, last do
-  local id = string.format('%s%07d', prefix, n)
-  redis.call('HSET', (string.gsub(ARGV[6], 'ID', id)), unpack(cjson.decode(ARGV[4])))
-  redis.call('SET', (string.gsub(ARGV[7], 'ID', id)), ARGV[5], 'EX', 86400)
+  redis.call('SET', (string.gsub(ARGV[5], 'ID', string.format('%s%07d', prefix, n))), ARGV[4])
 end
 return last - first + 1
 """
@@ -64,8 +61,9 @@ async def bench_scale(
     from streams.core.intake import Record
     from streams.core.state import Profile
     from streams.demo.simulate import in_time_order, simulate
-    from streams.store.codec import to_hash
-    from streams.store.keys import DIGEST_BYTES
+    from streams.core.state import CustomerState
+    from streams.store.keys import MARK_BYTES
+    from streams.store.redis import customer_value
 
     start = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
     events = list(in_time_order(simulate(2_000, seed=21, start=start, pace=timedelta(minutes=1),
@@ -73,8 +71,9 @@ async def bench_scale(
     typical = Profile(first_seen=start - timedelta(days=90), last_seen=start - timedelta(days=3), sessions=7,
                       page_views=25, product_views=14, cart_adds=3, orders=2, revenue=118.5,
                       categories=(("shoes", 5), ("bags", 2)), channels=(("email", 3),))
-    fields = [item for pair in to_hash(typical).items() for item in pair]
-    ring = bytes(range(DIGEST_BYTES)) * 12
+    # One packed value each, as the store writes them, with a dedupe ring of 12 marks.
+    stored = customer_value(CustomerState("", typical), version=1, marks=bytes(range(MARK_BYTES)) * 12,
+                            marks_until=int(time.time()) + 86_400)
     policy, rules, intake = replay_parts(settings)
     store = bench_store(settings)
     fill, unfill = store.client.register_script(_FILL), store.client.register_script(_UNFILL)
@@ -85,8 +84,7 @@ async def bench_scale(
             progress(f"filling Redis up to {size:,} customers")
             while filled < size:
                 upto = min(filled + 50_000, size)
-                await fill(args=[FILL_PREFIX, filled, upto - 1, json.dumps(fields), ring, _TEMPLATES["profile"],
-                                 _TEMPLATES["seen"]])
+                await fill(args=[FILL_PREFIX, filled, upto - 1, stored, _TEMPLATES["profile"]])
                 filled = upto
             def remap(customer_id: str) -> str:
                 return f"{FILL_PREFIX}{zlib.crc32(customer_id.encode()) % size:07d}"
@@ -109,9 +107,10 @@ async def bench_scale(
                     await tracker.handle(records[i:i + settings.batch_size])
                     await tracker.fire_due([0])
                 timings.append((time.perf_counter() - started) / len(records) * 1e6)
-                # The next round starts from the same filled profiles: drop what this one wrote.
+                # The next round starts from the same filled customers: put back what this one changed.
                 customers = {r.key.decode() for r in records if r.key}
-                await store.client.delete(*{key(c) for c in customers for key in (session_key, outbox_key, seen_key)})
+                await store.client.delete(*{outbox_key(c) for c in customers})
+                await store.client.mset({profile_key(c): stored for c in customers})
             rows.append({"customers": size, "us_per_event": round(statistics.median(timings), 1),
                          "redis_used_memory_mb": round((await store.client.info("memory"))["used_memory"] / 2**20)})
             progress(f"  {size:,} customers: {rows[-1]['us_per_event']} µs/event")

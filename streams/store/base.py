@@ -54,7 +54,7 @@ class Loaded:
     #: How many times the state was saved (0: never): a save names it, and is refused if the
     #: state was saved or erased since (see :attr:`Change.version`).
     version: int = 0
-    #: The dedupe ring as stored (8-byte digests of the last handled event ids), for a cache.
+    #: The dedupe ring as stored (the marks of the last handled event ids, see keys.MARK_BYTES), for a cache.
     marks: bytes = b""
 
 
@@ -110,7 +110,7 @@ class DeadlineCounts:
     pending: int
     #: Of those, the ones already due: the timer has not caught up with them yet.
     overdue: int
-    #: Customers with a live session: due later, and with a session hash.
+    #: Customers with a live session: due later, and with open visits stored.
     active_sessions: int
 
 

@@ -25,7 +25,7 @@ from typing import Any
 
 from streams.core.state import CustomerState, Profile
 from streams.store.base import Change, DeadlineCounts, Delivered, Loaded, OutboxEntry, Progress
-from streams.store.keys import DIGEST_BYTES, event_digest
+from streams.store.keys import MARK_BYTES, event_mark, marks_of
 from streams.store.redis import RedisStore
 
 
@@ -45,13 +45,13 @@ class CachedStore:
     """A :class:`~streams.store.base.StateStore` that keeps the customers it read or wrote in memory."""
 
     def __init__(
-        self, inner: RedisStore, *, capacity: int = 100_000, dedupe_events: int = 256,
+        self, inner: RedisStore, *, capacity: int = 100_000, dedupe_events: int = 64,
         counted: Callable[[int, int], None] | None = None,
     ) -> None:
         """``counted(hits, misses)`` is told each load's customers found in memory and read from Redis."""
         self._inner = inner
         self._capacity = capacity
-        self._ring_bytes = dedupe_events * DIGEST_BYTES
+        self._ring_bytes = dedupe_events * MARK_BYTES
         self._held: dict[str, _Held] = {}  # insertion order is recency: the first is evicted first
         self._counted = counted
 
@@ -84,7 +84,7 @@ class CachedStore:
                 continue
             held[customer_id] = item  # the most recently used now
             digests = item.digests
-            seen = {e for e in event_ids if event_digest(e) in digests} if digests and event_ids else set()
+            seen = {e for e in event_ids if event_mark(e) in digests} if digests and event_ids else set()
             out[customer_id] = Loaded(item.state, seen, list(item.outbox.values()), False, item.version)
         if self._counted is not None:
             self._counted(len(out), len(missing))
@@ -94,7 +94,7 @@ class CachedStore:
                 if not loaded.forgotten:
                     self._hold(customer_id, _Held(
                         loaded.state, loaded.version, loaded.marks,
-                        {loaded.marks[i:i + DIGEST_BYTES] for i in range(0, len(loaded.marks), DIGEST_BYTES)},
+                        marks_of(loaded.marks),
                         {entry.entry_id: entry for entry in loaded.outbox},
                     ))
         return out
@@ -115,11 +115,11 @@ class CachedStore:
             item.state = change.state
             item.version += 1
             if change.handled_event_ids:
-                marks = [event_digest(event_id) for event_id in change.handled_event_ids]
+                marks = [event_mark(event_id) for event_id in change.handled_event_ids]
                 item.ring += b"".join(marks)
                 if len(item.ring) > self._ring_bytes:
                     item.ring = item.ring[-self._ring_bytes:]
-                    item.digests = {item.ring[i:i + DIGEST_BYTES] for i in range(0, len(item.ring), DIGEST_BYTES)}
+                    item.digests = marks_of(item.ring)
                 else:
                     item.digests.update(marks)
             for entry in change.outbox:

@@ -12,21 +12,21 @@ are one key on one node. What differs from a standalone Redis:
   ``EVALSHA``; a node that does not know it (new, restarted, failed over) answers
   ``NOSCRIPT``, the script is loaded on every primary and the calls it refused run again
   (only those: a save that ran counted a version, see :mod:`streams.store.redis`).
-* Reads (load, due, SCAN of profiles and of a customer's keys) need no change: the
+* Reads (load, due, SCAN of profiles and of a customer's keys) need no other change: the
   cluster client routes each key to its node and runs SCAN on every primary.
 """
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
-from streams.store.base import Change, Delivered, Loaded
-from streams.store.keys import outbox_key, script_keys
+from streams.store.base import Change, Delivered
+from streams.store.keys import outbox_key
 from streams.store.redis import _AT_ONCE, RedisStore
 
 
@@ -34,7 +34,7 @@ class ClusterStore(RedisStore):
     """:class:`streams.store.redis.StateStore` on Redis Cluster."""
 
     def __init__(
-        self, client: RedisCluster, *, session_ttl_seconds: float, dedupe_ttl_seconds: int, dedupe_events: int = 256
+        self, client: RedisCluster, *, session_ttl_seconds: float, dedupe_ttl_seconds: int, dedupe_events: int = 64
     ) -> None:
         super().__init__(client, session_ttl_seconds=session_ttl_seconds,  # type: ignore[arg-type]
                          dedupe_ttl_seconds=dedupe_ttl_seconds, dedupe_events=dedupe_events)
@@ -43,7 +43,7 @@ class ClusterStore(RedisStore):
     @classmethod
     def from_nodes(
         cls, nodes: Sequence[tuple[str, int]], *, session_ttl_seconds: float, dedupe_ttl_seconds: int,
-        dedupe_events: int = 256, **connection: Any,
+        dedupe_events: int = 64, **connection: Any,
     ) -> ClusterStore:
         """A store on the cluster that any one of ``nodes`` belongs to (the rest are discovered).
 
@@ -68,9 +68,7 @@ class ClusterStore(RedisStore):
         if not changes:
             return []
         deadlines = self._cluster.pipeline()
-        for change in changes:
-            if change.reschedule:
-                self._schedule(deadlines, change.state.customer_id, change.partition, change.due)  # type: ignore[arg-type]
+        self._schedule_all(deadlines, changes)
         if len(deadlines):
             await deadlines.execute()
         replies = await self._run_scripts(self._save, [self._script_input(change) for change in changes])
@@ -83,10 +81,6 @@ class ClusterStore(RedisStore):
                 self._schedule(deadlines, change.state.customer_id, change.partition, _AT_ONCE)  # type: ignore[arg-type]
         if len(deadlines):
             await deadlines.execute()
-
-    async def load(self, wanted: dict[str, Sequence[str]], *, fresh: Collection[str] = ()) -> dict[str, Loaded]:
-        """Each customer's load script, one round trip per node."""
-        return self._loaded(wanted, await self._run_scripts(self._load, [(script_keys(c), []) for c in wanted]))
 
     async def _run_scripts(
         self, script: AsyncScript, calls: Sequence[tuple[list[str], Sequence[str | int | bytes]]]

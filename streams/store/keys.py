@@ -6,9 +6,8 @@ Redis Cluster; the keys of one input partition share ``{p<n>}``.
 =================================  ======  =============================================
 key                                type    holds
 =================================  ======  =============================================
-``tracker:{c}:profile``            hash    the :class:`~streams.core.state.Profile`
-``tracker:{c}:session``            hash    the current :class:`~streams.core.state.Session` (TTL)
-``tracker:{c}:seen``               string  8-byte digests of the last handled event ids (TTL)
+``tracker:{c}:profile``            string  the customer, packed (:mod:`streams.store.packed`):
+                                           profile, open visits, dedupe marks, version
 ``tracker:{c}:outbox``             hash    records decided but not yet acknowledged by Kafka
 ``tracker:{c}:forgotten``          string  the customer asked to be forgotten: events dropped
 ``tracker:{c}:replayed``           string  8-byte digests of the event ids ``tracker replay`` produced
@@ -17,6 +16,9 @@ key                                type    holds
 ``tracker:offsets:{p<n>}``         zset    input topic -> offset of the latest record handled
 ``tracker:model:<name>``           string  a model checkpoint (versioned bytes)
 =================================  ======  =============================================
+
+A customer saved by the release before is a ``profile`` hash with a ``session`` hash and a
+``seen`` string of 8-byte digests beside it: still read, and rewritten packed at its next save.
 """
 
 from __future__ import annotations
@@ -24,8 +26,14 @@ from __future__ import annotations
 import hashlib
 
 PREFIX = "tracker"
-#: What the dedupe ring keeps of an event id (64 bits: collisions are negligible).
+#: What the replay ledger keeps of an event id (64 bits: collisions are negligible).
 DIGEST_BYTES = 8
+#: What a customer's dedupe ring keeps of an event id: the first 5 bytes of its digest.  An event
+#: is wrongly taken for a duplicate when its 40 bits equal one of the ring's (at most
+#: ``dedupe_events``, 64 by default) marks of the same customer: odds of 64 / 2**40, one event in
+#: 17 billion, in a ring that lives for the dedupe TTL.  A prefix of the digest, so the 8-byte
+#: digests of a customer stored by the release before still serve.
+MARK_BYTES = 5
 
 
 def profile_key(customer_id: str) -> str:
@@ -33,10 +41,12 @@ def profile_key(customer_id: str) -> str:
 
 
 def session_key(customer_id: str) -> str:
+    """A customer's open visits as the release before stored them (read, then deleted at the next save)."""
     return f"{PREFIX}:{{{customer_id}}}:session"
 
 
 def seen_key(customer_id: str) -> str:
+    """A customer's dedupe digests as the release before stored them (read, then deleted at the next save)."""
     return f"{PREFIX}:{{{customer_id}}}:seen"
 
 
@@ -124,8 +134,22 @@ def script_keys(customer_id: str) -> list[str]:
 
 
 def event_digest(event_id: str) -> bytes:
-    """What the dedupe ring keeps of an event id."""
+    """What the replay ledger keeps of an event id."""
     return hashlib.blake2b(event_id.encode(), digest_size=DIGEST_BYTES).digest()
+
+
+def event_mark(event_id: str) -> bytes:
+    """What the dedupe ring keeps of an event id.
+
+    >>> event_mark("e-1") == event_digest("e-1")[:MARK_BYTES]
+    True
+    """
+    return hashlib.blake2b(event_id.encode(), digest_size=DIGEST_BYTES).digest()[:MARK_BYTES]
+
+
+def marks_of(ring: bytes) -> set[bytes]:
+    """The marks a dedupe ring holds."""
+    return {ring[i:i + MARK_BYTES] for i in range(0, len(ring), MARK_BYTES)}
 
 
 # ---------------------------------------------------------------- the page's daily figures

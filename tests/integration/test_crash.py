@@ -38,6 +38,7 @@ from streams.settings import Settings
 from streams.demo.simulate import in_time_order, simulate
 from streams.settings import intake_of
 from streams.broker.topics import ensure_topics
+from stored import customer_ids, profile_hash, session_hash
 
 EVENTS = int(os.environ.get("TRACKER_CRASH_EVENTS", "20000"))
 KILLS = int(os.environ.get("TRACKER_CRASH_KILLS", str(max(3, EVENTS // 10_000))))
@@ -116,9 +117,12 @@ def settled(progress: Progress, group: str, db: redis.Redis, watermarks: dict[in
 def hashes(db: redis.Redis, kind: str, drop: set[bytes]) -> dict[bytes, dict[bytes, bytes]]:
     """Every customer's ``kind`` hash (profile, session) without the fields in ``drop``."""
     out = {}
-    for key in db.scan_iter(match=f"tracker:*:{kind}", count=1000):
+    read = profile_hash if kind == "profile" else session_hash
+    for customer_id in customer_ids(db):
         # ``_v`` counts the store's saves of the customer (how many differs with the crashes), not the profile.
-        out[key] = {k: v for k, v in db.hgetall(key).items() if k not in drop and k != b"_v"}
+        fields = {k: v for k, v in read(db, customer_id).items() if k not in drop and k != b"_v"}
+        if fields or kind == "profile":
+            out[f"tracker:{{{customer_id}}}:{kind}".encode()] = fields
     return out
 
 

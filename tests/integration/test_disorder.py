@@ -10,6 +10,7 @@ import pytest
 
 from builders import event
 from harness import wait_until
+from stored import profile_hash, session_hash
 
 
 def now(seconds: float = 0) -> datetime:
@@ -17,7 +18,8 @@ def now(seconds: float = 0) -> datetime:
 
 
 def hash_of(redis_client, key: str) -> dict[str, str]:
-    return {k.decode(): v.decode() for k, v in redis_client.hgetall(key).items()}
+    customer_id = key[len("tracker:{"):-len("}:profile")]
+    return {k.decode(): v.decode() for k, v in profile_hash(redis_client, customer_id).items()}
 
 
 def test_one_event_delivered_many_times_among_others_counts_once(worker, kafka, worker_settings, redis_client):
@@ -104,7 +106,7 @@ def test_events_shuffled_within_the_lateness_give_the_profile_sessions_and_offer
     kafka.flush()
 
     def settled() -> bool:
-        return all(not redis_client.exists(f"tracker:{{{c}}}:session") and
+        return all(not session_hash(redis_client, c) and
                    "pending" not in hash_of(redis_client, f"tracker:{{{c}}}:profile")
                    for c in ("in-order", "shuffled"))
 

@@ -14,9 +14,11 @@ from pathlib import Path
 import pytest
 
 from harness import wait_until
+from stored import customer_ids, profile_hash
+from streams.store.keys import profile_key
 
 START = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
-#: More events than the worker's dedupe remembers per customer (TRACKER_DEDUPE_EVENTS, 256).
+#: More events than the worker's dedupe remembers per customer (TRACKER_DEDUPE_EVENTS, 64).
 BOT_PAGES = 400
 
 
@@ -54,8 +56,8 @@ def export(tmp_path: Path, fmt: str) -> tuple[Path, int]:
 
 def profiles(redis_client) -> dict[bytes, dict[bytes, bytes]]:
     # ``_v`` counts the store's saves of the customer, not part of the profile.
-    return {key: {k: v for k, v in redis_client.hgetall(key).items() if k != b"_v"}
-            for key in redis_client.scan_iter(match="tracker:{*}:profile", count=1000)}
+    return {profile_key(c).encode(): {k: v for k, v in profile_hash(redis_client, c).items() if k != b"_v"}
+            for c in customer_ids(redis_client)}
 
 
 @pytest.mark.worker(clock="event", session_timeout_seconds=1800)

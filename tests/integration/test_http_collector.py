@@ -11,6 +11,7 @@ import pytest
 
 from builders import event
 from harness import wait_until
+from stored import profile_hash
 
 KEY = "site-key-1"
 ORIGIN = "https://shop.example"
@@ -40,8 +41,8 @@ def test_accepted_events_reach_the_profiles_and_rejected_ones_say_why(worker, re
     assert post(worker, event("page_viewed", "web-1", now()))[0] == 202
     status, body, _ = post(worker, [event("product_viewed", "web-1", now()), event("order_placed", "web-2", now())])
     assert (status, body) == (202, {"accepted": 2})
-    wait_until(lambda: redis_client.hget("tracker:{web-2}:profile", "orders") == b"1", message="the order")
-    assert redis_client.hget("tracker:{web-1}:profile", "product_views") == b"1"
+    wait_until(lambda: profile_hash(redis_client, "web-2").get(b"orders") == b"1", message="the order")
+    assert profile_hash(redis_client, "web-1").get(b"product_views") == b"1"
 
     assert post(worker, event("page_viewed", "web-3", now()), key=None)[0] == 401
     assert post(worker, event("page_viewed", "web-3", now()), key="guess")[0] == 401

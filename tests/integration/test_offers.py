@@ -10,6 +10,7 @@ import pytest
 
 from builders import event
 from harness import Kafka, RunningWorker, wait_until
+from stored import profile_hash
 
 
 def at(seconds: float = 0) -> datetime:
@@ -42,7 +43,7 @@ def test_duplicated_events_still_give_one_trigger(worker, kafka, worker_settings
     kafka.flush()
     triggers = kafka.read(worker_settings.offer_triggers_topic, at_least=1, timeout=30, settle=3)
     assert len(triggers) == 1 and triggers[0]["products"][0]["quantity"] == 2
-    assert redis_client.hget("tracker:{dup-1}:profile", "cart_adds") == b"1"
+    assert profile_hash(redis_client, "dup-1").get(b"cart_adds") == b"1"
 
 
 def test_a_purchase_after_the_trigger_is_reported_as_converted(worker, kafka, worker_settings):

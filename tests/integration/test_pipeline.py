@@ -11,13 +11,14 @@ import pytest
 
 from builders import event
 from harness import wait_until
+from stored import profile_hash, session_hash
 
 def at(seconds: float = 0) -> datetime:
     return datetime.now(timezone.utc) + timedelta(seconds=seconds)
 
 
 def profile(redis_client, customer_id: str) -> dict[str, str]:
-    raw = redis_client.hgetall(f"tracker:{{{customer_id}}}:profile")
+    raw = profile_hash(redis_client, customer_id)
     # ``_v`` counts the store's saves of the customer, not part of the profile.
     return {k.decode(): v.decode() for k, v in raw.items() if k != b"_v"}
 
@@ -104,7 +105,7 @@ def test_replaying_the_same_events_twice_leaves_every_profile_as_after_one(worke
     send_all()
     wait_until(lambda: worker.metric_total("tracker_events_consumed_total") >= len(events), timeout=30, message=f"{len(events)} events consumed")
     # A visit closing (timeout + allowed lateness after its last event) updates the profile too.
-    wait_until(lambda: not any(redis_client.exists(f"tracker:{{{c}}}:session") for c in customers), timeout=30,
+    wait_until(lambda: not any(session_hash(redis_client, c) for c in customers), timeout=30,
                message="every visit closed")
     first = snapshot()
     assert all(first.values()), "every simulated customer has a profile"
@@ -129,7 +130,7 @@ def test_a_worker_restart_between_scheduling_and_firing_still_gives_one_trigger(
     """The abandonment deadline lives in Redis: a restarted worker fires it, once."""
     kafka.send(event("cart_item_added", "restart-1", at()))
     kafka.flush()
-    wait_until(lambda: redis_client.exists("tracker:{restart-1}:session"), message="the session in Redis")
+    wait_until(lambda: session_hash(redis_client, "restart-1"), message="the session in Redis")
     worker.stop()
     worker.start()
     triggers = kafka.read(worker_settings.offer_triggers_topic, at_least=1, timeout=30, settle=3)

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness import wait_until
+from stored import profile_hash
 
 RETAIL = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "online_retail_ii_2009_2010.csv.gz"
 LIMIT = 3000
@@ -49,7 +50,7 @@ def test_replaying_online_retail_builds_profiles_once(worker, worker_settings, r
 
     def profile(customer_id: str) -> dict[bytes, bytes]:
         # ``_v`` counts the store's saves of the customer (the duplicates' saves too), not part of the profile.
-        return {k: v for k, v in redis_client.hgetall(f"tracker:{{{customer_id}}}:profile").items() if k != b"_v"}
+        return {k: v for k, v in profile_hash(redis_client, customer_id).items() if k != b"_v"}
 
     def all_applied() -> bool:
         return all(int(profile(c).get(b"orders", 0)) == n for c, n in orders.items())

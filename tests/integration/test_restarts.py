@@ -26,6 +26,8 @@ from harness import Kafka, RunningWorker, wait_until
 from processes import KafkaProcess, RedisProcess
 from streams.demo.embedded import free_port
 from streams.settings import Settings
+from stored import decoded, session_hash
+from streams.store.keys import profile_key
 
 #: How long Redis stays down, at least, while events keep arriving.
 REDIS_OUTAGE_SECONDS = 10.0
@@ -54,8 +56,9 @@ def page_views(redis_url: str, customers: list[str]) -> Counter[str]:
     try:
         pipe = client.pipeline(transaction=False)
         for customer in customers:
-            pipe.hget(f"tracker:{{{customer}}}:profile", "page_views")
-        return Counter({c: int(v) for c, v in zip(customers, pipe.execute()) if v is not None})
+            pipe.get(profile_key(customer))
+        views = {c: decoded(c, value)[0].get(b"page_views") for c, value in zip(customers, pipe.execute())}
+        return Counter({c: int(v) for c, v in views.items() if v is not None})
     finally:
         client.close()
 
@@ -204,7 +207,7 @@ def test_a_broker_restart_is_resumed_from_with_every_event_once_and_triggers_flo
         # A cart whose session times out while the broker is away: its trigger waits in the outbox.
         kafka.send(event("cart_item_added", "cart-during", now()))
         kafka.flush()
-        wait_until(lambda: redis_client.exists("tracker:{cart-during}:session"), timeout=30,
+        wait_until(lambda: session_hash(redis_client, "cart-during"), timeout=30,
                    message="the cart left just before the broker stops")
         own_kafka.stop()
         assert worker.process is not None

@@ -22,6 +22,7 @@ from streams.settings import Settings
 from streams.demo.simulate import SimulatedCustomer, in_time_order, simulate
 from streams.core.state import Profile
 from streams.store.keys import profile_key
+from stored import decoded
 
 CUSTOMERS = 500  # about 2,800 events
 
@@ -112,10 +113,10 @@ def _profiles_differing(client: ClusterClient, expected: dict[str, Expected]) ->
     """Customers whose profile in the cluster does not count what their events say."""
     pipe = client.pipeline()
     for customer_id in expected:
-        pipe.hgetall(profile_key(customer_id))
+        pipe.get(profile_key(customer_id))
     wrong = {}
     for (customer_id, want), raw in zip(expected.items(), pipe.execute()):
-        got = Expected.seen_in(from_hash(Profile, raw))
+        got = Expected.seen_in(from_hash(Profile, decoded(customer_id, raw)[0]))
         if got != want:
             wrong[customer_id] = (want, got)
     return wrong
@@ -141,8 +142,8 @@ def _check_triggers(triggers: list[dict], shoppers: list[SimulatedCustomer], cli
     assert [t for t in triggers if persona[t["customer_id"]].name == "opted-out abandoner"] == []
     pipe = client.pipeline()
     for customer_id in offers:
-        pipe.hget(profile_key(customer_id), "offers")
-    counted = dict(zip(offers, (int(raw or 0) for raw in pipe.execute())))
+        pipe.get(profile_key(customer_id))
+    counted = {c: int(decoded(c, raw)[0].get(b"offers", 0)) for c, raw in zip(offers, pipe.execute())}
     assert counted == {customer_id: 1 for customer_id in offers}
 
 

@@ -19,6 +19,7 @@ import pytest
 from analytics_js import WRITE_KEY, Browser, batch
 from harness import wait_until
 from streams.settings import Settings
+from stored import profile_hash
 
 MONOPOLY = {"product_id": "507f1f77bcf86cd799439011", "sku": "45790-32", "name": "Monopoly: 3rd Edition",
             "price": 19, "quantity": 2, "category": "Games"}
@@ -78,7 +79,7 @@ def test_an_analytics_js_batch_gives_one_checkout_abandonment_with_the_cart_of_t
     assert worker.metric("tracker_unmapped_messages_total", event="Pop-up Email Viewed") == 1
     assert worker.metric("tracker_unmapped_messages_total", event="Coupon Entered") == 1
     assert worker.metric_total("tracker_dead_letters_total") == 0
-    assert redis_client.hget("tracker:{user-js-1}:profile", "merged_ids") == b'["anon-js-1"]'
+    assert profile_hash(redis_client, "user-js-1").get(b"merged_ids") == b'["anon-js-1"]'
 
 
 @pytest.mark.worker(cart_ttl_days=20 / 86_400, session_timeout_seconds=6, allowed_lateness_seconds=1)
@@ -148,7 +149,7 @@ def test_rudderstacks_kafka_destination_on_an_input_topic(worker, worker_setting
 
     shop = Browser("anon-rs-1")
     send(shop.page(ago(1)), shop.track(ago(0.5), "Product Added", product_id="p7", price=12.5))
-    wait_until(lambda: redis_client.hget("tracker:{anon-rs-1}:profile", "cart_adds") == b"1",
+    wait_until(lambda: profile_hash(redis_client, "anon-rs-1").get(b"cart_adds") == b"1",
                message="the visitor's cart")
     send(shop.identify(ago(0), "user-rs-1"))  # the same visit: it goes on under the user's id
     later = datetime.now(timezone.utc) + timedelta(seconds=10)
@@ -167,4 +168,4 @@ def test_rudderstacks_kafka_destination_on_an_input_topic(worker, worker_setting
     assert [(p["product_id"], p["quantity"]) for p in checkout["products"]] == [("p7", 1), ("p8", 3)]
     assert worker.metric("tracker_unmapped_messages_total", event="Promotion Viewed") == 1
     assert worker.metric_total("tracker_dead_letters_total") == 0
-    assert redis_client.hget("tracker:{user-rs-2}:profile", "orders") == b"1"
+    assert profile_hash(redis_client, "user-rs-2").get(b"orders") == b"1"

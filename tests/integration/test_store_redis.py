@@ -16,7 +16,9 @@ from streams.store.cluster import ClusterStore
 from streams.store.connect import open_store
 from streams.core.state import CustomerState, Profile, Session
 from streams.store import CachedStore, Change, Delivered, OutboxEntry, RedisStore
-from streams.store.keys import customer_pattern, forgotten_key
+from streams.store.base import DeadlineCounts
+from streams.store.codec import to_hash
+from streams.store.keys import customer_pattern, event_digest, forgotten_key, profile_key, seen_key, session_key
 
 # A database of its own, so workers of other test runs on the same server are not disturbed.
 _REDIS = urllib.parse.urlsplit(os.environ.get("TRACKER_REDIS_URL", "redis://127.0.0.1:16379/0"))
@@ -117,7 +119,7 @@ async def test_forget_erases_one_customer_and_refuses_their_later_writes(store: 
 
     deleted = await store.forget(gone, partitions=4, suppress=True)
 
-    assert deleted == 4  # profile, session, outbox, one seen mark
+    assert deleted == 2  # the customer (profile, visits and dedupe marks in one value), the outbox
     due = await store.due(1, T0 + timedelta(days=1), limit=100)
     assert gone not in due and len(due) == len(CUSTOMERS) - 1
     await store.save([_change(gone, partition=1, events=("e2",))])  # loaded before the erasure
@@ -128,6 +130,42 @@ async def test_forget_erases_one_customer_and_refuses_their_later_writes(store: 
         forgotten_key(gone).encode()
     ]
     assert loaded[CUSTOMERS[8]].seen == {"e1"}  # the others are untouched
+
+
+async def test_a_customer_saved_by_the_release_before_loads_and_is_rewritten_packed(store: RedisStore) -> None:
+    """Profile and session hashes with 8-byte digests beside them: the same state, marks and version, then one key."""
+    customer = CUSTOMERS[3]
+    state = _state(customer)
+    client = store.client
+    await client.hset(profile_key(customer), mapping={**to_hash(state.profile), "_v": "4"})
+    assert state.session is not None
+    await client.hset(session_key(customer), mapping=to_hash(state.session))
+    await client.pexpire(session_key(customer), 600_000)
+    await client.set(seen_key(customer), event_digest("e1") + event_digest("e2"), ex=600)
+
+    before = (await store.load({customer: ["e1", "e2", "e3"]}))[customer]
+    assert (before.state, before.seen, before.version) == (state, {"e1", "e2"}, 4)
+    assert [p async for p in store.profiles()] == [(customer, state.profile)]
+    assert await store.save([Change(_state(customer, views=5), 0, T0, ("e3",), version=4)]) == []
+
+    after = (await store.load({customer: ["e1", "e2", "e3", "e4"]}))[customer]
+    assert (after.state, after.seen, after.version) == (_state(customer, views=5), {"e1", "e2", "e3"}, 5)
+    assert [key async for key in client.scan_iter(match=customer_pattern(customer))] == [
+        profile_key(customer).encode()]
+
+
+async def test_open_visits_and_dedupe_marks_expire_with_their_ttls(store: RedisStore) -> None:
+    """As the session and seen keys did: the profile stays, the visits and marks go."""
+    customer = CUSTOMERS[4]
+    await store.save([_change(customer, events=("e1",))])
+    assert await store.deadline_counts([0], T0.timestamp()) == DeadlineCounts(1, 0, 1)
+    store._session_ttl_ms, store._dedupe_ttl = -1000, -1  # over before they are read
+
+    await store.save([_change(customer, events=("e2",))])
+
+    loaded = (await store.load({customer: ["e1", "e2"]}))[customer]
+    assert loaded.state == CustomerState(customer, _state(customer).profile) and loaded.seen == set()
+    assert await store.deadline_counts([0], T0.timestamp()) == DeadlineCounts(1, 0, 0)
 
 
 async def test_profiles_visits_every_customer(store: RedisStore) -> None:
@@ -150,7 +188,7 @@ async def test_the_customers_are_spread_over_every_cluster_node(redis_cluster: R
         await store.close()
 
     assert all(count > 0 for count in per_node), per_node
-    assert sum(per_node) == 2 * len(CUSTOMERS) + 4  # profile and session each, four deadline sets
+    assert sum(per_node) == len(CUSTOMERS) + 4  # one key per customer, four deadline sets
 
 
 async def test_a_cluster_node_that_lost_the_script_gets_it_again(redis_cluster: RedisCluster) -> None:
@@ -204,7 +242,9 @@ async def test_a_cluster_save_cut_between_its_steps_leaves_a_deadline_not_a_lost
 async def test_a_standalone_save_is_one_round_trip_with_each_deadline_before_its_script(
     services: dict[str, str],
 ) -> None:
-    """One pipeline per batch, and in it each customer's ZADD precedes their EVALSHA (crash order)."""
+    """One pipeline per batch, and in it each customer's ZADD precedes their EVALSHA (crash order).
+
+    The deadlines of one partition go in one ZADD, before every script."""
     store = _open(REDIS_URL, [])
     sent: list[list[str]] = []
     make_pipeline = store.client.pipeline
@@ -227,7 +267,7 @@ async def test_a_standalone_save_is_one_round_trip_with_each_deadline_before_its
     finally:
         await store.close()
 
-    assert sent == [["ZADD", "EVALSHA"] * 3]
+    assert sent == [["ZADD"] + ["EVALSHA"] * 3]
 
 
 async def test_a_save_computed_from_a_stale_version_is_refused_and_its_timer_woken(store: RedisStore) -> None:

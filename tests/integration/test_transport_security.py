@@ -24,6 +24,7 @@ from processes import redis_server_binary
 from streams.demo.run import settings_env
 from streams.demo.embedded import free_port, stop_process, wait_for_port
 from streams.settings import Settings
+from stored import profile_hash
 
 SASL_BROKER = os.environ.get("TRACKER_TEST_KAFKA_SASL_BROKER", "kafka://127.0.0.1:19094")
 TLS_BROKERS = {
@@ -133,7 +134,7 @@ def test_a_worker_with_every_secret_set_works_and_logs_none_of_them(
             kafka.send(event("cart_item_added", "sec-1", at=datetime.now(timezone.utc)))
             kafka.flush()
             client = redis.Redis.from_url(password_redis, password=REDIS_PASSWORD)
-            wait_until(lambda: client.hget("tracker:{sec-1}:profile", "cart_adds") == b"1", timeout=60,
+            wait_until(lambda: profile_hash(client, "sec-1").get(b"cart_adds") == b"1", timeout=60,
                        message="the event in the password-protected Redis")
             triggers = kafka.read(settings.offer_triggers_topic, at_least=1, timeout=60)
             assert triggers[0]["customer_id"] == "sec-1" and triggers[0]["kind"] == "cart_abandoned"
@@ -204,7 +205,7 @@ def test_a_worker_reaches_redis_over_mutual_tls(
             kafka.close()
         client = redis.Redis.from_url(tls_redis, ssl_ca_certs=str(tls_files["ca"]),
                                       ssl_certfile=str(tls_files["client"]), ssl_keyfile=str(tls_files["client-key"]))
-        wait_until(lambda: client.hget("tracker:{tls-1}:profile", "page_views") == b"1", timeout=60,
+        wait_until(lambda: profile_hash(client, "tls-1").get(b"page_views") == b"1", timeout=60,
                    message="the event in the TLS Redis")
         client.close()
     finally:
