@@ -27,7 +27,7 @@ import psutil
 import redis
 
 from streams.bench.size import bench_profile_size
-from streams.bench.throughput import _claim, _scrape, _total, _with_db, produce, raw_rate, worker_run, workload
+from streams.bench.throughput import _claim, _with_db, produce, scrape, total_of, raw_rate, worker_run, workload
 from streams.broker.topics import delete_topics, ensure_topics
 from streams.demo.embedded import free_port
 from streams.settings import Settings
@@ -56,7 +56,7 @@ class CpuWatch(threading.Thread):
                 continue
             try:
                 cpu = sum(children[0].cpu_times()[:2])
-                events = _total(_scrape(self.port), "tracker_events_consumed_total")
+                events = total_of(scrape(self.port), "tracker_events_consumed_total")
             except Exception:
                 continue
             self.samples.append((events, cpu))
