@@ -21,6 +21,7 @@ import redis.asyncio as aioredis
 from streams.core.events import ANY_EVENT
 from streams.settings import Settings
 from streams.transport import faust_credentials, redis_options
+from streams.worker.app import faust_scratch_directory
 
 #: Redis keys the benchmark reads: events handled, and when the first one was.
 COUNT_KEY = "bench:naive:count"
@@ -30,7 +31,7 @@ def build(broker: str, redis_url: str, app_id: str, topics: list[str], web_port:
     # Credentials and TLS as the worker has them (the TRACKER_* settings the benchmark runs with).
     settings = Settings()
     app = faust.App(
-        app_id, broker=broker, store="memory://", autodiscover=False, web_port=web_port,
+        app_id, datadir=faust_scratch_directory(app_id), broker=broker, store="memory://", autodiscover=False, web_port=web_port,
         consumer_auto_offset_reset="earliest", broker_session_timeout=6, broker_rebalance_timeout=5,
         broker_credentials=faust_credentials(settings),
     )

@@ -7,7 +7,10 @@ own batch consumer (:mod:`streams.broker.consumer`), not by a Faust agent.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import logging
+import shutil
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any
@@ -134,6 +137,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
 def _faust_app(settings: Settings) -> faust.App:
     app = faust.App(
         settings.app_id,
+        datadir=faust_scratch_directory(settings.app_id),
         broker=settings.kafka_broker,
         broker_credentials=faust_credentials(settings),
         store="memory://",
@@ -162,6 +166,19 @@ def _faust_app(settings: Settings) -> faust.App:
     # Faust's own consumer stays off: the input is read by streams.broker.consumer.BatchConsumer.
     app.boot_strategy = app.BootStrategy(app, enable_kafka_consumer=False)
     return app
+
+
+def faust_scratch_directory(app_id: str) -> str:
+    """A directory of this process's own for Faust, removed at exit.
+
+    Faust creates ``<datadir>/v1/tables`` at start even with in-memory tables, and its default
+    datadir is ``<app id>-data`` in the working directory: every worker, demo and test run left
+    an empty directory wherever it was started.  Nothing is kept there (tables are
+    ``memory://``, the state lives in Redis), so a temporary directory does.
+    """
+    path = tempfile.mkdtemp(prefix=f"{app_id}-faust-")
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def _faust_monitor(registry: CollectorRegistry, prefix: str = "tracker_faust") -> Any:
