@@ -2,7 +2,8 @@
 
 Where the models are called (and so what they cost per event):
 
-- intent is *scored* once per customer per batch whose session changed (not per event),
+- intent is *scored* once per customer per batch whose session changed (not per event), from
+  the ``MIN_LEARNED``-th learned session on (before, no score is shown, so none is computed),
   and *learned* once per session, when it ends (purchase → 1, timed out → 0);
 - loyalty and value are *resolved and snapshotted* at each order, and snapshotted again
   every ``review_days`` a customer stays silent (``Profile.review_due_at``, which the deadline
