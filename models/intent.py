@@ -21,9 +21,9 @@ learns from (see :class:`models.thresholds.ThresholdTracker`).
 
 from __future__ import annotations
 
-import bisect
-import math
+from bisect import bisect_right
 from collections.abc import Mapping
+from math import log1p
 
 from river import linear_model, optim
 
@@ -76,10 +76,10 @@ def intent_inputs(x: Mapping[str, float]) -> dict[str, float]:
     """
     get = x.get
     base: dict[str, float] = {}
-    for name, scale in _LOG_SCALES.items():
+    for name, scale in _LOG_ITEMS:
         value = float(get(name, 0.0))
         if value > 0:
-            base[name] = math.log1p(value) / scale
+            base[name] = log1p(value) / scale
     for name in ("bounce_rate", "exit_rate"):
         value = float(get(name, 0.0))
         if value > 0:
@@ -92,20 +92,39 @@ def intent_inputs(x: Mapping[str, float]) -> dict[str, float]:
     if page_value > 0:
         base["page_value>0"] = 1.0
     month = int(get("month", 0.0))
-    base[f"month={month}"] = 1.0
-    base[f"traffic_type={int(get('traffic_type', 0.0))}"] = 1.0
+    base[_MONTHS.get(month) or f"month={month}"] = 1.0
+    traffic = int(get("traffic_type", 0.0))
+    base[_TRAFFIC.get(traffic) or f"traffic_type={traffic}"] = 1.0
     for name, edges, keys in _BINS:
-        base[keys[bisect.bisect_right(edges, float(get(name, 0.0)))]] = 1.0
-    value_bin = bisect.bisect_right(_BIN_EDGES["page_value"], page_value)
-    base[f"page_value#{value_bin}&month={month}"] = 1.0
-    regime = "pv+:" if page_value > 0 else "pv0:"
+        base[keys[bisect_right(edges, float(get(name, 0.0)))]] = 1.0
+    value_bin = bisect_right(_VALUE_EDGES, page_value)
+    base[_VALUE_MONTHS.get((value_bin, month)) or f"page_value#{value_bin}&month={month}"] = 1.0
     inputs = base.copy()
-    inputs.update({regime + name: value for name, value in base.items()})
+    # The regime copy's names, made once per name (this runs for every score and every learned session).
+    names = _PV_PLUS if page_value > 0 else _PV_ZERO
+    for name, value in base.items():
+        inputs[names.get(name) or _regime_name(names, name, page_value > 0)] = value
     return inputs
 
 
+_LOG_ITEMS = tuple(_LOG_SCALES.items())
+_VALUE_EDGES = _BIN_EDGES["page_value"]
 # Each binned feature with its edges and the names of its bins (made once: this runs per session).
 _BINS = tuple((name, edges, tuple(f"{name}#{i}" for i in range(len(edges) + 1))) for name, edges in _BIN_EDGES.items())
+# The names of the usual months, traffic types and page-value bins by month (others are formatted as they come).
+_MONTHS = {m: f"month={m}" for m in range(13)}
+_TRAFFIC = {t: f"traffic_type={t}" for t in range(21)}
+_VALUE_MONTHS = {(b, m): f"page_value#{b}&month={m}" for b in range(len(_VALUE_EDGES) + 1) for m in range(13)}
+# Input name -> its name in the regime "pv+:" (page value > 0) and "pv0:" (none).
+_PV_PLUS: dict[str, str] = {}
+_PV_ZERO: dict[str, str] = {}
+
+
+def _regime_name(names: dict[str, str], name: str, valued: bool) -> str:
+    prefixed = ("pv+:" if valued else "pv0:") + name
+    if len(names) < 10_000:  # the names are a few hundred, unless a feature's values run wild
+        names[name] = prefixed
+    return prefixed
 
 
 class IntentModel:

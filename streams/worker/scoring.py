@@ -2,7 +2,8 @@
 
 Where the models are called (and so what they cost per event):
 
-- intent is *scored* once per customer per batch whose session changed (not per event),
+- intent is *scored* once per customer per batch whose session changed (not per event), from
+  the ``MIN_LEARNED``-th learned session on (before, no score is shown, so none is computed),
   and *learned* once per session, when it ends (purchase → 1, timed out → 0);
 - loyalty and value are *resolved and snapshotted* at each order, and snapshotted again
   every ``review_days`` a customer stays silent (``Profile.review_due_at``, which the deadline
@@ -69,18 +70,17 @@ class Scoring:
         self._reported: set[str] = set()
         # The metrics' labelled children, looked up once (a lookup costs about as much as a score).
         self._seconds: dict[tuple[str, str], Any] = {}
+        self._learned: dict[str, Any] = {}
 
     # -------------------------------------------------------------- intent
 
     def score_session(self, state: CustomerState) -> CustomerState:
         """``state`` with the current session's purchase probability on session and profile."""
-        if state.session is None:
-            return state
+        if state.session is None or self.intent.n_learned < MIN_LEARNED:
+            return state  # an untrained model's score would not be shown: not computed either
         started = time.perf_counter()
         p = round(self.intent.predict_proba_one(session_features(state.session, state.profile)), 4)
         self._took("intent", "score", started)
-        if self.intent.n_learned < MIN_LEARNED:
-            return state
         if state.session.intent == p and state.profile.intent == p:
             return state  # no copies of session and profile for a score that did not move
         return replace(state, session=replace(state.session, intent=p), profile=replace(state.profile, intent=p))
@@ -90,7 +90,7 @@ class Scoring:
         started = time.perf_counter()
         self.intent.learn_one(session_features(session, profile), session.purchased)
         self._took("intent", "learn", started)
-        self.metrics.model_examples.labels("intent").inc()
+        self._examples("intent").inc()
         self._report("intent", self.intent.score)
         # The effect names no customer: the visit's start and the customer's first event draw the sample.
         self.learn_behaviour("", profile, f"{profile.first_seen}|{session.started_at}|{session.session_id}")
@@ -135,22 +135,22 @@ class Scoring:
         profile = state.profile
         history = purchase_history(profile)
         assert history is not None
+        # The scores are written once a model has learned enough to be shown (and computed only then).
         started = time.perf_counter()
         features = loyalty_features(history, at, bgnbd=self.bgnbd, horizon_days=self.loyalty.horizon_days)
         self.loyalty.snapshot(state.customer_id, features, at)
-        p = round(self.loyalty.predict_proba_one(features), 4)
+        if self.loyalty.n_learned >= MIN_LEARNED:
+            profile = replace(profile, loyalty=round(self.loyalty.predict_proba_one(features), 4))
         self._took("loyalty", "learn", started)
         started = time.perf_counter()
-        x = value_features(facts_of(state.customer_id, profile), at, spend=spend_history(profile),
+        before = state.profile  # the value features read the profile as it was, without the new loyalty score
+        x = value_features(facts_of(state.customer_id, before), at, spend=spend_history(before),
                            horizon_days=self.value.horizon_days)
-        self.value.snapshot(state.customer_id, x, at, spent_so_far=profile.revenue)
-        value = round(self.value.predict_one(x), 2)
-        self._took("value", "learn", started)
-        if self.loyalty.n_learned >= MIN_LEARNED:
-            profile = replace(profile, loyalty=p)
+        self.value.snapshot(state.customer_id, x, at, spent_so_far=before.revenue)
         if self.value.n_learned >= MIN_LEARNED:
-            profile = replace(profile, value=value)
-        return replace(state, profile=profile)
+            profile = replace(profile, value=round(self.value.predict_one(x), 2))
+        self._took("value", "learn", started)
+        return replace(state, profile=profile) if profile is not state.profile else state
 
     def forget(self, customer_id: str) -> None:
         """Drop the customer's snapshots waiting for a label (erasure); what was learned stays."""
@@ -171,7 +171,7 @@ class Scoring:
         x = behaviour_of(profile, facts_of(customer_id, profile), self.segments.vocabulary)
         self.segments.learn_one(x)
         self._took("segments", "learn", started)
-        self.metrics.model_examples.labels("segments").inc()
+        self._examples("segments").inc()
 
     def place(self, state: CustomerState) -> CustomerState:
         """``state`` with the customer's behavioural segment and its traits (the offer policy reads them)."""
@@ -197,6 +197,12 @@ class Scoring:
         if learned:
             self.metrics.model_examples.labels("value").inc(learned)
             self._report("value", self.value.score)
+
+    def _examples(self, model: str) -> Any:
+        child = self._learned.get(model)
+        if child is None:
+            child = self._learned[model] = self.metrics.model_examples.labels(model)
+        return child
 
     def _took(self, model: str, op: str, started: float) -> None:
         child = self._seconds.get((model, op))
