@@ -29,8 +29,8 @@ from models.value_inputs import log1p
 from models.value_money import Smearing
 
 __all__ = [
-    "DISPERSIONS", "FAMILIES", "LOSSES", "WEIGHTINGS", "Averaged", "Dispersion", "Classifier", "Family", "Loss", "Part", "Ranks", "Regressor",
-    "Target", "Weighting", "classifier", "regressor",
+    "DISPERSIONS", "FAMILIES", "LOSSES", "WEIGHTINGS", "Averaged", "Classifier", "Dispersion", "Family", "Loss",
+    "Part", "Ranks", "Regressor", "Target", "Weighting", "classifier", "regressor",
 ]
 
 Family = Literal["linear", "arf", "amf", "hat", "bagging"]

@@ -273,7 +273,7 @@ class ValueModel:
             log_variance = state.pop("_log_variance")
             part.__dict__.update(target=state["target"], spend=state.pop("_spend"), buys=state.pop("_buys"),
                                  log_variance=log_variance, n=state["_n"], ranks=None,
-                                 smearing=Smearing(prior_variance=log_variance))
+                                 smearing=Smearing(prior_variance=log_variance), variance=None)
             if part.target == "log":
                 part.buys = None
             state.update(_parts=[(1.0, part)], family="linear", family_weight=1.0,

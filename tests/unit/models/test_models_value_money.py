@@ -115,3 +115,23 @@ def test_a_checkpoint_from_before_the_money_option_predicts_as_it_did() -> None:
     assert old.money == "calibration" and old.predict_one(x) == model.predict_one(x)
     restored = checkpoints.load(checkpoints.dump(old), ValueModel)
     assert restored.predict_one(x) == model.predict_one(x)
+
+
+def test_a_learned_dispersion_values_the_more_variable_customer_more() -> None:
+    """dispersion="learned": same median spend, but the customer whose spend varies more is worth more on average."""
+    rng = random.Random(10)
+    model, flat = ValueModel(dispersion="learned"), ValueModel()
+    for i in range(6000):
+        varied = i % 2 == 1
+        x = {"orders": 2.0, "revenue": 200.0, "order_value": 100.0, "refund_share": 0.5 if varied else 0.0}
+        y = 100.0 * math.exp(rng.gauss(0.0, 2.0 if varied else 0.3))
+        model.learn_one(x, y)
+        flat.learn_one(x, y)
+    steady, varied = ({"orders": 2.0, "revenue": 200.0, "order_value": 100.0, "refund_share": r} for r in (0.0, 0.5))
+    gap = model.score_one(varied) - model.score_one(steady)
+    assert gap > flat.score_one(varied) - flat.score_one(steady) + 0.5  # one variance for all: the medians' gap
+    assert math.isfinite(model.predict_one(varied)) and model.predict_one(varied) > model.predict_one(steady)
+    restored = checkpoints.load(checkpoints.dump(model), ValueModel)
+    assert restored.predict_one(varied) == model.predict_one(varied)
+    with pytest.raises(ValueError, match="dispersion among"):
+        ValueModel(dispersion="per-customer")  # type: ignore[arg-type]
