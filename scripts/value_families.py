@@ -6,7 +6,9 @@ before the default cutoff, against the spend of the 90 days after each — all o
 default cutoff: the holdout is never read. A configuration's lead at a check is its worse lead,
 on Spearman and on top-decile capture, over the better of past spend and BG/NBD x Gamma-Gamma;
 configurations are compared by their worst lead over the checks with at least six months of
-history before them. Prints a table and writes JSON (``--json FILE``). ``linear`` is the
+history before them. Beside the leads, each configuration's money at each check: the total
+predicted over the actual and the MAE (how ``money`` and ``calibration_window`` were chosen).
+Prints a table and writes JSON (``--json FILE``). ``linear`` is the
 default value model (the median regression of the buyers' log spend), ``linear-squared`` the
 least-squares default before it; the comparisons, and why the best blend with a forest is not
 the default, are in docs/customers-and-models.md ("How the model was chosen").
