@@ -26,16 +26,18 @@ from typing import Any, Literal, Protocol
 from river import ensemble, forest, linear_model, optim, tree
 
 from models.value_inputs import log1p
+from models.value_money import Smearing
 
 __all__ = [
-    "FAMILIES", "LOSSES", "WEIGHTINGS", "Averaged", "Classifier", "Family", "Loss", "Part", "Ranks", "Regressor",
-    "Target", "Weighting", "classifier", "regressor",
+    "DISPERSIONS", "FAMILIES", "LOSSES", "WEIGHTINGS", "Averaged", "Classifier", "Dispersion", "Family", "Loss",
+    "Part", "Ranks", "Regressor", "Target", "Weighting", "classifier", "regressor",
 ]
 
 Family = Literal["linear", "arf", "amf", "hat", "bagging"]
 Target = Literal["log", "two-part", "rank"]
 Loss = Literal["squared", "huber", "quantile"]
 Weighting = Literal["snapshot", "customer"]
+Dispersion = Literal["global", "learned"]
 #: The model families a value model may use.
 FAMILIES: tuple[str, ...] = ("linear", "arf", "amf", "hat", "bagging")
 #: The losses of the two-part model's linear regression of the buyers' log spend: least squares,
@@ -44,6 +46,8 @@ FAMILIES: tuple[str, ...] = ("linear", "arf", "amf", "hat", "bagging")
 LOSSES: tuple[str, ...] = ("squared", "huber", "quantile")
 #: How a value model weighs its labels: every snapshot alike, or every customer alike per horizon.
 WEIGHTINGS: tuple[str, ...] = ("snapshot", "customer")
+#: The variance of the buyers' log spend in the log-normal mean: one for all, or learned from the inputs.
+DISPERSIONS: tuple[str, ...] = ("global", "learned")
 
 _SEED = 42
 
@@ -177,6 +181,8 @@ def classifier(family: str, learning_rate: float, l2: float, window: int | None,
 
 
 _RANK_SCALE = 10.0
+# A learned variance of log spend is capped: e^(20 / 2) times the median is no mean anyone spends.
+_MAX_LOG_VARIANCE = 20.0
 
 
 class Ranks:
@@ -204,11 +210,17 @@ class Part:
     log-normal mean correction (``two-part``; ``loss``: of the buyers' log-spend regression,
     whose median is its mean where log spend is symmetric about it, as log-normal spend is);
     or a regression of the spend's mid-rank among past labels (``rank``), scaled to the range
-    of log spends.
+    of log spends. ``score(inputs, correction=...)``: ``"smearing"`` corrects the log-scale
+    estimate by Duan's smearing factor of its residuals instead (:class:`models.value_money.Smearing`,
+    over about ``smearing_window`` labels); ``"none"`` leaves it uncorrected (a median).
+    ``dispersion="learned"``: the log-normal correction uses the variance of the buyers' log
+    spend *given the inputs* — a linear regression of the squared residuals — instead of one
+    variance for everyone: E[spend | buys] = exp(mu(x) + sigma(x)^2 / 2), so that of two customers
+    with the same median spend, the one whose spend varies more is worth more on average.
     """
 
     def __init__(self, family: str, target: Target, learning_rate: float, l2: float, window: int | None,
-                 size: int, loss: str = "squared") -> None:
+                 size: int, loss: str = "squared", smearing_window: int = 1000, dispersion: str = "global") -> None:
         self.target = target
         # log1p(spend); for two-part, log(spend) of the buyers
         # the robust loss is for the buyers' spend, whose median given the inputs is not 0
@@ -217,24 +229,44 @@ class Part:
         self.log_variance = 1.0  # of log(spend) around the two-part regression, decayed
         self.n = 0
         self.ranks = Ranks() if target == "rank" else None
+        self.smearing = Smearing(smearing_window)
+        learned = dispersion == "learned" and target == "two-part"
+        self.variance = regressor("linear", learning_rate, l2, window, size) if learned else None
 
-    def score(self, inputs: Mapping[str, float]) -> float:
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        # A checkpoint from before the smearing: the log-normal factor of its residuals' variance.
+        if "smearing" not in state:
+            state["smearing"] = Smearing(prior_variance=state.get("log_variance", 1.0))
+        state.setdefault("variance", None)
+        self.__dict__.update(state)
+
+    def _half_variance(self, inputs: Mapping[str, float]) -> float:
+        if self.variance is None:
+            return self.log_variance / 2.0
+        return min(max(self.variance.predict(inputs), 0.0), _MAX_LOG_VARIANCE) / 2.0
+
+    def score(self, inputs: Mapping[str, float], correction: str = "log-normal") -> float:
         if self.ranks is not None:  # the predicted rank among past labels, on a log-spend-like scale
             return min(max(self.spend.predict(inputs), 0.0), 1.0) * _RANK_SCALE
-        if self.buys is None:
-            return min(max(self.spend.predict(inputs), 0.0), 30.0)
-        log_spend = self.spend.predict(inputs) + self.log_variance / 2.0
+        shift = math.log(self.smearing.factor) if correction == "smearing" else 0.0 if correction == "none" else None
+        if self.buys is None:  # log1p(spend): E[1 + spend] = exp(prediction) x the smearing factor
+            return min(max(self.spend.predict(inputs) + (shift or 0.0), 0.0), 30.0)
+        log_spend = self.spend.predict(inputs) + (self._half_variance(inputs) if shift is None else shift)
         return log1p(self.buys.proba(inputs) * math.exp(min(log_spend, 30.0)))
 
     def learn(self, inputs: dict[str, float], spent: float, weight: float = 1.0) -> None:
         if self.ranks is not None:
             self.spend.learn(inputs, self.ranks.rank(spent), weight)
         elif self.buys is None:
+            self.smearing.update(math.log1p(spent) - self.spend.predict(inputs))
             self.spend.learn(inputs, math.log1p(spent), weight)
         else:
             self.buys.learn(inputs, spent > 0, weight)
             if spent > 0:
                 residual = math.log(spent) - self.spend.predict(inputs)
+                self.smearing.update(residual)
                 self.log_variance += (residual**2 - self.log_variance) / min(self.n + 1, 1000)
+                if self.variance is not None:
+                    self.variance.learn(inputs, residual**2, weight)
                 self.spend.learn(inputs, math.log(spent), weight)
         self.n += 1

@@ -24,14 +24,15 @@ their score with the linear model's (``family_weight``); they were compared on t
 checks only and are not the default: the best of them, a blend with a random forest, led by
 less than the checks' noise and costs an order of magnitude more per event
 (docs/customers-and-models.md, "How the model was chosen"). :meth:`ValueModel.score_one` is
-the ranking score (log scale); :meth:`ValueModel.predict_one` the money: the mean spend of past
-snapshots with that score (binned scores, monotone by pool-adjacent-violators, interpolated),
-so that totals match what customers spend on average, not a median.
+the ranking score (log scale); :meth:`ValueModel.predict_one` the money: by default the mean
+spend of the latest ~1,000 snapshots with that score (binned scores, monotone by
+pool-adjacent-violators, interpolated), so that totals match what customers spend on average,
+not a median; Duan's smearing and a ratio estimator were compared too (``money``,
+:mod:`models.value_money`).
 """
 
 from __future__ import annotations
 
-import bisect
 import copy
 import datetime as dt
 import heapq
@@ -40,8 +41,11 @@ from collections.abc import Mapping, Sequence
 from typing import Any, TypedDict
 
 from models.value_inputs import FEATURE_GROUPS, OPTIONAL_GROUPS, value_inputs
-from models.value_learners import FAMILIES, LOSSES, WEIGHTINGS, Averaged, Family, Loss, Part, Target, Weighting
+from models.value_learners import (
+    DISPERSIONS, FAMILIES, LOSSES, WEIGHTINGS, Averaged, Dispersion, Family, Loss, Part, Target, Weighting,
+)
 from models.value_metrics import ValueScore
+from models.value_money import MONEY, Calibration, Money, Ratio, Smearing
 
 __all__ = [
     "FEATURE_GROUPS",
@@ -55,6 +59,8 @@ __all__ = [
 _TARGETS = ("log", "two-part", "rank")
 
 _DAY = 86400.0
+# The correction of each part's log-scale estimate by ``money``: the ratio scales the median itself.
+_CORRECTIONS = {"calibration": "log-normal", "median-calibration": "none", "smearing": "smearing", "ratio": "none"}
 
 
 class PendingValue(TypedDict):
@@ -93,59 +99,8 @@ def _seconds(moment: dt.datetime) -> float:
     return moment.timestamp()
 
 
-_Averaged = Averaged  # the name older checkpoints pickled
-
-
-class _Calibration:
-    """Mean spend of past snapshots by binned score, decayed, monotone (pool adjacent violators)."""
-
-    def __init__(self, width: float = 0.25, bins: int = 64, window: int = 5000) -> None:
-        self.width = width
-        self.decay = 1.0 - 1.0 / window
-        self.weight = [0.0] * bins
-        self.score_sum = [0.0] * bins
-        self.spend_sum = [0.0] * bins
-        self._curve: list[tuple[float, float]] | None = None
-
-    def update(self, score: float, spent: float) -> None:
-        decay = self.decay
-        for stats in (self.weight, self.score_sum, self.spend_sum):
-            for i, value in enumerate(stats):
-                if value:
-                    stats[i] = value * decay
-        i = min(max(int(score / self.width), 0), len(self.weight) - 1)
-        self.weight[i] += 1.0
-        self.score_sum[i] += score
-        self.spend_sum[i] += spent
-        self._curve = None
-
-    def curve(self) -> list[tuple[float, float]]:
-        """``(score, mean spend)`` points, increasing in both."""
-        if self._curve is None:
-            blocks: list[list[float]] = []  # [weight, score sum, spend sum]
-            for w, s, y in zip(self.weight, self.score_sum, self.spend_sum, strict=True):
-                if w <= 1e-9:
-                    continue
-                blocks.append([w, s, y])
-                while len(blocks) > 1 and blocks[-2][2] / blocks[-2][0] >= blocks[-1][2] / blocks[-1][0]:
-                    last = blocks.pop()
-                    for k in range(3):
-                        blocks[-1][k] += last[k]
-            self._curve = [(s / w, y / w) for w, s, y in blocks]
-        return self._curve
-
-    def money(self, score: float, fallback: float) -> float:
-        curve = self.curve()
-        if not curve:
-            return fallback
-        scores = [s for s, _ in curve]
-        i = bisect.bisect_left(scores, score)
-        if i == 0:
-            return curve[0][1]
-        if i == len(curve):
-            return curve[-1][1]
-        (s0, y0), (s1, y1) = curve[i - 1], curve[i]
-        return y0 + (y1 - y0) * (score - s0) / (s1 - s0) if s1 > s0 else y1
+_Averaged = Averaged  # the names older checkpoints pickled
+_Calibration = Calibration
 
 
 class ValueModel:
@@ -169,7 +124,10 @@ class ValueModel:
     feature_groups
         Which groups of :func:`value_inputs` to use (default: all).
     calibration_window
-        About how many recent labels the money calibration remembers.
+        About how many recent labels the money calibration remembers: few enough that it follows
+        a score still settling (the median regression's steps from zero weights), chosen on
+        training-data checks by the total predicted against the actual and the MAE
+        (docs/customers-and-models.md; 5,000 before, which left totals 0.6-0.9 of the actual).
     score_window
         Labels in the window of the progressive rank figures (:class:`ValueScore`).
     max_pending_per_customer
@@ -194,6 +152,17 @@ class ValueModel:
         Loss of the two-part model's linear regression of the buyers' log spend
         (:data:`models.value_learners.LOSSES`): by default the median's, so that a few huge
         orders do not pull the fit (chosen on training-data checks, docs/customers-and-models.md).
+    money
+        How the log-scale estimate becomes money (:mod:`models.value_money`): ``"calibration"``,
+        the mean spend of past snapshots with that score; ``"smearing"``, the model's own
+        estimate with Duan's smearing factor of its residuals (over about ``smearing_window``
+        labels); ``"ratio"``, the model's own median estimate (uncorrected) times what the latest labels (about
+        ``calibration_window``) spent over what it estimated for them. The last two keep the
+        ranking of the model's estimate.
+    dispersion
+        The variance of the buyers' log spend in the linear two-part model's log-normal mean:
+        ``"global"``, one for everyone; ``"learned"``, a linear regression of the squared
+        residuals on the inputs (:class:`models.value_learners.Part`).
 
     Examples
     --------
@@ -220,7 +189,7 @@ class ValueModel:
         l2: float = 0.0,
         averaging_window: int | None = 3000,
         feature_groups: Sequence[str] = FEATURE_GROUPS,
-        calibration_window: int = 5000,
+        calibration_window: int = 1000,
         score_window: int = 2000,
         max_pending_per_customer: int = 16,
         family: Family = "linear",
@@ -229,6 +198,9 @@ class ValueModel:
         trees: int = 10,
         weighting: Weighting = "snapshot",
         spend_loss: Loss = "quantile",
+        money: Money = "calibration",
+        smearing_window: int = 1000,
+        dispersion: Dispersion = "global",
     ) -> None:
         if target not in _TARGETS:
             raise ValueError(f"ValueModel: expected target 'log', 'two-part' or 'rank', found {target!r}")
@@ -244,6 +216,12 @@ class ValueModel:
             raise ValueError(f"ValueModel: expected a weighting among {WEIGHTINGS}, found {weighting!r}")
         if spend_loss not in LOSSES:
             raise ValueError(f"ValueModel: expected a spend loss among {LOSSES}, found {spend_loss!r}")
+        if dispersion not in DISPERSIONS:
+            raise ValueError(f"ValueModel: expected a dispersion among {DISPERSIONS}, found {dispersion!r}")
+        if money not in MONEY:
+            raise ValueError(f"ValueModel: expected money among {MONEY}, found {money!r}")
+        if money == "smearing" and "rank" in (target, family_target):
+            raise ValueError("ValueModel: the rank target has no smearing of spend; expected money 'calibration'")
         if not 0.0 < family_weight <= 1.0:
             raise ValueError(f"ValueModel: expected a family weight in (0, 1], found {family_weight!r}")
         self.horizon_days = horizon_days
@@ -262,16 +240,20 @@ class ValueModel:
         self.trees = trees
         self.weighting = weighting
         self.spend_loss = spend_loss
+        self.money = money
+        self.smearing_window = smearing_window
+        self.dispersion = dispersion
         # (weight, part): the family's part, blended with the linear model's below full weight
         self._parts: list[tuple[float, Part]] = []
         if family != "linear":
             self._parts.append((family_weight, Part(family, self.family_target, learning_rate, l2,
-                                                     averaging_window, trees)))
+                                                     averaging_window, trees, smearing_window=smearing_window)))
         if family == "linear" or family_weight < 1.0:
             weight = 1.0 if family == "linear" else 1.0 - family_weight
             self._parts.append((weight, Part("linear", target, learning_rate, l2, averaging_window, trees,
-                                             spend_loss)))
+                                             spend_loss, smearing_window, dispersion)))
         self._calibration = _Calibration(window=calibration_window)
+        self._ratio = Ratio(window=calibration_window)
         self._score = ValueScore(window=score_window)
         self._pending: dict[str, list[PendingValue]] = {}
         self._deadlines: list[tuple[float, str]] = []
@@ -283,10 +265,15 @@ class ValueModel:
         state.setdefault("_unpredicted", [])
         state.setdefault("weighting", "snapshot")  # checkpoints from before the option
         state.setdefault("spend_loss", "squared")
+        state.setdefault("money", "calibration")  # checkpoints from before the smearing
+        state.setdefault("smearing_window", 1000)
+        state.setdefault("dispersion", "global")
         if "_parts" not in state:  # a checkpoint from before the families: one linear part
             part = Part.__new__(Part)
+            log_variance = state.pop("_log_variance")
             part.__dict__.update(target=state["target"], spend=state.pop("_spend"), buys=state.pop("_buys"),
-                                 log_variance=state.pop("_log_variance"), n=state["_n"], ranks=None)
+                                 log_variance=log_variance, n=state["_n"], ranks=None,
+                                 smearing=Smearing(prior_variance=log_variance), variance=None)
             if part.target == "log":
                 part.buys = None
             state.update(_parts=[(1.0, part)], family="linear", family_weight=1.0,
@@ -296,15 +283,20 @@ class ValueModel:
     # -- prediction ---------------------------------------------------------------------------
 
     def _score_inputs(self, inputs: Mapping[str, float]) -> float:
-        return sum(weight * part.score(inputs) for weight, part in self._parts)
+        correction = _CORRECTIONS[self.money]
+        return sum(weight * part.score(inputs, correction) for weight, part in self._parts)
 
     def score_one(self, x: Mapping[str, float]) -> float:
         """The ranking score of value features ``x``: log1p of the model's own spend estimate."""
         return self._score_inputs(value_inputs(x, self.feature_groups, self.horizon_days))
 
     def predict_one(self, x: Mapping[str, float]) -> float:
-        """Expected spend over the horizon, in money (calibrated on the labels learned so far)."""
+        """Expected spend over the horizon, in money (a mean: see ``money``)."""
         score = self.score_one(x)
+        if self.money == "smearing":
+            return max(math.expm1(score), 0.0)
+        if self.money == "ratio":
+            return max(math.expm1(score) * self._ratio.factor, 0.0)
         return max(self._calibration.money(score, fallback=math.expm1(score)), 0.0)
 
     # -- learning -----------------------------------------------------------------------------
@@ -316,7 +308,10 @@ class ValueModel:
         """
         spent = max(float(y), 0.0)
         inputs = value_inputs(x, self.feature_groups, self.horizon_days)
-        self._calibration.update(self._score_inputs(inputs), spent)
+        if self.money in ("calibration", "median-calibration"):
+            self._calibration.update(self._score_inputs(inputs), spent)
+        elif self.money == "ratio":
+            self._ratio.update(max(math.expm1(self._score_inputs(inputs)), 0.0), spent)
         for _, part in self._parts:
             part.learn(inputs, spent, weight)
         self._n += 1

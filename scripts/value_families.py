@@ -6,7 +6,9 @@ before the default cutoff, against the spend of the 90 days after each — all o
 default cutoff: the holdout is never read. A configuration's lead at a check is its worse lead,
 on Spearman and on top-decile capture, over the better of past spend and BG/NBD x Gamma-Gamma;
 configurations are compared by their worst lead over the checks with at least six months of
-history before them. Prints a table and writes JSON (``--json FILE``). ``linear`` is the
+history before them. Beside the leads, each configuration's money at each check: the total
+predicted over the actual and the MAE (how ``money`` and ``calibration_window`` were chosen).
+Prints a table and writes JSON (``--json FILE``). ``linear`` is the
 default value model (the median regression of the buyers' log spend), ``linear-squared`` the
 least-squares default before it; the comparisons, and why the best blend with a forest is not
 the default, are in docs/customers-and-models.md ("How the model was chosen").
@@ -68,6 +70,26 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "linear-customer-quantile": {"family": "linear", "weighting": "customer", "spend_loss": "quantile"},
     "linear-huber+interactions": {"family": "linear", "spend_loss": "huber", "feature_groups": _INTERACTIONS},
     "linear-quantile+interactions": {"family": "linear", "spend_loss": "quantile", "feature_groups": _INTERACTIONS},
+    # money that adds up: Duan's smearing of the model's own estimate, or a faster calibration
+    "linear-smearing": {"family": "linear", "money": "smearing"},
+    "linear-smearing-300": {"family": "linear", "money": "smearing", "smearing_window": 300},
+    "linear-smearing-5000": {"family": "linear", "money": "smearing", "smearing_window": 5000},
+    "linear-squared-smearing": {"family": "linear", "spend_loss": "squared", "money": "smearing"},
+    "linear-calibration-2000": {"family": "linear", "calibration_window": 2000},
+    "linear-calibration-1000": {"family": "linear", "calibration_window": 1000},
+    "linear-calibration-500": {"family": "linear", "calibration_window": 500},
+    "linear-ratio": {"family": "linear", "money": "ratio"},
+    "linear-ratio-2000": {"family": "linear", "money": "ratio", "calibration_window": 2000},
+    "linear-ratio-1000": {"family": "linear", "money": "ratio", "calibration_window": 1000},
+    "linear-ratio-500": {"family": "linear", "money": "ratio", "calibration_window": 500},
+    "linear-ratio-300": {"family": "linear", "money": "ratio", "calibration_window": 300},
+    "linear-median-calibration": {"family": "linear", "money": "median-calibration"},
+    "linear-median-calibration-2000": {"family": "linear", "money": "median-calibration", "calibration_window": 2000},
+    "linear-median-calibration-1000": {"family": "linear", "money": "median-calibration", "calibration_window": 1000},
+    # the top decile: the log-normal mean with each customer's own dispersion, learned from the inputs
+    "linear-dispersion": {"family": "linear", "dispersion": "learned"},
+    "linear-dispersion+interactions": {"family": "linear", "dispersion": "learned", "feature_groups": _INTERACTIONS},
+    "linear-squared-dispersion": {"family": "linear", "dispersion": "learned", "spend_loss": "squared"},
 }
 MIN_HISTORY_DAYS = 182
 
@@ -109,19 +131,34 @@ def main() -> int:
                 lead = {m: s[m] - best[m] for m in best}
                 out[key]["models"][name] = {"spearman": s["spearman"], "top_decile": s["top_decile"],
                                             "lead": min(lead.values()), "lead_by": lead,
-                                            "learned": moment.learned[i]}
+                                            "mae": s["mae"], "total_predicted": s["total_predicted"],
+                                            "total_actual": s["total_actual"], "learned": moment.learned[i]}
+            gg = ranking_scores(actual, _baselines(moment, 90)["BG/NBD x Gamma-Gamma"], money=True)
+            out[key]["baselines"]["BG/NBD x Gamma-Gamma"].update(
+                mae=gg["mae"], total_predicted=gg["total_predicted"])
             print(f"{key} (history {history} d, replay {seconds:.0f} s): "
-                  f"best baseline spearman {best['spearman']:.4f} top10 {best['top_decile']:.4f}", flush=True)
+                  f"best baseline spearman {best['spearman']:.4f} top10 {best['top_decile']:.4f}; "
+                  f"actual {actual.sum():,.0f}, BG/NBD x Gamma-Gamma predicts {gg['total_predicted']:,.0f} "
+                  f"(MAE {gg['mae']:,.1f})", flush=True)
             for name, f in out[key]["models"].items():
                 print(f"  {name:24s} spearman {f['spearman']:.4f} top10 {f['top_decile']:.4f} "
-                      f"lead {f['lead']:+.4f}", flush=True)
+                      f"lead {f['lead']:+.4f}  predicted {f['total_predicted']:,.0f} "
+                      f"({f['total_predicted'] / f['total_actual']:.2f} x actual)  MAE {f['mae']:,.1f}",
+                      flush=True)
     summary = {}
     for name in names:
         leads = [c["models"][name]["lead"] for c in out.values() if c["counted"] and name in c["models"]]
-        summary[name] = {"worst": min(leads), "mean": sum(leads) / len(leads), "checks": len(leads)}
-    print("\nworst / mean lead over the counted checks:")
+        counted = [c["models"][name] for c in out.values() if c["counted"] and name in c["models"]]
+        ratios = [f["total_predicted"] / f["total_actual"] for f in counted]
+        summary[name] = {"worst": min(leads), "mean": sum(leads) / len(leads), "checks": len(leads),
+                         # money: the total's worst miss (|log of predicted / actual|) and the MAE
+                         "worst_total_miss": max(abs(np.log(r)) for r in ratios),
+                         "total_ratios": ratios, "maes": [f["mae"] for f in counted]}
+    print("\nworst / mean lead over the counted checks; predicted / actual totals; MAEs:")
     for name, s in sorted(summary.items(), key=lambda kv: -kv[1]["worst"]):
-        print(f"  {name:24s} worst {s['worst']:+.4f}  mean {s['mean']:+.4f}  ({s['checks']} checks)")
+        print(f"  {name:24s} worst {s['worst']:+.4f}  mean {s['mean']:+.4f}  ({s['checks']} checks)  "
+              f"totals {' '.join(f'{r:.2f}' for r in s['total_ratios'])}  "
+              f"MAE {' '.join(f'{m:,.1f}' for m in s['maes'])}")
     if args.json:
         with open(args.json, "w") as f:
             json.dump({"checks": out, "summary": summary}, f, indent=1)
