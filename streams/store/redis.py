@@ -63,6 +63,7 @@ from streams.store.keys import (
     session_key,
 )
 from streams.store.packed import pack, unpack
+from streams.store.wire import pack_in_c
 
 # A customer is one string (``keys.profile_key``): ``T1|<version>|<session until, ms>|<marks
 # until, s>|<marks length>|`` then the dedupe marks, then the packed profile and open visits
@@ -226,7 +227,7 @@ class RedisStore:
         **connection: Any,
     ) -> RedisStore:
         """``connection``: redis-py options such as ``password`` and TLS files (see streams.transport)."""
-        client = aioredis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5, **connection)
+        client = pack_in_c(aioredis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5, **connection))
         return cls(client, session_ttl_seconds=session_ttl_seconds, dedupe_ttl_seconds=dedupe_ttl_seconds,
                    dedupe_events=dedupe_events)
 
