@@ -84,7 +84,7 @@ class ClusterStore(RedisStore):
             await deadlines.execute()
 
     async def _run_scripts(
-        self, script: AsyncScript, calls: Sequence[tuple[list[str], Sequence[str | int | bytes]]]
+        self, script: AsyncScript, calls: Sequence[tuple[Sequence[str], Sequence[str | int | bytes]]]
     ) -> list:
         """``script`` once per (keys, args), as raw EVALSHA; loaded on every primary if a node lacks it.
 
@@ -103,7 +103,7 @@ class ClusterStore(RedisStore):
         return replies
 
     async def _evalsha(
-        self, script: AsyncScript, calls: Sequence[tuple[list[str], Sequence[str | int | bytes]]]
+        self, script: AsyncScript, calls: Sequence[tuple[Sequence[str], Sequence[str | int | bytes]]]
     ) -> list:
         pipe = self._cluster.pipeline()
         for keys, args in calls:
