@@ -185,25 +185,19 @@ _CONVERTERS: dict[str, tuple[Encoder, Decoder]] = {
 }
 
 
-def _compile(cls: type, codes: tuple[str, ...]) -> tuple[Callable[..., dict[Any, Any]], Callable[[Any], Any],
-                                                          Callable[..., dict[Any, Any]]]:
-    """An encoder, a decoder and an encoder from a previous encoding for ``cls``, generated as
-    straight-line code over its fields.
+def _compile(cls: type, codes: tuple[str, ...]) -> tuple[Callable[[Any], dict[Any, Any]], Callable[[Any], Any]]:
+    """An encoder and a decoder for ``cls``, generated as straight-line code over its fields.
 
     One line per field instead of a loop over a table: the loop's ``zip``, tuple unpacking and
     indirect calls were half the cost of packing a profile.  The decoder fills the slots of a new
     instance directly (the state classes are frozen and slotted, without ``__post_init__``),
-    which skips the generated ``__init__`` and its keyword arguments.  The third,
-    ``since(obj, prev, before)``, takes from ``before`` (the encoding of ``prev``) every converted
-    field that ``obj`` shares with ``prev`` (the same object): the steps copy a profile by its
-    fields, so between two saves of a customer most of them are the very same objects.
+    which skips the generated ``__init__`` and its keyword arguments.
     """
     if hasattr(cls, "__post_init__") or any(f.default_factory is not MISSING or not f.init for f in fields(cls)):
         raise TypeError(f"{cls.__name__}: the packed encoding fills slots, so fields need plain defaults")
     number = {name: n for n, name in enumerate(codes)}
     namespace: dict[str, Any] = {"_new": object.__new__, "cls": cls}
     encode = ["def encode(obj):", "    out = {}"]
-    since = ["def since(obj, prev, before):", "    out = {}"]
     decode = ["def decode(raw):", "    new = _new(cls)", "    get = raw.get"]
     for i, f in enumerate(fields(cls)):
         to, back = _CONVERTERS[str(f.type).replace(" | None", "").strip()]
@@ -214,21 +208,14 @@ def _compile(cls: type, codes: tuple[str, ...]) -> tuple[Callable[..., dict[Any,
         stored = "v" if to is _same else f"to{i}(v)"
         test = "v is not None" if default is None else f"v is not None and v != default{i}"
         encode += [f"    v = obj.{f.name}", f"    if {test}:", f"        out[{key}] = {stored}"]
-        if to is _same:
-            since += [f"    v = obj.{f.name}", f"    if {test}:", f"        out[{key}] = v"]
-        else:  # the same object as before: its encoding (absent: it was at its default, and still is)
-            since += [f"    v = obj.{f.name}", f"    if v is prev.{f.name}:", f"        e = before.get({key})",
-                      "        if e is not None:", f"            out[{key}] = e",
-                      f"    elif {test}:", f"        out[{key}] = {stored}"]
         read = "v" if back is _same else f"back{i}(v)"
         decode += [f"    v = get({key})", f"    set{i}(new, default{i} if v is None else {read})"]
-    source = encode + ["    return out", ""] + since + ["    return out", ""] + decode + ["    return new", ""]
-    exec("\n".join(source), namespace)  # noqa: S102
-    return namespace["encode"], namespace["decode"], namespace["since"]
+    exec("\n".join(encode + ["    return out", ""] + decode + ["    return new", ""]), namespace)  # noqa: S102
+    return namespace["encode"], namespace["decode"]
 
 
 @cache
-def _coders(cls: type) -> tuple[Callable[..., dict[Any, Any]], Callable[[Any], Any], Callable[..., dict[Any, Any]]]:
+def _coders(cls: type) -> tuple[Callable[[Any], dict[Any, Any]], Callable[[Any], Any]]:
     return _compile(cls, _PROFILE_FIELDS if cls is Profile else _SESSION_FIELDS)
 
 
@@ -243,41 +230,6 @@ def _decode(cls: type, raw: dict[Any, Any]) -> Any:
 def pack(profile: Profile, session: Session | None) -> bytes:
     """The customer's profile and open visits as one MessagePack value."""
     return msgpack.packb([_encode(profile), None if session is None else _encode(session)])
-
-
-class Packer:
-    """:func:`pack` that remembers each customer's last encoded profile, for the next pack of them.
-
-    Why: encoding a profile field by field was most of a save's cost in the worker, and between
-    two saves of a customer (the batches of one visit, then the timer closing it) most fields
-    are the same objects; those are taken from the last encoding (``since`` in :func:`_compile`),
-    which measured 2.4x cheaper.  The bytes are those :func:`pack` gives
-    (``tests/unit/streams/store/test_packed.py``).  The last ``customers`` packed are remembered
-    (about 2.5 KB each), the least recently packed forgotten first.
-    """
-
-    def __init__(self, customers: int = 10_000) -> None:
-        self._customers = customers
-        self._before: dict[str, tuple[Profile, dict[Any, Any]]] = {}  # insertion order is recency
-        self._encode, _, self._since = _coders(Profile)
-
-    def __len__(self) -> int:
-        return len(self._before)
-
-    def pack(self, customer_id: str, profile: Profile, session: Session | None) -> bytes:
-        """The customer's profile and open visits as one MessagePack value (what :func:`pack` gives)."""
-        before = self._before.pop(customer_id, None)
-        if before is None:
-            encoded = self._encode(profile)
-        elif before[0] is profile:
-            encoded = before[1]
-        else:
-            encoded = self._since(profile, *before)
-        if self._customers > 0:
-            self._before[customer_id] = (profile, encoded)
-            if len(self._before) > self._customers:
-                del self._before[next(iter(self._before))]
-        return msgpack.packb([encoded, None if session is None else _encode(session)])
 
 
 def unpack(payload: bytes) -> tuple[Profile, Session | None]:

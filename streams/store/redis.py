@@ -63,7 +63,7 @@ from streams.store.keys import (
     script_keys,
     session_key,
 )
-from streams.store.packed import Packer, pack, unpack
+from streams.store.packed import pack, unpack
 from streams.store.wire import pack_in_c
 
 # A customer is one string (``keys.profile_key``): ``T1|<version>|<session until, ms>|<marks
@@ -221,8 +221,6 @@ class RedisStore:
         self._load = client.register_script(_LOAD)
         self._save = client.register_script(_SAVE)
         self._alive = client.register_script(_ALIVE)
-        #: Encodes each customer's profile from their last save's encoding where fields did not change.
-        self._packer = Packer()
         #: Scripts this store loaded into Redis (a restart forgets them: NOSCRIPT loads them again).
         self._known_scripts: set[str] = set()
 
@@ -350,7 +348,7 @@ class RedisStore:
                 f"{'' if change.version is None else change.version}")
         args: list[str | int | bytes] = [
             head, b"".join([event_mark(event_id) for event_id in change.handled_event_ids]),
-            self._packer.pack(state.customer_id, state.profile, state.session),
+            pack(state.profile, state.session),
         ]
         if change.outbox:
             args.append(_flat({entry.entry_id: entry.to_json() for entry in change.outbox}))

@@ -144,23 +144,3 @@ def test_an_order_resolves_the_open_offer_and_withdraws_the_pending_one(open_off
     effects = draft.receive(order, rules) + draft.on_order(order)
     assert draft.state() == expected
     assert effects == expected_effects + more and len(more) == open_offer + pending
-
-
-@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(histories(), bridged_histories()), st.sampled_from(RULES), st.integers(1, 40))
-def test_packing_from_the_last_save_gives_the_bytes_of_packing_afresh(history, rules, batch):
-    """The store's :class:`~streams.store.packed.Packer` reuses the encoding of fields a state shares with
-    the customer's last save (the steps share most): over these histories, the bytes of :func:`pack`."""
-    from streams.store.packed import Packer, pack
-
-    _, arrived = history
-    steps = CustomerSteps(rules, POLICY)
-    packer = Packer(customers=1)
-    state, seen = CustomerState("c1"), set()
-    for start in range(0, len(arrived), batch):
-        applied = steps.apply(state, seen, arrived[start:start + batch], now=NOW)
-        state, seen = applied.state, seen | set(applied.handled)
-        assert packer.pack("c1", state.profile, state.session) == pack(state.profile, state.session)
-        closed, _ = advance(state, state.profile.last_seen + TIMEOUT * 3, rules, POLICY, now=NOW)  # the timer's save
-        assert packer.pack("c1", closed.profile, closed.session) == pack(closed.profile, closed.session)
-        assert packer.pack("c2", closed.profile, None) == pack(closed.profile, None)  # another customer: evicts c1

@@ -76,27 +76,3 @@ def test_a_field_without_a_code_is_stored_under_its_name(monkeypatch):
         assert unpack(payload) == (Profile(orders=3), None)
     finally:
         packed._coders.cache_clear()
-
-
-def test_the_packer_gives_the_bytes_of_pack_whatever_changed_since_a_customers_last_save():
-    """Fields shared with the last save are taken from its encoding; changed ones, back at their default
-    or not, are encoded again; and the packer keeps at most its number of customers."""
-    from dataclasses import replace
-
-    from streams.store.packed import Packer
-
-    profile, session = _rich()
-    packer = Packer(customers=2)
-    steps = [
-        profile,
-        profile,  # the very same profile
-        replace(profile, pending=None, cart=Cart(), orders=3),  # back to defaults
-        replace(profile, visit_hours=(1,) * 24, last_seen=T0 + timedelta(days=9)),
-        Profile(),
-        profile,
-    ]
-    for step in steps:
-        assert packer.pack("c1", step, session) == pack(step, session)
-        assert packer.pack("c2", step, None) == pack(step, None)
-    packer.pack("c3", profile, None)
-    assert len(packer) == 2
