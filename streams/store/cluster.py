@@ -28,6 +28,7 @@ from redis.exceptions import NoScriptError
 from streams.store.base import Change, Delivered
 from streams.store.keys import outbox_key
 from streams.store.redis import _AT_ONCE, RedisStore
+from streams.store.wire import pack_in_c
 
 
 class ClusterStore(RedisStore):
@@ -53,10 +54,10 @@ class ClusterStore(RedisStore):
             raise ValueError("a Redis Cluster store needs at least one startup node")
         if any(name.startswith("ssl_") for name in connection):
             connection = {**connection, "ssl": True}
-        client = RedisCluster(
+        client = pack_in_c(RedisCluster(
             startup_nodes=[ClusterNode(host, port) for host, port in nodes],
             socket_timeout=10, socket_connect_timeout=5, **connection,
-        )
+        ))
         return cls(client, session_ttl_seconds=session_ttl_seconds, dedupe_ttl_seconds=dedupe_ttl_seconds,
                    dedupe_events=dedupe_events)
 
@@ -83,7 +84,7 @@ class ClusterStore(RedisStore):
             await deadlines.execute()
 
     async def _run_scripts(
-        self, script: AsyncScript, calls: Sequence[tuple[list[str], Sequence[str | int | bytes]]]
+        self, script: AsyncScript, calls: Sequence[tuple[Sequence[str], Sequence[str | int | bytes]]]
     ) -> list:
         """``script`` once per (keys, args), as raw EVALSHA; loaded on every primary if a node lacks it.
 
@@ -102,7 +103,7 @@ class ClusterStore(RedisStore):
         return replies
 
     async def _evalsha(
-        self, script: AsyncScript, calls: Sequence[tuple[list[str], Sequence[str | int | bytes]]]
+        self, script: AsyncScript, calls: Sequence[tuple[Sequence[str], Sequence[str | int | bytes]]]
     ) -> list:
         pipe = self._cluster.pipeline()
         for keys, args in calls:

@@ -32,6 +32,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
+from redis.exceptions import NoScriptError
 
 from streams.core.state import CustomerState, Profile, Session
 from streams.store.base import (
@@ -63,6 +64,7 @@ from streams.store.keys import (
     session_key,
 )
 from streams.store.packed import pack, unpack
+from streams.store.wire import pack_in_c
 
 # A customer is one string (``keys.profile_key``): ``T1|<version>|<session until, ms>|<marks
 # until, s>|<marks length>|`` then the dedupe marks, then the packed profile and open visits
@@ -219,6 +221,8 @@ class RedisStore:
         self._load = client.register_script(_LOAD)
         self._save = client.register_script(_SAVE)
         self._alive = client.register_script(_ALIVE)
+        #: Scripts this store loaded into Redis (a restart forgets them: NOSCRIPT loads them again).
+        self._known_scripts: set[str] = set()
 
     @classmethod
     def from_url(
@@ -226,7 +230,7 @@ class RedisStore:
         **connection: Any,
     ) -> RedisStore:
         """``connection``: redis-py options such as ``password`` and TLS files (see streams.transport)."""
-        client = aioredis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5, **connection)
+        client = pack_in_c(aioredis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5, **connection))
         return cls(client, session_ttl_seconds=session_ttl_seconds, dedupe_ttl_seconds=dedupe_ttl_seconds,
                    dedupe_events=dedupe_events)
 
@@ -245,13 +249,43 @@ class RedisStore:
         return self._loaded(wanted, await self._run_scripts(self._load, [(script_keys(c), ()) for c in wanted]))
 
     async def _run_scripts(
-        self, script: AsyncScript, calls: Sequence[tuple[list[str], Sequence[str | int | bytes]]]
+        self, script: AsyncScript, calls: Sequence[tuple[Sequence[str], Sequence[str | int | bytes]]]
     ) -> list:
         """``script`` once per (keys, args), pipelined: one round trip."""
-        pipe = self._redis.pipeline(transaction=False)
+        return await self._run_after(self._redis.pipeline(transaction=False), script, calls)
+
+    async def _run_after(
+        self, pipe: Any, script: AsyncScript, calls: Sequence[tuple[Sequence[str], Sequence[str | int | bytes]]]
+    ) -> list:
+        """``script`` once per (keys, args) after the commands already in ``pipe``: one round trip.
+
+        The calls go as raw ``EVALSHA``: redis-py's script objects make each pipeline ask Redis
+        ``SCRIPT EXISTS`` first, a round trip more per batch.  If Redis does not know the script
+        (restarted, flushed), it is loaded and only the calls refused with ``NOSCRIPT`` run
+        again (a save that ran counted a version: running it twice would refuse it as stale).
+        Returns the scripts' replies; an error (of any command) is raised.
+        """
+        if script.sha not in self._known_scripts:  # once per process: Redis usually has it from then on
+            await self._redis.script_load(script.script)
+            self._known_scripts.add(script.sha)
+        first = len(pipe)
         for keys, args in calls:
-            await script(keys=keys, args=args, client=pipe)
-        return await pipe.execute()
+            pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+        replies = await pipe.execute(raise_on_error=False)
+        before, replies = replies[:first], replies[first:]
+        missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
+        if missing:
+            await self._redis.script_load(script.script)
+            again = self._redis.pipeline(transaction=False)
+            for i in missing:
+                keys, args = calls[i]
+                again.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
+            for i, reply in zip(missing, await again.execute(raise_on_error=False)):
+                replies[i] = reply
+        for reply in (*before, *replies):
+            if isinstance(reply, Exception):
+                raise reply
+        return replies
 
     @staticmethod
     def _loaded(wanted: dict[str, Sequence[str]], replies: Sequence[list]) -> dict[str, Loaded]:
@@ -280,12 +314,8 @@ class RedisStore:
             return []
         pipe = self._redis.pipeline(transaction=False)
         self._schedule_all(pipe, changes)  # first: see the module docstring
-        first = len(pipe)  # where the scripts' replies start
-        for change in changes:
-            keys, args = self._script_input(change)
-            await self._save(keys=keys, args=args, client=pipe)
-        replies = await pipe.execute()
-        return await self._settled(changes, replies[first:])
+        replies = await self._run_after(pipe, self._save, [self._script_input(change) for change in changes])
+        return await self._settled(changes, replies)
 
     async def _settled(self, changes: Sequence[Change], replies: Sequence[int]) -> list[str]:
         """Wake the refused changes' timers and return their customers (a reply below 0: refused).
@@ -307,7 +337,7 @@ class RedisStore:
         if len(pipe):
             await pipe.execute()
 
-    def _script_input(self, change: Change) -> tuple[list[str], list[str | int | bytes]]:
+    def _script_input(self, change: Change) -> tuple[Sequence[str], list[str | int | bytes]]:
         """The keys (all in the customer's slot) and arguments of one customer's save script."""
         # A forgotten customer's writes are refused inside the script, so a batch that was
         # loaded before the erasure cannot bring them back.

@@ -208,6 +208,26 @@ async def test_a_cluster_node_that_lost_the_script_gets_it_again(redis_cluster: 
     assert all(loaded[c].state == _state(c, views=9) and loaded[c].seen == {"e1", "e2"} for c in CUSTOMERS)
 
 
+async def test_a_standalone_redis_that_lost_the_script_runs_each_save_once(services: dict[str, str]) -> None:
+    """After SCRIPT FLUSH (a restarted Redis) the scripts are loaded again and each save counts once."""
+    store = _open(REDIS_URL, [])
+    try:
+        await store.client.flushdb()
+        await store.save([_change(c, events=("e1",)) for c in CUSTOMERS[:5]])
+        await store.client.script_flush()
+        loaded = await store.load({c: ["e1"] for c in CUSTOMERS[:5]})
+        await store.client.script_flush()
+        refused = await store.save([Change(_state(c, views=9), 0, None, ("e2",), version=loaded[c].version)
+                                    for c in CUSTOMERS[:5]])
+        after = await store.load({c: ["e1", "e2"] for c in CUSTOMERS[:5]})
+    finally:
+        await store.close()
+
+    assert refused == []
+    assert all(loaded[c].version == 1 and after[c].version == 2 for c in CUSTOMERS[:5])
+    assert all(after[c].state == _state(c, views=9) and after[c].seen == {"e1", "e2"} for c in CUSTOMERS[:5])
+
+
 async def test_a_cluster_save_cut_between_its_steps_leaves_a_deadline_not_a_lost_state(
     redis_cluster: RedisCluster, monkeypatch: pytest.MonkeyPatch
 ) -> None:

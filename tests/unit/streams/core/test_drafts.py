@@ -144,3 +144,25 @@ def test_an_order_resolves_the_open_offer_and_withdraws_the_pending_one(open_off
     effects = draft.receive(order, rules) + draft.on_order(order)
     assert draft.state() == expected
     assert effects == expected_effects + more and len(more) == open_offer + pending
+
+
+@settings(max_examples=500, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(histories(), bridged_histories()), st.sampled_from(RULES), st.integers(1, 40),
+       st.lists(st.integers(0, 60 * 24 * 4), min_size=1, max_size=4))
+def test_the_timers_steps_in_place_are_the_pure_advance(history, rules, batch, minutes):
+    """What the timer does between batches (visits ending, offers decided, expiring), through a draft
+    and pure, at ticks from the last event on (none to days later): the same states and effects."""
+    _, arrived = history
+    steps = CustomerSteps(rules, POLICY)
+    state, seen = CustomerState("c1"), set()
+    for start in range(0, len(arrived), batch):
+        state = steps.apply(state, seen, arrived[start:start + batch], now=NOW).state
+        seen |= {e.event_id for e in arrived[start:start + batch]}
+        last = max(e.occurred_at for e in arrived[:start + batch])
+        expected, draft = state, Draft(state)
+        for tick in sorted(minutes):
+            until = last + timedelta(minutes=tick)
+            expected, expected_effects = advance(expected, until, rules, POLICY, now=max(until, NOW))
+            assert draft.advance(until, rules, POLICY, now=max(until, NOW)) == expected_effects
+            assert draft.state() == expected
+        state = expected
