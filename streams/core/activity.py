@@ -11,6 +11,7 @@ never get here (the worker drops repeated event ids before applying).
 
 from __future__ import annotations
 
+import bisect
 import heapq
 from datetime import datetime
 
@@ -62,6 +63,11 @@ def remember(recent: Recent, event: AnyEvent, keep: int) -> Recent:
         # In order (the usual case): the newest goes last, the oldest beyond ``keep`` goes
         # (``recent`` is oldest first, as :func:`latest` leaves it).
         return (*recent, entry)[-keep:]
+    if len(recent) <= keep:
+        # Out of order or tied in time: into its place in the sorted list, not a sort of it all.
+        entries = list(recent)
+        bisect.insort(entries, entry, key=_order)
+        return tuple(entries[-keep:])
     return latest((*recent, entry), keep)
 
 
