@@ -7,16 +7,14 @@ from __future__ import annotations
 
 import os
 import socket
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import redis
 
-from harness import Kafka, RunningWorker
+from harness import Kafka, RunningWorker, fresh_settings
 from redis_cluster import RedisCluster, binaries_missing
-from streams.demo.embedded import free_port
 from streams.settings import Settings
 
 pytestmark = pytest.mark.integration
@@ -79,29 +77,7 @@ def worker_settings(request: pytest.FixtureRequest, services: dict[str, str], re
     A test changes them with ``@pytest.mark.worker(setting=value, ...)``.
     """
     marker = request.node.get_closest_marker("worker")
-    overrides = marker.kwargs if marker else {}
-    run = uuid.uuid4().hex[:8]
-    settings = Settings(
-        app_id=f"tracker-test-{run}",
-        kafka_broker=services["kafka"],
-        redis_url=services["redis"],
-        web_port=free_port(),
-        site_visits_topic=f"site-visits-{run}",
-        purchases_topic=f"purchases-{run}",
-        offer_triggers_topic=f"offer-triggers-{run}",
-        offer_outcomes_topic=f"offer-outcomes-{run}",
-        dead_letters_topic=f"tracker-dead-letters-{run}",
-        session_timeout_seconds=2,
-        timer_interval_seconds=0.2,
-        batch_seconds=0.02,
-        broker_session_timeout=10,
-        broker_rebalance_timeout=10,
-        broker_heartbeat_interval=1,
-        # Tests run at any hour and must not depend on the hold-out draw.
-        quiet_hours_enabled=False,
-        holdout_percent=0,
-    )
-    return settings.model_copy(update=overrides)
+    return fresh_settings(services, **(marker.kwargs if marker else {}))
 
 
 @pytest.fixture

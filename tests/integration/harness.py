@@ -11,10 +11,40 @@ import subprocess
 import sys
 import time
 import urllib.request
+import uuid
+from collections.abc import Callable
 from pathlib import Path
 
+from streams.demo.embedded import free_port
 from streams.demo.run import settings_env
 from streams.settings import Settings
+
+
+def fresh_settings(services: dict[str, str], **overrides: object) -> Settings:
+    """Settings of a worker on topics and a consumer group of its own, tuned for tests."""
+    run = uuid.uuid4().hex[:8]
+    settings = Settings(
+        app_id=f"tracker-test-{run}",
+        kafka_broker=services["kafka"],
+        redis_url=services["redis"],
+        web_port=free_port(),
+        site_visits_topic=f"site-visits-{run}",
+        purchases_topic=f"purchases-{run}",
+        offer_triggers_topic=f"offer-triggers-{run}",
+        offer_outcomes_topic=f"offer-outcomes-{run}",
+        dead_letters_topic=f"tracker-dead-letters-{run}",
+        session_timeout_seconds=2,
+        timer_interval_seconds=0.2,
+        batch_seconds=0.02,
+        # A killed worker's partitions go to the survivor after this (the demo's figure, as test_crash's).
+        broker_session_timeout=6,
+        broker_rebalance_timeout=10,
+        broker_heartbeat_interval=1,
+        # Tests run at any hour and must not depend on the hold-out draw.
+        quiet_hours_enabled=False,
+        holdout_percent=0,
+    )
+    return settings.model_copy(update=overrides)
 
 
 class RunningWorker:
@@ -112,8 +142,10 @@ class Kafka:
     def flush(self) -> None:
         self.producer.flush()
 
-    def read(self, topic: str, *, at_least: int = 1, timeout: float = 20, settle: float = 0.0) -> list[dict]:
-        """Every record on ``topic``: once ``at_least`` arrived and none more for ``settle`` seconds."""
+    def read(self, topic: str, *, at_least: int = 1, timeout: float = 20, settle: float = 0.0,
+             where: Callable[[dict], bool] | None = None) -> list[dict]:
+        """Every record on ``topic`` (or only those ``where`` accepts, when a worker shared by several
+        tests writes there): once ``at_least`` arrived and none more for ``settle`` seconds."""
         from kafka import KafkaConsumer, TopicPartition
 
         consumer = KafkaConsumer(bootstrap_servers=self.settings.bootstrap_servers, enable_auto_commit=False,
@@ -128,8 +160,11 @@ class Kafka:
         try:
             while time.monotonic() < deadline:
                 for batch in consumer.poll(timeout_ms=200).values():
-                    records += [json.loads(message.value) for message in batch]
-                    last_new = time.monotonic()
+                    found = [json.loads(message.value) for message in batch]
+                    found = [record for record in found if where is None or where(record)]
+                    if found:
+                        records += found
+                        last_new = time.monotonic()
                 if len(records) >= at_least and time.monotonic() - last_new >= settle:
                     break
         finally:

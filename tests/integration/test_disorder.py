@@ -98,7 +98,8 @@ def test_events_shuffled_within_the_lateness_give_the_profile_sessions_and_offer
     for n, (_, _, body) in enumerate(sent, start=1):
         kafka.send(body)
         kafka.flush()
-        wait_until(lambda n=n: worker.metric_total("tracker_events_consumed_total") >= n, timeout=30,
+        # Polled often: the worker handles an event in a few tens of milliseconds, and 162 of them are waited for.
+        wait_until(lambda n=n: worker.metric_total("tracker_events_consumed_total") >= n, timeout=30, every=0.01,
                    message=f"event {n} of {len(sent)} handled")
     # A later event in every partition moves the event-time clock past every visit's lateness.
     for n in range(40):

@@ -10,73 +10,10 @@ import pytest
 
 from builders import event
 from harness import Kafka, RunningWorker, wait_until
-from stored import profile_hash
 
 
 def at(seconds: float = 0) -> datetime:
     return datetime.now(timezone.utc) + timedelta(seconds=seconds)
-
-
-def test_each_kind_of_abandonment_fires_once(worker, kafka, worker_settings):
-    """Checkout, cart and browse abandonment each give exactly one trigger of their kind."""
-    kafka.send(event("cart_item_added", "k-checkout", at()))
-    kafka.send(event("checkout_started", "k-checkout", at(0.1)))
-    kafka.send(event("cart_item_added", "k-cart", at()))
-    for n in range(3):
-        kafka.send(event("product_viewed", "k-browse", at(n * 0.1), product_id="lamp-1"))
-    kafka.send(event("product_viewed", "k-glance", at(), product_id="lamp-2"))
-    kafka.flush()
-    triggers = kafka.read(worker_settings.offer_triggers_topic, at_least=3, timeout=30, settle=3)
-    assert sorted((t["customer_id"], t["kind"]) for t in triggers) == [
-        ("k-browse", "browse_abandoned"), ("k-cart", "cart_abandoned"), ("k-checkout", "checkout_abandoned"),
-    ]
-    browse = next(t for t in triggers if t["kind"] == "browse_abandoned")
-    assert [p["product_id"] for p in browse["products"]] == ["lamp-1"]
-    assert all(t["reason"]["rule"] and t["reason"]["policy_version"] for t in triggers)
-
-
-def test_duplicated_events_still_give_one_trigger(worker, kafka, worker_settings, redis_client):
-    """The same cart event delivered three times counts once and triggers once."""
-    body = event("cart_item_added", "dup-1", at(), quantity=2)
-    for _ in range(3):
-        kafka.send(body)
-    kafka.flush()
-    triggers = kafka.read(worker_settings.offer_triggers_topic, at_least=1, timeout=30, settle=3)
-    assert len(triggers) == 1 and triggers[0]["products"][0]["quantity"] == 2
-    assert profile_hash(redis_client, "dup-1").get(b"cart_adds") == b"1"
-
-
-def test_a_purchase_after_the_trigger_is_reported_as_converted(worker, kafka, worker_settings):
-    """Buying with the offer's code within its validity yields a `converted` outcome."""
-    kafka.send(event("cart_item_added", "conv-1", at()))
-    kafka.flush()
-    [trigger] = kafka.read(worker_settings.offer_triggers_topic, at_least=1, timeout=30)
-    kafka.send(event("order_placed", "conv-1", at(), discount_code=trigger["incentive"]["code"]))
-    kafka.flush()
-    [outcome] = kafka.read(worker_settings.offer_outcomes_topic, at_least=1, timeout=30, settle=1)
-    assert (outcome["offer_id"], outcome["outcome"]) == (trigger["offer_id"], "converted")
-
-
-def test_the_frequency_cap_allows_one_trigger_a_day(worker, kafka, worker_settings):
-    """A second abandonment soon after an offer earns no second trigger."""
-    kafka.send(event("cart_item_added", "cap-1", at()))
-    kafka.flush()
-    kafka.read(worker_settings.offer_triggers_topic, at_least=1, timeout=30)
-    kafka.send(event("cart_item_added", "cap-1", at(), product_id="p2"))
-    kafka.flush()
-    wait_until(lambda: worker.metric("tracker_offers_suppressed_total", reason="frequency_cap") == 1,
-               timeout=30, message="the capped abandonment")
-    assert len(kafka.read(worker_settings.offer_triggers_topic, at_least=1, timeout=5, settle=1)) == 1
-
-
-def test_no_trigger_for_a_customer_who_declined_marketing(worker, kafka, worker_settings):
-    """Marketing consent withdrawn at login is respected."""
-    kafka.send(event("customer_identified", "no-1", at(), marketing_consent=False))
-    kafka.send(event("cart_item_added", "no-1", at(0.1)))
-    kafka.flush()
-    wait_until(lambda: worker.metric("tracker_offers_suppressed_total", reason="no_consent") == 1,
-               timeout=30, message="the suppression")
-    assert kafka.read(worker_settings.offer_triggers_topic, at_least=1, timeout=3) == []
 
 
 @pytest.mark.worker(holdout_percent=100)
