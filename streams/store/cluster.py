@@ -8,10 +8,11 @@ are one key on one node. What differs from a standalone Redis:
   :meth:`RedisStore.save` becomes two steps: every deadline first, then every save script
   (the order that keeps a crash in between harmless, see :mod:`streams.store.redis`). Each step
   is one round trip per node, the nodes in parallel.
-* redis-py refuses ``Script`` objects in cluster pipelines, so the script goes as a raw
-  ``EVALSHA``; a node that does not know it (new, restarted, failed over) answers
-  ``NOSCRIPT``, the script is loaded on every primary and the calls it refused run again
-  (only those: a save that ran counted a version, see :mod:`streams.store.redis`).
+* Scripts go as raw ``EVALSHA`` here as on a standalone Redis (:meth:`RedisStore._run_after`);
+  a node that does not know the script (new, restarted, failed over) answers ``NOSCRIPT``,
+  the script is loaded on every primary and the calls it refused run again (only those: a
+  save that ran counted a version). The store's pipelines are cluster pipelines
+  (:meth:`_pipeline`).
 * Reads (load, due, SCAN of profiles and of a customer's keys) need no other change: the
   cluster client routes each key to its node and runs SCAN on every primary.
 """
@@ -22,8 +23,6 @@ from collections.abc import Sequence
 from typing import Any
 
 from redis.asyncio.cluster import ClusterNode, RedisCluster
-from redis.commands.core import AsyncScript
-from redis.exceptions import NoScriptError
 
 from streams.store.base import Change, Delivered
 from streams.store.keys import outbox_key
@@ -83,32 +82,9 @@ class ClusterStore(RedisStore):
         if len(deadlines):
             await deadlines.execute()
 
-    async def _run_scripts(
-        self, script: AsyncScript, calls: Sequence[tuple[Sequence[str], Sequence[str | int | bytes]]]
-    ) -> list:
-        """``script`` once per (keys, args), as raw EVALSHA; loaded on every primary if a node lacks it.
-
-        Only the calls a node refused with ``NOSCRIPT`` run again: a save that ran counted a
-        version, and running it twice would refuse it as stale.
-        """
-        replies = await self._evalsha(script, calls)
-        missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
-        if missing:
-            await self._cluster.script_load(script.script)  # on every primary
-            for i, reply in zip(missing, await self._evalsha(script, [calls[i] for i in missing])):
-                replies[i] = reply
-        for reply in replies:
-            if isinstance(reply, Exception):
-                raise reply
-        return replies
-
-    async def _evalsha(
-        self, script: AsyncScript, calls: Sequence[tuple[Sequence[str], Sequence[str | int | bytes]]]
-    ) -> list:
-        pipe = self._cluster.pipeline()
-        for keys, args in calls:
-            pipe.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
-        return await pipe.execute(raise_on_error=False)
+    def _pipeline(self) -> Any:
+        """A cluster pipeline: the commands grouped by node, one round trip per node."""
+        return self._cluster.pipeline()
 
     async def delivered(self, cleared: Sequence[Delivered]) -> None:
         """Clear the outboxes, then set the deadlines (each step one round trip per node).

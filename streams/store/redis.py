@@ -251,8 +251,12 @@ class RedisStore:
     async def _run_scripts(
         self, script: AsyncScript, calls: Sequence[tuple[Sequence[str], Sequence[str | int | bytes]]]
     ) -> list:
-        """``script`` once per (keys, args), pipelined: one round trip."""
-        return await self._run_after(self._redis.pipeline(transaction=False), script, calls)
+        """``script`` once per (keys, args), pipelined: one round trip (one per node on a cluster)."""
+        return await self._run_after(self._pipeline(), script, calls)
+
+    def _pipeline(self) -> Any:
+        """A pipeline of commands sent together, not a transaction."""
+        return self._redis.pipeline(transaction=False)
 
     async def _run_after(
         self, pipe: Any, script: AsyncScript, calls: Sequence[tuple[Sequence[str], Sequence[str | int | bytes]]]
@@ -266,7 +270,7 @@ class RedisStore:
         Returns the scripts' replies; an error (of any command) is raised.
         """
         if script.sha not in self._known_scripts:  # once per process: Redis usually has it from then on
-            await self._redis.script_load(script.script)
+            await self._redis.script_load(script.script)  # on a cluster: on every primary
             self._known_scripts.add(script.sha)
         first = len(pipe)
         for keys, args in calls:
@@ -276,7 +280,7 @@ class RedisStore:
         missing = [i for i, reply in enumerate(replies) if isinstance(reply, NoScriptError)]
         if missing:
             await self._redis.script_load(script.script)
-            again = self._redis.pipeline(transaction=False)
+            again = self._pipeline()
             for i in missing:
                 keys, args = calls[i]
                 again.execute_command("EVALSHA", script.sha, len(keys), *keys, *args)
