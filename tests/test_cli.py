@@ -38,6 +38,19 @@ def test_a_bad_setting_names_the_variable(monkeypatch):
     assert "TRACKER_SESSION_TIMEOUT_SECONDS='soon'" in result.stderr
 
 
+@pytest.mark.parametrize("command", [
+    ("customer", "c-1"), ("segments",), ("bench", "--suite", "stages"), ("bench", "--suite", "size"),
+    ("bench", "--suite", "throughput", "--events", "1000"),
+])
+def test_a_command_without_redis_says_so_in_one_line(monkeypatch, command):
+    """Redis out of reach stops a command with one line naming it, never a traceback."""
+    monkeypatch.setenv("TRACKER_REDIS_URL", "redis://127.0.0.1:1/0")
+    result = tracker(*command)
+    assert result.returncode == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    assert "redis://127.0.0.1:1/0" in result.stderr.strip().splitlines()[-1]
+
+
 def test_simulate_prints_valid_events_as_json_lines():
     """`tracker simulate --json` writes events that the tracker's own schemas accept."""
     from streams.core.events import ANY_EVENT

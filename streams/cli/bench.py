@@ -6,9 +6,12 @@ import argparse
 import asyncio
 import json
 import sys
+from collections.abc import Coroutine
+from typing import Any
 
 from streams.cli.args import positive_float, positive_int, sizes
 from streams.cli.common import EPILOG, Commands
+from streams.errors import TrackerError
 from streams.settings import Settings
 
 SUITES = ("throughput", "triggers", "stages", "lookup", "size", "scale")
@@ -70,19 +73,32 @@ def run(args: argparse.Namespace) -> int:
 
     results: dict[str, dict[str, object]] = {}
     if "throughput" in args.suite:
-        results["throughput"] = asyncio.run(bench_throughput(
+        results["throughput"] = _measure("throughput", settings, bench_throughput(
             settings, events=args.events, rate=args.rate, paced_seconds=args.offered_seconds,
             redis_db=args.redis_db, progress=progress))
     if "triggers" in args.suite:
-        results["triggers"] = asyncio.run(
-            bench_triggers(settings, pending=args.pending, window=args.window, progress=progress))
+        results["triggers"] = _measure("triggers", settings,
+                                       bench_triggers(settings, pending=args.pending, window=args.window,
+                                                      progress=progress))
     if "stages" in args.suite:
-        results["stages"] = asyncio.run(bench_stages(settings, progress=progress))
+        results["stages"] = _measure("stages", settings, bench_stages(settings, progress=progress))
     if "lookup" in args.suite:
-        results["lookup"] = asyncio.run(bench_due_lookup(settings, sizes=args.sizes, progress=progress))
+        results["lookup"] = _measure("lookup", settings,
+                                     bench_due_lookup(settings, sizes=args.sizes, progress=progress))
     if "scale" in args.suite:
-        results["scale"] = asyncio.run(bench_scale(settings, sizes=args.customers, progress=progress))
+        results["scale"] = _measure("scale", settings,
+                                    bench_scale(settings, sizes=args.customers, progress=progress))
     if "size" in args.suite:
-        results["size"] = asyncio.run(bench_profile_size(settings, progress=progress))
+        results["size"] = _measure("size", settings, bench_profile_size(settings, progress=progress))
     print(json.dumps(results, indent=2) if args.json else format_report(results))
     return 0
+
+
+def _measure(suite: str, settings: Settings, benchmark: Coroutine[Any, Any, dict[str, object]]) -> dict[str, object]:
+    """Run one suite; Redis out of reach is one line naming it, not a traceback."""
+    from redis.exceptions import RedisError
+
+    try:
+        return asyncio.run(benchmark)
+    except (RedisError, OSError) as exc:
+        raise TrackerError(f"the {suite} suite needs Redis at {settings.redis_url}: {exc}") from exc
