@@ -188,6 +188,11 @@ class Metrics:
             "Outbox records a previous attempt had already published (found on their topic): cleared, not sent again.",
             registry=registry,
         )
+        self.fenced_records = Counter(
+            "tracker_fenced_records_total",
+            "Outbox records this worker left unpublished: a newer owner took their partition's fencing token.",
+            registry=registry,
+        )
         # ---- operations (see docs/operations.md)
         self.rebalances = Counter(
             "tracker_consumer_rebalances_total",

@@ -24,6 +24,8 @@ class MemoryStore:
         self.progress: Progress = {}
         #: Saves per customer, as the version field of the Redis profile counts them.
         self.versions: dict[str, int] = {}
+        #: The latest fencing token taken per partition.
+        self.fence_tokens: dict[int, int] = {}
 
     def _maybe_fail(self) -> None:
         if self.fail_next:
@@ -88,6 +90,16 @@ class MemoryStore:
 
     async def load_progress(self, partition: int) -> Progress:
         return {key: value for key, value in self.progress.items() if key[1] == partition}
+
+    async def take_fences(self, partitions: Collection[int]) -> dict[int, int]:
+        self._maybe_fail()
+        for partition in partitions:
+            self.fence_tokens[partition] = self.fence_tokens.get(partition, 0) + 1
+        return {partition: self.fence_tokens[partition] for partition in partitions}
+
+    async def fences(self, partitions: Collection[int]) -> dict[int, int]:
+        self._maybe_fail()
+        return {partition: self.fence_tokens.get(partition, 0) for partition in partitions}
 
     def _schedule(self, cid: str, partition: int, due: datetime | None) -> None:
         if due is None:

@@ -34,6 +34,10 @@ from streams.metrics import Metrics
 log = logging.getLogger("tracker")
 
 Handle = Callable[[Sequence[Record]], Awaitable[object]]
+#: Told the input partition numbers assigned to this worker (before its first batch of them)
+#: and revoked from it (after its last batch of them is committed).
+Assigned = Callable[[set[int]], Awaitable[None]]
+Revoked = Callable[[set[int]], None]
 
 #: How the group splits the input partitions.  Range splits each topic alike, so partition n of
 #: both input topics (one customer's visits and orders) goes to the same worker, the one that
@@ -43,6 +47,10 @@ Handle = Callable[[Sequence[Record]], Awaitable[object]]
 #: so workers of the release before (round robin only) and of this one can share a group during a
 #: rolling upgrade: Kafka picks the first assignor every member names, range once all are new.
 ASSIGNORS = (RangePartitionAssignor, RoundRobinPartitionAssignor)
+
+
+async def _nothing_assigned(partitions: set[int]) -> None:
+    return None
 
 
 class _Listener(ConsumerRebalanceListener):
@@ -57,9 +65,12 @@ class _Listener(ConsumerRebalanceListener):
             for tp in revoked:
                 self._owner.tp_committed_offsets.pop(tp, None)
                 self._owner.tp_read_offsets.pop(tp, None)
+            self._owner.on_revoked({tp.partition for tp in revoked})
 
     async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
-        log.info("partitions assigned: %s", ",".join(f"{tp.topic}/{tp.partition}" for tp in sorted(assigned)))
+        assigned = sorted(assigned)
+        log.info("partitions assigned: %s", ",".join(f"{tp.topic}/{tp.partition}" for tp in assigned))
+        await self._owner.on_assigned({tp.partition for tp in assigned})
 
 
 class BatchConsumer(mode.Service):
@@ -79,11 +90,15 @@ class BatchConsumer(mode.Service):
         heartbeat_seconds: float,
         rebalance_timeout_seconds: float,
         client_options: Mapping[str, Any] | None = None,
+        on_assigned: Assigned | None = None,
+        on_revoked: Revoked | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self._topics = list(topics)
         self._handle = handle
+        self.on_assigned: Assigned = on_assigned or _nothing_assigned
+        self.on_revoked: Revoked = on_revoked or (lambda partitions: None)
         self.metrics = metrics
         self._batch_size = batch_size
         self._options = dict(

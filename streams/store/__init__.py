@@ -1,6 +1,7 @@
 """Customer state in Redis: the only package that knows Redis keys.
 
-Public names: :class:`StateStore` (what the tracker needs), :class:`RedisStore`,
+Public names: :class:`StateStore` (what the tracker needs), :class:`FenceStore` (the partitions'
+fencing tokens), :class:`RedisStore`,
 :class:`CachedStore` (customers kept in the worker's memory),
 :class:`ClusterStore`, :func:`open_store`, :class:`CheckpointStore`, :class:`ReplayLedger` (what a
 replay produced) with :func:`sync_client`, :class:`DailyStore` (the page's daily figures), and the values that
@@ -12,6 +13,7 @@ from streams.store.base import (
     Change,
     DeadlineCounts,
     Delivered,
+    FenceStore,
     Loaded,
     OutboxEntry,
     Position,
@@ -34,6 +36,7 @@ __all__ = [
     "DailyStore",
     "DeadlineCounts",
     "Delivered",
+    "FenceStore",
     "Loaded",
     "OutboxEntry",
     "Position",

@@ -14,6 +14,7 @@ key                                type    holds
 ``tracker:deadlines:{p<n>}``       zset    customers of partition n, score = due time
 ``tracker:clock:{p<n>}``           zset    event clock of a replay: input topic -> latest event time saved
 ``tracker:offsets:{p<n>}``         zset    input topic -> offset of the latest record handled
+``tracker:fence:{p<n>}``           string  the latest fencing token taken for partition n
 ``tracker:model:<name>``           string  a model checkpoint (versioned bytes)
 =================================  ======  =============================================
 
@@ -73,6 +74,11 @@ def clock_key(partition: int) -> str:
 
 def offsets_key(partition: int) -> str:
     return f"{PREFIX}:offsets:{{p{partition}}}"
+
+
+def fence_key(partition: int) -> str:
+    """The counter a worker assigned partition ``partition`` takes its fencing token from."""
+    return f"{PREFIX}:fence:{{p{partition}}}"
 
 
 def checkpoint_key(model: str) -> str:

@@ -55,6 +55,7 @@ from streams.store.keys import (
     customer_pattern,
     deadlines_key,
     event_mark,
+    fence_key,
     forgotten_key,
     marks_of,
     offsets_key,
@@ -345,6 +346,26 @@ class RedisStore:
                 pipe.hdel(outbox_key(done.customer_id), *done.entry_ids)
             self._schedule(pipe, done.customer_id, done.partition, done.due)
         await pipe.execute()
+
+    async def take_fences(self, partitions: Collection[int]) -> dict[int, int]:
+        """A new fencing token per partition: ``INCR`` of its counter, pipelined."""
+        numbers = sorted(partitions)
+        if not numbers:
+            return {}
+        pipe = self._pipeline()
+        for partition in numbers:
+            pipe.incr(fence_key(partition))
+        return dict(zip(numbers, map(int, await pipe.execute())))
+
+    async def fences(self, partitions: Collection[int]) -> dict[int, int]:
+        """The latest fencing token taken for each partition (0: none)."""
+        numbers = sorted(partitions)
+        if not numbers:
+            return {}
+        pipe = self._pipeline()
+        for partition in numbers:
+            pipe.get(fence_key(partition))
+        return {partition: int(token or 0) for partition, token in zip(numbers, await pipe.execute())}
 
     async def save_progress(self, progress: Progress) -> None:
         """Remember how far a replay got, never moving back (a redelivered batch is older)."""

@@ -37,6 +37,7 @@ from streams.store import CachedStore, CheckpointStore, DailyStore, RedisStore, 
 from streams.store.timing import instrument_redis
 from streams.transport import aiokafka_options, faust_credentials, without_password
 from streams.worker import aggregates, segments, timers
+from streams.worker.fences import Fences
 from streams.worker.scoring import Scoring
 from streams.worker.targeting import WithSegments, segment_in
 from streams.worker.tracker import Tracker, tune_collector
@@ -91,9 +92,12 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
 
         state = CachedStore(store, capacity=settings.state_cache_customers, dedupe_events=settings.dedupe_events,
                             counted=counted)
+    # A worker that lost its partitions without knowing it (a zombie) publishes none of their records.
+    fences = Fences(store, metrics)
     tracker = Tracker(
         store=state, publisher=publisher, intake=intake, rules=rules_of(settings), policy=policy,
         topics=Topics.of(settings), metrics=metrics, scoring=scoring, output_log=output_log, daily=daily,
+        fences=fences,
     )
     consumer = BatchConsumer(
         topics=[settings.site_visits_topic, settings.purchases_topic],
@@ -107,6 +111,8 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         heartbeat_seconds=settings.broker_heartbeat_interval,
         rebalance_timeout_seconds=settings.broker_rebalance_timeout,
         client_options=aiokafka_options(settings),
+        on_assigned=fences.take,
+        on_revoked=fences.release,
     )
     # Services start in the order registered: the models are loaded before the first batch.
     _declare_outputs(app, settings)

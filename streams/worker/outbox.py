@@ -22,6 +22,7 @@ from redis.exceptions import RedisError
 from streams.broker.base import OutputLog, Publisher, Topics
 from streams.metrics import Metrics
 from streams.store import Delivered, OutboxEntry, StateStore
+from streams.worker.fences import Fences
 
 log = logging.getLogger("tracker")
 
@@ -57,7 +58,7 @@ class Outbox:
     def __init__(
         self, *, store: StateStore, publisher: Publisher, topics: Topics, metrics: Metrics,
         output_log: OutputLog | None = None, lookup_margin_seconds: float = 300.0,
-        lookup_timeout_seconds: float = 30.0,
+        lookup_timeout_seconds: float = 30.0, fences: Fences | None = None,
     ) -> None:
         self._store = store
         self._publisher = publisher
@@ -71,6 +72,8 @@ class Outbox:
         #: Records this process decided and has not tried to publish yet: certainly
         #: unpublished, so they go out without a lookup (the normal path).
         self._unsent: set[str] = set()
+        #: Partitions another worker took over since this one's assignment are not published from.
+        self._fences = fences
 
     def decided(self, entries: Sequence[OutboxEntry]) -> None:
         """Note records this process just decided: they need no lookup before their first send."""
@@ -83,6 +86,7 @@ class Outbox:
         if found.  All records go out concurrently (the producer batches them into few
         requests), then one round trip clears every customer whose records are all out.
         """
+        pending = await self._owned(pending)
         if not pending:
             return 0
         everything = [entry for item in pending for entry in item.entries]
@@ -118,6 +122,25 @@ class Outbox:
             self._metrics.redis_errors.inc()
             log.warning("clearing the outbox failed: customers=%d error=%r", len(cleared), exc)
         return sent
+
+    async def _owned(self, pending: Sequence[Undelivered]) -> Sequence[Undelivered]:
+        """The records of partitions this worker still owns (see :mod:`streams.worker.fences`).
+
+        The others stay in their outboxes: the partition's new owner publishes them.  If the
+        tokens cannot be read, nothing is published now; the records are due again at the next tick.
+        """
+        if not pending or self._fences is None:
+            return pending
+        try:
+            lost = await self._fences.lost({item.partition for item in pending})
+        except (RedisError, OSError) as exc:
+            self._metrics.redis_errors.inc()
+            log.warning("reading the fencing tokens failed, kept in outbox: customers=%d error=%r", len(pending), exc)
+            return []
+        if not lost:
+            return pending
+        self._metrics.fenced_records.inc(sum(len(item.entries) for item in pending if item.partition in lost))
+        return [item for item in pending if item.partition not in lost]
 
     def _count_sent(self, entries: Sequence[OutboxEntry], found: set[str]) -> int:
         sent = 0

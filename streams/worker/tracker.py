@@ -38,6 +38,7 @@ from streams.store import Change, Loaded, StateStore
 from streams.worker.aggregates import DailyFigures
 from streams.worker.customers import CustomerEvents, CustomerSteps
 from streams.worker.effects import Effects
+from streams.worker.fences import Fences
 from streams.worker.outbox import Outbox, Undelivered
 from streams.worker.replay_clock import ReplayClock
 from streams.worker.retry import Retry
@@ -120,6 +121,7 @@ class Tracker:
         lookup_margin_seconds: float = 300.0,
         lookup_timeout_seconds: float = 30.0,
         daily: DailyFigures | None = None,
+        fences: Fences | None = None,
     ) -> None:
         self._store = store
         self._publisher = publisher
@@ -135,7 +137,7 @@ class Tracker:
                                daily=daily)
         self._outbox = Outbox(store=store, publisher=publisher, topics=topics, metrics=metrics,
                               output_log=output_log, lookup_margin_seconds=lookup_margin_seconds,
-                              lookup_timeout_seconds=lookup_timeout_seconds)
+                              lookup_timeout_seconds=lookup_timeout_seconds, fences=fences)
         self._replay = ReplayClock(input_topics=(intake.site_visits_topic, intake.purchases_topic),
                                    event_time=rules.event_time, wall=clock, idle_seconds=idle_seconds)
         self._retry = Retry(metrics, retry_seconds, max_retry_seconds)
