@@ -17,8 +17,8 @@ from models.transactions import (
     OrderLines,
     TransactionLog,
     column_dates,
+    column_numbers,
     customer_id,
-    number,
     transactions_of,
 )
 
@@ -116,12 +116,12 @@ def load_csv(path: str | Path, columns: ColumnMap | str) -> TransactionLog:
         wanted["product"] = (mapping.product,)
     table = read_csv(path, wanted)
     dates = column_dates(table, "date", mapping.date_order)
+    amounts = column_numbers(table, "amount")
     at_order = table.position("order") if mapping.order else None
     at_product = table.position("product") if mapping.product else None
     orders: dict[str, OrderLines] = {}
     guests = 0
-    for (line, values), at in zip(table.rows, dates, strict=True):
-        amount = number(table.path, line, table.names["amount"], values[2].strip())
+    for (_, values), at, amount in zip(table.rows, dates, amounts, strict=True):
         customer = customer_id(values[0])
         if not customer:
             guests += 1

@@ -35,6 +35,7 @@ from models.transactions import (
     Transaction,
     TransactionLog,
     column_dates,
+    column_numbers,
     customer_id,
     number,
     transactions_of,
@@ -255,13 +256,13 @@ def load_online_retail(path: str | Path) -> TransactionLog:
     names = table.names
     layout = "Online Retail I" if names["invoice"] == "InvoiceNo" else "Online Retail II"
     dates = column_dates(table, "date")
+    quantities, prices = column_numbers(table, "quantity"), column_numbers(table, "price")
     orders: dict[str, OrderLines] = {}
     guests = cancellation_lines = 0
     # Rows hold the columns in the order of _RETAIL_NAMES.
-    for (line, (invoice, stock, quantity, _, price, customer)), at in zip(table.rows, dates, strict=True):
-        amount = number(table.path, line, names["quantity"], quantity) * number(
-            table.path, line, names["price"], price
-        )
+    for (_, (invoice, stock, _, _, _, customer)), at, quantity, price in zip(
+            table.rows, dates, quantities, prices, strict=True):
+        amount = quantity * price
         customer = customer_id(customer)
         if not customer:
             guests += 1

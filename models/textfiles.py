@@ -103,6 +103,8 @@ class CsvTable:
     header: list[str]
     rows: list[tuple[int, list[str]]]
     names: dict[str, str] = dataclasses.field(default_factory=dict)
+    #: The character between fields (a ``;`` file usually writes a decimal comma).
+    delimiter: str = ","
 
     def position(self, key: str) -> int:
         """Where the column read for ``key`` sits in each row."""
@@ -177,5 +179,5 @@ def read_csv(path: str | Path, columns: Mapping[str, Sequence[str]] | None = Non
             rows.append((begins, [values[i] for i in picks] if picks else values))
     except csv.Error as error:
         raise DataFileError(name, reader.line_num, "", f"unreadable: {error}") from None
-    return CsvTable(path=name, header=header, rows=rows, names=names)
+    return CsvTable(path=name, header=header, rows=rows, names=names, delimiter=delimiter)
 

@@ -14,6 +14,7 @@ import math
 from collections.abc import Mapping
 
 from models.dates import DateLayout, DateParser, detect_date_layout
+from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
 from models.textfiles import CsvTable
 
@@ -22,6 +23,7 @@ __all__ = [
     "Transaction",
     "TransactionLog",
     "column_dates",
+    "column_numbers",
     "customer_id",
     "number",
     "transactions_of",
@@ -163,6 +165,36 @@ def column_dates(
                                 expected=expected, found=raw)
     parsed = {raw: moment for raw, moment in moments.items() if moment is not None}
     return [parsed[values[index].strip()] for _, values in table.rows]
+
+
+def column_numbers(table: CsvTable, key: str) -> list[float]:
+    """The number column ``key`` of every row, with the column's own decimal mark (see :mod:`models.decimals`).
+
+    The first value that is no finite number raises a :class:`DataFileError` at its line.
+
+    >>> rows = [(2, ["1.234,5"]), (3, ["6,95"]), (4, ["7"])]
+    >>> column_numbers(CsvTable("x.csv", ["Price"], rows, {"price": "Price"}, delimiter=";"), "price")
+    [1234.5, 6.95, 7.0]
+    >>> column_numbers(CsvTable("x.csv", ["Price"], [(2, ["2.5"]), (3, ["nan"])], {"price": "Price"}), "price")
+    Traceback (most recent call last):
+    ...
+    models.errors.DataFileError: x.csv, line 3, column 'Price': bad value (expected a number, found 'nan')
+
+    """
+    index = table.position(key)
+    raws = [values[index] for _, values in table.rows]
+    mark = decimal_mark(set(raws), delimiter=table.delimiter)
+    parsed: dict[str, float] = {}
+    numbers: list[float] = []
+    for (line, _), raw in zip(table.rows, raws, strict=True):
+        value = parsed.get(raw)
+        if value is None:
+            read = to_number(raw, mark)
+            if read is None or not math.isfinite(read):
+                raise DataFileError(table.path, line, table.names[key], "bad value", expected="a number", found=raw)
+            value = parsed[raw] = read
+        numbers.append(value)
+    return numbers
 
 
 @dataclasses.dataclass

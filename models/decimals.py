@@ -1,0 +1,67 @@
+"""Numbers as spreadsheets export them: a decimal point or a decimal comma, thousands grouped or not.
+
+European exports write ``6,95`` and ``1.234,56`` (often with ``;`` between the fields), others
+``6.95`` and ``1,234.56``; a few put a currency sign before or after the amount.  Which mark is
+the decimal one is decided once per column, from all its values, so ``1,234`` is never read two
+ways in one file.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+#: Currency signs and spaces a number may carry around it (kept from the value, not its meaning).
+_AROUND = " \u00a0\u202f$£€¥₹"
+_GROUPED = {".": re.compile(r"[-+]?\d{1,3}(\.\d{3})+"), ",": re.compile(r"[-+]?\d{1,3}(,\d{3})+")}
+
+
+def decimal_mark(raws: Iterable[str], *, delimiter: str = ",") -> str:
+    """Which of ``.`` and ``,`` a column's values use as the decimal mark.
+
+    A value with both marks says it (the last one is the decimal mark); a column with commas and
+    no points uses the decimal comma, unless every comma groups thousands in a comma-separated
+    file (``"1,234"``); a column with both kinds of value uses, as decimal mark, the one that does
+    not only group thousands.
+
+    >>> decimal_mark(["6,95", "12"], delimiter=";"), decimal_mark(["1.234,5"]), decimal_mark(["2.5", "1,234"])
+    (',', ',', '.')
+    >>> decimal_mark(["1,234", "12"]), decimal_mark(["6,95", "1,234"]), decimal_mark(["1.234", "6,95"])
+    ('.', ',', ',')
+    """
+    commas = dots = 0
+    comma_groups_only = dot_groups_only = True
+    last: dict[str, int] = {".": 0, ",": 0}
+    for raw in raws:
+        value = raw.strip(_AROUND)
+        has_comma, has_dot = "," in value, "." in value
+        if has_comma and has_dot:
+            last["," if value.rfind(",") > value.rfind(".") else "."] += 1
+            continue
+        if has_comma:
+            commas += 1
+            comma_groups_only &= bool(_GROUPED[","].fullmatch(value))
+        elif has_dot:
+            dots += 1
+            dot_groups_only &= bool(_GROUPED["."].fullmatch(value))
+    if last["."] or last[","]:
+        return "," if last[","] > last["."] else "."
+    if not commas:
+        return "."
+    if not dots:
+        return "." if delimiter == "," and comma_groups_only else ","
+    return "," if dot_groups_only and not comma_groups_only else "."
+
+
+def to_number(raw: str, mark: str) -> float | None:
+    """``raw`` read with ``mark`` as its decimal mark (the other one groups thousands); None if no number.
+
+    >>> to_number("1.234,56", ","), to_number("£1,234.5", "."), to_number(" 7 ", "."), to_number("n/a", ".")
+    (1234.56, 1234.5, 7.0, None)
+    """
+    value = raw.strip(_AROUND)
+    value = value.replace(".", "").replace(",", ".") if mark == "," else value.replace(",", "")
+    try:
+        return float(value.replace("\u00a0", "").replace("\u202f", "").replace(" ", ""))
+    except ValueError:
+        return None
