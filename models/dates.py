@@ -11,6 +11,8 @@ layout    example                      seen in
 ``mdy``   ``12/1/2010 8:26``           Online Retail I's public CSV exports (US locale)
 ``dmy``   ``1/12/2010 8:26``           spreadsheets in most other locales
 ``compact`` ``19970101``               CDNOW
+``named`` ``1 Dec 2010 8:26``, ``Dec 1, 2010``, ``01-Dec-2010``  reports and spreadsheets (English month names)
+``epoch`` ``1291191960`` (or ms)       database and tracking exports (Unix time, UTC)
 ========  ===========================  =================================================
 
 Whether ``a/b/yyyy`` is month-first or day-first is read from the values: a first number above
@@ -30,13 +32,21 @@ from typing import Literal, TypeAlias
 
 __all__ = ["DateLayout", "DateParser", "detect_date_layout"]
 
-DateLayout: TypeAlias = Literal["iso", "ymd", "mdy", "dmy", "compact"]
+DateLayout: TypeAlias = Literal["iso", "ymd", "mdy", "dmy", "compact", "named", "epoch"]
 
 _TIME = r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?"
 _NUMERIC = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})" + _TIME + r"\s*$")
 _YEAR_FIRST = re.compile(r"^\s*(\d{4})[/.](\d{1,2})[/.](\d{1,2})" + _TIME + r"\s*$")
 _COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
 _ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}")
+_MONTHS = {name: n for n, name in enumerate(
+    ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+# "1 Dec 2010", "01-Dec-2010", "1. December 2010" (day first) or "Dec 1, 2010" (month first);
+# the groups are renumbered so that the time's stay 4-7, as _clock reads them.
+_DAY_MONTH = re.compile(r"^\s*(\d{1,2})\.?[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4}|\d{2})" + _TIME + r"\s*$")
+_MONTH_DAY = re.compile(r"^\s*([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})" + _TIME + r"\s*$")
+# Unix time: seconds (9-10 digits, from 1973 to 2286) or milliseconds (12-13 digits).
+_EPOCH = re.compile(r"^\s*(\d{9,10}(?:\.\d+)?|\d{12,13})\s*$")
 
 #: Words for the layouts, in error messages.
 EXPECTED: dict[DateLayout, str] = {
@@ -45,12 +55,18 @@ EXPECTED: dict[DateLayout, str] = {
     "mdy": "a date like 12/31/2010 8:26 (month first, as the rest of the column)",
     "dmy": "a date like 31/12/2010 8:26 (day first, as the rest of the column)",
     "compact": "a date YYYYMMDD (as the rest of the column)",
+    "named": "a date like 1 Dec 2010 8:26 or Dec 1, 2010 (English month names, as the rest of the column)",
+    "epoch": "a Unix time in seconds or milliseconds, like 1291191960 (as the rest of the column)",
 }
 
 
 def _layout_of(raw: str) -> DateLayout | None:
     if _COMPACT.match(raw):
         return "compact"
+    if _EPOCH.match(raw):
+        return "epoch"
+    if _named(raw) is not None:
+        return "named"
     if _ISO_DATE.match(raw):
         return "iso"
     if _YEAR_FIRST.match(raw):
@@ -79,8 +95,36 @@ def _clock(match: re.Match[str]) -> tuple[int, int, int]:
     return hour, minute, second
 
 
+def _named(raw: str) -> tuple[int, int, int, re.Match[str]] | None:
+    """(year, month, day) and the match of a date with an English month name, or None."""
+    match = _DAY_MONTH.match(raw)
+    if match is not None:
+        day, month, year = match.group(1), match.group(2), match.group(3)
+    else:
+        match = _MONTH_DAY.match(raw)
+        if match is None:
+            return None
+        month, day, year = match.group(1), match.group(2), match.group(3)
+    number = _MONTHS.get(month[:3].lower())
+    if number is None:
+        return None
+    return _year(year), number, int(day), match
+
+
 def _parse(raw: str, layout: DateLayout) -> dt.datetime | None:
     try:
+        if layout == "epoch":
+            match = _EPOCH.match(raw)
+            if match is None:
+                return None
+            value = float(match.group(1))
+            return dt.datetime.fromtimestamp(value / 1000 if value >= 1e11 else value, dt.UTC)
+        if layout == "named":
+            named = _named(raw)
+            if named is None:
+                return None
+            year, month, day, found = named
+            return dt.datetime(year, month, day, *_clock(found), tzinfo=dt.UTC)
         if layout == "iso":
             if not _ISO_DATE.match(raw):
                 return None
@@ -166,6 +210,10 @@ def detect_date_layout(values: Sequence[str]) -> tuple[DateLayout | None, int | 
     ('iso', 1)
     >>> detect_date_layout(["13/1/2010", "1/13/2010"])
     ('dmy', 1)
+    >>> detect_date_layout(["1 Dec 2010 8:26 PM", "Dec 13, 2010", "01-Dec-2010"]), DateParser("named")("1 Dec 2010 8:26 PM")
+    (('named', None), datetime.datetime(2010, 12, 1, 20, 26, tzinfo=datetime.timezone.utc))
+    >>> detect_date_layout(["1291191960", "1292230800000"]), DateParser("epoch")("1292230800000").isoformat()
+    (('epoch', None), '2010-12-13T09:00:00+00:00')
 
     """
     first = next((i for i, v in enumerate(values) if v.strip()), None)

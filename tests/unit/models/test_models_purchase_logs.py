@@ -134,6 +134,16 @@ def test_amounts_as_european_spreadsheets_export_them(tmp_path: Path) -> None:
         ("7", 1234.5, False), ("8", 6.95, False), ("8", 2.5, True)]
 
 
+@pytest.mark.parametrize("first, second", [
+    ("01-Dec-2010 08:26", "13-Dec-2010 09:00"), ("Dec 1, 2010 8:26 AM", "Dec 13, 2010 9:00 AM"),
+    ("1291191960", "1292230800"), ("1291191960000", "1292230800000"),
+])
+def test_dates_with_month_names_or_in_unix_time(tmp_path: Path, first: str, second: str) -> None:
+    path = write(tmp_path / "shop.csv", f'who,day,total\n7,"{first}",1\n7,"{second}",2\n')
+    log = load_csv(path, "customer=who,date=day,amount=total")
+    assert [t.at.isoformat() for t in log.transactions] == ["2010-12-01T08:26:00+00:00", "2010-12-13T09:00:00+00:00"]
+
+
 def test_online_retail_exported_with_semicolons_and_decimal_commas(tmp_path: Path) -> None:
     """The same log saved by a spreadsheet set to a European locale gives the same orders."""
     header = "Invoice;StockCode;Description;Quantity;InvoiceDate;Price;Customer ID;Country\n"
