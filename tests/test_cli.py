@@ -98,6 +98,20 @@ def test_replay_refuses_a_file_that_is_not_online_retail(tmp_path):
     assert "line 1" in result.stderr and "missing column" in result.stderr
 
 
+@pytest.mark.parametrize(("how", "message"), [
+    (("--format", "online-retail", "--columns", "customer=a"), "--columns is for --format csv"),
+    (("--format", "csv"), "--format csv needs --columns customer="),
+    (("--format", "events", "--currency", "EUR"), "--columns and --currency are for purchase logs"),
+    (("--format", "csv", "--columns", "customer=a,date=b,amount=c", "--currency", "euros"), "three-letter currency code"),
+])
+def test_replay_says_what_is_wrong_with_its_flags(tmp_path, how, message):
+    data = tmp_path / "orders.csv"
+    data.write_text("a,b,c\n1,2024-01-01,3\n")
+    result = tracker("replay", str(data), *how)
+    assert result.returncode == 2, result.stderr
+    assert message in result.stderr and "Traceback" not in result.stderr
+
+
 def test_a_policy_file_naming_an_unknown_segment_stops_the_worker(tmp_path, monkeypatch):
     """The worker refuses to start on a bad policy, naming the file and line."""
     policy = tmp_path / "policy.toml"

@@ -5,6 +5,15 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+from streams.errors import UsageError
+
+if TYPE_CHECKING:
+    from models.csv_logs import ColumnMap
+
+#: What ``--columns`` of a csv purchase log names.
+COLUMNS = "customer=…,date=…,amount=…[,order=…][,product=…][,date_order=dmy|mdy]"
 
 
 def positive_int(text: str) -> int:
@@ -62,3 +71,19 @@ def sizes(text: str) -> tuple[int, ...]:
     if not values or min(values) < 1:
         raise argparse.ArgumentTypeError(f"expected sizes of at least 1, got {text!r}")
     return tuple(sorted(values))
+
+
+def column_map(fmt: str, columns: str | None) -> ColumnMap | None:
+    """The column mapping of a csv purchase log (``--columns``), read before the file is: a bad one is one line."""
+    from models.csv_logs import parse_columns
+
+    if columns is not None and fmt != "csv":
+        raise UsageError(f"--columns is for --format csv, not {fmt}")
+    if fmt != "csv":
+        return None
+    if columns is None:
+        raise UsageError(f"--format csv needs --columns {COLUMNS}")
+    try:
+        return parse_columns(columns)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc

@@ -6,18 +6,14 @@ import argparse
 import json
 import sys
 from datetime import date
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from streams.cli.args import data_file, positive_int
+from streams.cli.args import COLUMNS, column_map, data_file, positive_int
 from streams.cli import evaluate_segments
 from streams.cli.common import Commands
 from streams.errors import UsageError
 
-if TYPE_CHECKING:
-    from models.csv_logs import ColumnMap
-
 FORMATS = ("cdnow", "online-retail", "csv")
-COLUMNS = "customer=…,date=…,amount=…[,order=…][,product=…][,date_order=dmy|mdy]"
 
 
 def iso_date(text: str) -> date:
@@ -101,32 +97,16 @@ def run(args: argparse.Namespace) -> int:
             text = format_intent_report(result)
         elif args.model == "loyalty":
             result = evaluate_loyalty(args.data, args.fmt, progress, cutoff=args.cutoff,
-                                      horizon_days=args.horizon_days, columns=_columns(args))
+                                      horizon_days=args.horizon_days, columns=column_map(args.fmt, args.columns))
             text = format_loyalty_report(result)
         else:
-            result = evaluate_value(args.data, args.fmt, cutoff=args.cutoff, columns=_columns(args),
+            result = evaluate_value(args.data, args.fmt, cutoff=args.cutoff, columns=column_map(args.fmt, args.columns),
                                     progress=progress, **_horizon(args))
             text = format_value_report(result)
     except DataFileError as exc:  # one line naming the file, line and column
         raise UsageError(str(exc)) from exc
     print(json.dumps(result, indent=2, default=str) if args.json else text)
     return 0
-
-
-def _columns(args: argparse.Namespace) -> ColumnMap | None:
-    """The column mapping of a csv log, read before the file is: a bad one is one line."""
-    from models.csv_logs import parse_columns
-
-    if args.columns is not None and args.fmt != "csv":
-        raise UsageError(f"--columns is for --format csv, not {args.fmt}")
-    if args.fmt != "csv":
-        return None
-    if args.columns is None:
-        raise UsageError(f"--format csv needs --columns {COLUMNS}")
-    try:
-        return parse_columns(args.columns)
-    except ValueError as exc:
-        raise UsageError(str(exc)) from exc
 
 
 def _horizon(args: argparse.Namespace) -> dict[str, int]:

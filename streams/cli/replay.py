@@ -1,6 +1,6 @@
 """``tracker replay FILE``: a real history produced to the input topics, in event time.
 
-Two kinds of history: purchase logs (``online-retail``, ``cdnow``: orders and refunds) and
+Two kinds of history: purchase logs (``online-retail``, ``cdnow``, ``csv``: orders and refunds) and
 JSON Lines of visits and orders (``events``: the tracker's own events; ``segment``: messages
 of the e-commerce tracking spec, as Segment or RudderStack export them).
 """
@@ -13,12 +13,12 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from streams.cli.args import data_file, positive_int
+from streams.cli.args import COLUMNS, column_map, data_file, positive_int
 from streams.cli.common import EPILOG, Commands
 from streams.errors import TrackerError, UsageError
 from streams.settings import Settings
 
-PURCHASE_LOGS = ("online-retail", "cdnow")
+PURCHASE_LOGS = ("online-retail", "cdnow", "csv")
 HISTORIES = ("events", "segment")
 #: Bad lines printed (all are counted; --json lists the first 100).
 BAD_LINES_SHOWN = 20
@@ -28,7 +28,7 @@ def add(commands: Commands) -> None:
     replay = commands.add_parser(
         "replay", help="produce a real history (purchase log or JSON Lines of events) to Kafka, in event time",
         epilog=EPILOG,
-        description="Purchase logs (online-retail, cdnow): orders and refunds of a public data set become "
+        description="Purchase logs (online-retail, cdnow, or any csv with --columns): orders and refunds become "
         "order_placed / order_refunded events (cancellation invoices, starting with C, are refunds; guest lines "
         "without a customer id are counted and skipped); event ids come from the invoices. JSON Lines, plain or "
         "gzip (events: the tracker's own events; segment: Segment/RudderStack messages, as their bucket "
@@ -41,10 +41,22 @@ def add(commands: Commands) -> None:
                         help="e.g. ../shared/data/online_retail_ii_2009_2010.csv.gz or export.jsonl.gz")
     replay.add_argument("--format", dest="fmt", choices=(*PURCHASE_LOGS, *HISTORIES), required=True,
                         help="the file's format")
+    replay.add_argument("--columns", default=None, metavar="MAP",
+                        help=f"which columns of a csv purchase log hold what: {COLUMNS}")
+    replay.add_argument("--currency", default=None, metavar="CODE", type=currency,
+                        help="ISO 4217 code of a purchase log's amounts (default: GBP for online-retail, USD for "
+                        "cdnow; the orders of a csv log carry none unless given)")
     replay.add_argument("--limit", type=positive_int, default=None,
                         help="only the first N transactions (purchase logs) or lines (JSON Lines)")
     replay.add_argument("--json", action="store_true", help="print the report as JSON")
     replay.set_defaults(run=run)
+
+
+def currency(text: str) -> str:
+    code = text.strip().upper()
+    if len(code) != 3 or not code.isalpha():
+        raise argparse.ArgumentTypeError(f"expected a three-letter currency code such as EUR, got {text!r}")
+    return code
 
 
 def _progress(done: int, total: int, seconds: float) -> None:
@@ -60,6 +72,8 @@ def run(args: argparse.Namespace) -> int:
     from kafka.errors import KafkaError
     from redis.exceptions import RedisError
 
+    if args.fmt in HISTORIES and (args.columns is not None or args.currency is not None):
+        raise UsageError(f"--columns and --currency are for purchase logs, not --format {args.fmt}")
     settings = Settings()
     try:
         if args.fmt in HISTORIES:
@@ -75,8 +89,10 @@ def _purchase_log(args: argparse.Namespace, settings: Settings) -> int:
     from models.errors import DataFileError
     from streams.replay.produce import replay
 
+    columns = column_map(args.fmt, args.columns)
     try:
-        report = replay(args.file, args.fmt, settings, limit=args.limit, progress=_progress)
+        report = replay(args.file, args.fmt, settings, limit=args.limit, progress=_progress, columns=columns,
+                        currency=args.currency)
     except DataFileError as exc:
         raise UsageError(str(exc)) from exc
     if args.json:

@@ -9,17 +9,20 @@ with ``TRACKER_CLOCK=event`` so that its decisions follow the history, not the w
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-from models.datasets import Transaction, TransactionLog, load_cdnow, load_online_retail
+from models.csv_logs import ColumnMap
+from models.datasets import Transaction, TransactionLog, load_log
 from streams.core.events import AnyEvent, OrderPlaced, OrderRefunded, dump
 from streams.settings import Settings
 from streams.transport import kafka_python_options
 
-Format = Literal["online-retail", "cdnow"]
+Format = Literal["online-retail", "cdnow", "csv"]
+#: The currency of the public data sets' amounts (a csv log's is given, or left out).
+CURRENCIES: dict[str, str] = {"online-retail": "GBP", "cdnow": "USD"}
 Progress = Callable[[int, int, float], None]
 
 
@@ -38,12 +41,12 @@ class ReplayReport:
         return self.orders + self.refunds
 
 
-def load(path: str | Path, fmt: Format) -> TransactionLog:
+def load(path: str | Path, fmt: Format, columns: ColumnMap | None = None) -> TransactionLog:
     """The file's transactions; :class:`models.errors.DataFileError` names a bad line."""
-    return load_online_retail(path) if fmt == "online-retail" else load_cdnow(path)
+    return load_log(path, fmt, columns=columns)
 
 
-def to_event(transaction: Transaction) -> AnyEvent:
+def to_event(transaction: Transaction, currency: str | None = None) -> AnyEvent:
     """The purchases-topic event of one transaction, with a deterministic event id."""
     if transaction.refund:
         return OrderRefunded(
@@ -61,25 +64,24 @@ def to_event(transaction: Transaction) -> AnyEvent:
         occurred_at=transaction.at,
         order_id=transaction.invoice,
         total=round(transaction.amount, 2),
-        currency="GBP",
+        **({"currency": currency} if currency else {}),
         # The retailer's data marks discounts by a line, not a code; any discount counts.
         discount_code="DISCOUNT" if transaction.discounted else None,
     )
 
 
-def events_of(log: TransactionLog) -> Iterator[AnyEvent]:
-    for transaction in log.transactions:
-        yield to_event(transaction)
-
-
 def replay(
     path: str | Path, fmt: Format, settings: Settings, *, limit: int | None = None,
-    progress: Progress | None = None,
+    progress: Progress | None = None, columns: ColumnMap | None = None, currency: str | None = None,
 ) -> ReplayReport:
-    """Produce the file's orders and refunds to the purchases topic, in time order."""
+    """Produce the file's orders and refunds to the purchases topic, in time order.
+
+    ``columns``: the mapping of a ``csv`` log; ``currency``: its amounts' (the public data sets' by default).
+    """
     from kafka import KafkaProducer
 
-    log = load(path, fmt)
+    log = load(path, fmt, columns)
+    currency = currency or CURRENCIES.get(fmt)
     transactions = log.transactions[:limit] if limit else log.transactions
     producer = KafkaProducer(
         bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=20, batch_size=256 * 1024,
@@ -89,7 +91,7 @@ def replay(
     orders = refunds = 0
     try:
         for n, transaction in enumerate(transactions, 1):
-            event = to_event(transaction)
+            event = to_event(transaction, currency)
             producer.send(settings.purchases_topic, key=event.customer_id.encode(), value=dump(event))
             refunds += transaction.refund
             orders += not transaction.refund

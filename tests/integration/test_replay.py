@@ -26,12 +26,12 @@ def retail() -> Path:
     return RETAIL
 
 
-def replay(settings, path: Path) -> str:
+def replay(settings, path: Path, *how: str) -> str:
     from streams.demo.run import settings_env
 
+    how = how or ("--format", "online-retail", "--limit", str(LIMIT))
     result = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "replay", str(path), "--format", "online-retail",
-         "--limit", str(LIMIT)],
+        [sys.executable, "-m", "streams.cli", "replay", str(path), *how],
         capture_output=True, text=True, timeout=120, env={**os.environ, **settings_env(settings)},
     )
     assert result.returncode == 0, result.stderr
@@ -72,6 +72,22 @@ def test_replaying_online_retail_builds_profiles_once(worker, worker_settings, r
     wait_until(lambda: worker.metric("tracker_duplicate_events_total") >= len(transactions), timeout=60,
                message="the second replay to be recognised as duplicates")
     assert {c: profile(c) for c in orders} == before
+
+
+@pytest.mark.worker(clock="event")
+def test_replaying_a_shops_own_order_export(worker, worker_settings, redis_client, tmp_path):
+    """Any CSV with a column mapping: here a European spreadsheet's (semicolons, day-first, decimal commas)."""
+    export = tmp_path / "orders.csv"
+    export.write_text("Order;Client;Paid at;Total\n#1;ana@example.com;31/01/2024 10:00;1.234,50\n"
+                      "#2;ana@example.com;02/02/2024 09:00;10,25\n#3;bo@example.com;03/02/2024 18:30;-5,00\n")
+    out = replay(worker_settings, export, "--format", "csv", "--currency", "EUR",
+                 "--columns", "customer=Client,date=Paid at,amount=Total,order=Order")
+    assert "3 events (2 orders, 1 refunds) of 2 customers" in out
+
+    wait_until(lambda: int(profile_hash(redis_client, "ana@example.com").get(b"orders", 0)) == 2
+               and int(profile_hash(redis_client, "bo@example.com").get(b"refunds", 0)) == 1,
+               timeout=60, every=0.5, message="the export's orders and refund on the profiles")
+    assert float(profile_hash(redis_client, "ana@example.com")[b"revenue"]) == 1244.75
 
 
 @pytest.mark.worker(clock="event", insights_max_age_seconds=0, recent_events=3)
