@@ -26,6 +26,7 @@ from streams.settings import Settings, load_offer_policy
 from streams.store import Change
 from streams.transport import aiokafka_options
 from streams.store import CachedStore
+from streams.worker.fences import Fences
 from streams.worker.tracker import Tracker
 
 
@@ -63,6 +64,10 @@ async def bench_triggers(
     publisher = _TimedPublisher(producer)
     timeout = settings.session_timeout
     policy = replace(load_offer_policy(settings), quiet_hours=QuietHours(start=0, end=0), holdout_percent=0)
+    metrics = Metrics(CollectorRegistry())
+    # As in the worker: the partitions' fencing tokens are taken, and read before each publish.
+    fences = Fences(store, metrics)
+    await fences.take(set(range(settings.partitions)))
     tracker = Tracker(
         store=CachedStore(store, capacity=max(settings.state_cache_customers, 1)), publisher=publisher,
         intake=Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes),
@@ -71,7 +76,7 @@ async def bench_triggers(
         policy=policy,
         topics=Topics(f"{BENCH_PREFIX}-offer-triggers", f"{BENCH_PREFIX}-offer-outcomes",
                       f"{BENCH_PREFIX}-dead-letters"),
-        metrics=Metrics(CollectorRegistry()), due_batch=2000,
+        metrics=metrics, due_batch=2000, fences=fences,
     )
     try:
         first_due = datetime.now(timezone.utc) + timedelta(seconds=5)
