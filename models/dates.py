@@ -128,7 +128,10 @@ def _parse(raw: str, layout: DateLayout) -> dt.datetime | None:
         if layout == "iso":
             if not _ISO_DATE.match(raw):
                 return None
-            moment = dt.datetime.fromisoformat(raw.strip())
+            text = raw.strip()
+            if text[-4:].upper() in (" UTC", " GMT"):  # "2019-10-01 00:00:04 UTC", as warehouse exports write it
+                text = text[:-4]
+            moment = dt.datetime.fromisoformat(text)
             if moment.tzinfo is None:
                 return moment.replace(tzinfo=dt.UTC)
             return moment.astimezone(dt.UTC)
@@ -166,6 +169,8 @@ class DateParser:
     True
     >>> DateParser("iso")("2010-12-01T09:26:00+01:00").isoformat()
     '2010-12-01T08:26:00+00:00'
+    >>> DateParser("iso")("2019-10-01 00:00:04 UTC").isoformat()
+    '2019-10-01T00:00:04+00:00'
 
     """
 

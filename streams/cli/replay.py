@@ -19,7 +19,7 @@ from streams.errors import TrackerError, UsageError
 from streams.settings import Settings
 
 PURCHASE_LOGS = ("online-retail", "cdnow", "csv")
-HISTORIES = ("events", "segment")
+HISTORIES = ("events", "segment", "clickstream")
 #: Bad lines printed (all are counted; --json lists the first 100).
 BAD_LINES_SHOWN = 20
 
@@ -34,7 +34,9 @@ def add(commands: Commands) -> None:
         "gzip (events: the tracker's own events; segment: Segment/RudderStack messages, as their bucket "
         "destinations or a warehouse export write them): every line is checked as the worker would, a bad line is "
         "reported with its number and reason and the replay goes on, and what an earlier replay produced is left "
-        "out. Either way a second replay changes nothing. Run the worker with TRACKER_CLOCK=event so that its "
+        "out. Clickstream: a CSV of one row per event with --columns (event names read by what they say: view, "
+        "cart, add_to_cart, remove_from_cart, begin_checkout, purchase, transaction, ...). Either way a second "
+        "replay changes nothing. Run the worker with TRACKER_CLOCK=event so that its "
         "decisions follow the history.",
     )
     replay.add_argument("file", type=data_file, metavar="FILE",
@@ -42,7 +44,9 @@ def add(commands: Commands) -> None:
     replay.add_argument("--format", dest="fmt", choices=(*PURCHASE_LOGS, *HISTORIES), required=True,
                         help="the file's format")
     replay.add_argument("--columns", default=None, metavar="MAP",
-                        help=f"which columns of a csv purchase log hold what: {COLUMNS}")
+                        help=f"which columns hold what: of a csv purchase log {COLUMNS}; of a clickstream "
+                        "customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…]"
+                        "[,session=…][,url=…]")
     replay.add_argument("--currency", default=None, metavar="CODE", type=currency,
                         help="ISO 4217 code of a purchase log's amounts (default: GBP for online-retail, USD for "
                         "cdnow; the orders of a csv log carry none unless given)")
@@ -72,8 +76,10 @@ def run(args: argparse.Namespace) -> int:
     from kafka.errors import KafkaError
     from redis.exceptions import RedisError
 
-    if args.fmt in HISTORIES and (args.columns is not None or args.currency is not None):
-        raise UsageError(f"--columns and --currency are for purchase logs, not --format {args.fmt}")
+    if args.fmt in HISTORIES and args.currency is not None:
+        raise UsageError(f"--currency is for purchase logs, not --format {args.fmt}")
+    if args.fmt in ("events", "segment") and args.columns is not None:
+        raise UsageError(f"--columns is for --format csv or clickstream, not {args.fmt}")
     settings = Settings()
     try:
         if args.fmt in HISTORIES:
@@ -105,12 +111,24 @@ def _purchase_log(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def _history(args: argparse.Namespace, settings: Settings) -> int:
+    from models.errors import DataFileError
+    from streams.replay.clickstream import USAGE, parse_click_columns
     from streams.replay.history import replay_history
 
+    columns = None
+    if args.fmt == "clickstream":
+        if args.columns is None:
+            raise UsageError(f"--format clickstream needs --columns {USAGE}")
+        try:
+            columns = parse_click_columns(args.columns)
+        except ValueError as exc:
+            raise UsageError(str(exc)) from exc
     try:
-        report = replay_history(args.file, args.fmt, settings, limit=args.limit, progress=_progress)
+        report = replay_history(args.file, args.fmt, settings, limit=args.limit, progress=_progress, columns=columns)
     except OSError as exc:
         raise UsageError(f"could not read {args.file}: {exc.strerror or exc}") from exc
+    except DataFileError as exc:  # a clickstream's missing column or bad time: one line naming it
+        raise UsageError(str(exc)) from exc
     if args.json:
         body: dict[str, Any] = asdict(report)
         print(json.dumps(body, indent=2))

@@ -23,7 +23,7 @@ import json
 import time
 import zlib
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -31,10 +31,11 @@ from typing import Any, Literal
 
 from streams.core.events import Activity, dump
 from streams.core.intake import Ignored, Intake, Problem
+from streams.replay import clickstream
 from streams.settings import Settings, intake_of
 from streams.transport import kafka_python_options
 
-Format = Literal["events", "segment"]
+Format = Literal["events", "segment", "clickstream"]
 Progress = Callable[[int, int, float], None]
 
 #: Events produced between two flushes (and ledger writes).
@@ -88,23 +89,31 @@ class HistoryReport:
 
 
 def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | None = None,
-                 now: datetime | None = None) -> tuple[list[Parsed], HistoryReport]:
-    """The file's events (in file order) and a report of its lines, bad ones included."""
+                 now: datetime | None = None, columns: Mapping[str, str] | None = None,
+                 ) -> tuple[list[Parsed], HistoryReport]:
+    """The file's events (in file order) and a report of its lines, bad ones included.
+
+    ``columns``: a clickstream CSV's column mapping (:func:`~streams.replay.clickstream.parse_click_columns`).
+    """
     report = HistoryReport(path=str(path), format=fmt)
     now = now or datetime.now(timezone.utc)
     parsed: list[Parsed] = []
     unmapped: Counter[str] = Counter()
-    for number, line in _lines(path, report):
-        if limit is not None and number > limit:
+    if fmt == "clickstream":
+        lines = clickstream.events_of(path, columns or {}, limit)
+    else:
+        lines = _lines(path, report)
+    for number, line in lines:
+        if limit is not None and number > limit and fmt != "clickstream":
             break
-        report.lines = number
+        report.lines = max(report.lines, number)
         event = _parse(line, fmt, intake, now)
         if isinstance(event, Ignored):
             unmapped[event.name] += 1
         elif isinstance(event, Problem):
             _bad(report, BadLine(number, event.reason, event.detail))
         else:
-            if isinstance(event, Activity) and fmt == "segment":
+            if isinstance(event, Activity) and fmt != "events":
                 unmapped[event.name] += 1
             parsed.append(Parsed(event.occurred_at.timestamp(), number, intake.topic_of(event), event.customer_id,
                                  event.event_id, dump(event)))
@@ -119,7 +128,7 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
 
 
 def replay_history(path: str | Path, fmt: Format, settings: Settings, *, limit: int | None = None,
-                   progress: Progress | None = None) -> HistoryReport:
+                   progress: Progress | None = None, columns: Mapping[str, str] | None = None) -> HistoryReport:
     """Produce the file's events in event time, leaving out what was produced before."""
     from kafka import KafkaProducer
 
@@ -127,7 +136,7 @@ def replay_history(path: str | Path, fmt: Format, settings: Settings, *, limit: 
     from streams.store.keys import event_digest
 
     started = time.monotonic()
-    events, report = read_history(path, fmt, intake_of(settings), limit=limit)
+    events, report = read_history(path, fmt, intake_of(settings), limit=limit, columns=columns)
     events.sort(key=lambda p: (p.at, p.line))
     client = sync_client(settings)
     ledger = ReplayLedger(client)
@@ -159,7 +168,7 @@ def replay_history(path: str | Path, fmt: Format, settings: Settings, *, limit: 
 
 
 def _parse(line: bytes, fmt: Format, intake: Intake, now: datetime) -> Any:
-    if fmt == "events":
+    if fmt in ("events", "clickstream"):
         return intake.parse_posted(line, now)
     try:
         message = json.loads(line)

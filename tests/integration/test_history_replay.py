@@ -87,3 +87,40 @@ def test_a_json_lines_export_replayed_twice_leaves_every_profile_as_after_one(
     assert profiles(redis_client) == before
     assert f"replayed {path}: 0 events" in again.stdout and f"{produced} already replayed" in again.stdout
     assert worker.metric_total("tracker_events_consumed_total") == consumed
+
+
+CLICKS = """event_time,event_type,product_id,category_code,price,user_id,user_session
+2026-01-05 09:00:00 UTC,view,p-1,lamps,"1,234.50",shopper-a,s1
+2026-01-05 09:00:30 UTC,cart,p-1,lamps,"1,234.50",shopper-a,s1
+2026-01-05 09:10:00 UTC,view,p-2,rugs,80.00,shopper-b,s2
+2026-01-05 09:11:00 UTC,cart,p-2,rugs,80.00,shopper-b,s2
+2026-01-05 09:12:00 UTC,purchase,p-2,rugs,80.00,shopper-b,s2
+2026-01-05 09:12:00 UTC,purchase,p-3,rugs,20.00,shopper-b,s2
+2026-01-05 09:13:00 UTC,scroll,,,,shopper-b,s2
+2026-01-05 12:00:00 UTC,view,p-9,misc,5.00,shopper-c,s3
+"""
+
+
+@pytest.mark.worker(clock="event")
+def test_a_clickstream_csv_becomes_visits_orders_and_offers(worker, worker_settings, kafka, redis_client, tmp_path):
+    """One row per event, as stores export them: a cart left, an order of two rows, an event name the tracker does not use."""
+    from streams.demo.run import settings_env
+
+    path = tmp_path / "events.csv"
+    path.write_text(CLICKS)
+    command = [sys.executable, "-m", "streams.cli", "replay", str(path), "--format", "clickstream", "--columns",
+               "customer=user_id,time=event_time,event=event_type,product=product_id,price=price,"
+               "category=category_code,session=user_session"]
+    env = {**os.environ, **settings_env(worker_settings)}
+    first = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert first.returncode == 0, first.stderr
+    assert "7 events of 3 customers" in first.stdout and "1 without an event of their own" in first.stdout
+
+    wait_until(lambda: int(profile_hash(redis_client, "shopper-b").get(b"orders", 0)) == 1, timeout=60,
+               message="shopper-b's order")
+    assert float(profile_hash(redis_client, "shopper-b")[b"revenue"]) == 100.0
+    [trigger] = kafka.read(worker_settings.offer_triggers_topic, at_least=1, timeout=60, settle=2)
+    assert (trigger["customer_id"], trigger["kind"]) == ("shopper-a", "cart_abandoned")
+
+    again = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    assert "0 events" in again.stdout and "7 already replayed" in again.stdout

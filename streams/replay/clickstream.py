@@ -1,0 +1,201 @@
+"""A clickstream exported as CSV (one row per event) turned into the tracker's events.
+
+Shops and public data sets keep their clickstreams as tables: an event time, a visitor, what
+happened, and often a product and its price (the multi-category store's ``event_time,
+event_type, product_id, …, price, user_id``; RetailRocket's ``timestamp, visitorid, event,
+itemid, transactionid``; a GA4 or warehouse export flattened to one row per event).  A column
+mapping names the columns; the event names are read by what they say, whatever the spelling:
+
+==============================================  =====================================
+event names (case, spaces and ``_`` ignored)    tracker event
+==============================================  =====================================
+view, view_item, product_viewed, detail          ``product_viewed`` (``page_viewed`` without a product)
+page_view, pageview, page, screen_view           ``page_viewed``
+cart, add_to_cart, addtocart, product_added      ``cart_item_added``
+remove_from_cart, product_removed                ``cart_item_removed``
+checkout, begin_checkout, checkout_started       ``checkout_started``
+purchase, transaction, order, order_completed    ``order_placed``: the rows of one order (the
+                                                  ``order`` column, else one customer at one
+                                                  moment) become one order with its lines
+anything else                                    ``activity`` (keeps the visit going, counted)
+==============================================  =====================================
+
+Each event's id is a digest of its row, so replaying the file twice changes nothing; the
+times are read as :mod:`models.dates` reads any log's, the amounts with the column's own
+decimal mark (:mod:`models.decimals`).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from models.dates import DateParser, detect_date_layout
+from models.decimals import decimal_mark, to_number
+from models.errors import DataFileError
+from models.textfiles import CsvTable, read_csv
+
+REQUIRED = ("customer", "time", "event")
+OPTIONAL = ("product", "price", "quantity", "category", "order", "session", "url")
+USAGE = "customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,session=…][,url=…]"
+
+_KINDS = {
+    **dict.fromkeys(("view", "viewitem", "productviewed", "productview", "detail", "viewproduct"), "view"),
+    **dict.fromkeys(("pageview", "pageviewed", "page", "screenview", "viewpage"), "page"),
+    **dict.fromkeys(("cart", "addtocart", "productadded", "cartadd", "add", "cartitemadded"), "add"),
+    **dict.fromkeys(("removefromcart", "productremoved", "cartremove", "remove", "cartitemremoved"), "remove"),
+    **dict.fromkeys(("checkout", "begincheckout", "checkoutstarted", "startcheckout"), "checkout"),
+    **dict.fromkeys(("purchase", "transaction", "order", "ordercompleted", "orderplaced", "buy"), "purchase"),
+}
+
+
+def parse_click_columns(spec: str) -> dict[str, str]:
+    """Read a clickstream's column mapping (see :data:`USAGE`).
+
+    >>> parse_click_columns("customer=user_id, time=event_time, event=event_type, product=product_id")
+    {'customer': 'user_id', 'time': 'event_time', 'event': 'event_type', 'product': 'product_id'}
+    >>> parse_click_columns("customer=user_id,time=event_time")
+    Traceback (most recent call last):
+    ...
+    ValueError: columns: expected customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,session=…][,url=…], missing 'event' in 'customer=user_id,time=event_time'
+    """
+    pairs: dict[str, str] = {}
+    for part in spec.split(","):
+        if not part.strip():
+            continue
+        key, sep, value = part.partition("=")
+        key, value = key.strip().lower(), value.strip()
+        if not sep or not value or key not in (*REQUIRED, *OPTIONAL):
+            raise ValueError(f"columns: expected {USAGE}, found {part.strip()!r} in {spec!r}")
+        pairs[key] = value
+    for key in REQUIRED:
+        if key not in pairs:
+            raise ValueError(f"columns: expected {USAGE}, missing {key!r} in {spec!r}")
+    return pairs
+
+
+def kind_of(name: str) -> str | None:
+    """What an event name means (see the module's table), None if nothing the tracker uses.
+
+    >>> kind_of("add_to_cart"), kind_of("Product Viewed"), kind_of("remove_from_cart"), kind_of("scroll")
+    ('add', 'view', 'remove', None)
+    """
+    return _KINDS.get(re.sub(r"[^a-z]", "", name.lower()))
+
+
+@dataclass(frozen=True, slots=True)
+class _Row:
+    line: int
+    values: dict[str, str]
+    at: datetime
+
+
+def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = None) -> Iterator[tuple[int, bytes]]:
+    """(line, the tracker event as JSON) for every event of the file, in file order; orders at their first line.
+
+    Raises :class:`~models.errors.DataFileError` for a missing column or a bad time (the whole
+    column's layout is read first); a row the worker would refuse is left to its parser.
+    """
+    keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
+    table = read_csv(path, {key: (columns[key],) for key in keys})
+    if limit is not None:
+        table = CsvTable(table.path, table.header, table.rows[:limit], table.names, table.delimiter)
+    times = _times(table)
+    marks = {key: decimal_mark({values[keys.index(key)] for _, values in table.rows}, delimiter=table.delimiter)
+             for key in ("price", "quantity") if key in keys}
+    orders: dict[tuple[str, str], list[_Row]] = {}
+    firsts: list[tuple[int, tuple[str, str]]] = []
+    for (line, raw), at in zip(table.rows, times, strict=True):
+        row = _Row(line, dict(zip(keys, (value.strip() for value in raw), strict=True)), at)
+        kind = kind_of(row.values["event"])
+        if kind == "purchase":
+            key = (row.values["customer"], row.values.get("order") or at.isoformat())
+            if key not in orders:
+                orders[key] = []
+                firsts.append((line, key))
+            orders[key].append(row)
+            continue
+        yield line, _encode(_event(row, kind, marks))
+    for line, key in firsts:
+        yield line, _encode(_order(orders[key], marks))
+
+
+def _times(table: CsvTable) -> list[datetime]:
+    at = table.position("time")
+    raws = [values[at].strip() for _, values in table.rows]
+    if not raws:
+        return []
+    layout, bad = detect_date_layout(raws)
+    if layout is None or bad is not None:
+        index = bad or 0
+        expected = DateParser(layout).expected if layout else "a date and time such as 2019-10-01 00:00:00 UTC"
+        raise DataFileError(table.path, table.rows[index][0], table.names["time"], "bad date",
+                            expected=expected, found=raws[index])
+    parse = DateParser(layout)
+    return [moment for moment in map(parse, raws) if moment is not None]
+
+
+def _number(row: _Row, key: str, marks: Mapping[str, str]) -> float | None:
+    raw = row.values.get(key, "")
+    return to_number(raw, marks[key]) if raw else None
+
+
+def _common(row: _Row, kind: str) -> dict[str, object]:
+    digest = hashlib.blake2b("\x1f".join(row.values.values()).encode(), digest_size=10).hexdigest()
+    event: dict[str, object] = {"event_id": f"csv-{kind}-{digest}", "customer_id": row.values["customer"],
+                                "occurred_at": row.at.isoformat()}
+    if row.values.get("session"):
+        event["session_id"] = row.values["session"]
+    return event
+
+
+def _event(row: _Row, kind: str | None, marks: Mapping[str, str]) -> dict[str, object]:
+    product = row.values.get("product", "")
+    if kind is None or (kind in ("add", "remove") and not product):
+        return {**_common(row, "activity"), "type": "activity", "name": row.values["event"][:100] or "unnamed"}
+    if kind == "checkout":
+        return {**_common(row, kind), "type": "checkout_started"}
+    if kind == "page" or (kind == "view" and not product):
+        return {**_common(row, "page"), "type": "page_viewed", "url": row.values.get("url") or "/",
+                "page_type": "product" if product else "other"}
+    event = {**_common(row, kind), "product_id": product, **_priced(row, marks)}
+    if kind == "view":
+        return {**event, "type": "product_viewed"}
+    quantity = _number(row, "quantity", marks)
+    event["quantity"] = max(int(quantity), 1) if quantity else 1
+    return {**event, "type": "cart_item_added" if kind == "add" else "cart_item_removed"}
+
+
+def _priced(row: _Row, marks: Mapping[str, str]) -> dict[str, object]:
+    price = _number(row, "price", marks)
+    priced: dict[str, object] = {} if price is None else {"price": round(price, 2)}
+    if row.values.get("category"):
+        priced["category"] = row.values["category"][:128]
+    return priced
+
+
+def _order(rows: Sequence[_Row], marks: Mapping[str, str]) -> dict[str, object]:
+    first = rows[0]
+    lines: list[dict[str, object]] = []
+    total = 0.0
+    for row in rows:
+        quantity = _number(row, "quantity", marks)
+        count = max(int(quantity), 1) if quantity else 1
+        price = _number(row, "price", marks)
+        total += (price or 0.0) * count
+        if row.values.get("product"):
+            lines.append({"product_id": row.values["product"], "quantity": count, **_priced(row, marks)})
+    order_id = first.values.get("order") or _common(first, "order")["event_id"]
+    event = _common(first, "order")
+    event["event_id"] = f"csv-order-{order_id}" if first.values.get("order") else event["event_id"]
+    return {**event, "type": "order_placed", "order_id": str(order_id)[:128], "line_items": lines[:1000],
+            "total": round(max(total, 0.0), 2)}
+
+
+def _encode(event: dict[str, object]) -> bytes:
+    return json.dumps(event, separators=(",", ":")).encode()

@@ -1,0 +1,85 @@
+"""A clickstream CSV (one row per event) read into the tracker's events, as the worker would parse them."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from models.errors import DataFileError
+from streams.replay.clickstream import parse_click_columns
+from streams.replay.history import read_history
+from streams.settings import Settings, intake_of
+
+RETAILROCKET = "customer=visitorid,time=timestamp,event=event,product=itemid,order=transactionid"
+
+
+def events(path: Path, columns: str, limit: int | None = None):
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()), columns=parse_click_columns(columns),
+                                  limit=limit)
+    return [json.loads(p.value) for p in parsed], report
+
+
+def test_retailrocket_rows_become_views_cart_adds_and_one_order_per_transaction(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("timestamp,visitorid,event,itemid,transactionid\n"
+                    "1433221332117,257597,view,355908,\n"
+                    "1433221999827,257597,addtocart,355908,\n"
+                    "1433222276276,257597,transaction,355908,4000\n"
+                    "1433222276276,257597,transaction,15335,4000\n")
+    found, report = events(path, RETAILROCKET)
+    assert [e["type"] for e in found] == ["product_viewed", "cart_item_added", "order_placed"]
+    order = found[-1]
+    assert order["order_id"] == "4000" and [line["product_id"] for line in order["line_items"]] == ["355908", "15335"]
+    assert found[0]["occurred_at"].startswith("2015-06-02T05:02:12.117")
+    assert (report.events, report.customers, report.bad) == (3, 1, 0)
+
+
+def test_event_names_in_any_spelling_and_the_rest_counted_as_activity(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("when;who;what;sku;price\n"
+                    "2026-01-05T09:00:00Z;a;Product Viewed;p1;12,50\n"
+                    "2026-01-05T09:01:00Z;a;ADD_TO_CART;p1;12,50\n"
+                    "2026-01-05T09:02:00Z;a;begin_checkout;;\n"
+                    "2026-01-05T09:03:00Z;a;page_view;;\n"
+                    "2026-01-05T09:04:00Z;a;wishlist;p1;\n")
+    found, report = events(path, "customer=who,time=when,event=what,product=sku,price=price")
+    assert [e["type"] for e in found] == ["product_viewed", "cart_item_added", "checkout_started", "page_viewed",
+                                          "activity"]
+    assert found[1]["price"] == 12.5
+    assert report.unmapped == {"wishlist": 1}
+
+
+def test_the_same_rows_give_the_same_event_ids(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("timestamp,visitorid,event,itemid,transactionid\n1433221332117,257597,view,355908,\n")
+    assert events(path, RETAILROCKET)[0] == events(path, RETAILROCKET)[0]
+
+
+def test_a_row_the_worker_would_refuse_is_reported_by_its_line(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("timestamp,visitorid,event,itemid,transactionid\n"
+                    "1433221332117,257597,view,355908,\n"
+                    "1433221332118,null,view,355908,\n")
+    found, report = events(path, RETAILROCKET)
+    assert len(found) == 1 and [bad.line for bad in report.bad_lines] == [3]
+
+
+@pytest.mark.parametrize(("body", "message"), [
+    ("timestamp,visitorid,event\n1433221332117,1,view\n", "missing column"),
+    ("timestamp,visitorid,event,itemid,transactionid\n1433221332117,1,view,2,\nyesterday,1,view,2,\n",
+     "line 3, column 'timestamp': bad date"),
+])
+def test_a_missing_column_or_a_bad_time_is_one_error_naming_it(tmp_path, body, message):
+    path = tmp_path / "events.csv"
+    path.write_text(body)
+    with pytest.raises(DataFileError, match=message):
+        events(path, RETAILROCKET)
+
+
+def test_limit_reads_the_first_rows_only(tmp_path):
+    path = tmp_path / "events.csv"
+    rows = "".join(f"{1433221332117 + n},v{n},view,1,\n" for n in range(10))
+    path.write_text("timestamp,visitorid,event,itemid,transactionid\n" + rows)
+    assert len(events(path, RETAILROCKET, limit=4)[0]) == 4
