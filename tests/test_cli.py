@@ -104,6 +104,7 @@ def test_replay_refuses_a_file_that_is_not_online_retail(tmp_path):
     (("--format", "events", "--currency", "EUR"), "--currency is for purchase logs"),
     (("--format", "clickstream"), "--format clickstream needs --columns customer="),
     (("--format", "segment", "--columns", "customer=a"), "--columns is for --format csv or clickstream"),
+    (("--format", "ga4", "--columns", "customer=a"), "--columns is for --format csv or clickstream"),
     (("--format", "csv", "--columns", "customer=a,date=b,amount=c", "--currency", "euros"), "three-letter currency code"),
 ])
 def test_replay_says_what_is_wrong_with_its_flags(tmp_path, how, message):

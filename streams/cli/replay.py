@@ -19,7 +19,7 @@ from streams.errors import TrackerError, UsageError
 from streams.settings import Settings
 
 PURCHASE_LOGS = ("online-retail", "cdnow", "csv")
-HISTORIES = ("events", "segment", "clickstream")
+HISTORIES = ("events", "segment", "ga4", "clickstream")
 #: Bad lines printed (all are counted; --json lists the first 100).
 BAD_LINES_SHOWN = 20
 
@@ -34,7 +34,7 @@ def add(commands: Commands) -> None:
         "gzip (events: the tracker's own events; segment: Segment/RudderStack messages, as their bucket "
         "destinations or a warehouse export write them): every line is checked as the worker would, a bad line is "
         "reported with its number and reason and the replay goes on, and what an earlier replay produced is left "
-        "out. Clickstream: a CSV of one row per event with --columns (event names read by what they say: view, "
+        "out; ga4: Google Analytics 4's BigQuery export as JSON Lines. Clickstream: a CSV of one row per event with --columns (event names read by what they say: view, "
         "cart, add_to_cart, remove_from_cart, begin_checkout, purchase, transaction, ...). Either way a second "
         "replay changes nothing. Run the worker with TRACKER_CLOCK=event so that its "
         "decisions follow the history.",
@@ -78,7 +78,7 @@ def run(args: argparse.Namespace) -> int:
 
     if args.fmt in HISTORIES and args.currency is not None:
         raise UsageError(f"--currency is for purchase logs, not --format {args.fmt}")
-    if args.fmt in ("events", "segment") and args.columns is not None:
+    if args.fmt in ("events", "segment", "ga4") and args.columns is not None:
         raise UsageError(f"--columns is for --format csv or clickstream, not {args.fmt}")
     settings = Settings()
     try:

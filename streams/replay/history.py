@@ -1,9 +1,11 @@
-"""``tracker replay FILE --format events|segment``: a history of visits and orders, produced in event time.
+"""``tracker replay FILE --format events|segment|ga4|clickstream``: a history of visits and orders, produced in event time.
 
 The file is JSON Lines, plain or gzip (told by its first bytes): the tracker's own events
-(``events``) or messages of the e-commerce tracking spec (``segment``) — what Segment's and
+(``events``), messages of the e-commerce tracking spec (``segment``) — what Segment's and
 RudderStack's bucket destinations write, or a warehouse export of them (``properties``,
-``traits`` and ``context`` held as JSON text are read too).  Every line goes through the
+``traits`` and ``context`` held as JSON text are read too) — or Google Analytics 4's BigQuery
+export (``ga4``, :mod:`streams.replay.ga4`); or a CSV of one row per event with a column
+mapping (``clickstream``, :mod:`streams.replay.clickstream`).  Every line goes through the
 worker's own parsers (:class:`~streams.core.intake.Intake`), so what the replay produces
 the worker accepts; a line that is not an event is reported with its number and reason and
 the replay goes on.
@@ -31,11 +33,11 @@ from typing import Any, Literal
 
 from streams.core.events import Activity, dump
 from streams.core.intake import Ignored, Intake, Problem
-from streams.replay import clickstream
+from streams.replay import clickstream, ga4
 from streams.settings import Settings, intake_of
 from streams.transport import kafka_python_options
 
-Format = Literal["events", "segment", "clickstream"]
+Format = Literal["events", "segment", "clickstream", "ga4"]
 Progress = Callable[[int, int, float], None]
 
 #: Events produced between two flushes (and ledger writes).
@@ -99,15 +101,18 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
     now = now or datetime.now(timezone.utc)
     parsed: list[Parsed] = []
     unmapped: Counter[str] = Counter()
+    lines: Iterator[tuple[int, bytes | Problem]]
     if fmt == "clickstream":
         lines = clickstream.events_of(path, columns or {}, limit)
+    elif fmt == "ga4":
+        lines = ga4.events_of(_lines(path, report))
     else:
         lines = _lines(path, report)
     for number, line in lines:
         if limit is not None and number > limit and fmt != "clickstream":
             break
         report.lines = max(report.lines, number)
-        event = _parse(line, fmt, intake, now)
+        event = line if isinstance(line, Problem) else _parse(line, fmt, intake, now)
         if isinstance(event, Ignored):
             unmapped[event.name] += 1
         elif isinstance(event, Problem):
@@ -168,7 +173,7 @@ def replay_history(path: str | Path, fmt: Format, settings: Settings, *, limit: 
 
 
 def _parse(line: bytes, fmt: Format, intake: Intake, now: datetime) -> Any:
-    if fmt in ("events", "clickstream"):
+    if fmt in ("events", "clickstream", "ga4"):
         return intake.parse_posted(line, now)
     try:
         message = json.loads(line)
