@@ -154,7 +154,7 @@ def load_online_shoppers(path: str | Path) -> list[tuple[dict[str, float], bool]
             rows.append((intent_features_from_uci_row(row), intent_label_from_uci_row(row)))
         except FieldError as error:
             raise DataFileError(
-                table.path, line, error.field, "bad value", expected=error.expected, found=error.found
+                *table.locate(line), error.field, "bad value", expected=error.expected, found=error.found
             ) from None
     return rows
 

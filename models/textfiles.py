@@ -1,8 +1,9 @@
 """Text and CSV files as users have them: plain or gzip, UTF-8 or Latin-1, comma or semicolon.
 
-Every problem is raised as one :class:`~models.errors.DataFileError` naming the file, the line
-and the column: a damaged gzip stream, a spreadsheet workbook given for a CSV file, a header
-without a needed column, a line with the wrong number of fields.
+A table may also be an ``.xlsx`` workbook (:mod:`models.workbooks`).  Every problem is raised
+as one :class:`~models.errors.DataFileError` naming the file (and sheet), the line and the
+column: a damaged gzip stream, an old binary ``.xls`` or a zip archive given for a CSV file, a
+header without a needed column, a line with the wrong number of fields.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 from models.errors import DataFileError
+from models.workbooks import is_workbook, locate, read_sheets
 
 __all__ = ["CsvTable", "normalise", "read_csv", "read_text"]
 
@@ -54,8 +56,8 @@ def read_text(path: str | Path) -> str:
             handle.seek(0)
             if head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC):
                 raise DataFileError(
-                    name, 1, "", "a spreadsheet workbook or zip archive, not a text file",
-                    expected="CSV text (save the sheet as CSV, optionally gzip it)",
+                    name, 1, "", "an old .xls workbook or a zip archive, not a text file",
+                    expected="CSV text (optionally gzipped) or an .xlsx workbook (save the sheet as either)",
                     found=head,
                 )
             data = _gunzip(name, handle.read()) if head.startswith(_GZIP_MAGIC) else handle.read()
@@ -105,10 +107,16 @@ class CsvTable:
     names: dict[str, str] = dataclasses.field(default_factory=dict)
     #: The character between fields (a ``;`` file usually writes a decimal comma).
     delimiter: str = ","
+    #: A workbook's sheets read: (the number of each one's header row, its name); none for a CSV file.
+    sheets: tuple[tuple[int, str], ...] = ()
 
     def position(self, key: str) -> int:
         """Where the column read for ``key`` sits in each row."""
         return list(self.names).index(key)
+
+    def locate(self, line: int) -> tuple[str, int]:
+        """(file, line) to name in an error about row ``line``: in a workbook, the sheet and its row."""
+        return locate(self.path, self.sheets, line) if self.sheets else (self.path, line)
 
 
 def _column(path: str, header: Sequence[str], names: Sequence[str]) -> int:
@@ -153,6 +161,8 @@ def read_csv(path: str | Path, columns: Mapping[str, Sequence[str]] | None = Non
 
     """
     name = str(path)
+    if is_workbook(path):
+        return _workbook(path, columns)
     text = read_text(path)
     first_line = text.split("\n", 1)[0]
     delimiter = max(_DELIMITERS, key=first_line.count)
@@ -181,3 +191,15 @@ def read_csv(path: str | Path, columns: Mapping[str, Sequence[str]] | None = Non
         raise DataFileError(name, reader.line_num, "", f"unreadable: {error}") from None
     return CsvTable(path=name, header=header, rows=rows, names=names, delimiter=delimiter)
 
+
+
+def _workbook(path: str | Path, columns: Mapping[str, Sequence[str]] | None) -> CsvTable:
+    """A workbook's sheets with the first sheet's header, as one table (see :mod:`models.workbooks`)."""
+    name = str(path)
+    header, rows, sheets = read_sheets(
+        path, lambda later, first: [normalise(h) for h in later] == [normalise(h) for h in first])
+    picks = [_column(name, header, names) for names in (columns or {}).values()]
+    names = {key: header[i] for key, i in zip(columns or {}, picks, strict=True)}
+    if picks:
+        rows = [(line, [values[i] for i in picks]) for line, values in rows]
+    return CsvTable(path=name, header=header, rows=rows, names=names, sheets=tuple(sheets))

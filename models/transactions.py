@@ -161,7 +161,7 @@ def column_dates(
                 else "a date such as 2009-12-01 07:45:00, 12/1/2010 8:26 or 19970101"
             )
             line = table.rows[first_row[raw]][0]
-            raise DataFileError(table.path, line, table.names[key], "bad date",
+            raise DataFileError(*table.locate(line), table.names[key], "bad date",
                                 expected=expected, found=raw)
     parsed = {raw: moment for raw, moment in moments.items() if moment is not None}
     return [parsed[values[index].strip()] for _, values in table.rows]
@@ -191,7 +191,8 @@ def column_numbers(table: CsvTable, key: str) -> list[float]:
         if value is None:
             read = to_number(raw, mark)
             if read is None or not math.isfinite(read):
-                raise DataFileError(table.path, line, table.names[key], "bad value", expected="a number", found=raw)
+                raise DataFileError(*table.locate(line), table.names[key], "bad value", expected="a number",
+                                    found=raw)
             value = parsed[raw] = read
         numbers.append(value)
     return numbers

@@ -104,7 +104,7 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
     keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
     table = read_csv(path, {key: (columns[key],) for key in keys})
     if limit is not None:
-        table = CsvTable(table.path, table.header, table.rows[:limit], table.names, table.delimiter)
+        table = CsvTable(table.path, table.header, table.rows[:limit], table.names, table.delimiter, table.sheets)
     times = _times(table)
     marks = {key: decimal_mark({values[keys.index(key)] for _, values in table.rows}, delimiter=table.delimiter)
              for key in ("price", "quantity") if key in keys}
@@ -134,7 +134,7 @@ def _times(table: CsvTable) -> list[datetime]:
     if layout is None or bad is not None:
         index = bad or 0
         expected = DateParser(layout).expected if layout else "a date and time such as 2019-10-01 00:00:00 UTC"
-        raise DataFileError(table.path, table.rows[index][0], table.names["time"], "bad date",
+        raise DataFileError(*table.locate(table.rows[index][0]), table.names["time"], "bad date",
                             expected=expected, found=raws[index])
     parse = DateParser(layout)
     return [moment for moment in map(parse, raws) if moment is not None]

@@ -70,14 +70,18 @@ def test_dates_that_contradict_each_other_name_the_line(tmp_path: Path) -> None:
     assert "day first" in str(error) and "\n" not in str(error)
 
 
-def test_a_spreadsheet_workbook_is_refused_in_one_line(tmp_path: Path) -> None:
-    """An .xlsx (a zip) given for a CSV file says to save it as CSV."""
-    path = tmp_path / "Online Retail.xlsx"
-    with zipfile.ZipFile(path, "w") as archive:
+def test_a_damaged_workbook_or_a_zip_archive_is_refused_in_one_line(tmp_path: Path) -> None:
+    """A workbook that cannot be opened, or a zip that is no workbook, is one line naming the file."""
+    damaged = tmp_path / "Online Retail.xlsx"
+    with zipfile.ZipFile(damaged, "w") as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
-    with pytest.raises(DataFileError, match="save the sheet as CSV") as caught:
-        load_online_retail(path)
-    assert "\n" not in str(caught.value) and str(path) in str(caught.value)
+    archive_path = tmp_path / "orders.zip"
+    with zipfile.ZipFile(archive_path, "w") as archive:
+        archive.writestr("orders.csv", "a,b\n")
+    for path, message in ((damaged, "unreadable workbook"), (archive_path, "save the sheet as either")):
+        with pytest.raises(DataFileError, match=message) as caught:
+            load_online_retail(path)
+        assert "\n" not in str(caught.value) and str(path) in str(caught.value)
 
 
 def test_cdnow_master_file_has_four_columns(tmp_path: Path) -> None:
@@ -151,6 +155,47 @@ def test_online_retail_exported_with_semicolons_and_decimal_commas(tmp_path: Pat
                  "1;B;y;1;13/12/2009 07:45;1.000,25;17;UK\n")
     [order] = load_log(path, "online-retail").transactions
     assert (order.amount, order.at.date().isoformat()) == (1007.75, "2009-12-13")
+
+
+def workbook(path: Path, sheets: dict[str, list[list[object]]]) -> Path:
+    from openpyxl import Workbook
+
+    book = Workbook(write_only=True)
+    for title, rows in sheets.items():
+        sheet = book.create_sheet(title)
+        for row in rows:
+            sheet.append(row)
+    book.save(path)
+    return path
+
+
+RETAIL_HEADER = ["Invoice", "StockCode", "Description", "Quantity", "InvoiceDate", "Price", "Customer ID", "Country"]
+
+
+def test_online_retail_as_the_workbook_uci_publishes(tmp_path: Path) -> None:
+    """The sheets of each year read as one log: cells typed as Excel holds them (dates, floats)."""
+    from datetime import datetime
+
+    path = workbook(tmp_path / "online_retail_II.xlsx", {
+        "Year 2009-2010": [RETAIL_HEADER, ["1", "A", "x", 3, datetime(2009, 12, 1, 7, 45), 2.5, 17.0, "UK"],
+                           [None] * 8, ["1", "B", "y", 1, datetime(2009, 12, 1, 7, 45), 1.25, 17.0, "UK"]],
+        "Year 2010-2011": [RETAIL_HEADER, ["C2", "A", "x", -1, datetime(2010, 12, 13, 9, 0), 2.5, 17.0, "UK"]],
+    })
+    log = load_log(path, "online-retail")
+    assert [(t.invoice, t.amount, t.refund, t.customer_id, t.at.isoformat()) for t in log.transactions] == [
+        ("1", 8.75, False, "17", "2009-12-01T07:45:00+00:00"), ("C2", 2.5, True, "17", "2010-12-13T09:00:00+00:00")]
+
+
+def test_a_bad_cell_is_named_by_its_sheet_and_row(tmp_path: Path) -> None:
+    from datetime import datetime
+
+    path = workbook(tmp_path / "r.xlsx", {
+        "Year 2009-2010": [RETAIL_HEADER, ["1", "A", "x", 3, datetime(2009, 12, 1, 7, 45), 2.5, 17, "UK"]],
+        "Year 2010-2011": [RETAIL_HEADER, ["2", "A", "x", 3, datetime(2010, 12, 1, 7, 45), 2.5, 17, "UK"],
+                           ["3", "A", "x", 3, datetime(2010, 12, 2, 7, 45), "n/a", 17, "UK"]],
+    })
+    with pytest.raises(DataFileError, match=r"r.xlsx, sheet 'Year 2010-2011', line 3, column 'Price': bad value"):
+        load_log(path, "online-retail")
 
 
 def test_generic_csv_date_order_can_be_given(tmp_path: Path) -> None:
