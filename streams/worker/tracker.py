@@ -280,8 +280,9 @@ class Tracker:
         entries = self._effects.interpret(applied.effects, now, state.profile)
         self._outbox.decided(entries)
         outbox = [*loaded.outbox, *entries]
-        waiting = Undelivered(customer.customer_id, partition, outbox, next_due(state, self._rules)) if outbox else None
-        due = next_due(state, self._rules, undelivered_since=now if outbox else None)
+        later = next_due(state, self._rules)  # once delivered; while records wait, at once
+        waiting = Undelivered(customer.customer_id, partition, outbox, later) if outbox else None
+        due = now if outbox else later
         if not applied.handled:
             # All duplicates: a redelivery. The process that saved these events may have died
             # between the state's script and its deadline in the same pipeline; schedule again.
@@ -383,11 +384,11 @@ class Tracker:
                     state = self._scoring.review(state, until)
                 entries = self._effects.interpret(effects, now, state.profile)
                 self._outbox.decided(entries)
-                outbox = [*item.outbox, *entries]
-                due = next_due(state, self._rules, undelivered_since=until if outbox else None)
-                changes.append(Change(state, partition, due, (), entries, version=item.version))
-                if outbox:
-                    undelivered.append(Undelivered(customer_id, partition, outbox, next_due(state, self._rules)))
+                waiting = [*item.outbox, *entries]
+                later = next_due(state, self._rules)  # once delivered; while records wait, at once
+                changes.append(Change(state, partition, until if waiting else later, (), entries, version=item.version))
+                if waiting:
+                    undelivered.append(Undelivered(customer_id, partition, waiting, later))
             # A refused customer's state moved on: their deadline is woken, the next tick looks again.
             refused = set(await self._store.save(changes) or ())
             return await self._outbox.deliver([item for item in undelivered if item.customer_id not in refused])
