@@ -261,8 +261,11 @@ class Tracker:
             change, waiting = self._change_of(loaded[customer_id], customer, now, visitors,
                                               clocks.get(customer.partition), counts)
             if change is not None:
-                changes += [change, *change.merged]
-                visitors.update({c.state.customer_id: c.state for c in (change, *change.merged)})
+                changes.append(change)
+                visitors[change.state.customer_id] = change.state
+                for merged in change.merged:
+                    changes.append(merged)
+                    visitors[merged.state.customer_id] = merged.state
             if waiting is not None:
                 undelivered.append(waiting)
         refused = await self._retry.until_done("save", lambda: self._store.save(changes))
@@ -278,7 +281,8 @@ class Tracker:
         counts[customer.customer_id] = (len(applied.handled), applied.duplicates)
         state, partition = applied.state, customer.partition
         entries = self._effects.interpret(applied.effects, now, state.profile)
-        self._outbox.decided(entries)
+        if entries:
+            self._outbox.decided(entries)
         outbox = [*loaded.outbox, *entries]
         later = next_due(state, self._rules)  # once delivered; while records wait, at once
         waiting = Undelivered(customer.customer_id, partition, outbox, later) if outbox else None
@@ -383,7 +387,8 @@ class Tracker:
                 if self._scoring is not None:
                     state = self._scoring.review(state, until)
                 entries = self._effects.interpret(effects, now, state.profile)
-                self._outbox.decided(entries)
+                if entries:
+                    self._outbox.decided(entries)
                 waiting = [*item.outbox, *entries]
                 later = next_due(state, self._rules)  # once delivered; while records wait, at once
                 changes.append(Change(state, partition, until if waiting else later, (), entries, version=item.version))
