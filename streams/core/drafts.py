@@ -134,6 +134,15 @@ class Draft:
         self._settle(rules)
         return []
 
+    def score(self, intent: float) -> None:
+        """The visit's purchase probability on the open visit and the profile (what scoring them with
+        ``replace`` gives), in place: a score per customer per batch then copies nothing more."""
+        assert self.session is not None
+        if self.session.intent != intent:
+            _set(self._session(), "intent", intent)
+        if self.profile.intent != intent:
+            _set(self._profile(), "intent", intent)
+
     def on_order(self, order: OrderPlaced) -> list[Effect]:
         """:func:`~streams.core.lifecycle.on_order`, which changes nothing without an offer pending or open."""
         if self.profile.pending is None and self.profile.open_offer is None:

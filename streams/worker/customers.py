@@ -93,11 +93,15 @@ class CustomerSteps:
                 effects += draft.on_order(event)
                 if self.scoring is not None:
                     draft.take(self.scoring.on_order(draft.state(), event))
-        state = draft.state()
-        if self.scoring is not None and handled and state.session is not None:
-            state = self.scoring.score_session(state)
-            if _grown(visit_before, state.session):
+        if self.scoring is not None and handled and draft.session is not None:
+            p = self.scoring.score_session(draft.session, draft.profile)
+            if p is not None:
+                draft.score(p)
+            state = draft.state()
+            if _grown(visit_before, draft.session):
                 state = self.scoring.place(state)
+        else:
+            state = draft.state()
         return Applied(state, effects, handled, duplicates, merged)
 
 

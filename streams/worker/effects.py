@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from datetime import datetime
+from typing import Any
 
 from streams.broker.base import Topics
 from streams.core.lifecycle import (
@@ -47,9 +48,16 @@ class Effects:
         self._event_time = event_time
         #: The page's daily counts of offers and outcomes (:mod:`streams.worker.aggregates`).
         self._daily = daily
+        #: The metrics' labelled children, looked up once: ``labels()`` validates and locks on every
+        #: call, which cost more than the count itself on the timer's path (labels are bounded).
+        self._children: dict[tuple[str, tuple[str, ...]], Any] = {}
 
     def interpret(self, effects: Sequence[Effect], now: datetime, profile: Profile) -> list[OutboxEntry]:
         """All three steps; returns the records to publish."""
+        if not effects:
+            # Most customers of a batch: nothing happened to count, learn or send (the daily
+            # figures' counters alone cost a few µs per customer to find that out).
+            return []
         self.count(effects, now)
         if self._daily is not None:
             self._daily.count(effects, now)
@@ -58,30 +66,38 @@ class Effects:
 
     def count(self, effects: Sequence[Effect], now: datetime) -> None:
         """Every effect on its metric; decisions that stop an offer also get a log line."""
-        m = self._metrics
+        m, child = self._metrics, self._child
         for effect in effects:
             match effect:
                 case LateEvent(event=event):
-                    m.late_events.labels(event.type).inc()
+                    child("late_events", event.type).inc()
                 case SessionEnded(session=session):
-                    m.sessions_ended.labels("purchased" if session.purchased else "no_purchase").inc()
+                    child("sessions_ended", "purchased" if session.purchased else "no_purchase").inc()
                 case Suppressed(kind=kind, reason=reason):
-                    m.suppressed.labels(kind, reason).inc()
+                    child("suppressed", kind, reason).inc()
                     log.info("offer suppressed: kind=%s reason=%s", kind, reason)
                 case HeldOut(kind=kind):
-                    m.offers_opened.labels("holdout").inc()
-                    m.held_out.labels(kind).inc()
+                    child("offers_opened", "holdout").inc()
+                    child("held_out", kind).inc()
                 case Deferred(kind=kind, until=until):
-                    m.deferred.labels(kind).inc()
+                    child("deferred", kind).inc()
                     log.info("offer deferred by quiet hours: kind=%s until=%s", kind, until.isoformat())
                 case Issued(due_at=due_at):
-                    m.offers_opened.labels("treated").inc()
+                    child("offers_opened", "treated").inc()
                     if not self._event_time:
                         m.trigger_delay_seconds.observe(max((now - due_at).total_seconds(), 0.0))
                 case Withdrawn(outcome=outcome):
-                    m.withdrawn.labels(outcome.kind.value).inc()
+                    child("withdrawn", outcome.kind.value).inc()
                 case Resolved(outcome=outcome):
                     m.record_outcome(outcome.outcome, "holdout" if outcome.holdout else "treated")
+
+    def _child(self, metric: str, *labels: str) -> Any:
+        """The child of the metric named ``metric`` (a :class:`~streams.metrics.Metrics` attribute) for ``labels``."""
+        key = (metric, labels)
+        found = self._children.get(key)
+        if found is None:
+            found = self._children[key] = getattr(self._metrics, metric).labels(*labels)
+        return found
 
     def learn(self, effects: Sequence[Effect], profile: Profile) -> None:
         """The intent model learns whether each ended session bought."""

@@ -74,16 +74,18 @@ class Scoring:
 
     # -------------------------------------------------------------- intent
 
-    def score_session(self, state: CustomerState) -> CustomerState:
-        """``state`` with the current session's purchase probability on session and profile."""
-        if state.session is None or self.intent.n_learned < MIN_LEARNED:
-            return state  # an untrained model's score would not be shown: not computed either
+    def score_session(self, session: Session, profile: Profile) -> float | None:
+        """The purchase probability of ``session`` (None until the model has learned enough to be shown).
+
+        The caller writes it on the visit and the profile (:meth:`streams.core.drafts.Draft.score`, in
+        place): returning the number, not a copied state, spares a copy of both per customer per batch.
+        """
+        if self.intent.n_learned < MIN_LEARNED:
+            return None  # an untrained model's score would not be shown: not computed either
         started = time.perf_counter()
-        p = round(self.intent.predict_proba_one(session_features(state.session, state.profile)), 4)
+        p = round(self.intent.predict_proba_one(session_features(session, profile)), 4)
         self._took("intent", "score", started)
-        if state.session.intent == p and state.profile.intent == p:
-            return state  # no copies of session and profile for a score that did not move
-        return replace(state, session=replace(state.session, intent=p), profile=replace(state.profile, intent=p))
+        return p
 
     def learn_session(self, session: Session, profile: Profile) -> None:
         """A session ended: learn whether it ended in a purchase."""

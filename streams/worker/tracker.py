@@ -263,8 +263,11 @@ class Tracker:
             change, waiting = self._change_of(loaded[customer_id], customer, now, visitors,
                                               clocks.get(customer.partition), counts)
             if change is not None:
-                changes += [change, *change.merged]
-                visitors.update({c.state.customer_id: c.state for c in (change, *change.merged)})
+                changes.append(change)
+                visitors[change.state.customer_id] = change.state
+                for merged in change.merged:
+                    changes.append(merged)
+                    visitors[merged.state.customer_id] = merged.state
             if waiting is not None:
                 undelivered.append(waiting)
         refused = await self._retry.until_done("save", lambda: self._store.save(changes))
@@ -280,10 +283,12 @@ class Tracker:
         counts[customer.customer_id] = (len(applied.handled), applied.duplicates)
         state, partition = applied.state, customer.partition
         entries = self._effects.interpret(applied.effects, now, state.profile)
-        self._outbox.decided(entries)
+        if entries:
+            self._outbox.decided(entries)
         outbox = [*loaded.outbox, *entries]
-        waiting = Undelivered(customer.customer_id, partition, outbox, next_due(state, self._rules)) if outbox else None
-        due = next_due(state, self._rules, undelivered_since=now if outbox else None)
+        later = next_due(state, self._rules)  # once delivered; while records wait, at once
+        waiting = Undelivered(customer.customer_id, partition, outbox, later) if outbox else None
+        due = now if outbox else later
         if not applied.handled:
             # All duplicates: a redelivery. The process that saved these events may have died
             # between the state's script and its deadline in the same pipeline; schedule again.
@@ -384,12 +389,13 @@ class Tracker:
                 if self._scoring is not None:
                     state = self._scoring.review(state, until)
                 entries = self._effects.interpret(effects, now, state.profile)
-                self._outbox.decided(entries)
-                outbox = [*item.outbox, *entries]
-                due = next_due(state, self._rules, undelivered_since=until if outbox else None)
-                changes.append(Change(state, partition, due, (), entries, version=item.version))
-                if outbox:
-                    undelivered.append(Undelivered(customer_id, partition, outbox, next_due(state, self._rules)))
+                if entries:
+                    self._outbox.decided(entries)
+                waiting = [*item.outbox, *entries]
+                later = next_due(state, self._rules)  # once delivered; while records wait, at once
+                changes.append(Change(state, partition, until if waiting else later, (), entries, version=item.version))
+                if waiting:
+                    undelivered.append(Undelivered(customer_id, partition, waiting, later))
             # A refused customer's state moved on: their deadline is woken, the next tick looks again.
             refused = set(await self._store.save(changes) or ())
             return await self._outbox.deliver([item for item in undelivered if item.customer_id not in refused])
