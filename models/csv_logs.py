@@ -9,6 +9,7 @@ moment); a negative order total is a refund. Dates are read in the layout the co
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Literal
 
@@ -22,7 +23,7 @@ from models.transactions import (
     transactions_of,
 )
 
-__all__ = ["ColumnMap", "load_csv", "parse_columns"]
+__all__ = ["ColumnMap", "column_pairs", "load_csv", "parse_columns"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,18 +60,7 @@ def parse_columns(spec: str) -> ColumnMap:
 
     """
     usage = "customer=…,date=…,amount=…[,order=…][,product=…][,date_order=dmy|mdy]"
-    pairs: dict[str, str] = {}
-    for part in spec.split(","):
-        if not part.strip():
-            continue
-        key, sep, value = part.partition("=")
-        key, value = key.strip().lower(), value.strip()
-        if not sep or not value or key not in _MAP_KEYS:
-            raise ValueError(f"columns: expected {usage}, found {part.strip()!r} in {spec!r}")
-        pairs[key] = value
-    for key in ("customer", "date", "amount"):
-        if key not in pairs:
-            raise ValueError(f"columns: expected {usage}, missing {key!r} in {spec!r}")
+    pairs = column_pairs(spec, ("customer", "date", "amount"), _MAP_KEYS, usage)
     raw_order = pairs.get("date_order")
     date_order: Literal["mdy", "dmy"] | None = None
     if raw_order in ("mdy", "dmy"):
@@ -81,6 +71,27 @@ def parse_columns(spec: str) -> ColumnMap:
         customer=pairs["customer"], date=pairs["date"], amount=pairs["amount"],
         order=pairs.get("order"), product=pairs.get("product"), date_order=date_order,
     )
+
+
+def column_pairs(spec: str, required: Sequence[str], known: Sequence[str], usage: str) -> dict[str, str]:
+    """``key=column`` pairs of a mapping (keys lower case, among ``known``, all ``required`` there).
+
+    >>> column_pairs("A=x, b = y", ("a",), ("a", "b"), "a=…[,b=…]")
+    {'a': 'x', 'b': 'y'}
+    """
+    pairs: dict[str, str] = {}
+    for part in spec.split(","):
+        if not part.strip():
+            continue
+        key, sep, value = part.partition("=")
+        key, value = key.strip().lower(), value.strip()
+        if not sep or not value or key not in known:
+            raise ValueError(f"columns: expected {usage}, found {part.strip()!r} in {spec!r}")
+        pairs[key] = value
+    for key in required:
+        if key not in pairs:
+            raise ValueError(f"columns: expected {usage}, missing {key!r} in {spec!r}")
+    return pairs
 
 
 def load_csv(path: str | Path, columns: ColumnMap | str) -> TransactionLog:

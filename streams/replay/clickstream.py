@@ -35,6 +35,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from models.csv_logs import column_pairs
 from models.dates import DateParser, detect_date_layout
 from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
@@ -64,19 +65,7 @@ def parse_click_columns(spec: str) -> dict[str, str]:
     ...
     ValueError: columns: expected customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,session=…][,url=…], missing 'event' in 'customer=user_id,time=event_time'
     """
-    pairs: dict[str, str] = {}
-    for part in spec.split(","):
-        if not part.strip():
-            continue
-        key, sep, value = part.partition("=")
-        key, value = key.strip().lower(), value.strip()
-        if not sep or not value or key not in (*REQUIRED, *OPTIONAL):
-            raise ValueError(f"columns: expected {USAGE}, found {part.strip()!r} in {spec!r}")
-        pairs[key] = value
-    for key in REQUIRED:
-        if key not in pairs:
-            raise ValueError(f"columns: expected {USAGE}, missing {key!r} in {spec!r}")
-    return pairs
+    return column_pairs(spec, REQUIRED, (*REQUIRED, *OPTIONAL), USAGE)
 
 
 def kind_of(name: str) -> str | None:
