@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -48,7 +48,9 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def read_sheets(path: str | Path, same_header: Any) -> tuple[list[str], list[tuple[int, list[str]]], list[tuple[int, str]]]:
+def read_sheets(
+    path: str | Path, same_header: Callable[[list[str], list[str]], bool]
+) -> tuple[list[str], list[tuple[int, list[str]]], list[tuple[int, str]]]:
     """(header, rows, sheets) of the workbook, its rows numbered one after the other across the sheets read.
 
     ``same_header(a, b)`` says whether a later sheet's header is the first's (other sheets are

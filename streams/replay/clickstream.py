@@ -179,10 +179,13 @@ def _order(rows: Sequence[_Row], marks: Mapping[str, str]) -> dict[str, object]:
         total += (price or 0.0) * count
         if row.values.get("product"):
             lines.append({"product_id": row.values["product"], "quantity": count, **_priced(row, marks)})
-    order_id = first.values.get("order") or _common(first, "order")["event_id"]
     event = _common(first, "order")
-    event["event_id"] = f"csv-order-{order_id}" if first.values.get("order") else event["event_id"]
-    return {**event, "type": "order_placed", "order_id": str(order_id)[:128], "line_items": lines[:1000],
+    # The shop's order id when the file has one (the same order replayed from another file is the
+    # same event), else the digest of the order's first row.
+    if first.values.get("order"):
+        event["event_id"] = f"csv-order-{first.values['order']}"
+    order_id = first.values.get("order") or str(event["event_id"])
+    return {**event, "type": "order_placed", "order_id": order_id[:128], "line_items": lines[:1000],
             "total": round(max(total, 0.0), 2)}
 
 
