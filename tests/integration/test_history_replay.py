@@ -124,3 +124,35 @@ def test_a_clickstream_csv_becomes_visits_orders_and_offers(worker, worker_setti
 
     again = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
     assert "0 events" in again.stdout and "7 already replayed" in again.stdout
+
+
+def _ga4(name: str, seconds: int, user: str, **fields) -> str:
+    at = int(START.timestamp() * 1_000_000) + seconds * 1_000_000
+    return json.dumps({"event_timestamp": str(at), "event_name": name, "user_pseudo_id": user,
+                       "event_params": [{"key": "ga_session_id", "value": {"int_value": "1"}}], **fields})
+
+
+@pytest.mark.worker(clock="event")
+def test_a_ga4_bigquery_export_becomes_visits_orders_and_offers(worker, worker_settings, kafka, redis_client, tmp_path):
+    """GA4's rows, gzip JSON Lines as `bq extract` writes them: a cart left, a purchase, a later visitor moving the clock."""
+    lamp = {"item_id": "lamp-1", "price": 40.0, "quantity": 1, "item_category": "lamps"}
+    lines = [
+        _ga4("page_view", 0, "111.1", event_params=[{"key": "page_location", "value": {"string_value": "https://s/"}}]),
+        _ga4("view_item", 10, "111.1", items=[lamp]),
+        _ga4("add_to_cart", 20, "111.1", items=[lamp]),
+        _ga4("add_to_cart", 30, "222.2", items=[lamp]),
+        _ga4("purchase", 60, "222.2", items=[lamp], ecommerce={"transaction_id": "T-9", "purchase_revenue": 40.0}),
+        _ga4("user_engagement", 70, "222.2"),
+        _ga4("page_view", 3 * 3600, "333.3"),
+    ]
+    path = tmp_path / "events_20260105.jsonl.gz"
+    with gzip.open(path, "wt") as out:
+        out.write("\n".join(lines) + "\n")
+    first = replay(worker_settings, path, "ga4")
+    assert "7 events of 3 customers" in first.stdout and "1 without an event of their own" in first.stdout
+
+    wait_until(lambda: int(profile_hash(redis_client, "222.2").get(b"orders", 0)) == 1, timeout=60,
+               message="the GA4 purchase on the profile")
+    assert float(profile_hash(redis_client, "222.2")[b"revenue"]) == 40.0
+    [trigger] = kafka.read(worker_settings.offer_triggers_topic, at_least=1, timeout=60, settle=2)
+    assert (trigger["customer_id"], trigger["kind"]) == ("111.1", "cart_abandoned")
