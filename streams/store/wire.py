@@ -8,16 +8,28 @@ on the wire are the same (``tests/unit/streams/store/test_wire.py`` compares the
 
 The store's own clients get a connection class that packs with hiredis (:func:`pack_in_c`);
 everything else about the connections (TLS, credentials, retries, timeouts) is redis-py's.
+
+A standalone client's pipelines also read their replies under one timeout for the whole
+pipeline (:class:`OneTimeoutPipeline`) instead of one per reply: redis-py opens an asyncio
+timeout around every reply it reads, which schedules and cancels a timer each time — 4 % of
+the worker's CPU for the replies of its save, load and outbox pipelines.
 """
 
 from __future__ import annotations
 
+import asyncio
+import inspect
+import math
 from functools import cache
 from typing import Any, TypeVar
 
 import hiredis
+from redis.asyncio.client import Pipeline
+from redis.client import EMPTY_RESPONSE, NEVER_DECODE
 from redis.asyncio.cluster import RedisCluster
 from redis.asyncio.connection import AbstractConnection
+from redis.exceptions import ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 C = TypeVar("C")
 
@@ -83,10 +95,50 @@ def pack_in_c(client: Any) -> Any:
         return client
     pool = client.connection_pool
     pool.connection_class = packing_in_c(pool.connection_class)
+    client.pipeline = lambda transaction=True, shard_hint=None: OneTimeoutPipeline(
+        client.connection_pool, client.response_callbacks, transaction, shard_hint)
     return client
 
 
-def _default_class() -> type:
-    from redis.asyncio.connection import Connection
+class OneTimeoutPipeline(Pipeline):  # type: ignore[misc]
+    """A redis-py pipeline whose replies are read under one timeout (the socket's) for them all.
 
-    return Connection
+    Only the reading of a plain pipeline's replies differs from redis-py's: the commands are
+    packed and sent as one write, and each reply is read with no timeout of its own, inside
+    one ``asyncio.timeout`` of the connection's socket timeout around the whole exchange.  A
+    pipeline that runs out of time is what redis-py's would be: the connection is closed (no
+    reply is left half read on a pooled socket) and ``redis.exceptions.TimeoutError`` is raised,
+    which the connection's retry policy treats as before.  Transactions (``MULTI``/``EXEC``) and
+    anything else go through redis-py unchanged.
+    """
+
+    async def _execute_pipeline(self, connection: Any, commands: Any, raise_on_error: bool) -> list[Any]:
+        seconds = connection.socket_timeout
+        if seconds is None or self.watching:
+            return await super()._execute_pipeline(connection, commands, raise_on_error)  # type: ignore[no-any-return]
+        try:
+            async with asyncio.timeout(seconds):
+                await connection.send_packed_command(connection.pack_commands([args for args, _ in commands]))
+                replies = [await self._reply(connection, args[0], options) for args, options in commands]
+        except TimeoutError as exc:  # the read was cancelled mid-reply: the connection is closed
+            await connection.disconnect(nowait=True)
+            raise RedisTimeoutError(f"Timeout reading from {connection.host}:{connection.port}") from exc
+        if raise_on_error:
+            self.raise_first_error(commands, replies)
+        return replies
+
+    async def _reply(self, connection: Any, command_name: Any, options: dict[str, Any]) -> Any:
+        """One reply, as redis-py's ``parse_response`` makes it, an error reply returned (not raised)."""
+        options = dict(options)
+        raw = options.pop(NEVER_DECODE, False)
+        try:
+            reply = await connection.read_response(disable_decoding=bool(raw), timeout=math.inf)
+        except ResponseError as error:
+            return options[EMPTY_RESPONSE] if EMPTY_RESPONSE in options else error
+        options.pop(EMPTY_RESPONSE, None)
+        options.pop("keys", None)  # for redis-py's client-side cache only
+        callback = self.response_callbacks.get(command_name)
+        if callback is None:
+            return reply
+        value = callback(reply, **options)
+        return await value if inspect.isawaitable(value) else value

@@ -2,13 +2,20 @@
 
 from __future__ import annotations
 
+import asyncio
+import time
+
+import hiredis
 import pytest
 from redis.asyncio import Redis
+from redis.asyncio.retry import Retry
+from redis.backoff import NoBackoff
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 from redis.asyncio.connection import Connection, SSLConnection, UnixDomainSocketConnection
 from redis.exceptions import DataError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from streams.store.wire import pack_command, pack_in_c, packing_in_c
+from streams.store.wire import OneTimeoutPipeline, pack_command, pack_in_c, packing_in_c
 
 COMMANDS = [
     ("EVALSHA", "a" * 40, 5, "tracker:{c-1}:profile", "tracker:{c-1}:session", "k3", "k4", "k5",
@@ -61,3 +68,37 @@ def test_a_cluster_client_packs_in_c_on_the_startup_nodes_and_the_ones_found_lat
     assert client.nodes_manager.connection_kwargs["connection_class"] is packing_in_c(Connection)
     assert all(node.connection_class is packing_in_c(Connection)
                for node in client.nodes_manager.startup_nodes.values())
+
+
+async def _server_that_never_answers(word: bytes) -> tuple[asyncio.AbstractServer, int]:
+    """A Redis stand-in: ``+OK`` to every command, except no reply at all to one naming ``word``."""
+    async def serve(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        requests = hiredis.Reader()
+        while data := await reader.read(65536):
+            requests.feed(data)
+            while (command := requests.gets()) is not False:
+                if word not in command:
+                    writer.write(b"+OK\r\n")
+            await writer.drain()
+        writer.close()
+
+    server = await asyncio.start_server(serve, "127.0.0.1", 0)
+    return server, server.sockets[0].getsockname()[1]
+
+
+async def test_a_pipeline_out_of_time_raises_redis_timeout_and_closes_its_connection() -> None:
+    """One timeout for all the replies: a reply that never comes ends the pipeline in the socket's timeout."""
+    server, port = await _server_that_never_answers(b"hang")
+    client = pack_in_c(Redis(host="127.0.0.1", port=port, socket_timeout=0.3, retry=Retry(NoBackoff(), 0)))
+    try:
+        pipe = client.pipeline(transaction=False)
+        assert isinstance(pipe, OneTimeoutPipeline)
+        started = time.perf_counter()
+        with pytest.raises(RedisTimeoutError):
+            await pipe.set("a", "1").get("hang").set("b", "2").execute()
+        assert time.perf_counter() - started < 2.0
+        # The half-read connection was closed, not returned to the pool in the middle of a reply.
+        assert await client.pipeline(transaction=False).set("c", "3").execute() == [True]
+    finally:
+        await client.aclose()
+        server.close()
