@@ -1,19 +1,26 @@
-"""Generic CSV purchase logs: which column holds what is given by a mapping.
+"""Generic CSV purchase logs: which column holds what is given by a mapping, or read from the header.
 
 ``customer=…,date=…,amount=…[,order=…][,product=…][,date_order=dmy|mdy]``: an amount per line,
 the lines of one order summed (without an order column, the lines of one customer at one
 moment); a negative order total is a refund. Dates are read in the layout the column uses
 (:mod:`models.dates`) unless ``date_order`` says which of day and month comes first.
+
+Without a mapping the header's names say which column is which (:func:`guess_columns`): the
+names order systems and exports commonly use (``customer_id``, ``Customer Email``,
+``order_date``, ``Created at``, ``Total (USD)``, ``order_id``…); a header that does not name
+a customer, a date and an amount unambiguously is refused with what was found.
 """
 
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Sequence
+import re
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
-from models.textfiles import read_csv
+from models.errors import DataFileError
+from models.textfiles import normalise, read_csv, select
 from models.transactions import (
     OrderLines,
     TransactionLog,
@@ -23,7 +30,7 @@ from models.transactions import (
     transactions_of,
 )
 
-__all__ = ["ColumnMap", "column_pairs", "load_csv", "parse_columns"]
+__all__ = ["ColumnMap", "column_pairs", "guess_columns", "header_columns", "load_csv", "parse_columns"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -73,6 +80,60 @@ def parse_columns(spec: str) -> ColumnMap:
     )
 
 
+#: Header names that say what a column holds, compared by :func:`models.textfiles.normalise` with
+#: any bracketed part (a currency: ``Total (USD)``) left out; for each key the first found wins.
+#: Names that could be a unit price or a count (``price``, ``quantity``) are not guessed: an
+#: amount must be the line's or the order's money.
+HEADER_NAMES: dict[str, tuple[str, ...]] = {
+    "customer": ("customerid", "customer", "customerno", "customernumber", "customeruniqueid", "custid",
+                 "clientid", "client", "userid", "user", "buyerid", "buyer", "shopperid", "shopper", "memberid",
+                 "accountid", "customeremail", "email", "emailaddress"),
+    "date": ("orderdate", "invoicedate", "purchasedate", "transactiondate", "orderpurchasetimestamp", "orderedat",
+             "createdat", "paidat", "processedat", "ordertime", "purchasetime", "date", "datetime", "timestamp",
+             "time", "day"),
+    "amount": ("ordertotal", "totalamount", "amount", "total", "totalspent", "revenue", "sales", "netsales",
+               "grandtotal", "totalprice", "linetotal", "paymentvalue", "spend", "value"),
+    "order": ("orderid", "orderno", "ordernumber", "order", "invoiceid", "invoiceno", "invoicenumber", "invoice",
+              "transactionid", "receiptid", "receipt", "ticket"),
+}
+
+
+def guess_columns(header: Sequence[str]) -> ColumnMap:
+    """The mapping a header's names say (see :data:`HEADER_NAMES`); ``ValueError`` naming what is missing.
+
+    >>> guess_columns(["Order ID", "Customer Email", "Created At", "Total (USD)"])
+    ColumnMap(customer='Customer Email', date='Created At', amount='Total (USD)', order='Order ID', product=None, date_order=None)
+    >>> guess_columns(["user_id", "ts", "price", "qty"])
+    Traceback (most recent call last):
+    ...
+    ValueError: header 'user_id,ts,price,qty' names no date and no amount column: give --columns customer=…,date=…,amount=…[,order=…]
+    """
+    found = header_columns(header, HEADER_NAMES)
+    missing = [key for key in ("customer", "date", "amount") if key not in found]
+    if missing:
+        raise ValueError(f"header {','.join(header)!r} names no {' and no '.join(missing)} column: "
+                         "give --columns customer=…,date=…,amount=…[,order=…]")
+    return ColumnMap(customer=found["customer"], date=found["date"], amount=found["amount"], order=found.get("order"))
+
+
+def header_columns(header: Sequence[str], names: Mapping[str, Sequence[str]]) -> dict[str, str]:
+    """For each key of ``names``, the header's column called by the first of its names found (keys not found left out).
+
+    Names are compared by :func:`models.textfiles.normalise`, with a bracketed part left out.
+
+    >>> header_columns(["Visitor ID", "Time (UTC)"], {"customer": ("userid", "visitorid"), "time": ("time",)})
+    {'customer': 'Visitor ID', 'time': 'Time (UTC)'}
+    """
+    plain = [normalise(re.sub(r"[(\[].*?[)\]]", "", name)) for name in header]
+    found: dict[str, str] = {}
+    for key, candidates in names.items():
+        for name in candidates:
+            if name in plain:
+                found[key] = header[plain.index(name)]
+                break
+    return found
+
+
 def column_pairs(spec: str, required: Sequence[str], known: Sequence[str], usage: str) -> dict[str, str]:
     """``key=column`` pairs of a mapping (keys lower case, among ``known``, all ``required`` there).
 
@@ -94,8 +155,8 @@ def column_pairs(spec: str, required: Sequence[str], known: Sequence[str], usage
     return pairs
 
 
-def load_csv(path: str | Path, columns: ColumnMap | str) -> TransactionLog:
-    """Read a generic CSV purchase log with a column mapping (see :func:`parse_columns`).
+def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> TransactionLog:
+    """Read a generic CSV purchase log with a column mapping (see :func:`parse_columns`), or its header's.
 
     Lines of one order (same ``order`` value; without an order column, same customer and
     moment) are summed; a negative total is a refund, a zero total is skipped. Lines without a
@@ -104,7 +165,8 @@ def load_csv(path: str | Path, columns: ColumnMap | str) -> TransactionLog:
     Raises
     ------
     DataFileError
-        On a missing column, a bad date or a non-numeric amount.
+        On a missing column (or, without a mapping, a header that does not say which column is
+        which), a bad date or a non-numeric amount.
 
     Examples
     --------
@@ -119,13 +181,20 @@ def load_csv(path: str | Path, columns: ColumnMap | str) -> TransactionLog:
     [('7', 15.0, False), ('8', 3.0, True)]
 
     """
-    mapping = parse_columns(columns) if isinstance(columns, str) else columns
+    if columns is None:
+        whole = read_csv(path)
+        try:
+            mapping = guess_columns(whole.header)
+        except ValueError as exc:
+            raise DataFileError(whole.path, 1, "", str(exc)) from None
+    else:
+        mapping = parse_columns(columns) if isinstance(columns, str) else columns
     wanted = {"customer": (mapping.customer,), "date": (mapping.date,), "amount": (mapping.amount,)}
     if mapping.order:
         wanted["order"] = (mapping.order,)
     if mapping.product:
         wanted["product"] = (mapping.product,)
-    table = read_csv(path, wanted)
+    table = read_csv(path, wanted) if columns is not None else select(whole, wanted)
     dates = column_dates(table, "date", mapping.date_order)
     amounts = column_numbers(table, "amount")
     at_order = table.position("order") if mapping.order else None
@@ -148,5 +217,15 @@ def load_csv(path: str | Path, columns: ColumnMap | str) -> TransactionLog:
     transactions, skipped = transactions_of(orders, refund_prefix=None)
     return TransactionLog(
         path=table.path, transactions=transactions, lines=len(table.rows), guest_lines=guests,
-        skipped_invoices=skipped, layout="CSV",
+        skipped_invoices=skipped, layout="CSV" if columns is not None else f"CSV, columns read from its header: {describe(mapping)}",
     )
+
+
+def describe(mapping: ColumnMap) -> str:
+    """A mapping as ``--columns`` spells it.
+
+    >>> describe(ColumnMap("Customer Email", "Created At", "Total (USD)", "Order ID"))
+    'customer=Customer Email,date=Created At,amount=Total (USD),order=Order ID'
+    """
+    pairs = {key: getattr(mapping, key) for key in _MAP_KEYS}
+    return ",".join(f"{key}={value}" for key, value in pairs.items() if value)

@@ -76,7 +76,7 @@ class DataFileError(ModelsError):
         self.message = message
         self.expected = expected
         self.found = found
-        text = f"{path}, line {line}, column {column!r}: {message}"
+        text = f"{path}, line {line}, column {column!r}: {message}" if column else f"{path}, line {line}: {message}"
         if expected is not None:
             text += f" (expected {expected}, found {found!r})"
         super().__init__(text)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import subprocess
 import sys
 
@@ -100,9 +102,9 @@ def test_replay_refuses_a_file_that_is_not_online_retail(tmp_path):
 
 @pytest.mark.parametrize(("how", "message"), [
     (("--format", "online-retail", "--columns", "customer=a"), "--columns is for --format csv"),
-    (("--format", "csv"), "--format csv needs --columns customer="),
+    (("--format", "csv"), "header 'a,b,c' names no customer and no date and no amount column: give --columns"),
     (("--format", "events", "--currency", "EUR"), "--currency is for purchase logs"),
-    (("--format", "clickstream"), "--format clickstream needs --columns customer="),
+    (("--format", "clickstream"), "header 'a,b,c' names no customer and no time and no event column: give --columns"),
     (("--format", "segment", "--columns", "customer=a"), "--columns is for --format csv or clickstream"),
     (("--format", "ga4", "--columns", "customer=a"), "--columns is for --format csv or clickstream"),
     (("--format", "csv", "--columns", "customer=a,date=b,amount=c", "--currency", "euros"), "three-letter currency code"),
@@ -126,7 +128,7 @@ def test_a_policy_file_naming_an_unknown_segment_stops_the_worker(tmp_path, monk
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("--format", "csv"), "--format csv needs --columns customer=…,date=…,amount=…"),
+    (("--format", "csv"), "line 1: header 'who,when,total' names no customer and no date column: give --columns"),
     (("--format", "csv", "--columns", "customer=who,date=when"),
      "columns: expected customer=…,date=…,amount=…[,order=…][,product=…][,date_order=dmy|mdy], missing 'amount'"),
     (("--format", "csv", "--columns", "customer=who,date=when,amount=paid"),
@@ -144,6 +146,20 @@ def test_evaluate_value_and_loyalty_say_what_is_wrong_in_one_line(tmp_path, mode
     assert result.returncode == 2, result.stdout
     assert "Traceback" not in result.stderr and len(result.stderr.strip().splitlines()) == 1
     assert message in result.stderr
+
+
+def test_evaluate_reads_a_csv_logs_columns_from_its_header_and_says_which(tmp_path):
+    """Without --columns, the usual names of an orders export say which column is which; the report names them."""
+    data = tmp_path / "orders.csv"
+    rows = [f"o{i},c{i % 40}@example.com,2024-{1 + i % 9:02d}-{1 + i % 27:02d} 10:00,{10 + i % 50}.50"
+            for i in range(240)]
+    data.write_text("Order ID,Customer Email,Created at,Total (EUR)\n" + "\n".join(rows) + "\n")
+    result = tracker("evaluate", "value", "--data", str(data), "--format", "csv", "--json")
+    assert result.returncode == 0, result.stderr
+    report = json.loads(result.stdout)
+    assert report["layout"] == ("CSV, columns read from its header: "
+                                "customer=Customer Email,date=Created at,amount=Total (EUR),order=Order ID")
+    assert report["transactions"] == 240
 
 
 def test_evaluate_value_names_the_line_and_column_of_a_bad_value(tmp_path):

@@ -74,7 +74,10 @@ def sizes(text: str) -> tuple[int, ...]:
 
 
 def column_map(fmt: str, columns: str | None) -> ColumnMap | None:
-    """The column mapping of a csv purchase log (``--columns``), read before the file is: a bad one is one line."""
+    """The column mapping of a csv purchase log (``--columns``), read before the file is: a bad one is one line.
+
+    None for a csv log without ``--columns``: its header's names say which column is which.
+    """
     from models.csv_logs import parse_columns
 
     if columns is not None and fmt != "csv":
@@ -82,7 +85,7 @@ def column_map(fmt: str, columns: str | None) -> ColumnMap | None:
     if fmt != "csv":
         return None
     if columns is None:
-        raise UsageError(f"--format csv needs --columns {COLUMNS}")
+        return None  # read from the file's header (models.csv_logs.guess_columns)
     try:
         return parse_columns(columns)
     except ValueError as exc:

@@ -27,9 +27,10 @@ def _purchase_log(parser: argparse.ArgumentParser, examples: str) -> None:
     """The flags of a purchase log and its periods, shared by ``loyalty`` and ``value``."""
     parser.add_argument("--data", type=data_file, required=True, metavar="FILE", help=examples)
     parser.add_argument("--format", dest="fmt", choices=FORMATS, required=True,
-                        help="the file's format (csv needs --columns)")
+                        help="the file's format (csv: with --columns, or as its header names the columns)")
     parser.add_argument("--columns", default=None, metavar="MAP",
-                        help=f"which columns of a csv log hold what: {COLUMNS}")
+                        help=f"which columns of a csv log hold what: {COLUMNS} (default: read from the header's names, "
+                        "e.g. customer_id, order_date, amount, order_id)")
     parser.add_argument("--cutoff", type=iso_date, default=None, metavar="DATE",
                         help="last day of the calibration period (default: the log's last day less the horizon)")
     parser.add_argument("--horizon-days", type=positive_int, default=None, metavar="DAYS",

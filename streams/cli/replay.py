@@ -28,13 +28,13 @@ def add(commands: Commands) -> None:
     replay = commands.add_parser(
         "replay", help="produce a real history (purchase log or JSON Lines of events) to Kafka, in event time",
         epilog=EPILOG,
-        description="Purchase logs (online-retail, cdnow, or any csv with --columns): orders and refunds become "
+        description="Purchase logs (online-retail, cdnow, or any csv, with --columns or as its header names them): orders and refunds become "
         "order_placed / order_refunded events (cancellation invoices, starting with C, are refunds; guest lines "
         "without a customer id are counted and skipped); event ids come from the invoices. JSON Lines, plain or "
         "gzip (events: the tracker's own events; segment: Segment/RudderStack messages, as their bucket "
         "destinations or a warehouse export write them): every line is checked as the worker would, a bad line is "
         "reported with its number and reason and the replay goes on, and what an earlier replay produced is left "
-        "out; ga4: Google Analytics 4's BigQuery export as JSON Lines. Clickstream: a CSV of one row per event with --columns (event names read by what they say: view, "
+        "out; ga4: Google Analytics 4's BigQuery export as JSON Lines. Clickstream: a CSV of one row per event, with --columns or as its header names them (event names read by what they say: view, "
         "cart, add_to_cart, remove_from_cart, begin_checkout, purchase, transaction, ...). Either way a second "
         "replay changes nothing. Run the worker with TRACKER_CLOCK=event so that its "
         "decisions follow the history.",
@@ -112,13 +112,11 @@ def _purchase_log(args: argparse.Namespace, settings: Settings) -> int:
 
 def _history(args: argparse.Namespace, settings: Settings) -> int:
     from models.errors import DataFileError
-    from streams.replay.clickstream import USAGE, parse_click_columns
+    from streams.replay.clickstream import parse_click_columns
     from streams.replay.history import replay_history
 
     columns = None
-    if args.fmt == "clickstream":
-        if args.columns is None:
-            raise UsageError(f"--format clickstream needs --columns {USAGE}")
+    if args.fmt == "clickstream" and args.columns is not None:
         try:
             columns = parse_click_columns(args.columns)
         except ValueError as exc:
@@ -133,6 +131,9 @@ def _history(args: argparse.Namespace, settings: Settings) -> int:
         body: dict[str, Any] = asdict(report)
         print(json.dumps(body, indent=2))
         return 0
+    if args.fmt == "clickstream" and args.columns is None:
+        read = ",".join(f"{key}={column}" for key, column in report.columns.items())
+        print(f"columns read from the header: {read} (--columns to choose others)", file=sys.stderr)
     for bad in report.bad_lines[:BAD_LINES_SHOWN]:
         print(f"  line {bad.line}: {bad.reason}: {bad.detail}", file=sys.stderr)
     if report.bad > BAD_LINES_SHOWN:

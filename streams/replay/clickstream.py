@@ -20,6 +20,10 @@ purchase, transaction, order, order_completed    ``order_placed``: the rows of o
 anything else                                    ``activity`` (keeps the visit going, counted)
 ==============================================  =====================================
 
+Without a mapping, the header's names say which column is which (:data:`HEADER_NAMES`: the
+public data sets' and the usual export names); a header naming no customer, time or event
+column is refused with what was found.
+
 Each event's id is a digest of its row, so replaying the file twice changes nothing; the
 times are read as :mod:`models.dates` reads any log's, the amounts with the column's own
 decimal mark (:mod:`models.decimals`).
@@ -35,15 +39,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from models.csv_logs import column_pairs
+from models.csv_logs import column_pairs, header_columns
 from models.dates import DateParser, detect_date_layout
 from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
-from models.textfiles import CsvTable, read_csv
+from models.textfiles import CsvTable, read_csv, select
 
 REQUIRED = ("customer", "time", "event")
 OPTIONAL = ("product", "price", "quantity", "category", "order", "session", "url")
 USAGE = "customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,session=…][,url=…]"
+
+#: Header names that say what a column holds (see :func:`models.csv_logs.header_columns`), the
+#: first found wins: the multi-category store's, RetailRocket's, GA4's flattened and the usual ones.
+HEADER_NAMES: dict[str, tuple[str, ...]] = {
+    "customer": ("userid", "visitorid", "customerid", "clientid", "userpseudoid", "anonymousid", "user", "visitor",
+                 "customer"),
+    "time": ("eventtime", "eventtimestamp", "timestamp", "occurredat", "time", "datetime", "createdat", "ts", "date"),
+    "event": ("eventtype", "eventname", "event", "action", "type"),
+    "product": ("productid", "itemid", "sku", "product", "item"),
+    "price": ("price", "unitprice", "itemprice"),
+    "quantity": ("quantity", "qty"),
+    "category": ("categorycode", "category", "categoryid"),
+    "order": ("transactionid", "orderid", "order"),
+    "session": ("usersession", "sessionid", "gasessionid", "session"),
+    "url": ("url", "pageurl", "pagelocation", "page"),
+}
 
 _KINDS = {
     **dict.fromkeys(("view", "viewitem", "productviewed", "productview", "detail", "viewproduct"), "view"),
@@ -84,14 +104,28 @@ class _Row:
     at: datetime
 
 
-def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = None) -> Iterator[tuple[int, bytes]]:
+def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = None,
+              used: dict[str, str] | None = None) -> Iterator[tuple[int, bytes]]:
     """(line, the tracker event as JSON) for every event of the file, in file order; orders at their first line.
 
-    Raises :class:`~models.errors.DataFileError` for a missing column or a bad time (the whole
+    Empty ``columns``: read from the header (``used`` gets the mapping read). Raises
+    :class:`~models.errors.DataFileError` for a missing column or a bad time (the whole
     column's layout is read first); a row the worker would refuse is left to its parser.
     """
-    keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
-    table = read_csv(path, {key: (columns[key],) for key in keys})
+    if columns:
+        keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
+        table = read_csv(path, {key: (columns[key],) for key in keys})
+    else:
+        whole = read_csv(path)
+        columns = header_columns(whole.header, HEADER_NAMES)
+        missing = [key for key in REQUIRED if key not in columns]
+        if missing:
+            raise DataFileError(whole.path, 1, "", f"header {','.join(whole.header)!r} names no "
+                                f"{' and no '.join(missing)} column: give --columns {USAGE}")
+        keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
+        table = select(whole, {key: (columns[key],) for key in keys})
+    if used is not None:
+        used.update({key: columns[key] for key in keys})
     if limit is not None:
         table = CsvTable(table.path, table.header, table.rows[:limit], table.names, table.delimiter, table.sheets)
     times = _times(table)

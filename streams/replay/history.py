@@ -88,6 +88,8 @@ class HistoryReport:
     first_event_at: str | None = None
     last_event_at: str | None = None
     seconds: float = 0.0
+    #: A clickstream's columns: as given, or as its header names them.
+    columns: dict[str, str] = field(default_factory=dict)
 
 
 def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | None = None,
@@ -103,7 +105,7 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
     unmapped: Counter[str] = Counter()
     lines: Iterator[tuple[int, bytes | Problem]]
     if fmt == "clickstream":
-        lines = clickstream.events_of(path, columns or {}, limit)
+        lines = clickstream.events_of(path, columns or {}, limit, used=report.columns)
     elif fmt == "ga4":
         lines = ga4.events_of(_lines(path, report))
     else:

@@ -248,9 +248,17 @@ def test_a_bad_column_mapping_is_one_clear_line(spec: str, match: str) -> None:
         parse_columns(spec)
 
 
-def test_load_log_needs_a_mapping_for_csv_and_a_known_format(tmp_path: Path) -> None:
-    """The csv format without columns, or an unknown format, raise ValueError."""
-    with pytest.raises(ValueError, match="column mapping"):
-        load_log(tmp_path / "x.csv", "csv")
+def test_load_log_reads_a_csvs_columns_from_its_header_and_needs_a_known_format(tmp_path: Path) -> None:
+    """The csv format without columns reads them from the header's names (or says it cannot); an unknown format raises."""
+    path = tmp_path / "x.csv"
+    path.write_text("order_id;customer_id;order_date;amount\no1;c1;2024-01-05;10,5\no2;c2;2024-01-06;-3\n")
+    log = load_log(path, "csv")
+    assert [(t.customer_id, t.amount, t.refund) for t in log.transactions] == [("c1", 10.5, False), ("c2", 3.0, True)]
+    assert log.layout == ("CSV, columns read from its header: "
+                          "customer=customer_id,date=order_date,amount=amount,order=order_id")
+    path.write_text("id;when;price;qty\n1;2024-01-05;2;3\n")
+    with pytest.raises(DataFileError, match=r"x.csv, line 1: header 'id,when,price,qty' names no customer and no "
+                                            r"date and no amount column: give --columns"):
+        load_log(path, "csv")
     with pytest.raises(ValueError, match="cdnow"):
         load_log(tmp_path / "x.csv", "parquet")  # type: ignore[arg-type]

@@ -83,3 +83,34 @@ def test_limit_reads_the_first_rows_only(tmp_path):
     rows = "".join(f"{1433221332117 + n},v{n},view,1,\n" for n in range(10))
     path.write_text("timestamp,visitorid,event,itemid,transactionid\n" + rows)
     assert len(events(path, RETAILROCKET, limit=4)[0]) == 4
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("timestamp,visitorid,event,itemid,transactionid",
+     {"customer": "visitorid", "time": "timestamp", "event": "event", "product": "itemid", "order": "transactionid"}),
+    ("event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session",
+     {"customer": "user_id", "time": "event_time", "event": "event_type", "product": "product_id", "price": "price",
+      "category": "category_code", "session": "user_session"}),
+])
+def test_without_columns_the_public_data_sets_headers_say_which_is_which(tmp_path, header, expected):
+    """RetailRocket's and the multi-category store's headers are read as the mappings the docs give them."""
+    path = tmp_path / "events.csv"
+    path.write_text(header + "\n")
+    read, report = read_history(path, "clickstream", intake_of(Settings()))
+    assert read == [] and report.columns == expected
+
+
+def test_without_columns_a_header_read_from_its_names_gives_the_same_events(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("timestamp,visitorid,event,itemid,transactionid\n"
+                    "1433221332117,257597,view,355908,\n"
+                    "1433222276276,257597,transaction,355908,4000\n")
+    parsed, _ = read_history(path, "clickstream", intake_of(Settings()))
+    assert [json.loads(p.value) for p in parsed] == events(path, RETAILROCKET)[0]
+
+
+def test_without_columns_a_header_that_names_no_event_is_refused_naming_it(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("when,who\n2024-01-01,c1\n")
+    with pytest.raises(DataFileError, match="line 1: header 'when,who' names no customer and no time and no event"):
+        read_history(path, "clickstream", intake_of(Settings()))
