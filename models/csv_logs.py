@@ -1,7 +1,8 @@
 """Generic CSV purchase logs: which column holds what is given by a mapping, or read from the header.
 
-``customer=…,date=…,amount=…[,order=…][,product=…][,date_order=dmy|mdy]``: an amount per line,
-the lines of one order summed (without an order column, the lines of one customer at one
+``customer=…,date=…,amount=…[,order=…][,product=…][,date_order=dmy|mdy]``: an amount per line
+(or ``price=…[,quantity=…]`` instead of ``amount``: a line's unit price and count, its amount
+their product, as order-line exports keep them), the lines of one order summed (without an order column, the lines of one customer at one
 moment); a negative order total is a refund. Dates are read in the layout the column uses
 (:mod:`models.dates`) unless ``date_order`` says which of day and month comes first.
 
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Literal
 
 from models.errors import DataFileError
-from models.textfiles import normalise, read_csv, select
+from models.textfiles import CsvTable, normalise, read_csv, select
 from models.transactions import (
     OrderLines,
     TransactionLog,
@@ -30,7 +31,7 @@ from models.transactions import (
     transactions_of,
 )
 
-__all__ = ["ColumnMap", "column_pairs", "guess_columns", "header_columns", "load_csv", "parse_columns"]
+__all__ = ["USAGE", "ColumnMap", "column_pairs", "guess_columns", "header_columns", "load_csv", "parse_columns"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -39,17 +40,22 @@ class ColumnMap:
 
     customer: str
     date: str
-    amount: str
+    #: The line's money; None: ``price`` × ``quantity`` (1 without a quantity column).
+    amount: str | None
     order: str | None = None
     product: str | None = None
     date_order: Literal["mdy", "dmy"] | None = None
+    price: str | None = None
+    quantity: str | None = None
 
 
-_MAP_KEYS = ("customer", "date", "amount", "order", "product", "date_order")
+_MAP_KEYS = ("customer", "date", "amount", "price", "quantity", "order", "product", "date_order")
+#: How a mapping is written (``--columns``).
+USAGE = "customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,date_order=dmy|mdy]"
 
 
 def parse_columns(spec: str) -> ColumnMap:
-    """Read a column mapping ``customer=…,date=…,amount=…[,order=…][,product=…][,date_order=dmy|mdy]``.
+    """Read a column mapping (:data:`USAGE`): an ``amount`` column, or a ``price`` and maybe a ``quantity``.
 
     Raises
     ------
@@ -59,15 +65,18 @@ def parse_columns(spec: str) -> ColumnMap:
     Examples
     --------
     >>> parse_columns("customer=Client, date=Day, amount=Total, order=Ticket")
-    ColumnMap(customer='Client', date='Day', amount='Total', order='Ticket', product=None, date_order=None)
-    >>> parse_columns("customer=Client,date=Day")
+    ColumnMap(customer='Client', date='Day', amount='Total', order='Ticket', product=None, date_order=None, price=None, quantity=None)
+    >>> parse_columns("customer=Client,date=Day,price=Unit price,quantity=Qty").amount is None
+    True
+    >>> parse_columns("customer=Client,date=Day,quantity=Qty")
     Traceback (most recent call last):
     ...
-    ValueError: columns: expected customer=…,date=…,amount=…[,order=…][,product=…][,date_order=dmy|mdy], missing 'amount' in 'customer=Client,date=Day'
+    ValueError: columns: expected customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,date_order=dmy|mdy], missing 'amount' (or 'price') in 'customer=Client,date=Day,quantity=Qty'
 
     """
-    usage = "customer=…,date=…,amount=…[,order=…][,product=…][,date_order=dmy|mdy]"
-    pairs = column_pairs(spec, ("customer", "date", "amount"), _MAP_KEYS, usage)
+    pairs = column_pairs(spec, ("customer", "date"), _MAP_KEYS, USAGE)
+    if "amount" not in pairs and "price" not in pairs:
+        raise ValueError(f"columns: expected {USAGE}, missing 'amount' (or 'price') in {spec!r}")
     raw_order = pairs.get("date_order")
     date_order: Literal["mdy", "dmy"] | None = None
     if raw_order in ("mdy", "dmy"):
@@ -75,15 +84,16 @@ def parse_columns(spec: str) -> ColumnMap:
     elif raw_order is not None:
         raise ValueError(f"columns: expected date_order=dmy or mdy, found {raw_order!r}")
     return ColumnMap(
-        customer=pairs["customer"], date=pairs["date"], amount=pairs["amount"],
+        customer=pairs["customer"], date=pairs["date"], amount=pairs.get("amount"),
         order=pairs.get("order"), product=pairs.get("product"), date_order=date_order,
+        price=None if "amount" in pairs else pairs.get("price"),
+        quantity=None if "amount" in pairs else pairs.get("quantity"),
     )
 
 
 #: Header names that say what a column holds, compared by :func:`models.textfiles.normalise` with
 #: any bracketed part (a currency: ``Total (USD)``) left out; for each key the first found wins.
-#: Names that could be a unit price or a count (``price``, ``quantity``) are not guessed: an
-#: amount must be the line's or the order's money.
+#: A unit price (and a count) stand for the amount only in a header that names no amount.
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "customer": ("customerid", "customer", "customerno", "customernumber", "customeruniqueid", "custid",
                  "clientid", "client", "userid", "user", "buyerid", "buyer", "shopperid", "shopper", "memberid",
@@ -95,25 +105,35 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
                "grandtotal", "totalprice", "linetotal", "paymentvalue", "spend", "value"),
     "order": ("orderid", "orderno", "ordernumber", "order", "invoiceid", "invoiceno", "invoicenumber", "invoice",
               "transactionid", "receiptid", "receipt", "ticket"),
+    # Only without an amount column: a line's unit price, and its count.
+    "price": ("unitprice", "price", "itemprice", "saleprice", "priceeach"),
+    "quantity": ("quantity", "qty", "units", "quantityordered"),
 }
 
 
 def guess_columns(header: Sequence[str]) -> ColumnMap:
     """The mapping a header's names say (see :data:`HEADER_NAMES`); ``ValueError`` naming what is missing.
 
-    >>> guess_columns(["Order ID", "Customer Email", "Created At", "Total (USD)"])
-    ColumnMap(customer='Customer Email', date='Created At', amount='Total (USD)', order='Order ID', product=None, date_order=None)
-    >>> guess_columns(["user_id", "ts", "price", "qty"])
+    >>> describe(guess_columns(["Order ID", "Customer Email", "Created At", "Total (USD)", "Quantity"]))
+    'customer=Customer Email,date=Created At,amount=Total (USD),order=Order ID'
+    >>> describe(guess_columns(["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"]))
+    'customer=CustomerID,date=InvoiceDate,price=UnitPrice,quantity=Quantity,order=InvoiceNo'
+    >>> guess_columns(["user_id", "ts", "qty"])
     Traceback (most recent call last):
     ...
-    ValueError: header 'user_id,ts,price,qty' names no date and no amount column: give --columns customer=…,date=…,amount=…[,order=…]
+    ValueError: header 'user_id,ts,qty' names no date and no amount (or price) column: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,date_order=dmy|mdy]
     """
     found = header_columns(header, HEADER_NAMES)
-    missing = [key for key in ("customer", "date", "amount") if key not in found]
+    if "amount" in found:
+        found.pop("price", None)
+        found.pop("quantity", None)
+    missing = [key for key in ("customer", "date") if key not in found]
+    if "amount" not in found and "price" not in found:
+        missing.append("amount (or price)")
     if missing:
-        raise ValueError(f"header {','.join(header)!r} names no {' and no '.join(missing)} column: "
-                         "give --columns customer=…,date=…,amount=…[,order=…]")
-    return ColumnMap(customer=found["customer"], date=found["date"], amount=found["amount"], order=found.get("order"))
+        raise ValueError(f"header {','.join(header)!r} names no {' and no '.join(missing)} column: give --columns {USAGE}")
+    return ColumnMap(customer=found["customer"], date=found["date"], amount=found.get("amount"), order=found.get("order"),
+                     price=found.get("price"), quantity=found.get("quantity"))
 
 
 def header_columns(header: Sequence[str], names: Mapping[str, Sequence[str]]) -> dict[str, str]:
@@ -189,14 +209,17 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
             raise DataFileError(whole.path, 1, "", str(exc)) from None
     else:
         mapping = parse_columns(columns) if isinstance(columns, str) else columns
-    wanted = {"customer": (mapping.customer,), "date": (mapping.date,), "amount": (mapping.amount,)}
+    wanted = {"customer": (mapping.customer,), "date": (mapping.date,)}
+    for key in ("amount", "price", "quantity"):
+        if getattr(mapping, key):
+            wanted[key] = (getattr(mapping, key),)
     if mapping.order:
         wanted["order"] = (mapping.order,)
     if mapping.product:
         wanted["product"] = (mapping.product,)
     table = read_csv(path, wanted) if columns is not None else select(whole, wanted)
     dates = column_dates(table, "date", mapping.date_order)
-    amounts = column_numbers(table, "amount")
+    amounts = _amounts(table, mapping)
     at_order = table.position("order") if mapping.order else None
     at_product = table.position("product") if mapping.product else None
     orders: dict[str, OrderLines] = {}
@@ -219,6 +242,16 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         path=table.path, transactions=transactions, lines=len(table.rows), guest_lines=guests,
         skipped_invoices=skipped, layout="CSV" if columns is not None else f"CSV, columns read from its header: {describe(mapping)}",
     )
+
+
+def _amounts(table: CsvTable, mapping: ColumnMap) -> list[float]:
+    """Each line's money: its amount, or its unit price times its quantity (1 without a quantity column)."""
+    if mapping.amount:
+        return column_numbers(table, "amount")
+    prices = column_numbers(table, "price")
+    if not mapping.quantity:
+        return prices
+    return [price * count for price, count in zip(prices, column_numbers(table, "quantity"), strict=True)]
 
 
 def describe(mapping: ColumnMap) -> str:

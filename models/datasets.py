@@ -10,8 +10,9 @@ customer, in time order):
 - ``cdnow``: Fader and Hardie's CDNOW files, whitespace separated, no header: the 1/10 sample
   (customer, id in sample, YYYYMMDD, CDs, dollars) or the master file (customer, YYYYMMDD, CDs,
   dollars);
-- ``csv``: any CSV with a column mapping ``customer=…,date=…,amount=…[,order=…][,product=…]``
-  (see :func:`parse_columns`): an amount per line, the lines of one order summed (without an
+- ``csv``: any CSV with a column mapping ``customer=…,date=…,amount=…|price=…[,quantity=…][,order=…]
+  [,product=…]`` (see :func:`parse_columns`), or without one as its header names the columns:
+  an amount (or unit price × quantity) per line, the lines of one order summed (without an
   order column: the lines of one customer at one moment); a negative order total is a refund.
 
 CSV files may be gzip, UTF-8 or Latin-1, comma, semicolon or tab separated

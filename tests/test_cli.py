@@ -102,7 +102,7 @@ def test_replay_refuses_a_file_that_is_not_online_retail(tmp_path):
 
 @pytest.mark.parametrize(("how", "message"), [
     (("--format", "online-retail", "--columns", "customer=a"), "--columns is for --format csv"),
-    (("--format", "csv"), "header 'a,b,c' names no customer and no date and no amount column: give --columns"),
+    (("--format", "csv"), "header 'a,b,c' names no customer and no date and no amount (or price) column: give --columns"),
     (("--format", "events", "--currency", "EUR"), "--currency is for purchase logs"),
     (("--format", "clickstream"), "header 'a,b,c' names no customer and no time and no event column: give --columns"),
     (("--format", "segment", "--columns", "customer=a"), "--columns is for --format csv or clickstream"),
@@ -128,9 +128,10 @@ def test_a_policy_file_naming_an_unknown_segment_stops_the_worker(tmp_path, monk
 
 
 @pytest.mark.parametrize(("args", "message"), [
-    (("--format", "csv"), "line 1: header 'who,when,total' names no customer and no date column: give --columns"),
+    (("--format", "csv"), "line 1: header 'who,when,total' names no customer and no date column: give --columns customer=…,date=…"),
     (("--format", "csv", "--columns", "customer=who,date=when"),
-     "columns: expected customer=…,date=…,amount=…[,order=…][,product=…][,date_order=dmy|mdy], missing 'amount'"),
+     "columns: expected customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,date_order=dmy|mdy], "
+     "missing 'amount' (or 'price')"),
     (("--format", "csv", "--columns", "customer=who,date=when,amount=paid"),
      "line 1, column 'paid': missing column"),
     (("--format", "cdnow", "--columns", "customer=who,date=when,amount=total"), "--columns is for --format csv"),

@@ -12,8 +12,8 @@ from streams.errors import UsageError
 if TYPE_CHECKING:
     from models.csv_logs import ColumnMap
 
-#: What ``--columns`` of a csv purchase log names.
-COLUMNS = "customer=…,date=…,amount=…[,order=…][,product=…][,date_order=dmy|mdy]"
+#: What ``--columns`` of a csv purchase log names (as :data:`models.csv_logs.USAGE`).
+COLUMNS = "customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,date_order=dmy|mdy]"
 
 
 def positive_int(text: str) -> int:

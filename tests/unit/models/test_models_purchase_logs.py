@@ -258,7 +258,21 @@ def test_load_log_reads_a_csvs_columns_from_its_header_and_needs_a_known_format(
                           "customer=customer_id,date=order_date,amount=amount,order=order_id")
     path.write_text("id;when;price;qty\n1;2024-01-05;2;3\n")
     with pytest.raises(DataFileError, match=r"x.csv, line 1: header 'id,when,price,qty' names no customer and no "
-                                            r"date and no amount column: give --columns"):
+                                            r"date column: give --columns"):
         load_log(path, "csv")
+
+
+def test_a_csv_of_order_lines_with_unit_price_and_quantity(tmp_path: Path) -> None:
+    """price × quantity per line, summed per order, whether mapped or read from the header; a negative count refunds."""
+    path = tmp_path / "lines.csv"
+    path.write_text("order_number,client_id,purchase_date,sku,qty,unit_price\n"
+                    "A1,c1,2024-02-01,p1,2,\"1,50\"\nA1,c1,2024-02-01,p2,1,\"4,00\"\nA2,c1,2024-02-03,p1,-2,\"1,50\"\n")
+    mapped = load_log(path, "csv", columns="customer=client_id,date=purchase_date,price=unit_price,quantity=qty,"
+                                          "order=order_number,product=sku")
+    guessed = load_log(path, "csv")
+    for log in (mapped, guessed):
+        assert [(t.invoice, t.amount, t.refund) for t in log.transactions] == [("A1", 7.0, False), ("A2", 3.0, True)]
+    assert guessed.layout.endswith("customer=client_id,date=purchase_date,price=unit_price,quantity=qty,"
+                                   "order=order_number")
     with pytest.raises(ValueError, match="cdnow"):
         load_log(tmp_path / "x.csv", "parquet")  # type: ignore[arg-type]
