@@ -2,7 +2,9 @@
 
 ``customer=…,date=…,amount=…[,order=…][,product=…][,date_order=dmy|mdy]``: an amount per line
 (or ``price=…[,quantity=…]`` instead of ``amount``: a line's unit price and count, its amount
-their product, as order-line exports keep them), the lines of one order summed (without an order column, the lines of one customer at one
+their product, as order-line exports keep them), the lines of one order summed (an order's
+customer, date and total given on one of its rows only, as Shopify's export does, are the
+order's: :func:`order_fields_filled`) (without an order column, the lines of one customer at one
 moment); a negative order total is a refund. Dates are read in the layout the column uses
 (:mod:`models.dates`) unless ``date_order`` says which of day and month comes first.
 
@@ -218,6 +220,8 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     if mapping.product:
         wanted["product"] = (mapping.product,)
     table = read_csv(path, wanted) if columns is not None else select(whole, wanted)
+    if mapping.order:
+        table = order_fields_filled(table)
     dates = column_dates(table, "date", mapping.date_order)
     amounts = _amounts(table, mapping)
     at_order = table.position("order") if mapping.order else None
@@ -242,6 +246,44 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         path=table.path, transactions=transactions, lines=len(table.rows), guest_lines=guests,
         skipped_invoices=skipped, layout="CSV" if columns is not None else f"CSV, columns read from its header: {describe(mapping)}",
     )
+
+
+def order_fields_filled(table: CsvTable) -> CsvTable:
+    """``table`` with an order's customer, date and amount left blank on its other rows taken as the order's.
+
+    Order exports with a row per line item (Shopify's) fill the order's own fields — who, when,
+    its total — on its first row only.  A blank customer or date is the order's, from the row
+    that has it; a blank amount is 0 when another row of the order has one (the order's total
+    on its first row), and stays blank — refused as a bad value — when none has.
+
+    >>> rows = [(2, ["#1001", "a@x.com", "2024-02-01 10:00", "30"]), (3, ["#1001", "", "", ""]),
+    ...         (4, ["#1002", "", "", "5"])]
+    >>> t = CsvTable("x.csv", ["Name", "Email", "Paid at", "Total"], rows,
+    ...              {"order": "Name", "customer": "Email", "date": "Paid at", "amount": "Total"})
+    >>> [values for _, values in order_fields_filled(t).rows]
+    [['#1001', 'a@x.com', '2024-02-01 10:00', '30'], ['#1001', 'a@x.com', '2024-02-01 10:00', '0'], ['#1002', '', '', '5']]
+    """
+    at_order = table.position("order")
+    keys = [key for key in ("customer", "date", "amount") if key in table.names]
+    places = [table.position(key) for key in keys]
+    known: dict[str, dict[int, str]] = {}
+    for _, values in table.rows:
+        order = values[at_order].strip()
+        if order:
+            found = known.setdefault(order, {})
+            for place in places:
+                if place not in found and values[place].strip():
+                    found[place] = values[place]
+    rows = []
+    for line, values in table.rows:
+        found = known.get(values[at_order].strip(), {})
+        if any(not values[place].strip() and place in found for place in places):
+            values = list(values)
+            for key, place in zip(keys, places, strict=True):
+                if not values[place].strip() and place in found:
+                    values[place] = "0" if key == "amount" else found[place]
+        rows.append((line, values))
+    return dataclasses.replace(table, rows=rows)
 
 
 def _amounts(table: CsvTable, mapping: ColumnMap) -> list[float]:

@@ -276,3 +276,30 @@ def test_a_csv_of_order_lines_with_unit_price_and_quantity(tmp_path: Path) -> No
                                    "order=order_number")
     with pytest.raises(ValueError, match="cdnow"):
         load_log(tmp_path / "x.csv", "parquet")  # type: ignore[arg-type]
+
+
+SHOPIFY = (
+    "Name,Email,Financial Status,Paid at,Currency,Subtotal,Shipping,Taxes,Total,Discount Code,Discount Amount,"
+    "Created at,Lineitem quantity,Lineitem name,Lineitem price\n"
+    "#1002,b@example.com,paid,2024-03-02 11:00:00 +0100,EUR,80.00,0.00,0.00,80.00,,0.00,"
+    "2024-03-02 10:58:00 +0100,1,Lamp,80.00\n"
+    "#1001,a@example.com,paid,2024-03-01 09:50:26 +0100,EUR,53.91,4.90,0.00,58.81,WELCOME10,5.99,"
+    "2024-03-01 09:50:00 +0100,3,Mask,14.90\n"
+    "#1001,a@example.com,,,,,,,,,,,1,Serum,9.20\n"
+    "#1001,a@example.com,,,,,,,,,,,2,Soap,2.00\n"
+)
+
+
+@pytest.mark.parametrize("columns", [
+    "customer=Email,date=Paid at,amount=Total,order=Name",
+    "customer=Email,date=Paid at,price=Lineitem price,quantity=Lineitem quantity,order=Name",
+])
+def test_a_shopify_orders_export_with_its_order_fields_on_the_first_row_only(tmp_path: Path, columns: str) -> None:
+    """One row per line item, the order's date and total on its first row: each order read whole."""
+    path = tmp_path / "orders_export.csv"
+    path.write_text(SHOPIFY)
+    log = load_log(path, "csv", columns=columns)
+    found = sorted((t.invoice, t.customer_id, t.at.isoformat(), t.amount) for t in log.transactions)
+    total = 58.81 if "amount" in columns else 3 * 14.90 + 9.20 + 2 * 2.00
+    assert found == [("#1001", "a@example.com", "2024-03-01T08:50:26+00:00", pytest.approx(total)),
+                     ("#1002", "b@example.com", "2024-03-02T10:00:00+00:00", 80.0)]
