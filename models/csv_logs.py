@@ -112,6 +112,22 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "quantity": ("quantity", "qty", "units", "quantityordered"),
 }
 
+#: Then, for a key no name above finds, a column whose name has one of the first words and none
+#: of the second (``Order Total Amount``, ``Posting Date``, ``Billing Email``), if exactly one does.
+HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    "customer": (("customer", "client", "email", "user", "buyer", "shopper", "member"),
+                 ("name", "phone", "address", "country", "city", "zip", "postcode", "note", "group", "type", "since",
+                  "marketing", "company", "tag")),
+    "date": (("date", "time", "created", "ordered", "purchased"),
+             ("ship", "deliver", "fulfil", "due", "update", "modif", "cancel", "refund", "birth", "expir", "zone")),
+    "amount": (("total", "amount", "revenue", "sales", "spend"),
+               ("discount", "tax", "ship", "refund", "fee", "weight", "count", "quantity", "qty", "items", "lines",
+                "outstanding", "due", "paid")),
+    "order": (("order", "invoice", "transaction", "receipt", "ticket"),
+              ("date", "time", "total", "amount", "status", "quantity", "qty", "count", "note", "line", "item",
+               "type", "value", "price")),
+}
+
 
 def guess_columns(header: Sequence[str]) -> ColumnMap:
     """The mapping a header's names say (see :data:`HEADER_NAMES`); ``ValueError`` naming what is missing.
@@ -120,31 +136,53 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     'customer=Customer Email,date=Created At,amount=Total (USD),order=Order ID'
     >>> describe(guess_columns(["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"]))
     'customer=CustomerID,date=InvoiceDate,price=UnitPrice,quantity=Quantity,order=InvoiceNo'
+    >>> describe(guess_columns(["Order Number", "Order Date", "Billing Email", "Order Total Amount", "Ship Date"]))
+    'customer=Billing Email,date=Order Date,amount=Order Total Amount,order=Order Number'
     >>> guess_columns(["user_id", "ts", "qty"])
     Traceback (most recent call last):
     ...
     ValueError: header 'user_id,ts,qty' names no date and no amount (or price) column: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,date_order=dmy|mdy]
+    >>> guess_columns(["customer", "Posting Date", "Entry Date", "amount"])
+    Traceback (most recent call last):
+    ...
+    ValueError: header 'customer,Posting Date,Entry Date,amount' names no date column (several could be: 'Posting Date', 'Entry Date'): give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,date_order=dmy|mdy]
     """
-    found = header_columns(header, HEADER_NAMES)
+    unsure: dict[str, list[str]] = {}
+    found = header_columns(header, HEADER_NAMES, HEADER_WORDS, unsure)
     if "amount" in found:
         found.pop("price", None)
         found.pop("quantity", None)
     missing = [key for key in ("customer", "date") if key not in found]
     if "amount" not in found and "price" not in found:
-        missing.append("amount (or price)")
+        missing.append("amount")
     if missing:
-        raise ValueError(f"header {','.join(header)!r} names no {' and no '.join(missing)} column: give --columns {USAGE}")
+        said = " and no ".join(
+            f"{key} (or price)" if key == "amount" and "amount" not in unsure else key for key in missing)
+        several = "; ".join(f"several could be the {key}: {', '.join(map(repr, unsure[key]))}" if len(missing) > 1
+                            else f"several could be: {', '.join(map(repr, unsure[key]))}"
+                            for key in missing if key in unsure)
+        raise ValueError(f"header {','.join(header)!r} names no {said} column{f' ({several})' if several else ''}: "
+                         f"give --columns {USAGE}")
     return ColumnMap(customer=found["customer"], date=found["date"], amount=found.get("amount"), order=found.get("order"),
                      price=found.get("price"), quantity=found.get("quantity"))
 
 
-def header_columns(header: Sequence[str], names: Mapping[str, Sequence[str]]) -> dict[str, str]:
+def header_columns(
+    header: Sequence[str], names: Mapping[str, Sequence[str]],
+    words: Mapping[str, tuple[Sequence[str], Sequence[str]]] | None = None,
+    unsure: dict[str, list[str]] | None = None,
+) -> dict[str, str]:
     """For each key of ``names``, the header's column called by the first of its names found (keys not found left out).
 
     Names are compared by :func:`models.textfiles.normalise`, with a bracketed part left out.
+    A key no name finds may then be found by ``words`` (key → words one of which the column's
+    name contains, words none of which it contains), among the columns no key took: when exactly
+    one column fits; when several do, they are listed in ``unsure`` and the key is left out.
 
     >>> header_columns(["Visitor ID", "Time (UTC)"], {"customer": ("userid", "visitorid"), "time": ("time",)})
     {'customer': 'Visitor ID', 'time': 'Time (UTC)'}
+    >>> header_columns(["Posting Date", "Ship Date", "Cust."], {"date": ("date",)}, {"date": (("date",), ("ship",))})
+    {'date': 'Posting Date'}
     """
     plain = [normalise(re.sub(r"[(\[].*?[)\]]", "", name)) for name in header]
     found: dict[str, str] = {}
@@ -153,6 +191,17 @@ def header_columns(header: Sequence[str], names: Mapping[str, Sequence[str]]) ->
             if name in plain:
                 found[key] = header[plain.index(name)]
                 break
+    taken = set(found.values())
+    for key, (include, exclude) in (words or {}).items():
+        if key in found:
+            continue
+        fits = [column for column, name in zip(header, plain, strict=True) if column not in taken
+                and any(word in name for word in include) and not any(word in name for word in exclude)]
+        if len(fits) == 1:
+            found[key] = fits[0]
+            taken.add(fits[0])
+        elif fits and unsure is not None:
+            unsure[key] = fits
     return found
 
 
