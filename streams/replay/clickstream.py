@@ -1,4 +1,4 @@
-"""A clickstream exported as CSV (one row per event) turned into the tracker's events.
+"""A clickstream exported as CSV or JSON Lines (one row or object per event) turned into the tracker's events.
 
 Shops and public data sets keep their clickstreams as tables: an event time, a visitor, what
 happened, and often a product and its price (the multi-category store's ``event_time,
@@ -20,7 +20,11 @@ purchase, transaction, order, order_completed    ``order_placed``: the rows of o
 anything else                                    ``activity`` (keeps the visit going, counted)
 ==============================================  =====================================
 
-Without a mapping, the header's names say which column is which (:data:`HEADER_NAMES`: the
+A JSON Lines file (Mixpanel's, Amplitude's, PostHog's export…) is read as a table of its
+objects' fields, a nested one as ``outer.inner`` (:mod:`streams.replay.json_rows`): the mapping
+names those (``customer=properties.distinct_id,time=properties.time,event=event``).
+
+Without a mapping, the header's names (a nested field's own name) say which column is which (:data:`HEADER_NAMES`: the
 public data sets' and the usual export names); a header naming no customer, time or event
 column is refused with what was found.
 
@@ -44,6 +48,7 @@ from models.dates import DateParser, detect_date_layout
 from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
 from models.textfiles import CsvTable, read_csv, select
+from streams.replay.json_rows import looks_like_json_lines, read_json_rows
 
 REQUIRED = ("customer", "time", "event")
 OPTIONAL = ("product", "price", "quantity", "category", "order", "session", "url")
@@ -52,9 +57,10 @@ USAGE = "customer=…,time=…,event=…[,product=…][,price=…][,quantity=…
 #: Header names that say what a column holds (see :func:`models.csv_logs.header_columns`), the
 #: first found wins: the multi-category store's, RetailRocket's, GA4's flattened and the usual ones.
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
-    "customer": ("userid", "visitorid", "customerid", "clientid", "userpseudoid", "anonymousid", "user", "visitor",
-                 "customer"),
-    "time": ("eventtime", "eventtimestamp", "timestamp", "occurredat", "time", "datetime", "createdat", "ts", "date"),
+    "customer": ("userid", "visitorid", "customerid", "clientid", "userpseudoid", "distinctid", "anonymousid",
+                 "personid", "deviceid", "user", "visitor", "customer"),
+    "time": ("eventtime", "eventtimestamp", "timestamp", "occurredat", "time", "datetime", "createdat", "ts", "date",
+             "clienteventtime", "servertime"),
     "event": ("eventtype", "eventname", "event", "action", "type"),
     "product": ("productid", "itemid", "sku", "product", "item"),
     "price": ("price", "unitprice", "itemprice"),
@@ -66,12 +72,16 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 _KINDS = {
-    **dict.fromkeys(("view", "viewitem", "productviewed", "productview", "detail", "viewproduct"), "view"),
-    **dict.fromkeys(("pageview", "pageviewed", "page", "screenview", "viewpage"), "page"),
-    **dict.fromkeys(("cart", "addtocart", "productadded", "cartadd", "add", "cartitemadded"), "add"),
-    **dict.fromkeys(("removefromcart", "productremoved", "cartremove", "remove", "cartitemremoved"), "remove"),
-    **dict.fromkeys(("checkout", "begincheckout", "checkoutstarted", "startcheckout"), "checkout"),
-    **dict.fromkeys(("purchase", "transaction", "order", "ordercompleted", "orderplaced", "buy"), "purchase"),
+    **dict.fromkeys(("view", "viewitem", "productviewed", "productview", "detail", "viewproduct", "viewedproduct",
+                     "viewitemdetails"), "view"),
+    **dict.fromkeys(("pageview", "pageviewed", "page", "screenview", "viewpage", "viewedpage", "pageload"), "page"),
+    **dict.fromkeys(("cart", "addtocart", "productadded", "cartadd", "add", "cartitemadded", "addedtocart",
+                     "addtobasket", "addedtobasket"), "add"),
+    **dict.fromkeys(("removefromcart", "productremoved", "cartremove", "remove", "cartitemremoved",
+                     "removedfromcart"), "remove"),
+    **dict.fromkeys(("checkout", "begincheckout", "checkoutstarted", "startcheckout", "startedcheckout"), "checkout"),
+    **dict.fromkeys(("purchase", "transaction", "order", "ordercompleted", "orderplaced", "buy", "completedorder",
+                     "placedorder", "purchased", "purchasecompleted", "completedpurchase"), "purchase"),
 }
 
 
@@ -112,16 +122,22 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
     :class:`~models.errors.DataFileError` for a missing column or a bad time (the whole
     column's layout is read first); a row the worker would refuse is left to its parser.
     """
-    if columns:
+    json_lines = looks_like_json_lines(path)
+    if columns and not json_lines:
         keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
         table = read_csv(path, {key: (columns[key],) for key in keys})
     else:
-        whole = read_csv(path)
-        columns = header_columns(whole.header, HEADER_NAMES)
+        whole = read_json_rows(path) if json_lines else read_csv(path)
+        if not columns:
+            # A nested field is matched by its own name (``properties.distinct_id`` as ``distinct_id``).
+            short = [column.rsplit(".", 1)[-1] for column in whole.header]
+            columns = {key: whole.header[short.index(name)]
+                       for key, name in header_columns(short, HEADER_NAMES).items()}
         missing = [key for key in REQUIRED if key not in columns]
         if missing:
-            raise DataFileError(whole.path, 1, "", f"header {','.join(whole.header)!r} names no "
-                                f"{' and no '.join(missing)} column: give --columns {USAGE}")
+            what = "fields" if json_lines else "header"
+            raise DataFileError(whole.path, 1, "", f"{what} {','.join(whole.header)!r} name{'' if json_lines else 's'} "
+                                f"no {' and no '.join(missing)} column: give --columns {USAGE}")
         keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
         table = select(whole, {key: (columns[key],) for key in keys})
     if used is not None:

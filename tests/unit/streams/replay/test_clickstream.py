@@ -114,3 +114,60 @@ def test_without_columns_a_header_that_names_no_event_is_refused_naming_it(tmp_p
     path.write_text("when,who\n2024-01-01,c1\n")
     with pytest.raises(DataFileError, match="line 1: header 'when,who' names no customer and no time and no event"):
         read_history(path, "clickstream", intake_of(Settings()))
+
+
+MIXPANEL = [
+    {"event": "Viewed Product", "properties": {"time": 1602342600, "distinct_id": "u1", "product_id": "p9",
+                                               "price": 12.5, "$insert_id": "a1"}},
+    {"event": "Added to Cart", "properties": {"time": 1602342660, "distinct_id": "u1", "product_id": "p9",
+                                              "price": 12.5}},
+    {"event": "Completed Order", "properties": {"time": 1602342900, "distinct_id": "u1", "product_id": "p9",
+                                                "price": 12.5, "order_id": "o1", "items": ["p9"]}},
+]
+
+
+@pytest.mark.parametrize("compress", [False, True])
+def test_a_mixpanel_export_in_json_lines_read_by_its_nested_fields(tmp_path, compress):
+    """JSON Lines (plain or gzip): nested fields are columns ``outer.inner``, matched by their own names."""
+    import gzip
+
+    text = "".join(json.dumps(event) + "\n" for event in MIXPANEL)
+    path = tmp_path / ("export.jsonl.gz" if compress else "export.jsonl")
+    if compress:
+        path.write_bytes(gzip.compress(text.encode()))
+    else:
+        path.write_text(text)
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert report.columns == {"customer": "properties.distinct_id", "time": "properties.time", "event": "event",
+                              "product": "properties.product_id", "price": "properties.price",
+                              "order": "properties.order_id"}
+    assert [e["type"] for e in found] == ["product_viewed", "cart_item_added", "order_placed"]
+    assert found[-1]["order_id"] == "o1" and found[-1]["total"] == 12.5
+    assert found[0]["occurred_at"].startswith("2020-10-10T15:10:00")
+    given, _ = events(path, "customer=properties.distinct_id,time=properties.time,event=event,"
+                            "product=properties.product_id,price=properties.price,order=properties.order_id")
+    assert given == found
+
+
+def test_an_amplitude_export_with_its_own_names(tmp_path):
+    path = tmp_path / "amplitude.json"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        {"event_type": "view_item", "user_id": "u2", "device_id": "d", "event_time": "2021-01-01 10:00:00.123000",
+         "session_id": 1609495200000, "event_properties": {"product_id": "p1", "price": "9.90"}},
+        {"event_type": "add_to_cart", "user_id": "u2", "device_id": "d", "event_time": "2021-01-01 10:01:00.000000",
+         "session_id": 1609495200000, "event_properties": {"product_id": "p1", "price": "9.90"}},
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert (report.columns["customer"], report.columns["time"], report.columns["session"]) == \
+        ("user_id", "event_time", "session_id")
+    assert [(e["type"], e["customer_id"], e["session_id"], e["price"]) for e in found] == [
+        ("product_viewed", "u2", "1609495200000", 9.9), ("cart_item_added", "u2", "1609495200000", 9.9)]
+
+
+def test_a_json_lines_file_with_a_line_that_is_not_an_object_is_refused_naming_it(tmp_path):
+    path = tmp_path / "export.jsonl"
+    path.write_text(json.dumps(MIXPANEL[0]) + "\n[1, 2]\n")
+    with pytest.raises(DataFileError, match="line 2: not a JSON object"):
+        read_history(path, "clickstream", intake_of(Settings()))

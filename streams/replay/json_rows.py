@@ -1,0 +1,87 @@
+"""A clickstream kept as JSON Lines, one object per event, read as a table of dotted columns.
+
+Product-analytics tools export their events that way: Mixpanel (``{"event": …, "properties":
+{"distinct_id": …, "time": …}}``), Amplitude (``event_type``, ``user_id``, ``event_time``,
+``event_properties``…), PostHog, Heap, Snowplow's JSON.  Each object is flattened: a nested
+field is the column ``outer.inner`` (``properties.distinct_id``), a list is kept as its JSON
+text; the header is every column of the file in the order first seen.  The clickstream reader
+(:mod:`streams.replay.clickstream`) then maps and reads the columns as it does a CSV file's.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from pathlib import Path
+from typing import Any
+
+from models.errors import DataFileError
+from models.textfiles import CsvTable, read_text
+
+
+def looks_like_json_lines(path: str | Path) -> bool:
+    """Whether the file (plain or gzip) starts with a JSON object rather than a CSV header; reads 4 KB."""
+    try:
+        with open(path, "rb") as handle:
+            gzipped = handle.read(2) == b"\x1f\x8b"
+        with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as handle:
+            start = handle.read(4096)
+    except (OSError, EOFError):
+        return False  # the CSV reader names what is wrong with the file
+    return start.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
+
+
+def read_json_rows(path: str | Path) -> CsvTable:
+    """Every object of a JSON Lines file (plain or gzip) as a row of its flattened fields.
+
+    Raises :class:`DataFileError` naming the line of anything that is not a JSON object.
+
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "export.jsonl")
+    ...     with open(path, "w") as f:
+    ...         _ = f.write('{"event": "Viewed", "properties": {"distinct_id": "u1", "time": 1602342600}}\\n\\n'
+    ...                     '{"event": "Purchase", "properties": {"distinct_id": "u1", "items": [1, 2]}}\\n')
+    ...     table = read_json_rows(path)
+    >>> table.header
+    ['event', 'properties.distinct_id', 'properties.time', 'properties.items']
+    >>> table.rows
+    [(1, ['Viewed', 'u1', '1602342600', '']), (3, ['Purchase', 'u1', '', '[1, 2]'])]
+    """
+    name = str(path)
+    flat_rows: list[tuple[int, dict[str, str]]] = []
+    columns: dict[str, None] = {}
+    for number, line in enumerate(read_text(path).splitlines(), start=1):
+        if not line.strip():
+            continue
+        try:
+            record = json.loads(line)
+        except ValueError as error:
+            raise DataFileError(name, number, "", f"not JSON: {error}") from None
+        if not isinstance(record, dict):
+            raise DataFileError(name, number, "", "not a JSON object", expected="one object per line",
+                                found=line[:80])
+        flat: dict[str, str] = {}
+        _flatten(record, "", flat)
+        columns.update(dict.fromkeys(flat))
+        flat_rows.append((number, flat))
+    if not flat_rows:
+        raise DataFileError(name, 1, "", "empty file", expected="one JSON object per line", found="")
+    header = list(columns)
+    return CsvTable(path=name, header=header, rows=[(number, [flat.get(column, "") for column in header])
+                                                    for number, flat in flat_rows])
+
+
+def _flatten(value: dict[str, Any], prefix: str, out: dict[str, str]) -> None:
+    for key, item in value.items():
+        column = f"{prefix}{key}"
+        if isinstance(item, dict):
+            _flatten(item, f"{column}.", out)
+        elif item is None:
+            out[column] = ""
+        elif isinstance(item, bool):
+            out[column] = "true" if item else "false"
+        elif isinstance(item, (str, int, float)):
+            out[column] = str(item)
+        else:
+            out[column] = json.dumps(item, ensure_ascii=False)
