@@ -1,10 +1,11 @@
 """Generic CSV purchase logs: which column holds what is given by a mapping, or read from the header.
 
-``customer=…,date=…,amount=…[,order=…][,product=…][,date_order=dmy|mdy]``: an amount per line
+``customer=…,date=…,amount=…[,order=…][,product=…][,status=…][,date_order=dmy|mdy]``: an amount per line
 (or ``price=…[,quantity=…]`` instead of ``amount``: a line's unit price and count, its amount
 their product, as order-line exports keep them), the lines of one order summed (an order's
 customer, date and total given on one of its rows only, as Shopify's export does, are the
-order's: :func:`order_fields_filled`) (without an order column, the lines of one customer at one
+order's: :func:`order_fields_filled`); with a status column, the lines of orders that were no
+sale (cancelled, failed, refunded, unpaid: :data:`NOT_SALES`) are skipped and counted (without an order column, the lines of one customer at one
 moment); a negative order total is a refund. Dates are read in the layout the column uses
 (:mod:`models.dates`) unless ``date_order`` says which of day and month comes first.
 
@@ -49,11 +50,23 @@ class ColumnMap:
     date_order: Literal["mdy", "dmy"] | None = None
     price: str | None = None
     quantity: str | None = None
+    #: The order's status: lines of orders that were no sale (:data:`NOT_SALES`) are skipped.
+    status: str | None = None
 
 
-_MAP_KEYS = ("customer", "date", "amount", "price", "quantity", "order", "product", "date_order")
+_MAP_KEYS = ("customer", "date", "amount", "price", "quantity", "order", "product", "status", "date_order")
 #: How a mapping is written (``--columns``).
-USAGE = "customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,date_order=dmy|mdy]"
+USAGE = ("customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…]"
+         "[,date_order=dmy|mdy]")
+
+#: Order statuses (lower case, letters only) that say an order was no sale: cancelled or failed
+#: before payment, voided, fully refunded, still unpaid.  Any other status (paid, completed,
+#: delivered, shipped, partially refunded, authorized…) is a sale.
+NOT_SALES = frozenset((
+    "cancelled", "canceled", "cancel", "failed", "failure", "voided", "void", "declined", "rejected", "refunded",
+    "fullyrefunded", "unavailable", "abandoned", "draft", "trash", "deleted", "expired", "pending",
+    "pendingpayment", "onhold", "unpaid",
+))
 
 
 def parse_columns(spec: str) -> ColumnMap:
@@ -66,14 +79,14 @@ def parse_columns(spec: str) -> ColumnMap:
 
     Examples
     --------
-    >>> parse_columns("customer=Client, date=Day, amount=Total, order=Ticket")
-    ColumnMap(customer='Client', date='Day', amount='Total', order='Ticket', product=None, date_order=None, price=None, quantity=None)
+    >>> describe(parse_columns("customer=Client, date=Day, amount=Total, order=Ticket"))
+    'customer=Client,date=Day,amount=Total,order=Ticket'
     >>> parse_columns("customer=Client,date=Day,price=Unit price,quantity=Qty").amount is None
     True
     >>> parse_columns("customer=Client,date=Day,quantity=Qty")
     Traceback (most recent call last):
     ...
-    ValueError: columns: expected customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,date_order=dmy|mdy], missing 'amount' (or 'price') in 'customer=Client,date=Day,quantity=Qty'
+    ValueError: columns: expected customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy], missing 'amount' (or 'price') in 'customer=Client,date=Day,quantity=Qty'
 
     """
     pairs = column_pairs(spec, ("customer", "date"), _MAP_KEYS, USAGE)
@@ -89,7 +102,7 @@ def parse_columns(spec: str) -> ColumnMap:
         customer=pairs["customer"], date=pairs["date"], amount=pairs.get("amount"),
         order=pairs.get("order"), product=pairs.get("product"), date_order=date_order,
         price=None if "amount" in pairs else pairs.get("price"),
-        quantity=None if "amount" in pairs else pairs.get("quantity"),
+        quantity=None if "amount" in pairs else pairs.get("quantity"), status=pairs.get("status"),
     )
 
 
@@ -107,6 +120,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
                "grandtotal", "totalprice", "linetotal", "paymentvalue", "spend", "value"),
     "order": ("orderid", "orderno", "ordernumber", "order", "invoiceid", "invoiceno", "invoicenumber", "invoice",
               "transactionid", "receiptid", "receipt", "ticket"),
+    "status": ("financialstatus", "paymentstatus", "orderstatus", "status"),
     # Only without an amount column: a line's unit price, and its count.
     "price": ("unitprice", "price", "itemprice", "saleprice", "priceeach"),
     "quantity": ("quantity", "qty", "units", "quantityordered"),
@@ -141,11 +155,11 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     >>> guess_columns(["user_id", "ts", "qty"])
     Traceback (most recent call last):
     ...
-    ValueError: header 'user_id,ts,qty' names no date and no amount (or price) column: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,date_order=dmy|mdy]
+    ValueError: header 'user_id,ts,qty' names no date and no amount (or price) column: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy]
     >>> guess_columns(["customer", "Posting Date", "Entry Date", "amount"])
     Traceback (most recent call last):
     ...
-    ValueError: header 'customer,Posting Date,Entry Date,amount' names no date column (several could be: 'Posting Date', 'Entry Date'): give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,date_order=dmy|mdy]
+    ValueError: header 'customer,Posting Date,Entry Date,amount' names no date column (several could be: 'Posting Date', 'Entry Date'): give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy]
     """
     unsure: dict[str, list[str]] = {}
     found = header_columns(header, HEADER_NAMES, HEADER_WORDS, unsure)
@@ -164,7 +178,7 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
         raise ValueError(f"header {','.join(header)!r} names no {said} column{f' ({several})' if several else ''}: "
                          f"give --columns {USAGE}")
     return ColumnMap(customer=found["customer"], date=found["date"], amount=found.get("amount"), order=found.get("order"),
-                     price=found.get("price"), quantity=found.get("quantity"))
+                     price=found.get("price"), quantity=found.get("quantity"), status=found.get("status"))
 
 
 def header_columns(
@@ -268,9 +282,14 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         wanted["order"] = (mapping.order,)
     if mapping.product:
         wanted["product"] = (mapping.product,)
+    if mapping.status:
+        wanted["status"] = (mapping.status,)
     table = read_csv(path, wanted) if columns is not None else select(whole, wanted)
     if mapping.order:
         table = order_fields_filled(table)
+    not_sales = 0
+    if mapping.status:
+        table, not_sales = _sales_only(table)
     dates = column_dates(table, "date", mapping.date_order)
     amounts = _amounts(table, mapping)
     at_order = table.position("order") if mapping.order else None
@@ -291,17 +310,18 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         if product:
             order.products.add(product)
     transactions, skipped = transactions_of(orders, refund_prefix=None)
+    layout = "CSV" if columns is not None else f"CSV, columns read from its header: {describe(mapping)}"
     return TransactionLog(
-        path=table.path, transactions=transactions, lines=len(table.rows), guest_lines=guests,
-        skipped_invoices=skipped, layout="CSV" if columns is not None else f"CSV, columns read from its header: {describe(mapping)}",
+        path=table.path, transactions=transactions, lines=len(table.rows) + not_sales, guest_lines=guests,
+        skipped_invoices=skipped, not_sales=not_sales, layout=layout,
     )
 
 
 def order_fields_filled(table: CsvTable) -> CsvTable:
-    """``table`` with an order's customer, date and amount left blank on its other rows taken as the order's.
+    """``table`` with an order's customer, date, amount and status left blank on its other rows taken as the order's.
 
     Order exports with a row per line item (Shopify's) fill the order's own fields — who, when,
-    its total — on its first row only.  A blank customer or date is the order's, from the row
+    its total, its status — on its first row only.  A blank customer, date or status is the order's, from the row
     that has it; a blank amount is 0 when another row of the order has one (the order's total
     on its first row), and stays blank — refused as a bad value — when none has.
 
@@ -313,7 +333,7 @@ def order_fields_filled(table: CsvTable) -> CsvTable:
     [['#1001', 'a@x.com', '2024-02-01 10:00', '30'], ['#1001', 'a@x.com', '2024-02-01 10:00', '0'], ['#1002', '', '', '5']]
     """
     at_order = table.position("order")
-    keys = [key for key in ("customer", "date", "amount") if key in table.names]
+    keys = [key for key in ("customer", "date", "amount", "status") if key in table.names]
     places = [table.position(key) for key in keys]
     known: dict[str, dict[int, str]] = {}
     for _, values in table.rows:
@@ -333,6 +353,14 @@ def order_fields_filled(table: CsvTable) -> CsvTable:
                     values[place] = "0" if key == "amount" else found[place]
         rows.append((line, values))
     return dataclasses.replace(table, rows=rows)
+
+
+def _sales_only(table: CsvTable) -> tuple[CsvTable, int]:
+    """``table`` without the lines of orders whose status is no sale (:data:`NOT_SALES`), and how many went."""
+    at = table.position("status")
+    kept = [(line, values) for line, values in table.rows
+            if re.sub(r"[^a-z]", "", values[at].lower()) not in NOT_SALES]
+    return dataclasses.replace(table, rows=kept), len(table.rows) - len(kept)
 
 
 def _amounts(table: CsvTable, mapping: ColumnMap) -> list[float]:

@@ -285,6 +285,7 @@ def evaluate_loyalty(
         "transactions": len(log.transactions),
         "lines": log.lines,
         "guest_lines_skipped": log.guest_lines,
+        "not_sales_skipped": log.not_sales,
         "refunds": sum(1 for t in log.transactions if t.refund),
         "periods": periods.source,
         "calibration": {

@@ -83,6 +83,9 @@ class TransactionLog:
         <= 0 without a ``C`` prefix in Online Retail: stock adjustments).
     layout
         What the file was read as, in words (``"Online Retail II"``, ``"CDNOW sample"``, ...).
+    not_sales
+        Lines of orders whose status says they were no sale (cancelled, failed, refunded, …),
+        skipped (a CSV log with a ``status`` column).
 
     """
 
@@ -93,6 +96,7 @@ class TransactionLog:
     cancellation_lines: int = 0
     skipped_invoices: int = 0
     layout: str = ""
+    not_sales: int = 0
 
     @property
     def customers(self) -> int:

@@ -215,6 +215,7 @@ def evaluate_value(
         "layout": log.layout,
         "transactions": len(log.transactions),
         "guest_lines_skipped": log.guest_lines,
+        "not_sales_skipped": log.not_sales,
         "refunds": sum(1 for t in log.transactions if t.refund),
         **periods.as_dict(),
         "scored_at": scored_at.isoformat(),

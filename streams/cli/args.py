@@ -13,7 +13,7 @@ if TYPE_CHECKING:
     from models.csv_logs import ColumnMap
 
 #: What ``--columns`` of a csv purchase log names (as :data:`models.csv_logs.USAGE`).
-COLUMNS = "customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,date_order=dmy|mdy]"
+COLUMNS = "customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy]"
 
 
 def positive_int(text: str) -> int:

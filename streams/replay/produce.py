@@ -35,6 +35,8 @@ class ReplayReport:
     refunds: int
     customers: int
     seconds: float
+    #: Lines of orders whose status said they were no sale (a CSV log with a status column).
+    not_sales: int = 0
 
     @property
     def events(self) -> int:
@@ -108,4 +110,5 @@ def replay(
         refunds=refunds,
         customers=len({t.customer_id for t in transactions}),
         seconds=round(time.monotonic() - started, 2),
+        not_sales=log.not_sales,
     )

@@ -303,3 +303,26 @@ def test_a_shopify_orders_export_with_its_order_fields_on_the_first_row_only(tmp
     total = 58.81 if "amount" in columns else 3 * 14.90 + 9.20 + 2 * 2.00
     assert found == [("#1001", "a@example.com", "2024-03-01T08:50:26+00:00", pytest.approx(total)),
                      ("#1002", "b@example.com", "2024-03-02T10:00:00+00:00", 80.0)]
+
+
+def test_lines_of_orders_whose_status_says_no_sale_are_skipped_and_counted(tmp_path: Path) -> None:
+    """A status column (mapped, or read from the header) drops cancelled, failed, refunded and unpaid orders."""
+    path = tmp_path / "woo.csv"
+    path.write_text("Order Number,Order Status,Order Date,Email (Billing),Order Total Amount\n"
+                    "1,completed,2024-03-01,a@x.com,10\n2,Cancelled,2024-03-02,a@x.com,20\n"
+                    "3,failed,2024-03-03,b@x.com,30\n4,processing,2024-03-04,b@x.com,40\n"
+                    "5,Pending payment,2024-03-05,b@x.com,50\n6,partially-refunded,2024-03-06,c@x.com,60\n")
+    guessed = load_log(path, "csv")
+    mapped = load_log(path, "csv", columns="customer=Email (Billing),date=Order Date,amount=Order Total Amount,"
+                                           "order=Order Number,status=Order Status")
+    for log in (guessed, mapped):
+        assert [t.invoice for t in log.transactions] == ["1", "4", "6"]
+        assert (log.not_sales, log.lines) == (3, 6)
+    assert "status=Order Status" in guessed.layout
+
+
+def test_the_command_lines_columns_usage_is_the_readers() -> None:
+    from models.csv_logs import USAGE
+    from streams.cli.args import COLUMNS
+
+    assert COLUMNS == USAGE
