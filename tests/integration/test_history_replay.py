@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import gzip
+import io
 import json
 import os
 import subprocess
@@ -101,20 +103,33 @@ CLICKS = """event_time,event_type,product_id,category_code,price,user_id,user_se
 """
 
 
+def _clicks_as_json_lines() -> str:
+    """The same clickstream as a product-analytics export writes it: one object per event, the rest nested."""
+    rows = list(csv.DictReader(io.StringIO(CLICKS)))
+    return "".join(json.dumps({"event": row["event_type"], "properties": {
+        "time": row["event_time"], "distinct_id": row["user_id"], "product_id": row["product_id"],
+        "category_code": row["category_code"], "price": float(row["price"].replace(",", "")) if row["price"] else None,
+        "session_id": row["user_session"]}}) + "\n" for row in rows)
+
+
 @pytest.mark.worker(clock="event")
-def test_a_clickstream_csv_becomes_visits_orders_and_offers(worker, worker_settings, kafka, redis_client, tmp_path):
+@pytest.mark.parametrize("kind", ["csv with --columns", "csv, columns by name", "json lines, columns by name"])
+def test_a_clickstream_becomes_visits_orders_and_offers(worker, worker_settings, kafka, redis_client, tmp_path, kind):
     """One row per event, as stores export them: a cart left, an order of two rows, an event name the tracker does not use."""
     from streams.demo.run import settings_env
 
-    path = tmp_path / "events.csv"
-    path.write_text(CLICKS)
-    command = [sys.executable, "-m", "streams.cli", "replay", str(path), "--format", "clickstream", "--columns",
-               "customer=user_id,time=event_time,event=event_type,product=product_id,price=price,"
-               "category=category_code,session=user_session"]
+    path = tmp_path / ("events.jsonl" if kind.startswith("json") else "events.csv")
+    path.write_text(_clicks_as_json_lines() if kind.startswith("json") else CLICKS)
+    command = [sys.executable, "-m", "streams.cli", "replay", str(path), "--format", "clickstream"]
+    if kind == "csv with --columns":
+        command += ["--columns", "customer=user_id,time=event_time,event=event_type,product=product_id,price=price,"
+                                 "category=category_code,session=user_session"]
     env = {**os.environ, **settings_env(worker_settings)}
     first = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
     assert first.returncode == 0, first.stderr
     assert "7 events of 3 customers" in first.stdout and "1 without an event of their own" in first.stdout
+    if kind != "csv with --columns":
+        assert "columns read from the header: customer=" in first.stderr
 
     wait_until(lambda: int(profile_hash(redis_client, "shopper-b").get(b"orders", 0)) == 1, timeout=60,
                message="shopper-b's order")
