@@ -312,11 +312,13 @@ class BehaviourSegments:
 
     def _z(self, row: Vector) -> Vector:
         """:meth:`_zs` of one row, computed in ``row`` itself: the same figures without the copies (per placement)."""
-        row -= self._cmean
-        row *= self._inverse_sd
-        np.clip(row, -self.clip, self.clip, out=row)
+        np.subtract(row, self._cmean, out=row)
+        np.multiply(row, self._inverse_sd, out=row)
+        # np.clip's figures by its two ufuncs, without its wrapper's cost (this runs per placement).
+        np.maximum(row, -self.clip, out=row)
+        np.minimum(row, self.clip, out=row)
         row[np.isnan(row)] = 0.0
-        row *= self._w
+        np.multiply(row, self._w, out=row)
         return row
 
     def _live(self, rows: Vector) -> Vector:
@@ -493,5 +495,5 @@ class BehaviourSegments:
         if not self._segments:
             return None
         d = self._centres - self._z(self._row(x))
-        d *= d
-        return self._segments[int(d.sum(1).argmin())].id
+        np.multiply(d, d, out=d)
+        return self._segments[int(np.add.reduce(d, 1).argmin())].id
