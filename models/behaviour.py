@@ -26,13 +26,14 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable, Mapping
-from typing import Literal, TypeAlias
+from typing import Literal, Protocol, TypeAlias
 
-from models.customer_facts import CustomerFacts
+from models.customer_facts import Counts, CustomerFacts
 from models.timing import mean_gap_days
 
 __all__ = [
     "BEHAVIOUR_TRAITS",
+    "BehaviourFacts",
     "CATEGORY",
     "CHANNEL",
     "MEASURES",
@@ -146,6 +147,53 @@ def aspect_of(key: str) -> str:
         return "channels"
     return _BY_KEY[key].aspect
 
+class BehaviourFacts(Protocol):
+    """What the behaviour features read of a customer: :class:`CustomerFacts`, or a cheaper view of a live profile.
+
+    The worker places customers at every few events: building the 45 fields of a
+    :class:`CustomerFacts` for the 20 these features read cost more than the features.
+    """
+
+    @property
+    def visit_weekdays(self) -> tuple[int, ...]: ...
+    @property
+    def order_weekdays(self) -> tuple[int, ...]: ...
+    @property
+    def visit_hours(self) -> tuple[int, ...]: ...
+    @property
+    def order_hours(self) -> tuple[int, ...]: ...
+    @property
+    def sessions(self) -> int: ...
+    @property
+    def orders(self) -> int: ...
+    @property
+    def order_days(self) -> int: ...
+    @property
+    def gap_days_total(self) -> float: ...
+    @property
+    def cart_adds(self) -> int: ...
+    @property
+    def checkouts(self) -> int: ...
+    @property
+    def intent(self) -> float | None: ...
+    @property
+    def categories(self) -> Counts: ...
+    @property
+    def channels(self) -> Counts: ...
+    @property
+    def avg_session_seconds(self) -> float | None: ...
+    @property
+    def avg_views_per_session(self) -> float | None: ...
+    @property
+    def discount_share(self) -> float: ...
+    @property
+    def order_value(self) -> float | None: ...
+    @property
+    def refund_share(self) -> float: ...
+    @property
+    def mean_rating(self) -> float | None: ...
+
+
 def _share(part: float, whole: float) -> float | None:
     return part / whole if whole > 0 else None
 
@@ -154,7 +202,7 @@ def _log(value: float | None) -> float | None:
     return None if value is None else math.log1p(max(value, 0.0))
 
 
-def _times(facts: CustomerFacts) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def _times(facts: BehaviourFacts) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Weekday and hour histograms of the customer's activity: visits, else orders."""
     weekdays = facts.visit_weekdays if sum(facts.visit_weekdays) else facts.order_weekdays
     hours = facts.visit_hours if sum(facts.visit_hours) else facts.order_hours
@@ -162,7 +210,7 @@ def _times(facts: CustomerFacts) -> tuple[tuple[int, ...], tuple[int, ...]]:
 
 
 def _figures(
-    facts: CustomerFacts, offers: int, offers_taken: int, predicted_value: float | None
+    facts: BehaviourFacts, offers: int, offers_taken: int, predicted_value: float | None
 ) -> tuple[float | None, ...]:
     """Every measure's figure in its own unit (``None``: unknown for this customer), in :data:`MEASURES`' order.
 
@@ -221,7 +269,7 @@ def measure_of(
 
 
 def behaviour_features(
-    facts: CustomerFacts,
+    facts: BehaviourFacts,
     *,
     offers: int = 0,
     offers_taken: int = 0,

@@ -14,8 +14,18 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Protocol
 
 from models.customer_facts import MONTH_NAMES, WEEKDAY_NAMES, CustomerFacts
+
+
+class OrderGaps(Protocol):
+    """What :func:`mean_gap_days` reads: :class:`CustomerFacts`, or a view of a live profile."""
+
+    @property
+    def order_days(self) -> int: ...
+    @property
+    def gap_days_total(self) -> float: ...
 
 __all__ = [
     "MIN_PEAK_COUNT",
@@ -61,7 +71,7 @@ class Timing:
     order_months: tuple[str, ...]
 
 
-def mean_gap_days(facts: CustomerFacts) -> float | None:
+def mean_gap_days(facts: OrderGaps) -> float | None:
     """Mean days between purchase days, ``None`` before a purchase on a second day.
 
     Examples
