@@ -198,10 +198,6 @@ def _share(part: float, whole: float) -> float | None:
     return part / whole if whole > 0 else None
 
 
-def _log(value: float | None) -> float | None:
-    return None if value is None else math.log1p(max(value, 0.0))
-
-
 def _times(facts: BehaviourFacts) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Weekday and hour histograms of the customer's activity: visits, else orders."""
     weekdays = facts.visit_weekdays if sum(facts.visit_weekdays) else facts.order_weekdays

@@ -209,7 +209,6 @@ class CentredDenStream(river_cluster.DenStream):
         self.o_micro_clusters[_free_key(self.o_micro_clusters)] = DenStreamMicroCluster(
             x=point, timestamp=self.timestamp, decaying_factor=self.decaying_factor)
 
-
     def _get_closest_cluster_key(self, point: dict[str, float], clusters: Mapping[int, Any]) -> int:
         return self._nearest(point, clusters)[0]
 

@@ -18,6 +18,21 @@ from typing import Protocol
 
 from models.customer_facts import MONTH_NAMES, WEEKDAY_NAMES, CustomerFacts
 
+__all__ = [
+    "MIN_PEAK_COUNT",
+    "OVERDUE_FACTOR",
+    "PEAK_LIFT",
+    "SEASONAL_LIFT",
+    "TOP_PEAKS",
+    "OrderGaps",
+    "Timing",
+    "is_overdue",
+    "mean_gap_days",
+    "next_purchase_expected",
+    "peaks",
+    "timing",
+]
+
 
 class OrderGaps(Protocol):
     """What :func:`mean_gap_days` reads: :class:`CustomerFacts`, or a view of a live profile."""
@@ -27,19 +42,6 @@ class OrderGaps(Protocol):
     @property
     def gap_days_total(self) -> float: ...
 
-__all__ = [
-    "MIN_PEAK_COUNT",
-    "OVERDUE_FACTOR",
-    "PEAK_LIFT",
-    "SEASONAL_LIFT",
-    "TOP_PEAKS",
-    "Timing",
-    "is_overdue",
-    "mean_gap_days",
-    "next_purchase_expected",
-    "peaks",
-    "timing",
-]
 
 #: A bin is a peak with at least this many events ...
 MIN_PEAK_COUNT = 2
