@@ -26,13 +26,14 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Iterable, Mapping
-from typing import Literal, TypeAlias
+from typing import Literal, Protocol, TypeAlias
 
-from models.customer_facts import CustomerFacts
+from models.customer_facts import Counts, CustomerFacts
 from models.timing import mean_gap_days
 
 __all__ = [
     "BEHAVIOUR_TRAITS",
+    "BehaviourFacts",
     "CATEGORY",
     "CHANNEL",
     "MEASURES",
@@ -146,18 +147,58 @@ def aspect_of(key: str) -> str:
         return "channels"
     return _BY_KEY[key].aspect
 
-_WEEKEND = (5, 6)
-_EVENING = range(18, 24)
-_NIGHT = range(0, 6)
+class BehaviourFacts(Protocol):
+    """What the behaviour features read of a customer: :class:`CustomerFacts`, or a cheaper view of a live profile.
+
+    The worker places customers at every few events: building the 45 fields of a
+    :class:`CustomerFacts` for the 20 these features read cost more than the features.
+    """
+
+    @property
+    def visit_weekdays(self) -> tuple[int, ...]: ...
+    @property
+    def order_weekdays(self) -> tuple[int, ...]: ...
+    @property
+    def visit_hours(self) -> tuple[int, ...]: ...
+    @property
+    def order_hours(self) -> tuple[int, ...]: ...
+    @property
+    def sessions(self) -> int: ...
+    @property
+    def orders(self) -> int: ...
+    @property
+    def order_days(self) -> int: ...
+    @property
+    def gap_days_total(self) -> float: ...
+    @property
+    def cart_adds(self) -> int: ...
+    @property
+    def checkouts(self) -> int: ...
+    @property
+    def intent(self) -> float | None: ...
+    @property
+    def categories(self) -> Counts: ...
+    @property
+    def channels(self) -> Counts: ...
+    @property
+    def avg_session_seconds(self) -> float | None: ...
+    @property
+    def avg_views_per_session(self) -> float | None: ...
+    @property
+    def discount_share(self) -> float: ...
+    @property
+    def order_value(self) -> float | None: ...
+    @property
+    def refund_share(self) -> float: ...
+    @property
+    def mean_rating(self) -> float | None: ...
+
+
 def _share(part: float, whole: float) -> float | None:
     return part / whole if whole > 0 else None
 
 
-def _log(value: float | None) -> float | None:
-    return None if value is None else math.log1p(max(value, 0.0))
-
-
-def _times(facts: CustomerFacts) -> tuple[tuple[int, ...], tuple[int, ...]]:
+def _times(facts: BehaviourFacts) -> tuple[tuple[int, ...], tuple[int, ...]]:
     """Weekday and hour histograms of the customer's activity: visits, else orders."""
     weekdays = facts.visit_weekdays if sum(facts.visit_weekdays) else facts.order_weekdays
     hours = facts.visit_hours if sum(facts.visit_hours) else facts.order_hours
@@ -165,32 +206,43 @@ def _times(facts: CustomerFacts) -> tuple[tuple[int, ...], tuple[int, ...]]:
 
 
 def _figures(
-    facts: CustomerFacts, offers: int, offers_taken: int, predicted_value: float | None
-) -> dict[str, float | None]:
-    """Every measure's figure in its own unit (``None``: unknown for this customer)."""
+    facts: BehaviourFacts, offers: int, offers_taken: int, predicted_value: float | None
+) -> tuple[float | None, ...]:
+    """Every measure's figure in its own unit (``None``: unknown for this customer), in :data:`MEASURES`' order.
+
+    A tuple, not a dict: this runs at every placement, and the keys are :data:`_KEYS`.
+    """
     weekdays, hours = _times(facts)
     week_total, hour_total = sum(weekdays), sum(hours)
-    sessions = facts.sessions
-    return {
-        "discount_share": facts.discount_share if facts.orders else None,
-        "offer_use": _share(offers_taken, offers),
-        "weekend_share": _share(sum(weekdays[d] for d in _WEEKEND), week_total) if week_total else None,
-        "evening_share": _share(sum(hours[h] for h in _EVENING), hour_total) if hour_total else None,
-        "night_share": _share(sum(hours[h] for h in _NIGHT), hour_total) if hour_total else None,
-        "visits": float(sessions),
-        "orders": float(facts.orders),
-        "conversion": min(facts.orders / sessions, 1.0) if sessions else None,
-        "gap_days": mean_gap_days(facts),
-        "basket": facts.order_value,
-        "views_per_visit": facts.avg_views_per_session,
-        "minutes_per_visit": None if facts.avg_session_seconds is None else facts.avg_session_seconds / 60,
-        "carts_per_visit": facts.cart_adds / sessions if sessions else None,
-        "checkouts_per_visit": facts.checkouts / sessions if sessions else None,
-        "refund_share": facts.refund_share if facts.orders else None,
-        "rating": facts.mean_rating,
-        "intent": facts.intent,
-        "value": predicted_value,
-    }
+    sessions, orders = facts.sessions, facts.orders
+    seconds = facts.avg_session_seconds
+    # Slices of the histograms (weekend: days 5-6, evening: hours 18-23, night: 0-5), summed in
+    # the order a sum over the days or hours would.
+    return (
+        facts.discount_share if orders else None,  # discount_share
+        _share(offers_taken, offers),  # offer_use
+        _share(sum(weekdays[5:7]), week_total) if week_total else None,  # weekend_share
+        _share(sum(hours[18:24]), hour_total) if hour_total else None,  # evening_share
+        _share(sum(hours[0:6]), hour_total) if hour_total else None,  # night_share
+        float(sessions),  # visits
+        float(orders),  # orders
+        min(orders / sessions, 1.0) if sessions else None,  # conversion
+        mean_gap_days(facts),  # gap_days
+        facts.order_value,  # basket
+        facts.avg_views_per_session,  # views_per_visit
+        None if seconds is None else seconds / 60,  # minutes_per_visit
+        facts.cart_adds / sessions if sessions else None,  # carts_per_visit
+        facts.checkouts / sessions if sessions else None,  # checkouts_per_visit
+        facts.refund_share if orders else None,  # refund_share
+        facts.mean_rating,  # rating
+        facts.intent,  # intent
+        predicted_value,  # value
+    )
+
+
+#: The measures' keys, and whether each feature is ``log1p`` of its figure, in :func:`_figures`' order.
+_KEYS = tuple(m.key for m in MEASURES)
+_LOGGED = tuple(m.log for m in MEASURES)
 
 
 def measure_of(
@@ -209,11 +261,11 @@ def measure_of(
 
     """
     figures = _figures(facts, offers, offers_taken, predicted_value)
-    return {key: value for key, value in figures.items() if value is not None}
+    return {key: value for key, value in zip(_KEYS, figures) if value is not None}
 
 
 def behaviour_features(
-    facts: CustomerFacts,
+    facts: BehaviourFacts,
     *,
     offers: int = 0,
     offers_taken: int = 0,
@@ -248,20 +300,39 @@ def behaviour_features(
 
     """
     x: dict[str, float] = {}
-    for key, value in _figures(facts, offers, offers_taken, predicted_value).items():
-        if value is None:
-            continue
-        x[key] = _log(value) if _BY_KEY[key].log else value  # type: ignore[assignment]
+    log1p = math.log1p
+    for key, value, log in zip(_KEYS, _figures(facts, offers, offers_taken, predicted_value), _LOGGED):
+        if value is not None:
+            x[key] = log1p(max(value, 0.0)) if log else value
+    named = None
     for prefix, counts in ((CATEGORY, facts.categories), (CHANNEL, facts.channels)):
         total = sum(count for _, count in counts)
         if total <= 0:
             continue
-        for name in vocabulary:
-            if name.startswith(prefix):
-                x[name] = 0.0
+        if named is None:
+            named = _by_prefix(vocabulary)
+        for name in named[prefix]:
+            x[name] = 0.0
         for name, count in counts:
             x[prefix + name] = count / total
     return x
+
+
+def _by_prefix(vocabulary: Iterable[str]) -> dict[str, tuple[str, ...]]:
+    """The vocabulary's names of each prefix, in its order (kept for the latest vocabulary: a model has one)."""
+    global _LAST_VOCABULARY
+    if isinstance(vocabulary, tuple):
+        last = _LAST_VOCABULARY
+        if last is not None and last[0] is vocabulary:
+            return last[1]
+    names = tuple(vocabulary)
+    found = {prefix: tuple(name for name in names if name.startswith(prefix)) for prefix in TRAIT_PREFIXES}
+    if isinstance(vocabulary, tuple):
+        _LAST_VOCABULARY = (vocabulary, found)
+    return found
+
+
+_LAST_VOCABULARY: tuple[tuple[str, ...], dict[str, tuple[str, ...]]] | None = None
 
 
 def display_value(key: str, feature: float) -> float:

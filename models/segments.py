@@ -186,6 +186,7 @@ class BehaviourSegments:
         self._inverse_sd: Vector = np.zeros(0)
         self._recent: collections.deque[Vector] = collections.deque(maxlen=window)
         self._segments: list[SegmentCentre] = []
+        self._by_id: dict[str, SegmentCentre] = {}  # the same segments by id (a placement asks for its traits)
         # Each segment's customers summed in the features' units, fading with HALF_LIFE: its description.
         self._sums: dict[str, tuple[Vector, Vector, int]] = {}
         self._raw_centres: Vector = np.zeros((0, 0))
@@ -209,8 +210,9 @@ class BehaviourSegments:
         return self._vocabulary or ()
 
     def __setstate__(self, state: dict[str, Any]) -> None:
-        # A checkpoint from before the sampling learned everything.
+        # A checkpoint from before the sampling learned everything; one from before the index by id lacks it.
         self.__dict__.update({"learn_share": 1.0, **state})
+        self._by_id = {s.id: s for s in self._segments}
 
     def learns(self, key: str) -> bool:
         """Whether the update ``key`` names (customer and moment) is one the model learns: see ``learn_share``."""
@@ -314,7 +316,7 @@ class BehaviourSegments:
         """:meth:`_zs` of one row, computed in ``row`` itself: the same figures without the copies (per placement)."""
         row -= self._cmean
         row *= self._inverse_sd
-        np.clip(row, -self.clip, self.clip, out=row)
+        np.minimum(np.maximum(row, -self.clip, out=row), self.clip, out=row)  # np.clip's ufuncs, not its wrapper
         row[np.isnan(row)] = 0.0
         row *= self._w
         return row
@@ -406,7 +408,7 @@ class BehaviourSegments:
         segments = []
         for j, segment_id in enumerate(ids):
             z_of = dict(zip(self._keys, np.round(apart[j], 4).tolist()))
-            old = next((s for s in self._segments if s.id == segment_id), None)
+            old = self._by_id.get(segment_id)
             segments.append(SegmentCentre(
                 id=segment_id,
                 centre={key: round(float(v), 6) for key, v in zip(self._keys, raw[j].tolist()) if not math.isnan(v)},
@@ -415,6 +417,7 @@ class BehaviourSegments:
             ))
         order = sorted(range(len(segments)), key=lambda i: -segments[i].share)
         self._segments = [segments[i] for i in order]
+        self._by_id = {s.id: s for s in self._segments}
         self._raw_centres = raw[order]
         self._centres = centres[order]
 
@@ -486,12 +489,12 @@ class BehaviourSegments:
 
     def segment(self, segment_id: str) -> SegmentCentre | None:
         """The segment with this id, if it is one of the current ones."""
-        return next((s for s in self._segments if s.id == segment_id), None)
+        return self._by_id.get(segment_id)
 
     def predict_one(self, x: Mapping[str, float]) -> str | None:
         """The id of the segment whose centre is nearest to ``x``; ``None`` before there are segments."""
         if not self._segments:
             return None
         d = self._centres - self._z(self._row(x))
-        d *= d
-        return self._segments[int(d.sum(1).argmin())].id
+        np.multiply(d, d, out=d)
+        return self._segments[int(np.add.reduce(d, 1).argmin())].id

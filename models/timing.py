@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from typing import Protocol
 
 from models.customer_facts import MONTH_NAMES, WEEKDAY_NAMES, CustomerFacts
 
@@ -23,6 +24,7 @@ __all__ = [
     "PEAK_LIFT",
     "SEASONAL_LIFT",
     "TOP_PEAKS",
+    "OrderGaps",
     "Timing",
     "is_overdue",
     "mean_gap_days",
@@ -30,6 +32,16 @@ __all__ = [
     "peaks",
     "timing",
 ]
+
+
+class OrderGaps(Protocol):
+    """What :func:`mean_gap_days` reads: :class:`CustomerFacts`, or a view of a live profile."""
+
+    @property
+    def order_days(self) -> int: ...
+    @property
+    def gap_days_total(self) -> float: ...
+
 
 #: A bin is a peak with at least this many events ...
 MIN_PEAK_COUNT = 2
@@ -61,7 +73,7 @@ class Timing:
     order_months: tuple[str, ...]
 
 
-def mean_gap_days(facts: CustomerFacts) -> float | None:
+def mean_gap_days(facts: OrderGaps) -> float | None:
     """Mean days between purchase days, ``None`` before a purchase on a second day.
 
     Examples

@@ -49,7 +49,7 @@ WORST_KINDS = ("low_value", "costly")
 
 def facts_of(customer_id: str, p: Profile) -> CustomerFacts:
     """The analytics' view of a live profile."""
-    views = p.page_views + p.product_views
+    seconds, views = _per_session(p)
     return CustomerFacts(
         customer_id=customer_id, first_seen=p.first_seen, last_seen=p.last_seen, sessions=p.sessions,
         page_views=p.page_views, product_views=p.product_views, cart_adds=p.cart_adds, checkouts=p.checkouts,
@@ -61,10 +61,45 @@ def facts_of(customer_id: str, p: Profile) -> CustomerFacts:
         intent=p.intent, loyalty=p.loyalty, visit_hours=p.visit_hours, visit_weekdays=p.visit_weekdays,
         order_hours=p.order_hours, order_weekdays=p.order_weekdays, order_months=p.order_months,
         offer_orders=p.conversions,
-        avg_session_seconds=p.session_seconds / p.sessions if p.sessions else None,
-        avg_views_per_session=views / p.sessions if p.sessions else None,
-        content_pages=p.content_pages,
+        avg_session_seconds=seconds, avg_views_per_session=views, content_pages=p.content_pages,
     )
+
+
+def _per_session(p: Profile) -> tuple[float | None, float | None]:
+    """The profile's mean seconds and pages per visit (``None`` before a visit)."""
+    if not p.sessions:
+        return None, None
+    return p.session_seconds / p.sessions, (p.page_views + p.product_views) / p.sessions
+
+
+class LiveFacts:
+    """The fields of :func:`facts_of` that the behaviour features read, and no more: what placing costs per event.
+
+    The worker places a customer at every few events of a visit; building all 45 fields of
+    a :class:`CustomerFacts` for it cost more than the features. The figures are the same:
+    the shares are :class:`CustomerFacts`' own properties, the per-visit means
+    :func:`facts_of`'s (:func:`models.behaviour.behaviour_features` reads either).
+    """
+
+    __slots__ = ("visit_weekdays", "order_weekdays", "visit_hours", "order_hours", "sessions", "orders",
+                 "discount_orders", "order_days", "gap_days_total", "revenue", "refunded", "ratings", "rating_total",
+                 "cart_adds", "checkouts", "intent", "categories", "channels", "avg_session_seconds",
+                 "avg_views_per_session")
+
+    discount_share = CustomerFacts.discount_share
+    order_value = CustomerFacts.order_value
+    refund_share = CustomerFacts.refund_share
+    mean_rating = CustomerFacts.mean_rating
+
+    def __init__(self, p: Profile) -> None:
+        self.visit_weekdays, self.order_weekdays = p.visit_weekdays, p.order_weekdays
+        self.visit_hours, self.order_hours = p.visit_hours, p.order_hours
+        self.sessions, self.orders, self.discount_orders = p.sessions, p.orders, p.discount_orders
+        self.order_days, self.gap_days_total = p.order_days, p.gap_days_total
+        self.revenue, self.refunded, self.ratings, self.rating_total = p.revenue, p.refunded, p.ratings, p.rating_total
+        self.cart_adds, self.checkouts, self.intent = p.cart_adds, p.checkouts, p.intent
+        self.categories, self.channels = p.categories, p.channels
+        self.avg_session_seconds, self.avg_views_per_session = _per_session(p)
 
 
 @dataclass

@@ -20,7 +20,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from models.behaviour import CATEGORY, behaviour_features
+from models.behaviour import CATEGORY, BehaviourFacts, behaviour_features
 from models.customer_facts import Counts, CustomerFacts
 from models.emergence import SegmentSize
 from models.personas import Persona, PersonaBuilder
@@ -44,13 +44,17 @@ def predicted_value(profile: Profile) -> float | None:
     return float(value) if isinstance(value, (int, float)) and not isinstance(value, bool) else None
 
 
-def behaviour_of(profile: Profile, facts: CustomerFacts, vocabulary: Sequence[str] = ()) -> dict[str, float]:
-    """The behaviour features of one customer (:func:`models.behaviour.behaviour_features`)."""
+def behaviour_of(profile: Profile, facts: BehaviourFacts, vocabulary: Sequence[str] = ()) -> dict[str, float]:
+    """The behaviour features of one customer (:func:`models.behaviour.behaviour_features`).
+
+    ``facts`` are the profile's :func:`~streams.core.insights.facts_of`, or (cheaper, on the
+    worker's path) its :class:`~streams.core.insights.LiveFacts`.
+    """
     return behaviour_features(facts, offers=profile.offers, offers_taken=profile.conversions,
                               predicted_value=predicted_value(profile), vocabulary=vocabulary)
 
 
-def placed(state: CustomerState, facts: CustomerFacts, model: BehaviourSegments) -> CustomerState:
+def placed(state: CustomerState, facts: BehaviourFacts, model: BehaviourSegments) -> CustomerState:
     """``state`` with the behavioural segment the model places the customer in, and its traits.
 
     Before the model has segments the state is returned as it is.

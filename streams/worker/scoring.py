@@ -42,7 +42,7 @@ from models.value_model import ValueModel
 from streams.core.events import OrderPlaced
 from streams.core.features import MIN_LEARNED, purchase_history, session_features, spend_history
 from streams.core.frozen import replace
-from streams.core.insights import facts_of
+from streams.core.insights import LiveFacts, facts_of
 from streams.core.segmentation import behaviour_of, placed
 from streams.core.state import CustomerState, Profile, Session
 from streams.metrics import MODELS, Metrics
@@ -95,7 +95,7 @@ class Scoring:
         self._examples("intent").inc()
         self._report("intent", self.intent.score)
         # The effect names no customer: the visit's start and the customer's first event draw the sample.
-        self.learn_behaviour("", profile, f"{profile.first_seen}|{session.started_at}|{session.session_id}")
+        self.learn_behaviour(profile, f"{profile.first_seen}|{session.started_at}|{session.session_id}")
 
     # ----------------------------------------------------- loyalty and value
 
@@ -110,7 +110,7 @@ class Scoring:
             return state
         if state.session is None:
             # An order from outside a visit.
-            self.learn_behaviour(state.customer_id, state.profile, f"{state.customer_id}|{order.occurred_at}")
+            self.learn_behaviour(state.profile, f"{state.customer_id}|{order.occurred_at}")
         at = order.occurred_at
         self.loyalty.resolve(state.customer_id, at)
         self.value.resolve(state.customer_id, at, state.profile.revenue)
@@ -161,7 +161,7 @@ class Scoring:
 
     # ------------------------------------------------ behavioural segments
 
-    def learn_behaviour(self, customer_id: str, profile: Profile, key: str) -> None:
+    def learn_behaviour(self, profile: Profile, key: str) -> None:
         """The segments learn what the customer does now (a visit ended, or an order outside one).
 
         Only the share of these updates that ``key`` draws (``BehaviourSegments.learn_share``): a
@@ -170,7 +170,7 @@ class Scoring:
         if not self.segments.learns(key):
             return
         started = time.perf_counter()
-        x = behaviour_of(profile, facts_of(customer_id, profile), self.segments.vocabulary)
+        x = behaviour_of(profile, LiveFacts(profile), self.segments.vocabulary)
         self.segments.learn_one(x)
         self._took("segments", "learn", started)
         self._examples("segments").inc()
@@ -180,7 +180,7 @@ class Scoring:
         if not self.segments.segments:
             return state  # none yet (warming up): nothing to place in
         started = time.perf_counter()
-        state = placed(state, facts_of(state.customer_id, state.profile), self.segments)
+        state = placed(state, LiveFacts(state.profile), self.segments)
         self._took("segments", "place", started)
         return state
 

@@ -8,7 +8,7 @@ from datetime import timedelta
 from models.segments import BehaviourSegments
 from offers import AbandonmentKind, default_policy
 from offers.policy_file import parse_policy
-from streams.core.insights import compute, facts_of
+from streams.core.insights import LiveFacts, compute, facts_of
 from streams.core.lifecycle import customer_view
 from streams.core.segmentation import behaviour_of, named, placed, sizes
 from streams.core.state import CustomerState, Profile
@@ -144,3 +144,14 @@ def test_sizes_count_active_customers_only():
 
 def test_the_shipped_policy_still_loads():
     assert default_policy().rules
+
+
+def test_a_live_profile_has_the_features_of_its_facts():
+    """The worker's cheap view of a profile gives the behaviour features its CustomerFacts give, bit for bit."""
+    rng = random.Random(3)
+    vocabulary = ("category:shoes", "category:toys", "channel:email", "channel:social")
+    profiles = [profile(kind, rng) for kind in ("hunter", "regular", "looker") for _ in range(20)]
+    profiles += [Profile(), Profile(sessions=2, refunded=5.0, revenue=0.0), Profile(ratings=3, rating_total=11,
+                                                                                   intent=0.25, offers=4, conversions=1)]
+    for p in profiles:
+        assert repr(behaviour_of(p, LiveFacts(p), vocabulary)) == repr(behaviour_of(p, facts_of("c", p), vocabulary))

@@ -1,0 +1,127 @@
+"""A digest of what the worker's models did with a simulated stream: to show a change leaves results bit for bit.
+
+Simulated shoppers' events go through a :class:`~streams.worker.tracker.Tracker` on the fakes,
+in batches, the timer firing after each; the digest covers every model's learned state (the
+intent model's weights, the segments' centres and ids, the loyalty and value models' counts)
+and every customer's saved state (their segment, traits, scores). Run as a script to print
+the digests and the time spent, e.g. before and after a change::
+
+    .venv/bin/python tests/unit/streams/worker/model_digest.py --customers 3000
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import json
+import sys
+import time
+from dataclasses import replace
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from prometheus_client import CollectorRegistry
+
+from models.segments import BehaviourSegments
+from offers import QuietHours, default_policy
+from streams.broker.base import Topics
+from streams.core.events import dump
+from streams.core.intake import Intake, Record
+from streams.core.lifecycle import Rules
+from streams.demo.simulate import in_time_order, simulate
+from streams.metrics import Metrics
+from streams.worker.scoring import Scoring
+from streams.worker.tracker import Tracker
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
+from fakes import Clock, MemoryPublisher, MemoryStore  # noqa: E402
+
+
+def _hash(value: Any) -> str:
+    return hashlib.sha256(repr(value).encode()).hexdigest()[:16]
+
+
+def _array(a: np.ndarray) -> str:
+    return hashlib.sha256(np.ascontiguousarray(a).tobytes() + str(a.shape).encode()).hexdigest()[:16]
+
+
+async def run(customers: int, *, segments: BehaviourSegments, batch: int = 400, seed: int = 8) -> tuple[dict[str, str], Scoring, MemoryStore]:
+    """Every model's and customer's digest after ``customers`` simulated shoppers."""
+    store, publisher = MemoryStore(), MemoryPublisher()
+    start = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
+    clock = Clock(start)
+    rules = Rules(session_timeout=timedelta(minutes=30), browse_views_threshold=3)
+    policy = replace(default_policy(), quiet_hours=QuietHours(start=0, end=0), holdout_percent=0)
+    metrics = Metrics(CollectorRegistry())
+    scoring = Scoring(metrics, segments=segments)
+    tracker = Tracker(
+        store=store, publisher=publisher, intake=Intake("site-visits", "purchases", 65_536), rules=rules,
+        policy=policy, topics=Topics("offer-triggers", "offer-outcomes", "dead"), metrics=metrics,
+        clock=clock, scoring=scoring,
+    )
+    shoppers = simulate(customers, seed=seed, start=start, pace=timedelta(minutes=1), spread=timedelta(hours=12))
+    events = list(in_time_order(shoppers))
+    for first in range(0, len(events), batch):
+        chunk = events[first:first + batch]
+        clock.now = max(clock.now, chunk[-1].occurred_at)
+        records = [Record("purchases" if e.type in ("order_placed", "order_refunded") else "site-visits", 0,
+                          first + i, e.customer_id.encode(), dump(e)) for i, e in enumerate(chunk)]
+        await tracker.handle(records)
+        await tracker.fire_due([0])
+    clock.now += timedelta(days=1)
+    await tracker.fire_due([0])
+    clock.now += timedelta(days=100)
+    await tracker.fire_due([0])
+    return digest(scoring, store), scoring, store
+
+
+def digest(scoring: Scoring, store: MemoryStore) -> dict[str, str]:
+    """The digests of the models' learned state and of every saved customer."""
+    intent = scoring.intent
+    classifier = intent._classifier
+    segments = scoring.segments
+    out = {
+        "intent": _hash((intent.n_learned, sorted(classifier.weights.items()), classifier.intercept,
+                         intent.threshold, intent.score.roc_auc, intent.score.log_loss)),
+        "segments": _hash((segments.n_learned, segments.vocabulary,
+                           [(s.id, sorted(s.centre.items()), sorted(s.z.items()), s.share, s.born, s.traits)
+                            for s in segments.segments])),
+        "segment_arrays": _hash([_array(a) for a in (segments._centres, segments._raw_centres, segments._mean,
+                                                      segments._var, segments._count, segments._cmean,
+                                                      segments._csd)]
+                                + [(k, _array(t), _array(c), at) for k, (t, c, at) in sorted(segments._sums.items())]),
+        "loyalty": _hash((scoring.loyalty.n_learned, scoring.loyalty.n_pending)),
+        "value": _hash((scoring.value.n_learned,)),
+        "placements": _hash(sorted((cid, s.profile.behaviour_segment, s.profile.behaviour_traits)
+                                   for cid, s in store.states.items())),
+        "scores": _hash(sorted((cid, s.profile.intent, s.profile.loyalty, s.profile.value,
+                                None if s.session is None else s.session.intent)
+                               for cid, s in store.states.items())),
+        "states": _hash(sorted((cid, repr(s)) for cid, s in store.states.items())),
+    }
+    return out
+
+
+def main() -> None:
+    import argparse
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--customers", type=int, default=3000)
+    parser.add_argument("--small", action="store_true", help="the test's small segments model")
+    args = parser.parse_args()
+    model = (BehaviourSegments(warm_up=60, refresh_every=50, learn_share=1.0) if args.small
+             else BehaviourSegments())
+    started = time.perf_counter()
+    found, scoring, store = asyncio.run(run(args.customers, segments=model))
+    seconds = time.perf_counter() - started
+    print(json.dumps({"seconds": round(seconds, 2), "intent_learned": scoring.intent.n_learned,
+                      "segments_learned": scoring.segments.n_learned,
+                      "n_segments": len(scoring.segments.segments),
+                      "loyalty_learned": scoring.loyalty.n_learned, "value_learned": scoring.value.n_learned,
+                      "placed": sum(s.profile.behaviour_segment is not None for s in store.states.values()), **found}, indent=1))
+
+
+if __name__ == "__main__":
+    main()
