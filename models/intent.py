@@ -24,14 +24,13 @@ from __future__ import annotations
 from bisect import bisect_right
 from collections.abc import Mapping
 from math import log1p
-from typing import Any
 
 from river import linear_model, optim
 
 from models.metrics import ProgressiveScore
 from models.thresholds import ThresholdTracker
 
-__all__ = ["AdaGrad", "IntentModel", "intent_inputs"]
+__all__ = ["IntentModel", "intent_inputs"]
 
 # Log-scaled features and the divisor that brings log1p(value) to about [0, 1.5].
 _LOG_SCALES: dict[str, float] = {
@@ -128,21 +127,6 @@ def _regime_name(names: dict[str, str], name: str, valued: bool) -> str:
     return prefixed
 
 
-class AdaGrad(optim.AdaGrad):
-    """river's AdaGrad with its learning rate read once per step, not once per input: the same figures.
-
-    river reads it through a property and its scheduler for every input of the step (about
-    sixty here), which cost as much as the step's arithmetic; it does not change within a step.
-    """
-
-    def _step_with_dict(self, w: Any, g: Any) -> Any:
-        learning_rate, g2, eps = self.learning_rate, self.g2, self.eps
-        for i, gi in g.items():
-            g2[i] += gi**2
-            w[i] -= learning_rate / (g2[i] + eps) ** 0.5 * gi
-        return w
-
-
 class IntentModel:
     """Online purchase-intent classifier on the session features of :mod:`models.features`.
 
@@ -193,19 +177,13 @@ class IntentModel:
         self.threshold_window = threshold_window
         self.warm_up = warm_up
         self._classifier = linear_model.LogisticRegression(
-            optimizer=AdaGrad(learning_rate), intercept_lr=intercept_lr, l2=l2
+            optimizer=optim.AdaGrad(learning_rate), intercept_lr=intercept_lr, l2=l2
         )
         self._threshold = ThresholdTracker(
             accuracy_tolerance=accuracy_tolerance, window=threshold_window
         )
         self._score = ProgressiveScore()
         self._n = 0
-
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self.__dict__.update(state)
-        optimizer = self._classifier.optimizer
-        if type(optimizer) is optim.AdaGrad:  # a checkpoint from before: the same state, the cheaper step
-            optimizer.__class__ = AdaGrad
 
     def learn_one(self, x: Mapping[str, float], y: bool) -> None:
         """Learn one finished session; its prediction is first scored prequentially."""

@@ -111,27 +111,3 @@ def test_inputs_drop_zeros_and_bend_continuous_features_into_bins() -> None:
     assert "admin_pages" not in z
     assert [k for k in z if k.startswith("product_seconds#")] == ["product_seconds#3"]
     assert sum(1 for k in z if k.startswith("exit_rate#")) == 1
-
-
-def test_the_adagrad_step_gives_rivers_weights_bit_for_bit():
-    """The learning rate read once per step, not per input: the weights are river's own to the last bit."""
-    from river import optim
-
-    from models import checkpoints
-
-    ours, theirs = IntentModel(warm_up=0), IntentModel(warm_up=0)
-    theirs._classifier.optimizer = optim.AdaGrad(theirs.learning_rate)
-    rng = random.Random(11)
-    for _ in range(400):
-        x, y = session(rng)
-        ours.learn_one(x, y)
-        theirs.learn_one(x, y)
-    assert ours._classifier.weights == theirs._classifier.weights
-    assert ours._classifier.intercept == theirs._classifier.intercept
-    # A checkpoint made with river's optimizer learns on with the cheaper step, from the same state.
-    loaded = checkpoints.load(checkpoints.dump(theirs), kind=IntentModel)
-    assert type(loaded._classifier.optimizer).__module__ == "models.intent"
-    x, y = session(rng)
-    loaded.learn_one(x, y)
-    ours.learn_one(x, y)
-    assert loaded._classifier.weights == ours._classifier.weights
