@@ -104,6 +104,8 @@ def _purchase_log(args: argparse.Namespace, settings: Settings) -> int:
     if args.json:
         print(json.dumps({**asdict(report), "events": report.events}, indent=2))
     else:
+        if args.fmt == "csv" and args.columns is None:
+            print(report.layout, file=sys.stderr)  # which columns were read as what
         print(f"replayed {report.path}: {report.events} events ({report.orders} orders, {report.refunds} refunds) "
               f"of {report.customers} customers to {settings.purchases_topic} in {report.seconds}s; "
               f"{report.guest_lines} guest lines{f' and {report.not_sales} of orders that were no sale' if report.not_sales else ''} "

@@ -37,6 +37,8 @@ class ReplayReport:
     seconds: float
     #: Lines of orders whose status said they were no sale (a CSV log with a status column).
     not_sales: int = 0
+    #: What the file was read as (a CSV's columns read from its header are named here).
+    layout: str = ""
 
     @property
     def events(self) -> int:
@@ -111,4 +113,5 @@ def replay(
         customers=len({t.customer_id for t in transactions}),
         seconds=round(time.monotonic() - started, 2),
         not_sales=log.not_sales,
+        layout=log.layout,
     )

@@ -35,7 +35,7 @@ def replay(settings, path: Path, *how: str) -> str:
         capture_output=True, text=True, timeout=120, env={**os.environ, **settings_env(settings)},
     )
     assert result.returncode == 0, result.stderr
-    return result.stdout
+    return result.stdout + result.stderr
 
 
 @pytest.mark.worker(clock="event")
@@ -75,14 +75,17 @@ def test_replaying_online_retail_builds_profiles_once(worker, worker_settings, r
 
 
 @pytest.mark.worker(clock="event")
-def test_replaying_a_shops_own_order_export(worker, worker_settings, redis_client, tmp_path):
-    """Any CSV with a column mapping: here a European spreadsheet's (semicolons, day-first, decimal commas)."""
+@pytest.mark.parametrize("mapped", [True, False], ids=["--columns", "header"])
+def test_replaying_a_shops_own_order_export(worker, worker_settings, redis_client, tmp_path, mapped):
+    """Any CSV, mapped or read by its header's names: here a European spreadsheet's (semicolons, day-first, decimal commas)."""
     export = tmp_path / "orders.csv"
     export.write_text("Order;Client;Paid at;Total\n#1;ana@example.com;31/01/2024 10:00;1.234,50\n"
                       "#2;ana@example.com;02/02/2024 09:00;10,25\n#3;bo@example.com;03/02/2024 18:30;-5,00\n")
-    out = replay(worker_settings, export, "--format", "csv", "--currency", "EUR",
-                 "--columns", "customer=Client,date=Paid at,amount=Total,order=Order")
+    columns = ("--columns", "customer=Client,date=Paid at,amount=Total,order=Order") if mapped else ()
+    out = replay(worker_settings, export, "--format", "csv", "--currency", "EUR", *columns)
     assert "3 events (2 orders, 1 refunds) of 2 customers" in out
+    if not mapped:
+        assert "columns read from its header: customer=Client,date=Paid at,amount=Total,order=Order" in out
 
     wait_until(lambda: int(profile_hash(redis_client, "ana@example.com").get(b"orders", 0)) == 2
                and int(profile_hash(redis_client, "bo@example.com").get(b"refunds", 0)) == 1,
