@@ -22,21 +22,18 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from prometheus_client import CollectorRegistry
 
 from models.segments import BehaviourSegments
 from offers import QuietHours, default_policy
-from streams.broker.base import Topics
 from streams.core.events import dump
-from streams.core.intake import Intake, Record
+from streams.core.intake import Record
 from streams.core.lifecycle import Rules
 from streams.demo.simulate import in_time_order, simulate
-from streams.metrics import Metrics
 from streams.worker.scoring import Scoring
-from streams.worker.tracker import Tracker
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 from fakes import Clock, MemoryPublisher, MemoryStore  # noqa: E402
+from test_segments import tracker_with  # noqa: E402
 
 
 def _hash(value: Any) -> str:
@@ -54,13 +51,7 @@ async def run(customers: int, *, segments: BehaviourSegments, batch: int = 400, 
     clock = Clock(start)
     rules = Rules(session_timeout=timedelta(minutes=30), browse_views_threshold=3)
     policy = replace(default_policy(), quiet_hours=QuietHours(start=0, end=0), holdout_percent=0)
-    metrics = Metrics(CollectorRegistry())
-    scoring = Scoring(metrics, segments=segments)
-    tracker = Tracker(
-        store=store, publisher=publisher, intake=Intake("site-visits", "purchases", 65_536), rules=rules,
-        policy=policy, topics=Topics("offer-triggers", "offer-outcomes", "dead"), metrics=metrics,
-        clock=clock, scoring=scoring,
-    )
+    tracker, scoring = tracker_with(store, publisher, clock, rules, policy, segments)
     shoppers = simulate(customers, seed=seed, start=start, pace=timedelta(minutes=1), spread=timedelta(hours=12))
     events = list(in_time_order(shoppers))
     for first in range(0, len(events), batch):
