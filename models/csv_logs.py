@@ -131,7 +131,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
 HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "customer": (("customer", "client", "email", "user", "buyer", "shopper", "member"),
                  ("name", "phone", "address", "country", "city", "zip", "postcode", "note", "group", "type", "since",
-                  "marketing", "company", "tag")),
+                  "marketing", "company", "tag", "agent")),
     "date": (("date", "time", "created", "ordered", "purchased"),
              ("ship", "deliver", "fulfil", "due", "update", "modif", "cancel", "refund", "birth", "expir", "zone")),
     "amount": (("total", "amount", "revenue", "sales", "spend"),
