@@ -23,6 +23,7 @@ the column, with what was expected and what was found.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal, TypeAlias
 
@@ -30,7 +31,8 @@ from models.csv_logs import ColumnMap, load_csv, parse_columns
 from models.dates import DateParser
 from models.errors import DataFileError, FieldError
 from models.features import intent_features_from_uci_row, intent_label_from_uci_row
-from models.textfiles import read_csv, read_text
+from models.textfiles import first_line, normalise, read_csv, read_text
+from models.workbooks import first_row, is_workbook
 from models.transactions import (
     OrderLines,
     Transaction,
@@ -288,6 +290,38 @@ def load_online_retail(path: str | Path) -> TransactionLog:
         skipped_invoices=skipped,
         layout=layout,
     )
+
+
+def detect_format(path: str | Path) -> Format:
+    """What a purchase log is, by its first line: CDNOW's numbers, Online Retail's header, else a CSV.
+
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     found = []
+    ...     for name, text in (("a.txt", "00001 1 19970101 1 11.77\\n"), ("b.csv", "Invoice,StockCode,Price\\n"),
+    ...                        ("c.csv", "InvoiceNo;StockCode;UnitPrice\\n"), ("d.csv", "customer,date,amount\\n")):
+    ...         path = os.path.join(tmp, name)
+    ...         with open(path, "w") as f:
+    ...             _ = f.write(text)
+    ...         found.append(detect_format(path))
+    >>> found
+    ['cdnow', 'online-retail', 'online-retail', 'csv']
+    """
+    if is_workbook(path):
+        names = first_row(path)
+    else:
+        line = first_line(path)
+        fields = line.split()
+        if len(fields) in (4, 5) and all(_NUMBER.fullmatch(f) for f in fields):
+            return "cdnow"
+        names = re.split(r"[,;\t|]", line)
+    plain = {normalise(name.strip('"')) for name in names}
+    if "stockcode" in plain and plain & {"invoice", "invoiceno"}:
+        return "online-retail"
+    return "csv"
+
+
+_NUMBER = re.compile(r"-?\d+(?:\.\d+)?")
 
 
 def load_log(

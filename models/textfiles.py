@@ -69,6 +69,28 @@ def read_text(path: str | Path) -> str:
         return data.decode("latin-1")
 
 
+def first_line(path: str | Path, size: int = 65_536) -> str:
+    """The first non-blank line of a text file (plain or gzip), read from its first ``size`` bytes ("" if none).
+
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "x.txt.gz")
+    ...     with gzip.open(path, "wb") as f:
+    ...         _ = f.write(b"\\n00001 19970101 1 11.77\\n")
+    ...     first_line(path)
+    '00001 19970101 1 11.77'
+    """
+    try:
+        with open(path, "rb") as handle:
+            gzipped = handle.read(2) == _GZIP_MAGIC[:2]
+        with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as handle:
+            start = handle.read(size)
+    except (OSError, EOFError):
+        return ""
+    text = start.decode("utf-8-sig", errors="replace")
+    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+
+
 def _gunzip(name: str, data: bytes) -> bytes:
     stream = zlib.decompressobj(wbits=31)
     out = io.BytesIO()

@@ -48,6 +48,22 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
+def first_row(path: str | Path) -> list[str]:
+    """The first sheet's first row, as text (empty for an unreadable or empty workbook)."""
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except Exception:  # the reader names the problem when the file is read
+        return []
+    try:
+        for sheet in book.worksheets:
+            return [cell_text(v).strip() for v in next(sheet.iter_rows(values_only=True), ()) or ()]
+        return []
+    finally:
+        book.close()
+
+
 def read_sheets(
     path: str | Path, same_header: Callable[[list[str], list[str]], bool]
 ) -> tuple[list[str], list[tuple[int, list[str]]], list[tuple[int, str]]]:

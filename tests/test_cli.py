@@ -155,8 +155,9 @@ def test_evaluate_reads_a_csv_logs_columns_from_its_header_and_says_which(tmp_pa
     rows = [f"o{i},c{i % 40}@example.com,2024-{1 + i % 9:02d}-{1 + i % 27:02d} 10:00,{10 + i % 50}.50"
             for i in range(240)]
     data.write_text("Order ID,Customer Email,Created at,Total (EUR)\n" + "\n".join(rows) + "\n")
-    result = tracker("evaluate", "value", "--data", str(data), "--format", "csv", "--json")
+    result = tracker("evaluate", "value", "--data", str(data), "--json")  # the format told by the file too
     assert result.returncode == 0, result.stderr
+    assert "format: csv (told by the file's first line" in result.stderr
     report = json.loads(result.stdout)
     assert report["layout"] == ("CSV, columns read from its header: "
                                 "customer=Customer Email,date=Created at,amount=Total (EUR),order=Order ID")

@@ -26,8 +26,9 @@ def iso_date(text: str) -> date:
 def _purchase_log(parser: argparse.ArgumentParser, examples: str) -> None:
     """The flags of a purchase log and its periods, shared by ``loyalty`` and ``value``."""
     parser.add_argument("--data", type=data_file, required=True, metavar="FILE", help=examples)
-    parser.add_argument("--format", dest="fmt", choices=FORMATS, required=True,
-                        help="the file's format (csv: with --columns, or as its header names the columns)")
+    parser.add_argument("--format", dest="fmt", choices=FORMATS, default=None,
+                        help="the file's format (default: told by its first line — CDNOW's numbers, Online Retail's "
+                        "header, else csv; csv: with --columns, or as its header names the columns)")
     parser.add_argument("--columns", default=None, metavar="MAP",
                         help=f"which columns of a csv log hold what: {COLUMNS} (default: read from the header's names, "
                         "e.g. customer_id, order_date, amount, order_id)")
@@ -92,6 +93,11 @@ def run(args: argparse.Namespace) -> int:
             sys.stderr.flush()
 
     result: dict[str, Any]
+    if args.model in ("loyalty", "value") and args.fmt is None:
+        from models.datasets import detect_format
+
+        args.fmt = "csv" if args.columns is not None else detect_format(args.data)
+        print(f"format: {args.fmt} (told by the file's first line; --format to choose)", file=sys.stderr)
     try:
         if args.model == "intent":
             result = evaluate_intent(args.data, repeats=args.repeats, seed=args.seed, progress=progress)
