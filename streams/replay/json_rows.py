@@ -10,25 +10,17 @@ text; the header is every column of the file in the order first seen.  The click
 
 from __future__ import annotations
 
-import gzip
 import json
 from pathlib import Path
 from typing import Any
 
 from models.errors import DataFileError
-from models.textfiles import CsvTable, read_text
+from models.textfiles import CsvTable, first_line, read_text
 
 
 def looks_like_json_lines(path: str | Path) -> bool:
-    """Whether the file (plain or gzip) starts with a JSON object rather than a CSV header; reads 4 KB."""
-    try:
-        with open(path, "rb") as handle:
-            gzipped = handle.read(2) == b"\x1f\x8b"
-        with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as handle:
-            start = handle.read(4096)
-    except (OSError, EOFError):
-        return False  # the CSV reader names what is wrong with the file
-    return start.lstrip(b"\xef\xbb\xbf \t\r\n")[:1] == b"{"
+    """Whether the file (plain or gzip) starts with a JSON object rather than a CSV header (its first line only)."""
+    return first_line(path)[:1] == "{"  # an unreadable file is not: the CSV reader names what is wrong with it
 
 
 def read_json_rows(path: str | Path) -> CsvTable:
