@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Literal
 
 from models.errors import DataFileError
-from models.textfiles import CsvTable, normalise, read_csv, select
+from models.textfiles import CsvTable, no_header, normalise, read_csv, select
 from models.transactions import (
     OrderLines,
     TransactionLog,
@@ -112,10 +112,11 @@ def parse_columns(spec: str) -> ColumnMap:
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "customer": ("customerid", "customer", "customerno", "customernumber", "customeruniqueid", "custid",
                  "clientid", "client", "userid", "user", "buyerid", "buyer", "shopperid", "shopper", "memberid",
-                 "accountid", "customeremail", "email", "emailaddress"),
+                 "accountid", "customeremail", "email", "emailaddress", "householdkey", "householdid", "household"),
     "date": ("orderdate", "invoicedate", "purchasedate", "transactiondate", "orderpurchasetimestamp", "orderedat",
              "createdat", "paidat", "processedat", "ordertime", "purchasetime", "date", "datetime", "timestamp",
-             "time", "day"),
+             "time", "day", "transactiondt", "orderdt", "purchasedt", "txndate", "txndt", "transdate", "saledate",
+             "salesdate", "dt", "ts"),
     "amount": ("ordertotal", "totalamount", "amount", "total", "totalspent", "revenue", "sales", "netsales",
                "grandtotal", "totalprice", "linetotal", "paymentvalue", "spend", "value"),
     "order": ("orderid", "orderno", "ordernumber", "order", "invoiceid", "invoiceno", "invoicenumber", "invoice",
@@ -129,7 +130,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
 #: Then, for a key no name above finds, a column whose name has one of the first words and none
 #: of the second (``Order Total Amount``, ``Posting Date``, ``Billing Email``), if exactly one does.
 HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
-    "customer": (("customer", "client", "email", "user", "buyer", "shopper", "member"),
+    "customer": (("customer", "client", "email", "user", "buyer", "shopper", "member", "household"),
                  ("name", "phone", "address", "country", "city", "zip", "postcode", "note", "group", "type", "since",
                   "marketing", "company", "tag", "agent")),
     "date": (("date", "time", "created", "ordered", "purchased"),
@@ -152,10 +153,10 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     'customer=CustomerID,date=InvoiceDate,price=UnitPrice,quantity=Quantity,order=InvoiceNo'
     >>> describe(guess_columns(["Order Number", "Order Date", "Billing Email", "Order Total Amount", "Ship Date"]))
     'customer=Billing Email,date=Order Date,amount=Order Total Amount,order=Order Number'
-    >>> guess_columns(["user_id", "ts", "qty"])
+    >>> guess_columns(["user_id", "stamp", "qty"])
     Traceback (most recent call last):
     ...
-    ValueError: header 'user_id,ts,qty' names no date and no amount (or price) column: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy]
+    ValueError: header 'user_id,stamp,qty' names no date and no amount (or price) column: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy]
     >>> guess_columns(["customer", "Posting Date", "Entry Date", "amount"])
     Traceback (most recent call last):
     ...
@@ -268,6 +269,8 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     """
     if columns is None:
         whole = read_csv(path)
+        if whole.headerless:
+            raise no_header(whole, USAGE)
         try:
             mapping = guess_columns(whole.header)
         except ValueError as exc:

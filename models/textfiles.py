@@ -12,6 +12,7 @@ import csv
 import dataclasses
 import gzip
 import io
+import re
 import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -19,7 +20,7 @@ from pathlib import Path
 from models.errors import DataFileError
 from models.workbooks import is_workbook, locate, read_sheets
 
-__all__ = ["CsvTable", "normalise", "read_csv", "read_text"]
+__all__ = ["CsvTable", "is_data_line", "no_header", "normalise", "read_csv", "read_text"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -131,6 +132,9 @@ class CsvTable:
     delimiter: str = ","
     #: A workbook's sheets read: (the number of each one's header row, its name); none for a CSV file.
     sheets: tuple[tuple[int, str], ...] = ()
+    #: The file has no header line (its first line is data, :func:`is_data_line`): :attr:`header`
+    #: holds the columns' numbers, ``"1"`` for the first.
+    headerless: bool = False
 
     def position(self, key: str) -> int:
         """Where the column read for ``key`` sits in each row."""
@@ -141,12 +145,47 @@ class CsvTable:
         return locate(self.path, self.sheets, line) if self.sheets else (self.path, line)
 
 
+def is_data_line(cells: Sequence[str]) -> bool:
+    """Whether a file's first line is data, not a header: a header names its columns, it holds no numbers or dates.
+
+    Some logs are kept without a header (Taobao's user behaviour file, YooChoose's clicks):
+    their columns are named by their numbers, 1 for the first.
+
+    >>> is_data_line(["1", "2268318", "pv", "1511544070"]), is_data_line(["user_id", "item_id", "behavior"])
+    (True, False)
+    >>> is_data_line(["abc", "2014-04-07T10:51:09.277Z"]), is_data_line(["Total (2024)", "Q1"])
+    (True, False)
+    """
+    return any(_DATA_CELL.match(cell.strip()) for cell in cells)
+
+
+_DATA_CELL = re.compile(r"[-+]?[\d.,]*\d$|\d{4}-\d\d-\d\d")
+
+
+def no_header(table: CsvTable, usage: str) -> DataFileError:
+    """The error for a file without a header read without a mapping: its columns are named by number.
+
+    >>> str(no_header(CsvTable("u.csv", ["1", "2"], [(1, ["7", "pv"])], headerless=True), "customer=…,event=…"))
+    "u.csv, line 1: no header line, the first line is data: give --columns with the columns' numbers, 1 for the first (customer=…,event=…); the first line: '7,pv'"
+    """
+    first = table.delimiter.join(table.rows[0][1]) if table.rows else ""
+    return DataFileError(table.path, 1, "", f"no header line, the first line is data: give --columns with the "
+                         f"columns' numbers, 1 for the first ({usage}); the first line: {first[:80]!r}")
+
+
 def _column(path: str, header: Sequence[str], names: Sequence[str]) -> int:
-    """Index of the first of ``names`` found in the header (compared by :func:`normalise`)."""
+    """Index of the first of ``names`` found in the header (compared by :func:`normalise`), else a column number.
+
+    A name no header has that is a number (``3``) is that column, counted from 1: the way to
+    name the columns of a file without a header, and allowed in any file.
+    """
     found = [normalise(h) for h in header]
     for name in names:
         if normalise(name) in found:
             return found.index(normalise(name))
+    for name in names:
+        if name.strip().isdigit() and 1 <= int(name) <= len(header):
+            return int(name) - 1
     alternatives = " or ".join(repr(n) for n in names)
     raise DataFileError(
         path, 1, names[0], "missing column",
@@ -195,9 +234,15 @@ def read_csv(path: str | Path, columns: Mapping[str, Sequence[str]] | None = Non
             raise DataFileError(name, 1, "", "empty file", expected="a header line", found=first_line)
         header = [h.strip().lstrip("\ufeff") for h in header]
         width = len(header)
+        headerless = is_data_line(header)
+        first = header
+        if headerless:
+            header = [str(n) for n in range(1, width + 1)]
         picks = [_column(name, header, names) for names in (columns or {}).values()]
         names = {key: header[i] for key, i in zip(columns or {}, picks, strict=True)}
         rows: list[tuple[int, list[str]]] = []
+        if headerless:
+            rows.append((1, [first[i] for i in picks] if picks else first))
         line = 1
         for values in reader:
             begins, line = line + 1, reader.line_num
@@ -211,7 +256,7 @@ def read_csv(path: str | Path, columns: Mapping[str, Sequence[str]] | None = Non
             rows.append((begins, [values[i] for i in picks] if picks else values))
     except csv.Error as error:
         raise DataFileError(name, reader.line_num, "", f"unreadable: {error}") from None
-    return CsvTable(path=name, header=header, rows=rows, names=names, delimiter=delimiter)
+    return CsvTable(path=name, header=header, rows=rows, names=names, delimiter=delimiter, headerless=headerless)
 
 
 

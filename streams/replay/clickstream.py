@@ -9,7 +9,7 @@ mapping names the columns; the event names are read by what they say, whatever t
 ==============================================  =====================================
 event names (case, spaces and ``_`` ignored)    tracker event
 ==============================================  =====================================
-view, view_item, product_viewed, detail          ``product_viewed`` (``page_viewed`` without a product)
+view, view_item, product_viewed, detail, pv      ``product_viewed`` (``page_viewed`` without a product)
 page_view, pageview, page, screen_view           ``page_viewed``
 cart, add_to_cart, addtocart, product_added      ``cart_item_added``
 remove_from_cart, product_removed                ``cart_item_removed``
@@ -47,7 +47,7 @@ from models.csv_logs import column_pairs, header_columns
 from models.dates import DateParser, detect_date_layout
 from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
-from models.textfiles import CsvTable, read_csv, select
+from models.textfiles import CsvTable, no_header, read_csv, select
 from streams.replay.json_rows import looks_like_json_lines, read_json_rows
 
 REQUIRED = ("customer", "time", "event")
@@ -60,7 +60,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "customer": ("userid", "visitorid", "customerid", "clientid", "userpseudoid", "distinctid", "anonymousid",
                  "personid", "deviceid", "user", "visitor", "customer"),
     "time": ("eventtime", "eventtimestamp", "timestamp", "occurredat", "time", "datetime", "createdat", "ts", "date",
-             "clienteventtime", "servertime"),
+             "clienteventtime", "servertime", "eventdate"),
     "event": ("eventtype", "eventname", "event", "action", "type"),
     "product": ("productid", "itemid", "sku", "product", "item"),
     "price": ("price", "unitprice", "itemprice"),
@@ -73,7 +73,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
 
 _KINDS = {
     **dict.fromkeys(("view", "viewitem", "productviewed", "productview", "detail", "viewproduct", "viewedproduct",
-                     "viewitemdetails"), "view"),
+                     "viewitemdetails", "pv"), "view"),
     **dict.fromkeys(("pageview", "pageviewed", "page", "screenview", "viewpage", "viewedpage", "pageload"), "page"),
     **dict.fromkeys(("cart", "addtocart", "productadded", "cartadd", "add", "cartitemadded", "addedtocart",
                      "addtobasket", "addedtobasket"), "add"),
@@ -128,6 +128,8 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
         table = read_csv(path, {key: (columns[key],) for key in keys})
     else:
         whole = read_json_rows(path) if json_lines else read_csv(path)
+        if not columns and whole.headerless:
+            raise no_header(whole, USAGE)
         if not columns:
             # A nested field is matched by its own name (``properties.distinct_id`` as ``distinct_id``).
             short = [column.rsplit(".", 1)[-1] for column in whole.header]

@@ -326,3 +326,34 @@ def test_the_command_lines_columns_usage_is_the_readers() -> None:
     from streams.cli.args import COLUMNS
 
     assert COLUMNS == USAGE
+
+
+def test_a_log_without_a_header_is_read_by_column_numbers(tmp_path: Path) -> None:
+    """A first line of data (numbers, dates) is no header: its columns are named 1, 2, …, and it is a row."""
+    path = write(tmp_path / "orders.csv", "17,2024-03-01 10:00,12.50\n17,2024-03-09 10:00,4\n18,2024-03-02 11:00,7\n")
+    log = load_csv(path, "customer=1,date=2,amount=3")
+    assert [(t.customer_id, t.amount) for t in log.transactions] == [("17", 12.5), ("18", 7.0), ("17", 4.0)]
+
+
+def test_a_log_without_a_header_and_no_mapping_is_refused_asking_for_column_numbers(tmp_path: Path) -> None:
+    path = write(tmp_path / "orders.csv", "17,2024-03-01 10:00,12.50\n")
+    with pytest.raises(DataFileError, match=r"orders.csv, line 1: no header line, the first line is data: give "
+                                            r"--columns with the columns' numbers, 1 for the first"):
+        load_csv(path)
+
+
+def test_a_column_number_names_a_column_of_a_file_with_a_header_too(tmp_path: Path) -> None:
+    path = write(tmp_path / "orders.csv", "who,when,total\n17,2024-03-01 10:00,12.50\n")
+    log = load_csv(path, "customer=1,date=when,amount=3")
+    assert [(t.customer_id, t.amount) for t in log.transactions] == [("17", 12.5)]
+
+
+@pytest.mark.parametrize(("header", "expected"), [
+    ("TRANSACTION_DT,CUSTOMER_ID,AGE_GROUP,PRODUCT_ID,AMOUNT,SALES_PRICE",  # the Ta-Feng grocery's
+     "customer=CUSTOMER_ID,date=TRANSACTION_DT,amount=AMOUNT"),
+    ("household_key,BASKET_ID,day_date,SALES_VALUE", "customer=household_key,date=day_date,amount=SALES_VALUE"),
+])
+def test_more_of_the_usual_header_names(header: str, expected: str) -> None:
+    from models.csv_logs import describe, guess_columns
+
+    assert describe(guess_columns(header.split(","))).startswith(expected)

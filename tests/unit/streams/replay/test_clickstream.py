@@ -116,6 +116,18 @@ def test_without_columns_a_header_that_names_no_event_is_refused_naming_it(tmp_p
         read_history(path, "clickstream", intake_of(Settings()))
 
 
+def test_a_clickstream_without_a_header_by_column_numbers(tmp_path):
+    """Taobao's user behaviour file: user, item, category, behaviour (pv, cart, fav, buy), Unix time; no header."""
+    path = tmp_path / "UserBehavior.csv"
+    path.write_text("1,2268318,2520377,pv,1511544070\n1,2268318,2520377,cart,1511544100\n"
+                    "1,2268318,2520377,fav,1511544200\n1,2268318,2520377,buy,1511544300\n")
+    found, report = events(path, "customer=1,product=2,category=3,event=4,time=5")
+    assert [e["type"] for e in found] == ["product_viewed", "cart_item_added", "activity", "order_placed"]
+    assert found[0]["customer_id"] == "1" and found[0]["occurred_at"].startswith("2017-11-24T17:21:10")
+    with pytest.raises(DataFileError, match="line 1: no header line, the first line is data"):
+        read_history(path, "clickstream", intake_of(Settings()))
+
+
 MIXPANEL = [
     {"event": "Viewed Product", "properties": {"time": 1602342600, "distinct_id": "u1", "product_id": "p9",
                                                "price": 12.5, "$insert_id": "a1"}},
