@@ -113,22 +113,27 @@ def _clicks_as_json_lines() -> str:
 
 
 @pytest.mark.worker(clock="event")
-@pytest.mark.parametrize("kind", ["csv with --columns", "csv, columns by name", "json lines, columns by name"])
+@pytest.mark.parametrize("kind", ["csv with --columns", "csv, columns by name", "json lines, columns by name",
+                                  "csv without a header, columns by number"])
 def test_a_clickstream_becomes_visits_orders_and_offers(worker, worker_settings, kafka, redis_client, tmp_path, kind):
     """One row per event, as stores export them: a cart left, an order of two rows, an event name the tracker does not use."""
     from streams.demo.run import settings_env
 
     path = tmp_path / ("events.jsonl" if kind.startswith("json") else "events.csv")
-    path.write_text(_clicks_as_json_lines() if kind.startswith("json") else CLICKS)
+    headerless = kind.startswith("csv without")
+    path.write_text(_clicks_as_json_lines() if kind.startswith("json")
+                    else CLICKS.split("\n", 1)[1] if headerless else CLICKS)
     command = [sys.executable, "-m", "streams.cli", "replay", str(path), "--format", "clickstream"]
     if kind == "csv with --columns":
         command += ["--columns", "customer=user_id,time=event_time,event=event_type,product=product_id,price=price,"
                                  "category=category_code,session=user_session"]
+    if headerless:
+        command += ["--columns", "customer=6,time=1,event=2,product=3,price=5,category=4,session=7"]
     env = {**os.environ, **settings_env(worker_settings)}
     first = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
     assert first.returncode == 0, first.stderr
     assert "7 events of 3 customers" in first.stdout and "1 without an event of their own" in first.stdout
-    if kind != "csv with --columns":
+    if "--columns" not in command:
         assert "columns read from the header: customer=" in first.stderr
 
     wait_until(lambda: int(profile_hash(redis_client, "shopper-b").get(b"orders", 0)) == 1, timeout=60,
