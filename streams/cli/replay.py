@@ -13,7 +13,7 @@ import sys
 from dataclasses import asdict
 from typing import Any
 
-from streams.cli.args import COLUMNS, column_map, data_file, positive_int
+from streams.cli.args import CLICK_COLUMNS, COLUMNS, column_map, data_file, positive_int
 from streams.cli.common import EPILOG, Commands
 from streams.errors import TrackerError, UsageError
 from streams.settings import Settings
@@ -45,8 +45,7 @@ def add(commands: Commands) -> None:
                         help="the file's format")
     replay.add_argument("--columns", default=None, metavar="MAP",
                         help=f"which columns hold what: of a csv purchase log {COLUMNS}; of a clickstream "
-                        "customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…]"
-                        "[,session=…][,url=…]")
+                        f"{CLICK_COLUMNS}")
     replay.add_argument("--currency", default=None, metavar="CODE", type=currency,
                         help="ISO 4217 code of a purchase log's amounts (default: GBP for online-retail, USD for "
                         "cdnow; the orders of a csv log carry none unless given)")

@@ -20,6 +20,11 @@ purchase, transaction, order, order_completed    ``order_placed``: the rows of o
 anything else                                    ``activity`` (keeps the visit going, counted)
 ==============================================  =====================================
 
+A ``visitor`` column (the browser's or device's id: ``anonymous_id``, ``device_id``, beside a
+``user_id`` set only after a login, as Segment's, RudderStack's, Snowplow's and Amplitude's
+tables have it) is who a row without a user is; the first row naming both links the two (a
+``customer_identified``), so what the visitor did before logging in is the customer's.
+
 A JSON Lines file (Mixpanel's, Amplitude's, PostHog's export…) is read as a table of its
 objects' fields, a nested one as ``outer.inner`` (:mod:`streams.replay.json_rows`): the mapping
 names those (``customer=properties.distinct_id,time=properties.time,event=event``).
@@ -51,8 +56,9 @@ from models.textfiles import CsvTable, no_header, read_csv, select
 from streams.replay.json_rows import looks_like_json_lines, read_json_rows
 
 REQUIRED = ("customer", "time", "event")
-OPTIONAL = ("product", "price", "quantity", "category", "order", "session", "url")
-USAGE = "customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,session=…][,url=…]"
+OPTIONAL = ("product", "price", "quantity", "category", "order", "session", "url", "visitor")
+USAGE = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,session=…][,url=…]"
+         "[,visitor=…]")
 
 #: Header names that say what a column holds (see :func:`models.csv_logs.header_columns`), the
 #: first found wins: the multi-category store's, RetailRocket's, GA4's flattened and the usual ones.
@@ -69,6 +75,8 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "order": ("transactionid", "orderid", "order"),
     "session": ("usersession", "sessionid", "gasessionid", "session"),
     "url": ("url", "pageurl", "pagelocation", "page"),
+    # The browser's or device's own id beside a user id set only once they log in.
+    "visitor": ("anonymousid", "deviceid", "domainuserid", "cookieid", "visitorid", "userpseudoid"),
 }
 
 _KINDS = {
@@ -93,7 +101,7 @@ def parse_click_columns(spec: str) -> dict[str, str]:
     >>> parse_click_columns("customer=user_id,time=event_time")
     Traceback (most recent call last):
     ...
-    ValueError: columns: expected customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,session=…][,url=…], missing 'event' in 'customer=user_id,time=event_time'
+    ValueError: columns: expected customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,session=…][,url=…][,visitor=…], missing 'event' in 'customer=user_id,time=event_time'
     """
     return column_pairs(spec, REQUIRED, (*REQUIRED, *OPTIONAL), USAGE)
 
@@ -135,6 +143,8 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             short = [column.rsplit(".", 1)[-1] for column in whole.header]
             columns = {key: whole.header[short.index(name)]
                        for key, name in header_columns(short, HEADER_NAMES).items()}
+        if columns.get("visitor") == columns.get("customer"):
+            columns = {key: name for key, name in columns.items() if key != "visitor"}
         missing = [key for key in REQUIRED if key not in columns]
         if missing:
             what = "fields" if json_lines else "header"
@@ -151,8 +161,16 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
              for key in ("price", "quantity") if key in keys}
     orders: dict[tuple[str, str], list[_Row]] = {}
     firsts: list[tuple[int, tuple[str, str]]] = []
+    linked: set[tuple[str, str]] = set()
     for (line, raw), at in zip(table.rows, times, strict=True):
         row = _Row(line, dict(zip(keys, (value.strip() for value in raw), strict=True)), at)
+        visitor = row.values.get("visitor", "")
+        if not row.values["customer"] and visitor:
+            row.values["customer"] = visitor  # not logged in (yet): the visitor is who it is
+        elif visitor and visitor != row.values["customer"] and (visitor, row.values["customer"]) not in linked:
+            # The first row naming both: the visitor logged in, what they did before is the customer's.
+            linked.add((visitor, row.values["customer"]))
+            yield line, _encode(_identified(row, visitor))
         kind = kind_of(row.values["event"])
         if kind == "purchase":
             key = (row.values["customer"], row.values.get("order") or at.isoformat())
@@ -193,6 +211,12 @@ def _common(row: _Row, kind: str) -> dict[str, object]:
     if row.values.get("session"):
         event["session_id"] = row.values["session"]
     return event
+
+
+def _identified(row: _Row, visitor: str) -> dict[str, object]:
+    digest = hashlib.blake2b(f"{visitor}\x1f{row.values['customer']}".encode(), digest_size=10).hexdigest()
+    return {"event_id": f"csv-identified-{digest}", "type": "customer_identified", "customer_id": row.values["customer"],
+            "anonymous_id": visitor, "occurred_at": row.at.isoformat()}
 
 
 def _event(row: _Row, kind: str | None, marks: Mapping[str, str]) -> dict[str, object]:

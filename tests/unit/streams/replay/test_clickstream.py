@@ -128,6 +128,30 @@ def test_a_clickstream_without_a_header_by_column_numbers(tmp_path):
         read_history(path, "clickstream", intake_of(Settings()))
 
 
+def test_a_visitor_column_stands_for_the_user_until_they_log_in_then_links_them(tmp_path):
+    """Segment's warehouse tracks table: user_id is set only after a login, anonymous_id always."""
+    path = tmp_path / "tracks.csv"
+    path.write_text("id,timestamp,user_id,anonymous_id,event,product_id,price\n"
+                    "m1,2024-03-01T10:00:00Z,,anon-1,product_viewed,p1,10\n"
+                    "m2,2024-03-01T10:01:00Z,,anon-1,product_added,p1,10\n"
+                    "m3,2024-03-01T10:02:00Z,u-7,anon-1,product_viewed,p2,5\n"
+                    "m4,2024-03-01T10:03:00Z,u-7,anon-1,checkout_started,,\n")
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e["customer_id"]) for e in found] == [
+        ("product_viewed", "anon-1"), ("cart_item_added", "anon-1"), ("customer_identified", "u-7"),
+        ("product_viewed", "u-7"), ("checkout_started", "u-7")]
+    assert found[2]["anonymous_id"] == "anon-1" and report.bad == 0
+    assert report.columns["visitor"] == "anonymous_id"
+
+
+def test_a_visitor_column_that_is_the_customer_column_is_no_visitor(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("timestamp,visitorid,event,itemid\n1433221332117,257597,view,355908\n")
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    assert "visitor" not in report.columns and [json.loads(p.value)["type"] for p in parsed] == ["product_viewed"]
+
+
 MIXPANEL = [
     {"event": "Viewed Product", "properties": {"time": 1602342600, "distinct_id": "u1", "product_id": "p9",
                                                "price": 12.5, "$insert_id": "a1"}},
@@ -174,7 +198,8 @@ def test_an_amplitude_export_with_its_own_names(tmp_path):
     found = [json.loads(p.value) for p in parsed]
     assert (report.columns["customer"], report.columns["time"], report.columns["session"]) == \
         ("user_id", "event_time", "session_id")
-    assert [(e["type"], e["customer_id"], e["session_id"], e["price"]) for e in found] == [
+    assert (found[0]["type"], found[0]["customer_id"], found[0]["anonymous_id"]) == ("customer_identified", "u2", "d")
+    assert [(e["type"], e["customer_id"], e["session_id"], e["price"]) for e in found[1:]] == [
         ("product_viewed", "u2", "1609495200000", 9.9), ("cart_item_added", "u2", "1609495200000", 9.9)]
 
 
@@ -183,3 +208,10 @@ def test_a_json_lines_file_with_a_line_that_is_not_an_object_is_refused_naming_i
     path.write_text(json.dumps(MIXPANEL[0]) + "\n[1, 2]\n")
     with pytest.raises(DataFileError, match="line 2: not a JSON object"):
         read_history(path, "clickstream", intake_of(Settings()))
+
+
+def test_the_command_lines_columns_usage_is_the_readers():
+    from streams.cli.args import CLICK_COLUMNS
+    from streams.replay.clickstream import USAGE
+
+    assert CLICK_COLUMNS == USAGE
