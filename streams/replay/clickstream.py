@@ -22,8 +22,9 @@ anything else                                    ``activity`` (keeps the visit g
 
 A ``visitor`` column (the browser's or device's id: ``anonymous_id``, ``device_id``, beside a
 ``user_id`` set only after a login, as Segment's, RudderStack's, Snowplow's and Amplitude's
-tables have it) is who a row without a user is; the first row naming both links the two (a
-``customer_identified``), so what the visitor did before logging in is the customer's.
+tables have it) says whose a row without a user is: the user that visitor logs in as next, else
+the one they last logged in as, else the visitor's own; the first row naming both is also sent
+as a login (``customer_identified``), which links what the live stream knew of the visitor.
 
 A JSON Lines file (Mixpanel's, Amplitude's, PostHog's export…) is read as a table of its
 objects' fields, a nested one as ``outer.inner`` (:mod:`streams.replay.json_rows`): the mapping
@@ -162,18 +163,20 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
     orders: dict[tuple[str, str], list[_Row]] = {}
     firsts: list[tuple[int, tuple[str, str]]] = []
     linked: set[tuple[str, str]] = set()
-    for (line, raw), at in zip(table.rows, times, strict=True):
-        row = _Row(line, dict(zip(keys, (value.strip() for value in raw), strict=True)), at)
+    rows = [_Row(line, dict(zip(keys, (value.strip() for value in raw), strict=True)), at)
+            for (line, raw), at in zip(table.rows, times, strict=True)]
+    if "visitor" in keys:
+        _attribute_visitors(rows)
+    for row in rows:
+        line = row.line
         visitor = row.values.get("visitor", "")
-        if not row.values["customer"] and visitor:
-            row.values["customer"] = visitor  # not logged in (yet): the visitor is who it is
-        elif visitor and visitor != row.values["customer"] and (visitor, row.values["customer"]) not in linked:
+        if visitor and visitor != row.values["customer"] and (visitor, row.values["customer"]) not in linked:
             # The first row naming both: the visitor logged in, what they did before is the customer's.
             linked.add((visitor, row.values["customer"]))
             yield line, _encode(_identified(row, visitor))
         kind = kind_of(row.values["event"])
         if kind == "purchase":
-            key = (row.values["customer"], row.values.get("order") or at.isoformat())
+            key = (row.values["customer"], row.values.get("order") or row.at.isoformat())
             if key not in orders:
                 orders[key] = []
                 firsts.append((line, key))
@@ -211,6 +214,36 @@ def _common(row: _Row, kind: str) -> dict[str, object]:
     if row.values.get("session"):
         event["session_id"] = row.values["session"]
     return event
+
+
+def _attribute_visitors(rows: Sequence[_Row]) -> None:
+    """Give each row without a user the user its visitor logs in as next (else last did; else the visitor).
+
+    The file knows what the live stream learns only at the login: whose the anonymous browsing
+    was.  Reading it so keeps a visit that spans the login one visit of one customer, whatever
+    partitions the visitor's and the customer's events fall in and however far a replay's
+    partitions run apart (the worker merges a visitor's open visit at the login only if it has
+    not closed it first).  The login itself is still sent, to link what the live stream knew of
+    the visitor.
+    """
+    later: dict[str, str] = {}  # visitor → the user of their next login, walking back in time
+    anonymous: list[_Row] = []
+    for row in sorted(rows, key=lambda r: r.at, reverse=True):
+        visitor, user = row.values.get("visitor", ""), row.values["customer"]
+        if visitor and user:
+            later[visitor] = user
+        elif visitor:
+            row.values["customer"] = later.get(visitor, "")
+            if not row.values["customer"]:
+                anonymous.append(row)
+    unnamed = {id(row) for row in anonymous}
+    earlier: dict[str, str] = {}  # visitor → the user of their latest login, walking forward
+    for row in sorted(rows, key=lambda r: r.at):
+        visitor, user = row.values.get("visitor", ""), row.values["customer"]
+        if visitor and user and id(row) not in unnamed:
+            earlier[visitor] = user
+    for row in anonymous:
+        row.values["customer"] = earlier.get(row.values["visitor"], row.values["visitor"])
 
 
 def _identified(row: _Row, visitor: str) -> dict[str, object]:

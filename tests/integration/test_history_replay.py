@@ -146,6 +146,33 @@ def test_a_clickstream_becomes_visits_orders_and_offers(worker, worker_settings,
     assert "0 events" in again.stdout and "7 already replayed" in again.stdout
 
 
+TRACKS = """timestamp,user_id,anonymous_id,event,product_id,price
+2026-01-05T09:00:00Z,,anon-a,product_viewed,p-1,40
+2026-01-05T09:00:30Z,,anon-a,product_added,p-1,40
+2026-01-05T09:02:00Z,shopper-a,anon-a,page_viewed,,
+2026-01-05T12:00:00Z,shopper-c,anon-c,product_viewed,p-9,5
+"""
+
+
+@pytest.mark.worker(clock="event")
+def test_a_visitor_who_logs_in_gets_the_trigger_for_the_cart_filled_before(worker, worker_settings, kafka,
+                                                                            redis_client, tmp_path):
+    """Segment's tracks table: user_id set only after the login; the anonymous cart is the customer's."""
+    from streams.demo.run import settings_env
+
+    path = tmp_path / "tracks.csv"
+    path.write_text(TRACKS)
+    command = [sys.executable, "-m", "streams.cli", "replay", str(path), "--format", "clickstream"]
+    first = subprocess.run(command, capture_output=True, text=True, timeout=120,
+                           env={**os.environ, **settings_env(worker_settings)})
+    assert first.returncode == 0, first.stderr
+    assert "visitor=anonymous_id" in first.stderr and "0 bad line(s)" in first.stdout
+
+    [trigger] = kafka.read(worker_settings.offer_triggers_topic, at_least=1, timeout=60, settle=2)
+    assert (trigger["customer_id"], trigger["kind"]) == ("shopper-a", "cart_abandoned")
+    assert [p["product_id"] for p in trigger["products"]] == ["p-1"] and trigger["cart_value"] == 40.0
+
+
 def _ga4(name: str, seconds: int, user: str, **fields) -> str:
     at = int(START.timestamp() * 1_000_000) + seconds * 1_000_000
     return json.dumps({"event_timestamp": str(at), "event_name": name, "user_pseudo_id": user,

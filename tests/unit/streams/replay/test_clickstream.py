@@ -139,10 +139,24 @@ def test_a_visitor_column_stands_for_the_user_until_they_log_in_then_links_them(
     parsed, report = read_history(path, "clickstream", intake_of(Settings()))
     found = [json.loads(p.value) for p in parsed]
     assert [(e["type"], e["customer_id"]) for e in found] == [
-        ("product_viewed", "anon-1"), ("cart_item_added", "anon-1"), ("customer_identified", "u-7"),
+        ("customer_identified", "u-7"), ("product_viewed", "u-7"), ("cart_item_added", "u-7"),
         ("product_viewed", "u-7"), ("checkout_started", "u-7")]
-    assert found[2]["anonymous_id"] == "anon-1" and report.bad == 0
+    assert found[0]["anonymous_id"] == "anon-1" and report.bad == 0
     assert report.columns["visitor"] == "anonymous_id"
+
+
+def test_an_anonymous_row_is_the_next_login_s_user_else_the_last_one_s_else_the_visitor_s(tmp_path):
+    path = tmp_path / "tracks.csv"
+    path.write_text("timestamp,user_id,anonymous_id,event\n"
+                    "2024-03-01T10:00:00Z,,d1,page_view\n"
+                    "2024-03-01T10:05:00Z,u-1,d1,page_view\n"
+                    "2024-03-01T11:00:00Z,,d1,page_view\n"
+                    "2024-03-01T12:00:00Z,u-2,d1,page_view\n"
+                    "2024-03-01T13:00:00Z,,d1,page_view\n"
+                    "2024-03-01T10:00:00Z,,d9,page_view\n")
+    parsed, _ = read_history(path, "clickstream", intake_of(Settings()))
+    views = [json.loads(p.value)["customer_id"] for p in parsed if json.loads(p.value)["type"] == "page_viewed"]
+    assert views == ["u-1", "u-1", "u-2", "u-2", "u-2", "d9"]
 
 
 def test_a_visitor_column_that_is_the_customer_column_is_no_visitor(tmp_path):
