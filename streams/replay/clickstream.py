@@ -22,9 +22,9 @@ anything else                                    ``activity`` (keeps the visit g
 
 A ``visitor`` column (the browser's or device's id: ``anonymous_id``, ``device_id``, beside a
 ``user_id`` set only after a login, as Segment's, RudderStack's, Snowplow's and Amplitude's
-tables have it) says whose a row without a user is: the user that visitor logs in as next, else
-the one they last logged in as, else the visitor's own; the first row naming both is also sent
-as a login (``customer_identified``), which links what the live stream knew of the visitor.
+tables have it) is who a row without a user is, and the first row naming both is a login
+(``customer_identified``); the replay then gives a visitor's rows to the customer they log in
+as (:mod:`streams.replay.identities`).
 
 A JSON Lines file (Mixpanel's, Amplitude's, PostHog's export…) is read as a table of its
 objects' fields, a nested one as ``outer.inner`` (:mod:`streams.replay.json_rows`): the mapping
@@ -165,12 +165,12 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
     linked: set[tuple[str, str]] = set()
     rows = [_Row(line, dict(zip(keys, (value.strip() for value in raw), strict=True)), at)
             for (line, raw), at in zip(table.rows, times, strict=True)]
-    if "visitor" in keys:
-        _attribute_visitors(rows)
     for row in rows:
         line = row.line
         visitor = row.values.get("visitor", "")
-        if visitor and visitor != row.values["customer"] and (visitor, row.values["customer"]) not in linked:
+        if not row.values["customer"] and visitor:
+            row.values["customer"] = visitor  # not logged in: the visitor (the replay gives it its customer)
+        elif visitor and visitor != row.values["customer"] and (visitor, row.values["customer"]) not in linked:
             # The first row naming both: the visitor logged in, what they did before is the customer's.
             linked.add((visitor, row.values["customer"]))
             yield line, _encode(_identified(row, visitor))
@@ -214,36 +214,6 @@ def _common(row: _Row, kind: str) -> dict[str, object]:
     if row.values.get("session"):
         event["session_id"] = row.values["session"]
     return event
-
-
-def _attribute_visitors(rows: Sequence[_Row]) -> None:
-    """Give each row without a user the user its visitor logs in as next (else last did; else the visitor).
-
-    The file knows what the live stream learns only at the login: whose the anonymous browsing
-    was.  Reading it so keeps a visit that spans the login one visit of one customer, whatever
-    partitions the visitor's and the customer's events fall in and however far a replay's
-    partitions run apart (the worker merges a visitor's open visit at the login only if it has
-    not closed it first).  The login itself is still sent, to link what the live stream knew of
-    the visitor.
-    """
-    later: dict[str, str] = {}  # visitor → the user of their next login, walking back in time
-    anonymous: list[_Row] = []
-    for row in sorted(rows, key=lambda r: r.at, reverse=True):
-        visitor, user = row.values.get("visitor", ""), row.values["customer"]
-        if visitor and user:
-            later[visitor] = user
-        elif visitor:
-            row.values["customer"] = later.get(visitor, "")
-            if not row.values["customer"]:
-                anonymous.append(row)
-    unnamed = {id(row) for row in anonymous}
-    earlier: dict[str, str] = {}  # visitor → the user of their latest login, walking forward
-    for row in sorted(rows, key=lambda r: r.at):
-        visitor, user = row.values.get("visitor", ""), row.values["customer"]
-        if visitor and user and id(row) not in unnamed:
-            earlier[visitor] = user
-    for row in anonymous:
-        row.values["customer"] = earlier.get(row.values["visitor"], row.values["visitor"])
 
 
 def _identified(row: _Row, visitor: str) -> dict[str, object]:

@@ -8,7 +8,8 @@ export (``ga4``, :mod:`streams.replay.ga4`); or a CSV of one row per event with 
 mapping (``clickstream``, :mod:`streams.replay.clickstream`).  Every line goes through the
 worker's own parsers (:class:`~streams.core.intake.Intake`), so what the replay produces
 the worker accepts; a line that is not an event is reported with its number and reason and
-the replay goes on.
+the replay goes on.  A visitor's events are their customer's when the file has them log in
+(:mod:`streams.replay.identities`).
 
 The events are produced in event time (sorted by ``occurred_at``, ties in file order), each
 to its input topic keyed by customer id.  The replay is idempotent: an event id seen twice
@@ -31,9 +32,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
-from streams.core.events import Activity, dump
+from streams.core.events import Activity, AnyEvent, dump
 from streams.core.intake import Ignored, Intake, Problem
 from streams.replay import clickstream, ga4
+from streams.replay.identities import as_customers
 from streams.settings import Settings, intake_of
 from streams.transport import kafka_python_options
 
@@ -110,6 +112,7 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
         lines = ga4.events_of(_lines(path, report))
     else:
         lines = _lines(path, report)
+    found: list[tuple[int, AnyEvent]] = []
     for number, line in lines:
         if limit is not None and number > limit and fmt != "clickstream":
             break
@@ -122,8 +125,10 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
         else:
             if isinstance(event, Activity) and fmt != "events":
                 unmapped[event.name] += 1
-            parsed.append(Parsed(event.occurred_at.timestamp(), number, intake.topic_of(event), event.customer_id,
-                                 event.event_id, dump(event)))
+            found.append((number, event))
+    for number, event in as_customers(found):
+        parsed.append(Parsed(event.occurred_at.timestamp(), number, intake.topic_of(event), event.customer_id,
+                             event.event_id, dump(event)))
     report.events = len(parsed)
     report.unmapped = dict(unmapped.most_common())
     report.customers = len({p.customer_id for p in parsed})

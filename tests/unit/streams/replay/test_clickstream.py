@@ -128,7 +128,7 @@ def test_a_clickstream_without_a_header_by_column_numbers(tmp_path):
         read_history(path, "clickstream", intake_of(Settings()))
 
 
-def test_a_visitor_column_stands_for_the_user_until_they_log_in_then_links_them(tmp_path):
+def test_a_visitor_column_is_who_a_row_without_a_user_is_and_the_replay_gives_it_to_the_customer(tmp_path):
     """Segment's warehouse tracks table: user_id is set only after a login, anonymous_id always."""
     path = tmp_path / "tracks.csv"
     path.write_text("id,timestamp,user_id,anonymous_id,event,product_id,price\n"
@@ -139,9 +139,9 @@ def test_a_visitor_column_stands_for_the_user_until_they_log_in_then_links_them(
     parsed, report = read_history(path, "clickstream", intake_of(Settings()))
     found = [json.loads(p.value) for p in parsed]
     assert [(e["type"], e["customer_id"]) for e in found] == [
-        ("customer_identified", "u-7"), ("product_viewed", "u-7"), ("cart_item_added", "u-7"),
+        ("product_viewed", "u-7"), ("cart_item_added", "u-7"), ("customer_identified", "u-7"),
         ("product_viewed", "u-7"), ("checkout_started", "u-7")]
-    assert found[0]["anonymous_id"] == "anon-1" and report.bad == 0
+    assert found[2]["anonymous_id"] == "anon-1" and report.bad == 0
     assert report.columns["visitor"] == "anonymous_id"
 
 
