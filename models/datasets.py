@@ -27,6 +27,7 @@ import re
 from pathlib import Path
 from typing import Literal, TypeAlias
 
+from models.columnar import is_parquet, parquet_header
 from models.csv_logs import ColumnMap, load_csv, parse_columns
 from models.dates import DateParser
 from models.errors import DataFileError, FieldError
@@ -309,6 +310,8 @@ def detect_format(path: str | Path) -> Format:
     """
     if is_workbook(path):
         names = first_row(path)
+    elif is_parquet(path):
+        names = parquet_header(path)
     else:
         line = first_line(path)
         fields = line.split()

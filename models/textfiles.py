@@ -1,6 +1,7 @@
 """Text and CSV files as users have them: plain or gzip, UTF-8 or Latin-1, comma or semicolon.
 
-A table may also be an ``.xlsx`` workbook (:mod:`models.workbooks`).  Every problem is raised
+A table may also be an ``.xlsx`` workbook (:mod:`models.workbooks`) or a Parquet file
+(:mod:`models.columnar`).  Every problem is raised
 as one :class:`~models.errors.DataFileError` naming the file (and sheet), the line and the
 column: a damaged gzip stream, an old binary ``.xls`` or a zip archive given for a CSV file, a
 header without a needed column, a line with the wrong number of fields.
@@ -17,6 +18,7 @@ import zlib
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from models.columnar import is_parquet, read_parquet
 from models.errors import DataFileError
 from models.workbooks import is_workbook, locate, read_sheets
 
@@ -224,6 +226,8 @@ def read_csv(path: str | Path, columns: Mapping[str, Sequence[str]] | None = Non
     name = str(path)
     if is_workbook(path):
         return _workbook(path, columns)
+    if is_parquet(path):
+        return _parquet(path, columns)
     text = read_text(path)
     first_line = text.split("\n", 1)[0]
     delimiter = max(_DELIMITERS, key=first_line.count)
@@ -272,6 +276,13 @@ def select(table: CsvTable, columns: Mapping[str, Sequence[str]]) -> CsvTable:
         table, rows=[(line, [values[i] for i in picks]) for line, values in table.rows],
         names={key: table.header[i] for key, i in zip(columns, picks, strict=True)},
     )
+
+
+def _parquet(path: str | Path, columns: Mapping[str, Sequence[str]] | None) -> CsvTable:
+    """A Parquet file as a table (see :mod:`models.columnar`)."""
+    header, rows = read_parquet(path)
+    table = CsvTable(path=str(path), header=header, rows=rows)
+    return select(table, columns) if columns else table
 
 
 def _workbook(path: str | Path, columns: Mapping[str, Sequence[str]] | None) -> CsvTable:

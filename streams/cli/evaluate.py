@@ -28,7 +28,8 @@ def _purchase_log(parser: argparse.ArgumentParser, examples: str) -> None:
     parser.add_argument("--data", type=data_file, required=True, metavar="FILE", help=examples)
     parser.add_argument("--format", dest="fmt", choices=FORMATS, default=None,
                         help="the file's format (default: told by its first line — CDNOW's numbers, Online Retail's "
-                        "header, else csv; csv: with --columns, or as its header names the columns)")
+                        "header, else csv; csv: a CSV, .xlsx or Parquet table, with --columns, or as its header names the "
+                        "columns; without a header, --columns by column number, 1 for the first)")
     parser.add_argument("--columns", default=None, metavar="MAP",
                         help=f"which columns of a csv log hold what: {COLUMNS} (default: read from the header's names, "
                         "e.g. customer_id, order_date, amount, order_id)")

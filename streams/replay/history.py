@@ -32,6 +32,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Literal
 
+from models.columnar import is_parquet
+from models.errors import DataFileError
 from streams.core.events import Activity, AnyEvent, dump
 from streams.core.intake import Ignored, Intake, Problem
 from streams.replay import clickstream, ga4
@@ -106,6 +108,9 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
     parsed: list[Parsed] = []
     unmapped: Counter[str] = Counter()
     lines: Iterator[tuple[int, bytes | Problem]]
+    if fmt != "clickstream" and is_parquet(path):
+        raise DataFileError(str(path), 0, "", f"a Parquet file: --format {fmt} reads JSON Lines; a Parquet table of "
+                            "events, one row per event, is --format clickstream")
     if fmt == "clickstream":
         lines = clickstream.events_of(path, columns or {}, limit, used=report.columns)
     elif fmt == "ga4":

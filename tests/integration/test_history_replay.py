@@ -114,7 +114,7 @@ def _clicks_as_json_lines() -> str:
 
 @pytest.mark.worker(clock="event")
 @pytest.mark.parametrize("kind", ["csv with --columns", "csv, columns by name", "json lines, columns by name",
-                                  "csv without a header, columns by number"])
+                                  "csv without a header, columns by number", "parquet, columns by name"])
 def test_a_clickstream_becomes_visits_orders_and_offers(worker, worker_settings, kafka, redis_client, tmp_path, kind):
     """One row per event, as stores export them: a cart left, an order of two rows, an event name the tracker does not use."""
     from streams.demo.run import settings_env
@@ -123,6 +123,12 @@ def test_a_clickstream_becomes_visits_orders_and_offers(worker, worker_settings,
     headerless = kind.startswith("csv without")
     path.write_text(_clicks_as_json_lines() if kind.startswith("json")
                     else CLICKS.split("\n", 1)[1] if headerless else CLICKS)
+    if kind.startswith("parquet"):
+        import pyarrow.csv as pa_csv
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa_csv.read_csv(path), tmp_path / "events.parquet")
+        path = tmp_path / "events.parquet"
     command = [sys.executable, "-m", "streams.cli", "replay", str(path), "--format", "clickstream"]
     if kind == "csv with --columns":
         command += ["--columns", "customer=user_id,time=event_time,event=event_type,product=product_id,price=price,"

@@ -357,3 +357,27 @@ def test_more_of_the_usual_header_names(header: str, expected: str) -> None:
     from models.csv_logs import describe, guess_columns
 
     assert describe(guess_columns(header.split(","))).startswith(expected)
+
+
+def test_a_parquet_export_is_read_as_the_same_csv_is(tmp_path: Path) -> None:
+    """A warehouse's export (BigQuery, Snowflake) as Parquet: typed columns, read by the header's names."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    csv_path = write(tmp_path / "orders.csv", "order_id,customer_id,created_at,total\n"
+                     "A1,17,2024-03-01 10:00:00,12.5\nA2,18,2024-03-02 11:00:00,7\nA3,17,2024-03-09 10:00:00,4\n")
+    table = pa.table({"order_id": ["A1", "A2", "A3"], "customer_id": [17, 18, 17],
+                      "created_at": [dt.datetime(2024, 3, 1, 10), dt.datetime(2024, 3, 2, 11), dt.datetime(2024, 3, 9, 10)],
+                      "total": [12.5, 7.0, 4.0]})
+    pq.write_table(table, tmp_path / "orders.parquet")
+    from_csv, from_parquet = load_csv(csv_path), load_csv(tmp_path / "orders.parquet")
+    assert from_parquet.transactions == from_csv.transactions and len(from_csv.transactions) == 3
+
+
+def test_a_damaged_parquet_file_is_one_line_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "orders.parquet"
+    path.write_bytes(b"PAR1" + b"\0" * 20)
+    with pytest.raises(DataFileError, match=r"orders.parquet, line 0: unreadable Parquet file"):
+        load_csv(path)

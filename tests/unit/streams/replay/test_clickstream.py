@@ -166,6 +166,28 @@ def test_a_visitor_column_that_is_the_customer_column_is_no_visitor(tmp_path):
     assert "visitor" not in report.columns and [json.loads(p.value)["type"] for p in parsed] == ["product_viewed"]
 
 
+def test_a_data_lake_s_parquet_tracks_table_with_nested_properties(tmp_path):
+    """Segment's and RudderStack's data lakes keep the tracks table as Parquet, properties nested."""
+    import datetime as dt
+
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    at = [dt.datetime(2024, 3, 1, 10, minute, tzinfo=dt.timezone.utc) for minute in (0, 1, 2)]
+    pq.write_table(pa.table({
+        "timestamp": at, "user_id": [None, None, "u-7"], "anonymous_id": ["a-1", "a-1", "a-1"],
+        "event": ["Product Viewed", "Product Added", "Checkout Started"],
+        "properties": [{"product_id": "p1", "price": 10.0}, {"product_id": "p1", "price": 10.0},
+                       {"product_id": None, "price": None}],
+    }), tmp_path / "tracks.parquet")
+    parsed, report = read_history(tmp_path / "tracks.parquet", "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e["customer_id"]) for e in found] == [
+        ("product_viewed", "u-7"), ("cart_item_added", "u-7"), ("customer_identified", "u-7"),
+        ("checkout_started", "u-7")]
+    assert found[1]["price"] == 10.0 and report.columns["product"] == "properties.product_id"
+
+
 MIXPANEL = [
     {"event": "Viewed Product", "properties": {"time": 1602342600, "distinct_id": "u1", "product_id": "p9",
                                                "price": 12.5, "$insert_id": "a1"}},
