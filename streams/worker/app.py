@@ -40,7 +40,7 @@ from streams.worker import aggregates, segments, timers
 from streams.worker.fences import Fences
 from streams.worker.scoring import Scoring
 from streams.worker.targeting import WithSegments, segment_in
-from streams.worker.tracker import Tracker, tune_collector
+from streams.worker.tracker import Tracker, freeze_startup_objects, tune_collector
 
 log = logging.getLogger("tracker")
 
@@ -265,4 +265,5 @@ def run(settings: Settings) -> None:
         f"cluster:{settings.redis_cluster_nodes}" if settings.cluster_nodes else without_password(settings.redis_url),
         settings.site_visits_topic, settings.purchases_topic,
     )
+    freeze_startup_objects()
     faust_worker.execute_from_commandline()
