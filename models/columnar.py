@@ -101,6 +101,8 @@ def _flat_names(schema: Any) -> list[str]:
 
 
 def _text(value: Any) -> str:
+    if isinstance(value, bytes):  # a string column some writers store as raw bytes
+        return value.decode("utf-8", "replace")
     if isinstance(value, (list, dict)):
         return json.dumps(value, default=str)
     return cell_text(value)
