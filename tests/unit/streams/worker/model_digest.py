@@ -12,6 +12,7 @@ the digests and the time spent, e.g. before and after a change::
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import hashlib
 import json
 import sys
@@ -44,6 +45,24 @@ from fakes import Clock, MemoryPublisher, MemoryStore  # noqa: E402
 
 def _hash(value: Any) -> str:
     return hashlib.sha256(repr(value).encode()).hexdigest()[:16]
+
+
+def _plain(value: Any) -> Any:
+    """``value`` (a state, an entry, ...) as plain nested tuples, every time as its UTC instant.
+
+    Two states are the same when their fields are equal: a time is the same instant whichever
+    ``tzinfo`` object carries its offset (pydantic's own for a parsed "Z", the standard
+    library's UTC for one read back from Redis), which ``repr`` would tell apart.
+    """
+    if isinstance(value, datetime):
+        return "t", value.astimezone(timezone.utc).isoformat()
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return type(value).__name__, tuple(_plain(getattr(value, f.name)) for f in dataclasses.fields(value))
+    if isinstance(value, (tuple, list)):
+        return tuple(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return tuple(sorted((k, _plain(v)) for k, v in value.items()))
+    return value
 
 
 def _array(a: np.ndarray) -> str:
@@ -95,9 +114,9 @@ def worker_digest(store: MemoryStore, publisher: MemoryPublisher, metrics: Metri
                      for family in metrics.registry.collect() if family.name.startswith(DECISIONS)
                      for sample in family.samples if not sample.name.endswith("_created"))
     return {
-        "states": _hash(sorted((cid, repr(s)) for cid, s in store.states.items())),
-        "outbox": _hash(sorted((cid, repr(entries)) for cid, entries in store.outboxes.items())),
-        "deadlines": _hash(sorted((p, sorted(due.items())) for p, due in store.deadlines.items())),
+        "states": _hash(_plain(store.states)),
+        "outbox": _hash(_plain(store.outboxes)),
+        "deadlines": _hash(_plain(store.deadlines)),
         "published": _hash(publisher.sent),
         "decisions": _hash(counted),
         "daily": _hash((sorted(daily._offers.items()), sorted(daily._outcomes.items()))),
