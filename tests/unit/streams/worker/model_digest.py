@@ -89,7 +89,7 @@ async def run(customers: int, *, segments: BehaviourSegments, batch: int = 400, 
     events = list(in_time_order(shoppers))
     for first in range(0, len(events), batch):
         chunk = events[first:first + batch]
-        clock.now = max(clock.now, chunk[-1].occurred_at)
+        clock.now = max(clock.now, chunk[-1].occurred_at.astimezone(timezone.utc))  # a wall clock, as live
         records = [Record("purchases" if e.type in ("order_placed", "order_refunded") else "site-visits", 0,
                           first + i, e.customer_id.encode(), dump(e)) for i, e in enumerate(chunk)]
         await tracker.handle(records)
