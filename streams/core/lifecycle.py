@@ -271,9 +271,12 @@ def next_due(state: CustomerState, rules: Rules, *, undelivered_since: datetime 
     """
     if undelivered_since is not None:
         return undelivered_since
-    candidates = [
-        session.last_event_at + rules.session_timeout + rules.allowed_lateness for session in state.open_sessions
-    ]
+    candidates = []
+    session = state.session
+    if session is not None:  # its open visits (``state.open_sessions``, without copying the newest to unlink it)
+        candidates.append(session.last_event_at + rules.session_timeout + rules.allowed_lateness)
+        if session.earlier is not None:
+            candidates.append(session.earlier.last_event_at + rules.session_timeout + rules.allowed_lateness)
     if state.profile.pending is not None:
         candidates.append(state.profile.pending.due_at)
     if state.profile.open_offer is not None:

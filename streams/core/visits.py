@@ -152,7 +152,13 @@ def cart_horizon(state: CustomerState, lateness: timedelta) -> datetime | None:
     """
     if state.profile.last_seen is None:
         return None
-    return min([state.profile.last_seen - lateness, *(s.last_event_at for s in state.open_sessions)])
+    horizon = state.profile.last_seen - lateness
+    session = state.session  # its open visits, as ``state.open_sessions`` but without copying the newest
+    if session is not None:
+        horizon = min(horizon, session.last_event_at)
+        if session.earlier is not None:
+            horizon = min(horizon, session.earlier.last_event_at)
+    return horizon
 
 
 def _cart_change(state: CustomerState, event: AnyEvent, at: datetime, lateness: timedelta, ttl: timedelta) -> Cart:

@@ -9,8 +9,9 @@ loyalty and value models (whose reviews of a silent customer come due in event t
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
+from typing import NamedTuple
 
 from offers import Policy
 from streams.core.events import AnyEvent, CustomerIdentified, OrderPlaced
@@ -30,17 +31,16 @@ class CustomerEvents:
     events: Sequence[AnyEvent]
 
 
-@dataclass(frozen=True, slots=True)
-class Applied:
-    """What a customer's events did."""
+class Applied(NamedTuple):
+    """What a customer's events did (a tuple: one per customer per batch, a third of a frozen dataclass's cost)."""
 
     state: CustomerState
-    effects: list[Effect] = field(default_factory=list)
+    effects: list[Effect]
     #: Ids of the events applied (the others were duplicates).
-    handled: list[str] = field(default_factory=list)
-    duplicates: int = 0
+    handled: list[str]
+    duplicates: int
     #: Anonymous visitors' states, marked as merged into this customer.
-    merged: list[CustomerState] = field(default_factory=list)
+    merged: list[CustomerState]
 
 
 @dataclass(frozen=True, slots=True)
