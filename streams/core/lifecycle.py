@@ -293,9 +293,9 @@ def customer_view(state: CustomerState, *, scores: bool = True, at: datetime | N
     """What the policy knows of the customer; without ``scores`` it decides on profile rules alone.
 
     With ``at`` (the decision's time), also the customer's types as of then
-    (:func:`models.customer_types.customer_types`: loyal, bargain hunter, new, ...), read from
-    the profile — without ``scores``, from its orders, refunds and dates only, so a replay
-    gives the same types every time.
+    (:func:`models.customer_types.customer_type_names`: loyal, bargain hunter, new, ...; their
+    names only, the evidence sentences are the customer page's), read from the profile — without
+    ``scores``, from its orders, refunds and dates only, so a replay gives the same types every time.
     """
     p = state.profile
     types: tuple[str, ...] = ()
