@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+from collections.abc import Callable
 from typing import Literal, TypeAlias, get_args
 
 from models.customer_facts import CustomerFacts
@@ -39,6 +40,7 @@ __all__ = [
     "RESEARCHER_MIN_SESSIONS",
     "RESEARCHER_MIN_VIEWS",
     "TypeEvidence",
+    "customer_type_names",
     "customer_types",
 ]
 
@@ -113,50 +115,64 @@ def _days(since: dt.datetime | None, now: dt.datetime) -> float | None:
     return None if since is None else max((now - since).total_seconds() / _DAY, 0.0)
 
 
-def _dissatisfied(f: CustomerFacts) -> str | None:
-    signs = []
-    if f.complaints:
-        signs.append(plural(f.complaints, "complaint"))
+#: A rule's finding: ``None`` when the type does not apply, else what writes its evidence. The
+#: sentence is written only when asked for: the offer policy reads the types' names alone, once
+#: per decision, and the sentences cost more than the tests.
+Finding: TypeAlias = Callable[[], str] | None
+
+
+def _dissatisfied(f: CustomerFacts) -> Finding:
     mean = f.mean_rating
-    if mean is not None and mean <= DISSATISFIED_MAX_RATING:
-        signs.append(f"mean rating {mean:.1f} of 5 over {plural(f.ratings, 'rating')}")
-    if f.refunds and f.refund_share >= DISSATISFIED_MIN_REFUND_SHARE:
-        signs.append(
-            f"{plural(f.refunds, 'refund')} taking back {percent(f.refund_share)} of the spend"
-        )
-    return ", ".join(signs) if signs else None
+    unhappy = mean is not None and mean <= DISSATISFIED_MAX_RATING
+    refunding = bool(f.refunds) and f.refund_share >= DISSATISFIED_MIN_REFUND_SHARE
+    if not (f.complaints or unhappy or refunding):
+        return None
+
+    def evidence() -> str:
+        signs = []
+        if f.complaints:
+            signs.append(plural(f.complaints, "complaint"))
+        if unhappy:
+            signs.append(f"mean rating {mean:.1f} of 5 over {plural(f.ratings, 'rating')}")
+        if refunding:
+            signs.append(
+                f"{plural(f.refunds, 'refund')} taking back {percent(f.refund_share)} of the spend"
+            )
+        return ", ".join(signs)
+
+    return evidence
 
 
-def _loyal(f: CustomerFacts, now: dt.datetime) -> str | None:
-    if f.loyalty is not None and f.loyalty >= LOYAL_MIN_P and f.orders:
-        orders = plural(f.orders, "order")
-        return f"{percent(f.loyalty)} likely to buy again (loyalty model), {orders}"
+def _loyal(f: CustomerFacts, now: dt.datetime) -> Finding:
+    loyalty = f.loyalty
+    if loyalty is not None and loyalty >= LOYAL_MIN_P and f.orders:
+        return lambda: f"{percent(loyalty)} likely to buy again (loyalty model), {plural(f.orders, 'order')}"
     if f.orders < LOYAL_MIN_ORDERS or f.order_days + 1 < LOYAL_MIN_ORDERS:
         return None
     spread = _days(f.first_order_at, f.last_order_at or now) or 0.0
     idle = _days(f.last_order_at, now)
     if spread < LOYAL_MIN_SPAN_DAYS or idle is None or idle > LOYAL_MAX_IDLE_DAYS:
         return None
-    return f"{f.orders} orders over {span(spread)}, the last {span(idle)} ago"
+    return lambda: f"{f.orders} orders over {span(spread)}, the last {span(idle)} ago"
 
 
-def _bargain_hunter(f: CustomerFacts) -> str | None:
+def _bargain_hunter(f: CustomerFacts) -> Finding:
     if f.orders < BARGAIN_MIN_ORDERS or f.discount_share < BARGAIN_MIN_SHARE:
         return None
-    return f"{f.discount_orders} of {f.orders} orders used a discount"
+    return lambda: f"{f.discount_orders} of {f.orders} orders used a discount"
 
 
-def _new(f: CustomerFacts, now: dt.datetime) -> str | None:
+def _new(f: CustomerFacts, now: dt.datetime) -> Finding:
     seen = _days(f.first_seen, now)
     if seen is not None and seen <= NEW_MAX_DAYS:
-        return f"first seen {span(seen)} ago"
+        return lambda: f"first seen {span(seen)} ago"
     ordered = _days(f.first_order_at, now)
     if f.orders == 1 and ordered is not None and ordered <= NEW_MAX_DAYS:
-        return f"first order {span(ordered)} ago"
+        return lambda: f"first order {span(ordered)} ago"
     return None
 
 
-def _convenience(f: CustomerFacts) -> str | None:
+def _convenience(f: CustomerFacts) -> Finding:
     views, seconds = f.avg_views_per_session, f.avg_session_seconds
     if views is None or seconds is None or not f.sessions or not f.orders:
         return None
@@ -166,13 +182,13 @@ def _convenience(f: CustomerFacts) -> str | None:
         or f.orders / f.sessions < CONVENIENCE_MIN_ORDERS_PER_SESSION
     ):
         return None
-    return (
+    return lambda: (
         f"{plural(f.orders, 'order')} in {plural(f.sessions, 'visit')} of "
         f"{views:.1f} pages and {seconds / 60:.1f} min on average"
     )
 
 
-def _researcher(f: CustomerFacts) -> str | None:
+def _researcher(f: CustomerFacts) -> Finding:
     views, seconds = f.avg_views_per_session, f.avg_session_seconds
     if views is None or seconds is None or f.sessions < RESEARCHER_MIN_SESSIONS:
         return None
@@ -182,28 +198,59 @@ def _researcher(f: CustomerFacts) -> str | None:
         or f.orders / f.sessions > RESEARCHER_MAX_ORDERS_PER_SESSION
     ):
         return None
-    return (
+    return lambda: (
         f"{plural(f.sessions, 'visit')} of {views:.0f} pages and {seconds / 60:.0f} min on "
         f"average, {plural(f.orders, 'order')}"
     )
 
 
-def _connected(f: CustomerFacts) -> str | None:
-    signs = []
-    if f.content_pages >= CONNECTED_MIN_CONTENT_PAGES:
-        signs.append(f"read {plural(f.content_pages, 'content page')}")
-    if f.ratings:
-        signs.append(f"left {plural(f.ratings, 'rating')}")
-    if f.sessions >= CONNECTED_MIN_SESSIONS:
-        signs.append(f"came back for {plural(f.sessions, 'visit')}")
-    return ", ".join(signs) if len(signs) >= CONNECTED_MIN_SIGNALS else None
+def _connected(f: CustomerFacts) -> Finding:
+    reads = f.content_pages >= CONNECTED_MIN_CONTENT_PAGES
+    returns = f.sessions >= CONNECTED_MIN_SESSIONS
+    if reads + bool(f.ratings) + returns < CONNECTED_MIN_SIGNALS:
+        return None
+
+    def evidence() -> str:
+        signs = []
+        if reads:
+            signs.append(f"read {plural(f.content_pages, 'content page')}")
+        if f.ratings:
+            signs.append(f"left {plural(f.ratings, 'rating')}")
+        if returns:
+            signs.append(f"came back for {plural(f.sessions, 'visit')}")
+        return ", ".join(signs)
+
+    return evidence
 
 
-def _looker(f: CustomerFacts) -> str | None:
+def _looker(f: CustomerFacts) -> Finding:
     if f.orders or f.sessions < LOOKER_MIN_SESSIONS:
         return None
-    views = plural(f.product_views, "product view")
-    return f"{plural(f.sessions, 'visit')} and {views}, never bought"
+    return lambda: f"{plural(f.sessions, 'visit')} and {plural(f.product_views, 'product view')}, never bought"
+
+
+def _findings(facts: CustomerFacts, now: dt.datetime) -> tuple[tuple[CustomerType, Finding], ...]:
+    """Every type's finding, in :data:`CUSTOMER_TYPES`' order."""
+    return (
+        ("dissatisfied", _dissatisfied(facts)),
+        ("loyal", _loyal(facts, now)),
+        ("bargain_hunter", _bargain_hunter(facts)),
+        ("new", _new(facts, now)),
+        ("convenience", _convenience(facts)),
+        ("researcher", _researcher(facts)),
+        ("connected", _connected(facts)),
+        ("looker", _looker(facts)),
+    )
+
+
+def customer_type_names(facts: CustomerFacts, now: dt.datetime) -> tuple[CustomerType, ...]:
+    """The names of :func:`customer_types`, without writing their evidence (what the offer policy reads).
+
+    >>> now = dt.datetime(2024, 6, 1, tzinfo=dt.UTC)
+    >>> customer_type_names(CustomerFacts("v1", sessions=4, product_views=9), now)
+    ('looker',)
+    """
+    return tuple(name for name, finding in _findings(facts, now) if finding is not None)
 
 
 def customer_types(facts: CustomerFacts, now: dt.datetime) -> tuple[TypeEvidence, ...]:
@@ -238,18 +285,4 @@ def customer_types(facts: CustomerFacts, now: dt.datetime) -> tuple[TypeEvidence
     ['looker']
 
     """
-    found = {
-        "dissatisfied": _dissatisfied(facts),
-        "loyal": _loyal(facts, now),
-        "bargain_hunter": _bargain_hunter(facts),
-        "new": _new(facts, now),
-        "convenience": _convenience(facts),
-        "researcher": _researcher(facts),
-        "connected": _connected(facts),
-        "looker": _looker(facts),
-    }
-    return tuple(
-        TypeEvidence(name, evidence)
-        for name in CUSTOMER_TYPES
-        if (evidence := found[name]) is not None
-    )
+    return tuple(TypeEvidence(name, finding()) for name, finding in _findings(facts, now) if finding is not None)

@@ -29,8 +29,8 @@ from streams.core.state import RecentEvent
 Recent = tuple[RecentEvent, ...]
 
 
-def entry_of(event: AnyEvent) -> RecentEvent | None:
-    """The compact entry of ``event``, or ``None`` for an event the page does not list.
+def entry_of(event: AnyEvent, at: datetime | None = None) -> RecentEvent | None:
+    """The compact entry of ``event`` (at ``at``, the same instant as its own time), or ``None`` for an event the page does not list.
 
     >>> from streams.core.events import ANY_EVENT
     >>> e = ANY_EVENT.validate_python({"type": "product_viewed", "event_id": "e1", "customer_id": "c1",
@@ -38,28 +38,32 @@ def entry_of(event: AnyEvent) -> RecentEvent | None:
     >>> entry_of(e)[1:]
     ('product_viewed', 'sku-12', None)
     """
+    if at is None:
+        at = event.occurred_at
     match event:
         case PageViewed():
-            return (event.occurred_at, event.type, None, None)
+            return (at, event.type, None, None)
         case ProductViewed() | CartItemAdded():
-            return (event.occurred_at, event.type, event.product_id, None)
+            return (at, event.type, event.product_id, None)
         case CheckoutStarted():
-            return (event.occurred_at, event.type, None, event.value)
+            return (at, event.type, None, event.value)
         case OrderPlaced():
-            return (event.occurred_at, event.type, event.order_id, event.total)
+            return (at, event.type, event.order_id, event.total)
         case OrderRefunded():
-            return (event.occurred_at, event.type, event.order_id, event.amount)
+            return (at, event.type, event.order_id, event.amount)
     return None
 
 
-def remember(recent: Recent, event: AnyEvent, keep: int) -> Recent:
-    """``recent`` with ``event`` in its place, the ``keep`` latest only (none when ``keep`` is 0)."""
-    entry = entry_of(event)
+def remember(recent: Recent, event: AnyEvent, keep: int, at: datetime | None = None) -> Recent:
+    """``recent`` with ``event`` (at ``at``, its own time's instant) in its place, the ``keep`` latest only
+    (none when ``keep`` is 0)."""
+    entry = entry_of(event, at)
     if keep <= 0:
         return ()
     if entry is None:
         return recent if len(recent) <= keep else recent[-keep:]
-    if not recent or (len(recent) <= keep and _order(entry) >= _order(recent[-1])):
+    # A later time alone puts it last; only a tie in time needs the whole order.
+    if not recent or (len(recent) <= keep and (entry[0] > recent[-1][0] or _order(entry) >= _order(recent[-1]))):
         # In order (the usual case): the newest goes last, the oldest beyond ``keep`` goes
         # (``recent`` is oldest first, as :func:`latest` leaves it).
         return (*recent, entry)[-keep:]

@@ -38,7 +38,7 @@ from datetime import datetime, timedelta
 from streams.core.frozen import replace
 from streams.core.state import CART_TTL, Cart, CartChange, CartLine
 
-__all__ = ["cart_at", "cart_value", "change", "merge_carts", "settle"]
+__all__ = ["cart_and_value", "cart_at", "cart_value", "change", "merge_carts", "settle"]
 
 
 def _order_key(change: CartChange) -> tuple[object, ...]:
@@ -88,7 +88,16 @@ def cart_at(cart: Cart, at: datetime, ttl: timedelta = CART_TTL) -> tuple[CartLi
 
 def cart_value(cart: Cart, at: datetime, ttl: timedelta = CART_TTL) -> float:
     """The cart's value as of ``at``: its priced lines, or the shop's own value of an unpriced snapshot."""
+    return _value_of(*_as_of(cart, at, ttl))
+
+
+def cart_and_value(cart: Cart, at: datetime, ttl: timedelta = CART_TTL) -> tuple[tuple[CartLine, ...], float]:
+    """:func:`cart_at` and :func:`cart_value` from one fold of the log (an ended visit needs both)."""
     lines, value = _as_of(cart, at, ttl)
+    return lines, _value_of(lines, value)
+
+
+def _value_of(lines: tuple[CartLine, ...], value: float | None) -> float:
     priced = round(sum((line.price * line.quantity for line in lines)), 2)
     return priced if priced or value is None or not lines else round(value, 2)
 

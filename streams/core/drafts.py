@@ -53,6 +53,7 @@ from streams.core.state import (
     Profile,
     Session,
     bump,
+    utc,
 )
 from streams.core.visits import (
     add_money,
@@ -100,19 +101,21 @@ class Draft:
         self._settle(rules)
         return []
 
-    def receive(self, event: AnyEvent, rules: Rules) -> list[Effect]:
+    def receive(self, event: AnyEvent, rules: Rules, at: datetime | None = None) -> list[Effect]:
         """:func:`~streams.core.lifecycle.receive`: in place for an order or refund on time, and for a
         visit event that joins the one open visit or starts the first; the pure step for late events
-        and visits that split, merge or end."""
+        and visits that split, merge or end.  ``at`` is the event's time as :func:`~streams.core.state.utc`
+        gives it (the caller's, when it has it already)."""
         session = self.session
-        at = event.occurred_at
+        if at is None:
+            at = utc(event.occurred_at)
         timeout, lateness = rules.session_timeout, rules.allowed_lateness
         closed = self.profile.closed_session_last
         on_time = closed is None or at >= closed + timeout  # visits.is_late, visits._apply_order
         if on_time and isinstance(event, (OrderPlaced, OrderRefunded)):
-            self._seen(event, rules)
+            self._seen(event, rules, at)
             if isinstance(event, OrderPlaced):
-                self._order(event, rules)
+                self._order(event, rules, at)
             else:
                 profile = self._profile()
                 _add(profile, "refunds", 1)
@@ -125,8 +128,8 @@ class Draft:
         )):
             # Joins the one open visit (on time, not moving its start), or starts the first:
             # no visit ends (it is not over at its own last event).
-            self._seen(event, rules)
-            self._visit(event, rules)
+            self._seen(event, rules, at)
+            self._visit(event, rules, at)
         else:
             state, effects = receive(self.state(), event, rules)
             self.take(state)
@@ -192,10 +195,9 @@ class Draft:
         if settled is not profile.cart:
             _set(self._profile(), "cart", settled)
 
-    def _seen(self, event: AnyEvent, rules: Rules) -> None:
-        """What ``visits.apply`` does first with any event: times seen, the cart, the latest events."""
-        at = event.occurred_at
-        new = cart_change_of(event)
+    def _seen(self, event: AnyEvent, rules: Rules, at: datetime) -> None:
+        """What ``visits.apply`` does first with any event (at ``at``): times seen, the cart, the latest events."""
+        new = cart_change_of(event, at)
         before = self.profile
         cart = before.cart
         if new is not None:
@@ -207,16 +209,15 @@ class Draft:
                     if self.session.earlier is not None:
                         horizon = min(horizon, self.session.earlier.last_event_at)
             cart = change(cart, new, horizon, rules.cart_ttl)
-        recent = remember(before.recent_events, event, rules.recent_events)
+        recent = remember(before.recent_events, event, rules.recent_events, at)
         profile = self._profile()
         _set(profile, "first_seen", at if profile.first_seen is None or at < profile.first_seen else profile.first_seen)
         _set(profile, "last_seen", at if profile.last_seen is None or at > profile.last_seen else profile.last_seen)
         _set(profile, "cart", cart)
         _set(profile, "recent_events", recent)
 
-    def _visit(self, event: AnyEvent, rules: Rules) -> None:
-        """``visits.apply`` for a visit event on time that joins the one open visit, or starts one."""
-        at = event.occurred_at
+    def _visit(self, event: AnyEvent, rules: Rules, at: datetime) -> None:
+        """``visits.apply`` for a visit event on time (at ``at``) that joins the one open visit, or starts one."""
         profile = self._profile()
         if self.session is None:
             self.session = Session(started_at=at, last_event_at=at)
@@ -233,9 +234,9 @@ class Draft:
         ):
             _set(session, "purchased", True)
 
-    def _order(self, order: OrderPlaced, rules: Rules) -> None:
-        """``visits._apply_order`` for an order on time: the profile's totals, and the open visits it falls in."""
-        at = order.occurred_at
+    def _order(self, order: OrderPlaced, rules: Rules, at: datetime) -> None:
+        """``visits._apply_order`` for an order on time (at ``at``): the profile's totals, and the open visits it
+        falls in."""
         before = self.profile
         # A distinct day unless a known order shares it (visits._order says why that is exact).
         known_days = {t.date() for t in before.recent_orders}

@@ -47,8 +47,8 @@ VISITORS = "Visitors"
 WORST_KINDS = ("low_value", "costly")
 
 
-def facts_of(customer_id: str, p: Profile) -> CustomerFacts:
-    """The analytics' view of a live profile."""
+def facts_of(customer_id: str, p: Profile, *, scores: bool = True) -> CustomerFacts:
+    """The analytics' view of a live profile; without ``scores``, without the models' intent and loyalty."""
     seconds, views = _per_session(p)
     return CustomerFacts(
         customer_id=customer_id, first_seen=p.first_seen, last_seen=p.last_seen, sessions=p.sessions,
@@ -58,7 +58,7 @@ def facts_of(customer_id: str, p: Profile) -> CustomerFacts:
         last_order_at=p.last_order_at, order_days=p.order_days, gap_days_total=p.gap_days_total,
         categories=p.categories, channels=p.channels, ratings=p.ratings, rating_total=p.rating_total,
         complaints=p.complaints, age_band=p.age_band, country=p.country, time_zone=p.time_zone,
-        intent=p.intent, loyalty=p.loyalty, visit_hours=p.visit_hours, visit_weekdays=p.visit_weekdays,
+        intent=p.intent if scores else None, loyalty=p.loyalty if scores else None, visit_hours=p.visit_hours, visit_weekdays=p.visit_weekdays,
         order_hours=p.order_hours, order_weekdays=p.order_weekdays, order_months=p.order_months,
         offer_orders=p.conversions,
         avg_session_seconds=seconds, avg_views_per_session=views, content_pages=p.content_pages,

@@ -28,6 +28,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeAlias
 
+from models.customer_types import customer_type_names
+from models.errors import FieldError
 from offers import (
     AbandonmentKind,
     Customer,
@@ -40,9 +42,10 @@ from offers import (
 )
 from offers.abandonment import Interest
 from offers.outcomes import ActiveOffer, outcome_of_purchase
-from streams.core.carts import cart_at, cart_value, settle
+from streams.core.carts import cart_and_value, settle
 from streams.core.events import AnyEvent, OrderPlaced
 from streams.core.frozen import replace
+from streams.core.insights import facts_of
 from streams.core.state import CART_TTL, RECENT_EVENTS, Abandonment, CartLine, CustomerState, OpenOffer, Session
 from streams.core.visits import apply, cart_horizon, close_due
 
@@ -184,8 +187,7 @@ def end_session(state: CustomerState, ended: Session, rules: Rules) -> tuple[Cus
     interest); the offer's products and value are the customer's cart as of the visit's end.
     """
     effects: list[Effect] = [SessionEnded(ended)]
-    cart = cart_at(state.profile.cart, ended.last_event_at, rules.cart_ttl)
-    value = cart_value(state.profile.cart, ended.last_event_at, rules.cart_ttl)
+    cart, value = cart_and_value(state.profile.cart, ended.last_event_at, rules.cart_ttl)
     kind = abandoned(interest_of(ended, cart, value), browse_views_threshold=rules.browse_views_threshold)
     if kind is None:
         return state, effects
@@ -269,9 +271,12 @@ def next_due(state: CustomerState, rules: Rules, *, undelivered_since: datetime 
     """
     if undelivered_since is not None:
         return undelivered_since
-    candidates = [
-        session.last_event_at + rules.session_timeout + rules.allowed_lateness for session in state.open_sessions
-    ]
+    candidates = []
+    session = state.session
+    if session is not None:  # its open visits (``state.open_sessions``, without copying the newest to unlink it)
+        candidates.append(session.last_event_at + rules.session_timeout + rules.allowed_lateness)
+        if session.earlier is not None:
+            candidates.append(session.earlier.last_event_at + rules.session_timeout + rules.allowed_lateness)
     if state.profile.pending is not None:
         candidates.append(state.profile.pending.due_at)
     if state.profile.open_offer is not None:
@@ -288,9 +293,9 @@ def customer_view(state: CustomerState, *, scores: bool = True, at: datetime | N
     """What the policy knows of the customer; without ``scores`` it decides on profile rules alone.
 
     With ``at`` (the decision's time), also the customer's types as of then
-    (:func:`models.customer_types.customer_types`: loyal, bargain hunter, new, ...), read from
-    the profile — without ``scores``, from its orders, refunds and dates only, so a replay
-    gives the same types every time.
+    (:func:`models.customer_types.customer_type_names`: loyal, bargain hunter, new, ...; their
+    names only, the evidence sentences are the customer page's), read from the profile — without
+    ``scores``, from its orders, refunds and dates only, so a replay gives the same types every time.
     """
     p = state.profile
     types: tuple[str, ...] = ()
@@ -316,17 +321,11 @@ def customer_view(state: CustomerState, *, scores: bool = True, at: datetime | N
 
 def _types(state: CustomerState, at: datetime, *, scores: bool) -> tuple[str, ...]:
     """The customer's types at ``at``; none where the profile cannot be read as facts (the decision goes on)."""
-    from models.customer_types import customer_types
-    from models.errors import FieldError
-    from streams.core.insights import facts_of
-
     try:
-        facts = facts_of(state.customer_id, state.profile)
+        facts = facts_of(state.customer_id, state.profile, scores=scores)
     except FieldError:  # e.g. orders counted with no order time (a profile written by hand): no types
         return ()
-    if not scores:
-        facts = dataclasses.replace(facts, intent=None, loyalty=None)
-    return tuple(t.name for t in customer_types(facts, at))
+    return customer_type_names(facts, at)
 
 
 def _decide(

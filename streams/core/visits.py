@@ -86,6 +86,7 @@ from streams.core.state import (
     Profile,
     Session,
     bump,
+    utc,
 )
 
 
@@ -102,17 +103,17 @@ def apply(
 
     The profile keeps the ``recent_events`` latest events (late ones too, in their place).
     """
-    at = event.occurred_at
-    cart = _cart_change(state, event, lateness, cart_ttl)
+    at = utc(event.occurred_at)
+    cart = _cart_change(state, event, at, lateness, cart_ttl)
     profile = replace(
         state.profile,
         first_seen=min(state.profile.first_seen or at, at),
         last_seen=max(state.profile.last_seen or at, at),
         cart=cart,
-        recent_events=remember(state.profile.recent_events, event, recent_events),
+        recent_events=remember(state.profile.recent_events, event, recent_events, at),
     )
     if isinstance(event, (OrderPlaced, OrderRefunded)):
-        return _apply_order(replace(state, profile=profile), event, timeout, lateness)
+        return _apply_order(replace(state, profile=profile), event, timeout, lateness, at)
     if is_late(state, at, timeout, lateness):
         profile, _ = _update(profile, None, event)
         return Applied(replace(state, profile=profile), late=True)
@@ -151,29 +152,38 @@ def cart_horizon(state: CustomerState, lateness: timedelta) -> datetime | None:
     """
     if state.profile.last_seen is None:
         return None
-    return min([state.profile.last_seen - lateness, *(s.last_event_at for s in state.open_sessions)])
+    horizon = state.profile.last_seen - lateness
+    session = state.session  # its open visits, as ``state.open_sessions`` but without copying the newest
+    if session is not None:
+        horizon = min(horizon, session.last_event_at)
+        if session.earlier is not None:
+            horizon = min(horizon, session.earlier.last_event_at)
+    return horizon
 
 
-def _cart_change(state: CustomerState, event: AnyEvent, lateness: timedelta, ttl: timedelta) -> Cart:
-    """The customer's cart once ``event`` is in it (most events leave it as it is)."""
-    new = cart_change_of(event)
+def _cart_change(state: CustomerState, event: AnyEvent, at: datetime, lateness: timedelta, ttl: timedelta) -> Cart:
+    """The customer's cart once ``event`` (at ``at``) is in it (most events leave it as it is)."""
+    new = cart_change_of(event, at)
     if new is None:
         return state.profile.cart
     return change(state.profile.cart, new, cart_horizon(state, lateness), ttl)
 
 
-def cart_change_of(event: AnyEvent) -> CartChange | None:
-    """What ``event`` does to the customer's cart, or ``None`` when it leaves it as it is."""
+def cart_change_of(event: AnyEvent, at: datetime | None = None) -> CartChange | None:
+    """What ``event`` does to the customer's cart (at ``at``, its own time's instant), or ``None`` when it
+    leaves it as it is."""
+    if at is None:
+        at = event.occurred_at
     match event:
         case CartItemAdded():
             line = CartLine(event.product_id, event.quantity, event.price or 0.0, event.category)
-            return CartChange(event.occurred_at, (line,))
+            return CartChange(at, (line,))
         case CartItemRemoved():
-            return CartChange(event.occurred_at, (CartLine(event.product_id, -event.quantity, 0.0),))
+            return CartChange(at, (CartLine(event.product_id, -event.quantity, 0.0),))
         case CheckoutStarted() | CartViewed() if event.products is not None:
-            return CartChange(event.occurred_at, _lines(event.products), replaces=True, value=event.value)
+            return CartChange(at, _lines(event.products), replaces=True, value=event.value)
         case OrderPlaced():
-            return CartChange(event.occurred_at, (), replaces=True)
+            return CartChange(at, (), replaces=True)
     return None
 
 
@@ -215,17 +225,16 @@ def session_ended(profile: Profile, session: Session) -> Profile:
 
 
 def _apply_order(state: CustomerState, event: OrderPlaced | OrderRefunded, timeout: timedelta,
-                 lateness: timedelta) -> Applied:
+                 lateness: timedelta, at: datetime) -> Applied:
     # Orders come on their own topic: they mark the visit they fall in as purchasing, but
     # neither start, extend nor close one.
-    at = event.occurred_at
     closed = state.profile.closed_session_last
     late = closed is not None and at < closed + timeout
     if isinstance(event, OrderRefunded):
         profile = replace(state.profile, refunds=state.profile.refunds + 1,
                           refunded=add_money(state.profile.refunded, event.amount))
         return Applied(replace(state, profile=profile), late=late)
-    profile = _order(state.profile, event, lateness)
+    profile = _order(state.profile, event, lateness, at)
     visits = [_mark_purchase(s, (at,), timeout) for s in state.open_sessions]
     return Applied(CustomerState(state.customer_id, profile, _link(visits)), late=late)
 
@@ -424,8 +433,10 @@ def cart_with(
     return tuple(line for _, line in sorted(lines.items()) if line.quantity != 0 or line.price)
 
 
-def _order(profile: Profile, order: OrderPlaced, lateness: timedelta = NO_LATENESS) -> Profile:
-    at = order.occurred_at
+def _order(profile: Profile, order: OrderPlaced, lateness: timedelta = NO_LATENESS,
+           at: datetime | None = None) -> Profile:
+    if at is None:
+        at = utc(order.occurred_at)
     # A distinct day unless a known order shares it; the kept orders always hold this one's
     # neighbours in time when it is within the lateness of the newest, so the count is exact.
     known_days = {t.date() for t in profile.recent_orders}

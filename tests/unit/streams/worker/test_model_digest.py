@@ -1,8 +1,9 @@
-"""The worker's models give the same results, bit for bit, as when their digests were taken.
+"""The worker's models and writes give the same results, bit for bit, as when their digests were taken.
 
-A change meant to make the models cheaper (not different) must leave these digests as they are
-(:mod:`model_digest` runs simulated shoppers through the tracker on the fakes). A change that
-alters what the models learn or say on purpose updates them, and says so.
+A change meant to make the worker or its models cheaper (not different) must leave these digests
+as they are (:mod:`model_digest` runs simulated shoppers through the tracker on the fakes): the
+models' learned state, and every saved state, outbox entry, deadline, published record, decision
+counted and daily count. A change that alters what the worker does on purpose updates them, and says so.
 """
 
 from __future__ import annotations
@@ -20,6 +21,12 @@ EXPECTED = {
     "value": "ac6249e738372238",
     "placements": "923b361389487d03",
     "scores": "887b426401926014",
+    "states": "525360f4c1fee1c8",
+    "outbox": "a6a7dbd7b7464b95",
+    "deadlines": "629b1f7a38f28af3",
+    "published": "8962cbfcde963299",
+    "decisions": "1822471e83444be5",
+    "daily": "4db1e920b04b6c7c",
 }
 
 
