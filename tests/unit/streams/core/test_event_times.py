@@ -20,11 +20,20 @@ def parsed(kind: str, at: str, **fields: object) -> object:
 
 
 def test_a_zero_offset_becomes_the_standard_librarys_utc_with_the_same_instant_and_wall_clock():
+    from pydantic import AwareDatetime, TypeAdapter
+
     for sent in ("2026-03-01T10:00:00Z", "2026-03-01T10:00:00+00:00"):
+        raw = TypeAdapter(AwareDatetime).validate_python(sent)
+        assert raw.tzinfo is not UTC  # pydantic's own tzinfo, one per parsed time
+        moved = utc(raw)
+        assert moved.tzinfo is UTC and moved == raw and moved.replace(tzinfo=None) == raw.replace(tzinfo=None)
         at = parsed("product_viewed", sent, product_id="p1").occurred_at  # type: ignore[attr-defined]
-        assert at.tzinfo is not UTC  # pydantic's own tzinfo, one per parsed time
-        moved = utc(at)
-        assert moved.tzinfo is UTC and moved == at and moved.replace(tzinfo=None) == at.replace(tzinfo=None)
+        assert at.tzinfo is UTC and at == raw  # events are parsed onto it
+
+
+def test_an_event_sent_with_another_offset_keeps_it():
+    at = parsed("product_viewed", "2026-03-01T12:00:00+02:00", product_id="p1").occurred_at  # type: ignore[attr-defined]
+    assert at.isoformat() == "2026-03-01T12:00:00+02:00"
 
 
 def test_any_other_offset_or_a_zone_stays_as_sent():
