@@ -57,6 +57,8 @@ class DataFileError(ModelsError):
     --------
     >>> str(DataFileError("x.csv", 3, "Price", "not a number", expected="a number", found="1,5"))
     "x.csv, line 3, column 'Price': not a number (expected a number, found '1,5')"
+    >>> str(DataFileError("x.parquet", 0, "", "unreadable Parquet file"))
+    'x.parquet: unreadable Parquet file'
 
     """
 
@@ -76,7 +78,9 @@ class DataFileError(ModelsError):
         self.message = message
         self.expected = expected
         self.found = found
-        text = f"{path}, line {line}, column {column!r}: {message}" if column else f"{path}, line {line}: {message}"
+        # Line 0: the file as a whole (it cannot be read, or is not what its format needs).
+        where = f"{path}, line {line}" if line else path
+        text = f"{where}, column {column!r}: {message}" if column else f"{where}: {message}"
         if expected is not None:
             text += f" (expected {expected}, found {found!r})"
         super().__init__(text)

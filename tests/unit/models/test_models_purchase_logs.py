@@ -379,5 +379,5 @@ def test_a_parquet_export_is_read_as_the_same_csv_is(tmp_path: Path) -> None:
 def test_a_damaged_parquet_file_is_one_line_naming_it(tmp_path: Path) -> None:
     path = tmp_path / "orders.parquet"
     path.write_bytes(b"PAR1" + b"\0" * 20)
-    with pytest.raises(DataFileError, match=r"orders.parquet, line 0: unreadable Parquet file"):
+    with pytest.raises(DataFileError, match=r"orders.parquet: unreadable Parquet file"):
         load_csv(path)
