@@ -39,7 +39,7 @@ def parquet_header(path: str | Path) -> list[str]:
         schema = pq.read_schema(path)
     except Exception:  # the reader names the problem when the file is read
         return []
-    return _flat_names(schema)
+    return list(_flattened(schema.empty_table()).column_names)
 
 
 def read_parquet(path: str | Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
@@ -86,18 +86,6 @@ def _flattened(table: Any) -> Any:
     while any(pa.types.is_struct(field.type) for field in table.schema):
         table = table.flatten()
     return table
-
-
-def _flat_names(schema: Any) -> list[str]:
-    import pyarrow as pa
-
-    names: list[str] = []
-    for field in schema:
-        if pa.types.is_struct(field.type):
-            names += [f"{field.name}.{inner}" for inner in _flat_names(pa.schema(list(field.type)))]
-        else:
-            names.append(field.name)
-    return names
 
 
 def _text(value: Any) -> str:

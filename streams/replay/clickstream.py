@@ -163,10 +163,8 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
     orders: dict[tuple[str, str], list[_Row]] = {}
     firsts: list[tuple[int, tuple[str, str]]] = []
     linked: set[tuple[str, str]] = set()
-    rows = [_Row(line, dict(zip(keys, (value.strip() for value in raw), strict=True)), at)
-            for (line, raw), at in zip(table.rows, times, strict=True)]
-    for row in rows:
-        line = row.line
+    for (line, raw), at in zip(table.rows, times, strict=True):
+        row = _Row(line, dict(zip(keys, (value.strip() for value in raw), strict=True)), at)
         visitor = row.values.get("visitor", "")
         if not row.values["customer"] and visitor:
             row.values["customer"] = visitor  # not logged in: the visitor (the replay gives it its customer)
