@@ -29,8 +29,8 @@ from streams.core.state import RecentEvent
 Recent = tuple[RecentEvent, ...]
 
 
-def entry_of(event: AnyEvent, at: datetime | None = None) -> RecentEvent | None:
-    """The compact entry of ``event`` (at ``at``, the same instant as its own time), or ``None`` for an event the page does not list.
+def entry_of(event: AnyEvent) -> RecentEvent | None:
+    """The compact entry of ``event``, or ``None`` for an event the page does not list.
 
     >>> from streams.core.events import ANY_EVENT
     >>> e = ANY_EVENT.validate_python({"type": "product_viewed", "event_id": "e1", "customer_id": "c1",
@@ -38,8 +38,7 @@ def entry_of(event: AnyEvent, at: datetime | None = None) -> RecentEvent | None:
     >>> entry_of(e)[1:]
     ('product_viewed', 'sku-12', None)
     """
-    if at is None:
-        at = event.occurred_at
+    at = event.occurred_at
     match event:
         case PageViewed():
             return (at, event.type, None, None)
@@ -54,10 +53,9 @@ def entry_of(event: AnyEvent, at: datetime | None = None) -> RecentEvent | None:
     return None
 
 
-def remember(recent: Recent, event: AnyEvent, keep: int, at: datetime | None = None) -> Recent:
-    """``recent`` with ``event`` (at ``at``, its own time's instant) in its place, the ``keep`` latest only
-    (none when ``keep`` is 0)."""
-    entry = entry_of(event, at)
+def remember(recent: Recent, event: AnyEvent, keep: int) -> Recent:
+    """``recent`` with ``event`` in its place, the ``keep`` latest only (none when ``keep`` is 0)."""
+    entry = entry_of(event)
     if keep <= 0:
         return ()
     if entry is None:

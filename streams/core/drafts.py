@@ -53,7 +53,6 @@ from streams.core.state import (
     Profile,
     Session,
     bump,
-    utc,
 )
 from streams.core.visits import (
     add_money,
@@ -101,14 +100,12 @@ class Draft:
         self._settle(rules)
         return []
 
-    def receive(self, event: AnyEvent, rules: Rules, at: datetime | None = None) -> list[Effect]:
+    def receive(self, event: AnyEvent, rules: Rules) -> list[Effect]:
         """:func:`~streams.core.lifecycle.receive`: in place for an order or refund on time, and for a
         visit event that joins the one open visit or starts the first; the pure step for late events
-        and visits that split, merge or end.  ``at`` is the event's time as :func:`~streams.core.state.utc`
-        gives it (the caller's, when it has it already)."""
+        and visits that split, merge or end."""
         session = self.session
-        if at is None:
-            at = utc(event.occurred_at)
+        at = event.occurred_at
         timeout, lateness = rules.session_timeout, rules.allowed_lateness
         closed = self.profile.closed_session_last
         on_time = closed is None or at >= closed + timeout  # visits.is_late, visits._apply_order
@@ -197,7 +194,7 @@ class Draft:
 
     def _seen(self, event: AnyEvent, rules: Rules, at: datetime) -> None:
         """What ``visits.apply`` does first with any event (at ``at``): times seen, the cart, the latest events."""
-        new = cart_change_of(event, at)
+        new = cart_change_of(event)
         before = self.profile
         cart = before.cart
         if new is not None:
@@ -209,7 +206,7 @@ class Draft:
                     if self.session.earlier is not None:
                         horizon = min(horizon, self.session.earlier.last_event_at)
             cart = change(cart, new, horizon, rules.cart_ttl)
-        recent = remember(before.recent_events, event, rules.recent_events, at)
+        recent = remember(before.recent_events, event, rules.recent_events)
         profile = self._profile()
         _set(profile, "first_seen", at if profile.first_seen is None or at < profile.first_seen else profile.first_seen)
         _set(profile, "last_seen", at if profile.last_seen is None or at > profile.last_seen else profile.last_seen)

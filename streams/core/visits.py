@@ -86,7 +86,6 @@ from streams.core.state import (
     Profile,
     Session,
     bump,
-    utc,
 )
 
 
@@ -103,14 +102,14 @@ def apply(
 
     The profile keeps the ``recent_events`` latest events (late ones too, in their place).
     """
-    at = utc(event.occurred_at)
-    cart = _cart_change(state, event, at, lateness, cart_ttl)
+    at = event.occurred_at
+    cart = _cart_change(state, event, lateness, cart_ttl)
     profile = replace(
         state.profile,
         first_seen=min(state.profile.first_seen or at, at),
         last_seen=max(state.profile.last_seen or at, at),
         cart=cart,
-        recent_events=remember(state.profile.recent_events, event, recent_events, at),
+        recent_events=remember(state.profile.recent_events, event, recent_events),
     )
     if isinstance(event, (OrderPlaced, OrderRefunded)):
         return _apply_order(replace(state, profile=profile), event, timeout, lateness, at)
@@ -161,19 +160,17 @@ def cart_horizon(state: CustomerState, lateness: timedelta) -> datetime | None:
     return horizon
 
 
-def _cart_change(state: CustomerState, event: AnyEvent, at: datetime, lateness: timedelta, ttl: timedelta) -> Cart:
-    """The customer's cart once ``event`` (at ``at``) is in it (most events leave it as it is)."""
-    new = cart_change_of(event, at)
+def _cart_change(state: CustomerState, event: AnyEvent, lateness: timedelta, ttl: timedelta) -> Cart:
+    """The customer's cart once ``event`` is in it (most events leave it as it is)."""
+    new = cart_change_of(event)
     if new is None:
         return state.profile.cart
     return change(state.profile.cart, new, cart_horizon(state, lateness), ttl)
 
 
-def cart_change_of(event: AnyEvent, at: datetime | None = None) -> CartChange | None:
-    """What ``event`` does to the customer's cart (at ``at``, its own time's instant), or ``None`` when it
-    leaves it as it is."""
-    if at is None:
-        at = event.occurred_at
+def cart_change_of(event: AnyEvent) -> CartChange | None:
+    """What ``event`` does to the customer's cart, or ``None`` when it leaves it as it is."""
+    at = event.occurred_at
     match event:
         case CartItemAdded():
             line = CartLine(event.product_id, event.quantity, event.price or 0.0, event.category)
@@ -234,7 +231,7 @@ def _apply_order(state: CustomerState, event: OrderPlaced | OrderRefunded, timeo
         profile = replace(state.profile, refunds=state.profile.refunds + 1,
                           refunded=add_money(state.profile.refunded, event.amount))
         return Applied(replace(state, profile=profile), late=late)
-    profile = _order(state.profile, event, lateness, at)
+    profile = _order(state.profile, event, lateness)
     visits = [_mark_purchase(s, (at,), timeout) for s in state.open_sessions]
     return Applied(CustomerState(state.customer_id, profile, _link(visits)), late=late)
 
@@ -433,10 +430,8 @@ def cart_with(
     return tuple(line for _, line in sorted(lines.items()) if line.quantity != 0 or line.price)
 
 
-def _order(profile: Profile, order: OrderPlaced, lateness: timedelta = NO_LATENESS,
-           at: datetime | None = None) -> Profile:
-    if at is None:
-        at = utc(order.occurred_at)
+def _order(profile: Profile, order: OrderPlaced, lateness: timedelta = NO_LATENESS) -> Profile:
+    at = order.occurred_at
     # A distinct day unless a known order shares it; the kept orders always hold this one's
     # neighbours in time when it is within the lateness of the newest, so the count is exact.
     known_days = {t.date() for t in profile.recent_orders}

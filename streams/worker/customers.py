@@ -18,7 +18,7 @@ from streams.core.events import AnyEvent, CustomerIdentified, OrderPlaced
 from streams.core.drafts import Draft
 from streams.core.lifecycle import Effect, Rules
 from streams.core.merging import stitch
-from streams.core.state import CustomerState, Profile, Session, utc
+from streams.core.state import CustomerState, Profile, Session
 from streams.worker.scoring import Scoring
 
 
@@ -71,7 +71,7 @@ class CustomerSteps:
                 continue
             seen.add(event.event_id)
             handled.append(event.event_id)
-            at = utc(event.occurred_at)  # the event's time on the state's tzinfo: cheap to compare
+            at = event.occurred_at
             if self.scoring is not None and _review_due(draft.profile, at):
                 # The models' reviews of a silent customer, before the event.
                 draft.take(self.scoring.review(draft.state(), at))
@@ -81,7 +81,7 @@ class CustomerSteps:
             if not self.rules.event_time or clock is not None:
                 horizon = at if clock is None else min(at, clock)
                 effects += draft.advance(horizon, self.rules, self.policy, now=now)
-            effects += draft.receive(event, self.rules, at)
+            effects += draft.receive(event, self.rules)
             if isinstance(event, CustomerIdentified) and event.anonymous_id and visitors:
                 visitor = visitors.get(event.anonymous_id)
                 if visitor is not None:
