@@ -111,6 +111,7 @@ async def one(settings: Settings, variant: str, baseline: str, load, events: int
         delete_topics(bench)
     return {"variant": variant, "raw": round(raw), "worker": round(figures.rate),
             "ratio": round(figures.rate / raw, 4), "cpu_us_per_event": round(watch.us_per_event(events), 1),
+            "sustained": round(figures.sustained), "catch_up_seconds": round(figures.catch_up, 1),
             "latency": [latency.as_dict() for latency in figures.latencies],
             "customer_bytes_p50": size["customer_bytes_p50"], "customer_bytes_p99": size["customer_bytes_p99"]}
 
@@ -143,6 +144,8 @@ async def main() -> None:
             "worker_per_second": median(variant, lambda r: r["worker"]),
             "raw_per_second": median(variant, lambda r: r["raw"]),
             "ratio": median(variant, lambda r: r["ratio"]),
+            "sustained_per_second": median(variant, lambda r: r["sustained"]),
+            "catch_up_seconds": median(variant, lambda r: r["catch_up_seconds"]),
             "cpu_us_per_event": median(variant, lambda r: r["cpu_us_per_event"]),
             "p99_at_offered_seconds": median(variant, lambda r: r["latency"][0]["p99_seconds"]),
             "offered_per_second": median(variant, lambda r: r["latency"][0]["offered_per_second"]),

@@ -72,6 +72,8 @@ def format_throughput(r: dict[str, object]) -> list[str]:
         f"  (c) tracker worker               {r['worker_per_second']:>9,} events/s  "
         f"(target ≥ {r['target_per_second']:,}/s)",
         f"  (c)/(a) {r['worker_to_raw']:.3f} (target ≥ {r['target_share_of_raw']})   (c)/(b) {r['worker_to_naive']}×",
+        f"      its timer still worked {r['worker_catch_up_seconds']} s once the backlog was read (closing the "
+        f"visits it ended): {r['worker_sustained_per_second']:,} events/s from the first read to done",
         *([f"  (d) two tracker workers          {r['two_workers_per_second']:>9,} events/s  "
            f"(×{r['two_workers_to_one']} of one; events each: {r['two_workers_events_each']})"]
           if r.get("two_workers_per_second") else ["  (d) two workers: not measured (one partition)"]),
