@@ -345,6 +345,9 @@ class WorkerFigures:
 #: A worker using less than this share of a core is done with what it was given (its timers tick
 #: every 0.25 s; a backlog keeps it near one core).
 _IDLE_SHARE = 0.1
+#: Longest wait for that (seconds): the worker's periodic work (insights, checkpoints) may keep it
+#: busier than that now and then, which is no debt of the events.
+_IDLE_WAIT = 60.0
 
 
 async def until_idle(pid: int, timeout: float, window: float = 1.0) -> float:
@@ -387,7 +390,7 @@ async def worker_run(
         read = lambda: total_of(scrape(port), "tracker_events_consumed_total")  # noqa: E731
         samples = await poll(read, total, timeout, "tracker worker", child.problem, progress)
         steady = steady_rate(samples, total)
-        catch_up = await until_idle(child.process.pid, timeout)
+        catch_up = await until_idle(child.process.pid, _IDLE_WAIT)
         done = total
         latencies = []
         first = int(rate * seconds)
@@ -398,7 +401,7 @@ async def worker_run(
             # Events are counted when parsed and their latency when saved: wait for the saves.
             await poll(lambda: total_of(scrape(port), "tracker_event_to_state_seconds_count"), done, timeout,
                         "tracker worker (saving)", child.problem, lambda _: None)
-            await until_idle(child.process.pid, timeout)
+            await until_idle(child.process.pid, _IDLE_WAIT)
             before = scrape(port)
             progress(f"offering {len(messages):,} more events at {offered_rate:,.0f}/s")
             achieved = await produce_paced(settings, messages, offered_rate)
