@@ -210,11 +210,8 @@ class BehaviourSegments:
         """The ``category:…`` and ``channel:…`` names that are features (empty during warm-up)."""
         return self._vocabulary or ()
 
-    def __getstate__(self) -> dict[str, Any]:
-        state = self.__dict__.copy()
-        for cache in ("_layout", "_floats"):  # made again from the model: checkpoints stay as they were
-            state.pop(cache, None)
-        return state
+    def __getstate__(self) -> dict[str, Any]:  # the caches are made again: checkpoints stay as they were
+        return {key: value for key, value in self.__dict__.items() if key not in ("_layout", "_floats")}
 
     def __setstate__(self, state: dict[str, Any]) -> None:
         # A checkpoint from before the sampling learned everything; one from before the index by id lacks it.
@@ -273,6 +270,8 @@ class BehaviourSegments:
     def _start(self) -> None:
         """End of the warm-up: fix the features, teach the scale and the clusterer the points so far."""
         names = collections.Counter(key for x in self._warm for key in x if key.startswith(TRAIT_PREFIXES))
+        for prefix in TRAIT_PREFIXES:  # a shop's category "other" is no name of its own: it is the other column's
+            names.pop(prefix + OTHER, None)
         chosen: list[str] = []
         for prefix in TRAIT_PREFIXES:
             ranked = sorted((item for item in names.items() if item[0].startswith(prefix)),

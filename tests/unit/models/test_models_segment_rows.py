@@ -120,3 +120,15 @@ def test_columns_laid_out_otherwise_are_placed_the_dicts_way() -> None:
         f, more = facts(rng), extras(rng)
         assert model.predict_facts(f, **more) == model.predict_one(
             behaviour_features(f, vocabulary=model.vocabulary, **more))
+
+
+def test_a_category_named_other_is_no_vocabulary_name() -> None:
+    """A shop's category "other" (or channel) counts in the other column: the warm-up ends, places and learns."""
+    rng = random.Random(7)
+    model = BehaviourSegments(warm_up=60, refresh_every=25, vocabulary_size=3, learn_share=1.0, seed=1)
+    for _ in range(300):
+        f = facts(rng)
+        model.learn_facts(f, offers=0, offers_taken=0, predicted_value=None)
+        model.predict_facts(f)
+    assert model.segments and "category:" + OTHER not in model.vocabulary
+    assert Layout(model._index, OTHER).usual
