@@ -10,8 +10,7 @@ from __future__ import annotations
 import hashlib
 import math
 import operator
-import warnings
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any, Literal, TypeAlias
 
 import numpy as np
@@ -28,13 +27,11 @@ __all__ = [
     "CentredDenStream",
     "Method",
     "Vector",
-    "candidates_of",
     "clusterer",
     "group",
     "match",
     "sampled",
     "silhouette",
-    "unscaled",
     "weighted_kmeans",
 ]
 
@@ -317,61 +314,6 @@ def match(new: Vector, old: Vector, max_distance: float) -> list[int | None]:
             if cost[r, c] <= max_distance:
                 found[int(r)] = int(c)
     return found
-
-
-def candidates_of(
-    clusterer: Any, method: Method, keys: list[str], recent: Vector,
-    macro: Callable[[Vector, Vector], tuple[Vector, NDArray[np.int64]]],
-) -> tuple[Vector, Vector]:
-    """The clusterer's centres now (rows over ``keys``) and the weight behind each.
-
-    For micro-cluster methods the centres are the micro-clusters grouped by ``macro`` (the
-    segments' :func:`group`) and the weight is that of the micro-clusters grouped into each:
-    the clusterer's own, slowly fading memory, so a burst of one kind of customer does not
-    push the others out. The other methods' centres are weighed by the ``recent`` points
-    nearest to them.
-    """
-    c = clusterer
-    micro: list[tuple[Mapping[str, float], float]] = []
-    if method == "clustream":
-        micro = [(mc.center, mc.weight) for mc in c.micro_clusters.values()]
-    elif method == "denstream" and c.initialized:
-        micro = [(mc.center, mc.calc_weight(c.timestamp)) for mc in c.p_micro_clusters.values()]
-    if method in ("clustream", "denstream"):
-        if len(micro) < 2:
-            return np.zeros((0, len(keys))), np.zeros(0)
-        points = np.array([[centre.get(key, 0.0) for key in keys] for centre, _ in micro], dtype=float)
-        weights = np.array([weight for _, weight in micro], dtype=float)
-        centres, labels = macro(points, weights)
-        grouped: Vector = np.bincount(labels, weights=weights, minlength=len(centres)).astype(float)
-        return centres, grouped
-    centres = np.array([[centre.get(key, 0.0) for key in keys] for centre in c.centers.values()],
-                       dtype=float).reshape(-1, len(keys))
-    if not len(centres):
-        return centres, np.zeros(0)
-    nearest = ((recent[:, None, :] - centres[None, :, :]) ** 2).sum(-1).argmin(axis=1)
-    counts: Vector = np.bincount(nearest, minlength=len(centres)).astype(float)
-    return centres, counts
-
-
-def unscaled(centres: Vector, recent_raw: Vector, recent: Vector, turned_back: Vector) -> Vector:
-    """Each centre in the features' units: the mean of its latest customers, else ``turned_back`` (its own row).
-
-    ``recent`` are the latest customers in the centres' space, ``recent_raw`` the same in the features' units.
-
-    >>> unscaled(np.array([[0.0], [9.0]]), np.array([[10.0], [np.nan]]), np.array([[0.5], [1.0]]),
-    ...          np.array([[-1.0], [-2.0]])).tolist()
-    [[10.0], [-2.0]]
-    """
-    nearest = ((recent[:, None, :] - centres[None, :, :]) ** 2).sum(-1).argmin(axis=1)
-    raw = turned_back
-    for j in range(len(centres)):
-        members = nearest == j
-        if members.any():
-            with np.errstate(invalid="ignore"), warnings.catch_warnings():
-                warnings.simplefilter("ignore", category=RuntimeWarning)  # a feature no member has: NaN
-                raw[j] = np.nanmean(recent_raw[members], axis=0)
-    return raw
 
 
 #: How much better (in silhouette) another number of segments must be to be taken.

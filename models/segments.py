@@ -39,9 +39,9 @@ import numpy as np
 from numpy.typing import NDArray
 
 from models.behaviour import MEASURES, TRAIT_PREFIXES, BehaviourFacts, aspect_of, behaviour_features
-from models.clustering import (METHODS, Columns, Method, Vector, candidates_of, clusterer, group, match, sampled,
-                               unscaled)
+from models.clustering import METHODS, Columns, Method, Vector, clusterer, group, match, sampled
 from models.emergence import SegmentWatch
+from models.segment_centres import candidates_of, unscaled
 from models.segment_rows import Layout, Scale, behaviour_row
 from models.traits import SegmentCentre, distinguishing
 
