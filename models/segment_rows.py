@@ -23,7 +23,7 @@ from numpy.typing import NDArray
 
 from models.behaviour import _LOGGED, MEASURES, TRAIT_PREFIXES, BehaviourFacts, _figures
 
-__all__ = ["Layout", "Scale", "behaviour_row"]
+__all__ = ["Layout", "Scale", "behaviour_row", "z_in_place"]
 
 _NAN = math.nan
 
@@ -145,3 +145,22 @@ class Scale:
             # np.maximum(t, lo) then np.minimum(t, hi): t itself when equal, and a NaN stays one.
             out.append(0.0 if t != t else (lo if lo > t else hi if t > hi else t) * w)
         return out
+
+
+def z_in_place(row: NDArray[np.float64], mean: NDArray[np.float64], inverse_sd: NDArray[np.float64], clip: float,
+               weights: NDArray[np.float64]) -> NDArray[np.float64]:
+    """:meth:`Scale.z` of a row that is an array already (a feature dict's), computed in ``row`` itself.
+
+    A dict's row comes as an array (:class:`~models.clustering.Columns`): numpy's ufuncs in
+    place cost less there than a round trip through floats. The same figures, bit for bit.
+
+    >>> z_in_place(np.array([3.0, 1.0, np.nan]), np.array([1.0, 0.0, 0.0]), np.array([0.5, np.nan, 2.0]), 4.0,
+    ...            np.ones(3)).tolist()
+    [1.0, 0.0, 0.0]
+    """
+    row -= mean
+    row *= inverse_sd
+    np.minimum(np.maximum(row, -clip, out=row), clip, out=row)  # np.clip's ufuncs, not its wrapper
+    row[np.isnan(row)] = 0.0
+    row *= weights
+    return row

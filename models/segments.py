@@ -42,7 +42,7 @@ from models.behaviour import MEASURES, TRAIT_PREFIXES, BehaviourFacts, aspect_of
 from models.clustering import METHODS, Columns, Method, Vector, clusterer, group, match, sampled
 from models.emergence import SegmentWatch
 from models.segment_centres import candidates_of, unscaled
-from models.segment_rows import Layout, Scale, behaviour_row
+from models.segment_rows import Layout, Scale, behaviour_row, z_in_place
 from models.traits import SegmentCentre, distinguishing
 
 __all__ = ["LEARN_SHARE", "METHODS", "OTHER", "SEGMENT_ID", "BehaviourSegments", "Method", "SegmentCentre"]
@@ -452,7 +452,7 @@ class BehaviourSegments:
         """:meth:`predict_one` of the customer's :func:`~models.behaviour.behaviour_features`, without the dict."""
         if not self._segments:
             return None
-        return self._nearest(self._facts_row(facts, offers, offers_taken, predicted_value))
+        return self._nearest(np.array(self._scale().z(self._facts_row(facts, offers, offers_taken, predicted_value))))
 
     def learn_facts(self, facts: BehaviourFacts, *, offers: int = 0, offers_taken: int = 0,
                     predicted_value: float | None = None) -> None:
@@ -490,10 +490,10 @@ class BehaviourSegments:
         """The id of the segment whose centre is nearest to ``x``; ``None`` before there are segments."""
         if not self._segments:
             return None
-        return self._nearest(self._row(x).tolist())
+        return self._nearest(z_in_place(self._row(x), self._cmean, self._inverse_sd, self.clip, self._w))
 
-    def _nearest(self, row: list[float]) -> str:
-        """The id of the segment nearest to ``row`` (:meth:`_zs` of one row, in floats: :class:`Scale`)."""
-        d = self._centres - np.array(self._scale().z(row))
+    def _nearest(self, z: Vector) -> str:
+        """The id of the segment nearest to ``z``, a row in the clustering's space (:meth:`_zs` of one row)."""
+        d = self._centres - z
         np.multiply(d, d, out=d)
         return self._segments[int(np.add.reduce(d, 1).argmin())].id

@@ -13,7 +13,7 @@ from models import checkpoints
 from models.behaviour import behaviour_features
 from models.clustering import Columns
 from models.customer_facts import CustomerFacts
-from models.segment_rows import Layout, Scale, behaviour_row
+from models.segment_rows import Layout, Scale, behaviour_row, z_in_place
 from models.segments import OTHER, BehaviourSegments
 
 CATEGORIES = ("shoes", "bags", "toys", "books", "garden", "tools", "food", "other", "a:b", "")
@@ -76,14 +76,16 @@ def test_a_row_built_from_the_facts_is_the_row_of_their_features() -> None:
 
 
 def test_a_row_scaled_in_floats_is_the_row_scaled_by_numpy() -> None:
-    """Clipped, NaN as 0, weighted, the signs of zeros kept: the same z-scores as the model's arrays give."""
+    """Clipped, NaN as 0, weighted, the signs of zeros kept: floats and ufuncs in place give the arrays' z-scores."""
     model, rng = warmed()
     scale = Scale(model._inverse_sd, model._cmean, model._w, model.clip)
     width = len(model._keys)
     for _ in range(2000):
         row = np.array([rng.choice((math.nan, 0.0, -0.0, math.inf, -math.inf, rng.gauss(0, 50), rng.random()))
                         for _ in range(width)])
-        assert np.array(scale.z(row.tolist())).tobytes() == model._zs(row[None, :])[0].tobytes()
+        expected = model._zs(row[None, :])[0].tobytes()
+        assert np.array(scale.z(row.tolist())).tobytes() == expected
+        assert z_in_place(row.copy(), model._cmean, model._inverse_sd, model.clip, model._w).tobytes() == expected
 
 
 def test_placing_and_learning_from_facts_is_placing_and_learning_their_features() -> None:
