@@ -32,16 +32,17 @@ from __future__ import annotations
 import collections
 import copy
 import math
-import warnings
 from collections.abc import Mapping
 from typing import Any
 
 import numpy as np
 from numpy.typing import NDArray
 
-from models.behaviour import MEASURES, TRAIT_PREFIXES, aspect_of
+from models.behaviour import MEASURES, TRAIT_PREFIXES, BehaviourFacts, aspect_of, behaviour_features
 from models.clustering import METHODS, Columns, Method, Vector, clusterer, group, match, sampled
 from models.emergence import SegmentWatch
+from models.segment_centres import candidates_of, unscaled
+from models.segment_rows import Layout, Scale, behaviour_row, z_in_place
 from models.traits import SegmentCentre, distinguishing
 
 __all__ = ["LEARN_SHARE", "METHODS", "OTHER", "SEGMENT_ID", "BehaviourSegments", "Method", "SegmentCentre"]
@@ -209,6 +210,9 @@ class BehaviourSegments:
         """The ``category:…`` and ``channel:…`` names that are features (empty during warm-up)."""
         return self._vocabulary or ()
 
+    def __getstate__(self) -> dict[str, Any]:  # the caches are made again: checkpoints stay as they were
+        return {key: value for key, value in self.__dict__.items() if key not in ("_layout", "_floats")}
+
     def __setstate__(self, state: dict[str, Any]) -> None:
         # A checkpoint from before the sampling learned everything; one from before the index by id lacks it.
         self.__dict__.update({"learn_share": 1.0, **state})
@@ -244,10 +248,10 @@ class BehaviourSegments:
 
     def _cluster_row(self, v: Vector) -> None:
         self._recent.append(v)
-        z = self._z(v.copy())
-        self._clusterer.learn_one(dict(zip(self._keys, z.tolist())))
+        z = self._scale().z(v.tolist())
+        self._clusterer.learn_one(dict(zip(self._keys, z)))
         if self._segments:
-            distances = self._centres - z
+            distances = self._centres - np.array(z)
             distances *= distances
             distances = distances.sum(1)
             nearest = int(distances.argmin())
@@ -257,7 +261,8 @@ class BehaviourSegments:
 
     def _describe(self, segment_id: str, rows: Vector) -> None:
         """Add ``rows`` to the segment's description, the older ones fading (lazily, by the points since)."""
-        total, count, at = self._sums.get(segment_id, (np.zeros(len(self._keys)), np.zeros(len(self._keys)), self._n))
+        found = self._sums.get(segment_id)  # (zeros made only for a segment without a description yet)
+        total, count, at = found if found is not None else (np.zeros(len(self._w)), np.zeros(len(self._w)), self._n)
         fade = 0.5 ** ((self._n - at) / HALF_LIFE)
         known = ~np.isnan(rows)
         self._sums[segment_id] = (total * fade + np.where(known, rows, 0.0).sum(0), count * fade + known.sum(0), self._n)
@@ -265,6 +270,8 @@ class BehaviourSegments:
     def _start(self) -> None:
         """End of the warm-up: fix the features, teach the scale and the clusterer the points so far."""
         names = collections.Counter(key for x in self._warm for key in x if key.startswith(TRAIT_PREFIXES))
+        for prefix in TRAIT_PREFIXES:  # a shop's category "other" is no name of its own: it is the other column's
+            names.pop(prefix + OTHER, None)
         chosen: list[str] = []
         for prefix in TRAIT_PREFIXES:
             ranked = sorted((item for item in names.items() if item[0].startswith(prefix)),
@@ -312,15 +319,6 @@ class BehaviourSegments:
         z[np.isnan(z)] = 0.0
         return z * self._w
 
-    def _z(self, row: Vector) -> Vector:
-        """:meth:`_zs` of one row, computed in ``row`` itself: the same figures without the copies (per placement)."""
-        row -= self._cmean
-        row *= self._inverse_sd
-        np.minimum(np.maximum(row, -self.clip, out=row), self.clip, out=row)  # np.clip's ufuncs, not its wrapper
-        row[np.isnan(row)] = 0.0
-        row *= self._w
-        return row
-
     def _live(self, rows: Vector) -> Vector:
         """Rows in standard deviations from the customers now (unweighted): what sets a segment apart."""
         sd = np.sqrt(self._var)
@@ -335,36 +333,6 @@ class BehaviourSegments:
         return dict(zip(self._keys, self._zs(self._row(x)[None, :])[0].tolist()))
 
     # ---------------------------------------------------------------- segments
-
-    def _candidates(self, recent: Vector) -> tuple[Vector, Vector]:
-        """The clusterer's centres now (rows in the clustering's space) and the weight behind each.
-
-        For micro-cluster methods the weight is that of the micro-clusters grouped into the centre:
-        the clusterer's own, slowly fading memory, so a burst of one kind of customer does not
-        push the others out. The other methods' centres are weighed by the ``recent`` points
-        nearest to them.
-        """
-        c, keys = self._clusterer, self._keys
-        micro: list[tuple[Mapping[str, float], float]] = []
-        if self.method == "clustream":
-            micro = [(mc.center, mc.weight) for mc in c.micro_clusters.values()]
-        elif self.method == "denstream" and c.initialized:
-            micro = [(mc.center, mc.calc_weight(c.timestamp)) for mc in c.p_micro_clusters.values()]
-        if self.method in ("clustream", "denstream"):
-            if len(micro) < 2:
-                return np.zeros((0, len(keys))), np.zeros(0)
-            points = np.array([[centre.get(key, 0.0) for key in keys] for centre, _ in micro], dtype=float)
-            weights = np.array([weight for _, weight in micro], dtype=float)
-            centres, labels = self._macro(points, weights)
-            grouped: Vector = np.bincount(labels, weights=weights, minlength=len(centres)).astype(float)
-            return centres, grouped
-        centres = np.array([[centre.get(key, 0.0) for key in keys] for centre in c.centers.values()],
-                           dtype=float).reshape(-1, len(keys))
-        if not len(centres):
-            return centres, np.zeros(0)
-        nearest = ((recent[:, None, :] - centres[None, :, :]) ** 2).sum(-1).argmin(axis=1)
-        counts: Vector = np.bincount(nearest, minlength=len(centres)).astype(float)
-        return centres, counts
 
     def _macro(self, points: Vector, weights: Vector) -> tuple[Vector, NDArray[np.int64]]:
         """Micro-clusters grouped into segments (:func:`models.clustering.group`)."""
@@ -382,7 +350,7 @@ class BehaviourSegments:
             return
         recent_raw = np.array(self._recent)
         recent = self._zs(recent_raw)
-        candidates, weights = self._candidates(recent)
+        candidates, weights = candidates_of(self._clusterer, self.method, self._keys, recent, self._macro)
         if not len(candidates) or weights.sum() <= 0:
             return
         shares = weights / weights.sum()
@@ -391,7 +359,7 @@ class BehaviourSegments:
             return
         centres, shares = candidates[kept], shares[kept] / shares[kept].sum()
         ids = self._match(centres)
-        raw = self._raw(centres, recent_raw, recent)
+        raw = unscaled(centres, recent_raw, recent, centres / self._w * self._csd + self._cmean)
         if any(segment_id not in self._sums for segment_id in ids):
             # A segment is born: every description starts again from the latest customers, so the
             # new kind's first points, counted with its nearest old segment till now, leave it.
@@ -420,18 +388,6 @@ class BehaviourSegments:
         self._by_id = {s.id: s for s in self._segments}
         self._raw_centres = raw[order]
         self._centres = centres[order]
-
-    def _raw(self, centres: Vector, recent_raw: Vector, recent: Vector) -> Vector:
-        """Each centre in the features' units: the mean of its latest customers, or turned back."""
-        nearest = ((recent[:, None, :] - centres[None, :, :]) ** 2).sum(-1).argmin(axis=1)
-        raw = centres / self._w * self._csd + self._cmean
-        for j in range(len(centres)):
-            members = nearest == j
-            if members.any():
-                with np.errstate(invalid="ignore"), warnings.catch_warnings():
-                    warnings.simplefilter("ignore", category=RuntimeWarning)  # a feature no member has: NaN
-                    raw[j] = np.nanmean(recent_raw[members], axis=0)
-        return raw
 
     def _match(self, centres: Vector) -> list[str]:
         """Each new centre's id: its matched old segment's, or a new one."""
@@ -491,10 +447,53 @@ class BehaviourSegments:
         """The segment with this id, if it is one of the current ones."""
         return self._by_id.get(segment_id)
 
+    def predict_facts(self, facts: BehaviourFacts, *, offers: int = 0, offers_taken: int = 0,
+                      predicted_value: float | None = None) -> str | None:
+        """:meth:`predict_one` of the customer's :func:`~models.behaviour.behaviour_features`, without the dict."""
+        if not self._segments:
+            return None
+        return self._nearest(np.array(self._scale().z(self._facts_row(facts, offers, offers_taken, predicted_value))))
+
+    def learn_facts(self, facts: BehaviourFacts, *, offers: int = 0, offers_taken: int = 0,
+                    predicted_value: float | None = None) -> None:
+        """:meth:`learn_one` of the customer's :func:`~models.behaviour.behaviour_features`, without the dict."""
+        if self._vocabulary is None:  # warming up: the dicts are kept till the vocabulary is chosen
+            self.learn_one(behaviour_features(facts, offers=offers, offers_taken=offers_taken,
+                                              predicted_value=predicted_value))
+            return
+        self._n += 1
+        self._learn_row(np.array(self._facts_row(facts, offers, offers_taken, predicted_value)))
+        if (self._n - self.warm_up) % self.refresh_every == 0:
+            self._refresh()
+
+    def _facts_row(self, facts: BehaviourFacts, offers: int, offers_taken: int,
+                   predicted_value: float | None) -> list[float]:
+        """The row :meth:`_row` makes of the facts' features (made from the facts, where the columns allow)."""
+        layout: Layout | None = getattr(self, "_layout", None)
+        if layout is None or layout.index is not self._index:  # made again with the features (warm-up's end)
+            layout = self._layout = Layout(self._index, OTHER)
+        if not layout.usual:  # columns laid out otherwise: the dict's way
+            row: list[float] = self._row(behaviour_features(facts, offers=offers, offers_taken=offers_taken,
+                                                            predicted_value=predicted_value,
+                                                            vocabulary=self.vocabulary)).tolist()
+            return row
+        return behaviour_row(layout, facts, offers, offers_taken, predicted_value)
+
+    def _scale(self) -> Scale:
+        """The clustering's scale as floats (read again when :meth:`_fix_scale` changes it)."""
+        scale: Scale | None = getattr(self, "_floats", None)
+        if scale is None or scale.inverse_sd is not self._inverse_sd:
+            scale = self._floats = Scale(self._inverse_sd, self._cmean, self._w, self.clip)
+        return scale
+
     def predict_one(self, x: Mapping[str, float]) -> str | None:
         """The id of the segment whose centre is nearest to ``x``; ``None`` before there are segments."""
         if not self._segments:
             return None
-        d = self._centres - self._z(self._row(x))
+        return self._nearest(z_in_place(self._row(x), self._cmean, self._inverse_sd, self.clip, self._w))
+
+    def _nearest(self, z: Vector) -> str:
+        """The id of the segment nearest to ``z``, a row in the clustering's space (:meth:`_zs` of one row)."""
+        d = self._centres - z
         np.multiply(d, d, out=d)
         return self._segments[int(np.add.reduce(d, 1).argmin())].id

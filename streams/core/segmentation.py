@@ -59,10 +59,11 @@ def placed(state: CustomerState, facts: BehaviourFacts, model: BehaviourSegments
 
     Before the model has segments the state is returned as it is.
     """
-    segment_id = model.predict_one(behaviour_of(state.profile, facts, model.vocabulary))
+    p = state.profile
+    segment_id = model.predict_facts(facts, offers=p.offers, offers_taken=p.conversions,
+                                     predicted_value=predicted_value(p))
     if segment_id is None:
         return state
-    p = state.profile
     traits = named(model.traits_of(segment_id), p.categories, p.channels, model.vocabulary)
     if p.behaviour_segment == segment_id and p.behaviour_traits == traits:
         return state

@@ -43,7 +43,7 @@ from streams.core.events import OrderPlaced
 from streams.core.features import MIN_LEARNED, purchase_history, session_features, spend_history
 from streams.core.frozen import replace
 from streams.core.insights import LiveFacts, facts_of
-from streams.core.segmentation import behaviour_of, placed
+from streams.core.segmentation import placed, predicted_value
 from streams.core.state import CustomerState, Profile, Session
 from streams.metrics import MODELS, Metrics
 from streams.store.checkpoints import CheckpointStore
@@ -170,8 +170,8 @@ class Scoring:
         if not self.segments.learns(key):
             return
         started = time.perf_counter()
-        x = behaviour_of(profile, LiveFacts(profile), self.segments.vocabulary)
-        self.segments.learn_one(x)
+        self.segments.learn_facts(LiveFacts(profile), offers=profile.offers, offers_taken=profile.conversions,
+                                  predicted_value=predicted_value(profile))
         self._took("segments", "learn", started)
         self._examples("segments").inc()
 
