@@ -229,7 +229,11 @@ def _decode(cls: type, raw: dict[Any, Any]) -> Any:
 
 def pack(profile: Profile, session: Session | None) -> bytes:
     """The customer's profile and open visits as one MessagePack value."""
-    return msgpack.packb([_encode(profile), None if session is None else _encode(session)])
+    return _packer.pack([_encode(profile), None if session is None else _encode(session)])
+
+
+#: Packs as ``msgpack.packb`` does (the same options), without making a packer for each customer.
+_packer = msgpack.Packer()
 
 
 def unpack(payload: bytes) -> tuple[Profile, Session | None]:
