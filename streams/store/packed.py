@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import MISSING, fields
 from datetime import datetime, timedelta, timezone
 from functools import cache
+from itertools import compress
 from typing import Any, Callable
 
 import msgpack
@@ -104,10 +105,18 @@ def _from_open_offer(raw: list[Any]) -> OpenOffer:
 def _histogram(value: tuple[int, ...]) -> list[int]:
     """``[length, index, count, index, count, …]`` of the counts that are not 0 (most of an hour histogram)."""
     out = [len(value)]
-    for i, count in enumerate(value):
-        if count:
-            out += (i, count)
+    if len(value) > len(_INDEXES):
+        for i, count in enumerate(value):
+            if count:
+                out += (i, count)
+        return out
+    for i in compress(_INDEXES, value):  # the indexes of the counts that are not 0, found in C
+        out += (i, value[i])
     return out
+
+
+#: Indexes of a histogram's buckets (hours, weekdays, months: far fewer).
+_INDEXES = tuple(range(64))
 
 
 def _from_histogram(raw: list[int]) -> tuple[int, ...]:
@@ -132,7 +141,8 @@ def _recent_events(value: tuple[RecentEvent, ...]) -> list[list[Any]]:
     previous = 0
     codes = _EVENT_CODES
     for at, kind, ref, money in value:
-        micros = (at - _EPOCH) // _MICROSECOND
+        since = at - _EPOCH  # in whole µs, as ``since // _MICROSECOND`` (dividing timedeltas costs more)
+        micros = (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
         code = codes.get(kind, kind)
         if money is not None:
             out.append([micros - previous, code, ref, money])
