@@ -216,7 +216,12 @@ def _compile(cls: type, codes: tuple[str, ...]) -> tuple[Callable[[Any], dict[An
         namespace.update({f"to{i}": to, f"back{i}": back, f"default{i}": default,
                           f"set{i}": getattr(cls, f.name).__set__})
         stored = "v" if to is _same else f"to{i}(v)"
-        test = "v is not None" if default is None else f"v is not None and v != default{i}"
+        if default is None:
+            test = "v is not None"
+        elif not default and type(default) in (int, float, bool, tuple) and "None" not in str(f.type):
+            test = "v"  # a number, flag or tuple at 0, False or (): not None and not the default iff true
+        else:
+            test = f"v is not None and v != default{i}"
         encode += [f"    v = obj.{f.name}", f"    if {test}:", f"        out[{key}] = {stored}"]
         read = "v" if back is _same else f"back{i}(v)"
         decode += [f"    v = get({key})", f"    set{i}(new, default{i} if v is None else {read})"]
