@@ -16,6 +16,10 @@ from typing import Protocol, TypeAlias
 from streams.core.state import CustomerState
 
 
+#: ``json.dumps(value, separators=(",", ":"))``, without making an encoder for each call as ``dumps`` does.
+_COMPACT = json.JSONEncoder(separators=(",", ":"))
+
+
 @dataclass(frozen=True, slots=True)
 class OutboxEntry:
     """A record to publish, kept in Redis until Kafka acknowledged it."""
@@ -33,7 +37,7 @@ class OutboxEntry:
     def to_json(self) -> str:
         body = {"topic": self.topic, "key": self.key, "value": self.value.decode(), "label": self.label,
                 "written_at": self.written_at}
-        return json.dumps(body, separators=(",", ":"))
+        return _COMPACT.encode(body)
 
     @classmethod
     def from_json(cls, entry_id: str, text: str | bytes) -> OutboxEntry:

@@ -71,7 +71,7 @@ class ClusterStore(RedisStore):
         self._schedule_all(deadlines, changes)
         if len(deadlines):
             await deadlines.execute()
-        replies = await self._run_scripts(self._save, [self._script_input(change) for change in changes])
+        replies = await self._run_scripts(self._save, self._script_inputs(changes))
         return await self._settled(changes, replies)
 
     async def _wake(self, changes: Sequence[Change]) -> None:
@@ -102,6 +102,5 @@ class ClusterStore(RedisStore):
         if len(outboxes):
             await outboxes.execute()
         deadlines = self._cluster.pipeline()
-        for done in cleared:
-            self._schedule(deadlines, done.customer_id, done.partition, done.due)  # type: ignore[arg-type]
+        self._schedule_many(deadlines, [(done.customer_id, done.partition, done.due) for done in cleared])
         await deadlines.execute()

@@ -19,6 +19,7 @@ from __future__ import annotations
 from dataclasses import MISSING, fields
 from datetime import datetime, timedelta, timezone
 from functools import cache
+from itertools import compress
 from typing import Any, Callable
 
 import msgpack
@@ -104,10 +105,18 @@ def _from_open_offer(raw: list[Any]) -> OpenOffer:
 def _histogram(value: tuple[int, ...]) -> list[int]:
     """``[length, index, count, index, count, …]`` of the counts that are not 0 (most of an hour histogram)."""
     out = [len(value)]
-    for i, count in enumerate(value):
-        if count:
-            out += (i, count)
+    if len(value) > len(_INDEXES):
+        for i, count in enumerate(value):
+            if count:
+                out += (i, count)
+        return out
+    for i in compress(_INDEXES, value):  # the indexes of the counts that are not 0, found in C
+        out += (i, value[i])
     return out
+
+
+#: Indexes of a histogram's buckets (hours, weekdays, months: far fewer).
+_INDEXES = tuple(range(64))
 
 
 def _from_histogram(raw: list[int]) -> tuple[int, ...]:
@@ -132,7 +141,8 @@ def _recent_events(value: tuple[RecentEvent, ...]) -> list[list[Any]]:
     previous = 0
     codes = _EVENT_CODES
     for at, kind, ref, money in value:
-        micros = (at - _EPOCH) // _MICROSECOND
+        since = at - _EPOCH  # in whole µs, as ``since // _MICROSECOND`` (dividing timedeltas costs more)
+        micros = (since.days * 86_400 + since.seconds) * 1_000_000 + since.microseconds
         code = codes.get(kind, kind)
         if money is not None:
             out.append([micros - previous, code, ref, money])
@@ -206,7 +216,12 @@ def _compile(cls: type, codes: tuple[str, ...]) -> tuple[Callable[[Any], dict[An
         namespace.update({f"to{i}": to, f"back{i}": back, f"default{i}": default,
                           f"set{i}": getattr(cls, f.name).__set__})
         stored = "v" if to is _same else f"to{i}(v)"
-        test = "v is not None" if default is None else f"v is not None and v != default{i}"
+        if default is None:
+            test = "v is not None"
+        elif not default and type(default) in (int, float, bool, tuple) and "None" not in str(f.type):
+            test = "v"  # a number, flag or tuple at 0, False or (): not None and not the default iff true
+        else:
+            test = f"v is not None and v != default{i}"
         encode += [f"    v = obj.{f.name}", f"    if {test}:", f"        out[{key}] = {stored}"]
         read = "v" if back is _same else f"back{i}(v)"
         decode += [f"    v = get({key})", f"    set{i}(new, default{i} if v is None else {read})"]
@@ -229,7 +244,11 @@ def _decode(cls: type, raw: dict[Any, Any]) -> Any:
 
 def pack(profile: Profile, session: Session | None) -> bytes:
     """The customer's profile and open visits as one MessagePack value."""
-    return msgpack.packb([_encode(profile), None if session is None else _encode(session)])
+    return _packer.pack([_encode(profile), None if session is None else _encode(session)])
+
+
+#: Packs as ``msgpack.packb`` does (the same options), without making a packer for each customer.
+_packer = msgpack.Packer()
 
 
 def unpack(payload: bytes) -> tuple[Profile, Session | None]:

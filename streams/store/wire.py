@@ -100,6 +100,23 @@ def pack_in_c(client: Any) -> Any:
     return client
 
 
+def _packed(connection: Any, commands: Any) -> Any:
+    """A pipeline's commands as the bytes to send: what ``connection.pack_commands`` sends, in one piece.
+
+    A connection that packs in C (:func:`packing_in_c`) has its commands packed here directly,
+    without redis-py's loop of method calls and buffer cut-offs per command (the same bytes).
+    """
+    if type(connection).pack_command is not _packing:
+        return connection.pack_commands([args for args, _ in commands])
+    pieces: list[bytes] = []
+    for args, _ in commands:
+        packed = pack_command(*args)
+        if packed is None:  # an argument only redis-py packs (it raises on it, as it should)
+            return connection.pack_commands([args for args, _ in commands])
+        pieces += packed
+    return b"".join(pieces)
+
+
 class OneTimeoutPipeline(Pipeline):  # type: ignore[misc]
     """A redis-py pipeline whose replies are read under one timeout (the socket's) for them all.
 
@@ -118,7 +135,7 @@ class OneTimeoutPipeline(Pipeline):  # type: ignore[misc]
             return await super()._execute_pipeline(connection, commands, raise_on_error)  # type: ignore[no-any-return]
         try:
             async with asyncio.timeout(seconds):
-                await connection.send_packed_command(connection.pack_commands([args for args, _ in commands]))
+                await connection.send_packed_command(_packed(connection, commands))
                 replies = [await self._reply(connection, args[0], options) for args, options in commands]
         except TimeoutError as exc:  # the read was cancelled mid-reply: the connection is closed
             await connection.disconnect(nowait=True)
@@ -129,6 +146,16 @@ class OneTimeoutPipeline(Pipeline):  # type: ignore[misc]
 
     async def _reply(self, connection: Any, command_name: Any, options: dict[str, Any]) -> Any:
         """One reply, as redis-py's ``parse_response`` makes it, an error reply returned (not raised)."""
+        if not options:  # most commands (the scripts' EVALSHA): nothing to take out of the options
+            try:
+                reply = await connection.read_response(timeout=math.inf)
+            except ResponseError as error:
+                return error
+            callback = self.response_callbacks.get(command_name)
+            if callback is None:
+                return reply
+            value = callback(reply)
+            return await value if inspect.isawaitable(value) else value
         options = dict(options)
         raw = options.pop(NEVER_DECODE, False)
         try:

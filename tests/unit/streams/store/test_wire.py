@@ -15,7 +15,7 @@ from redis.asyncio.connection import Connection, SSLConnection, UnixDomainSocket
 from redis.exceptions import DataError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
-from streams.store.wire import OneTimeoutPipeline, pack_command, pack_in_c, packing_in_c
+from streams.store.wire import OneTimeoutPipeline, _packed, pack_command, pack_in_c, packing_in_c
 
 COMMANDS = [
     ("EVALSHA", "a" * 40, 5, "tracker:{c-1}:profile", "tracker:{c-1}:session", "k3", "k4", "k5",
@@ -50,6 +50,17 @@ def test_what_redis_py_refuses_is_refused_the_same_way(value: object) -> None:
 def test_a_pipeline_of_commands_packs_as_one_buffer_through_the_subclass() -> None:
     connection = packing_in_c(Connection)()
     assert b"".join(connection.pack_commands(COMMANDS[:3])) == b"".join(Connection().pack_commands(COMMANDS[:3]))
+
+
+def test_a_pipelines_commands_are_sent_as_the_bytes_redis_py_would_send() -> None:
+    """In one piece for a connection that packs in C; through redis-py for another, or an argument only it packs."""
+    stack = [(command, {}) for command in COMMANDS]
+    python = b"".join(bytes(chunk) for chunk in Connection().pack_commands(COMMANDS))
+    sent = _packed(packing_in_c(Connection)(), stack)
+    assert (b"".join(bytes(chunk) for chunk in sent) if isinstance(sent, list) else sent) == python
+    taken = [(command, {}) for command in COMMANDS[:-1]]
+    assert _packed(packing_in_c(Connection)(), taken) == b"".join(Connection().pack_commands(COMMANDS[:-1]))
+    assert b"".join(_packed(Connection(), taken)) == b"".join(Connection().pack_commands(COMMANDS[:-1]))
 
 
 @pytest.mark.parametrize("url, cls", [
