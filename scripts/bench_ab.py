@@ -61,6 +61,18 @@ class CpuWatch(threading.Thread):
                 continue
             self.samples.append((events, cpu))
 
+    def us_per_event_to_idle(self, total: int) -> float:
+        """CPU per event from the first event read to the worker idle with the backlog done.
+
+        The steady span's figure leaves out work the timer put off (visits closed after the
+        last event was read); this one counts it: the worker is idle before a load is offered.
+        """
+        started = next(((e, c) for e, c in self.samples if e > 0), None)
+        done = [c for e, c in self.samples if e == total]
+        if started is None or not done or started[0] >= total:
+            return float("nan")
+        return (done[-1] - started[1]) / (total - started[0]) * 1e6
+
     def us_per_event(self, total: int, low: float = 0.1, high: float = 0.9) -> float:
         inside = [(e, c) for e, c in self.samples if low * total <= e <= high * total]
         if len(inside) < 2 or inside[-1][0] == inside[0][0]:
@@ -112,6 +124,7 @@ async def one(settings: Settings, variant: str, baseline: str, load, events: int
     return {"variant": variant, "raw": round(raw), "worker": round(figures.rate),
             "ratio": round(figures.rate / raw, 4), "cpu_us_per_event": round(watch.us_per_event(events), 1),
             "sustained": round(figures.sustained), "catch_up_seconds": round(figures.catch_up, 1),
+            "cpu_us_per_event_to_idle": round(watch.us_per_event_to_idle(events), 1),
             "latency": [latency.as_dict() for latency in figures.latencies],
             "customer_bytes_p50": size["customer_bytes_p50"], "customer_bytes_p99": size["customer_bytes_p99"]}
 
@@ -146,6 +159,7 @@ async def main() -> None:
             "ratio": median(variant, lambda r: r["ratio"]),
             "sustained_per_second": median(variant, lambda r: r["sustained"]),
             "catch_up_seconds": median(variant, lambda r: r["catch_up_seconds"]),
+            "cpu_us_per_event_to_idle": median(variant, lambda r: r["cpu_us_per_event_to_idle"]),
             "cpu_us_per_event": median(variant, lambda r: r["cpu_us_per_event"]),
             "p99_at_offered_seconds": median(variant, lambda r: r["latency"][0]["p99_seconds"]),
             "offered_per_second": median(variant, lambda r: r["latency"][0]["offered_per_second"]),
@@ -154,6 +168,10 @@ async def main() -> None:
         }
     summary["speedup"] = round(summary["this"]["worker_per_second"] / summary["baseline"]["worker_per_second"], 2)
     summary["cpu_speedup"] = round(summary["baseline"]["cpu_us_per_event"] / summary["this"]["cpu_us_per_event"], 2)
+    summary["sustained_speedup"] = round(
+        summary["this"]["sustained_per_second"] / summary["baseline"]["sustained_per_second"], 2)
+    summary["cpu_to_idle_speedup"] = round(
+        summary["baseline"]["cpu_us_per_event_to_idle"] / summary["this"]["cpu_us_per_event_to_idle"], 2)
     print(json.dumps({"rounds": rounds, "medians": summary}, indent=1))
 
 

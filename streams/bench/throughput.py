@@ -30,6 +30,7 @@ import tempfile
 import time
 import urllib.request
 import uuid
+from collections import deque
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
@@ -350,8 +351,9 @@ _IDLE_SHARE = 0.1
 _IDLE_WAIT = 60.0
 
 
-async def until_idle(pid: int, timeout: float, window: float = 1.0) -> float:
-    """Wait until process ``pid`` uses under :data:`_IDLE_SHARE` of a core over ``window``; return the wait.
+async def until_idle(pid: int, timeout: float, window: float = 0.5, step: float = 0.05) -> float:
+    """Wait until process ``pid`` uses under :data:`_IDLE_SHARE` of a core over ``window``; return
+    how long it worked on (seconds, to within ``step``).
 
     Events are counted when read and saved with their batch, but the visits they end are closed
     by the worker's timer later: a load offered before that work is done measures the timer's
@@ -361,14 +363,18 @@ async def until_idle(pid: int, timeout: float, window: float = 1.0) -> float:
 
     process = psutil.Process(pid)
     started = time.perf_counter()
-    used = sum(process.cpu_times()[:2])
-    while time.perf_counter() - started < timeout:
-        await asyncio.sleep(window)
-        now = sum(process.cpu_times()[:2])
-        if now - used < _IDLE_SHARE * window:
-            return time.perf_counter() - started - window
-        used = now
-    return time.perf_counter() - started
+    seen: deque[tuple[float, float]] = deque()  # (seconds since started, CPU seconds)
+    while True:
+        now = time.perf_counter() - started
+        seen.append((now, sum(process.cpu_times()[:2])))
+        while len(seen) > 1 and seen[1][0] <= now - window:
+            seen.popleft()  # seen[0]: the latest sample at least ``window`` old
+        since, used = seen[0]
+        if now - since >= window and seen[-1][1] - used < _IDLE_SHARE * (now - since):
+            return since
+        if now > timeout:
+            return now
+        await asyncio.sleep(step)
 
 
 async def worker_run(
