@@ -52,11 +52,6 @@ Clock = Callable[[], datetime]
 #: racing this one on the same customers (a rebalance in progress) settles within a few.
 _QUICK_ATTEMPTS = 3
 
-#: Due customers the timer takes per hold of the lock.  Batches wait for the lock while the timer
-#: holds it: 500 ended visits held it 50-190 ms and set the tail of event-to-state latency at
-#: moderate load; a hundred hold it a fifth as long, for one more Redis round trip per hundred.
-DUE_CHUNK = 100
-
 
 #: Allocations between the collector's young-generation passes (CPython's default is 700).  A
 #: batch allocates and drops tens of thousands of short-lived objects (parsed events, drafts'
@@ -362,11 +357,7 @@ class Tracker:
                 reached.append(None)  # records wait that were not read: their time is unknown
             return 0
         customer_ids = await self._store.due(partition, until, self._due_batch)
-        sent = 0
-        for start in range(0, len(customer_ids), DUE_CHUNK):
-            # The lock is let go between chunks, so a batch waits for one chunk at most.  A customer
-            # whose events a batch applied meanwhile is loaded as saved then: nothing due is a no-op.
-            sent += await self._fire(partition, customer_ids[start:start + DUE_CHUNK], until, now)
+        sent = await self._fire(partition, customer_ids, until, now) if customer_ids else 0
         reached.append(await self._models_reached(partition, until))
         return sent
 

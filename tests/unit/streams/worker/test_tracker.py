@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import asyncio
 import json
 from datetime import timedelta
 
@@ -120,31 +119,3 @@ async def test_only_the_given_partitions_fire(tracker, publisher, clock):
     clock.advance(hours=1)
     assert await tracker.fire_due([0, 1]) == 0
     assert await tracker.fire_due([3]) == 1
-
-
-async def test_a_batch_waits_for_one_chunk_of_the_timer_not_for_all_that_came_due(tracker, store, clock):
-    """The timer lets go of the customers' lock between chunks of due customers: a batch read
-    meanwhile is saved before the timer is done, and no hold covers more than a chunk."""
-    from streams.worker.tracker import DUE_CHUNK
-
-    quiet = [f"q{n}" for n in range(2 * DUE_CHUNK + 10)]
-    await tracker.handle([record(event("page_viewed", customer_id=c)) for c in quiet])
-    clock.advance(minutes=31)
-    saves: list[set[str]] = []
-    save = store.save
-
-    async def save_then_yield(changes):
-        saves.append({change.state.customer_id for change in changes})
-        refused = await save(changes)
-        await asyncio.sleep(0)  # a real store's round trip lets other tasks run
-        return refused
-
-    store.save = save_then_yield
-    timer = asyncio.create_task(tracker.fire_due([0]))
-    await asyncio.sleep(0)
-    await tracker.handle([record(event("page_viewed", customer_id="new", at=timedelta(minutes=31)))])
-    await timer
-    batch = next(n for n, customers in enumerate(saves) if "new" in customers)
-    assert 0 < batch < len(saves) - 1
-    assert all(len(customers) <= DUE_CHUNK for customers in saves)
-    assert all(store.states[c].session is None for c in quiet)
