@@ -51,7 +51,10 @@ class CpuWatch(threading.Thread):
         me = psutil.Process()
         while not self.done:
             time.sleep(0.5)
-            children = [c for c in me.children() if "streams.cli" in " ".join(c.cmdline())]
+            try:
+                children = [c for c in me.children() if "streams.cli" in " ".join(c.cmdline())]
+            except psutil.Error:  # a child that just exited (a zombie until reaped)
+                continue
             if not children:
                 continue
             try:
