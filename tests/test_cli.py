@@ -76,7 +76,8 @@ def test_demo_shows_targeted_offers_then_the_answer_and_ends_by_itself_without_a
     assert len({incentive for incentive, _ in offers}) >= 2, out
     assert len({rule for _, rule in offers}) >= 3, out
     for heading in ("Who are my best and worst customers?", "Best (predicted value, next 90 days)",
-                    "Worst: little to expect", "Worst: costly", "Segments (RFM)", "uplift"):
+                    "Worst: little to expect", "Worst: costly", "Segments (RFM)",
+                    "Behavioural segments, learned online", "uplift"):
         assert heading in out, out
     assert "The page is up" not in out
     assert "stopped         worker, broker and redis" in out

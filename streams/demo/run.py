@@ -280,6 +280,9 @@ def demo_settings(services: EmbeddedServices, session_timeout: float) -> Setting
         broker_heartbeat_interval=1,
         # The demo runs at any hour: quiet hours would hold every live offer until morning.
         quiet_hours_enabled=False,
+        # A shop of a hundred customers: learning a quarter of their updates, the behavioural
+        # segments were still warming up when the answer was given (no segments, no personas).
+        segments_learn_share=1.0,
         # Live visits come seconds apart: a 24-hour frequency cap would hold a returning shopper's offer.
         policy_file=_uncapped_policy(services.workdir),
     )
