@@ -7,7 +7,7 @@ of a visit and the segments learn at the end of visits: there, :func:`behaviour_
 row from the customer's facts directly — the measures' figures into the first columns, the
 category and channel shares into theirs, the names outside the vocabulary summed into their
 ``…:other`` column in the order the dict would have summed them. The same numbers, bit for bit
-(``tests/unit/models/test_segment_rows.py`` holds it to the dict path), for half the work.
+(``tests/unit/models/test_models_segment_rows.py`` holds it to the dict path), for half the work.
 
 A model whose columns are not laid out as :meth:`BehaviourSegments._start` lays them (a
 vocabulary name that is itself an ``…:other`` column) has no :class:`Layout`: it goes the dict way.

@@ -231,12 +231,13 @@ class BehaviourSegments:
                 self._start()
             return
         self._learn_row(self._row(x))
-        if (self._n - self.warm_up) % self.refresh_every == 0:
-            self._refresh()
 
     def _learn_row(self, v: Vector) -> None:
+        """Learn one update's row (counted in ``_n``); the segments are read again every ``refresh_every``."""
         self._scale_row(v)
         self._cluster_row(v)
+        if (self._n - self.warm_up) % self.refresh_every == 0:
+            self._refresh()
 
     def _scale_row(self, v: Vector) -> None:
         known = ~np.isnan(v)
@@ -463,8 +464,6 @@ class BehaviourSegments:
             return
         self._n += 1
         self._learn_row(np.array(self._facts_row(facts, offers, offers_taken, predicted_value)))
-        if (self._n - self.warm_up) % self.refresh_every == 0:
-            self._refresh()
 
     def _facts_row(self, facts: BehaviourFacts, offers: int, offers_taken: int,
                    predicted_value: float | None) -> list[float]:
