@@ -41,7 +41,7 @@ from streams.core.events import (
 )
 from streams.core.frozen import replace
 from streams.core.features import with_spend
-from streams.core.lifecycle import Effect, Rules, advance, on_order, receive
+from streams.core.lifecycle import Effect, Place, Rules, advance, on_order, receive
 from streams.core.state import (
     ADMIN_PAGES,
     INFO_PAGES,
@@ -91,10 +91,11 @@ class Draft:
         self.profile, self.session = state.profile, state.session
         self._own_profile = self._own_session = False
 
-    def advance(self, until: datetime, rules: Rules, policy: Policy, *, now: datetime) -> list[Effect]:
+    def advance(self, until: datetime, rules: Rules, policy: Policy, *, now: datetime,
+                place: Place | None = None) -> list[Effect]:
         """:func:`~streams.core.lifecycle.advance`: in place when nothing has come due by ``until``."""
         if self._due(until, rules):
-            state, effects = advance(self.state(), until, rules, policy, now=now)
+            state, effects = advance(self.state(), until, rules, policy, now=now, place=place)
             self.take(state)
             return effects
         self._settle(rules)

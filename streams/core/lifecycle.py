@@ -24,6 +24,7 @@ replays, at last event + timeout.  See :mod:`streams.core.visits` for the whole 
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import TypeAlias
@@ -140,6 +141,9 @@ class Resolved:
 
 Effect: TypeAlias = SessionEnded | LateEvent | Issued | Suppressed | HeldOut | Deferred | Withdrawn | Resolved
 
+#: Places a customer whose visit ended in a behavioural segment (the worker's model call; the core stays pure).
+Place: TypeAlias = Callable[[CustomerState], CustomerState]
+
 
 # ------------------------------------------------------------------ steps
 
@@ -210,12 +214,15 @@ def end_session(state: CustomerState, ended: Session, rules: Rules) -> tuple[Cus
 
 
 def advance(
-    state: CustomerState, until: datetime, rules: Rules, policy: Policy, *, now: datetime
+    state: CustomerState, until: datetime, rules: Rules, policy: Policy, *, now: datetime,
+    place: Place | None = None,
 ) -> tuple[CustomerState, list[Effect]]:
     """Take every step that has come due for this customer by ``until``.
 
     Live, decisions carry the clock's ``now``; with ``rules.event_time`` they carry the
-    time they were due, which makes a replay deterministic.
+    time they were due, which makes a replay deterministic.  When visits end here, ``place``
+    (a model's call, the worker's) places the customer once, after they ended and before the
+    offer is decided: the decision reads a placement made with the whole visit.
     """
     effects: list[Effect] = []
     closed = close_due(state, until, rules.session_timeout, rules.allowed_lateness)
@@ -223,6 +230,8 @@ def advance(
     for ended in closed.ended:
         state, more = end_session(state, ended, rules)
         effects += more
+    if closed.ended and place is not None:
+        state = place(state)
     offer = state.profile.open_offer
     if offer is not None and offer.expires_at <= until:
         state, more = _expire(state, offer)

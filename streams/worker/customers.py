@@ -4,6 +4,10 @@ For each event not seen before: first whatever fell due before it happened (a qu
 ends, an offer expires, a deferred offer goes out), then the event itself, a login's
 stitching of the visitor it names, and an order's effect on open offers and on the
 loyalty and value models (whose reviews of a silent customer come due in event time too).  The result says which events were applied and which were duplicates.
+
+A customer is placed in a behavioural segment once per visit, when it ends — here when an
+event shows a visit is over or time passes its end, on the timer otherwise — and before its
+offer is decided, so the decision reads a placement made with the whole visit.
 """
 
 from __future__ import annotations
@@ -16,9 +20,9 @@ from typing import NamedTuple
 from offers import Policy
 from streams.core.events import AnyEvent, CustomerIdentified, OrderPlaced
 from streams.core.drafts import Draft
-from streams.core.lifecycle import Effect, Rules
+from streams.core.lifecycle import Effect, Rules, SessionEnded
 from streams.core.merging import stitch
-from streams.core.state import CustomerState, Profile, Session
+from streams.core.state import CustomerState, Profile
 from streams.worker.scoring import Scoring
 
 
@@ -57,7 +61,8 @@ class CustomerSteps:
     ) -> Applied:
         """Apply ``events`` (ids in ``seen`` are duplicates); ``clock`` is a replay's clock (None live)."""
         seen = set(seen)
-        visit_before = state.session
+        scoring = self.scoring
+        place = scoring.place if scoring is not None else None
         effects: list[Effect] = []
         handled: list[str] = []
         merged: list[CustomerState] = []
@@ -72,16 +77,22 @@ class CustomerSteps:
             seen.add(event.event_id)
             handled.append(event.event_id)
             at = event.occurred_at
-            if self.scoring is not None and _review_due(draft.profile, at):
+            if scoring is not None and _review_due(draft.profile, at):
                 # The models' reviews of a silent customer, before the event.
-                draft.take(self.scoring.review(draft.state(), at))
+                draft.take(scoring.review(draft.state(), at))
             # A replay goes only as far as its clock (the other input topic may not have
             # caught up to this event yet): what a timer tick just before this batch would
             # have done, so the outcome does not depend on when the timer happened to run.
             if not self.rules.event_time or clock is not None:
                 horizon = at if clock is None else min(at, clock)
-                effects += draft.advance(horizon, self.rules, self.policy, now=now)
-            effects += draft.receive(event, self.rules)
+                effects += draft.advance(horizon, self.rules, self.policy, now=now, place=place)
+            received = draft.receive(event, self.rules)
+            if received:
+                effects += received
+                if scoring is not None and _visit_ended(received):
+                    # The visit is over (a later event, or a late one splitting it): placed once,
+                    # before the timer decides its offer.
+                    draft.take(scoring.place(draft.state()))
             if isinstance(event, CustomerIdentified) and event.anonymous_id and visitors:
                 visitor = visitors.get(event.anonymous_id)
                 if visitor is not None:
@@ -92,18 +103,13 @@ class CustomerSteps:
                         merged.append(marked)
             if isinstance(event, OrderPlaced):
                 effects += draft.on_order(event)
-                if self.scoring is not None:
-                    draft.take(self.scoring.on_order(draft.state(), event))
-        if self.scoring is not None and handled and draft.session is not None:
-            p = self.scoring.score_session(draft.session, draft.profile)
+                if scoring is not None:
+                    draft.take(scoring.on_order(draft.state(), event))
+        if scoring is not None and handled and draft.session is not None:
+            p = scoring.score_session(draft.session, draft.profile)
             if p is not None:
                 draft.score(p)
-            state = draft.state()
-            if _grown(visit_before, draft.session):
-                state = self.scoring.place(state)
-        else:
-            state = draft.state()
-        return Applied(state, effects, handled, duplicates, merged)
+        return Applied(draft.state(), effects, handled, duplicates, merged)
 
 
 def _review_due(profile: Profile, at: datetime) -> bool:
@@ -111,12 +117,6 @@ def _review_due(profile: Profile, at: datetime) -> bool:
     return profile.review_due_at is not None and profile.review_due_at <= at
 
 
-def _grown(before: Session | None, after: Session) -> bool:
-    """Whether the visit has doubled in events since ``before`` (a new visit counts from none).
-
-    The customer is placed in a behavioural segment again then: at its 1st, 2nd, 4th, 8th…
-    event, so a visit costs a handful of placements however long it is, and an offer decided
-    at its end reads a placement made with at least half of it.
-    """
-    events = before.events if before is not None and before.started_at == after.started_at else 0
-    return after.events.bit_length() > events.bit_length()
+def _visit_ended(effects: list[Effect]) -> bool:
+    """Whether ``effects`` (an event's) end a visit."""
+    return any(type(effect) is SessionEnded for effect in effects)

@@ -14,7 +14,8 @@ Where the models are called (and so what they cost per event):
 - behavioural segments *learn* from a customer's profile when a visit ends (or an order
   comes outside a visit) — a fixed share of these updates, drawn by a hash of the customer
   and the moment (``TRACKER_SEGMENTS_LEARN_SHARE``) — and *place* the customer
-  (:mod:`streams.core.segmentation`) each time its visit has doubled in events.
+  (:mod:`streams.core.segmentation`) once per visit, when it ends, before its offer is decided
+  (:func:`streams.core.lifecycle.advance` calls :meth:`Scoring.place` as its ``place``).
 
 Intent and loyalty report progressive (prequential) ROC AUC and log loss, value its MAE,
 Spearman, top-decile capture and ROC AUC for "buys again"; all three are checkpointed to

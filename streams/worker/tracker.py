@@ -396,8 +396,10 @@ class Tracker:
             loaded = await self._store.load({customer_id: () for customer_id in customer_ids})
             changes: list[Change] = []
             undelivered: list[Undelivered] = []
+            # A visit that ends here places its customer once, before its offer is decided.
+            place = self._scoring.place if self._scoring is not None else None
             for customer_id, item in loaded.items():
-                state, effects = advance(item.state, until, self._rules, self._steps.policy, now=now)
+                state, effects = advance(item.state, until, self._rules, self._steps.policy, now=now, place=place)
                 if self._scoring is not None:
                     state = self._scoring.review(state, until)
                 entries = self._effects.interpret(effects, now, state.profile)

@@ -14,7 +14,6 @@ from streams.core.insights import compute
 from streams.core.intake import Intake
 from streams.metrics import Metrics
 from streams.store import CheckpointStore
-from streams.worker.customers import _grown
 from streams.worker.scoring import Scoring
 from streams.worker.segments import report
 from streams.worker.tracker import Tracker
@@ -65,20 +64,12 @@ async def test_ended_visits_teach_the_segments_and_customers_are_placed(store, p
     assert model.n_learned == 40 and len(model.segments) == 2
     assert scoring.metrics.registry.get_sample_value("tracker_model_examples_total", {"model": "segments"}) == 40
     await tracker.handle([record(e, offset=9) for e in visit("newcomer", timedelta(hours=2), "browser")])
+    assert store.states["newcomer"].profile.behaviour_segment is None  # placed once the visit ends
+    clock.advance(hours=2)
+    await tracker.fire_due([0])
     placed = store.states["newcomer"].profile
     assert placed.behaviour_segment in {s.id for s in model.segments}
     assert "rare_buyer" in placed.behaviour_traits or "window_shopper" in placed.behaviour_traits
-
-
-def test_a_visit_is_placed_again_each_time_it_doubles():
-    from streams.core.state import Session
-
-    def session(events: int) -> Session:
-        return Session(started_at=T0, last_event_at=T0, events=events)
-
-    assert [_grown(None, session(1)), _grown(session(1), session(2)), _grown(session(2), session(3)),
-            _grown(session(3), session(4)), _grown(session(5), session(7))] == [True, True, False, True, False]
-    assert _grown(Session(started_at=T0 - timedelta(days=1), last_event_at=T0, events=9), session(1))
 
 
 async def test_the_report_logs_counts_and_keeps_the_news(store, publisher, clock, rules, policy, caplog):
