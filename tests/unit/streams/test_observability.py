@@ -276,3 +276,20 @@ async def test_command_labels_stay_bounded() -> None:
     await client.execute_command("c-42@example.com")
     assert _sample(metrics, "tracker_redis_command_seconds_count", command="SCRIPT LOAD") == 1
     assert _sample(metrics, "tracker_redis_command_seconds_count", command="OTHER") == 1
+
+
+def test_the_event_to_state_histogram_tells_how_far_over_the_100_ms_target_a_p99_is() -> None:
+    from streams.bench.throughput import histogram_quantile
+
+    metrics = Metrics(CollectorRegistry())
+    for _ in range(980):
+        metrics.event_to_state_seconds.observe(0.02)
+    for _ in range(20):
+        metrics.event_to_state_seconds.observe(0.14)
+    buckets = [
+        (float(sample.labels["le"]), sample.value)
+        for sample in metrics.event_to_state_seconds.collect()[0].samples
+        if sample.name.endswith("_bucket")
+    ]
+    # With buckets at 0.1 and 0.25 only, this p99 read anywhere up to 0.25 s.
+    assert 0.125 < histogram_quantile(buckets, 0.99) <= 0.15
