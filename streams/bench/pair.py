@@ -91,6 +91,7 @@ async def _split(settings: Settings, ports: Sequence[int], problem: Callable[[],
     inputs = {settings.site_visits_topic, settings.purchases_topic}
     wanted = len(inputs) * settings.partitions
     deadline = time.monotonic() + _SETTLE_SECONDS
+    owned: list[set[tuple[str, str]]] = []
     while time.monotonic() < deadline:
         if (found := problem()) is not None:
             raise BenchError(f"two tracker workers: {found}")
@@ -98,8 +99,10 @@ async def _split(settings: Settings, ports: Sequence[int], problem: Callable[[],
         if all(owned) and len(set().union(*owned)) == sum(map(len, owned)) == wanted:
             return
         await asyncio.sleep(1.0)
+    # What each one last reported says whether they overlap (a stale lag gauge) or one never joined.
+    reported = "; ".join(f"worker {n + 1}: {len(parts)}" for n, parts in enumerate(owned))
     raise BenchError(f"two tracker workers: the group did not split the {wanted} input partitions "
-                     f"between them within {_SETTLE_SECONDS:.0f} s")
+                     f"between them within {_SETTLE_SECONDS:.0f} s (partitions each reported owning: {reported})")
 
 
 def _owned(port: int, inputs: set[str]) -> set[tuple[str, str]]:
