@@ -9,6 +9,20 @@ def format_report(results: dict[str, dict[str, object]]) -> str:
     lines = []
     if "throughput" in results:
         lines += format_throughput(results["throughput"])
+    if "live" in results:
+        r = results["live"]
+        lines += [
+            f"live: {r['events']:,} events of {r['visitors']:,} visitors sent as they happened, "
+            f"{r['steady_per_second']:,}/s once visits overlap ({r['offered_per_second']:,}/s on average), on the "
+            f"wall clock (about {r['pace_seconds']} s between a visitor's events, visits over after "
+            f"{r['session_timeout_seconds']} s of quiet, closed after {r['visits_closed_after_seconds']} s):",
+            f"  worker CPU per event, first event to idle, less its idle {r['idle_core_share']} of a core: "
+            f"{r['cpu_us_per_event']} µs, {r['events_per_second_on_one_core'] or 0:,} events/s on one core "
+            f"(target ≥ {r['target_per_second']:,}/s); {r['core_share_while_offered']} of a core used while offered",
+            f"  event→state p50 {r['p50_seconds']}s, p99 {r['p99_seconds']}s "
+            f"(target ≤ {r['latency_target_p99_seconds']}s); {r['visits_ended']:,} visits ended, "
+            f"{r['triggers']:,} triggers",
+        ]
     if "triggers" in results:
         r = results["triggers"]
         lines += [

@@ -14,7 +14,7 @@ from streams.cli.common import EPILOG, Commands
 from streams.errors import TrackerError
 from streams.settings import Settings
 
-SUITES = ("throughput", "triggers", "stages", "lookup", "size", "scale")
+SUITES = ("throughput", "live", "triggers", "stages", "lookup", "size", "scale")
 
 
 def suites(text: str) -> tuple[str, ...]:
@@ -33,7 +33,7 @@ def add(commands: Commands) -> None:
     )
     bench.add_argument(
         "--suite", type=suites, default=("throughput", "triggers", "stages", "lookup"), metavar="NAMES",
-        help="comma-separated: throughput, triggers, stages, lookup, size, scale "
+        help="comma-separated: throughput, live, triggers, stages, lookup, size, scale "
         "(default: throughput, triggers, stages, lookup)",
     )
     bench.add_argument("--events", type=positive_int, default=100_000,
@@ -42,8 +42,13 @@ def add(commands: Commands) -> None:
                        help="offered load at which the throughput suite measures latency (default 10000)")
     bench.add_argument("--offered-seconds", type=positive_float, default=10.0, metavar="SECONDS",
                        help="how long that load is offered (default 10)")
+    bench.add_argument("--live-rate", type=positive_int, default=3_000, metavar="EVENTS_PER_SECOND",
+                       help="events per second the live suite sends, each as it happens (default 3000)")
+    bench.add_argument("--live-seconds", type=positive_float, default=30.0, metavar="SECONDS",
+                       help="how long the live suite's visits keep starting (default 30)")
     bench.add_argument("--redis-db", type=int, default=15, metavar="N",
-                       help="Redis database the throughput suite takes for itself and empties (default 15)")
+                       help="Redis database the throughput and live suites take for themselves and empty "
+                       "(default 15)")
     bench.add_argument("--pending", type=positive_int, default=10_000,
                        help="pending abandonments for the triggers suite (default 10000)")
     bench.add_argument("--window", type=positive_float, default=20.0, metavar="SECONDS",
@@ -57,6 +62,7 @@ def add(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from streams.bench.live import bench_live
     from streams.bench.lookup import bench_due_lookup
     from streams.bench.report import format_report
     from streams.bench.scale import bench_scale
@@ -76,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
         results["throughput"] = _measure("throughput", settings, bench_throughput(
             settings, events=args.events, rate=args.rate, paced_seconds=args.offered_seconds,
             redis_db=args.redis_db, progress=progress))
+    if "live" in args.suite:
+        results["live"] = _measure("live", settings, bench_live(
+            settings, rate=args.live_rate, seconds=args.live_seconds, redis_db=args.redis_db, progress=progress))
     if "triggers" in args.suite:
         results["triggers"] = _measure("triggers", settings,
                                        bench_triggers(settings, pending=args.pending, window=args.window,

@@ -2,7 +2,8 @@
 
 A benchmark measures and asserts nothing about speed; these tests only keep the suites
 working (tiny sizes), so ``tracker bench`` does not break unnoticed. The throughput suite,
-which starts workers of its own, is run by hand (docs/benchmarks.md).
+which starts workers of its own on large backlogs, is run by hand (docs/benchmarks.md); the
+live suite's one worker runs here on a few seconds of visits.
 """
 
 from __future__ import annotations
@@ -43,3 +44,15 @@ async def test_the_small_suites_measure_and_report(worker_settings: Settings) ->
     report = format_report(results)
     for heading in ("stages:", "triggers:", "scale:", "due lookup", "size:"):
         assert heading in report
+
+
+async def test_the_live_suite_sends_visits_as_they_happen_and_the_worker_ends_them(worker_settings: Settings) -> None:
+    """A worker of its own on the wall clock: every visit sent is ended on its timer, and the CPU is priced."""
+    from streams.bench.live import bench_live
+
+    results = {"live": await bench_live(worker_settings, rate=60, seconds=2.0, redis_db=14, progress=_quiet)}
+    live = results["live"]
+    assert live["events"] > 0
+    assert live["visits_ended"] >= live["visitors"]
+    assert live["cpu_us_per_event"] > 0
+    assert "live:" in format_report(results)
