@@ -22,8 +22,8 @@ import asyncio
 import sys
 import time
 import uuid
-from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 from datetime import datetime, timedelta, timezone
 
 from streams.bench.common import Progress
@@ -35,9 +35,11 @@ from streams.bench.throughput import (
     _latency_buckets,
     _renamed,
     _with_db,
+    cpu_seconds,
     histogram_quantile,
     poll,
     scrape,
+    send_when_due,
     total_of,
     until_idle,
 )
@@ -95,30 +97,6 @@ def stream(settings: Settings, rate: float, seconds: float, start: datetime | No
     return Stream(messages, visitors)
 
 
-async def send_as_they_happen(settings: Settings, messages: Sequence[tuple[float, Message]]) -> float:
-    """Send each message once the wall clock reaches its time (10 ms ticks); return the rate achieved."""
-    from aiokafka import AIOKafkaProducer
-
-    from streams.transport import aiokafka_options
-
-    producer = AIOKafkaProducer(bootstrap_servers=",".join(settings.bootstrap_servers), acks=1, linger_ms=2,
-                                **aiokafka_options(settings))
-    await producer.start()
-    try:
-        sent, futures = 0, []
-        while sent < len(messages):
-            now = time.time()
-            while sent < len(messages) and messages[sent][0] <= now:
-                topic, key, value = messages[sent][1]
-                futures.append(await producer.send(topic, value, key=key))
-                sent += 1
-            await asyncio.sleep(0.01)
-        await asyncio.gather(*futures)
-    finally:
-        await producer.stop()
-    return len(messages) / max(messages[-1][0] - messages[0][0], 1e-9)
-
-
 async def bench_live(
     settings: Settings, *, rate: float = 3_000, seconds: float = 30.0, redis_db: int = 15,
     progress: Progress = print,
@@ -152,16 +130,16 @@ async def bench_live(
         live = stream(bench, rate, seconds)
         total = len(live.messages)
         progress(f"offering {total:,} events of {live.visitors:,} visitors at about {rate:,.0f}/s as they happen")
-        cpu_before, wall_before = sum(process.cpu_times()[:2]), time.perf_counter()
-        achieved = await send_as_they_happen(bench, live.messages)
+        cpu_before, wall_before = cpu_seconds(process), time.perf_counter()
+        achieved = await send_when_due(bench, live.messages)
         offered_wall = time.perf_counter() - wall_before
-        cpu_offered = sum(process.cpu_times()[:2]) - cpu_before
+        cpu_offered = cpu_seconds(process) - cpu_before
         await poll(lambda: total_of(scrape(port), "tracker_event_to_state_seconds_count"), total,
                    max(120.0, total / 300), "tracker worker (saving)", child.problem, progress)
         # The last visits end on the timer, once quiet for the timeout and the lateness allowed.
         await asyncio.sleep((bench.session_timeout + bench.allowed_lateness).total_seconds() + 1.0)
         await until_idle(child.process.pid, 60.0)
-        cpu = sum(process.cpu_times()[:2]) - cpu_before
+        cpu = cpu_seconds(process) - cpu_before
         wall = time.perf_counter() - wall_before
         after = scrape(port)
     finally:
@@ -197,11 +175,11 @@ async def bench_live(
     }
 
 
-async def _idle_share(process: object, seconds: float = 2.0) -> float:
+async def _idle_share(process: Any, seconds: float = 2.0) -> float:
     """The share of a core ``process`` (psutil's) uses over ``seconds`` with nothing to do."""
-    before, started = sum(process.cpu_times()[:2]), time.perf_counter()  # type: ignore[attr-defined]
+    before, started = cpu_seconds(process), time.perf_counter()
     await asyncio.sleep(seconds)
-    return (sum(process.cpu_times()[:2]) - before) / (time.perf_counter() - started)  # type: ignore[attr-defined]
+    return (cpu_seconds(process) - before) / (time.perf_counter() - started)
 
 
 def _serving(port: int) -> float:

@@ -35,6 +35,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
+from typing import Any
 
 from streams.errors import TrackerError
 from streams.settings import Settings
@@ -154,27 +155,40 @@ async def produce(settings: Settings, messages: Sequence[Message]) -> float:
 
 async def produce_paced(settings: Settings, messages: Sequence[Message], rate: float) -> float:
     """Offer ``messages`` at ``rate`` per second in 10 ms ticks; return the rate achieved."""
+    start = time.time()
+    return await send_when_due(settings, [(start + i / rate, message) for i, message in enumerate(messages)])
+
+
+async def send_when_due(settings: Settings, timed: Sequence[tuple[float, Message]]) -> float:
+    """Send each message once the wall clock (POSIX seconds) reaches its time, in 10 ms ticks;
+    return the rate achieved, from the first message's time until the broker acknowledged the last."""
     from aiokafka import AIOKafkaProducer
 
     from streams.transport import aiokafka_options
 
+    if not timed:
+        return 0.0
     producer = AIOKafkaProducer(bootstrap_servers=",".join(settings.bootstrap_servers), acks=1, linger_ms=2,
                                 **aiokafka_options(settings))
     await producer.start()
     try:
-        started = time.perf_counter()
-        sent = 0
-        futures = []
-        while sent < len(messages):
-            due = min(int((time.perf_counter() - started) * rate) + 1, len(messages))
-            for topic, key, value in messages[sent:due]:
+        sent, futures = 0, []
+        while sent < len(timed):
+            now = time.time()
+            while sent < len(timed) and timed[sent][0] <= now:
+                topic, key, value = timed[sent][1]
                 futures.append(await producer.send(topic, value, key=key))
-            sent = max(sent, due)
+                sent += 1
             await asyncio.sleep(0.01)
         await asyncio.gather(*futures)
-        return len(messages) / (time.perf_counter() - started)
+        return len(timed) / max(time.time() - timed[0][0], 1e-9)
     finally:
         await producer.stop()
+
+
+def cpu_seconds(process: Any) -> float:
+    """User and system CPU seconds of ``process`` (a ``psutil.Process``) so far."""
+    return float(sum(process.cpu_times()[:2]))
 
 
 # ------------------------------------------------------------------ (a) raw
@@ -366,7 +380,7 @@ async def until_idle(pid: int, timeout: float, window: float = 0.5, step: float 
     seen: deque[tuple[float, float]] = deque()  # (seconds since started, CPU seconds)
     while True:
         now = time.perf_counter() - started
-        seen.append((now, sum(process.cpu_times()[:2])))
+        seen.append((now, cpu_seconds(process)))
         while len(seen) > 1 and seen[1][0] <= now - window:
             seen.popleft()  # seen[0]: the latest sample at least ``window`` old
         since, used = seen[0]
