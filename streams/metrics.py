@@ -196,6 +196,11 @@ class Metrics:
             "Outbox records this worker left unpublished: a newer owner took their partition's fencing token.",
             registry=registry,
         )
+        self.fenced_writes = Counter(
+            "tracker_fenced_writes_total",
+            "Customers' writes refused because a newer owner took their partition's fencing token.",
+            registry=registry,
+        )
         # ---- operations (see docs/operations.md)
         self.rebalances = Counter(
             "tracker_consumer_rebalances_total",

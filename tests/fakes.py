@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from datetime import datetime, timedelta
 
 from streams.core.state import CustomerState
-from streams.store import Change, Delivered, Loaded, OutboxEntry, Position, Progress
+from streams.store import Change, Delivered, Loaded, Offsets, OutboxEntry, Position, Progress
 
 from builders import T0
 
@@ -26,6 +26,8 @@ class MemoryStore:
         self.versions: dict[str, int] = {}
         #: The latest fencing token taken per partition.
         self.fence_tokens: dict[int, int] = {}
+        #: How far each input (topic, partition) was read, as the saves stated it.
+        self.offsets: dict[tuple[str, int], int] = {}
 
     def _maybe_fail(self) -> None:
         if self.fail_next:
@@ -47,13 +49,21 @@ class MemoryStore:
             for cid, ids in wanted.items()
         }
 
-    async def save(self, changes: Sequence[Change]) -> list[str]:
+    async def save(
+        self, changes: Sequence[Change], *, offsets: Offsets | None = None, tokens: Mapping[int, int] | None = None,
+    ) -> list[str]:
         self._maybe_fail()
         refused: list[str] = []
+        fenced = {p for p, token in (tokens or {}).items() if self.fence_tokens.get(p, 0) > token}
+        unread = set(fenced)  # partitions whose offsets are not stored: fenced, or a customer refused
         for change in changes:
             cid = change.state.customer_id
+            if change.partition in fenced:
+                refused.append(cid)
+                continue
             if cid in self.forgotten or (change.version is not None and change.version != self.versions.get(cid, 0)):
                 refused.append(cid)
+                unread.add(change.partition)
                 continue
             self.versions[cid] = self.versions.get(cid, 0) + 1
             self.states[cid] = change.state
@@ -62,6 +72,10 @@ class MemoryStore:
                 self.outboxes.setdefault(cid, {})[entry.entry_id] = entry
             if change.reschedule:
                 self._schedule(cid, change.partition, change.due)
+        written = {change.partition for change in changes} - unread
+        for (topic, partition), offset in (offsets or {}).items():
+            if partition in written:
+                self.offsets[(topic, partition)] = max(offset, self.offsets.get((topic, partition), -1))
         return refused
 
     async def due(self, partition: int, now: datetime, limit: int) -> list[str]:

@@ -19,8 +19,8 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Collection, Iterable, Mapping, Sequence
+from typing import Any, Protocol
 
 import mode
 from aiokafka import AIOKafkaConsumer, ConsumerRebalanceListener, TopicPartition
@@ -33,7 +33,17 @@ from streams.metrics import Metrics
 
 log = logging.getLogger("tracker")
 
-Handle = Callable[[Sequence[Record]], Awaitable[object]]
+
+
+class Handled(Protocol):
+    """What handling a batch tells the consumer."""
+
+    #: Input partitions whose records were not saved because another worker took them (this
+    #: worker is a zombie until its next heartbeat): not acknowledged, and not read further.
+    fenced: Collection[int]
+
+
+Handle = Callable[[Sequence[Record]], Awaitable[Handled | None]]
 #: Told the input partition numbers assigned to this worker (before its first batch of them)
 #: and revoked from it (after its last batch of them is committed).
 Assigned = Callable[[set[int]], Awaitable[None]]
@@ -158,10 +168,15 @@ class BatchConsumer(mode.Service):
             ]
             if len(fetched) > 1:  # two topics (or partitions) in one batch: closest to the order they were sent
                 records.sort(key=lambda record: record.timestamp or 0.0)
-            await self._handle(records)
-            offsets = {tp: messages[-1].offset + 1 for tp, messages in fetched.items()}
+            handled = await self._handle(records)
+            fenced = set(handled.fenced) if handled is not None else set()
+            if fenced:
+                self._leave_to_new_owner(fetched, fenced)
+            offsets = {tp: messages[-1].offset + 1 for tp, messages in fetched.items() if tp.partition not in fenced}
             for tp, offset in offsets.items():
                 self.tp_read_offsets[tp] = offset - 1
+            if not offsets:
+                return
             started = time.perf_counter()
             try:
                 await self._consumer.commit(offsets)
@@ -173,6 +188,21 @@ class BatchConsumer(mode.Service):
                 return
             self.metrics.commit_seconds.observe(time.perf_counter() - started)
             self.tp_committed_offsets.update(offsets)
+
+    def _leave_to_new_owner(self, fetched: Mapping[TopicPartition, list[Any]], fenced: set[int]) -> None:
+        """Read the fenced partitions' records again from this batch on, but not before the next rebalance.
+
+        Their new owner reads them from the group's committed offsets; this worker pauses them
+        (the next assignment, which its next heartbeat brings, starts afresh) rather than read
+        and be refused in a loop.
+        """
+        assert self._consumer is not None
+        for tp, messages in fetched.items():
+            if tp.partition in fenced:
+                self._consumer.seek(tp, messages[0].offset)
+                self._consumer.pause(tp)
+        log.warning("partitions %s have a newer owner: their records are left to it, paused until the next "
+                    "rebalance", ",".join(str(p) for p in sorted(fenced)))
 
     # The part of a consumer that timers and the lag gauge use.
 

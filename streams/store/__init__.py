@@ -6,7 +6,7 @@ fencing tokens), :class:`RedisStore`,
 :class:`ClusterStore`, :func:`open_store`, :class:`CheckpointStore`, :class:`ReplayLedger` (what a
 replay produced) with :func:`sync_client`, :class:`DailyStore` (the page's daily figures), and the values that
 cross the store (:class:`Loaded`, :class:`Change`, :class:`OutboxEntry`, :class:`Delivered`,
-:class:`Position`, :data:`Progress`, :class:`DeadlineCounts`).
+:class:`Position`, :data:`Progress`, :data:`Offsets`, :class:`DeadlineCounts`).
 """
 
 from streams.store.base import (
@@ -15,6 +15,7 @@ from streams.store.base import (
     Delivered,
     FenceStore,
     Loaded,
+    Offsets,
     OutboxEntry,
     Position,
     Progress,
@@ -38,6 +39,7 @@ __all__ = [
     "Delivered",
     "FenceStore",
     "Loaded",
+    "Offsets",
     "OutboxEntry",
     "Position",
     "Progress",

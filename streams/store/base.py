@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol, TypeAlias
@@ -105,6 +105,9 @@ class Position:
 #: A replay's positions, by (input topic, partition).
 Progress: TypeAlias = dict[tuple[str, int], Position]
 
+#: The offset of the latest input record a save covers, by (input topic, partition).
+Offsets: TypeAlias = Mapping[tuple[str, int], int]
+
 
 @dataclass(frozen=True, slots=True)
 class DeadlineCounts:
@@ -127,8 +130,15 @@ class StateStore(Protocol):
         ``fresh``: customers another worker may own (a visitor a login names): never from a copy held in memory.
         """
         ...
-    async def save(self, changes: Sequence[Change]) -> list[str]:
-        """Write ``changes``; return the customers whose write was refused (stale or forgotten)."""
+    async def save(
+        self, changes: Sequence[Change], *, offsets: Offsets | None = None, tokens: Mapping[int, int] | None = None,
+    ) -> list[str]:
+        """Write ``changes``; return the customers whose write was refused (stale, forgotten or fenced).
+
+        ``offsets``: how far the input the changes come from was read, stored with them (by
+        partition, only where no customer was refused). ``tokens``: the writer's fencing token per
+        partition; a partition's changes are refused if a newer one was taken since.
+        """
         ...
     async def due(self, partition: int, now: datetime, limit: int) -> list[str]: ...
     async def oldest_due(self, partition: int) -> datetime | None: ...

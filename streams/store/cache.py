@@ -18,13 +18,13 @@ Memory is bounded: at most ``capacity`` customers, the least recently used go fi
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
 from streams.core.state import CustomerState, Profile
-from streams.store.base import Change, DeadlineCounts, Delivered, Loaded, OutboxEntry, Progress
+from streams.store.base import Change, DeadlineCounts, Delivered, Loaded, Offsets, OutboxEntry, Progress
 from streams.store.keys import MARK_BYTES, event_mark, marks_of
 from streams.store.redis import RedisStore
 
@@ -99,9 +99,11 @@ class CachedStore:
                     ))
         return out
 
-    async def save(self, changes: Sequence[Change]) -> list[str]:
+    async def save(
+        self, changes: Sequence[Change], *, offsets: Offsets | None = None, tokens: Mapping[int, int] | None = None,
+    ) -> list[str]:
         """Write through to Redis; keep what was written; drop the refused customers (returned)."""
-        refused = await self._inner.save(changes)
+        refused = await self._inner.save(changes, offsets=offsets, tokens=tokens)
         stale = set(refused)
         held = self._held
         for change in changes:

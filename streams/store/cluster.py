@@ -4,10 +4,11 @@ Every key of one customer carries the hash tag ``{customer_id}``, so one custome
 script touches one slot, and the deadlines of partition n (``tracker:deadlines:{p<n>}``)
 are one key on one node. What differs from a standalone Redis:
 
-* A customer's deadline and their state live on different nodes, so the one pipeline of
-  :meth:`RedisStore.save` becomes two steps: every deadline first, then every save script
-  (the order that keeps a crash in between harmless, see :mod:`streams.store.redis`). Each step
-  is one round trip per node, the nodes in parallel.
+* A customer's deadline and their state live on different nodes, so the one script per
+  partition of :meth:`RedisStore.save` becomes steps: every deadline first, then every
+  customer's save script (the order that keeps a crash in between harmless, see
+  :mod:`streams.store.redis`), then the partitions' offsets where no customer was refused. Each
+  step is one round trip per node, the nodes in parallel. Fencing is a read of the tokens before.
 * Scripts go as raw ``EVALSHA`` here as on a standalone Redis (:meth:`RedisStore._run_after`);
   a node that does not know the script (new, restarted, failed over) answers ``NOSCRIPT``,
   the script is loaded on every primary and the calls it refused run again (only those: a
@@ -19,14 +20,20 @@ are one key on one node. What differs from a standalone Redis:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import time
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timezone
 from typing import Any
 
 from redis.asyncio.cluster import ClusterNode, RedisCluster
 
-from streams.store.base import Change, Delivered
-from streams.store.keys import outbox_key
-from streams.store.redis import _AT_ONCE, RedisStore
+from streams.store.base import Change, Delivered, Offsets
+from streams.store.keys import deadlines_key, event_mark, offsets_key, outbox_key, script_keys
+from streams.store.packed import pack
+from streams.store.redis import RedisStore, _flat
+
+#: The due time a refused change's deadline gets: before any time, a live or a replay's clock.
+_AT_ONCE = datetime.fromtimestamp(0, timezone.utc)
 from streams.store.wire import pack_in_c
 
 
@@ -63,22 +70,102 @@ class ClusterStore(RedisStore):
     async def ping(self) -> bool:
         return bool(await self._cluster.ping(target_nodes=RedisCluster.PRIMARIES))
 
-    async def save(self, changes: Sequence[Change]) -> list[str]:
-        """Every deadline, then every customer's atomic script; each step one round trip per node."""
+    async def save(
+        self, changes: Sequence[Change], *, offsets: Offsets | None = None, tokens: Mapping[int, int] | None = None,
+    ) -> list[str]:
+        """Every deadline, then every customer's atomic script, then the offsets; each step one round trip per node.
+
+        Fencing here is a read of the partitions' tokens before writing, not part of one atomic
+        step: a worker that loses a partition between that read and its writes can still write
+        once (its saves stay refused per customer by their version if the new owner wrote first).
+        """
         if not changes:
             return []
+        fenced: set[int] = set()
+        if tokens:
+            latest = await self.fences({change.partition for change in changes if change.partition in tokens})
+            fenced = {partition for partition, token in latest.items() if token > tokens[partition]}
+        writing = [change for change in changes if change.partition not in fenced]
+        refused = [change.state.customer_id for change in changes if change.partition in fenced]
+        if not writing:
+            return refused
         deadlines = self._cluster.pipeline()
-        self._schedule_all(deadlines, changes)
+        self._schedule_all(deadlines, writing)
         if len(deadlines):
             await deadlines.execute()
-        replies = await self._run_scripts(self._save, self._script_inputs(changes))
-        return await self._settled(changes, replies)
+        replies = await self._run_scripts(self._save, self._script_inputs(writing))
+        stale = await self._settled(writing, replies)
+        if offsets:
+            # Only where every customer was written: a refused one's events must be read again after a crash.
+            kept = {change.partition for change in writing} - {
+                change.partition for change, reply in zip(writing, replies) if int(reply) < 0}
+            await self._read_up_to({key: offset for key, offset in offsets.items() if key[1] in kept})
+        return refused + stale
+
+    async def _read_up_to(self, offsets: Offsets) -> None:
+        if not offsets:
+            return
+        pipe = self._cluster.pipeline()
+        for (topic, partition), offset in offsets.items():
+            pipe.zadd(offsets_key(partition), {topic: offset}, gt=True)
+        await pipe.execute()
+
+    async def _settled(self, changes: Sequence[Change], replies: Sequence[int]) -> list[str]:
+        """Wake the refused changes' timers and return their customers (a reply below 0: refused).
+
+        A refused change already set its deadline from the stale state it was computed from,
+        which may be later than the stored state needs: its deadline goes to the epoch, so the timer
+        looks at the stored state at once (waking early is harmless, see :mod:`streams.store.redis`).
+        """
+        refused = [change for change, reply in zip(changes, replies) if int(reply) < 0]
+        if refused:
+            await self._wake(refused)
+        return [change.state.customer_id for change in refused]
+
+    def _script_inputs(self, changes: Sequence[Change]) -> list[tuple[Sequence[str], list[str | int | bytes]]]:
+        """The keys (all in the customer's slot) and arguments of each change's save script.
+
+        The header's times are read once for the batch, and its text made once for a customer
+        with open visits and once for one without: only the expected version differs by customer.
+        """
+        # A forgotten customer's writes are refused inside the script, so a batch that was
+        # loaded before the erasure cannot bring them back.
+        now = time.time()
+        marks = f"{self._marks_bytes}|{int(now)}|{int(now) + self._dedupe_ttl}|"
+        closed, open_ = f"{marks}|", f"{marks}{int(now * 1000) + self._session_ttl_ms}|"
+        inputs: list[tuple[Sequence[str], list[str | int | bytes]]] = []
+        for change in changes:
+            state = change.state
+            head = closed if state.session is None else open_
+            args: list[str | int | bytes] = [
+                head if change.version is None else f"{head}{change.version}",
+                b"".join([event_mark(event_id) for event_id in change.handled_event_ids]),
+                pack(state.profile, state.session),
+            ]
+            if change.outbox:
+                args.append(_flat({entry.entry_id: entry.to_json() for entry in change.outbox}))
+            inputs.append((script_keys(state.customer_id), args))
+        return inputs
+
+    @staticmethod
+    def _schedule_all(pipe: Any, changes: Sequence[Change]) -> None:
+        """The rescheduled changes' due times (see :meth:`_schedule_many`)."""
+        ClusterStore._schedule_many(pipe, [(change.state.customer_id, change.partition, change.due)
+                                         for change in changes if change.reschedule])
+
+    @staticmethod
+    def _schedule(pipe: Any, customer_id: str, partition: int, due: datetime | None) -> None:
+        if due is None:
+            pipe.zrem(deadlines_key(partition), customer_id)
+        else:
+            pipe.zadd(deadlines_key(partition), {customer_id: due.timestamp()})
+
 
     async def _wake(self, changes: Sequence[Change]) -> None:
         deadlines = self._cluster.pipeline()
         for change in changes:
             if change.reschedule:
-                self._schedule(deadlines, change.state.customer_id, change.partition, _AT_ONCE)  # type: ignore[arg-type]
+                self._schedule(deadlines, change.state.customer_id, change.partition, _AT_ONCE)
         if len(deadlines):
             await deadlines.execute()
 

@@ -2,9 +2,12 @@
 
 The keys are spelled in :mod:`streams.store.keys`.
 
-One customer's reads for a batch are one Lua script and so are its writes (atomic); a
-batch of customers is one pipelined round trip each way.  A script per customer instead
-of a command per key and per event id keeps the client's work per customer constant.
+One customer's reads for a batch are one Lua script, and the writes of a batch's customers of one
+input partition are one script too (atomic): their states, dedupe marks, outbox records and
+deadlines, and how far the partition's input was read, fenced by the partition's token (see
+``scripts.SAVE_PARTITION``).  A batch is one pipelined round trip each way.  A script per
+customer, or per partition, instead of a command per key and per event id keeps the client's
+work per customer constant.
 
 Dedupe keeps 5-byte marks (a prefix of the BLAKE2b digest, see ``keys.MARK_BYTES``) of a
 customer's last ``dedupe_events`` handled event ids, in the customer's one value (a few bytes
@@ -13,20 +16,20 @@ and the customer was active within the dedupe TTL.  A redelivery after a crash r
 the batch in flight, so any customer with fewer than ``dedupe_events`` events in that batch is
 counted exactly once.
 
-A customer's deadline is written *before* their script, because the two live in
-different slots and cannot share one atomic step. A deadline without its state (a crash
-in between) only wakes the timer early, and the timer re-checks everything the state
-holds at fire time (``lifecycle.advance``), so nothing happens; the state without its
-deadline would be an abandonment never noticed, because the replayed batch finds its
-events already handled and saves nothing. On Redis Cluster,
-:class:`streams.store.cluster.ClusterStore` keeps that order across nodes.
+On Redis Cluster a customer's keys and their partition's live in different slots and cannot
+share one atomic step: :class:`streams.store.cluster.ClusterStore` writes a customer's deadline
+*before* their script. A deadline without its state (a crash in between) only wakes the timer
+early, and the timer re-checks everything the state holds at fire time
+(``lifecycle.advance``), so nothing happens; the state without its deadline would be an
+abandonment never noticed, because the replayed batch finds its events already handled and
+saves nothing.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import AsyncIterator, Collection, Iterable, Sequence
+from collections.abc import AsyncIterator, Collection, Iterable, Mapping, Sequence
 from datetime import datetime, timezone
 from typing import Any
 
@@ -40,6 +43,7 @@ from streams.store.base import (
     DeadlineCounts,
     Delivered,
     Loaded,
+    Offsets,
     OutboxEntry,
     Position,
     Progress,
@@ -65,14 +69,10 @@ from streams.store.keys import (
     session_key,
 )
 from streams.store.packed import pack, unpack
-from streams.store.scripts import ALIVE, LOAD, SAVE
+from streams.store.scripts import ALIVE, LOAD, SAVE, SAVE_PARTITION
 from streams.store.wire import pack_in_c
 
 _FORMAT = b"T1"
-
-
-#: The due time a refused change's deadline gets: before any time, a live or a replay's clock.
-_AT_ONCE = datetime.fromtimestamp(0, timezone.utc)
 
 
 def _pairs(flat: list[bytes]) -> dict[bytes, bytes]:
@@ -151,6 +151,7 @@ class RedisStore:
         self._marks_bytes = dedupe_events * MARK_BYTES
         self._load = client.register_script(LOAD)
         self._save = client.register_script(SAVE)
+        self._save_partition = client.register_script(SAVE_PARTITION)
         self._alive = client.register_script(ALIVE)
         #: Scripts this store loaded into Redis (a restart forgets them: NOSCRIPT loads them again).
         self._known_scripts: set[str] = set()
@@ -240,62 +241,57 @@ class RedisStore:
             loaded[customer_id] = Loaded(state, seen, outbox, bool(forgotten), version, marks)
         return loaded
 
-    async def save(self, changes: Sequence[Change]) -> list[str]:
-        """Write every change: one atomic script per customer, all in one round trip.
+    async def save(
+        self, changes: Sequence[Change], *, offsets: Offsets | None = None, tokens: Mapping[int, int] | None = None,
+    ) -> list[str]:
+        """Write every change: one atomic script per input partition, all in one round trip.
 
-        Returns the customers whose write was refused (stale or forgotten); see :meth:`_settled`.
+        Each partition's script writes its customers, their outbox records and deadlines and
+        the partition's ``offsets`` (if no customer of it was refused), unless a fencing token
+        newer than ``tokens``' was taken for it: then it writes nothing and refuses them all.
+        Returns the customers whose write was refused (stale, forgotten or fenced).
         """
         if not changes:
             return []
-        pipe = self._redis.pipeline(transaction=False)
-        self._schedule_all(pipe, changes)  # first: see the module docstring
-        replies = await self._run_after(pipe, self._save, self._script_inputs(changes))
-        return await self._settled(changes, replies)
-
-    async def _settled(self, changes: Sequence[Change], replies: Sequence[int]) -> list[str]:
-        """Wake the refused changes' timers and return their customers (a reply below 0: refused).
-
-        A refused change already set its deadline from the stale state it was computed from,
-        which may be later than the stored state needs: its deadline goes to the epoch, so the timer
-        looks at the stored state at once (waking early is harmless, see the module docstring).
-        """
-        refused = [change for change, reply in zip(changes, replies) if int(reply) < 0]
-        if refused:
-            await self._wake(refused)
-        return [change.state.customer_id for change in refused]
-
-    async def _wake(self, changes: Sequence[Change]) -> None:
-        pipe = self._redis.pipeline(transaction=False)
+        by_partition: dict[int, list[Change]] = {}
         for change in changes:
-            if change.reschedule:
-                self._schedule(pipe, change.state.customer_id, change.partition, _AT_ONCE)
-        if len(pipe):
-            await pipe.execute()
+            by_partition.setdefault(change.partition, []).append(change)
+        calls = [((fence_key(partition), deadlines_key(partition), offsets_key(partition)),
+                  self._partition_inputs(partition, group, offsets, tokens))
+                 for partition, group in by_partition.items()]
+        replies = await self._run_scripts(self._save_partition, calls)
+        return [change.state.customer_id
+                for group, reply in zip(by_partition.values(), replies)
+                for change, version in zip(group, reply) if int(version) < 0]
 
-    def _script_inputs(self, changes: Sequence[Change]) -> list[tuple[Sequence[str], list[str | int | bytes]]]:
-        """The keys (all in the customer's slot) and arguments of each change's save script.
-
-        The header's times are read once for the batch, and its text made once for a customer
-        with open visits and once for one without: only the expected version differs by customer.
-        """
-        # A forgotten customer's writes are refused inside the script, so a batch that was
-        # loaded before the erasure cannot bring them back.
+    def _partition_inputs(
+        self, partition: int, changes: Sequence[Change], offsets: Offsets | None, tokens: Mapping[int, int] | None,
+    ) -> list[str | int | bytes]:
+        """The arguments of one partition's save script (see ``scripts.SAVE_PARTITION``)."""
         now = time.time()
-        marks = f"{self._marks_bytes}|{int(now)}|{int(now) + self._dedupe_ttl}|"
-        closed, open_ = f"{marks}|", f"{marks}{int(now * 1000) + self._session_ttl_ms}|"
-        inputs: list[tuple[Sequence[str], list[str | int | bytes]]] = []
+        open_until = str(int(now * 1000) + self._session_ttl_ms)
+        token = tokens.get(partition) if tokens else None
+        read: list[str | int] = []
+        for (topic, number), offset in (offsets or {}).items():
+            if number == partition:
+                read += (topic, offset)
+        args: list[str | int | bytes] = [
+            "" if token is None else token, _FLAT.encode(read) if read else "",
+            f"{self._marks_bytes}|{int(now)}|{int(now) + self._dedupe_ttl}|",
+        ]
         for change in changes:
             state = change.state
-            head = closed if state.session is None else open_
-            args: list[str | int | bytes] = [
-                head if change.version is None else f"{head}{change.version}",
+            due = change.due
+            args += (
+                state.customer_id,
+                "" if state.session is None else open_until,
+                "" if change.version is None else change.version,
                 b"".join([event_mark(event_id) for event_id in change.handled_event_ids]),
                 pack(state.profile, state.session),
-            ]
-            if change.outbox:
-                args.append(_flat({entry.entry_id: entry.to_json() for entry in change.outbox}))
-            inputs.append((script_keys(state.customer_id), args))
-        return inputs
+                _flat({entry.entry_id: entry.to_json() for entry in change.outbox}) if change.outbox else "",
+                "-" if not change.reschedule else "" if due is None else repr(due.timestamp()),
+            )
+        return args
 
     async def forget(self, customer_id: str, *, partitions: int, suppress: bool) -> int:
         """Delete every key of the customer (and their deadlines); return how many keys went.
@@ -409,12 +405,6 @@ class RedisStore:
                 for topic, score in offsets}
 
     @staticmethod
-    def _schedule_all(pipe: Any, changes: Sequence[Change]) -> None:
-        """The rescheduled changes' due times (see :meth:`_schedule_many`)."""
-        RedisStore._schedule_many(pipe, [(change.state.customer_id, change.partition, change.due)
-                                         for change in changes if change.reschedule])
-
-    @staticmethod
     def _schedule_many(pipe: Any, dues: Iterable[tuple[str, int, datetime | None]]) -> None:
         """Customers' due times (customer, partition, due): one ZADD and one ZREM per partition, not a command each.
 
@@ -431,13 +421,6 @@ class RedisStore:
                 pipe.zadd(deadlines_key(partition), add)
             if gone:
                 pipe.zrem(deadlines_key(partition), *gone)
-
-    @staticmethod
-    def _schedule(pipe: aioredis.client.Pipeline, customer_id: str, partition: int, due: datetime | None) -> None:
-        if due is None:
-            pipe.zrem(deadlines_key(partition), customer_id)
-        else:
-            pipe.zadd(deadlines_key(partition), {customer_id: due.timestamp()})
 
     async def deadline_counts(self, partitions: Iterable[int], now: float, chunk: int = 1000) -> DeadlineCounts:
         """Count pending, overdue and live-session customers in ``partitions`` at Unix time ``now``.

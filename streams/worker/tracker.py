@@ -92,6 +92,9 @@ class BatchReport:
     duplicates: int = 0
     dead_letters: list[DeadLetter] = field(default_factory=list)
     triggers: int = 0
+    #: Input partitions whose writes were refused because another worker took them (this one
+    #: is a zombie): the batch's records of them must not be acknowledged.
+    fenced: set[int] = field(default_factory=set)
 
 
 @dataclass(slots=True)
@@ -104,6 +107,8 @@ class _Parsed:
     valid: list[Record] = field(default_factory=list)
     #: Latest event time per input (topic, partition): the replay clock moves to it once saved.
     marks: dict[tuple[str, int], datetime] = field(default_factory=dict)
+    #: The batch's last offset per input (topic, partition), dead letters too: saved with the state it changed.
+    offsets: dict[tuple[str, int], int] = field(default_factory=dict)
     #: Events per (topic, type), counted once saved: the metric means "in Redis".
     kinds: dict[tuple[str, str], int] = field(default_factory=dict)
     #: Names of the spec messages with no tracker event of their own, counted once the batch is handled.
@@ -153,6 +158,7 @@ class Tracker:
         self._replay = ReplayClock(input_topics=(intake.site_visits_topic, intake.purchases_topic),
                                    event_time=rules.event_time, wall=clock, idle_seconds=idle_seconds)
         self._retry = Retry(metrics, retry_seconds, max_retry_seconds)
+        self._fences = fences
         # The batch consumer and the timer both read-modify-write customers; one at a time.
         self._lock = asyncio.Lock()
         #: The input partitions this worker owned at the timer's last tick.
@@ -183,6 +189,8 @@ class Tracker:
         events: dict[str, list[AnyEvent]] = {}
         partitions: dict[str, int] = {}
         for record in records:
+            if record.offset > parsed.offsets.get((record.topic, record.partition), -1):
+                parsed.offsets[(record.topic, record.partition)] = record.offset
             event = self._intake.parse(record, now=wall)
             if isinstance(event, DeadLetter):
                 parsed.dead_letters.append(event)
@@ -214,12 +222,11 @@ class Tracker:
         """
         now = self._clock()
         undelivered: list[Undelivered] = []
-        forwards: list[tuple[str, AnyEvent]] = []
         clocks: dict[int, datetime | None] = {}  # a replay's clock per partition, before this batch
         customers = parsed.customers
         for attempt in itertools.count(1):
             counts: dict[str, tuple[int, int]] = {}
-            waiting, refused = await self._settle(customers, now, clocks, forwards, counts)
+            waiting, refused = await self._settle(customers, now, clocks, counts, parsed.offsets)
             for customer_id, (events, duplicates) in counts.items():
                 if customer_id not in refused:
                     report.events += events
@@ -227,15 +234,15 @@ class Tracker:
             undelivered += [item for item in waiting if item.customer_id not in refused]
             again = {customer_id: parsed.customers[customer_id] for customer_id in refused
                      if customer_id in parsed.customers}
+            again = await self._unfenced(again, report)
             if not again:
                 break
-            self._metrics.stale_saves.inc(len(refused))
-            log.info("saves refused, the stored state moved on: customers=%d attempt=%d", len(refused), attempt)
+            self._metrics.stale_saves.inc(len(again))
+            log.info("saves refused, the stored state moved on: customers=%d attempt=%d", len(again), attempt)
             customers = again
             if attempt >= _QUICK_ATTEMPTS:
                 await asyncio.sleep(min(0.05 * attempt, 1.0))
-        await self._forward(forwards)
-        await self._reached(records, parsed.marks)
+        await self._reached([record for record in records if record.partition not in report.fenced], parsed.marks)
         if self._rules.event_time:
             await self._expire_models()
         self._observe_latency(parsed.valid)
@@ -243,11 +250,34 @@ class Tracker:
             self._metrics.events_consumed.labels(topic, kind).inc(count)
         return await self._outbox.deliver(undelivered)
 
+    async def _unfenced(self, refused: dict[str, CustomerEvents], report: BatchReport) -> dict[str, CustomerEvents]:
+        """Of the refused customers, those to apply again: not those of partitions another worker took.
+
+        A partition whose fencing token moved on belongs to another worker now (this one is a
+        zombie until its next heartbeat tells it): its writes are refused as a whole, and its
+        records are left unacknowledged for the new owner (``report.fenced``).
+        """
+        if not refused or self._fences is None:
+            return refused
+        fences = self._fences
+        lost = await self._retry.until_done(
+            "reading fencing tokens", lambda: fences.lost({customer.partition for customer in refused.values()}))
+        if not lost:
+            return refused
+        report.fenced |= lost
+        dropped = [customer_id for customer_id, customer in refused.items() if customer.partition in lost]
+        self._metrics.fenced_writes.inc(len(dropped))
+        return {customer_id: customer for customer_id, customer in refused.items() if customer.partition not in lost}
+
     async def _settle(
         self, customers: Mapping[str, CustomerEvents], now: datetime, clocks: dict[int, datetime | None],
-        forwards: list[tuple[str, AnyEvent]], counts: dict[str, tuple[int, int]],
+        counts: dict[str, tuple[int, int]], offsets: Mapping[tuple[str, int], int],
     ) -> tuple[list[Undelivered], set[str]]:
-        """Load ``customers``, apply their events and save; return what waits to be published and the refused."""
+        """Load ``customers``, apply their events and save; return what waits to be published and the refused.
+
+        Events of visitors linked to a customer are forwarded to the customer first: the save
+        states how far the input was read, so nothing it covers may be left to do after it.
+        """
         wanted: dict[str, list[str]] = {
             customer_id: [event.event_id for event in customer.events]
             for customer_id, customer in customers.items()
@@ -259,6 +289,7 @@ class Tracker:
         loaded = await self._retry.until_done("load", lambda: self._store.load(wanted, fresh=visitors_named))
         changes: list[Change] = []
         undelivered: list[Undelivered] = []
+        forwards: list[tuple[str, AnyEvent]] = []
         visitors = {customer_id: item.state for customer_id, item in loaded.items()}
         for customer_id, customer in customers.items():
             if loaded[customer_id].forgotten:
@@ -282,7 +313,10 @@ class Tracker:
                     visitors[merged.state.customer_id] = merged.state
             if waiting is not None:
                 undelivered.append(waiting)
-        refused = await self._retry.until_done("save", lambda: self._store.save(changes))
+        await self._forward(forwards)
+        tokens = self._fences.held if self._fences is not None else None
+        refused = await self._retry.until_done(
+            "save", lambda: self._store.save(changes, offsets=offsets, tokens=tokens))
         return undelivered, set(refused or ())
 
     def _change_of(
@@ -411,7 +445,8 @@ class Tracker:
                 if waiting:
                     undelivered.append(Undelivered(customer_id, partition, waiting, later))
             # A refused customer's state moved on: their deadline is woken, the next tick looks again.
-            refused = set(await self._store.save(changes) or ())
+            tokens = self._fences.held if self._fences is not None else None
+            refused = set(await self._store.save(changes, tokens=tokens) or ())
             return await self._outbox.deliver([item for item in undelivered if item.customer_id not in refused])
 
     # ---------------------------------------------------------------- emitting

@@ -259,12 +259,10 @@ async def test_a_cluster_save_cut_between_its_steps_leaves_a_deadline_not_a_lost
     assert all(after[c].state == _state(c) and after[c].seen == {"e1"} for c in CUSTOMERS)
 
 
-async def test_a_standalone_save_is_one_round_trip_with_each_deadline_before_its_script(
+async def test_a_standalone_save_is_one_round_trip_with_one_script_per_partition(
     services: dict[str, str],
 ) -> None:
-    """One pipeline per batch, and in it each customer's ZADD precedes their EVALSHA (crash order).
-
-    The deadlines of one partition go in one ZADD, before every script."""
+    """One pipeline per batch, in it one script per input partition: its customers, deadlines and offsets at once."""
     store = _open(REDIS_URL, [])
     sent: list[list[str]] = []
     make_pipeline = store.client.pipeline
@@ -283,11 +281,47 @@ async def test_a_standalone_save_is_one_round_trip_with_each_deadline_before_its
     store.client.pipeline = recording_pipeline  # type: ignore[method-assign]
     try:
         await store.client.flushdb()
-        await store.save([_change(c) for c in CUSTOMERS[:3]])
+        await store.save([_change(c, partition=n % 2) for n, c in enumerate(CUSTOMERS[:5])],
+                         offsets={("site-visits", 0): 41, ("site-visits", 1): 7})
+        due = [await store.due(p, T0 + timedelta(seconds=60), 10) for p in (0, 1)]
     finally:
         await store.close()
 
-    assert sent == [["ZADD"] + ["EVALSHA"] * 3]
+    assert sent == [["EVALSHA"] * 2]
+    assert sorted(due[0]) == sorted(CUSTOMERS[0:5:2]) and sorted(due[1]) == sorted(CUSTOMERS[1:5:2])
+
+
+async def test_a_save_stores_how_far_the_input_was_read_unless_a_customer_was_refused(store: RedisStore) -> None:
+    """The offsets go with the state; where a customer was refused, their events must be read again after a crash."""
+    first, second = CUSTOMERS[0], CUSTOMERS[1]
+    await store.save([_change(first, partition=3)], offsets={("site-visits", 3): 10, ("purchases", 3): 4})
+    stale = Change(_state(first, views=9), 3, None, ("e9",), version=0)  # computed before the save above
+    refused = await store.save([_change(second, partition=3), stale], offsets={("site-visits", 3): 12})
+    stored = await store.load_progress(3)
+    await store.save([_change(second, partition=3)], offsets={("site-visits", 3): 9})  # never moves back
+
+    assert refused == [first]
+    assert {key: position.offset for key, position in stored.items()} == {("site-visits", 3): 10, ("purchases", 3): 4}
+    assert (await store.load_progress(3))[("site-visits", 3)].offset == 10
+    await store.save([_change(second, partition=3)], offsets={("site-visits", 3): 12})
+    assert (await store.load_progress(3))[("site-visits", 3)].offset == 12
+
+
+async def test_a_save_for_a_partition_another_worker_took_writes_nothing(store: RedisStore) -> None:
+    """Fencing: a writer whose token for the partition is older than the latest taken (a zombie) is refused whole."""
+    mine = (await store.take_fences({5, 6}))
+    await store.take_fences({5})  # the group gave partition 5 to another worker
+    changes = [_change(c, partition=5, events=("e1",)) for c in CUSTOMERS[:3]] + [_change(CUSTOMERS[3], partition=6)]
+
+    refused = await store.save(changes, offsets={("site-visits", 5): 99, ("site-visits", 6): 5}, tokens=mine)
+    loaded = await store.load({c: ["e1"] for c in CUSTOMERS[:4]})
+
+    assert sorted(refused) == sorted(CUSTOMERS[:3])
+    assert all(loaded[c].version == 0 and not loaded[c].seen for c in CUSTOMERS[:3])
+    assert loaded[CUSTOMERS[3]].version == 1
+    assert await store.due(5, T0 + timedelta(days=1), 10) == []
+    assert await store.load_progress(5) == {}
+    assert (await store.load_progress(6))[("site-visits", 6)].offset == 5
 
 
 async def test_a_save_computed_from_a_stale_version_is_refused_and_its_timer_woken(store: RedisStore) -> None:

@@ -1,4 +1,4 @@
-"""A worker whose partition was given to another worker (a zombie) publishes none of its records."""
+"""A worker whose partition was given to another worker (a zombie) writes and publishes nothing of it."""
 
 from __future__ import annotations
 
@@ -40,14 +40,21 @@ async def test_the_owner_of_a_partition_publishes_its_records(store, publisher, 
 
 async def test_a_zombie_leaves_the_records_to_the_new_owner_who_publishes_them_once(
         store, publisher, clock, rules, policy):
-    """The zombie decided the offer; the partition's new owner took a newer token before it could publish."""
+    """The zombie decided and saved the offer; the partition's new owner took a newer token before it could publish."""
     zombie, zombie_fences, metrics = fenced_tracker(store, publisher, clock, rules, policy)
     await zombie_fences.take({0})
     await abandon_cart(zombie, clock)
     owner, owner_fences, _ = fenced_tracker(store, publisher, clock, rules, policy)
-    await owner_fences.take({0})  # the group gave partition 0 to another worker
+    saving = store.save
 
+    async def saved_then_partition_taken(changes, **options):
+        refused = await saving(changes, **options)
+        await owner_fences.take({0})  # the group gave partition 0 to another worker
+        return refused
+
+    store.save = saved_then_partition_taken
     assert await zombie.fire_due([0]) == 0
+    store.save = saving
     assert publisher.on("offer-triggers") == []
     assert store.outboxes["c1"], "kept in the outbox for the new owner"
     assert metrics.fenced_records._value.get() == 1
@@ -57,6 +64,33 @@ async def test_a_zombie_leaves_the_records_to_the_new_owner_who_publishes_them_o
     assert await zombie.fire_due([0]) == 0
     assert len(publisher.on("offer-triggers")) == 1
     assert not store.outboxes["c1"]
+
+
+async def test_a_zombie_writes_nothing_of_a_batch_and_leaves_its_records_unacknowledged(
+        store, publisher, clock, rules, policy):
+    zombie, zombie_fences, metrics = fenced_tracker(store, publisher, clock, rules, policy)
+    await zombie_fences.take({0, 1})
+    await store.take_fences({0})  # another worker was given partition 0
+
+    report = await zombie.handle([record(event("cart_item_added", "c1"), partition=0),
+                                  record(event("cart_item_added", "c2"), partition=1)])
+    assert report.fenced == {0}
+    assert report.events == 1
+    assert "c1" not in store.states and "c2" in store.states
+    assert metrics.fenced_writes._value.get() == 1
+    assert metrics.stale_saves._value.get() == 0, "not applied again: the partition is another worker's"
+
+
+async def test_a_zombie_timer_decides_nothing(store, publisher, clock, rules, policy):
+    zombie, zombie_fences, _ = fenced_tracker(store, publisher, clock, rules, policy)
+    await zombie_fences.take({0})
+    await abandon_cart(zombie, clock)
+    before = store.versions["c1"]
+    await store.take_fences({0})
+
+    assert await zombie.fire_due([0]) == 0
+    assert store.versions["c1"] == before and not store.outboxes.get("c1")
+    assert publisher.on("offer-triggers") == []
 
 
 async def test_a_worker_assigned_the_partition_again_takes_a_new_token_and_publishes(
