@@ -27,7 +27,9 @@ import psutil
 import redis
 
 from streams.bench.size import bench_profile_size
-from streams.bench.throughput import _claim, _with_db, produce, scrape, total_of, raw_rate, worker_run, workload
+from streams.bench.offering import produce
+from streams.bench.throughput import _claim, _with_db, raw_rate, worker_run, workload
+from streams.bench.watch import scrape, total_of
 from streams.broker.topics import delete_topics, ensure_topics
 from streams.demo.embedded import free_port
 from streams.settings import Settings

@@ -4,7 +4,7 @@ import asyncio
 import subprocess
 import sys
 
-from streams.bench.throughput import until_idle
+from streams.bench.watch import until_idle
 
 _BUSY_THEN_QUIET = "import time\nt = time.process_time()\nwhile time.process_time() - t < {busy}: pass\ntime.sleep(30)"
 

@@ -1,4 +1,4 @@
-"""What the benchmark suites share: percentiles, a store of their own, and cleaning up after."""
+"""What the benchmark suites share: their error, percentiles, a store of their own, and cleaning up after."""
 
 from __future__ import annotations
 
@@ -10,11 +10,16 @@ from datetime import timedelta
 from offers import Policy, QuietHours
 from streams.core.intake import Intake
 from streams.core.lifecycle import Rules
+from streams.errors import TrackerError
 from streams.settings import Settings, load_offer_policy, rules_of
 from streams.store import RedisStore, open_store
 from streams.store.keys import customers_with_prefix, deadlines_key
 
 Progress = Callable[[str], None]
+
+
+class BenchError(TrackerError):
+    """A benchmark that cannot run here, with the reason."""
 
 BENCH_PREFIX = "bench"
 #: Customer ids of ``simulate(..., seed=13)``, which the models suite writes and removes.

@@ -26,20 +26,16 @@ from dataclasses import dataclass
 from typing import Any
 from datetime import datetime, timedelta, timezone
 
-from streams.bench.common import Progress
-from streams.bench.throughput import (
-    BenchError,
+from streams.bench.common import BenchError, Progress
+from streams.bench.offering import Message, send_when_due
+from streams.bench.throughput import _claim, _renamed, _with_db
+from streams.bench.watch import (
     Child,
-    Message,
-    _claim,
-    _latency_buckets,
-    _renamed,
-    _with_db,
     cpu_seconds,
     histogram_quantile,
+    latency_buckets,
     poll,
     scrape,
-    send_when_due,
     total_of,
     until_idle,
 )
@@ -150,7 +146,7 @@ async def bench_live(
     handled = total_of(after, "tracker_events_consumed_total")
     if handled < total:
         raise BenchError(f"live: the worker handled {handled:,.0f} of {total:,} events")
-    buckets = _latency_buckets(after)
+    buckets = latency_buckets(after)
     # What the events cost: the worker's CPU less what it uses idle (its timers) over the same time.
     us = max(cpu - idle * wall, 0.0) / total * 1e6
     return {

@@ -21,35 +21,28 @@ Redis database of its own, removed at the end.
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import subprocess
 import sys
-import tempfile
 import time
-import urllib.request
 import uuid
-from collections import deque
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
-from typing import Any
 
-from streams.errors import TrackerError
+from streams.bench.common import BenchError, Progress
+from streams.bench.offering import Message, produce, produce_paced
+from streams.bench.watch import (
+    Child,
+    Sample,
+    histogram_quantile,
+    latency_buckets,
+    poll,
+    scrape,
+    total_of,
+    until_idle,
+)
 from streams.settings import Settings
 from streams.transport import redis_options
-
-Progress = Callable[[str], None]
-#: (topic, key, value) of one record to produce.
-Message = tuple[str, bytes, bytes]
-#: (seconds since the phase began, events done by then).
-Sample = tuple[float, float]
-
-
-class BenchError(TrackerError):
-    """A benchmark that cannot run here, with the reason."""
 
 
 def steady_rate(samples: Sequence[Sample], total: int, low: float = 0.1, high: float = 0.9) -> float:
@@ -75,28 +68,6 @@ def _time_at(samples: Sequence[Sample], count: float) -> float | None:
             return t0 + (t - t0) * (count - d0) / (done - d0)
         previous = (t, done)
     return None
-
-
-def histogram_quantile(buckets: Sequence[tuple[float, float]], q: float) -> float:
-    """The ``q``-quantile of a cumulative histogram ``[(upper bound, count), ...]``.
-
-    Linear within the bucket, as Prometheus' ``histogram_quantile`` does.
-
-    >>> histogram_quantile([(0.01, 50), (0.1, 100), (float("inf"), 100)], 0.99)
-    0.0982
-    """
-    total = buckets[-1][1] if buckets else 0
-    if total <= 0:
-        return float("nan")
-    rank = q * total
-    lower, below = 0.0, 0.0
-    for bound, count in buckets:
-        if count >= rank:
-            if bound == float("inf"):
-                return lower
-            return round(lower + (bound - lower) * (rank - below) / max(count - below, 1e-12), 6)
-        lower, below = bound, count
-    return lower
 
 
 # ------------------------------------------------------------------ workload
@@ -132,63 +103,6 @@ def workload(settings: Settings, backlog: int, paced: int, seed: int = 8) -> Wor
         for e in events[:wanted]
     ]
     return Workload(messages[:backlog], messages[backlog:], customers)
-
-
-async def produce(settings: Settings, messages: Sequence[Message]) -> float:
-    """Produce ``messages``; return records per second acknowledged by the broker."""
-    from aiokafka import AIOKafkaProducer
-
-    from streams.transport import aiokafka_options
-
-    producer = AIOKafkaProducer(bootstrap_servers=",".join(settings.bootstrap_servers), acks=1, linger_ms=20,
-                                max_batch_size=512 * 1024, **aiokafka_options(settings))
-    await producer.start()
-    try:
-        started = time.perf_counter()
-        for i in range(0, len(messages), 5000):
-            futures = [await producer.send(topic, value, key=key) for topic, key, value in messages[i:i + 5000]]
-            await asyncio.gather(*futures)
-        return len(messages) / (time.perf_counter() - started)
-    finally:
-        await producer.stop()
-
-
-async def produce_paced(settings: Settings, messages: Sequence[Message], rate: float) -> float:
-    """Offer ``messages`` at ``rate`` per second in 10 ms ticks; return the rate achieved."""
-    start = time.time()
-    return await send_when_due(settings, [(start + i / rate, message) for i, message in enumerate(messages)])
-
-
-async def send_when_due(settings: Settings, timed: Sequence[tuple[float, Message]]) -> float:
-    """Send each message once the wall clock (POSIX seconds) reaches its time, in 10 ms ticks;
-    return the rate achieved, from the first message's time until the broker acknowledged the last."""
-    from aiokafka import AIOKafkaProducer
-
-    from streams.transport import aiokafka_options
-
-    if not timed:
-        return 0.0
-    producer = AIOKafkaProducer(bootstrap_servers=",".join(settings.bootstrap_servers), acks=1, linger_ms=2,
-                                **aiokafka_options(settings))
-    await producer.start()
-    try:
-        sent, futures = 0, []
-        while sent < len(timed):
-            now = time.time()
-            while sent < len(timed) and timed[sent][0] <= now:
-                topic, key, value = timed[sent][1]
-                futures.append(await producer.send(topic, value, key=key))
-                sent += 1
-            await asyncio.sleep(0.01)
-        await asyncio.gather(*futures)
-        return len(timed) / max(time.time() - timed[0][0], 1e-9)
-    finally:
-        await producer.stop()
-
-
-def cpu_seconds(process: Any) -> float:
-    """User and system CPU seconds of ``process`` (a ``psutil.Process``) so far."""
-    return float(sum(process.cpu_times()[:2]))
 
 
 # ------------------------------------------------------------------ (a) raw
@@ -227,61 +141,6 @@ async def raw_rate(settings: Settings, total: int) -> tuple[float, list[Sample]]
 # ------------------------------------------------------------------ (b) naive, (c) worker
 
 
-async def poll(read: Callable[[], float], total: int, timeout: float, what: str,
-                alive: Callable[[], str | None], progress: Progress) -> list[Sample]:
-    """Sample ``read()`` every 0.5 s from its first event until it reaches ``total``.
-
-    Not more often: a scrape of the worker's /metrics costs it a few milliseconds.
-    """
-    samples: list[Sample] = []
-    started = time.perf_counter()
-    shown = 0.0
-    while True:
-        problem = alive()
-        if problem:
-            raise BenchError(f"{what}: {problem}")
-        try:
-            done = await asyncio.to_thread(read)
-        except OSError:
-            done = samples[-1][1] if samples else 0.0
-        now = time.perf_counter() - started
-        if done > 0 or samples:
-            samples.append((now, done))
-        if done >= total:
-            return samples
-        if now > timeout:
-            raise BenchError(f"{what}: {done:.0f} of {total} events after {timeout:.0f} s")
-        if now - shown >= 5:
-            shown = now
-            progress(f"  {what}: {done:,.0f} of {total:,} events")
-        await asyncio.sleep(0.5)
-
-
-class Child:
-    """A child process with its output in a temporary file."""
-
-    def __init__(self, argv: list[str], env: dict[str, str]) -> None:
-        self.log = tempfile.NamedTemporaryFile(prefix="tracker-bench-", suffix=".log", delete=False)
-        self.process = subprocess.Popen(argv, stdout=self.log, stderr=subprocess.STDOUT,
-                                        env={**os.environ, **env}, start_new_session=True)
-
-    def problem(self) -> str | None:
-        if self.process.poll() is None:
-            return None
-        return f"exited with code {self.process.returncode}:\n{self.tail()}"
-
-    def tail(self, lines: int = 20) -> str:
-        self.log.flush()
-        return "\n".join(Path(self.log.name).read_text(errors="replace").splitlines()[-lines:])
-
-    def stop(self) -> None:
-        from streams.demo.embedded import stop_process
-
-        stop_process(self.process)
-        self.log.close()
-        Path(self.log.name).unlink(missing_ok=True)
-
-
 async def naive_rate(settings: Settings, total: int, timeout: float, progress: Progress) -> tuple[float, list[Sample]]:
     import redis
 
@@ -301,27 +160,6 @@ async def naive_rate(settings: Settings, total: int, timeout: float, progress: P
     finally:
         child.stop()
         client.close()
-
-
-def scrape(port: int) -> dict[str, list[tuple[dict[str, str], float]]]:
-    from prometheus_client.parser import text_string_to_metric_families
-
-    with urllib.request.urlopen(f"http://127.0.0.1:{port}/metrics", timeout=5) as response:
-        text = response.read().decode()
-    found: dict[str, list[tuple[dict[str, str], float]]] = {}
-    for family in text_string_to_metric_families(text):
-        for sample in family.samples:
-            found.setdefault(sample.name, []).append((sample.labels, sample.value))
-    return found
-
-
-def total_of(scraped: dict[str, list[tuple[dict[str, str], float]]], name: str) -> float:
-    return sum(value for _, value in scraped.get(name, []))
-
-
-def _latency_buckets(scraped: dict[str, list[tuple[dict[str, str], float]]]) -> list[tuple[float, float]]:
-    rows = [(float(labels["le"]), value) for labels, value in scraped.get("tracker_event_to_state_seconds_bucket", [])]
-    return sorted(rows)
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,40 +193,6 @@ class WorkerFigures:
         if len(self.samples) < 2:
             return float("nan")
         return self.samples[-1][1] / (self.samples[-1][0] - self.samples[0][0] + self.catch_up)
-
-
-#: A worker using less than this share of a core is done with what it was given (its timers tick
-#: every 0.25 s; a backlog keeps it near one core).
-_IDLE_SHARE = 0.1
-#: Longest wait for that (seconds): the worker's periodic work (insights, checkpoints) may keep it
-#: busier than that now and then, which is no debt of the events.
-_IDLE_WAIT = 60.0
-
-
-async def until_idle(pid: int, timeout: float, window: float = 0.5, step: float = 0.05) -> float:
-    """Wait until process ``pid`` uses under :data:`_IDLE_SHARE` of a core over ``window``; return
-    how long it worked on (seconds, to within ``step``).
-
-    Events are counted when read and saved with their batch, but the visits they end are closed
-    by the worker's timer later: a load offered before that work is done measures the timer's
-    debt, not the load.
-    """
-    import psutil
-
-    process = psutil.Process(pid)
-    started = time.perf_counter()
-    seen: deque[tuple[float, float]] = deque()  # (seconds since started, CPU seconds)
-    while True:
-        now = time.perf_counter() - started
-        seen.append((now, cpu_seconds(process)))
-        while len(seen) > 1 and seen[1][0] <= now - window:
-            seen.popleft()  # seen[0]: the latest sample at least ``window`` old
-        since, used = seen[0]
-        if now - since >= window and seen[-1][1] - used < _IDLE_SHARE * (now - since):
-            return since
-        if now > timeout:
-            return now
-        await asyncio.sleep(step)
 
 
 async def worker_run(
@@ -430,8 +234,8 @@ async def worker_run(
             await poll(lambda: total_of(scrape(port), "tracker_event_to_state_seconds_count"), done, timeout,
                         "tracker worker (saving)", child.problem, lambda _: None)
             after = scrape(port)
-            earlier = dict(_latency_buckets(before))
-            delta = [(bound, count - earlier.get(bound, 0.0)) for bound, count in _latency_buckets(after)]
+            earlier = dict(latency_buckets(before))
+            delta = [(bound, count - earlier.get(bound, 0.0)) for bound, count in latency_buckets(after)]
             latencies.append(Latency(achieved, histogram_quantile(delta, 0.5), histogram_quantile(delta, 0.99),
                                      int(delta[-1][1]) if delta else 0, max(int(behind), 0)))
         return WorkerFigures(steady, samples, latencies, catch_up)
