@@ -94,6 +94,11 @@ class Settings(BaseSettings):
     # ---- processing
     batch_size: int = Field(500, ge=1, description="Most events handled in one Redis round trip.")
     batch_seconds: float = Field(0.05, gt=0, description="Longest wait to fill a batch.")
+    commit_interval_seconds: float = Field(
+        1.0, ge=0, description="Longest time between commits of the input offsets to Kafka (0: after every "
+        "batch). A worker resumes where Redis says the saved state got, so Kafka's offsets are a hint for "
+        "the group's tools."
+    )
     max_event_bytes: int = Field(65_536, ge=256, description="Larger messages are dead-lettered.")
     max_future_seconds: float = Field(
         3600, ge=0, description="Events dated further ahead of the clock are dead-lettered."

@@ -72,7 +72,7 @@ class MemoryStore:
                 self.outboxes.setdefault(cid, {})[entry.entry_id] = entry
             if change.reschedule:
                 self._schedule(cid, change.partition, change.due)
-        written = {change.partition for change in changes} - unread
+        written = ({change.partition for change in changes} | {partition for _, partition in offsets or ()}) - unread
         for (topic, partition), offset in (offsets or {}).items():
             if partition in written:
                 self.offsets[(topic, partition)] = max(offset, self.offsets.get((topic, partition), -1))

@@ -48,6 +48,9 @@ Handle = Callable[[Sequence[Record]], Awaitable[Handled | None]]
 #: and revoked from it (after its last batch of them is committed).
 Assigned = Callable[[set[int]], Awaitable[None]]
 Revoked = Callable[[set[int]], None]
+#: Told the input partitions assigned to this worker; answers the offset of the latest record
+#: whose effects Redis holds, by (topic, partition), for those it knows.
+Saved = Callable[[set[int]], Awaitable[Mapping[tuple[str, int], int]]]
 
 #: How the group splits the input partitions.  Range splits each topic alike, so partition n of
 #: both input topics (one customer's visits and orders) goes to the same worker, the one that
@@ -63,6 +66,10 @@ async def _nothing_assigned(partitions: set[int]) -> None:
     return None
 
 
+async def _nothing_saved(partitions: set[int]) -> Mapping[tuple[str, int], int]:
+    return {}
+
+
 class _Listener(ConsumerRebalanceListener):
     """Lets a batch in flight finish and commit before its partitions go to another worker."""
 
@@ -72,8 +79,10 @@ class _Listener(ConsumerRebalanceListener):
     async def on_partitions_revoked(self, revoked: Iterable[TopicPartition]) -> None:
         async with self._owner.in_flight:
             self._owner.metrics.rebalances.inc()
+            await self._owner.commit_pending()
             for tp in revoked:
                 self._owner.tp_committed_offsets.pop(tp, None)
+                self._owner.pending_offsets.pop(tp, None)
                 self._owner.tp_read_offsets.pop(tp, None)
             self._owner.on_revoked({tp.partition for tp in revoked})
 
@@ -81,6 +90,7 @@ class _Listener(ConsumerRebalanceListener):
         assigned = sorted(assigned)
         log.info("partitions assigned: %s", ",".join(f"{tp.topic}/{tp.partition}" for tp in assigned))
         await self._owner.on_assigned({tp.partition for tp in assigned})
+        await self._owner.resume_where_saved(assigned)
 
 
 class BatchConsumer(mode.Service):
@@ -102,6 +112,8 @@ class BatchConsumer(mode.Service):
         client_options: Mapping[str, Any] | None = None,
         on_assigned: Assigned | None = None,
         on_revoked: Revoked | None = None,
+        saved_offsets: Saved | None = None,
+        commit_interval_seconds: float = 0.0,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
@@ -109,6 +121,11 @@ class BatchConsumer(mode.Service):
         self._handle = handle
         self.on_assigned: Assigned = on_assigned or _nothing_assigned
         self.on_revoked: Revoked = on_revoked or (lambda partitions: None)
+        self._saved_offsets: Saved = saved_offsets or _nothing_saved
+        self._commit_interval = commit_interval_seconds
+        #: Offsets (next to read) of handled batches not committed to Kafka yet, and when it was last done.
+        self.pending_offsets: dict[TopicPartition, int] = {}
+        self._committed_at = time.monotonic()
         self.metrics = metrics
         self._batch_size = batch_size
         self._options = dict(
@@ -144,6 +161,7 @@ class BatchConsumer(mode.Service):
     async def on_stop(self) -> None:
         if self._consumer is not None:
             async with self.in_flight:  # finish and commit the batch in hand
+                await self.commit_pending()
                 await self._consumer.stop()
 
     @mode.Service.task
@@ -158,6 +176,9 @@ class BatchConsumer(mode.Service):
                 continue
             if fetched:
                 await self._handle_batch(fetched)
+            elif time.monotonic() - self._committed_at >= self._commit_interval:
+                async with self.in_flight:  # idle: what the last batches read is committed too
+                    await self.commit_pending()
 
     async def _handle_batch(self, fetched: Mapping[TopicPartition, list[Any]]) -> None:
         assert self._consumer is not None
@@ -175,19 +196,55 @@ class BatchConsumer(mode.Service):
             offsets = {tp: messages[-1].offset + 1 for tp, messages in fetched.items() if tp.partition not in fenced}
             for tp, offset in offsets.items():
                 self.tp_read_offsets[tp] = offset - 1
-            if not offsets:
-                return
-            started = time.perf_counter()
-            try:
-                await self._consumer.commit(offsets)
-            except (CommitFailedError, KafkaError) as exc:
-                # A rebalance took the partitions: the next owner reads them again and the
-                # dedupe marks make that harmless.
-                self.metrics.commit_errors.inc()
-                log.warning("commit failed, the batch will be read again elsewhere: error=%r", exc)
-                return
-            self.metrics.commit_seconds.observe(time.perf_counter() - started)
-            self.tp_committed_offsets.update(offsets)
+            self.pending_offsets.update(offsets)
+            if time.monotonic() - self._committed_at >= self._commit_interval:
+                await self.commit_pending()
+
+    async def commit_pending(self) -> None:
+        """Commit the handled batches' offsets to Kafka (a failure is logged: the next commit carries later ones).
+
+        Where a worker resumes is what Redis says was saved (:meth:`resume_where_saved`): Kafka's
+        committed offsets are for the group's tools, for partitions Redis knows nothing of, and
+        a hint, so they are committed at most every ``commit_interval_seconds``.
+        """
+        if not self.pending_offsets or self._consumer is None:
+            return
+        offsets, self.pending_offsets = self.pending_offsets, {}
+        started = time.perf_counter()
+        self._committed_at = time.monotonic()
+        try:
+            await self._consumer.commit(offsets)
+        except (CommitFailedError, KafkaError) as exc:
+            # A rebalance took the partitions: their next owner resumes where Redis says was saved.
+            self.metrics.commit_errors.inc()
+            log.warning("commit failed, the next owner resumes from the offsets saved in Redis: error=%r", exc)
+            return
+        self.metrics.commit_seconds.observe(time.perf_counter() - started)
+        self.tp_committed_offsets.update(offsets)
+
+    async def resume_where_saved(self, assigned: Sequence[TopicPartition]) -> None:
+        """Read newly assigned partitions from after the last record whose effects Redis holds.
+
+        Redis holds those offsets in the same atomic write as the state (on a standalone Redis),
+        so they are exact where Kafka's committed offsets may lag (a crash between the save and
+        the commit, commits at most every ``commit_interval_seconds``) or lead (Redis lost its last
+        writes: the records are read again and the state rebuilt).  An offset past the partition's
+        end (a topic deleted and created again) is not used: the group's committed offset is.
+        """
+        assert self._consumer is not None
+        saved = await self._saved_offsets({tp.partition for tp in assigned})
+        wanted = {tp: saved[(tp.topic, tp.partition)] + 1 for tp in assigned if (tp.topic, tp.partition) in saved}
+        if not wanted:
+            return
+        ends = await self._consumer.end_offsets(list(wanted))
+        for tp, offset in sorted(wanted.items()):
+            if offset > ends.get(tp, 0):
+                log.warning("saved offset past the end of %s/%d (%d > %d): resuming from the group's committed offset",
+                            tp.topic, tp.partition, offset, ends.get(tp, 0))
+                continue
+            self._consumer.seek(tp, offset)
+        log.info("resuming where Redis says the state was saved: %s",
+                 ",".join(f"{tp.topic}/{tp.partition}@{offset}" for tp, offset in sorted(wanted.items())))
 
     def _leave_to_new_owner(self, fetched: Mapping[TopicPartition, list[Any]], fenced: set[int]) -> None:
         """Read the fenced partitions' records again from this batch on, but not before the next rebalance.

@@ -79,27 +79,26 @@ class ClusterStore(RedisStore):
         step: a worker that loses a partition between that read and its writes can still write
         once (its saves stay refused per customer by their version if the new owner wrote first).
         """
-        if not changes:
-            return []
+        partitions = {change.partition for change in changes} | {partition for _, partition in offsets or ()}
         fenced: set[int] = set()
         if tokens:
-            latest = await self.fences({change.partition for change in changes if change.partition in tokens})
+            latest = await self.fences({partition for partition in partitions if partition in tokens})
             fenced = {partition for partition, token in latest.items() if token > tokens[partition]}
         writing = [change for change in changes if change.partition not in fenced]
         refused = [change.state.customer_id for change in changes if change.partition in fenced]
-        if not writing:
-            return refused
-        deadlines = self._cluster.pipeline()
-        self._schedule_all(deadlines, writing)
-        if len(deadlines):
-            await deadlines.execute()
-        replies = await self._run_scripts(self._save, self._script_inputs(writing))
-        stale = await self._settled(writing, replies)
+        stale: list[str] = []
+        unread = set(fenced)  # where the offsets stay as they were: fenced, or a customer refused
+        if writing:
+            deadlines = self._cluster.pipeline()
+            self._schedule_all(deadlines, writing)
+            if len(deadlines):
+                await deadlines.execute()
+            replies = await self._run_scripts(self._save, self._script_inputs(writing))
+            stale = await self._settled(writing, replies)
+            unread |= {change.partition for change, reply in zip(writing, replies) if int(reply) < 0}
         if offsets:
             # Only where every customer was written: a refused one's events must be read again after a crash.
-            kept = {change.partition for change in writing} - {
-                change.partition for change, reply in zip(writing, replies) if int(reply) < 0}
-            await self._read_up_to({key: offset for key, offset in offsets.items() if key[1] in kept})
+            await self._read_up_to({key: offset for key, offset in offsets.items() if key[1] not in unread})
         return refused + stale
 
     async def _read_up_to(self, offsets: Offsets) -> None:

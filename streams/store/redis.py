@@ -251,11 +251,13 @@ class RedisStore:
         newer than ``tokens``' was taken for it: then it writes nothing and refuses them all.
         Returns the customers whose write was refused (stale, forgotten or fenced).
         """
-        if not changes:
-            return []
         by_partition: dict[int, list[Change]] = {}
         for change in changes:
             by_partition.setdefault(change.partition, []).append(change)
+        for _, partition in offsets or ():
+            by_partition.setdefault(partition, [])  # read, nothing changed: how far is still saved
+        if not by_partition:
+            return []
         calls = [((fence_key(partition), deadlines_key(partition), offsets_key(partition)),
                   self._partition_inputs(partition, group, offsets, tokens))
                  for partition, group in by_partition.items()]
@@ -388,6 +390,15 @@ class RedisStore:
                 pipe.zadd(clock_key(partition), {topic: position.event_time}, gt=True)
             pipe.zadd(offsets_key(partition), {topic: position.offset}, gt=True)
         await pipe.execute()
+
+    async def saved_offsets(self, partitions: Collection[int]) -> dict[tuple[str, int], int]:
+        """The offset of the latest record saved, by input (topic, partition), for ``partitions`` (pipelined)."""
+        pipe = self._pipeline()
+        numbers = sorted(partitions)
+        for partition in numbers:
+            pipe.zrange(offsets_key(partition), 0, -1, withscores=True)
+        return {(topic.decode(), partition): int(offset)
+                for partition, stored in zip(numbers, await pipe.execute()) for topic, offset in stored}
 
     async def replayed(self) -> bool:
         """Whether an event-time replay saved its clock here: its history is then seen as of its last event."""

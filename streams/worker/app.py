@@ -38,6 +38,7 @@ from streams.store.timing import instrument_redis
 from streams.transport import aiokafka_options, faust_credentials, without_password
 from streams.worker import aggregates, segments, timers
 from streams.worker.fences import Fences
+from streams.worker.retry import Retry
 from streams.worker.scoring import Scoring
 from streams.worker.targeting import WithSegments, segment_in
 from streams.worker.tracker import Tracker, freeze_startup_objects, tune_collector
@@ -113,6 +114,9 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         client_options=aiokafka_options(settings),
         on_assigned=fences.take,
         on_revoked=fences.release,
+        saved_offsets=lambda partitions: Retry(metrics).until_done(
+            "reading the saved offsets", lambda: store.saved_offsets(partitions)),
+        commit_interval_seconds=settings.commit_interval_seconds,
     )
     # Services start in the order registered: the models are loaded before the first batch.
     _declare_outputs(app, settings)

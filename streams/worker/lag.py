@@ -17,7 +17,7 @@ class LagConsumer(Protocol):
 
 
 class OffsetsSeen(Protocol):
-    """Faust's monitor: offsets committed (next to read) and last read, per partition."""
+    """The batch consumer: offsets committed (next to read) and last handled, per partition."""
 
     tp_committed_offsets: Mapping[Any, int]
     tp_read_offsets: Mapping[Any, int]
@@ -26,20 +26,21 @@ class OffsetsSeen(Protocol):
 def lag(highwater: int, committed: int | None, last_read: int | None) -> int | None:
     """Records of a partition not yet consumed: high watermark minus the consumed position.
 
-    The position is the group's committed offset (what ``kafka-consumer-groups.sh`` shows),
-    or, before this worker committed anything, one past the last record it read.
+    The position is one past the last record this worker handled (its effects saved), or the
+    group's committed offset (what ``kafka-consumer-groups.sh`` shows) if later: the worker
+    commits to Kafka at most every ``TRACKER_COMMIT_INTERVAL_SECONDS``, so that one may lag.
 
     >>> lag(120, committed=100, last_read=110)
-    20
-    >>> lag(120, committed=None, last_read=110)
     9
+    >>> lag(120, committed=100, last_read=None)
+    20
     >>> lag(120, committed=None, last_read=None) is None
     True
     """
-    position = committed if committed is not None else (last_read + 1 if last_read is not None else None)
-    if position is None:
+    positions = [p for p in (committed, last_read + 1 if last_read is not None else None) if p is not None]
+    if not positions:
         return None
-    return max(highwater - position, 0)
+    return max(highwater - max(positions), 0)
 
 
 class ConsumerLag:

@@ -176,6 +176,7 @@ class Tracker:
             async with self._lock:
                 report.triggers = await self._apply(parsed, records, report)
         else:
+            await self._read_up_to(parsed.offsets)
             await self._reached(records, parsed.marks)
         for name in parsed.unmapped:
             self._metrics.count_unmapped(name)
@@ -341,6 +342,11 @@ class Tracker:
             return (Change(state, partition, due, version=loaded.version) if applied.duplicates else None), waiting
         merged = [Change(visitor, partition, None, reschedule=False) for visitor in applied.merged]
         return Change(state, partition, due, applied.handled, entries, merged=merged, version=loaded.version), waiting
+
+    async def _read_up_to(self, offsets: Mapping[tuple[str, int], int]) -> None:
+        """A batch that changed no customer (dead letters, unmapped messages): how far the input was read."""
+        tokens = self._fences.held if self._fences is not None else None
+        await self._retry.until_done("offsets save", lambda: self._store.save((), offsets=offsets, tokens=tokens))
 
     async def _reached(self, records: Sequence[Record], marks: Mapping[tuple[str, int], datetime]) -> None:
         """The batch is applied: the replay clock moves to it, and is saved before the ack."""

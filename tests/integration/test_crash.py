@@ -35,6 +35,7 @@ from harness import RunningWorker, wait_until
 from streams.demo.embedded import free_port
 from streams.core.events import dump
 from streams.settings import Settings
+from streams.store.keys import offsets_key
 from streams.demo.simulate import in_time_order, simulate
 from streams.settings import intake_of
 from streams.broker.topics import ensure_topics
@@ -96,6 +97,15 @@ class Progress:
     def committed(self, group: str) -> int:
         offsets = self._admin.list_group_offsets(group).get(group, {})
         return sum(max(offsets[tp].offset, 0) for tp in self._partitions if tp in offsets)
+
+    def resumed(self, group: str, db: redis.Redis) -> int:
+        """Where a worker of ``group`` starts: after the records Redis holds the effects of, or Kafka's commit if later."""
+        offsets = self._admin.list_group_offsets(group).get(group, {})
+        position = 0
+        for tp in self._partitions:
+            saved = db.zscore(offsets_key(tp.partition), tp.topic)
+            position += max(offsets[tp].offset if tp in offsets else 0, int(saved) + 1 if saved is not None else 0)
+        return position
 
     def total(self) -> int:
         return sum(self.ends.values())
@@ -200,7 +210,7 @@ def test_kill_9_at_random_moments_loses_nothing_and_sends_nothing_twice(
     targets = sorted(rng.uniform(0.05, 0.9) * total for _ in range(KILLS))
     kills: list[tuple[int, int]] = []  # (estimated position at the kill, committed offsets then)
     for n, target in enumerate(targets):
-        base = progress.committed(worker_settings.app_id)
+        base = progress.resumed(worker_settings.app_id, redis_client)
         worker = RunningWorker(worker_settings.model_copy(update={"web_port": free_port()}),
                                tmp_path / f"crash-{n}.log").start(timeout=120)
 

@@ -186,15 +186,16 @@ def _lag_series(metrics: Metrics) -> dict[tuple[str, str], float]:
     }
 
 
-async def test_lag_is_the_high_watermark_minus_the_committed_offset() -> None:
-    """Committed offsets first, then one past the last read record, then the fetch position."""
+async def test_lag_is_the_high_watermark_minus_the_handled_position() -> None:
+    """One past the last handled record or the committed offset (a hint, committed now and then), then the fetch position."""
     metrics = Metrics(CollectorRegistry())
-    a, b, c = TP("site-visits", 0), TP("site-visits", 1), TP("purchases", 0)
-    consumer = FakeConsumer({a, b, c, TP("other", 0)}, {a: 120, b: 50, c: 7}, positions={c: 7})
-    monitor = FakeMonitor(tp_committed_offsets={a: 100}, tp_read_offsets={a: 119, b: 39})
+    a, b, c, d = TP("site-visits", 0), TP("site-visits", 1), TP("purchases", 0), TP("purchases", 1)
+    consumer = FakeConsumer({a, b, c, d, TP("other", 0)}, {a: 120, b: 50, c: 7, d: 30}, positions={c: 7})
+    monitor = FakeMonitor(tp_committed_offsets={a: 100, d: 20}, tp_read_offsets={a: 109, b: 39})
     lags = await ConsumerLag(metrics.consumer_lag, ["site-visits", "purchases"]).refresh(consumer, monitor)
-    assert lags == {("site-visits", 0): 20, ("site-visits", 1): 10, ("purchases", 0): 0}
-    assert _lag_series(metrics) == {("site-visits", "0"): 20, ("site-visits", "1"): 10, ("purchases", "0"): 0}
+    assert lags == {("site-visits", 0): 10, ("site-visits", 1): 10, ("purchases", 0): 0, ("purchases", 1): 10}
+    assert _lag_series(metrics) == {("site-visits", "0"): 10, ("site-visits", "1"): 10, ("purchases", "0"): 0,
+                                    ("purchases", "1"): 10}
 
 
 async def test_partitions_moved_to_another_worker_lose_their_series() -> None:
@@ -279,7 +280,7 @@ async def test_command_labels_stay_bounded() -> None:
 
 
 def test_the_event_to_state_histogram_tells_how_far_over_the_100_ms_target_a_p99_is() -> None:
-    from streams.bench.throughput import histogram_quantile
+    from streams.bench.watch import histogram_quantile
 
     metrics = Metrics(CollectorRegistry())
     for _ in range(980):
