@@ -165,6 +165,9 @@ async def bench_live(
         "p50_seconds": histogram_quantile(buckets, 0.5),
         "p99_seconds": histogram_quantile(buckets, 0.99),
         "latency_target_p99_seconds": 0.1,
+        # Live, a batch is what arrived while the one before was handled: a few events, most of
+        # them of different visitors (each a load, an apply and a save of its own).
+        "events_per_batch": round(total / max(total_of(after, "tracker_batch_seconds_count"), 1.0), 1),
         "visits_ended": int(total_of(after, "tracker_sessions_ended_total")),
         "triggers": int(sum(value for labels, value in after.get("tracker_offers_opened_total", [])
                             if labels.get("group") == "treated")),

@@ -20,8 +20,8 @@ def format_report(results: dict[str, dict[str, object]]) -> str:
             f"{r['cpu_us_per_event']} µs, {r['events_per_second_on_one_core'] or 0:,} events/s on one core "
             f"(target ≥ {r['target_per_second']:,}/s); {r['core_share_while_offered']} of a core used while offered",
             f"  event→state p50 {r['p50_seconds']}s, p99 {r['p99_seconds']}s "
-            f"(target ≤ {r['latency_target_p99_seconds']}s); {r['visits_ended']:,} visits ended, "
-            f"{r['triggers']:,} triggers",
+            f"(target ≤ {r['latency_target_p99_seconds']}s); {r['events_per_batch']} events per batch; "
+            f"{r['visits_ended']:,} visits ended, {r['triggers']:,} triggers",
         ]
     if "triggers" in results:
         r = results["triggers"]
