@@ -32,6 +32,7 @@ from datetime import datetime, timedelta, timezone
 from streams.bench.common import BenchError, Progress
 from streams.bench.offering import Message, produce, produce_paced
 from streams.bench.watch import (
+    IDLE_WAIT,
     Child,
     Sample,
     histogram_quantile,
@@ -214,7 +215,7 @@ async def worker_run(
         read = lambda: total_of(scrape(port), "tracker_events_consumed_total")  # noqa: E731
         samples = await poll(read, total, timeout, "tracker worker", child.problem, progress)
         steady = steady_rate(samples, total)
-        catch_up = await until_idle(child.process.pid, _IDLE_WAIT)
+        catch_up = await until_idle(child.process.pid, IDLE_WAIT)
         done = total
         latencies = []
         first = int(rate * seconds)
@@ -225,7 +226,7 @@ async def worker_run(
             # Events are counted when parsed and their latency when saved: wait for the saves.
             await poll(lambda: total_of(scrape(port), "tracker_event_to_state_seconds_count"), done, timeout,
                         "tracker worker (saving)", child.problem, lambda _: None)
-            await until_idle(child.process.pid, _IDLE_WAIT)
+            await until_idle(child.process.pid, IDLE_WAIT)
             before = scrape(port)
             progress(f"offering {len(messages):,} more events at {offered_rate:,.0f}/s")
             achieved = await produce_paced(settings, messages, offered_rate)

@@ -130,7 +130,7 @@ def histogram_quantile(buckets: Sequence[tuple[float, float]], q: float) -> floa
 _IDLE_SHARE = 0.1
 #: Longest wait for that (seconds): the worker's periodic work (insights, checkpoints) may keep it
 #: busier than that now and then, which is no debt of the events.
-_IDLE_WAIT = 60.0
+IDLE_WAIT = 60.0
 
 
 async def until_idle(pid: int, timeout: float, window: float = 0.5, step: float = 0.05) -> float:

@@ -5,9 +5,11 @@ tasks, the conductor and a channel queue before an agent sees it, and a bare age
 does nothing tops out near 7k messages/s on a 2-core machine (docs/architecture.md) while
 aiokafka's own ``getmany`` delivers over 150k decoded records/s.  The tracker already
 works on batches, so this service asks aiokafka for a batch, lets
-:meth:`~streams.worker.tracker.Tracker.handle` save its effects, and only then commits the
-batch's offsets: at-least-once delivery, and the tracker's dedupe makes it
-exactly-once in effect.  The Faust app keeps the rest — web, timers, producer.
+:meth:`~streams.worker.tracker.Tracker.handle` save its effects together with how far each
+partition was read, and only then counts the batch as done: at-least-once delivery, and the
+tracker's dedupe makes it exactly-once in effect.  A newly assigned partition is read from
+after the last record Redis holds the effects of; Kafka's committed offsets are a hint,
+committed now and then.  The Faust app keeps the rest — web, timers, producer.
 
 Per-customer order holds because a customer's events of one topic live in one partition
 and a partition's records come in offset order; records of the two topics are merged by
@@ -32,7 +34,6 @@ from streams.core.intake import Record
 from streams.metrics import Metrics
 
 log = logging.getLogger("tracker")
-
 
 
 class Handled(Protocol):

@@ -27,7 +27,7 @@ import hiredis
 from redis.asyncio.client import Pipeline
 from redis.client import EMPTY_RESPONSE, NEVER_DECODE
 from redis.asyncio.cluster import RedisCluster
-from redis.asyncio.connection import AbstractConnection
+from redis.asyncio.connection import AbstractConnection, Connection
 from redis.exceptions import ResponseError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
@@ -89,7 +89,7 @@ def pack_in_c(client: Any) -> Any:
     if isinstance(client, RedisCluster):
         # Nodes found later are made from the nodes manager's options; the startup nodes exist already.
         options = client.nodes_manager.connection_kwargs
-        options["connection_class"] = packing_in_c(options.get("connection_class") or _default_class())
+        options["connection_class"] = packing_in_c(options.get("connection_class") or Connection)
         for node in [*client.nodes_manager.startup_nodes.values(), *client.get_nodes()]:
             node.connection_class = packing_in_c(node.connection_class)
         return client
