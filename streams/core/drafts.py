@@ -11,7 +11,10 @@ that split, merge or end, offers decided, resolved or expired) to the pure steps
 * the draft copies the profile (or the visit) once, at its first change after it was handed
   out, and then sets fields on that copy, which nobody else holds;
 * :meth:`Draft.state` hands the parts out (frozen from then on: the next change copies again);
-  :meth:`Draft.take` takes a pure step's result back.
+  :meth:`Draft.take` takes a pure step's result back;
+* a draft made ``owned`` changes the parts it is given without copying them first: the
+  worker's batch does so with a customer read from Redis for it or held in its memory (which
+  takes the saved state back, or drops it if the save is refused), and nothing else reads them.
 
 So a batch of a customer's page and product views costs one copy of each part, not a handful
 per event.  ``tests/unit/streams/core/test_drafts.py`` proves the draft equal to the pure steps
@@ -73,13 +76,14 @@ class Draft:
 
     __slots__ = ("customer_id", "profile", "session", "_own_profile", "_own_session")
 
-    def __init__(self, state: CustomerState) -> None:
+    def __init__(self, state: CustomerState, *, owned: bool = False) -> None:
+        """``owned``: nobody else reads ``state``'s parts later, so they are changed in place, not copied first."""
         self.customer_id = state.customer_id
         self.profile = state.profile
         self.session = state.session
-        #: Whether the part is a copy this draft made and has not handed out since.
-        self._own_profile = False
-        self._own_session = False
+        #: Whether the part is this draft's to change (a copy it made, or handed to it) and not handed out since.
+        self._own_profile = owned
+        self._own_session = owned and state.session is not None
 
     def state(self) -> CustomerState:
         """The state as it is now, frozen: the parts are handed out, a later change copies them."""

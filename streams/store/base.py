@@ -60,6 +60,10 @@ class Loaded:
     version: int = 0
     #: The dedupe ring as stored (the marks of the last handled event ids, see keys.MARK_BYTES), for a cache.
     marks: bytes = b""
+    #: Whether the state's parts are this batch's to change in place: read from Redis for it, or
+    #: held by the worker's memory, which takes the saved state back (or drops it) once saved.
+    #: False for parts others may hold (the one default profile of every new customer).
+    owned: bool = False
 
 
 @dataclass(frozen=True, slots=True)

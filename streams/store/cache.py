@@ -26,7 +26,7 @@ from typing import Any
 from streams.core.state import CustomerState, Profile
 from streams.store.base import Change, DeadlineCounts, Delivered, Loaded, Offsets, OutboxEntry, Progress
 from streams.store.keys import MARK_BYTES, event_mark, marks_of
-from streams.store.redis import RedisStore
+from streams.store.redis import RedisStore, own_parts
 
 
 @dataclass(slots=True)
@@ -85,7 +85,10 @@ class CachedStore:
             held[customer_id] = item  # the most recently used now
             digests = item.digests
             seen = {e for e in event_ids if event_mark(e) in digests} if digests and event_ids else set()
-            out[customer_id] = Loaded(item.state, seen, list(item.outbox.values()), False, item.version)
+            # Changed in place by the batch (no copy of its parts): what is saved is taken back
+            # below, and a refused save drops it.
+            out[customer_id] = Loaded(item.state, seen, list(item.outbox.values()), False, item.version,
+                                      owned=own_parts(item.state))
         if self._counted is not None:
             self._counted(len(out), len(missing))
         if missing:

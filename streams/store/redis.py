@@ -100,6 +100,11 @@ _FLAT = json.JSONEncoder(ensure_ascii=False, separators=(",", ":"))
 _NEW = Profile()
 
 
+def own_parts(state: CustomerState) -> bool:
+    """Whether ``state``'s parts are its own: not the one default profile every new customer shares."""
+    return state.profile is not _NEW
+
+
 def read_customer(customer_id: str, value: bytes, *, now: float) -> tuple[CustomerState, int, bytes]:
     """A customer's packed value as the state, its version and its dedupe marks (``now``: epoch seconds).
 
@@ -238,7 +243,8 @@ class RedisStore:
                 held = marks_of(marks)
                 seen = {event_id for event_id in event_ids if event_mark(event_id) in held}
             outbox = [OutboxEntry.from_json(k.decode(), v) for k, v in _pairs(outbox_raw).items()] if outbox_raw else []
-            loaded[customer_id] = Loaded(state, seen, outbox, bool(forgotten), version, marks)
+            loaded[customer_id] = Loaded(state, seen, outbox, bool(forgotten), version, marks,
+                                         owned=own_parts(state))
         return loaded
 
     async def save(

@@ -57,9 +57,12 @@ class CustomerSteps:
 
     def apply(
         self, state: CustomerState, seen: set[str], events: Sequence[AnyEvent], *, now: datetime,
-        clock: datetime | None = None, visitors: Mapping[str, CustomerState] | None = None,
+        clock: datetime | None = None, visitors: Mapping[str, CustomerState] | None = None, owned: bool = False,
     ) -> Applied:
-        """Apply ``events`` (ids in ``seen`` are duplicates); ``clock`` is a replay's clock (None live)."""
+        """Apply ``events`` (ids in ``seen`` are duplicates); ``clock`` is a replay's clock (None live).
+
+        ``owned``: ``state``'s parts are this batch's alone (``Loaded.owned``): changed in place, not copied.
+        """
         seen = set(seen)
         scoring = self.scoring
         place = scoring.place if scoring is not None else None
@@ -69,7 +72,7 @@ class CustomerSteps:
         duplicates = 0
         # The state is changed in place through the batch and frozen once at its end; the pure
         # steps it stands for are the specification (streams.core.drafts).
-        draft = Draft(state)
+        draft = Draft(state, owned=owned)
         for event in events:
             if event.event_id in seen:
                 duplicates += 1

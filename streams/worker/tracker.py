@@ -326,7 +326,7 @@ class Tracker:
     ) -> tuple[Change | None, Undelivered | None]:
         """A customer's write for this batch, and their records waiting to be published."""
         applied = self._steps.apply(loaded.state, loaded.seen, customer.events, now=now, clock=clock,
-                                    visitors=visitors)
+                                    visitors=visitors, owned=loaded.owned)
         counts[customer.customer_id] = (len(applied.handled), applied.duplicates)
         state, partition = applied.state, customer.partition
         entries = self._effects.interpret(applied.effects, now, state.profile)

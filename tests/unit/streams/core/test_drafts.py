@@ -90,6 +90,36 @@ def test_a_batch_in_place_is_the_events_one_by_one(history, rules, batch):
     assert effects == expected_effects
 
 
+@settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.one_of(histories(), bridged_histories()), st.sampled_from(RULES), st.integers(1, 40))
+def test_batches_on_parts_they_own_change_them_in_place_to_the_same_end(history, rules, batch):
+    """As the worker's memory hands a customer to a batch (``owned``): no first copy, the same states."""
+    _, arrived = history
+    expected, expected_effects = pure(arrived, rules)
+    steps = CustomerSteps(rules, POLICY)
+    state, effects, seen = CustomerState("c1"), [], set()
+    for start in range(0, len(arrived), batch):
+        applied = steps.apply(state, seen, arrived[start:start + batch], now=NOW, owned=True)
+        assert applied.state == expected[min(start + batch, len(arrived)) - 1]
+        state, effects, seen = applied.state, effects + applied.effects, seen | set(applied.handled)
+    assert effects == expected_effects
+
+
+def test_an_owned_state_is_changed_in_place_and_a_handed_out_one_is_not():
+    rules = RULES[0]
+    from builders import event
+    from streams.core.events import ANY_EVENT
+
+    views = [ANY_EVENT.validate_python(event("page_viewed", at=T0 + timedelta(seconds=i))) for i in range(2)]
+    draft = Draft(CustomerState("c1"))
+    draft.receive(views[0], rules)
+    given = draft.state()
+    owner = Draft(given, owned=True)
+    owner.receive(views[1], rules)
+    assert owner.state().profile is given.profile and given.profile.page_views == 2
+    assert owner.state().session is given.session and given.session.events == 2
+
+
 def test_a_state_handed_out_is_never_changed_after():
     """The draft copies a part before its first change after :meth:`Draft.state` handed it out."""
     rules = RULES[0]
