@@ -75,31 +75,21 @@ def test_the_draft_takes_the_pure_steps(history, rules):
     assert effects == expected_effects
 
 
+@pytest.mark.parametrize("owned", [False, True], ids=["copied", "owned"])
 @settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
 @given(st.one_of(histories(), bridged_histories()), st.sampled_from(RULES), st.integers(1, 40))
-def test_a_batch_in_place_is_the_events_one_by_one(history, rules, batch):
-    """Whole batches through the worker's steps (one draft each) end where the pure steps end."""
+def test_a_batch_in_place_is_the_events_one_by_one(owned, history, rules, batch):
+    """Whole batches through the worker's steps (one draft each) end where the pure steps end.
+
+    ``owned``: as the worker's memory hands a customer to a batch, whose parts are changed
+    without a first copy.
+    """
     _, arrived = history
     expected, expected_effects = pure(arrived, rules)
     steps = CustomerSteps(rules, POLICY)
     state, effects, seen = CustomerState("c1"), [], set()
     for start in range(0, len(arrived), batch):
-        applied = steps.apply(state, seen, arrived[start:start + batch], now=NOW)
-        assert applied.state == expected[min(start + batch, len(arrived)) - 1]
-        state, effects, seen = applied.state, effects + applied.effects, seen | set(applied.handled)
-    assert effects == expected_effects
-
-
-@settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
-@given(st.one_of(histories(), bridged_histories()), st.sampled_from(RULES), st.integers(1, 40))
-def test_batches_on_parts_they_own_change_them_in_place_to_the_same_end(history, rules, batch):
-    """As the worker's memory hands a customer to a batch (``owned``): no first copy, the same states."""
-    _, arrived = history
-    expected, expected_effects = pure(arrived, rules)
-    steps = CustomerSteps(rules, POLICY)
-    state, effects, seen = CustomerState("c1"), [], set()
-    for start in range(0, len(arrived), batch):
-        applied = steps.apply(state, seen, arrived[start:start + batch], now=NOW, owned=True)
+        applied = steps.apply(state, seen, arrived[start:start + batch], now=NOW, owned=owned)
         assert applied.state == expected[min(start + batch, len(arrived)) - 1]
         state, effects, seen = applied.state, effects + applied.effects, seen | set(applied.handled)
     assert effects == expected_effects
