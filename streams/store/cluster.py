@@ -150,7 +150,7 @@ class ClusterStore(RedisStore):
     def _schedule_all(pipe: Any, changes: Sequence[Change]) -> None:
         """The rescheduled changes' due times (see :meth:`_schedule_many`)."""
         ClusterStore._schedule_many(pipe, [(change.state.customer_id, change.partition, change.due)
-                                         for change in changes if change.reschedule])
+                                           for change in changes if change.reschedule])
 
     @staticmethod
     def _schedule(pipe: Any, customer_id: str, partition: int, due: datetime | None) -> None:

@@ -41,7 +41,8 @@ from streams.worker.fences import Fences
 from streams.worker.retry import Retry
 from streams.worker.scoring import Scoring
 from streams.worker.targeting import WithSegments, segment_in
-from streams.worker.tracker import Tracker, freeze_startup_objects, tune_collector
+from streams.worker.collector import freeze_startup_objects, tune_collector
+from streams.worker.tracker import Tracker
 
 log = logging.getLogger("tracker")
 

@@ -1,17 +1,19 @@
-"""Per-partition fencing: a worker that lost its partitions no longer publishes their outbox records.
+"""Per-partition fencing: a worker that lost its partitions no longer writes them or publishes their records.
 
 A worker that stalls past the group's session timeout (a frozen VM, a long pause) loses its
 partitions to another worker without knowing it, and carries on when it resumes (a zombie)
-until its next heartbeat tells it.  Its saves are refused per customer already (each names
-the version it was computed from); what it could still do is publish records from the
-outboxes of customers the new owner now serves, so an email system would get a trigger twice.
+until its next heartbeat tells it.  It could write customers the new owner now serves, and
+publish records from their outboxes, so an email system would get a trigger twice.
 
 So each assignment takes a token per input partition (``INCR`` of a counter in Redis, one more
-than any taken before), and before publishing a partition's records the worker reads the
-counter: if a newer token was taken since its own, another worker owns the partition and the
-records stay in the outbox for it (``tracker_fenced_records_total``).  What remains is the moment
-between that read and the publish: a zombie that stalls exactly there publishes once more, with
-the same ``offer_id`` (see docs/reliability.md).
+than any taken before).  Each save names the writer's tokens, and a standalone Redis refuses a
+partition's write whole if a newer token was taken (``RedisStore.save``; on Redis Cluster the
+tokens are read just before); the tracker then leaves the partition's records to the new owner
+(:meth:`lost`, ``tracker_fenced_writes_total``).  Before publishing a partition's records the
+worker reads the counter too: if a newer token was taken since its own, the records stay in the
+outbox for the new owner (``tracker_fenced_records_total``).  What remains is the moment between
+that read and the publish: a zombie that stalls exactly there publishes once more, with the same
+``offer_id`` (see docs/reliability.md).
 """
 
 from __future__ import annotations

@@ -1,10 +1,10 @@
-"""The worker's settings of the garbage collector (streams.worker.tracker)."""
+"""The worker's settings of the garbage collector (streams.worker.collector)."""
 
 from __future__ import annotations
 
 import gc
 
-from streams.worker.tracker import YOUNG_COLLECTION, freeze_startup_objects, tune_collector
+from streams.worker.collector import YOUNG_COLLECTION, freeze_startup_objects, tune_collector
 
 
 def test_the_young_generation_is_collected_less_often():
