@@ -94,6 +94,10 @@ class Settings(BaseSettings):
     # ---- processing
     batch_size: int = Field(500, ge=1, description="Most events handled in one Redis round trip.")
     batch_seconds: float = Field(0.05, gt=0, description="Longest wait to fill a batch.")
+    batch_min_bytes: int = Field(
+        16_384, ge=1, description="Input a fetch waits for, up to batch_seconds: a live stream's events come in "
+        "batches of about this size, each costing less per event than many small ones (1: no wait)."
+    )
     commit_interval_seconds: float = Field(
         1.0, ge=0, description="Longest time between commits of the input offsets to Kafka (0: after every "
         "batch). A worker resumes where Redis says the saved state got, so Kafka's offsets are a hint for "

@@ -107,6 +107,7 @@ class BatchConsumer(mode.Service):
         metrics: Metrics,
         batch_size: int,
         batch_seconds: float,
+        batch_min_bytes: int = 1,
         session_timeout_seconds: float,
         heartbeat_seconds: float,
         rebalance_timeout_seconds: float,
@@ -141,7 +142,11 @@ class BatchConsumer(mode.Service):
             # (aiokafka hands out one partition's buffered fetch before the next one's): a
             # customer's order then arrives close to the visits around it.
             max_partition_fetch_bytes=64 * 1024,
+            # A live stream's fetch waits for some input, up to batch_seconds: a batch's costs
+            # (a fetch, a load and a save round trip, a script per partition) are then shared by
+            # more events (about 30 events per batch at 3,000/s without it, 65 with 16 KiB).
             fetch_max_wait_ms=max(int(batch_seconds * 1000), 1),
+            fetch_min_bytes=batch_min_bytes,
             session_timeout_ms=int(session_timeout_seconds * 1000),
             heartbeat_interval_ms=int(heartbeat_seconds * 1000),
             rebalance_timeout_ms=int(rebalance_timeout_seconds * 1000),

@@ -109,6 +109,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         metrics=metrics,
         batch_size=settings.batch_size,
         batch_seconds=settings.batch_seconds,
+        batch_min_bytes=settings.batch_min_bytes,
         session_timeout_seconds=settings.broker_session_timeout,
         heartbeat_seconds=settings.broker_heartbeat_interval,
         rebalance_timeout_seconds=settings.broker_rebalance_timeout,
