@@ -14,17 +14,21 @@ visitor).  The refused customer is dropped from memory, the tracker applies thei
 again to the state Redis holds, and their timer is woken to look at it.
 
 Memory is bounded: at most ``capacity`` customers, the least recently used go first.
+
+It also holds the due times of the partitions the worker owns (:mod:`streams.store.deadlines`):
+the timer finds what is due, and the gauges count, without reading Redis every tick.
 """
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable, Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any
 
 from streams.core.state import CustomerState, Profile
 from streams.store.base import Change, DeadlineCounts, Delivered, Loaded, Offsets, OutboxEntry, Progress
+from streams.store.deadlines import DeadlineBook, Update
 from streams.store.keys import MARK_BYTES, event_mark, marks_of
 from streams.store.redis import RedisStore, own_parts
 
@@ -54,6 +58,8 @@ class CachedStore:
         self._ring_bytes = dedupe_events * MARK_BYTES
         self._held: dict[str, _Held] = {}  # insertion order is recency: the first is evicted first
         self._counted = counted
+        #: The due times of the partitions this worker owns, once read (see :meth:`drop_deadlines`).
+        self.deadlines = DeadlineBook()
 
     def __len__(self) -> int:
         return len(self._held)
@@ -108,6 +114,7 @@ class CachedStore:
         """Write through to Redis; keep what was written; drop the refused customers (returned)."""
         refused = await self._inner.save(changes, offsets=offsets, tokens=tokens)
         stale = set(refused)
+        self._follow_saved(changes, stale)
         held = self._held
         for change in changes:
             customer_id = change.state.customer_id
@@ -131,9 +138,28 @@ class CachedStore:
                 item.outbox[entry.entry_id] = entry
         return refused
 
+    def _follow_saved(self, changes: Sequence[Change], refused: Collection[str]) -> None:
+        """The saved customers' due times, as the save wrote them (a refused one is due at once)."""
+        by_partition: dict[int, list[Update]] = {}
+        for change in changes:
+            if not change.reschedule:  # a merged visitor's due time is left alone
+                continue
+            customer_id = change.state.customer_id
+            if customer_id in refused:
+                update: Update = (customer_id, 0.0, None)
+            else:
+                due = change.due.timestamp() if change.due is not None else None
+                update = (customer_id, due, change.state.session is not None)
+            by_partition.setdefault(change.partition, []).append(update)
+        for partition, updates in by_partition.items():
+            self.deadlines.note(partition, updates)
+
     async def delivered(self, cleared: Sequence[Delivered]) -> None:
         """Clear acknowledged records in Redis, then in memory (a failure leaves both as they were)."""
         await self._inner.delivered(cleared)
+        for done in cleared:
+            due = done.due.timestamp() if done.due is not None else None
+            self.deadlines.note(done.partition, [(done.customer_id, due, None)])
         for done in cleared:
             item = self._held.get(done.customer_id)
             if item is not None:
@@ -145,13 +171,51 @@ class CachedStore:
         while len(self._held) > self._capacity:
             del self._held[next(iter(self._held))]
 
-    # The rest reads and writes Redis directly.
+    # ---------------------------------------------------------------- due times
+
+    def drop_deadlines(self, partitions: Iterable[int]) -> None:
+        """Partitions assigned or revoked: their due times are read from Redis again at the next tick."""
+        self.deadlines.drop(partitions)
 
     async def due(self, partition: int, now: datetime, limit: int) -> list[str]:
+        if await self._read_deadlines(partition):
+            return self.deadlines.due(partition, now.timestamp(), limit)
         return await self._inner.due(partition, now, limit)
 
     async def oldest_due(self, partition: int) -> datetime | None:
+        if await self._read_deadlines(partition):
+            oldest = self.deadlines.oldest(partition)
+            return datetime.fromtimestamp(oldest, timezone.utc) if oldest is not None else None
         return await self._inner.oldest_due(partition)
+
+    async def deadline_counts(self, partitions: Iterable[int], now: float, chunk: int = 1000) -> DeadlineCounts:
+        partitions = list(partitions)
+        held = [partition for partition in partitions if self.deadlines.held(partition)]
+        counts = self.deadlines.counts(held, now)
+        rest = [partition for partition in partitions if partition not in held]
+        if not rest:
+            return counts
+        more = await self._inner.deadline_counts(rest, now, chunk)
+        return DeadlineCounts(counts.pending + more.pending, counts.overdue + more.overdue,
+                              counts.active_sessions + more.active_sessions)
+
+    async def _read_deadlines(self, partition: int) -> bool:
+        """Whether ``partition``'s due times are held, reading them first if nobody is (False: read Redis)."""
+        book = self.deadlines
+        if book.held(partition):
+            return True
+        if book.reading(partition):  # another caller is reading them: Redis answers meanwhile
+            return False
+        ticket = book.begin(partition)
+        try:
+            stored = await self._inner.deadlines(partition)
+            opened = await self._inner.open_visits(list(stored))
+        except BaseException:
+            book.abandon(partition, ticket)
+            raise
+        return book.install(partition, ticket, stored, opened)
+
+    # The rest reads and writes Redis directly.
 
     async def ping(self) -> bool:
         return await self._inner.ping()
@@ -162,12 +226,10 @@ class CachedStore:
     async def load_progress(self, partition: int) -> Progress:
         return await self._inner.load_progress(partition)
 
-    async def deadline_counts(self, partitions: Iterable[int], now: float, chunk: int = 1000) -> DeadlineCounts:
-        return await self._inner.deadline_counts(partitions, now, chunk)
-
     def profiles(self, chunk: int = 500) -> AsyncIterator[tuple[str, Profile]]:
         return self._inner.profiles(chunk)
 
     async def forget(self, customer_id: str, **options: Any) -> int:
         self._held.pop(customer_id, None)
+        self.deadlines.forget(customer_id)
         return await self._inner.forget(customer_id, **options)

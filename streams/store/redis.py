@@ -443,7 +443,7 @@ class RedisStore:
         """Count pending, overdue and live-session customers in ``partitions`` at Unix time ``now``.
 
         One pipelined ZCARD + ZCOUNT per partition; live sessions take a ZSCAN of each set and
-        pipelined EXISTS of the session keys, ``chunk`` at a time (linear in the set's size).
+        a pipelined check of the open visits, ``chunk`` at a time (linear in the set's size).
         """
         partitions = list(partitions)
         if not partitions:
@@ -456,19 +456,21 @@ class RedisStore:
         pending, overdue = sum(replies[0::2]), sum(replies[1::2])
         active = 0
         for partition in partitions:
-            waiting: list[str] = []
-            async for member, score in self._redis.zscan_iter(deadlines_key(partition), count=chunk):
-                if score > now:
-                    waiting.append(member.decode() if isinstance(member, bytes) else str(member))
-                if len(waiting) >= chunk:
-                    active += await self._sessions_alive(waiting)
-                    waiting = []
-            active += await self._sessions_alive(waiting)
+            stored = await self.deadlines(partition, chunk)
+            active += len(await self.open_visits([c for c, at in stored.items() if at > now], chunk))
         return DeadlineCounts(pending, overdue, active)
 
-    async def _sessions_alive(self, customer_ids: Sequence[str]) -> int:
-        if not customer_ids:
-            return 0
+    async def deadlines(self, partition: int, chunk: int = 1000) -> dict[str, float]:
+        """Every due time in ``partition``'s set (customer → epoch seconds), read ``chunk`` at a time (ZSCAN)."""
+        return {(member.decode() if isinstance(member, bytes) else str(member)): score
+                async for member, score in self._redis.zscan_iter(deadlines_key(partition), count=chunk)}
+
+    async def open_visits(self, customer_ids: Sequence[str], chunk: int = 1000) -> set[str]:
+        """Of ``customer_ids``, those stored with an open visit (pipelined, ``chunk`` at a time)."""
+        found: set[str] = set()
         now_ms = int(time.time() * 1000)
-        calls = [([profile_key(c), session_key(c)], (now_ms,)) for c in customer_ids]
-        return sum(1 for found in await self._run_scripts(self._alive, calls) if found)
+        for start in range(0, len(customer_ids), chunk):
+            some = customer_ids[start:start + chunk]
+            calls = [([profile_key(c), session_key(c)], (now_ms,)) for c in some]
+            found.update(c for c, alive in zip(some, await self._run_scripts(self._alive, calls)) if alive)
+        return found

@@ -33,7 +33,7 @@ from streams.http.ops import Readiness
 from streams.logs import configure_logging
 from streams.metrics import Metrics, build_labels
 from streams.settings import Settings, behaviour_segments_of, intake_of, load_offer_policy, rules_of
-from streams.store import CachedStore, CheckpointStore, DailyStore, RedisStore, StateStore, open_store
+from streams.store import CachedStore, CheckpointStore, DailyStore, RedisStore, open_store
 from streams.store.timing import instrument_redis
 from streams.transport import aiokafka_options, faust_credentials, without_password
 from streams.worker import aggregates, segments, timers
@@ -85,17 +85,24 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     if settings.clock == "wall" or settings.scores_in_event_time:
         # The RFM segment of the latest insights (``insights`` is built below; read only when deciding).
         policy = WithSegments(policy, lambda customer_id: segment_in(insights.latest, customer_id))  # type: ignore[assignment]
-    # The tracker reads customers from memory once read or written (Redis stays the store the API reads).
-    state: StateStore = store
-    if settings.state_cache_customers > 0:
-        def counted(hits: int, misses: int) -> None:
-            metrics.state_cache_hits.inc(hits)
-            metrics.state_cache_misses.inc(misses)
+    # The tracker reads customers from memory once read or written (Redis stays the store the API reads),
+    # and the due times of its partitions once read after their assignment.
+    def counted(hits: int, misses: int) -> None:
+        metrics.state_cache_hits.inc(hits)
+        metrics.state_cache_misses.inc(misses)
 
-        state = CachedStore(store, capacity=settings.state_cache_customers, dedupe_events=settings.dedupe_events,
-                            counted=counted)
+    state = CachedStore(store, capacity=settings.state_cache_customers, dedupe_events=settings.dedupe_events,
+                        counted=counted)
     # A worker that lost its partitions without knowing it (a zombie) publishes none of their records.
     fences = Fences(store, metrics)
+
+    async def assigned(partitions: set[int]) -> None:
+        state.drop_deadlines(partitions)  # another worker may have written them since
+        await fences.take(partitions)
+
+    def revoked(partitions: set[int]) -> None:
+        state.drop_deadlines(partitions)
+        fences.release(partitions)
     tracker = Tracker(
         store=state, publisher=publisher, intake=intake, rules=rules_of(settings), policy=policy,
         topics=Topics.of(settings), metrics=metrics, scoring=scoring, output_log=output_log, daily=daily,
@@ -114,8 +121,8 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         heartbeat_seconds=settings.broker_heartbeat_interval,
         rebalance_timeout_seconds=settings.broker_rebalance_timeout,
         client_options=aiokafka_options(settings),
-        on_assigned=fences.take,
-        on_revoked=fences.release,
+        on_assigned=assigned,
+        on_revoked=revoked,
         saved_offsets=lambda partitions: Retry(metrics).until_done(
             "reading the saved offsets", lambda: store.saved_offsets(partitions)),
         commit_interval_seconds=settings.commit_interval_seconds,

@@ -33,7 +33,7 @@ from streams.core.intake import DeadLetter, Ignored, Intake, Record
 from streams.core.lifecycle import Rules, advance, next_due
 from streams.core.state import CustomerState
 from streams.metrics import Metrics
-from streams.store import Change, Loaded, StateStore
+from streams.store import Change, Delivered, Loaded, StateStore
 from streams.worker.aggregates import DailyFigures
 from streams.worker.customers import CustomerEvents, CustomerSteps
 from streams.worker.effects import Effects
@@ -410,7 +410,14 @@ class Tracker:
             undelivered: list[Undelivered] = []
             # A visit that ends here places its customer once, before its offer is decided.
             place = self._scoring.place if self._scoring is not None else None
+            gone = [customer_id for customer_id, item in loaded.items() if item.forgotten or not item.version]
+            if gone:
+                # Erased since they were scheduled (the due times in memory do not see an erasure
+                # through another worker): nothing to do, and nothing to write back.
+                await self._store.delivered([Delivered(customer_id, (), partition, None) for customer_id in gone])
             for customer_id, item in loaded.items():
+                if customer_id in gone:
+                    continue
                 state, effects = advance(item.state, until, self._rules, self._steps.policy, now=now, place=place)
                 if self._scoring is not None:
                     state = self._scoring.review(state, until)

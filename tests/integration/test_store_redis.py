@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import urllib.parse
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -384,3 +384,47 @@ async def test_the_cache_keeps_at_most_its_capacity(store: RedisStore) -> None:
         await cache.load({customer: []})
 
     assert len(cache) == 3
+
+
+async def _due_times(store, partition: int) -> list[tuple[str, datetime | None]]:
+    """What ``store`` says is due in ``partition`` at a few moments, and its earliest step."""
+    moments = [T0 + timedelta(seconds=s) for s in (-1, 0, 30, 60, 90, 10**6)]
+    return [*[(",".join(await store.due(partition, at, 100)), at) for at in moments],
+            ("oldest", await store.oldest_due(partition))]
+
+
+async def test_the_cache_holds_its_partitions_due_times_and_follows_its_own_writes(store: RedisStore) -> None:
+    """Read once, then kept in step with saves (a refused one due at once), deliveries and erasures."""
+    await store.save([_change(c, partition=0, due_in=n * 10) for n, c in enumerate(CUSTOMERS[:8])])
+    cache = CachedStore(store)
+    assert await _due_times(cache, 0) == await _due_times(store, 0)
+    assert cache.deadlines.held(0)
+
+    loaded = await cache.load({c: [] for c in CUSTOMERS[:8]})
+    await store.save([Change(_state(CUSTOMERS[1], views=9), 0, T0, version=loaded[CUSTOMERS[1]].version)])
+    refused = await cache.save([
+        Change(_state(CUSTOMERS[0]), 0, T0 + timedelta(seconds=75), version=loaded[CUSTOMERS[0]].version),
+        Change(CustomerState(CUSTOMERS[1]), 0, T0 + timedelta(days=2), version=loaded[CUSTOMERS[1]].version),
+        Change(CustomerState(CUSTOMERS[2]), 0, None, version=loaded[CUSTOMERS[2]].version),
+        _change(CUSTOMERS[20], partition=0, due_in=45),
+    ])
+    assert refused == [CUSTOMERS[1]]
+    await cache.delivered([Delivered(CUSTOMERS[3], [], 0, T0 + timedelta(seconds=5)),
+                           Delivered(CUSTOMERS[4], [], 0, None)])
+    await cache.forget(CUSTOMERS[5], partitions=1, suppress=False)
+
+    assert await _due_times(cache, 0) == await _due_times(store, 0)
+    now = (T0 + timedelta(seconds=40)).timestamp()
+    assert await cache.deadline_counts([0], now) == await store.deadline_counts([0], now)
+
+
+async def test_the_cache_reads_a_partitions_due_times_again_after_a_rebalance(store: RedisStore) -> None:
+    """Another worker wrote the partition meanwhile: what the cache held is dropped, and read again."""
+    await store.save([_change(c, partition=3, due_in=60) for c in CUSTOMERS[:4]])
+    cache = CachedStore(store)
+    assert await cache.due(3, T0 + timedelta(seconds=60), 10) == CUSTOMERS[:4]
+    await store.save([_change(CUSTOMERS[9], partition=3, due_in=1)])  # the partition's other owner, for a while
+
+    assert await cache.due(3, T0 + timedelta(seconds=60), 10) == CUSTOMERS[:4]
+    cache.drop_deadlines([3])
+    assert await _due_times(cache, 3) == await _due_times(store, 3)

@@ -119,3 +119,18 @@ async def test_only_the_given_partitions_fire(tracker, publisher, clock):
     clock.advance(hours=1)
     assert await tracker.fire_due([0, 1]) == 0
     assert await tracker.fire_due([3]) == 1
+
+
+async def test_a_customer_erased_while_scheduled_is_not_written_back(tracker, publisher, store, clock):
+    """The due times the timer holds miss an erasure made elsewhere: it finds nothing stored, and leaves them be."""
+    await tracker.handle([record(event("cart_item_added"))])
+    scheduled = dict(store.deadlines[0])
+    for customer_id in list(store.states):  # erased by another process, the deadline left behind
+        del store.states[customer_id]
+        store.versions.pop(customer_id)
+    store.deadlines[0] = scheduled
+    clock.advance(hours=1)
+
+    assert await tracker.fire_due([0]) == 0
+    assert store.states == {} and store.deadlines[0] == {}
+    assert publisher.on("offer-triggers") == []
