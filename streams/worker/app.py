@@ -138,7 +138,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         now=lambda: None if settings.clock == "event" else datetime.now(timezone.utc),
         loyalty=lambda: scoring.loyalty, segments=lambda: scoring.segments, value=lambda: scoring.value,
     )
-    clockwork = timers.Clockwork(settings, tracker, consumer, store, scoring, insights, metrics)
+    clockwork = timers.Clockwork(settings, tracker, consumer, state, scoring, insights, metrics)
     timers.register(app, clockwork)
     segments.register(app, settings, scoring, insights, metrics)
     aggregates.register(app, settings, daily, DailyStore(store.client), insights, scoring,

@@ -13,7 +13,7 @@ from streams.broker.consumer import BatchConsumer
 from streams.http.insights import InsightsCache
 from streams.metrics import Metrics
 from streams.settings import Settings
-from streams.store import CheckpointStore, RedisStore
+from streams.store import CachedStore, CheckpointStore
 from streams.worker.lag import ConsumerLag
 from streams.worker.scoring import Scoring
 from streams.worker.tracker import Tracker
@@ -28,7 +28,8 @@ class Clockwork:
     settings: Settings
     tracker: Tracker
     consumer: BatchConsumer
-    store: RedisStore
+    #: The worker's store: the due times of its partitions in memory (the gauges count them there).
+    store: CachedStore
     scoring: Scoring
     insights: InsightsCache
     metrics: Metrics
