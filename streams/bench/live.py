@@ -158,6 +158,8 @@ async def bench_live(
         "offered_per_second": round(achieved),
         "steady_per_second": round(rate),
         "idle_core_share": round(idle, 3),
+        # All the worker used from the first event sent until idle again, its idle share included.
+        "worker_cpu_seconds": round(cpu, 3),
         "cpu_us_per_event": round(us, 1),
         "events_per_second_on_one_core": round(1e6 / us) if us else None,
         "target_per_second": 30_000,

@@ -54,5 +54,8 @@ async def test_the_live_suite_sends_visits_as_they_happen_and_the_worker_ends_th
     live = results["live"]
     assert live["events"] > 0
     assert live["visits_ended"] >= live["visitors"]
-    assert live["cpu_us_per_event"] > 0
+    # Priced from the worker's CPU; a run this short can use no more than its idle share says
+    # (its timers' ticks, measured apart): the difference is then 0, not a failure.
+    assert live["worker_cpu_seconds"] > 0
+    assert live["cpu_us_per_event"] >= 0 and live["idle_core_share"] >= 0
     assert "live:" in format_report(results)
