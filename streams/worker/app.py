@@ -103,6 +103,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
     def revoked(partitions: set[int]) -> None:
         state.drop_deadlines(partitions)
         fences.release(partitions)
+
     tracker = Tracker(
         store=state, publisher=publisher, intake=intake, rules=rules_of(settings), policy=policy,
         topics=Topics.of(settings), metrics=metrics, scoring=scoring, output_log=output_log, daily=daily,
