@@ -95,15 +95,25 @@ def test_a_batch_in_place_is_the_events_one_by_one(owned, history, rules, batch)
     assert effects == expected_effects
 
 
-def test_an_owned_state_is_changed_in_place_and_a_handed_out_one_is_not():
-    rules = RULES[0]
+def _page_views(count: int) -> list[AnyEvent]:
+    """``count`` page views of one visitor, a second apart."""
     from builders import event
     from streams.core.events import ANY_EVENT
 
-    views = [ANY_EVENT.validate_python(event("page_viewed", at=T0 + timedelta(seconds=i))) for i in range(2)]
+    return [ANY_EVENT.validate_python(event("page_viewed", at=T0 + timedelta(seconds=i))) for i in range(count)]
+
+
+def _handed_out(first: AnyEvent) -> tuple[Draft, CustomerState]:
+    """A new customer's draft after ``first``, and the state it handed out then."""
     draft = Draft(CustomerState("c1"))
-    draft.receive(views[0], rules)
-    given = draft.state()
+    draft.receive(first, RULES[0])
+    return draft, draft.state()
+
+
+def test_an_owned_state_is_changed_in_place_and_a_handed_out_one_is_not():
+    rules = RULES[0]
+    views = _page_views(2)
+    _, given = _handed_out(views[0])
     owner = Draft(given, owned=True)
     owner.receive(views[1], rules)
     assert owner.state().profile is given.profile and given.profile.page_views == 2
@@ -113,13 +123,8 @@ def test_an_owned_state_is_changed_in_place_and_a_handed_out_one_is_not():
 def test_a_state_handed_out_is_never_changed_after():
     """The draft copies a part before its first change after :meth:`Draft.state` handed it out."""
     rules = RULES[0]
-    from builders import event
-    from streams.core.events import ANY_EVENT
-
-    views = [ANY_EVENT.validate_python(event("page_viewed", at=T0 + timedelta(seconds=i))) for i in range(3)]
-    draft = Draft(CustomerState("c1"))
-    draft.receive(views[0], rules)
-    first = draft.state()
+    views = _page_views(3)
+    draft, first = _handed_out(views[0])
     frozen = (replace(first.profile), replace(first.session))
     draft.receive(views[1], rules)
     draft.receive(views[2], rules)
