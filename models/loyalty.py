@@ -19,33 +19,23 @@ from __future__ import annotations
 
 import bisect
 import datetime as dt
-import heapq
 import math
 from collections.abc import Mapping
-from typing import Any, TypedDict
+from typing import Any
 
 from river import linear_model, optim
 
+from models.late_labels import LateLabels, Snapshot, seconds_of
 from models.metrics import ProgressiveScore
 
 __all__ = ["LoyaltyModel", "PendingSnapshot", "loyalty_inputs"]
 
-_DAY = 86400.0
 
-
-class PendingSnapshot(TypedDict):
+class PendingSnapshot(Snapshot):
     """A snapshot waiting for the end of its horizon: plain data the worker can store as JSON."""
 
-    at: float  # POSIX seconds
-    features: dict[str, float]
     p: float | None  # the prediction as of the snapshot (None until the model is as it was then)
     bought: bool  # whether the customer has bought again within the horizon so far
-
-
-def _seconds(moment: dt.datetime) -> float:
-    if moment.tzinfo is None:  # naive times are taken as UTC, never as the host's local time
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.timestamp()
 
 
 # Bin edges of days since the last order, of expected purchases and of frequency, for a
@@ -110,7 +100,7 @@ def loyalty_inputs(x: Mapping[str, float]) -> dict[str, float]:
     return inputs
 
 
-class LoyaltyModel:
+class LoyaltyModel(LateLabels[PendingSnapshot]):
     """Online P(buys again within ``horizon_days``) with labels that arrive late.
 
     Parameters
@@ -172,11 +162,7 @@ class LoyaltyModel:
         self._average: dict[str, float] = {}
         self._average_intercept = 0.0
         self._score = ProgressiveScore()
-        self._pending: dict[str, list[PendingSnapshot]] = {}
-        # (horizon end, customer) entries; stale ones are skipped, so it may hold extras.
-        self._deadlines: list[tuple[float, str]] = []
-        # (snapshot time, customer) of snapshots without a prediction yet.
-        self._unpredicted: list[tuple[float, str]] = []
+        self._start_waiting()
         self._n = 0
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -217,25 +203,12 @@ class LoyaltyModel:
         A second snapshot of the same customer at the same moment replaces the first. The
         progressive score scores the model's prediction for it as of ``at`` (see :meth:`expire`).
         """
-        seconds = _seconds(at)
-        entry: PendingSnapshot = {
-            "at": seconds,
+        self._keep(customer_id, {
+            "at": seconds_of(at),
             "features": {k: float(v) for k, v in features.items()},
             "p": None,
             "bought": False,
-        }
-        heapq.heappush(self._unpredicted, (seconds, customer_id))
-        queue = self._pending.setdefault(customer_id, [])
-        if queue and queue[-1]["at"] == seconds:
-            queue[-1] = entry
-            return
-        queue.append(entry)
-        # Only snapshots within their horizon count: what is dropped does not depend on when
-        # expire() ran.
-        within = [i for i, e in enumerate(queue) if e["at"] + self.horizon_days * _DAY >= seconds]
-        if len(within) > self.max_pending_per_customer:
-            del queue[within[0]]
-        heapq.heappush(self._deadlines, (seconds + self.horizon_days * _DAY, customer_id))
+        })
 
     def resolve(self, customer_id: str, bought_at: dt.datetime) -> int:
         """The customer bought at ``bought_at``: label their earlier snapshots.
@@ -243,61 +216,20 @@ class LoyaltyModel:
         Snapshots taken before the purchase and within the horizon of it get label 1, learned
         when their horizon ends (:meth:`expire`). Returns the number of snapshots labelled.
         """
-        queue = self._pending.get(customer_id)
-        if not queue:
-            return 0
-        seconds = _seconds(bought_at)
-        horizon = self.horizon_days * _DAY
         labelled = 0
-        for entry in queue:
-            if entry["at"] < seconds <= entry["at"] + horizon:
-                labelled += not entry["bought"]
-                entry["bought"] = True
+        for entry in self._covering(customer_id, bought_at):
+            labelled += not entry["bought"]
+            entry["bought"] = True
         return labelled
 
-    def expire(self, now: dt.datetime) -> int:
-        """Learn every snapshot whose horizon ended before ``now``; returns how many.
+    def _predicted(self, entry: PendingSnapshot) -> float | None:
+        return entry["p"]
 
-        Snapshots the customer bought after (see :meth:`resolve`) are learned with label 1, the
-        others with label 0, one at a time in the order their horizons end (then by customer),
-        however often this is called. Each is scored first with the prediction the model made
-        once it had learned every label that ended by the snapshot: a replay that outruns the
-        labels scores what a model learning in time would have said. Call it only once every
-        purchase before ``now`` is resolved.
-        """
-        seconds = _seconds(now)
-        horizon = self.horizon_days * _DAY
-        learned = 0
-        while self._deadlines and self._deadlines[0][0] < seconds:
-            deadline, customer_id = heapq.heappop(self._deadlines)
-            self._predict_through(deadline)
-            queue = self._pending.get(customer_id)
-            if not queue:
-                continue
-            for i, entry in enumerate(queue):
-                if entry["at"] + horizon == deadline:
-                    del queue[i]
-                    self._learn_pending(entry)
-                    learned += 1
-                    break
-            self._store(customer_id, queue)
-        return learned
+    def _predict_now(self, entry: PendingSnapshot) -> None:
+        entry["p"] = self.predict_proba_one(entry["features"])
 
-    def _predict_through(self, seconds: float) -> None:
-        """Predict the snapshots taken at or before ``seconds`` that have no prediction yet."""
-        while self._unpredicted and self._unpredicted[0][0] <= seconds:
-            at, customer_id = heapq.heappop(self._unpredicted)
-            for entry in self._pending.get(customer_id, ()):
-                if entry["at"] == at and entry["p"] is None:
-                    entry["p"] = self.predict_proba_one(entry["features"])
-
-    def _store(self, customer_id: str, queue: list[PendingSnapshot]) -> None:
-        if queue:
-            self._pending[customer_id] = queue
-        else:
-            self._pending.pop(customer_id, None)
-
-    def _learn_pending(self, entry: PendingSnapshot) -> None:
+    def _learn_pending(self, entry: PendingSnapshot, waiting: list[PendingSnapshot]) -> None:
+        """Label 1 if the customer bought within the snapshot's horizon (:meth:`resolve`), else 0."""
         label = entry["bought"]
         p = entry["p"]
         self._score.update(label, self.predict_proba_one(entry["features"]) if p is None else p)
@@ -313,42 +245,6 @@ class LoyaltyModel:
             "p": None if entry["p"] is None else float(entry["p"]),
             "bought": bool(entry["bought"]),
         }
-
-    @property
-    def pending(self) -> dict[str, list[PendingSnapshot]]:
-        """A copy of the snapshots waiting for the end of their horizon, as JSON-able data."""
-        return {c: [self._copy(e) for e in queue] for c, queue in self._pending.items()}
-
-    def restore_pending(self, pending: Mapping[str, list[PendingSnapshot]]) -> None:
-        """Replace the waiting snapshots with ``pending`` (as returned by :attr:`pending`)."""
-        self._pending = {c: [self._copy(e) for e in queue] for c, queue in pending.items() if queue}
-        horizon = self.horizon_days * _DAY
-        self._deadlines = [
-            (e["at"] + horizon, c) for c, queue in self._pending.items() for e in queue
-        ]
-        heapq.heapify(self._deadlines)
-        self._unpredicted = [
-            (e["at"], c) for c, queue in self._pending.items() for e in queue if e["p"] is None
-        ]
-        heapq.heapify(self._unpredicted)
-
-    def pending_for(self, customer_id: str) -> list[PendingSnapshot]:
-        """A copy of one customer's waiting snapshots."""
-        return [self._copy(e) for e in self._pending.get(customer_id, [])]
-
-    def forget(self, customer_id: str) -> None:
-        """Drop a customer's waiting snapshots (right to erasure); learned weights are kept."""
-        self._pending.pop(customer_id, None)
-
-    @property
-    def n_learned(self) -> int:
-        """Number of labelled examples learned."""
-        return self._n
-
-    @property
-    def n_pending(self) -> int:
-        """Number of snapshots waiting for the end of their horizon."""
-        return sum(len(queue) for queue in self._pending.values())
 
     @property
     def score(self) -> ProgressiveScore:

@@ -35,11 +35,11 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import heapq
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any, TypedDict
+from typing import Any
 
+from models.late_labels import DAY, LateLabels, Snapshot, seconds_of
 from models.value_inputs import FEATURE_GROUPS, OPTIONAL_GROUPS, value_inputs
 from models.value_learners import (
     DISPERSIONS, FAMILIES, LOSSES, WEIGHTINGS, Averaged, Dispersion, Family, Loss, Part, Target, Weighting,
@@ -58,16 +58,13 @@ __all__ = [
 
 _TARGETS = ("log", "two-part", "rank")
 
-_DAY = 86400.0
 # The correction of each part's log-scale estimate by ``money``: the ratio scales the median itself.
 _CORRECTIONS = {"calibration": "log-normal", "median-calibration": "none", "smearing": "smearing", "ratio": "none"}
 
 
-class PendingValue(TypedDict):
+class PendingValue(Snapshot):
     """A snapshot waiting for the end of its horizon: plain data the worker can store as JSON."""
 
-    at: float  # POSIX seconds
-    features: dict[str, float]
     predicted: float | None  # money predicted as of the snapshot (None until the model is as it was then)
     spent_so_far: float  # the customer's total order spend at the snapshot
     spent: float  # spend within the horizon so far
@@ -90,20 +87,14 @@ def due_for_snapshot(last_snapshot_at: dt.datetime | None, now: dt.datetime, eve
     """
     if last_snapshot_at is None:
         return True
-    return (now - last_snapshot_at).total_seconds() >= every_days * _DAY
-
-
-def _seconds(moment: dt.datetime) -> float:
-    if moment.tzinfo is None:  # naive times are taken as UTC, never as the host's local time
-        moment = moment.replace(tzinfo=dt.UTC)
-    return moment.timestamp()
+    return (now - last_snapshot_at).total_seconds() >= every_days * DAY
 
 
 _Averaged = Averaged  # the names older checkpoints pickled
 _Calibration = Calibration
 
 
-class ValueModel:
+class ValueModel(LateLabels[PendingValue]):
     """Online spend over the next ``horizon_days`` (money), with labels that arrive late.
 
     Parameters
@@ -255,9 +246,7 @@ class ValueModel:
         self._calibration = _Calibration(window=calibration_window)
         self._ratio = Ratio(window=calibration_window)
         self._score = ValueScore(window=score_window)
-        self._pending: dict[str, list[PendingValue]] = {}
-        self._deadlines: list[tuple[float, str]] = []
-        self._unpredicted: list[tuple[float, str]] = []  # (snapshot time, customer) without a prediction yet
+        self._start_waiting()
         self._n = 0
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -327,26 +316,13 @@ class ValueModel:
         every label that ended by ``at`` (see :meth:`expire`): as of the snapshot, however far
         behind or ahead the caller's learning runs.
         """
-        seconds = _seconds(at)
-        entry: PendingValue = {
-            "at": seconds,
+        self._keep(customer_id, {
+            "at": seconds_of(at),
             "features": {k: float(v) for k, v in features.items()},
             "predicted": None,
             "spent_so_far": float(spent_so_far),
             "spent": 0.0,
-        }
-        heapq.heappush(self._unpredicted, (seconds, customer_id))
-        queue = self._pending.setdefault(customer_id, [])
-        if queue and queue[-1]["at"] == seconds:
-            queue[-1] = entry
-            return
-        queue.append(entry)
-        # Only the snapshots still within their horizon count, so that what is dropped does not
-        # depend on whether expire() already learned the older ones.
-        within = [i for i, e in enumerate(queue) if e["at"] + self.horizon_days * _DAY >= seconds]
-        if len(within) > self.max_pending_per_customer:
-            del queue[within[0]]
-        heapq.heappush(self._deadlines, (seconds + self.horizon_days * _DAY, customer_id))
+        })
 
     def resolve(self, customer_id: str, at: dt.datetime, spent_total: float) -> int:
         """The customer ordered at ``at`` and has now spent ``spent_total`` in all.
@@ -355,69 +331,27 @@ class ValueModel:
         ``spent_total`` less their ``spent_so_far`` (learned when their horizon ends, by
         :meth:`expire`). Returns the number of snapshots whose spend changed.
         """
-        queue = self._pending.get(customer_id)
-        if not queue:
-            return 0
-        seconds = _seconds(at)
-        horizon = self.horizon_days * _DAY
         changed = 0
-        for entry in queue:
-            if entry["at"] < seconds <= entry["at"] + horizon:
-                spent = max(float(spent_total) - entry["spent_so_far"], entry["spent"])
-                changed += spent != entry["spent"]
-                entry["spent"] = spent
+        for entry in self._covering(customer_id, at):
+            spent = max(float(spent_total) - entry["spent_so_far"], entry["spent"])
+            changed += spent != entry["spent"]
+            entry["spent"] = spent
         return changed
 
-    def expire(self, now: dt.datetime) -> int:
-        """Learn every snapshot whose horizon ended before ``now``; returns how many.
+    def _predicted(self, entry: PendingValue) -> float | None:
+        return entry["predicted"]
 
-        Snapshots are learned one at a time in the order their horizons end (then by customer
-        id), whenever and however often this is called: a worker that expires once a second
-        and a replay that expires before every order learn the same sequence, and so end with
-        the same model. Call it only once every order before ``now`` is resolved.
-        """
-        seconds = _seconds(now)
-        horizon = self.horizon_days * _DAY
-        learned = 0
-        while self._deadlines and self._deadlines[0][0] < seconds:
-            deadline, customer_id = heapq.heappop(self._deadlines)
-            self._predict_through(deadline)
-            queue = self._pending.get(customer_id)
-            if not queue:
-                continue
-            for i, entry in enumerate(queue):
-                if entry["at"] + horizon == deadline:
-                    weight = 1.0
-                    if self.weighting == "customer":
-                        # The customer's snapshots taken within this one's horizon (itself
-                        # included) are all still waiting: their number depends on the log alone.
-                        weight = 1.0 / sum(1 for e in queue if entry["at"] <= e["at"] < deadline)
-                    del queue[i]
-                    self._learn_pending(entry, weight)
-                    learned += 1
-                    break
-            self._store(customer_id, queue)
-        return learned
+    def _predict_now(self, entry: PendingValue) -> None:
+        entry["predicted"] = self.predict_one(entry["features"])
 
-    def _predict_through(self, seconds: float) -> None:
-        """Predict the snapshots taken at or before ``seconds`` that have no prediction yet.
-
-        Called before a label ending at ``seconds`` is learned: the model then knows exactly the
-        labels that ended before, as it would have at the snapshot.
-        """
-        while self._unpredicted and self._unpredicted[0][0] <= seconds:
-            at, customer_id = heapq.heappop(self._unpredicted)
-            for entry in self._pending.get(customer_id, ()):
-                if entry["at"] == at and entry["predicted"] is None:
-                    entry["predicted"] = self.predict_one(entry["features"])
-
-    def _store(self, customer_id: str, queue: list[PendingValue]) -> None:
-        if queue:
-            self._pending[customer_id] = queue
-        else:
-            self._pending.pop(customer_id, None)
-
-    def _learn_pending(self, entry: PendingValue, weight: float) -> None:
+    def _learn_pending(self, entry: PendingValue, waiting: list[PendingValue]) -> None:
+        """The snapshot's spend within its horizon; ``weighting="customer"``: at 1 / the customer's snapshots in it."""
+        weight = 1.0
+        if self.weighting == "customer":
+            # The customer's snapshots taken within this one's horizon (itself included) are all
+            # still waiting: their number depends on the log alone.
+            end = entry["at"] + self.horizon_days * DAY
+            weight = 1.0 / sum(1 for e in waiting if entry["at"] <= e["at"] < end)
         predicted = entry["predicted"]
         self._score.update(self.predict_one(entry["features"]) if predicted is None else predicted, entry["spent"])
         self.learn_one(entry["features"], entry["spent"], weight)
@@ -433,21 +367,6 @@ class ValueModel:
             "spent_so_far": float(entry["spent_so_far"]),
             "spent": float(entry["spent"]),
         }
-
-    @property
-    def pending(self) -> dict[str, list[PendingValue]]:
-        """A copy of the snapshots waiting for the end of their horizon, as JSON-able data."""
-        return {c: [self._copy(e) for e in queue] for c, queue in self._pending.items()}
-
-    def restore_pending(self, pending: Mapping[str, list[PendingValue]]) -> None:
-        """Replace the waiting snapshots with ``pending`` (as returned by :attr:`pending`)."""
-        self._pending = {c: [self._copy(e) for e in queue] for c, queue in pending.items() if queue}
-        horizon = self.horizon_days * _DAY
-        self._deadlines = [(e["at"] + horizon, c) for c, queue in self._pending.items() for e in queue]
-        heapq.heapify(self._deadlines)
-        self._unpredicted = [(e["at"], c) for c, queue in self._pending.items() for e in queue
-                             if e["predicted"] is None]
-        heapq.heapify(self._unpredicted)
 
     def without_pending(self) -> ValueModel:
         """A copy that predicts as this one does, without the snapshots waiting (cheap to take).
@@ -468,24 +387,6 @@ class ValueModel:
             return copy.deepcopy(self)
         finally:
             self._pending, self._deadlines, self._unpredicted = waiting
-
-    def pending_for(self, customer_id: str) -> list[PendingValue]:
-        """A copy of one customer's waiting snapshots."""
-        return [self._copy(e) for e in self._pending.get(customer_id, [])]
-
-    def forget(self, customer_id: str) -> None:
-        """Drop a customer's waiting snapshots (right to erasure); learned weights are kept."""
-        self._pending.pop(customer_id, None)
-
-    @property
-    def n_learned(self) -> int:
-        """Number of labelled examples learned."""
-        return self._n
-
-    @property
-    def n_pending(self) -> int:
-        """Number of snapshots waiting for the end of their horizon."""
-        return sum(len(queue) for queue in self._pending.values())
 
     @property
     def score(self) -> ValueScore:
