@@ -34,7 +34,8 @@ from models.transactions import (
     transactions_of,
 )
 
-__all__ = ["USAGE", "ColumnMap", "column_pairs", "guess_columns", "header_columns", "load_csv", "parse_columns"]
+__all__ = ["USAGE", "ColumnMap", "column_pairs", "guess_columns", "header_columns", "load_csv", "parse_columns",
+           "status_word"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +66,7 @@ USAGE = ("customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][
 NOT_SALES = frozenset((
     "cancelled", "canceled", "cancel", "failed", "failure", "voided", "void", "declined", "rejected", "refunded",
     "fullyrefunded", "unavailable", "abandoned", "draft", "trash", "deleted", "expired", "pending",
-    "pendingpayment", "onhold", "unpaid",
+    "pendingpayment", "onhold", "unpaid", "checkoutdraft",
 ))
 
 
@@ -358,11 +359,21 @@ def order_fields_filled(table: CsvTable) -> CsvTable:
     return dataclasses.replace(table, rows=rows)
 
 
+def status_word(raw: str) -> str:
+    """An order status as :data:`NOT_SALES` spells it: lower case, letters only, without WooCommerce's ``wc-``.
+
+    WooCommerce keeps (and its exports and database dumps write) every status with a ``wc-`` prefix.
+
+    >>> status_word("wc-refunded"), status_word("Pending payment"), status_word("partially_refunded")
+    ('refunded', 'pendingpayment', 'partiallyrefunded')
+    """
+    return re.sub(r"[^a-z]", "", re.sub(r"^\s*wc-", "", raw.lower()))
+
+
 def _sales_only(table: CsvTable) -> tuple[CsvTable, int]:
     """``table`` without the lines of orders whose status is no sale (:data:`NOT_SALES`), and how many went."""
     at = table.position("status")
-    kept = [(line, values) for line, values in table.rows
-            if re.sub(r"[^a-z]", "", values[at].lower()) not in NOT_SALES]
+    kept = [(line, values) for line, values in table.rows if status_word(values[at]) not in NOT_SALES]
     return dataclasses.replace(table, rows=kept), len(table.rows) - len(kept)
 
 

@@ -381,3 +381,15 @@ def test_a_damaged_parquet_file_is_one_line_naming_it(tmp_path: Path) -> None:
     path.write_bytes(b"PAR1" + b"\0" * 20)
     with pytest.raises(DataFileError, match=r"orders.parquet: unreadable Parquet file"):
         load_csv(path)
+
+
+def test_woocommerce_statuses_with_their_wc_prefix_say_no_sale_too(tmp_path: Path) -> None:
+    """WooCommerce writes statuses as wc-completed, wc-refunded, wc-cancelled: the refunded and cancelled orders are no sales."""
+    path = tmp_path / "woo.csv"
+    path.write_text("Order Number,Order Date,Customer User,Order Total Amount,Order Status\n"
+                    "1,2024-03-01 10:00,7,10.00,wc-completed\n2,2024-03-02 10:00,7,20.00,wc-refunded\n"
+                    "3,2024-03-03 10:00,8,30.00,wc-cancelled\n4,2024-03-04 10:00,8,40.00,wc-processing\n"
+                    "5,2024-03-05 10:00,8,50.00,wc-on-hold\n6,2024-03-06 10:00,9,60.00,wc-partially-refunded\n")
+    log = load_log(path, "csv")
+    assert [t.invoice for t in log.transactions] == ["1", "4", "6"]
+    assert (log.not_sales, log.lines) == (3, 6)
