@@ -393,3 +393,14 @@ def test_woocommerce_statuses_with_their_wc_prefix_say_no_sale_too(tmp_path: Pat
     log = load_log(path, "csv")
     assert [t.invoice for t in log.transactions] == ["1", "4", "6"]
     assert (log.not_sales, log.lines) == (3, 6)
+
+
+@pytest.mark.parametrize("guest", ["0", "NULL", "\\N", "nan", "N/A"])
+def test_a_guest_placeholder_is_no_customer(tmp_path: Path, guest: str) -> None:
+    """WooCommerce's customer 0 (or a NULL, NaN, N/A) marks a guest order: counted as a guest line, not one big customer."""
+    path = tmp_path / "orders.csv"
+    path.write_text("Order Number,Order Date,Customer User,Order Total Amount\n"
+                    f"1,2024-03-01 10:00,7,10.00\n2,2024-03-02 10:00,{guest},20.00\n3,2024-03-03 10:00,{guest},30.00\n")
+    log = load_log(path, "csv")
+    assert [(t.invoice, t.customer_id) for t in log.transactions] == [("1", "7")]
+    assert (log.guest_lines, log.customers) == (2, 1)
