@@ -135,14 +135,20 @@ def customer_id(raw: str) -> str:
     A guest order is one without a customer: a blank id, or the placeholder an export writes
     instead (WooCommerce's customer ``0``, a database's ``NULL`` or ``\\N``, a data frame's
     ``NaN``: :data:`NO_CUSTOMER`) — read as an id, every guest would be one big customer.
+    An email address is one customer however its letters are cased (shops' order exports keep
+    what each checkout typed).
 
     >>> customer_id(" 17850.0"), customer_id("A-17"), customer_id(""), customer_id("0"), customer_id("NULL")
     ('17850', 'A-17', '', '', '')
+    >>> customer_id("Jane.Doe@Example.com ")
+    'jane.doe@example.com'
 
     """
     customer = raw.strip()
     customer = customer[:-2] if customer.endswith(".0") else customer  # ids exported as floats
-    return "" if customer.lower() in NO_CUSTOMER or not customer.strip("0") else customer
+    if customer.lower() in NO_CUSTOMER or not customer.strip("0"):
+        return ""
+    return customer.lower() if "@" in customer else customer
 
 
 def column_dates(

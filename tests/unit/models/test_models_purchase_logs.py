@@ -404,3 +404,12 @@ def test_a_guest_placeholder_is_no_customer(tmp_path: Path, guest: str) -> None:
     log = load_log(path, "csv")
     assert [(t.invoice, t.customer_id) for t in log.transactions] == [("1", "7")]
     assert (log.guest_lines, log.customers) == (2, 1)
+
+
+def test_an_email_is_one_customer_however_it_is_cased(tmp_path: Path) -> None:
+    """Orders by Jane@Example.com and jane@example.com are one customer's."""
+    path = tmp_path / "orders.csv"
+    path.write_text("Order ID,Customer Email,Created At,Total\n"
+                    "1,Jane@Example.com,2024-03-01 10:00,10.00\n2,jane@example.com,2024-03-09 10:00,20.00\n")
+    log = load_log(path, "csv")
+    assert {t.customer_id for t in log.transactions} == {"jane@example.com"}
