@@ -154,6 +154,8 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     'customer=CustomerID,date=InvoiceDate,price=UnitPrice,quantity=Quantity,order=InvoiceNo'
     >>> describe(guess_columns(["Order Number", "Order Date", "Billing Email", "Order Total Amount", "Ship Date"]))
     'customer=Billing Email,date=Order Date,amount=Order Total Amount,order=Order Number'
+    >>> describe(guess_columns(["Name", "Email", "Financial Status", "Total", "Created at", "Lineitem quantity"]))
+    'customer=Email,date=Created at,amount=Total,order=Name,status=Financial Status'
     >>> guess_columns(["user_id", "stamp", "qty"])
     Traceback (most recent call last):
     ...
@@ -165,6 +167,10 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     """
     unsure: dict[str, list[str]] = {}
     found = header_columns(header, HEADER_NAMES, HEADER_WORDS, unsure)
+    plain = [normalise(name) for name in header]
+    if "order" not in found and "name" in plain and any(name.startswith("lineitem") for name in plain):
+        # Shopify's orders export: a row per line item, the order's number ("#1001") called Name.
+        found["order"] = header[plain.index("name")]
     if "amount" in found:
         found.pop("price", None)
         found.pop("quantity", None)

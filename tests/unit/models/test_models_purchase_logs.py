@@ -413,3 +413,14 @@ def test_an_email_is_one_customer_however_it_is_cased(tmp_path: Path) -> None:
                     "1,Jane@Example.com,2024-03-01 10:00,10.00\n2,jane@example.com,2024-03-09 10:00,20.00\n")
     log = load_log(path, "csv")
     assert {t.customer_id for t in log.transactions} == {"jane@example.com"}
+
+
+def test_a_shopify_orders_export_is_read_without_a_mapping(tmp_path: Path) -> None:
+    """Shopify's export read as its header names the columns: Name is the order, each order whole, at its Created at."""
+    path = tmp_path / "orders_export.csv"
+    path.write_text(SHOPIFY)
+    log = load_log(path, "csv")
+    found = sorted((t.invoice, t.customer_id, t.at.isoformat(), t.amount) for t in log.transactions)
+    assert found == [("#1001", "a@example.com", "2024-03-01T08:50:00+00:00", 58.81),
+                     ("#1002", "b@example.com", "2024-03-02T09:58:00+00:00", 80.0)]
+    assert "order=Name" in log.layout and "status=Financial Status" in log.layout
