@@ -35,7 +35,7 @@ from models.transactions import (
 )
 
 __all__ = ["USAGE", "ColumnMap", "column_pairs", "guess_columns", "header_columns", "load_csv", "parse_columns",
-           "status_word"]
+           "in_cents", "status_word"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -321,6 +321,8 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
             order.products.add(product)
     transactions, skipped = transactions_of(orders, refund_prefix=None)
     layout = "CSV" if columns is not None else f"CSV, columns read from its header: {describe(mapping)}"
+    if in_cents(table.names["amount" if mapping.amount else "price"]):
+        layout += " (amounts in cents, divided by 100)"
     return TransactionLog(
         path=table.path, transactions=transactions, lines=len(table.rows) + not_sales, guest_lines=guests,
         skipped_invoices=skipped, not_sales=not_sales, layout=layout,
@@ -384,13 +386,27 @@ def _sales_only(table: CsvTable) -> tuple[CsvTable, int]:
 
 
 def _amounts(table: CsvTable, mapping: ColumnMap) -> list[float]:
-    """Each line's money: its amount, or its unit price times its quantity (1 without a quantity column)."""
-    if mapping.amount:
-        return column_numbers(table, "amount")
-    prices = column_numbers(table, "price")
-    if not mapping.quantity:
-        return prices
-    return [price * count for price, count in zip(prices, column_numbers(table, "quantity"), strict=True)]
+    """Each line's money: its amount, or its unit price times its quantity (1 without a quantity column).
+
+    A money column named in cents or pence (``amount_cents``, ``Total (pence)``) is read in whole units.
+    """
+    key = "amount" if mapping.amount else "price"
+    money = column_numbers(table, key)
+    if in_cents(table.names[key]):
+        money = [value / 100 for value in money]
+    if mapping.amount or not mapping.quantity:
+        return money
+    return [price * count for price, count in zip(money, column_numbers(table, "quantity"), strict=True)]
+
+
+def in_cents(name: str) -> bool:
+    """Whether a money column's name says it counts cents (or pence): the minor unit payment systems store.
+
+    >>> in_cents("amount_cents"), in_cents("totalPriceCents"), in_cents("Total (pence)"), in_cents("Percent total")
+    (True, True, True, False)
+    """
+    words = re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", name).lower())
+    return "cents" in words or "pence" in words
 
 
 def describe(mapping: ColumnMap) -> str:

@@ -424,3 +424,12 @@ def test_a_shopify_orders_export_is_read_without_a_mapping(tmp_path: Path) -> No
     assert found == [("#1001", "a@example.com", "2024-03-01T08:50:00+00:00", 58.81),
                      ("#1002", "b@example.com", "2024-03-02T09:58:00+00:00", 80.0)]
     assert "order=Name" in log.layout and "status=Financial Status" in log.layout
+
+
+@pytest.mark.parametrize("columns", [None, "customer=customer_id,date=created_at,amount=amount_cents"])
+def test_an_amount_column_in_cents_is_read_in_whole_units(tmp_path: Path, columns: str | None) -> None:
+    """amount_cents = 1999 is an order of 19.99, not 1,999: a payment system's minor units, said by the column's name."""
+    path = tmp_path / "charges.csv"
+    path.write_text("customer_id,created_at,amount_cents\n7,2024-03-01 10:00,1999\n7,2024-03-09 10:00,-500\n")
+    log = load_log(path, "csv", columns=columns)
+    assert [(t.amount, t.refund) for t in log.transactions] == [(19.99, False), (5.0, True)]
