@@ -433,3 +433,18 @@ def test_an_amount_column_in_cents_is_read_in_whole_units(tmp_path: Path, column
     path.write_text("customer_id,created_at,amount_cents\n7,2024-03-01 10:00,1999\n7,2024-03-09 10:00,-500\n")
     log = load_log(path, "csv", columns=columns)
     assert [(t.amount, t.refund) for t in log.transactions] == [(19.99, False), (5.0, True)]
+
+
+def test_a_gzip_of_binary_data_is_refused_as_no_text(tmp_path: Path) -> None:
+    """A gzipped image given as a log is one line saying it is binary data, not a complaint about its fields."""
+    path = tmp_path / "orders.csv.gz"
+    path.write_bytes(gzip.compress(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8))
+    with pytest.raises(DataFileError, match=r"orders\.csv\.gz, line 1: binary data, not a text file \(once gunzipped\)"):
+        load_log(path, "csv")
+
+
+def test_excels_unicode_text_is_read(tmp_path: Path) -> None:
+    """Excel's "Unicode Text" export (UTF-16 with its byte-order mark, tab separated) reads as the same CSV."""
+    path = tmp_path / "orders.txt"
+    path.write_bytes("customer_id\tdate\tamount\n7\t2024-03-01\t10.5\n".encode("utf-16"))
+    assert [(t.customer_id, t.amount) for t in load_log(path, "csv").transactions] == [("7", 10.5)]
