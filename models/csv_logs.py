@@ -34,7 +34,8 @@ from models.transactions import (
     transactions_of,
 )
 
-__all__ = ["USAGE", "ColumnMap", "column_pairs", "guess_columns", "header_columns", "load_csv", "parse_columns"]
+__all__ = ["USAGE", "ColumnMap", "column_pairs", "guess_columns", "header_columns", "load_csv", "parse_columns",
+           "in_cents", "status_word"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -65,7 +66,7 @@ USAGE = ("customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][
 NOT_SALES = frozenset((
     "cancelled", "canceled", "cancel", "failed", "failure", "voided", "void", "declined", "rejected", "refunded",
     "fullyrefunded", "unavailable", "abandoned", "draft", "trash", "deleted", "expired", "pending",
-    "pendingpayment", "onhold", "unpaid",
+    "pendingpayment", "onhold", "unpaid", "checkoutdraft",
 ))
 
 
@@ -153,6 +154,8 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     'customer=CustomerID,date=InvoiceDate,price=UnitPrice,quantity=Quantity,order=InvoiceNo'
     >>> describe(guess_columns(["Order Number", "Order Date", "Billing Email", "Order Total Amount", "Ship Date"]))
     'customer=Billing Email,date=Order Date,amount=Order Total Amount,order=Order Number'
+    >>> describe(guess_columns(["Name", "Email", "Financial Status", "Total", "Created at", "Lineitem quantity"]))
+    'customer=Email,date=Created at,amount=Total,order=Name,status=Financial Status'
     >>> guess_columns(["user_id", "stamp", "qty"])
     Traceback (most recent call last):
     ...
@@ -164,6 +167,10 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     """
     unsure: dict[str, list[str]] = {}
     found = header_columns(header, HEADER_NAMES, HEADER_WORDS, unsure)
+    plain = [normalise(name) for name in header]
+    if "order" not in found and "name" in plain and any(name.startswith("lineitem") for name in plain):
+        # Shopify's orders export: a row per line item, the order's number ("#1001") called Name.
+        found["order"] = header[plain.index("name")]
     if "amount" in found:
         found.pop("price", None)
         found.pop("quantity", None)
@@ -314,6 +321,8 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
             order.products.add(product)
     transactions, skipped = transactions_of(orders, refund_prefix=None)
     layout = "CSV" if columns is not None else f"CSV, columns read from its header: {describe(mapping)}"
+    if in_cents(table.names["amount" if mapping.amount else "price"]):
+        layout += " (amounts in cents, divided by 100)"
     return TransactionLog(
         path=table.path, transactions=transactions, lines=len(table.rows) + not_sales, guest_lines=guests,
         skipped_invoices=skipped, not_sales=not_sales, layout=layout,
@@ -358,22 +367,46 @@ def order_fields_filled(table: CsvTable) -> CsvTable:
     return dataclasses.replace(table, rows=rows)
 
 
+def status_word(raw: str) -> str:
+    """An order status as :data:`NOT_SALES` spells it: lower case, letters only, without WooCommerce's ``wc-``.
+
+    WooCommerce keeps (and its exports and database dumps write) every status with a ``wc-`` prefix.
+
+    >>> status_word("wc-refunded"), status_word("Pending payment"), status_word("partially_refunded")
+    ('refunded', 'pendingpayment', 'partiallyrefunded')
+    """
+    return re.sub(r"[^a-z]", "", re.sub(r"^\s*wc-", "", raw.lower()))
+
+
 def _sales_only(table: CsvTable) -> tuple[CsvTable, int]:
     """``table`` without the lines of orders whose status is no sale (:data:`NOT_SALES`), and how many went."""
     at = table.position("status")
-    kept = [(line, values) for line, values in table.rows
-            if re.sub(r"[^a-z]", "", values[at].lower()) not in NOT_SALES]
+    kept = [(line, values) for line, values in table.rows if status_word(values[at]) not in NOT_SALES]
     return dataclasses.replace(table, rows=kept), len(table.rows) - len(kept)
 
 
 def _amounts(table: CsvTable, mapping: ColumnMap) -> list[float]:
-    """Each line's money: its amount, or its unit price times its quantity (1 without a quantity column)."""
-    if mapping.amount:
-        return column_numbers(table, "amount")
-    prices = column_numbers(table, "price")
-    if not mapping.quantity:
-        return prices
-    return [price * count for price, count in zip(prices, column_numbers(table, "quantity"), strict=True)]
+    """Each line's money: its amount, or its unit price times its quantity (1 without a quantity column).
+
+    A money column named in cents or pence (``amount_cents``, ``Total (pence)``) is read in whole units.
+    """
+    key = "amount" if mapping.amount else "price"
+    money = column_numbers(table, key)
+    if in_cents(table.names[key]):
+        money = [value / 100 for value in money]
+    if mapping.amount or not mapping.quantity:
+        return money
+    return [price * count for price, count in zip(money, column_numbers(table, "quantity"), strict=True)]
+
+
+def in_cents(name: str) -> bool:
+    """Whether a money column's name says it counts cents (or pence): the minor unit payment systems store.
+
+    >>> in_cents("amount_cents"), in_cents("totalPriceCents"), in_cents("Total (pence)"), in_cents("Percent total")
+    (True, True, True, False)
+    """
+    words = re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", name).lower())
+    return "cents" in words or "pence" in words
 
 
 def describe(mapping: ColumnMap) -> str:

@@ -243,6 +243,17 @@ def evaluate_loyalty(
             f"({len(summary.ids)} customers); BG/NBD and the loyalty model need repeat buyers: "
             f"expected a later cutoff or a longer log",
         )
+    holdout_buyers = {
+        t.customer_id for t in log.transactions if not t.refund and cutoff_at <= t.at < holdout_until
+    }
+    ordered = sum(1 for c in summary.ids if str(c) in holdout_buyers)
+    if ordered in (0, len(summary.ids)):
+        raise PeriodError(
+            log.path,
+            f"{'all' if ordered else 'none'} of the {len(summary.ids)} customers known at the cutoff "
+            f"{calibration_end} ordered in the holdout; ROC AUC needs customers who did and customers who "
+            f"did not: expected a log with more customers, or another cutoff",
+        )
     total = sum(1 for t in log.transactions if t.at < cutoff_at)
     model_horizon = DEFAULT_HORIZON_DAYS if horizon_days is None else horizon_days
     model = LoyaltyModel(horizon_days=model_horizon)
@@ -256,9 +267,6 @@ def evaluate_loyalty(
             log.path, f"BG/NBD cannot be fitted to the {len(summary.ids)} customers up to the cutoff "
             f"{calibration_end} (its predictions do not stay finite); expected a longer calibration period",
         )
-    holdout_buyers = {
-        t.customer_id for t in log.transactions if not t.refund and cutoff_at <= t.at < holdout_until
-    }
     customers = [str(c) for c in summary.ids]
     labels = np.array([c in holdout_buyers for c in customers], dtype=bool)
     started = time.perf_counter()

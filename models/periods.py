@@ -110,7 +110,8 @@ def periods_of(
     ------
     PeriodError
         If the log has no transactions, the horizon is not a positive number of days, the log
-        is too short for it, or the holdout after ``cutoff`` would run past the log's last day.
+        is too short for it (a calibration period of at least the horizon, then the holdout), or
+        the holdout after ``cutoff`` would run past the log's last day.
 
     Examples
     --------
@@ -136,11 +137,13 @@ def periods_of(
     last = max(t.at for t in log.transactions).date()
     horizon = dt.timedelta(days=days)
     if cutoff is None:
-        if last - horizon <= first:
+        if last - first < 2 * horizon:
             raise PeriodError(
                 log.path,
-                f"the log spans {(last - first).days + 1} days ({first} to {last}); expected more "
-                f"than the {days}-day horizon, to leave a calibration period before it",
+                f"the log spans {(last - first).days + 1} days ({first} to {last}); expected at least "
+                f"{2 * days + 1}: a {days}-day calibration period for the models to learn from (what a "
+                f"customer did in the {days} days after a moment is known {days} days later) and the "
+                f"{days}-day holdout after it (--horizon-days to choose a shorter horizon)",
             )
         return Periods(first_day=first, cutoff=last - horizon, holdout_end=last, source="data")
     if cutoff < first:
@@ -150,5 +153,12 @@ def periods_of(
             log.path,
             f"the {days}-day holdout after the cutoff {cutoff} runs to {cutoff + horizon}, past the "
             f"log's last day {last}; expected a cutoff on or before {last - horizon}",
+        )
+    if cutoff - first < horizon:
+        raise PeriodError(
+            log.path,
+            f"the calibration period {first} to {cutoff} is {(cutoff - first).days + 1} days, shorter than "
+            f"the {days}-day horizon: no customer's next {days} days are known by the cutoff for the models "
+            f"to learn from; expected a cutoff on or after {first + horizon}",
         )
     return Periods(first_day=first, cutoff=cutoff, holdout_end=cutoff + horizon, source="cutoff")

@@ -9,6 +9,7 @@ header without a needed column, a line with the wrong number of fields.
 
 from __future__ import annotations
 
+import codecs
 import csv
 import dataclasses
 import gzip
@@ -34,12 +35,13 @@ def read_text(path: str | Path) -> str:
     """The whole text of a file, gunzipped if it is gzip (by its first bytes, not its name).
 
     UTF-8 (with or without a byte-order mark) is tried first, then Latin-1, which the
-    spreadsheet exports of older data sets use.
+    spreadsheet exports of older data sets use; UTF-16 with its byte-order mark (Excel's
+    "Unicode Text") is read as such.
 
     Raises
     ------
     DataFileError
-        If the file cannot be read, is a damaged gzip stream, or is a spreadsheet workbook.
+        If the file cannot be read, is a damaged gzip stream, a spreadsheet workbook or binary data.
 
     Examples
     --------
@@ -66,10 +68,27 @@ def read_text(path: str | Path) -> str:
             data = _gunzip(name, handle.read()) if head.startswith(_GZIP_MAGIC) else handle.read()
     except OSError as error:
         raise DataFileError(name, 0, "", f"cannot read the file: {error.strerror or error}") from None
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode Text"
+        return data.decode("utf-16")
+    if _binary(data[:65_536]):
+        raise DataFileError(
+            name, 1, "", "binary data, not a text file" + (" (once gunzipped)" if head.startswith(_GZIP_MAGIC) else ""),
+            expected="CSV text (optionally gzipped), an .xlsx workbook or a Parquet file", found=data[:16],
+        )
     try:
         return data.decode("utf-8-sig")
     except UnicodeDecodeError:
         return data.decode("latin-1")
+
+
+def _binary(start: bytes) -> bool:
+    """Whether a file's first bytes are no text: a NUL, or more than one byte in a hundred a control character.
+
+    >>> _binary(b"a,b\\r\\n1,\\t2\\n"), _binary(b"\\x89PNG\\r\\n\\x1a\\n\\x00\\x00"), _binary(bytes(range(256)) * 4)
+    (False, True, True)
+    """
+    controls = sum(1 for byte in start if byte < 32 and byte not in (9, 10, 12, 13))
+    return b"\x00" in start or controls * 100 > len(start)
 
 
 def first_line(path: str | Path, size: int = 65_536) -> str:

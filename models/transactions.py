@@ -19,6 +19,7 @@ from models.errors import DataFileError
 from models.textfiles import CsvTable
 
 __all__ = [
+    "NO_CUSTOMER",
     "OrderLines",
     "Transaction",
     "TransactionLog",
@@ -124,15 +125,30 @@ def number(path: str, line: int, column: str, raw: str) -> float:
     return value
 
 
-def customer_id(raw: str) -> str:
-    """A customer id as the log writes it, without spaces or the ``.0`` of ids exported as floats.
+#: Customer ids that stand for no customer (compared in lower case); so does an id of zeros.
+NO_CUSTOMER = frozenset(("null", "none", "nan", "n/a", "#n/a", "na", "\\n", "-", "guest", "undefined"))
 
-    >>> customer_id(" 17850.0"), customer_id("A-17"), customer_id("")
-    ('17850', 'A-17', '')
+
+def customer_id(raw: str) -> str:
+    """A customer id as the log writes it, without spaces or the ``.0`` of ids exported as floats; ``""`` for a guest.
+
+    A guest order is one without a customer: a blank id, or the placeholder an export writes
+    instead (WooCommerce's customer ``0``, a database's ``NULL`` or ``\\N``, a data frame's
+    ``NaN``: :data:`NO_CUSTOMER`) — read as an id, every guest would be one big customer.
+    An email address is one customer however its letters are cased (shops' order exports keep
+    what each checkout typed).
+
+    >>> customer_id(" 17850.0"), customer_id("A-17"), customer_id(""), customer_id("0"), customer_id("NULL")
+    ('17850', 'A-17', '', '', '')
+    >>> customer_id("Jane.Doe@Example.com ")
+    'jane.doe@example.com'
 
     """
     customer = raw.strip()
-    return customer[:-2] if customer.endswith(".0") else customer  # ids exported as floats
+    customer = customer[:-2] if customer.endswith(".0") else customer  # ids exported as floats
+    if customer.lower() in NO_CUSTOMER or not customer.strip("0"):
+        return ""
+    return customer.lower() if "@" in customer else customer
 
 
 def column_dates(

@@ -223,3 +223,13 @@ def test_loyalty_beats_bgnbd_on_cdnow(shared_data: Path) -> None:
     assert result["customers"] == 2357
     assert result["bgnbd"]["r"] == pytest.approx(0.243, abs=0.001)
     assert result["loyalty_beats_bgnbd"]
+
+
+def test_a_log_whose_customers_all_order_in_the_holdout_is_one_clear_line(tmp_path: Path) -> None:
+    """One customer (all ordering in the holdout) raises a one-line PeriodError, not ROC AUCs of nan."""
+    path = tmp_path / "one.csv"
+    path.write_text("customer_id,date,amount\n" + "".join(
+        f"7,{dt.date(2020, 1, 1) + dt.timedelta(days=10 * i)},10.00\n" for i in range(40)))
+    with pytest.raises(PeriodError, match=r"one\.csv: all of the 1 customers known at the cutoff .* ordered "
+                                          r"in the holdout; ROC AUC needs"):
+        evaluate_loyalty(path, "csv")

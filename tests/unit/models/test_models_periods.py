@@ -30,14 +30,16 @@ def test_default_holdout_is_the_last_horizon_of_the_log() -> None:
 
 def test_a_given_cutoff_sets_the_holdout_after_it() -> None:
     """With a cutoff, the holdout is the horizon after it, and the source says so."""
-    periods = periods_of(log_of(0, 200), cutoff=dt.date(2021, 5, 1))
-    assert (periods.source, periods.holdout_end) == ("cutoff", dt.date(2021, 7, 30))
+    periods = periods_of(log_of(0, 200), cutoff=dt.date(2021, 6, 1))
+    assert (periods.source, periods.holdout_end) == ("cutoff", dt.date(2021, 8, 30))
 
 
 @pytest.mark.parametrize(
     ("log", "kwargs", "match"),
     [
         (log_of(0, 50), {}, "spans 51 days"),
+        (log_of(0, 150), {}, "spans 151 days .* expected at least 181: a 90-day calibration period"),
+        (log_of(0, 200), {"cutoff": dt.date(2021, 4, 1)}, "shorter than the 90-day horizon"),
         (log_of(0, 200), {"cutoff": dt.date(2021, 9, 1)}, "past the log's last day"),
         (log_of(0, 200), {"cutoff": dt.date(2020, 1, 1)}, "before the log's first day"),
         (log_of(0, 200), {"horizon_days": 0}, "whole number of days"),
@@ -46,7 +48,7 @@ def test_a_given_cutoff_sets_the_holdout_after_it() -> None:
     ],
 )
 def test_periods_that_do_not_fit_are_one_line(log: TransactionLog, kwargs: dict[str, object], match: str) -> None:
-    """A short log, a cutoff too late or too early, a bad horizon or an empty log raise a one-line PeriodError."""
+    """A log or calibration shorter than the horizon, a cutoff too late or too early, a bad horizon or an empty log raise a one-line PeriodError."""
     with pytest.raises(PeriodError, match=match) as caught:
         periods_of(log, **kwargs)  # type: ignore[arg-type]
     assert str(caught.value).startswith("shop.csv: ") and "\n" not in str(caught.value)

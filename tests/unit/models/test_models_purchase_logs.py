@@ -381,3 +381,70 @@ def test_a_damaged_parquet_file_is_one_line_naming_it(tmp_path: Path) -> None:
     path.write_bytes(b"PAR1" + b"\0" * 20)
     with pytest.raises(DataFileError, match=r"orders.parquet: unreadable Parquet file"):
         load_csv(path)
+
+
+def test_woocommerce_statuses_with_their_wc_prefix_say_no_sale_too(tmp_path: Path) -> None:
+    """WooCommerce writes statuses as wc-completed, wc-refunded, wc-cancelled: the refunded and cancelled orders are no sales."""
+    path = tmp_path / "woo.csv"
+    path.write_text("Order Number,Order Date,Customer User,Order Total Amount,Order Status\n"
+                    "1,2024-03-01 10:00,7,10.00,wc-completed\n2,2024-03-02 10:00,7,20.00,wc-refunded\n"
+                    "3,2024-03-03 10:00,8,30.00,wc-cancelled\n4,2024-03-04 10:00,8,40.00,wc-processing\n"
+                    "5,2024-03-05 10:00,8,50.00,wc-on-hold\n6,2024-03-06 10:00,9,60.00,wc-partially-refunded\n")
+    log = load_log(path, "csv")
+    assert [t.invoice for t in log.transactions] == ["1", "4", "6"]
+    assert (log.not_sales, log.lines) == (3, 6)
+
+
+@pytest.mark.parametrize("guest", ["0", "NULL", "\\N", "nan", "N/A"])
+def test_a_guest_placeholder_is_no_customer(tmp_path: Path, guest: str) -> None:
+    """WooCommerce's customer 0 (or a NULL, NaN, N/A) marks a guest order: counted as a guest line, not one big customer."""
+    path = tmp_path / "orders.csv"
+    path.write_text("Order Number,Order Date,Customer User,Order Total Amount\n"
+                    f"1,2024-03-01 10:00,7,10.00\n2,2024-03-02 10:00,{guest},20.00\n3,2024-03-03 10:00,{guest},30.00\n")
+    log = load_log(path, "csv")
+    assert [(t.invoice, t.customer_id) for t in log.transactions] == [("1", "7")]
+    assert (log.guest_lines, log.customers) == (2, 1)
+
+
+def test_an_email_is_one_customer_however_it_is_cased(tmp_path: Path) -> None:
+    """Orders by Jane@Example.com and jane@example.com are one customer's."""
+    path = tmp_path / "orders.csv"
+    path.write_text("Order ID,Customer Email,Created At,Total\n"
+                    "1,Jane@Example.com,2024-03-01 10:00,10.00\n2,jane@example.com,2024-03-09 10:00,20.00\n")
+    log = load_log(path, "csv")
+    assert {t.customer_id for t in log.transactions} == {"jane@example.com"}
+
+
+def test_a_shopify_orders_export_is_read_without_a_mapping(tmp_path: Path) -> None:
+    """Shopify's export read as its header names the columns: Name is the order, each order whole, at its Created at."""
+    path = tmp_path / "orders_export.csv"
+    path.write_text(SHOPIFY)
+    log = load_log(path, "csv")
+    found = sorted((t.invoice, t.customer_id, t.at.isoformat(), t.amount) for t in log.transactions)
+    assert found == [("#1001", "a@example.com", "2024-03-01T08:50:00+00:00", 58.81),
+                     ("#1002", "b@example.com", "2024-03-02T09:58:00+00:00", 80.0)]
+    assert "order=Name" in log.layout and "status=Financial Status" in log.layout
+
+
+@pytest.mark.parametrize("columns", [None, "customer=customer_id,date=created_at,amount=amount_cents"])
+def test_an_amount_column_in_cents_is_read_in_whole_units(tmp_path: Path, columns: str | None) -> None:
+    """amount_cents = 1999 is an order of 19.99, not 1,999: a payment system's minor units, said by the column's name."""
+    path = tmp_path / "charges.csv"
+    path.write_text("customer_id,created_at,amount_cents\n7,2024-03-01 10:00,1999\n7,2024-03-09 10:00,-500\n")
+    log = load_log(path, "csv", columns=columns)
+    assert [(t.amount, t.refund) for t in log.transactions] == [(19.99, False), (5.0, True)]
+
+
+def test_a_gzip_of_binary_data_is_refused_as_no_text(tmp_path: Path) -> None:
+    """A gzipped image given as a log is one line saying it is binary data, not a complaint about its fields."""
+    path = tmp_path / "orders.csv.gz"
+    path.write_bytes(gzip.compress(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)) * 8))
+    with pytest.raises(DataFileError, match=r"orders\.csv\.gz, line 1: binary data, not a text file \(once gunzipped\)"):
+        load_log(path, "csv")
+
+
+def test_excels_unicode_text_is_read(tmp_path: Path) -> None:
+    """Excel's "Unicode Text" export (UTF-16 with its byte-order mark, tab separated) reads as the same CSV."""
+    path = tmp_path / "orders.txt"
+    path.write_bytes("customer_id\tdate\tamount\n7\t2024-03-01\t10.5\n".encode("utf-16"))
+    assert [(t.customer_id, t.amount) for t in load_log(path, "csv").transactions] == [("7", 10.5)]
