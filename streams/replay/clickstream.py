@@ -30,7 +30,7 @@ A JSON Lines file (Mixpanel's, Amplitude's, PostHog's export…) is read as a ta
 objects' fields, a nested one as ``outer.inner`` (:mod:`streams.replay.json_rows`): the mapping
 names those (``customer=properties.distinct_id,time=properties.time,event=event``).
 
-Without a mapping, the header's names (a nested field's own name) say which column is which (:data:`HEADER_NAMES`: the
+Without a mapping, the header's names (a nested field's own name, without a leading ``$``) say which column is which (:data:`HEADER_NAMES`: the
 public data sets' and the usual export names); a header naming no customer, time or event
 column is refused with what was found.
 
@@ -82,7 +82,8 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "session": ("usersession", "sessionid", "gasessionid", "session"),
     "url": ("url", "pageurl", "pagelocation", "page"),
     # The browser's or device's own id beside a user id set only once they log in.
-    "visitor": ("anonymousid", "deviceid", "domainuserid", "cookieid", "visitorid", "userpseudoid"),
+    "visitor": ("anonymousid", "deviceid", "domainuserid", "cookieid", "visitorid", "userpseudoid",
+                "anondistinctid"),
 }
 
 _KINDS = {
@@ -147,8 +148,9 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
         if not columns and whole.headerless:
             raise no_header(whole, USAGE)
         if not columns:
-            # A nested field is matched by its own name (``properties.distinct_id`` as ``distinct_id``).
-            short = [column.rsplit(".", 1)[-1] for column in whole.header]
+            # A nested field is matched by its own name (``properties.distinct_id`` as ``distinct_id``),
+            # an analytics tool's reserved one without its ``$`` (Mixpanel's and PostHog's ``$device_id``).
+            short = [column.rsplit(".", 1)[-1].lstrip("$") for column in whole.header]
             columns = {key: whole.header[short.index(name)]
                        for key, name in header_columns(short, HEADER_NAMES).items()}
         if columns.get("visitor") == columns.get("customer"):

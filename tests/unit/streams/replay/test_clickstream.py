@@ -238,6 +238,36 @@ def test_a_mixpanel_export_in_json_lines_read_by_its_nested_fields(tmp_path, com
     assert given == found
 
 
+def test_a_mixpanel_export_s_reserved_ids_say_who_the_visitor_is_and_who_they_log_in_as(tmp_path):
+    """Mixpanel's ID merge: ``$device_id`` on every event, ``$user_id`` once logged in, ``distinct_id`` either."""
+    path = tmp_path / "mixpanel.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        {"event": "Product Added", "properties": {"time": 1602342600, "distinct_id": "$device:d1", "$device_id": "d1",
+                                                  "product_id": "p1", "price": 5.0}},
+        {"event": "$identify", "properties": {"time": 1602342660, "distinct_id": "u1", "$device_id": "d1",
+                                              "$user_id": "u1", "$anon_distinct_id": "$device:d1"}},
+        {"event": "Checkout Started", "properties": {"time": 1602342720, "distinct_id": "u1", "$device_id": "d1",
+                                                     "$user_id": "u1"}},
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert (report.columns["customer"], report.columns["visitor"]) == ("properties.$user_id", "properties.$device_id")
+    assert [(e["type"], e["customer_id"]) for e in found] == [
+        ("cart_item_added", "u1"), ("customer_identified", "u1"), ("activity", "u1"), ("checkout_started", "u1")]
+
+
+def test_a_mixpanel_export_without_merged_ids_links_the_anonymous_id_at_its_identify(tmp_path):
+    """Mixpanel's original ID merge: ``$identify`` names the ``$anon_distinct_id`` it links to ``distinct_id``."""
+    path = tmp_path / "mixpanel.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        {"event": "Product Added", "properties": {"time": 1602342600, "distinct_id": "anon-1", "product_id": "p1"}},
+        {"event": "$identify", "properties": {"time": 1602342660, "distinct_id": "u1", "$anon_distinct_id": "anon-1"}},
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    assert report.columns["visitor"] == "properties.$anon_distinct_id"
+    assert {json.loads(p.value)["customer_id"] for p in parsed} == {"u1"}
+
+
 def test_an_amplitude_export_with_its_own_names(tmp_path):
     path = tmp_path / "amplitude.json"
     path.write_text("\n".join(json.dumps(e) for e in [
