@@ -127,7 +127,7 @@ def _history(args: argparse.Namespace, settings: Settings) -> int:
         report = replay_history(args.file, args.fmt, settings, limit=args.limit, progress=_progress, columns=columns)
     except OSError as exc:
         raise UsageError(f"could not read {args.file}: {exc.strerror or exc}") from exc
-    except DataFileError as exc:  # a clickstream's missing column or bad time: one line naming it
+    except DataFileError as exc:  # a clickstream's missing column or time column without dates: one line
         raise UsageError(str(exc)) from exc
     if args.json:
         body: dict[str, Any] = asdict(report)

@@ -148,11 +148,11 @@ class Draft:
         if self.profile.intent != intent:
             _set(self._profile(), "intent", intent)
 
-    def on_order(self, order: OrderPlaced) -> list[Effect]:
+    def on_order(self, order: OrderPlaced, rules: Rules | None = None) -> list[Effect]:
         """:func:`~streams.core.lifecycle.on_order`, which changes nothing without an offer pending or open."""
         if self.profile.pending is None and self.profile.open_offer is None:
             return []
-        state, effects = on_order(self.state(), order)
+        state, effects = on_order(self.state(), order, rules)
         self.take(state)
         return effects
 

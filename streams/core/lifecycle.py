@@ -196,8 +196,14 @@ def end_session(state: CustomerState, ended: Session, rules: Rules) -> tuple[Cus
     if kind is None:
         return state, effects
     last_order = state.profile.last_order_at
-    if last_order is not None and last_order >= ended.last_event_at + rules.session_timeout:
-        # Bought after the visit, read before it closed (within the lateness): nothing to offer.
+    due = ended.last_event_at + rules.session_timeout
+    if last_order is not None and last_order >= due and (
+        not rules.event_time or last_order < due + rules.allowed_lateness
+    ):
+        # Bought after the visit, read before it closed: live, nothing to offer any more. On
+        # the event clock only an order within the lateness: one bought later (read first, as
+        # a replay's purchases topic may run ahead of its visits) came after the offer was due,
+        # and the offer decided at its due time is what the history holds.
         return state, effects
     browse = kind is AbandonmentKind.BROWSE
     pending = Abandonment(
@@ -244,11 +250,18 @@ def advance(
     return _settled(state, rules), effects
 
 
-def on_order(state: CustomerState, order: OrderPlaced) -> tuple[CustomerState, list[Effect]]:
-    """A purchase resolves the open offer and cancels a pending one."""
+def on_order(state: CustomerState, order: OrderPlaced, rules: Rules | None = None) -> tuple[CustomerState, list[Effect]]:
+    """A purchase resolves the open offer and cancels a pending one.
+
+    On the event clock (``rules.event_time``) a pending offer due more than the lateness
+    before the order stays: the replay's clock had not reached it yet (the purchases topic ran
+    ahead), and it is decided at its due time, before the purchase, as the history had it.
+    """
     effects: list[Effect] = []
     profile = state.profile
-    if profile.pending is not None:
+    if profile.pending is not None and not (
+        rules is not None and rules.event_time and profile.pending.due_at + rules.allowed_lateness <= order.occurred_at
+    ):
         # Not sent yet (deferred by quiet hours, or the worker was behind): the customer bought first.
         pending = profile.pending
         effects.append(Withdrawn(_outcome(state, offer_id(state.customer_id, pending.session_started_at),

@@ -30,13 +30,16 @@ A JSON Lines file (Mixpanel's, Amplitude's, PostHog's export…) is read as a ta
 objects' fields, a nested one as ``outer.inner`` (:mod:`streams.replay.json_rows`): the mapping
 names those (``customer=properties.distinct_id,time=properties.time,event=event``).
 
-Without a mapping, the header's names (a nested field's own name) say which column is which (:data:`HEADER_NAMES`: the
+Without a mapping, the header's names (a nested field's own name, without a leading ``$``) say which column is which (:data:`HEADER_NAMES`: the
 public data sets' and the usual export names); a header naming no customer, time or event
 column is refused with what was found.
 
 Each event's id is a digest of its row, so replaying the file twice changes nothing; the
 times are read as :mod:`models.dates` reads any log's, the amounts with the column's own
-decimal mark (:mod:`models.decimals`).
+decimal mark (:mod:`models.decimals`).  A row whose time is missing or not of the column's
+layout, or a JSON line that is not an object, is reported with its line and reason (a
+:class:`~streams.core.problems.Problem`) and the file goes on: one damaged row of millions
+does not stop the replay.
 """
 
 from __future__ import annotations
@@ -44,6 +47,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -54,6 +58,7 @@ from models.dates import DateParser, detect_date_layout
 from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
 from models.textfiles import CsvTable, no_header, read_csv, select
+from streams.core.problems import Problem
 from streams.replay.json_rows import looks_like_json_lines, read_json_rows
 
 REQUIRED = ("customer", "time", "event")
@@ -77,7 +82,8 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "session": ("usersession", "sessionid", "gasessionid", "session"),
     "url": ("url", "pageurl", "pagelocation", "page"),
     # The browser's or device's own id beside a user id set only once they log in.
-    "visitor": ("anonymousid", "deviceid", "domainuserid", "cookieid", "visitorid", "userpseudoid"),
+    "visitor": ("anonymousid", "deviceid", "domainuserid", "cookieid", "visitorid", "userpseudoid",
+                "anondistinctid"),
 }
 
 _KINDS = {
@@ -124,24 +130,27 @@ class _Row:
 
 
 def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = None,
-              used: dict[str, str] | None = None) -> Iterator[tuple[int, bytes]]:
-    """(line, the tracker event as JSON) for every event of the file, in file order; orders at their first line.
+              used: dict[str, str] | None = None) -> Iterator[tuple[int, bytes | Problem]]:
+    """(line, the tracker event as JSON, or the row's problem) for every row of the file, in file order; orders at their first line.
 
     Empty ``columns``: read from the header (``used`` gets the mapping read). Raises
-    :class:`~models.errors.DataFileError` for a missing column or a bad time (the whole
-    column's layout is read first); a row the worker would refuse is left to its parser.
+    :class:`~models.errors.DataFileError` for a missing column or a time column that holds no
+    dates; a row without a time of the column's layout, or a line that is not a JSON object,
+    is a problem; a row the worker would refuse is left to its parser.
     """
     json_lines = looks_like_json_lines(path)
+    skipped: list[tuple[int, Problem]] = []
     if columns and not json_lines:
         keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
         table = read_csv(path, {key: (columns[key],) for key in keys})
     else:
-        whole = read_json_rows(path) if json_lines else read_csv(path)
+        whole = read_json_rows(path, skipped) if json_lines else read_csv(path)
         if not columns and whole.headerless:
             raise no_header(whole, USAGE)
         if not columns:
-            # A nested field is matched by its own name (``properties.distinct_id`` as ``distinct_id``).
-            short = [column.rsplit(".", 1)[-1] for column in whole.header]
+            # A nested field is matched by its own name (``properties.distinct_id`` as ``distinct_id``),
+            # an analytics tool's reserved one without its ``$`` (Mixpanel's and PostHog's ``$device_id``).
+            short = [column.rsplit(".", 1)[-1].lstrip("$") for column in whole.header]
             columns = {key: whole.header[short.index(name)]
                        for key, name in header_columns(short, HEADER_NAMES).items()}
         if columns.get("visitor") == columns.get("customer"):
@@ -157,13 +166,20 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
         used.update({key: columns[key] for key in keys})
     if limit is not None:
         table = CsvTable(table.path, table.header, table.rows[:limit], table.names, table.delimiter, table.sheets)
+        skipped = [(line, problem) for line, problem in skipped if table.rows and line < table.rows[-1][0]]
     times = _times(table)
     marks = {key: decimal_mark({values[keys.index(key)] for _, values in table.rows}, delimiter=table.delimiter)
              for key in ("price", "quantity") if key in keys}
     orders: dict[tuple[str, str], list[_Row]] = {}
     firsts: list[tuple[int, tuple[str, str]]] = []
     linked: set[tuple[str, str]] = set()
+    pending = deque(skipped)  # the bad lines, yielded in their place among the rows
     for (line, raw), at in zip(table.rows, times, strict=True):
+        while pending and pending[0][0] < line:
+            yield pending.popleft()
+        if isinstance(at, Problem):
+            yield line, at
+            continue
         row = _Row(line, dict(zip(keys, (value.strip() for value in raw), strict=True)), at)
         visitor = row.values.get("visitor", "")
         if not row.values["customer"] and visitor:
@@ -181,23 +197,49 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             orders[key].append(row)
             continue
         yield line, _encode(_event(row, kind, marks))
+    yield from pending
     for line, key in firsts:
         yield line, _encode(_order(orders[key], marks))
 
 
-def _times(table: CsvTable) -> list[datetime]:
+#: Leading values of a time column that may be no date before the column is refused as holding none.
+LEADING_BAD_TIMES = 100
+
+
+def _times(table: CsvTable) -> list[datetime | Problem]:
+    """Each row's time in the column's layout (read from its first dates), or why the row has none.
+
+    Raises :class:`DataFileError` when the column's first values are no dates at all (a wrong
+    column, not a damaged row).
+    """
     at = table.position("time")
     raws = [values[at].strip() for _, values in table.rows]
     if not raws:
         return []
+    start = 0
     layout, bad = detect_date_layout(raws)
-    if layout is None or bad is not None:
-        index = bad or 0
-        expected = DateParser(layout).expected if layout else "a date and time such as 2019-10-01 00:00:00 UTC"
-        raise DataFileError(*table.locate(table.rows[index][0]), table.names["time"], "bad date",
-                            expected=expected, found=raws[index])
+    while layout is None and bad is not None and start + bad < LEADING_BAD_TIMES:
+        start += bad + 1
+        layout, bad = detect_date_layout(raws[start:])
+    if layout is None:
+        first = next((index for index, raw in enumerate(raws) if raw), 0)
+        raise DataFileError(*table.locate(table.rows[first][0]), table.names["time"], "bad date",
+                            expected="a date and time such as 2019-10-01 00:00:00 UTC", found=raws[first])
     parse = DateParser(layout)
-    return [moment for moment in map(parse, raws) if moment is not None]
+    return [(parse(raw) if raw else None) or _no_time(table.names["time"], raw, parse) for raw in raws]
+
+
+def _no_time(column: str, raw: str, parse: DateParser) -> Problem:
+    """Why a row has no time: none given, or not one of the column's layout.
+
+    >>> _no_time("event_time", "", DateParser("iso"))
+    Problem(reason='missing_field', detail='event_time: no time')
+    >>> _no_time("event_time", "not a time", DateParser("iso"))
+    Problem(reason='wrong_type', detail="event_time: expected a date like 2009-12-01 07:45:00 (ISO 8601, as the rest of the column), found 'not a time'")
+    """
+    if not raw:
+        return Problem("missing_field", f"{column}: no time")
+    return Problem("wrong_type", f"{column}: expected {parse.expected}, found {raw[:60]!r}")
 
 
 def _number(row: _Row, key: str, marks: Mapping[str, str]) -> float | None:

@@ -16,6 +16,7 @@ from typing import Any
 
 from models.errors import DataFileError
 from models.textfiles import CsvTable, first_line, read_text
+from streams.core.problems import Problem
 
 
 def looks_like_json_lines(path: str | Path) -> bool:
@@ -23,22 +24,27 @@ def looks_like_json_lines(path: str | Path) -> bool:
     return first_line(path)[:1] == "{"  # an unreadable file is not: the CSV reader names what is wrong with it
 
 
-def read_json_rows(path: str | Path) -> CsvTable:
+def read_json_rows(path: str | Path, skipped: list[tuple[int, Problem]] | None = None) -> CsvTable:
     """Every object of a JSON Lines file (plain or gzip) as a row of its flattened fields.
 
-    Raises :class:`DataFileError` naming the line of anything that is not a JSON object.
+    A line that is not a JSON object goes to ``skipped`` (its number and problem) when it is
+    given, else raises :class:`DataFileError` naming the line; a file without any object raises.
 
     >>> import tempfile, os
     >>> with tempfile.TemporaryDirectory() as tmp:
     ...     path = os.path.join(tmp, "export.jsonl")
     ...     with open(path, "w") as f:
     ...         _ = f.write('{"event": "Viewed", "properties": {"distinct_id": "u1", "time": 1602342600}}\\n\\n'
-    ...                     '{"event": "Purchase", "properties": {"distinct_id": "u1", "items": [1, 2]}}\\n')
-    ...     table = read_json_rows(path)
+    ...                     '{"event": "Purchase", "properties": {"distinct_id": "u1", "items": [1, 2]}}\\n'
+    ...                     '{"event": "Viewed", "prop\\n[1]\\n')
+    ...     skipped = []
+    ...     table = read_json_rows(path, skipped)
     >>> table.header
     ['event', 'properties.distinct_id', 'properties.time', 'properties.items']
     >>> table.rows
     [(1, ['Viewed', 'u1', '1602342600', '']), (3, ['Purchase', 'u1', '', '[1, 2]'])]
+    >>> [(line, problem.reason) for line, problem in skipped]
+    [(4, 'malformed_json'), (5, 'wrong_type')]
     """
     name = str(path)
     flat_rows: list[tuple[int, dict[str, str]]] = []
@@ -48,11 +54,17 @@ def read_json_rows(path: str | Path) -> CsvTable:
             continue
         try:
             record = json.loads(line)
-        except ValueError as error:
-            raise DataFileError(name, number, "", f"not JSON: {error}") from None
+        except (ValueError, RecursionError) as error:
+            if skipped is None:
+                raise DataFileError(name, number, "", f"not JSON: {error}") from None
+            skipped.append((number, Problem("malformed_json", f"not JSON: {error}"[:300])))
+            continue
         if not isinstance(record, dict):
-            raise DataFileError(name, number, "", "not a JSON object", expected="one object per line",
-                                found=line[:80])
+            if skipped is None:
+                raise DataFileError(name, number, "", "not a JSON object", expected="one object per line",
+                                    found=line[:80])
+            skipped.append((number, Problem("wrong_type", f"expected one object per line, got {type(record).__name__}")))
+            continue
         flat: dict[str, str] = {}
         _flatten(record, "", flat)
         columns.update(dict.fromkeys(flat))

@@ -105,7 +105,7 @@ class CustomerSteps:
                     if marked is not None:
                         merged.append(marked)
             if isinstance(event, OrderPlaced):
-                effects += draft.on_order(event)
+                effects += draft.on_order(event, self.rules)
                 if scoring is not None:
                     draft.take(scoring.on_order(draft.state(), event))
         if scoring is not None and handled and draft.session is not None:

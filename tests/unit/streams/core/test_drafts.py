@@ -45,7 +45,7 @@ def pure(events: list[AnyEvent], rules: Rules) -> tuple[list[CustomerState], lis
         state, more = receive(state, e, rules)
         effects += more
         if isinstance(e, OrderPlaced):
-            state, more = on_order(state, e)
+            state, more = on_order(state, e, rules)
             effects += more
         states.append(state)
     return states, effects
@@ -59,7 +59,7 @@ def drafted(events: list[AnyEvent], rules: Rules) -> tuple[list[CustomerState], 
             effects += draft.advance(e.occurred_at, rules, POLICY, now=NOW)
         effects += draft.receive(e, rules)
         if isinstance(e, OrderPlaced):
-            effects += draft.on_order(e)
+            effects += draft.on_order(e, rules)
         states.append(draft.state())
     return states, effects
 

@@ -147,7 +147,7 @@ def run(events: list[AnyEvent], rules: Rules) -> tuple[CustomerState, list[Effec
         state, more = receive(state, e, rules)
         effects += more
         if isinstance(e, OrderPlaced):
-            state, more = on_order(state, e)
+            state, more = on_order(state, e, rules)
             effects += more
     return state, effects
 
@@ -305,6 +305,40 @@ def test_an_order_after_the_visit_read_before_it_closed_leaves_nothing_to_offer(
     )
     [ended] = sessions_ended(effects)
     assert not ended.purchased and state.profile.pending is None
+
+
+def test_an_order_days_after_the_visit_read_before_it_closed_leaves_the_offer_due_on_the_event_clock():
+    """On the event clock a cart left and bought days later (the order read first) is still offered at its due time."""
+    state, effects = receive_all(
+        event("cart_item_added", at=timedelta(0), price=10.0),
+        event("order_placed", at=timedelta(days=2)),
+        event("page_viewed", at=timedelta(days=3)),
+    )
+    assert [ended.purchased for ended in sessions_ended(effects)] == [False]
+    assert state.profile.pending is not None and state.profile.pending.due_at == T0 + TIMEOUT
+    _, decided = advance(state, T0 + timedelta(days=3), RULES, POLICY, now=NOW)
+    [issued] = [e for e in decided if isinstance(e, Issued)]
+    assert issued.trigger.issued_at == T0 + TIMEOUT
+
+
+def test_on_the_event_clock_an_order_after_the_offer_was_due_leaves_it_to_be_decided():
+    """A replay's clock behind its purchases: the order days later does not withdraw the offer due before it."""
+    state, _ = receive_all(event("cart_item_added", at=timedelta(0), price=10.0), event("page_viewed", at=timedelta(days=1)))
+    order = ANY_EVENT.validate_python(event("order_placed", at=timedelta(days=2)))
+    kept, effects = on_order(state, order, RULES)
+    assert kept.profile.pending == state.profile.pending and effects == []
+    withdrawn, _ = on_order(state, order, LIVE)
+    assert withdrawn.profile.pending is None
+
+
+def test_live_an_order_read_before_the_visit_closed_leaves_nothing_to_offer_however_late():
+    """Live, the offer would go out now, after the purchase: none is decided."""
+    state, live = CustomerState("c1"), []
+    for body in (event("cart_item_added", at=timedelta(0)), event("order_placed", at=timedelta(days=2)),
+                 event("page_viewed", at=timedelta(days=3))):
+        state, more = receive(state, ANY_EVENT.validate_python(body), LIVE)
+        live += more
+    assert sessions_ended(live) and state.profile.pending is None
 
 
 def test_distinct_order_days_do_not_depend_on_arrival():

@@ -68,14 +68,30 @@ def test_a_row_the_worker_would_refuse_is_reported_by_its_line(tmp_path):
 
 @pytest.mark.parametrize(("body", "message"), [
     ("timestamp,visitorid,event\n1433221332117,1,view\n", "missing column"),
-    ("timestamp,visitorid,event,itemid,transactionid\n1433221332117,1,view,2,\nyesterday,1,view,2,\n",
+    ("timestamp,visitorid,event,itemid,transactionid\n,1,view,2,\nyesterday,1,view,2,\ntoday,1,view,2,\n",
      "line 3, column 'timestamp': bad date"),
 ])
-def test_a_missing_column_or_a_bad_time_is_one_error_naming_it(tmp_path, body, message):
+def test_a_missing_column_or_a_time_column_without_dates_is_one_error_naming_it(tmp_path, body, message):
     path = tmp_path / "events.csv"
     path.write_text(body)
     with pytest.raises(DataFileError, match=message):
         events(path, RETAILROCKET)
+
+
+def test_a_row_with_a_bad_or_no_time_is_reported_by_its_line_and_the_rest_is_read(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("timestamp,visitorid,event,itemid,transactionid\n"
+                    "yesterday,1,view,2,\n"
+                    "1433221332117,1,view,2,\n"
+                    ",1,addtocart,2,\n"
+                    "1433221332119,1,addtocart,2,\n"
+                    "14332213x,1,transaction,2,t1\n"
+                    "1433221332120,1,transaction,2,t1\n")
+    found, report = events(path, RETAILROCKET)
+    assert [e["type"] for e in found] == ["product_viewed", "cart_item_added", "order_placed"]
+    assert [(bad.line, bad.reason) for bad in report.bad_lines] == [
+        (2, "wrong_type"), (4, "missing_field"), (6, "wrong_type")]
+    assert "timestamp: expected a Unix time" in report.bad_lines[2].detail and "'14332213x'" in report.bad_lines[2].detail
 
 
 def test_limit_reads_the_first_rows_only(tmp_path):
@@ -222,6 +238,36 @@ def test_a_mixpanel_export_in_json_lines_read_by_its_nested_fields(tmp_path, com
     assert given == found
 
 
+def test_a_mixpanel_export_s_reserved_ids_say_who_the_visitor_is_and_who_they_log_in_as(tmp_path):
+    """Mixpanel's ID merge: ``$device_id`` on every event, ``$user_id`` once logged in, ``distinct_id`` either."""
+    path = tmp_path / "mixpanel.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        {"event": "Product Added", "properties": {"time": 1602342600, "distinct_id": "$device:d1", "$device_id": "d1",
+                                                  "product_id": "p1", "price": 5.0}},
+        {"event": "$identify", "properties": {"time": 1602342660, "distinct_id": "u1", "$device_id": "d1",
+                                              "$user_id": "u1", "$anon_distinct_id": "$device:d1"}},
+        {"event": "Checkout Started", "properties": {"time": 1602342720, "distinct_id": "u1", "$device_id": "d1",
+                                                     "$user_id": "u1"}},
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert (report.columns["customer"], report.columns["visitor"]) == ("properties.$user_id", "properties.$device_id")
+    assert [(e["type"], e["customer_id"]) for e in found] == [
+        ("cart_item_added", "u1"), ("customer_identified", "u1"), ("activity", "u1"), ("checkout_started", "u1")]
+
+
+def test_a_mixpanel_export_without_merged_ids_links_the_anonymous_id_at_its_identify(tmp_path):
+    """Mixpanel's original ID merge: ``$identify`` names the ``$anon_distinct_id`` it links to ``distinct_id``."""
+    path = tmp_path / "mixpanel.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        {"event": "Product Added", "properties": {"time": 1602342600, "distinct_id": "anon-1", "product_id": "p1"}},
+        {"event": "$identify", "properties": {"time": 1602342660, "distinct_id": "u1", "$anon_distinct_id": "anon-1"}},
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    assert report.columns["visitor"] == "properties.$anon_distinct_id"
+    assert {json.loads(p.value)["customer_id"] for p in parsed} == {"u1"}
+
+
 def test_an_amplitude_export_with_its_own_names(tmp_path):
     path = tmp_path / "amplitude.json"
     path.write_text("\n".join(json.dumps(e) for e in [
@@ -239,11 +285,12 @@ def test_an_amplitude_export_with_its_own_names(tmp_path):
         ("product_viewed", "u2", "1609495200000", 9.9), ("cart_item_added", "u2", "1609495200000", 9.9)]
 
 
-def test_a_json_lines_file_with_a_line_that_is_not_an_object_is_refused_naming_it(tmp_path):
+def test_a_json_lines_line_that_is_not_an_object_is_reported_by_its_line_and_the_rest_is_read(tmp_path):
     path = tmp_path / "export.jsonl"
-    path.write_text(json.dumps(MIXPANEL[0]) + "\n[1, 2]\n")
-    with pytest.raises(DataFileError, match="line 2: not a JSON object"):
-        read_history(path, "clickstream", intake_of(Settings()))
+    path.write_text(json.dumps(MIXPANEL[0]) + "\n[1, 2]\n{\"event\": \"Prod\n" + json.dumps(MIXPANEL[0]) + "\n")
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    assert len(parsed) == 2
+    assert [(bad.line, bad.reason) for bad in report.bad_lines] == [(2, "wrong_type"), (3, "malformed_json")]
 
 
 def test_the_command_lines_columns_usage_is_the_readers():
