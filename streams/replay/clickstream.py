@@ -15,8 +15,9 @@ cart, add_to_cart, addtocart, product_added      ``cart_item_added``
 remove_from_cart, product_removed                ``cart_item_removed``
 checkout, begin_checkout, checkout_started       ``checkout_started``
 purchase, transaction, order, order_completed    ``order_placed``: the rows of one order (the
-                                                  ``order`` column, else one customer at one
-                                                  moment) become one order with its lines
+                                                  ``order`` column, else one customer's rows of
+                                                  one session no more than a minute apart:
+                                                  :func:`checkouts`) become one order with its lines
 anything else                                    ``activity`` (keeps the visit going, counted)
 ==============================================  =====================================
 
@@ -50,7 +51,7 @@ import re
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from models.csv_logs import column_pairs, header_columns
@@ -170,8 +171,8 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
     times = _times(table)
     marks = {key: decimal_mark({values[keys.index(key)] for _, values in table.rows}, delimiter=table.delimiter)
              for key in ("price", "quantity") if key in keys}
-    orders: dict[tuple[str, str], list[_Row]] = {}
-    firsts: list[tuple[int, tuple[str, str]]] = []
+    orders: dict[tuple[str, str], list[_Row]] = {}  # (customer, order id): its rows
+    loose: dict[tuple[str, str], list[_Row]] = {}  # (customer, session): purchase rows without an order id
     linked: set[tuple[str, str]] = set()
     pending = deque(skipped)  # the bad lines, yielded in their place among the rows
     for (line, raw), at in zip(table.rows, times, strict=True):
@@ -190,16 +191,43 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             yield line, _encode(_identified(row, visitor))
         kind = kind_of(row.values["event"])
         if kind == "purchase":
-            key = (row.values["customer"], row.values.get("order") or row.at.isoformat())
-            if key not in orders:
-                orders[key] = []
-                firsts.append((line, key))
-            orders[key].append(row)
+            if row.values.get("order"):
+                orders.setdefault((row.values["customer"], row.values["order"]), []).append(row)
+            else:
+                loose.setdefault((row.values["customer"], row.values.get("session", "")), []).append(row)
             continue
         yield line, _encode(_event(row, kind, marks))
     yield from pending
-    for line, key in firsts:
-        yield line, _encode(_order(orders[key], marks))
+    grouped = [*orders.values(), *(order for rows in loose.values() for order in checkouts(rows))]
+    for rows in sorted(grouped, key=lambda rows: rows[0].line):
+        yield rows[0].line, _encode(_order(rows, marks))
+
+
+#: The longest pause between two purchase rows of one checkout, in a file without order ids.
+ORDER_GAP = timedelta(seconds=60)
+
+
+def checkouts(rows: Sequence[_Row]) -> list[list[_Row]]:
+    """One customer's purchase rows without an order id (of one session, when the file has sessions) as orders.
+
+    A checkout writes a row per item, all within seconds: rows no more than :data:`ORDER_GAP`
+    apart are one order; a longer pause starts another (a second checkout in the same visit is
+    a second order, emptying the cart again).  Each order is listed by its first row in the file.
+
+    >>> from datetime import timezone
+    >>> def row(line, second): return _Row(line, {}, datetime(2024, 3, 1, 11, 16, tzinfo=timezone.utc)
+    ...                                    + timedelta(seconds=second))
+    >>> [[r.line for r in order] for order in checkouts([row(1, 0), row(2, 3), row(3, 63), row(4, 600)])]
+    [[1, 2, 3], [4]]
+    """
+    ordered = sorted(rows, key=lambda row: (row.at, row.line))
+    found: list[list[_Row]] = []
+    for row in ordered:
+        if found and row.at - found[-1][-1].at <= ORDER_GAP:
+            found[-1].append(row)
+        else:
+            found.append([row])
+    return [sorted(order, key=lambda row: row.line) for order in found]
 
 
 #: Leading values of a time column that may be no date before the column is refused as holding none.

@@ -36,6 +36,37 @@ def test_retailrocket_rows_become_views_cart_adds_and_one_order_per_transaction(
     assert (report.events, report.customers, report.bad) == (3, 1, 0)
 
 
+REES46 = "customer=user_id,time=event_time,event=event_type,product=product_id,price=price,session=user_session"
+REES46_HEADER = "event_time,event_type,product_id,price,user_id,user_session\n"
+
+
+def test_purchase_rows_without_an_order_id_seconds_apart_in_one_session_are_one_order(tmp_path):
+    """A checkout's rows, written seconds apart, are one order; a later checkout or another session is another."""
+    path = tmp_path / "events.csv"
+    path.write_text(REES46_HEADER +
+                    "2024-03-04 11:16:00 UTC,purchase,p1,10.00,7,s1\n"
+                    "2024-03-04 11:16:03 UTC,purchase,p2,2.50,7,s1\n"
+                    "2024-03-04 11:16:03 UTC,purchase,p3,1.00,8,s9\n"
+                    "2024-03-04 11:40:00 UTC,purchase,p3,1.00,7,s1\n"
+                    "2024-03-04 11:40:02 UTC,purchase,p4,4.00,7,s2\n")
+    found, _ = events(path, REES46)
+    orders = [(e["customer_id"], e.get("session_id"), [line["product_id"] for line in e["line_items"]], e["total"])
+              for e in found if e["type"] == "order_placed"]
+    assert orders == [("7", "s1", ["p1", "p2"], 12.5), ("8", "s9", ["p3"], 1.0), ("7", "s1", ["p3"], 1.0),
+                      ("7", "s2", ["p4"], 4.0)]
+
+
+def test_purchase_rows_without_an_order_id_or_a_session_are_one_order_while_seconds_apart(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("event_time,event_type,product_id,price,user_id\n"
+                    "2024-03-04 11:16:00 UTC,purchase,p1,10.00,7\n"
+                    "2024-03-04 11:16:30 UTC,purchase,p2,2.50,7\n"
+                    "2024-03-04 11:17:20 UTC,purchase,p3,1.00,7\n"
+                    "2024-03-05 09:00:00 UTC,purchase,p3,1.00,7\n")
+    found, _ = events(path, "customer=user_id,time=event_time,event=event_type,product=product_id,price=price")
+    assert [e["total"] for e in found] == [13.5, 1.0]
+
+
 def test_event_names_in_any_spelling_and_the_rest_counted_as_activity(tmp_path):
     path = tmp_path / "events.csv"
     path.write_text("when;who;what;sku;price\n"
