@@ -319,7 +319,14 @@ def _order(rows: Sequence[_Row], marks: Mapping[str, str]) -> dict[str, object]:
     first = rows[0]
     lines: list[dict[str, object]] = []
     total = 0.0
+    # A row repeated exactly (every column read, its time too) is the same row sent twice, counted
+    # once as a repeated view or cart row is (same row, same event id); a second unit is a quantity
+    # or a row of its own time.
+    seen: set[tuple[str, ...]] = set()
     for row in rows:
+        if tuple(row.values.values()) in seen:
+            continue
+        seen.add(tuple(row.values.values()))
         quantity = _number(row, "quantity", marks)
         count = max(int(quantity), 1) if quantity else 1
         price = _number(row, "price", marks)

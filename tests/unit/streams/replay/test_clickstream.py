@@ -67,6 +67,27 @@ def test_purchase_rows_without_an_order_id_or_a_session_are_one_order_while_seco
     assert [e["total"] for e in found] == [13.5, 1.0]
 
 
+def test_a_purchase_row_repeated_exactly_counts_once_as_any_repeated_row_does(tmp_path):
+    """The same row twice (time included) is one row sent twice; a second unit has its own time or a quantity."""
+    path = tmp_path / "events.csv"
+    path.write_text(REES46_HEADER +
+                    "2024-03-09 11:57:00 UTC,cart,p1,5.00,8,s2\n"
+                    "2024-03-09 11:57:00 UTC,cart,p1,5.00,8,s2\n"
+                    "2024-03-09 11:58:00 UTC,purchase,p1,5.00,8,s2\n"
+                    "2024-03-09 11:58:00 UTC,purchase,p1,5.00,8,s2\n"
+                    "2024-03-10 09:00:00 UTC,purchase,p1,5.00,8,s3\n"
+                    "2024-03-10 09:00:03 UTC,purchase,p1,5.00,8,s3\n")
+    found, _ = events(path, REES46)
+    assert len({e["event_id"] for e in found if e["type"] == "cart_item_added"}) == 1
+    assert [e["total"] for e in found if e["type"] == "order_placed"] == [5.0, 10.0]
+    with_quantity = tmp_path / "quantity.csv"
+    with_quantity.write_text("event_time,event_type,product_id,price,quantity,user_id,order_id\n"
+                             "2024-03-09 11:58:00 UTC,purchase,p1,5.00,2,8,o1\n"
+                             "2024-03-09 11:58:00 UTC,purchase,p1,5.00,2,8,o1\n")
+    found, _ = events(with_quantity, REES46.replace("session=user_session", "quantity=quantity,order=order_id"))
+    assert [(e["total"], e["line_items"][0]["quantity"]) for e in found] == [(10.0, 2)]
+
+
 def test_event_names_in_any_spelling_and_the_rest_counted_as_activity(tmp_path):
     path = tmp_path / "events.csv"
     path.write_text("when;who;what;sku;price\n"
