@@ -281,13 +281,34 @@ def test_a_mixpanel_export_in_json_lines_read_by_its_nested_fields(tmp_path, com
     found = [json.loads(p.value) for p in parsed]
     assert report.columns == {"customer": "properties.distinct_id", "time": "properties.time", "event": "event",
                               "product": "properties.product_id", "price": "properties.price",
-                              "order": "properties.order_id"}
+                              "order": "properties.order_id", "products": "properties.items"}
     assert [e["type"] for e in found] == ["product_viewed", "cart_item_added", "order_placed"]
     assert found[-1]["order_id"] == "o1" and found[-1]["total"] == 12.5
     assert found[0]["occurred_at"].startswith("2020-10-10T15:10:00")
     given, _ = events(path, "customer=properties.distinct_id,time=properties.time,event=event,"
                             "product=properties.product_id,price=properties.price,order=properties.order_id")
     assert given == found
+
+
+@pytest.mark.parametrize(("where", "amount"), [("properties", "revenue"), ("properties", "total"),
+                                               ("top", "value"), ("top", "amount")])
+def test_an_order_event_s_amount_and_products_are_its_total_and_lines(tmp_path, where, amount):
+    """Order Completed with its revenue (total, value, amount; top level or in properties) and products[]."""
+    def order(order_id, time, given=None):
+        properties = {"time": time, "distinct_id": "u1", "order_id": order_id,
+                      "products": [{"product_id": "p1", "price": 5.0, "quantity": 2}, {"sku": "p2", "price": 3.25}]}
+        event = {"event": "Order Completed", "properties": properties}
+        if given is not None:
+            (properties if where == "properties" else event)[amount] = given
+        return json.dumps(event) + "\n"
+
+    path = tmp_path / "export.jsonl"
+    path.write_text(order("o1", 1602342900, 12.0) + order("o2", 1602343000))  # 12.0: 13.25 less a discount
+    parsed, _ = read_history(path, "clickstream", intake_of(Settings()))
+    orders = [json.loads(p.value) for p in parsed]
+    assert [(o["order_id"], o["total"]) for o in orders] == [("o1", 12.0), ("o2", 13.25)]
+    assert [(line["product_id"], line["quantity"], line["price"]) for line in orders[0]["line_items"]] == [
+        ("p1", 2, 5.0), ("p2", 1, 3.25)]
 
 
 def test_a_mixpanel_export_s_reserved_ids_say_who_the_visitor_is_and_who_they_log_in_as(tmp_path):
