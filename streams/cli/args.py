@@ -15,8 +15,8 @@ if TYPE_CHECKING:
 #: What ``--columns`` of a csv purchase log names (as :data:`models.csv_logs.USAGE`).
 COLUMNS = "customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy]"
 #: What ``--columns`` of a clickstream names (as :data:`streams.replay.clickstream.USAGE`).
-CLICK_COLUMNS = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,session=…]"
-                 "[,url=…][,visitor=…]")
+CLICK_COLUMNS = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…]"
+                 "[,products=…][,session=…][,url=…][,visitor=…]")
 
 
 def positive_int(text: str) -> int:

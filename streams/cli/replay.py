@@ -35,7 +35,9 @@ def add(commands: Commands) -> None:
         "destinations or a warehouse export write them): every line is checked as the worker would, a bad line is "
         "reported with its number and reason and the replay goes on, and what an earlier replay produced is left "
         "out; ga4: Google Analytics 4's BigQuery export as JSON Lines. Clickstream: a CSV or Parquet table (one row per event; without a header, columns named by number) or JSON Lines (one object per event, as Mixpanel, Amplitude or PostHog export them; nested fields named outer.inner), with --columns or as its header names them (event names read by what they say: view, "
-        "cart, add_to_cart, remove_from_cart, begin_checkout, purchase, transaction, ...). Either way a second "
+        "cart, add_to_cart, remove_from_cart, begin_checkout, purchase, transaction, ...; the purchase rows of one "
+        "order id, or without one a customer's purchase rows of one session each within a minute of the one "
+        "before, as a checkout writes its items, are one order). Either way a second "
         "replay changes nothing. Run the worker with TRACKER_CLOCK=event so that its "
         "decisions follow the history.",
     )

@@ -15,8 +15,9 @@ cart, add_to_cart, addtocart, product_added      ``cart_item_added``
 remove_from_cart, product_removed                ``cart_item_removed``
 checkout, begin_checkout, checkout_started       ``checkout_started``
 purchase, transaction, order, order_completed    ``order_placed``: the rows of one order (the
-                                                  ``order`` column, else one customer at one
-                                                  moment) become one order with its lines
+                                                  ``order`` column, else one customer's rows of
+                                                  one session no more than a minute apart:
+                                                  :func:`checkouts`) become one order with its lines
 anything else                                    ``activity`` (keeps the visit going, counted)
 ==============================================  =====================================
 
@@ -28,7 +29,10 @@ as (:mod:`streams.replay.identities`).
 
 A JSON Lines file (Mixpanel's, Amplitude's, PostHog's export…) is read as a table of its
 objects' fields, a nested one as ``outer.inner`` (:mod:`streams.replay.json_rows`): the mapping
-names those (``customer=properties.distinct_id,time=properties.time,event=event``).
+names those (``customer=properties.distinct_id,time=properties.time,event=event``).  An order
+event of such an export carries the order whole: its amount (the ``total`` column: ``total``,
+``revenue``, ``value``…) and its ``products`` list (the ``products`` column, a JSON list of
+objects) are the order's total and lines (:func:`_order`).
 
 Without a mapping, the header's names (a nested field's own name, without a leading ``$``) say which column is which (:data:`HEADER_NAMES`: the
 public data sets' and the usual export names); a header naming no customer, time or event
@@ -50,7 +54,7 @@ import re
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from models.csv_logs import column_pairs, header_columns
@@ -62,9 +66,9 @@ from streams.core.problems import Problem
 from streams.replay.json_rows import looks_like_json_lines, read_json_rows
 
 REQUIRED = ("customer", "time", "event")
-OPTIONAL = ("product", "price", "quantity", "category", "order", "session", "url", "visitor")
-USAGE = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,session=…][,url=…]"
-         "[,visitor=…]")
+OPTIONAL = ("product", "price", "quantity", "category", "order", "total", "products", "session", "url", "visitor")
+USAGE = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…]"
+         "[,products=…][,session=…][,url=…][,visitor=…]")
 
 #: Header names that say what a column holds (see :func:`models.csv_logs.header_columns`), the
 #: first found wins: the multi-category store's, RetailRocket's, GA4's flattened and the usual ones.
@@ -79,6 +83,9 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "quantity": ("quantity", "qty"),
     "category": ("categorycode", "category", "categoryid"),
     "order": ("transactionid", "orderid", "order"),
+    # An order's amount (Segment's and PostHog's total, Mixpanel's and Amplitude's revenue…) and its products.
+    "total": ("total", "ordertotal", "revenue", "purchaserevenue", "value", "amount"),
+    "products": ("products", "items", "lineitems"),
     "session": ("usersession", "sessionid", "gasessionid", "session"),
     "url": ("url", "pageurl", "pagelocation", "page"),
     # The browser's or device's own id beside a user id set only once they log in.
@@ -108,7 +115,7 @@ def parse_click_columns(spec: str) -> dict[str, str]:
     >>> parse_click_columns("customer=user_id,time=event_time")
     Traceback (most recent call last):
     ...
-    ValueError: columns: expected customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,session=…][,url=…][,visitor=…], missing 'event' in 'customer=user_id,time=event_time'
+    ValueError: columns: expected customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…][,products=…][,session=…][,url=…][,visitor=…], missing 'event' in 'customer=user_id,time=event_time'
     """
     return column_pairs(spec, REQUIRED, (*REQUIRED, *OPTIONAL), USAGE)
 
@@ -168,10 +175,11 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
         table = CsvTable(table.path, table.header, table.rows[:limit], table.names, table.delimiter, table.sheets)
         skipped = [(line, problem) for line, problem in skipped if table.rows and line < table.rows[-1][0]]
     times = _times(table)
-    marks = {key: decimal_mark({values[keys.index(key)] for _, values in table.rows}, delimiter=table.delimiter)
-             for key in ("price", "quantity") if key in keys}
-    orders: dict[tuple[str, str], list[_Row]] = {}
-    firsts: list[tuple[int, tuple[str, str]]] = []
+    marks: dict[str, str] = {
+        key: decimal_mark({values[keys.index(key)] for _, values in table.rows}, delimiter=table.delimiter)
+        for key in ("price", "quantity", "total") if key in keys}
+    orders: dict[tuple[str, str], list[_Row]] = {}  # (customer, order id): its rows
+    loose: dict[tuple[str, str], list[_Row]] = {}  # (customer, session): purchase rows without an order id
     linked: set[tuple[str, str]] = set()
     pending = deque(skipped)  # the bad lines, yielded in their place among the rows
     for (line, raw), at in zip(table.rows, times, strict=True):
@@ -190,16 +198,43 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             yield line, _encode(_identified(row, visitor))
         kind = kind_of(row.values["event"])
         if kind == "purchase":
-            key = (row.values["customer"], row.values.get("order") or row.at.isoformat())
-            if key not in orders:
-                orders[key] = []
-                firsts.append((line, key))
-            orders[key].append(row)
+            if row.values.get("order"):
+                orders.setdefault((row.values["customer"], row.values["order"]), []).append(row)
+            else:
+                loose.setdefault((row.values["customer"], row.values.get("session", "")), []).append(row)
             continue
         yield line, _encode(_event(row, kind, marks))
     yield from pending
-    for line, key in firsts:
-        yield line, _encode(_order(orders[key], marks))
+    grouped = [*orders.values(), *(order for rows in loose.values() for order in checkouts(rows))]
+    for rows in sorted(grouped, key=lambda rows: rows[0].line):
+        yield rows[0].line, _encode(_order(rows, marks))
+
+
+#: The longest pause between two purchase rows of one checkout, in a file without order ids.
+ORDER_GAP = timedelta(seconds=60)
+
+
+def checkouts(rows: Sequence[_Row]) -> list[list[_Row]]:
+    """One customer's purchase rows without an order id (of one session, when the file has sessions) as orders.
+
+    A checkout writes a row per item, all within seconds: rows no more than :data:`ORDER_GAP`
+    apart are one order; a longer pause starts another (a second checkout in the same visit is
+    a second order, emptying the cart again).  Each order is listed by its first row in the file.
+
+    >>> from datetime import timezone
+    >>> def row(line, second): return _Row(line, {}, datetime(2024, 3, 1, 11, 16, tzinfo=timezone.utc)
+    ...                                    + timedelta(seconds=second))
+    >>> [[r.line for r in order] for order in checkouts([row(1, 0), row(2, 3), row(3, 63), row(4, 600)])]
+    [[1, 2, 3], [4]]
+    """
+    ordered = sorted(rows, key=lambda row: (row.at, row.line))
+    found: list[list[_Row]] = []
+    for row in ordered:
+        if found and row.at - found[-1][-1].at <= ORDER_GAP:
+            found[-1].append(row)
+        else:
+            found.append([row])
+    return [sorted(order, key=lambda row: row.line) for order in found]
 
 
 #: Leading values of a time column that may be no date before the column is refused as holding none.
@@ -247,8 +282,14 @@ def _number(row: _Row, key: str, marks: Mapping[str, str]) -> float | None:
     return to_number(raw, marks[key]) if raw else None
 
 
+#: The columns an event id is a digest of: the order's amount and products, read since, are left out so that
+#: a file replayed again gives the ids it gave before (what was produced then is left out).
+_DIGESTED = tuple(key for key in (*REQUIRED, *OPTIONAL) if key not in ("total", "products"))
+
+
 def _common(row: _Row, kind: str) -> dict[str, object]:
-    digest = hashlib.blake2b("\x1f".join(row.values.values()).encode(), digest_size=10).hexdigest()
+    values = [row.values[key] for key in _DIGESTED if key in row.values]
+    digest = hashlib.blake2b("\x1f".join(values).encode(), digest_size=10).hexdigest()
     event: dict[str, object] = {"event_id": f"csv-{kind}-{digest}", "customer_id": row.values["customer"],
                                 "occurred_at": row.at.isoformat()}
     if row.values.get("session"):
@@ -288,16 +329,44 @@ def _priced(row: _Row, marks: Mapping[str, str]) -> dict[str, object]:
 
 
 def _order(rows: Sequence[_Row], marks: Mapping[str, str]) -> dict[str, object]:
+    """An order of its purchase rows: each row's products (its ``products`` list, else its own product), and the
+    sum of each row's ``total`` (else its products' prices × quantities).
+
+    >>> from datetime import timezone
+    >>> at = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    >>> products = '[{"product_id": "p1", "price": 5.0, "quantity": 2}, {"sku": "p2", "price": "1.5"}]'
+    >>> order = _order([_Row(1, {"customer": "c", "order": "o1", "products": products}, at)], {})
+    >>> order["line_items"], order["total"]
+    ([{'product_id': 'p1', 'quantity': 2, 'price': 5.0}, {'product_id': 'p2', 'quantity': 1, 'price': 1.5}], 11.5)
+    >>> _order([_Row(1, {"customer": "c", "order": "o1", "products": products, "total": "9.99"}, at)],
+    ...        {"total": "."})["total"]
+    9.99
+    """
     first = rows[0]
     lines: list[dict[str, object]] = []
     total = 0.0
+    # A row repeated exactly (every column read, its time too) is the same row sent twice, counted
+    # once as a repeated view or cart row is (same row, same event id); a second unit is a quantity
+    # or a row of its own time.
+    seen: set[tuple[str, ...]] = set()
     for row in rows:
-        quantity = _number(row, "quantity", marks)
-        count = max(int(quantity), 1) if quantity else 1
-        price = _number(row, "price", marks)
-        total += (price or 0.0) * count
-        if row.values.get("product"):
-            lines.append({"product_id": row.values["product"], "quantity": count, **_priced(row, marks)})
+        if tuple(row.values.values()) in seen:
+            continue
+        seen.add(tuple(row.values.values()))
+        products = _products(row.values.get("products", ""))
+        if products:
+            worth = sum(price * quantity for line in products
+                        if isinstance(price := line.get("price"), float)
+                        and isinstance(quantity := line["quantity"], int))
+            lines.extend(products)
+        else:
+            quantity = _number(row, "quantity", marks)
+            count = max(int(quantity), 1) if quantity else 1
+            worth = (_number(row, "price", marks) or 0.0) * count
+            if row.values.get("product"):
+                lines.append({"product_id": row.values["product"], "quantity": count, **_priced(row, marks)})
+        given = _number(row, "total", marks)
+        total += worth if given is None else given
     event = _common(first, "order")
     # The shop's order id when the file has one (the same order replayed from another file is the
     # same event), else the digest of the order's first row.
@@ -306,6 +375,54 @@ def _order(rows: Sequence[_Row], marks: Mapping[str, str]) -> dict[str, object]:
     order_id = first.values.get("order") or str(event["event_id"])
     return {**event, "type": "order_placed", "order_id": order_id[:128], "line_items": lines[:1000],
             "total": round(max(total, 0.0), 2)}
+
+
+def _products(raw: str) -> list[dict[str, object]]:
+    """The lines of a ``products`` list (JSON objects with ``product_id``, else ``sku``, ``id`` or ``item_id``, and
+    ``price``, ``quantity``, ``category``); anything else (no list, no objects, no id) is no products.
+
+    A price or quantity that is no number is passed on as it is, for the worker's parser to refuse with the order.
+
+    >>> _products('[{"id": 7, "price": "2,5", "quantity": 3}, "p9", {"name": "no id"}]')
+    [{'product_id': '7', 'quantity': 3, 'price': '2,5'}]
+    """
+    if not raw.startswith("["):
+        return []
+    try:
+        items = json.loads(raw)
+    except (ValueError, RecursionError):
+        return []
+    lines: list[dict[str, object]] = []
+    for item in items if isinstance(items, list) else []:
+        if not isinstance(item, dict):
+            continue
+        product = next((str(item[key]) for key in ("product_id", "sku", "id", "item_id")
+                        if isinstance(item.get(key), (str, int)) and str(item[key]).strip()), None)
+        if product is None:
+            continue
+        line: dict[str, object] = {"product_id": product.strip()[:128], "quantity": _count(item.get("quantity"))}
+        price = item.get("price")
+        if isinstance(price, str):
+            price = to_number(price, ".") if re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", price) else price
+        if isinstance(price, (int, float)) and not isinstance(price, bool):
+            line["price"] = round(float(price), 2)
+        elif price not in (None, ""):
+            line["price"] = price
+        if isinstance(item.get("category"), str) and item["category"]:
+            line["category"] = item["category"][:128]
+        lines.append(line)
+    return lines
+
+
+def _count(raw: object) -> object:
+    """A product's quantity: 1 when not given, a whole number when it is one, else as it came (the parser refuses it)."""
+    if raw is None or raw == "":
+        return 1
+    if isinstance(raw, str) and raw.strip().isdigit():
+        return int(raw)
+    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and float(raw).is_integer():
+        return int(raw)
+    return raw
 
 
 def _encode(event: dict[str, object]) -> bytes:

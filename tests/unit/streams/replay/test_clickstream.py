@@ -36,6 +36,58 @@ def test_retailrocket_rows_become_views_cart_adds_and_one_order_per_transaction(
     assert (report.events, report.customers, report.bad) == (3, 1, 0)
 
 
+REES46 = "customer=user_id,time=event_time,event=event_type,product=product_id,price=price,session=user_session"
+REES46_HEADER = "event_time,event_type,product_id,price,user_id,user_session\n"
+
+
+def test_purchase_rows_without_an_order_id_seconds_apart_in_one_session_are_one_order(tmp_path):
+    """A checkout's rows, written seconds apart, are one order; a later checkout or another session is another."""
+    path = tmp_path / "events.csv"
+    path.write_text(REES46_HEADER +
+                    "2024-03-04 11:16:00 UTC,purchase,p1,10.00,7,s1\n"
+                    "2024-03-04 11:16:03 UTC,purchase,p2,2.50,7,s1\n"
+                    "2024-03-04 11:16:03 UTC,purchase,p3,1.00,8,s9\n"
+                    "2024-03-04 11:40:00 UTC,purchase,p3,1.00,7,s1\n"
+                    "2024-03-04 11:40:02 UTC,purchase,p4,4.00,7,s2\n")
+    found, _ = events(path, REES46)
+    orders = [(e["customer_id"], e.get("session_id"), [line["product_id"] for line in e["line_items"]], e["total"])
+              for e in found if e["type"] == "order_placed"]
+    assert orders == [("7", "s1", ["p1", "p2"], 12.5), ("8", "s9", ["p3"], 1.0), ("7", "s1", ["p3"], 1.0),
+                      ("7", "s2", ["p4"], 4.0)]
+
+
+def test_purchase_rows_without_an_order_id_or_a_session_are_one_order_while_seconds_apart(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("event_time,event_type,product_id,price,user_id\n"
+                    "2024-03-04 11:16:00 UTC,purchase,p1,10.00,7\n"
+                    "2024-03-04 11:16:30 UTC,purchase,p2,2.50,7\n"
+                    "2024-03-04 11:17:20 UTC,purchase,p3,1.00,7\n"
+                    "2024-03-05 09:00:00 UTC,purchase,p3,1.00,7\n")
+    found, _ = events(path, "customer=user_id,time=event_time,event=event_type,product=product_id,price=price")
+    assert [e["total"] for e in found] == [13.5, 1.0]
+
+
+def test_a_purchase_row_repeated_exactly_counts_once_as_any_repeated_row_does(tmp_path):
+    """The same row twice (time included) is one row sent twice; a second unit has its own time or a quantity."""
+    path = tmp_path / "events.csv"
+    path.write_text(REES46_HEADER +
+                    "2024-03-09 11:57:00 UTC,cart,p1,5.00,8,s2\n"
+                    "2024-03-09 11:57:00 UTC,cart,p1,5.00,8,s2\n"
+                    "2024-03-09 11:58:00 UTC,purchase,p1,5.00,8,s2\n"
+                    "2024-03-09 11:58:00 UTC,purchase,p1,5.00,8,s2\n"
+                    "2024-03-10 09:00:00 UTC,purchase,p1,5.00,8,s3\n"
+                    "2024-03-10 09:00:03 UTC,purchase,p1,5.00,8,s3\n")
+    found, _ = events(path, REES46)
+    assert len({e["event_id"] for e in found if e["type"] == "cart_item_added"}) == 1
+    assert [e["total"] for e in found if e["type"] == "order_placed"] == [5.0, 10.0]
+    with_quantity = tmp_path / "quantity.csv"
+    with_quantity.write_text("event_time,event_type,product_id,price,quantity,user_id,order_id\n"
+                             "2024-03-09 11:58:00 UTC,purchase,p1,5.00,2,8,o1\n"
+                             "2024-03-09 11:58:00 UTC,purchase,p1,5.00,2,8,o1\n")
+    found, _ = events(with_quantity, REES46.replace("session=user_session", "quantity=quantity,order=order_id"))
+    assert [(e["total"], e["line_items"][0]["quantity"]) for e in found] == [(10.0, 2)]
+
+
 def test_event_names_in_any_spelling_and_the_rest_counted_as_activity(tmp_path):
     path = tmp_path / "events.csv"
     path.write_text("when;who;what;sku;price\n"
@@ -229,13 +281,34 @@ def test_a_mixpanel_export_in_json_lines_read_by_its_nested_fields(tmp_path, com
     found = [json.loads(p.value) for p in parsed]
     assert report.columns == {"customer": "properties.distinct_id", "time": "properties.time", "event": "event",
                               "product": "properties.product_id", "price": "properties.price",
-                              "order": "properties.order_id"}
+                              "order": "properties.order_id", "products": "properties.items"}
     assert [e["type"] for e in found] == ["product_viewed", "cart_item_added", "order_placed"]
     assert found[-1]["order_id"] == "o1" and found[-1]["total"] == 12.5
     assert found[0]["occurred_at"].startswith("2020-10-10T15:10:00")
     given, _ = events(path, "customer=properties.distinct_id,time=properties.time,event=event,"
                             "product=properties.product_id,price=properties.price,order=properties.order_id")
     assert given == found
+
+
+@pytest.mark.parametrize(("where", "amount"), [("properties", "revenue"), ("properties", "total"),
+                                               ("top", "value"), ("top", "amount")])
+def test_an_order_event_s_amount_and_products_are_its_total_and_lines(tmp_path, where, amount):
+    """Order Completed with its revenue (total, value, amount; top level or in properties) and products[]."""
+    def order(order_id, time, given=None):
+        properties = {"time": time, "distinct_id": "u1", "order_id": order_id,
+                      "products": [{"product_id": "p1", "price": 5.0, "quantity": 2}, {"sku": "p2", "price": 3.25}]}
+        event = {"event": "Order Completed", "properties": properties}
+        if given is not None:
+            (properties if where == "properties" else event)[amount] = given
+        return json.dumps(event) + "\n"
+
+    path = tmp_path / "export.jsonl"
+    path.write_text(order("o1", 1602342900, 12.0) + order("o2", 1602343000))  # 12.0: 13.25 less a discount
+    parsed, _ = read_history(path, "clickstream", intake_of(Settings()))
+    orders = [json.loads(p.value) for p in parsed]
+    assert [(o["order_id"], o["total"]) for o in orders] == [("o1", 12.0), ("o2", 13.25)]
+    assert [(line["product_id"], line["quantity"], line["price"]) for line in orders[0]["line_items"]] == [
+        ("p1", 2, 5.0), ("p2", 1, 3.25)]
 
 
 def test_a_mixpanel_export_s_reserved_ids_say_who_the_visitor_is_and_who_they_log_in_as(tmp_path):
