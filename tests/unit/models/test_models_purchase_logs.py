@@ -138,6 +138,29 @@ def test_amounts_as_european_spreadsheets_export_them(tmp_path: Path) -> None:
         ("7", 1234.5, False), ("8", 6.95, False), ("8", 2.5, True)]
 
 
+@pytest.mark.parametrize("refund", ["-29.33", "-£29.33", "£-29.33", "-$29.33", "\u221229.33", "(29.33)", "($29.33)",
+                                    "(£29.33)", "\u2212£29.33"])
+def test_a_refund_with_its_minus_before_the_currency_sign_or_in_parentheses(tmp_path: Path, refund: str) -> None:
+    """A refund written as spreadsheets and accounting exports write it reads as -29.33 does."""
+    path = write(tmp_path / "shop.csv", f'who,day,total\n7,2024-01-31,£40.00\n7,2024-02-05,"{refund}"\n')
+    log = load_csv(path, "customer=who,date=day,amount=total")
+    assert [(t.amount, t.refund) for t in log.transactions] == [(40.0, False), (29.33, True)]
+
+
+def test_a_refund_with_a_unicode_minus_and_a_decimal_comma(tmp_path: Path) -> None:
+    """−€3,50 in a semicolon file is a refund of 3.50, the column's decimal comma read as for the other amounts."""
+    path = write(tmp_path / "shop.csv", "who;day;eur\n7;2024-01-31;1.234,50 €\n8;2024-02-01;\u2212€3,50\n")
+    log = load_csv(path, "customer=who,date=day,amount=eur")
+    assert [(t.amount, t.refund) for t in log.transactions] == [(1234.5, False), (3.5, True)]
+
+
+def test_an_amount_with_two_signs_is_still_refused(tmp_path: Path) -> None:
+    """'--5' or '(-5)' is no amount: the line is named, not read as a sale or a refund."""
+    path = write(tmp_path / "shop.csv", "who,day,total\n7,2024-01-31,5\n7,2024-02-05,(-5)\n")
+    with pytest.raises(DataFileError, match=r"line 3, column 'total': bad value \(expected a number, found '\(-5\)'\)"):
+        load_csv(path, "customer=who,date=day,amount=total")
+
+
 @pytest.mark.parametrize("first, second", [
     ("01-Dec-2010 08:26", "13-Dec-2010 09:00"), ("Dec 1, 2010 8:26 AM", "Dec 13, 2010 9:00 AM"),
     ("1291191960", "1292230800"), ("1291191960000", "1292230800000"),
