@@ -161,6 +161,22 @@ def test_an_amount_with_two_signs_is_still_refused(tmp_path: Path) -> None:
         load_csv(path, "customer=who,date=day,amount=total")
 
 
+def test_dates_as_spreadsheet_serial_numbers_are_read_and_said(tmp_path: Path) -> None:
+    """A spreadsheet saved as CSV with its date cells formatted as numbers: 35431 is 1997-01-01, and the layout says so."""
+    path = write(tmp_path / "shop.csv", "customer_id,date,amount\n7,35431,10\n7,35448.5,5\n")
+    log = load_log(path, "csv")
+    assert [t.at.isoformat() for t in log.transactions] == ["1997-01-01T00:00:00+00:00", "1997-01-18T12:00:00+00:00"]
+    assert "dates read as spreadsheet serial numbers" in log.layout
+
+
+def test_a_serial_date_column_with_a_value_that_is_no_plausible_serial_names_its_line(tmp_path: Path) -> None:
+    """Serials are read only if every one is a date of 1990-2099; the first that is not is named."""
+    path = write(tmp_path / "shop.csv", "customer_id,date,amount\n7,35431,10\n7,99999,5\n")
+    with pytest.raises(DataFileError, match=r"line 3, column 'date': bad date \(expected a spreadsheet serial date "
+                                            r"from 32874 \(1990-01-01\) to 73050 \(2099-12-31\).*found '99999'\)"):
+        load_log(path, "csv")
+
+
 @pytest.mark.parametrize("first, second", [
     ("01-Dec-2010 08:26", "13-Dec-2010 09:00"), ("Dec 1, 2010 8:26 AM", "Dec 13, 2010 9:00 AM"),
     ("1291191960", "1292230800"), ("1291191960000", "1292230800000"),
