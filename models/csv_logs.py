@@ -277,7 +277,7 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
 
     """
     if columns is None:
-        whole = read_csv(path)
+        whole = read_csv(path, check=guess_columns)  # the header judged before the lines
         if whole.headerless:
             raise no_header(whole, USAGE)
         try:

@@ -487,3 +487,19 @@ def test_excels_unicode_text_is_read(tmp_path: Path) -> None:
     path = tmp_path / "orders.txt"
     path.write_bytes("customer_id\tdate\tamount\n7\t2024-03-01\t10.5\n".encode("utf-16"))
     assert [(t.customer_id, t.amount) for t in load_log(path, "csv").transactions] == [("7", 10.5)]
+
+
+def test_a_gzipped_text_that_is_no_purchase_log_is_refused_for_its_first_line(tmp_path: Path) -> None:
+    """A README gzipped is refused because its first line names no customer, date or amount, quoting that line."""
+    readme = "# Behaviour tracker\n\nA Python stream processor, which answers: who, what, when?\n"
+    path = write(tmp_path / "orders.csv.gz", readme, gzipped=True)
+    with pytest.raises(DataFileError, match=r"orders\.csv\.gz, line 1: header '# Behaviour tracker' names no customer "
+                                            r"and no date and no amount \(or price\) column"):
+        load_log(path, "csv")
+
+
+def test_a_purchase_log_with_a_line_of_too_many_fields_still_names_that_line(tmp_path: Path) -> None:
+    """A log whose header says its columns keeps the error of its bad line."""
+    path = write(tmp_path / "orders.csv", "customer_id,date,amount\n7,2024-01-31,5\n7,2024-02-01,5,extra\n")
+    with pytest.raises(DataFileError, match=r"line 3, column 'amount': wrong number of fields \(expected 3 fields, found 4"):
+        load_log(path, "csv")
