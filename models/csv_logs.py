@@ -7,7 +7,8 @@ customer, date and total given on one of its rows only, as Shopify's export does
 order's: :func:`order_fields_filled`); with a status column, the lines of orders that were no
 sale (cancelled, failed, refunded, unpaid: :data:`NOT_SALES`) are skipped and counted (without an order column, the lines of one customer at one
 moment); a negative order total is a refund. Dates are read in the layout the column uses
-(:mod:`models.dates`) unless ``date_order`` says which of day and month comes first.
+(:mod:`models.dates`, spreadsheet serial numbers included) unless ``date_order`` says which of day
+and month comes first.
 
 Without a mapping the header's names say which column is which (:func:`guess_columns`): the
 names order systems and exports commonly use (``customer_id``, ``Customer Email``,
@@ -28,6 +29,7 @@ from models.textfiles import CsvTable, no_header, normalise, read_csv, select
 from models.transactions import (
     OrderLines,
     TransactionLog,
+    column_date_layout,
     column_dates,
     column_numbers,
     customer_id,
@@ -275,7 +277,7 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
 
     """
     if columns is None:
-        whole = read_csv(path)
+        whole = read_csv(path, check=guess_columns)  # the header judged before the lines
         if whole.headerless:
             raise no_header(whole, USAGE)
         try:
@@ -300,7 +302,9 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     not_sales = 0
     if mapping.status:
         table, not_sales = _sales_only(table)
-    dates = column_dates(table, "date", mapping.date_order)
+    # A purchase log's date column may hold spreadsheet serial numbers (see models.dates).
+    date_layout = mapping.date_order or column_date_layout(table, "date", serials=True)
+    dates = column_dates(table, "date", date_layout)
     amounts = _amounts(table, mapping)
     at_order = table.position("order") if mapping.order else None
     at_product = table.position("product") if mapping.product else None
@@ -323,6 +327,8 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     layout = "CSV" if columns is not None else f"CSV, columns read from its header: {describe(mapping)}"
     if in_cents(table.names["amount" if mapping.amount else "price"]):
         layout += " (amounts in cents, divided by 100)"
+    if date_layout == "serial":
+        layout += " (dates read as spreadsheet serial numbers: days since 1899-12-30)"
     return TransactionLog(
         path=table.path, transactions=transactions, lines=len(table.rows) + not_sales, guest_lines=guests,
         skipped_invoices=skipped, not_sales=not_sales, layout=layout,

@@ -13,6 +13,7 @@ layout    example                      seen in
 ``compact`` ``19970101``               CDNOW
 ``named`` ``1 Dec 2010 8:26``, ``Dec 1, 2010``, ``01-Dec-2010``  reports and spreadsheets (English month names)
 ``epoch`` ``1291191960`` (or ms)       database and tracking exports (Unix time, UTC)
+``serial`` ``35431``, ``35431.5``      spreadsheets saved as CSV with date cells formatted as numbers
 ========  ===========================  =================================================
 
 Whether ``a/b/yyyy`` is month-first or day-first is read from the values: a first number above
@@ -20,6 +21,13 @@ Whether ``a/b/yyyy`` is month-first or day-first is read from the values: a firs
 the file on the 12th or earlier) are settled by which reading puts the lines in time order,
 as logs are written; if that does not settle it either, month-first is taken. Two-digit years
 are 1969-2068, as :func:`time.strptime` reads them. Times without an offset are taken as UTC.
+
+Spreadsheet serial numbers (days since 1899-12-30, as Excel's default 1900 date system, LibreOffice
+and Google Sheets count them; a fraction is the time of day) are read only where asked
+(``serials=True``: a purchase log's date column) and only from 32874 to 73050 inclusive, 1990-01-01
+to 2099-12-31: five digits, which no other layout reads (Unix seconds have 9-10 digits, milliseconds
+12-13, ``compact`` dates 8), so a column is never read two ways.  Every value of such a column must
+be a serial in that range.
 """
 
 from __future__ import annotations
@@ -32,7 +40,7 @@ from typing import Literal, TypeAlias
 
 __all__ = ["DateLayout", "DateParser", "detect_date_layout"]
 
-DateLayout: TypeAlias = Literal["iso", "ymd", "mdy", "dmy", "compact", "named", "epoch"]
+DateLayout: TypeAlias = Literal["iso", "ymd", "mdy", "dmy", "compact", "named", "epoch", "serial"]
 
 _TIME = r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?"
 _NUMERIC = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})" + _TIME + r"\s*$")
@@ -47,6 +55,11 @@ _DAY_MONTH = re.compile(r"^\s*(\d{1,2})\.?[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4}|\d{
 _MONTH_DAY = re.compile(r"^\s*([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})" + _TIME + r"\s*$")
 # Unix time: seconds (9-10 digits, from 1973 to 2286) or milliseconds (12-13 digits).
 _EPOCH = re.compile(r"^\s*(\d{9,10}(?:\.\d+)?|\d{12,13})\s*$")
+# Spreadsheet serial numbers: days since 1899-12-30, a fraction the time of day (a decimal comma in
+# some locales); read from 1990-01-01 (32874) to 2099-12-31 (73050) only, see the module's notes.
+_SERIAL = re.compile(r"^\s*(\d{5})(?:[.,](\d+))?\s*$")
+SERIALS = range(32874, 73051)
+_SERIAL_ZERO = dt.datetime(1899, 12, 30, tzinfo=dt.UTC)
 
 #: Words for the layouts, in error messages.
 EXPECTED: dict[DateLayout, str] = {
@@ -57,6 +70,8 @@ EXPECTED: dict[DateLayout, str] = {
     "compact": "a date YYYYMMDD (as the rest of the column)",
     "named": "a date like 1 Dec 2010 8:26 or Dec 1, 2010 (English month names, as the rest of the column)",
     "epoch": "a Unix time in seconds or milliseconds, like 1291191960 (as the rest of the column)",
+    "serial": "a spreadsheet serial date from 32874 (1990-01-01) to 73050 (2099-12-31), like 35431 or 35431.5 "
+              "(as the rest of the column)",
 }
 
 
@@ -111,8 +126,19 @@ def _named(raw: str) -> tuple[int, int, int, re.Match[str]] | None:
     return _year(year), number, int(day), match
 
 
+def _serial(raw: str) -> dt.datetime | None:
+    """The moment a spreadsheet serial number in :data:`SERIALS` stands for (to the second), or None."""
+    match = _SERIAL.match(raw)
+    if match is None or int(match.group(1)) not in SERIALS:
+        return None
+    days = float(f"{match.group(1)}.{match.group(2) or 0}")
+    return _SERIAL_ZERO + dt.timedelta(seconds=round(days * 86_400))
+
+
 def _parse(raw: str, layout: DateLayout) -> dt.datetime | None:
     try:
+        if layout == "serial":
+            return _serial(raw)
         if layout == "epoch":
             match = _EPOCH.match(raw)
             if match is None:
@@ -195,13 +221,15 @@ def _ordered_pairs(values: Sequence[str], layout: DateLayout) -> int:
     )
 
 
-def detect_date_layout(values: Sequence[str]) -> tuple[DateLayout | None, int | None]:
+def detect_date_layout(values: Sequence[str], *, serials: bool = False) -> tuple[DateLayout | None, int | None]:
     """The layout of a date column, and the index of the first value that contradicts it.
 
     ``values`` are the column's raw values in file order. The layout is that of the first
     non-empty value (month- or day-first read from the values, see the module's notes). The
     index is that of the first value that is not a date of the layout, ``None`` if all are.
     The layout is ``None`` when the first value is no date at all (its index is then given).
+    With ``serials``, a first value that is a spreadsheet serial number in :data:`SERIALS` makes
+    the column's layout ``serial`` (see the module's notes).
 
     Examples
     --------
@@ -219,12 +247,18 @@ def detect_date_layout(values: Sequence[str]) -> tuple[DateLayout | None, int | 
     (('named', None), datetime.datetime(2010, 12, 1, 20, 26, tzinfo=datetime.timezone.utc))
     >>> detect_date_layout(["1291191960", "1292230800000"]), DateParser("epoch")("1292230800000").isoformat()
     (('epoch', None), '2010-12-13T09:00:00+00:00')
+    >>> detect_date_layout(["35431", "35431.5"]), detect_date_layout(["35431", "35431.5", "99999"], serials=True)
+    ((None, 0), ('serial', 2))
+    >>> DateParser("serial")("35431.5").isoformat(), DateParser("serial")("35431,25").isoformat()
+    ('1997-01-01T12:00:00+00:00', '1997-01-01T06:00:00+00:00')
 
     """
     first = next((i for i, v in enumerate(values) if v.strip()), None)
     if first is None:
         return None, None
     layout = _layout_of(values[first])
+    if layout is None and serials and _serial(values[first]) is not None:
+        layout = "serial"
     if layout is None:
         return None, first
     if layout == "mdy":

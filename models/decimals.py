@@ -4,6 +4,11 @@ European exports write ``6,95`` and ``1.234,56`` (often with ``;`` between the f
 ``6.95`` and ``1,234.56``; a few put a currency sign before or after the amount.  Which mark is
 the decimal one is decided once per column, from all its values, so ``1,234`` is never read two
 ways in one file.
+
+A negative amount (a refund) may carry its minus sign before the currency sign (``-£29.33``),
+as a Unicode minus (``−€3,50``), or be written in parentheses as accounting exports and
+spreadsheets' accounting formats write it (``(29.33)``, ``($29.33)``): each reads as ``-29.33``
+does.
 """
 
 from __future__ import annotations
@@ -13,6 +18,7 @@ from collections.abc import Iterable
 
 #: Currency signs and spaces a number may carry around it (kept from the value, not its meaning).
 _AROUND = " \u00a0\u202f$£€¥₹"
+_SIGNS = "+-\u2212"  # with the Unicode minus sign, as word processors and some exports write it
 _GROUPED = {".": re.compile(r"[-+]?\d{1,3}(\.\d{3})+"), ",": re.compile(r"[-+]?\d{1,3}(,\d{3})+")}
 
 
@@ -33,7 +39,7 @@ def decimal_mark(raws: Iterable[str], *, delimiter: str = ",") -> str:
     comma_groups_only = dot_groups_only = True
     last: dict[str, int] = {".": 0, ",": 0}
     for raw in raws:
-        value = raw.strip(_AROUND)
+        value = _unsigned(raw)[1]
         has_comma, has_dot = "," in value, "." in value
         if has_comma and has_dot:
             last["," if value.rfind(",") > value.rfind(".") else "."] += 1
@@ -58,10 +64,35 @@ def to_number(raw: str, mark: str) -> float | None:
 
     >>> to_number("1.234,56", ","), to_number("£1,234.5", "."), to_number(" 7 ", "."), to_number("n/a", ".")
     (1234.56, 1234.5, 7.0, None)
+    >>> to_number("-£29.33", "."), to_number("\u2212€3,50", ","), to_number("($1,234.50)", ".")
+    (-29.33, -3.5, -1234.5)
     """
-    value = raw.strip(_AROUND)
+    negative, value = _unsigned(raw)
     value = value.replace(".", "").replace(",", ".") if mark == "," else value.replace(",", "")
     try:
-        return float(value.replace("\u00a0", "").replace("\u202f", "").replace(" ", ""))
+        number = float(value.replace("\u00a0", "").replace("\u202f", "").replace(" ", ""))
     except ValueError:
         return None
+    return -number if negative else number
+
+
+def _unsigned(raw: str) -> tuple[bool, str]:
+    """Whether ``raw`` is negative (a minus before or after its currency sign, or parentheses), and the rest.
+
+    A value with two signs keeps them in the rest, where it is no number.
+
+    >>> _unsigned(" -£29.33"), _unsigned("(£29.33)"), _unsigned("£-29.33"), _unsigned("\u221229.33 €")
+    ((True, '29.33'), (True, '29.33'), (True, '29.33'), (True, '29.33'))
+    >>> _unsigned("+$5"), _unsigned("--5"), _unsigned("(-5)"), _unsigned(""), _unsigned("-")
+    ((False, '5'), (False, '--5'), (False, '(-5)'), (False, ''), (False, '-'))
+    """
+    value = raw.strip(_AROUND)
+    if len(value) > 2 and value[0] == "(" and value[-1] == ")":
+        negative, rest = True, value[1:-1].strip(_AROUND)
+    elif value and value[0] in _SIGNS:
+        negative, rest = value[0] != "+", value[1:].lstrip(_AROUND)
+    else:
+        return False, value
+    if not rest or rest[0] in _SIGNS + "(":
+        return False, value
+    return negative, rest

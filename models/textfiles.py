@@ -16,7 +16,7 @@ import gzip
 import io
 import re
 import zlib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from models.columnar import is_parquet, read_parquet
@@ -214,18 +214,25 @@ def _column(path: str, header: Sequence[str], names: Sequence[str]) -> int:
     )
 
 
-def read_csv(path: str | Path, columns: Mapping[str, Sequence[str]] | None = None) -> CsvTable:
+def read_csv(
+    path: str | Path, columns: Mapping[str, Sequence[str]] | None = None,
+    *, check: Callable[[list[str]], object] | None = None,
+) -> CsvTable:
     """Read a CSV file (see :func:`read_text`); the delimiter is the header's most frequent of ``, ; tab |``.
 
     Blank lines are skipped. With ``columns`` (``{key: names}``), each key's column is the
     first of its names in the header (compared by :func:`normalise`), and rows keep only
-    those columns, in the order of ``columns``.
+    those columns, in the order of ``columns``.  ``check`` is called with a text file's header
+    (not a first line that is data) before its lines are read; the ``ValueError`` it raises is
+    refused at line 1: a file that is no table of the kind wanted (a README) is refused for its
+    first line, not for the number of fields of a later one.
 
     Raises
     ------
     DataFileError
         If the file is empty or unreadable, a column of ``columns`` is missing (line 1, naming
-        its first name), or a row has another number of fields than the header.
+        its first name), ``check`` refuses the header, or a row has another number of fields than
+        the header.
 
     Examples
     --------
@@ -258,6 +265,11 @@ def read_csv(path: str | Path, columns: Mapping[str, Sequence[str]] | None = Non
         header = [h.strip().lstrip("\ufeff") for h in header]
         width = len(header)
         headerless = is_data_line(header)
+        if check is not None and not headerless:
+            try:
+                check(header)
+            except ValueError as error:
+                raise DataFileError(name, 1, "", str(error)) from None
         first = header
         if headerless:
             header = [str(n) for n in range(1, width + 1)]

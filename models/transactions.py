@@ -24,6 +24,7 @@ __all__ = [
     "Transaction",
     "TransactionLog",
     "column_dates",
+    "column_date_layout",
     "column_numbers",
     "customer_id",
     "number",
@@ -149,6 +150,18 @@ def customer_id(raw: str) -> str:
     if customer.lower() in NO_CUSTOMER or not customer.strip("0"):
         return ""
     return customer.lower() if "@" in customer else customer
+
+
+def column_date_layout(table: CsvTable, key: str, *, serials: bool = False) -> DateLayout | None:
+    """The layout of the date column ``key``, read from its distinct values (:func:`~models.dates.detect_date_layout`).
+
+    >>> table = CsvTable("x.csv", ["day"], [(2, ["35431"]), (3, ["35431.5"])], {"date": "day"})
+    >>> column_date_layout(table, "date"), column_date_layout(table, "date", serials=True)
+    (None, 'serial')
+    """
+    index = table.position(key)
+    return detect_date_layout(list(dict.fromkeys(values[index].strip() for _, values in table.rows)),
+                              serials=serials)[0]
 
 
 def column_dates(

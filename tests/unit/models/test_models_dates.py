@@ -48,3 +48,25 @@ def test_parsers_give_utc_moments() -> None:
     assert DateParser("iso")("2010-12-01T08:26:00-05:00") == dt.datetime(2010, 12, 1, 13, 26, tzinfo=utc)
     assert DateParser("compact")("19970230") is None
     assert DateParser("mdy")("13/1/2010") is None
+
+
+def test_spreadsheet_serial_numbers_are_days_since_1899_12_30_with_the_time_as_a_fraction() -> None:
+    """35431 is 1997-01-01 and 35431.5 its noon, as Excel, LibreOffice and Google Sheets count."""
+    utc = dt.UTC
+    assert detect_date_layout(["35431", "35448.25"], serials=True) == ("serial", None)
+    assert DateParser("serial")("35431") == dt.datetime(1997, 1, 1, tzinfo=utc)
+    assert DateParser("serial")("35431.5") == dt.datetime(1997, 1, 1, 12, tzinfo=utc)
+    assert DateParser("serial")("40513.3513888889") == dt.datetime(2010, 12, 1, 8, 26, tzinfo=utc)
+
+
+@pytest.mark.parametrize("value", ["32873", "73051", "1291191960", "1291191960000", "19970101", "9999", "-35431"])
+def test_only_serials_of_1990_to_2099_are_read_never_unix_time_or_yyyymmdd(value: str) -> None:
+    """A serial outside 1990-2099, and Unix time or YYYYMMDD, are no serial: those keep their own reading."""
+    assert DateParser("serial")(value) is None
+    assert detect_date_layout([value], serials=True)[0] == detect_date_layout([value])[0] != "serial"
+
+
+def test_serials_are_read_only_where_asked() -> None:
+    """Five-digit numbers are no date unless the column may hold serials (a purchase log's date column)."""
+    assert detect_date_layout(["35431", "35448"]) == (None, 0)
+    assert detect_date_layout(["35431", "99999"], serials=True) == ("serial", 1)

@@ -138,6 +138,45 @@ def test_amounts_as_european_spreadsheets_export_them(tmp_path: Path) -> None:
         ("7", 1234.5, False), ("8", 6.95, False), ("8", 2.5, True)]
 
 
+@pytest.mark.parametrize("refund", ["-29.33", "-£29.33", "£-29.33", "-$29.33", "\u221229.33", "(29.33)", "($29.33)",
+                                    "(£29.33)", "\u2212£29.33"])
+def test_a_refund_with_its_minus_before_the_currency_sign_or_in_parentheses(tmp_path: Path, refund: str) -> None:
+    """A refund written as spreadsheets and accounting exports write it reads as -29.33 does."""
+    path = write(tmp_path / "shop.csv", f'who,day,total\n7,2024-01-31,£40.00\n7,2024-02-05,"{refund}"\n')
+    log = load_csv(path, "customer=who,date=day,amount=total")
+    assert [(t.amount, t.refund) for t in log.transactions] == [(40.0, False), (29.33, True)]
+
+
+def test_a_refund_with_a_unicode_minus_and_a_decimal_comma(tmp_path: Path) -> None:
+    """−€3,50 in a semicolon file is a refund of 3.50, the column's decimal comma read as for the other amounts."""
+    path = write(tmp_path / "shop.csv", "who;day;eur\n7;2024-01-31;1.234,50 €\n8;2024-02-01;\u2212€3,50\n")
+    log = load_csv(path, "customer=who,date=day,amount=eur")
+    assert [(t.amount, t.refund) for t in log.transactions] == [(1234.5, False), (3.5, True)]
+
+
+def test_an_amount_with_two_signs_is_still_refused(tmp_path: Path) -> None:
+    """'--5' or '(-5)' is no amount: the line is named, not read as a sale or a refund."""
+    path = write(tmp_path / "shop.csv", "who,day,total\n7,2024-01-31,5\n7,2024-02-05,(-5)\n")
+    with pytest.raises(DataFileError, match=r"line 3, column 'total': bad value \(expected a number, found '\(-5\)'\)"):
+        load_csv(path, "customer=who,date=day,amount=total")
+
+
+def test_dates_as_spreadsheet_serial_numbers_are_read_and_said(tmp_path: Path) -> None:
+    """A spreadsheet saved as CSV with its date cells formatted as numbers: 35431 is 1997-01-01, and the layout says so."""
+    path = write(tmp_path / "shop.csv", "customer_id,date,amount\n7,35431,10\n7,35448.5,5\n")
+    log = load_log(path, "csv")
+    assert [t.at.isoformat() for t in log.transactions] == ["1997-01-01T00:00:00+00:00", "1997-01-18T12:00:00+00:00"]
+    assert "dates read as spreadsheet serial numbers" in log.layout
+
+
+def test_a_serial_date_column_with_a_value_that_is_no_plausible_serial_names_its_line(tmp_path: Path) -> None:
+    """Serials are read only if every one is a date of 1990-2099; the first that is not is named."""
+    path = write(tmp_path / "shop.csv", "customer_id,date,amount\n7,35431,10\n7,99999,5\n")
+    with pytest.raises(DataFileError, match=r"line 3, column 'date': bad date \(expected a spreadsheet serial date "
+                                            r"from 32874 \(1990-01-01\) to 73050 \(2099-12-31\).*found '99999'\)"):
+        load_log(path, "csv")
+
+
 @pytest.mark.parametrize("first, second", [
     ("01-Dec-2010 08:26", "13-Dec-2010 09:00"), ("Dec 1, 2010 8:26 AM", "Dec 13, 2010 9:00 AM"),
     ("1291191960", "1292230800"), ("1291191960000", "1292230800000"),
@@ -448,3 +487,19 @@ def test_excels_unicode_text_is_read(tmp_path: Path) -> None:
     path = tmp_path / "orders.txt"
     path.write_bytes("customer_id\tdate\tamount\n7\t2024-03-01\t10.5\n".encode("utf-16"))
     assert [(t.customer_id, t.amount) for t in load_log(path, "csv").transactions] == [("7", 10.5)]
+
+
+def test_a_gzipped_text_that_is_no_purchase_log_is_refused_for_its_first_line(tmp_path: Path) -> None:
+    """A README gzipped is refused because its first line names no customer, date or amount, quoting that line."""
+    readme = "# Behaviour tracker\n\nA Python stream processor, which answers: who, what, when?\n"
+    path = write(tmp_path / "orders.csv.gz", readme, gzipped=True)
+    with pytest.raises(DataFileError, match=r"orders\.csv\.gz, line 1: header '# Behaviour tracker' names no customer "
+                                            r"and no date and no amount \(or price\) column"):
+        load_log(path, "csv")
+
+
+def test_a_purchase_log_with_a_line_of_too_many_fields_still_names_that_line(tmp_path: Path) -> None:
+    """A log whose header says its columns keeps the error of its bad line."""
+    path = write(tmp_path / "orders.csv", "customer_id,date,amount\n7,2024-01-31,5\n7,2024-02-01,5,extra\n")
+    with pytest.raises(DataFileError, match=r"line 3, column 'amount': wrong number of fields \(expected 3 fields, found 4"):
+        load_log(path, "csv")
