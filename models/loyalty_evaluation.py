@@ -379,7 +379,7 @@ def format_loyalty_report(result: dict[str, Any]) -> str:
         "published": "Fader, Hardie & Lee's CDNOW split",
     }.get(result.get("periods", ""), "")
     lines = [
-        f"Loyalty on {result['data']} ({result['format']}): {result['transactions']} transactions, "
+        f"Loyalty on {result['data']} ({result.get('layout') or result['format']}): {result['transactions']} transactions, "
         f"{result['customers']} customers at the calibration end",
         f"Calibration: up to {result['calibration']['end']} ({result['calibration']['transactions']} "
         f"transactions); holdout: {holdout['start']} to {holdout['end']} ({holdout['days']} days); "
