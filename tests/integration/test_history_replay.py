@@ -112,7 +112,7 @@ def _clicks_as_json_lines() -> str:
         "session_id": row["user_session"]}}) + "\n" for row in rows)
 
 
-@pytest.mark.worker(clock="event")
+@pytest.mark.worker(clock="event", session_timeout_seconds=1800)
 @pytest.mark.parametrize("kind", ["csv with --columns", "csv, columns by name", "json lines, columns by name",
                                   "csv without a header, columns by number", "parquet, columns by name"])
 def test_a_clickstream_becomes_visits_orders_and_offers(worker, worker_settings, kafka, redis_client, tmp_path, kind):
@@ -185,7 +185,7 @@ def _ga4(name: str, seconds: int, user: str, **fields) -> str:
                        "event_params": [{"key": "ga_session_id", "value": {"int_value": "1"}}], **fields})
 
 
-@pytest.mark.worker(clock="event")
+@pytest.mark.worker(clock="event", session_timeout_seconds=1800)
 def test_a_ga4_bigquery_export_becomes_visits_orders_and_offers(worker, worker_settings, kafka, redis_client, tmp_path):
     """GA4's rows, gzip JSON Lines as `bq extract` writes them: a cart left, a purchase, a later visitor moving the clock."""
     lamp = {"item_id": "lamp-1", "price": 40.0, "quantity": 1, "item_category": "lamps"}
