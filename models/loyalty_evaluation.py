@@ -341,7 +341,7 @@ def format_loyalty_report(result: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> result = {"data": "cd.txt", "format": "cdnow", "transactions": 10, "customers": 4,
+    >>> result = {"data": "cd.txt", "format": "cdnow", "layout": "CDNOW sample", "transactions": 10, "customers": 4,
     ...           "holdout_buyers": 2, "guest_lines_skipped": 0, "refunds": 0,
     ...           "calibration": {"end": "1997-09-30", "transactions": 6},
     ...           "holdout": {"start": "1997-10-01", "end": "1998-06-30", "days": 273},
@@ -353,7 +353,7 @@ def format_loyalty_report(result: dict[str, Any]) -> str:
     ...                     "roc_auc_expected_purchases": 0.75},
     ...           "published_bgnbd": None, "loyalty_beats_bgnbd": True}
     >>> print("\\n".join(format_loyalty_report(result).splitlines()[:2]))
-    Loyalty on cd.txt (cdnow): 10 transactions, 4 customers at the calibration end
+    Loyalty on cd.txt (CDNOW sample): 10 transactions, 4 customers at the calibration end
     Calibration: up to 1997-09-30 (6 transactions); holdout: 1997-10-01 to 1998-06-30 (273 days); 2 customers ordered in the holdout.
 
     """
