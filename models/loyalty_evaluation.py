@@ -341,7 +341,8 @@ def format_loyalty_report(result: dict[str, Any]) -> str:
 
     Examples
     --------
-    >>> result = {"data": "cd.txt", "format": "cdnow", "layout": "CDNOW sample", "transactions": 10, "customers": 4,
+    >>> result = {"data": "cd.txt", "format": "cdnow", "layout": "CDNOW sample", "transactions": 10,
+    ...           "customers": 4,
     ...           "holdout_buyers": 2, "guest_lines_skipped": 0, "refunds": 0,
     ...           "calibration": {"end": "1997-09-30", "transactions": 6},
     ...           "holdout": {"start": "1997-10-01", "end": "1998-06-30", "days": 273},
@@ -379,7 +380,8 @@ def format_loyalty_report(result: dict[str, Any]) -> str:
         "published": "Fader, Hardie & Lee's CDNOW split",
     }.get(result.get("periods", ""), "")
     lines = [
-        f"Loyalty on {result['data']} ({result.get('layout') or result['format']}): {result['transactions']} transactions, "
+        f"Loyalty on {result['data']} ({result.get('layout') or result['format']}): "
+        f"{result['transactions']} transactions, "
         f"{result['customers']} customers at the calibration end",
         f"Calibration: up to {result['calibration']['end']} ({result['calibration']['transactions']} "
         f"transactions); holdout: {holdout['start']} to {holdout['end']} ({holdout['days']} days); "
