@@ -354,7 +354,7 @@ def _track(kind: str, properties: Mapping[str, Any], event_id: str) -> dict[str,
         products = _products(properties.get("products"))
         total = _first(properties, "total", "revenue", "value")
         if total is None:
-            total = _sum(products)
+            total = lines_total(products)
         if total is None:
             raise _Refused("missing_field", "properties.total: an order needs its total (or revenue, value, "
                            "or products with prices)")
@@ -368,14 +368,14 @@ def _track(kind: str, properties: Mapping[str, Any], event_id: str) -> dict[str,
         amount = _first(properties, "total", "revenue", "value")
         # The spec requires only the order id: a refund of unknown amount still counts as a refund.
         body.update(order_id=_order_id(properties, event_id),
-                    amount=amount if amount is not None else (_sum(products) or 0.0))
+                    amount=amount if amount is not None else (lines_total(products) or 0.0))
     return body
 
 
 def _product(item: Mapping[str, Any], where: str) -> dict[str, Any]:
-    product_id = next((_identifier(item.get(k)) for k in ("product_id", "sku", "id") if _identifier(item.get(k))), None)
+    product_id = next((_identifier(item.get(k)) for k in _PRODUCT_IDS if _identifier(item.get(k))), None)
     if product_id is None:
-        raise _Refused("missing_field", f"{where}.product_id: the product's id is required (or sku, or id)")
+        raise _Refused("missing_field", f"{where}.product_id: the product's id is required (or sku, id, item_id)")
     quantity = item.get("quantity")
     return {
         "product_id": product_id[:128],
@@ -385,22 +385,45 @@ def _product(item: Mapping[str, Any], where: str) -> dict[str, Any]:
     }
 
 
-def _products(items: object) -> list[dict[str, Any]]:
+#: Where a product names its id, the first found: the spec's, then other tools' (GA4's ``item_id``).
+_PRODUCT_IDS = ("product_id", "sku", "id", "item_id")
+
+
+def _products(items: object, where: str = "properties.products") -> list[dict[str, Any]]:
     if not isinstance(items, list):
         return []
     products = []
     for n, item in enumerate(items[:1000]):
         if not isinstance(item, dict):
-            raise _Refused("wrong_type", f"properties.products.{n}: expected an object (got {_short(item)})")
-        products.append(_product(item, f"properties.products.{n}"))
+            raise _Refused("wrong_type", f"{where}.{n}: expected an object (got {_short(item)})")
+        products.append(_product(item, f"{where}.{n}"))
     return products
+
+
+def order_lines(items: object, where: str = "products") -> list[dict[str, Any]] | Problem:
+    """A ``products`` list as the spec's orders carry it, as line items; or the problem with it.
+
+    Each object's id is ``product_id``, else ``sku``, ``id`` or ``item_id``; ``quantity`` (1 when
+    not given), ``price`` and ``category`` are passed on for the event's parser to check. Not a
+    list: no lines. Also what other tools' exports of an order read (:mod:`streams.replay.clickstream`).
+
+    >>> order_lines([{"sku": "p1", "price": 5.0, "quantity": 2}])
+    [{'product_id': 'p1', 'quantity': 2, 'price': 5.0, 'category': None}]
+    >>> order_lines([{"name": "no id"}])
+    Problem(reason='missing_field', detail="products.0.product_id: the product's id is required (or sku, id, item_id)")
+    """
+    try:
+        return _products(items, where)
+    except _Refused as refused:
+        return refused.problem
 
 
 def _first(properties: Mapping[str, Any], *names: str) -> object:
     return next((properties[n] for n in names if properties.get(n) is not None), None)
 
 
-def _sum(products: list[dict[str, Any]]) -> float | None:
+def lines_total(products: list[dict[str, Any]]) -> float | None:
+    """The lines' prices times quantities, or None when one of them is not a number (or there are none)."""
     total = 0.0
     for product in products:
         price, quantity = product.get("price"), product.get("quantity")

@@ -63,6 +63,7 @@ from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
 from models.textfiles import CsvTable, no_header, read_csv, select
 from streams.core.problems import Problem
+from streams.core.segment import lines_total, order_lines
 from streams.replay.json_rows import looks_like_json_lines, read_json_rows
 
 REQUIRED = ("customer", "time", "event")
@@ -207,7 +208,8 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
     yield from pending
     grouped = [*orders.values(), *(order for rows in loose.values() for order in checkouts(rows))]
     for rows in sorted(grouped, key=lambda rows: rows[0].line):
-        yield rows[0].line, _encode(_order(rows, marks))
+        order = _order(rows, marks)
+        yield rows[0].line, order if isinstance(order, Problem) else _encode(order)
 
 
 #: The longest pause between two purchase rows of one checkout, in a file without order ids.
@@ -328,19 +330,23 @@ def _priced(row: _Row, marks: Mapping[str, str]) -> dict[str, object]:
     return priced
 
 
-def _order(rows: Sequence[_Row], marks: Mapping[str, str]) -> dict[str, object]:
-    """An order of its purchase rows: each row's products (its ``products`` list, else its own product), and the
-    sum of each row's ``total`` (else its products' prices × quantities).
+def _order(rows: Sequence[_Row], marks: Mapping[str, str]) -> dict[str, object] | Problem:
+    """An order of its purchase rows: each row's products (its ``products`` list, read as the spec's
+    orders carry it: :func:`~streams.core.segment.order_lines`, else its own product), and the sum of
+    each row's ``total`` (else its products' prices × quantities); a list the spec would refuse
+    is the order's problem.
 
     >>> from datetime import timezone
     >>> at = datetime(2024, 3, 1, tzinfo=timezone.utc)
-    >>> products = '[{"product_id": "p1", "price": 5.0, "quantity": 2}, {"sku": "p2", "price": "1.5"}]'
+    >>> products = '[{"product_id": "p1", "price": 5.0, "quantity": 2}, {"sku": "p2", "price": 1.5}]'
     >>> order = _order([_Row(1, {"customer": "c", "order": "o1", "products": products}, at)], {})
-    >>> order["line_items"], order["total"]
-    ([{'product_id': 'p1', 'quantity': 2, 'price': 5.0}, {'product_id': 'p2', 'quantity': 1, 'price': 1.5}], 11.5)
+    >>> [(line["product_id"], line["quantity"]) for line in order["line_items"]], order["total"]
+    ([('p1', 2), ('p2', 1)], 11.5)
     >>> _order([_Row(1, {"customer": "c", "order": "o1", "products": products, "total": "9.99"}, at)],
     ...        {"total": "."})["total"]
     9.99
+    >>> _order([_Row(1, {"customer": "c", "order": "o1", "products": '[{"name": "x"}]'}, at)], {})
+    Problem(reason='missing_field', detail="products.0.product_id: the product's id is required (or sku, id, item_id)")
     """
     first = rows[0]
     lines: list[dict[str, object]] = []
@@ -354,11 +360,11 @@ def _order(rows: Sequence[_Row], marks: Mapping[str, str]) -> dict[str, object]:
             continue
         seen.add(tuple(row.values.values()))
         products = _products(row.values.get("products", ""))
+        if isinstance(products, Problem):
+            return products
         if products:
-            worth = sum(price * quantity for line in products
-                        if isinstance(price := line.get("price"), float)
-                        and isinstance(quantity := line["quantity"], int))
-            lines.extend(products)
+            worth = lines_total(products) or 0.0
+            lines.extend({key: value for key, value in line.items() if value is not None} for line in products)
         else:
             quantity = _number(row, "quantity", marks)
             count = max(int(quantity), 1) if quantity else 1
@@ -377,52 +383,23 @@ def _order(rows: Sequence[_Row], marks: Mapping[str, str]) -> dict[str, object]:
             "total": round(max(total, 0.0), 2)}
 
 
-def _products(raw: str) -> list[dict[str, object]]:
-    """The lines of a ``products`` list (JSON objects with ``product_id``, else ``sku``, ``id`` or ``item_id``, and
-    ``price``, ``quantity``, ``category``); anything else (no list, no objects, no id) is no products.
+def _products(raw: str) -> list[dict[str, object]] | Problem:
+    """A ``products`` cell's lines: a JSON list of objects (as a JSON Lines export's nested list is
+    read). Anything else is no lines, and the row's own product and price stand: a CSV's column of
+    that name may hold anything, and an analytics tool's ``items`` is often a list of plain ids.
 
-    A price or quantity that is no number is passed on as it is, for the worker's parser to refuse with the order.
-
-    >>> _products('[{"id": 7, "price": "2,5", "quantity": 3}, "p9", {"name": "no id"}]')
-    [{'product_id': '7', 'quantity': 3, 'price': '2,5'}]
+    >>> _products('["p9"]'), _products("p1;p2")
+    ([], [])
     """
     if not raw.startswith("["):
         return []
     try:
         items = json.loads(raw)
     except (ValueError, RecursionError):
+        return Problem("wrong_type", f"products: expected a JSON list of objects, found {raw[:60]!r}")
+    if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         return []
-    lines: list[dict[str, object]] = []
-    for item in items if isinstance(items, list) else []:
-        if not isinstance(item, dict):
-            continue
-        product = next((str(item[key]) for key in ("product_id", "sku", "id", "item_id")
-                        if isinstance(item.get(key), (str, int)) and str(item[key]).strip()), None)
-        if product is None:
-            continue
-        line: dict[str, object] = {"product_id": product.strip()[:128], "quantity": _count(item.get("quantity"))}
-        price = item.get("price")
-        if isinstance(price, str):
-            price = to_number(price, ".") if re.fullmatch(r"\s*-?\d+(\.\d+)?\s*", price) else price
-        if isinstance(price, (int, float)) and not isinstance(price, bool):
-            line["price"] = round(float(price), 2)
-        elif price not in (None, ""):
-            line["price"] = price
-        if isinstance(item.get("category"), str) and item["category"]:
-            line["category"] = item["category"][:128]
-        lines.append(line)
-    return lines
-
-
-def _count(raw: object) -> object:
-    """A product's quantity: 1 when not given, a whole number when it is one, else as it came (the parser refuses it)."""
-    if raw is None or raw == "":
-        return 1
-    if isinstance(raw, str) and raw.strip().isdigit():
-        return int(raw)
-    if isinstance(raw, (int, float)) and not isinstance(raw, bool) and float(raw).is_integer():
-        return int(raw)
-    return raw
+    return order_lines(items)
 
 
 def _encode(event: dict[str, object]) -> bytes:
