@@ -16,10 +16,10 @@ from collections.abc import Mapping
 from models.dates import DateLayout, DateParser, detect_date_layout
 from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
+from models.ids import is_placeholder
 from models.textfiles import CsvTable
 
 __all__ = [
-    "NO_CUSTOMER",
     "OrderLines",
     "Transaction",
     "TransactionLog",
@@ -126,16 +126,12 @@ def number(path: str, line: int, column: str, raw: str) -> float:
     return value
 
 
-#: Customer ids that stand for no customer (compared in lower case); so does an id of zeros.
-NO_CUSTOMER = frozenset(("null", "none", "nan", "n/a", "#n/a", "na", "\\n", "-", "guest", "undefined"))
-
-
 def customer_id(raw: str) -> str:
     """A customer id as the log writes it, without spaces or the ``.0`` of ids exported as floats; ``""`` for a guest.
 
     A guest order is one without a customer: a blank id, or the placeholder an export writes
     instead (WooCommerce's customer ``0``, a database's ``NULL`` or ``\\N``, a data frame's
-    ``NaN``: :data:`NO_CUSTOMER`) — read as an id, every guest would be one big customer.
+    ``NaN``: :func:`models.ids.is_placeholder`) — read as an id, every guest would be one big customer.
     An email address is one customer however its letters are cased (shops' order exports keep
     what each checkout typed).
 
@@ -147,7 +143,7 @@ def customer_id(raw: str) -> str:
     """
     customer = raw.strip()
     customer = customer[:-2] if customer.endswith(".0") else customer  # ids exported as floats
-    if customer.lower() in NO_CUSTOMER or not customer.strip("0"):
+    if is_placeholder(customer):
         return ""
     return customer.lower() if "@" in customer else customer
 

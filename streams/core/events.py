@@ -23,20 +23,12 @@ from pydantic import (
     field_validator,
 )
 
+from models.ids import is_placeholder
 from streams.core.state import utc
 
 SCHEMA_VERSION: Literal[1] = 1
 
-#: Identifiers that are really "no identifier" and must never become a customer.
-JUNK_IDS = frozenset({"", "null", "none", "undefined", "anonymous", "nan"})
-
 Id = Annotated[str, Field(min_length=1, max_length=128)]
-
-
-def _is_junk(value: str) -> bool:
-    stripped = value.strip()
-    # Only zeros and dashes (``set(stripped) <= {"0", "-"}``), without a set per event.
-    return not stripped.strip("0-") or stripped.lower() in JUNK_IDS
 
 
 Money = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
@@ -56,7 +48,7 @@ class Event(BaseModel):
     @field_validator("customer_id")
     @classmethod
     def _refuse_junk_ids(cls, value: str) -> str:
-        if _is_junk(value):
+        if is_placeholder(value):
             raise ValueError(f"customer_id {value!r} is not an identifier")
         return value.strip()
 
@@ -168,7 +160,7 @@ class CustomerIdentified(Event):
     def _no_link_to_junk(cls, value: str | None) -> str | None:
         # A tag manager's placeholder ("null", "anonymous", "0000") is no visitor: the login
         # still counts, but it links nothing, so unrelated visitors are never merged.
-        if value is None or _is_junk(value):
+        if value is None or is_placeholder(value):
             return None
         return value.strip()
 

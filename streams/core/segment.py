@@ -46,7 +46,8 @@ from typing import Any, Final
 
 from pydantic import ValidationError
 
-from streams.core.events import ANY_EVENT, JUNK_IDS, AnyEvent
+from models.ids import is_placeholder
+from streams.core.events import ANY_EVENT, AnyEvent
 from streams.core.problems import Problem, explain
 from streams.core.state import ADMIN_PAGES, INFO_PAGES, PRODUCT_PAGES
 
@@ -222,7 +223,7 @@ def _identifier(value: object) -> str | None:
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None
     text = str(value).strip()
-    if text.lower() in JUNK_IDS or set(text) <= {"0", "-"}:
+    if is_placeholder(text):
         return None
     return text
 

@@ -61,9 +61,9 @@ def test_a_key_that_disagrees_with_customer_id_is_refused():
     assert reason(record(event("page_viewed", customer_id="c1"), key="c2")) == "key_mismatch"
 
 
-@pytest.mark.parametrize("junk", ["", "null", "anonymous", "0000", "  "])
+@pytest.mark.parametrize("junk", ["", "null", "anonymous", "0000", "  ", "N/A", "\\N", "guest", "0"])
 def test_junk_customer_ids_are_refused(junk):
-    """Empty, null, anonymous and all-zero ids never become customers."""
+    """Empty, null, anonymous, all-zero ids and the exports' guest placeholders never become customers."""
     assert reason(record(event("page_viewed", customer_id=junk), key=junk)) in {"invalid_field", "missing_field"}
 
 
