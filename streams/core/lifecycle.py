@@ -47,7 +47,16 @@ from streams.core.carts import cart_and_value, settle
 from streams.core.events import AnyEvent, OrderPlaced
 from streams.core.frozen import replace
 from streams.core.insights import facts_of
-from streams.core.state import CART_TTL, RECENT_EVENTS, Abandonment, CartLine, CustomerState, OpenOffer, Session
+from streams.core.state import (
+    CART_TTL,
+    RECENT_EVENTS,
+    Abandonment,
+    CartLine,
+    CustomerState,
+    OpenOffer,
+    Profile,
+    Session,
+)
 from streams.core.visits import apply, cart_horizon, close_due
 
 
@@ -214,9 +223,13 @@ def end_session(state: CustomerState, ended: Session, rules: Rules) -> tuple[Cus
         products=tuple(CartLine(pid, 0, 0.0) for pid, _ in ended.viewed[:3]) if browse else cart,
         cart_value=0.0 if browse else value,
     )
-    # A newer abandonment replaces one still waiting (deferred by quiet hours): the
-    # customer's latest interest is the one worth an offer.
-    return replace(state, profile=replace(state.profile, pending=pending)), effects
+    # A newer abandonment replaces one still waiting for its window (deferred by quiet hours):
+    # the customer's latest interest is the one worth an offer.  On the event clock one due
+    # before it has not been decided yet (the replay's clock is held back by its slower topic,
+    # while this visit's events ran ahead): it waits its turn, as it would have had the clock
+    # kept up, so which offers a replay makes does not depend on which topic ran ahead.
+    waiting = tuple(w for w in _waiting(state.profile) if w.due_at < pending.due_at) if rules.event_time else ()
+    return replace(state, profile=_with_waiting(state.profile, (*waiting, pending))), effects
 
 
 def advance(
@@ -238,20 +251,27 @@ def advance(
         effects += more
     if closed.ended and place is not None:
         state = place(state)
-    offer = state.profile.open_offer
-    if offer is not None and offer.expires_at <= until:
-        state, more = _expire(state, offer)
-        effects += more
-    pending = state.profile.pending
-    if pending is not None and pending.due_at <= until:
-        at = pending.due_at if rules.event_time else now
-        state, more = _decide(state, pending, at, policy, scores=not rules.event_time or rules.scores_in_event_time)
+    # Each step in the order it came due: an offer expires before an abandonment due after it is
+    # decided (a replay's clock may have let several of them come due at once).  Each waiting
+    # abandonment takes at most three turns (deferred to the end of its quiet hours, decided,
+    # its offer expired), the open offer one; what a bound left is the next call's.
+    for _ in range(3 * len(_waiting(state.profile)) + 2):
+        pending = state.profile.pending
+        due = pending.due_at if pending is not None and pending.due_at <= until else None
+        offer = state.profile.open_offer
+        if offer is not None and offer.expires_at <= until and (due is None or offer.expires_at <= due):
+            state, more = _expire(state, offer)
+        elif pending is not None and due is not None:
+            at = due if rules.event_time else now
+            state, more = _decide(state, pending, at, policy, scores=not rules.event_time or rules.scores_in_event_time)
+        else:
+            break
         effects += more
     return _settled(state, rules), effects
 
 
 def on_order(state: CustomerState, order: OrderPlaced, rules: Rules | None = None) -> tuple[CustomerState, list[Effect]]:
-    """A purchase resolves the open offer and cancels a pending one.
+    """A purchase resolves the open offer and cancels the pending ones.
 
     On the event clock (``rules.event_time``) a pending offer due more than the lateness
     before the order stays: the replay's clock had not reached it yet (the purchases topic ran
@@ -259,14 +279,16 @@ def on_order(state: CustomerState, order: OrderPlaced, rules: Rules | None = Non
     """
     effects: list[Effect] = []
     profile = state.profile
-    if profile.pending is not None and not (
-        rules is not None and rules.event_time and profile.pending.due_at + rules.allowed_lateness <= order.occurred_at
-    ):
+    if profile.pending is not None:
+        waiting = _waiting(profile)
+        kept = 0  # in due order: those due more than the lateness before the order stay (event clock)
+        if rules is not None and rules.event_time:
+            kept = sum(1 for w in waiting if w.due_at + rules.allowed_lateness <= order.occurred_at)
         # Not sent yet (deferred by quiet hours, or the worker was behind): the customer bought first.
-        pending = profile.pending
-        effects.append(Withdrawn(_outcome(state, offer_id(state.customer_id, pending.session_started_at),
-                                          pending.kind, "cancelled", order.occurred_at, order, holdout=False)))
-        profile = replace(profile, pending=None)
+        for pending in waiting[kept:]:
+            effects.append(Withdrawn(_outcome(state, offer_id(state.customer_id, pending.session_started_at),
+                                              pending.kind, "cancelled", order.occurred_at, order, holdout=False)))
+        profile = _with_waiting(profile, waiting[:kept])
     offer = profile.open_offer
     if offer is not None:
         active = ActiveOffer(offer.offer_id, AbandonmentKind(offer.kind), offer.issued_at, offer.expires_at, offer.code, offer.holdout)
@@ -357,7 +379,7 @@ def _decide(
     if profile.merged_into is not None:
         # The visitor logged in: their interest now lives on the customer's profile, and
         # an anonymous id has no address to send to.
-        return replace(state, profile=replace(profile, pending=None)), [Suppressed(pending.kind, "identified", at)]
+        return replace(state, profile=_with_waiting(profile, profile.queued)), [Suppressed(pending.kind, "identified", at)]
     # Model scores depend on the order in which partitions were learned from, so a replay
     # decides on profile rules alone: that is what makes it repeat exactly.
     customer = customer_view(state, scores=scores, at=at)
@@ -365,11 +387,14 @@ def _decide(
     decision = policy.decide(AbandonmentKind(pending.kind), customer, at, offer_id=the_offer_id)
     if decision.action == "suppress":
         reason = decision.suppressed or decision.rule
-        return replace(state, profile=replace(profile, pending=None)), [Suppressed(pending.kind, reason, at)]
+        return replace(state, profile=_with_waiting(profile, profile.queued)), [Suppressed(pending.kind, reason, at)]
     if decision.action == "defer":
         assert decision.defer_until is not None
         deferred = replace(pending, due_at=decision.defer_until)
-        return replace(state, profile=replace(profile, pending=deferred)), [Deferred(pending.kind, deferred.due_at)]
+        # A later visit's abandonment due by then replaces it, as one that ends while it waits does.
+        queued = profile.queued
+        waiting = queued if queued and queued[0].due_at <= deferred.due_at else (deferred, *queued)
+        return replace(state, profile=_with_waiting(profile, waiting)), [Deferred(pending.kind, deferred.due_at)]
 
     effects: list[Effect] = []
     if profile.open_offer is not None:
@@ -381,8 +406,7 @@ def _decide(
     incentive = decision.incentive
     open_offer = OpenOffer(the_offer_id, pending.kind, at, expires_at, incentive.code if incentive else None, holdout)
     profile = replace(
-        profile,
-        pending=None,
+        _with_waiting(profile, profile.queued),
         open_offer=open_offer,
         last_offer_at=at,
         offers=profile.offers + (not holdout),
@@ -411,6 +435,15 @@ def _decide(
         reason=decision.reason(customer),
     )
     return replace(state, profile=profile), [*effects, Issued(trigger, pending.due_at)]
+
+
+def _waiting(profile: Profile) -> tuple[Abandonment, ...]:
+    """The customer's abandonments waiting for their decision, in due order."""
+    return () if profile.pending is None else (profile.pending, *profile.queued)
+
+
+def _with_waiting(profile: Profile, waiting: tuple[Abandonment, ...]) -> Profile:
+    return replace(profile, pending=waiting[0] if waiting else None, queued=waiting[1:])
 
 
 def _expire(state: CustomerState, offer: OpenOffer) -> tuple[CustomerState, list[Effect]]:

@@ -205,7 +205,10 @@ class Profile:
     #: Purchases within an offer's validity: treated customers, held-out customers.
     conversions: int = 0
     holdout_conversions: int = 0
+    #: The abandonment to decide next (the earliest due), and on the event clock those of later
+    #: visits that ended before it was decided, in due order (``streams.core.lifecycle``).
     pending: Abandonment | None = None
+    queued: tuple[Abandonment, ...] = ()
     open_offer: OpenOffer | None = None
     #: Last event time of the newest closed session: a visit event before it + the session
     #: timeout is late (that visit is over and may have had its offer).

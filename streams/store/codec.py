@@ -97,6 +97,14 @@ def _from_abandonment(text: str) -> Abandonment:
                        _from_cart(json.dumps(products)), cart_value)
 
 
+def _abandonments(value: tuple[Abandonment, ...]) -> str:
+    return "[" + ",".join(map(_abandonment, value)) + "]"
+
+
+def _from_abandonments(text: str) -> tuple[Abandonment, ...]:
+    return tuple(_from_abandonment(json.dumps(raw)) for raw in json.loads(text))
+
+
 def _open_offer(value: OpenOffer) -> str:
     return json.dumps(
         [value.offer_id, value.kind, value.issued_at.timestamp(), value.expires_at.timestamp(), value.code,
@@ -179,6 +187,7 @@ _CODECS: dict[str, tuple[Encoder, Decoder]] = {
     "tuple[int, ...]": (lambda v: ",".join(map(str, v)), lambda t: tuple(int(x) for x in t.split(",")) if t else ()),
     "tuple[str, ...]": (lambda v: json.dumps(v, separators=(",", ":")), lambda t: tuple(json.loads(t))),
     "Abandonment": (_abandonment, _from_abandonment),
+    "tuple[Abandonment, ...]": (_abandonments, _from_abandonments),
     "Cart": (_customer_cart, _from_customer_cart),
     "OpenOffer": (_open_offer, _from_open_offer),
     # The older of two open visits, nested in the newer one's hash.

@@ -35,7 +35,7 @@ _PROFILE_FIELDS = (
     "merged_into", "offers", "last_offer_at", "holdouts", "conversions", "holdout_conversions", "pending",
     "open_offer", "closed_session_last", "recent_orders", "cart", "behaviour_segment", "behaviour_traits",
     "first_day_spend", "last_order_value", "max_order_value", "recent_spend_units", "long_spend_units",
-    "review_due_at", "value", "recent_events",
+    "review_due_at", "value", "recent_events", "queued",
 )
 _SESSION_FIELDS = (
     "started_at", "last_event_at", "session_id", "events", "page_views", "admin_pages", "admin_seconds",
@@ -185,6 +185,8 @@ _CONVERTERS: dict[str, tuple[Encoder, Decoder]] = {
     "tuple[int, ...]": (_histogram, _from_histogram),
     "tuple[str, ...]": (_same, tuple),
     "Abandonment": (_abandonment, _from_abandonment),
+    "tuple[Abandonment, ...]": (lambda value: list(map(_abandonment, value)),
+                                lambda raw: tuple(map(_from_abandonment, raw))),
     "Cart": (_cart, _from_cart),
     "OpenOffer": (_open_offer, _from_open_offer),
     # The older of two open visits, nested in the newer one.

@@ -15,10 +15,24 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from offers import QuietHours, default_policy
+from offers import QuietHours, default_policy, offer_id
 from streams.store.codec import to_hash
 from streams.core.events import ANY_EVENT, AnyEvent, OrderPlaced
-from streams.core.lifecycle import Effect, Issued, LateEvent, Rules, SessionEnded, advance, on_order, receive
+from streams.core.lifecycle import (
+    Deferred,
+    Effect,
+    HeldOut,
+    Issued,
+    LateEvent,
+    Resolved,
+    Rules,
+    SessionEnded,
+    Suppressed,
+    Withdrawn,
+    advance,
+    on_order,
+    receive,
+)
 from streams.core.state import CustomerState, Profile
 
 from builders import T0, event
@@ -331,6 +345,23 @@ def test_on_the_event_clock_an_order_after_the_offer_was_due_leaves_it_to_be_dec
     assert withdrawn.profile.pending is None
 
 
+def test_on_the_event_clock_an_order_withdraws_only_the_abandonments_due_after_it():
+    """Two visits ended before the clock reached either: the order between them stops only the second's offer."""
+    state, _ = receive_all(
+        event("cart_item_added", at=timedelta(0), price=10.0),
+        event("cart_item_added", at=timedelta(hours=2), price=20.0),
+        event("page_viewed", at=timedelta(days=1)),
+    )
+    first, second = state.profile.pending, state.profile.queued[0]
+    order = ANY_EVENT.validate_python(event("order_placed", at=timedelta(hours=2, minutes=10)))
+    state, effects = on_order(state, order, RULES)
+    assert [(e.outcome.offer_id, e.outcome.outcome) for e in effects if isinstance(e, Withdrawn)] == [
+        (offer_id("c1", second.session_started_at), "cancelled")]
+    assert (state.profile.pending, state.profile.queued) == (first, ())
+    _, decided = advance(state, T0 + timedelta(days=1), RULES, POLICY, now=NOW)
+    assert [e.trigger.issued_at for e in decided if isinstance(e, Issued)] == [first.due_at]
+
+
 def test_live_an_order_read_before_the_visit_closed_leaves_nothing_to_offer_however_late():
     """Live, the offer would go out now, after the purchase: none is decided."""
     state, live = CustomerState("c1"), []
@@ -389,3 +420,60 @@ async def test_the_tracker_places_events_within_the_lateness_and_counts_later_on
     registry = tracker._metrics.registry
     assert registry.get_sample_value("tracker_late_events_total", {"type": "cart_item_added"}) == 1
     assert store.states["c1"].profile.cart_adds == 3 and store.states["c1"].session is None
+
+
+# ------------------------------------------------- a replay's clock held back
+
+browsing = st.one_of(
+    st.builds(lambda page: {"type": "page_viewed", "page_type": page}, st.sampled_from(["home", "product", "cart"])),
+    st.builds(_product_viewed, products, dwell),
+    st.builds(_added, products, st.integers(1, 3)),
+    st.builds(lambda p, q: {"type": "cart_item_removed", "product_id": p, "quantity": q}, products, st.integers(1, 2)),
+    st.just({"type": "checkout_started"}),
+    st.builds(_snapshot, st.sampled_from(["checkout_started", "cart_viewed"]),
+              st.lists(st.tuples(products, st.integers(1, 3)), max_size=3), st.none() | money),
+)
+#: Visits minutes to hours apart, across the night's quiet hours: offers decided, deferred, capped.
+visit_gaps = st.one_of(st.integers(0, 20 * 60), st.integers(31 * 60, 6 * 3600), st.sampled_from([1801, 2101, 3600, 9 * 3600]))
+
+
+def decisions(effects: list[Effect]) -> list[object]:
+    """What a replay decided, in order: offers made, held out, deferred, suppressed, ended."""
+    kept = (Issued, HeldOut, Deferred, Suppressed, Resolved, Withdrawn)
+    return [(e.trigger.offer_id, e.trigger.issued_at, e.trigger.products) if isinstance(e, Issued) else e
+            for e in effects if isinstance(e, kept)]
+
+
+@pytest.mark.parametrize("policy", [POLICY, replace(default_policy(), holdout_percent=0)],
+                         ids=["no quiet hours", "default quiet hours"])
+@settings(max_examples=400, deadline=None, derandomize=True, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.tuples(visit_gaps, browsing), min_size=2, max_size=30))
+def test_a_replay_whose_clock_lags_decides_every_visit_as_one_that_kept_up(policy, steps):
+    """The clock held back (a slower topic) while one customer's visits run ahead: the same offers.
+
+    Kept up, each visit's abandonment is decided at its due time before the next visit ends; held
+    back, several visits end before the first comes due, and each must still be decided in turn.
+    """
+    at, history = T0, []
+    for gap, body in steps:
+        at += timedelta(seconds=gap)
+        fields = {k: v for k, v in body.items() if k != "type" and v is not None}
+        history.append(ANY_EVENT.validate_python(event(str(body["type"]), at=at, **fields)))
+    end = history[-1].occurred_at + timedelta(days=2)
+
+    kept_up, expected = CustomerState("c1"), []
+    for e in history:
+        kept_up, due = advance(kept_up, e.occurred_at, RULES, policy, now=NOW)
+        kept_up, more = receive(kept_up, e, RULES)
+        expected += due + more
+    kept_up, more = advance(kept_up, end, RULES, policy, now=NOW)
+    expected += more
+
+    held_back, effects = CustomerState("c1"), []
+    for e in history:
+        held_back, more = receive(held_back, e, RULES)
+        effects += more
+    held_back, more = advance(held_back, end, RULES, policy, now=NOW)
+
+    assert decisions(effects + more) == decisions(expected)
+    assert (held_back.profile.pending, held_back.profile.queued) == (None, ())

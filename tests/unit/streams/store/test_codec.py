@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from streams.store.codec import from_hash, to_hash
-from streams.core.state import CartLine, Profile, Session
+from streams.core.state import Abandonment, CartLine, Profile, Session
 
 from builders import T0
 
@@ -42,4 +42,12 @@ def test_two_open_visits_and_recent_orders_round_trip():
                       earlier=earlier)
     assert from_hash(Session, to_hash(session)) == session
     profile = Profile(orders=2, closed_session_last=T0, recent_orders=(T0, T0 + timedelta(minutes=4)))
+    assert from_hash(Profile, to_hash(profile)) == profile
+
+
+def test_abandonments_waiting_their_turn_round_trip():
+    line = CartLine("p1", 2, 9.5, "books")
+    queued = (Abandonment("cart", T0, T0, "s1", (line,), 19.0),
+              Abandonment("browse", T0 + timedelta(hours=2), T0 + timedelta(hours=1), None, (), 0.0))
+    profile = Profile(pending=queued[0], queued=queued)
     assert from_hash(Profile, to_hash(profile)) == profile

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import fields
+from dataclasses import fields, replace
 from datetime import timedelta
 
 import msgpack
@@ -52,6 +52,14 @@ def test_a_customer_round_trips():
     assert back == (profile, session)
     assert type(back[0].revenue) is float and type(back[0].cart.lines[0].price) is float
     assert unpack(pack(Profile(), None)) == (Profile(), None)
+
+
+def test_abandonments_waiting_their_turn_round_trip():
+    """A replay's clock held back leaves several of a customer's abandonments waiting (``Profile.queued``)."""
+    profile, session = _rich()
+    later = Abandonment("browse", T0 + timedelta(hours=2), T0 + timedelta(hours=1), None, (), 0.0)
+    waiting = replace(profile, queued=(later, later))
+    assert unpack(pack(waiting, session)) == (waiting, session)
 
 
 def test_the_bytes_stay_those_stored():

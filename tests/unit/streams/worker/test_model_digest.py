@@ -21,7 +21,7 @@ EXPECTED = {
     "value": "ac6249e738372238",
     "placements": "3ba250bfb6fbf996",
     "scores": "887b426401926014",
-    "states": "d2bd6f2568a02d21",
+    "states": "d829eab7324ca902",  # Profile.queued (empty here, live): d2bd6f2568a02d21 without the field
     "outbox": "a6a7dbd7b7464b95",
     "deadlines": "629b1f7a38f28af3",
     "published": "44a0bdeb0d9d1b71",
