@@ -382,7 +382,7 @@ def _product(item: Mapping[str, Any], where: str) -> dict[str, Any]:
         "product_id": product_id[:128],
         "quantity": 1 if quantity is None else quantity,
         "price": item.get("price"),
-        "category": _text(item.get("category"), 128),
+        "category": _text(item.get("category"), 128) or _text(item.get("item_category"), 128),
     }
 
 
@@ -402,11 +402,12 @@ def _products(items: object, where: str = "properties.products") -> list[dict[st
 
 
 def order_lines(items: object, where: str = "products") -> list[dict[str, Any]] | Problem:
-    """A ``products`` list as the spec's orders carry it, as line items; or the problem with it.
+    """A ``products`` list as the spec's orders and checkouts carry it, as lines; or the problem with it.
 
     Each object's id is ``product_id``, else ``sku``, ``id`` or ``item_id``; ``quantity`` (1 when
-    not given), ``price`` and ``category`` are passed on for the event's parser to check. Not a
-    list: no lines. Also what other tools' exports of an order read (:mod:`streams.replay.clickstream`).
+    not given), ``price`` and ``category`` (else GA4's ``item_category``) are passed on for the
+    event's parser to check. Not a list: no lines. Also what other tools' exports of an order, a
+    checkout or a cart read (:mod:`streams.replay.clickstream`).
 
     >>> order_lines([{"sku": "p1", "price": 5.0, "quantity": 2}])
     [{'product_id': 'p1', 'quantity': 2, 'price': 5.0, 'category': None}]

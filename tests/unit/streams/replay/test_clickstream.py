@@ -371,3 +371,60 @@ def test_the_command_lines_columns_usage_is_the_readers():
     from streams.replay.clickstream import USAGE
 
     assert CLICK_COLUMNS == USAGE
+
+
+def test_a_checkout_or_cart_view_with_its_products_says_what_the_cart_holds(tmp_path):
+    """Checkout Started / view_cart with products[] (or GA4's items) carry them and the value, as a live message does."""
+    products = [{"product_id": "p1", "price": 5.0, "quantity": 2}, {"item_id": "p2", "price": 3.25,
+                                                                     "item_category": "mugs"}]
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        {"event": "Cart Viewed", "properties": {"time": 1602342600, "distinct_id": "u1", "products": products[:1]}},
+        {"event": "Checkout Started", "properties": {"time": 1602342660, "distinct_id": "u1", "products": products,
+                                                     "value": 12.0}},
+        {"event": "Checkout Started", "properties": {"time": 1602342720, "distinct_id": "u1"}},
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [e["type"] for e in found] == ["cart_viewed", "checkout_started", "checkout_started"]
+    assert [(p["product_id"], p["quantity"], p["price"], p.get("category")) for p in found[1]["products"]] == [
+        ("p1", 2, 5.0, None), ("p2", 1, 3.25, "mugs")]
+    assert found[1]["value"] == 12.0 and len(found[0]["products"]) == 1
+    assert "products" not in found[2] and report.bad == 0
+
+
+async def test_a_replayed_abandoned_checkout_s_offer_names_the_products_it_listed(tmp_path, tracker, publisher, clock):
+    """Through the worker's own steps: the offer of a replayed Checkout Started with products[] names them."""
+    from builders import T0, record
+
+    path = tmp_path / "export.jsonl"
+    path.write_text(json.dumps({"event": "Checkout Started", "properties": {
+        "time": T0.timestamp(), "distinct_id": "u1", "value": 9.5,
+        "products": [{"sku": "p1", "price": 5.0, "quantity": 2}]}}) + "\n")
+    parsed, _ = read_history(path, "clickstream", intake_of(Settings()))
+    await tracker.handle([record(p.value, topic=p.topic, key=p.customer_id) for p in parsed])
+    clock.advance(hours=2)
+    await tracker.fire_due([0])
+    [trigger] = [json.loads(r) for r in publisher.on("offer-triggers")]
+    assert (trigger["kind"], [(p["product_id"], p["quantity"]) for p in trigger["products"]]) == (
+        "checkout_abandoned", [("p1", 2)])
+
+
+def test_a_cart_row_listing_its_products_without_a_product_of_its_own_is_one_event_per_product(tmp_path):
+    """GA4 flattened to a table: add_to_cart names no product column, its items list them."""
+    path = tmp_path / "ga4.jsonl"
+    items = [{"item_id": "9195", "price": 12.5, "quantity": 2}, {"item_id": "9180", "price": 8.0}]
+    path.write_text("\n".join(json.dumps(e) for e in [
+        {"event_name": "add_to_cart", "event_timestamp": "2020-11-01 00:00:00 UTC", "user_pseudo_id": "123.456",
+         "items": items},
+        {"event_name": "view_item", "event_timestamp": "2020-11-01 00:00:10 UTC", "user_pseudo_id": "123.456",
+         "items": items[:1]},
+        {"event_name": "begin_checkout", "event_timestamp": "2020-11-01 00:00:20 UTC", "user_pseudo_id": "123.456",
+         "items": [{"item_name": "no id"}]},
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e["product_id"], e.get("quantity")) for e in found] == [
+        ("cart_item_added", "9195", 2), ("cart_item_added", "9180", 1), ("product_viewed", "9195", None)]
+    assert len({e["event_id"] for e in found}) == 3
+    assert [(bad.line, bad.reason) for bad in report.bad_lines] == [(3, "missing_field")]
