@@ -66,6 +66,7 @@ from models.csv_logs import column_pairs, header_columns
 from models.dates import DateParser, detect_date_layout
 from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
+from models.ids import canonical_id
 from models.textfiles import CsvTable, no_header, read_csv, select
 from streams.core.problems import Problem
 from streams.core.segment import lines_total, order_lines
@@ -197,11 +198,14 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             continue
         row = _Row(line, dict(zip(keys, (value.strip() for value in raw), strict=True)), at)
         visitor = row.values.get("visitor", "")
+        # Compared as the worker keeps ids (an e-mail in lower case); the events carry them as written, and
+        # their ids are digests of the row as written, so a file replayed again gives the ids it gave.
+        ids = (canonical_id(visitor), canonical_id(row.values["customer"]))
         if not row.values["customer"] and visitor:
             row.values["customer"] = visitor  # not logged in: the visitor (the replay gives it its customer)
-        elif visitor and visitor != row.values["customer"] and (visitor, row.values["customer"]) not in linked:
+        elif visitor and ids[0] != ids[1] and ids not in linked:
             # The first row naming both: the visitor logged in, what they did before is the customer's.
-            linked.add((visitor, row.values["customer"]))
+            linked.add(ids)
             yield line, _encode(_identified(row, visitor))
         kind = kind_of(row.values["event"])
         if kind == "purchase":

@@ -428,3 +428,16 @@ def test_a_cart_row_listing_its_products_without_a_product_of_its_own_is_one_eve
         ("cart_item_added", "9195", 2), ("cart_item_added", "9180", 1), ("product_viewed", "9195", None)]
     assert len({e["event_id"] for e in found}) == 3
     assert [(bad.line, bad.reason) for bad in report.bad_lines] == [(3, "missing_field")]
+
+
+def test_an_e_mail_user_id_is_replayed_in_lower_case_and_a_row_naming_it_otherwise_cased_links_nothing(tmp_path):
+    """The replayed customer is the one the purchase logs read (``ann@shop.com``), however the rows case it."""
+    path = tmp_path / "tracks.csv"
+    path.write_text("timestamp,user_id,anonymous_id,event,product_id\n"
+                    "2024-03-01T10:00:00Z,,Ann@Shop.com,Product Added,P-1\n"
+                    "2024-03-01T10:01:00Z,ann@shop.com,Ann@Shop.com,Checkout Started,\n")
+    parsed, _ = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e["customer_id"]) for e in found] == [
+        ("cart_item_added", "ann@shop.com"), ("checkout_started", "ann@shop.com")]
+    assert found[0]["product_id"] == "P-1"
