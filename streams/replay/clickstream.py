@@ -82,19 +82,21 @@ USAGE = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=�
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "customer": ("userid", "visitorid", "customerid", "clientid", "userpseudoid", "distinctid", "anonymousid",
                  "personid", "deviceid", "user", "visitor", "customer"),
+    # Snowplow's derived_tstamp (the device's time corrected for its clock), else its collector's.
     "time": ("eventtime", "eventtimestamp", "timestamp", "occurredat", "time", "datetime", "createdat", "ts", "date",
-             "clienteventtime", "servertime", "eventdate"),
-    "event": ("eventtype", "eventname", "event", "action", "type"),
+             "clienteventtime", "servertime", "eventdate", "derivedtstamp", "collectortstamp"),
+    # Heap's all_events names each event by the table it is labelled into.
+    "event": ("eventtype", "eventname", "event", "action", "type", "eventtablename"),
     "product": ("productid", "itemid", "sku", "product", "item"),
     "price": ("price", "unitprice", "itemprice"),
     "quantity": ("quantity", "qty"),
     "category": ("categorycode", "category", "categoryid"),
-    "order": ("transactionid", "orderid", "order"),
+    "order": ("transactionid", "orderid", "order", "trorderid"),
     # An order's amount (Segment's and PostHog's total, Mixpanel's and Amplitude's revenue…) and its products.
-    "total": ("total", "ordertotal", "revenue", "purchaserevenue", "value", "amount"),
+    "total": ("total", "ordertotal", "revenue", "purchaserevenue", "value", "amount", "trtotal"),
     "products": ("products", "items", "lineitems"),
-    "session": ("usersession", "sessionid", "gasessionid", "session"),
-    "url": ("url", "pageurl", "pagelocation", "page"),
+    "session": ("usersession", "sessionid", "gasessionid", "session", "domainsessionid"),
+    "url": ("url", "pageurl", "pagelocation", "page", "currenturl"),
     # The browser's or device's own id beside a user id set only once they log in.
     "visitor": ("anonymousid", "deviceid", "domainuserid", "cookieid", "visitorid", "userpseudoid",
                 "anondistinctid"),
@@ -103,7 +105,8 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
 _KINDS = {
     **dict.fromkeys(("view", "viewitem", "productviewed", "productview", "detail", "viewproduct", "viewedproduct",
                      "viewitemdetails", "pv"), "view"),
-    **dict.fromkeys(("pageview", "pageviewed", "page", "screenview", "viewpage", "viewedpage", "pageload"), "page"),
+    **dict.fromkeys(("pageview", "pageviewed", "page", "screenview", "viewpage", "viewedpage", "pageload", "pageviews"),
+                    "page"),
     **dict.fromkeys(("cart", "addtocart", "productadded", "cartadd", "add", "cartitemadded", "addedtocart",
                      "addtobasket", "addedtobasket"), "add"),
     **dict.fromkeys(("removefromcart", "productremoved", "cartremove", "remove", "cartitemremoved",
