@@ -1,15 +1,21 @@
-"""Ids that stand for nobody: what exports and trackers write where an id is missing.
+"""Customer ids as the tracker keeps them, and the ids that stand for nobody.
 
-One list for the purchase logs (:func:`models.transactions.customer_id`: a guest's order) and
-the worker's events (:mod:`streams.core.events`: refused as no customer), so a placeholder that
-a replayed log skips is never a customer live either: read as an id, every guest would be one big
-customer (WooCommerce's customer ``0``, a database's ``NULL`` or ``\\N``, a data frame's ``NaN``,
-a tag manager's ``undefined``).
+One reading for the purchase logs (:func:`models.transactions.customer_id`) and the worker's
+events (:mod:`streams.core.events`, whichever way they arrive: Kafka, the collector, the
+spec's messages, a replayed clickstream), so a customer a replayed log knows is the customer
+the live stream names:
+
+* placeholders (what exports and trackers write where an id is missing) are no id: a guest's
+  order in a log, refused as no customer live; read as an id, every guest would be one big
+  customer (WooCommerce's customer ``0``, a database's ``NULL`` or ``\\N``, a data frame's
+  ``NaN``, a tag manager's ``undefined``);
+* an e-mail address is one customer however its letters are cased (checkouts keep what each
+  customer typed): it is kept in lower case (:func:`canonical_id`).
 """
 
 from __future__ import annotations
 
-__all__ = ["PLACEHOLDER_IDS", "is_placeholder"]
+__all__ = ["PLACEHOLDER_IDS", "canonical_id", "is_placeholder", "spellings"]
 
 #: Placeholders, compared in lower case after stripping spaces; ids of only zeros and dashes too.
 PLACEHOLDER_IDS = frozenset({"", "null", "none", "undefined", "anonymous", "nan", "n/a", "#n/a", "na", "\\n",
@@ -25,3 +31,29 @@ def is_placeholder(value: str) -> bool:
     stripped = value.strip()
     # Only zeros and dashes (``set(stripped) <= {"0", "-"}``), without a set per call.
     return not stripped.strip("0-") or stripped.lower() in PLACEHOLDER_IDS
+
+
+def canonical_id(value: str) -> str:
+    """``value`` as the tracker keeps a customer id: without surrounding spaces, an e-mail address in lower case.
+
+    Only an id with an ``@`` is lower-cased: other ids (``A-17``, a device's ``Ab3F…``) are the
+    shop's own and keep their case.
+
+    >>> canonical_id(" Ann@Shop.com "), canonical_id("A-17"), canonical_id("Ab3F9")
+    ('ann@shop.com', 'A-17', 'Ab3F9')
+    """
+    stripped = value.strip()
+    return stripped.lower() if "@" in stripped else stripped
+
+
+def spellings(value: str) -> tuple[str, ...]:
+    """The ids a customer asked for by ``value`` may be kept under: as the tracker keeps it, then as given.
+
+    What a marketer types (``tracker customer``, ``tracker forget``, ``/customers/{id}``) may be
+    cased otherwise than the kept id; a profile written before e-mail ids were kept in lower case
+    is under the id as it came.
+
+    >>> spellings("Ann@Shop.com"), spellings("ann@shop.com"), spellings("A-17")
+    (('ann@shop.com', 'Ann@Shop.com'), ('ann@shop.com',), ('A-17',))
+    """
+    return tuple(dict.fromkeys((canonical_id(value), value.strip())))

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from models.dates import DateLayout, DateParser, detect_date_layout
 from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
-from models.ids import is_placeholder
+from models.ids import canonical_id, is_placeholder
 from models.textfiles import CsvTable
 
 __all__ = [
@@ -133,7 +133,8 @@ def customer_id(raw: str) -> str:
     instead (WooCommerce's customer ``0``, a database's ``NULL`` or ``\\N``, a data frame's
     ``NaN``: :func:`models.ids.is_placeholder`) — read as an id, every guest would be one big customer.
     An email address is one customer however its letters are cased (shops' order exports keep
-    what each checkout typed).
+    what each checkout typed): it is read in lower case, as the live events' are
+    (:func:`models.ids.canonical_id`).
 
     >>> customer_id(" 17850.0"), customer_id("A-17"), customer_id(""), customer_id("0"), customer_id("NULL")
     ('17850', 'A-17', '', '', '')
@@ -145,7 +146,7 @@ def customer_id(raw: str) -> str:
     customer = customer[:-2] if customer.endswith(".0") else customer  # ids exported as floats
     if is_placeholder(customer):
         return ""
-    return customer.lower() if "@" in customer else customer
+    return canonical_id(customer)
 
 
 def column_date_layout(table: CsvTable, key: str, *, serials: bool = False) -> DateLayout | None:

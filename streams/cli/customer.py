@@ -7,6 +7,7 @@ import asyncio
 import json
 from typing import Any
 
+from models.ids import spellings
 from streams.cli.common import EPILOG, Commands, read_insights, store_of
 from streams.core.state import Profile
 from streams.errors import UsageError
@@ -25,21 +26,24 @@ def run(args: argparse.Namespace) -> int:
     settings = Settings()
     insights = read_insights(settings)
 
-    async def load() -> Profile:
+    async def load() -> tuple[str, Profile] | None:
         store = store_of(settings)
         try:
-            return (await store.load({args.customer_id: ()}))[args.customer_id].state.profile
+            loaded = await store.load(dict.fromkeys(spellings(args.customer_id), ()))
         finally:
             await store.close()
+        return next(((name, state.state.profile) for name, state in loaded.items()
+                     if state.state.profile.first_seen is not None), None)
 
-    profile = asyncio.run(load())
-    if profile.first_seen is None:
+    found = asyncio.run(load())
+    if found is None:
         raise UsageError(f"no customer {args.customer_id!r} in {settings.redis_url}")
-    view = insights.customer(args.customer_id, profile)
+    customer_id, profile = found
+    view = insights.customer(customer_id, profile)
     if args.json:
         print(json.dumps(view, indent=2))
         return 0
-    print(f"{args.customer_id}: {view['segment']}" + (f" (RFM {view['rfm']['code']})" if view["rfm"] else ""))
+    print(f"{customer_id}: {view['segment']}" + (f" (RFM {view['rfm']['code']})" if view["rfm"] else ""))
     for t in view["types"]:
         print(f"  {t['name']:<15} {t['evidence']}")
     predicted = view["predicted_value_90d"]

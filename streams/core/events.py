@@ -23,7 +23,7 @@ from pydantic import (
     field_validator,
 )
 
-from models.ids import is_placeholder
+from models.ids import canonical_id, is_placeholder
 from streams.core.state import utc
 
 SCHEMA_VERSION: Literal[1] = 1
@@ -50,7 +50,8 @@ class Event(BaseModel):
     def _refuse_junk_ids(cls, value: str) -> str:
         if is_placeholder(value):
             raise ValueError(f"customer_id {value!r} is not an identifier")
-        return value.strip()
+        # An e-mail id in lower case, as the purchase logs read it: one customer however it was typed.
+        return canonical_id(value)
 
     @field_validator("occurred_at")
     @classmethod
@@ -162,7 +163,7 @@ class CustomerIdentified(Event):
         # still counts, but it links nothing, so unrelated visitors are never merged.
         if value is None or is_placeholder(value):
             return None
-        return value.strip()
+        return canonical_id(value)
 
 
 class Activity(Event):

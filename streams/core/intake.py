@@ -29,6 +29,7 @@ from typing import Any
 
 from pydantic import TypeAdapter, ValidationError
 
+from models.ids import canonical_id
 from streams.core.events import (
     ANY_EVENT,
     PURCHASE,
@@ -120,7 +121,8 @@ class Intake:
         if isinstance(event, Ignored):
             return event
         key = _text_or_base64(record.key)
-        if key != event.customer_id and key not in keys:
+        # The key as the producer wrote it: an e-mail id in its own case is the customer's key too.
+        if (key is None or canonical_id(key) != event.customer_id) and key not in keys:
             return DeadLetter(
                 record,
                 "key_mismatch",

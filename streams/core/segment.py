@@ -46,7 +46,7 @@ from typing import Any, Final
 
 from pydantic import ValidationError
 
-from models.ids import is_placeholder
+from models.ids import canonical_id, is_placeholder
 from streams.core.events import ANY_EVENT, AnyEvent
 from streams.core.problems import Problem, explain
 from streams.core.state import ADMIN_PAGES, INFO_PAGES, PRODUCT_PAGES
@@ -205,9 +205,9 @@ def _event(message: Mapping[str, Any], received_at: datetime | None, *,
 
 def _ids(message: Mapping[str, Any], call: str) -> tuple[str, str | None]:
     """(customer id, the anonymous id a login links) of a message."""
-    user, anonymous = _identifier(message.get("userId")), _identifier(message.get("anonymousId"))
+    user, anonymous = _person(message.get("userId")), _person(message.get("anonymousId"))
     if call == "alias":
-        previous = _identifier(message.get("previousId"))
+        previous = _person(message.get("previousId"))
         if user is None or previous is None:
             raise _Refused("missing_field", "alias needs userId and previousId "
                            f"(got userId={message.get('userId')!r}, previousId={message.get('previousId')!r})")
@@ -217,6 +217,12 @@ def _ids(message: Mapping[str, Any], call: str) -> tuple[str, str | None]:
         raise _Refused("missing_field", "neither userId nor anonymousId identifies anyone "
                        f"(got userId={message.get('userId')!r}, anonymousId={message.get('anonymousId')!r})")
     return customer, anonymous if user is not None and anonymous != user else None
+
+
+def _person(value: object) -> str | None:
+    """A user or visitor id as the tracker keeps it (:func:`~models.ids.canonical_id`), or None for none."""
+    given = _identifier(value)
+    return None if given is None else canonical_id(given)
 
 
 def _identifier(value: object) -> str | None:
@@ -382,7 +388,7 @@ def _product(item: Mapping[str, Any], where: str) -> dict[str, Any]:
         "product_id": product_id[:128],
         "quantity": 1 if quantity is None else quantity,
         "price": item.get("price"),
-        "category": _text(item.get("category"), 128),
+        "category": _text(item.get("category"), 128) or _text(item.get("item_category"), 128),
     }
 
 
@@ -402,11 +408,12 @@ def _products(items: object, where: str = "properties.products") -> list[dict[st
 
 
 def order_lines(items: object, where: str = "products") -> list[dict[str, Any]] | Problem:
-    """A ``products`` list as the spec's orders carry it, as line items; or the problem with it.
+    """A ``products`` list as the spec's orders and checkouts carry it, as lines; or the problem with it.
 
     Each object's id is ``product_id``, else ``sku``, ``id`` or ``item_id``; ``quantity`` (1 when
-    not given), ``price`` and ``category`` are passed on for the event's parser to check. Not a
-    list: no lines. Also what other tools' exports of an order read (:mod:`streams.replay.clickstream`).
+    not given), ``price`` and ``category`` (else GA4's ``item_category``) are passed on for the
+    event's parser to check. Not a list: no lines. Also what other tools' exports of an order, a
+    checkout or a cart read (:mod:`streams.replay.clickstream`).
 
     >>> order_lines([{"sku": "p1", "price": 5.0, "quantity": 2}])
     [{'product_id': 'p1', 'quantity': 2, 'price': 5.0, 'category': None}]

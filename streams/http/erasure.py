@@ -13,6 +13,7 @@ import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 
+from models.ids import spellings
 from streams.settings import Settings
 from streams.store import RedisStore
 
@@ -29,11 +30,20 @@ class Erasure:
 
 async def forget(store: RedisStore, settings: Settings, customer_id: str, *, suppress: bool,
                  publish_tombstone: Callable[[str, str], Awaitable[None]]) -> Erasure:
-    """Erase ``customer_id``; ``publish_tombstone(topic, key)`` is awaited once Redis is clean."""
-    deleted = await store.forget(customer_id, partitions=settings.partitions, suppress=suppress)
-    await publish_tombstone(settings.erasures_topic, customer_id)
+    """Erase ``customer_id``; ``publish_tombstone(topic, key)`` is awaited once Redis is clean.
+
+    The id as the tracker keeps it (an e-mail address in lower case, which the suppression
+    marker must match to stop the customer's later events) and, should it differ, as given
+    (:func:`models.ids.spellings`): ``Ann@Shop.com`` erases ``ann@shop.com`` too.
+    """
+    names = spellings(customer_id)
+    deleted = 0
+    for name in names:
+        deleted += await store.forget(name, partitions=settings.partitions, suppress=suppress)
+    for name in names:
+        await publish_tombstone(settings.erasures_topic, name)
     log.info("customer forgotten: keys_deleted=%d suppressed=%s", deleted, suppress)
-    return Erasure(customer_id, deleted, suppress, settings.erasures_topic)
+    return Erasure(names[0], deleted, suppress, settings.erasures_topic)
 
 
 def authorized(header: str | None, settings: Settings) -> bool:

@@ -16,6 +16,7 @@ import faust
 from faust.web import Request, Response, View
 
 from models.customer_types import customer_types
+from models.ids import spellings
 from models.rfm import SEGMENTS
 from models.segments import SEGMENT_ID
 from offers import CUSTOMER_TYPES
@@ -119,16 +120,18 @@ def register(
                 return self.json({"error": "expected Authorization: Bearer <admin API key>"}, status=401)
             keep = request.query.get("suppress", "true").lower() not in ("false", "0", "no")
             erasure = await forget(store, settings, customer_id, suppress=keep, publish_tombstone=tombstone)
-            forget_in_models(customer_id)
+            for name in spellings(customer_id):
+                forget_in_models(name)
             return self.json(jsonable(erasure))
 
         async def get(self, request: Request, customer_id: str) -> Response:
-            loaded = await store.load({customer_id: ()})
-            profile = loaded[customer_id].state.profile
-            if profile.first_seen is None:
+            loaded = await store.load(dict.fromkeys(spellings(customer_id), ()))
+            found = next(((name, state.state.profile) for name, state in loaded.items()
+                          if state.state.profile.first_seen is not None), None)
+            if found is None:
                 return self.json({"error": f"no customer {customer_id!r}"}, status=404)
             insights = await cache.get()
-            return self.json(insights.customer(customer_id, profile))
+            return self.json(insights.customer(*found))
 
     @app.page("/customers")
     class CustomersView(View):

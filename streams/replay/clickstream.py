@@ -14,6 +14,7 @@ page_view, pageview, page, screen_view           ``page_viewed``
 cart, add_to_cart, addtocart, product_added      ``cart_item_added``
 remove_from_cart, product_removed                ``cart_item_removed``
 checkout, begin_checkout, checkout_started       ``checkout_started``
+view_cart, cart_viewed                           ``cart_viewed``
 purchase, transaction, order, order_completed    ``order_placed``: the rows of one order (the
                                                   ``order`` column, else one customer's rows of
                                                   one session no more than a minute apart:
@@ -32,7 +33,11 @@ objects' fields, a nested one as ``outer.inner`` (:mod:`streams.replay.json_rows
 names those (``customer=properties.distinct_id,time=properties.time,event=event``).  An order
 event of such an export carries the order whole: its amount (the ``total`` column: ``total``,
 ``revenue``, ``value``…) and its ``products`` list (the ``products`` column, a JSON list of
-objects) are the order's total and lines (:func:`_order`).
+objects) are the order's total and lines (:func:`_order`).  A checkout or a cart view with a
+``products`` list says what the cart holds, as the spec's ``Checkout Started`` does (its
+``total`` is the cart's value), and a view or cart row naming no product of its own but
+listing some (GA4's ``add_to_cart`` with its ``items``) is one event per listed product
+(:func:`_events`).
 
 Without a mapping, the header's names (a nested field's own name, without a leading ``$``) say which column is which (:data:`HEADER_NAMES`: the
 public data sets' and the usual export names); a header naming no customer, time or event
@@ -61,6 +66,7 @@ from models.csv_logs import column_pairs, header_columns
 from models.dates import DateParser, detect_date_layout
 from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
+from models.ids import canonical_id
 from models.textfiles import CsvTable, no_header, read_csv, select
 from streams.core.problems import Problem
 from streams.core.segment import lines_total, order_lines
@@ -76,19 +82,21 @@ USAGE = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=�
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "customer": ("userid", "visitorid", "customerid", "clientid", "userpseudoid", "distinctid", "anonymousid",
                  "personid", "deviceid", "user", "visitor", "customer"),
+    # Snowplow's derived_tstamp (the device's time corrected for its clock), else its collector's.
     "time": ("eventtime", "eventtimestamp", "timestamp", "occurredat", "time", "datetime", "createdat", "ts", "date",
-             "clienteventtime", "servertime", "eventdate"),
-    "event": ("eventtype", "eventname", "event", "action", "type"),
+             "clienteventtime", "servertime", "eventdate", "derivedtstamp", "collectortstamp"),
+    # Heap's all_events names each event by the table it is labelled into.
+    "event": ("eventtype", "eventname", "event", "action", "type", "eventtablename"),
     "product": ("productid", "itemid", "sku", "product", "item"),
     "price": ("price", "unitprice", "itemprice"),
     "quantity": ("quantity", "qty"),
     "category": ("categorycode", "category", "categoryid"),
-    "order": ("transactionid", "orderid", "order"),
+    "order": ("transactionid", "orderid", "order", "trorderid"),
     # An order's amount (Segment's and PostHog's total, Mixpanel's and Amplitude's revenue…) and its products.
-    "total": ("total", "ordertotal", "revenue", "purchaserevenue", "value", "amount"),
+    "total": ("total", "ordertotal", "revenue", "purchaserevenue", "value", "amount", "trtotal"),
     "products": ("products", "items", "lineitems"),
-    "session": ("usersession", "sessionid", "gasessionid", "session"),
-    "url": ("url", "pageurl", "pagelocation", "page"),
+    "session": ("usersession", "sessionid", "gasessionid", "session", "domainsessionid"),
+    "url": ("url", "pageurl", "pagelocation", "page", "currenturl"),
     # The browser's or device's own id beside a user id set only once they log in.
     "visitor": ("anonymousid", "deviceid", "domainuserid", "cookieid", "visitorid", "userpseudoid",
                 "anondistinctid"),
@@ -97,12 +105,14 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
 _KINDS = {
     **dict.fromkeys(("view", "viewitem", "productviewed", "productview", "detail", "viewproduct", "viewedproduct",
                      "viewitemdetails", "pv"), "view"),
-    **dict.fromkeys(("pageview", "pageviewed", "page", "screenview", "viewpage", "viewedpage", "pageload"), "page"),
+    **dict.fromkeys(("pageview", "pageviewed", "page", "screenview", "viewpage", "viewedpage", "pageload", "pageviews"),
+                    "page"),
     **dict.fromkeys(("cart", "addtocart", "productadded", "cartadd", "add", "cartitemadded", "addedtocart",
                      "addtobasket", "addedtobasket"), "add"),
     **dict.fromkeys(("removefromcart", "productremoved", "cartremove", "remove", "cartitemremoved",
                      "removedfromcart"), "remove"),
     **dict.fromkeys(("checkout", "begincheckout", "checkoutstarted", "startcheckout", "startedcheckout"), "checkout"),
+    **dict.fromkeys(("cartviewed", "viewcart", "viewedcart"), "cartview"),
     **dict.fromkeys(("purchase", "transaction", "order", "ordercompleted", "orderplaced", "buy", "completedorder",
                      "placedorder", "purchased", "purchasecompleted", "completedpurchase"), "purchase"),
 }
@@ -191,11 +201,14 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             continue
         row = _Row(line, dict(zip(keys, (value.strip() for value in raw), strict=True)), at)
         visitor = row.values.get("visitor", "")
+        # Compared as the worker keeps ids (an e-mail in lower case); the events carry them as written, and
+        # their ids are digests of the row as written, so a file replayed again gives the ids it gave.
+        ids = (canonical_id(visitor), canonical_id(row.values["customer"]))
         if not row.values["customer"] and visitor:
             row.values["customer"] = visitor  # not logged in: the visitor (the replay gives it its customer)
-        elif visitor and visitor != row.values["customer"] and (visitor, row.values["customer"]) not in linked:
+        elif visitor and ids[0] != ids[1] and ids not in linked:
             # The first row naming both: the visitor logged in, what they did before is the customer's.
-            linked.add((visitor, row.values["customer"]))
+            linked.add(ids)
             yield line, _encode(_identified(row, visitor))
         kind = kind_of(row.values["event"])
         if kind == "purchase":
@@ -204,7 +217,12 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             else:
                 loose.setdefault((row.values["customer"], row.values.get("session", "")), []).append(row)
             continue
-        yield line, _encode(_event(row, kind, marks))
+        events = _events(row, kind, marks)
+        if isinstance(events, Problem):
+            yield line, events
+            continue
+        for event in events:
+            yield line, _encode(event)
     yield from pending
     grouped = [*orders.values(), *(order for rows in loose.values() for order in checkouts(rows))]
     for rows in sorted(grouped, key=lambda rows: rows[0].line):
@@ -305,12 +323,66 @@ def _identified(row: _Row, visitor: str) -> dict[str, object]:
             "anonymous_id": visitor, "occurred_at": row.at.isoformat()}
 
 
+def _events(row: _Row, kind: str | None, marks: Mapping[str, str]) -> list[dict[str, object]] | Problem:
+    """The row's events: one, or one per listed product for a view or cart row that names no product of its own
+    (GA4's ``add_to_cart`` with its ``items``); a list the spec would refuse is the row's problem.
+
+    A checkout or cart view with a ``products`` list (Segment's ``Checkout Started``, GA4's
+    ``begin_checkout`` with ``items``) carries it as the spec's message does, so the cart it says
+    is the cart an abandoned checkout's offer names; its ``total`` column is the cart's value.
+
+    >>> from datetime import timezone
+    >>> at = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    >>> items = '[{"item_id": "p1", "price": 5.0, "quantity": 2}, {"sku": "p2"}]'
+    >>> [checkout] = _events(_Row(1, {"customer": "c", "event": "begin_checkout", "products": items,
+    ...                               "total": "10"}, at), "checkout", {"total": "."})
+    >>> checkout["type"], [(p["product_id"], p["quantity"]) for p in checkout["products"]], checkout["value"]
+    ('checkout_started', [('p1', 2), ('p2', 1)], 10.0)
+    >>> [(e["type"], e["product_id"]) for e in _events(_Row(1, {"customer": "c", "event": "add_to_cart",
+    ...                                                         "products": items}, at), "add", {})]
+    [('cart_item_added', 'p1'), ('cart_item_added', 'p2')]
+    """
+    if kind in ("checkout", "cartview"):
+        listed = _products(row.values.get("products", ""))
+        if isinstance(listed, Problem):
+            return listed
+        event = {**_common(row, kind), "type": "checkout_started" if kind == "checkout" else "cart_viewed"}
+        if listed is not None:
+            event["products"] = [_given(line) for line in listed]
+        value = _number(row, "total", marks)
+        if value is not None:
+            event["value"] = round(value, 2)
+        return [event]
+    if kind in _PRODUCT_EVENTS and not row.values.get("product"):
+        listed = _products(row.values.get("products", ""))
+        if isinstance(listed, Problem):
+            return listed
+        if listed:
+            common = _common(row, kind)
+            return [{**common, "event_id": f"{common['event_id']}-{n}", **_product_event(kind, line)}
+                    for n, line in enumerate(listed)]
+    return [_event(row, kind, marks)]
+
+
+def _product_event(kind: str, line: Mapping[str, object]) -> dict[str, object]:
+    """A view, add or remove of one listed product (a line as :func:`_products` reads it)."""
+    event = {"type": _PRODUCT_EVENTS[kind], **_given(line)}
+    if kind == "view":
+        event.pop("quantity", None)
+    return event
+
+
+_PRODUCT_EVENTS = {"view": "product_viewed", "add": "cart_item_added", "remove": "cart_item_removed"}
+
+
+def _given(line: Mapping[str, object]) -> dict[str, object]:
+    return {key: value for key, value in line.items() if value is not None}
+
+
 def _event(row: _Row, kind: str | None, marks: Mapping[str, str]) -> dict[str, object]:
     product = row.values.get("product", "")
     if kind is None or (kind in ("add", "remove") and not product):
         return {**_common(row, "activity"), "type": "activity", "name": row.values["event"][:100] or "unnamed"}
-    if kind == "checkout":
-        return {**_common(row, kind), "type": "checkout_started"}
     if kind == "page" or (kind == "view" and not product):
         return {**_common(row, "page"), "type": "page_viewed", "url": row.values.get("url") or "/",
                 "page_type": "product" if product else "other"}
@@ -319,7 +391,7 @@ def _event(row: _Row, kind: str | None, marks: Mapping[str, str]) -> dict[str, o
         return {**event, "type": "product_viewed"}
     quantity = _number(row, "quantity", marks)
     event["quantity"] = max(int(quantity), 1) if quantity else 1
-    return {**event, "type": "cart_item_added" if kind == "add" else "cart_item_removed"}
+    return {**event, "type": _PRODUCT_EVENTS[kind]}
 
 
 def _priced(row: _Row, marks: Mapping[str, str]) -> dict[str, object]:
@@ -364,7 +436,7 @@ def _order(rows: Sequence[_Row], marks: Mapping[str, str]) -> dict[str, object] 
             return products
         if products:
             worth = lines_total(products) or 0.0
-            lines.extend({key: value for key, value in line.items() if value is not None} for line in products)
+            lines.extend(_given(line) for line in products)
         else:
             quantity = _number(row, "quantity", marks)
             count = max(int(quantity), 1) if quantity else 1
@@ -383,22 +455,23 @@ def _order(rows: Sequence[_Row], marks: Mapping[str, str]) -> dict[str, object] 
             "total": round(max(total, 0.0), 2)}
 
 
-def _products(raw: str) -> list[dict[str, object]] | Problem:
+def _products(raw: str) -> list[dict[str, object]] | None | Problem:
     """A ``products`` cell's lines: a JSON list of objects (as a JSON Lines export's nested list is
-    read). Anything else is no lines, and the row's own product and price stand: a CSV's column of
+    read), read as the spec reads a message's ``products`` (:func:`~streams.core.segment.order_lines`).
+    Anything else is None, no list, and the row's own product and price stand: a CSV's column of
     that name may hold anything, and an analytics tool's ``items`` is often a list of plain ids.
 
-    >>> _products('["p9"]'), _products("p1;p2")
-    ([], [])
+    >>> _products('["p9"]'), _products("p1;p2"), _products("[]")
+    (None, None, [])
     """
     if not raw.startswith("["):
-        return []
+        return None
     try:
         items = json.loads(raw)
     except (ValueError, RecursionError):
         return Problem("wrong_type", f"products: expected a JSON list of objects, found {raw[:60]!r}")
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
-        return []
+        return None
     return order_lines(items)
 
 

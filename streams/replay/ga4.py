@@ -72,10 +72,9 @@ def events_of_row(row: Mapping[str, Any], digest: str) -> list[dict[str, Any]] |
     customer = _text(row.get("user_id")) or _text(row.get("user_pseudo_id"))
     if not customer:
         return Problem("missing_field", "user_id and user_pseudo_id: neither is set")
-    try:
-        micros = int(float(row["event_timestamp"]))
-    except (KeyError, TypeError, ValueError):
-        return Problem("missing_field", f"event_timestamp: expected microseconds, got {row.get('event_timestamp')!r}")
+    micros = _micros(row.get("event_timestamp"))
+    if isinstance(micros, Problem):
+        return micros
     name = _text(row.get("event_name")) or "unnamed"
     params = _params(row.get("event_params"))
     base: dict[str, Any] = {"customer_id": customer,
@@ -144,6 +143,26 @@ def _product(item: Mapping[str, Any], *, quantity: bool) -> dict[str, Any]:
         except (TypeError, ValueError):
             product["quantity"] = 1
     return product
+
+
+def _micros(value: Any) -> int | Problem:
+    """``event_timestamp`` (microseconds, a number or its text), or why it is none: absent, or not such a number.
+
+    >>> _micros("1604188800000000"), _micros(None).reason, _micros("2020-11-01").reason, _micros(True).reason
+    (1604188800000000, 'missing_field', 'wrong_type', 'wrong_type')
+    """
+    if value is None or value == "":
+        return Problem("missing_field", "event_timestamp: no time (expected microseconds since 1970)")
+    try:
+        if isinstance(value, bool):
+            raise TypeError("a boolean")
+        micros = float(value)
+        # Within datetime's range (years 1-9999); an infinity or NaN is no time either.
+        if not -6.2e16 < micros < 2.5e17:
+            raise ValueError("out of range")
+    except (TypeError, ValueError):
+        return Problem("wrong_type", f"event_timestamp: expected microseconds since 1970, found {value!r:.60}")
+    return int(micros)
 
 
 def _params(raw: Any) -> dict[str, Any]:

@@ -67,6 +67,29 @@ def test_junk_customer_ids_are_refused(junk):
     assert reason(record(event("page_viewed", customer_id=junk), key=junk)) in {"invalid_field", "missing_field"}
 
 
+def test_an_e_mail_customer_id_is_kept_in_lower_case_as_the_purchase_logs_read_it():
+    """``Ann@Shop.com`` streamed live is the ``ann@shop.com`` a replayed order log made; other ids keep their case."""
+    from models.transactions import customer_id
+
+    parsed = INTAKE.parse(record(event("customer_identified", customer_id=" Ann@Shop.com", anonymous_id="Old@Shop.com"),
+                                 key="Ann@Shop.com"))
+    assert (parsed.customer_id, parsed.anonymous_id) == ("ann@shop.com", "old@shop.com") == (
+        customer_id("Ann@Shop.com"), customer_id("OLD@shop.com"))
+    assert INTAKE.parse(record(event("page_viewed", customer_id="Ab3F-9"))).customer_id == "Ab3F-9"
+    assert INTAKE.parse(record(event("page_viewed", customer_id="ann@shop.com"), key="ANN@shop.com")).customer_id \
+        == "ann@shop.com"
+
+
+def test_a_spec_message_s_e_mail_user_id_is_kept_in_lower_case_and_its_own_key_is_its_key():
+    message = {"type": "track", "event": "Product Added", "userId": "Ann@Shop.com", "anonymousId": "ANN@shop.com",
+               "messageId": "m1", "timestamp": "2026-03-02T10:00:00Z", "properties": {"product_id": "P-1"}}
+    parsed = INTAKE.parse(record(json.dumps(message).encode(), key="Ann@Shop.com"))
+    assert (parsed.customer_id, parsed.product_id) == ("ann@shop.com", "P-1")
+    identify = {**message, "type": "identify", "messageId": "m2", "anonymousId": "a-1"}
+    login = INTAKE.parse(record(json.dumps(identify).encode(), key="Ann@Shop.com"))
+    assert (login.type, login.customer_id, login.anonymous_id) == ("customer_identified", "ann@shop.com", "a-1")
+
+
 def test_dead_letter_detail_names_the_field_and_value():
     """The detail says which field was wrong and what arrived."""
     parsed = INTAKE.parse(record(event("cart_item_added", price="cheap")))

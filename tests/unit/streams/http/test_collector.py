@@ -89,3 +89,9 @@ def test_records_are_checked_as_the_worker_will_check_them():
         parse_body(json.dumps([good, ahead]).encode(), INTAKE)
     [problem] = caught.value.details
     assert (problem["index"], problem["reason"]) == (1, "future_timestamp") and "ahead" in str(problem["detail"])
+
+
+def test_an_e_mail_customer_id_is_posted_on_in_lower_case_and_keyed_so():
+    now = datetime.now(timezone.utc)
+    [posted] = parse_body(json.dumps([event("page_viewed", "Ann@Shop.com", now)]).encode(), INTAKE)
+    assert posted.key == b"ann@shop.com" and json.loads(posted.value)["customer_id"] == "ann@shop.com"

@@ -371,3 +371,150 @@ def test_the_command_lines_columns_usage_is_the_readers():
     from streams.replay.clickstream import USAGE
 
     assert CLICK_COLUMNS == USAGE
+
+
+def test_a_checkout_or_cart_view_with_its_products_says_what_the_cart_holds(tmp_path):
+    """Checkout Started / view_cart with products[] (or GA4's items) carry them and the value, as a live message does."""
+    products = [{"product_id": "p1", "price": 5.0, "quantity": 2}, {"item_id": "p2", "price": 3.25,
+                                                                     "item_category": "mugs"}]
+    path = tmp_path / "export.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        {"event": "Cart Viewed", "properties": {"time": 1602342600, "distinct_id": "u1", "products": products[:1]}},
+        {"event": "Checkout Started", "properties": {"time": 1602342660, "distinct_id": "u1", "products": products,
+                                                     "value": 12.0}},
+        {"event": "Checkout Started", "properties": {"time": 1602342720, "distinct_id": "u1"}},
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [e["type"] for e in found] == ["cart_viewed", "checkout_started", "checkout_started"]
+    assert [(p["product_id"], p["quantity"], p["price"], p.get("category")) for p in found[1]["products"]] == [
+        ("p1", 2, 5.0, None), ("p2", 1, 3.25, "mugs")]
+    assert found[1]["value"] == 12.0 and len(found[0]["products"]) == 1
+    assert "products" not in found[2] and report.bad == 0
+
+
+async def test_a_replayed_abandoned_checkout_s_offer_names_the_products_it_listed(tmp_path, tracker, publisher, clock):
+    """Through the worker's own steps: the offer of a replayed Checkout Started with products[] names them."""
+    from builders import T0, record
+
+    path = tmp_path / "export.jsonl"
+    path.write_text(json.dumps({"event": "Checkout Started", "properties": {
+        "time": T0.timestamp(), "distinct_id": "u1", "value": 9.5,
+        "products": [{"sku": "p1", "price": 5.0, "quantity": 2}]}}) + "\n")
+    parsed, _ = read_history(path, "clickstream", intake_of(Settings()))
+    await tracker.handle([record(p.value, topic=p.topic, key=p.customer_id) for p in parsed])
+    clock.advance(hours=2)
+    await tracker.fire_due([0])
+    [trigger] = [json.loads(r) for r in publisher.on("offer-triggers")]
+    assert (trigger["kind"], [(p["product_id"], p["quantity"]) for p in trigger["products"]]) == (
+        "checkout_abandoned", [("p1", 2)])
+
+
+def test_a_cart_row_listing_its_products_without_a_product_of_its_own_is_one_event_per_product(tmp_path):
+    """GA4 flattened to a table: add_to_cart names no product column, its items list them."""
+    path = tmp_path / "ga4.jsonl"
+    items = [{"item_id": "9195", "price": 12.5, "quantity": 2}, {"item_id": "9180", "price": 8.0}]
+    path.write_text("\n".join(json.dumps(e) for e in [
+        {"event_name": "add_to_cart", "event_timestamp": "2020-11-01 00:00:00 UTC", "user_pseudo_id": "123.456",
+         "items": items},
+        {"event_name": "view_item", "event_timestamp": "2020-11-01 00:00:10 UTC", "user_pseudo_id": "123.456",
+         "items": items[:1]},
+        {"event_name": "begin_checkout", "event_timestamp": "2020-11-01 00:00:20 UTC", "user_pseudo_id": "123.456",
+         "items": [{"item_name": "no id"}]},
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e["product_id"], e.get("quantity")) for e in found] == [
+        ("cart_item_added", "9195", 2), ("cart_item_added", "9180", 1), ("product_viewed", "9195", None)]
+    assert len({e["event_id"] for e in found}) == 3
+    assert [(bad.line, bad.reason) for bad in report.bad_lines] == [(3, "missing_field")]
+
+
+def test_an_e_mail_user_id_is_replayed_in_lower_case_and_a_row_naming_it_otherwise_cased_links_nothing(tmp_path):
+    """The replayed customer is the one the purchase logs read (``ann@shop.com``), however the rows case it."""
+    path = tmp_path / "tracks.csv"
+    path.write_text("timestamp,user_id,anonymous_id,event,product_id\n"
+                    "2024-03-01T10:00:00Z,,Ann@Shop.com,Product Added,P-1\n"
+                    "2024-03-01T10:01:00Z,ann@shop.com,Ann@Shop.com,Checkout Started,\n")
+    parsed, _ = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e["customer_id"]) for e in found] == [
+        ("cart_item_added", "ann@shop.com"), ("checkout_started", "ann@shop.com")]
+    assert found[0]["product_id"] == "P-1"
+
+
+SNOWPLOW = ("app_id\tcollector_tstamp\tevent\tevent_id\tuser_id\tdomain_userid\tpage_url\tunstruct_event\ttr_orderid\t"
+            "tr_total\tti_orderid\tti_sku\tdomain_sessionid\tderived_tstamp\tevent_name\n")
+
+
+def test_a_snowplow_events_table_is_read_by_its_own_column_names(tmp_path):
+    """atomic.events (its TSV, named columns): derived_tstamp, domain_userid, domain_sessionid, tr_orderid, tr_total."""
+    def row(second, event, name, user="", **fields):
+        values = {"app_id": "shop", "collector_tstamp": f"2024-03-01 10:00:{second:02d}.000", "event": event,
+                  "event_id": f"e{second}", "user_id": user, "domain_userid": "d-1", "page_url": "https://shop/",
+                  "domain_sessionid": "s-1", "derived_tstamp": f"2024-03-01 10:00:{second:02d}.000",
+                  "event_name": name, **fields}
+        return "\t".join(values.get(column, "") for column in SNOWPLOW.rstrip("\n").split("\t")) + "\n"
+
+    path = tmp_path / "atomic_events.tsv"
+    path.write_text(SNOWPLOW + row(0, "page_view", "page_view") + row(5, "struct", "event")
+                    + row(9, "transaction", "transaction", "Ann@Shop.com", tr_orderid="o-1", tr_total="25.00")
+                    + row(9, "transaction_item", "transaction_item", "Ann@Shop.com", ti_orderid="o-1", ti_sku="p1"))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    assert {key: report.columns[key] for key in ("customer", "visitor", "time", "event", "session", "order", "total")} \
+        == {"customer": "user_id", "visitor": "domain_userid", "time": "derived_tstamp", "event": "event_name",
+            "session": "domain_sessionid", "order": "tr_orderid", "total": "tr_total"}
+    found = [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e["customer_id"]) for e in found] == [
+        ("page_viewed", "ann@shop.com"), ("activity", "ann@shop.com"), ("customer_identified", "ann@shop.com"),
+        ("activity", "ann@shop.com"), ("order_placed", "ann@shop.com")]
+    assert (found[-1]["order_id"], found[-1]["total"], found[0]["session_id"]) == ("o-1", 25.0, "s-1")
+
+
+def test_a_snowplow_enriched_tsv_without_its_header_is_read_by_column_numbers(tmp_path):
+    """The enriched stream has no header: its documented positions (docs/sources.md) name the columns."""
+    fields = [""] * 131
+    fields[12], fields[15], fields[29], fields[123], fields[124], fields[126] = (
+        "u-1", "d-1", "https://shop/p/1", "s-1", "2024-03-01 10:00:00.000", "page_view")
+    path = tmp_path / "enriched.tsv"
+    path.write_text("\t".join(fields) + "\n")
+    with pytest.raises(DataFileError, match="no header line"):
+        read_history(path, "clickstream", intake_of(Settings()))
+    found, _ = events(path, "customer=13,visitor=16,time=125,event=127,session=124,order=60,total=62,url=30")
+    assert [(e["type"], e["customer_id"], e.get("anonymous_id"), e.get("url"), e.get("session_id")) for e in found] == [
+        ("customer_identified", "u-1", "d-1", None, None), ("page_viewed", "u-1", None, "https://shop/p/1", "s-1")]
+
+
+def test_snowplow_s_json_reads_a_self_describing_add_to_cart_by_its_own_field_names(tmp_path):
+    """The analytics SDK's JSON: the event's data as ``unstruct_event_<vendor>_<name>_1`` (sku, unitPrice, quantity)."""
+    path = tmp_path / "snowplow.jsonl"
+    path.write_text(json.dumps({
+        "event": "unstruct", "event_name": "add_to_cart", "user_id": "u-1", "domain_userid": "d-1",
+        "derived_tstamp": "2024-03-01T10:00:00.000Z", "domain_sessionid": "s-1",
+        "unstruct_event_com_snowplowanalytics_snowplow_add_to_cart_1": {"sku": "p1", "unitPrice": 12.5,
+                                                                         "quantity": 2}}) + "\n")
+    parsed, _ = read_history(path, "clickstream", intake_of(Settings()))
+    *_, added = [json.loads(p.value) for p in parsed]
+    assert (added["type"], added["product_id"], added["price"], added["quantity"], added["session_id"]) == (
+        "cart_item_added", "p1", 12.5, 2, "s-1")
+
+
+def test_heap_s_all_events_table_names_each_event_by_its_table(tmp_path):
+    path = tmp_path / "all_events.csv"
+    path.write_text("event_id,user_id,session_id,time,event_table_name,path\n"
+                    "1001,5550001,77001,2024-03-01 12:00:00.000,pageviews,/\n"
+                    "1002,5550001,77001,2024-03-01 12:01:00.000,checkout_started,/checkout\n")
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    assert report.columns["event"] == "event_table_name"
+    assert [(json.loads(p.value)["type"], p.customer_id) for p in parsed] == [
+        ("page_viewed", "5550001"), ("checkout_started", "5550001")]
+
+
+def test_posthog_s_current_url_is_the_page(tmp_path):
+    path = tmp_path / "posthog.jsonl"
+    path.write_text(json.dumps({"uuid": "u1", "event": "$pageview", "distinct_id": "d1",
+                                "timestamp": "2024-03-01T11:00:00.000000+00:00",
+                                "properties": {"$session_id": "s1", "$current_url": "https://shop/p/1"}}) + "\n")
+    parsed, _ = read_history(path, "clickstream", intake_of(Settings()))
+    [page] = [json.loads(p.value) for p in parsed]
+    assert (page["type"], page["url"], page["session_id"]) == ("page_viewed", "https://shop/p/1", "s1")

@@ -65,3 +65,14 @@ def test_the_same_export_gives_the_same_event_ids(tmp_path):
     again, _ = replayed(tmp_path, rows)
     assert [e["event_id"] for e in first] == [e["event_id"] for e in again]
     assert len({e["event_id"] for e in first}) == 2
+
+
+def test_an_unreadable_event_timestamp_is_a_wrong_type_and_a_missing_one_a_missing_field(tmp_path):
+    """The reasons the rest of the tracker gives a time: not one is wrong_type, none is missing_field."""
+    rows = [row("page_view", 0), {**row("page_view", 1), "event_timestamp": "2020-11-01T00:00:00Z"},
+            {**row("page_view", 2), "event_timestamp": "1e30"}, {**row("page_view", 3), "event_timestamp": None}]
+    found, report = replayed(tmp_path, rows)
+    assert len(found) == 1
+    assert [(bad.line, bad.reason) for bad in report.bad_lines] == [(2, "wrong_type"), (3, "wrong_type"),
+                                                                    (4, "missing_field")]
+    assert "2020-11-01T00:00:00Z" in report.bad_lines[0].detail
