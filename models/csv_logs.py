@@ -113,7 +113,8 @@ def parse_columns(spec: str) -> ColumnMap:
 #: any bracketed part (a currency: ``Total (USD)``) left out; for each key the first found wins.
 #: A unit price (and a count) stand for the amount only in a header that names no amount.
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
-    "customer": ("customerid", "customer", "customerno", "customernumber", "customeruniqueid", "custid",
+    # A customer's unique id first: Olist's customer_id is one per order, its customer_unique_id the person.
+    "customer": ("customeruniqueid", "customerid", "customer", "customerno", "customernumber", "custid",
                  "clientid", "client", "userid", "user", "buyerid", "buyer", "shopperid", "shopper", "memberid",
                  "accountid", "customeremail", "email", "emailaddress", "householdkey", "householdid", "household"),
     "date": ("orderdate", "invoicedate", "purchasedate", "transactiondate", "orderpurchasetimestamp", "orderedat",

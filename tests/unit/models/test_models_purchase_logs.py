@@ -503,3 +503,14 @@ def test_a_purchase_log_with_a_line_of_too_many_fields_still_names_that_line(tmp
     path = write(tmp_path / "orders.csv", "customer_id,date,amount\n7,2024-01-31,5\n7,2024-02-01,5,extra\n")
     with pytest.raises(DataFileError, match=r"line 3, column 'amount': wrong number of fields \(expected 3 fields, found 4"):
         load_log(path, "csv")
+
+
+def test_a_customers_unique_id_is_the_customer_beside_an_id_per_order(tmp_path: Path) -> None:
+    """Olist's orders joined to its customers: customer_id is new on every order, customer_unique_id is the person."""
+    path = tmp_path / "olist.csv"
+    path.write_text("order_id,customer_id,order_status,order_purchase_timestamp,payment_value,customer_unique_id\n"
+                    "o1,c1,delivered,2023-01-03 11:50:27,48.57,u1\no2,c2,delivered,2023-02-05 19:53:34,20.00,u1\n"
+                    "o3,c3,canceled,2023-02-06 10:00:00,30.00,u2\n")
+    log = load_log(path, "csv")
+    assert [(t.invoice, t.customer_id) for t in log.transactions] == [("o1", "u1"), ("o2", "u1")]
+    assert "customer=customer_unique_id" in log.layout and log.not_sales == 1
