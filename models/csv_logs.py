@@ -63,13 +63,16 @@ USAGE = ("customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][
          "[,date_order=dmy|mdy]")
 
 #: Order statuses (lower case, letters only) that say an order was no sale: cancelled or failed
-#: before payment, voided, fully refunded, still unpaid.  Any other status (paid, completed,
+#: before payment, voided, denied, reversed (a chargeback), fully refunded, still unpaid or on hold.  Any other status (paid, completed,
 #: delivered, shipped, partially refunded, authorized…) is a sale.
 NOT_SALES = frozenset((
     "cancelled", "canceled", "cancel", "failed", "failure", "voided", "void", "declined", "rejected", "refunded",
     "fullyrefunded", "unavailable", "abandoned", "draft", "trash", "deleted", "expired", "pending",
-    "pendingpayment", "onhold", "unpaid", "checkoutdraft",
+    "pendingpayment", "onhold", "holded", "unpaid", "checkoutdraft", "denied", "reversed", "fraud", "suspectedfraud",
 ))
+#: A status that is no sale only beside one that says an order went through: Magento's ``closed`` order
+#: is one refunded by a credit memo beside its ``complete`` ones, where other systems close a sale when done.
+CLOSED_BESIDE_COMPLETE = ("closed", frozenset(("complete", "completed")))
 
 
 def parse_columns(spec: str) -> ColumnMap:
@@ -386,9 +389,15 @@ def status_word(raw: str) -> str:
 
 
 def _sales_only(table: CsvTable) -> tuple[CsvTable, int]:
-    """``table`` without the lines of orders whose status is no sale (:data:`NOT_SALES`), and how many went."""
+    """``table`` without the lines of orders whose status is no sale (:data:`NOT_SALES`), and how many went.
+
+    ``closed`` is no sale in a column that also says ``complete`` (:data:`CLOSED_BESIDE_COMPLETE`).
+    """
     at = table.position("status")
-    kept = [(line, values) for line, values in table.rows if status_word(values[at]) not in NOT_SALES]
+    words = [status_word(values[at]) for _, values in table.rows]
+    closed, done = CLOSED_BESIDE_COMPLETE
+    no_sale = NOT_SALES | {closed} if done & set(words) else NOT_SALES
+    kept = [row for row, word in zip(table.rows, words, strict=True) if word not in no_sale]
     return dataclasses.replace(table, rows=kept), len(table.rows) - len(kept)
 
 

@@ -514,3 +514,29 @@ def test_a_customers_unique_id_is_the_customer_beside_an_id_per_order(tmp_path: 
     log = load_log(path, "csv")
     assert [(t.invoice, t.customer_id) for t in log.transactions] == [("o1", "u1"), ("o2", "u1")]
     assert "customer=customer_unique_id" in log.layout and log.not_sales == 1
+
+
+def test_magentos_closed_orders_beside_complete_ones_and_paypals_denied_payments_are_no_sales(tmp_path: Path) -> None:
+    """Magento closes an order it refunds (a credit memo) and completes one that went through; PayPal denies or reverses payments."""
+    magento = tmp_path / "magento.csv"
+    magento.write_text('ID,Purchase Date,Grand Total (Base),Status,Customer Email\n'
+                       '1,"Nov 3, 2023 4:12:05 PM","$1,234.50",Complete,a@x.com\n'
+                       '2,"Nov 4, 2023 9:00:00 AM",$20.00,Closed,a@x.com\n'
+                       '3,"Nov 5, 2023 9:00:00 AM",$30.00,Processing,b@x.com\n')
+    log = load_log(magento, "csv")
+    assert [(t.invoice, t.amount) for t in log.transactions] == [("a@x.com@2023-11-03T16:12:05+00:00", 1234.5),
+                                                                ("b@x.com@2023-11-05T09:00:00+00:00", 30.0)]
+    assert log.not_sales == 1
+    paypal = tmp_path / "paypal.csv"
+    paypal.write_text("Date,Status,Gross,Payer\n1/3/2024,Completed,10.00,a@x.com\n1/4/2024,Denied,20.00,a@x.com\n"
+                      "1/5/2024,Reversed,30.00,b@x.com\n")
+    log = load_log(paypal, "csv", columns="customer=Payer,date=Date,amount=Gross,status=Status")
+    assert [t.amount for t in log.transactions] == [10.0] and log.not_sales == 2
+
+
+def test_closed_is_a_sale_where_no_order_of_the_log_is_complete(tmp_path: Path) -> None:
+    """Systems that close an order when it is done (no 'complete' status) keep their closed orders as sales."""
+    path = tmp_path / "orders.csv"
+    path.write_text("order_id,customer_id,order_date,total,status\n1,7,2024-01-02,10,closed\n2,7,2024-01-09,5,void\n")
+    log = load_log(path, "csv")
+    assert [t.invoice for t in log.transactions] == ["1"] and log.not_sales == 1
