@@ -130,7 +130,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
               "transactionid", "receiptid", "receipt", "ticket"),
     "status": ("financialstatus", "paymentstatus", "orderstatus", "status"),
     # Only without an amount column: a line's unit price, and its count.
-    "price": ("unitprice", "price", "itemprice", "saleprice", "priceeach"),
+    "price": ("unitprice", "price", "itemprice", "saleprice", "salesprice", "priceeach"),
     "quantity": ("quantity", "qty", "units", "quantityordered"),
 }
 
@@ -177,6 +177,8 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     if "order" not in found and "name" in plain and any(name.startswith("lineitem") for name in plain):
         # Shopify's orders export: a row per line item, the order's number ("#1001") called Name.
         found["order"] = header[plain.index("name")]
+    if "amount" in found and "price" in found and "quantity" not in found and _bare(found["amount"]) == "amount":
+        raise ValueError(_amount_or_count(header, found))
     if "amount" in found:
         found.pop("price", None)
         found.pop("quantity", None)
@@ -193,6 +195,26 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
                          f"give --columns {USAGE}")
     return ColumnMap(customer=found["customer"], date=found["date"], amount=found.get("amount"), order=found.get("order"),
                      price=found.get("price"), quantity=found.get("quantity"), status=found.get("status"))
+
+
+def _amount_or_count(header: Sequence[str], found: dict[str, str]) -> str:
+    """Why a header with a column called Amount beside a price and no quantity is not guessed, and the two mappings.
+
+    Grocery logs (Ta-Feng's ``AMOUNT`` and ``SALES_PRICE``, Brijs's Belgian supermarket's ``amount`` and
+    ``price``) call the number of items bought the amount and the line's money its price: only the user knows.
+    """
+    amount, price = found["amount"], found["price"]
+    rest = {key: column for key, column in found.items() if key in ("customer", "date", "order")}
+    as_money = describe(ColumnMap(**rest, amount=amount))
+    as_count = describe(ColumnMap(**rest, amount=price))
+    return (f"header {','.join(header)!r} names {amount!r} beside a price, {price!r}, and no quantity: {amount!r} may be "
+            f"the line's money or its number of items (as grocery logs write it): give --columns {as_count} "
+            f"(if {price!r} is the line's money) or --columns {as_money}")
+
+
+def _bare(name: str) -> str:
+    """A column's name compared loosely, without a bracketed part (a currency: ``Total (USD)``)."""
+    return normalise(re.sub(r"[(\[].*?[)\]]", "", name))
 
 
 def header_columns(
@@ -212,7 +234,7 @@ def header_columns(
     >>> header_columns(["Posting Date", "Ship Date", "Cust."], {"date": ("date",)}, {"date": (("date",), ("ship",))})
     {'date': 'Posting Date'}
     """
-    plain = [normalise(re.sub(r"[(\[].*?[)\]]", "", name)) for name in header]
+    plain = [_bare(name) for name in header]
     found: dict[str, str] = {}
     for key, candidates in names.items():
         for name in candidates:

@@ -388,8 +388,6 @@ def test_a_column_number_names_a_column_of_a_file_with_a_header_too(tmp_path: Pa
 
 
 @pytest.mark.parametrize(("header", "expected"), [
-    ("TRANSACTION_DT,CUSTOMER_ID,AGE_GROUP,PRODUCT_ID,AMOUNT,SALES_PRICE",  # the Ta-Feng grocery's
-     "customer=CUSTOMER_ID,date=TRANSACTION_DT,amount=AMOUNT"),
     ("household_key,BASKET_ID,day_date,SALES_VALUE", "customer=household_key,date=day_date,amount=SALES_VALUE"),
 ])
 def test_more_of_the_usual_header_names(header: str, expected: str) -> None:
@@ -540,3 +538,23 @@ def test_closed_is_a_sale_where_no_order_of_the_log_is_complete(tmp_path: Path) 
     path.write_text("order_id,customer_id,order_date,total,status\n1,7,2024-01-02,10,closed\n2,7,2024-01-09,5,void\n")
     log = load_log(path, "csv")
     assert [t.invoice for t in log.transactions] == ["1"] and log.not_sales == 1
+
+
+def test_an_amount_column_beside_a_price_and_no_quantity_is_not_taken_for_the_money(tmp_path: Path) -> None:
+    """Ta-Feng's AMOUNT counts the items and SALES_PRICE is the line's money: refused at line 1 with both mappings."""
+    path = tmp_path / "ta_feng.csv"
+    path.write_text("TRANSACTION_DT,CUSTOMER_ID,AGE_GROUP,PIN_CODE,PRODUCT_SUBCLASS,PRODUCT_ID,AMOUNT,ASSET,SALES_PRICE\n"
+                    "11/1/2000,01104905,45-49,115,110411,4710199010372,2,24,30\n")
+    with pytest.raises(DataFileError, match=r"ta_feng.csv, line 1: header .* names 'AMOUNT' beside a price, 'SALES_PRICE', "
+                       r"and no quantity: .* give --columns customer=CUSTOMER_ID,date=TRANSACTION_DT,amount=SALES_PRICE "
+                       r"\(if 'SALES_PRICE' is the line's money\) or --columns "
+                       r"customer=CUSTOMER_ID,date=TRANSACTION_DT,amount=AMOUNT$"):
+        load_log(path, "csv")
+    log = load_log(path, "csv", columns="customer=CUSTOMER_ID,date=TRANSACTION_DT,amount=SALES_PRICE")
+    assert [(t.customer_id, t.amount) for t in log.transactions] == [("01104905", 30.0)]
+
+
+def test_an_amount_beside_a_unit_price_and_a_quantity_is_still_the_money(tmp_path: Path) -> None:
+    path = tmp_path / "lines.csv"
+    path.write_text("order_id,customer_id,order_date,quantity,unit_price,amount\n1,7,2024-01-02,2,2.50,5.00\n")
+    assert [t.amount for t in load_log(path, "csv").transactions] == [5.0]
