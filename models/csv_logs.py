@@ -127,7 +127,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "amount": ("ordertotal", "totalamount", "amount", "total", "totalspent", "revenue", "sales", "netsales",
                "grandtotal", "totalprice", "linetotal", "paymentvalue", "spend", "value"),
     "order": ("orderid", "orderno", "ordernumber", "order", "invoiceid", "invoiceno", "invoicenumber", "invoice",
-              "transactionid", "receiptid", "receipt", "ticket"),
+              "transactionid", "receiptid", "receipt", "ticket", "basketid", "basket"),
     "status": ("financialstatus", "paymentstatus", "orderstatus", "status"),
     # Only without an amount column: a line's unit price, and its count.
     "price": ("unitprice", "price", "itemprice", "saleprice", "salesprice", "priceeach"),

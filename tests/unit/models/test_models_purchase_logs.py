@@ -388,7 +388,8 @@ def test_a_column_number_names_a_column_of_a_file_with_a_header_too(tmp_path: Pa
 
 
 @pytest.mark.parametrize(("header", "expected"), [
-    ("household_key,BASKET_ID,day_date,SALES_VALUE", "customer=household_key,date=day_date,amount=SALES_VALUE"),
+    ("household_key,BASKET_ID,day_date,SALES_VALUE",  # a grocery's basket is its order
+     "customer=household_key,date=day_date,amount=SALES_VALUE,order=BASKET_ID"),
 ])
 def test_more_of_the_usual_header_names(header: str, expected: str) -> None:
     from models.csv_logs import describe, guess_columns
