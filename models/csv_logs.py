@@ -19,11 +19,13 @@ a customer, a date and an amount unambiguously is refused with what was found.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
+from models.dates import is_day_number
 from models.errors import DataFileError
 from models.textfiles import CsvTable, no_header, normalise, read_csv, select
 from models.transactions import (
@@ -31,6 +33,7 @@ from models.transactions import (
     TransactionLog,
     column_date_layout,
     column_dates,
+    column_day_numbers,
     column_numbers,
     customer_id,
     transactions_of,
@@ -55,12 +58,14 @@ class ColumnMap:
     quantity: str | None = None
     #: The order's status: lines of orders that were no sale (:data:`NOT_SALES`) are skipped.
     status: str | None = None
+    #: The date of day 1, where the date column counts days (dunnhumby's ``DAY``) instead of holding dates.
+    day_one: dt.date | None = None
 
 
-_MAP_KEYS = ("customer", "date", "amount", "price", "quantity", "order", "product", "status", "date_order")
+_MAP_KEYS = ("customer", "date", "amount", "price", "quantity", "order", "product", "status", "date_order", "day_one")
 #: How a mapping is written (``--columns``).
 USAGE = ("customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…]"
-         "[,date_order=dmy|mdy]")
+         "[,date_order=dmy|mdy][,day_one=YYYY-MM-DD]")
 
 #: Order statuses (lower case, letters only) that say an order was no sale: cancelled or failed
 #: before payment, voided, denied, reversed (a chargeback), fully refunded, still unpaid or on hold.  Any other status (paid, completed,
@@ -92,7 +97,7 @@ def parse_columns(spec: str) -> ColumnMap:
     >>> parse_columns("customer=Client,date=Day,quantity=Qty")
     Traceback (most recent call last):
     ...
-    ValueError: columns: expected customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy], missing 'amount' (or 'price') in 'customer=Client,date=Day,quantity=Qty'
+    ValueError: columns: expected customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD], missing 'amount' (or 'price') in 'customer=Client,date=Day,quantity=Qty'
 
     """
     pairs = column_pairs(spec, ("customer", "date"), _MAP_KEYS, USAGE)
@@ -104,11 +109,18 @@ def parse_columns(spec: str) -> ColumnMap:
         date_order = "mdy" if raw_order == "mdy" else "dmy"
     elif raw_order is not None:
         raise ValueError(f"columns: expected date_order=dmy or mdy, found {raw_order!r}")
+    day_one = None
+    if "day_one" in pairs:
+        try:
+            day_one = dt.date.fromisoformat(pairs["day_one"])
+        except ValueError:
+            raise ValueError(f"columns: expected day_one=YYYY-MM-DD (the date of day 1), "
+                             f"found {pairs['day_one']!r}") from None
     return ColumnMap(
         customer=pairs["customer"], date=pairs["date"], amount=pairs.get("amount"),
         order=pairs.get("order"), product=pairs.get("product"), date_order=date_order,
         price=None if "amount" in pairs else pairs.get("price"),
-        quantity=None if "amount" in pairs else pairs.get("quantity"), status=pairs.get("status"),
+        quantity=None if "amount" in pairs else pairs.get("quantity"), status=pairs.get("status"), day_one=day_one,
     )
 
 
@@ -165,11 +177,11 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     >>> guess_columns(["user_id", "stamp", "qty"])
     Traceback (most recent call last):
     ...
-    ValueError: header 'user_id,stamp,qty' names no date and no amount (or price) column: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy]
+    ValueError: header 'user_id,stamp,qty' names no date and no amount (or price) column: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
     >>> guess_columns(["customer", "Posting Date", "Entry Date", "amount"])
     Traceback (most recent call last):
     ...
-    ValueError: header 'customer,Posting Date,Entry Date,amount' names no date column (several could be: 'Posting Date', 'Entry Date'): give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy]
+    ValueError: header 'customer,Posting Date,Entry Date,amount' names no date column (several could be: 'Posting Date', 'Entry Date'): give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
     """
     unsure: dict[str, list[str]] = {}
     found = header_columns(header, HEADER_NAMES, HEADER_WORDS, unsure)
@@ -328,9 +340,14 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     not_sales = 0
     if mapping.status:
         table, not_sales = _sales_only(table)
-    # A purchase log's date column may hold spreadsheet serial numbers (see models.dates).
-    date_layout = mapping.date_order or column_date_layout(table, "date", serials=True)
-    dates = column_dates(table, "date", date_layout)
+    # A purchase log's date column may hold spreadsheet serial numbers (see models.dates), or count days.
+    date_layout = None if mapping.day_one else mapping.date_order or column_date_layout(table, "date", serials=True)
+    if mapping.day_one is not None:
+        dates = column_day_numbers(table, "date", mapping.day_one)
+    else:
+        if date_layout is None:
+            _refuse_day_numbers(table, mapping)
+        dates = column_dates(table, "date", date_layout)
     amounts = _amounts(table, mapping)
     at_order = table.position("order") if mapping.order else None
     at_product = table.position("product") if mapping.product else None
@@ -355,10 +372,30 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         layout += " (amounts in cents, divided by 100)"
     if date_layout == "serial":
         layout += " (dates read as spreadsheet serial numbers: days since 1899-12-30)"
+    if mapping.day_one is not None:
+        layout += f" (dates read as day numbers, day 1 = {mapping.day_one.isoformat()})"
     return TransactionLog(
         path=table.path, transactions=transactions, lines=len(table.rows) + not_sales, guest_lines=guests,
         skipped_invoices=skipped, not_sales=not_sales, layout=layout,
     )
+
+
+def _refuse_day_numbers(table: CsvTable, mapping: ColumnMap) -> None:
+    """Refuse a date column that counts days (its first value a day number): which date day 1 was, the user says.
+
+    >>> t = CsvTable("t.csv", ["household_key", "DAY", "SALES_VALUE"], [(2, ["7", "2", "1.5"])],
+    ...              {"customer": "household_key", "date": "DAY", "amount": "SALES_VALUE"})
+    >>> _refuse_day_numbers(t, ColumnMap("household_key", "DAY", "SALES_VALUE"))
+    Traceback (most recent call last):
+    ...
+    models.errors.DataFileError: t.csv, line 2, column 'DAY': day numbers, not dates (found '2'): give the date of day 1, --columns customer=household_key,date=DAY,amount=SALES_VALUE,day_one=YYYY-MM-DD
+    """
+    at = table.position("date")
+    line, first = next(((line, values[at]) for line, values in table.rows if values[at].strip()), (0, ""))
+    if is_day_number(first):
+        raise DataFileError(*table.locate(line), table.names["date"],
+                            f"day numbers, not dates (found {first!r}): give the date of day 1, "
+                            f"--columns {describe(mapping)},day_one=YYYY-MM-DD")
 
 
 def order_fields_filled(table: CsvTable) -> CsvTable:

@@ -28,6 +28,10 @@ and Google Sheets count them; a fraction is the time of day) are read only where
 to 2099-12-31: five digits, which no other layout reads (Unix seconds have 9-10 digits, milliseconds
 12-13, ``compact`` dates 8), so a column is never read two ways.  Every value of such a column must
 be a serial in that range.
+
+Some logs count days instead (dunnhumby's The Complete Journey: ``DAY`` 1 to 711, no calendar date):
+a column of whole numbers of one to four digits is none of the layouts above, and is read only with
+the date of day 1 given (:func:`day_number`): which day that was, the file does not say.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import re
 from collections.abc import Sequence
 from typing import Literal, TypeAlias
 
-__all__ = ["DateLayout", "DateParser", "detect_date_layout"]
+__all__ = ["DateLayout", "DateParser", "day_number", "detect_date_layout", "is_day_number"]
 
 DateLayout: TypeAlias = Literal["iso", "ymd", "mdy", "dmy", "compact", "named", "epoch", "serial"]
 
@@ -60,6 +64,7 @@ _EPOCH = re.compile(r"^\s*(\d{9,10}(?:\.\d+)?|\d{12,13})\s*$")
 _SERIAL = re.compile(r"^\s*(\d{5})(?:[.,](\d+))?\s*$")
 SERIALS = range(32874, 73051)
 _SERIAL_ZERO = dt.datetime(1899, 12, 30, tzinfo=dt.UTC)
+_DAY_NUMBER = re.compile(r"^\s*(\d{1,4})\s*$")
 
 #: Words for the layouts, in error messages.
 EXPECTED: dict[DateLayout, str] = {
@@ -286,3 +291,27 @@ def detect_date_layout(values: Sequence[str], *, serials: bool = False) -> tuple
         if raw.strip() and parser(raw) is None:
             return layout, i
     return layout, None
+
+
+def is_day_number(raw: str) -> bool:
+    """Whether ``raw`` is a day number (a whole number of one to four digits), which no date layout reads.
+
+    >>> is_day_number("711"), is_day_number(" 1 "), is_day_number("19970101"), is_day_number("2.5")
+    (True, True, False, False)
+    """
+    return _DAY_NUMBER.match(raw) is not None
+
+
+def day_number(raw: str, day_one: dt.date) -> dt.datetime | None:
+    """The day (at midnight, UTC) that day number ``raw`` stands for, ``day_one`` being day 1; None if ``raw`` is none.
+
+    >>> day_number("1", dt.date(2023, 1, 2)).isoformat(), day_number("711", dt.date(2023, 1, 2)).date().isoformat()
+    ('2023-01-02T00:00:00+00:00', '2024-12-12')
+    >>> day_number("2023-01-02", dt.date(2023, 1, 2)) is None
+    True
+    """
+    match = _DAY_NUMBER.match(raw)
+    if match is None:
+        return None
+    start = dt.datetime(day_one.year, day_one.month, day_one.day, tzinfo=dt.UTC)
+    return start + dt.timedelta(days=int(match.group(1)) - 1)

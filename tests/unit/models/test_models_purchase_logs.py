@@ -559,3 +559,34 @@ def test_an_amount_beside_a_unit_price_and_a_quantity_is_still_the_money(tmp_pat
     path = tmp_path / "lines.csv"
     path.write_text("order_id,customer_id,order_date,quantity,unit_price,amount\n1,7,2024-01-02,2,2.50,5.00\n")
     assert [t.amount for t in load_log(path, "csv").transactions] == [5.0]
+
+
+DUNNHUMBY = ("household_key,BASKET_ID,DAY,PRODUCT_ID,QUANTITY,SALES_VALUE,STORE_ID,RETAIL_DISC,TRANS_TIME,WEEK_NO\n"
+             "2375,26984851472,1,1004906,1,1.39,364,-0.6,1631,1\n2375,26984851472,1,1033142,1,0.82,364,0,1631,1\n"
+             "2375,26984851516,1,1036325,1,0.99,364,-0.3,1642,1\n1364,26984896261,711,842930,1,2.19,31742,0,1520,102\n")
+
+
+def test_a_log_that_counts_days_is_refused_with_the_mapping_that_names_day_one(tmp_path: Path) -> None:
+    """dunnhumby's DAY (1 to 711) is no calendar date: refused naming the column and the mapping to give."""
+    path = tmp_path / "transaction_data.csv"
+    path.write_text(DUNNHUMBY)
+    with pytest.raises(DataFileError, match=r"transaction_data.csv, line 2, column 'DAY': day numbers, not dates "
+                       r"\(found '1'\): give the date of day 1, --columns customer=household_key,date=DAY,"
+                       r"amount=SALES_VALUE,order=BASKET_ID,day_one=YYYY-MM-DD$"):
+        load_log(path, "csv")
+
+
+def test_day_numbers_are_read_from_the_date_of_day_one_given(tmp_path: Path) -> None:
+    path = tmp_path / "transaction_data.csv"
+    path.write_text(DUNNHUMBY)
+    log = load_log(path, "csv", columns="customer=household_key,date=DAY,amount=SALES_VALUE,order=BASKET_ID,"
+                                        "day_one=2023-01-02")
+    assert [(t.invoice, t.at.date().isoformat(), t.amount) for t in log.transactions] == [
+        ("26984851472", "2023-01-02", pytest.approx(2.21)), ("26984851516", "2023-01-02", 0.99),
+        ("26984896261", "2024-12-12", 2.19)]
+    assert log.layout.endswith("(dates read as day numbers, day 1 = 2023-01-02)")
+    path.write_text(DUNNHUMBY.replace(",711,", ",2024-12-12,"))
+    with pytest.raises(DataFileError, match=r"line 5, column 'DAY': bad date \(expected a day number"):
+        load_log(path, "csv", columns="customer=household_key,date=DAY,amount=SALES_VALUE,day_one=2023-01-02")
+    with pytest.raises(ValueError, match=r"expected day_one=YYYY-MM-DD \(the date of day 1\), found '2 Jan'"):
+        parse_columns("customer=household_key,date=DAY,amount=SALES_VALUE,day_one=2 Jan")
