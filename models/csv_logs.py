@@ -314,8 +314,8 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     [('7', 15.0, False), ('8', 3.0, True)]
 
     """
+    whole = read_csv(path, check=guess_columns if columns is None else None)  # the header judged before the lines
     if columns is None:
-        whole = read_csv(path, check=guess_columns)  # the header judged before the lines
         if whole.headerless:
             raise no_header(whole, USAGE)
         try:
@@ -334,12 +334,16 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         wanted["product"] = (mapping.product,)
     if mapping.status:
         wanted["status"] = (mapping.status,)
-    table = read_csv(path, wanted) if columns is not None else select(whole, wanted)
+    table = select(whole, wanted)
+    currency = None if whole.headerless else currency_column(whole.header, table.names[money_key(mapping)])
+    if currency is not None:
+        table = select(whole, wanted | {"currency": (currency,)})
     if mapping.order:
         table = order_fields_filled(table)
     not_sales = 0
     if mapping.status:
         table, not_sales = _sales_only(table)
+    _one_currency(table, mapping)
     # A purchase log's date column may hold spreadsheet serial numbers (see models.dates), or count days.
     date_layout = None if mapping.day_one else mapping.date_order or column_date_layout(table, "date", serials=True)
     if mapping.day_one is not None:
@@ -378,6 +382,75 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         path=table.path, transactions=transactions, lines=len(table.rows) + not_sales, guest_lines=guests,
         skipped_invoices=skipped, not_sales=not_sales, layout=layout,
     )
+
+
+#: Words of a money column's name that say it is in the account's one currency (Stripe's ``Converted Amount``).
+ONE_CURRENCY = ("converted", "base", "settlement", "settled")
+_MONEY_WORDS = re.compile(r"amount|total|gross|net|price|value|sales|grand|sum|spent|revenue")
+_CURRENCY_SIGNS = "$£€¥₹"
+
+
+def money_key(mapping: ColumnMap) -> str:
+    """The mapping's key of the money column: ``amount``, or ``price`` for a unit price."""
+    return "amount" if mapping.amount else "price"
+
+
+def currency_column(header: Sequence[str], money: str) -> str | None:
+    """The header's column naming the currency of the money column ``money`` (None if it names none).
+
+    A currency column qualified as the money is (Stripe's ``Converted Currency`` for its ``Converted
+    Amount``), else a plain ``Currency`` (``Currency Code``) — unless the money's name says it is in the
+    account's one currency (:data:`ONE_CURRENCY`) and no currency column is qualified so.
+
+    >>> stripe = ["Amount", "Currency", "Converted Amount", "Converted Currency", "Status"]
+    >>> currency_column(stripe, "Amount"), currency_column(stripe, "Converted Amount"), currency_column(stripe, "Status")
+    ('Currency', 'Converted Currency', 'Currency')
+    >>> currency_column(["Gross", "Currency"], "Gross"), currency_column(["Converted Amount", "Currency"], "Converted Amount")
+    ('Currency', None)
+    """
+    qualifier = _MONEY_WORDS.sub("", _bare(money))
+    by_qualifier = {re.sub(r"currency(code|iso)?$", "", _bare(name)): name for name in header
+                    if re.search(r"currency(code|iso)?$", _bare(name))}
+    if qualifier in by_qualifier:
+        return by_qualifier[qualifier]
+    if any(word in normalise(money) for word in ONE_CURRENCY):
+        return None
+    return by_qualifier.get("")
+
+
+def _one_currency(table: CsvTable, mapping: ColumnMap) -> None:
+    """Refuse money in more than one currency (its currency column's codes, or the signs its values carry).
+
+    Added up, dollars and euros mean nothing: the first line in a second currency is named, with what to do.
+
+    >>> t = CsvTable("p.csv", ["Customer ID", "Created", "Amount", "Currency"], [(2, ["7", "2024-01-02", "5", "usd"]),
+    ...              (3, ["7", "2024-01-03", "5", "EUR"])], {"customer": "Customer ID", "date": "Created",
+    ...              "amount": "Amount", "currency": "Currency"})
+    >>> _one_currency(t, ColumnMap("Customer ID", "Created", "Amount"))
+    Traceback (most recent call last):
+    ...
+    models.errors.DataFileError: p.csv, line 3, column 'Currency': money in more than one currency (usd on line 2, eur here) would be added up as one: give --columns with an amount in one currency or the lines of one currency only
+    """
+    key = money_key(mapping)
+    at_money = table.position(key)
+    at_currency = table.position("currency") if "currency" in table.names else None
+    seen: dict[str, int] = {}
+    for line, values in table.rows:
+        codes = {values[at_currency].strip().lower()} - {""} if at_currency is not None else set()
+        signs = {sign for sign in _CURRENCY_SIGNS if sign in values[at_money]}
+        for code in codes | signs:
+            seen.setdefault(code, line)
+            if len(seen) > 1:
+                first, where = next(iter(seen.items()))
+                column = table.names["currency" if code in codes else key]
+                converted = [name for name in table.header if name != table.names[key]
+                             and any(word in normalise(name) for word in ONE_CURRENCY)
+                             and _MONEY_WORDS.search(normalise(name))]
+                amount = f"amount={converted[0]!r} (in one currency)" if converted else "an amount in one currency"
+                raise DataFileError(
+                    *table.locate(line), column,
+                    f"money in more than one currency ({first} on line {where}, {code} here) would be added up as "
+                    f"one: give --columns with {amount} or the lines of one currency only")
 
 
 def _refuse_day_numbers(table: CsvTable, mapping: ColumnMap) -> None:
@@ -465,7 +538,7 @@ def _amounts(table: CsvTable, mapping: ColumnMap) -> list[float]:
 
     A money column named in cents or pence (``amount_cents``, ``Total (pence)``) is read in whole units.
     """
-    key = "amount" if mapping.amount else "price"
+    key = money_key(mapping)
     money = column_numbers(table, key)
     if in_cents(table.names[key]):
         money = [value / 100 for value in money]

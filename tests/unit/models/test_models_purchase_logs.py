@@ -142,7 +142,7 @@ def test_amounts_as_european_spreadsheets_export_them(tmp_path: Path) -> None:
                                     "(£29.33)", "\u2212£29.33"])
 def test_a_refund_with_its_minus_before_the_currency_sign_or_in_parentheses(tmp_path: Path, refund: str) -> None:
     """A refund written as spreadsheets and accounting exports write it reads as -29.33 does."""
-    path = write(tmp_path / "shop.csv", f'who,day,total\n7,2024-01-31,£40.00\n7,2024-02-05,"{refund}"\n')
+    path = write(tmp_path / "shop.csv", f'who,day,total\n7,2024-01-31,40.00\n7,2024-02-05,"{refund}"\n')
     log = load_csv(path, "customer=who,date=day,amount=total")
     assert [(t.amount, t.refund) for t in log.transactions] == [(40.0, False), (29.33, True)]
 
@@ -590,3 +590,33 @@ def test_day_numbers_are_read_from_the_date_of_day_one_given(tmp_path: Path) -> 
         load_log(path, "csv", columns="customer=household_key,date=DAY,amount=SALES_VALUE,day_one=2023-01-02")
     with pytest.raises(ValueError, match=r"expected day_one=YYYY-MM-DD \(the date of day 1\), found '2 Jan'"):
         parse_columns("customer=household_key,date=DAY,amount=SALES_VALUE,day_one=2 Jan")
+
+
+STRIPE = ("id,Created date (UTC),Amount,Amount Refunded,Currency,Converted Amount,Converted Currency,Status,"
+          "Customer ID,Customer Email\n"
+          "ch_1,2024-01-02 10:00,10.00,0.00,usd,10.00,usd,Paid,cus_1,a@x.com\n"
+          "ch_2,2024-01-03 10:00,20.00,0.00,usd,20.00,usd,Failed,cus_1,a@x.com\n"
+          "ch_3,2024-01-04 10:00,30.00,0.00,eur,32.40,usd,Paid,cus_2,b@x.com\n")
+
+
+def test_money_in_two_currencies_is_refused_naming_the_line_of_the_second(tmp_path: Path) -> None:
+    """Stripe's Amount in usd and eur would be added up as one: refused, pointing at its Converted Amount."""
+    path = tmp_path / "payments.csv"
+    path.write_text(STRIPE)
+    for columns in (None, "customer=Customer ID,date=Created date (UTC),amount=Amount,status=Status"):
+        with pytest.raises(DataFileError, match=r"payments.csv, line 4, column 'Currency': money in more than one "
+                           r"currency \(usd on line 2, eur here\) would be added up as one: give --columns with "
+                           r"amount='Converted Amount' \(in one currency\) or the lines of one currency only"):
+            load_log(path, "csv", columns=columns)
+    log = load_log(path, "csv", columns="customer=Customer ID,date=Created date (UTC),amount=Converted Amount,"
+                                        "status=Status")
+    assert [(t.customer_id, t.amount) for t in log.transactions] == [("cus_1", 10.0), ("cus_2", 32.4)]
+    path.write_text(STRIPE.replace(",eur,", ",usd,"))
+    assert [t.amount for t in load_log(path, "csv").transactions] == [10.0, 30.0]
+
+
+def test_amounts_with_two_currency_signs_are_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "orders.csv", 'who,day,total\n7,2024-01-31,"$1,234.50"\n8,2024-02-05,"€1.234,50"\n')
+    with pytest.raises(DataFileError, match=r"orders.csv, line 3, column 'total': money in more than one currency "
+                       r"\(\$ on line 2, € here\)"):
+        load_csv(path, "customer=who,date=day,amount=total")
