@@ -340,6 +340,7 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         table = select(whole, wanted | {"currency": (currency,)})
     if mapping.order:
         table = order_fields_filled(table)
+    table, footer = _without_footer(table)
     not_sales = 0
     if mapping.status:
         table, not_sales = _sales_only(table)
@@ -378,6 +379,8 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         layout += " (dates read as spreadsheet serial numbers: days since 1899-12-30)"
     if mapping.day_one is not None:
         layout += f" (dates read as day numbers, day 1 = {mapping.day_one.isoformat()})"
+    if footer:
+        layout += f" ({footer} line{'s' if footer > 1 else ''} at the end without a date skipped: totals or notes)"
     return TransactionLog(
         path=table.path, transactions=transactions, lines=len(table.rows) + not_sales, guest_lines=guests,
         skipped_invoices=skipped, not_sales=not_sales, layout=layout,
@@ -451,6 +454,23 @@ def _one_currency(table: CsvTable, mapping: ColumnMap) -> None:
                     *table.locate(line), column,
                     f"money in more than one currency ({first} on line {where}, {code} here) would be added up as "
                     f"one: give --columns with {amount} or the lines of one currency only")
+
+
+def _without_footer(table: CsvTable) -> tuple[CsvTable, int]:
+    """``table`` without the lines at its end that have no date (a spreadsheet's totals row, notes), and how many.
+
+    >>> t = CsvTable("x.csv", ["day", "total"], [(2, ["2024-01-02", "5"]), (3, ["", "5"]), (5, ["", ""])],
+    ...              {"date": "day", "amount": "total"})
+    >>> _without_footer(t)[0].rows, _without_footer(t)[1]
+    ([(2, ['2024-01-02', '5'])], 2)
+    """
+    at = table.position("date")
+    end = len(table.rows)
+    while end and not table.rows[end - 1][1][at].strip():
+        end -= 1
+    if end in (0, len(table.rows)):  # no date at all is refused as such
+        return table, 0
+    return dataclasses.replace(table, rows=table.rows[:end]), len(table.rows) - end
 
 
 def _refuse_day_numbers(table: CsvTable, mapping: ColumnMap) -> None:

@@ -620,3 +620,19 @@ def test_amounts_with_two_currency_signs_are_refused(tmp_path: Path) -> None:
     with pytest.raises(DataFileError, match=r"orders.csv, line 3, column 'total': money in more than one currency "
                        r"\(\$ on line 2, € here\)"):
         load_csv(path, "customer=who,date=day,amount=total")
+
+
+def test_a_spreadsheets_export_with_a_bom_crlf_notes_on_two_lines_and_a_totals_row(tmp_path: Path) -> None:
+    """The totals row and empty rows a spreadsheet saves at the end are no orders; a note's line break is no line."""
+    text = ("\ufeffOrder ID,Customer Email,Order Date,Total,Note\r\n"
+            '#1,a@x.com,2024-01-02 10:00,10.00,"Gift wrap\r\nLeave at the door"\r\n'
+            "#2,b@x.com,2024-01-03 10:00,5.50,\r\n"
+            "Total,,,15.50,\r\n\r\n,,,,\r\n")
+    path = write(tmp_path / "orders.csv", text)
+    log = load_log(path, "csv")
+    assert [(t.invoice, t.customer_id, t.amount) for t in log.transactions] == [("#1", "a@x.com", 10.0),
+                                                                               ("#2", "b@x.com", 5.5)]
+    assert log.guest_lines == 0 and log.layout.endswith("(1 line at the end without a date skipped: totals or notes)")
+    path = write(tmp_path / "orders.csv", text.replace("#1,a@x.com,2024-01-02 10:00", "#1,a@x.com,"))
+    with pytest.raises(DataFileError, match=r"orders.csv, line 2, column 'Order Date': bad date"):
+        load_log(path, "csv")  # a line without a date before the last dated line is still refused
