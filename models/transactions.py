@@ -106,6 +106,23 @@ class TransactionLog:
         """Number of distinct customers."""
         return len({t.customer_id for t in self.transactions})
 
+    def one_order_each(self) -> str:
+        """A sentence for a refusal when no customer of the whole log has two orders ("" when some do).
+
+        Then the customer column likely holds an id per order (Olist's ``customer_id`` does; its
+        ``customer_unique_id`` is the person), which no cutoff or longer log would mend.
+
+        >>> at = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+        >>> log = TransactionLog("o.csv", [Transaction("c1", "1", at, 5.0), Transaction("c2", "2", at, 5.0)], 2)
+        >>> print(log.one_order_each())
+        ; no customer of the whole log has two orders: is its customer column an id per order (as Olist's customer_id, where customer_unique_id is the person)?
+        """
+        orders = [t.customer_id for t in self.transactions if not t.refund]
+        if len(orders) < 2 or len(set(orders)) < len(orders):
+            return ""
+        return ("; no customer of the whole log has two orders: is its customer column an id per order "
+                "(as Olist's customer_id, where customer_unique_id is the person)?")
+
 
 def number(path: str, line: int, column: str, raw: str) -> float:
     """The finite number ``raw`` in ``column`` of ``line``; anything else is a :class:`DataFileError`.
