@@ -68,8 +68,8 @@ USAGE = ("customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][
          "[,date_order=dmy|mdy][,day_one=YYYY-MM-DD]")
 
 #: Order statuses (lower case, letters only) that say an order was no sale: cancelled or failed
-#: before payment, voided, denied, reversed (a chargeback), fully refunded, still unpaid or on hold.  Any other status (paid, completed,
-#: delivered, shipped, partially refunded, authorized…) is a sale.
+#: before payment, voided, denied, reversed (a chargeback), fully refunded, still unpaid or on hold.
+#: Any other status (paid, completed, delivered, shipped, partially refunded, authorized…) is a sale.
 NOT_SALES = frozenset((
     "cancelled", "canceled", "cancel", "failed", "failure", "voided", "void", "declined", "rejected", "refunded",
     "fullyrefunded", "unavailable", "abandoned", "draft", "trash", "deleted", "expired", "pending",
@@ -216,11 +216,11 @@ def _amount_or_count(header: Sequence[str], found: dict[str, str]) -> str:
     ``price``) call the number of items bought the amount and the line's money its price: only the user knows.
     """
     amount, price = found["amount"], found["price"]
-    rest = {key: column for key, column in found.items() if key in ("customer", "date", "order")}
-    as_money = describe(ColumnMap(**rest, amount=amount))
-    as_count = describe(ColumnMap(**rest, amount=price))
-    return (f"header {','.join(header)!r} names {amount!r} beside a price, {price!r}, and no quantity: {amount!r} may be "
-            f"the line's money or its number of items (as grocery logs write it): give --columns {as_count} "
+    who, when, order = found.get("customer", "…"), found.get("date", "…"), found.get("order")
+    as_money, as_count = describe(ColumnMap(who, when, amount, order)), describe(ColumnMap(who, when, price, order))
+    return (f"header {','.join(header)!r} names {amount!r} beside a price, {price!r}, and no quantity: "
+            f"{amount!r} may be the line's money or its number of items (as grocery logs write it): "
+            f"give --columns {as_count} "
             f"(if {price!r} is the line's money) or --columns {as_money}")
 
 
@@ -406,9 +406,10 @@ def currency_column(header: Sequence[str], money: str) -> str | None:
     account's one currency (:data:`ONE_CURRENCY`) and no currency column is qualified so.
 
     >>> stripe = ["Amount", "Currency", "Converted Amount", "Converted Currency", "Status"]
-    >>> currency_column(stripe, "Amount"), currency_column(stripe, "Converted Amount"), currency_column(stripe, "Status")
-    ('Currency', 'Converted Currency', 'Currency')
-    >>> currency_column(["Gross", "Currency"], "Gross"), currency_column(["Converted Amount", "Currency"], "Converted Amount")
+    >>> [currency_column(stripe, money) for money in ("Amount", "Converted Amount", "Status")]
+    ['Currency', 'Converted Currency', 'Currency']
+    >>> currency_column(["Gross", "Currency"], "Gross"), currency_column(["Converted Amount", "Currency"],
+    ...                                                                  "Converted Amount")
     ('Currency', None)
     """
     qualifier = _MONEY_WORDS.sub("", _bare(money))

@@ -220,7 +220,8 @@ def read_csv(
 ) -> CsvTable:
     """Read a CSV file (see :func:`read_text`); the delimiter is the header's most frequent of ``, ; tab |``.
 
-    Blank lines, and lines of empty fields only, are skipped. With ``columns`` (``{key: names}``), each key's column is the
+    Blank lines, and lines of empty fields only, are skipped.
+    With ``columns`` (``{key: names}``), each key's column is the
     first of its names in the header (compared by :func:`normalise`), and rows keep only
     those columns, in the order of ``columns``.  ``check`` is called with a text file's header
     (not a first line that is data) before its lines are read; the ``ValueError`` it raises is

@@ -203,7 +203,7 @@ def test_a_log_without_repeat_buyers_before_the_cutoff_is_one_clear_line(tmp_pat
 
 
 def test_a_log_whose_customer_column_is_an_id_per_order_is_refused_saying_so(tmp_path: Path) -> None:
-    """Olist's orders joined to their payments: customer_id is new on every order, so nobody buys twice; the refusal says why."""
+    """Olist's orders joined to their payments: customer_id is new on every order; the refusal says so."""
     path = tmp_path / "orders_payments.csv"
     path.write_text("order_id,customer_id,order_status,order_purchase_timestamp,payment_value\n" + "".join(
         f"o{n},c{n},delivered,2023-{1 + n % 12:02d}-{1 + n % 28:02d} 10:00:00,{10 + n}.00\n" for n in range(60)))

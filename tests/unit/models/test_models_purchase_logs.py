@@ -516,7 +516,7 @@ def test_a_customers_unique_id_is_the_customer_beside_an_id_per_order(tmp_path: 
 
 
 def test_magentos_closed_orders_beside_complete_ones_and_paypals_denied_payments_are_no_sales(tmp_path: Path) -> None:
-    """Magento closes an order it refunds (a credit memo) and completes one that went through; PayPal denies or reverses payments."""
+    """Magento closes the orders it refunds beside the complete ones; PayPal denies or reverses payments."""
     magento = tmp_path / "magento.csv"
     magento.write_text('ID,Purchase Date,Grand Total (Base),Status,Customer Email\n'
                        '1,"Nov 3, 2023 4:12:05 PM","$1,234.50",Complete,a@x.com\n'
@@ -544,15 +544,19 @@ def test_closed_is_a_sale_where_no_order_of_the_log_is_complete(tmp_path: Path) 
 def test_an_amount_column_beside_a_price_and_no_quantity_is_not_taken_for_the_money(tmp_path: Path) -> None:
     """Ta-Feng's AMOUNT counts the items and SALES_PRICE is the line's money: refused at line 1 with both mappings."""
     path = tmp_path / "ta_feng.csv"
-    path.write_text("TRANSACTION_DT,CUSTOMER_ID,AGE_GROUP,PIN_CODE,PRODUCT_SUBCLASS,PRODUCT_ID,AMOUNT,ASSET,SALES_PRICE\n"
-                    "11/1/2000,01104905,45-49,115,110411,4710199010372,2,24,30\n")
-    with pytest.raises(DataFileError, match=r"ta_feng.csv, line 1: header .* names 'AMOUNT' beside a price, 'SALES_PRICE', "
-                       r"and no quantity: .* give --columns customer=CUSTOMER_ID,date=TRANSACTION_DT,amount=SALES_PRICE "
+    path.write_text("TRANSACTION_DT,CUSTOMER_ID,AGE_GROUP,PIN_CODE,PRODUCT_SUBCLASS,PRODUCT_ID,AMOUNT,ASSET,"
+                    "SALES_PRICE\n11/1/2000,01104905,45-49,115,110411,4710199010372,2,24,30\n")
+    with pytest.raises(DataFileError, match=r"ta_feng.csv, line 1: header .* names 'AMOUNT' beside a price, "
+                       r"'SALES_PRICE', and no quantity: .* give --columns "
+                       r"customer=CUSTOMER_ID,date=TRANSACTION_DT,amount=SALES_PRICE "
                        r"\(if 'SALES_PRICE' is the line's money\) or --columns "
                        r"customer=CUSTOMER_ID,date=TRANSACTION_DT,amount=AMOUNT$"):
         load_log(path, "csv")
     log = load_log(path, "csv", columns="customer=CUSTOMER_ID,date=TRANSACTION_DT,amount=SALES_PRICE")
     assert [(t.customer_id, t.amount) for t in log.transactions] == [("01104905", 30.0)]
+    path.write_text("DAY,AMOUNT,SALES_PRICE\n2024-01-02,2,30\n")
+    with pytest.raises(DataFileError, match=r"give --columns customer=…,date=DAY,amount=SALES_PRICE"):
+        load_log(path, "csv")
 
 
 def test_an_amount_beside_a_unit_price_and_a_quantity_is_still_the_money(tmp_path: Path) -> None:
