@@ -19,11 +19,13 @@ a customer, a date and an amount unambiguously is refused with what was found.
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
+from models.dates import is_day_number
 from models.errors import DataFileError
 from models.textfiles import CsvTable, no_header, normalise, read_csv, select
 from models.transactions import (
@@ -31,6 +33,7 @@ from models.transactions import (
     TransactionLog,
     column_date_layout,
     column_dates,
+    column_day_numbers,
     column_numbers,
     customer_id,
     transactions_of,
@@ -55,21 +58,26 @@ class ColumnMap:
     quantity: str | None = None
     #: The order's status: lines of orders that were no sale (:data:`NOT_SALES`) are skipped.
     status: str | None = None
+    #: The date of day 1, where the date column counts days (dunnhumby's ``DAY``) instead of holding dates.
+    day_one: dt.date | None = None
 
 
-_MAP_KEYS = ("customer", "date", "amount", "price", "quantity", "order", "product", "status", "date_order")
+_MAP_KEYS = ("customer", "date", "amount", "price", "quantity", "order", "product", "status", "date_order", "day_one")
 #: How a mapping is written (``--columns``).
 USAGE = ("customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…]"
-         "[,date_order=dmy|mdy]")
+         "[,date_order=dmy|mdy][,day_one=YYYY-MM-DD]")
 
 #: Order statuses (lower case, letters only) that say an order was no sale: cancelled or failed
-#: before payment, voided, fully refunded, still unpaid.  Any other status (paid, completed,
-#: delivered, shipped, partially refunded, authorized…) is a sale.
+#: before payment, voided, denied, reversed (a chargeback), fully refunded, still unpaid or on hold.
+#: Any other status (paid, completed, delivered, shipped, partially refunded, authorized…) is a sale.
 NOT_SALES = frozenset((
     "cancelled", "canceled", "cancel", "failed", "failure", "voided", "void", "declined", "rejected", "refunded",
     "fullyrefunded", "unavailable", "abandoned", "draft", "trash", "deleted", "expired", "pending",
-    "pendingpayment", "onhold", "unpaid", "checkoutdraft",
+    "pendingpayment", "onhold", "holded", "unpaid", "checkoutdraft", "denied", "reversed", "fraud", "suspectedfraud",
 ))
+#: A status that is no sale only beside one that says an order went through: Magento's ``closed`` order
+#: is one refunded by a credit memo beside its ``complete`` ones, where other systems close a sale when done.
+CLOSED_BESIDE_COMPLETE = ("closed", frozenset(("complete", "completed")))
 
 
 def parse_columns(spec: str) -> ColumnMap:
@@ -89,7 +97,7 @@ def parse_columns(spec: str) -> ColumnMap:
     >>> parse_columns("customer=Client,date=Day,quantity=Qty")
     Traceback (most recent call last):
     ...
-    ValueError: columns: expected customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy], missing 'amount' (or 'price') in 'customer=Client,date=Day,quantity=Qty'
+    ValueError: columns: expected customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD], missing 'amount' (or 'price') in 'customer=Client,date=Day,quantity=Qty'
 
     """
     pairs = column_pairs(spec, ("customer", "date"), _MAP_KEYS, USAGE)
@@ -101,11 +109,18 @@ def parse_columns(spec: str) -> ColumnMap:
         date_order = "mdy" if raw_order == "mdy" else "dmy"
     elif raw_order is not None:
         raise ValueError(f"columns: expected date_order=dmy or mdy, found {raw_order!r}")
+    day_one = None
+    if "day_one" in pairs:
+        try:
+            day_one = dt.date.fromisoformat(pairs["day_one"])
+        except ValueError:
+            raise ValueError(f"columns: expected day_one=YYYY-MM-DD (the date of day 1), "
+                             f"found {pairs['day_one']!r}") from None
     return ColumnMap(
         customer=pairs["customer"], date=pairs["date"], amount=pairs.get("amount"),
         order=pairs.get("order"), product=pairs.get("product"), date_order=date_order,
         price=None if "amount" in pairs else pairs.get("price"),
-        quantity=None if "amount" in pairs else pairs.get("quantity"), status=pairs.get("status"),
+        quantity=None if "amount" in pairs else pairs.get("quantity"), status=pairs.get("status"), day_one=day_one,
     )
 
 
@@ -113,7 +128,8 @@ def parse_columns(spec: str) -> ColumnMap:
 #: any bracketed part (a currency: ``Total (USD)``) left out; for each key the first found wins.
 #: A unit price (and a count) stand for the amount only in a header that names no amount.
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
-    "customer": ("customerid", "customer", "customerno", "customernumber", "customeruniqueid", "custid",
+    # A customer's unique id first: Olist's customer_id is one per order, its customer_unique_id the person.
+    "customer": ("customeruniqueid", "customerid", "customer", "customerno", "customernumber", "custid",
                  "clientid", "client", "userid", "user", "buyerid", "buyer", "shopperid", "shopper", "memberid",
                  "accountid", "customeremail", "email", "emailaddress", "householdkey", "householdid", "household"),
     "date": ("orderdate", "invoicedate", "purchasedate", "transactiondate", "orderpurchasetimestamp", "orderedat",
@@ -123,10 +139,10 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "amount": ("ordertotal", "totalamount", "amount", "total", "totalspent", "revenue", "sales", "netsales",
                "grandtotal", "totalprice", "linetotal", "paymentvalue", "spend", "value"),
     "order": ("orderid", "orderno", "ordernumber", "order", "invoiceid", "invoiceno", "invoicenumber", "invoice",
-              "transactionid", "receiptid", "receipt", "ticket"),
+              "transactionid", "receiptid", "receipt", "ticket", "basketid", "basket"),
     "status": ("financialstatus", "paymentstatus", "orderstatus", "status"),
     # Only without an amount column: a line's unit price, and its count.
-    "price": ("unitprice", "price", "itemprice", "saleprice", "priceeach"),
+    "price": ("unitprice", "price", "itemprice", "saleprice", "salesprice", "priceeach"),
     "quantity": ("quantity", "qty", "units", "quantityordered"),
 }
 
@@ -161,11 +177,11 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     >>> guess_columns(["user_id", "stamp", "qty"])
     Traceback (most recent call last):
     ...
-    ValueError: header 'user_id,stamp,qty' names no date and no amount (or price) column: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy]
+    ValueError: header 'user_id,stamp,qty' names no date and no amount (or price) column: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
     >>> guess_columns(["customer", "Posting Date", "Entry Date", "amount"])
     Traceback (most recent call last):
     ...
-    ValueError: header 'customer,Posting Date,Entry Date,amount' names no date column (several could be: 'Posting Date', 'Entry Date'): give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy]
+    ValueError: header 'customer,Posting Date,Entry Date,amount' names no date column (several could be: 'Posting Date', 'Entry Date'): give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
     """
     unsure: dict[str, list[str]] = {}
     found = header_columns(header, HEADER_NAMES, HEADER_WORDS, unsure)
@@ -173,6 +189,8 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     if "order" not in found and "name" in plain and any(name.startswith("lineitem") for name in plain):
         # Shopify's orders export: a row per line item, the order's number ("#1001") called Name.
         found["order"] = header[plain.index("name")]
+    if "amount" in found and "price" in found and "quantity" not in found and _bare(found["amount"]) == "amount":
+        raise ValueError(_amount_or_count(header, found))
     if "amount" in found:
         found.pop("price", None)
         found.pop("quantity", None)
@@ -189,6 +207,26 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
                          f"give --columns {USAGE}")
     return ColumnMap(customer=found["customer"], date=found["date"], amount=found.get("amount"), order=found.get("order"),
                      price=found.get("price"), quantity=found.get("quantity"), status=found.get("status"))
+
+
+def _amount_or_count(header: Sequence[str], found: dict[str, str]) -> str:
+    """Why a header with a column called Amount beside a price and no quantity is not guessed, and the two mappings.
+
+    Grocery logs (Ta-Feng's ``AMOUNT`` and ``SALES_PRICE``, Brijs's Belgian supermarket's ``amount`` and
+    ``price``) call the number of items bought the amount and the line's money its price: only the user knows.
+    """
+    amount, price = found["amount"], found["price"]
+    who, when, order = found.get("customer", "…"), found.get("date", "…"), found.get("order")
+    as_money, as_count = describe(ColumnMap(who, when, amount, order)), describe(ColumnMap(who, when, price, order))
+    return (f"header {','.join(header)!r} names {amount!r} beside a price, {price!r}, and no quantity: "
+            f"{amount!r} may be the line's money or its number of items (as grocery logs write it): "
+            f"give --columns {as_count} "
+            f"(if {price!r} is the line's money) or --columns {as_money}")
+
+
+def _bare(name: str) -> str:
+    """A column's name compared loosely, without a bracketed part (a currency: ``Total (USD)``)."""
+    return normalise(re.sub(r"[(\[].*?[)\]]", "", name))
 
 
 def header_columns(
@@ -208,7 +246,7 @@ def header_columns(
     >>> header_columns(["Posting Date", "Ship Date", "Cust."], {"date": ("date",)}, {"date": (("date",), ("ship",))})
     {'date': 'Posting Date'}
     """
-    plain = [normalise(re.sub(r"[(\[].*?[)\]]", "", name)) for name in header]
+    plain = [_bare(name) for name in header]
     found: dict[str, str] = {}
     for key, candidates in names.items():
         for name in candidates:
@@ -276,8 +314,8 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     [('7', 15.0, False), ('8', 3.0, True)]
 
     """
+    whole = read_csv(path, check=guess_columns if columns is None else None)  # the header judged before the lines
     if columns is None:
-        whole = read_csv(path, check=guess_columns)  # the header judged before the lines
         if whole.headerless:
             raise no_header(whole, USAGE)
         try:
@@ -296,15 +334,25 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         wanted["product"] = (mapping.product,)
     if mapping.status:
         wanted["status"] = (mapping.status,)
-    table = read_csv(path, wanted) if columns is not None else select(whole, wanted)
+    table = select(whole, wanted)
+    currency = None if whole.headerless else currency_column(whole.header, table.names[money_key(mapping)])
+    if currency is not None:
+        table = select(whole, wanted | {"currency": (currency,)})
     if mapping.order:
         table = order_fields_filled(table)
+    table, footer = _without_footer(table)
     not_sales = 0
     if mapping.status:
         table, not_sales = _sales_only(table)
-    # A purchase log's date column may hold spreadsheet serial numbers (see models.dates).
-    date_layout = mapping.date_order or column_date_layout(table, "date", serials=True)
-    dates = column_dates(table, "date", date_layout)
+    _one_currency(table, mapping)
+    # A purchase log's date column may hold spreadsheet serial numbers (see models.dates), or count days.
+    date_layout = None if mapping.day_one else mapping.date_order or column_date_layout(table, "date", serials=True)
+    if mapping.day_one is not None:
+        dates = column_day_numbers(table, "date", mapping.day_one)
+    else:
+        if date_layout is None:
+            _refuse_day_numbers(table, mapping)
+        dates = column_dates(table, "date", date_layout)
     amounts = _amounts(table, mapping)
     at_order = table.position("order") if mapping.order else None
     at_product = table.position("product") if mapping.product else None
@@ -329,10 +377,119 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         layout += " (amounts in cents, divided by 100)"
     if date_layout == "serial":
         layout += " (dates read as spreadsheet serial numbers: days since 1899-12-30)"
+    if mapping.day_one is not None:
+        layout += f" (dates read as day numbers, day 1 = {mapping.day_one.isoformat()})"
+    if footer:
+        layout += f" ({footer} line{'s' if footer > 1 else ''} at the end without a date skipped: totals or notes)"
     return TransactionLog(
         path=table.path, transactions=transactions, lines=len(table.rows) + not_sales, guest_lines=guests,
         skipped_invoices=skipped, not_sales=not_sales, layout=layout,
     )
+
+
+#: Words of a money column's name that say it is in the account's one currency (Stripe's ``Converted Amount``).
+ONE_CURRENCY = ("converted", "base", "settlement", "settled")
+_MONEY_WORDS = re.compile(r"amount|total|gross|net|price|value|sales|grand|sum|spent|revenue")
+_CURRENCY_SIGNS = "$£€¥₹"
+
+
+def money_key(mapping: ColumnMap) -> str:
+    """The mapping's key of the money column: ``amount``, or ``price`` for a unit price."""
+    return "amount" if mapping.amount else "price"
+
+
+def currency_column(header: Sequence[str], money: str) -> str | None:
+    """The header's column naming the currency of the money column ``money`` (None if it names none).
+
+    A currency column qualified as the money is (Stripe's ``Converted Currency`` for its ``Converted
+    Amount``), else a plain ``Currency`` (``Currency Code``) — unless the money's name says it is in the
+    account's one currency (:data:`ONE_CURRENCY`) and no currency column is qualified so.
+
+    >>> stripe = ["Amount", "Currency", "Converted Amount", "Converted Currency", "Status"]
+    >>> [currency_column(stripe, money) for money in ("Amount", "Converted Amount", "Status")]
+    ['Currency', 'Converted Currency', 'Currency']
+    >>> currency_column(["Gross", "Currency"], "Gross"), currency_column(["Converted Amount", "Currency"],
+    ...                                                                  "Converted Amount")
+    ('Currency', None)
+    """
+    qualifier = _MONEY_WORDS.sub("", _bare(money))
+    by_qualifier = {re.sub(r"currency(code|iso)?$", "", _bare(name)): name for name in header
+                    if re.search(r"currency(code|iso)?$", _bare(name))}
+    if qualifier in by_qualifier:
+        return by_qualifier[qualifier]
+    if any(word in normalise(money) for word in ONE_CURRENCY):
+        return None
+    return by_qualifier.get("")
+
+
+def _one_currency(table: CsvTable, mapping: ColumnMap) -> None:
+    """Refuse money in more than one currency (its currency column's codes, or the signs its values carry).
+
+    Added up, dollars and euros mean nothing: the first line in a second currency is named, with what to do.
+
+    >>> t = CsvTable("p.csv", ["Customer ID", "Created", "Amount", "Currency"], [(2, ["7", "2024-01-02", "5", "usd"]),
+    ...              (3, ["7", "2024-01-03", "5", "EUR"])], {"customer": "Customer ID", "date": "Created",
+    ...              "amount": "Amount", "currency": "Currency"})
+    >>> _one_currency(t, ColumnMap("Customer ID", "Created", "Amount"))
+    Traceback (most recent call last):
+    ...
+    models.errors.DataFileError: p.csv, line 3, column 'Currency': money in more than one currency (usd on line 2, eur here) would be added up as one: give --columns with an amount in one currency or the lines of one currency only
+    """
+    key = money_key(mapping)
+    at_money = table.position(key)
+    at_currency = table.position("currency") if "currency" in table.names else None
+    seen: dict[str, int] = {}
+    for line, values in table.rows:
+        codes = {values[at_currency].strip().lower()} - {""} if at_currency is not None else set()
+        signs = {sign for sign in _CURRENCY_SIGNS if sign in values[at_money]}
+        for code in codes | signs:
+            seen.setdefault(code, line)
+            if len(seen) > 1:
+                first, where = next(iter(seen.items()))
+                column = table.names["currency" if code in codes else key]
+                converted = [name for name in table.header if name != table.names[key]
+                             and any(word in normalise(name) for word in ONE_CURRENCY)
+                             and _MONEY_WORDS.search(normalise(name))]
+                amount = f"amount={converted[0]!r} (in one currency)" if converted else "an amount in one currency"
+                raise DataFileError(
+                    *table.locate(line), column,
+                    f"money in more than one currency ({first} on line {where}, {code} here) would be added up as "
+                    f"one: give --columns with {amount} or the lines of one currency only")
+
+
+def _without_footer(table: CsvTable) -> tuple[CsvTable, int]:
+    """``table`` without the lines at its end that have no date (a spreadsheet's totals row, notes), and how many.
+
+    >>> t = CsvTable("x.csv", ["day", "total"], [(2, ["2024-01-02", "5"]), (3, ["", "5"]), (5, ["", ""])],
+    ...              {"date": "day", "amount": "total"})
+    >>> _without_footer(t)[0].rows, _without_footer(t)[1]
+    ([(2, ['2024-01-02', '5'])], 2)
+    """
+    at = table.position("date")
+    end = len(table.rows)
+    while end and not table.rows[end - 1][1][at].strip():
+        end -= 1
+    if end in (0, len(table.rows)):  # no date at all is refused as such
+        return table, 0
+    return dataclasses.replace(table, rows=table.rows[:end]), len(table.rows) - end
+
+
+def _refuse_day_numbers(table: CsvTable, mapping: ColumnMap) -> None:
+    """Refuse a date column that counts days (its first value a day number): which date day 1 was, the user says.
+
+    >>> t = CsvTable("t.csv", ["household_key", "DAY", "SALES_VALUE"], [(2, ["7", "2", "1.5"])],
+    ...              {"customer": "household_key", "date": "DAY", "amount": "SALES_VALUE"})
+    >>> _refuse_day_numbers(t, ColumnMap("household_key", "DAY", "SALES_VALUE"))
+    Traceback (most recent call last):
+    ...
+    models.errors.DataFileError: t.csv, line 2, column 'DAY': day numbers, not dates (found '2'): give the date of day 1, --columns customer=household_key,date=DAY,amount=SALES_VALUE,day_one=YYYY-MM-DD
+    """
+    at = table.position("date")
+    line, first = next(((line, values[at]) for line, values in table.rows if values[at].strip()), (0, ""))
+    if is_day_number(first):
+        raise DataFileError(*table.locate(line), table.names["date"],
+                            f"day numbers, not dates (found {first!r}): give the date of day 1, "
+                            f"--columns {describe(mapping)},day_one=YYYY-MM-DD")
 
 
 def order_fields_filled(table: CsvTable) -> CsvTable:
@@ -385,9 +542,15 @@ def status_word(raw: str) -> str:
 
 
 def _sales_only(table: CsvTable) -> tuple[CsvTable, int]:
-    """``table`` without the lines of orders whose status is no sale (:data:`NOT_SALES`), and how many went."""
+    """``table`` without the lines of orders whose status is no sale (:data:`NOT_SALES`), and how many went.
+
+    ``closed`` is no sale in a column that also says ``complete`` (:data:`CLOSED_BESIDE_COMPLETE`).
+    """
     at = table.position("status")
-    kept = [(line, values) for line, values in table.rows if status_word(values[at]) not in NOT_SALES]
+    words = [status_word(values[at]) for _, values in table.rows]
+    closed, done = CLOSED_BESIDE_COMPLETE
+    no_sale = NOT_SALES | {closed} if done & set(words) else NOT_SALES
+    kept = [row for row, word in zip(table.rows, words, strict=True) if word not in no_sale]
     return dataclasses.replace(table, rows=kept), len(table.rows) - len(kept)
 
 
@@ -396,7 +559,7 @@ def _amounts(table: CsvTable, mapping: ColumnMap) -> list[float]:
 
     A money column named in cents or pence (``amount_cents``, ``Total (pence)``) is read in whole units.
     """
-    key = "amount" if mapping.amount else "price"
+    key = money_key(mapping)
     money = column_numbers(table, key)
     if in_cents(table.names[key]):
         money = [value / 100 for value in money]

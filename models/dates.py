@@ -12,7 +12,7 @@ layout    example                      seen in
 ``dmy``   ``1/12/2010 8:26``           spreadsheets in most other locales
 ``compact`` ``19970101``               CDNOW
 ``named`` ``1 Dec 2010 8:26``, ``Dec 1, 2010``, ``01-Dec-2010``  reports and spreadsheets (English month names)
-``epoch`` ``1291191960`` (or ms)       database and tracking exports (Unix time, UTC)
+``epoch`` ``1291191960``, or ms to ns  database and tracking exports (Unix time, UTC)
 ``serial`` ``35431``, ``35431.5``      spreadsheets saved as CSV with date cells formatted as numbers
 ========  ===========================  =================================================
 
@@ -26,8 +26,12 @@ Spreadsheet serial numbers (days since 1899-12-30, as Excel's default 1900 date 
 and Google Sheets count them; a fraction is the time of day) are read only where asked
 (``serials=True``: a purchase log's date column) and only from 32874 to 73050 inclusive, 1990-01-01
 to 2099-12-31: five digits, which no other layout reads (Unix seconds have 9-10 digits, milliseconds
-12-13, ``compact`` dates 8), so a column is never read two ways.  Every value of such a column must
+12-13, microseconds 15-16, nanoseconds 18-19, ``compact`` dates 8), so a column is never read two ways.  Every value of such a column must
 be a serial in that range.
+
+Some logs count days instead (dunnhumby's The Complete Journey: ``DAY`` 1 to 711, no calendar date):
+a column of whole numbers of one to four digits is none of the layouts above, and is read only with
+the date of day 1 given (:func:`day_number`): which day that was, the file does not say.
 """
 
 from __future__ import annotations
@@ -38,7 +42,7 @@ import re
 from collections.abc import Sequence
 from typing import Literal, TypeAlias
 
-__all__ = ["DateLayout", "DateParser", "detect_date_layout"]
+__all__ = ["DateLayout", "DateParser", "day_number", "detect_date_layout", "is_day_number"]
 
 DateLayout: TypeAlias = Literal["iso", "ymd", "mdy", "dmy", "compact", "named", "epoch", "serial"]
 
@@ -53,13 +57,16 @@ _MONTHS = {name: n for n, name in enumerate(
 # the groups are renumbered so that the time's stay 4-7, as _clock reads them.
 _DAY_MONTH = re.compile(r"^\s*(\d{1,2})\.?[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4}|\d{2})" + _TIME + r"\s*$")
 _MONTH_DAY = re.compile(r"^\s*([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})" + _TIME + r"\s*$")
-# Unix time: seconds (9-10 digits, from 1973 to 2286) or milliseconds (12-13 digits).
-_EPOCH = re.compile(r"^\s*(\d{9,10}(?:\.\d+)?|\d{12,13})\s*$")
+# Unix time: seconds (9-10 digits, from 1973 to 2286), milliseconds (12-13 digits), microseconds
+# (15-16: GA4's event_timestamp) or nanoseconds (18-19: data frames' and Parquet's timestamps).
+_EPOCH = re.compile(r"^\s*(\d{9,10}(?:\.\d+)?|\d{12,13}|\d{15,16}|\d{18,19})\s*$")
 # Spreadsheet serial numbers: days since 1899-12-30, a fraction the time of day (a decimal comma in
 # some locales); read from 1990-01-01 (32874) to 2099-12-31 (73050) only, see the module's notes.
 _SERIAL = re.compile(r"^\s*(\d{5})(?:[.,](\d+))?\s*$")
 SERIALS = range(32874, 73051)
 _SERIAL_ZERO = dt.datetime(1899, 12, 30, tzinfo=dt.UTC)
+_UNIX_ZERO = dt.datetime(1970, 1, 1, tzinfo=dt.UTC)
+_DAY_NUMBER = re.compile(r"^\s*(\d{1,4})\s*$")
 
 #: Words for the layouts, in error messages.
 EXPECTED: dict[DateLayout, str] = {
@@ -69,7 +76,8 @@ EXPECTED: dict[DateLayout, str] = {
     "dmy": "a date like 31/12/2010 8:26 (day first, as the rest of the column)",
     "compact": "a date YYYYMMDD (as the rest of the column)",
     "named": "a date like 1 Dec 2010 8:26 or Dec 1, 2010 (English month names, as the rest of the column)",
-    "epoch": "a Unix time in seconds or milliseconds, like 1291191960 (as the rest of the column)",
+    "epoch": ("a Unix time in seconds, milliseconds, microseconds or nanoseconds, like 1291191960"
+              " (as the rest of the column)"),
     "serial": "a spreadsheet serial date from 32874 (1990-01-01) to 73050 (2099-12-31), like 35431 or 35431.5 "
               "(as the rest of the column)",
 }
@@ -143,8 +151,13 @@ def _parse(raw: str, layout: DateLayout) -> dt.datetime | None:
             match = _EPOCH.match(raw)
             if match is None:
                 return None
-            value = float(match.group(1))
-            return dt.datetime.fromtimestamp(value / 1000 if value >= 1e11 else value, dt.UTC)
+            digits = match.group(1)
+            if "." in digits or len(digits) <= 10:
+                return dt.datetime.fromtimestamp(float(digits), dt.UTC)
+            # Milliseconds, microseconds (GA4's event_timestamp) or nanoseconds, by their digits:
+            # whole, so that no float rounds them.
+            return _UNIX_ZERO + dt.timedelta(microseconds=int(digits) * 1000 if len(digits) <= 13
+                                             else int(digits) if len(digits) <= 16 else int(digits) // 1000)
         if layout == "named":
             named = _named(raw)
             if named is None:
@@ -286,3 +299,27 @@ def detect_date_layout(values: Sequence[str], *, serials: bool = False) -> tuple
         if raw.strip() and parser(raw) is None:
             return layout, i
     return layout, None
+
+
+def is_day_number(raw: str) -> bool:
+    """Whether ``raw`` is a day number (a whole number of one to four digits), which no date layout reads.
+
+    >>> is_day_number("711"), is_day_number(" 1 "), is_day_number("19970101"), is_day_number("2.5")
+    (True, True, False, False)
+    """
+    return _DAY_NUMBER.match(raw) is not None
+
+
+def day_number(raw: str, day_one: dt.date) -> dt.datetime | None:
+    """The day (at midnight, UTC) that day number ``raw`` stands for, ``day_one`` being day 1; None if ``raw`` is none.
+
+    >>> day_number("1", dt.date(2023, 1, 2)).isoformat(), day_number("711", dt.date(2023, 1, 2)).date().isoformat()
+    ('2023-01-02T00:00:00+00:00', '2024-12-12')
+    >>> day_number("2023-01-02", dt.date(2023, 1, 2)) is None
+    True
+    """
+    match = _DAY_NUMBER.match(raw)
+    if match is None:
+        return None
+    start = dt.datetime(day_one.year, day_one.month, day_one.day, tzinfo=dt.UTC)
+    return start + dt.timedelta(days=int(match.group(1)) - 1)

@@ -241,7 +241,7 @@ def evaluate_loyalty(
             log.path,
             f"no customer bought on two different days up to the cutoff {calibration_end} "
             f"({len(summary.ids)} customers); BG/NBD and the loyalty model need repeat buyers: "
-            f"expected a later cutoff or a longer log",
+            f"expected a later cutoff or a longer log{log.one_order_each()}",
         )
     holdout_buyers = {
         t.customer_id for t in log.transactions if not t.refund and cutoff_at <= t.at < holdout_until

@@ -220,7 +220,8 @@ def read_csv(
 ) -> CsvTable:
     """Read a CSV file (see :func:`read_text`); the delimiter is the header's most frequent of ``, ; tab |``.
 
-    Blank lines are skipped. With ``columns`` (``{key: names}``), each key's column is the
+    Blank lines, and lines of empty fields only, are skipped.
+    With ``columns`` (``{key: names}``), each key's column is the
     first of its names in the header (compared by :func:`normalise`), and rows keep only
     those columns, in the order of ``columns``.  ``check`` is called with a text file's header
     (not a first line that is data) before its lines are read; the ``ValueError`` it raises is
@@ -281,7 +282,7 @@ def read_csv(
         line = 1
         for values in reader:
             begins, line = line + 1, reader.line_num
-            if not values or (len(values) == 1 and not values[0].strip()):
+            if not any(value.strip() for value in values):  # a blank line, or one of empty fields (",,,,")
                 continue
             if len(values) != width:
                 raise DataFileError(

@@ -13,7 +13,7 @@ import datetime as dt
 import math
 from collections.abc import Mapping
 
-from models.dates import DateLayout, DateParser, detect_date_layout
+from models.dates import DateLayout, DateParser, day_number, detect_date_layout
 from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
 from models.ids import canonical_id, is_placeholder
@@ -25,6 +25,7 @@ __all__ = [
     "TransactionLog",
     "column_dates",
     "column_date_layout",
+    "column_day_numbers",
     "column_numbers",
     "customer_id",
     "number",
@@ -104,6 +105,23 @@ class TransactionLog:
     def customers(self) -> int:
         """Number of distinct customers."""
         return len({t.customer_id for t in self.transactions})
+
+    def one_order_each(self) -> str:
+        """A sentence for a refusal when no customer of the whole log has two orders ("" when some do).
+
+        Then the customer column likely holds an id per order (Olist's ``customer_id`` does; its
+        ``customer_unique_id`` is the person), which no cutoff or longer log would mend.
+
+        >>> at = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
+        >>> log = TransactionLog("o.csv", [Transaction("c1", "1", at, 5.0), Transaction("c2", "2", at, 5.0)], 2)
+        >>> print(log.one_order_each())
+        ; no customer of the whole log has two orders: is its customer column an id per order (as Olist's customer_id, where customer_unique_id is the person)?
+        """
+        orders = [t.customer_id for t in self.transactions if not t.refund]
+        if len(orders) < 2 or len(set(orders)) < len(orders):
+            return ""
+        return ("; no customer of the whole log has two orders: is its customer column an id per order "
+                "(as Olist's customer_id, where customer_unique_id is the person)?")
 
 
 def number(path: str, line: int, column: str, raw: str) -> float:
@@ -195,6 +213,26 @@ def column_dates(
                                 expected=expected, found=raw)
     parsed = {raw: moment for raw, moment in moments.items() if moment is not None}
     return [parsed[values[index].strip()] for _, values in table.rows]
+
+
+def column_day_numbers(table: CsvTable, key: str, day_one: dt.date) -> list[dt.datetime]:
+    """The column ``key`` of day numbers (:func:`~models.dates.day_number`) as days, ``day_one`` being day 1.
+
+    The first value that is no day number raises a :class:`DataFileError` at its line.
+
+    >>> table = CsvTable("t.csv", ["DAY"], [(2, ["1"]), (3, ["32"])], {"date": "DAY"})
+    >>> [d.date().isoformat() for d in column_day_numbers(table, "date", dt.date(2023, 1, 2))]
+    ['2023-01-02', '2023-02-02']
+    """
+    index = table.position(key)
+    days: list[dt.datetime] = []
+    for line, values in table.rows:
+        day = day_number(values[index], day_one)
+        if day is None:
+            raise DataFileError(*table.locate(line), table.names[key], "bad date",
+                                expected="a day number (as the rest of the column)", found=values[index])
+        days.append(day)
+    return days
 
 
 def column_numbers(table: CsvTable, key: str) -> list[float]:

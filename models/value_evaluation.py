@@ -189,7 +189,7 @@ def evaluate_value(
             log.path,
             f"BG/NBD and Gamma-Gamma cannot be fitted up to the cutoff {periods.cutoff}: "
             f"{repeat} of {len(final.customers)} customers bought on two different days; expected "
-            f"at least 20 (a later cutoff or a longer log)",
+            f"at least 20 (a later cutoff or a longer log){log.one_order_each()}",
         )
     transactions = log.transactions
     if moment is None:

@@ -70,3 +70,18 @@ def test_serials_are_read_only_where_asked() -> None:
     """Five-digit numbers are no date unless the column may hold serials (a purchase log's date column)."""
     assert detect_date_layout(["35431", "35448"]) == (None, 0)
     assert detect_date_layout(["35431", "99999"], serials=True) == ("serial", 1)
+
+
+@pytest.mark.parametrize("value", ["1291191960", "1291191960.25", "1291191960250", "1291191960250000",
+                                   "1291191960250000000"])
+def test_unix_time_is_read_in_seconds_milliseconds_microseconds_or_nanoseconds(value: str) -> None:
+    """Told apart by their digits (GA4's event_timestamp is in microseconds, a data frame's in nanoseconds)."""
+    moment = dt.datetime(2010, 12, 1, 8, 26, tzinfo=dt.UTC)
+    assert detect_date_layout([value]) == ("epoch", None)
+    assert DateParser("epoch")(value) in (moment, moment + dt.timedelta(milliseconds=250))
+
+
+@pytest.mark.parametrize("value", ["12911919602", "12911919602500", "12911919602500000"])
+def test_unix_time_of_no_such_width_is_no_date(value: str) -> None:
+    """11, 14 and 17 digits are no unit's time from 1973 to 2286: not guessed."""
+    assert detect_date_layout([value]) == (None, 0)

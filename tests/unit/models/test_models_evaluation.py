@@ -19,6 +19,7 @@ from models.evaluation import (
     format_intent_report,
     format_loyalty_report,
 )
+from models.value_evaluation import evaluate_value
 
 RETAIL_II_HEADER = "Invoice,StockCode,Description,Quantity,InvoiceDate,Price,Customer ID,Country"
 MONTHS = ["Feb", "Mar", "May", "June", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
@@ -199,6 +200,18 @@ def test_a_log_without_repeat_buyers_before_the_cutoff_is_one_clear_line(tmp_pat
     message = str(caught.value)
     assert "no customer bought on two different days" in message and "\n" not in message
     assert message.startswith(str(path))
+
+
+def test_a_log_whose_customer_column_is_an_id_per_order_is_refused_saying_so(tmp_path: Path) -> None:
+    """Olist's orders joined to their payments: customer_id is new on every order; the refusal says so."""
+    path = tmp_path / "orders_payments.csv"
+    path.write_text("order_id,customer_id,order_status,order_purchase_timestamp,payment_value\n" + "".join(
+        f"o{n},c{n},delivered,2023-{1 + n % 12:02d}-{1 + n % 28:02d} 10:00:00,{10 + n}.00\n" for n in range(60)))
+    for evaluate in (evaluate_loyalty, evaluate_value):
+        with pytest.raises(PeriodError, match=r"no customer of the whole log has two orders: is its customer column an "
+                                              r"id per order \(as Olist's customer_id, where customer_unique_id is "
+                                              r"the person\)\?$"):
+            evaluate(path, "csv")
 
 
 def test_an_unknown_log_format_is_refused(tmp_path: Path) -> None:

@@ -142,7 +142,7 @@ def test_amounts_as_european_spreadsheets_export_them(tmp_path: Path) -> None:
                                     "(£29.33)", "\u2212£29.33"])
 def test_a_refund_with_its_minus_before_the_currency_sign_or_in_parentheses(tmp_path: Path, refund: str) -> None:
     """A refund written as spreadsheets and accounting exports write it reads as -29.33 does."""
-    path = write(tmp_path / "shop.csv", f'who,day,total\n7,2024-01-31,£40.00\n7,2024-02-05,"{refund}"\n')
+    path = write(tmp_path / "shop.csv", f'who,day,total\n7,2024-01-31,40.00\n7,2024-02-05,"{refund}"\n')
     log = load_csv(path, "customer=who,date=day,amount=total")
     assert [(t.amount, t.refund) for t in log.transactions] == [(40.0, False), (29.33, True)]
 
@@ -388,9 +388,8 @@ def test_a_column_number_names_a_column_of_a_file_with_a_header_too(tmp_path: Pa
 
 
 @pytest.mark.parametrize(("header", "expected"), [
-    ("TRANSACTION_DT,CUSTOMER_ID,AGE_GROUP,PRODUCT_ID,AMOUNT,SALES_PRICE",  # the Ta-Feng grocery's
-     "customer=CUSTOMER_ID,date=TRANSACTION_DT,amount=AMOUNT"),
-    ("household_key,BASKET_ID,day_date,SALES_VALUE", "customer=household_key,date=day_date,amount=SALES_VALUE"),
+    ("household_key,BASKET_ID,day_date,SALES_VALUE",  # a grocery's basket is its order
+     "customer=household_key,date=day_date,amount=SALES_VALUE,order=BASKET_ID"),
 ])
 def test_more_of_the_usual_header_names(header: str, expected: str) -> None:
     from models.csv_logs import describe, guess_columns
@@ -503,3 +502,141 @@ def test_a_purchase_log_with_a_line_of_too_many_fields_still_names_that_line(tmp
     path = write(tmp_path / "orders.csv", "customer_id,date,amount\n7,2024-01-31,5\n7,2024-02-01,5,extra\n")
     with pytest.raises(DataFileError, match=r"line 3, column 'amount': wrong number of fields \(expected 3 fields, found 4"):
         load_log(path, "csv")
+
+
+def test_a_customers_unique_id_is_the_customer_beside_an_id_per_order(tmp_path: Path) -> None:
+    """Olist's orders joined to its customers: customer_id is new on every order, customer_unique_id is the person."""
+    path = tmp_path / "olist.csv"
+    path.write_text("order_id,customer_id,order_status,order_purchase_timestamp,payment_value,customer_unique_id\n"
+                    "o1,c1,delivered,2023-01-03 11:50:27,48.57,u1\no2,c2,delivered,2023-02-05 19:53:34,20.00,u1\n"
+                    "o3,c3,canceled,2023-02-06 10:00:00,30.00,u2\n")
+    log = load_log(path, "csv")
+    assert [(t.invoice, t.customer_id) for t in log.transactions] == [("o1", "u1"), ("o2", "u1")]
+    assert "customer=customer_unique_id" in log.layout and log.not_sales == 1
+
+
+def test_magentos_closed_orders_beside_complete_ones_and_paypals_denied_payments_are_no_sales(tmp_path: Path) -> None:
+    """Magento closes the orders it refunds beside the complete ones; PayPal denies or reverses payments."""
+    magento = tmp_path / "magento.csv"
+    magento.write_text('ID,Purchase Date,Grand Total (Base),Status,Customer Email\n'
+                       '1,"Nov 3, 2023 4:12:05 PM","$1,234.50",Complete,a@x.com\n'
+                       '2,"Nov 4, 2023 9:00:00 AM",$20.00,Closed,a@x.com\n'
+                       '3,"Nov 5, 2023 9:00:00 AM",$30.00,Processing,b@x.com\n')
+    log = load_log(magento, "csv")
+    assert [(t.invoice, t.amount) for t in log.transactions] == [("a@x.com@2023-11-03T16:12:05+00:00", 1234.5),
+                                                                ("b@x.com@2023-11-05T09:00:00+00:00", 30.0)]
+    assert log.not_sales == 1
+    paypal = tmp_path / "paypal.csv"
+    paypal.write_text("Date,Status,Gross,Payer\n1/3/2024,Completed,10.00,a@x.com\n1/4/2024,Denied,20.00,a@x.com\n"
+                      "1/5/2024,Reversed,30.00,b@x.com\n")
+    log = load_log(paypal, "csv", columns="customer=Payer,date=Date,amount=Gross,status=Status")
+    assert [t.amount for t in log.transactions] == [10.0] and log.not_sales == 2
+
+
+def test_closed_is_a_sale_where_no_order_of_the_log_is_complete(tmp_path: Path) -> None:
+    """Systems that close an order when it is done (no 'complete' status) keep their closed orders as sales."""
+    path = tmp_path / "orders.csv"
+    path.write_text("order_id,customer_id,order_date,total,status\n1,7,2024-01-02,10,closed\n2,7,2024-01-09,5,void\n")
+    log = load_log(path, "csv")
+    assert [t.invoice for t in log.transactions] == ["1"] and log.not_sales == 1
+
+
+def test_an_amount_column_beside_a_price_and_no_quantity_is_not_taken_for_the_money(tmp_path: Path) -> None:
+    """Ta-Feng's AMOUNT counts the items and SALES_PRICE is the line's money: refused at line 1 with both mappings."""
+    path = tmp_path / "ta_feng.csv"
+    path.write_text("TRANSACTION_DT,CUSTOMER_ID,AGE_GROUP,PIN_CODE,PRODUCT_SUBCLASS,PRODUCT_ID,AMOUNT,ASSET,"
+                    "SALES_PRICE\n11/1/2000,01104905,45-49,115,110411,4710199010372,2,24,30\n")
+    with pytest.raises(DataFileError, match=r"ta_feng.csv, line 1: header .* names 'AMOUNT' beside a price, "
+                       r"'SALES_PRICE', and no quantity: .* give --columns "
+                       r"customer=CUSTOMER_ID,date=TRANSACTION_DT,amount=SALES_PRICE "
+                       r"\(if 'SALES_PRICE' is the line's money\) or --columns "
+                       r"customer=CUSTOMER_ID,date=TRANSACTION_DT,amount=AMOUNT$"):
+        load_log(path, "csv")
+    log = load_log(path, "csv", columns="customer=CUSTOMER_ID,date=TRANSACTION_DT,amount=SALES_PRICE")
+    assert [(t.customer_id, t.amount) for t in log.transactions] == [("01104905", 30.0)]
+    path.write_text("DAY,AMOUNT,SALES_PRICE\n2024-01-02,2,30\n")
+    with pytest.raises(DataFileError, match=r"give --columns customer=…,date=DAY,amount=SALES_PRICE"):
+        load_log(path, "csv")
+
+
+def test_an_amount_beside_a_unit_price_and_a_quantity_is_still_the_money(tmp_path: Path) -> None:
+    path = tmp_path / "lines.csv"
+    path.write_text("order_id,customer_id,order_date,quantity,unit_price,amount\n1,7,2024-01-02,2,2.50,5.00\n")
+    assert [t.amount for t in load_log(path, "csv").transactions] == [5.0]
+
+
+DUNNHUMBY = ("household_key,BASKET_ID,DAY,PRODUCT_ID,QUANTITY,SALES_VALUE,STORE_ID,RETAIL_DISC,TRANS_TIME,WEEK_NO\n"
+             "2375,26984851472,1,1004906,1,1.39,364,-0.6,1631,1\n2375,26984851472,1,1033142,1,0.82,364,0,1631,1\n"
+             "2375,26984851516,1,1036325,1,0.99,364,-0.3,1642,1\n1364,26984896261,711,842930,1,2.19,31742,0,1520,102\n")
+
+
+def test_a_log_that_counts_days_is_refused_with_the_mapping_that_names_day_one(tmp_path: Path) -> None:
+    """dunnhumby's DAY (1 to 711) is no calendar date: refused naming the column and the mapping to give."""
+    path = tmp_path / "transaction_data.csv"
+    path.write_text(DUNNHUMBY)
+    with pytest.raises(DataFileError, match=r"transaction_data.csv, line 2, column 'DAY': day numbers, not dates "
+                       r"\(found '1'\): give the date of day 1, --columns customer=household_key,date=DAY,"
+                       r"amount=SALES_VALUE,order=BASKET_ID,day_one=YYYY-MM-DD$"):
+        load_log(path, "csv")
+
+
+def test_day_numbers_are_read_from_the_date_of_day_one_given(tmp_path: Path) -> None:
+    path = tmp_path / "transaction_data.csv"
+    path.write_text(DUNNHUMBY)
+    log = load_log(path, "csv", columns="customer=household_key,date=DAY,amount=SALES_VALUE,order=BASKET_ID,"
+                                        "day_one=2023-01-02")
+    assert [(t.invoice, t.at.date().isoformat(), t.amount) for t in log.transactions] == [
+        ("26984851472", "2023-01-02", pytest.approx(2.21)), ("26984851516", "2023-01-02", 0.99),
+        ("26984896261", "2024-12-12", 2.19)]
+    assert log.layout.endswith("(dates read as day numbers, day 1 = 2023-01-02)")
+    path.write_text(DUNNHUMBY.replace(",711,", ",2024-12-12,"))
+    with pytest.raises(DataFileError, match=r"line 5, column 'DAY': bad date \(expected a day number"):
+        load_log(path, "csv", columns="customer=household_key,date=DAY,amount=SALES_VALUE,day_one=2023-01-02")
+    with pytest.raises(ValueError, match=r"expected day_one=YYYY-MM-DD \(the date of day 1\), found '2 Jan'"):
+        parse_columns("customer=household_key,date=DAY,amount=SALES_VALUE,day_one=2 Jan")
+
+
+STRIPE = ("id,Created date (UTC),Amount,Amount Refunded,Currency,Converted Amount,Converted Currency,Status,"
+          "Customer ID,Customer Email\n"
+          "ch_1,2024-01-02 10:00,10.00,0.00,usd,10.00,usd,Paid,cus_1,a@x.com\n"
+          "ch_2,2024-01-03 10:00,20.00,0.00,usd,20.00,usd,Failed,cus_1,a@x.com\n"
+          "ch_3,2024-01-04 10:00,30.00,0.00,eur,32.40,usd,Paid,cus_2,b@x.com\n")
+
+
+def test_money_in_two_currencies_is_refused_naming_the_line_of_the_second(tmp_path: Path) -> None:
+    """Stripe's Amount in usd and eur would be added up as one: refused, pointing at its Converted Amount."""
+    path = tmp_path / "payments.csv"
+    path.write_text(STRIPE)
+    for columns in (None, "customer=Customer ID,date=Created date (UTC),amount=Amount,status=Status"):
+        with pytest.raises(DataFileError, match=r"payments.csv, line 4, column 'Currency': money in more than one "
+                           r"currency \(usd on line 2, eur here\) would be added up as one: give --columns with "
+                           r"amount='Converted Amount' \(in one currency\) or the lines of one currency only"):
+            load_log(path, "csv", columns=columns)
+    log = load_log(path, "csv", columns="customer=Customer ID,date=Created date (UTC),amount=Converted Amount,"
+                                        "status=Status")
+    assert [(t.customer_id, t.amount) for t in log.transactions] == [("cus_1", 10.0), ("cus_2", 32.4)]
+    path.write_text(STRIPE.replace(",eur,", ",usd,"))
+    assert [t.amount for t in load_log(path, "csv").transactions] == [10.0, 30.0]
+
+
+def test_amounts_with_two_currency_signs_are_refused(tmp_path: Path) -> None:
+    path = write(tmp_path / "orders.csv", 'who,day,total\n7,2024-01-31,"$1,234.50"\n8,2024-02-05,"€1.234,50"\n')
+    with pytest.raises(DataFileError, match=r"orders.csv, line 3, column 'total': money in more than one currency "
+                       r"\(\$ on line 2, € here\)"):
+        load_csv(path, "customer=who,date=day,amount=total")
+
+
+def test_a_spreadsheets_export_with_a_bom_crlf_notes_on_two_lines_and_a_totals_row(tmp_path: Path) -> None:
+    """The totals row and empty rows a spreadsheet saves at the end are no orders; a note's line break is no line."""
+    text = ("\ufeffOrder ID,Customer Email,Order Date,Total,Note\r\n"
+            '#1,a@x.com,2024-01-02 10:00,10.00,"Gift wrap\r\nLeave at the door"\r\n'
+            "#2,b@x.com,2024-01-03 10:00,5.50,\r\n"
+            "Total,,,15.50,\r\n\r\n,,,,\r\n")
+    path = write(tmp_path / "orders.csv", text)
+    log = load_log(path, "csv")
+    assert [(t.invoice, t.customer_id, t.amount) for t in log.transactions] == [("#1", "a@x.com", 10.0),
+                                                                               ("#2", "b@x.com", 5.5)]
+    assert log.guest_lines == 0 and log.layout.endswith("(1 line at the end without a date skipped: totals or notes)")
+    path = write(tmp_path / "orders.csv", text.replace("#1,a@x.com,2024-01-02 10:00", "#1,a@x.com,"))
+    with pytest.raises(DataFileError, match=r"orders.csv, line 2, column 'Order Date': bad date"):
+        load_log(path, "csv")  # a line without a date before the last dated line is still refused

@@ -36,6 +36,19 @@ def test_retailrocket_rows_become_views_cart_adds_and_one_order_per_transaction(
     assert (report.events, report.customers, report.bad) == (3, 1, 0)
 
 
+def test_a_flattened_ga4_table_s_event_timestamp_in_microseconds_is_its_time(tmp_path):
+    """GA4's BigQuery export flattened to CSV: event_timestamp counts microseconds, beside the day's event_date."""
+    path = tmp_path / "ga4.csv"
+    path.write_text("event_date,event_timestamp,event_name,user_pseudo_id,item_id,price\n"
+                    "20201101,1604188800123456,page_view,u1,,\n"
+                    "20201101,1604188920123456,add_to_cart,u1,p1,5.0\n")
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e["occurred_at"]) for e in found] == [
+        ("page_viewed", "2020-11-01T00:00:00.123456Z"), ("cart_item_added", "2020-11-01T00:02:00.123456Z")]
+    assert (report.events, report.bad) == (2, 0)
+
+
 REES46 = "customer=user_id,time=event_time,event=event_type,product=product_id,price=price,session=user_session"
 REES46_HEADER = "event_time,event_type,product_id,price,user_id,user_session\n"
 
