@@ -9,17 +9,17 @@ mapping names the columns; the event names are read by what they say, whatever t
 ==============================================  =====================================
 event names (case, spaces and ``_`` ignored)    tracker event
 ==============================================  =====================================
-view, view_item, product_viewed, detail, pv      ``product_viewed`` (``page_viewed`` without a product)
+view, view_item, detail, pv, click(s)            ``product_viewed`` (``page_viewed`` without a product)
 page_view, pageview, page, screen_view           ``page_viewed``
-cart, add_to_cart, addtocart, product_added      ``cart_item_added``
+cart(s), add_to_cart, addtocart, add             ``cart_item_added``
 remove_from_cart, product_removed                ``cart_item_removed``
 checkout, begin_checkout, checkout_started       ``checkout_started``
 view_cart, cart_viewed                           ``cart_viewed``
-purchase, transaction, order, order_completed    ``order_placed``: the rows of one order (the
+purchase, transaction, order(s), buy, purchased  ``order_placed``: the rows of one order (the
                                                   ``order`` column, else one customer's rows of
                                                   one session no more than a minute apart:
                                                   :func:`checkouts`) become one order with its lines
-anything else                                    ``activity`` (keeps the visit going, counted)
+anything else (fav, search…)                     ``activity`` (keeps the visit going, counted)
 ==============================================  =====================================
 
 A ``visitor`` column (the browser's or device's id: ``anonymous_id``, ``device_id``, beside a
@@ -104,17 +104,21 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
 
 _KINDS = {
     **dict.fromkeys(("view", "viewitem", "productviewed", "productview", "detail", "viewproduct", "viewedproduct",
-                     "viewitemdetails", "pv"), "view"),
+                     "viewitemdetails", "pv", "views",
+                     # A click on a product opens it: the data sets that count product views as clicks
+                     # (a recommender's logs: OTTO's ``clicks``, YooChoose's clicks file), GA's list click.
+                     "click", "clicks", "productclick", "productclicked"), "view"),
     **dict.fromkeys(("pageview", "pageviewed", "page", "screenview", "viewpage", "viewedpage", "pageload", "pageviews"),
                     "page"),
     **dict.fromkeys(("cart", "addtocart", "productadded", "cartadd", "add", "cartitemadded", "addedtocart",
-                     "addtobasket", "addedtobasket"), "add"),
+                     "addtobasket", "addedtobasket", "carts", "cartadds"), "add"),
     **dict.fromkeys(("removefromcart", "productremoved", "cartremove", "remove", "cartitemremoved",
                      "removedfromcart"), "remove"),
     **dict.fromkeys(("checkout", "begincheckout", "checkoutstarted", "startcheckout", "startedcheckout"), "checkout"),
     **dict.fromkeys(("cartviewed", "viewcart", "viewedcart"), "cartview"),
     **dict.fromkeys(("purchase", "transaction", "order", "ordercompleted", "orderplaced", "buy", "completedorder",
-                     "placedorder", "purchased", "purchasecompleted", "completedpurchase"), "purchase"),
+                     "placedorder", "purchased", "purchasecompleted", "completedpurchase", "orders", "purchases",
+                     "transactions", "buys"), "purchase"),
 }
 
 

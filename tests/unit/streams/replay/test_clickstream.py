@@ -531,3 +531,18 @@ def test_posthog_s_current_url_is_the_page(tmp_path):
     parsed, _ = read_history(path, "clickstream", intake_of(Settings()))
     [page] = [json.loads(p.value) for p in parsed]
     assert (page["type"], page["url"], page["session_id"]) == ("page_viewed", "https://shop/p/1", "s1")
+
+
+def test_plural_event_names_of_recommender_logs_are_views_cart_adds_and_orders(tmp_path):
+    """A recommender data set's events counted by kind (clicks, carts, orders), a click on a product being its view."""
+    path = tmp_path / "events.csv"
+    path.write_text("session,aid,ts,type\n"
+                    "12899779,59625,1661724000278,clicks\n"
+                    "12899779,59625,1661724026000,carts\n"
+                    "12899779,59625,1661724100000,orders\n"
+                    "12899780,1142000,1661724000378,click\n")
+    found, report = events(path, "customer=session,time=ts,event=type,product=aid")
+    assert [(e["type"], e["customer_id"]) for e in found] == [
+        ("product_viewed", "12899779"), ("cart_item_added", "12899779"), ("product_viewed", "12899780"),
+        ("order_placed", "12899779")]
+    assert found[0]["occurred_at"] == "2022-08-28T22:00:00.278000Z" and report.unmapped == {}
