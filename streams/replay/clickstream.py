@@ -39,9 +39,10 @@ objects) are the order's total and lines (:func:`_order`).  A checkout or a cart
 listing some (GA4's ``add_to_cart`` with its ``items``) is one event per listed product
 (:func:`_events`).
 
-Without a mapping, the header's names (a nested field's own name, without a leading ``$``) say which column is which (:data:`HEADER_NAMES`: the
-public data sets' and the usual export names); a header naming no customer, time or event
-column is refused with what was found.
+Without a mapping, the header's names (a nested field's own name, without a leading ``$``, an ``_hash`` or
+``_epoch_ms`` suffix: :func:`_own_name`) say which column is which (:data:`HEADER_NAMES`: the
+public data sets' and the usual export names; a file of sessions only has each session as its visitor); a
+header naming no customer, time or event column is refused with what was found.
 
 Each event's id is a digest of its row, so replaying the file twice changes nothing; the
 times are read as :mod:`models.dates` reads any log's, the amounts with the column's own
@@ -84,10 +85,12 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
                  "personid", "deviceid", "user", "visitor", "customer"),
     # Snowplow's derived_tstamp (the device's time corrected for its clock), else its collector's.
     "time": ("eventtime", "eventtimestamp", "timestamp", "occurredat", "time", "datetime", "createdat", "ts", "date",
-             "clienteventtime", "servertime", "eventdate", "derivedtstamp", "collectortstamp"),
+             "clienteventtime", "servertime", "servertimestamp", "eventdate", "derivedtstamp", "collectortstamp"),
     # Heap's all_events names each event by the table it is labelled into.
-    "event": ("eventtype", "eventname", "event", "action", "type", "eventtablename"),
-    "product": ("productid", "itemid", "sku", "product", "item"),
+    # Google's measurement protocol (Coveo's data set) says what a hit did to a product in its product_action,
+    # beside the hit's type (pageview, event).
+    "event": ("productaction", "eventtype", "eventname", "event", "action", "type", "eventtablename"),
+    "product": ("productid", "itemid", "sku", "productsku", "product", "item"),
     "price": ("price", "unitprice", "itemprice"),
     "quantity": ("quantity", "qty"),
     "category": ("categorycode", "category", "categoryid"),
@@ -172,9 +175,11 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
         if not columns:
             # A nested field is matched by its own name (``properties.distinct_id`` as ``distinct_id``),
             # an analytics tool's reserved one without its ``$`` (Mixpanel's and PostHog's ``$device_id``).
-            short = [column.rsplit(".", 1)[-1].lstrip("$") for column in whole.header]
+            short = [_own_name(column) for column in whole.header]
             columns = {key: whole.header[short.index(name)]
                        for key, name in header_columns(short, HEADER_NAMES).items()}
+            if "customer" not in columns and "session" in columns:
+                columns["customer"] = columns["session"]  # sessions only (a recommender's log): each is a visitor
         if columns.get("visitor") == columns.get("customer"):
             columns = {key: name for key, name in columns.items() if key != "visitor"}
         missing = [key for key in REQUIRED if key not in columns]
@@ -232,6 +237,19 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
     for rows in sorted(grouped, key=lambda rows: rows[0].line):
         order = _order(rows, marks)
         yield rows[0].line, order if isinstance(order, Problem) else _encode(order)
+
+
+def _own_name(column: str) -> str:
+    """What a column's name says it holds: a nested field's own name (``properties.distinct_id`` as ``distinct_id``),
+    an analytics tool's reserved one without its ``$`` (Mixpanel's and PostHog's ``$device_id``), an anonymised
+    or unit-suffixed one without saying so (``session_id_hash``, ``hashed_url``, ``server_timestamp_epoch_ms``).
+
+    >>> [_own_name(c) for c in ("properties.$device_id", "session_id_hash", "hashed_url", "server_timestamp_epoch_ms")]
+    ['device_id', 'session_id', 'url', 'server_timestamp']
+    """
+    own = column.rsplit(".", 1)[-1].lstrip("$")
+    own = re.sub(r"^hashed_", "", own, flags=re.IGNORECASE)
+    return re.sub(r"(_(hash|hashed|epoch|ms|millis|utc))+$", "", own, flags=re.IGNORECASE) or own
 
 
 #: The longest pause between two purchase rows of one checkout, in a file without order ids.

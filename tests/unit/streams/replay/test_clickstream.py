@@ -546,3 +546,24 @@ def test_plural_event_names_of_recommender_logs_are_views_cart_adds_and_orders(t
         ("product_viewed", "12899779"), ("cart_item_added", "12899779"), ("product_viewed", "12899780"),
         ("order_placed", "12899779")]
     assert found[0]["occurred_at"] == "2022-08-28T22:00:00.278000Z" and report.unmapped == {}
+
+
+def test_a_sessions_only_log_with_hashed_ids_and_epoch_milliseconds_is_read_by_its_header(tmp_path):
+    """A measurement-protocol log (hit type beside the product action), ids hashed, no user: each session a visitor."""
+    path = tmp_path / "browsing_train.csv"
+    path.write_text("session_id_hash,event_type,product_action,product_sku_hash,server_timestamp_epoch_ms,hashed_url\n"
+                    "s1,pageview,,,1550885210000,u1\n"
+                    "s1,event_product,detail,k1,1550885210881,u2\n"
+                    "s1,event_product,add,k1,1550885300000,u2\n"
+                    "s1,event_product,purchase,k1,1550885400000,u3\n"
+                    "s2,event_product,remove,k2,1550440900000,u4\n")
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert report.columns == {"customer": "session_id_hash", "time": "server_timestamp_epoch_ms",
+                              "event": "product_action", "product": "product_sku_hash", "session": "session_id_hash",
+                              "url": "hashed_url"}
+    assert [(e["type"], e["customer_id"], e.get("product_id")) for e in found] == [
+        ("activity", "s1", None), ("product_viewed", "s1", "k1"), ("cart_item_added", "s1", "k1"),
+        ("cart_item_removed", "s2", "k2"), ("order_placed", "s1", None)]
+    assert found[1]["occurred_at"] == "2019-02-23T01:26:50.881000Z"
+    assert [line["product_id"] for line in found[-1]["line_items"]] == ["k1"]
