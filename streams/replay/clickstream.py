@@ -67,7 +67,7 @@ from models.csv_logs import column_pairs, header_columns
 from models.dates import DateParser, detect_date_layout
 from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
-from models.ids import canonical_id
+from models.ids import canonical_id, is_placeholder
 from models.textfiles import CsvTable, no_header, read_csv, select
 from streams.core.problems import Problem
 from streams.core.segment import lines_total, order_lines
@@ -209,7 +209,11 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             yield line, at
             continue
         row = _Row(line, dict(zip(keys, (value.strip() for value in raw), strict=True)), at)
-        visitor = row.values.get("visitor", "")
+        visitor = "" if is_placeholder(row.values.get("visitor", "")) else row.values.get("visitor", "")
+        if is_placeholder(row.values["customer"]):
+            # No user (``NA``, ``null``: a guest): the visitor, else the session stands for them (a visit's own id:
+            # a log whose user is set on a known customer's sessions only, as Diginetica's).
+            row.values["customer"] = "" if visitor else row.values.get("session") or row.values["customer"]
         # Compared as the worker keeps ids (an e-mail in lower case); the events carry them as written, and
         # their ids are digests of the row as written, so a file replayed again gives the ids it gave.
         ids = (canonical_id(visitor), canonical_id(row.values["customer"]))

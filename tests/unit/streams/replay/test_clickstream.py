@@ -567,3 +567,17 @@ def test_a_sessions_only_log_with_hashed_ids_and_epoch_milliseconds_is_read_by_i
         ("cart_item_removed", "s2", "k2"), ("order_placed", "s1", None)]
     assert found[1]["occurred_at"] == "2019-02-23T01:26:50.881000Z"
     assert [line["product_id"] for line in found[-1]["line_items"]] == ["k1"]
+
+
+def test_a_row_without_a_user_is_its_visitor_s_else_its_session_s(tmp_path):
+    """``NA`` or blank where a log has no user: the row is the visitor's, else its session's, not a bad line."""
+    path = tmp_path / "train-item-views.csv"
+    path.write_text("sessionId;userId;itemId;timeframe;eventdate\n"
+                    "1;NA;81766;526309;2016-05-09\n"
+                    "1;;31331;1031018;2016-05-09\n"
+                    "2;5;9654;75848;2016-05-10\n")
+    found, report = events(path, "customer=userId,session=sessionId,time=eventdate,product=itemId,event=itemId")
+    assert [e["customer_id"] for e in found] == ["1", "1", "5"] and report.bad == 0
+    path.write_text("anonymous_id,user_id,time,event\na1,null,2024-03-01T10:00:00Z,page\n")
+    found, _ = events(path, "customer=user_id,visitor=anonymous_id,time=time,event=event")
+    assert [(e["type"], e["customer_id"]) for e in found] == [("page_viewed", "a1")]
