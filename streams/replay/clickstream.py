@@ -4,7 +4,8 @@ Shops and public data sets keep their clickstreams as tables: an event time, a v
 happened, and often a product and its price (the multi-category store's ``event_time,
 event_type, product_id, …, price, user_id``; RetailRocket's ``timestamp, visitorid, event,
 itemid, transactionid``; a GA4 or warehouse export flattened to one row per event).  A column
-mapping names the columns; the event names are read by what they say, whatever the spelling:
+mapping names the columns (a file of one kind of event, a clicks or a purchases file, names the kind in
+quotes: ``event='view'``); the event names are read by what they say, whatever the spelling:
 
 ==============================================  =====================================
 event names (case, spaces and ``_`` ignored)    tracker event
@@ -138,6 +139,17 @@ def parse_click_columns(spec: str) -> dict[str, str]:
     return column_pairs(spec, REQUIRED, (*REQUIRED, *OPTIONAL), USAGE)
 
 
+def quoted(value: str) -> str | None:
+    """A mapping's value in quotes: not a column but what every row is (``event='view'`` for a file of views).
+
+    >>> quoted("'view'"), quoted('"purchase"'), quoted("event_type")
+    ('view', 'purchase', None)
+    """
+    if len(value) > 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1].strip()
+    return None
+
+
 def kind_of(name: str) -> str | None:
     """What an event name means (see the module's table), None if nothing the tracker uses.
 
@@ -165,6 +177,10 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
     """
     json_lines = looks_like_json_lines(path)
     skipped: list[tuple[int, Problem]] = []
+    given_event = columns.get("event", "")
+    named = quoted(given_event)
+    if named is not None:  # a file of one kind of event (a clicks file, a purchases file): no column says it
+        columns = {key: column for key, column in columns.items() if key != "event"}
     if columns and not json_lines:
         keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
         table = read_csv(path, {key: (columns[key],) for key in keys})
@@ -182,15 +198,18 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
                 columns["customer"] = columns["session"]  # sessions only (a recommender's log): each is a visitor
         if columns.get("visitor") == columns.get("customer"):
             columns = {key: name for key, name in columns.items() if key != "visitor"}
-        missing = [key for key in REQUIRED if key not in columns]
+        missing = [key for key in REQUIRED if key not in columns and (key != "event" or named is None)]
         if missing:
             what = "fields" if json_lines else "header"
+            one_kind = " (a file of one kind of event: event='view', event='purchase'…)" if "event" in missing else ""
             raise DataFileError(whole.path, 1, "", f"{what} {','.join(whole.header)!r} name{'' if json_lines else 's'} "
-                                f"no {' and no '.join(missing)} column: give --columns {USAGE}")
+                                f"no {' and no '.join(missing)} column: give --columns {USAGE}{one_kind}")
         keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
         table = select(whole, {key: (columns[key],) for key in keys})
     if used is not None:
         used.update({key: columns[key] for key in keys})
+        if named is not None:
+            used["event"] = given_event
     if limit is not None:
         table = CsvTable(table.path, table.header, table.rows[:limit], table.names, table.delimiter, table.sheets)
         skipped = [(line, problem) for line, problem in skipped if table.rows and line < table.rows[-1][0]]
@@ -209,6 +228,8 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             yield line, at
             continue
         row = _Row(line, dict(zip(keys, (value.strip() for value in raw), strict=True)), at)
+        if named is not None:
+            row.values["event"] = named
         visitor = "" if is_placeholder(row.values.get("visitor", "")) else row.values.get("visitor", "")
         if is_placeholder(row.values["customer"]):
             # No user (``NA``, ``null``: a guest): the visitor, else the session stands for them (a visit's own id:

@@ -581,3 +581,25 @@ def test_a_row_without_a_user_is_its_visitor_s_else_its_session_s(tmp_path):
     path.write_text("anonymous_id,user_id,time,event\na1,null,2024-03-01T10:00:00Z,page\n")
     found, _ = events(path, "customer=user_id,visitor=anonymous_id,time=time,event=event")
     assert [(e["type"], e["customer_id"]) for e in found] == [("page_viewed", "a1")]
+
+
+def test_a_file_of_one_kind_of_event_names_it_in_quotes(tmp_path):
+    """A clicks file and a buys file, without headers nor event columns: ``event='view'``, ``event='buy'``."""
+    clicks, buys = tmp_path / "clicks.dat", tmp_path / "buys.dat"
+    clicks.write_text("1,2014-04-07T10:51:09.277Z,214536502,0\n11,2014-04-03T10:44:35.672Z,214821275,S\n")
+    buys.write_text("11,2014-04-03T11:04:11.417Z,214821275,1046,1\n11,2014-04-03T11:04:18.097Z,214821371,1046,2\n")
+    found, report = events(clicks, "customer=1,time=2,product=3,category=4,event='view'")
+    assert [(e["type"], e["customer_id"], e["product_id"]) for e in found] == [
+        ("product_viewed", "1", "214536502"), ("product_viewed", "11", "214821275")]
+    assert report.columns["event"] == "'view'" and found[0]["occurred_at"] == "2014-04-07T10:51:09.277000Z"
+    found, _ = events(buys, "customer=1,session=1,time=2,product=3,price=4,quantity=5,event=\"buy\"")
+    [order] = found
+    assert [(line["product_id"], line["quantity"]) for line in order["line_items"]] == [
+        ("214821275", 1), ("214821371", 2)] and order["total"] == 3138.0
+
+
+def test_a_header_without_an_event_column_is_refused_saying_a_file_of_one_kind_names_it(tmp_path):
+    path = tmp_path / "train-purchases.csv"
+    path.write_text("sessionId;userId;timeframe;eventdate;ordernumber;itemId\n2;5;1138600;2016-05-09;9999;9654\n")
+    with pytest.raises(DataFileError, match="names no event column: .* event='purchase'"):
+        read_history(path, "clickstream", intake_of(Settings()))
