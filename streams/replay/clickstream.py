@@ -72,7 +72,7 @@ from models.ids import canonical_id, is_placeholder
 from models.textfiles import CsvTable, no_header, read_csv, select
 from streams.core.problems import Problem
 from streams.core.segment import lines_total, order_lines
-from streams.replay.json_rows import looks_like_json_lines, read_json_rows
+from streams.replay.json_rows import looks_like_json_lines, nested_lists, one_row_each, read_json_rows
 
 REQUIRED = ("customer", "time", "event")
 OPTIONAL = ("product", "price", "quantity", "category", "order", "total", "products", "session", "url", "visitor")
@@ -91,7 +91,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     # Google's measurement protocol (Coveo's data set) says what a hit did to a product in its product_action,
     # beside the hit's type (pageview, event).
     "event": ("productaction", "eventtype", "eventname", "event", "action", "type", "eventtablename"),
-    "product": ("productid", "itemid", "sku", "productsku", "product", "item"),
+    "product": ("productid", "itemid", "sku", "productsku", "product", "item", "articleid", "aid"),
     "price": ("price", "unitprice", "itemprice"),
     "quantity": ("quantity", "qty"),
     "category": ("categorycode", "category", "categoryid"),
@@ -185,7 +185,7 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
         keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
         table = read_csv(path, {key: (columns[key],) for key in keys})
     else:
-        whole = read_json_rows(path, skipped) if json_lines else read_csv(path)
+        whole = _listed_events(read_json_rows(path, skipped), columns) if json_lines else read_csv(path)
         if not columns and whole.headerless:
             raise no_header(whole, USAGE)
         if not columns:
@@ -202,6 +202,9 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
         if missing:
             what = "fields" if json_lines else "header"
             one_kind = " (a file of one kind of event: event='view', event='purchase'…)" if "event" in missing else ""
+            lists = nested_lists(whole) if json_lines else []
+            if lists:
+                one_kind = f" (a row per object of a nested list: name its fields, {lists[0]}.…)"
             raise DataFileError(whole.path, 1, "", f"{what} {','.join(whole.header)!r} name{'' if json_lines else 's'} "
                                 f"no {' and no '.join(missing)} column: give --columns {USAGE}{one_kind}")
         keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
@@ -262,6 +265,26 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
     for rows in sorted(grouped, key=lambda rows: rows[0].line):
         order = _order(rows, marks)
         yield rows[0].line, order if isinstance(order, Problem) else _encode(order)
+
+
+def _listed_events(table: CsvTable, columns: Mapping[str, str]) -> CsvTable:
+    """A JSON Lines table with a row per object of a nested list (a session's ``events``: OTTO's log) when the
+    mapping names the list's fields (``time=events.ts``), or, without a mapping, when the lines name no time and
+    no event of their own and a list's objects do; else as it is (a GA4 row's ``items`` stay its products)."""
+    lists = nested_lists(table)
+    if columns:
+        named = [column for column in lists
+                 if any(name.startswith(f"{column}.") and name not in table.header for name in columns.values())]
+        return one_row_each(table, named[0]) if named else table
+    found = header_columns([_own_name(column) for column in table.header], HEADER_NAMES)
+    if "time" in found or "event" in found:
+        return table
+    for column in lists:
+        listed = one_row_each(table, column)
+        found = header_columns([_own_name(name) for name in listed.header], HEADER_NAMES)
+        if "time" in found and "event" in found:
+            return listed
+    return table
 
 
 def _own_name(column: str) -> str:

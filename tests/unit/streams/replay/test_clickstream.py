@@ -603,3 +603,38 @@ def test_a_header_without_an_event_column_is_refused_saying_a_file_of_one_kind_n
     path.write_text("sessionId;userId;timeframe;eventdate;ordernumber;itemId\n2;5;1138600;2016-05-09;9999;9654\n")
     with pytest.raises(DataFileError, match="names no event column: .* event='purchase'"):
         read_history(path, "clickstream", intake_of(Settings()))
+
+
+OTTO = ('{"session": 12899779, "events": [{"aid": 59625, "ts": 1661724000278, "type": "clicks"}, '
+        '{"aid": 59625, "ts": 1661724026000, "type": "carts"}, {"aid": 59625, "ts": 1661724100000, "type": "orders"}]}\n'
+        '{"session": 12899780, "events": [{"aid": 1142000, "ts": 1661724000378, "type": "clicks"}]}\n')
+
+
+@pytest.mark.parametrize("columns", ["", "customer=session,time=events.ts,event=events.type,product=events.aid"])
+def test_a_session_per_line_with_its_events_listed_is_a_row_per_event(tmp_path, columns):
+    path = tmp_path / "otto.jsonl"
+    path.write_text(OTTO)
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()),
+                                  columns=parse_click_columns(columns) if columns else None)
+    found = [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e["customer_id"], e.get("product_id")) for e in found] == [
+        ("product_viewed", "12899779", "59625"), ("cart_item_added", "12899779", "59625"),
+        ("product_viewed", "12899780", "1142000"), ("order_placed", "12899779", None)]
+    assert found[0]["occurred_at"] == "2022-08-28T22:00:00.278000Z" and report.bad == 0
+
+
+def test_a_ga4_row_s_items_stay_its_products_not_rows_of_their_own(tmp_path):
+    path = tmp_path / "ga4.jsonl"
+    path.write_text('{"event_timestamp": "1604188920123456", "event_name": "add_to_cart", "user_pseudo_id": "u1", '
+                    '"items": [{"item_id": "p1", "price": 5.0}, {"item_id": "p2", "price": 1.0}]}\n')
+    parsed, _ = read_history(path, "clickstream", intake_of(Settings()))
+    assert [json.loads(p.value)["product_id"] for p in parsed] == ["p1", "p2"]
+
+
+def test_sessions_with_a_nested_list_and_no_event_are_refused_naming_the_list(tmp_path):
+    path = tmp_path / "ga_sessions.json"
+    path.write_text('{"fullVisitorId": "7194", "date": "20170801", "hits": [{"hitNumber": "1", "time": "0", '
+                    '"type": "PAGE"}], "visitId": "1501583974"}\n')
+    with pytest.raises(DataFileError, match=r"no event column: .*\(a row per object of a nested list: name its "
+                                            r"fields, hits\.…\)$"):
+        read_history(path, "clickstream", intake_of(Settings()))
