@@ -4,22 +4,23 @@ Shops and public data sets keep their clickstreams as tables: an event time, a v
 happened, and often a product and its price (the multi-category store's ``event_time,
 event_type, product_id, …, price, user_id``; RetailRocket's ``timestamp, visitorid, event,
 itemid, transactionid``; a GA4 or warehouse export flattened to one row per event).  A column
-mapping names the columns; the event names are read by what they say, whatever the spelling:
+mapping names the columns (a file of one kind of event, a clicks or a purchases file, names the kind in
+quotes: ``event='view'``); the event names are read by what they say, whatever the spelling:
 
 ==============================================  =====================================
 event names (case, spaces and ``_`` ignored)    tracker event
 ==============================================  =====================================
-view, view_item, product_viewed, detail, pv      ``product_viewed`` (``page_viewed`` without a product)
+view, view_item, detail, pv, click(s)            ``product_viewed`` (``page_viewed`` without a product)
 page_view, pageview, page, screen_view           ``page_viewed``
-cart, add_to_cart, addtocart, product_added      ``cart_item_added``
+cart(s), add_to_cart, addtocart, add             ``cart_item_added``
 remove_from_cart, product_removed                ``cart_item_removed``
 checkout, begin_checkout, checkout_started       ``checkout_started``
 view_cart, cart_viewed                           ``cart_viewed``
-purchase, transaction, order, order_completed    ``order_placed``: the rows of one order (the
+purchase, transaction, order(s), buy, purchased  ``order_placed``: the rows of one order (the
                                                   ``order`` column, else one customer's rows of
                                                   one session no more than a minute apart:
                                                   :func:`checkouts`) become one order with its lines
-anything else                                    ``activity`` (keeps the visit going, counted)
+anything else (fav, search…)                     ``activity`` (keeps the visit going, counted)
 ==============================================  =====================================
 
 A ``visitor`` column (the browser's or device's id: ``anonymous_id``, ``device_id``, beside a
@@ -39,9 +40,10 @@ objects) are the order's total and lines (:func:`_order`).  A checkout or a cart
 listing some (GA4's ``add_to_cart`` with its ``items``) is one event per listed product
 (:func:`_events`).
 
-Without a mapping, the header's names (a nested field's own name, without a leading ``$``) say which column is which (:data:`HEADER_NAMES`: the
-public data sets' and the usual export names); a header naming no customer, time or event
-column is refused with what was found.
+Without a mapping, the header's names (a nested field's own name, without a leading ``$``, an ``_hash`` or
+``_epoch_ms`` suffix: :func:`_own_name`) say which column is which (:data:`HEADER_NAMES`: the
+public data sets' and the usual export names; a file of sessions only has each session as its visitor); a
+header naming no customer, time or event column is refused with what was found.
 
 Each event's id is a digest of its row, so replaying the file twice changes nothing; the
 times are read as :mod:`models.dates` reads any log's, the amounts with the column's own
@@ -66,11 +68,11 @@ from models.csv_logs import column_pairs, header_columns
 from models.dates import DateParser, detect_date_layout
 from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
-from models.ids import canonical_id
+from models.ids import canonical_id, is_placeholder
 from models.textfiles import CsvTable, no_header, read_csv, select
 from streams.core.problems import Problem
 from streams.core.segment import lines_total, order_lines
-from streams.replay.json_rows import looks_like_json_lines, read_json_rows
+from streams.replay.json_rows import looks_like_json_lines, nested_lists, one_row_each, read_json_rows
 
 REQUIRED = ("customer", "time", "event")
 OPTIONAL = ("product", "price", "quantity", "category", "order", "total", "products", "session", "url", "visitor")
@@ -84,10 +86,12 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
                  "personid", "deviceid", "user", "visitor", "customer"),
     # Snowplow's derived_tstamp (the device's time corrected for its clock), else its collector's.
     "time": ("eventtime", "eventtimestamp", "timestamp", "occurredat", "time", "datetime", "createdat", "ts", "date",
-             "clienteventtime", "servertime", "eventdate", "derivedtstamp", "collectortstamp"),
+             "clienteventtime", "servertime", "servertimestamp", "eventdate", "derivedtstamp", "collectortstamp"),
     # Heap's all_events names each event by the table it is labelled into.
-    "event": ("eventtype", "eventname", "event", "action", "type", "eventtablename"),
-    "product": ("productid", "itemid", "sku", "product", "item"),
+    # Google's measurement protocol (Coveo's data set) says what a hit did to a product in its product_action,
+    # beside the hit's type (pageview, event).
+    "event": ("productaction", "eventtype", "eventname", "event", "action", "type", "eventtablename"),
+    "product": ("productid", "itemid", "sku", "productsku", "product", "item", "articleid", "aid"),
     "price": ("price", "unitprice", "itemprice"),
     "quantity": ("quantity", "qty"),
     "category": ("categorycode", "category", "categoryid"),
@@ -104,17 +108,21 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
 
 _KINDS = {
     **dict.fromkeys(("view", "viewitem", "productviewed", "productview", "detail", "viewproduct", "viewedproduct",
-                     "viewitemdetails", "pv"), "view"),
+                     "viewitemdetails", "pv", "views",
+                     # A click on a product opens it: the data sets that count product views as clicks
+                     # (a recommender's logs: OTTO's ``clicks``, YooChoose's clicks file), GA's list click.
+                     "click", "clicks", "productclick", "productclicked"), "view"),
     **dict.fromkeys(("pageview", "pageviewed", "page", "screenview", "viewpage", "viewedpage", "pageload", "pageviews"),
                     "page"),
     **dict.fromkeys(("cart", "addtocart", "productadded", "cartadd", "add", "cartitemadded", "addedtocart",
-                     "addtobasket", "addedtobasket"), "add"),
+                     "addtobasket", "addedtobasket", "carts", "cartadds"), "add"),
     **dict.fromkeys(("removefromcart", "productremoved", "cartremove", "remove", "cartitemremoved",
                      "removedfromcart"), "remove"),
     **dict.fromkeys(("checkout", "begincheckout", "checkoutstarted", "startcheckout", "startedcheckout"), "checkout"),
     **dict.fromkeys(("cartviewed", "viewcart", "viewedcart"), "cartview"),
     **dict.fromkeys(("purchase", "transaction", "order", "ordercompleted", "orderplaced", "buy", "completedorder",
-                     "placedorder", "purchased", "purchasecompleted", "completedpurchase"), "purchase"),
+                     "placedorder", "purchased", "purchasecompleted", "completedpurchase", "orders", "purchases",
+                     "transactions", "buys"), "purchase"),
 }
 
 
@@ -129,6 +137,17 @@ def parse_click_columns(spec: str) -> dict[str, str]:
     ValueError: columns: expected customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…][,products=…][,session=…][,url=…][,visitor=…], missing 'event' in 'customer=user_id,time=event_time'
     """
     return column_pairs(spec, REQUIRED, (*REQUIRED, *OPTIONAL), USAGE)
+
+
+def quoted(value: str) -> str | None:
+    """A mapping's value in quotes: not a column but what every row is (``event='view'`` for a file of views).
+
+    >>> quoted("'view'"), quoted('"purchase"'), quoted("event_type")
+    ('view', 'purchase', None)
+    """
+    if len(value) > 2 and value[0] == value[-1] and value[0] in "'\"":
+        return value[1:-1].strip()
+    return None
 
 
 def kind_of(name: str) -> str | None:
@@ -158,30 +177,42 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
     """
     json_lines = looks_like_json_lines(path)
     skipped: list[tuple[int, Problem]] = []
+    given_event = columns.get("event", "")
+    named = quoted(given_event)
+    if named is not None:  # a file of one kind of event (a clicks file, a purchases file): no column says it
+        columns = {key: column for key, column in columns.items() if key != "event"}
     if columns and not json_lines:
         keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
         table = read_csv(path, {key: (columns[key],) for key in keys})
     else:
-        whole = read_json_rows(path, skipped) if json_lines else read_csv(path)
+        whole = _listed_events(read_json_rows(path, skipped), columns) if json_lines else read_csv(path)
         if not columns and whole.headerless:
             raise no_header(whole, USAGE)
         if not columns:
             # A nested field is matched by its own name (``properties.distinct_id`` as ``distinct_id``),
             # an analytics tool's reserved one without its ``$`` (Mixpanel's and PostHog's ``$device_id``).
-            short = [column.rsplit(".", 1)[-1].lstrip("$") for column in whole.header]
+            short = [_own_name(column) for column in whole.header]
             columns = {key: whole.header[short.index(name)]
                        for key, name in header_columns(short, HEADER_NAMES).items()}
+            if "customer" not in columns and "session" in columns:
+                columns["customer"] = columns["session"]  # sessions only (a recommender's log): each is a visitor
         if columns.get("visitor") == columns.get("customer"):
             columns = {key: name for key, name in columns.items() if key != "visitor"}
-        missing = [key for key in REQUIRED if key not in columns]
+        missing = [key for key in REQUIRED if key not in columns and (key != "event" or named is None)]
         if missing:
             what = "fields" if json_lines else "header"
+            one_kind = " (a file of one kind of event: event='view', event='purchase'…)" if "event" in missing else ""
+            lists = nested_lists(whole) if json_lines else []
+            if lists:
+                one_kind = f" (a row per object of a nested list: name its fields, {lists[0]}.…)"
             raise DataFileError(whole.path, 1, "", f"{what} {','.join(whole.header)!r} name{'' if json_lines else 's'} "
-                                f"no {' and no '.join(missing)} column: give --columns {USAGE}")
+                                f"no {' and no '.join(missing)} column: give --columns {USAGE}{one_kind}")
         keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
         table = select(whole, {key: (columns[key],) for key in keys})
     if used is not None:
         used.update({key: columns[key] for key in keys})
+        if named is not None:
+            used["event"] = given_event
     if limit is not None:
         table = CsvTable(table.path, table.header, table.rows[:limit], table.names, table.delimiter, table.sheets)
         skipped = [(line, problem) for line, problem in skipped if table.rows and line < table.rows[-1][0]]
@@ -200,7 +231,13 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             yield line, at
             continue
         row = _Row(line, dict(zip(keys, (value.strip() for value in raw), strict=True)), at)
-        visitor = row.values.get("visitor", "")
+        if named is not None:
+            row.values["event"] = named
+        visitor = "" if is_placeholder(row.values.get("visitor", "")) else row.values.get("visitor", "")
+        if is_placeholder(row.values["customer"]):
+            # No user (``NA``, ``null``: a guest): the visitor, else the session stands for them (a visit's own id:
+            # a log whose user is set on a known customer's sessions only, as Diginetica's).
+            row.values["customer"] = "" if visitor else row.values.get("session") or row.values["customer"]
         # Compared as the worker keeps ids (an e-mail in lower case); the events carry them as written, and
         # their ids are digests of the row as written, so a file replayed again gives the ids it gave.
         ids = (canonical_id(visitor), canonical_id(row.values["customer"]))
@@ -228,6 +265,39 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
     for rows in sorted(grouped, key=lambda rows: rows[0].line):
         order = _order(rows, marks)
         yield rows[0].line, order if isinstance(order, Problem) else _encode(order)
+
+
+def _listed_events(table: CsvTable, columns: Mapping[str, str]) -> CsvTable:
+    """A JSON Lines table with a row per object of a nested list (a session's ``events``: OTTO's log) when the
+    mapping names the list's fields (``time=events.ts``), or, without a mapping, when the lines name no time and
+    no event of their own and a list's objects do; else as it is (a GA4 row's ``items`` stay its products)."""
+    lists = nested_lists(table)
+    if columns:
+        named = [column for column in lists
+                 if any(name.startswith(f"{column}.") and name not in table.header for name in columns.values())]
+        return one_row_each(table, named[0]) if named else table
+    found = header_columns([_own_name(column) for column in table.header], HEADER_NAMES)
+    if "time" in found or "event" in found:
+        return table
+    for column in lists:
+        listed = one_row_each(table, column)
+        found = header_columns([_own_name(name) for name in listed.header], HEADER_NAMES)
+        if "time" in found and "event" in found:
+            return listed
+    return table
+
+
+def _own_name(column: str) -> str:
+    """What a column's name says it holds: a nested field's own name (``properties.distinct_id`` as ``distinct_id``),
+    an analytics tool's reserved one without its ``$`` (Mixpanel's and PostHog's ``$device_id``), an anonymised
+    or unit-suffixed one without saying so (``session_id_hash``, ``hashed_url``, ``server_timestamp_epoch_ms``).
+
+    >>> [_own_name(c) for c in ("properties.$device_id", "session_id_hash", "hashed_url", "server_timestamp_epoch_ms")]
+    ['device_id', 'session_id', 'url', 'server_timestamp']
+    """
+    own = column.rsplit(".", 1)[-1].lstrip("$")
+    own = re.sub(r"^hashed_", "", own, flags=re.IGNORECASE)
+    return re.sub(r"(_(hash|hashed|epoch|ms|millis|utc))+$", "", own, flags=re.IGNORECASE) or own
 
 
 #: The longest pause between two purchase rows of one checkout, in a file without order ids.

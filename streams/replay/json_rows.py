@@ -76,6 +76,51 @@ def read_json_rows(path: str | Path, skipped: list[tuple[int, Problem]] | None =
                                                     for number, flat in flat_rows])
 
 
+def nested_lists(table: CsvTable) -> list[str]:
+    """The columns that hold lists of objects (a session's ``events``), as their first non-empty value shows."""
+    found = []
+    for at, column in enumerate(table.header):
+        first = next((values[at] for _, values in table.rows if values[at]), "")
+        if first.startswith("[{"):
+            found.append(column)
+    return found
+
+
+def one_row_each(table: CsvTable, column: str) -> CsvTable:
+    """``table`` with a row per object of ``column``'s lists, its fields ``column.field``, beside the row's own.
+
+    A recommender's log keeps a session per line with its events in a list (``{"session": 7, "events":
+    [{"aid": 1, "ts": …, "type": "clicks"}, …]}``): each event is a row of the session's.  A row whose
+    value is no list of objects stays one row, without the list's fields.
+
+    >>> t = CsvTable("x.jsonl", ["session", "events"], [(1, ["7", '[{"aid": 1, "type": "clicks"}, {"aid": 2}]'])])
+    >>> flat = one_row_each(t, "events")
+    >>> flat.header, flat.rows
+    (['session', 'events.aid', 'events.type'], [(1, ['7', '1', 'clicks']), (1, ['7', '2', ''])])
+    """
+    at = table.header.index(column)
+    own = [name for name in table.header if name != column]
+    columns: dict[str, None] = {}
+    rows: list[tuple[int, dict[str, str]]] = []
+    for line, values in table.rows:
+        fields = dict(zip(own, values[:at] + values[at + 1 :], strict=True))
+        try:
+            items = json.loads(values[at]) if values[at] else None
+        except (ValueError, RecursionError):
+            items = None
+        if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
+            rows.append((line, fields))
+            continue
+        for item in items:
+            flat: dict[str, str] = {}
+            _flatten(item, f"{column}.", flat)
+            columns.update(dict.fromkeys(flat))
+            rows.append((line, {**fields, **flat}))
+    header = [*own, *columns]
+    return CsvTable(path=table.path, header=header,
+                    rows=[(line, [fields.get(name, "") for name in header]) for line, fields in rows])
+
+
 def _flatten(value: dict[str, Any], prefix: str, out: dict[str, str]) -> None:
     for key, item in value.items():
         column = f"{prefix}{key}"

@@ -531,3 +531,110 @@ def test_posthog_s_current_url_is_the_page(tmp_path):
     parsed, _ = read_history(path, "clickstream", intake_of(Settings()))
     [page] = [json.loads(p.value) for p in parsed]
     assert (page["type"], page["url"], page["session_id"]) == ("page_viewed", "https://shop/p/1", "s1")
+
+
+def test_plural_event_names_of_recommender_logs_are_views_cart_adds_and_orders(tmp_path):
+    """A recommender data set's events counted by kind (clicks, carts, orders), a click on a product being its view."""
+    path = tmp_path / "events.csv"
+    path.write_text("session,aid,ts,type\n"
+                    "12899779,59625,1661724000278,clicks\n"
+                    "12899779,59625,1661724026000,carts\n"
+                    "12899779,59625,1661724100000,orders\n"
+                    "12899780,1142000,1661724000378,click\n")
+    found, report = events(path, "customer=session,time=ts,event=type,product=aid")
+    assert [(e["type"], e["customer_id"]) for e in found] == [
+        ("product_viewed", "12899779"), ("cart_item_added", "12899779"), ("product_viewed", "12899780"),
+        ("order_placed", "12899779")]
+    assert found[0]["occurred_at"] == "2022-08-28T22:00:00.278000Z" and report.unmapped == {}
+
+
+def test_a_sessions_only_log_with_hashed_ids_and_epoch_milliseconds_is_read_by_its_header(tmp_path):
+    """A measurement-protocol log (hit type beside the product action), ids hashed, no user: each session a visitor."""
+    path = tmp_path / "browsing_train.csv"
+    path.write_text("session_id_hash,event_type,product_action,product_sku_hash,server_timestamp_epoch_ms,hashed_url\n"
+                    "s1,pageview,,,1550885210000,u1\n"
+                    "s1,event_product,detail,k1,1550885210881,u2\n"
+                    "s1,event_product,add,k1,1550885300000,u2\n"
+                    "s1,event_product,purchase,k1,1550885400000,u3\n"
+                    "s2,event_product,remove,k2,1550440900000,u4\n")
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert report.columns == {"customer": "session_id_hash", "time": "server_timestamp_epoch_ms",
+                              "event": "product_action", "product": "product_sku_hash", "session": "session_id_hash",
+                              "url": "hashed_url"}
+    assert [(e["type"], e["customer_id"], e.get("product_id")) for e in found] == [
+        ("activity", "s1", None), ("product_viewed", "s1", "k1"), ("cart_item_added", "s1", "k1"),
+        ("cart_item_removed", "s2", "k2"), ("order_placed", "s1", None)]
+    assert found[1]["occurred_at"] == "2019-02-23T01:26:50.881000Z"
+    assert [line["product_id"] for line in found[-1]["line_items"]] == ["k1"]
+
+
+def test_a_row_without_a_user_is_its_visitor_s_else_its_session_s(tmp_path):
+    """``NA`` or blank where a log has no user: the row is the visitor's, else its session's, not a bad line."""
+    path = tmp_path / "train-item-views.csv"
+    path.write_text("sessionId;userId;itemId;timeframe;eventdate\n"
+                    "1;NA;81766;526309;2016-05-09\n"
+                    "1;;31331;1031018;2016-05-09\n"
+                    "2;5;9654;75848;2016-05-10\n")
+    found, report = events(path, "customer=userId,session=sessionId,time=eventdate,product=itemId,event=itemId")
+    assert [e["customer_id"] for e in found] == ["1", "1", "5"] and report.bad == 0
+    path.write_text("anonymous_id,user_id,time,event\na1,null,2024-03-01T10:00:00Z,page\n")
+    found, _ = events(path, "customer=user_id,visitor=anonymous_id,time=time,event=event")
+    assert [(e["type"], e["customer_id"]) for e in found] == [("page_viewed", "a1")]
+
+
+def test_a_file_of_one_kind_of_event_names_it_in_quotes(tmp_path):
+    """A clicks file and a buys file, without headers nor event columns: ``event='view'``, ``event='buy'``."""
+    clicks, buys = tmp_path / "clicks.dat", tmp_path / "buys.dat"
+    clicks.write_text("1,2014-04-07T10:51:09.277Z,214536502,0\n11,2014-04-03T10:44:35.672Z,214821275,S\n")
+    buys.write_text("11,2014-04-03T11:04:11.417Z,214821275,1046,1\n11,2014-04-03T11:04:18.097Z,214821371,1046,2\n")
+    found, report = events(clicks, "customer=1,time=2,product=3,category=4,event='view'")
+    assert [(e["type"], e["customer_id"], e["product_id"]) for e in found] == [
+        ("product_viewed", "1", "214536502"), ("product_viewed", "11", "214821275")]
+    assert report.columns["event"] == "'view'" and found[0]["occurred_at"] == "2014-04-07T10:51:09.277000Z"
+    found, _ = events(buys, "customer=1,session=1,time=2,product=3,price=4,quantity=5,event=\"buy\"")
+    [order] = found
+    assert [(line["product_id"], line["quantity"]) for line in order["line_items"]] == [
+        ("214821275", 1), ("214821371", 2)] and order["total"] == 3138.0
+
+
+def test_a_header_without_an_event_column_is_refused_saying_a_file_of_one_kind_names_it(tmp_path):
+    path = tmp_path / "train-purchases.csv"
+    path.write_text("sessionId;userId;timeframe;eventdate;ordernumber;itemId\n2;5;1138600;2016-05-09;9999;9654\n")
+    with pytest.raises(DataFileError, match="names no event column: .* event='purchase'"):
+        read_history(path, "clickstream", intake_of(Settings()))
+
+
+OTTO = ('{"session": 12899779, "events": [{"aid": 59625, "ts": 1661724000278, "type": "clicks"}, '
+        '{"aid": 59625, "ts": 1661724026000, "type": "carts"}, {"aid": 59625, "ts": 1661724100000, "type": "orders"}]}\n'
+        '{"session": 12899780, "events": [{"aid": 1142000, "ts": 1661724000378, "type": "clicks"}]}\n')
+
+
+@pytest.mark.parametrize("columns", ["", "customer=session,time=events.ts,event=events.type,product=events.aid"])
+def test_a_session_per_line_with_its_events_listed_is_a_row_per_event(tmp_path, columns):
+    path = tmp_path / "otto.jsonl"
+    path.write_text(OTTO)
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()),
+                                  columns=parse_click_columns(columns) if columns else None)
+    found = [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e["customer_id"], e.get("product_id")) for e in found] == [
+        ("product_viewed", "12899779", "59625"), ("cart_item_added", "12899779", "59625"),
+        ("product_viewed", "12899780", "1142000"), ("order_placed", "12899779", None)]
+    assert found[0]["occurred_at"] == "2022-08-28T22:00:00.278000Z" and report.bad == 0
+
+
+def test_a_ga4_row_s_items_stay_its_products_not_rows_of_their_own(tmp_path):
+    path = tmp_path / "ga4.jsonl"
+    path.write_text('{"event_timestamp": "1604188920123456", "event_name": "add_to_cart", "user_pseudo_id": "u1", '
+                    '"items": [{"item_id": "p1", "price": 5.0}, {"item_id": "p2", "price": 1.0}]}\n')
+    parsed, _ = read_history(path, "clickstream", intake_of(Settings()))
+    assert [json.loads(p.value)["product_id"] for p in parsed] == ["p1", "p2"]
+
+
+def test_sessions_with_a_nested_list_and_no_event_are_refused_naming_the_list(tmp_path):
+    path = tmp_path / "ga_sessions.json"
+    path.write_text('{"fullVisitorId": "7194", "date": "20170801", "hits": [{"hitNumber": "1", "time": "0", '
+                    '"type": "PAGE"}], "visitId": "1501583974"}\n')
+    with pytest.raises(DataFileError, match=r"no event column: .*\(a row per object of a nested list: name its "
+                                            r"fields, hits\.…\)$"):
+        read_history(path, "clickstream", intake_of(Settings()))
