@@ -75,9 +75,10 @@ from streams.core.segment import lines_total, order_lines
 from streams.replay.json_rows import looks_like_json_lines, nested_lists, one_row_each, read_json_rows
 
 REQUIRED = ("customer", "time", "event")
-OPTIONAL = ("product", "price", "quantity", "category", "order", "total", "products", "session", "url", "visitor")
+OPTIONAL = ("product", "price", "quantity", "category", "order", "total", "products", "session", "url", "visitor",
+            "hit")
 USAGE = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…]"
-         "[,products=…][,session=…][,url=…][,visitor=…]")
+         "[,products=…][,session=…][,url=…][,visitor=…][,hit=…]")
 
 #: Header names that say what a column holds (see :func:`models.csv_logs.header_columns`), the
 #: first found wins: the multi-category store's, RetailRocket's, GA4's flattened and the usual ones.
@@ -91,6 +92,8 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     # Google's measurement protocol (Coveo's data set) says what a hit did to a product in its product_action,
     # beside the hit's type (pageview, event).
     "event": ("productaction", "eventtype", "eventname", "event", "action", "type", "eventtablename"),
+    # The hit's type, the event of a row whose event column is empty (a page view has no product action).
+    "hit": ("hittype", "eventtype", "type"),
     "product": ("productid", "itemid", "sku", "productsku", "product", "item", "articleid", "aid"),
     "price": ("price", "unitprice", "itemprice"),
     "quantity": ("quantity", "qty"),
@@ -198,6 +201,8 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
                 columns["customer"] = columns["session"]  # sessions only (a recommender's log): each is a visitor
         if columns.get("visitor") == columns.get("customer"):
             columns = {key: name for key, name in columns.items() if key != "visitor"}
+        if columns.get("hit") == columns.get("event"):
+            columns = {key: name for key, name in columns.items() if key != "hit"}
         missing = [key for key in REQUIRED if key not in columns and (key != "event" or named is None)]
         if missing:
             what = "fields" if json_lines else "header"
@@ -233,6 +238,8 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
         row = _Row(line, dict(zip(keys, (value.strip() for value in raw), strict=True)), at)
         if named is not None:
             row.values["event"] = named
+        elif not row.values["event"] and row.values.get("hit"):
+            row.values["event"] = row.values["hit"]  # no product action: what the hit was (a page view)
         visitor = "" if is_placeholder(row.values.get("visitor", "")) else row.values.get("visitor", "")
         if is_placeholder(row.values["customer"]):
             # No user (``NA``, ``null``: a guest): the visitor, else the session stands for them (a visit's own id:

@@ -561,9 +561,10 @@ def test_a_sessions_only_log_with_hashed_ids_and_epoch_milliseconds_is_read_by_i
     found = [json.loads(p.value) for p in parsed]
     assert report.columns == {"customer": "session_id_hash", "time": "server_timestamp_epoch_ms",
                               "event": "product_action", "product": "product_sku_hash", "session": "session_id_hash",
-                              "url": "hashed_url"}
+                              "url": "hashed_url", "hit": "event_type"}
+    # A page view has no product action: the hit's type says what it was.
     assert [(e["type"], e["customer_id"], e.get("product_id")) for e in found] == [
-        ("activity", "s1", None), ("product_viewed", "s1", "k1"), ("cart_item_added", "s1", "k1"),
+        ("page_viewed", "s1", None), ("product_viewed", "s1", "k1"), ("cart_item_added", "s1", "k1"),
         ("cart_item_removed", "s2", "k2"), ("order_placed", "s1", None)]
     assert found[1]["occurred_at"] == "2019-02-23T01:26:50.881000Z"
     assert [line["product_id"] for line in found[-1]["line_items"]] == ["k1"]
