@@ -156,7 +156,9 @@ HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
              ("ship", "deliver", "fulfil", "due", "update", "modif", "cancel", "refund", "birth", "expir", "zone")),
     "amount": (("total", "amount", "revenue", "sales", "spend"),
                ("discount", "tax", "ship", "refund", "fee", "weight", "count", "quantity", "qty", "items", "lines",
-                "outstanding", "due", "paid")),
+                "outstanding", "due", "paid",
+                # who or where sold, not money: Amazon's sales-channel, a Sales Rep, a Sales Region
+                "channel", "rep", "person", "region", "team", "office", "manager", "type", "status")),
     "order": (("order", "invoice", "transaction", "receipt", "ticket"),
               ("date", "time", "total", "amount", "status", "quantity", "qty", "count", "note", "line", "item",
                "type", "value", "price")),

@@ -390,6 +390,11 @@ def test_a_column_number_names_a_column_of_a_file_with_a_header_too(tmp_path: Pa
 @pytest.mark.parametrize(("header", "expected"), [
     ("household_key,BASKET_ID,day_date,SALES_VALUE",  # a grocery's basket is its order
      "customer=household_key,date=day_date,amount=SALES_VALUE,order=BASKET_ID"),
+    # Amazon's All Orders report: its sales-channel is no money (the item's money is its item-price)
+    ("amazon-order-id,purchase-date,order-status,sales-channel,item-price,buyer-email",
+     "customer=buyer-email,date=purchase-date,price=item-price,order=amazon-order-id,status=order-status"),
+    ("Order Date,Customer,Sales Channel,Sales Rep,Sales Region,Sales Total",  # who and where sold, beside the money
+     "customer=Customer,date=Order Date,amount=Sales Total"),
 ])
 def test_more_of_the_usual_header_names(header: str, expected: str) -> None:
     from models.csv_logs import describe, guess_columns
