@@ -1,12 +1,13 @@
 """Generic CSV purchase logs: which column holds what is given by a mapping, or read from the header.
 
-``customer=…,date=…,amount=…[,order=…][,product=…][,status=…][,date_order=dmy|mdy]``: an amount per line
-(or ``price=…[,quantity=…]`` instead of ``amount``: a line's unit price and count, its amount
+``customer=…,date=…,amount=…[,order=…][,product=…][,status=…][,refunded=…][,date_order=dmy|mdy]``: an
+amount per line (or ``price=…[,quantity=…]`` instead of ``amount``: a line's unit price and count, its amount
 their product, as order-line exports keep them), the lines of one order summed (an order's
 customer, date and total given on one of its rows only, as Shopify's export does, are the
 order's: :func:`order_fields_filled`); with a status column, the lines of orders that were no
 sale (cancelled, failed, refunded, unpaid: :data:`NOT_SALES`) are skipped and counted (without an order column, the lines of one customer at one
-moment); a negative order total is a refund. Dates are read in the layout the column uses
+moment); a negative order total is a refund, and so is the money ``refunded`` of a partly refunded payment (Stripe's
+``Amount Refunded`` beside its ``Amount``: :func:`refunded_column`). Dates are read in the layout the column uses
 (:mod:`models.dates`, spreadsheet serial numbers included) unless ``date_order`` says which of day
 and month comes first.
 
@@ -60,11 +61,15 @@ class ColumnMap:
     status: str | None = None
     #: The date of day 1, where the date column counts days (dunnhumby's ``DAY``) instead of holding dates.
     day_one: dt.date | None = None
+    #: The money refunded of the line's amount (Stripe's ``Amount Refunded``): a refund of that much, at the order's
+    #: time. Without it, the header's column named so beside the amount (:func:`refunded_column`) is read.
+    refunded: str | None = None
 
 
-_MAP_KEYS = ("customer", "date", "amount", "price", "quantity", "order", "product", "status", "date_order", "day_one")
+_MAP_KEYS = ("customer", "date", "amount", "price", "quantity", "order", "product", "status", "refunded", "date_order",
+             "day_one")
 #: How a mapping is written (``--columns``).
-USAGE = ("customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…]"
+USAGE = ("customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…]"
          "[,date_order=dmy|mdy][,day_one=YYYY-MM-DD]")
 
 #: Order statuses (lower case, letters only) that say an order was no sale: cancelled or failed
@@ -97,7 +102,7 @@ def parse_columns(spec: str) -> ColumnMap:
     >>> parse_columns("customer=Client,date=Day,quantity=Qty")
     Traceback (most recent call last):
     ...
-    ValueError: columns: expected customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD], missing 'amount' (or 'price') in 'customer=Client,date=Day,quantity=Qty'
+    ValueError: columns: expected customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD], missing 'amount' (or 'price') in 'customer=Client,date=Day,quantity=Qty'
 
     """
     pairs = column_pairs(spec, ("customer", "date"), _MAP_KEYS, USAGE)
@@ -121,6 +126,7 @@ def parse_columns(spec: str) -> ColumnMap:
         order=pairs.get("order"), product=pairs.get("product"), date_order=date_order,
         price=None if "amount" in pairs else pairs.get("price"),
         quantity=None if "amount" in pairs else pairs.get("quantity"), status=pairs.get("status"), day_one=day_one,
+        refunded=pairs.get("refunded"),
     )
 
 
@@ -179,11 +185,11 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     >>> guess_columns(["user_id", "stamp", "qty"])
     Traceback (most recent call last):
     ...
-    ValueError: header 'user_id,stamp,qty' names no date and no amount (or price) column: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
+    ValueError: header 'user_id,stamp,qty' names no date and no amount (or price) column: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
     >>> guess_columns(["customer", "Posting Date", "Entry Date", "amount"])
     Traceback (most recent call last):
     ...
-    ValueError: header 'customer,Posting Date,Entry Date,amount' names no date column (several could be: 'Posting Date', 'Entry Date'): give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
+    ValueError: header 'customer,Posting Date,Entry Date,amount' names no date column (several could be: 'Posting Date', 'Entry Date'): give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
     """
     unsure: dict[str, list[str]] = {}
     found = header_columns(header, HEADER_NAMES, HEADER_WORDS, unsure)
@@ -336,6 +342,12 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         wanted["product"] = (mapping.product,)
     if mapping.status:
         wanted["status"] = (mapping.status,)
+    refunded = mapping.refunded or (None if whole.headerless or not mapping.amount
+                                    else refunded_column(whole.header, mapping.amount))
+    if refunded:
+        wanted["refunded"] = (refunded,)
+        said = mapping.refunded is not None or columns is None  # the header's mapping is said whole, below
+        mapping = dataclasses.replace(mapping, refunded=refunded)
     table = select(whole, wanted)
     currency = None if whole.headerless else currency_column(whole.header, table.names[money_key(mapping)])
     if currency is not None:
@@ -356,11 +368,12 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
             _refuse_day_numbers(table, mapping)
         dates = column_dates(table, "date", date_layout)
     amounts = _amounts(table, mapping)
+    refunds = _refunded(table, mapping) if refunded else [0.0] * len(amounts)
     at_order = table.position("order") if mapping.order else None
     at_product = table.position("product") if mapping.product else None
     orders: dict[str, OrderLines] = {}
     guests = 0
-    for (_, values), at, amount in zip(table.rows, dates, amounts, strict=True):
+    for (_, values), at, amount, refund in zip(table.rows, dates, amounts, refunds, strict=True):
         customer = customer_id(values[0])
         if not customer:
             guests += 1
@@ -370,6 +383,7 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         if order is None:
             order = orders[key] = OrderLines(customer_id=customer, at=at)
         order.total += amount
+        order.refunded += refund
         product = values[at_product].strip() if at_product is not None else ""
         if product:
             order.products.add(product)
@@ -377,6 +391,8 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     layout = "CSV" if columns is not None else f"CSV, columns read from its header: {describe(mapping)}"
     if in_cents(table.names["amount" if mapping.amount else "price"]):
         layout += " (amounts in cents, divided by 100)"
+    if refunded and not said:
+        layout += f" (refunds: {table.names['refunded']}, the money refunded beside the amount)"
     if date_layout == "serial":
         layout += " (dates read as spreadsheet serial numbers: days since 1899-12-30)"
     if mapping.day_one is not None:
@@ -510,7 +526,7 @@ def order_fields_filled(table: CsvTable) -> CsvTable:
     [['#1001', 'a@x.com', '2024-02-01 10:00', '30'], ['#1001', 'a@x.com', '2024-02-01 10:00', '0'], ['#1002', '', '', '5']]
     """
     at_order = table.position("order")
-    keys = [key for key in ("customer", "date", "amount", "status") if key in table.names]
+    keys = [key for key in ("customer", "date", "amount", "refunded", "status") if key in table.names]
     places = [table.position(key) for key in keys]
     known: dict[str, dict[int, str]] = {}
     for _, values in table.rows:
@@ -527,7 +543,7 @@ def order_fields_filled(table: CsvTable) -> CsvTable:
             values = list(values)
             for key, place in zip(keys, places, strict=True):
                 if not values[place].strip() and place in found:
-                    values[place] = "0" if key == "amount" else found[place]
+                    values[place] = "0" if key in ("amount", "refunded") else found[place]
         rows.append((line, values))
     return dataclasses.replace(table, rows=rows)
 
@@ -568,6 +584,48 @@ def _amounts(table: CsvTable, mapping: ColumnMap) -> list[float]:
     if mapping.amount or not mapping.quantity:
         return money
     return [price * count for price, count in zip(money, column_numbers(table, "quantity"), strict=True)]
+
+
+def _refunded(table: CsvTable, mapping: ColumnMap) -> list[float]:
+    """Each line's money refunded (a blank is none), in the amount's units.
+
+    >>> t = CsvTable("p.csv", ["Amount", "Amount Refunded"], [(2, ["10", "2.50"]), (3, ["5", ""])],
+    ...              {"amount": "Amount", "refunded": "Amount Refunded"})
+    >>> _refunded(t, ColumnMap("c", "d", "Amount"))
+    [2.5, 0.0]
+    """
+    at = table.position("refunded")
+    rows = [(line, values[:at] + [values[at] if values[at].strip() else "0"] + values[at + 1:])
+            for line, values in table.rows]
+    money = [abs(value) for value in column_numbers(dataclasses.replace(table, rows=rows), "refunded")]
+    if in_cents(table.names["refunded"]) or in_cents(table.names[money_key(mapping)]):
+        money = [value / 100 for value in money]
+    return money
+
+
+def refunded_column(header: Sequence[str], amount: str) -> str | None:
+    """The header's column of the money refunded of the amount column ``amount`` (None if it names none).
+
+    Payment and order exports keep a partly refunded payment's whole amount and, beside it, what was
+    refunded (Stripe's ``Amount Refunded`` and ``Converted Amount Refunded``, Shopify's ``Refunded Amount``):
+    the column named as the amount is, with ``refunded`` (or ``refund`` and a money word). An amount named
+    net has its refunds taken out already.
+
+    >>> stripe = ["Amount", "Amount Refunded", "Converted Amount", "Converted Amount Refunded", "Refund Date"]
+    >>> [refunded_column(stripe, money) for money in ("Amount", "Converted Amount")]
+    ['Amount Refunded', 'Converted Amount Refunded']
+    >>> refunded_column(["Total", "Refunded Amount"], "Total"), refunded_column(["Net Sales", "Refunds"], "Net Sales")
+    ('Refunded Amount', None)
+    """
+    if "net" in re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", amount).lower()):
+        return None
+    qualifier = _MONEY_WORDS.sub("", _bare(amount))
+    for name in header:
+        bare = _bare(name)
+        if "refunded" in bare or ("refund" in bare and _MONEY_WORDS.search(bare)):
+            if _MONEY_WORDS.sub("", re.sub(r"refund(ed|s)?", "", bare)) == qualifier:
+                return name
+    return None
 
 
 def in_cents(name: str) -> bool:

@@ -645,3 +645,29 @@ def test_a_spreadsheets_export_with_a_bom_crlf_notes_on_two_lines_and_a_totals_r
     path = write(tmp_path / "orders.csv", text.replace("#1,a@x.com,2024-01-02 10:00", "#1,a@x.com,"))
     with pytest.raises(DataFileError, match=r"orders.csv, line 2, column 'Order Date': bad date"):
         load_log(path, "csv")  # a line without a date before the last dated line is still refused
+
+
+def test_a_partly_refunded_payment_is_its_whole_amount_and_a_refund_of_what_came_back(tmp_path: Path) -> None:
+    """Stripe keeps a payment's whole Amount beside its Amount Refunded; Shopify its Refunded Amount on a first row."""
+    path = write(tmp_path / "payments.csv",
+                 "id,Created date (UTC),Amount,Amount Refunded,Currency,Converted Amount,Converted Amount Refunded,"
+                 "Converted Currency,Status,Customer ID\n"
+                 "ch_1,2024-01-02 10:00,10.00,0.00,usd,10.00,0.00,usd,Paid,cus_1\n"
+                 "ch_2,2024-01-04 10:00,30.00,12.50,eur,32.40,13.50,usd,Paid,cus_2\n"
+                 "ch_3,2024-01-05 10:00,40.00,40.00,usd,40.00,40.00,usd,Refunded,cus_2\n")
+    log = load_log(path, "csv", columns="customer=Customer ID,date=Created date (UTC),amount=Converted Amount,"
+                                        "status=Status,order=id")
+    assert [(t.invoice, t.amount, t.refund) for t in log.transactions] == [
+        ("ch_1", 10.0, False), ("ch_2", 32.4, False), ("ch_2", 13.5, True)]  # ch_3 was refunded whole: no sale
+    assert log.layout.endswith("(refunds: Converted Amount Refunded, the money refunded beside the amount)")
+    shopify = write(tmp_path / "orders_export.csv",
+                    "Name,Email,Financial Status,Paid at,Total,Refunded Amount,Lineitem quantity,Lineitem price\n"
+                    "#1001,a@x.com,partially_refunded,2024-02-01 10:00,30.00,5.00,1,10.00\n"
+                    "#1001,,,,,,2,10.00\n"
+                    "#1002,a@x.com,paid,2024-02-03 10:00,8.00,0.00,1,8.00\n")
+    log = load_log(shopify, "csv")
+    assert [(t.invoice, t.amount, t.refund) for t in log.transactions] == [
+        ("#1001", 30.0, False), ("#1001", 5.0, True), ("#1002", 8.0, False)]
+    log = load_log(shopify, "csv", columns="customer=Email,date=Paid at,price=Lineitem price,"
+                                            "quantity=Lineitem quantity,order=Name,refunded=Refunded Amount")
+    assert [(t.amount, t.refund) for t in log.transactions] == [(30.0, False), (5.0, True), (8.0, False)]
