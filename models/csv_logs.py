@@ -64,13 +64,16 @@ class ColumnMap:
     #: The money refunded of the line's amount (Stripe's ``Amount Refunded``): a refund of that much, at the order's
     #: time. Without it, the header's column named so beside the amount (:func:`refunded_column`) is read.
     refunded: str | None = None
+    #: The kind of transaction of a ledger's line (PayPal's ``Type``): sales and refunds are read by it, the shop's
+    #: other money (withdrawals, transfers, fees, holds) skipped (:func:`transaction_kind`).
+    type: str | None = None
 
 
-_MAP_KEYS = ("customer", "date", "amount", "price", "quantity", "order", "product", "status", "refunded", "date_order",
-             "day_one")
+_MAP_KEYS = ("customer", "date", "amount", "price", "quantity", "order", "product", "status", "refunded", "type",
+             "date_order", "day_one")
 #: How a mapping is written (``--columns``).
-USAGE = ("customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…]"
-         "[,date_order=dmy|mdy][,day_one=YYYY-MM-DD]")
+USAGE = ("customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…]"
+         "[,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]")
 
 #: Order statuses (lower case, letters only) that say an order was no sale: cancelled or failed
 #: before payment, voided, denied, reversed (a chargeback), fully refunded, still unpaid or on hold.
@@ -102,7 +105,7 @@ def parse_columns(spec: str) -> ColumnMap:
     >>> parse_columns("customer=Client,date=Day,quantity=Qty")
     Traceback (most recent call last):
     ...
-    ValueError: columns: expected customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD], missing 'amount' (or 'price') in 'customer=Client,date=Day,quantity=Qty'
+    ValueError: columns: expected customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD], missing 'amount' (or 'price') in 'customer=Client,date=Day,quantity=Qty'
 
     """
     pairs = column_pairs(spec, ("customer", "date"), _MAP_KEYS, USAGE)
@@ -126,7 +129,7 @@ def parse_columns(spec: str) -> ColumnMap:
         order=pairs.get("order"), product=pairs.get("product"), date_order=date_order,
         price=None if "amount" in pairs else pairs.get("price"),
         quantity=None if "amount" in pairs else pairs.get("quantity"), status=pairs.get("status"), day_one=day_one,
-        refunded=pairs.get("refunded"),
+        refunded=pairs.get("refunded"), type=pairs.get("type"),
     )
 
 
@@ -147,6 +150,8 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "order": ("orderid", "orderno", "ordernumber", "order", "invoiceid", "invoiceno", "invoicenumber", "invoice",
               "transactionid", "receiptid", "receipt", "ticket", "basketid", "basket"),
     "status": ("financialstatus", "paymentstatus", "orderstatus", "status"),
+    # Read as kinds of transaction only where some line is a payment or a refund (:func:`transaction_kind`).
+    "type": ("transactiontype", "type"),
     # Only without an amount column: a line's unit price, and its count.
     "price": ("unitprice", "price", "itemprice", "saleprice", "salesprice", "priceeach"),
     "quantity": ("quantity", "qty", "units", "quantityordered"),
@@ -185,11 +190,11 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     >>> guess_columns(["user_id", "stamp", "qty"])
     Traceback (most recent call last):
     ...
-    ValueError: header 'user_id,stamp,qty' names no date and no amount (or price) column: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
+    ValueError: header 'user_id,stamp,qty' names no date and no amount (or price) column: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
     >>> guess_columns(["customer", "Posting Date", "Entry Date", "amount"])
     Traceback (most recent call last):
     ...
-    ValueError: header 'customer,Posting Date,Entry Date,amount' names no date column (several could be: 'Posting Date', 'Entry Date'): give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
+    ValueError: header 'customer,Posting Date,Entry Date,amount' names no date column (several could be: 'Posting Date', 'Entry Date'): give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
     """
     unsure: dict[str, list[str]] = {}
     found = header_columns(header, HEADER_NAMES, HEADER_WORDS, unsure)
@@ -214,7 +219,8 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
         raise ValueError(f"header {','.join(header)!r} names no {said} column{f' ({several})' if several else ''}: "
                          f"give --columns {USAGE}")
     return ColumnMap(customer=found["customer"], date=found["date"], amount=found.get("amount"), order=found.get("order"),
-                     price=found.get("price"), quantity=found.get("quantity"), status=found.get("status"))
+                     price=found.get("price"), quantity=found.get("quantity"), status=found.get("status"),
+                     type=found.get("type"))
 
 
 def _amount_or_count(header: Sequence[str], found: dict[str, str]) -> str:
@@ -348,16 +354,31 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         wanted["refunded"] = (refunded,)
         said = mapping.refunded is not None or columns is None  # the header's mapping is said whole, below
         mapping = dataclasses.replace(mapping, refunded=refunded)
+    type_given = columns is not None and mapping.type is not None
+    if mapping.type is None and not whole.headerless:  # a ledger's Type, read where it holds kinds (_kinds)
+        found_type = header_columns(whole.header, {"type": HEADER_NAMES["type"]}).get("type")
+        mapping = dataclasses.replace(mapping, type=found_type)
+    if mapping.type:
+        wanted["type"] = (mapping.type,)
     table = select(whole, wanted)
+    payee = None if whole.headerless else payee_column(whole.header, table.names["customer"])
+    if payee:
+        wanted["payee"] = (payee,)
     currency = None if whole.headerless else currency_column(whole.header, table.names[money_key(mapping)])
     if currency is not None:
-        table = select(whole, wanted | {"currency": (currency,)})
+        wanted["currency"] = (currency,)
+    if payee or currency:
+        table = select(whole, wanted)
     if mapping.order:
         table = order_fields_filled(table)
     table, footer = _without_footer(table)
     not_sales = 0
     if mapping.status:
         table, not_sales = _sales_only(table)
+    kinds = _kinds(table, mapping, explicit=type_given)
+    if kinds is None:  # a Type column of something else than transactions
+        mapping = dataclasses.replace(mapping, type=None)
+        kinds = ["sale"] * len(table.rows)
     _one_currency(table, mapping)
     # A purchase log's date column may hold spreadsheet serial numbers (see models.dates), or count days.
     date_layout = None if mapping.day_one else mapping.date_order or column_date_layout(table, "date", serials=True)
@@ -369,12 +390,21 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         dates = column_dates(table, "date", date_layout)
     amounts = _amounts(table, mapping)
     refunds = _refunded(table, mapping) if refunded else [0.0] * len(amounts)
+    at_payee = table.position("payee") if payee else None
     at_order = table.position("order") if mapping.order else None
     at_product = table.position("product") if mapping.product else None
     orders: dict[str, OrderLines] = {}
     guests = 0
-    for (_, values), at, amount, refund in zip(table.rows, dates, amounts, refunds, strict=True):
-        customer = customer_id(values[0])
+    skipped_kinds: dict[str, int] = {}
+    for (_, values), at, amount, refund, kind in zip(table.rows, dates, amounts, refunds, kinds, strict=True):
+        if kind == "refund":
+            amount = -abs(amount)
+        elif kind == "other" or (mapping.type and amount < 0):  # the shop's own money: paid out, moved, held
+            raw = values[table.position("type")].strip()
+            skipped_kinds[raw] = skipped_kinds.get(raw, 0) + 1
+            continue
+        # Money paid out (a refund) goes to the customer: the payee, where the customer column is the payer.
+        customer = customer_id(values[at_payee] if at_payee is not None and amount < 0 else values[0])
         if not customer:
             guests += 1
             continue
@@ -397,6 +427,15 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         layout += " (dates read as spreadsheet serial numbers: days since 1899-12-30)"
     if mapping.day_one is not None:
         layout += f" (dates read as day numbers, day 1 = {mapping.day_one.isoformat()})"
+    if mapping.type and columns is not None and not type_given:
+        layout += f" (kinds of transaction: {table.names['type']})"
+    if payee:
+        layout += f" (refunds to the {payee!r} of their lines)"
+    if skipped_kinds:
+        kinds_said = ", ".join(f"{kind or 'blank'} {count}" for kind, count in
+                               sorted(skipped_kinds.items(), key=lambda item: -item[1])[:4])
+        layout += (f" ({sum(skipped_kinds.values())} lines of the shop's own money skipped by their "
+                   f"{table.names['type']!r}: {kinds_said}{', …' if len(skipped_kinds) > 4 else ''})")
     if footer:
         layout += f" ({footer} line{'s' if footer > 1 else ''} at the end without a date skipped: totals or notes)"
     return TransactionLog(
@@ -584,6 +623,58 @@ def _amounts(table: CsvTable, mapping: ColumnMap) -> list[float]:
     if mapping.amount or not mapping.quantity:
         return money
     return [price * count for price, count in zip(money, column_numbers(table, "quantity"), strict=True)]
+
+
+#: Words of a transaction's kind (``Type``) that say what it is; a kind with none is the shop's own money
+#: (a withdrawal, a transfer, a currency conversion, a fee, a hold, an authorization), no customer's.
+REFUND_KINDS = ("refund", "return", "chargeback", "reversal")
+SALE_KINDS = ("payment", "sale", "order", "purchase", "charge", "checkout", "subscription", "invoice")
+
+
+def transaction_kind(raw: str) -> Literal["sale", "refund", "other"]:
+    """What a ledger's transaction type says a line is: a ``sale``, a ``refund`` or ``other`` money of the shop.
+
+    >>> [transaction_kind(kind) for kind in ("Express Checkout Payment", "Payment Refund", "General Withdrawal",
+    ...                                      "General Currency Conversion", "Chargeback", "charge", "Wholesale")]
+    ['sale', 'refund', 'other', 'other', 'refund', 'sale', 'other']
+    """
+    words = re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", raw).lower())  # a Wholesale is no sale
+    if any(word.startswith(REFUND_KINDS) for word in words):
+        return "refund"
+    return "sale" if any(word.startswith(SALE_KINDS) for word in words) else "other"
+
+
+def _kinds(table: CsvTable, mapping: ColumnMap, *, explicit: bool) -> list[str] | None:
+    """Each line's :func:`transaction_kind` (all ``sale`` without a type column); None for a type column of no kinds.
+
+    A column found by its name only (``Type``) is read as kinds of transaction where some line is a sale or a
+    refund; else it holds something else (a customer's or a product's type): None.
+    """
+    if not mapping.type:
+        return ["sale"] * len(table.rows)
+    at = table.position("type")
+    kinds: list[str] = [transaction_kind(values[at]) for _, values in table.rows]
+    if not explicit and not {"sale", "refund"} & set(kinds):
+        return None
+    return kinds
+
+
+def payee_column(header: Sequence[str], customer: str) -> str | None:
+    """The payee's column where the customer column is a ledger's payer (``From Email Address``: ``To Email Address``).
+
+    A payment ledger (PayPal's activity download) has a line for money in and out: the customer pays
+    the shop, and the shop pays the customer back; the payer of a refund is the shop itself.
+
+    >>> payee_column(["From Email Address", "To Email Address", "Gross"], "From Email Address")
+    'To Email Address'
+    >>> payee_column(["Customer", "To"], "Customer") is None
+    True
+    """
+    words = re.findall(r"[a-z]+", customer.lower())
+    if "from" not in words:
+        return None
+    wanted = ["to" if word == "from" else word for word in words]
+    return next((name for name in header if re.findall(r"[a-z]+", name.lower()) == wanted), None)
 
 
 def _refunded(table: CsvTable, mapping: ColumnMap) -> list[float]:

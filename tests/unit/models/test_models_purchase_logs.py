@@ -671,3 +671,33 @@ def test_a_partly_refunded_payment_is_its_whole_amount_and_a_refund_of_what_came
     log = load_log(shopify, "csv", columns="customer=Email,date=Paid at,price=Lineitem price,"
                                             "quantity=Lineitem quantity,order=Name,refunded=Refunded Amount")
     assert [(t.amount, t.refund) for t in log.transactions] == [(30.0, False), (5.0, True), (8.0, False)]
+
+
+PAYPAL = ('"Date","Time","Type","Status","Currency","Gross","From Email Address","To Email Address","Transaction ID"\n'
+          '"1/3/2024","10:00:00","Express Checkout Payment","Completed","USD","40.00","Ann@x.com","shop@s.com","T1"\n'
+          '"1/4/2024","10:00:00","Payment Refund","Completed","USD","-15.00","shop@s.com","ann@x.com","T2"\n'
+          '"1/5/2024","10:00:00","General Withdrawal","Completed","USD","-500.00","shop@s.com","","T3"\n'
+          '"1/6/2024","10:00:00","General Payment","Completed","USD","-20.00","shop@s.com","parts@y.com","T4"\n'
+          '"1/7/2024","10:00:00","Website Payment","Completed","USD","25.00","bob@x.com","shop@s.com","T5"\n')
+
+
+def test_a_payment_ledgers_refunds_are_its_payees_and_the_shops_own_money_is_skipped(tmp_path: Path) -> None:
+    """PayPal's refunds come From the shop To the buyer; its withdrawals and payments sent are no customer's."""
+    path = write(tmp_path / "Download.csv", PAYPAL)
+    log = load_log(path, "csv", columns="customer=From Email Address,date=Date,amount=Gross,status=Status,"
+                                        "order=Transaction ID")
+    assert [(t.invoice, t.customer_id, t.amount, t.refund) for t in log.transactions] == [
+        ("T1", "ann@x.com", 40.0, False), ("T2", "ann@x.com", 15.0, True), ("T5", "bob@x.com", 25.0, False)]
+    assert log.guest_lines == 0
+    assert log.layout.endswith("(2 lines of the shop's own money skipped by their 'Type': General Withdrawal 1, "
+                               "General Payment 1)")
+
+
+def test_a_type_column_of_no_kinds_of_transaction_is_no_ledgers(tmp_path: Path) -> None:
+    """A customer's or a product's Type keeps every line a sale, a refund by its sign."""
+    path = write(tmp_path / "orders.csv", "customer_id,order_date,total,Type\n7,2024-01-02,10,Retail\n"
+                                          "7,2024-01-09,-4,Wholesale\n8,2024-01-03,5,\n")
+    log = load_log(path, "csv")
+    assert [(t.customer_id, t.amount, t.refund) for t in log.transactions] == [
+        ("7", 10.0, False), ("8", 5.0, False), ("7", 4.0, True)]
+    assert "type=" not in log.layout
