@@ -1,12 +1,13 @@
 """Generic CSV purchase logs: which column holds what is given by a mapping, or read from the header.
 
-``customer=…,date=…,amount=…[,order=…][,product=…][,status=…][,date_order=dmy|mdy]``: an amount per line
-(or ``price=…[,quantity=…]`` instead of ``amount``: a line's unit price and count, its amount
+``customer=…,date=…,amount=…[,order=…][,product=…][,status=…][,refunded=…][,date_order=dmy|mdy]``: an
+amount per line (or ``price=…[,quantity=…]`` instead of ``amount``: a line's unit price and count, its amount
 their product, as order-line exports keep them), the lines of one order summed (an order's
 customer, date and total given on one of its rows only, as Shopify's export does, are the
 order's: :func:`order_fields_filled`); with a status column, the lines of orders that were no
 sale (cancelled, failed, refunded, unpaid: :data:`NOT_SALES`) are skipped and counted (without an order column, the lines of one customer at one
-moment); a negative order total is a refund. Dates are read in the layout the column uses
+moment); a negative order total is a refund, and so is the money ``refunded`` of a partly refunded payment (Stripe's
+``Amount Refunded`` beside its ``Amount``: :func:`refunded_column`). Dates are read in the layout the column uses
 (:mod:`models.dates`, spreadsheet serial numbers included) unless ``date_order`` says which of day
 and month comes first.
 
@@ -60,12 +61,19 @@ class ColumnMap:
     status: str | None = None
     #: The date of day 1, where the date column counts days (dunnhumby's ``DAY``) instead of holding dates.
     day_one: dt.date | None = None
+    #: The money refunded of the line's amount (Stripe's ``Amount Refunded``): a refund of that much, at the order's
+    #: time. Without it, the header's column named so beside the amount (:func:`refunded_column`) is read.
+    refunded: str | None = None
+    #: The kind of transaction of a ledger's line (PayPal's ``Type``): sales and refunds are read by it, the shop's
+    #: other money (withdrawals, transfers, fees, holds) skipped (:func:`transaction_kind`).
+    type: str | None = None
 
 
-_MAP_KEYS = ("customer", "date", "amount", "price", "quantity", "order", "product", "status", "date_order", "day_one")
+_MAP_KEYS = ("customer", "date", "amount", "price", "quantity", "order", "product", "status", "refunded", "type",
+             "date_order", "day_one")
 #: How a mapping is written (``--columns``).
 USAGE = ("customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…]"
-         "[,date_order=dmy|mdy][,day_one=YYYY-MM-DD]")
+         "[,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]")
 
 #: Order statuses (lower case, letters only) that say an order was no sale: cancelled or failed
 #: before payment, voided, denied, reversed (a chargeback), fully refunded, still unpaid or on hold.
@@ -97,7 +105,7 @@ def parse_columns(spec: str) -> ColumnMap:
     >>> parse_columns("customer=Client,date=Day,quantity=Qty")
     Traceback (most recent call last):
     ...
-    ValueError: columns: expected customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD], missing 'amount' (or 'price') in 'customer=Client,date=Day,quantity=Qty'
+    ValueError: columns: expected customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD], missing 'amount' (or 'price') in 'customer=Client,date=Day,quantity=Qty'
 
     """
     pairs = column_pairs(spec, ("customer", "date"), _MAP_KEYS, USAGE)
@@ -121,6 +129,7 @@ def parse_columns(spec: str) -> ColumnMap:
         order=pairs.get("order"), product=pairs.get("product"), date_order=date_order,
         price=None if "amount" in pairs else pairs.get("price"),
         quantity=None if "amount" in pairs else pairs.get("quantity"), status=pairs.get("status"), day_one=day_one,
+        refunded=pairs.get("refunded"), type=pairs.get("type"),
     )
 
 
@@ -141,6 +150,8 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "order": ("orderid", "orderno", "ordernumber", "order", "invoiceid", "invoiceno", "invoicenumber", "invoice",
               "transactionid", "receiptid", "receipt", "ticket", "basketid", "basket"),
     "status": ("financialstatus", "paymentstatus", "orderstatus", "status"),
+    # Read as kinds of transaction only where some line is a payment or a refund (:func:`transaction_kind`).
+    "type": ("transactiontype", "type"),
     # Only without an amount column: a line's unit price, and its count.
     "price": ("unitprice", "price", "itemprice", "saleprice", "salesprice", "priceeach"),
     "quantity": ("quantity", "qty", "units", "quantityordered"),
@@ -156,7 +167,9 @@ HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
              ("ship", "deliver", "fulfil", "due", "update", "modif", "cancel", "refund", "birth", "expir", "zone")),
     "amount": (("total", "amount", "revenue", "sales", "spend"),
                ("discount", "tax", "ship", "refund", "fee", "weight", "count", "quantity", "qty", "items", "lines",
-                "outstanding", "due", "paid")),
+                "outstanding", "due", "paid",
+                # who or where sold, not money: Amazon's sales-channel, a Sales Rep, a Sales Region
+                "channel", "rep", "person", "region", "team", "office", "manager", "type", "status")),
     "order": (("order", "invoice", "transaction", "receipt", "ticket"),
               ("date", "time", "total", "amount", "status", "quantity", "qty", "count", "note", "line", "item",
                "type", "value", "price")),
@@ -177,11 +190,11 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     >>> guess_columns(["user_id", "stamp", "qty"])
     Traceback (most recent call last):
     ...
-    ValueError: header 'user_id,stamp,qty' names no date and no amount (or price) column: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
+    ValueError: header 'user_id,stamp,qty' names no date and no amount (or price) column: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
     >>> guess_columns(["customer", "Posting Date", "Entry Date", "amount"])
     Traceback (most recent call last):
     ...
-    ValueError: header 'customer,Posting Date,Entry Date,amount' names no date column (several could be: 'Posting Date', 'Entry Date'): give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
+    ValueError: header 'customer,Posting Date,Entry Date,amount' names no date column (several could be: 'Posting Date', 'Entry Date'): give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
     """
     unsure: dict[str, list[str]] = {}
     found = header_columns(header, HEADER_NAMES, HEADER_WORDS, unsure)
@@ -206,7 +219,8 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
         raise ValueError(f"header {','.join(header)!r} names no {said} column{f' ({several})' if several else ''}: "
                          f"give --columns {USAGE}")
     return ColumnMap(customer=found["customer"], date=found["date"], amount=found.get("amount"), order=found.get("order"),
-                     price=found.get("price"), quantity=found.get("quantity"), status=found.get("status"))
+                     price=found.get("price"), quantity=found.get("quantity"), status=found.get("status"),
+                     type=found.get("type"))
 
 
 def _amount_or_count(header: Sequence[str], found: dict[str, str]) -> str:
@@ -334,16 +348,37 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         wanted["product"] = (mapping.product,)
     if mapping.status:
         wanted["status"] = (mapping.status,)
+    refunded = mapping.refunded or (None if whole.headerless or not mapping.amount
+                                    else refunded_column(whole.header, mapping.amount))
+    if refunded:
+        wanted["refunded"] = (refunded,)
+        said = mapping.refunded is not None or columns is None  # the header's mapping is said whole, below
+        mapping = dataclasses.replace(mapping, refunded=refunded)
+    type_given = columns is not None and mapping.type is not None
+    if mapping.type is None and not whole.headerless:  # a ledger's Type, read where it holds kinds (_kinds)
+        found_type = header_columns(whole.header, {"type": HEADER_NAMES["type"]}).get("type")
+        mapping = dataclasses.replace(mapping, type=found_type)
+    if mapping.type:
+        wanted["type"] = (mapping.type,)
     table = select(whole, wanted)
+    payee = None if whole.headerless else payee_column(whole.header, table.names["customer"])
+    if payee:
+        wanted["payee"] = (payee,)
     currency = None if whole.headerless else currency_column(whole.header, table.names[money_key(mapping)])
     if currency is not None:
-        table = select(whole, wanted | {"currency": (currency,)})
+        wanted["currency"] = (currency,)
+    if payee or currency:
+        table = select(whole, wanted)
     if mapping.order:
         table = order_fields_filled(table)
     table, footer = _without_footer(table)
     not_sales = 0
     if mapping.status:
         table, not_sales = _sales_only(table)
+    kinds = _kinds(table, mapping, explicit=type_given)
+    if kinds is None:  # a Type column of something else than transactions
+        mapping = dataclasses.replace(mapping, type=None)
+        kinds = ["sale"] * len(table.rows)
     _one_currency(table, mapping)
     # A purchase log's date column may hold spreadsheet serial numbers (see models.dates), or count days.
     date_layout = None if mapping.day_one else mapping.date_order or column_date_layout(table, "date", serials=True)
@@ -354,12 +389,22 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
             _refuse_day_numbers(table, mapping)
         dates = column_dates(table, "date", date_layout)
     amounts = _amounts(table, mapping)
+    refunds = _refunded(table, mapping) if refunded else [0.0] * len(amounts)
+    at_payee = table.position("payee") if payee else None
     at_order = table.position("order") if mapping.order else None
     at_product = table.position("product") if mapping.product else None
     orders: dict[str, OrderLines] = {}
     guests = 0
-    for (_, values), at, amount in zip(table.rows, dates, amounts, strict=True):
-        customer = customer_id(values[0])
+    skipped_kinds: dict[str, int] = {}
+    for (_, values), at, amount, refund, kind in zip(table.rows, dates, amounts, refunds, kinds, strict=True):
+        if kind == "refund":
+            amount = -abs(amount)
+        elif kind == "other" or (mapping.type and amount < 0):  # the shop's own money: paid out, moved, held
+            raw = values[table.position("type")].strip()
+            skipped_kinds[raw] = skipped_kinds.get(raw, 0) + 1
+            continue
+        # Money paid out (a refund) goes to the customer: the payee, where the customer column is the payer.
+        customer = customer_id(values[at_payee] if at_payee is not None and amount < 0 else values[0])
         if not customer:
             guests += 1
             continue
@@ -368,6 +413,7 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         if order is None:
             order = orders[key] = OrderLines(customer_id=customer, at=at)
         order.total += amount
+        order.refunded += refund
         product = values[at_product].strip() if at_product is not None else ""
         if product:
             order.products.add(product)
@@ -375,10 +421,21 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     layout = "CSV" if columns is not None else f"CSV, columns read from its header: {describe(mapping)}"
     if in_cents(table.names["amount" if mapping.amount else "price"]):
         layout += " (amounts in cents, divided by 100)"
+    if refunded and not said:
+        layout += f" (refunds: {table.names['refunded']}, the money refunded beside the amount)"
     if date_layout == "serial":
         layout += " (dates read as spreadsheet serial numbers: days since 1899-12-30)"
     if mapping.day_one is not None:
         layout += f" (dates read as day numbers, day 1 = {mapping.day_one.isoformat()})"
+    if mapping.type and columns is not None and not type_given:
+        layout += f" (kinds of transaction: {table.names['type']})"
+    if payee:
+        layout += f" (refunds to the {payee!r} of their lines)"
+    if skipped_kinds:
+        kinds_said = ", ".join(f"{kind or 'blank'} {count}" for kind, count in
+                               sorted(skipped_kinds.items(), key=lambda item: -item[1])[:4])
+        layout += (f" ({sum(skipped_kinds.values())} lines of the shop's own money skipped by their "
+                   f"{table.names['type']!r}: {kinds_said}{', …' if len(skipped_kinds) > 4 else ''})")
     if footer:
         layout += f" ({footer} line{'s' if footer > 1 else ''} at the end without a date skipped: totals or notes)"
     return TransactionLog(
@@ -508,7 +565,7 @@ def order_fields_filled(table: CsvTable) -> CsvTable:
     [['#1001', 'a@x.com', '2024-02-01 10:00', '30'], ['#1001', 'a@x.com', '2024-02-01 10:00', '0'], ['#1002', '', '', '5']]
     """
     at_order = table.position("order")
-    keys = [key for key in ("customer", "date", "amount", "status") if key in table.names]
+    keys = [key for key in ("customer", "date", "amount", "refunded", "status") if key in table.names]
     places = [table.position(key) for key in keys]
     known: dict[str, dict[int, str]] = {}
     for _, values in table.rows:
@@ -525,7 +582,7 @@ def order_fields_filled(table: CsvTable) -> CsvTable:
             values = list(values)
             for key, place in zip(keys, places, strict=True):
                 if not values[place].strip() and place in found:
-                    values[place] = "0" if key == "amount" else found[place]
+                    values[place] = "0" if key in ("amount", "refunded") else found[place]
         rows.append((line, values))
     return dataclasses.replace(table, rows=rows)
 
@@ -566,6 +623,100 @@ def _amounts(table: CsvTable, mapping: ColumnMap) -> list[float]:
     if mapping.amount or not mapping.quantity:
         return money
     return [price * count for price, count in zip(money, column_numbers(table, "quantity"), strict=True)]
+
+
+#: Words of a transaction's kind (``Type``) that say what it is; a kind with none is the shop's own money
+#: (a withdrawal, a transfer, a currency conversion, a fee, a hold, an authorization), no customer's.
+REFUND_KINDS = ("refund", "return", "chargeback", "reversal")
+SALE_KINDS = ("payment", "sale", "order", "purchase", "charge", "checkout", "subscription", "invoice")
+
+
+def transaction_kind(raw: str) -> Literal["sale", "refund", "other"]:
+    """What a ledger's transaction type says a line is: a ``sale``, a ``refund`` or ``other`` money of the shop.
+
+    >>> [transaction_kind(kind) for kind in ("Express Checkout Payment", "Payment Refund", "General Withdrawal",
+    ...                                      "General Currency Conversion", "Chargeback", "charge", "Wholesale")]
+    ['sale', 'refund', 'other', 'other', 'refund', 'sale', 'other']
+    """
+    words = re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", raw).lower())  # a Wholesale is no sale
+    if any(word.startswith(REFUND_KINDS) for word in words):
+        return "refund"
+    return "sale" if any(word.startswith(SALE_KINDS) for word in words) else "other"
+
+
+def _kinds(table: CsvTable, mapping: ColumnMap, *, explicit: bool) -> list[str] | None:
+    """Each line's :func:`transaction_kind` (all ``sale`` without a type column); None for a type column of no kinds.
+
+    A column found by its name only (``Type``) is read as kinds of transaction where some line is a sale or a
+    refund; else it holds something else (a customer's or a product's type): None.
+    """
+    if not mapping.type:
+        return ["sale"] * len(table.rows)
+    at = table.position("type")
+    kinds: list[str] = [transaction_kind(values[at]) for _, values in table.rows]
+    if not explicit and not {"sale", "refund"} & set(kinds):
+        return None
+    return kinds
+
+
+def payee_column(header: Sequence[str], customer: str) -> str | None:
+    """The payee's column where the customer column is a ledger's payer (``From Email Address``: ``To Email Address``).
+
+    A payment ledger (PayPal's activity download) has a line for money in and out: the customer pays
+    the shop, and the shop pays the customer back; the payer of a refund is the shop itself.
+
+    >>> payee_column(["From Email Address", "To Email Address", "Gross"], "From Email Address")
+    'To Email Address'
+    >>> payee_column(["Customer", "To"], "Customer") is None
+    True
+    """
+    words = re.findall(r"[a-z]+", customer.lower())
+    if "from" not in words:
+        return None
+    wanted = ["to" if word == "from" else word for word in words]
+    return next((name for name in header if re.findall(r"[a-z]+", name.lower()) == wanted), None)
+
+
+def _refunded(table: CsvTable, mapping: ColumnMap) -> list[float]:
+    """Each line's money refunded (a blank is none), in the amount's units.
+
+    >>> t = CsvTable("p.csv", ["Amount", "Amount Refunded"], [(2, ["10", "2.50"]), (3, ["5", ""])],
+    ...              {"amount": "Amount", "refunded": "Amount Refunded"})
+    >>> _refunded(t, ColumnMap("c", "d", "Amount"))
+    [2.5, 0.0]
+    """
+    at = table.position("refunded")
+    rows = [(line, values[:at] + [values[at] if values[at].strip() else "0"] + values[at + 1:])
+            for line, values in table.rows]
+    money = [abs(value) for value in column_numbers(dataclasses.replace(table, rows=rows), "refunded")]
+    if in_cents(table.names["refunded"]) or in_cents(table.names[money_key(mapping)]):
+        money = [value / 100 for value in money]
+    return money
+
+
+def refunded_column(header: Sequence[str], amount: str) -> str | None:
+    """The header's column of the money refunded of the amount column ``amount`` (None if it names none).
+
+    Payment and order exports keep a partly refunded payment's whole amount and, beside it, what was
+    refunded (Stripe's ``Amount Refunded`` and ``Converted Amount Refunded``, Shopify's ``Refunded Amount``):
+    the column named as the amount is, with ``refunded`` (or ``refund`` and a money word). An amount named
+    net has its refunds taken out already.
+
+    >>> stripe = ["Amount", "Amount Refunded", "Converted Amount", "Converted Amount Refunded", "Refund Date"]
+    >>> [refunded_column(stripe, money) for money in ("Amount", "Converted Amount")]
+    ['Amount Refunded', 'Converted Amount Refunded']
+    >>> refunded_column(["Total", "Refunded Amount"], "Total"), refunded_column(["Net Sales", "Refunds"], "Net Sales")
+    ('Refunded Amount', None)
+    """
+    if "net" in re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", amount).lower()):
+        return None
+    qualifier = _MONEY_WORDS.sub("", _bare(amount))
+    for name in header:
+        bare = _bare(name)
+        if "refunded" in bare or ("refund" in bare and _MONEY_WORDS.search(bare)):
+            if _MONEY_WORDS.sub("", re.sub(r"refund(ed|s)?", "", bare)) == qualifier:
+                return name
+    return None
 
 
 def in_cents(name: str) -> bool:

@@ -129,7 +129,10 @@ def periods_of(
 
     """
     if not log.transactions:
-        raise PeriodError(log.path, "no orders or refunds of known customers; nothing to evaluate")
+        guests = (f" (all {log.guest_lines} sales have no customer id: read as {log.layout or 'a log'}; give "
+                  f"--columns customer=… naming a column that holds one, as an export without the buyers' ids "
+                  f"cannot be evaluated)") if log.guest_lines else ""
+        raise PeriodError(log.path, f"no orders or refunds of known customers; nothing to evaluate{guests}")
     days = int(horizon_days)
     if days != horizon_days or days < 1:
         raise PeriodError(log.path, f"expected a horizon of a whole number of days >= 1, found {horizon_days!r}")

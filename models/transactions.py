@@ -268,11 +268,13 @@ def column_numbers(table: CsvTable, key: str) -> list[float]:
 
 @dataclasses.dataclass
 class OrderLines:
-    """The lines of one order read so far: who, when (its first line's time), total and products."""
+    """The lines of one order read so far: who, when (its first line's time), total, money refunded and products."""
 
     customer_id: str
     at: dt.datetime
     total: float = 0.0
+    #: Money refunded of the order, as payment exports keep it beside the whole amount (a refund at the order's time).
+    refunded: float = 0.0
     discounted: bool = False
     products: set[str] = dataclasses.field(default_factory=set)
 
@@ -283,7 +285,8 @@ def transactions_of(
     """Orders and refunds, sorted by time; and the number of orders skipped.
 
     With a ``refund_prefix`` (Online Retail's ``C``), ids with it are refunds and other totals
-    <= 0 are skipped; without, a negative total is a refund and a zero total is skipped.
+    <= 0 are skipped; without, a negative total is a refund and a zero total is skipped.  An order's
+    money refunded (:attr:`OrderLines.refunded`) is a refund of its own, at the order's time, after it.
 
     >>> at = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
     >>> orders = {"1": OrderLines("c", at, 5.0), "C2": OrderLines("c", at, -5.0),
@@ -291,6 +294,9 @@ def transactions_of(
     >>> found, skipped = transactions_of(orders, refund_prefix="C")
     >>> [(t.invoice, t.amount, t.refund) for t in found], skipped
     ([('1', 5.0, False), ('C2', 5.0, True)], 1)
+    >>> found, _ = transactions_of({"ch_1": OrderLines("c", at, 30.0, refunded=10.0)}, refund_prefix=None)
+    >>> [(t.invoice, t.amount, t.refund) for t in found]
+    [('ch_1', 30.0, False), ('ch_1', 10.0, True)]
 
     """
     transactions: list[Transaction] = []
@@ -316,5 +322,9 @@ def transactions_of(
                 products=tuple(sorted(order.products)),
             )
         )
+        if order.refunded > 0 and not refund:
+            # Partly refunded: what came back is a refund of the order, as a return of part of it is.
+            transactions.append(Transaction(customer_id=order.customer_id, invoice=order_id, at=order.at,
+                                            amount=order.refunded, refund=True))
     transactions.sort(key=lambda t: t.at)
     return transactions, skipped

@@ -132,7 +132,7 @@ def test_a_policy_file_naming_an_unknown_segment_stops_the_worker(tmp_path, monk
     (("--format", "csv"), "line 1: header 'who,when,total' names no customer and no date column: give --columns customer=…,date=…"),
     (("--format", "csv", "--columns", "customer=who,date=when"),
      "columns: expected customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…]"
-     "[,date_order=dmy|mdy][,day_one=YYYY-MM-DD], missing 'amount' (or 'price')"),
+     "[,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD], missing 'amount' (or 'price')"),
     (("--format", "csv", "--columns", "customer=who,date=when,amount=paid"),
      "line 1, column 'paid': missing column"),
     (("--format", "cdnow", "--columns", "customer=who,date=when,amount=total"), "--columns is for --format csv"),

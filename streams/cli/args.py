@@ -14,7 +14,7 @@ if TYPE_CHECKING:
 
 #: What ``--columns`` of a csv purchase log names (as :data:`models.csv_logs.USAGE`).
 COLUMNS = ("customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…]"
-           "[,date_order=dmy|mdy][,day_one=YYYY-MM-DD]")
+           "[,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]")
 #: What ``--columns`` of a clickstream names (as :data:`streams.replay.clickstream.USAGE`).
 CLICK_COLUMNS = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…]"
                  "[,products=…][,session=…][,url=…][,visitor=…][,hit=…]")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 
 import pytest
@@ -45,6 +46,11 @@ def test_a_given_cutoff_sets_the_holdout_after_it() -> None:
         (log_of(0, 200), {"horizon_days": 0}, "whole number of days"),
         (log_of(0, 200), {"horizon_days": 7.5}, "whole number of days"),
         (log_of(), {}, "nothing to evaluate"),
+        # An Amazon All Orders report has no buyer ids: every sale a guest's, which no cutoff mends
+        (dataclasses.replace(log_of(), guest_lines=1298,
+                             layout="CSV, columns read from its header: customer=buyer-email"),
+         {}, r"nothing to evaluate \(all 1298 sales have no customer id: read as CSV, columns read from its header: "
+             r"customer=buyer-email; give --columns customer=… naming a column that holds one"),
     ],
 )
 def test_periods_that_do_not_fit_are_one_line(log: TransactionLog, kwargs: dict[str, object], match: str) -> None:

@@ -390,6 +390,11 @@ def test_a_column_number_names_a_column_of_a_file_with_a_header_too(tmp_path: Pa
 @pytest.mark.parametrize(("header", "expected"), [
     ("household_key,BASKET_ID,day_date,SALES_VALUE",  # a grocery's basket is its order
      "customer=household_key,date=day_date,amount=SALES_VALUE,order=BASKET_ID"),
+    # Amazon's All Orders report: its sales-channel is no money (the item's money is its item-price)
+    ("amazon-order-id,purchase-date,order-status,sales-channel,item-price,buyer-email",
+     "customer=buyer-email,date=purchase-date,price=item-price,order=amazon-order-id,status=order-status"),
+    ("Order Date,Customer,Sales Channel,Sales Rep,Sales Region,Sales Total",  # who and where sold, beside the money
+     "customer=Customer,date=Order Date,amount=Sales Total"),
 ])
 def test_more_of_the_usual_header_names(header: str, expected: str) -> None:
     from models.csv_logs import describe, guess_columns
@@ -640,3 +645,59 @@ def test_a_spreadsheets_export_with_a_bom_crlf_notes_on_two_lines_and_a_totals_r
     path = write(tmp_path / "orders.csv", text.replace("#1,a@x.com,2024-01-02 10:00", "#1,a@x.com,"))
     with pytest.raises(DataFileError, match=r"orders.csv, line 2, column 'Order Date': bad date"):
         load_log(path, "csv")  # a line without a date before the last dated line is still refused
+
+
+def test_a_partly_refunded_payment_is_its_whole_amount_and_a_refund_of_what_came_back(tmp_path: Path) -> None:
+    """Stripe keeps a payment's whole Amount beside its Amount Refunded; Shopify its Refunded Amount on a first row."""
+    path = write(tmp_path / "payments.csv",
+                 "id,Created date (UTC),Amount,Amount Refunded,Currency,Converted Amount,Converted Amount Refunded,"
+                 "Converted Currency,Status,Customer ID\n"
+                 "ch_1,2024-01-02 10:00,10.00,0.00,usd,10.00,0.00,usd,Paid,cus_1\n"
+                 "ch_2,2024-01-04 10:00,30.00,12.50,eur,32.40,13.50,usd,Paid,cus_2\n"
+                 "ch_3,2024-01-05 10:00,40.00,40.00,usd,40.00,40.00,usd,Refunded,cus_2\n")
+    log = load_log(path, "csv", columns="customer=Customer ID,date=Created date (UTC),amount=Converted Amount,"
+                                        "status=Status,order=id")
+    assert [(t.invoice, t.amount, t.refund) for t in log.transactions] == [
+        ("ch_1", 10.0, False), ("ch_2", 32.4, False), ("ch_2", 13.5, True)]  # ch_3 was refunded whole: no sale
+    assert log.layout.endswith("(refunds: Converted Amount Refunded, the money refunded beside the amount)")
+    shopify = write(tmp_path / "orders_export.csv",
+                    "Name,Email,Financial Status,Paid at,Total,Refunded Amount,Lineitem quantity,Lineitem price\n"
+                    "#1001,a@x.com,partially_refunded,2024-02-01 10:00,30.00,5.00,1,10.00\n"
+                    "#1001,,,,,,2,10.00\n"
+                    "#1002,a@x.com,paid,2024-02-03 10:00,8.00,0.00,1,8.00\n")
+    log = load_log(shopify, "csv")
+    assert [(t.invoice, t.amount, t.refund) for t in log.transactions] == [
+        ("#1001", 30.0, False), ("#1001", 5.0, True), ("#1002", 8.0, False)]
+    log = load_log(shopify, "csv", columns="customer=Email,date=Paid at,price=Lineitem price,"
+                                            "quantity=Lineitem quantity,order=Name,refunded=Refunded Amount")
+    assert [(t.amount, t.refund) for t in log.transactions] == [(30.0, False), (5.0, True), (8.0, False)]
+
+
+PAYPAL = ('"Date","Time","Type","Status","Currency","Gross","From Email Address","To Email Address","Transaction ID"\n'
+          '"1/3/2024","10:00:00","Express Checkout Payment","Completed","USD","40.00","Ann@x.com","shop@s.com","T1"\n'
+          '"1/4/2024","10:00:00","Payment Refund","Completed","USD","-15.00","shop@s.com","ann@x.com","T2"\n'
+          '"1/5/2024","10:00:00","General Withdrawal","Completed","USD","-500.00","shop@s.com","","T3"\n'
+          '"1/6/2024","10:00:00","General Payment","Completed","USD","-20.00","shop@s.com","parts@y.com","T4"\n'
+          '"1/7/2024","10:00:00","Website Payment","Completed","USD","25.00","bob@x.com","shop@s.com","T5"\n')
+
+
+def test_a_payment_ledgers_refunds_are_its_payees_and_the_shops_own_money_is_skipped(tmp_path: Path) -> None:
+    """PayPal's refunds come From the shop To the buyer; its withdrawals and payments sent are no customer's."""
+    path = write(tmp_path / "Download.csv", PAYPAL)
+    log = load_log(path, "csv", columns="customer=From Email Address,date=Date,amount=Gross,status=Status,"
+                                        "order=Transaction ID")
+    assert [(t.invoice, t.customer_id, t.amount, t.refund) for t in log.transactions] == [
+        ("T1", "ann@x.com", 40.0, False), ("T2", "ann@x.com", 15.0, True), ("T5", "bob@x.com", 25.0, False)]
+    assert log.guest_lines == 0
+    assert log.layout.endswith("(2 lines of the shop's own money skipped by their 'Type': General Withdrawal 1, "
+                               "General Payment 1)")
+
+
+def test_a_type_column_of_no_kinds_of_transaction_is_no_ledgers(tmp_path: Path) -> None:
+    """A customer's or a product's Type keeps every line a sale, a refund by its sign."""
+    path = write(tmp_path / "orders.csv", "customer_id,order_date,total,Type\n7,2024-01-02,10,Retail\n"
+                                          "7,2024-01-09,-4,Wholesale\n8,2024-01-03,5,\n")
+    log = load_log(path, "csv")
+    assert [(t.customer_id, t.amount, t.refund) for t in log.transactions] == [
+        ("7", 10.0, False), ("8", 5.0, False), ("7", 4.0, True)]
+    assert "type=" not in log.layout
