@@ -356,7 +356,9 @@ def _replay_history(messages: list[dict[str, object]], past: Past, settings: Set
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         metrics = _scrape(settings)
-        read = _sum(metrics, "tracker_events_consumed_total{") + _sum(metrics, "tracker_unmapped_messages_total{")
+        # Visit activity (a track call of another name) is an event and unmapped both: counted once.
+        read = (_sum(metrics, "tracker_events_consumed_total{") - _sum_of_type(metrics, "activity")
+                + _sum(metrics, "tracker_unmapped_messages_total{"))
         lag = _sum(metrics, "tracker_consumer_lag_messages{")
         if read >= len(messages) and lag == 0:
             break
@@ -368,6 +370,12 @@ def _replay_history(messages: list[dict[str, object]], past: Past, settings: Set
 
 def _sum(metrics: dict[str, float], prefix: str) -> float:
     return sum(value for series, value in metrics.items() if series.startswith(prefix))
+
+
+def _sum_of_type(metrics: dict[str, float], kind: str) -> float:
+    """Events of ``kind`` consumed, over both input topics."""
+    return sum(value for series, value in metrics.items()
+               if series.startswith("tracker_events_consumed_total{") and f'type="{kind}"' in series)
 
 
 def _play_live(
