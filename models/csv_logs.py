@@ -7,7 +7,7 @@ customer, date and total given on one of its rows only, as Shopify's export does
 order's: :func:`order_fields_filled`); with a status column, the lines of orders that were no
 sale (cancelled, failed, refunded, unpaid: :data:`NOT_SALES`) are skipped and counted (without an order column, the lines of one customer at one
 moment); a negative order total is a refund, and so is the money ``refunded`` of a partly refunded payment (Stripe's
-``Amount Refunded`` beside its ``Amount``: :func:`refunded_column`). Dates are read in the layout the column uses
+``Amount Refunded`` beside its ``Amount``: :func:`models.log_money.refunded_column`). Dates are read in the layout the column uses
 (:mod:`models.dates`, spreadsheet serial numbers included) unless ``date_order`` says which of day
 and month comes first.
 
@@ -28,20 +28,30 @@ from typing import Literal
 
 from models.dates import is_day_number
 from models.errors import DataFileError
-from models.textfiles import CsvTable, no_header, normalise, read_csv, select
+from models.log_money import (
+    currency_column,
+    in_cents,
+    line_amounts,
+    line_kinds,
+    money_key,
+    one_currency,
+    payee_column,
+    refunded_amounts,
+    refunded_column,
+)
+from models.textfiles import CsvTable, bare, no_header, normalise, read_csv, select
 from models.transactions import (
     OrderLines,
     TransactionLog,
     column_date_layout,
     column_dates,
     column_day_numbers,
-    column_numbers,
     customer_id,
     transactions_of,
 )
 
 __all__ = ["USAGE", "ColumnMap", "column_pairs", "guess_columns", "header_columns", "load_csv", "parse_columns",
-           "in_cents", "status_word"]
+           "status_word"]
 
 
 @dataclasses.dataclass(frozen=True)
@@ -62,7 +72,7 @@ class ColumnMap:
     #: The date of day 1, where the date column counts days (dunnhumby's ``DAY``) instead of holding dates.
     day_one: dt.date | None = None
     #: The money refunded of the line's amount (Stripe's ``Amount Refunded``): a refund of that much, at the order's
-    #: time. Without it, the header's column named so beside the amount (:func:`refunded_column`) is read.
+    #: time. Without it, the header's column named so beside the amount (:func:`models.log_money.refunded_column`) is read.
     refunded: str | None = None
     #: The kind of transaction of a ledger's line (PayPal's ``Type``): sales and refunds are read by it, the shop's
     #: other money (withdrawals, transfers, fees, holds) skipped (:func:`transaction_kind`).
@@ -202,7 +212,7 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     if "order" not in found and "name" in plain and any(name.startswith("lineitem") for name in plain):
         # Shopify's orders export: a row per line item, the order's number ("#1001") called Name.
         found["order"] = header[plain.index("name")]
-    if "amount" in found and "price" in found and "quantity" not in found and _bare(found["amount"]) == "amount":
+    if "amount" in found and "price" in found and "quantity" not in found and bare(found["amount"]) == "amount":
         raise ValueError(_amount_or_count(header, found))
     if "amount" in found:
         found.pop("price", None)
@@ -238,11 +248,6 @@ def _amount_or_count(header: Sequence[str], found: dict[str, str]) -> str:
             f"(if {price!r} is the line's money) or --columns {as_money}")
 
 
-def _bare(name: str) -> str:
-    """A column's name compared loosely, without a bracketed part (a currency: ``Total (USD)``)."""
-    return normalise(re.sub(r"[(\[].*?[)\]]", "", name))
-
-
 def header_columns(
     header: Sequence[str], names: Mapping[str, Sequence[str]],
     words: Mapping[str, tuple[Sequence[str], Sequence[str]]] | None = None,
@@ -260,7 +265,7 @@ def header_columns(
     >>> header_columns(["Posting Date", "Ship Date", "Cust."], {"date": ("date",)}, {"date": (("date",), ("ship",))})
     {'date': 'Posting Date'}
     """
-    plain = [_bare(name) for name in header]
+    plain = [bare(name) for name in header]
     found: dict[str, str] = {}
     for key, candidates in names.items():
         for name in candidates:
@@ -355,7 +360,7 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         said = mapping.refunded is not None or columns is None  # the header's mapping is said whole, below
         mapping = dataclasses.replace(mapping, refunded=refunded)
     type_given = columns is not None and mapping.type is not None
-    if mapping.type is None and not whole.headerless:  # a ledger's Type, read where it holds kinds (_kinds)
+    if mapping.type is None and not whole.headerless:  # a ledger's Type, read where it holds kinds (line_kinds)
         found_type = header_columns(whole.header, {"type": HEADER_NAMES["type"]}).get("type")
         mapping = dataclasses.replace(mapping, type=found_type)
     if mapping.type:
@@ -375,11 +380,11 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     not_sales = 0
     if mapping.status:
         table, not_sales = _sales_only(table)
-    kinds = _kinds(table, mapping, explicit=type_given)
+    kinds = line_kinds(table, mapping, explicit=type_given)
     if kinds is None:  # a Type column of something else than transactions
         mapping = dataclasses.replace(mapping, type=None)
         kinds = ["sale"] * len(table.rows)
-    _one_currency(table, mapping)
+    one_currency(table, mapping)
     # A purchase log's date column may hold spreadsheet serial numbers (see models.dates), or count days.
     date_layout = None if mapping.day_one else mapping.date_order or column_date_layout(table, "date", serials=True)
     if mapping.day_one is not None:
@@ -388,8 +393,8 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         if date_layout is None:
             _refuse_day_numbers(table, mapping)
         dates = column_dates(table, "date", date_layout)
-    amounts = _amounts(table, mapping)
-    refunds = _refunded(table, mapping) if refunded else [0.0] * len(amounts)
+    amounts = line_amounts(table, mapping)
+    refunds = refunded_amounts(table, mapping) if refunded else [0.0] * len(amounts)
     at_payee = table.position("payee") if payee else None
     at_order = table.position("order") if mapping.order else None
     at_product = table.position("product") if mapping.product else None
@@ -445,75 +450,6 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
 
 
 #: Words of a money column's name that say it is in the account's one currency (Stripe's ``Converted Amount``).
-ONE_CURRENCY = ("converted", "base", "settlement", "settled")
-_MONEY_WORDS = re.compile(r"amount|total|gross|net|price|value|sales|grand|sum|spent|revenue")
-_CURRENCY_SIGNS = "$£€¥₹"
-
-
-def money_key(mapping: ColumnMap) -> str:
-    """The mapping's key of the money column: ``amount``, or ``price`` for a unit price."""
-    return "amount" if mapping.amount else "price"
-
-
-def currency_column(header: Sequence[str], money: str) -> str | None:
-    """The header's column naming the currency of the money column ``money`` (None if it names none).
-
-    A currency column qualified as the money is (Stripe's ``Converted Currency`` for its ``Converted
-    Amount``), else a plain ``Currency`` (``Currency Code``) — unless the money's name says it is in the
-    account's one currency (:data:`ONE_CURRENCY`) and no currency column is qualified so.
-
-    >>> stripe = ["Amount", "Currency", "Converted Amount", "Converted Currency", "Status"]
-    >>> [currency_column(stripe, money) for money in ("Amount", "Converted Amount", "Status")]
-    ['Currency', 'Converted Currency', 'Currency']
-    >>> currency_column(["Gross", "Currency"], "Gross"), currency_column(["Converted Amount", "Currency"],
-    ...                                                                  "Converted Amount")
-    ('Currency', None)
-    """
-    qualifier = _MONEY_WORDS.sub("", _bare(money))
-    by_qualifier = {re.sub(r"currency(code|iso)?$", "", _bare(name)): name for name in header
-                    if re.search(r"currency(code|iso)?$", _bare(name))}
-    if qualifier in by_qualifier:
-        return by_qualifier[qualifier]
-    if any(word in normalise(money) for word in ONE_CURRENCY):
-        return None
-    return by_qualifier.get("")
-
-
-def _one_currency(table: CsvTable, mapping: ColumnMap) -> None:
-    """Refuse money in more than one currency (its currency column's codes, or the signs its values carry).
-
-    Added up, dollars and euros mean nothing: the first line in a second currency is named, with what to do.
-
-    >>> t = CsvTable("p.csv", ["Customer ID", "Created", "Amount", "Currency"], [(2, ["7", "2024-01-02", "5", "usd"]),
-    ...              (3, ["7", "2024-01-03", "5", "EUR"])], {"customer": "Customer ID", "date": "Created",
-    ...              "amount": "Amount", "currency": "Currency"})
-    >>> _one_currency(t, ColumnMap("Customer ID", "Created", "Amount"))
-    Traceback (most recent call last):
-    ...
-    models.errors.DataFileError: p.csv, line 3, column 'Currency': money in more than one currency (usd on line 2, eur here) would be added up as one: give --columns with an amount in one currency or the lines of one currency only
-    """
-    key = money_key(mapping)
-    at_money = table.position(key)
-    at_currency = table.position("currency") if "currency" in table.names else None
-    seen: dict[str, int] = {}
-    for line, values in table.rows:
-        codes = {values[at_currency].strip().lower()} - {""} if at_currency is not None else set()
-        signs = {sign for sign in _CURRENCY_SIGNS if sign in values[at_money]}
-        for code in codes | signs:
-            seen.setdefault(code, line)
-            if len(seen) > 1:
-                first, where = next(iter(seen.items()))
-                column = table.names["currency" if code in codes else key]
-                converted = [name for name in table.header if name != table.names[key]
-                             and any(word in normalise(name) for word in ONE_CURRENCY)
-                             and _MONEY_WORDS.search(normalise(name))]
-                amount = f"amount={converted[0]!r} (in one currency)" if converted else "an amount in one currency"
-                raise DataFileError(
-                    *table.locate(line), column,
-                    f"money in more than one currency ({first} on line {where}, {code} here) would be added up as "
-                    f"one: give --columns with {amount} or the lines of one currency only")
-
-
 def _without_footer(table: CsvTable) -> tuple[CsvTable, int]:
     """``table`` without the lines at its end that have no date (a spreadsheet's totals row, notes), and how many.
 
@@ -609,124 +545,6 @@ def _sales_only(table: CsvTable) -> tuple[CsvTable, int]:
     no_sale = NOT_SALES | {closed} if done & set(words) else NOT_SALES
     kept = [row for row, word in zip(table.rows, words, strict=True) if word not in no_sale]
     return dataclasses.replace(table, rows=kept), len(table.rows) - len(kept)
-
-
-def _amounts(table: CsvTable, mapping: ColumnMap) -> list[float]:
-    """Each line's money: its amount, or its unit price times its quantity (1 without a quantity column).
-
-    A money column named in cents or pence (``amount_cents``, ``Total (pence)``) is read in whole units.
-    """
-    key = money_key(mapping)
-    money = column_numbers(table, key)
-    if in_cents(table.names[key]):
-        money = [value / 100 for value in money]
-    if mapping.amount or not mapping.quantity:
-        return money
-    return [price * count for price, count in zip(money, column_numbers(table, "quantity"), strict=True)]
-
-
-#: Words of a transaction's kind (``Type``) that say what it is; a kind with none is the shop's own money
-#: (a withdrawal, a transfer, a currency conversion, a fee, a hold, an authorization), no customer's.
-REFUND_KINDS = ("refund", "return", "chargeback", "reversal")
-SALE_KINDS = ("payment", "sale", "order", "purchase", "charge", "checkout", "subscription", "invoice")
-
-
-def transaction_kind(raw: str) -> Literal["sale", "refund", "other"]:
-    """What a ledger's transaction type says a line is: a ``sale``, a ``refund`` or ``other`` money of the shop.
-
-    >>> [transaction_kind(kind) for kind in ("Express Checkout Payment", "Payment Refund", "General Withdrawal",
-    ...                                      "General Currency Conversion", "Chargeback", "charge", "Wholesale")]
-    ['sale', 'refund', 'other', 'other', 'refund', 'sale', 'other']
-    """
-    words = re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", raw).lower())  # a Wholesale is no sale
-    if any(word.startswith(REFUND_KINDS) for word in words):
-        return "refund"
-    return "sale" if any(word.startswith(SALE_KINDS) for word in words) else "other"
-
-
-def _kinds(table: CsvTable, mapping: ColumnMap, *, explicit: bool) -> list[str] | None:
-    """Each line's :func:`transaction_kind` (all ``sale`` without a type column); None for a type column of no kinds.
-
-    A column found by its name only (``Type``) is read as kinds of transaction where some line is a sale or a
-    refund; else it holds something else (a customer's or a product's type): None.
-    """
-    if not mapping.type:
-        return ["sale"] * len(table.rows)
-    at = table.position("type")
-    kinds: list[str] = [transaction_kind(values[at]) for _, values in table.rows]
-    if not explicit and not {"sale", "refund"} & set(kinds):
-        return None
-    return kinds
-
-
-def payee_column(header: Sequence[str], customer: str) -> str | None:
-    """The payee's column where the customer column is a ledger's payer (``From Email Address``: ``To Email Address``).
-
-    A payment ledger (PayPal's activity download) has a line for money in and out: the customer pays
-    the shop, and the shop pays the customer back; the payer of a refund is the shop itself.
-
-    >>> payee_column(["From Email Address", "To Email Address", "Gross"], "From Email Address")
-    'To Email Address'
-    >>> payee_column(["Customer", "To"], "Customer") is None
-    True
-    """
-    words = re.findall(r"[a-z]+", customer.lower())
-    if "from" not in words:
-        return None
-    wanted = ["to" if word == "from" else word for word in words]
-    return next((name for name in header if re.findall(r"[a-z]+", name.lower()) == wanted), None)
-
-
-def _refunded(table: CsvTable, mapping: ColumnMap) -> list[float]:
-    """Each line's money refunded (a blank is none), in the amount's units.
-
-    >>> t = CsvTable("p.csv", ["Amount", "Amount Refunded"], [(2, ["10", "2.50"]), (3, ["5", ""])],
-    ...              {"amount": "Amount", "refunded": "Amount Refunded"})
-    >>> _refunded(t, ColumnMap("c", "d", "Amount"))
-    [2.5, 0.0]
-    """
-    at = table.position("refunded")
-    rows = [(line, values[:at] + [values[at] if values[at].strip() else "0"] + values[at + 1:])
-            for line, values in table.rows]
-    money = [abs(value) for value in column_numbers(dataclasses.replace(table, rows=rows), "refunded")]
-    if in_cents(table.names["refunded"]) or in_cents(table.names[money_key(mapping)]):
-        money = [value / 100 for value in money]
-    return money
-
-
-def refunded_column(header: Sequence[str], amount: str) -> str | None:
-    """The header's column of the money refunded of the amount column ``amount`` (None if it names none).
-
-    Payment and order exports keep a partly refunded payment's whole amount and, beside it, what was
-    refunded (Stripe's ``Amount Refunded`` and ``Converted Amount Refunded``, Shopify's ``Refunded Amount``):
-    the column named as the amount is, with ``refunded`` (or ``refund`` and a money word). An amount named
-    net has its refunds taken out already.
-
-    >>> stripe = ["Amount", "Amount Refunded", "Converted Amount", "Converted Amount Refunded", "Refund Date"]
-    >>> [refunded_column(stripe, money) for money in ("Amount", "Converted Amount")]
-    ['Amount Refunded', 'Converted Amount Refunded']
-    >>> refunded_column(["Total", "Refunded Amount"], "Total"), refunded_column(["Net Sales", "Refunds"], "Net Sales")
-    ('Refunded Amount', None)
-    """
-    if "net" in re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", amount).lower()):
-        return None
-    qualifier = _MONEY_WORDS.sub("", _bare(amount))
-    for name in header:
-        bare = _bare(name)
-        if "refunded" in bare or ("refund" in bare and _MONEY_WORDS.search(bare)):
-            if _MONEY_WORDS.sub("", re.sub(r"refund(ed|s)?", "", bare)) == qualifier:
-                return name
-    return None
-
-
-def in_cents(name: str) -> bool:
-    """Whether a money column's name says it counts cents (or pence): the minor unit payment systems store.
-
-    >>> in_cents("amount_cents"), in_cents("totalPriceCents"), in_cents("Total (pence)"), in_cents("Percent total")
-    (True, True, True, False)
-    """
-    words = re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", name).lower())
-    return "cents" in words or "pence" in words
 
 
 def describe(mapping: ColumnMap) -> str:

@@ -23,7 +23,7 @@ from models.columnar import is_parquet, read_parquet
 from models.errors import DataFileError
 from models.workbooks import is_workbook, locate, read_sheets
 
-__all__ = ["CsvTable", "is_data_line", "no_header", "normalise", "read_csv", "read_text"]
+__all__ = ["CsvTable", "bare", "is_data_line", "no_header", "normalise", "read_csv", "read_text"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = b"PK\x03\x04"
@@ -135,6 +135,15 @@ def normalise(name: str) -> str:
 
     """
     return "".join(c for c in name.lower() if c not in " _-\ufeff")
+
+
+def bare(name: str) -> str:
+    """A column's name compared loosely (:func:`normalise`), without a bracketed part (a currency: ``Total (USD)``).
+
+    >>> bare("Total (USD)"), bare("Amount [EUR]")
+    ('total', 'amount')
+    """
+    return normalise(re.sub(r"[(\[].*?[)\]]", "", name))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -1,0 +1,219 @@
+"""What a purchase log's money columns mean: units, currencies, refunds beside the amount, kinds of transaction.
+
+:mod:`models.csv_logs` reads a log's columns; these rules say what its money is:
+
+* a line's money is its amount, or its unit price times its quantity (:func:`line_amounts`), in whole
+  units where the column counts cents or pence (:func:`in_cents`);
+* money in two currencies is not added up as one (:func:`one_currency`), and a converted amount's
+  currency is the one named with it (:func:`currency_column`);
+* a partly refunded payment keeps its whole amount with the money refunded beside it
+  (:func:`refunded_column`, :func:`refunded_amounts`);
+* a payment ledger's ``Type`` says which lines are sales, refunds or the shop's own money
+  (:func:`transaction_kind`, :func:`line_kinds`), and a refund paid out is its payee's (:func:`payee_column`).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Literal
+
+from models.errors import DataFileError
+from models.textfiles import CsvTable, bare, normalise
+from models.transactions import column_numbers
+
+if TYPE_CHECKING:
+    from models.csv_logs import ColumnMap
+
+__all__ = ["currency_column", "in_cents", "line_amounts", "line_kinds", "money_key", "one_currency", "payee_column",
+           "refunded_amounts", "refunded_column", "transaction_kind"]
+
+
+ONE_CURRENCY = ("converted", "base", "settlement", "settled")
+_MONEY_WORDS = re.compile(r"amount|total|gross|net|price|value|sales|grand|sum|spent|revenue")
+_CURRENCY_SIGNS = "$£€¥₹"
+
+
+def money_key(mapping: ColumnMap) -> str:
+    """The mapping's key of the money column: ``amount``, or ``price`` for a unit price."""
+    return "amount" if mapping.amount else "price"
+
+
+def currency_column(header: Sequence[str], money: str) -> str | None:
+    """The header's column naming the currency of the money column ``money`` (None if it names none).
+
+    A currency column qualified as the money is (Stripe's ``Converted Currency`` for its ``Converted
+    Amount``), else a plain ``Currency`` (``Currency Code``) — unless the money's name says it is in the
+    account's one currency (:data:`ONE_CURRENCY`) and no currency column is qualified so.
+
+    >>> stripe = ["Amount", "Currency", "Converted Amount", "Converted Currency", "Status"]
+    >>> [currency_column(stripe, money) for money in ("Amount", "Converted Amount", "Status")]
+    ['Currency', 'Converted Currency', 'Currency']
+    >>> currency_column(["Gross", "Currency"], "Gross"), currency_column(["Converted Amount", "Currency"],
+    ...                                                                  "Converted Amount")
+    ('Currency', None)
+    """
+    qualifier = _MONEY_WORDS.sub("", bare(money))
+    by_qualifier = {re.sub(r"currency(code|iso)?$", "", bare(name)): name for name in header
+                    if re.search(r"currency(code|iso)?$", bare(name))}
+    if qualifier in by_qualifier:
+        return by_qualifier[qualifier]
+    if any(word in normalise(money) for word in ONE_CURRENCY):
+        return None
+    return by_qualifier.get("")
+
+
+def one_currency(table: CsvTable, mapping: ColumnMap) -> None:
+    """Refuse money in more than one currency (its currency column's codes, or the signs its values carry).
+
+    Added up, dollars and euros mean nothing: the first line in a second currency is named, with what to do.
+
+    >>> t = CsvTable("p.csv", ["Customer ID", "Created", "Amount", "Currency"], [(2, ["7", "2024-01-02", "5", "usd"]),
+    ...              (3, ["7", "2024-01-03", "5", "EUR"])], {"customer": "Customer ID", "date": "Created",
+    ...              "amount": "Amount", "currency": "Currency"})
+    >>> from models.csv_logs import ColumnMap
+    >>> one_currency(t, ColumnMap("Customer ID", "Created", "Amount"))
+    Traceback (most recent call last):
+    ...
+    models.errors.DataFileError: p.csv, line 3, column 'Currency': money in more than one currency (usd on line 2, eur here) would be added up as one: give --columns with an amount in one currency or the lines of one currency only
+    """
+    key = money_key(mapping)
+    at_money = table.position(key)
+    at_currency = table.position("currency") if "currency" in table.names else None
+    seen: dict[str, int] = {}
+    for line, values in table.rows:
+        codes = {values[at_currency].strip().lower()} - {""} if at_currency is not None else set()
+        signs = {sign for sign in _CURRENCY_SIGNS if sign in values[at_money]}
+        for code in codes | signs:
+            seen.setdefault(code, line)
+            if len(seen) > 1:
+                first, where = next(iter(seen.items()))
+                column = table.names["currency" if code in codes else key]
+                converted = [name for name in table.header if name != table.names[key]
+                             and any(word in normalise(name) for word in ONE_CURRENCY)
+                             and _MONEY_WORDS.search(normalise(name))]
+                amount = f"amount={converted[0]!r} (in one currency)" if converted else "an amount in one currency"
+                raise DataFileError(
+                    *table.locate(line), column,
+                    f"money in more than one currency ({first} on line {where}, {code} here) would be added up as "
+                    f"one: give --columns with {amount} or the lines of one currency only")
+
+
+def line_amounts(table: CsvTable, mapping: ColumnMap) -> list[float]:
+    """Each line's money: its amount, or its unit price times its quantity (1 without a quantity column).
+
+    A money column named in cents or pence (``amount_cents``, ``Total (pence)``) is read in whole units.
+    """
+    key = money_key(mapping)
+    money = column_numbers(table, key)
+    if in_cents(table.names[key]):
+        money = [value / 100 for value in money]
+    if mapping.amount or not mapping.quantity:
+        return money
+    return [price * count for price, count in zip(money, column_numbers(table, "quantity"), strict=True)]
+
+
+#: Words of a transaction's kind (``Type``) that say what it is; a kind with none is the shop's own money
+#: (a withdrawal, a transfer, a currency conversion, a fee, a hold, an authorization), no customer's.
+REFUND_KINDS = ("refund", "return", "chargeback", "reversal")
+SALE_KINDS = ("payment", "sale", "order", "purchase", "charge", "checkout", "subscription", "invoice")
+
+
+def transaction_kind(raw: str) -> Literal["sale", "refund", "other"]:
+    """What a ledger's transaction type says a line is: a ``sale``, a ``refund`` or ``other`` money of the shop.
+
+    >>> [transaction_kind(kind) for kind in ("Express Checkout Payment", "Payment Refund", "General Withdrawal",
+    ...                                      "General Currency Conversion", "Chargeback", "charge", "Wholesale")]
+    ['sale', 'refund', 'other', 'other', 'refund', 'sale', 'other']
+    """
+    words = re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", raw).lower())  # a Wholesale is no sale
+    if any(word.startswith(REFUND_KINDS) for word in words):
+        return "refund"
+    return "sale" if any(word.startswith(SALE_KINDS) for word in words) else "other"
+
+
+def line_kinds(table: CsvTable, mapping: ColumnMap, *, explicit: bool) -> list[str] | None:
+    """Each line's :func:`transaction_kind` (all ``sale`` without a type column); None for a type column of no kinds.
+
+    A column found by its name only (``Type``) is read as kinds of transaction where some line is a sale or a
+    refund; else it holds something else (a customer's or a product's type): None.
+    """
+    if not mapping.type:
+        return ["sale"] * len(table.rows)
+    at = table.position("type")
+    kinds: list[str] = [transaction_kind(values[at]) for _, values in table.rows]
+    if not explicit and not {"sale", "refund"} & set(kinds):
+        return None
+    return kinds
+
+
+def payee_column(header: Sequence[str], customer: str) -> str | None:
+    """The payee's column where the customer column is a ledger's payer (``From Email Address``: ``To Email Address``).
+
+    A payment ledger (PayPal's activity download) has a line for money in and out: the customer pays
+    the shop, and the shop pays the customer back; the payer of a refund is the shop itself.
+
+    >>> payee_column(["From Email Address", "To Email Address", "Gross"], "From Email Address")
+    'To Email Address'
+    >>> payee_column(["Customer", "To"], "Customer") is None
+    True
+    """
+    words = re.findall(r"[a-z]+", customer.lower())
+    if "from" not in words:
+        return None
+    wanted = ["to" if word == "from" else word for word in words]
+    return next((name for name in header if re.findall(r"[a-z]+", name.lower()) == wanted), None)
+
+
+def refunded_amounts(table: CsvTable, mapping: ColumnMap) -> list[float]:
+    """Each line's money refunded (a blank is none), in the amount's units.
+
+    >>> t = CsvTable("p.csv", ["Amount", "Amount Refunded"], [(2, ["10", "2.50"]), (3, ["5", ""])],
+    ...              {"amount": "Amount", "refunded": "Amount Refunded"})
+    >>> from models.csv_logs import ColumnMap
+    >>> refunded_amounts(t, ColumnMap("c", "d", "Amount"))
+    [2.5, 0.0]
+    """
+    at = table.position("refunded")
+    rows = [(line, values[:at] + [values[at] if values[at].strip() else "0"] + values[at + 1:])
+            for line, values in table.rows]
+    money = [abs(value) for value in column_numbers(dataclasses.replace(table, rows=rows), "refunded")]
+    if in_cents(table.names["refunded"]) or in_cents(table.names[money_key(mapping)]):
+        money = [value / 100 for value in money]
+    return money
+
+
+def refunded_column(header: Sequence[str], amount: str) -> str | None:
+    """The header's column of the money refunded of the amount column ``amount`` (None if it names none).
+
+    Payment and order exports keep a partly refunded payment's whole amount and, beside it, what was
+    refunded (Stripe's ``Amount Refunded`` and ``Converted Amount Refunded``, Shopify's ``Refunded Amount``):
+    the column named as the amount is, with ``refunded`` (or ``refund`` and a money word). An amount named
+    net has its refunds taken out already.
+
+    >>> stripe = ["Amount", "Amount Refunded", "Converted Amount", "Converted Amount Refunded", "Refund Date"]
+    >>> [refunded_column(stripe, money) for money in ("Amount", "Converted Amount")]
+    ['Amount Refunded', 'Converted Amount Refunded']
+    >>> refunded_column(["Total", "Refunded Amount"], "Total"), refunded_column(["Net Sales", "Refunds"], "Net Sales")
+    ('Refunded Amount', None)
+    """
+    if "net" in re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", amount).lower()):
+        return None
+    qualifier = _MONEY_WORDS.sub("", bare(amount))
+    for name in header:
+        loose = bare(name)
+        if "refunded" in loose or ("refund" in loose and _MONEY_WORDS.search(loose)):
+            if _MONEY_WORDS.sub("", re.sub(r"refund(ed|s)?", "", loose)) == qualifier:
+                return name
+    return None
+
+
+def in_cents(name: str) -> bool:
+    """Whether a money column's name says it counts cents (or pence): the minor unit payment systems store.
+
+    >>> in_cents("amount_cents"), in_cents("totalPriceCents"), in_cents("Total (pence)"), in_cents("Percent total")
+    (True, True, True, False)
+    """
+    words = re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", name).lower())
+    return "cents" in words or "pence" in words
