@@ -36,6 +36,7 @@ from models.log_money import (
     money_key,
     one_currency,
     payee_column,
+    prices_are_line_totals,
     refunded_amounts,
     refunded_column,
 )
@@ -165,6 +166,9 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     # Only without an amount column: a line's unit price, and its count.
     "price": ("unitprice", "price", "itemprice", "saleprice", "salesprice", "priceeach"),
     "quantity": ("quantity", "qty", "units", "quantityordered"),
+    # What was bought: the customer's breadth of products, and what tells a unit price from a line's total.
+    "product": ("productid", "sku", "lineitemsku", "asin", "stockcode", "articleid", "itemid", "productcode",
+                "product", "item"),
 }
 
 #: Then, for a key no name above finds, a column whose name has one of the first words and none
@@ -192,7 +196,7 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     >>> describe(guess_columns(["Order ID", "Customer Email", "Created At", "Total (USD)", "Quantity"]))
     'customer=Customer Email,date=Created At,amount=Total (USD),order=Order ID'
     >>> describe(guess_columns(["InvoiceNo", "StockCode", "Quantity", "InvoiceDate", "UnitPrice", "CustomerID"]))
-    'customer=CustomerID,date=InvoiceDate,price=UnitPrice,quantity=Quantity,order=InvoiceNo'
+    'customer=CustomerID,date=InvoiceDate,price=UnitPrice,quantity=Quantity,order=InvoiceNo,product=StockCode'
     >>> describe(guess_columns(["Order Number", "Order Date", "Billing Email", "Order Total Amount", "Ship Date"]))
     'customer=Billing Email,date=Order Date,amount=Order Total Amount,order=Order Number'
     >>> describe(guess_columns(["Name", "Email", "Financial Status", "Total", "Created at", "Lineitem quantity"]))
@@ -229,8 +233,8 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
         raise ValueError(f"header {','.join(header)!r} names no {said} column{f' ({several})' if several else ''}: "
                          f"give --columns {USAGE}")
     return ColumnMap(customer=found["customer"], date=found["date"], amount=found.get("amount"), order=found.get("order"),
-                     price=found.get("price"), quantity=found.get("quantity"), status=found.get("status"),
-                     type=found.get("type"))
+                     price=found.get("price"), quantity=found.get("quantity"), product=found.get("product"),
+                     status=found.get("status"), type=found.get("type"))
 
 
 def _amount_or_count(header: Sequence[str], found: dict[str, str]) -> str:
@@ -393,7 +397,10 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         if date_layout is None:
             _refuse_day_numbers(table, mapping)
         dates = column_dates(table, "date", date_layout)
-    amounts = line_amounts(table, mapping)
+    # A header's price beside a quantity is a unit price, unless the log's own products say it is each line's total.
+    line_totals = (columns is None and mapping.price is not None and mapping.quantity is not None
+                   and mapping.product is not None and prices_are_line_totals(table))
+    amounts = line_amounts(table, mapping, line_totals=line_totals)
     refunds = refunded_amounts(table, mapping) if refunded else [0.0] * len(amounts)
     at_payee = table.position("payee") if payee else None
     at_order = table.position("order") if mapping.order else None
@@ -426,6 +433,9 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     layout = "CSV" if columns is not None else f"CSV, columns read from its header: {describe(mapping)}"
     if in_cents(table.names["amount" if mapping.amount else "price"]):
         layout += " (amounts in cents, divided by 100)"
+    if line_totals:
+        layout += (f" ({table.names['price']!r} read as each line's total: a product's lines of several items cost"
+                   " its single price times their count)")
     if refunded and not said:
         layout += f" (refunds: {table.names['refunded']}, the money refunded beside the amount)"
     if date_layout == "serial":
@@ -449,7 +459,6 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     )
 
 
-#: Words of a money column's name that say it is in the account's one currency (Stripe's ``Converted Amount``).
 def _without_footer(table: CsvTable) -> tuple[CsvTable, int]:
     """``table`` without the lines at its end that have no date (a spreadsheet's totals row, notes), and how many.
 

@@ -15,27 +15,40 @@
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
+import statistics
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Literal
+from typing import Literal, Protocol
 
 from models.errors import DataFileError
 from models.textfiles import CsvTable, bare, normalise
 from models.transactions import column_numbers
 
-if TYPE_CHECKING:
-    from models.csv_logs import ColumnMap
-
 __all__ = ["currency_column", "in_cents", "line_amounts", "line_kinds", "money_key", "one_currency", "payee_column",
            "refunded_amounts", "refunded_column", "transaction_kind"]
 
 
+class MoneyColumns(Protocol):
+    """What these rules read of a log's mapping (:class:`models.csv_logs.ColumnMap`): its money columns and type."""
+
+    @property
+    def amount(self) -> str | None: ...
+
+    @property
+    def quantity(self) -> str | None: ...
+
+    @property
+    def type(self) -> str | None: ...
+
+
+#: Words of a money column's name that say it is in the account's one currency (Stripe's ``Converted Amount``).
 ONE_CURRENCY = ("converted", "base", "settlement", "settled")
 _MONEY_WORDS = re.compile(r"amount|total|gross|net|price|value|sales|grand|sum|spent|revenue")
 _CURRENCY_SIGNS = "$£€¥₹"
 
 
-def money_key(mapping: ColumnMap) -> str:
+def money_key(mapping: MoneyColumns) -> str:
     """The mapping's key of the money column: ``amount``, or ``price`` for a unit price."""
     return "amount" if mapping.amount else "price"
 
@@ -64,7 +77,7 @@ def currency_column(header: Sequence[str], money: str) -> str | None:
     return by_qualifier.get("")
 
 
-def one_currency(table: CsvTable, mapping: ColumnMap) -> None:
+def one_currency(table: CsvTable, mapping: MoneyColumns) -> None:
     """Refuse money in more than one currency (its currency column's codes, or the signs its values carry).
 
     Added up, dollars and euros mean nothing: the first line in a second currency is named, with what to do.
@@ -100,18 +113,62 @@ def one_currency(table: CsvTable, mapping: ColumnMap) -> None:
                     f"one: give --columns with {amount} or the lines of one currency only")
 
 
-def line_amounts(table: CsvTable, mapping: ColumnMap) -> list[float]:
+def line_amounts(table: CsvTable, mapping: MoneyColumns, *, line_totals: bool = False) -> list[float]:
     """Each line's money: its amount, or its unit price times its quantity (1 without a quantity column).
 
-    A money column named in cents or pence (``amount_cents``, ``Total (pence)``) is read in whole units.
+    A money column named in cents or pence (``amount_cents``, ``Total (pence)``) is read in whole units;
+    with ``line_totals`` the price column is each line's money already (:func:`prices_are_line_totals`).
     """
     key = money_key(mapping)
     money = column_numbers(table, key)
     if in_cents(table.names[key]):
         money = [value / 100 for value in money]
-    if mapping.amount or not mapping.quantity:
+    if mapping.amount or not mapping.quantity or line_totals:
         return money
     return [price * count for price, count in zip(money, column_numbers(table, "quantity"), strict=True)]
+
+
+#: How many lines of several items of products also bought singly the price column's reading needs, and the
+#: share of them that must say "line total" for it to be read so.
+_LINE_TOTAL_EVIDENCE = 20
+_LINE_TOTAL_SHARE = 0.8
+
+
+def prices_are_line_totals(table: CsvTable) -> bool:
+    """Whether the ``price`` column beside ``quantity`` holds each line's total, as the log's own products show.
+
+    Exports name the two alike (an Amazon seller report's ``item-price`` is the line's, Online Retail's
+    ``Price`` the unit's). A product's lines of one item say its price; on its lines of several items a
+    unit price stays about that (or less: a bulk price), a line's total is about that times the count.
+    Each line of several items of a product also bought singly says which is nearer, in ratio; the
+    column holds totals when at least :data:`_LINE_TOTAL_SHARE` of at least :data:`_LINE_TOTAL_EVIDENCE`
+    such lines say so.
+
+    >>> lines = [["a", "1", "10"], ["a", "3", "30"], ["b", "1", "4"], ["b", "2", "8.5"]] * 10
+    >>> table = CsvTable("o.csv", ["sku", "qty", "price"], [(n, line) for n, line in enumerate(lines, 2)],
+    ...                  {"product": "sku", "quantity": "qty", "price": "price"})
+    >>> prices_are_line_totals(table)
+    True
+    >>> prices_are_line_totals(dataclasses.replace(table, rows=[(n, [p, q, "10" if p == "a" else "4"])
+    ...                                                        for n, (p, q, _) in table.rows]))
+    False
+    """
+    products = [values[table.position("product")].strip() for _, values in table.rows]
+    prices, counts = column_numbers(table, "price"), column_numbers(table, "quantity")
+    singles: dict[str, list[float]] = {}
+    for product, price, count in zip(products, prices, counts, strict=True):
+        if count == 1 and price > 0:
+            singles.setdefault(product, []).append(price)
+    unit = {product: statistics.median(found) for product, found in singles.items()}
+    lines = totals = 0
+    for product, price, count in zip(products, prices, counts, strict=True):
+        one = unit.get(product)
+        if one is None or count < 2 or price <= 0:
+            continue
+        lines += 1
+        ratio = math.log(price / one)
+        totals += abs(ratio - math.log(count)) < abs(ratio)
+    return lines >= _LINE_TOTAL_EVIDENCE and totals >= _LINE_TOTAL_SHARE * lines
 
 
 #: Words of a transaction's kind (``Type``) that say what it is; a kind with none is the shop's own money
@@ -133,7 +190,7 @@ def transaction_kind(raw: str) -> Literal["sale", "refund", "other"]:
     return "sale" if any(word.startswith(SALE_KINDS) for word in words) else "other"
 
 
-def line_kinds(table: CsvTable, mapping: ColumnMap, *, explicit: bool) -> list[str] | None:
+def line_kinds(table: CsvTable, mapping: MoneyColumns, *, explicit: bool) -> list[str] | None:
     """Each line's :func:`transaction_kind` (all ``sale`` without a type column); None for a type column of no kinds.
 
     A column found by its name only (``Type``) is read as kinds of transaction where some line is a sale or a
@@ -166,7 +223,7 @@ def payee_column(header: Sequence[str], customer: str) -> str | None:
     return next((name for name in header if re.findall(r"[a-z]+", name.lower()) == wanted), None)
 
 
-def refunded_amounts(table: CsvTable, mapping: ColumnMap) -> list[float]:
+def refunded_amounts(table: CsvTable, mapping: MoneyColumns) -> list[float]:
     """Each line's money refunded (a blank is none), in the amount's units.
 
     >>> t = CsvTable("p.csv", ["Amount", "Amount Refunded"], [(2, ["10", "2.50"]), (3, ["5", ""])],

@@ -312,7 +312,7 @@ def test_a_csv_of_order_lines_with_unit_price_and_quantity(tmp_path: Path) -> No
     for log in (mapped, guessed):
         assert [(t.invoice, t.amount, t.refund) for t in log.transactions] == [("A1", 7.0, False), ("A2", 3.0, True)]
     assert guessed.layout.endswith("customer=client_id,date=purchase_date,price=unit_price,quantity=qty,"
-                                   "order=order_number")
+                                   "order=order_number,product=sku")
     with pytest.raises(ValueError, match="cdnow"):
         load_log(tmp_path / "x.csv", "parquet")  # type: ignore[arg-type]
 
@@ -581,7 +581,7 @@ def test_a_log_that_counts_days_is_refused_with_the_mapping_that_names_day_one(t
     path.write_text(DUNNHUMBY)
     with pytest.raises(DataFileError, match=r"transaction_data.csv, line 2, column 'DAY': day numbers, not dates "
                        r"\(found '1'\): give the date of day 1, --columns customer=household_key,date=DAY,"
-                       r"amount=SALES_VALUE,order=BASKET_ID,day_one=YYYY-MM-DD$"):
+                       r"amount=SALES_VALUE,order=BASKET_ID,product=PRODUCT_ID,day_one=YYYY-MM-DD$"):
         load_log(path, "csv")
 
 
@@ -701,3 +701,28 @@ def test_a_type_column_of_no_kinds_of_transaction_is_no_ledgers(tmp_path: Path) 
     assert [(t.customer_id, t.amount, t.refund) for t in log.transactions] == [
         ("7", 10.0, False), ("8", 5.0, False), ("7", 4.0, True)]
     assert "type=" not in log.layout
+
+
+def _order_lines(line_total: bool) -> str:
+    """An order report of 40 orders: products bought one at a time and several at a time."""
+    prices = {"sku-a": 12.5, "sku-b": 4.0, "sku-c": 30.0, "sku-d": 7.25}
+    rows = ["order-id\tpurchase-date\tbuyer-email\tsku\tquantity\titem-price"]
+    for n in range(40):
+        sku = sorted(prices)[n // 2 % 4]
+        count = 1 if n % 2 else 2 + n % 3
+        price = prices[sku] * count if line_total else prices[sku]
+        rows.append(f"o-{n}\t2024-0{1 + n % 6}-1{n % 10}T10:00:00+00:00\tc{n % 9}@shop.com\t{sku}\t{count}\t{price:.2f}")
+    return "\n".join(rows) + "\n"
+
+
+@pytest.mark.parametrize("line_total", [True, False])
+def test_a_price_column_holding_each_lines_total_is_told_by_the_products_bought_singly(
+        tmp_path: Path, line_total: bool) -> None:
+    """An Amazon seller report's item-price is the line's total: read from the header it was multiplied again."""
+    path = tmp_path / "orders.txt"
+    path.write_text(_order_lines(line_total))
+    log = load_log(path, "csv")
+    expected = sum(float(line.split("\t")[5]) * (1 if line_total else int(line.split("\t")[4]))
+                   for line in _order_lines(line_total).splitlines()[1:])
+    assert round(sum(t.amount for t in log.transactions), 2) == round(expected, 2)
+    assert ("read as each line's total" in log.layout) is line_total
