@@ -361,7 +361,6 @@ class Tracker:
     async def _fire_partition(
         self, partition: int, end_offsets: Mapping[tuple[str, int], int] | None, reached: list[datetime | None]
     ) -> int:
-        now = self._clock()
         await self._replay.load(self._store, partition)
         until = self._replay.until(partition, end_offsets)
         if until is None:
@@ -369,7 +368,7 @@ class Tracker:
                 reached.append(None)  # records wait that were not read: their time is unknown
             return 0
         customer_ids = await self._store.due(partition, until, self._due_batch)
-        sent = await self._fire(partition, customer_ids, until, now) if customer_ids else 0
+        sent = await self._fire(partition, customer_ids, until) if customer_ids else 0
         reached.append(await self._models_reached(partition, until))
         return sent
 
@@ -402,9 +401,13 @@ class Tracker:
             return until
         return oldest
 
-    async def _fire(self, partition: int, customer_ids: list[str], until: datetime, now: datetime) -> int:
+    async def _fire(self, partition: int, customer_ids: list[str], until: datetime) -> int:
         """Take the due steps of ``customer_ids`` up to ``until``; return the triggers sent."""
         async with self._lock:
+            # The clock read once the batch before has let go of the customers: a time read before
+            # waiting for it would be older than the offers that batch decided (live, a frequency
+            # cap of 0 then suppressed the next offer, made "before" the last one).
+            now = self._clock()
             loaded = await self._store.load({customer_id: () for customer_id in customer_ids})
             changes: list[Change] = []
             undelivered: list[Undelivered] = []

@@ -134,3 +134,25 @@ async def test_a_customer_erased_while_scheduled_is_not_written_back(tracker, pu
     assert await tracker.fire_due([0]) == 0
     assert store.states == {} and store.deadlines[0] == {}
     assert publisher.on("offer-triggers") == []
+
+
+async def test_a_tick_that_waited_for_a_batch_decides_at_the_time_it_took_the_customers(tracker, publisher, clock):
+    """A timer pass reads the clock once the batch holding the customers has let go of them.
+
+    Read before, its offers were older than those the batch had just decided: a live frequency
+    cap of 0 then took the second visit's offer for one made before the first's, and suppressed it.
+    """
+    import asyncio
+
+    await tracker.handle([record(event("cart_item_added"))])
+    clock.advance(minutes=31)
+    async with tracker._lock:  # a batch applying events
+        tick = asyncio.create_task(tracker.fire_due([0]))
+        for _ in range(20):
+            await asyncio.sleep(0)
+        clock.advance(minutes=5)
+    assert await tick == 1
+    [trigger] = [json.loads(v) for v in publisher.on("offer-triggers")]
+    from datetime import datetime
+
+    assert datetime.fromisoformat(trigger["issued_at"]) == clock.now
