@@ -184,7 +184,7 @@ def transaction_kind(raw: str) -> Literal["sale", "refund", "other"]:
     ...                                      "General Currency Conversion", "Chargeback", "charge", "Wholesale")]
     ['sale', 'refund', 'other', 'other', 'refund', 'sale', 'other']
     """
-    words = re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", raw).lower())  # a Wholesale is no sale
+    words = _words(raw)  # a Wholesale is no sale
     if any(word.startswith(REFUND_KINDS) for word in words):
         return "refund"
     return "sale" if any(word.startswith(SALE_KINDS) for word in words) else "other"
@@ -255,7 +255,7 @@ def refunded_column(header: Sequence[str], amount: str) -> str | None:
     >>> refunded_column(["Total", "Refunded Amount"], "Total"), refunded_column(["Net Sales", "Refunds"], "Net Sales")
     ('Refunded Amount', None)
     """
-    if "net" in re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", amount).lower()):
+    if "net" in _words(amount):
         return None
     qualifier = _MONEY_WORDS.sub("", bare(amount))
     for name in header:
@@ -272,5 +272,10 @@ def in_cents(name: str) -> bool:
     >>> in_cents("amount_cents"), in_cents("totalPriceCents"), in_cents("Total (pence)"), in_cents("Percent total")
     (True, True, True, False)
     """
-    words = re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", name).lower())
+    words = _words(name)
     return "cents" in words or "pence" in words
+
+
+def _words(name: str) -> list[str]:
+    """A name's words in lower case, camelCase split (``totalPriceCents``: total, price, cents)."""
+    return re.findall(r"[a-z]+", re.sub(r"([a-z])([A-Z])", r"\1 \2", name).lower())

@@ -7,7 +7,6 @@ import asyncio
 import json
 from typing import Any
 
-from models.ids import spellings
 from streams.cli.common import EPILOG, Commands, read_insights, store_of
 from streams.core.state import Profile
 from streams.errors import UsageError
@@ -29,11 +28,9 @@ def run(args: argparse.Namespace) -> int:
     async def load() -> tuple[str, Profile] | None:
         store = store_of(settings)
         try:
-            loaded = await store.load(dict.fromkeys(spellings(args.customer_id), ()))
+            return await store.find(args.customer_id)
         finally:
             await store.close()
-        return next(((name, state.state.profile) for name, state in loaded.items()
-                     if state.state.profile.first_seen is not None), None)
 
     found = asyncio.run(load())
     if found is None:

@@ -122,7 +122,7 @@ class Intake:
             return event
         key = _text_or_base64(record.key)
         # The key as the producer wrote it: an e-mail id in its own case is the customer's key too.
-        if (key is None or canonical_id(key) != event.customer_id) and key not in keys:
+        if key != event.customer_id and (key is None or canonical_id(key) != event.customer_id) and key not in keys:
             return DeadLetter(
                 record,
                 "key_mismatch",

@@ -255,7 +255,7 @@ def advance(
     # decided (a replay's clock may have let several of them come due at once).  Each waiting
     # abandonment takes at most three turns (deferred to the end of its quiet hours, decided,
     # its offer expired), the open offer one; what a bound left is the next call's.
-    for _ in range(3 * len(_waiting(state.profile)) + 2):
+    for _ in range(3 * (len(state.profile.queued) + 1) + 2):
         pending = state.profile.pending
         due = pending.due_at if pending is not None and pending.due_at <= until else None
         offer = state.profile.open_offer

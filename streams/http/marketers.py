@@ -125,9 +125,7 @@ def register(
             return self.json(jsonable(erasure))
 
         async def get(self, request: Request, customer_id: str) -> Response:
-            loaded = await store.load(dict.fromkeys(spellings(customer_id), ()))
-            found = next(((name, state.state.profile) for name, state in loaded.items()
-                          if state.state.profile.first_seen is not None), None)
+            found = await store.find(customer_id)
             if found is None:
                 return self.json({"error": f"no customer {customer_id!r}"}, status=404)
             insights = await cache.get()

@@ -37,6 +37,7 @@ import redis.asyncio as aioredis
 from redis.commands.core import AsyncScript
 from redis.exceptions import NoScriptError
 
+from models.ids import spellings
 from streams.core.state import CustomerState, Profile, Session
 from streams.store.base import (
     Change,
@@ -184,6 +185,16 @@ class RedisStore:
     async def load(self, wanted: dict[str, Sequence[str]], *, fresh: Collection[str] = ()) -> dict[str, Loaded]:
         """Each customer's state, and which of the given event ids were handled before (always fresh)."""
         return self._loaded(wanted, await self._run_scripts(self._load, [(script_keys(c), ()) for c in wanted]))
+
+    async def find(self, customer_id: str) -> tuple[str, Profile] | None:
+        """The customer asked for as ``customer_id``: the id they are kept under and their profile, or None.
+
+        Under the id as the tracker keeps it (an e-mail address in lower case), else as given
+        (:func:`models.ids.spellings`): what a marketer types may be cased otherwise.
+        """
+        loaded = await self.load(dict.fromkeys(spellings(customer_id), ()))
+        return next(((name, item.state.profile) for name, item in loaded.items()
+                     if item.state.profile.first_seen is not None), None)
 
     async def _run_scripts(
         self, script: AsyncScript, calls: Sequence[tuple[Sequence[str], Sequence[str | int | bytes]]]
