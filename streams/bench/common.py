@@ -13,7 +13,7 @@ from streams.core.lifecycle import Rules
 from streams.errors import TrackerError
 from streams.settings import Settings, load_offer_policy, rules_of
 from streams.store import RedisStore, open_store
-from streams.store.keys import customers_with_prefix, deadlines_key
+from streams.store.keys import clock_key, customers_with_prefix, deadlines_key, offsets_key
 
 Progress = Callable[[str], None]
 
@@ -22,6 +22,11 @@ class BenchError(TrackerError):
     """A benchmark that cannot run here, with the reason."""
 
 BENCH_PREFIX = "bench"
+#: Input topics of the suites that run a tracker in-process (stages, scale). Their own names:
+#: a tracker saves how far it read each input partition and its replay clock under the topic's
+#: name (``tracker:offsets:{p<n>}``, ``tracker:clock:{p<n>}``), which a worker of the real topics
+#: would read back — resume from, and take the time of — after a benchmark on its Redis.
+BENCH_INPUTS = (f"{BENCH_PREFIX}-site-visits", f"{BENCH_PREFIX}-purchases")
 #: Customer ids of ``simulate(..., seed=13)``, which the models suite writes and removes.
 SIMULATED_PREFIX = "c-013"
 
@@ -45,8 +50,7 @@ def replay_parts(settings: Settings) -> tuple[Policy, Rules, Intake]:
     """Policy, rules and intake of a tracker that replays simulated history (event time, no quiet hours)."""
     policy = replace(load_offer_policy(settings), quiet_hours=QuietHours(start=0, end=0))
     rules = replace(rules_of(settings), event_time=True)
-    intake = Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes,
-                    max_future=timedelta(days=36_500))
+    intake = Intake(*BENCH_INPUTS, settings.max_event_bytes, max_future=timedelta(days=36_500))
     return policy, rules, intake
 
 
@@ -90,3 +94,15 @@ async def clear(store: RedisStore, partitions: int, prefix: str = BENCH_PREFIX) 
         stale = [m for m in members if m.startswith(prefix.encode())]
         if stale:
             await client.zrem(deadlines_key(partition), *stale)
+    await forget_bench_inputs(store, partitions)
+
+
+async def forget_bench_inputs(store: RedisStore, partitions: int) -> None:
+    """Drop how far the in-process trackers read the bench's inputs, and their replay clock.
+
+    Left over, the next round's tracker would take the clock at the last round's end and end
+    every visit at its first event (every later event then late), which is not the work measured.
+    """
+    for partition in range(partitions):
+        await store.client.zrem(offsets_key(partition), *BENCH_INPUTS)
+        await store.client.zrem(clock_key(partition), *BENCH_INPUTS)

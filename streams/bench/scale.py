@@ -15,6 +15,7 @@ from streams.bench.common import (
     Progress,
     bench_store,
     clear,
+    forget_bench_inputs,
     replay_parts,
 )
 from streams.broker.base import Topics
@@ -91,9 +92,7 @@ async def bench_scale(
             records = []
             for n, e in enumerate(events):
                 moved = e.model_copy(update={"customer_id": remap(e.customer_id)})
-                topic = settings.purchases_topic if e.type in ("order_placed", "order_refunded") else \
-                    settings.site_visits_topic
-                records.append(Record(topic, 0, n, moved.customer_id.encode(), dump(moved)))
+                records.append(Record(intake.topic_of(moved), 0, n, moved.customer_id.encode(), dump(moved)))
             timings = []
             for attempt in range(rounds):
                 tracker = Tracker(
@@ -111,6 +110,7 @@ async def bench_scale(
                 customers = {r.key.decode() for r in records if r.key}
                 await store.client.delete(*{outbox_key(c) for c in customers})
                 await store.client.mset({profile_key(c): stored for c in customers})
+                await forget_bench_inputs(store, settings.partitions)
             rows.append({"customers": size, "us_per_event": round(statistics.median(timings), 1),
                          "redis_used_memory_mb": round((await store.client.info("memory"))["used_memory"] / 2**20)})
             progress(f"  {size:,} customers: {rows[-1]['us_per_event']} µs/event")

@@ -51,12 +51,11 @@ async def bench_stages(
     start = datetime(2026, 1, 5, 9, tzinfo=timezone.utc)
     shoppers = simulate(customers, seed=13, start=start, pace=timedelta(minutes=1), spread=timedelta(hours=6))
     events = list(in_time_order(shoppers))
+    policy, rules, intake = replay_parts(settings)
     records = [
-        Record(settings.purchases_topic if e.type in ("order_placed", "order_refunded") else settings.site_visits_topic,
-               0, n, e.customer_id.encode(), dump(e))
+        Record(intake.topic_of(e), 0, n, e.customer_id.encode(), dump(e))
         for n, e in enumerate(events)
     ]
-    policy, rules, intake = replay_parts(settings)
     n = len(records)
     rows: dict[str, list[dict[str, float]]] = {"without": [], "with": []}
     parse: list[float] = []

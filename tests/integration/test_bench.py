@@ -9,6 +9,7 @@ live suite's one worker runs here on a few seconds of visits.
 from __future__ import annotations
 
 import pytest
+import redis
 
 from streams.bench.lookup import bench_due_lookup
 from streams.bench.report import format_report
@@ -17,6 +18,7 @@ from streams.bench.size import bench_profile_size
 from streams.bench.stages import bench_stages
 from streams.bench.triggers import bench_triggers
 from streams.settings import Settings
+from streams.store.keys import clock_key, offsets_key
 
 pytestmark = pytest.mark.integration
 
@@ -44,6 +46,31 @@ async def test_the_small_suites_measure_and_report(worker_settings: Settings) ->
     report = format_report(results)
     for heading in ("stages:", "triggers:", "scale:", "due lookup", "size:"):
         assert heading in report
+
+
+async def test_the_in_process_suites_leave_a_workers_offsets_and_clock_alone(
+    worker_settings: Settings, redis_client: redis.Redis
+) -> None:
+    """stages and scale run a tracker on the worker's Redis: how far a worker read its inputs, and its
+    replay clock, stay as they were, and the suites leave no such record of their own inputs.
+
+    They once fed the tracker records of the real input topics: a worker of partition 0 would
+    then resume where the benchmark's backlog ended, and each round began at the last one's end
+    of time, ending every visit at its first event.
+    """
+    settings = worker_settings
+    redis_client.zadd(offsets_key(0), {settings.site_visits_topic: 7, settings.purchases_topic: 3})
+    redis_client.zadd(clock_key(0), {settings.site_visits_topic: 1_700_000_000.0})
+    before = {key: redis_client.zrange(key, 0, -1, withscores=True) for key in (offsets_key(0), clock_key(0))}
+
+    await bench_stages(settings, customers=40, rounds=2, progress=_quiet)
+    await bench_scale(settings, sizes=(50,), rounds=2, progress=_quiet)
+
+    after = {key: redis_client.zrange(key, 0, -1, withscores=True) for key in (offsets_key(0), clock_key(0))}
+    assert after == before
+    for partition in range(1, settings.partitions):
+        assert redis_client.zcard(offsets_key(partition)) == 0
+        assert redis_client.zcard(clock_key(partition)) == 0
 
 
 async def test_the_live_suite_sends_visits_as_they_happen_and_the_worker_ends_them(worker_settings: Settings) -> None:
