@@ -364,8 +364,31 @@ def _replay_history(messages: list[dict[str, object]], past: Past, settings: Set
             break
         _status(out, f"the worker is reading the history ... {read:.0f}/{len(messages)}")
         time.sleep(0.25)
+    _until_decided(settings, deadline)
     _line(out, f"  history read    in {time.monotonic() - started:.1f}s: "
                f"{_sum(_scrape(settings), 'tracker_offer_triggers_total{'):.0f} offers decided in the past")
+
+
+#: What the worker decides of an ended visit: an offer, or none and why (held out, suppressed, deferred).
+_DECISIONS = ("tracker_offer_triggers_total{", "tracker_offers_held_out_total{",
+              "tracker_offers_suppressed_total{", "tracker_offers_deferred_total{")
+
+
+def _until_decided(settings: Settings, deadline: float, steady_seconds: float = 1.0) -> None:
+    """Wait until the worker's timer has decided the visits the history ended.
+
+    Read to its end, the history's last visits are decided by the timer once the replay's clock
+    reaches them, a tick or more later: counted at once, the offers of the past varied between
+    runs of the same history. Done when the decisions have stood still for ``steady_seconds``.
+    """
+    decided, since = -1.0, time.monotonic()
+    while time.monotonic() < deadline:
+        now = sum(_sum(_scrape(settings), prefix) for prefix in _DECISIONS)
+        if now != decided:
+            decided, since = now, time.monotonic()
+        elif time.monotonic() - since >= steady_seconds:
+            return
+        time.sleep(0.25)
 
 
 def _sum(metrics: dict[str, float], prefix: str) -> float:
