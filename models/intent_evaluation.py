@@ -16,7 +16,7 @@ from models.intent import IntentModel
 from models.metrics import roc_auc
 from models.reports import Progress, table, tick
 
-__all__ = ["PUBLISHED_INTENT", "evaluate_intent", "format_intent_report"]
+__all__ = ["PUBLISHED_INTENT", "classification", "evaluate_intent", "format_intent_report"]
 
 #: Sakar et al. (2019), batch classifiers, 70/30 split, original (imbalanced) test set.
 PUBLISHED_INTENT: tuple[dict[str, Any], ...] = (
@@ -36,9 +36,10 @@ def _mean_std(values: Sequence[float]) -> dict[str, float]:
     }
 
 
-def _classification(
+def classification(
     y_true: NDArray[np.bool_], p: NDArray[np.float64], threshold: float
 ) -> dict[str, float]:
+    """Accuracy, TPR, TNR and F1 of ``p >= threshold`` against ``y_true``, and the ROC AUC of ``p``."""
     predicted = p >= threshold
     tp = int(np.sum(predicted & y_true))
     fp = int(np.sum(predicted & ~y_true))
@@ -119,7 +120,7 @@ def evaluate_intent(
         done += len(test)
         tick(progress, done, total)
         y_test = np.array([rows[i][1] for i in test], dtype=bool)
-        figures = _classification(y_test, p, model.threshold)
+        figures = classification(y_test, p, model.threshold)
         figures["threshold"] = model.threshold
         per_repeat.append(figures)
 

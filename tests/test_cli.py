@@ -87,9 +87,22 @@ def test_a_data_file_in_the_wrong_format_is_refused_with_its_line(tmp_path):
     """`tracker evaluate` names the file, line and column of what it cannot read."""
     data = tmp_path / "shoppers.csv"
     data.write_text("a,b\n1,2\n")
-    result = tracker("evaluate", "intent", "--data", str(data))
+    result = tracker("evaluate", "intent", "--data", str(data), "--format", "uci")
     assert result.returncode == 2
     assert f"{data}, line 1, column 'Administrative': missing column" in result.stderr
+
+
+def test_evaluate_intent_reads_a_clickstream_unless_the_header_is_ucis(tmp_path):
+    """Without --format, a header that is not UCI's is read as a clickstream, and the command says so."""
+    data = tmp_path / "clicks.csv"
+    data.write_text("a,b\n1,2\n")
+    result = tracker("evaluate", "intent", "--data", str(data))
+    assert result.returncode == 2
+    assert "format: clickstream (told by the file's first line; --format to choose)" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith(f"tracker evaluate: {data}")
+    assert "Traceback" not in result.stderr
+    assert tracker("evaluate", "intent", "--data", str(data), "--format", "uci", "--columns", "customer=a"
+                   ).stderr.strip() == "tracker evaluate: --columns is for a clickstream, not UCI's sessions"
 
 
 def test_replay_refuses_a_file_that_is_not_online_retail(tmp_path):

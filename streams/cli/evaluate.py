@@ -8,12 +8,14 @@ import sys
 from datetime import date
 from typing import Any
 
-from streams.cli.args import COLUMNS, column_map, data_file, positive_int
+from streams.cli.args import CLICK_COLUMNS, COLUMNS, column_map, data_file, positive_int
 from streams.cli import evaluate_segments
 from streams.cli.common import Commands
 from streams.errors import UsageError
 
 FORMATS = ("cdnow", "online-retail", "csv")
+#: UCI's one row per session, or a shop's events as ``tracker replay`` reads them.
+INTENT_FORMATS = ("uci", "clickstream", "segment", "ga4", "events")
 
 
 def iso_date(text: str) -> date:
@@ -47,14 +49,24 @@ def add(commands: Commands) -> None:
     )
     evaluated = evaluate.add_subparsers(dest="model", metavar="MODEL", required=True)
     intent = evaluated.add_parser(
-        "intent", help="purchase intent on the UCI Online Shoppers data (Sakar et al.'s protocol)",
-        description="Random 70/30 splits, one online pass over the training rows, the test rows untouched; "
-        "accuracy, TPR, TNR, F1 and ROC AUC (mean and spread) beside the paper's batch classifiers.",
+        "intent", help="purchase intent on the UCI Online Shoppers data (Sakar et al.'s protocol) or a shop's clickstream",
+        description="UCI's sessions: random 70/30 splits, one online pass over the training rows, the test rows "
+        "untouched; accuracy, TPR, TNR, F1 and ROC AUC (mean and spread) beside the paper's batch classifiers. "
+        "A shop's clickstream (--format clickstream, segment, ga4 or events, read as tracker replay reads it): "
+        "cut into visits by the worker's steps and session timeout, learned by the worker's intent model in the "
+        "order they ended; its progressive ROC AUC, and a holdout of the latest 30 %% of the visits scored by "
+        "the model that learned the ones before, beside the rules 'started a checkout' and 'added to cart'.",
     )
     intent.add_argument("--data", type=data_file, required=True, metavar="FILE",
-                        help="online_shoppers_intention.csv (e.g. ../shared/data/online_shoppers_intention.csv)")
-    intent.add_argument("--repeats", type=positive_int, default=10, help="seeded splits (default 10)")
-    intent.add_argument("--seed", type=int, default=42, help="seed of the first split (default 42)")
+                        help="online_shoppers_intention.csv (e.g. ../shared/data/online_shoppers_intention.csv), "
+                        "or a clickstream")
+    intent.add_argument("--format", dest="fmt", choices=INTENT_FORMATS, default=None,
+                        help="the file's format (default: uci when its header is UCI's, else clickstream)")
+    intent.add_argument("--columns", default=None, metavar="MAP",
+                        help=f"which columns of a clickstream hold what: {CLICK_COLUMNS} (default: read from the "
+                        "header's names)")
+    intent.add_argument("--repeats", type=positive_int, default=10, help="UCI: seeded splits (default 10)")
+    intent.add_argument("--seed", type=int, default=42, help="UCI: seed of the first split (default 42)")
     intent.add_argument("--json", action="store_true", help="one JSON object instead of tables")
     intent.set_defaults(run=run)
     loyalty = evaluated.add_parser(
@@ -100,7 +112,9 @@ def run(args: argparse.Namespace) -> int:
         args.fmt = "csv" if args.columns is not None else detect_format(args.data)
         print(f"format: {args.fmt} (told by the file's first line; --format to choose)", file=sys.stderr)
     try:
-        if args.model == "intent":
+        if args.model == "intent" and _intent_format(args) != "uci":
+            result, text = _clickstream_intent(args)
+        elif args.model == "intent":
             result = evaluate_intent(args.data, repeats=args.repeats, seed=args.seed, progress=progress)
             text = format_intent_report(result)
         elif args.model == "loyalty":
@@ -115,6 +129,40 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(str(exc)) from exc
     print(json.dumps(result, indent=2, default=str) if args.json else text)
     return 0
+
+
+def _intent_format(args: argparse.Namespace) -> str:
+    """UCI's sessions or a clickstream: as given, else UCI's header (its ``Revenue`` label and page counts)."""
+    from models.textfiles import first_line, normalise
+
+    if args.fmt is None:
+        names = {normalise(name.strip('"')) for name in first_line(args.data).split(",")}
+        args.fmt = "uci" if {"revenue", "productrelated"} <= names else "clickstream"
+        print(f"format: {args.fmt} (told by the file's first line; --format to choose)", file=sys.stderr)
+    if args.fmt == "uci" and args.columns is not None:
+        raise UsageError("--columns is for a clickstream, not UCI's sessions")
+    if args.fmt in ("segment", "ga4", "events") and args.columns is not None:
+        raise UsageError(f"--columns is for --format clickstream, not {args.fmt}")
+    return str(args.fmt)
+
+
+def _clickstream_intent(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+    from streams.replay.clickstream import parse_click_columns
+    from streams.replay.intent_check import evaluate_clickstream_intent, format_clickstream_intent_report
+    from streams.settings import Settings
+
+    try:
+        columns = parse_click_columns(args.columns) if args.columns is not None else None
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
+    try:
+        result = evaluate_clickstream_intent(args.data, args.fmt, Settings(), columns=columns)
+    except OSError as exc:
+        raise UsageError(f"could not read {args.data}: {exc.strerror or exc}") from exc
+    if args.fmt == "clickstream" and args.columns is None and result["columns"]:
+        read = ",".join(f"{key}={column}" for key, column in result["columns"].items())
+        print(f"columns read from the header: {read} (--columns to choose others)", file=sys.stderr)
+    return result, format_clickstream_intent_report(result)
 
 
 def _horizon(args: argparse.Namespace) -> dict[str, int]:

@@ -1,0 +1,79 @@
+"""``tracker evaluate intent`` on a clickstream: the worker's visits and intent model, offline."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+
+import pytest
+
+from streams.core.events import CheckoutStarted, CustomerIdentified, OrderPlaced, PageViewed, dump
+from streams.demo.simulate import in_time_order, simulate
+from streams.errors import UsageError
+from streams.replay.intent_check import ended_visits, evaluate_clickstream_intent
+from streams.settings import Settings
+
+START = datetime(2026, 3, 2, 9, tzinfo=timezone.utc)
+
+
+def _at(minute: float) -> datetime:
+    return START + timedelta(minutes=minute)
+
+
+def _view(who: str, minute: float) -> PageViewed:
+    return PageViewed(type="page_viewed", event_id=f"{who}-{minute}", customer_id=who, occurred_at=_at(minute), url="/")
+
+
+def test_a_visit_ends_before_the_next_one_starts_and_counts_the_visits_before_it() -> None:
+    """As the worker's timer would: the first visit is a new visitor's, the second a returning one's."""
+    first, second = ended_visits([_view("a", 0), _view("a", 5), _view("a", 120)], timedelta(minutes=30))
+    assert (first.ended_at, second.ended_at) == (_at(5), _at(120))
+    assert first.features["returning_visitor"] == 0.0 and second.features["returning_visitor"] == 1.0
+
+
+def test_an_order_marks_the_visit_it_falls_in_and_a_checkout_is_its_features() -> None:
+    checkout = CheckoutStarted(type="checkout_started", event_id="c", customer_id="a", occurred_at=_at(3))
+    order = OrderPlaced(type="order_placed", event_id="o", customer_id="a", occurred_at=_at(4), order_id="o-1",
+                        total=20.0)
+    bought, looked = ended_visits([_view("a", 0), checkout, order, _view("b", 10)], timedelta(minutes=30))
+    assert bought.purchased and bought.checkout and bought.features["checkout_started"] == 1.0
+    assert not looked.purchased and not looked.checkout
+
+
+def _events_file(path: Path, customers: int) -> Path:
+    events = in_time_order(simulate(customers, seed=5, start=START, pace=timedelta(minutes=1),
+                                    spread=timedelta(days=20)))
+    path.write_bytes(b"\n".join(dump(event) for event in events) + b"\n")
+    return path
+
+
+def test_the_intent_model_tells_the_visits_that_buy_better_than_chance(tmp_path: Path) -> None:
+    result = evaluate_clickstream_intent(_events_file(tmp_path / "events.jsonl", 600), "events", Settings())
+    assert result["visits"] > 500 and 0.0 < result["purchase_rate"] < 1.0
+    holdout = result["holdout"]
+    assert holdout["trained_on"] + holdout["scored"] == result["visits"]
+    assert holdout["scored"] == pytest.approx(0.3 * result["visits"], abs=1)
+    assert result["progressive_roc_auc"] > 0.7 and holdout["model"]["roc_auc"] > 0.7
+    for rule in ("checkout started", "added to cart"):
+        assert 0.0 <= holdout[rule]["roc_auc"] <= 1.0
+
+
+def test_a_clickstream_without_purchases_is_refused_saying_so(tmp_path: Path) -> None:
+    path = tmp_path / "looks.jsonl"
+    path.write_bytes(b"\n".join(dump(_view(who, minute)) for who in "abc" for minute in (0, 1, 90)) + b"\n")
+    with pytest.raises(UsageError, match="none of its 6 visits ends in a purchase"):
+        evaluate_clickstream_intent(path, "events", Settings())
+
+
+def test_a_login_gives_the_visitors_visit_to_the_customer(tmp_path: Path) -> None:
+    """Read as tracker replay reads it: the anonymous part of a visit and the logged-in part are one visit."""
+    login = CustomerIdentified(type="customer_identified", event_id="l", customer_id="u-1", anonymous_id="d-1",
+                               occurred_at=_at(2))
+    order = OrderPlaced(type="order_placed", event_id="o", customer_id="u-1", occurred_at=_at(4), order_id="o-1",
+                        total=20.0)
+    events = [_view("d-1", 0), login, _view("u-1", 3), order, _view("d-2", 0), _view("d-3", 0), _view("d-3", 80)]
+    path = tmp_path / "login.jsonl"
+    path.write_bytes(b"\n".join(dump(event) for event in events) + b"\n")
+    result = evaluate_clickstream_intent(path, "events", Settings())
+    assert result["visits"] == 4  # u-1 (d-1 before the login), d-2, d-3 twice
+    assert result["purchase_rate"] == pytest.approx(1 / 4)
