@@ -1,9 +1,9 @@
-"""Text and CSV files as users have them: plain or gzip, UTF-8 or Latin-1, comma or semicolon.
+"""Text and CSV files as users have them: plain, gzip or zipped; UTF-8, UTF-16, Windows-1252 or Latin-1; , ; tab or | between fields.
 
 A table may also be an ``.xlsx`` workbook (:mod:`models.workbooks`) or a Parquet file
 (:mod:`models.columnar`).  Every problem is raised
 as one :class:`~models.errors.DataFileError` naming the file (and sheet), the line and the
-column: a damaged gzip stream, an old binary ``.xls`` or a zip archive given for a CSV file, a
+column: a damaged gzip stream, an old binary ``.xls`` or a zip archive of several files, a
 header without a needed column, a line with the wrong number of fields.
 """
 
@@ -15,6 +15,7 @@ import dataclasses
 import gzip
 import io
 import re
+import zipfile
 import zlib
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -26,22 +27,24 @@ from models.workbooks import is_workbook, locate, read_sheets
 __all__ = ["CsvTable", "bare", "is_data_line", "no_header", "normalise", "read_csv", "read_text"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
-_ZIP_MAGIC = b"PK\x03\x04"
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive, an empty one
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 _DELIMITERS = (",", ";", "\t", "|")
 
 
 def read_text(path: str | Path) -> str:
-    """The whole text of a file, gunzipped if it is gzip (by its first bytes, not its name).
+    """The whole text of a file, gunzipped or unzipped (by its first bytes, not its name).
 
-    UTF-8 (with or without a byte-order mark) is tried first, then Latin-1, which the
-    spreadsheet exports of older data sets use; UTF-16 with its byte-order mark (Excel's
-    "Unicode Text") is read as such.
+    A zip archive holding one file (as data sets are downloaded) is read as that file; UTF-8
+    (with or without a byte-order mark) is tried first, then Windows-1252, which spreadsheets
+    save on Windows (``€`` as byte 0x80), then Latin-1; UTF-16 with its byte-order mark
+    (Excel's "Unicode Text") is read as such.
 
     Raises
     ------
     DataFileError
-        If the file cannot be read, is a damaged gzip stream, a spreadsheet workbook or binary data.
+        If the file cannot be read, is a damaged gzip stream, a zip archive of several files,
+        a spreadsheet workbook or binary data.
 
     Examples
     --------
@@ -59,26 +62,75 @@ def read_text(path: str | Path) -> str:
         with open(path, "rb") as handle:
             head = handle.read(4)
             handle.seek(0)
-            if head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC):
+            if head.startswith(_OLE_MAGIC):
                 raise DataFileError(
-                    name, 1, "", "an old .xls workbook or a zip archive, not a text file",
-                    expected="CSV text (optionally gzipped) or an .xlsx workbook (save the sheet as either)",
+                    name, 1, "", "an old .xls workbook, not a text file",
+                    expected="CSV text (optionally gzipped or zipped) or an .xlsx workbook (save the sheet as either)",
                     found=head,
                 )
-            data = _gunzip(name, handle.read()) if head.startswith(_GZIP_MAGIC) else handle.read()
+            data = handle.read()
+        if head.startswith(_ZIP_MAGIC):
+            data = _unzip(name, data)
+        elif head.startswith(_GZIP_MAGIC):
+            data = _gunzip(name, data)
     except OSError as error:
         raise DataFileError(name, 0, "", f"cannot read the file: {error.strerror or error}") from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode Text"
         return data.decode("utf-16")
     if _binary(data[:65_536]):
+        unpacked = (" (once gunzipped)" if head.startswith(_GZIP_MAGIC)
+                    else " (once unzipped)" if head.startswith(_ZIP_MAGIC) else "")
         raise DataFileError(
-            name, 1, "", "binary data, not a text file" + (" (once gunzipped)" if head.startswith(_GZIP_MAGIC) else ""),
+            name, 1, "", f"binary data, not a text file{unpacked}",
             expected="CSV text (optionally gzipped), an .xlsx workbook or a Parquet file", found=data[:16],
         )
+    return _decode(data)
+
+
+def _decode(data: bytes) -> str:
+    """Text of a file's bytes: UTF-8 (a byte-order mark dropped), else Windows-1252, else Latin-1.
+
+    Windows-1252 is Latin-1 with printable characters (``€``, ``–``, curly quotes) where Latin-1
+    has control codes no text holds; five of its bytes are undefined, read then as Latin-1.
+
+    >>> _decode("£5".encode("utf-8")), _decode(b"\\x805,00"), _decode(b"\\xa35"), _decode(b"\\x81\\xa3")
+    ('£5', '€5,00', '£5', '\\x81£')
+    """
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _unzip(name: str, data: bytes) -> bytes:
+    """The one file a zip archive holds (a data set as downloaded), leaving out folders and macOS's ``__MACOSX`` notes.
+
+    >>> buffer = io.BytesIO()
+    >>> with zipfile.ZipFile(buffer, "w") as archive:
+    ...     archive.writestr("__MACOSX/._orders.csv", b"\\x00"); archive.writestr("orders.csv", b"a,b\\n")
+    >>> _unzip("d.zip", buffer.getvalue())
+    b'a,b\\n'
+    """
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = _members(archive)
+            if len(members) != 1:
+                listed = ", ".join(member.filename for member in members[:3]) + (", …" if len(members) > 3 else "")
+                raise DataFileError(
+                    name, 1, "", f"a zip archive of {len(members)} files" + (f" ({listed})" if listed else ""),
+                    expected="a zip archive of one file (or unzip it and give the file)", found=len(members),
+                )
+            return archive.read(members[0])
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as error:
+        raise DataFileError(name, 1, "", f"unreadable: damaged or encrypted zip archive: {error}") from None
+
+
+def _members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The files of an archive, without folders and the ``__MACOSX/`` and ``._`` notes macOS adds."""
+    return [info for info in archive.infolist() if not info.is_dir() and not info.filename.startswith("__MACOSX/")
+            and not Path(info.filename).name.startswith("._")]
 
 
 def _binary(start: bytes) -> bool:
@@ -92,7 +144,7 @@ def _binary(start: bytes) -> bool:
 
 
 def first_line(path: str | Path, size: int = 65_536) -> str:
-    """The first non-blank line of a text file (plain or gzip), read from its first ``size`` bytes ("" if none).
+    """The first non-blank line of a text file (plain, gzip or zipped), read from its first ``size`` bytes ("" if none).
 
     >>> import tempfile, os
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -104,12 +156,23 @@ def first_line(path: str | Path, size: int = 65_536) -> str:
     """
     try:
         with open(path, "rb") as handle:
-            gzipped = handle.read(2) == _GZIP_MAGIC[:2]
-        with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as handle:
-            start = handle.read(size)
-    except (OSError, EOFError):
+            magic = handle.read(4)
+        if magic.startswith(_ZIP_MAGIC):
+            with zipfile.ZipFile(path) as archive:
+                members = _members(archive)
+                if len(members) != 1:
+                    return ""
+                with archive.open(members[0]) as member:
+                    start = member.read(size)
+        else:
+            with (gzip.open(path, "rb") if magic.startswith(_GZIP_MAGIC) else open(path, "rb")) as handle:
+                start = handle.read(size)
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError):
         return ""
-    text = start.decode("utf-8-sig", errors="replace")
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # as read_text reads it
+        text = start[: len(start) - len(start) % 2].decode("utf-16", errors="replace")
+    else:
+        text = start.decode("utf-8-sig", errors="replace")
     return next((line.strip() for line in text.splitlines() if line.strip()), "")
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from models.csv_logs import ColumnMap, parse_columns
-from models.datasets import load_cdnow, load_csv, load_log, load_online_retail
+from models.datasets import detect_format, load_cdnow, load_csv, load_log, load_online_retail
 from models.errors import DataFileError
 
 RETAIL_I = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
@@ -70,18 +70,39 @@ def test_dates_that_contradict_each_other_name_the_line(tmp_path: Path) -> None:
     assert "day first" in str(error) and "\n" not in str(error)
 
 
-def test_a_damaged_workbook_or_a_zip_archive_is_refused_in_one_line(tmp_path: Path) -> None:
-    """A workbook that cannot be opened, or a zip that is no workbook, is one line naming the file."""
+def test_a_damaged_workbook_or_a_zip_archive_of_several_files_is_refused_in_one_line(tmp_path: Path) -> None:
+    """A workbook that cannot be opened, or a zip of several files that is no workbook, is one line naming the file."""
     damaged = tmp_path / "Online Retail.xlsx"
     with zipfile.ZipFile(damaged, "w") as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
     archive_path = tmp_path / "orders.zip"
     with zipfile.ZipFile(archive_path, "w") as archive:
         archive.writestr("orders.csv", "a,b\n")
-    for path, message in ((damaged, "unreadable workbook"), (archive_path, "save the sheet as either")):
+        archive.writestr("customers.csv", "a,b\n")
+    for path, message in ((damaged, "unreadable workbook"), (archive_path, r"a zip archive of 2 files \(orders\.csv, "
+                                                                           r"customers\.csv\)")):
         with pytest.raises(DataFileError, match=message) as caught:
             load_online_retail(path)
         assert "\n" not in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_a_zip_archive_of_one_log_is_read_as_that_log(tmp_path: Path) -> None:
+    """A data set downloaded as a zip of one CSV (with macOS's __MACOSX notes) is read, and its format told, as the CSV."""
+    text = f"{RETAIL_II}\n1,A,MUG,2,2010-01-04 10:00:00,1.5,17,UK\nC2,A,MUG,-1,2010-01-05 10:00:00,1.5,17,UK\n"
+    path = tmp_path / "online-retail-ii.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("__MACOSX/._online_retail_II.csv", b"\x00\x05\x16\x07")
+        archive.writestr("online_retail_II.csv", text)
+    log = load_log(path, detect_format(path))
+    assert log.layout == "Online Retail II"
+    assert [(t.invoice, t.amount, t.refund) for t in log.transactions] == [("1", 3.0, False), ("C2", 1.5, True)]
+
+
+def test_a_windows_1252_export_reads_its_euro_signs(tmp_path: Path) -> None:
+    """A CSV saved by a Windows spreadsheet (€ as byte 0x80, not Latin-1's) reads its amounts, not a bad value."""
+    path = write(tmp_path / "orders.csv", "customer_id;order_date;amount\n7;2024-03-01;€12,50\n7;2024-03-09;€1.234,00\n",
+                 encoding="cp1252")
+    assert [t.amount for t in load_csv(path).transactions] == [12.5, 1234.0]
 
 
 def test_cdnow_master_file_has_four_columns(tmp_path: Path) -> None:
