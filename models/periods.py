@@ -138,19 +138,23 @@ def periods_of(
         raise PeriodError(log.path, f"expected a horizon of a whole number of days >= 1, found {horizon_days!r}")
     first = min(t.at for t in log.transactions).date()
     last = max(t.at for t in log.transactions).date()
+    # Compared in days before any date arithmetic: a horizon or cutoff beyond the calendar is refused, not overflowed.
+    if (last - first).days < 2 * days:
+        raise PeriodError(
+            log.path,
+            f"the log spans {(last - first).days + 1} days ({first} to {last}); expected at least "
+            f"{2 * days + 1}: a {days}-day calibration period for the models to learn from (what a "
+            f"customer did in the {days} days after a moment is known {days} days later) and the "
+            f"{days}-day holdout after it (--horizon-days to choose a shorter horizon)",
+        )
     horizon = dt.timedelta(days=days)
     if cutoff is None:
-        if last - first < 2 * horizon:
-            raise PeriodError(
-                log.path,
-                f"the log spans {(last - first).days + 1} days ({first} to {last}); expected at least "
-                f"{2 * days + 1}: a {days}-day calibration period for the models to learn from (what a "
-                f"customer did in the {days} days after a moment is known {days} days later) and the "
-                f"{days}-day holdout after it (--horizon-days to choose a shorter horizon)",
-            )
         return Periods(first_day=first, cutoff=last - horizon, holdout_end=last, source="data")
     if cutoff < first:
         raise PeriodError(log.path, f"the cutoff {cutoff} is before the log's first day {first}")
+    if cutoff > last:
+        raise PeriodError(log.path, f"the cutoff {cutoff} is after the log's last day {last}; expected a cutoff on "
+                                    f"or before {last - horizon}, for the {days}-day holdout after it")
     if cutoff + horizon > last:
         raise PeriodError(
             log.path,

@@ -1,4 +1,4 @@
-"""Text and CSV files as users have them: plain, gzip or zipped; UTF-8, UTF-16, Windows-1252 or Latin-1; , ; tab or | between fields.
+"""Text and CSV files as users have them: plain, gzip or zipped; UTF-8, UTF-16, Windows-1252 or Latin-1.
 
 A table may also be an ``.xlsx`` workbook (:mod:`models.workbooks`) or a Parquet file
 (:mod:`models.columnar`).  Every problem is raised
