@@ -14,10 +14,11 @@ import csv
 import dataclasses
 import gzip
 import io
+import itertools
 import re
 import zipfile
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from models.columnar import is_parquet, read_parquet
@@ -30,6 +31,9 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive, an empty one
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 _DELIMITERS = (",", ";", "\t", "|")
+#: Lines read ahead to find the header below a report's title and notes (:func:`header_row`).
+_LOOKAHEAD = 50
+_FIELD_LIMIT = 1 << 30  # csv's default, 128 KiB, refuses a long product description or a JSON blob in a field
 
 
 def read_text(path: str | Path) -> str:
@@ -154,6 +158,28 @@ def first_line(path: str | Path, size: int = 65_536) -> str:
     ...     first_line(path)
     '00001 19970101 1 11.77'
     """
+    return next((line.strip() for line in _start(path, size).splitlines() if line.strip()), "")
+
+
+def header_cells(path: str | Path, size: int = 65_536) -> list[str]:
+    """The header of a CSV file, as :func:`read_csv` finds it below a report's preamble (:func:`header_row`).
+
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "x.csv")
+    ...     with open(path, "w") as f:
+    ...         _ = f.write("Sales export\\n\\nInvoice;StockCode;Price\\n1;A;2,5\\n")
+    ...     header_cells(path)
+    ['Invoice', 'StockCode', 'Price']
+    """
+    text = _start(path, size)
+    rows = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)), _LOOKAHEAD))
+    at = header_row(rows)
+    return [] if at is None else [cell.strip() for cell in rows[at]]
+
+
+def _start(path: str | Path, size: int) -> str:
+    """The text of a file's first ``size`` bytes (plain, gzip or the one file of a zip), "" if unreadable."""
     try:
         with open(path, "rb") as handle:
             magic = handle.read(4)
@@ -170,10 +196,8 @@ def first_line(path: str | Path, size: int = 65_536) -> str:
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError):
         return ""
     if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # as read_text reads it
-        text = start[: len(start) - len(start) % 2].decode("utf-16", errors="replace")
-    else:
-        text = start.decode("utf-8-sig", errors="replace")
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+        return start[: len(start) - len(start) % 2].decode("utf-16", errors="replace")
+    return start.decode("utf-8-sig", errors="replace")
 
 
 def _gunzip(name: str, data: bytes) -> bytes:
@@ -228,6 +252,8 @@ class CsvTable:
     #: The file has no header line (its first line is data, :func:`is_data_line`): :attr:`header`
     #: holds the columns' numbers, ``"1"`` for the first.
     headerless: bool = False
+    #: The line of the header: after a report's title and notes (:func:`header_row`), not the first.
+    header_line: int = 1
 
     def position(self, key: str) -> int:
         """Where the column read for ``key`` sits in each row."""
@@ -255,6 +281,63 @@ def is_data_line(cells: Sequence[str]) -> bool:
 _DATA_CELL = re.compile(r"[-+]?[\d.,]*\d$|\d{4}-\d\d-\d\d")
 
 
+def header_row(rows: Sequence[Sequence[str]]) -> int | None:
+    """Which of a file's first rows is its header: the first that is not blank, or the one below a report's preamble.
+
+    Reports and spreadsheets saved as CSV may open with a title, a date range or notes, and blank
+    lines, before the header.  Such a preamble line names less than half of the columns the header
+    names (its delimiters padded or not); the header is the first line at least as wide as most
+    lines around it (trailing empty fields left out) that fills more than half of that width.  A
+    first line that is data (:func:`is_data_line`) is kept, so a file without a header loses no line.
+    ``None`` when every row is blank.
+
+    >>> header_row([["id", "total"], ["7", "1.5"]]), header_row([[], ["Orders report", ""], ["Period: 2024", ""],
+    ...            ["id", "total"], ["7", "1.5"], ["8", "2"]])
+    (0, 3)
+    >>> header_row([["Sales by customer"], ["id", "day", "total"], ["7", "2024-01-02", ""]]), header_row([[""]])
+    (1, None)
+    """
+    filled = [(i, row) for i, row in enumerate(rows) if any(cell.strip() for cell in row)]
+    if not filled:
+        return None
+    widths = [len(_trimmed(row)) for _, row in filled]
+    common = max(set(widths), key=lambda width: (widths.count(width), width))
+    for (at, row), width in zip(filled, widths, strict=True):
+        named = sum(1 for cell in row if cell.strip())
+        if width >= common and named * 2 > common:
+            break
+    else:
+        return filled[0][0]
+    preamble = [row for i, row in filled if i < at]
+    if is_data_line(row) or any(sum(1 for cell in line if cell.strip()) * 2 > named for line in preamble):
+        return filled[0][0]
+    return at
+
+
+def _trimmed(row: Sequence[str]) -> list[str]:
+    """``row`` without its trailing empty fields.
+
+    >>> _trimmed(["a", " ", "b", "", " "])
+    ['a', ' ', 'b']
+    """
+    end = len(row)
+    while end and not row[end - 1].strip():
+        end -= 1
+    return list(row[:end])
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter of a CSV text: the most frequent of ``, ; tab |`` in its first line that holds any.
+
+    >>> _delimiter("id;total;note\\n7;1,5;a, b\\n"), _delimiter("\\nSales report\\n\\nid\\ttotal\\n7\\t1.5\\n")
+    (';', '\\t')
+    """
+    for line in text.split("\n", _LOOKAHEAD)[:_LOOKAHEAD]:
+        if any(delimiter in line for delimiter in _DELIMITERS):
+            return max(_DELIMITERS, key=line.count)
+    return ","
+
+
 def no_header(table: CsvTable, usage: str) -> DataFileError:
     """The error for a file without a header read without a mapping: its columns are named by number.
 
@@ -266,7 +349,7 @@ def no_header(table: CsvTable, usage: str) -> DataFileError:
                          f"columns' numbers, 1 for the first ({usage}); the first line: {first[:80]!r}")
 
 
-def _column(path: str, header: Sequence[str], names: Sequence[str]) -> int:
+def _column(path: str, header: Sequence[str], names: Sequence[str], line: int = 1) -> int:
     """Index of the first of ``names`` found in the header (compared by :func:`normalise`), else a column number.
 
     A name no header has that is a number (``3``) is that column, counted from 1: the way to
@@ -281,7 +364,7 @@ def _column(path: str, header: Sequence[str], names: Sequence[str]) -> int:
             return int(name) - 1
     alternatives = " or ".join(repr(n) for n in names)
     raise DataFileError(
-        path, 1, names[0], "missing column",
+        path, line, names[0], "missing column",
         expected=f"a header with {alternatives}", found=",".join(header),
     )
 
@@ -292,7 +375,9 @@ def read_csv(
 ) -> CsvTable:
     """Read a CSV file (see :func:`read_text`); the delimiter is the header's most frequent of ``, ; tab |``.
 
-    Blank lines, and lines of empty fields only, are skipped.
+    The header is the first line, or the first below a report's title and notes (:func:`header_row`).
+    Blank lines, lines of empty fields only, and the header repeated (exports pasted together) are
+    skipped; a delimiter ending a line is no field.
     With ``columns`` (``{key: names}``), each key's column is the
     first of its names in the header (compared by :func:`normalise`), and rows keep only
     those columns, in the order of ``columns``.  ``check`` is called with a text file's header
@@ -328,34 +413,46 @@ def read_csv(
     if is_parquet(path):
         return _parquet(path, columns)
     text = read_text(path)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(_DELIMITERS, key=first_line.count)
+    delimiter = _delimiter(text)
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))  # a long description is a field, not an error
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def numbered() -> Iterator[tuple[int, list[str]]]:
+        line = 0
+        for values in reader:
+            yield line + 1, values
+            line = reader.line_num
+
+    records = numbered()
     try:
-        header = next(reader, None)
-        if not header or not any(h.strip() for h in header):
-            raise DataFileError(name, 1, "", "empty file", expected="a header line", found=first_line)
+        ahead = list(itertools.islice(records, _LOOKAHEAD))
+        at = header_row([values for _, values in ahead])
+        if at is None:
+            raise DataFileError(name, 1, "", "empty file", expected="a header line", found=text.split("\n", 1)[0])
+        header_line, header = ahead[at]
         header = [h.strip().lstrip("\ufeff") for h in header]
-        width = len(header)
         headerless = is_data_line(header)
+        if not headerless:
+            header = _trimmed(header)  # a delimiter at the end of the header names no column
+        width = len(header)
         if check is not None and not headerless:
-            try:
-                check(header)
-            except ValueError as error:
-                raise DataFileError(name, 1, "", str(error)) from None
+            _check_header(name, check, header_line, header, ahead)
         first = header
         if headerless:
             header = [str(n) for n in range(1, width + 1)]
-        picks = [_column(name, header, names) for names in (columns or {}).values()]
+        picks = [_column(name, header, names, header_line) for names in (columns or {}).values()]
         names = {key: header[i] for key, i in zip(columns or {}, picks, strict=True)}
         rows: list[tuple[int, list[str]]] = []
         if headerless:
-            rows.append((1, [first[i] for i in picks] if picks else first))
-        line = 1
-        for values in reader:
-            begins, line = line + 1, reader.line_num
+            rows.append((header_line, [first[i] for i in picks] if picks else first))
+        plain_header = [normalise(h) for h in first]
+        for begins, values in itertools.chain(ahead[at + 1:], records):
             if not any(value.strip() for value in values):  # a blank line, or one of empty fields (",,,,")
                 continue
+            if len(values) > width and not any(value.strip() for value in values[width:]):
+                values = values[:width]  # a delimiter at the end of the line: no field
+            if len(values) == width and not headerless and [normalise(v) for v in values] == plain_header:
+                continue  # the header again: exports concatenated
             if len(values) != width:
                 raise DataFileError(
                     name, begins, header[min(len(values), width - 1)], "wrong number of fields",
@@ -364,8 +461,28 @@ def read_csv(
             rows.append((begins, [values[i] for i in picks] if picks else values))
     except csv.Error as error:
         raise DataFileError(name, reader.line_num, "", f"unreadable: {error}") from None
-    return CsvTable(path=name, header=header, rows=rows, names=names, delimiter=delimiter, headerless=headerless)
+    return CsvTable(path=name, header=header, rows=rows, names=names, delimiter=delimiter, headerless=headerless,
+                    header_line=header_line)
 
+
+
+def _check_header(name: str, check: Callable[[list[str]], object], line: int, header: list[str],
+                  ahead: Sequence[tuple[int, list[str]]]) -> None:
+    """Refuse, with ``check``'s words, a header that is none: the first line's when the header was sought below it.
+
+    A preamble is skipped only for a header that names the columns wanted: a README's prose
+    refused is refused for its first line, as a file that is no table of the kind wanted.
+    """
+    try:
+        check(header)
+    except ValueError as error:
+        top, first = next((begins, values) for begins, values in ahead if any(value.strip() for value in values))
+        if top != line:
+            try:
+                check([value.strip() for value in first])
+            except ValueError as at_top:
+                raise DataFileError(name, top, "", str(at_top)) from None
+        raise DataFileError(name, line, "", str(error)) from None
 
 
 def select(table: CsvTable, columns: Mapping[str, Sequence[str]]) -> CsvTable:
@@ -375,7 +492,7 @@ def select(table: CsvTable, columns: Mapping[str, Sequence[str]]) -> CsvTable:
     >>> select(t, {"amount": ("amount", "total")}).rows
     [(2, ['1.5'])]
     """
-    picks = [_column(table.path, table.header, names) for names in columns.values()]
+    picks = [_column(table.path, table.header, names, table.header_line) for names in columns.values()]
     return dataclasses.replace(
         table, rows=[(line, [values[i] for i in picks]) for line, values in table.rows],
         names={key: table.header[i] for key, i in zip(columns, picks, strict=True)},

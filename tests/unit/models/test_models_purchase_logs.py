@@ -747,3 +747,43 @@ def test_a_price_column_holding_each_lines_total_is_told_by_the_products_bought_
                    for line in _order_lines(line_total).splitlines()[1:])
     assert round(sum(t.amount for t in log.transactions), 2) == round(expected, 2)
     assert ("read as each line's total" in log.layout) is line_total
+
+
+def test_a_report_preamble_before_the_header_is_skipped(tmp_path: Path) -> None:
+    """A title, a period and blank lines above the header (padded with delimiters or not) are no header; the lines after it are read."""
+    path = write(tmp_path / "report.csv", "Orders report;;\nPeriod: 2024-03-01 to 2024-03-31;;\n\n"
+                                          "customer_id;order_date;amount\n7;2024-03-01;10,5\n8;2024-03-02;4\n")
+    log = load_csv(path)
+    assert [(t.customer_id, t.amount) for t in log.transactions] == [("7", 10.5), ("8", 4.0)]
+    retail = write(tmp_path / "retail.csv", f"Sales export\n\n{RETAIL_II}\n1,A,MUG,2,2010-01-04 10:00:00,1.5,17,UK\n")
+    assert detect_format(retail) == "online-retail"
+    assert load_log(retail, "online-retail").transactions[0].amount == 3.0
+
+
+def test_a_missing_column_below_a_preamble_is_named_at_the_header_line(tmp_path: Path) -> None:
+    """With --columns, a column the header lacks is named at the header's line, below the preamble."""
+    path = write(tmp_path / "report.csv", "Orders report\n\ncustomer_id,order_date,amount\n7,2024-03-01,10.5\n")
+    with pytest.raises(DataFileError, match=r"report\.csv, line 3, column 'total': missing column"):
+        load_csv(path, "customer=customer_id,date=order_date,amount=total")
+
+
+def test_concatenated_exports_repeating_the_header_are_read_as_one(tmp_path: Path) -> None:
+    """The header again mid-file (two exports pasted together) is skipped, not refused as a bad date."""
+    path = write(tmp_path / "orders.csv", "customer_id,order_date,amount\n7,2024-03-01,10.5\n"
+                                          "Customer_ID,Order Date, amount\n8,2024-03-02,4\n")
+    assert [(t.customer_id, t.amount) for t in load_csv(path).transactions] == [("7", 10.5), ("8", 4.0)]
+
+
+def test_a_delimiter_ending_each_data_line_is_no_field(tmp_path: Path) -> None:
+    """Data lines ending in a delimiter the header does not have are read, not refused for their number of fields."""
+    path = write(tmp_path / "orders.csv", "customer_id,order_date,amount\n7,2024-03-01,10.5,\n8,2024-03-02,4,,\n")
+    assert [t.amount for t in load_csv(path).transactions] == [10.5, 4.0]
+    extra = write(tmp_path / "extra.csv", "customer_id,order_date,amount\n7,2024-03-01,10.5,x\n")
+    with pytest.raises(DataFileError, match=r"line 2, column 'amount': wrong number of fields"):
+        load_csv(extra)
+
+
+def test_a_field_longer_than_128_kib_is_read(tmp_path: Path) -> None:
+    """A long product description (beyond the csv module's default field limit) is a field, not an unreadable file."""
+    path = write(tmp_path / "orders.csv", f"customer_id,order_date,amount,note\n7,2024-03-01,10.5,\"{'x' * 200_000}\"\n")
+    assert load_csv(path).transactions[0].amount == 10.5
