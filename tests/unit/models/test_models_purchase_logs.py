@@ -787,3 +787,16 @@ def test_a_field_longer_than_128_kib_is_read(tmp_path: Path) -> None:
     """A long product description (beyond the csv module's default field limit) is a field, not an unreadable file."""
     path = write(tmp_path / "orders.csv", f"customer_id,order_date,amount,note\n7,2024-03-01,10.5,\"{'x' * 200_000}\"\n")
     assert load_csv(path).transactions[0].amount == 10.5
+
+
+def test_amounts_written_with_a_currency_code_are_read_and_two_codes_refused(tmp_path: Path) -> None:
+    """'GBP 12.50', '1.234,00 EUR' and '3.5USD' read as numbers; codes of two currencies in one column are refused at the second."""
+    path = write(tmp_path / "orders.csv", "customer_id,order_date,amount\n7,2024-03-01,GBP 12.50\n"
+                                          "7,2024-03-09,\"GBP 1,234.00\"\n8,2024-03-10,-GBP 2.00\n")
+    assert [(t.amount, t.refund) for t in load_csv(path).transactions] == [(12.5, False), (1234.0, False), (2.0, True)]
+    euros = write(tmp_path / "euros.csv", "customer_id;order_date;amount\n7;2024-03-01;1.234,00 EUR\n7;2024-03-09;3,5EUR\n")
+    assert [t.amount for t in load_csv(euros).transactions] == [1234.0, 3.5]
+    mixed = write(tmp_path / "mixed.csv", "customer_id,order_date,amount\n7,2024-03-01,12.50 GBP\n8,2024-03-02,3.50 USD\n")
+    with pytest.raises(DataFileError, match=r"mixed\.csv, line 3, column 'amount': money in more than one currency "
+                                            r"\(gbp on line 2, usd here\)"):
+        load_csv(mixed)
