@@ -246,6 +246,22 @@ def test_online_retail_as_the_workbook_uci_publishes(tmp_path: Path) -> None:
         ("1", 8.75, False, "17", "2009-12-01T07:45:00+00:00"), ("C2", 2.5, True, "17", "2010-12-13T09:00:00+00:00")]
 
 
+def test_a_hidden_sheet_of_a_workbook_is_left_out(tmp_path: Path) -> None:
+    """A sheet the user hid (old or working data), even with the same header, adds no order to the visible sheets'."""
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    path = workbook(tmp_path / "orders.xlsx", {
+        "Orders": [RETAIL_HEADER, ["1", "A", "x", 3, datetime(2009, 12, 1, 7, 45), 2.5, 17, "UK"]],
+        "Old": [RETAIL_HEADER, ["2", "A", "x", 3, datetime(2009, 12, 2, 7, 45), 2.5, 99, "UK"]],
+    })
+    book = load_workbook(path)
+    book["Old"].sheet_state = "hidden"
+    book.save(path)
+    assert [t.invoice for t in load_log(path, "online-retail").transactions] == ["1"]
+
+
 def test_a_bad_cell_is_named_by_its_sheet_and_row(tmp_path: Path) -> None:
     from datetime import datetime
 
