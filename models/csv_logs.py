@@ -344,7 +344,7 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         try:
             mapping = guess_columns(whole.header)
         except ValueError as exc:
-            raise DataFileError(whole.path, 1, "", str(exc)) from None
+            raise DataFileError(whole.path, whole.header_line, "", str(exc)) from None
     else:
         mapping = parse_columns(columns) if isinstance(columns, str) else columns
     wanted = {"customer": (mapping.customer,), "date": (mapping.date,)}

@@ -15,7 +15,7 @@ customer, in time order):
   an amount (or unit price × quantity) per line, the lines of one order summed (without an
   order column: the lines of one customer at one moment); a negative order total is a refund.
 
-CSV files may be gzip, UTF-8 or Latin-1, comma, semicolon or tab separated
+CSV files may be gzip or a zip of one file, UTF-8, UTF-16, Windows-1252 or Latin-1, comma, semicolon or tab separated
 (:mod:`models.textfiles`); dates are read in the layout the column uses (:mod:`models.dates`).
 Every problem raises one :class:`~models.errors.DataFileError` naming the file, the line and
 the column, with what was expected and what was found.
@@ -32,7 +32,7 @@ from models.csv_logs import ColumnMap, load_csv, parse_columns
 from models.dates import DateParser
 from models.errors import DataFileError, FieldError
 from models.features import intent_features_from_uci_row, intent_label_from_uci_row
-from models.textfiles import first_line, normalise, read_csv, read_text
+from models.textfiles import first_line, header_cells, normalise, read_csv, read_text
 from models.workbooks import first_row, is_workbook
 from models.transactions import (
     OrderLines,
@@ -148,7 +148,7 @@ def load_online_shoppers(path: str | Path) -> list[tuple[dict[str, float], bool]
     for column in UCI_COLUMNS:
         if column not in table.header:
             raise DataFileError(
-                table.path, 1, column, "missing column",
+                table.path, table.header_line, column, "missing column",
                 expected=f"a header with {column!r}", found=",".join(table.header),
             )
     rows: list[tuple[dict[str, float], bool]] = []
@@ -313,11 +313,10 @@ def detect_format(path: str | Path) -> Format:
     elif is_parquet(path):
         names = parquet_header(path)
     else:
-        line = first_line(path)
-        fields = line.split()
+        fields = first_line(path).split()
         if len(fields) in (4, 5) and all(_NUMBER.fullmatch(f) for f in fields):
             return "cdnow"
-        names = re.split(r"[,;\t|]", line)
+        names = header_cells(path)  # below a report's title, as read_csv finds it
     plain = {normalise(name.strip('"')) for name in names}
     if "stockcode" in plain and plain & {"invoice", "invoiceno"}:
         return "online-retail"

@@ -8,7 +8,9 @@ ways in one file.
 A negative amount (a refund) may carry its minus sign before the currency sign (``-£29.33``),
 as a Unicode minus (``−€3,50``), or be written in parentheses as accounting exports and
 spreadsheets' accounting formats write it (``(29.33)``, ``($29.33)``): each reads as ``-29.33``
-does.
+does.  An ISO 4217 currency code may stand before or after the amount instead of a sign
+(``GBP 12.50``, ``12,50 EUR``, ``12.50USD``): :func:`currency_code` reads it, and the number is
+read without it.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from collections.abc import Iterable
 #: Currency signs and spaces a number may carry around it (kept from the value, not its meaning).
 _AROUND = " \u00a0\u202f$£€¥₹"
 _SIGNS = "+-\u2212"  # with the Unicode minus sign, as word processors and some exports write it
+# A currency code (upper case, as ISO 4217 writes it) before a number's sign or digits, or after its digits.
+_CODE_BEFORE = re.compile(r"([-+\u2212]?)\s*([A-Z]{3})\s*(?=[-+\u2212($£€¥₹\d.])")
+_CODE_AFTER = re.compile(r"(?<=[\d).$£€¥₹])\s*([A-Z]{3})$")
 _GROUPED = {".": re.compile(r"[-+]?\d{1,3}(\.\d{3})+"), ",": re.compile(r"[-+]?\d{1,3}(,\d{3})+")}
 
 
@@ -66,6 +71,8 @@ def to_number(raw: str, mark: str) -> float | None:
     (1234.56, 1234.5, 7.0, None)
     >>> to_number("-£29.33", "."), to_number("\u2212€3,50", ","), to_number("($1,234.50)", ".")
     (-29.33, -3.5, -1234.5)
+    >>> to_number("GBP 1,234.50", "."), to_number("-12,50 EUR", ","), to_number("12.50USD", ".")
+    (1234.5, -12.5, 12.5)
     """
     negative, value = _unsigned(raw)
     value = value.replace(".", "").replace(",", ".") if mark == "," else value.replace(",", "")
@@ -74,6 +81,24 @@ def to_number(raw: str, mark: str) -> float | None:
     except ValueError:
         return None
     return -number if negative else number
+
+
+def currency_code(raw: str) -> tuple[str, str]:
+    """The ISO currency code written before or after an amount (``""`` if none), and the amount without it.
+
+    >>> currency_code("GBP 12.50"), currency_code(" 12,50 EUR"), currency_code("-12.50USD"), currency_code("-GBP 2")
+    (('GBP', '12.50'), ('EUR', '12,50'), ('USD', '-12.50'), ('GBP', '-2'))
+    >>> currency_code("NAN"), currency_code("n/a EUR")
+    (('', 'NAN'), ('', 'n/a EUR'))
+    """
+    value = raw.strip()
+    before = _CODE_BEFORE.match(value)
+    if before is not None:
+        return before.group(2), before.group(1) + value[before.end():]
+    after = _CODE_AFTER.search(value)
+    if after is not None:
+        return after.group(1), value[:after.start()]
+    return "", value
 
 
 def _unsigned(raw: str) -> tuple[bool, str]:
@@ -86,7 +111,7 @@ def _unsigned(raw: str) -> tuple[bool, str]:
     >>> _unsigned("+$5"), _unsigned("--5"), _unsigned("(-5)"), _unsigned(""), _unsigned("-")
     ((False, '5'), (False, '--5'), (False, '(-5)'), (False, ''), (False, '-'))
     """
-    value = raw.strip(_AROUND)
+    value = currency_code(raw)[1].strip(_AROUND)
     if len(value) > 2 and value[0] == "(" and value[-1] == ")":
         negative, rest = True, value[1:-1].strip(_AROUND)
     elif value and value[0] in _SIGNS:

@@ -21,6 +21,7 @@ import statistics
 from collections.abc import Sequence
 from typing import Literal, Protocol
 
+from models.decimals import currency_code
 from models.errors import DataFileError
 from models.textfiles import CsvTable, bare, normalise
 from models.transactions import column_numbers
@@ -78,7 +79,7 @@ def currency_column(header: Sequence[str], money: str) -> str | None:
 
 
 def one_currency(table: CsvTable, mapping: MoneyColumns) -> None:
-    """Refuse money in more than one currency (its currency column's codes, or the signs its values carry).
+    """Refuse money in more than one currency (its currency column's codes, or the signs or codes its values carry).
 
     Added up, dollars and euros mean nothing: the first line in a second currency is named, with what to do.
 
@@ -97,7 +98,8 @@ def one_currency(table: CsvTable, mapping: MoneyColumns) -> None:
     seen: dict[str, int] = {}
     for line, values in table.rows:
         codes = {values[at_currency].strip().lower()} - {""} if at_currency is not None else set()
-        signs = {sign for sign in _CURRENCY_SIGNS if sign in values[at_money]}
+        signs = {sign for sign in _CURRENCY_SIGNS if sign in values[at_money]} | {
+            currency_code(values[at_money])[0].lower()} - {""}
         for code in codes | signs:
             seen.setdefault(code, line)
             if len(seen) > 1:

@@ -138,23 +138,26 @@ def periods_of(
         raise PeriodError(log.path, f"expected a horizon of a whole number of days >= 1, found {horizon_days!r}")
     first = min(t.at for t in log.transactions).date()
     last = max(t.at for t in log.transactions).date()
+    span = (last - first).days
+    # A horizon reaching before the calendar's first day is refused before any date arithmetic with it.
+    if span < 2 * days and (cutoff is None or days >= last.toordinal()):
+        raise PeriodError(
+            log.path,
+            f"the log spans {span + 1} days ({first} to {last}); expected at least "
+            f"{2 * days + 1}: a {days}-day calibration period for the models to learn from (what a "
+            f"customer did in the {days} days after a moment is known {days} days later) and the "
+            f"{days}-day holdout after it (--horizon-days to choose a shorter horizon)",
+        )
     horizon = dt.timedelta(days=days)
     if cutoff is None:
-        if last - first < 2 * horizon:
-            raise PeriodError(
-                log.path,
-                f"the log spans {(last - first).days + 1} days ({first} to {last}); expected at least "
-                f"{2 * days + 1}: a {days}-day calibration period for the models to learn from (what a "
-                f"customer did in the {days} days after a moment is known {days} days later) and the "
-                f"{days}-day holdout after it (--horizon-days to choose a shorter horizon)",
-            )
         return Periods(first_day=first, cutoff=last - horizon, holdout_end=last, source="data")
     if cutoff < first:
         raise PeriodError(log.path, f"the cutoff {cutoff} is before the log's first day {first}")
-    if cutoff + horizon > last:
+    if (last - cutoff).days < days:
+        ends = f"to {cutoff + horizon}" if dt.date.max - cutoff >= horizon else "beyond the calendar's end"
         raise PeriodError(
             log.path,
-            f"the {days}-day holdout after the cutoff {cutoff} runs to {cutoff + horizon}, past the "
+            f"the {days}-day holdout after the cutoff {cutoff} runs {ends}, past the "
             f"log's last day {last}; expected a cutoff on or before {last - horizon}",
         )
     if cutoff - first < horizon:

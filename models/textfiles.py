@@ -1,9 +1,9 @@
-"""Text and CSV files as users have them: plain or gzip, UTF-8 or Latin-1, comma or semicolon.
+"""Text and CSV files as users have them: plain, gzip or zipped; UTF-8, UTF-16, Windows-1252 or Latin-1.
 
 A table may also be an ``.xlsx`` workbook (:mod:`models.workbooks`) or a Parquet file
 (:mod:`models.columnar`).  Every problem is raised
 as one :class:`~models.errors.DataFileError` naming the file (and sheet), the line and the
-column: a damaged gzip stream, an old binary ``.xls`` or a zip archive given for a CSV file, a
+column: a damaged gzip stream, an old binary ``.xls`` or a zip archive of several files, a
 header without a needed column, a line with the wrong number of fields.
 """
 
@@ -14,9 +14,11 @@ import csv
 import dataclasses
 import gzip
 import io
+import itertools
 import re
+import zipfile
 import zlib
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 from models.columnar import is_parquet, read_parquet
@@ -26,22 +28,27 @@ from models.workbooks import is_workbook, locate, read_sheets
 __all__ = ["CsvTable", "bare", "is_data_line", "no_header", "normalise", "read_csv", "read_text"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
-_ZIP_MAGIC = b"PK\x03\x04"
+_ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive, an empty one
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 _DELIMITERS = (",", ";", "\t", "|")
+#: Lines read ahead to find the header below a report's title and notes (:func:`header_row`).
+_LOOKAHEAD = 50
+_FIELD_LIMIT = 1 << 30  # csv's default, 128 KiB, refuses a long product description or a JSON blob in a field
 
 
 def read_text(path: str | Path) -> str:
-    """The whole text of a file, gunzipped if it is gzip (by its first bytes, not its name).
+    """The whole text of a file, gunzipped or unzipped (by its first bytes, not its name).
 
-    UTF-8 (with or without a byte-order mark) is tried first, then Latin-1, which the
-    spreadsheet exports of older data sets use; UTF-16 with its byte-order mark (Excel's
-    "Unicode Text") is read as such.
+    A zip archive holding one file (as data sets are downloaded) is read as that file; UTF-8
+    (with or without a byte-order mark) is tried first, then Windows-1252, which spreadsheets
+    save on Windows (``€`` as byte 0x80), then Latin-1; UTF-16 with its byte-order mark
+    (Excel's "Unicode Text") is read as such.
 
     Raises
     ------
     DataFileError
-        If the file cannot be read, is a damaged gzip stream, a spreadsheet workbook or binary data.
+        If the file cannot be read, is a damaged gzip stream, a zip archive of several files,
+        a spreadsheet workbook or binary data.
 
     Examples
     --------
@@ -59,26 +66,75 @@ def read_text(path: str | Path) -> str:
         with open(path, "rb") as handle:
             head = handle.read(4)
             handle.seek(0)
-            if head.startswith(_ZIP_MAGIC) or head.startswith(_OLE_MAGIC):
+            if head.startswith(_OLE_MAGIC):
                 raise DataFileError(
-                    name, 1, "", "an old .xls workbook or a zip archive, not a text file",
-                    expected="CSV text (optionally gzipped) or an .xlsx workbook (save the sheet as either)",
+                    name, 1, "", "an old .xls workbook, not a text file",
+                    expected="CSV text (optionally gzipped or zipped) or an .xlsx workbook (save the sheet as either)",
                     found=head,
                 )
-            data = _gunzip(name, handle.read()) if head.startswith(_GZIP_MAGIC) else handle.read()
+            data = handle.read()
+        if head.startswith(_ZIP_MAGIC):
+            data = _unzip(name, data)
+        elif head.startswith(_GZIP_MAGIC):
+            data = _gunzip(name, data)
     except OSError as error:
         raise DataFileError(name, 0, "", f"cannot read the file: {error.strerror or error}") from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode Text"
         return data.decode("utf-16")
     if _binary(data[:65_536]):
+        unpacked = (" (once gunzipped)" if head.startswith(_GZIP_MAGIC)
+                    else " (once unzipped)" if head.startswith(_ZIP_MAGIC) else "")
         raise DataFileError(
-            name, 1, "", "binary data, not a text file" + (" (once gunzipped)" if head.startswith(_GZIP_MAGIC) else ""),
+            name, 1, "", f"binary data, not a text file{unpacked}",
             expected="CSV text (optionally gzipped), an .xlsx workbook or a Parquet file", found=data[:16],
         )
+    return _decode(data)
+
+
+def _decode(data: bytes) -> str:
+    """Text of a file's bytes: UTF-8 (a byte-order mark dropped), else Windows-1252, else Latin-1.
+
+    Windows-1252 is Latin-1 with printable characters (``€``, ``–``, curly quotes) where Latin-1
+    has control codes no text holds; five of its bytes are undefined, read then as Latin-1.
+
+    >>> _decode("£5".encode("utf-8")), _decode(b"\\x805,00"), _decode(b"\\xa35"), _decode(b"\\x81\\xa3")
+    ('£5', '€5,00', '£5', '\\x81£')
+    """
+    for encoding in ("utf-8-sig", "cp1252"):
+        try:
+            return data.decode(encoding)
+        except UnicodeDecodeError:
+            continue
+    return data.decode("latin-1")
+
+
+def _unzip(name: str, data: bytes) -> bytes:
+    """The one file a zip archive holds (a data set as downloaded), leaving out folders and macOS's ``__MACOSX`` notes.
+
+    >>> buffer = io.BytesIO()
+    >>> with zipfile.ZipFile(buffer, "w") as archive:
+    ...     archive.writestr("__MACOSX/._orders.csv", b"\\x00"); archive.writestr("orders.csv", b"a,b\\n")
+    >>> _unzip("d.zip", buffer.getvalue())
+    b'a,b\\n'
+    """
     try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = _members(archive)
+            if len(members) != 1:
+                listed = ", ".join(member.filename for member in members[:3]) + (", …" if len(members) > 3 else "")
+                raise DataFileError(
+                    name, 1, "", f"a zip archive of {len(members)} files" + (f" ({listed})" if listed else ""),
+                    expected="a zip archive of one file (or unzip it and give the file)", found=len(members),
+                )
+            return archive.read(members[0])
+    except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError, RuntimeError) as error:
+        raise DataFileError(name, 1, "", f"unreadable: damaged or encrypted zip archive: {error}") from None
+
+
+def _members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+    """The files of an archive, without folders and the ``__MACOSX/`` and ``._`` notes macOS adds."""
+    return [info for info in archive.infolist() if not info.is_dir() and not info.filename.startswith("__MACOSX/")
+            and not Path(info.filename).name.startswith("._")]
 
 
 def _binary(start: bytes) -> bool:
@@ -92,7 +148,7 @@ def _binary(start: bytes) -> bool:
 
 
 def first_line(path: str | Path, size: int = 65_536) -> str:
-    """The first non-blank line of a text file (plain or gzip), read from its first ``size`` bytes ("" if none).
+    """The first non-blank line of a text file (plain, gzip or zipped), read from its first ``size`` bytes ("" if none).
 
     >>> import tempfile, os
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -102,15 +158,46 @@ def first_line(path: str | Path, size: int = 65_536) -> str:
     ...     first_line(path)
     '00001 19970101 1 11.77'
     """
+    return next((line.strip() for line in _start(path, size).splitlines() if line.strip()), "")
+
+
+def header_cells(path: str | Path, size: int = 65_536) -> list[str]:
+    """The header of a CSV file, as :func:`read_csv` finds it below a report's preamble (:func:`header_row`).
+
+    >>> import tempfile, os
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "x.csv")
+    ...     with open(path, "w") as f:
+    ...         _ = f.write("Sales export\\n\\nInvoice;StockCode;Price\\n1;A;2,5\\n")
+    ...     header_cells(path)
+    ['Invoice', 'StockCode', 'Price']
+    """
+    text = _start(path, size)
+    rows = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)), _LOOKAHEAD))
+    at = header_row(rows)
+    return [] if at is None else [cell.strip() for cell in rows[at]]
+
+
+def _start(path: str | Path, size: int) -> str:
+    """The text of a file's first ``size`` bytes (plain, gzip or the one file of a zip), "" if unreadable."""
     try:
         with open(path, "rb") as handle:
-            gzipped = handle.read(2) == _GZIP_MAGIC[:2]
-        with (gzip.open(path, "rb") if gzipped else open(path, "rb")) as handle:
-            start = handle.read(size)
-    except (OSError, EOFError):
+            magic = handle.read(4)
+        if magic.startswith(_ZIP_MAGIC):
+            with zipfile.ZipFile(path) as archive:
+                members = _members(archive)
+                if len(members) != 1:
+                    return ""
+                with archive.open(members[0]) as member:
+                    start = member.read(size)
+        else:
+            with (gzip.open(path, "rb") if magic.startswith(_GZIP_MAGIC) else open(path, "rb")) as handle:
+                start = handle.read(size)
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError):
         return ""
-    text = start.decode("utf-8-sig", errors="replace")
-    return next((line.strip() for line in text.splitlines() if line.strip()), "")
+    if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # as read_text reads it
+        return start[: len(start) - len(start) % 2].decode("utf-16", errors="replace")
+    return start.decode("utf-8-sig", errors="replace")
 
 
 def _gunzip(name: str, data: bytes) -> bytes:
@@ -165,6 +252,8 @@ class CsvTable:
     #: The file has no header line (its first line is data, :func:`is_data_line`): :attr:`header`
     #: holds the columns' numbers, ``"1"`` for the first.
     headerless: bool = False
+    #: The line of the header: after a report's title and notes (:func:`header_row`), not the first.
+    header_line: int = 1
 
     def position(self, key: str) -> int:
         """Where the column read for ``key`` sits in each row."""
@@ -192,6 +281,63 @@ def is_data_line(cells: Sequence[str]) -> bool:
 _DATA_CELL = re.compile(r"[-+]?[\d.,]*\d$|\d{4}-\d\d-\d\d")
 
 
+def header_row(rows: Sequence[Sequence[str]]) -> int | None:
+    """Which of a file's first rows is its header: the first that is not blank, or the one below a report's preamble.
+
+    Reports and spreadsheets saved as CSV may open with a title, a date range or notes, and blank
+    lines, before the header.  Such a preamble line names less than half of the columns the header
+    names (its delimiters padded or not); the header is the first line at least as wide as most
+    lines around it (trailing empty fields left out) that fills more than half of that width.  A
+    first line that is data (:func:`is_data_line`) is kept, so a file without a header loses no line.
+    ``None`` when every row is blank.
+
+    >>> header_row([["id", "total"], ["7", "1.5"]]), header_row([[], ["Orders report", ""], ["Period: 2024", ""],
+    ...            ["id", "total"], ["7", "1.5"], ["8", "2"]])
+    (0, 3)
+    >>> header_row([["Sales by customer"], ["id", "day", "total"], ["7", "2024-01-02", ""]]), header_row([[""]])
+    (1, None)
+    """
+    filled = [(i, row) for i, row in enumerate(rows) if any(cell.strip() for cell in row)]
+    if not filled:
+        return None
+    widths = [len(_trimmed(row)) for _, row in filled]
+    common = max(set(widths), key=lambda width: (widths.count(width), width))
+    for (at, row), width in zip(filled, widths, strict=True):
+        named = sum(1 for cell in row if cell.strip())
+        if width >= common and named * 2 > common:
+            break
+    else:
+        return filled[0][0]
+    preamble = [row for i, row in filled if i < at]
+    if is_data_line(row) or any(sum(1 for cell in line if cell.strip()) * 2 > named for line in preamble):
+        return filled[0][0]
+    return at
+
+
+def _trimmed(row: Sequence[str]) -> list[str]:
+    """``row`` without its trailing empty fields.
+
+    >>> _trimmed(["a", " ", "b", "", " "])
+    ['a', ' ', 'b']
+    """
+    end = len(row)
+    while end and not row[end - 1].strip():
+        end -= 1
+    return list(row[:end])
+
+
+def _delimiter(text: str) -> str:
+    """The delimiter of a CSV text: the most frequent of ``, ; tab |`` in its first line that holds any.
+
+    >>> _delimiter("id;total;note\\n7;1,5;a, b\\n"), _delimiter("\\nSales report\\n\\nid\\ttotal\\n7\\t1.5\\n")
+    (';', '\\t')
+    """
+    for line in text.split("\n", _LOOKAHEAD)[:_LOOKAHEAD]:
+        if any(delimiter in line for delimiter in _DELIMITERS):
+            return max(_DELIMITERS, key=line.count)
+    return ","
+
+
 def no_header(table: CsvTable, usage: str) -> DataFileError:
     """The error for a file without a header read without a mapping: its columns are named by number.
 
@@ -203,7 +349,7 @@ def no_header(table: CsvTable, usage: str) -> DataFileError:
                          f"columns' numbers, 1 for the first ({usage}); the first line: {first[:80]!r}")
 
 
-def _column(path: str, header: Sequence[str], names: Sequence[str]) -> int:
+def _column(path: str, header: Sequence[str], names: Sequence[str], line: int = 1) -> int:
     """Index of the first of ``names`` found in the header (compared by :func:`normalise`), else a column number.
 
     A name no header has that is a number (``3``) is that column, counted from 1: the way to
@@ -218,7 +364,7 @@ def _column(path: str, header: Sequence[str], names: Sequence[str]) -> int:
             return int(name) - 1
     alternatives = " or ".join(repr(n) for n in names)
     raise DataFileError(
-        path, 1, names[0], "missing column",
+        path, line, names[0], "missing column",
         expected=f"a header with {alternatives}", found=",".join(header),
     )
 
@@ -229,7 +375,9 @@ def read_csv(
 ) -> CsvTable:
     """Read a CSV file (see :func:`read_text`); the delimiter is the header's most frequent of ``, ; tab |``.
 
-    Blank lines, and lines of empty fields only, are skipped.
+    The header is the first line, or the first below a report's title and notes (:func:`header_row`).
+    Blank lines, lines of empty fields only, and the header repeated (exports pasted together) are
+    skipped; a delimiter ending a line is no field.
     With ``columns`` (``{key: names}``), each key's column is the
     first of its names in the header (compared by :func:`normalise`), and rows keep only
     those columns, in the order of ``columns``.  ``check`` is called with a text file's header
@@ -265,34 +413,46 @@ def read_csv(
     if is_parquet(path):
         return _parquet(path, columns)
     text = read_text(path)
-    first_line = text.split("\n", 1)[0]
-    delimiter = max(_DELIMITERS, key=first_line.count)
+    delimiter = _delimiter(text)
+    csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))  # a long description is a field, not an error
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+
+    def numbered() -> Iterator[tuple[int, list[str]]]:
+        line = 0
+        for values in reader:
+            yield line + 1, values
+            line = reader.line_num
+
+    records = numbered()
     try:
-        header = next(reader, None)
-        if not header or not any(h.strip() for h in header):
-            raise DataFileError(name, 1, "", "empty file", expected="a header line", found=first_line)
+        ahead = list(itertools.islice(records, _LOOKAHEAD))
+        at = header_row([values for _, values in ahead])
+        if at is None:
+            raise DataFileError(name, 1, "", "empty file", expected="a header line", found=text.split("\n", 1)[0])
+        header_line, header = ahead[at]
         header = [h.strip().lstrip("\ufeff") for h in header]
-        width = len(header)
         headerless = is_data_line(header)
+        if not headerless:
+            header = _trimmed(header)  # a delimiter at the end of the header names no column
+        width = len(header)
         if check is not None and not headerless:
-            try:
-                check(header)
-            except ValueError as error:
-                raise DataFileError(name, 1, "", str(error)) from None
+            _check_header(name, check, header_line, header, ahead)
         first = header
         if headerless:
             header = [str(n) for n in range(1, width + 1)]
-        picks = [_column(name, header, names) for names in (columns or {}).values()]
+        picks = [_column(name, header, names, header_line) for names in (columns or {}).values()]
         names = {key: header[i] for key, i in zip(columns or {}, picks, strict=True)}
         rows: list[tuple[int, list[str]]] = []
         if headerless:
-            rows.append((1, [first[i] for i in picks] if picks else first))
-        line = 1
-        for values in reader:
-            begins, line = line + 1, reader.line_num
+            rows.append((header_line, [first[i] for i in picks] if picks else first))
+        plain_header = [normalise(h) for h in first]
+        for begins, values in itertools.chain(ahead[at + 1:], records):
             if not any(value.strip() for value in values):  # a blank line, or one of empty fields (",,,,")
                 continue
+            if len(values) > width and not any(value.strip() for value in values[width:]):
+                values = values[:width]  # a delimiter at the end of the line: no field
+            if len(values) == width and not headerless and [normalise(v) for v in values] == plain_header:
+                continue  # the header again: exports concatenated
             if len(values) != width:
                 raise DataFileError(
                     name, begins, header[min(len(values), width - 1)], "wrong number of fields",
@@ -301,8 +461,28 @@ def read_csv(
             rows.append((begins, [values[i] for i in picks] if picks else values))
     except csv.Error as error:
         raise DataFileError(name, reader.line_num, "", f"unreadable: {error}") from None
-    return CsvTable(path=name, header=header, rows=rows, names=names, delimiter=delimiter, headerless=headerless)
+    return CsvTable(path=name, header=header, rows=rows, names=names, delimiter=delimiter, headerless=headerless,
+                    header_line=header_line)
 
+
+
+def _check_header(name: str, check: Callable[[list[str]], object], line: int, header: list[str],
+                  ahead: Sequence[tuple[int, list[str]]]) -> None:
+    """Refuse, with ``check``'s words, a header that is none: the first line's when the header was sought below it.
+
+    A preamble is skipped only for a header that names the columns wanted: a README's prose
+    refused is refused for its first line, as a file that is no table of the kind wanted.
+    """
+    try:
+        check(header)
+    except ValueError as error:
+        top, first = next((begins, values) for begins, values in ahead if any(value.strip() for value in values))
+        if top != line:
+            try:
+                check([value.strip() for value in first])
+            except ValueError as at_top:
+                raise DataFileError(name, top, "", str(at_top)) from None
+        raise DataFileError(name, line, "", str(error)) from None
 
 
 def select(table: CsvTable, columns: Mapping[str, Sequence[str]]) -> CsvTable:
@@ -312,7 +492,7 @@ def select(table: CsvTable, columns: Mapping[str, Sequence[str]]) -> CsvTable:
     >>> select(t, {"amount": ("amount", "total")}).rows
     [(2, ['1.5'])]
     """
-    picks = [_column(table.path, table.header, names) for names in columns.values()]
+    picks = [_column(table.path, table.header, names, table.header_line) for names in columns.values()]
     return dataclasses.replace(
         table, rows=[(line, [values[i] for i in picks]) for line, values in table.rows],
         names={key: table.header[i] for key, i in zip(columns, picks, strict=True)},

@@ -1,6 +1,6 @@
 """Spreadsheet workbooks (``.xlsx``) as users download them, read as the CSV files are.
 
-UCI publishes Online Retail I and II as workbooks (II with one sheet per year).  The sheets
+UCI publishes Online Retail I and II as workbooks (II with one sheet per year).  The visible sheets
 whose header matches the first sheet's are read one after the other as one table; every cell
 becomes the text a CSV export would hold (a date as ``2009-12-01 07:45:00``, a whole number
 without ``.0``), so the loaders and their checks are the same.  A problem names the sheet and
@@ -49,7 +49,7 @@ def cell_text(value: Any) -> str:
 
 
 def first_row(path: str | Path) -> list[str]:
-    """The first sheet's first row, as text (empty for an unreadable or empty workbook)."""
+    """The first visible sheet's first row, as text (empty for an unreadable or empty workbook)."""
     from openpyxl import load_workbook
 
     try:
@@ -58,7 +58,8 @@ def first_row(path: str | Path) -> list[str]:
         return []
     try:
         for sheet in book.worksheets:
-            return [cell_text(v).strip() for v in next(sheet.iter_rows(values_only=True), ()) or ()]
+            if getattr(sheet, "sheet_state", "visible") == "visible":
+                return [cell_text(v).strip() for v in next(sheet.iter_rows(values_only=True), ()) or ()]
         return []
     finally:
         book.close()
@@ -70,7 +71,7 @@ def read_sheets(
     """(header, rows, sheets) of the workbook, its rows numbered one after the other across the sheets read.
 
     ``same_header(a, b)`` says whether a later sheet's header is the first's (other sheets are
-    left out); ``sheets`` holds (the number of each sheet's header row, its name), to locate a row.
+    left out, as hidden sheets are); ``sheets`` holds (the number of each sheet's header row, its name), to locate a row.
     """
     from openpyxl import load_workbook
 
@@ -85,6 +86,8 @@ def read_sheets(
     numbered = 0  # the number of the last row read, over all sheets
     try:
         for sheet in book.worksheets:
+            if getattr(sheet, "sheet_state", "visible") != "visible":  # a hidden sheet: kept aside, not the data shown
+                continue
             cells = sheet.iter_rows(values_only=True)
             first = [cell_text(v).strip() for v in next(cells, ()) or ()]
             while first and not first[-1]:

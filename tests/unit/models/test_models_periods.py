@@ -45,6 +45,13 @@ def test_a_given_cutoff_sets_the_holdout_after_it() -> None:
         (log_of(0, 200), {"cutoff": dt.date(2020, 1, 1)}, "before the log's first day"),
         (log_of(0, 200), {"horizon_days": 0}, "whole number of days"),
         (log_of(0, 200), {"horizon_days": 7.5}, "whole number of days"),
+        # Beyond the calendar's end: refused as too long or too late, never an overflow of the date arithmetic
+        (log_of(0, 200), {"horizon_days": 999_999_999}, "spans 201 days .* expected at least 1999999999"),
+        (log_of(0, 200), {"horizon_days": 99_999_999_999_999_999_999}, "spans 201 days"),
+        (log_of(0, 200), {"cutoff": dt.date(9999, 12, 31)}, "the 90-day holdout after the cutoff 9999-12-31 runs "
+                                                            "beyond the calendar's end, past the log's last day 2021-09-17; "
+                                                            "expected a cutoff on or before 2021-06-19"),
+        (log_of(0, 200), {"cutoff": dt.date(2020, 1, 1), "horizon_days": 999_999_999}, "spans 201 days"),
         (log_of(), {}, "nothing to evaluate"),
         # An Amazon All Orders report has no buyer ids: every sale a guest's, which no cutoff mends
         (dataclasses.replace(log_of(), guest_lines=1298,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from models.csv_logs import ColumnMap, parse_columns
-from models.datasets import load_cdnow, load_csv, load_log, load_online_retail
+from models.datasets import detect_format, load_cdnow, load_csv, load_log, load_online_retail
 from models.errors import DataFileError
 
 RETAIL_I = "InvoiceNo,StockCode,Description,Quantity,InvoiceDate,UnitPrice,CustomerID,Country"
@@ -70,18 +70,39 @@ def test_dates_that_contradict_each_other_name_the_line(tmp_path: Path) -> None:
     assert "day first" in str(error) and "\n" not in str(error)
 
 
-def test_a_damaged_workbook_or_a_zip_archive_is_refused_in_one_line(tmp_path: Path) -> None:
-    """A workbook that cannot be opened, or a zip that is no workbook, is one line naming the file."""
+def test_a_damaged_workbook_or_a_zip_archive_of_several_files_is_refused_in_one_line(tmp_path: Path) -> None:
+    """A workbook that cannot be opened, or a zip of several files that is no workbook, is one line naming the file."""
     damaged = tmp_path / "Online Retail.xlsx"
     with zipfile.ZipFile(damaged, "w") as archive:
         archive.writestr("xl/workbook.xml", "<workbook/>")
     archive_path = tmp_path / "orders.zip"
     with zipfile.ZipFile(archive_path, "w") as archive:
         archive.writestr("orders.csv", "a,b\n")
-    for path, message in ((damaged, "unreadable workbook"), (archive_path, "save the sheet as either")):
+        archive.writestr("customers.csv", "a,b\n")
+    for path, message in ((damaged, "unreadable workbook"), (archive_path, r"a zip archive of 2 files \(orders\.csv, "
+                                                                           r"customers\.csv\)")):
         with pytest.raises(DataFileError, match=message) as caught:
             load_online_retail(path)
         assert "\n" not in str(caught.value) and str(path) in str(caught.value)
+
+
+def test_a_zip_archive_of_one_log_is_read_as_that_log(tmp_path: Path) -> None:
+    """A data set downloaded as a zip of one CSV (with macOS's __MACOSX notes) is read, and its format told, as the CSV."""
+    text = f"{RETAIL_II}\n1,A,MUG,2,2010-01-04 10:00:00,1.5,17,UK\nC2,A,MUG,-1,2010-01-05 10:00:00,1.5,17,UK\n"
+    path = tmp_path / "online-retail-ii.zip"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("__MACOSX/._online_retail_II.csv", b"\x00\x05\x16\x07")
+        archive.writestr("online_retail_II.csv", text)
+    log = load_log(path, detect_format(path))
+    assert log.layout == "Online Retail II"
+    assert [(t.invoice, t.amount, t.refund) for t in log.transactions] == [("1", 3.0, False), ("C2", 1.5, True)]
+
+
+def test_a_windows_1252_export_reads_its_euro_signs(tmp_path: Path) -> None:
+    """A CSV saved by a Windows spreadsheet (€ as byte 0x80, not Latin-1's) reads its amounts, not a bad value."""
+    path = write(tmp_path / "orders.csv", "customer_id;order_date;amount\n7;2024-03-01;€12,50\n7;2024-03-09;€1.234,00\n",
+                 encoding="cp1252")
+    assert [t.amount for t in load_csv(path).transactions] == [12.5, 1234.0]
 
 
 def test_cdnow_master_file_has_four_columns(tmp_path: Path) -> None:
@@ -223,6 +244,22 @@ def test_online_retail_as_the_workbook_uci_publishes(tmp_path: Path) -> None:
     log = load_log(path, "online-retail")
     assert [(t.invoice, t.amount, t.refund, t.customer_id, t.at.isoformat()) for t in log.transactions] == [
         ("1", 8.75, False, "17", "2009-12-01T07:45:00+00:00"), ("C2", 2.5, True, "17", "2010-12-13T09:00:00+00:00")]
+
+
+def test_a_hidden_sheet_of_a_workbook_is_left_out(tmp_path: Path) -> None:
+    """A sheet the user hid (old or working data), even with the same header, adds no order to the visible sheets'."""
+    from datetime import datetime
+
+    from openpyxl import load_workbook
+
+    path = workbook(tmp_path / "orders.xlsx", {
+        "Orders": [RETAIL_HEADER, ["1", "A", "x", 3, datetime(2009, 12, 1, 7, 45), 2.5, 17, "UK"]],
+        "Old": [RETAIL_HEADER, ["2", "A", "x", 3, datetime(2009, 12, 2, 7, 45), 2.5, 99, "UK"]],
+    })
+    book = load_workbook(path)
+    book["Old"].sheet_state = "hidden"
+    book.save(path)
+    assert [t.invoice for t in load_log(path, "online-retail").transactions] == ["1"]
 
 
 def test_a_bad_cell_is_named_by_its_sheet_and_row(tmp_path: Path) -> None:
@@ -726,3 +763,56 @@ def test_a_price_column_holding_each_lines_total_is_told_by_the_products_bought_
                    for line in _order_lines(line_total).splitlines()[1:])
     assert round(sum(t.amount for t in log.transactions), 2) == round(expected, 2)
     assert ("read as each line's total" in log.layout) is line_total
+
+
+def test_a_report_preamble_before_the_header_is_skipped(tmp_path: Path) -> None:
+    """A title, a period and blank lines above the header (padded with delimiters or not) are no header; the lines after it are read."""
+    path = write(tmp_path / "report.csv", "Orders report;;\nPeriod: 2024-03-01 to 2024-03-31;;\n\n"
+                                          "customer_id;order_date;amount\n7;2024-03-01;10,5\n8;2024-03-02;4\n")
+    log = load_csv(path)
+    assert [(t.customer_id, t.amount) for t in log.transactions] == [("7", 10.5), ("8", 4.0)]
+    retail = write(tmp_path / "retail.csv", f"Sales export\n\n{RETAIL_II}\n1,A,MUG,2,2010-01-04 10:00:00,1.5,17,UK\n")
+    assert detect_format(retail) == "online-retail"
+    assert load_log(retail, "online-retail").transactions[0].amount == 3.0
+
+
+def test_a_missing_column_below_a_preamble_is_named_at_the_header_line(tmp_path: Path) -> None:
+    """With --columns, a column the header lacks is named at the header's line, below the preamble."""
+    path = write(tmp_path / "report.csv", "Orders report\n\ncustomer_id,order_date,amount\n7,2024-03-01,10.5\n")
+    with pytest.raises(DataFileError, match=r"report\.csv, line 3, column 'total': missing column"):
+        load_csv(path, "customer=customer_id,date=order_date,amount=total")
+
+
+def test_concatenated_exports_repeating_the_header_are_read_as_one(tmp_path: Path) -> None:
+    """The header again mid-file (two exports pasted together) is skipped, not refused as a bad date."""
+    path = write(tmp_path / "orders.csv", "customer_id,order_date,amount\n7,2024-03-01,10.5\n"
+                                          "Customer_ID,Order Date, amount\n8,2024-03-02,4\n")
+    assert [(t.customer_id, t.amount) for t in load_csv(path).transactions] == [("7", 10.5), ("8", 4.0)]
+
+
+def test_a_delimiter_ending_each_data_line_is_no_field(tmp_path: Path) -> None:
+    """Data lines ending in a delimiter the header does not have are read, not refused for their number of fields."""
+    path = write(tmp_path / "orders.csv", "customer_id,order_date,amount\n7,2024-03-01,10.5,\n8,2024-03-02,4,,\n")
+    assert [t.amount for t in load_csv(path).transactions] == [10.5, 4.0]
+    extra = write(tmp_path / "extra.csv", "customer_id,order_date,amount\n7,2024-03-01,10.5,x\n")
+    with pytest.raises(DataFileError, match=r"line 2, column 'amount': wrong number of fields"):
+        load_csv(extra)
+
+
+def test_a_field_longer_than_128_kib_is_read(tmp_path: Path) -> None:
+    """A long product description (beyond the csv module's default field limit) is a field, not an unreadable file."""
+    path = write(tmp_path / "orders.csv", f"customer_id,order_date,amount,note\n7,2024-03-01,10.5,\"{'x' * 200_000}\"\n")
+    assert load_csv(path).transactions[0].amount == 10.5
+
+
+def test_amounts_written_with_a_currency_code_are_read_and_two_codes_refused(tmp_path: Path) -> None:
+    """'GBP 12.50', '1.234,00 EUR' and '3.5USD' read as numbers; codes of two currencies in one column are refused at the second."""
+    path = write(tmp_path / "orders.csv", "customer_id,order_date,amount\n7,2024-03-01,GBP 12.50\n"
+                                          "7,2024-03-09,\"GBP 1,234.00\"\n8,2024-03-10,-GBP 2.00\n")
+    assert [(t.amount, t.refund) for t in load_csv(path).transactions] == [(12.5, False), (1234.0, False), (2.0, True)]
+    euros = write(tmp_path / "euros.csv", "customer_id;order_date;amount\n7;2024-03-01;1.234,00 EUR\n7;2024-03-09;3,5EUR\n")
+    assert [t.amount for t in load_csv(euros).transactions] == [1234.0, 3.5]
+    mixed = write(tmp_path / "mixed.csv", "customer_id,order_date,amount\n7,2024-03-01,12.50 GBP\n8,2024-03-02,3.50 USD\n")
+    with pytest.raises(DataFileError, match=r"mixed\.csv, line 3, column 'amount': money in more than one currency "
+                                            r"\(gbp on line 2, usd here\)"):
+        load_csv(mixed)
