@@ -8,7 +8,16 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from streams.core.intake import DeadLetter, Intake
-from streams.http.collector import MAX_BATCH, RateLimiter, Rejected, check_content_type, key_of, known_key, parse_body
+from streams.http.collector import (
+    MAX_BATCH,
+    RateLimiter,
+    Rejected,
+    check_content_type,
+    key_of,
+    known_key,
+    parse_body,
+    read_at_most,
+)
 
 INTAKE = Intake("site-visits", "purchases", 65_536)
 
@@ -95,3 +104,33 @@ def test_an_e_mail_customer_id_is_posted_on_in_lower_case_and_keyed_so():
     now = datetime.now(timezone.utc)
     [posted] = parse_body(json.dumps([event("page_viewed", "Ann@Shop.com", now)]).encode(), INTAKE)
     assert posted.key == b"ann@shop.com" and json.loads(posted.value)["customer_id"] == "ann@shop.com"
+
+
+async def _read_posted(data: bytes, encoding: str, limit: int = 65_536) -> tuple[int, str]:
+    """What ``read_at_most`` makes of a body posted to a real aiohttp server with that Content-Encoding."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    async def handler(request: web.Request) -> web.Response:
+        try:
+            return web.Response(text=(await read_at_most(request, limit)).decode())  # type: ignore[arg-type]
+        except Rejected as exc:
+            return web.Response(status=exc.status, text=exc.reason)
+
+    app = web.Application()
+    app.router.add_post("/events", handler)
+    async with TestClient(TestServer(app), auto_decompress=False) as client:
+        answer = await client.post("/events", data=data, headers={"Content-Encoding": encoding})
+        return answer.status, await answer.text()
+
+
+async def test_a_gzipped_body_is_read_unpacked_and_one_that_is_not_gzip_is_a_400_naming_the_encoding():
+    """Server libraries gzip their batches; a body that says gzip and is not is the sender's mistake, not a 500."""
+    import gzip
+
+    body = json.dumps({"batch": [{"type": "page"}]})
+    assert await _read_posted(gzip.compress(body.encode()), "gzip") == (200, body)
+    status, reason = await _read_posted(body.encode(), "gzip")
+    assert status == 400 and reason.startswith("body is not in its Content-Encoding 'gzip'")
+    # The limit counts the body unpacked: a small gzip of a large body is refused as large.
+    assert (await _read_posted(gzip.compress(b" " * 200_000), "gzip"))[0] == 413
