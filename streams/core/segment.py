@@ -353,12 +353,13 @@ def _track(kind: str, properties: Mapping[str, Any], event_id: str) -> dict[str,
         if kind == "product_viewed":
             body.pop("quantity", None)
     elif kind in ("cart_viewed", "checkout_started"):
-        if isinstance(properties.get("products"), list):
-            body["products"] = _products(properties["products"])
+        listed = _listed(properties.get("products"))
+        if isinstance(listed, list):
+            body["products"] = _products(listed)
         body["value"] = _first(properties, "value", "revenue", "total")
         body["currency"] = _currency(properties.get("currency"))
     elif kind == "order_placed":
-        products = _products(properties.get("products"))
+        products = _products(_listed(properties.get("products")))
         total = _first(properties, "total", "revenue", "value")
         if total is None:
             total = lines_total(products)
@@ -371,12 +372,27 @@ def _track(kind: str, properties: Mapping[str, Any], event_id: str) -> dict[str,
         if _currency(properties.get("currency")):
             body["currency"] = _currency(properties.get("currency"))
     elif kind == "order_refunded":
-        products = _products(properties.get("products"))
+        products = _products(_listed(properties.get("products")))
         amount = _first(properties, "total", "revenue", "value")
         # The spec requires only the order id: a refund of unknown amount still counts as a refund.
         body.update(order_id=_order_id(properties, event_id),
                     amount=amount if amount is not None else (lines_total(products) or 0.0))
     return body
+
+
+def _listed(value: object, where: str = "properties.products") -> object:
+    """A list as given, or as JSON text (a warehouse's or a form's column of it: ``"[{\"sku\": …}]"``).
+
+    >>> _listed('[{"sku": "p1"}]'), _listed([1]), _listed("p1")
+    ([{'sku': 'p1'}], [1], 'p1')
+    """
+    if not isinstance(value, str) or not value.lstrip().startswith("["):
+        return value
+    try:
+        return json.loads(value)
+    except (ValueError, RecursionError):
+        raise _Refused("wrong_type", f"{where}: expected a list of objects, found text that is not JSON "
+                       f"({_short(value)})") from None
 
 
 def _product(item: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -434,15 +450,27 @@ def lines_total(products: list[dict[str, Any]]) -> float | None:
     """The lines' prices times quantities, or None when one of them is not a number (or there are none)."""
     total = 0.0
     for product in products:
-        price, quantity = product.get("price"), product.get("quantity")
-        if not _number(price) or not _number(quantity):
+        price, quantity = _amount(product.get("price")), _amount(product.get("quantity"))
+        if price is None or quantity is None:
             return None
-        total += float(price) * float(quantity)  # type: ignore[arg-type]
+        total += price * quantity
     return round(total, 2) if products else None
 
 
-def _number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+def _amount(value: object) -> float | None:
+    """A number as the event's parser reads one: a JSON number, or text holding one (``"19.99"``, as many shops
+    send prices); None for anything else.
+
+    >>> _amount(2), _amount(" 19.99 "), _amount("$19.99"), _amount(True), _amount("nan")
+    (2.0, 19.99, None, None, None)
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _currency(value: object) -> str | None:

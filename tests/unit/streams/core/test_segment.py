@@ -111,6 +111,27 @@ def test_an_order_without_a_total_is_worth_its_products_and_a_refund_its_total()
     assert isinstance(refund, OrderRefunded) and (refund.order_id, refund.amount) == ("o-2", 30.0)
 
 
+def test_an_order_whose_prices_and_quantities_are_text_is_worth_its_products():
+    """Many shops send prices as text ("19.00", as Shopify writes them): the line's parser reads them, so must the total."""
+    lines = [{**MONOPOLY, "price": "19.00", "quantity": "1"}, {**UNO, "price": " 3 ", "quantity": "2"}]
+    order = from_message(Browser("a").track(T0, "Order Completed", order_id="o-3", products=lines))
+    assert isinstance(order, OrderPlaced) and order.total == 25.0
+    assert [(line.price, line.quantity) for line in order.line_items] == [(19.0, 1), (3.0, 2)]
+    priced = from_message(Browser("a").track(T0, "Order Completed", order_id="o-4", products=[{**UNO, "price": "$3"}]))
+    assert isinstance(priced, Problem) and priced.reason == "missing_field"  # no number: no total to take
+
+
+def test_products_held_as_json_text_are_the_list_it_holds():
+    """A warehouse column or a form field keeps the products list as JSON text: read as the list, not dropped."""
+    text = json.dumps([MONOPOLY, UNO])
+    order = from_message(Browser("a").track(T0, "Order Completed", order_id="o-5", total=25, products=text))
+    assert isinstance(order, OrderPlaced) and [line.quantity for line in order.line_items] == [1, 2]
+    checkout = from_message(Browser("a").track(T0, "Checkout Started", products=text))
+    assert isinstance(checkout, CheckoutStarted) and checkout.products is not None and len(checkout.products) == 2
+    broken = from_message(Browser("a").track(T0, "Order Completed", order_id="o-6", total=5, products="[{oops"))
+    assert isinstance(broken, Problem) and broken.reason == "wrong_type" and "properties.products" in broken.detail
+
+
 def test_names_match_without_case_or_underscores_and_v1_names_too():
     for name in ("product added", "PRODUCT_ADDED", "Added Product"):
         assert isinstance(from_message(Browser("a").track(T0, name, product_id="p1", price=2)), CartItemAdded)
