@@ -30,7 +30,8 @@ any other track                   ``activity``: keeps the visit going, nothing e
 ``messageId`` is the event id (a message without one gets an id derived from its content,
 so a replayed export stays idempotent); the customer is ``userId``, else ``anonymousId``;
 ``timestamp`` (else ``originalTimestamp``, else the time it was received over HTTP) is when
-it happened.  Names are matched without regard to case, spaces or underscores, and the
+it happened — over HTTP, by the device's clock, corrected by how far its ``sentAt`` was from the
+time it arrived (:func:`_deskewed`).  Names are matched without regard to case, spaces or underscores, and the
 V1 names (``Viewed Product``, ``Completed Order``…) are accepted too.
 """
 
@@ -44,7 +45,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from pydantic import ValidationError
+from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from models.ids import canonical_id, is_placeholder
 from streams.core.events import ANY_EVENT, AnyEvent
@@ -247,10 +248,39 @@ def _timestamp(message: Mapping[str, Any], received_at: datetime | None) -> obje
     for name in ("timestamp", "originalTimestamp"):
         value = message.get(name)
         if value is not None:
-            return value
+            # A message carrying receivedAt was collected before (Segment's own, forwarded): its timestamp is
+            # corrected already, and its sentAt is no longer the time it was sent to us.
+            forwarded = message.get("receivedAt") is not None
+            return value if forwarded else _deskewed(value, message.get("sentAt"), received_at)
     if received_at is None:
         raise _Refused("missing_field", "timestamp: when the message happened is required (or originalTimestamp)")
     return received_at
+
+
+def _deskewed(value: object, sent_at: object, received_at: datetime | None) -> object:
+    """When a message posted over HTTP happened by the tracker's clock: its device's clock was off by
+    ``sentAt`` less the time it arrived, as Segment and PostHog correct it (a phone set an hour ahead, an
+    offline queue sent later), and no later than it arrived.  As given when either time is not known or
+    not read (the event's parser then names what is wrong with it).
+
+    >>> from datetime import timezone
+    >>> arrived = datetime(2026, 3, 2, 10, 0, 5, tzinfo=timezone.utc)
+    >>> _deskewed("2026-03-02T11:00:00Z", "2026-03-02T11:00:04Z", arrived).isoformat()  # an hour ahead
+    '2026-03-02T10:00:01+00:00'
+    >>> _deskewed("2026-03-02T11:00:00Z", None, arrived), _deskewed("2026-03-02T11:00:00", "2026-03-02T11:00:04Z", arrived)
+    ('2026-03-02T11:00:00Z', '2026-03-02T11:00:00')
+    """
+    if received_at is None or sent_at is None:
+        return value
+    try:
+        happened, sent = _MOMENT.validate_python(value), _MOMENT.validate_python(sent_at)
+    except ValidationError:
+        return value
+    return min(happened + (received_at - sent), received_at)
+
+
+#: A moment as the events' parser reads one: ISO 8601 with its zone, or Unix seconds or milliseconds.
+_MOMENT: Final = TypeAdapter(AwareDatetime)
 
 
 def _object(message: Mapping[str, Any], name: str) -> Mapping[str, Any]:

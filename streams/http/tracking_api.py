@@ -114,6 +114,10 @@ def messages_of(body: object, call: str) -> list[object]:
         raise Rejected(400, "empty batch")
     if len(batch) > MAX_MESSAGES:
         raise Rejected(413, f"{len(batch)} messages in one batch, the limit is {MAX_MESSAGES}")
+    # A batch's sentAt (the device's clock as it sent the batch) is each message's that has none.
+    sent_at = body.get("sentAt")
+    if sent_at is not None:
+        batch = [{"sentAt": sent_at, **m} if isinstance(m, dict) else m for m in batch]
     shared = body.get("context")
     if not isinstance(shared, dict):
         return list(batch)
