@@ -227,6 +227,14 @@ def _person(value: object) -> str | None:
 
 
 def _identifier(value: object) -> str | None:
+    """An id as text: a string, or a whole number, also one written as a float (``12345.0``, as a data frame
+    writes an id column that has gaps) — the same id as ``12345``.
+
+    >>> _identifier(" u1 "), _identifier(12345), _identifier(12345.0), _identifier(1.5), _identifier(True)
+    ('u1', '12345', '12345', None, None)
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None
     text = str(value).strip()

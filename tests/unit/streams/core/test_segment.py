@@ -132,6 +132,15 @@ def test_products_held_as_json_text_are_the_list_it_holds():
     assert isinstance(broken, Problem) and broken.reason == "wrong_type" and "properties.products" in broken.detail
 
 
+def test_ids_written_as_whole_floats_are_the_same_ids_as_the_integers():
+    """A data frame writes an id column with gaps as floats (12345.0): the same customer and order as 12345."""
+    message = {**Browser("a").track(T0, "Order Completed", order_id=1001.0, total=5), "userId": 12345.0}
+    order = from_message(message)
+    assert isinstance(order, OrderPlaced) and (order.customer_id, order.order_id) == ("12345", "1001")
+    added = from_message(Browser("a").track(T0, "Product Added", product_id=77.0))
+    assert isinstance(added, CartItemAdded) and added.product_id == "77"
+
+
 def test_names_match_without_case_or_underscores_and_v1_names_too():
     for name in ("product added", "PRODUCT_ADDED", "Added Product"):
         assert isinstance(from_message(Browser("a").track(T0, name, product_id="p1", price=2)), CartItemAdded)
