@@ -29,8 +29,8 @@ any other track                   ``activity``: keeps the visit going, nothing e
 
 ``messageId`` is the event id (a message without one gets an id derived from its content,
 so a replayed export stays idempotent); the customer is ``userId``, else ``anonymousId``;
-``timestamp`` (else ``originalTimestamp``, else the time it was received over HTTP) is when
-it happened — over HTTP, by the device's clock, corrected by how far its ``sentAt`` was from the
+``timestamp`` (else ``originalTimestamp``, else its ``receivedAt``, else the time it was received
+over HTTP; a zone as a warehouse spells it, ``… UTC`` or ``…+00``, is read too) is when it happened — over HTTP, by the device's clock, corrected by how far its ``sentAt`` was from the
 time it arrived (:func:`_deskewed`).  Names are matched without regard to case, spaces or underscores, and the
 V1 names (``Viewed Product``, ``Completed Order``…) are accepted too.
 """
@@ -40,6 +40,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
@@ -253,16 +254,25 @@ def _event_id(message: Mapping[str, Any]) -> str:
 
 
 def _timestamp(message: Mapping[str, Any], received_at: datetime | None) -> object:
+    # A message carrying receivedAt was collected before (Segment's own, forwarded, or exported): its timestamp
+    # is corrected already, its sentAt no longer the time it was sent to us, and when it arrived is known.
+    collected = _given(message.get("receivedAt"))
     for name in ("timestamp", "originalTimestamp"):
-        value = message.get(name)
+        value = _given(message.get(name))
         if value is not None:
-            # A message carrying receivedAt was collected before (Segment's own, forwarded): its timestamp is
-            # corrected already, and its sentAt is no longer the time it was sent to us.
-            forwarded = message.get("receivedAt") is not None
-            return value if forwarded else _deskewed(value, message.get("sentAt"), received_at)
+            value = _iso(value)
+            return value if collected is not None else _deskewed(value, message.get("sentAt"), received_at)
+    if collected is not None:
+        return _iso(collected)
     if received_at is None:
-        raise _Refused("missing_field", "timestamp: when the message happened is required (or originalTimestamp)")
+        raise _Refused("missing_field", "timestamp: when the message happened is required (or originalTimestamp, "
+                       "receivedAt)")
     return received_at
+
+
+def _given(value: object) -> object:
+    """A field's value, None for none: a warehouse's empty text is no value."""
+    return None if isinstance(value, str) and not value.strip() else value
 
 
 def _deskewed(value: object, sent_at: object, received_at: datetime | None) -> object:
@@ -281,11 +291,34 @@ def _deskewed(value: object, sent_at: object, received_at: datetime | None) -> o
     if received_at is None or sent_at is None:
         return value
     try:
-        happened, sent = _MOMENT.validate_python(value), _MOMENT.validate_python(sent_at)
+        happened, sent = _MOMENT.validate_python(value), _MOMENT.validate_python(_iso(sent_at))
     except ValidationError:
         return value
     return min(happened + (received_at - sent), received_at)
 
+
+def _iso(value: object) -> object:
+    """A time with its zone spelled as a warehouse writes it, in ISO 8601; anything else as it is.
+
+    BigQuery exports ``2026-03-02 10:00:00 UTC``, PostgreSQL and Redshift ``2026-03-02 10:00:00+00``:
+    the same moments as ``…+00:00``, which the events' parser reads.  A time without a zone stays one.
+
+    >>> _iso("2026-03-02 10:00:00.5 UTC"), _iso("2026-03-02 10:00:00+05"), _iso("2026-03-02 10:00:00 -0330")
+    ('2026-03-02 10:00:00.5+00:00', '2026-03-02 10:00:00+05:00', '2026-03-02 10:00:00-03:30')
+    >>> _iso("2026-03-02 10:00:00"), _iso(1772445600)
+    ('2026-03-02 10:00:00', 1772445600)
+    """
+    if not isinstance(value, str):
+        return value
+    found = _SPELLED_ZONE.match(value.strip())
+    if found is None:
+        return value
+    clock, utc, hours, minutes = found.groups()
+    return f"{clock}+00:00" if utc else f"{clock}{hours}:{minutes or '00'}"
+
+
+_SPELLED_ZONE: Final = re.compile(
+    r"^(\d{4}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)\s*(?:(UTC|GMT|Z)|([+-]\d\d)(?::?(\d\d))?)$", re.IGNORECASE)
 
 #: A moment as the events' parser reads one: ISO 8601 with its zone, or Unix seconds or milliseconds.
 _MOMENT: Final = TypeAdapter(AwareDatetime)

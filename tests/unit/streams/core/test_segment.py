@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -139,6 +139,24 @@ def test_ids_written_as_whole_floats_are_the_same_ids_as_the_integers():
     assert isinstance(order, OrderPlaced) and (order.customer_id, order.order_id) == ("12345", "1001")
     added = from_message(Browser("a").track(T0, "Product Added", product_id=77.0))
     assert isinstance(added, CartItemAdded) and added.product_id == "77"
+
+
+@pytest.mark.parametrize("written", ["2026-03-02 10:00:00 UTC", "2026-03-02 10:00:00+00", "2026-03-02 11:00:00 +01:00",
+                                     "2026-03-02T10:00:00.000 Z"])
+def test_a_time_with_its_zone_spelled_as_a_warehouse_writes_it_is_read(written):
+    """BigQuery exports 2026-03-02 10:00:00 UTC, PostgreSQL and Redshift …+00: each message was refused as wrong_type."""
+    event = from_message({**Browser("a").page(T0), "timestamp": written})
+    assert isinstance(event, PageViewed) and event.occurred_at == datetime(2026, 3, 2, 10, tzinfo=timezone.utc)
+    naive = from_message({**Browser("a").page(T0), "timestamp": "2026-03-02 10:00:00"})
+    assert isinstance(naive, Problem) and naive.reason == "naive_timestamp"  # no zone is still no zone
+
+
+def test_an_empty_timestamp_is_none_and_received_at_stands_in_for_a_missing_one():
+    """A warehouse export writes an absent time as empty text: the next time given is read, not the empty one refused."""
+    message = {**Browser("a").page(T0), "timestamp": "", "originalTimestamp": "2026-03-02T10:00:00Z"}
+    assert from_message(message).occurred_at == datetime(2026, 3, 2, 10, tzinfo=timezone.utc)  # type: ignore[union-attr]
+    received = {**Browser("a").page(T0), "timestamp": None, "receivedAt": "2026-03-02 10:00:05 UTC"}
+    assert from_message(received).occurred_at == datetime(2026, 3, 2, 10, 0, 5, tzinfo=timezone.utc)  # type: ignore[union-attr]
 
 
 def test_names_match_without_case_or_underscores_and_v1_names_too():
