@@ -153,6 +153,10 @@ async def read_at_most(request: Request, limit: int) -> bytes:
         why = getattr(exc.__cause__, "message", None) or " ".join(str(exc).split())
         said = f"not in its Content-Encoding {encoding!r}" if encoding else "unreadable"
         raise Rejected(400, f"body is {said}: {why}"[:300]) from None
+    except ConnectionResetError:
+        # The client went away before its whole body arrived (a phone losing its network): nothing to take, and
+        # no one to tell; the answer goes nowhere, and is not the collector's error to log.
+        raise Rejected(400, f"the connection closed after {len(body)} bytes of the body") from None
     return bytes(body)
 
 

@@ -134,3 +134,57 @@ async def test_a_gzipped_body_is_read_unpacked_and_one_that_is_not_gzip_is_a_400
     assert status == 400 and reason.startswith("body is not in its Content-Encoding 'gzip'")
     # The limit counts the body unpacked: a small gzip of a large body is refused as large.
     assert (await _read_posted(gzip.compress(b" " * 200_000), "gzip"))[0] == 413
+
+
+async def test_requests_the_server_cannot_read_are_a_warning_line_each_not_a_traceback(caplog):
+    """A bad header line, a body in an encoding the server cannot unpack, a client gone mid-body: the sender's
+    doing, a line naming why; they were errors with a traceback each (a client gone was the collector's own)."""
+    import asyncio
+    import logging
+
+    from aiohttp import web
+
+    from streams.logs import quiet_malformed_requests
+
+    quiet_malformed_requests()
+    raised: list[BaseException] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        try:
+            await read_at_most(request, 65_536)  # type: ignore[arg-type]
+        except Rejected as exc:  # as the collector's views answer it
+            raised.append(exc)
+            return web.Response(status=exc.status, text=exc.reason)
+        except BaseException as exc:
+            raised.append(exc)
+            raise
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/v1/batch", handler)
+    requests = [
+        b"POST /v1/batch HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n",
+        b"POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Encoding: br\r\nContent-Length: 2\r\n\r\n{}",
+        b"POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{\"batch\": [",
+    ]
+    caplog.set_level(logging.INFO, logger="aiohttp.server")
+    runner = web.AppRunner(app)  # as the worker's web server runs: a handler is not cancelled when its client goes
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        for request in requests:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(request)
+            writer.write_eof()  # sent all it will: the server reads to the end of what came
+            await asyncio.wait_for(reader.read(), timeout=5)
+            writer.close()
+    finally:
+        await runner.cleanup()
+    logged = [r for r in caplog.records if r.name == "aiohttp.server"]
+    assert len(logged) >= 2 and all(r.levelno == logging.WARNING and not r.exc_info for r in logged), [
+        (r.levelname, r.getMessage()) for r in logged]
+    assert any("Invalid header token" in r.getMessage() for r in logged)
+    assert [type(exc).__name__ for exc in raised] == ["Rejected"]
+    assert "the connection closed after 11 bytes" in str(raised[0])
