@@ -28,6 +28,7 @@ from faust.web import Request, Response, View
 from streams.broker.base import Publisher
 from streams.core.events import dump
 from streams.core.intake import Intake, Problem, Record
+from streams.core.segment import is_spec_message
 from streams.settings import Settings
 
 MAX_BATCH = 500
@@ -122,7 +123,10 @@ def parse_body(raw: bytes, intake: Intake, now: datetime | None = None) -> list[
     for index, item in enumerate(items):
         event = intake.parse_posted(json.dumps(item).encode(), now)
         if isinstance(event, Problem):
-            problems.append({"index": index, "reason": event.reason, "detail": event.detail})
+            detail = event.detail
+            if is_spec_message(item) or (isinstance(item, dict) and "batch" in item):
+                detail += "; a Segment-style message: post it to /v1/batch (or /v1/track, /v1/page, /v1/identify)"
+            problems.append({"index": index, "reason": event.reason, "detail": detail})
             continue
         value = dump(event)
         if len(value) > intake.max_event_bytes:  # the record produced is what the worker will measure

@@ -188,3 +188,15 @@ async def test_requests_the_server_cannot_read_are_a_warning_line_each_not_a_tra
     assert any("Invalid header token" in r.getMessage() for r in logged)
     assert [type(exc).__name__ for exc in raised] == ["Rejected"]
     assert "the connection closed after 11 bytes" in str(raised[0])
+
+
+def test_a_segment_message_posted_to_events_is_refused_naming_the_path_that_takes_it():
+    """A shop pointing its Segment SDK at /events heard only that 'track' is no tracker event."""
+    message = {"type": "track", "event": "Product Added", "userId": "u1", "timestamp": "2026-03-02T10:00:00Z"}
+    for body in (message, {"batch": [message]}):
+        with pytest.raises(Rejected) as refused:
+            parse_body(json.dumps(body).encode(), INTAKE)
+        assert "post it to /v1/batch" in str(refused.value.details[0]["detail"])
+    with pytest.raises(Rejected) as refused:
+        parse_body(json.dumps(event("page_viewed", url=None)).encode(), INTAKE)
+    assert "/v1/batch" not in str(refused.value.details[0]["detail"])
