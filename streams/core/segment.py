@@ -112,6 +112,29 @@ def is_spec_message(body: object) -> bool:
     return isinstance(body, dict) and isinstance(body.get("type"), str) and body["type"].lower() in CALLS
 
 
+def batch_messages(body: Mapping[str, Any]) -> list[object]:
+    """The messages of a batch (``{"batch": [...], "context": …, "sentAt": …}``), the batch's ``sentAt`` and
+    ``context`` given to each (a message's own win, its context merged over the batch's).
+
+    >>> batch_messages({"batch": [{"type": "page"}, {"type": "page", "context": {"locale": "fr"}}],
+    ...                 "context": {"locale": "en", "timezone": "UTC"}, "sentAt": "2026-03-02T10:00:00Z"})[1]
+    {'sentAt': '2026-03-02T10:00:00Z', 'type': 'page', 'context': {'locale': 'fr', 'timezone': 'UTC'}}
+    """
+    batch = body.get("batch")
+    if not isinstance(batch, list):
+        return []
+    # A batch's sentAt (the device's clock as it sent the batch) is each message's that has none.
+    sent_at = body.get("sentAt")
+    if sent_at is not None:
+        batch = [{"sentAt": sent_at, **m} if isinstance(m, dict) else m for m in batch]
+    shared = body.get("context")
+    if not isinstance(shared, dict):
+        return list(batch)
+    # A batch's context applies to every message; a message's own context wins.
+    return [{**m, "context": {**shared, **(m.get("context") or {})}} if isinstance(m, dict)
+            and isinstance(m.get("context") or {}, dict) else m for m in batch]
+
+
 def track_name(name: str) -> str:
     """A track event's name as matched: lower case, single spaces, underscores as spaces.
 

@@ -35,6 +35,7 @@ from models.columnar import is_parquet
 from models.errors import DataFileError
 from streams.core.events import Activity, AnyEvent, dump
 from streams.core.intake import Ignored, Intake, Problem
+from streams.core.segment import batch_messages
 from streams.replay import clickstream, ga4
 from streams.replay.identities import as_customers
 from streams.replay.json_records import json_records
@@ -122,15 +123,15 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
         if limit is not None and number > limit and fmt != "clickstream":
             break
         report.lines = max(report.lines, number)
-        event = line if isinstance(line, Problem) else _parse(line, fmt, intake, now)
-        if isinstance(event, Ignored):
-            unmapped[event.name] += 1
-        elif isinstance(event, Problem):
-            _bad(report, BadLine(number, event.reason, event.detail))
-        else:
-            if isinstance(event, Activity) and fmt != "events":
+        for event in [line] if isinstance(line, Problem) else _parse(line, fmt, intake, now):
+            if isinstance(event, Ignored):
                 unmapped[event.name] += 1
-            found.append((number, event))
+            elif isinstance(event, Problem):
+                _bad(report, BadLine(number, event.reason, event.detail))
+            else:
+                if isinstance(event, Activity) and fmt != "events":
+                    unmapped[event.name] += 1
+                found.append((number, event))
     for number, event in as_customers(found):
         parsed.append(Parsed(event.occurred_at.timestamp(), number, intake.topic_of(event), event.customer_id,
                              event.event_id, dump(event)))
@@ -184,13 +185,21 @@ def replay_history(path: str | Path, fmt: Format, settings: Settings, *, limit: 
     return report
 
 
-def _parse(line: bytes, fmt: Format, intake: Intake, now: datetime) -> Any:
+def _parse(line: bytes, fmt: Format, intake: Intake, now: datetime) -> list[Any]:
+    """The line's events (or problems): one, or a spec batch's, one per message."""
     if fmt in ("events", "clickstream", "ga4"):
-        return intake.parse_posted(line, now)
+        return [intake.parse_posted(line, now)]
     try:
         message = json.loads(line)
     except (ValueError, RecursionError) as exc:
-        return Problem("malformed_json", f"not JSON: {exc}"[:300])
+        return [Problem("malformed_json", f"not JSON: {exc}"[:300])]
+    if isinstance(message, dict) and "type" not in message and isinstance(message.get("batch"), list):
+        # A Tracking API request kept as it was posted ({"batch": [...], "context": …}: a log of the requests).
+        return [_message(one, intake, now) for one in batch_messages(message)]
+    return [_message(message, intake, now)]
+
+
+def _message(message: object, intake: Intake, now: datetime) -> Any:
     if not isinstance(message, dict):
         return Problem("wrong_type", f"expected a message object, got {type(message).__name__}")
     for name in _NESTED:

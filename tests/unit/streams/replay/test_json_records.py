@@ -117,3 +117,13 @@ def test_json_lines_are_given_as_written_so_their_digests_do_not_change(tmp_path
     path.write_bytes(gzip.compress(codecs.BOM_UTF8 + b'{"a": 1}\r\n\r\n  {"b":2}  \n'))
     assert list(json_records(path)) == [(1, b'{"a": 1}'), (3, b'{"b":2}')]
     assert not any(isinstance(record, Problem) for _, record in json_records(path))
+
+
+def test_a_line_holding_a_tracking_api_batch_is_its_messages(tmp_path):
+    """A log of the requests as posted ({"batch": [...], "context": …}, one a line): each message replayed, the batch's
+    context given to each; it was one bad line, 'type None is not a spec call'."""
+    body = {"batch": [{k: v for k, v in m.items() if k != "userId"} | {"anonymousId": "a1"} for m in MESSAGES[:2]],
+            "context": {"locale": "en-GB"}, "sentAt": "2026-03-02T10:02:00Z", "writeKey": "w"}
+    path = tmp_path / "requests.jsonl"
+    path.write_bytes(json_lines([body, MESSAGES[2]]))
+    assert replayed(path, "segment") == (["m1", "m2", "m3"], [])
