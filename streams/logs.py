@@ -110,11 +110,40 @@ class LogfmtFormatter(logging.Formatter):
         return " ".join(f"{key}={_logfmt_value(value)}" for key, value in pairs.items())
 
 
+class MalformedRequests(logging.Filter):
+    """The web server's log of a request it could not read (a bad header line, a broken chunk, a body in an
+    encoding it cannot unpack, a client gone mid-body) as one warning line naming why, not an error with a
+    traceback: the sender's mistake, answered with a 400 (or not at all), no fault of the worker's to page
+    anyone for.  Other errors of the server keep their traceback.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.exc_info[1] if record.exc_info else None
+        # The body's own error is raised again, wrapped, when the server drains what the answer left unread.
+        cause = getattr(error, "__cause__", None) or error
+        status = getattr(cause, "code", None)
+        if isinstance(error, ConnectionResetError) or (isinstance(status, int) and 400 <= status < 500):
+            why = " ".join(str(getattr(cause, "message", "") or cause).split())[:300]
+            record.msg, record.args = f"{record.getMessage()}: {why}", ()
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+            record.exc_info, record.exc_text = None, None
+        return True
+
+
+def quiet_malformed_requests() -> None:
+    """Install :class:`MalformedRequests` on the web server's logger (once)."""
+    server = logging.getLogger("aiohttp.server")
+    if not any(isinstance(f, MalformedRequests) for f in server.filters):
+        server.addFilter(MalformedRequests())
+
+
 def configure_logging(level: str, stream: IO[str] | None = None) -> logging.Logger:
     """Send the ``tracker`` logger's records, as logfmt lines, to ``stream`` (stderr).
 
-    Only the worker's own logger: Faust's and the libraries' logs keep their format.
+    Only the worker's own logger: Faust's and the libraries' logs keep their format (the web server's
+    malformed requests a line each, :class:`MalformedRequests`).
     """
+    quiet_malformed_requests()
     logger = logging.getLogger("tracker")
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(LogfmtFormatter())

@@ -10,8 +10,8 @@ wrongly typed required fields are not, and neither is a timestamp without a zone
 
 from __future__ import annotations
 
-from datetime import datetime
-from typing import Annotated, Literal, TypeAlias
+from datetime import datetime, timezone
+from typing import Annotated, Final, Literal, TypeAlias
 
 from pydantic import (
     AwareDatetime,
@@ -32,6 +32,10 @@ Id = Annotated[str, Field(min_length=1, max_length=128)]
 
 
 Money = Annotated[float, Field(ge=0, le=1e9, allow_inf_nan=False)]
+
+
+#: The earliest time an event may claim: Unix time's start (the public purchase logs begin in the 1990s).
+EARLIEST: Final = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
 class Event(BaseModel):
@@ -56,6 +60,10 @@ class Event(BaseModel):
     @field_validator("occurred_at")
     @classmethod
     def _on_utc(cls, value: datetime) -> datetime:
+        if value < EARLIEST:
+            # An unset date written as the smallest one (.NET's DateTime.MinValue, 0001-01-01): the steps
+            # reckon back from an event's time (lateness, windows), which overflowed and stopped the worker.
+            raise ValueError(f"before {EARLIEST:%Y-%m-%d}: no shop's event is this old (an unset date?)")
         # pydantic gives each parsed "...Z" a tzinfo object of its own; comparing times on two
         # of them costs ten times as much as on one, and the state and the timer compare event
         # times many times per event (streams.core.state.utc: same instant, same fields).

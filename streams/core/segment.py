@@ -29,8 +29,9 @@ any other track                   ``activity``: keeps the visit going, nothing e
 
 ``messageId`` is the event id (a message without one gets an id derived from its content,
 so a replayed export stays idempotent); the customer is ``userId``, else ``anonymousId``;
-``timestamp`` (else ``originalTimestamp``, else the time it was received over HTTP) is when
-it happened.  Names are matched without regard to case, spaces or underscores, and the
+``timestamp`` (else ``originalTimestamp``, else its ``receivedAt``, else the time it was received
+over HTTP; a zone as a warehouse spells it, ``… UTC`` or ``…+00``, is read too) is when it happened — over HTTP, by the device's clock, corrected by how far its ``sentAt`` was from the
+time it arrived (:func:`_deskewed`).  Names are matched without regard to case, spaces or underscores, and the
 V1 names (``Viewed Product``, ``Completed Order``…) are accepted too.
 """
 
@@ -39,12 +40,13 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-from pydantic import ValidationError
+from pydantic import AwareDatetime, TypeAdapter, ValidationError
 
 from models.ids import canonical_id, is_placeholder
 from streams.core.events import ANY_EVENT, AnyEvent
@@ -108,6 +110,29 @@ def is_spec_message(body: object) -> bool:
     (True, False)
     """
     return isinstance(body, dict) and isinstance(body.get("type"), str) and body["type"].lower() in CALLS
+
+
+def batch_messages(body: Mapping[str, Any]) -> list[object]:
+    """The messages of a batch (``{"batch": [...], "context": …, "sentAt": …}``), the batch's ``sentAt`` and
+    ``context`` given to each (a message's own win, its context merged over the batch's).
+
+    >>> batch_messages({"batch": [{"type": "page"}, {"type": "page", "context": {"locale": "fr"}}],
+    ...                 "context": {"locale": "en", "timezone": "UTC"}, "sentAt": "2026-03-02T10:00:00Z"})[1]
+    {'sentAt': '2026-03-02T10:00:00Z', 'type': 'page', 'context': {'locale': 'fr', 'timezone': 'UTC'}}
+    """
+    batch = body.get("batch")
+    if not isinstance(batch, list):
+        return []
+    # A batch's sentAt (the device's clock as it sent the batch) is each message's that has none.
+    sent_at = body.get("sentAt")
+    if sent_at is not None:
+        batch = [{"sentAt": sent_at, **m} if isinstance(m, dict) else m for m in batch]
+    shared = body.get("context")
+    if not isinstance(shared, dict):
+        return list(batch)
+    # A batch's context applies to every message; a message's own context wins.
+    return [{**m, "context": {**shared, **(m.get("context") or {})}} if isinstance(m, dict)
+            and isinstance(m.get("context") or {}, dict) else m for m in batch]
 
 
 def track_name(name: str) -> str:
@@ -226,6 +251,14 @@ def _person(value: object) -> str | None:
 
 
 def _identifier(value: object) -> str | None:
+    """An id as text: a string, or a whole number, also one written as a float (``12345.0``, as a data frame
+    writes an id column that has gaps) — the same id as ``12345``.
+
+    >>> _identifier(" u1 "), _identifier(12345), _identifier(12345.0), _identifier(1.5), _identifier(True)
+    ('u1', '12345', '12345', None, None)
+    """
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
     if isinstance(value, bool) or not isinstance(value, (str, int)):
         return None
     text = str(value).strip()
@@ -244,13 +277,74 @@ def _event_id(message: Mapping[str, Any]) -> str:
 
 
 def _timestamp(message: Mapping[str, Any], received_at: datetime | None) -> object:
+    # A message carrying receivedAt was collected before (Segment's own, forwarded, or exported): its timestamp
+    # is corrected already, its sentAt no longer the time it was sent to us, and when it arrived is known.
+    collected = _given(message.get("receivedAt"))
     for name in ("timestamp", "originalTimestamp"):
-        value = message.get(name)
+        value = _given(message.get(name))
         if value is not None:
-            return value
+            value = _iso(value)
+            return value if collected is not None else _deskewed(value, message.get("sentAt"), received_at)
+    if collected is not None:
+        return _iso(collected)
     if received_at is None:
-        raise _Refused("missing_field", "timestamp: when the message happened is required (or originalTimestamp)")
+        raise _Refused("missing_field", "timestamp: when the message happened is required (or originalTimestamp, "
+                       "receivedAt)")
     return received_at
+
+
+def _given(value: object) -> object:
+    """A field's value, None for none: a warehouse's empty text is no value."""
+    return None if isinstance(value, str) and not value.strip() else value
+
+
+def _deskewed(value: object, sent_at: object, received_at: datetime | None) -> object:
+    """When a message posted over HTTP happened by the tracker's clock: its device's clock was off by
+    ``sentAt`` less the time it arrived, as Segment and PostHog correct it (a phone set an hour ahead, an
+    offline queue sent later), and no later than it arrived.  As given when either time is not known or
+    not read (the event's parser then names what is wrong with it).
+
+    >>> from datetime import timezone
+    >>> arrived = datetime(2026, 3, 2, 10, 0, 5, tzinfo=timezone.utc)
+    >>> _deskewed("2026-03-02T11:00:00Z", "2026-03-02T11:00:04Z", arrived).isoformat()  # an hour ahead
+    '2026-03-02T10:00:01+00:00'
+    >>> _deskewed("2026-03-02T11:00:00Z", None, arrived), _deskewed("2026-03-02T11:00:00", "2026-03-02T11:00:04Z", arrived)
+    ('2026-03-02T11:00:00Z', '2026-03-02T11:00:00')
+    """
+    if received_at is None or sent_at is None:
+        return value
+    try:
+        happened, sent = _MOMENT.validate_python(value), _MOMENT.validate_python(_iso(sent_at))
+    except ValidationError:
+        return value
+    return min(happened + (received_at - sent), received_at)
+
+
+def _iso(value: object) -> object:
+    """A time with its zone spelled as a warehouse writes it, in ISO 8601; anything else as it is.
+
+    BigQuery exports ``2026-03-02 10:00:00 UTC``, PostgreSQL and Redshift ``2026-03-02 10:00:00+00``:
+    the same moments as ``…+00:00``, which the events' parser reads.  A time without a zone stays one.
+
+    >>> _iso("2026-03-02 10:00:00.5 UTC"), _iso("2026-03-02 10:00:00+05"), _iso("2026-03-02 10:00:00 -0330")
+    ('2026-03-02 10:00:00.5+00:00', '2026-03-02 10:00:00+05:00', '2026-03-02 10:00:00-03:30')
+    >>> _iso("2026-03-02 10:00:00"), _iso(1772445600)
+    ('2026-03-02 10:00:00', 1772445600)
+    """
+    if not isinstance(value, str):
+        return value
+    found = _SPELLED_ZONE.match(value.strip())
+    if found is None:
+        return value
+    clock, utc, hours, minutes = found.groups()
+    return f"{clock}+00:00" if utc else f"{clock}{hours}:{minutes or '00'}"
+
+
+_SPELLED_ZONE: Final = re.compile(
+    r"^(\d{4}-\d\d-\d\d[ T]\d\d:\d\d(?::\d\d(?:\.\d+)?)?)\s*(?:(UTC|GMT|Z)|([+-]\d\d)(?::?(\d\d))?)$", re.IGNORECASE)
+
+#: A moment as the events' parser reads one: ISO 8601 with its zone, or Unix seconds or milliseconds.
+_MOMENT: Final = TypeAdapter(AwareDatetime)
 
 
 def _object(message: Mapping[str, Any], name: str) -> Mapping[str, Any]:
@@ -353,12 +447,13 @@ def _track(kind: str, properties: Mapping[str, Any], event_id: str) -> dict[str,
         if kind == "product_viewed":
             body.pop("quantity", None)
     elif kind in ("cart_viewed", "checkout_started"):
-        if isinstance(properties.get("products"), list):
-            body["products"] = _products(properties["products"])
+        listed = _listed(properties.get("products"))
+        if isinstance(listed, list):
+            body["products"] = _products(listed)
         body["value"] = _first(properties, "value", "revenue", "total")
         body["currency"] = _currency(properties.get("currency"))
     elif kind == "order_placed":
-        products = _products(properties.get("products"))
+        products = _products(_listed(properties.get("products")))
         total = _first(properties, "total", "revenue", "value")
         if total is None:
             total = lines_total(products)
@@ -371,12 +466,27 @@ def _track(kind: str, properties: Mapping[str, Any], event_id: str) -> dict[str,
         if _currency(properties.get("currency")):
             body["currency"] = _currency(properties.get("currency"))
     elif kind == "order_refunded":
-        products = _products(properties.get("products"))
+        products = _products(_listed(properties.get("products")))
         amount = _first(properties, "total", "revenue", "value")
         # The spec requires only the order id: a refund of unknown amount still counts as a refund.
         body.update(order_id=_order_id(properties, event_id),
                     amount=amount if amount is not None else (lines_total(products) or 0.0))
     return body
+
+
+def _listed(value: object, where: str = "properties.products") -> object:
+    """A list as given, or as JSON text (a warehouse's or a form's column of it: ``"[{\"sku\": …}]"``).
+
+    >>> _listed('[{"sku": "p1"}]'), _listed([1]), _listed("p1")
+    ([{'sku': 'p1'}], [1], 'p1')
+    """
+    if not isinstance(value, str) or not value.lstrip().startswith("["):
+        return value
+    try:
+        return json.loads(value)
+    except (ValueError, RecursionError):
+        raise _Refused("wrong_type", f"{where}: expected a list of objects, found text that is not JSON "
+                       f"({_short(value)})") from None
 
 
 def _product(item: Mapping[str, Any], where: str) -> dict[str, Any]:
@@ -434,15 +544,27 @@ def lines_total(products: list[dict[str, Any]]) -> float | None:
     """The lines' prices times quantities, or None when one of them is not a number (or there are none)."""
     total = 0.0
     for product in products:
-        price, quantity = product.get("price"), product.get("quantity")
-        if not _number(price) or not _number(quantity):
+        price, quantity = _amount(product.get("price")), _amount(product.get("quantity"))
+        if price is None or quantity is None:
             return None
-        total += float(price) * float(quantity)  # type: ignore[arg-type]
+        total += price * quantity
     return round(total, 2) if products else None
 
 
-def _number(value: object) -> bool:
-    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+def _amount(value: object) -> float | None:
+    """A number as the event's parser reads one: a JSON number, or text holding one (``"19.99"``, as many shops
+    send prices); None for anything else.
+
+    >>> _amount(2), _amount(" 19.99 "), _amount("$19.99"), _amount(True), _amount("nan")
+    (2.0, 19.99, None, None, None)
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return None
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _currency(value: object) -> str | None:

@@ -3,7 +3,8 @@
 A request carries one event (a JSON object) or a batch (a JSON array of at most
 ``MAX_BATCH``), an API key (``X-API-Key`` or ``Authorization: Bearer``; compared in constant
 time), and stays under the size limit. The body is UTF-8 JSON (RFC 8259; a byte order mark is
-tolerated) sent as ``application/json`` or ``text/plain`` (what ``navigator.sendBeacon`` sends).
+tolerated) sent as ``application/json`` or ``text/plain`` (what ``navigator.sendBeacon`` sends), as it is or
+gzipped (``Content-Encoding: gzip`` or ``deflate``, as server libraries send it; the limit counts it unpacked).
 Every event is checked once, by the worker's own :class:`~streams.core.intake.Intake` (schema,
 size, future timestamps), so an accepted event is never dead-lettered later and a refused one
 gets the same reason code the dead-letter topic would give; a batch is all or nothing, so a
@@ -21,11 +22,13 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 import faust
+from aiohttp.web import RequestPayloadError
 from faust.web import Request, Response, View
 
 from streams.broker.base import Publisher
 from streams.core.events import dump
 from streams.core.intake import Intake, Problem, Record
+from streams.core.segment import is_spec_message
 from streams.settings import Settings
 
 MAX_BATCH = 500
@@ -120,7 +123,10 @@ def parse_body(raw: bytes, intake: Intake, now: datetime | None = None) -> list[
     for index, item in enumerate(items):
         event = intake.parse_posted(json.dumps(item).encode(), now)
         if isinstance(event, Problem):
-            problems.append({"index": index, "reason": event.reason, "detail": event.detail})
+            detail = event.detail
+            if is_spec_message(item) or (isinstance(item, dict) and "batch" in item):
+                detail += "; a Segment-style message: post it to /v1/batch (or /v1/track, /v1/page, /v1/identify)"
+            problems.append({"index": index, "reason": event.reason, "detail": detail})
             continue
         value = dump(event)
         if len(value) > intake.max_event_bytes:  # the record produced is what the worker will measure
@@ -139,10 +145,22 @@ async def read_at_most(request: Request, limit: int) -> bytes:
     if length is not None and length > limit:
         raise Rejected(413, f"{length} bytes, the limit is {limit}")
     body = bytearray()
-    async for chunk in request.content.iter_chunked(65_536):  # type: ignore[attr-defined]
-        body += chunk
-        if len(body) > limit:
-            raise Rejected(413, f"more than {limit} bytes, the limit is {limit}")
+    try:
+        async for chunk in request.content.iter_chunked(65_536):  # type: ignore[attr-defined]
+            body += chunk
+            if len(body) > limit:
+                raise Rejected(413, f"more than {limit} bytes, the limit is {limit}")
+    except RequestPayloadError as exc:
+        # The server gunzips a body sent with Content-Encoding: gzip (or deflate) as it is read; one that is not
+        # what the header says (or a broken chunked body) fails here, the sender's mistake, not the collector's.
+        encoding = (request.headers.get("Content-Encoding") or "")[:50]
+        why = getattr(exc.__cause__, "message", None) or " ".join(str(exc).split())
+        said = f"not in its Content-Encoding {encoding!r}" if encoding else "unreadable"
+        raise Rejected(400, f"body is {said}: {why}"[:300]) from None
+    except ConnectionResetError:
+        # The client went away before its whole body arrived (a phone losing its network): nothing to take, and
+        # no one to tell; the answer goes nowhere, and is not the collector's error to log.
+        raise Rejected(400, f"the connection closed after {len(body)} bytes of the body") from None
     return bytes(body)
 
 

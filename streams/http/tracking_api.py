@@ -32,6 +32,7 @@ from faust.web import Request, Response, View
 from streams.broker.base import Publisher
 from streams.core.events import dump
 from streams.core.intake import DeadLetter, Ignored, Intake, Problem, Record
+from streams.core.segment import batch_messages
 from streams.http.collector import RateLimiter, Rejected, check_content_type, known_key, read_at_most
 from streams.metrics import Metrics
 from streams.settings import Settings
@@ -114,12 +115,7 @@ def messages_of(body: object, call: str) -> list[object]:
         raise Rejected(400, "empty batch")
     if len(batch) > MAX_MESSAGES:
         raise Rejected(413, f"{len(batch)} messages in one batch, the limit is {MAX_MESSAGES}")
-    shared = body.get("context")
-    if not isinstance(shared, dict):
-        return list(batch)
-    # A batch's context applies to every message; a message's own context wins.
-    return [{**m, "context": {**shared, **(m.get("context") or {})}} if isinstance(m, dict)
-            and isinstance(m.get("context") or {}, dict) else m for m in batch]
+    return batch_messages(body)
 
 
 def map_messages(messages: list[object], intake: Intake, now: datetime) -> Outcome:

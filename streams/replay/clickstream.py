@@ -72,7 +72,8 @@ from models.ids import canonical_id, is_placeholder
 from models.textfiles import CsvTable, no_header, read_csv, select
 from streams.core.problems import Problem
 from streams.core.segment import lines_total, order_lines
-from streams.replay.json_rows import looks_like_json_lines, nested_lists, one_row_each, read_json_rows
+from streams.replay.json_records import holds_json_objects
+from streams.replay.json_rows import nested_lists, one_row_each, read_json_rows
 
 REQUIRED = ("customer", "time", "event")
 OPTIONAL = ("product", "price", "quantity", "category", "order", "total", "products", "session", "url", "visitor",
@@ -178,7 +179,7 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
     dates; a row without a time of the column's layout, or a line that is not a JSON object,
     is a problem; a row the worker would refuse is left to its parser.
     """
-    json_lines = looks_like_json_lines(path)
+    json_lines = holds_json_objects(path)
     skipped: list[tuple[int, Problem]] = []
     given_event = columns.get("event", "")
     named = quoted(given_event)

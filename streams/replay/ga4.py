@@ -40,9 +40,12 @@ _ITEM_EVENTS = {"view_item": "product_viewed", "select_item": "product_viewed",
 _CART_EVENTS = {"view_cart": "cart_viewed", "begin_checkout": "checkout_started"}
 
 
-def events_of(lines: Iterable[tuple[int, bytes]]) -> Iterator[tuple[int, bytes | Problem]]:
+def events_of(lines: Iterable[tuple[int, bytes | Problem]]) -> Iterator[tuple[int, bytes | Problem]]:
     """(line, the tracker event as JSON, or the line's problem) for every event of the export's lines."""
     for number, line in lines:
+        if isinstance(line, Problem):  # the file's own damage (a broken gzip stream) at that line
+            yield number, line
+            continue
         try:
             row = json.loads(line)
         except (ValueError, RecursionError) as exc:

@@ -1,6 +1,7 @@
 """``tracker replay FILE --format events|segment|ga4|clickstream``: a history of visits and orders, produced in event time.
 
-The file is JSON Lines, plain or gzip (told by its first bytes): the tracker's own events
+The file is JSON Lines, plain or gzip (told by its first bytes), or one JSON array, or a zip
+of such files (:mod:`streams.replay.json_records`): the tracker's own events
 (``events``), messages of the e-commerce tracking spec (``segment``) — what Segment's and
 RudderStack's bucket destinations write, or a warehouse export of them (``properties``,
 ``traits`` and ``context`` held as JSON text are read too) — or Google Analytics 4's BigQuery
@@ -21,10 +22,8 @@ then a live worker takes over (docs/sources.md).
 
 from __future__ import annotations
 
-import gzip
 import json
 import time
-import zlib
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -36,8 +35,10 @@ from models.columnar import is_parquet
 from models.errors import DataFileError
 from streams.core.events import Activity, AnyEvent, dump
 from streams.core.intake import Ignored, Intake, Problem
+from streams.core.segment import batch_messages
 from streams.replay import clickstream, ga4
 from streams.replay.identities import as_customers
+from streams.replay.json_records import json_records
 from streams.settings import Settings, intake_of
 from streams.transport import kafka_python_options
 
@@ -114,23 +115,23 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
     if fmt == "clickstream":
         lines = clickstream.events_of(path, columns or {}, limit, used=report.columns)
     elif fmt == "ga4":
-        lines = ga4.events_of(_lines(path, report))
+        lines = ga4.events_of(json_records(path))
     else:
-        lines = _lines(path, report)
+        lines = json_records(path)
     found: list[tuple[int, AnyEvent]] = []
     for number, line in lines:
         if limit is not None and number > limit and fmt != "clickstream":
             break
         report.lines = max(report.lines, number)
-        event = line if isinstance(line, Problem) else _parse(line, fmt, intake, now)
-        if isinstance(event, Ignored):
-            unmapped[event.name] += 1
-        elif isinstance(event, Problem):
-            _bad(report, BadLine(number, event.reason, event.detail))
-        else:
-            if isinstance(event, Activity) and fmt != "events":
+        for event in [line] if isinstance(line, Problem) else _parse(line, fmt, intake, now):
+            if isinstance(event, Ignored):
                 unmapped[event.name] += 1
-            found.append((number, event))
+            elif isinstance(event, Problem):
+                _bad(report, BadLine(number, event.reason, event.detail))
+            else:
+                if isinstance(event, Activity) and fmt != "events":
+                    unmapped[event.name] += 1
+                found.append((number, event))
     for number, event in as_customers(found):
         parsed.append(Parsed(event.occurred_at.timestamp(), number, intake.topic_of(event), event.customer_id,
                              event.event_id, dump(event)))
@@ -184,13 +185,21 @@ def replay_history(path: str | Path, fmt: Format, settings: Settings, *, limit: 
     return report
 
 
-def _parse(line: bytes, fmt: Format, intake: Intake, now: datetime) -> Any:
+def _parse(line: bytes, fmt: Format, intake: Intake, now: datetime) -> list[Any]:
+    """The line's events (or problems): one, or a spec batch's, one per message."""
     if fmt in ("events", "clickstream", "ga4"):
-        return intake.parse_posted(line, now)
+        return [intake.parse_posted(line, now)]
     try:
         message = json.loads(line)
     except (ValueError, RecursionError) as exc:
-        return Problem("malformed_json", f"not JSON: {exc}"[:300])
+        return [Problem("malformed_json", f"not JSON: {exc}"[:300])]
+    if isinstance(message, dict) and "type" not in message and isinstance(message.get("batch"), list):
+        # A Tracking API request kept as it was posted ({"batch": [...], "context": …}: a log of the requests).
+        return [_message(one, intake, now) for one in batch_messages(message)]
+    return [_message(message, intake, now)]
+
+
+def _message(message: object, intake: Intake, now: datetime) -> Any:
     if not isinstance(message, dict):
         return Problem("wrong_type", f"expected a message object, got {type(message).__name__}")
     for name in _NESTED:
@@ -200,23 +209,6 @@ def _parse(line: bytes, fmt: Format, intake: Intake, now: datetime) -> Any:
             except (ValueError, RecursionError):
                 return Problem("malformed_json", f"{name}: JSON text expected, got {message[name][:60]!r}")
     return intake.parse_message(message, now)
-
-
-def _lines(path: str | Path, report: HistoryReport) -> Iterator[tuple[int, bytes]]:
-    """(number, bytes) of every non-blank line; a damaged gzip stream ends the file with a bad line."""
-    with open(path, "rb") as raw:
-        compressed = raw.read(2) == b"\x1f\x8b"
-    opened = gzip.open(path, "rb") if compressed else open(path, "rb")
-    number = 0
-    with opened as stream:
-        try:
-            for number, line in enumerate(stream, 1):
-                line = line.strip()
-                if line:
-                    yield number, line
-        except (EOFError, OSError, zlib.error) as exc:
-            _bad(report, BadLine(number + 1, "malformed_json", f"the gzip stream is damaged here ({exc}); "
-                                 "the rest of the file is not read"))
 
 
 def _bad(report: HistoryReport, bad: BadLine) -> None:

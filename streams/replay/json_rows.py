@@ -1,10 +1,12 @@
-"""A clickstream kept as JSON Lines, one object per event, read as a table of dotted columns.
+"""A clickstream kept as JSON objects, one per event, read as a table of dotted columns.
 
 Product-analytics tools export their events that way: Mixpanel (``{"event": …, "properties":
 {"distinct_id": …, "time": …}}``), Amplitude (``event_type``, ``user_id``, ``event_time``,
 ``event_properties``…), PostHog, Heap, Snowplow's JSON.  Each object is flattened: a nested
 field is the column ``outer.inner`` (``properties.distinct_id``), a list is kept as its JSON
-text; the header is every column of the file in the order first seen.  The clickstream reader
+text; the header is every column of the file in the order first seen.  The objects may be JSON
+Lines or one JSON array, plain, gzip or zipped (Amplitude's export), as
+:mod:`streams.replay.json_records` reads them.  The clickstream reader
 (:mod:`streams.replay.clickstream`) then maps and reads the columns as it does a CSV file's.
 """
 
@@ -15,19 +17,15 @@ from pathlib import Path
 from typing import Any
 
 from models.errors import DataFileError
-from models.textfiles import CsvTable, first_line, read_text
+from models.textfiles import CsvTable
 from streams.core.problems import Problem
-
-
-def looks_like_json_lines(path: str | Path) -> bool:
-    """Whether the file (plain or gzip) starts with a JSON object rather than a CSV header (its first line only)."""
-    return first_line(path)[:1] == "{"  # an unreadable file is not: the CSV reader names what is wrong with it
+from streams.replay.json_records import json_records
 
 
 def read_json_rows(path: str | Path, skipped: list[tuple[int, Problem]] | None = None) -> CsvTable:
-    """Every object of a JSON Lines file (plain or gzip) as a row of its flattened fields.
+    """Every object of the file (:func:`~streams.replay.json_records.json_records`) as a row of its flattened fields.
 
-    A line that is not a JSON object goes to ``skipped`` (its number and problem) when it is
+    A record that is not a JSON object goes to ``skipped`` (its line and problem) when it is
     given, else raises :class:`DataFileError` naming the line; a file without any object raises.
 
     >>> import tempfile, os
@@ -49,20 +47,17 @@ def read_json_rows(path: str | Path, skipped: list[tuple[int, Problem]] | None =
     name = str(path)
     flat_rows: list[tuple[int, dict[str, str]]] = []
     columns: dict[str, None] = {}
-    for number, line in enumerate(read_text(path).splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            record = json.loads(line)
-        except (ValueError, RecursionError) as error:
+    for number, line in json_records(path):
+        record = _loaded(line)
+        if isinstance(record, Problem):
             if skipped is None:
-                raise DataFileError(name, number, "", f"not JSON: {error}") from None
-            skipped.append((number, Problem("malformed_json", f"not JSON: {error}"[:300])))
+                raise DataFileError(name, number, "", record.detail) from None
+            skipped.append((number, record))
             continue
         if not isinstance(record, dict):
             if skipped is None:
                 raise DataFileError(name, number, "", "not a JSON object", expected="one object per line",
-                                    found=line[:80])
+                                    found=json.dumps(record)[:80])
             skipped.append((number, Problem("wrong_type", f"expected one object per line, got {type(record).__name__}")))
             continue
         flat: dict[str, str] = {}
@@ -74,6 +69,19 @@ def read_json_rows(path: str | Path, skipped: list[tuple[int, Problem]] | None =
     header = list(columns)
     return CsvTable(path=name, header=header, rows=[(number, [flat.get(column, "") for column in header])
                                                     for number, flat in flat_rows])
+
+
+def _loaded(line: bytes | Problem) -> Any:
+    """A record's value, or why it has none; a line not in UTF-8 is read as Latin-1, as the CSV reader reads one."""
+    if isinstance(line, Problem):
+        return line
+    try:
+        try:
+            return json.loads(line)
+        except UnicodeDecodeError:
+            return json.loads(line.decode("latin-1"))
+    except (ValueError, RecursionError) as error:
+        return Problem("malformed_json", f"not JSON: {error}"[:300])
 
 
 def nested_lists(table: CsvTable) -> list[str]:

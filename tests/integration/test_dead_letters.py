@@ -38,6 +38,9 @@ BAD_INPUT = [
                  b'"query":"' + b"q" * 70_000 + b'"}', "c-bad", "too_large", id="over-size-limit"),
     pytest.param(b'{"event_id":"x","type":"page_viewed","customer_id":"c-bad","occurred_at":"2026-01-01T00:00:00Z",'
                  b'"url":"/"}', "someone-else", "key_mismatch", id="key-mismatch"),
+    # An unset date as .NET writes it (DateTime.MinValue): taken, it overflowed the worker's steps and stopped it.
+    pytest.param(b'{"event_id":"x","type":"page_viewed","customer_id":"c-bad","occurred_at":"0001-01-01T00:00:00Z",'
+                 b'"url":"/"}', "c-bad", "invalid_field", id="year-one"),
 ]
 
 

@@ -77,3 +77,16 @@ def test_each_key_is_rate_limited(worker):
     assert post(worker, [event("page_viewed", "web-5", now()) for _ in range(5)])[0] == 202
     status, body, headers = post(worker, event("page_viewed", "web-5", now()))
     assert status == 429 and int(headers["Retry-After"]) >= 1 and "rate limit" in body["error"]
+
+
+@pytest.mark.worker(collector_api_keys=KEY, collector_max_bytes=20_000)
+def test_a_gzipped_body_is_taken_and_one_that_is_not_what_its_encoding_says_is_a_400(worker, redis_client):
+    """Server libraries gzip what they post: read unpacked; a body that says gzip and is not is refused, not a 500."""
+    import gzip
+
+    body = json.dumps([event("page_viewed", "zip-1", now())]).encode()
+    assert post(worker, None, raw=gzip.compress(body), headers={"Content-Encoding": "gzip"})[:2] == (202, {"accepted": 1})
+    wait_until(lambda: profile_hash(redis_client, "zip-1").get(b"page_views") == b"1", message="the gzipped event")
+    status, answer, _ = post(worker, None, raw=body, headers={"Content-Encoding": "gzip"})
+    assert status == 400 and answer["error"].startswith("body is not in its Content-Encoding 'gzip'")
+    assert post(worker, None, raw=gzip.compress(b" " * 100_000), headers={"Content-Encoding": "gzip"})[0] == 413

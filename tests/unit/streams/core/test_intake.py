@@ -105,3 +105,20 @@ def test_an_event_far_in_the_future_is_refused():
     parsed = INTAKE.parse(record(event("page_viewed", at=timedelta(days=2))), now=T0)
     assert isinstance(parsed, DeadLetter) and parsed.reason == "future_timestamp"
     assert not isinstance(INTAKE.parse(record(event("page_viewed", at=timedelta(minutes=5))), now=T0), DeadLetter)
+
+
+def test_an_event_dated_before_unix_time_is_refused_not_taken():
+    """An unset date written as the smallest one (.NET's DateTime.MinValue, 0001-01-01) was taken, and the worker's steps,
+    reckoning back from it, overflowed and stopped the worker at that record, again on every restart."""
+    from datetime import datetime, timezone
+
+    from streams.core.segment import from_message
+
+    for when in ("0001-01-01T00:00:00Z", "1969-12-31T23:59:59Z"):
+        parsed = INTAKE.parse(record(event("page_viewed", at=datetime.fromisoformat(when))))
+        assert isinstance(parsed, DeadLetter) and parsed.reason == "invalid_field", parsed
+        assert "occurred_at" in parsed.detail and "before 1970-01-01" in parsed.detail
+    message = from_message({"type": "page", "userId": "u1", "timestamp": "0001-01-01T00:00:00Z"})
+    assert getattr(message, "reason", None) == "invalid_field"
+    oldest = INTAKE.parse(record(event("order_placed", at=datetime(1970, 1, 1, tzinfo=timezone.utc))))
+    assert not isinstance(oldest, DeadLetter), oldest

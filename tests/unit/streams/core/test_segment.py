@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
@@ -109,6 +109,54 @@ def test_an_order_without_a_total_is_worth_its_products_and_a_refund_its_total()
     assert isinstance(order, OrderPlaced) and order.total == 25.0
     refund = from_message(Browser("a").track(T0, "Order Refunded", order_id="o-2", total=30, currency="USD"))
     assert isinstance(refund, OrderRefunded) and (refund.order_id, refund.amount) == ("o-2", 30.0)
+
+
+def test_an_order_whose_prices_and_quantities_are_text_is_worth_its_products():
+    """Many shops send prices as text ("19.00", as Shopify writes them): the line's parser reads them, so must the total."""
+    lines = [{**MONOPOLY, "price": "19.00", "quantity": "1"}, {**UNO, "price": " 3 ", "quantity": "2"}]
+    order = from_message(Browser("a").track(T0, "Order Completed", order_id="o-3", products=lines))
+    assert isinstance(order, OrderPlaced) and order.total == 25.0
+    assert [(line.price, line.quantity) for line in order.line_items] == [(19.0, 1), (3.0, 2)]
+    priced = from_message(Browser("a").track(T0, "Order Completed", order_id="o-4", products=[{**UNO, "price": "$3"}]))
+    assert isinstance(priced, Problem) and priced.reason == "missing_field"  # no number: no total to take
+
+
+def test_products_held_as_json_text_are_the_list_it_holds():
+    """A warehouse column or a form field keeps the products list as JSON text: read as the list, not dropped."""
+    text = json.dumps([MONOPOLY, UNO])
+    order = from_message(Browser("a").track(T0, "Order Completed", order_id="o-5", total=25, products=text))
+    assert isinstance(order, OrderPlaced) and [line.quantity for line in order.line_items] == [1, 2]
+    checkout = from_message(Browser("a").track(T0, "Checkout Started", products=text))
+    assert isinstance(checkout, CheckoutStarted) and checkout.products is not None and len(checkout.products) == 2
+    broken = from_message(Browser("a").track(T0, "Order Completed", order_id="o-6", total=5, products="[{oops"))
+    assert isinstance(broken, Problem) and broken.reason == "wrong_type" and "properties.products" in broken.detail
+
+
+def test_ids_written_as_whole_floats_are_the_same_ids_as_the_integers():
+    """A data frame writes an id column with gaps as floats (12345.0): the same customer and order as 12345."""
+    message = {**Browser("a").track(T0, "Order Completed", order_id=1001.0, total=5), "userId": 12345.0}
+    order = from_message(message)
+    assert isinstance(order, OrderPlaced) and (order.customer_id, order.order_id) == ("12345", "1001")
+    added = from_message(Browser("a").track(T0, "Product Added", product_id=77.0))
+    assert isinstance(added, CartItemAdded) and added.product_id == "77"
+
+
+@pytest.mark.parametrize("written", ["2026-03-02 10:00:00 UTC", "2026-03-02 10:00:00+00", "2026-03-02 11:00:00 +01:00",
+                                     "2026-03-02T10:00:00.000 Z"])
+def test_a_time_with_its_zone_spelled_as_a_warehouse_writes_it_is_read(written):
+    """BigQuery exports 2026-03-02 10:00:00 UTC, PostgreSQL and Redshift …+00: each message was refused as wrong_type."""
+    event = from_message({**Browser("a").page(T0), "timestamp": written})
+    assert isinstance(event, PageViewed) and event.occurred_at == datetime(2026, 3, 2, 10, tzinfo=timezone.utc)
+    naive = from_message({**Browser("a").page(T0), "timestamp": "2026-03-02 10:00:00"})
+    assert isinstance(naive, Problem) and naive.reason == "naive_timestamp"  # no zone is still no zone
+
+
+def test_an_empty_timestamp_is_none_and_received_at_stands_in_for_a_missing_one():
+    """A warehouse export writes an absent time as empty text: the next time given is read, not the empty one refused."""
+    message = {**Browser("a").page(T0), "timestamp": "", "originalTimestamp": "2026-03-02T10:00:00Z"}
+    assert from_message(message).occurred_at == datetime(2026, 3, 2, 10, tzinfo=timezone.utc)  # type: ignore[union-attr]
+    received = {**Browser("a").page(T0), "timestamp": None, "receivedAt": "2026-03-02 10:00:05 UTC"}
+    assert from_message(received).occurred_at == datetime(2026, 3, 2, 10, 0, 5, tzinfo=timezone.utc)  # type: ignore[union-attr]
 
 
 def test_names_match_without_case_or_underscores_and_v1_names_too():

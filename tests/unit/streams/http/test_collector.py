@@ -8,7 +8,16 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from streams.core.intake import DeadLetter, Intake
-from streams.http.collector import MAX_BATCH, RateLimiter, Rejected, check_content_type, key_of, known_key, parse_body
+from streams.http.collector import (
+    MAX_BATCH,
+    RateLimiter,
+    Rejected,
+    check_content_type,
+    key_of,
+    known_key,
+    parse_body,
+    read_at_most,
+)
 
 INTAKE = Intake("site-visits", "purchases", 65_536)
 
@@ -95,3 +104,99 @@ def test_an_e_mail_customer_id_is_posted_on_in_lower_case_and_keyed_so():
     now = datetime.now(timezone.utc)
     [posted] = parse_body(json.dumps([event("page_viewed", "Ann@Shop.com", now)]).encode(), INTAKE)
     assert posted.key == b"ann@shop.com" and json.loads(posted.value)["customer_id"] == "ann@shop.com"
+
+
+async def _read_posted(data: bytes, encoding: str, limit: int = 65_536) -> tuple[int, str]:
+    """What ``read_at_most`` makes of a body posted to a real aiohttp server with that Content-Encoding."""
+    from aiohttp import web
+    from aiohttp.test_utils import TestClient, TestServer
+
+    async def handler(request: web.Request) -> web.Response:
+        try:
+            return web.Response(text=(await read_at_most(request, limit)).decode())  # type: ignore[arg-type]
+        except Rejected as exc:
+            return web.Response(status=exc.status, text=exc.reason)
+
+    app = web.Application()
+    app.router.add_post("/events", handler)
+    async with TestClient(TestServer(app), auto_decompress=False) as client:
+        answer = await client.post("/events", data=data, headers={"Content-Encoding": encoding})
+        return answer.status, await answer.text()
+
+
+async def test_a_gzipped_body_is_read_unpacked_and_one_that_is_not_gzip_is_a_400_naming_the_encoding():
+    """Server libraries gzip their batches; a body that says gzip and is not is the sender's mistake, not a 500."""
+    import gzip
+
+    body = json.dumps({"batch": [{"type": "page"}]})
+    assert await _read_posted(gzip.compress(body.encode()), "gzip") == (200, body)
+    status, reason = await _read_posted(body.encode(), "gzip")
+    assert status == 400 and reason.startswith("body is not in its Content-Encoding 'gzip'")
+    # The limit counts the body unpacked: a small gzip of a large body is refused as large.
+    assert (await _read_posted(gzip.compress(b" " * 200_000), "gzip"))[0] == 413
+
+
+async def test_requests_the_server_cannot_read_are_a_warning_line_each_not_a_traceback(caplog):
+    """A bad header line, a body in an encoding the server cannot unpack, a client gone mid-body: the sender's
+    doing, a line naming why; they were errors with a traceback each (a client gone was the collector's own)."""
+    import asyncio
+    import logging
+
+    from aiohttp import web
+
+    from streams.logs import quiet_malformed_requests
+
+    quiet_malformed_requests()
+    raised: list[BaseException] = []
+
+    async def handler(request: web.Request) -> web.Response:
+        try:
+            await read_at_most(request, 65_536)  # type: ignore[arg-type]
+        except Rejected as exc:  # as the collector's views answer it
+            raised.append(exc)
+            return web.Response(status=exc.status, text=exc.reason)
+        except BaseException as exc:
+            raised.append(exc)
+            raise
+        return web.Response(text="ok")
+
+    app = web.Application()
+    app.router.add_post("/v1/batch", handler)
+    requests = [
+        b"POST /v1/batch HTTP/1.1\r\nHost: x\r\nBad Header Line\r\n\r\n",
+        b"POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Encoding: br\r\nContent-Length: 2\r\n\r\n{}",
+        b"POST /v1/batch HTTP/1.1\r\nHost: x\r\nContent-Length: 500\r\n\r\n{\"batch\": [",
+    ]
+    caplog.set_level(logging.INFO, logger="aiohttp.server")
+    runner = web.AppRunner(app)  # as the worker's web server runs: a handler is not cancelled when its client goes
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = runner.addresses[0][1]
+    try:
+        for request in requests:
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+            writer.write(request)
+            writer.write_eof()  # sent all it will: the server reads to the end of what came
+            await asyncio.wait_for(reader.read(), timeout=5)
+            writer.close()
+    finally:
+        await runner.cleanup()
+    logged = [r for r in caplog.records if r.name == "aiohttp.server"]
+    assert len(logged) >= 2 and all(r.levelno == logging.WARNING and not r.exc_info for r in logged), [
+        (r.levelname, r.getMessage()) for r in logged]
+    assert any("Invalid header token" in r.getMessage() for r in logged)
+    assert [type(exc).__name__ for exc in raised] == ["Rejected"]
+    assert "the connection closed after 11 bytes" in str(raised[0])
+
+
+def test_a_segment_message_posted_to_events_is_refused_naming_the_path_that_takes_it():
+    """A shop pointing its Segment SDK at /events heard only that 'track' is no tracker event."""
+    message = {"type": "track", "event": "Product Added", "userId": "u1", "timestamp": "2026-03-02T10:00:00Z"}
+    for body in (message, {"batch": [message]}):
+        with pytest.raises(Rejected) as refused:
+            parse_body(json.dumps(body).encode(), INTAKE)
+        assert "post it to /v1/batch" in str(refused.value.details[0]["detail"])
+    with pytest.raises(Rejected) as refused:
+        parse_body(json.dumps(event("page_viewed", url=None)).encode(), INTAKE)
+    assert "/v1/batch" not in str(refused.value.details[0]["detail"])

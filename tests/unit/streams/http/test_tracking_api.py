@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -92,3 +92,25 @@ def test_malformed_empty_and_oversized_bodies_are_refused(raw, status):
     with pytest.raises(Rejected) as caught:
         messages_of(read_body(raw), "batch")
     assert caught.value.status == status
+
+
+def test_a_device_clocks_error_is_taken_out_of_its_timestamps_as_sent_at_shows_it():
+    """A phone set an hour ahead: its sentAt is an hour ahead of the arrival, so are its timestamps; they are moved back
+    (Segment's and PostHog's rule), rather than refused as in the future. Forwarded messages (receivedAt) are left."""
+    ahead = timedelta(hours=2)
+    browser = Browser("anon-1")
+    body = batch(browser.track(NOW + ahead - timedelta(seconds=30), "Product Added", product_id="p1"),
+                 browser.page(NOW + ahead - timedelta(seconds=10)), sent_at=NOW + ahead)
+    outcome = map_messages(messages_of(body, "batch"), INTAKE, NOW)
+    assert outcome.answer()[0] == 200 and not outcome.rejected
+    assert [happened(r.value) for r in outcome.records] == [NOW - timedelta(seconds=30), NOW - timedelta(seconds=10)]
+    single = {**browser.page(NOW - timedelta(hours=3)), "sentAt": (NOW - timedelta(hours=3)).isoformat()}
+    [record] = map_messages(messages_of(single, "page"), INTAKE, NOW).records
+    assert happened(record.value) == NOW  # a clock three hours behind
+    forwarded = {**single, "receivedAt": (NOW - timedelta(hours=3)).isoformat()}
+    [record] = map_messages(messages_of(forwarded, "page"), INTAKE, NOW).records
+    assert happened(record.value) == NOW - timedelta(hours=3)
+
+
+def happened(value: bytes | None) -> datetime:
+    return datetime.fromisoformat(json.loads(value or b"")["occurred_at"])

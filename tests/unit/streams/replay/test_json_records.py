@@ -1,0 +1,129 @@
+"""Exports in the wrappers tools write them in (a JSON array, a zip of gzipped files, UTF-16, a byte-order mark), replayed whole."""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import io
+import json
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from models.errors import DataFileError
+from streams.core.problems import Problem
+from streams.replay.history import read_history
+from streams.replay.json_records import json_records
+from streams.settings import Settings, intake_of
+
+MESSAGES = [
+    {"type": "track", "event": "Product Added", "userId": "u1", "messageId": "m1", "timestamp": "2026-03-02T10:00:00Z",
+     "properties": {"product_id": "p1", "price": 5}},
+    {"type": "page", "userId": "u1", "messageId": "m2", "timestamp": "2026-03-02T10:01:00Z",
+     "properties": {"url": "https://shop.example/cart"}},
+    {"type": "track", "event": "Order Completed", "userId": "u1", "messageId": "m3",
+     "timestamp": "2026-03-02T10:05:00Z", "properties": {"order_id": "o1", "total": 5}},
+]
+#: Mixpanel's export as JSON Lines: one object per event, its fields in ``properties``.
+MIXPANEL = [
+    {"event": "Product Viewed", "properties": {"distinct_id": "u1", "time": 1602342600, "product_id": "p1"}},
+    {"event": "Added To Cart", "properties": {"distinct_id": "u1", "time": 1602342660, "product_id": "p1"}},
+    {"event": "Purchase", "properties": {"distinct_id": "u1", "time": 1602342700, "revenue": 5, "order_id": "o1"}},
+]
+
+
+def json_lines(objects: list[dict[str, object]]) -> bytes:
+    return "".join(json.dumps(o) + "\n" for o in objects).encode()
+
+
+def replayed(path: Path, fmt: str) -> tuple[list[str], list[tuple[int, str, str]]]:
+    parsed, report = read_history(path, fmt, intake_of(Settings()))  # type: ignore[arg-type]
+    return [p.event_id for p in parsed], [(bad.line, bad.reason, bad.detail) for bad in report.bad_lines]
+
+
+@pytest.mark.parametrize("layout", ["one line", "indented, a trailing comma"])
+def test_a_json_array_of_messages_is_read_as_its_messages(tmp_path, layout):
+    """Many tools download one JSON array rather than JSON Lines: each element is a message, none a bad line."""
+    text = json.dumps(MESSAGES) if layout == "one line" else json.dumps(MESSAGES, indent=2)[:-2] + ",\n]\n"
+    path = tmp_path / "export.json"
+    path.write_text(text)
+    assert replayed(path, "segment") == (["m1", "m2", "m3"], [])
+
+
+def test_a_zip_of_gzipped_json_lines_is_read_member_after_member(tmp_path):
+    """Amplitude's export: a zip of gzipped JSON Lines files, a folder of them; lines count on across members."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("123/", b"")
+        z.writestr("123/123_2020-10-10_14#0.json.gz", gzip.compress(json_lines(MIXPANEL[:2])))
+        z.writestr("123/123_2020-10-10_15#0.json.gz", gzip.compress(json_lines(MIXPANEL[2:])))
+    path = tmp_path / "export.zip"
+    path.write_bytes(archive.getvalue())
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    assert sorted(json.loads(p.value)["type"] for p in parsed) == ["cart_item_added", "order_placed", "product_viewed"]
+    assert (report.lines, report.bad) == (3, 0)
+
+
+def test_a_damaged_member_of_a_zip_is_a_bad_line_naming_it_and_the_others_are_read(tmp_path):
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("a.json.gz", gzip.compress(json_lines(MESSAGES[:1]))[:-12])
+        z.writestr("b.json", json_lines(MESSAGES[1:]))
+    path = tmp_path / "export.zip"
+    path.write_bytes(archive.getvalue())
+    ids, bad = replayed(path, "segment")
+    assert ids == ["m2", "m3"]
+    [(line, reason, detail)] = bad
+    assert (line, reason) == (1, "malformed_json") and detail.startswith("a.json.gz: the gzip stream is damaged")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-8-sig"])
+@pytest.mark.parametrize("fmt", ["segment", "events"])
+def test_utf16_and_a_byte_order_mark_are_read_as_text(tmp_path, encoding, fmt):
+    """A file saved on Windows: UTF-16 with its mark (PowerShell's >), or UTF-8 with one; no line is lost to either."""
+    if fmt == "events":
+        objects = [{"event_id": f"e{n}", "type": "page_viewed", "customer_id": "c1", "url": "/",
+                    "occurred_at": f"2026-03-02T10:0{n}:00Z"} for n in range(3)]
+    else:
+        objects = MESSAGES
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(json_lines(objects).decode().encode(encoding))
+    ids, bad = replayed(path, fmt)
+    assert (len(ids), bad) == (3, [])
+
+
+def test_an_array_broken_off_keeps_what_came_before_and_names_the_line_of_the_break(tmp_path):
+    path = tmp_path / "export.json"
+    path.write_text("[\n" + ",\n".join(json.dumps(m) for m in MESSAGES[:2]) + ',\n{"type": "page", "userI')
+    ids, [(line, reason, detail)] = replayed(path, "segment")
+    assert (ids, line, reason) == (["m1", "m2"], 4, "malformed_json")
+    assert detail.startswith("not JSON: Unterminated string") and detail.endswith("the rest of the array is not read")
+
+
+def test_a_zip_archive_that_cannot_be_read_is_one_error_naming_the_file(tmp_path):
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("a.json", json_lines(MESSAGES))
+    path = tmp_path / "export.zip"
+    path.write_bytes(archive.getvalue()[:40])
+    with pytest.raises(DataFileError, match=r"export\.zip.*an unreadable zip archive"):
+        list(json_records(path))
+
+
+def test_json_lines_are_given_as_written_so_their_digests_do_not_change(tmp_path):
+    """A GA4 event's id is a digest of its line: the reader hands each line over byte for byte (less its ends)."""
+    path = tmp_path / "export.jsonl.gz"
+    path.write_bytes(gzip.compress(codecs.BOM_UTF8 + b'{"a": 1}\r\n\r\n  {"b":2}  \n'))
+    assert list(json_records(path)) == [(1, b'{"a": 1}'), (3, b'{"b":2}')]
+    assert not any(isinstance(record, Problem) for _, record in json_records(path))
+
+
+def test_a_line_holding_a_tracking_api_batch_is_its_messages(tmp_path):
+    """A log of the requests as posted ({"batch": [...], "context": …}, one a line): each message replayed, the batch's
+    context given to each; it was one bad line, 'type None is not a spec call'."""
+    body = {"batch": [{k: v for k, v in m.items() if k != "userId"} | {"anonymousId": "a1"} for m in MESSAGES[:2]],
+            "context": {"locale": "en-GB"}, "sentAt": "2026-03-02T10:02:00Z", "writeKey": "w"}
+    path = tmp_path / "requests.jsonl"
+    path.write_bytes(json_lines([body, MESSAGES[2]]))
+    assert replayed(path, "segment") == (["m1", "m2", "m3"], [])
