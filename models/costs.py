@@ -26,6 +26,7 @@ first; :func:`is_costly` is what keeps them off the low-value list (:func:`model
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import heapq
 from collections.abc import Iterable
 

@@ -21,6 +21,7 @@ import dataclasses
 import datetime as dt
 import random
 import time
+from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
