@@ -25,7 +25,8 @@ from models.columnar import is_parquet, read_parquet
 from models.errors import DataFileError
 from models.workbooks import is_workbook, locate, read_sheets
 
-__all__ = ["CsvTable", "bare", "is_data_line", "no_header", "normalise", "read_csv", "read_text"]
+__all__ = ["CsvTable", "archive_files", "bare", "decode_text", "is_data_line", "no_header", "normalise", "read_csv",
+           "read_text"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive, an empty one
@@ -80,7 +81,7 @@ def read_text(path: str | Path) -> str:
     except OSError as error:
         raise DataFileError(name, 0, "", f"cannot read the file: {error.strerror or error}") from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode Text"
-        return data.decode("utf-16")
+        return decode_text(data)
     if _binary(data[:65_536]):
         unpacked = (" (once gunzipped)" if head.startswith(_GZIP_MAGIC)
                     else " (once unzipped)" if head.startswith(_ZIP_MAGIC) else "")
@@ -88,18 +89,23 @@ def read_text(path: str | Path) -> str:
             name, 1, "", f"binary data, not a text file{unpacked}",
             expected="CSV text (optionally gzipped), an .xlsx workbook or a Parquet file", found=data[:16],
         )
-    return _decode(data)
+    return decode_text(data)
 
 
-def _decode(data: bytes) -> str:
-    """Text of a file's bytes: UTF-8 (a byte-order mark dropped), else Windows-1252, else Latin-1.
+def decode_text(data: bytes) -> str:
+    """Text of a file's bytes: UTF-16 after its byte-order mark (Excel's "Unicode Text", PowerShell's ``>``),
+    else UTF-8 (a byte-order mark dropped), else Windows-1252, else Latin-1.
 
     Windows-1252 is Latin-1 with printable characters (``€``, ``–``, curly quotes) where Latin-1
     has control codes no text holds; five of its bytes are undefined, read then as Latin-1.
 
-    >>> _decode("£5".encode("utf-8")), _decode(b"\\x805,00"), _decode(b"\\xa35"), _decode(b"\\x81\\xa3")
+    >>> decode_text("£5".encode("utf-8")), decode_text(b"\\x805,00"), decode_text(b"\\xa35"), decode_text(b"\\x81\\xa3")
     ('£5', '€5,00', '£5', '\\x81£')
+    >>> decode_text("€5".encode("utf-16"))
+    '€5'
     """
+    if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
+        return data.decode("utf-16", errors="replace")  # a broken-off last character is not the file's fault
     for encoding in ("utf-8-sig", "cp1252"):
         try:
             return data.decode(encoding)
@@ -119,7 +125,7 @@ def _unzip(name: str, data: bytes) -> bytes:
     """
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as archive:
-            members = _members(archive)
+            members = archive_files(archive)
             if len(members) != 1:
                 listed = ", ".join(member.filename for member in members[:3]) + (", …" if len(members) > 3 else "")
                 raise DataFileError(
@@ -131,7 +137,7 @@ def _unzip(name: str, data: bytes) -> bytes:
         raise DataFileError(name, 1, "", f"unreadable: damaged or encrypted zip archive: {error}") from None
 
 
-def _members(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
+def archive_files(archive: zipfile.ZipFile) -> list[zipfile.ZipInfo]:
     """The files of an archive, without folders and the ``__MACOSX/`` and ``._`` notes macOS adds."""
     return [info for info in archive.infolist() if not info.is_dir() and not info.filename.startswith("__MACOSX/")
             and not Path(info.filename).name.startswith("._")]
@@ -185,7 +191,7 @@ def _start(path: str | Path, size: int) -> str:
             magic = handle.read(4)
         if magic.startswith(_ZIP_MAGIC):
             with zipfile.ZipFile(path) as archive:
-                members = _members(archive)
+                members = archive_files(archive)
                 if len(members) != 1:
                     return ""
                 with archive.open(members[0]) as member:

@@ -12,6 +12,12 @@ import pytest
 COMMANDS = ["worker", "demo", "simulate", "replay", "forget", "customers", "customer", "segments", "evaluate", "offers", "bench", "settings", "schema"]
 
 
+#: The header of UCI's Online Shoppers Intention data set (one row per session).
+UCI_HEADER = ("Administrative", "Administrative_Duration", "Informational", "Informational_Duration",
+              "ProductRelated", "ProductRelated_Duration", "BounceRates", "ExitRates", "PageValues", "SpecialDay",
+              "Month", "OperatingSystems", "Browser", "Region", "TrafficType", "VisitorType", "Weekend", "Revenue")
+
+
 def tracker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "streams.cli", *args], capture_output=True, text=True,
                           timeout=timeout)
@@ -103,6 +109,14 @@ def test_evaluate_intent_reads_a_clickstream_unless_the_header_is_ucis(tmp_path)
     assert "Traceback" not in result.stderr
     assert tracker("evaluate", "intent", "--data", str(data), "--format", "uci", "--columns", "customer=a"
                    ).stderr.strip() == "tracker evaluate: --columns is for a clickstream, not UCI's sessions"
+
+
+def test_evaluate_intent_tells_ucis_header_whatever_its_delimiter(tmp_path):
+    """UCI's sessions saved with semicolons (a spreadsheet in a European locale) are still UCI's."""
+    data = tmp_path / "shoppers.csv"
+    data.write_text(";".join(UCI_HEADER) + "\n")
+    result = tracker("evaluate", "intent", "--data", str(data))
+    assert "format: uci (told by the file's first line" in result.stderr, result.stderr
 
 
 def test_replay_refuses_a_file_that_is_not_online_retail(tmp_path):

@@ -133,10 +133,10 @@ def run(args: argparse.Namespace) -> int:
 
 def _intent_format(args: argparse.Namespace) -> str:
     """UCI's sessions or a clickstream: as given, else UCI's header (its ``Revenue`` label and page counts)."""
-    from models.textfiles import first_line, normalise
+    from models.textfiles import header_cells, normalise
 
     if args.fmt is None:
-        names = {normalise(name.strip('"')) for name in first_line(args.data).split(",")}
+        names = {normalise(name) for name in header_cells(args.data)}
         args.fmt = "uci" if {"revenue", "productrelated"} <= names else "clickstream"
         print(f"format: {args.fmt} (told by the file's first line; --format to choose)", file=sys.stderr)
     if args.fmt == "uci" and args.columns is not None:

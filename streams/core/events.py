@@ -60,14 +60,15 @@ class Event(BaseModel):
     @field_validator("occurred_at")
     @classmethod
     def _on_utc(cls, value: datetime) -> datetime:
-        if value < EARLIEST:
-            # An unset date written as the smallest one (.NET's DateTime.MinValue, 0001-01-01): the steps
-            # reckon back from an event's time (lateness, windows), which overflowed and stopped the worker.
-            raise ValueError(f"before {EARLIEST:%Y-%m-%d}: no shop's event is this old (an unset date?)")
         # pydantic gives each parsed "...Z" a tzinfo object of its own; comparing times on two
         # of them costs ten times as much as on one, and the state and the timer compare event
         # times many times per event (streams.core.state.utc: same instant, same fields).
-        return utc(value)
+        value = utc(value)
+        if value < EARLIEST:  # on one tzinfo now, as EARLIEST: the cheap comparison, once per event
+            # An unset date written as the smallest one (.NET's DateTime.MinValue, 0001-01-01): the steps
+            # reckon back from an event's time (lateness, windows), which overflowed and stopped the worker.
+            raise ValueError(f"before {EARLIEST:%Y-%m-%d}: no shop's event is this old (an unset date?)")
+        return value
 
 
 # ---------------------------------------------------------------- site-visits

@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import IO
 
 from models.errors import DataFileError
+from models.textfiles import archive_files, decode_text
 from streams.core.problems import Problem
 
 #: (line, a record's JSON bytes, or the problem there), in file order.
@@ -79,9 +80,7 @@ def _members(path: str | Path) -> Records:
         raise DataFileError(str(path), 0, "", f"an unreadable zip archive: {exc}") from None
     lines = 0
     with archive:
-        for member in archive.infolist():
-            if member.is_dir():
-                continue
+        for member in archive_files(archive):  # no folders, no macOS notes (__MACOSX/, ._name)
             try:
                 stream = archive.open(member)
             except (RuntimeError, NotImplementedError, *_DAMAGED) as exc:  # encrypted, or an unknown compression
@@ -114,7 +113,7 @@ def _stream(handle: IO[bytes], before: int, where: str) -> Generator[tuple[int, 
         except _DAMAGED as exc:
             yield before + 1, _damaged(where, exc)
             return before + 1
-        return (yield from _text_records(_decoded(whole), before, where))
+        return (yield from _text_records(decode_text(whole), before, where))
     number = before
     try:
         for number, line in enumerate(handle, before + 1):
@@ -131,15 +130,6 @@ def _stream(handle: IO[bytes], before: int, where: str) -> Generator[tuple[int, 
 
 def _damaged(where: str, exc: BaseException) -> Problem:
     return Problem("malformed_json", f"{where}the gzip stream is damaged here ({exc}); the rest of the file is not read")
-
-
-def _decoded(data: bytes) -> str:
-    if data.startswith(_UTF16_BOMS):
-        return data.decode("utf-16", errors="replace")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        return data.decode("latin-1")  # as the CSV reader reads an old export
 
 
 def _text_records(text: str, before: int, where: str) -> Generator[tuple[int, bytes | Problem], None, int]:

@@ -65,6 +65,17 @@ def test_a_zip_of_gzipped_json_lines_is_read_member_after_member(tmp_path):
     assert (report.lines, report.bad) == (3, 0)
 
 
+def test_a_zip_made_on_a_mac_reads_its_files_and_not_their_resource_notes(tmp_path):
+    """macOS's Compress adds __MACOSX/._name notes (binary) beside each file: they are no lines of the export."""
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("export.json", json_lines(MESSAGES))
+        z.writestr("__MACOSX/._export.json", b"\x00\x05\x16\x07\x00\x02\x00\x00Mac OS X        ")
+    path = tmp_path / "export.zip"
+    path.write_bytes(archive.getvalue())
+    assert replayed(path, "segment") == (["m1", "m2", "m3"], [])
+
+
 def test_a_damaged_member_of_a_zip_is_a_bad_line_naming_it_and_the_others_are_read(tmp_path):
     archive = io.BytesIO()
     with zipfile.ZipFile(archive, "w") as z:
