@@ -145,6 +145,17 @@ def test_replay_says_what_is_wrong_with_its_flags(tmp_path, how, message):
     assert message in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.parametrize(("path", "message"), [
+    ("missing.csv", "no such file: "), (".", " is a folder: give one file of it"),
+    ("/dev/null", "/dev/null is not a regular file (a pipe or a device): save it to a file first"),
+])
+def test_a_data_path_that_is_no_file_is_named_for_what_it_is(tmp_path, path, message):
+    """A missing file, a folder and a pipe or device are each refused in one line saying which."""
+    result = tracker("evaluate", "value", "--data", str(tmp_path / path) if path != "/dev/null" else path)
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert message in result.stderr.strip().splitlines()[-1]
+
+
 def test_a_policy_file_naming_an_unknown_segment_stops_the_worker(tmp_path, monkeypatch):
     """The worker refuses to start on a bad policy, naming the file and line."""
     policy = tmp_path / "policy.toml"

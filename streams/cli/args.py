@@ -62,7 +62,14 @@ def segment_name(text: str) -> str:
 
 
 def data_file(text: str) -> str:
-    if not Path(text).is_file():
+    path = Path(text)
+    if path.is_dir():
+        raise argparse.ArgumentTypeError(f"{text} is a folder: give one file of it")
+    if path.exists() and not path.is_file():
+        # A pipe (`<(zcat …)`) or a device: the readers look at a file more than once (its first
+        # line tells the format, a zip is listed before it is read), which a pipe cannot replay.
+        raise argparse.ArgumentTypeError(f"{text} is not a regular file (a pipe or a device): save it to a file first")
+    if not path.is_file():
         raise argparse.ArgumentTypeError(f"no such file: {text}")
     return text
 
