@@ -201,6 +201,8 @@ def test_a_serial_date_column_with_a_value_that_is_no_plausible_serial_names_its
 @pytest.mark.parametrize("first, second", [
     ("01-Dec-2010 08:26", "13-Dec-2010 09:00"), ("Dec 1, 2010 8:26 AM", "Dec 13, 2010 9:00 AM"),
     ("1291191960", "1292230800"), ("1291191960000", "1292230800000"),
+    ("Wed, 01 Dec 2010 08:26:00 +0000", "Mon, 13 Dec 2010 10:00:00 +0100"),
+    ("2010-12-01 08:26:00 AM", "2010-12-13 09:00:00 AM"), ("12/01/2010 08:26 AM", "12/13/2010 09:00 AM"),
 ])
 def test_dates_with_month_names_or_in_unix_time(tmp_path: Path, first: str, second: str) -> None:
     path = write(tmp_path / "shop.csv", f'who,day,total\n7,"{first}",1\n7,"{second}",2\n')

@@ -159,6 +159,18 @@ def test_a_row_with_a_bad_or_no_time_is_reported_by_its_line_and_the_rest_is_rea
     assert "timestamp: expected a Unix time" in report.bad_lines[2].detail and "'14332213x'" in report.bad_lines[2].detail
 
 
+def test_rfc_2822_and_12_hour_times_are_read_as_the_purchase_logs_read_them(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("timestamp,visitorid,event,itemid,transactionid\n"
+                    '"Mon, 01 Dec 2025 10:00:00 +0100",1,view,2,\n'
+                    '"Mon, 01 Dec 2025 10:05:00 +0100",1,addtocart,2,\n')
+    found, report = events(path, RETAILROCKET)
+    assert [e["occurred_at"] for e in found] == ["2025-12-01T09:00:00Z", "2025-12-01T09:05:00Z"]
+    path.write_text("timestamp,visitorid,event,itemid,transactionid\n2025-12-01 10:00:00 PM,1,view,2,\n")
+    assert [e["occurred_at"] for e in events(path, RETAILROCKET)[0]] == ["2025-12-01T22:00:00Z"]
+    assert report.bad == 0
+
+
 def test_limit_reads_the_first_rows_only(tmp_path):
     path = tmp_path / "events.csv"
     rows = "".join(f"{1433221332117 + n},v{n},view,1,\n" for n in range(10))
