@@ -47,7 +47,8 @@ header naming no customer, time or event column is refused with what was found.
 
 Each event's id is a digest of its row, so replaying the file twice changes nothing; the
 times are read as :mod:`models.dates` reads any log's, the amounts with the column's own
-decimal mark (:mod:`models.decimals`).  A row whose time is missing or not of the column's
+decimal mark (:mod:`models.decimals`), a customer or visitor id written as a float (``12345.0``)
+as the purchase logs read it (``12345``: :func:`models.ids.without_float_zeros`).  A row whose time is missing or not of the column's
 layout, or a JSON line that is not an object, is reported with its line and reason (a
 :class:`~streams.core.problems.Problem`) and the file goes on: one damaged row of millions
 does not stop the replay.
@@ -68,7 +69,7 @@ from models.csv_logs import column_pairs, header_columns
 from models.dates import DateParser, detect_date_layout
 from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
-from models.ids import canonical_id, is_placeholder
+from models.ids import canonical_id, is_placeholder, without_float_zeros
 from models.textfiles import CsvTable, no_header, read_csv, select
 from streams.core.problems import Problem
 from streams.core.segment import lines_total, order_lines
@@ -241,6 +242,9 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             row.values["event"] = named
         elif not row.values["event"] and row.values.get("hit"):
             row.values["event"] = row.values["hit"]  # no product action: what the hit was (a page view)
+        for who in ("customer", "visitor"):
+            if who in row.values:  # an id column saved as floats (12345.0): the id the purchase logs read
+                row.values[who] = without_float_zeros(row.values[who])
         visitor = "" if is_placeholder(row.values.get("visitor", "")) else row.values.get("visitor", "")
         if is_placeholder(row.values["customer"]):
             # No user (``NA``, ``null``: a guest): the visitor, else the session stands for them (a visit's own id:

@@ -171,6 +171,23 @@ def test_rfc_2822_and_12_hour_times_are_read_as_the_purchase_logs_read_them(tmp_
     assert report.bad == 0
 
 
+def test_an_id_column_saved_as_floats_names_the_customers_the_purchase_logs_name(tmp_path):
+    """``12345.0`` (a data frame's id column with gaps) is customer ``12345``; ``v2.0`` and leading zeros stay."""
+    path = tmp_path / "tracks.csv"
+    path.write_text("timestamp,user_id,anonymous_id,event,product_id\n"
+                    "2024-03-01T10:00:00Z,,777.0,Product Added,P-1\n"
+                    "2024-03-01T10:01:00Z,12345.0,777,Checkout Started,\n"
+                    "2024-03-01T10:02:00Z,12345,,Product Viewed,P-1\n"
+                    "2024-03-01T10:03:00Z,v2.0,,Product Viewed,P-1\n"
+                    "2024-03-01T10:04:00Z,00123.0,,Product Viewed,P-1\n")
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [e["customer_id"] for e in found if e["type"] != "customer_identified"] == [
+        "12345", "12345", "12345", "v2.0", "00123"]
+    assert [e["anonymous_id"] for e in found if e["type"] == "customer_identified"] == ["777"]
+    assert report.customers == 3
+
+
 def test_limit_reads_the_first_rows_only(tmp_path):
     path = tmp_path / "events.csv"
     rows = "".join(f"{1433221332117 + n},v{n},view,1,\n" for n in range(10))
