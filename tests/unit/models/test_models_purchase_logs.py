@@ -276,6 +276,25 @@ def test_a_bad_cell_is_named_by_its_sheet_and_row(tmp_path: Path) -> None:
         load_log(path, "online-retail")
 
 
+def test_a_workbook_s_title_and_notes_above_the_header_are_skipped_as_a_csv_file_s_are(tmp_path: Path) -> None:
+    """A report saved as .xlsx (a title, a period, a blank row, then the header) reads as its CSV does,
+    on every sheet, and a bad cell is still named by the row Excel shows."""
+    from datetime import datetime
+
+    title = [["Orders report", None, None], ["Period: 2024", None, None], [None, None, None]]
+    path = workbook(tmp_path / "report.xlsx", {
+        "Jan": [*title, ["Customer", "Date", "Total"], ["7", datetime(2024, 1, 2), 10.5], ["8", datetime(2024, 1, 3), 4]],
+        "Feb": [["Orders report", None, None], ["Customer", "Date", "Total"], ["7", datetime(2024, 2, 2), 1]],
+    })
+    assert detect_format(path) == "csv"
+    log = load_log(path, "csv")
+    assert [(t.customer_id, t.amount) for t in log.transactions] == [("7", 10.5), ("8", 4.0), ("7", 1.0)]
+    bad = workbook(tmp_path / "bad.xlsx", {"Jan": [*title, ["Customer", "Date", "Total"],
+                                                   ["7", datetime(2024, 1, 2), "about 3"]]})
+    with pytest.raises(DataFileError, match=r"bad.xlsx, sheet 'Jan', line 5, column 'Total': bad value"):
+        load_log(bad, "csv")
+
+
 def test_generic_csv_date_order_can_be_given(tmp_path: Path) -> None:
     """date_order=dmy reads 02/01/2024 as 2 January even where the data cannot tell."""
     path = write(tmp_path / "shop.csv", "who,day,eur\n7,02/01/2024,1\n")
