@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     Field,
@@ -29,6 +30,9 @@ from streams.core.lifecycle import Rules
 
 #: The allowed lateness when none is set (shrunk to a shorter session timeout).
 DEFAULT_LATENESS_SECONDS = 300.0
+#: The shortest secret taken: a shorter one is guessed in a few tries, and masking it in the logs
+#: (streams.transport.redact_secrets) would mask that text in every line (a one-letter key, every such letter).
+MIN_SECRET_LENGTH = 8
 
 
 class Settings(BaseSettings):
@@ -267,6 +271,29 @@ class Settings(BaseSettings):
         if problems:
             raise ValueError("; ".join(problems))
         return self
+
+    @model_validator(mode="after")
+    def _secrets_long_enough(self) -> Settings:
+        # A rule over the settings, not one field's: its message shows no value (a secret's, or the Redis URL's).
+        short = dict.fromkeys(name for name, value in self.named_secrets() if len(value) < MIN_SECRET_LENGTH)
+        if short:
+            raise ValueError(f"{', '.join(short)}: a secret must be at least {MIN_SECRET_LENGTH} characters (a shorter "
+                             "one is guessed in a few tries, and hiding it from the logs would hide that text in "
+                             "every line)")
+        return self
+
+    def named_secrets(self) -> list[tuple[str, str]]:
+        """Every secret set, with the variable that sets it: each collector key on its own too, a password in the Redis URL."""
+        found = []
+        in_url = urlsplit(self.redis_url).password
+        if in_url:
+            found.append(("TRACKER_REDIS_URL", in_url))
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr) and value.get_secret_value():
+                found.append((f"TRACKER_{name.upper()}", value.get_secret_value()))
+        found += [("TRACKER_COLLECTOR_API_KEYS", key) for key in self.collector_keys]
+        return found
 
     @property
     def session_timeout(self) -> timedelta:

@@ -11,9 +11,6 @@ from __future__ import annotations
 import logging
 import ssl
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
-
-from pydantic import SecretStr
 
 from streams.errors import ServiceError
 from streams.settings import Settings
@@ -138,16 +135,7 @@ class Refusals(logging.Handler):
 
 def secret_values(settings: Settings) -> list[str]:
     """Every secret in ``settings``: each collector key on its own too, and a password in the Redis URL."""
-    values = []
-    in_url = urlsplit(settings.redis_url).password
-    if in_url:
-        values.append(in_url)
-    for name in type(settings).model_fields:
-        value = getattr(settings, name)
-        if isinstance(value, SecretStr) and value.get_secret_value():
-            values.append(value.get_secret_value())
-    values += settings.collector_keys
-    return values
+    return [value for _, value in settings.named_secrets()]
 
 
 def redact_secrets(settings: Settings) -> None:
