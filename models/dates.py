@@ -188,7 +188,8 @@ def _parse(raw: str, layout: DateLayout) -> dt.datetime | None:
                 text = text[:-4]
             twelve = _ISO_TWELVE.match(text)
             if twelve is not None and twelve.group(7):
-                return dt.datetime(*(int(g) for g in twelve.groups()[:3]), *_clock(twelve), tzinfo=dt.UTC)
+                year, month, day = int(twelve.group(1)), int(twelve.group(2)), int(twelve.group(3))
+                return dt.datetime(year, month, day, *_clock(twelve), tzinfo=dt.UTC)
             moment = dt.datetime.fromisoformat(text)
             if moment.tzinfo is None:
                 return moment.replace(tzinfo=dt.UTC)
