@@ -111,6 +111,10 @@ class Settings(BaseSettings):
     max_future_seconds: float = Field(
         3600, ge=0, description="Events dated further ahead of the clock are dead-lettered."
     )
+    currency: str = Field(
+        "GBP", pattern=r"^[A-Z]{3}$", description="The shop's currency (ISO 4217 code): that of an order that names "
+        "none (an order stating its currency keeps it)."
+    )
     dedupe_ttl_seconds: int = Field(7 * 86_400, ge=60, description="How long an event id is remembered.")
     dedupe_events: int = Field(
         64, ge=16, description="How many of a customer's latest event ids are remembered to drop duplicates "
@@ -396,7 +400,7 @@ def load_offer_policy(settings: Settings) -> Policy:
 def intake_of(settings: Settings) -> Intake:
     """The parser of the input topics the settings name, with their limits."""
     return Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes,
-                  max_future=timedelta(seconds=settings.max_future_seconds))
+                  max_future=timedelta(seconds=settings.max_future_seconds), currency=settings.currency)
 
 
 def rules_of(settings: Settings) -> Rules:
