@@ -30,9 +30,11 @@ from streams.core.lifecycle import Rules
 
 #: The allowed lateness when none is set (shrunk to a shorter session timeout).
 DEFAULT_LATENESS_SECONDS = 300.0
-#: The shortest secret taken: a shorter one is guessed in a few tries, and masking it in the logs
-#: (streams.transport.redact_secrets) would mask that text in every line (a one-letter key, every such letter).
+#: The shortest key of the tracker's own taken (a shorter one is guessed in a few tries); a
+#: service's password shorter than this is masked in the logs only where it stands as a whole word.
 MIN_SECRET_LENGTH = 8
+#: The secrets that are the tracker's own keys (the shop chooses them for it).
+OWN_KEYS = frozenset({"TRACKER_COLLECTOR_API_KEYS", "TRACKER_ADMIN_API_KEY"})
 
 
 class Settings(BaseSettings):
@@ -277,13 +279,15 @@ class Settings(BaseSettings):
         return self
 
     @model_validator(mode="after")
-    def _secrets_long_enough(self) -> Settings:
-        # A rule over the settings, not one field's: its message shows no value (a secret's, or the Redis URL's).
-        short = dict.fromkeys(name for name, value in self.named_secrets() if len(value) < MIN_SECRET_LENGTH)
+    def _keys_long_enough(self) -> Settings:
+        # A rule over the settings, not one field's: its message shows no value. Only the keys the
+        # shop chooses for the tracker: a Redis or Kafka password is the service's, and is masked
+        # in the logs as a whole word when short (streams.transport.redact_secrets).
+        short = dict.fromkeys(name for name, value in self.named_secrets()
+                              if name in OWN_KEYS and len(value) < MIN_SECRET_LENGTH)
         if short:
-            raise ValueError(f"{', '.join(short)}: a secret must be at least {MIN_SECRET_LENGTH} characters (a shorter "
-                             "one is guessed in a few tries, and hiding it from the logs would hide that text in "
-                             "every line)")
+            raise ValueError(f"{', '.join(short)}: a key must be at least {MIN_SECRET_LENGTH} characters (a shorter "
+                             "one is guessed in a few tries)")
         return self
 
     def named_secrets(self) -> list[tuple[str, str]]:
