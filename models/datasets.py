@@ -33,7 +33,7 @@ from models.dates import DateParser
 from models.errors import DataFileError, FieldError
 from models.features import intent_features_from_uci_row, intent_label_from_uci_row
 from models.textfiles import first_line, header_cells, normalise, read_csv, read_text
-from models.workbooks import first_row, is_workbook
+from models.workbooks import is_workbook
 from models.transactions import (
     OrderLines,
     Transaction,
@@ -309,7 +309,7 @@ def detect_format(path: str | Path) -> Format:
     ['cdnow', 'online-retail', 'online-retail', 'csv']
     """
     if is_workbook(path):
-        names = first_row(path)
+        names = header_cells(path)  # below a report's title, as read_csv finds it
     elif is_parquet(path):
         names = parquet_header(path)
     else:

@@ -1,7 +1,7 @@
 """Dates of purchase logs as users have them: the format is read from the data, not assumed.
 
-A log's date column holds one of these layouts (an optional time ``H:MM[:SS]`` and, for ISO, a
-UTC offset may follow the date):
+A log's date column holds one of these layouts (an optional time ``H:MM[:SS]``, on a 24-hour clock or
+with ``AM``/``PM``, may follow the date, and for ISO and named dates a UTC offset):
 
 ========  ===========================  =================================================
 layout    example                      seen in
@@ -11,7 +11,8 @@ layout    example                      seen in
 ``mdy``   ``12/1/2010 8:26``           Online Retail I's public CSV exports (US locale)
 ``dmy``   ``1/12/2010 8:26``           spreadsheets in most other locales
 ``compact`` ``19970101``               CDNOW
-``named`` ``1 Dec 2010 8:26``, ``Dec 1, 2010``, ``01-Dec-2010``  reports and spreadsheets (English month names)
+``named`` ``1 Dec 2010 8:26``, ``Dec 1, 2010``, ``01-Dec-2010``  reports and spreadsheets (English month names);
+          ``Tue, 01 Dec 2026 10:00:00 +0000``                  e-mail, RSS and HTTP headers (RFC 2822: a weekday first, a zone last)
 ``epoch`` ``1291191960``, or ms to ns  database and tracking exports (Unix time, UTC)
 ``serial`` ``35431``, ``35431.5``      spreadsheets saved as CSV with date cells formatted as numbers
 ========  ===========================  =================================================
@@ -53,10 +54,16 @@ _COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
 _ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}")
 _MONTHS = {name: n for n, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
-# "1 Dec 2010", "01-Dec-2010", "1. December 2010" (day first) or "Dec 1, 2010" (month first);
-# the groups are renumbered so that the time's stay 4-7, as _clock reads them.
-_DAY_MONTH = re.compile(r"^\s*(\d{1,2})\.?[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4}|\d{2})" + _TIME + r"\s*$")
-_MONTH_DAY = re.compile(r"^\s*([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})" + _TIME + r"\s*$")
+# "1 Dec 2010", "01-Dec-2010", "1. December 2010" (day first) or "Dec 1, 2010" (month first), after a
+# weekday or not and with a zone or not, as e-mail and RSS write dates (RFC 2822: "Tue, 01 Dec 2026
+# 10:00:00 +0000"); the groups are numbered so that the time's are 4-7, as _clock reads them, the offset's 8-9.
+_WEEKDAY = r"(?:(?i:mon|tue|wed|thu|fri|sat|sun)[A-Za-z]*\.?,?\s+)?"
+_ZONE = r"(?:\s*(?:GMT|UTC|Z))?(?:\s*([+-]\d{2}):?(\d{2}))?"
+_DAY_MONTH = re.compile(r"^\s*" + _WEEKDAY + r"(\d{1,2})\.?[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4}|\d{2})" + _TIME + _ZONE
+                        + r"\s*$")
+_MONTH_DAY = re.compile(r"^\s*" + _WEEKDAY + r"([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})" + _TIME + _ZONE + r"\s*$")
+# An ISO date with a 12-hour time ("2026-12-01 10:00:00 PM"), which fromisoformat does not read.
+_ISO_TWELVE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})" + _TIME + r"\s*$")
 # Unix time: seconds (9-10 digits, from 1973 to 2286), milliseconds (12-13 digits), microseconds
 # (15-16: GA4's event_timestamp) or nanoseconds (18-19: data frames' and Parquet's timestamps).
 _EPOCH = re.compile(r"^\s*(\d{9,10}(?:\.\d+)?|\d{12,13}|\d{15,16}|\d{18,19})\s*$")
@@ -75,7 +82,8 @@ EXPECTED: dict[DateLayout, str] = {
     "mdy": "a date like 12/31/2010 8:26 (month first, as the rest of the column)",
     "dmy": "a date like 31/12/2010 8:26 (day first, as the rest of the column)",
     "compact": "a date YYYYMMDD (as the rest of the column)",
-    "named": "a date like 1 Dec 2010 8:26 or Dec 1, 2010 (English month names, as the rest of the column)",
+    "named": ("a date like 1 Dec 2010 8:26, Dec 1, 2010 or Tue, 01 Dec 2026 10:00:00 +0000 (English month names,"
+              " as the rest of the column)"),
     "epoch": ("a Unix time in seconds, milliseconds, microseconds or nanoseconds, like 1291191960"
               " (as the rest of the column)"),
     "serial": "a spreadsheet serial date from 32874 (1990-01-01) to 73050 (2099-12-31), like 35431 or 35431.5 "
@@ -116,6 +124,14 @@ def _clock(match: re.Match[str]) -> tuple[int, int, int]:
             raise ValueError("hour out of range for AM/PM")
         hour = hour % 12 + (12 if half == "pm" else 0)
     return hour, minute, second
+
+
+def _offset(match: re.Match[str]) -> dt.timedelta:
+    """The UTC offset a named date's zone gives (``+0100``: one hour ahead of UTC), nothing without one."""
+    if match.group(8) is None:
+        return dt.timedelta(0)
+    sign = -1 if match.group(8)[0] == "-" else 1
+    return sign * dt.timedelta(hours=int(match.group(8)[1:]), minutes=int(match.group(9)))
 
 
 def _named(raw: str) -> tuple[int, int, int, re.Match[str]] | None:
@@ -163,13 +179,17 @@ def _parse(raw: str, layout: DateLayout) -> dt.datetime | None:
             if named is None:
                 return None
             year, month, day, found = named
-            return dt.datetime(year, month, day, *_clock(found), tzinfo=dt.UTC)
+            return dt.datetime(year, month, day, *_clock(found), tzinfo=dt.UTC) - _offset(found)
         if layout == "iso":
             if not _ISO_DATE.match(raw):
                 return None
             text = raw.strip()
             if text[-4:].upper() in (" UTC", " GMT"):  # "2019-10-01 00:00:04 UTC", as warehouse exports write it
                 text = text[:-4]
+            twelve = _ISO_TWELVE.match(text)
+            if twelve is not None and twelve.group(7):
+                year, month, day = int(twelve.group(1)), int(twelve.group(2)), int(twelve.group(3))
+                return dt.datetime(year, month, day, *_clock(twelve), tzinfo=dt.UTC)
             moment = dt.datetime.fromisoformat(text)
             if moment.tzinfo is None:
                 return moment.replace(tzinfo=dt.UTC)
@@ -210,6 +230,10 @@ class DateParser:
     '2010-12-01T08:26:00+00:00'
     >>> DateParser("iso")("2019-10-01 00:00:04 UTC").isoformat()
     '2019-10-01T00:00:04+00:00'
+    >>> DateParser("iso")("2026-12-01 10:00:00 PM").isoformat(), DateParser("mdy")("12/01/2026 10:00 PM").isoformat()
+    ('2026-12-01T22:00:00+00:00', '2026-12-01T22:00:00+00:00')
+    >>> DateParser("named")("Tue, 01 Dec 2026 10:00:00 +0100").isoformat()
+    '2026-12-01T09:00:00+00:00'
 
     """
 
@@ -256,6 +280,8 @@ def detect_date_layout(values: Sequence[str], *, serials: bool = False) -> tuple
     ('iso', 1)
     >>> detect_date_layout(["13/1/2010", "1/13/2010"])
     ('dmy', 1)
+    >>> detect_date_layout(["Tue, 01 Dec 2026 10:00:00 +0000", "Wed, 02 Dec 2026 08:15:00 GMT"])
+    ('named', None)
     >>> detect_date_layout(["1 Dec 2010 8:26 PM", "Dec 13, 2010", "01-Dec-2010"]), DateParser("named")("1 Dec 2010 8:26 PM")
     (('named', None), datetime.datetime(2010, 12, 1, 20, 26, tzinfo=datetime.timezone.utc))
     >>> detect_date_layout(["1291191960", "1292230800000"]), DateParser("epoch")("1292230800000").isoformat()

@@ -10,12 +10,17 @@ the live stream names:
   customer (WooCommerce's customer ``0``, a database's ``NULL`` or ``\\N``, a data frame's
   ``NaN``, a tag manager's ``undefined``);
 * an e-mail address is one customer however its letters are cased (checkouts keep what each
-  customer typed): it is kept in lower case (:func:`canonical_id`).
+  customer typed): it is kept in lower case (:func:`canonical_id`);
+* a whole number written as a float (``12345.0``: a data frame's id column with gaps, saved as
+  floats) is the id without its ``.0`` in the files read (:func:`without_float_zeros`), as a JSON
+  number ``12345.0`` is ``12345`` in the spec's messages.
 """
 
 from __future__ import annotations
 
-__all__ = ["PLACEHOLDER_IDS", "canonical_id", "is_placeholder", "spellings"]
+import re
+
+__all__ = ["PLACEHOLDER_IDS", "canonical_id", "is_placeholder", "spellings", "without_float_zeros"]
 
 #: Placeholders, compared in lower case after stripping spaces; ids of only zeros and dashes too.
 PLACEHOLDER_IDS = frozenset({"", "null", "none", "undefined", "anonymous", "nan", "n/a", "#n/a", "na", "\\n",
@@ -31,6 +36,23 @@ def is_placeholder(value: str) -> bool:
     stripped = value.strip()
     # Only zeros and dashes (``set(stripped) <= {"0", "-"}``), without a set per call.
     return not stripped.strip("0-") or stripped.lower() in PLACEHOLDER_IDS
+
+
+_FLOATED = re.compile(r"(\d+)\.0+")
+
+
+def without_float_zeros(value: str) -> str:
+    """``value`` without the ``.0`` of a whole number written as a float; other ids as they are.
+
+    Only digits before the point: ``v2.0`` or ``A-17.0`` are ids of their own spelling, not floats.
+
+    >>> without_float_zeros("12345.0"), without_float_zeros(" 17850.00 "), without_float_zeros("12345")
+    ('12345', '17850', '12345')
+    >>> without_float_zeros("v2.0"), without_float_zeros("1.5"), without_float_zeros("00123.0")
+    ('v2.0', '1.5', '00123')
+    """
+    match = _FLOATED.fullmatch(value.strip())
+    return value if match is None else match.group(1)
 
 
 def canonical_id(value: str) -> str:

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from models.columnar import is_parquet, read_parquet
 from models.errors import DataFileError
-from models.workbooks import is_workbook, locate, read_sheets
+from models.workbooks import first_rows, is_workbook, locate, read_sheets
 
 __all__ = ["CsvTable", "archive_files", "bare", "decode_text", "is_data_line", "no_header", "normalise", "read_csv",
            "read_text"]
@@ -168,7 +168,7 @@ def first_line(path: str | Path, size: int = 65_536) -> str:
 
 
 def header_cells(path: str | Path, size: int = 65_536) -> list[str]:
-    """The header of a CSV file, as :func:`read_csv` finds it below a report's preamble (:func:`header_row`).
+    """The header of a CSV file or a workbook, as :func:`read_csv` finds it below a report's preamble (:func:`header_row`).
 
     >>> import tempfile, os
     >>> with tempfile.TemporaryDirectory() as tmp:
@@ -178,8 +178,12 @@ def header_cells(path: str | Path, size: int = 65_536) -> list[str]:
     ...     header_cells(path)
     ['Invoice', 'StockCode', 'Price']
     """
-    text = _start(path, size)
-    rows = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)), _LOOKAHEAD))
+    if is_workbook(path):
+        rows = first_rows(path, _LOOKAHEAD)
+    else:
+        text = _start(path, size)
+        rows = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)),
+                                     _LOOKAHEAD))
     at = header_row(rows)
     return [] if at is None else [cell.strip() for cell in rows[at]]
 
@@ -253,7 +257,7 @@ class CsvTable:
     names: dict[str, str] = dataclasses.field(default_factory=dict)
     #: The character between fields (a ``;`` file usually writes a decimal comma).
     delimiter: str = ","
-    #: A workbook's sheets read: (the number of each one's header row, its name); none for a CSV file.
+    #: A workbook's sheets read: (the number of each one's first row, its name); none for a CSV file.
     sheets: tuple[tuple[int, str], ...] = ()
     #: The file has no header line (its first line is data, :func:`is_data_line`): :attr:`header`
     #: holds the columns' numbers, ``"1"`` for the first.
@@ -515,10 +519,11 @@ def _parquet(path: str | Path, columns: Mapping[str, Sequence[str]] | None) -> C
 def _workbook(path: str | Path, columns: Mapping[str, Sequence[str]] | None) -> CsvTable:
     """A workbook's sheets with the first sheet's header, as one table (see :mod:`models.workbooks`)."""
     name = str(path)
-    header, rows, sheets = read_sheets(
-        path, lambda later, first: [normalise(h) for h in later] == [normalise(h) for h in first])
-    picks = [_column(name, header, names) for names in (columns or {}).values()]
+    header, header_line, sheets, rows = read_sheets(
+        path, lambda later, first: [normalise(h) for h in later] == [normalise(h) for h in first], header_row,
+        _LOOKAHEAD)
+    picks = [_column(name, header, names, header_line) for names in (columns or {}).values()]
     names = {key: header[i] for key, i in zip(columns or {}, picks, strict=True)}
     if picks:
         rows = [(line, [values[i] for i in picks]) for line, values in rows]
-    return CsvTable(path=name, header=header, rows=rows, names=names, sheets=tuple(sheets))
+    return CsvTable(path=name, header=header, rows=rows, names=names, sheets=tuple(sheets), header_line=header_line)

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from models.dates import DateLayout, DateParser, day_number, detect_date_layout
 from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
-from models.ids import canonical_id, is_placeholder
+from models.ids import canonical_id, is_placeholder, without_float_zeros
 from models.textfiles import CsvTable
 
 __all__ = [
@@ -160,8 +160,7 @@ def customer_id(raw: str) -> str:
     'jane.doe@example.com'
 
     """
-    customer = raw.strip()
-    customer = customer[:-2] if customer.endswith(".0") else customer  # ids exported as floats
+    customer = without_float_zeros(raw.strip())  # ids exported as floats
     if is_placeholder(customer):
         return ""
     return canonical_id(customer)

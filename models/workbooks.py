@@ -1,7 +1,8 @@
 """Spreadsheet workbooks (``.xlsx``) as users download them, read as the CSV files are.
 
 UCI publishes Online Retail I and II as workbooks (II with one sheet per year).  The visible sheets
-whose header matches the first sheet's are read one after the other as one table; every cell
+whose header matches the first sheet's are read one after the other as one table (a report's title and
+notes above a sheet's header skipped, as a CSV file's are); every cell
 becomes the text a CSV export would hold (a date as ``2009-12-01 07:45:00``, a whole number
 without ``.0``), so the loaders and their checks are the same.  A problem names the sheet and
 its row, as Excel shows them (:meth:`~models.textfiles.CsvTable.locate`).
@@ -10,6 +11,7 @@ its row, as Excel shows them (:meth:`~models.textfiles.CsvTable.locate`).
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import zipfile
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -48,8 +50,8 @@ def cell_text(value: Any) -> str:
     return str(value)
 
 
-def first_row(path: str | Path) -> list[str]:
-    """The first visible sheet's first row, as text (empty for an unreadable or empty workbook)."""
+def first_rows(path: str | Path, count: int) -> list[list[str]]:
+    """The first visible sheet's first ``count`` rows, as text (none for an unreadable or empty workbook)."""
     from openpyxl import load_workbook
 
     try:
@@ -59,19 +61,27 @@ def first_row(path: str | Path) -> list[str]:
     try:
         for sheet in book.worksheets:
             if getattr(sheet, "sheet_state", "visible") == "visible":
-                return [cell_text(v).strip() for v in next(sheet.iter_rows(values_only=True), ()) or ()]
+                return [[cell_text(v) for v in values] for values in itertools.islice(
+                    sheet.iter_rows(values_only=True), count)]
         return []
     finally:
         book.close()
 
 
-def read_sheets(
-    path: str | Path, same_header: Callable[[list[str], list[str]], bool]
-) -> tuple[list[str], list[tuple[int, list[str]]], list[tuple[int, str]]]:
-    """(header, rows, sheets) of the workbook, its rows numbered one after the other across the sheets read.
+#: Finds which of a sheet's first rows is its header (a report's title and notes above it), None if all are blank.
+HeaderFinder = Callable[[Sequence[Sequence[str]]], int | None]
 
+
+def read_sheets(
+    path: str | Path, same_header: Callable[[list[str], list[str]], bool], header_at: HeaderFinder, lookahead: int,
+) -> tuple[list[str], int, list[tuple[int, str]], list[tuple[int, list[str]]]]:
+    """(header, its row, sheets, rows) of the workbook, its rows numbered one after the other across the sheets read.
+
+    Each sheet's header is the row ``header_at`` finds among its first ``lookahead`` (below a title
+    and notes, as a CSV file's: :func:`models.textfiles.header_row`); the rows above it are no data.
     ``same_header(a, b)`` says whether a later sheet's header is the first's (other sheets are
-    left out, as hidden sheets are); ``sheets`` holds (the number of each sheet's header row, its name), to locate a row.
+    left out, as hidden sheets are); ``sheets`` holds (the number of each sheet's first row, its name),
+    to locate a row (:func:`locate`).
     """
     from openpyxl import load_workbook
 
@@ -81,6 +91,7 @@ def read_sheets(
     except Exception as error:  # openpyxl raises many kinds for a damaged file
         raise DataFileError(name, 1, "", f"unreadable workbook: {error}") from None
     header: list[str] | None = None
+    header_line = 1
     rows: list[tuple[int, list[str]]] = []
     sheets: list[tuple[int, str]] = []
     numbered = 0  # the number of the last row read, over all sheets
@@ -89,28 +100,30 @@ def read_sheets(
             if getattr(sheet, "sheet_state", "visible") != "visible":  # a hidden sheet: kept aside, not the data shown
                 continue
             cells = sheet.iter_rows(values_only=True)
-            first = [cell_text(v).strip() for v in next(cells, ()) or ()]
+            ahead = [[cell_text(v) for v in values] for values in itertools.islice(cells, lookahead)]
+            at = header_at(ahead)
+            if at is None:
+                continue
+            first = [text.strip() for text in ahead[at]]
             while first and not first[-1]:
                 first.pop()
-            if not first:
-                continue
             if header is None:
-                header = first
+                header, header_line = first, numbered + at + 1
             elif not same_header(first, header):
                 continue
-            numbered += 1
-            sheets.append((numbered, sheet.title))
+            sheets.append((numbered + 1, sheet.title))
+            numbered += at + 1
             width = len(header)
-            for values in cells:
+            for values in itertools.chain(ahead[at + 1:], cells):
                 numbered += 1
-                texts = [cell_text(v) for v in values[:width]]
+                texts = [cell_text(value) for value in values[:width]]
                 if any(t.strip() for t in texts):
                     rows.append((numbered, texts + [""] * (width - len(texts))))
     finally:
         book.close()
     if header is None:
         raise DataFileError(name, 1, "", "empty file", expected="a header line", found="a workbook without one")
-    return header, rows, sheets
+    return header, header_line, sheets, rows
 
 
 def locate(path: str, sheets: Sequence[tuple[int, str]], line: int) -> tuple[str, int]:

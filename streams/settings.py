@@ -10,6 +10,7 @@ from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 from pydantic import (
     Field,
@@ -29,6 +30,11 @@ from streams.core.lifecycle import Rules
 
 #: The allowed lateness when none is set (shrunk to a shorter session timeout).
 DEFAULT_LATENESS_SECONDS = 300.0
+#: The shortest key of the tracker's own taken (a shorter one is guessed in a few tries); a
+#: service's password shorter than this is masked in the logs only where it stands as a whole word.
+MIN_SECRET_LENGTH = 8
+#: The secrets that are the tracker's own keys (the shop chooses them for it).
+OWN_KEYS = frozenset({"TRACKER_COLLECTOR_API_KEYS", "TRACKER_ADMIN_API_KEY"})
 
 
 class Settings(BaseSettings):
@@ -106,6 +112,10 @@ class Settings(BaseSettings):
     max_event_bytes: int = Field(65_536, ge=256, description="Larger messages are dead-lettered.")
     max_future_seconds: float = Field(
         3600, ge=0, description="Events dated further ahead of the clock are dead-lettered."
+    )
+    currency: str = Field(
+        "GBP", pattern=r"^[A-Z]{3}$", description="The shop's currency (ISO 4217 code): that of an order that names "
+        "none (an order stating its currency keeps it)."
     )
     dedupe_ttl_seconds: int = Field(7 * 86_400, ge=60, description="How long an event id is remembered.")
     dedupe_events: int = Field(
@@ -268,6 +278,31 @@ class Settings(BaseSettings):
             raise ValueError("; ".join(problems))
         return self
 
+    @model_validator(mode="after")
+    def _keys_long_enough(self) -> Settings:
+        # A rule over the settings, not one field's: its message shows no value. Only the keys the
+        # shop chooses for the tracker: a Redis or Kafka password is the service's, and is masked
+        # in the logs as a whole word when short (streams.transport.redact_secrets).
+        short = dict.fromkeys(name for name, value in self.named_secrets()
+                              if name in OWN_KEYS and len(value) < MIN_SECRET_LENGTH)
+        if short:
+            raise ValueError(f"{', '.join(short)}: a key must be at least {MIN_SECRET_LENGTH} characters (a shorter "
+                             "one is guessed in a few tries)")
+        return self
+
+    def named_secrets(self) -> list[tuple[str, str]]:
+        """Every secret set, with the variable that sets it: each collector key on its own too, a password in the Redis URL."""
+        found = []
+        in_url = urlsplit(self.redis_url).password
+        if in_url:
+            found.append(("TRACKER_REDIS_URL", in_url))
+        for name in type(self).model_fields:
+            value = getattr(self, name)
+            if isinstance(value, SecretStr) and value.get_secret_value():
+                found.append((f"TRACKER_{name.upper()}", value.get_secret_value()))
+        found += [("TRACKER_COLLECTOR_API_KEYS", key) for key in self.collector_keys]
+        return found
+
     @property
     def session_timeout(self) -> timedelta:
         return timedelta(seconds=self.session_timeout_seconds)
@@ -369,7 +404,7 @@ def load_offer_policy(settings: Settings) -> Policy:
 def intake_of(settings: Settings) -> Intake:
     """The parser of the input topics the settings name, with their limits."""
     return Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes,
-                  max_future=timedelta(seconds=settings.max_future_seconds))
+                  max_future=timedelta(seconds=settings.max_future_seconds), currency=settings.currency)
 
 
 def rules_of(settings: Settings) -> Rules:

@@ -9,14 +9,12 @@ only on the way into a client.
 from __future__ import annotations
 
 import logging
+import re
 import ssl
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
-
-from pydantic import SecretStr
 
 from streams.errors import ServiceError
-from streams.settings import Settings
+from streams.settings import MIN_SECRET_LENGTH, Settings
 
 if TYPE_CHECKING:
     from faust.types.auth import CredentialsT
@@ -138,16 +136,7 @@ class Refusals(logging.Handler):
 
 def secret_values(settings: Settings) -> list[str]:
     """Every secret in ``settings``: each collector key on its own too, and a password in the Redis URL."""
-    values = []
-    in_url = urlsplit(settings.redis_url).password
-    if in_url:
-        values.append(in_url)
-    for name in type(settings).model_fields:
-        value = getattr(settings, name)
-        if isinstance(value, SecretStr) and value.get_secret_value():
-            values.append(value.get_secret_value())
-    values += settings.collector_keys
-    return values
+    return [value for _, value in settings.named_secrets()]
 
 
 def redact_secrets(settings: Settings) -> None:
@@ -164,12 +153,16 @@ def redact_secrets(settings: Settings) -> None:
     ordered = sorted(forms, key=len, reverse=True)
     if not ordered:
         return
+    # A short password (a service's: the tracker's own keys are refused short) is masked where it
+    # stands alone, not inside other words: a one-letter one would otherwise mask that letter
+    # everywhere. After a NUL shown as ``\x00`` (a SASL frame's fields) it stands alone too.
+    pattern = re.compile("|".join(
+        re.escape(form) if len(form) >= MIN_SECRET_LENGTH else rf"(?:(?<![0-9A-Za-z])|(?<=\\x00)){re.escape(form)}(?![0-9A-Za-z])"
+        for form in ordered))
     make_record = logging.getLogRecordFactory()
 
     def redact(text: str) -> str:
-        for form in ordered:
-            text = text.replace(form, "***")
-        return text
+        return pattern.sub("***", text)
 
     def redacting_factory(*args: Any, **kwargs: Any) -> logging.LogRecord:
         record = make_record(*args, **kwargs)
@@ -177,7 +170,7 @@ def redact_secrets(settings: Settings) -> None:
             message = record.getMessage()
         except Exception:  # a bad format string: the handler reports it as usual
             return record
-        if any(form in message for form in ordered):
+        if pattern.search(message):
             record.msg, record.args = redact(message), None
         if record.exc_info:
             record.exc_text = redact(logging.Formatter().formatException(record.exc_info))

@@ -50,7 +50,8 @@ def add(commands: Commands) -> None:
                         f"{CLICK_COLUMNS}")
     replay.add_argument("--currency", default=None, metavar="CODE", type=currency,
                         help="ISO 4217 code of a purchase log's amounts (default: GBP for online-retail, USD for "
-                        "cdnow; the orders of a csv log carry none unless given)")
+                        "cdnow; the orders of a csv log carry none unless given, and are then in the shop's "
+                        "TRACKER_CURRENCY)")
     replay.add_argument("--limit", type=positive_int, default=None,
                         help="only the first N transactions (purchase logs) or lines (JSON Lines)")
     replay.add_argument("--json", action="store_true", help="print the report as JSON")

@@ -218,7 +218,8 @@ class OrderPlaced(Event):
     order_id: Id
     line_items: Annotated[tuple[LineItem, ...], Field(max_length=1000)] = ()
     total: Money
-    currency: Currency = "GBP"
+    #: None when the order names none: the intake gives it the shop's (TRACKER_CURRENCY), never a guess here.
+    currency: Currency | None = None
     discount_code: Annotated[str, Field(max_length=64)] | None = None
     discount_amount: Money = 0.0
 

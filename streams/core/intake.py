@@ -37,6 +37,7 @@ from streams.core.events import (
     SITE_VISIT,
     SITE_VISIT_TYPES,
     AnyEvent,
+    OrderPlaced,
 )
 from streams.core.problems import REASONS, Problem, explain
 from streams.core.segment import Ignored, from_message, is_spec_message
@@ -101,6 +102,8 @@ class Intake:
     max_event_bytes: int
     #: How far ahead of the wall clock an event may claim to have happened (device clock skew).
     max_future: timedelta = timedelta(hours=1)
+    #: The shop's currency (ISO 4217): an order's that names none.
+    currency: str = "GBP"
 
     def parse(self, record: Record, now: datetime | None = None) -> AnyEvent | Ignored | DeadLetter:
         """The event in ``record``, :class:`Ignored` for a spec message it takes nothing from, or a dead letter."""
@@ -172,6 +175,8 @@ class Intake:
                 f"occurred_at {event.occurred_at.isoformat()} is more than {self.max_future} ahead of "
                 f"the tracker's clock ({now.isoformat(timespec='seconds')})",
             )
+        if isinstance(event, OrderPlaced) and event.currency is None:
+            return event.model_copy(update={"currency": self.currency})  # the shop's, as TRACKER_CURRENCY says
         return event
 
     def _adapter(self, topic: str) -> TypeAdapter[AnyEvent] | None:

@@ -97,7 +97,7 @@ def message_of(event: AnyEvent, shopper: Shopper) -> dict[str, Any]:
                                   **_products(event.products)))
         case OrderPlaced():
             message.update(_track("Order Completed", order_id=event.order_id, total=event.total,
-                                  currency=event.currency.lower(), coupon=event.discount_code,
+                                  currency=event.currency.lower() if event.currency else None, coupon=event.discount_code,
                                   discount=event.discount_amount or None, **_products(event.line_items)))
         case OrderRefunded():
             message.update(_track("Order Refunded", order_id=event.order_id, total=event.amount))

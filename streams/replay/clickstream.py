@@ -47,8 +47,10 @@ header naming no customer, time or event column is refused with what was found.
 
 Each event's id is a digest of its row, so replaying the file twice changes nothing; the
 times are read as :mod:`models.dates` reads any log's, the amounts with the column's own
-decimal mark (:mod:`models.decimals`).  A row whose time is missing or not of the column's
-layout, or a JSON line that is not an object, is reported with its line and reason (a
+decimal mark (:mod:`models.decimals`), a customer or visitor id written as a float (``12345.0``)
+as the purchase logs read it (``12345``: :func:`models.ids.without_float_zeros`).  A row whose time is missing or not of the column's
+layout, a price, quantity or total that is no number (a placeholder such as ``NA`` is none, not a bad
+one), or a JSON line that is not an object, is reported with its line and reason (a
 :class:`~streams.core.problems.Problem`) and the file goes on: one damaged row of millions
 does not stop the replay.
 """
@@ -57,6 +59,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import math
 import re
 from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
@@ -68,7 +71,7 @@ from models.csv_logs import column_pairs, header_columns
 from models.dates import DateParser, detect_date_layout
 from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
-from models.ids import canonical_id, is_placeholder
+from models.ids import canonical_id, is_placeholder, without_float_zeros
 from models.textfiles import CsvTable, no_header, read_csv, select
 from streams.core.problems import Problem
 from streams.core.segment import lines_total, order_lines
@@ -237,10 +240,17 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             yield line, at
             continue
         row = _Row(line, dict(zip(keys, (value.strip() for value in raw), strict=True)), at)
+        unreadable = _unreadable_number(row, marks, table.names)
+        if unreadable is not None:
+            yield line, unreadable
+            continue
         if named is not None:
             row.values["event"] = named
         elif not row.values["event"] and row.values.get("hit"):
             row.values["event"] = row.values["hit"]  # no product action: what the hit was (a page view)
+        for who in ("customer", "visitor"):
+            if who in row.values:  # an id column saved as floats (12345.0): the id the purchase logs read
+                row.values[who] = without_float_zeros(row.values[who])
         visitor = "" if is_placeholder(row.values.get("visitor", "")) else row.values.get("visitor", "")
         if is_placeholder(row.values["customer"]):
             # No user (``NA``, ``null``: a guest): the visitor, else the session stands for them (a visit's own id:
@@ -377,7 +387,27 @@ def _no_time(column: str, raw: str, parse: DateParser) -> Problem:
 
 def _number(row: _Row, key: str, marks: Mapping[str, str]) -> float | None:
     raw = row.values.get(key, "")
-    return to_number(raw, marks[key]) if raw else None
+    number = to_number(raw, marks[key]) if raw else None
+    return number if number is not None and math.isfinite(number) else None
+
+
+def _unreadable_number(row: _Row, marks: Mapping[str, str], names: Mapping[str, str]) -> Problem | None:
+    """Why the row's price, quantity or total is no number, as the worker refuses such an event; None if each is one.
+
+    A blank cell or a placeholder (``NA``, ``null``, ``NaN``: a data frame's missing value) is no value, not a
+    bad one: a view without a price is a view.
+
+    >>> from datetime import timezone
+    >>> at, marks = datetime(2024, 3, 1, tzinfo=timezone.utc), {"price": ".", "quantity": "."}
+    >>> _unreadable_number(_Row(1, {"price": "12,99 EUR", "quantity": "NaN"}, at), marks, {})
+    >>> _unreadable_number(_Row(2, {"price": "twelve", "quantity": "1"}, at), marks, {"price": "unit_price"})
+    Problem(reason='wrong_type', detail="unit_price: expected a number, found 'twelve'")
+    """
+    for key in marks:
+        raw = row.values.get(key, "")
+        if raw and _number(row, key, marks) is None and not is_placeholder(raw):
+            return Problem("wrong_type", f"{names.get(key, key)}: expected a number, found {raw[:60]!r}")
+    return None
 
 
 #: The columns an event id is a digest of: the order's amount and products, read since, are left out so that

@@ -4,7 +4,9 @@ The file is JSON Lines, plain or gzip (told by its first bytes), or one JSON arr
 of such files (:mod:`streams.replay.json_records`): the tracker's own events
 (``events``), messages of the e-commerce tracking spec (``segment``) — what Segment's and
 RudderStack's bucket destinations write, or a warehouse export of them (``properties``,
-``traits`` and ``context`` held as JSON text are read too) — or Google Analytics 4's BigQuery
+``traits`` and ``context`` held as JSON text are read too, and a warehouse's table of track calls,
+``user_id``, ``event`` and the properties as columns, in CSV, Parquet or JSON Lines:
+:mod:`streams.replay.warehouse`) — or Google Analytics 4's BigQuery
 export (``ga4``, :mod:`streams.replay.ga4`); or a CSV of one row per event with a column
 mapping (``clickstream``, :mod:`streams.replay.clickstream`).  Every line goes through the
 worker's own parsers (:class:`~streams.core.intake.Intake`), so what the replay produces
@@ -22,10 +24,12 @@ then a live worker takes over (docs/sources.md).
 
 from __future__ import annotations
 
+import itertools
 import json
 import time
 from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,7 +40,7 @@ from models.errors import DataFileError
 from streams.core.events import Activity, AnyEvent, dump
 from streams.core.intake import Ignored, Intake, Problem
 from streams.core.segment import batch_messages
-from streams.replay import clickstream, ga4
+from streams.replay import clickstream, ga4, warehouse
 from streams.replay.identities import as_customers
 from streams.replay.json_records import json_records
 from streams.settings import Settings, intake_of
@@ -109,11 +113,14 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
     parsed: list[Parsed] = []
     unmapped: Counter[str] = Counter()
     lines: Iterator[tuple[int, bytes | Problem]]
-    if fmt != "clickstream" and is_parquet(path):
-        raise DataFileError(str(path), 0, "", f"a Parquet file: --format {fmt} reads JSON Lines; a Parquet table of "
-                            "events, one row per event, is --format clickstream")
+    table = fmt != "clickstream" and _is_table(path)
+    if table and fmt != "segment":
+        raise DataFileError(str(path), 0, "", f"a table: --format {fmt} reads JSON Lines; a table of events, one "
+                            "row per event, is --format clickstream")
     if fmt == "clickstream":
         lines = clickstream.events_of(path, columns or {}, limit, used=report.columns)
+    elif table:
+        lines = _warehouse_lines(path)
     elif fmt == "ga4":
         lines = ga4.events_of(json_records(path))
     else:
@@ -199,9 +206,35 @@ def _parse(line: bytes, fmt: Format, intake: Intake, now: datetime) -> list[Any]
     return [_message(message, intake, now)]
 
 
+def _is_table(path: str | Path) -> bool:
+    """Whether the file is a table (Parquet, or text whose first line is no JSON: a CSV's header), not JSON records."""
+    if is_parquet(path):
+        return True
+    try:
+        with closing(json_records(path)) as records:
+            first = next(records, None)
+    except (OSError, DataFileError):
+        return False  # the JSON reader names what is wrong with it
+    return first is not None and not isinstance(first[1], Problem) and first[1].lstrip()[:1] not in (b"{", b"[")
+
+
+def _warehouse_lines(path: str | Path) -> Iterator[tuple[int, bytes]]:
+    """A CSV or Parquet warehouse table of track calls, a row a line (:mod:`streams.replay.warehouse`)."""
+    rows = warehouse.table_rows(path)
+    first = next(rows, None)
+    if first is not None and not warehouse.is_warehouse_row(first[1]):
+        raise DataFileError(str(path), first[0] - 1, "", f"header {','.join(first[1])!r} is no warehouse table of "
+                            "track calls (user_id or anonymous_id, event, timestamp…): --format segment reads "
+                            "those or JSON Lines of messages; another table of events is --format clickstream")
+    for line, row in itertools.chain([first] if first else [], rows):
+        yield line, json.dumps(row).encode()
+
+
 def _message(message: object, intake: Intake, now: datetime) -> Any:
     if not isinstance(message, dict):
         return Problem("wrong_type", f"expected a message object, got {type(message).__name__}")
+    if warehouse.is_warehouse_row(message):
+        message = warehouse.message_of(message)
     for name in _NESTED:
         if isinstance(message.get(name), str):
             try:

@@ -85,3 +85,28 @@ def test_unix_time_is_read_in_seconds_milliseconds_microseconds_or_nanoseconds(v
 def test_unix_time_of_no_such_width_is_no_date(value: str) -> None:
     """11, 14 and 17 digits are no unit's time from 1973 to 2286: not guessed."""
     assert detect_date_layout([value]) == (None, 0)
+
+
+@pytest.mark.parametrize(("values", "layout", "first"), [
+    (["Tue, 01 Dec 2026 10:00:00 +0000", "Wed, 02 Dec 2026 09:00:00 -0500"], "named", "2026-12-01T10:00:00+00:00"),
+    (["Tuesday, December 1, 2026 10:00 PM", "Wednesday, December 2, 2026 9:00 AM"], "named",
+     "2026-12-01T22:00:00+00:00"),
+    (["2026-12-01 10:00:00 PM", "2026-12-02 12:05:00 AM"], "iso", "2026-12-01T22:00:00+00:00"),
+    (["12/01/2026 10:00 PM", "12/13/2026 12:05 AM"], "mdy", "2026-12-01T22:00:00+00:00"),
+])
+def test_rfc_2822_dates_and_12_hour_times_are_read(values: list[str], layout: str, first: str) -> None:
+    """E-mail's dates (a weekday first, a zone last) and AM/PM times, ISO dates' included, are dates of their layout."""
+    assert detect_date_layout(values) == (layout, None)
+    assert DateParser(layout)(values[0]).isoformat() == first  # type: ignore[arg-type]
+
+
+def test_an_rfc_2822_zone_is_its_offset_from_utc() -> None:
+    assert DateParser("named")("Wed, 02 Dec 2026 09:00:00 -0500").isoformat() == "2026-12-02T14:00:00+00:00"
+    assert DateParser("named")("2 Dec 2026 09:00 +05:30").isoformat() == "2026-12-02T03:30:00+00:00"
+
+
+def test_12_hour_times_leave_the_day_and_month_order_read_as_before() -> None:
+    """A column that fits both orders is still settled by time order, month-first on a tie, AM/PM or not."""
+    assert detect_date_layout(["2/1/2010 10:00 PM", "3/1/2010 09:00 AM", "1/2/2010 08:00 AM"])[0] == "dmy"
+    assert detect_date_layout(["1/2/2010 10:00 PM", "1/3/2010 09:00 AM"])[0] == "mdy"
+    assert detect_date_layout(["13/1/2010 10:00 PM"])[0] == "dmy"

@@ -201,6 +201,8 @@ def test_a_serial_date_column_with_a_value_that_is_no_plausible_serial_names_its
 @pytest.mark.parametrize("first, second", [
     ("01-Dec-2010 08:26", "13-Dec-2010 09:00"), ("Dec 1, 2010 8:26 AM", "Dec 13, 2010 9:00 AM"),
     ("1291191960", "1292230800"), ("1291191960000", "1292230800000"),
+    ("Wed, 01 Dec 2010 08:26:00 +0000", "Mon, 13 Dec 2010 10:00:00 +0100"),
+    ("2010-12-01 08:26:00 AM", "2010-12-13 09:00:00 AM"), ("12/01/2010 08:26 AM", "12/13/2010 09:00 AM"),
 ])
 def test_dates_with_month_names_or_in_unix_time(tmp_path: Path, first: str, second: str) -> None:
     path = write(tmp_path / "shop.csv", f'who,day,total\n7,"{first}",1\n7,"{second}",2\n')
@@ -272,6 +274,25 @@ def test_a_bad_cell_is_named_by_its_sheet_and_row(tmp_path: Path) -> None:
     })
     with pytest.raises(DataFileError, match=r"r.xlsx, sheet 'Year 2010-2011', line 3, column 'Price': bad value"):
         load_log(path, "online-retail")
+
+
+def test_a_workbook_s_title_and_notes_above_the_header_are_skipped_as_a_csv_file_s_are(tmp_path: Path) -> None:
+    """A report saved as .xlsx (a title, a period, a blank row, then the header) reads as its CSV does,
+    on every sheet, and a bad cell is still named by the row Excel shows."""
+    from datetime import datetime
+
+    title = [["Orders report", None, None], ["Period: 2024", None, None], [None, None, None]]
+    path = workbook(tmp_path / "report.xlsx", {
+        "Jan": [*title, ["Customer", "Date", "Total"], ["7", datetime(2024, 1, 2), 10.5], ["8", datetime(2024, 1, 3), 4]],
+        "Feb": [["Orders report", None, None], ["Customer", "Date", "Total"], ["7", datetime(2024, 2, 2), 1]],
+    })
+    assert detect_format(path) == "csv"
+    log = load_log(path, "csv")
+    assert [(t.customer_id, t.amount) for t in log.transactions] == [("7", 10.5), ("8", 4.0), ("7", 1.0)]
+    bad = workbook(tmp_path / "bad.xlsx", {"Jan": [*title, ["Customer", "Date", "Total"],
+                                                   ["7", datetime(2024, 1, 2), "about 3"]]})
+    with pytest.raises(DataFileError, match=r"bad.xlsx, sheet 'Jan', line 5, column 'Total': bad value"):
+        load_log(bad, "csv")
 
 
 def test_generic_csv_date_order_can_be_given(tmp_path: Path) -> None:

@@ -21,7 +21,7 @@ from streams.transport import (
     secret_values,
 )
 
-SASL = {"kafka_security_protocol": "SASL_PLAINTEXT", "kafka_sasl_username": "svc", "kafka_sasl_password": "s3cret!"}
+SASL = {"kafka_security_protocol": "SASL_PLAINTEXT", "kafka_sasl_username": "svc", "kafka_sasl_password": "s3cret!-sasl"}
 
 
 @pytest.fixture
@@ -72,15 +72,15 @@ def test_sasl_over_tls_reaches_every_kind_of_client(tmp_path: Path):
                         kafka_ssl_ca_file=ca)
     assert kafka_python_options(settings) == {
         "security_protocol": "SASL_SSL", "sasl_mechanism": "SCRAM-SHA-512", "sasl_plain_username": "svc",
-        "sasl_plain_password": "s3cret!", "ssl_cafile": str(ca), "ssl_certfile": None, "ssl_keyfile": None,
+        "sasl_plain_password": "s3cret!-sasl", "ssl_cafile": str(ca), "ssl_certfile": None, "ssl_keyfile": None,
     }
     options = aiokafka_options(settings)
     assert isinstance(options.pop("ssl_context"), ssl.SSLContext)
     assert options == {"security_protocol": "SASL_SSL", "sasl_mechanism": "SCRAM-SHA-512",
-                       "sasl_plain_username": "svc", "sasl_plain_password": "s3cret!"}
+                       "sasl_plain_username": "svc", "sasl_plain_password": "s3cret!-sasl"}
     credentials = faust_credentials(settings)
     assert credentials.protocol.value == "SASL_SSL" and credentials.mechanism.value == "SCRAM-SHA-512"
-    assert "s3cret!" not in repr(credentials)
+    assert "s3cret!-sasl" not in repr(credentials)
 
 
 def test_tls_without_sasl_gives_faust_ssl_credentials(tmp_path: Path):
@@ -93,9 +93,9 @@ def test_tls_without_sasl_gives_faust_ssl_credentials(tmp_path: Path):
 
 
 def test_redis_gets_its_password_and_tls_files(pem):
-    settings = Settings(redis_url="rediss://cache:6380/0", redis_password="pw", redis_tls_ca_file=pem,
+    settings = Settings(redis_url="rediss://cache:6380/0", redis_password="redis-pw", redis_tls_ca_file=pem,
                         redis_tls_cert_file=pem, redis_tls_key_file=pem)
-    assert redis_options(settings) == {"password": "pw", "ssl_ca_certs": str(pem), "ssl_certfile": str(pem),
+    assert redis_options(settings) == {"password": "redis-pw", "ssl_ca_certs": str(pem), "ssl_certfile": str(pem),
                                        "ssl_keyfile": str(pem)}
 
 
@@ -108,22 +108,57 @@ def record_factory() -> Iterator[None]:
 
 def test_secrets_are_redacted_from_every_log_record(record_factory, caplog):
     """As written, escaped by repr and inside a bytes repr, in messages and in tracebacks."""
-    settings = Settings(**SASL, redis_password="redis-pw", collector_api_keys="key-one, key-two",
-                        redis_url="redis://:url-pw@cache:6379/0")
-    assert set(secret_values(settings)) == {"s3cret!", "redis-pw", "key-one, key-two", "key-one", "key-two", "url-pw"}
+    settings = Settings(**SASL, redis_password="redis-pw", collector_api_keys="key-one1, key-two2",
+                        redis_url="redis://:url-pass@cache:6379/0")
+    assert set(secret_values(settings)) == {"s3cret!-sasl", "redis-pw", "key-one1, key-two2", "key-one1", "key-two2",
+                                            "url-pass"}
     redact_secrets(settings)
     log = logging.getLogger("kafka.conn")
     with caplog.at_level(logging.DEBUG):
-        log.debug("config %s", {"sasl_plain_password": "s3cret!", "redis": "redis-pw"})
-        log.debug("frame %r", b"svc\x00svc\x00s3cret!")
-        log.info("collector key %s", "key-two")
+        log.debug("config %s", {"sasl_plain_password": "s3cret!-sasl", "redis": "redis-pw"})
+        log.debug("frame %r", b"svc\x00svc\x00s3cret!-sasl")
+        log.info("collector key %s", "key-two2")
         try:
-            raise RuntimeError("login failed for s3cret!")
+            raise RuntimeError("login failed for s3cret!-sasl")
         except RuntimeError:
             log.exception("boom")
     text = caplog.text
-    assert "s3cret!" not in text and "redis-pw" not in text and "key-two" not in text
+    assert "s3cret!" not in text and "redis-pw" not in text and "key-two2" not in text
     assert text.count("***") >= 5
+
+
+@pytest.mark.parametrize("secrets", [
+    {"collector_api_keys": "a-long-shop-key, k"}, {"admin_api_key": "x"}, {"admin_api_key": "1234567"},
+])
+def test_a_key_shorter_than_8_characters_is_refused_in_one_line_that_shows_no_key(secrets):
+    """The tracker's own keys are the shop's choice: a short one (guessed in a few tries) is refused at start-up."""
+    with pytest.raises(ValidationError) as caught:
+        Settings(**secrets)
+    explained = _explain_settings(caught.value)
+    assert len(explained.splitlines()) == 1 and "a key must be at least 8 characters" in explained
+    assert explained.strip().startswith("TRACKER_"), explained
+    for value in ("k", "x", "1234567"):
+        assert f"{value!r}" not in explained and f"={value}" not in explained
+
+
+def test_a_short_service_password_is_taken_and_masked_only_as_a_whole_word(record_factory, caplog):
+    """A Redis or Kafka password is the service's: a short one is taken, and masked where it stands
+    alone — a one-letter password masked everywhere would mask that letter in every log line."""
+    settings = Settings(**{**SASL, "kafka_sasl_password": "pw"}, redis_url="redis://:r@cache:6379/0")
+    redact_secrets(settings)
+    log = logging.getLogger("kafka.conn")
+    with caplog.at_level(logging.DEBUG):
+        log.debug("config %s", {"sasl_plain_password": "pw", "redis": "r"})
+        log.debug("frame %r", b"svc\x00svc\x00pw")
+        log.info("reading partitions of the topic purchases (pwned? no)")
+    text = caplog.text
+    assert "'pw'" not in text and "'r'" not in text and "\\x00pw" not in text
+    assert "reading partitions of the topic purchases (pwned? no)" in text
+
+
+def test_secrets_of_8_characters_or_more_are_taken():
+    settings = Settings(collector_api_keys="shop-key-1,shop-key-2", admin_api_key="12345678")
+    assert settings.collector_keys == ("shop-key-1", "shop-key-2")
 
 
 def _self_signed_ca(tmp_path: Path) -> str:

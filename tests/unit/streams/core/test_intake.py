@@ -122,3 +122,16 @@ def test_an_event_dated_before_unix_time_is_refused_not_taken():
     assert getattr(message, "reason", None) == "invalid_field"
     oldest = INTAKE.parse(record(event("order_placed", at=datetime(1970, 1, 1, tzinfo=timezone.utc))))
     assert not isinstance(oldest, DeadLetter), oldest
+
+
+def test_an_order_naming_no_currency_is_in_the_shop_s_currency_and_one_naming_its_own_keeps_it():
+    """TRACKER_CURRENCY says the shop's money: no silent GBP for a shop in euros, whichever way the order comes."""
+    euros = Intake("site-visits", "purchases", max_event_bytes=4096, currency="EUR")
+    plain = dict(event("order_placed"))
+    plain.pop("currency", None)
+    assert euros.parse(record(plain)).currency == "EUR"
+    assert euros.parse_posted(json.dumps({**plain, "currency": "USD"}, default=str).encode()).currency == "USD"
+    spec = {"type": "track", "event": "Order Completed", "userId": "c-1", "messageId": "m-1",
+            "timestamp": str(plain["occurred_at"]), "properties": {"order_id": "o-1", "total": 12.5}}
+    assert euros.parse_message(spec).currency == "EUR"
+    assert INTAKE.parse(record(plain)).currency == "GBP"  # the default, as before

@@ -159,6 +159,56 @@ def test_a_row_with_a_bad_or_no_time_is_reported_by_its_line_and_the_rest_is_rea
     assert "timestamp: expected a Unix time" in report.bad_lines[2].detail and "'14332213x'" in report.bad_lines[2].detail
 
 
+def test_rfc_2822_and_12_hour_times_are_read_as_the_purchase_logs_read_them(tmp_path):
+    path = tmp_path / "events.csv"
+    path.write_text("timestamp,visitorid,event,itemid,transactionid\n"
+                    '"Mon, 01 Dec 2025 10:00:00 +0100",1,view,2,\n'
+                    '"Mon, 01 Dec 2025 10:05:00 +0100",1,addtocart,2,\n')
+    found, report = events(path, RETAILROCKET)
+    assert [e["occurred_at"] for e in found] == ["2025-12-01T09:00:00Z", "2025-12-01T09:05:00Z"]
+    path.write_text("timestamp,visitorid,event,itemid,transactionid\n2025-12-01 10:00:00 PM,1,view,2,\n")
+    assert [e["occurred_at"] for e in events(path, RETAILROCKET)[0]] == ["2025-12-01T22:00:00Z"]
+    assert report.bad == 0
+
+
+def test_an_id_column_saved_as_floats_names_the_customers_the_purchase_logs_name(tmp_path):
+    """``12345.0`` (a data frame's id column with gaps) is customer ``12345``; ``v2.0`` and leading zeros stay."""
+    path = tmp_path / "tracks.csv"
+    path.write_text("timestamp,user_id,anonymous_id,event,product_id\n"
+                    "2024-03-01T10:00:00Z,,777.0,Product Added,P-1\n"
+                    "2024-03-01T10:01:00Z,12345.0,777,Checkout Started,\n"
+                    "2024-03-01T10:02:00Z,12345,,Product Viewed,P-1\n"
+                    "2024-03-01T10:03:00Z,v2.0,,Product Viewed,P-1\n"
+                    "2024-03-01T10:04:00Z,00123.0,,Product Viewed,P-1\n")
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [e["customer_id"] for e in found if e["type"] != "customer_identified"] == [
+        "12345", "12345", "12345", "v2.0", "00123"]
+    assert [e["anonymous_id"] for e in found if e["type"] == "customer_identified"] == ["777"]
+    assert report.customers == 3
+
+
+def test_a_row_whose_price_quantity_or_total_is_no_number_is_a_bad_line_and_a_missing_one_is_no_value(tmp_path):
+    """Nothing is lost silently: the row the worker would refuse is reported with its line and reason."""
+    path = tmp_path / "events.csv"
+    path.write_text("event_time,user_id,event_type,product_id,price,quantity\n"
+                    "2024-03-01T10:00:00Z,1,view,P-1,twelve,\n"
+                    "2024-03-01T10:01:00Z,1,view,P-1,NA,\n"
+                    "2024-03-01T10:02:00Z,1,cart,P-1,12.50,two\n"
+                    "2024-03-01T10:03:00Z,1,cart,P-1,12.50,2\n"
+                    "2024-03-01T10:04:00Z,1,purchase,P-1,?,2\n"
+                    "2024-03-01T10:04:01Z,1,purchase,P-2,3.00,1\n")
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e.get("price")) for e in found] == [
+        ("product_viewed", None), ("cart_item_added", 12.5), ("order_placed", None)]
+    assert found[-1]["total"] == 3.0
+    assert [(bad.line, bad.reason, bad.detail) for bad in report.bad_lines] == [
+        (2, "wrong_type", "price: expected a number, found 'twelve'"),
+        (4, "wrong_type", "quantity: expected a number, found 'two'"),
+        (6, "wrong_type", "price: expected a number, found '?'")]
+
+
 def test_limit_reads_the_first_rows_only(tmp_path):
     path = tmp_path / "events.csv"
     rows = "".join(f"{1433221332117 + n},v{n},view,1,\n" for n in range(10))

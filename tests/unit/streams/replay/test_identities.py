@@ -31,7 +31,7 @@ def test_a_segment_export_s_anonymous_cart_is_the_customer_s_who_logs_in(tmp_pat
     assert found[2]["anonymous_id"] == "anon-1" and report.customers == 2
 
 
-def test_a_parquet_file_given_as_json_lines_is_refused_naming_the_format_that_reads_it(tmp_path):
+def test_a_parquet_table_that_is_no_warehouse_table_is_refused_naming_the_format_that_reads_it(tmp_path):
     import pyarrow as pa
     import pyarrow.parquet as pq
     import pytest
@@ -39,5 +39,5 @@ def test_a_parquet_file_given_as_json_lines_is_refused_naming_the_format_that_re
     from models.errors import DataFileError
 
     pq.write_table(pa.table({"event": ["x"]}), tmp_path / "t.parquet")
-    with pytest.raises(DataFileError, match="a Parquet file: --format segment reads JSON Lines; .* --format clickstream"):
+    with pytest.raises(DataFileError, match="no warehouse table of track calls .* --format clickstream"):
         read_history(tmp_path / "t.parquet", "segment", intake_of(Settings()))

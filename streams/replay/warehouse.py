@@ -1,0 +1,116 @@
+"""A Segment (or RudderStack) warehouse table of track calls, read as the spec's messages it was loaded from.
+
+A warehouse keeps each ``track`` call as a row: ``id`` (the ``messageId``), ``user_id``,
+``anonymous_id``, ``event`` (the name in snake_case) and ``event_text`` (as sent), ``timestamp``
+(corrected for the device's clock), ``original_timestamp``, ``sent_at`` and ``received_at``, the
+``context`` flattened to ``context_page_url``, ``context_campaign_source``…, and each property
+as a column of its own (un-prefixed in Segment's per-event tables, ``properties_order_id`` where a
+loader prefixes them; a ``products`` list as JSON text).  :func:`message_of` turns such a row back
+into the message (``{"type": "track", "userId": …, "properties": {…}}``), which the worker's own
+parser then reads (:meth:`~streams.core.intake.Intake.parse_message`), so a table replays as the
+bucket's JSON Lines would.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+from models.dates import DateParser
+from models.ids import without_float_zeros
+from models.textfiles import read_csv
+
+__all__ = ["is_warehouse_row", "message_of", "table_rows"]
+
+#: A row's columns that are the message's own fields, not properties (``uuid_ts`` and ``loaded_at``: the loader's).
+_OWN = frozenset({"id", "message_id", "user_id", "anonymous_id", "event", "event_text", "type", "timestamp",
+                  "original_timestamp", "sent_at", "received_at", "uuid", "uuid_ts", "loaded_at"})
+#: The flattened context columns the spec's parser reads, and where they go back.
+_CONTEXT = {"context_page_url": ("page", "url"), "context_page_path": ("page", "path"),
+            "context_page_referrer": ("page", "referrer"), "context_campaign_source": ("campaign", "source"),
+            "context_campaign_medium": ("campaign", "medium"), "context_locale": ("locale",),
+            "context_timezone": ("timezone",), "context_session_id": ("sessionId",)}
+_ISO = DateParser("iso")
+
+
+def is_warehouse_row(row: Mapping[str, object]) -> bool:
+    """Whether ``row`` is a warehouse's track call (snake_case ids and an event name), not a message as sent.
+
+    >>> is_warehouse_row({"user_id": "u1", "event": "order_completed"}), is_warehouse_row({"type": "track",
+    ...                  "userId": "u1", "event": "Order Completed"}), is_warehouse_row({"user_id": "u1"})
+    (True, False, False)
+    """
+    names = {_snake(str(name)) for name in row}  # a warehouse may write them in capitals (Snowflake's USER_ID)
+    return (not {"type", "userid", "anonymousid"} & names and bool({"user_id", "anonymous_id"} & names)
+            and bool({"event", "event_text"} & names))
+
+
+def message_of(row: Mapping[str, object]) -> dict[str, object]:
+    """The spec's track message a warehouse row holds.
+
+    >>> message_of({"id": "m1", "user_id": "12345.0", "anonymous_id": "", "event": "order_completed",
+    ...             "event_text": "Order Completed", "timestamp": "2024-03-01 10:00:00.123 UTC",
+    ...             "received_at": "2024-03-01 10:00:01 UTC", "properties_total": "19.50", "currency": "EUR",
+    ...             "context_page_url": "https://shop.example/checkout", "uuid_ts": "2024-03-01 10:05:00"})
+    ... # doctest: +NORMALIZE_WHITESPACE
+    {'type': 'track', 'event': 'Order Completed', 'messageId': 'm1', 'userId': '12345',
+     'timestamp': '2024-03-01T10:00:00.123000+00:00', 'receivedAt': '2024-03-01T10:00:01+00:00',
+     'properties': {'total': '19.50', 'currency': 'EUR'}, 'context': {'page': {'url': 'https://shop.example/checkout'}}}
+    """
+    own = {_snake(name): value for name, value in row.items() if _snake(name) in _OWN and _given(value)}
+    message: dict[str, object] = {"type": "track", "event": own.get("event_text") or own.get("event")}
+    for key, name in (("messageId", "id"), ("messageId", "message_id"), ("userId", "user_id"),
+                      ("anonymousId", "anonymous_id")):
+        if name in own:
+            value = own[name]
+            message[key] = without_float_zeros(value) if isinstance(value, str) and key != "messageId" else value
+    moment = own.get("timestamp") or own.get("original_timestamp") or own.get("received_at")
+    if moment is not None:
+        message["timestamp"] = _time(moment)
+    if "received_at" in own:
+        message["receivedAt"] = _time(own["received_at"])  # collected before: its timestamp stands
+    message["properties"] = {_property(name): value for name, value in row.items()
+                             if _snake(name) not in _OWN and not _snake(name).startswith("context_") and _given(value)}
+    context: dict[str, Any] = {}
+    for name, value in row.items():
+        path = _CONTEXT.get(_snake(name))
+        if path is not None and _given(value):
+            inner = context
+            for step in path[:-1]:
+                inner = inner.setdefault(step, {})
+            inner[path[-1]] = value
+    if context:
+        message["context"] = context
+    return message
+
+
+def table_rows(path: str | Path) -> Iterator[tuple[int, dict[str, str]]]:
+    """A CSV or Parquet warehouse export's rows (line, column → value), for :func:`message_of`."""
+    table = read_csv(path)
+    for line, values in table.rows:
+        yield line, dict(zip(table.header, values, strict=True))
+
+
+def _snake(name: str) -> str:
+    return name.strip().lower()
+
+
+def _property(name: str) -> str:
+    """A property's own name: without the ``properties_`` (or ``properties.``) a loader may prefix it with, in
+    lower case (the warehouse made it snake_case; Snowflake shows it in capitals)."""
+    own = _snake(name)
+    for prefix in ("properties_", "properties."):
+        if own.startswith(prefix):
+            return own[len(prefix):]
+    return own
+
+
+def _given(value: object) -> bool:
+    return value is not None and value != ""
+
+
+def _time(value: object) -> object:
+    """A warehouse's time (``2024-03-01 10:00:00.123 UTC``) in ISO 8601 with its zone; else as it came (refused later)."""
+    moment = _ISO(value) if isinstance(value, str) else None
+    return moment.isoformat() if moment is not None else value
