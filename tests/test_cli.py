@@ -9,6 +9,8 @@ import sys
 
 import pytest
 
+from cli_runs import tracker
+
 COMMANDS = ["worker", "demo", "simulate", "replay", "forget", "customers", "customer", "segments", "evaluate", "offers", "bench", "settings", "schema"]
 
 
@@ -18,7 +20,8 @@ UCI_HEADER = ("Administrative", "Administrative_Duration", "Informational", "Inf
               "Month", "OperatingSystems", "Browser", "Region", "TrafficType", "VisitorType", "Weekend", "Revenue")
 
 
-def tracker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+def fresh_tracker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
+    """The command as installed: a new interpreter running ``python -m streams.cli``."""
     return subprocess.run([sys.executable, "-m", "streams.cli", *args], capture_output=True, text=True,
                           timeout=timeout)
 
@@ -74,7 +77,7 @@ def test_demo_shows_targeted_offers_then_the_answer_and_ends_by_itself_without_a
     then best and worst customers, segments, personas and the uplift; without a terminal it stops by itself."""
     import re
 
-    result = tracker("demo", "--customers", "80", "--seed", "11", timeout=300)
+    result = fresh_tracker("demo", "--customers", "80", "--seed", "11", timeout=300)
     out = result.stdout
     assert result.returncode == 0, out + result.stderr
     assert "worker ready" in out and "replayed in event time" in out
