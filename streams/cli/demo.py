@@ -24,7 +24,10 @@ def add(commands: Commands) -> None:
         "--session-timeout", type=positive_float, default=3.0, metavar="SECONDS",
         help="inactivity that ends a session, compressed for the demo (default 3)",
     )
-    demo.add_argument("--days", type=positive_int, default=180, help="days of history before today (default 180)")
+    # A year: the value and loyalty models learn from snapshots whose 90-day horizon has passed,
+    # three quarters of it; with half a year they had one, and a one-time buyer lost for months
+    # was still given a third of a loyal customer's value.
+    demo.add_argument("--days", type=positive_int, default=365, help="days of history before today (default 365)")
     stay = demo.add_mutually_exclusive_group()
     stay.add_argument("--keep-up", dest="keep_up", action="store_true", default=None,
                       help="keep the worker and its page up after the answer until Ctrl-C (default in a terminal)")

@@ -182,7 +182,7 @@ def _line(out: TextIO, text: str) -> None:
 
 
 def run_demo(
-    *, customers: int = 100, seed: int = 7, session_timeout: float = 3.0, days: int = 180,
+    *, customers: int = 100, seed: int = 7, session_timeout: float = 3.0, days: int = 365,
     keep_up: bool | None = None, out: TextIO = sys.stdout,
 ) -> int:
     """Run the demo; return the number of offer triggers of the live part.
@@ -351,8 +351,9 @@ def _replay_history(messages: list[dict[str, object]], past: Past, settings: Set
         producer.flush()
     finally:
         producer.close()
+    begun = f"{past.begin:%d %b}" if past.begin.year == past.end.year else f"{past.begin:%d %b %Y}"
     _line(out, f"  history         {len(messages)} messages over {past.days():.0f} days "
-               f"({past.begin:%d %b} – {past.end:%d %b %Y}), replayed in event time")
+               f"({begun} – {past.end:%d %b %Y}), replayed in event time")
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         metrics = _scrape(settings)
