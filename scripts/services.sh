@@ -265,6 +265,17 @@ finally:
 EOF
 }
 
+# A KRaft cluster id as `kafka-storage random-uuid` prints it (16 random bytes, base64url without
+# padding, never starting with '-'), without starting a JVM for it.
+new_cluster_id() {
+    local id
+    while :; do
+        id="$(head -c 16 /dev/urandom | base64 | tr '+/' '-_' | tr -d '=\n')"
+        [[ "$id" == -* ]] || break
+    done
+    echo "$id"
+}
+
 start_kafka() {
     if pid_alive "$KAFKA_PID" kafka.Kafka; then
         say "Kafka already running (pid $(cat "$KAFKA_PID")) on $HOST:$KAFKA_PORT"
@@ -284,8 +295,7 @@ start_kafka() {
     mkdir -p "$KAFKA_DATA"
     : >"$KAFKA_LOG"
     local cluster_id
-    cluster_id="$(kafka_java kafka.tools.StorageTool random-uuid 2>>"$KAFKA_LOG" | tail -n 1)"
-    [ -n "$cluster_id" ] || { kafka_log_tail; die "kafka-storage random-uuid failed"; }
+    cluster_id="$(new_cluster_id)"
     # The SCRAM user lives in the cluster metadata, so it is added when the storage is formatted.
     if ! kafka_java kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_DIR/server.properties" \
         --add-scram "SCRAM-SHA-256=[name=tracker,password=tracker-sasl-secret]" \

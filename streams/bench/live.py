@@ -58,8 +58,10 @@ class Stream:
     visitors: int
 
 
-def stream(settings: Settings, rate: float, seconds: float, start: datetime | None = None, seed: int = 8) -> Stream:
-    """Visits starting over ``seconds`` from ``start``, enough of them for about ``rate`` events a second.
+def stream(settings: Settings, rate: float, seconds: float, start: datetime | None = None, seed: int = 8,
+           pace: float = PACE_SECONDS) -> Stream:
+    """Visits starting over ``seconds`` from ``start``, enough of them for about ``rate`` events a second,
+    with about ``pace`` seconds between a visitor's events.
 
     Without ``start``, the visits start :data:`_LEAD_SECONDS` after they are built (the time
     to build them is told from a sample of 200): none is due before it can be sent.
@@ -78,16 +80,17 @@ def stream(settings: Settings, rate: float, seconds: float, start: datetime | No
     from streams.settings import intake_of
 
     intake = intake_of(settings)
-    pace, spread = timedelta(seconds=PACE_SECONDS), timedelta(seconds=seconds)
+    spread = timedelta(seconds=seconds)
     began = time.perf_counter()
-    probe = simulate(200, seed=seed, start=start or datetime.now(timezone.utc), pace=pace, spread=spread)
+    probe = simulate(200, seed=seed, start=start or datetime.now(timezone.utc), pace=timedelta(seconds=pace),
+                     spread=spread)
     per_visitor = sum(len(shopper.events) for shopper in probe) / len(probe)
     visitors = max(int(rate * seconds / per_visitor), 1)
     if start is None:
         # Building them costs about three times the sample's share (simulating, ordering, JSON).
         building = 3 * (time.perf_counter() - began) * visitors / len(probe)
         start = datetime.now(timezone.utc) + timedelta(seconds=_LEAD_SECONDS + building)
-    events = in_time_order(simulate(visitors, seed=seed, start=start, pace=pace, spread=spread))
+    events = in_time_order(simulate(visitors, seed=seed, start=start, pace=timedelta(seconds=pace), spread=spread))
     messages = [(event.occurred_at.timestamp(), (intake.topic_of(event), event.customer_id.encode(), dump(event)))
                 for event in events]
     return Stream(messages, visitors)
@@ -95,9 +98,13 @@ def stream(settings: Settings, rate: float, seconds: float, start: datetime | No
 
 async def bench_live(
     settings: Settings, *, rate: float = 3_000, seconds: float = 30.0, redis_db: int = 15,
-    progress: Progress = print,
+    progress: Progress = print, pace: float = PACE_SECONDS, session_timeout: float = TIMEOUT_SECONDS,
 ) -> dict[str, object]:
-    """One worker on a stream offered at ``rate`` events/s for ``seconds``, on the wall clock."""
+    """One worker on a stream offered at ``rate`` events/s for ``seconds``, on the wall clock.
+
+    ``pace`` (seconds between a visitor's events) and ``session_timeout`` (quiet seconds that end a
+    visit, above the longest pace drawn, 1.5 times it) set how long the visits last.
+    """
     import psutil
     import redis
 
@@ -107,7 +114,7 @@ async def bench_live(
 
     bench = _renamed(settings, f"bench-{uuid.uuid4().hex[:6]}").model_copy(update={
         "redis_url": _with_db(settings.redis_url, redis_db), "web_port": free_port(), "clock": "wall",
-        "session_timeout_seconds": TIMEOUT_SECONDS, "allowed_lateness_seconds": None,
+        "session_timeout_seconds": session_timeout, "allowed_lateness_seconds": None,
         # Quiet hours are the customers' nights by the wall clock: off, or the figures would
         # depend on the hour the suite runs (a deferred offer is decided but not sent).
         "quiet_hours_enabled": False,
@@ -123,7 +130,7 @@ async def bench_live(
         await until_idle(child.process.pid, 60.0)
         process = psutil.Process(child.process.pid)
         idle = await _idle_share(process)
-        live = stream(bench, rate, seconds)
+        live = stream(bench, rate, seconds, pace=pace)
         total = len(live.messages)
         progress(f"offering {total:,} events of {live.visitors:,} visitors at about {rate:,.0f}/s as they happen")
         cpu_before, wall_before = cpu_seconds(process), time.perf_counter()
@@ -152,8 +159,8 @@ async def bench_live(
     return {
         "events": total,
         "visitors": live.visitors,
-        "pace_seconds": PACE_SECONDS,
-        "session_timeout_seconds": TIMEOUT_SECONDS,
+        "pace_seconds": pace,
+        "session_timeout_seconds": session_timeout,
         "visits_closed_after_seconds": (bench.session_timeout + bench.allowed_lateness).total_seconds(),
         "offered_per_second": round(achieved),
         "steady_per_second": round(rate),

@@ -66,7 +66,7 @@ class RunningWorker:
             assert self.process.poll() is None, f"worker exited:\n{self.log()}"
             if self.ready():
                 return self
-            time.sleep(0.2)
+            time.sleep(0.05)
         raise AssertionError(f"worker not ready after {timeout}s:\n{self.log()}")
 
     def ready(self) -> bool:

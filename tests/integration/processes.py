@@ -10,11 +10,14 @@ Importable from tests in this folder (pytest puts it on sys.path).
 
 from __future__ import annotations
 
+import base64
 import os
 import shutil
 import signal
+import socket
 import subprocess
 import time
+import uuid
 from pathlib import Path
 from typing import IO
 
@@ -60,6 +63,15 @@ def _wait_for(check, timeout: float, what: str, process: subprocess.Popen[bytes]
             return
         time.sleep(0.1)
     raise AssertionError(f"{what} did not come up within {timeout}s:\n{_tail(log)}")
+
+
+def cluster_id() -> str:
+    """A new KRaft cluster id as ``kafka-storage random-uuid`` prints it (base64url, no padding),
+    without starting a JVM for it."""
+    while True:
+        text = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not text.startswith("-"):  # Kafka's own rule: an id never reads as a command-line option
+            return text
 
 
 def _tail(path: Path, lines: int = 40) -> str:
@@ -185,12 +197,21 @@ class KafkaProcess:
         return self
 
     def answers(self) -> bool:
-        """A real metadata round trip, as services.sh checks it."""
+        """A real metadata round trip, as services.sh checks it, once the port is open.
+
+        Asked before, the client would wait out its own reconnection backoff (seconds, growing)
+        and see the broker up that much later than it is.
+        """
         from kafka import KafkaAdminClient
         from kafka.errors import KafkaError
 
+        with socket.socket() as probe:
+            probe.settimeout(1)
+            if probe.connect_ex((HOST, self.port)) != 0:
+                return False
         try:
-            admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=3000)
+            admin = KafkaAdminClient(bootstrap_servers=self.bootstrap, request_timeout_ms=3000,
+                                     reconnect_backoff_max_ms=200)
         except (KafkaError, OSError):
             return False
         try:
@@ -243,10 +264,7 @@ class KafkaProcess:
             "log4j.appender.file.layout.ConversionPattern=[%d] %p %m (%c)%n\n"
             "log4j.logger.kafka.request.logger=WARN\n"
         )
-        cluster_id = subprocess.run(
-            [*self._java(), "kafka.tools.StorageTool", "random-uuid"], check=True, capture_output=True, text=True,
-        ).stdout.strip().splitlines()[-1]
         subprocess.run(
-            [*self._java(), "kafka.tools.StorageTool", "format", "-t", cluster_id, "-c", str(self.config)],
+            [*self._java(), "kafka.tools.StorageTool", "format", "-t", cluster_id(), "-c", str(self.config)],
             check=True, capture_output=True,
         )

@@ -3,7 +3,7 @@
 A benchmark measures and asserts nothing about speed; these tests only keep the suites
 working (tiny sizes), so ``tracker bench`` does not break unnoticed. The throughput suite,
 which starts workers of its own on large backlogs, is run by hand (docs/benchmarks.md); the
-live suite's one worker runs here on a few seconds of visits.
+live suite's one worker runs here on a few seconds of visits, at a quicker pace.
 """
 
 from __future__ import annotations
@@ -74,10 +74,15 @@ async def test_the_in_process_suites_leave_a_workers_offsets_and_clock_alone(
 
 
 async def test_the_live_suite_sends_visits_as_they_happen_and_the_worker_ends_them(worker_settings: Settings) -> None:
-    """A worker of its own on the wall clock: every visit sent is ended on its timer, and the CPU is priced."""
+    """A worker of its own on the wall clock: every visit sent is ended on its timer, and the CPU is priced.
+
+    Visits at a fifth of the suite's pace, ended after a second of quiet (the suite's: a second
+    between events, five of quiet), so that they start, end and are waited for in seconds, not tens.
+    """
     from streams.bench.live import bench_live
 
-    results = {"live": await bench_live(worker_settings, rate=60, seconds=2.0, redis_db=14, progress=_quiet)}
+    results = {"live": await bench_live(worker_settings, rate=60, seconds=2.0, redis_db=14, progress=_quiet,
+                                        pace=0.2, session_timeout=1.0)}
     live = results["live"]
     assert live["events"] > 0
     assert live["visits_ended"] >= live["visitors"]

@@ -201,7 +201,7 @@ def test_kill_9_at_random_moments_loses_nothing_and_sends_nothing_twice(
     worker = RunningWorker(reference, tmp_path / "reference.log").start()
     try:
         wait_until(lambda: settled(progress, reference.app_id, reference_db, watermarks), timeout=SETTLE_TIMEOUT,
-                   every=1.0, message=f"the reference run to settle\n{worker.log()}")
+                   every=0.25, message=f"the reference run to settle\n{worker.log()}")
     finally:
         worker.stop()
     reference_seconds = time.monotonic() - started
@@ -229,7 +229,7 @@ def test_kill_9_at_random_moments_loses_nothing_and_sends_nothing_twice(
                          tmp_path / "crash-last.log").start(timeout=120)
     try:
         wait_until(lambda: settled(progress, worker_settings.app_id, redis_client, watermarks),
-                   timeout=SETTLE_TIMEOUT, every=1.0, message=f"the crash run to settle\n{last.log()}")
+                   timeout=SETTLE_TIMEOUT, every=0.25, message=f"the crash run to settle\n{last.log()}")
     finally:
         last.stop()
     logs = "".join(path.read_text(errors="replace") for path in sorted(tmp_path.glob("crash-*.log")))

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from harness import wait_until
-from test_replay import LIMIT, replay, retail  # noqa: F401,F811  (retail is a fixture)
+from test_replay import LIMIT, replay
 
 
 def chromium() -> str:

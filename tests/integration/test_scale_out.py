@@ -156,7 +156,7 @@ def test_two_workers_split_the_partitions_and_count_every_event_once(
                                                      cluster_settings.purchases_topic)
                        for p in range(cluster_settings.partitions)}
     wait_until(lambda: _owned(first) | _owned(second) == every_partition and _owned(first) and _owned(second),
-               timeout=60, every=1, message="both workers to own input partitions")
+               timeout=60, every=0.25, message="both workers to own input partitions")
     assert not _owned(first) & _owned(second)
     for worker in workers:  # partition n of both input topics together: one owner per customer
         by_topic = defaultdict(set)
@@ -169,7 +169,7 @@ def test_two_workers_split_the_partitions_and_count_every_event_once(
     expected = {c.customer_id: Expected.of(c.events) for c in shoppers}
     _send(kafka, events)
 
-    wait_until(lambda: not _profiles_differing(cluster_client, expected), timeout=120, every=1,
+    wait_until(lambda: not _profiles_differing(cluster_client, expected), timeout=120, every=0.25,
                message="every profile to count its events")
     consumed = [worker.metric_total("tracker_events_consumed_total") for worker in workers]
     assert all(consumed) and sum(consumed) == len(events), consumed
@@ -186,7 +186,7 @@ def test_a_killed_worker_hands_its_partitions_over_and_nothing_is_lost_or_double
 ) -> None:
     """After a worker dies mid-stream, the other takes all partitions; profiles stay exact."""
     first, second = workers
-    wait_until(lambda: _owned(first) and _owned(second), timeout=60, every=1,
+    wait_until(lambda: _owned(first) and _owned(second), timeout=60, every=0.25,
                message="both workers to own input partitions")
     shoppers = _shoppers()
     events = list(in_time_order(shoppers))
@@ -199,9 +199,9 @@ def test_a_killed_worker_hands_its_partitions_over_and_nothing_is_lost_or_double
     second.stop(kill=True)  # SIGKILL: no commit, no clean leave; its partitions go after the session timeout
     _send(kafka, events[half:])
 
-    wait_until(lambda: len(_owned(first)) == 2 * cluster_settings.partitions, timeout=90, every=1,
+    wait_until(lambda: len(_owned(first)) == 2 * cluster_settings.partitions, timeout=90, every=0.25,
                message="the surviving worker to own every input partition")
-    wait_until(lambda: not _profiles_differing(cluster_client, expected), timeout=120, every=1,
+    wait_until(lambda: not _profiles_differing(cluster_client, expected), timeout=120, every=0.25,
                message="every profile to count its events")
     triggers = kafka.read(cluster_settings.offer_triggers_topic, at_least=1, timeout=60, settle=5)
     # A trigger Kafka acknowledged but the dead worker had not cleared yet goes out again with the
