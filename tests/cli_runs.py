@@ -16,10 +16,14 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 
 
-def tracker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]:
-    """Run ``tracker *args`` in a forked child; what ``subprocess.run(..., capture_output=True, text=True)`` returns."""
+def tracker(*args: str, timeout: float = 60, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    """Run ``tracker *args`` in a forked child; what ``subprocess.run(..., capture_output=True, text=True)`` returns.
+
+    ``env`` is the child's whole environment, as ``subprocess.run``'s (default: this process's).
+    """
     import streams.cli  # imported once, in this process: the child starts with it
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
@@ -31,6 +35,9 @@ def tracker(*args: str, timeout: float = 60) -> subprocess.CompletedProcess[str]
                 os.dup2(err.fileno(), 2)
                 sys.stdout = io.TextIOWrapper(os.fdopen(1, "wb", closefd=False), write_through=True)
                 sys.stderr = io.TextIOWrapper(os.fdopen(2, "wb", closefd=False), write_through=True)
+                if env is not None:
+                    os.environ.clear()
+                    os.environ.update(env)
                 sys.argv = ["tracker", *args]
                 try:
                     code = int(streams.cli.main(list(args)) or 0)

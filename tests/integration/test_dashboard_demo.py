@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from cli_runs import tracker
 from streams.cli.customer import recent_line
 from test_dashboard import chromium, headless
 
@@ -45,8 +46,7 @@ class Demo:
 
     def cli(self, *args: str) -> dict:  # type: ignore[type-arg]
         env = {**os.environ, "TRACKER_REDIS_URL": self.redis_url, "TRACKER_CLOCK": "event"}
-        result = subprocess.run([sys.executable, "-m", "streams.cli", *args], capture_output=True, text=True,
-                                timeout=120, env=env)
+        result = tracker(*args, timeout=120, env=env)
         assert result.returncode == 0, result.stderr
         return json.loads(result.stdout)  # type: ignore[no-any-return]
 

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
-import sys
 import urllib.error
 import urllib.request
 from datetime import datetime, timezone
 
 import pytest
 
+from cli_runs import tracker
 from builders import event
 from harness import wait_until
 
@@ -80,8 +79,7 @@ def test_tracker_forget_erases_from_the_command_line(worker, kafka, worker_setti
     kafka.send(event("order_placed", "gdpr-2", now()))
     kafka.flush()
     wait_until(lambda: redis_client.exists("tracker:{gdpr-2}:profile"), message="the profile")
-    result = subprocess.run([sys.executable, "-m", "streams.cli", "forget", "gdpr-2", "--no-suppression"],
-                            capture_output=True, text=True, timeout=60, env={**os.environ, **settings_env(worker_settings)})
+    result = tracker("forget", "gdpr-2", "--no-suppression", env={**os.environ, **settings_env(worker_settings)})
     assert result.returncode == 0, result.stderr
     assert "forgot gdpr-2" in result.stdout
     assert list(redis_client.scan_iter(match="tracker:{gdpr-2}:*")) == []

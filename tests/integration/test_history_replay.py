@@ -8,13 +8,13 @@ import io
 import json
 import os
 import subprocess
-import sys
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
+from cli_runs import tracker
 from harness import wait_until
 from stored import customer_ids, profile_hash
 from streams.store.keys import profile_key
@@ -27,8 +27,7 @@ BOT_PAGES = 400
 def replay(settings, path: Path, fmt: str) -> subprocess.CompletedProcess[str]:
     from streams.demo.run import settings_env
 
-    result = subprocess.run([sys.executable, "-m", "streams.cli", "replay", str(path), "--format", fmt],
-                            capture_output=True, text=True, timeout=180, env={**os.environ, **settings_env(settings)})
+    result = tracker("replay", str(path), "--format", fmt, timeout=180, env={**os.environ, **settings_env(settings)})
     assert result.returncode == 0, result.stderr
     return result
 
@@ -129,14 +128,14 @@ def test_a_clickstream_becomes_visits_orders_and_offers(worker, worker_settings,
 
         pq.write_table(pa_csv.read_csv(path), tmp_path / "events.parquet")
         path = tmp_path / "events.parquet"
-    command = [sys.executable, "-m", "streams.cli", "replay", str(path), "--format", "clickstream"]
+    command = ["replay", str(path), "--format", "clickstream"]
     if kind == "csv with --columns":
         command += ["--columns", "customer=user_id,time=event_time,event=event_type,product=product_id,price=price,"
                                  "category=category_code,session=user_session"]
     if headerless:
         command += ["--columns", "customer=6,time=1,event=2,product=3,price=5,category=4,session=7"]
     env = {**os.environ, **settings_env(worker_settings)}
-    first = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    first = tracker(*command, timeout=120, env=env)
     assert first.returncode == 0, first.stderr
     assert "7 events of 3 customers" in first.stdout and "1 without an event of their own" in first.stdout
     if "--columns" not in command:
@@ -148,7 +147,7 @@ def test_a_clickstream_becomes_visits_orders_and_offers(worker, worker_settings,
     [trigger] = kafka.read(worker_settings.offer_triggers_topic, at_least=1, timeout=60, settle=2)
     assert (trigger["customer_id"], trigger["kind"]) == ("shopper-a", "cart_abandoned")
 
-    again = subprocess.run(command, capture_output=True, text=True, timeout=120, env=env)
+    again = tracker(*command, timeout=120, env=env)
     assert "0 events" in again.stdout and "7 already replayed" in again.stdout
 
 
@@ -168,9 +167,8 @@ def test_a_visitor_who_logs_in_gets_the_trigger_for_the_cart_filled_before(worke
 
     path = tmp_path / "tracks.csv"
     path.write_text(TRACKS)
-    command = [sys.executable, "-m", "streams.cli", "replay", str(path), "--format", "clickstream"]
-    first = subprocess.run(command, capture_output=True, text=True, timeout=120,
-                           env={**os.environ, **settings_env(worker_settings)})
+    first = tracker("replay", str(path), "--format", "clickstream", timeout=120,
+                    env={**os.environ, **settings_env(worker_settings)})
     assert first.returncode == 0, first.stderr
     assert "visitor=anonymous_id" in first.stderr and "0 bad line(s)" in first.stdout
 

@@ -13,13 +13,12 @@ import datetime as dt
 import json
 import os
 import random
-import subprocess
-import sys
 import urllib.request
 from pathlib import Path
 
 import pytest
 
+from cli_runs import tracker
 from harness import wait_until
 
 CUTOFF_DAY = 420
@@ -66,10 +65,7 @@ def test_the_live_ranking_after_a_replay_is_the_offline_evaluations(worker, work
     moment = max(dt.datetime.strptime(line.split()[2], "%Y%m%d").replace(tzinfo=dt.UTC) for line in calibration)
 
     env = {**os.environ, **settings_env(worker_settings)}
-    result = subprocess.run(
-        [sys.executable, "-m", "streams.cli", "replay", str(tmp_path / "calibration.txt"), "--format", "cdnow"],
-        capture_output=True, text=True, timeout=120, env=env,
-    )
+    result = tracker("replay", str(tmp_path / "calibration.txt"), "--format", "cdnow", timeout=120, env=env)
     assert result.returncode == 0, result.stderr
     wait_until(lambda: worker.metric_total("tracker_events_consumed_total") >= len(calibration), timeout=90,
                every=0.5, message=f"{len(calibration)} replayed orders")
@@ -105,8 +101,7 @@ def test_the_live_ranking_after_a_replay_is_the_offline_evaluations(worker, work
     cli_env = {k: v for k, v in env.items() if k != "TRACKER_CLOCK"}
 
     def cli() -> list[dict]:
-        out = subprocess.run([sys.executable, "-m", "streams.cli", "customers", "best", "--limit", "20", "--json"],
-                             capture_output=True, text=True, timeout=120, env=cli_env)
+        out = tracker("customers", "best", "--limit", "20", "--json", timeout=120, env=cli_env)
         assert out.returncode == 0, out.stderr
         return json.loads(out.stdout)
 
@@ -116,8 +111,7 @@ def test_the_live_ranking_after_a_replay_is_the_offline_evaluations(worker, work
     printed = cli()
     assert [c["expected_value"] for c in printed] == pytest.approx([c["expected_value"] for c in api], rel=1e-9)
     top = api[0]["customer_id"]
-    one = subprocess.run([sys.executable, "-m", "streams.cli", "customer", top, "--json"], capture_output=True,
-                         text=True, timeout=120, env=cli_env)
+    one = tracker("customer", top, "--json", timeout=120, env=cli_env)
     assert one.returncode == 0, one.stderr
     view, api_view = json.loads(one.stdout), get(worker.url(f"/customers/{top}"))
     assert view["predicted_value_90d"] == api_view["predicted_value_90d"]
