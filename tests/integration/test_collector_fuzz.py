@@ -289,7 +289,12 @@ def test_the_collector_survives_hostile_requests(worker, kafka, redis_client, ca
         return [c for c in customers
                 if not redis_client.exists(f"tracker:{{{c}}}:profile".encode("utf-8", "surrogatepass"))]
 
-    wait_until(lambda: not missing(), timeout=60, message="every accepted customer's profile")
+    try:
+        wait_until(lambda: not missing(), timeout=60, message="every accepted customer's profile")
+    except AssertionError:
+        gone = set(missing())
+        raise AssertionError(f"no profile for {sorted(gone)[:10]!r}, of events "
+                             f"{[e for e in ledger.accepted if str(e['customer_id']).strip() in gone][:5]!r}") from None
     assert worker.metric_total("tracker_dead_letters_total") == 0
 
     # The worker is alive and still tracks.
