@@ -64,7 +64,7 @@ def _deal_share(facts: CustomerFacts) -> float:
     return min(max(facts.discount_orders, facts.offer_orders) / facts.orders, 1.0)
 
 
-def cost_of(facts: CustomerFacts, *, currency: str = "£") -> CustomerCost | None:
+def cost_of(facts: CustomerFacts, *, currency: str = "GBP") -> CustomerCost | None:
     """What the customer cost (see the module's notes), ``None`` for one who never bought.
 
     Examples
@@ -116,7 +116,7 @@ def is_costly(facts: CustomerFacts) -> bool:
     return cost is not None and cost.cost_share >= COSTLY_SHARE - 1e-9
 
 
-def rank_costly(customers: Iterable[CustomerFacts], *, limit: int = 10, currency: str = "£") -> list[CustomerCost]:
+def rank_costly(customers: Iterable[CustomerFacts], *, limit: int = 10, currency: str = "GBP") -> list[CustomerCost]:
     """The ``limit`` costliest buyers: costly ones only, largest cost in money first.
 
     Ties go to the larger cost share, then the customer id, so the order is deterministic.

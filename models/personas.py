@@ -254,7 +254,7 @@ def personas(customers: Iterable[tuple[CustomerFacts, str | None]]) -> list[Pers
     return builder.personas()
 
 
-def describe(persona: Persona, currency: str = "£") -> str:
+def describe(persona: Persona, currency: str = "GBP") -> str:
     """The persona in one sentence, for a marketer's page.
 
     Examples

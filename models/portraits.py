@@ -286,7 +286,7 @@ def portrait(
     traits: Sequence[str] | None = None,
     typical_customer: str | None = None,
     name: str | None = None,
-    currency: str = "£",
+    currency: str = "GBP",
 ) -> Portrait:
     """The persona of one segment, with its name and face.
 

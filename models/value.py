@@ -156,7 +156,7 @@ def expected_value(
     now: dt.datetime,
     *,
     horizon_days: float = HORIZON_DAYS,
-    currency: str = "£",
+    currency: str = "GBP",
     learned: float | None = None,
 ) -> CustomerValue | None:
     """The customer's expected value over ``horizon_days``, ``None`` for one who never bought.
@@ -170,7 +170,7 @@ def expected_value(
     horizon_days
         The horizon; keep it equal to the loyalty model's when profiles carry its score.
     currency
-        Symbol put before amounts in the reasons.
+        The ISO 4217 code of the amounts in the reasons (how they are written: :mod:`models.currencies`).
     learned
         The value model's expected spend over the same horizon, if known: it is then the value.
 
@@ -263,7 +263,7 @@ def rank(
     order: Order = "best",
     limit: int = 10,
     horizon_days: float = HORIZON_DAYS,
-    currency: str = "£",
+    currency: str = "GBP",
     learned: Mapping[str, float] | None = None,
 ) -> list[CustomerValue]:
     """The ``limit`` best or worst customers by expected value, in memory bounded by ``limit``.

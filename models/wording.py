@@ -2,22 +2,31 @@
 
 from __future__ import annotations
 
+from models.currencies import currency_of
+
 __all__ = ["money", "percent", "plural", "span"]
 
 
-def money(amount: float, currency: str = "£") -> str:
+def money(amount: float, currency: str = "GBP") -> str:
     """An amount as a marketer reads it: whole units from 100 up or when whole, pence otherwise.
+
+    ``currency`` is an ISO 4217 code (:mod:`models.currencies` says how it is written); a
+    currency without a minor unit (the yen) is always written in whole units.
 
     Examples
     --------
-    >>> money(1240.4), money(18.5), money(28.0), money(-3.25, "€")
+    >>> money(1240.4), money(18.5), money(28.0), money(-3.25, "EUR")
     ('£1,240', '£18.50', '£28', '-€3.25')
+    >>> money(18.5, "USD"), money(12.5, "CHF"), money(1240.4, "JPY"), money(18.4, "JPY")
+    ('$18.50', 'CHF 12.50', '¥1,240', '¥18')
 
     """
+    written = currency_of(currency)
     sign = "-" if amount < 0 else ""
     value = abs(amount)
-    whole = value >= 100 or round(value, 2) == round(value)
-    return f"{sign}{currency}{value:,.0f}" if whole else f"{sign}{currency}{value:,.2f}"
+    digits = written.digits
+    whole = digits == 0 or value >= 100 or round(value, digits) == round(value)
+    return f"{sign}{written.sign}{value:,.0f}" if whole else f"{sign}{written.sign}{value:,.{digits}f}"
 
 
 def percent(share: float) -> str:

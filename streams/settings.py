@@ -115,7 +115,11 @@ class Settings(BaseSettings):
     )
     currency: str = Field(
         "GBP", pattern=r"^[A-Z]{3}$", description="The shop's currency (ISO 4217 code): that of an order that names "
-        "none (an order stating its currency keeps it)."
+        "none (an order stating its currency keeps it), and the one every money figure is written in: the reasons "
+        "and costs of GET /customers, the personas' portraits, the CLI's customer, customers, segments and "
+        "personas, the demo, and the page (the API names it as `currency`). Its sign is the Unicode CLDR's in "
+        "English, as browsers write it (£, $, €, ¥, ₹, CA$), else the code and a space (CHF 12.50); a currency "
+        "without a minor unit (JPY) is written in whole units. Amounts are not converted."
     )
     dedupe_ttl_seconds: int = Field(7 * 86_400, ge=60, description="How long an event id is remembered.")
     dedupe_events: int = Field(

@@ -221,3 +221,60 @@ def test_the_kind_of_worst_customers_is_for_the_worst_only():
     result = tracker("customers", "best", "--kind", "costly")
     assert result.returncode == 2
     assert "--kind costly is for `tracker customers worst`" in result.stderr
+
+
+@pytest.fixture
+def shop_store(monkeypatch):
+    """A Redis of this test's own (the system's redis-server or the bundled one) holding three buyers."""
+    import asyncio
+    from datetime import datetime, timedelta, timezone
+
+    from streams.core.state import CustomerState, Profile
+    from streams.demo.embedded import free_port, redis_binary, stop_process, wait_for_port
+    from streams.settings import Settings
+    from streams.store import Change
+    from streams.store.connect import open_store
+
+    port = free_port()
+    server = subprocess.Popen([redis_binary(), "--port", str(port), "--bind", "127.0.0.1", "--save", "",
+                               "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"redis://127.0.0.1:{port}/0"
+    now = datetime(2026, 11, 29, 12, tzinfo=timezone.utc)
+
+    def buyer(orders: int, revenue: float, refunded: float = 0.0) -> Profile:
+        last = now - timedelta(days=5)
+        return Profile(first_seen=last - timedelta(days=200), last_seen=last, sessions=orders, orders=orders,
+                       revenue=revenue, refunds=1 if refunded else 0, refunded=refunded,
+                       first_order_at=last - timedelta(days=150), last_order_at=last, order_days=orders - 1,
+                       gap_days_total=150.0, recent_events=((last, "order_placed", "o-9", 84.5),))
+
+    async def fill() -> None:
+        store = open_store(Settings(redis_url=url))
+        try:
+            await store.save([Change(CustomerState(cid, p), 0, None) for cid, p in (
+                ("big", buyer(12, 2_400.0)), ("steady", buyer(4, 300.0)), ("refunder", buyer(2, 200.0, 150.0)))])
+        finally:
+            await store.close()
+
+    try:
+        wait_for_port(port, timeout=15, process=server)
+        asyncio.run(fill())
+        monkeypatch.setenv("TRACKER_REDIS_URL", url)
+        monkeypatch.setenv("TRACKER_CLOCK", "event")
+        yield url
+    finally:
+        stop_process(server)
+
+
+@pytest.mark.parametrize("command", [("customers", "best"), ("customers", "worst", "--kind", "costly"),
+                                     ("customer", "refunder"), ("segments",), ("personas",)])
+def test_money_is_printed_in_the_shop_s_currency(shop_store, monkeypatch, command):
+    """With TRACKER_CURRENCY=USD every amount the command prints is in dollars; pounds are the default."""
+    monkeypatch.setenv("TRACKER_CURRENCY", "USD")
+    dollars = tracker(*command)
+    assert dollars.returncode == 0, dollars.stderr
+    assert "$" in dollars.stdout and "£" not in dollars.stdout, dollars.stdout
+    monkeypatch.delenv("TRACKER_CURRENCY")
+    pounds = tracker(*command)
+    assert pounds.returncode == 0, pounds.stderr
+    assert "£" in pounds.stdout and "$" not in pounds.stdout, pounds.stdout

@@ -38,7 +38,8 @@ def read_insights(settings: Settings) -> Insights:
 
     A replayed history is seen as of its last event — when this command runs with
     ``TRACKER_CLOCK=event`` or the store holds a replay's clock (the worker that wrote it replayed
-    in event time) — and a live shop as of now: the same clock as the API of that worker.
+    in event time) — and a live shop as of now: the same clock as the API of that worker. Money
+    is written in the shop's currency (``TRACKER_CURRENCY``), as that worker's API writes it.
     """
     from redis.exceptions import RedisError
 
@@ -49,7 +50,7 @@ def read_insights(settings: Settings) -> Insights:
         store = store_of(settings)
         try:
             replayed = settings.clock == "event" or await store.replayed()
-            return await compute_from(store, None if replayed else utc_now())
+            return await compute_from(store, None if replayed else utc_now(), currency=settings.currency)
         finally:
             await store.close()
 

@@ -43,10 +43,13 @@ def run(args: argparse.Namespace) -> int:
     print(f"{customer_id}: {view['segment']}" + (f" (RFM {view['rfm']['code']})" if view["rfm"] else ""))
     for t in view["types"]:
         print(f"  {t['name']:<15} {t['evidence']}")
+    from models.currencies import currency_of
+
+    written = currency_of(insights.currency)
     predicted = view["predicted_value_90d"]
     if predicted:
         source = "learned" if predicted["source"] == "learned" else "rule"
-        print(f"  predicted value, next 90 days: £{predicted['amount']:,.2f} ({source})")
+        print(f"  predicted value, next 90 days: {written.sign}{predicted['amount']:,.{written.digits}f} ({source})")
         for reason in predicted["reasons"]:
             print(f"    {reason}")
     if view["cost"] and view["worst_kind"] == "costly":
@@ -60,18 +63,24 @@ def run(args: argparse.Namespace) -> int:
     if view["recent_events"]:
         print("  recent events, newest first:")
         for event in view["recent_events"]:
-            print(f"    {recent_line(event)}")
+            print(f"    {recent_line(event, insights.currency)}")
     return 0
 
 
-def recent_line(event: dict[str, Any]) -> str:
-    """One of the customer's latest events as the customer page shows it.
+def recent_line(event: dict[str, Any], currency: str = "GBP") -> str:
+    """One of the customer's latest events as the customer page shows it, money in ``currency`` (ISO 4217).
 
     >>> recent_line({"type": "product_viewed", "at": "2026-11-29T07:12:03+00:00", "product_id": "sku-12"})
     '2026-11-29 07:12 · product viewed · sku-12'
+    >>> recent_line({"type": "order_placed", "at": "2026-11-29T07:15:00+00:00", "order_id": "o-7", "value": 1240.5},
+    ...             "USD")
+    '2026-11-29 07:15 · order placed · o-7 · $1,240.50'
     """
+    from models.currencies import currency_of
+
     parts = [event["at"][:16].replace("T", " "), event["type"].replace("_", " ")]
     parts += [event[key] for key in ("product_id", "order_id") if key in event]
     if event.get("value") is not None:
-        parts.append(f"£{event['value']:,.2f}")
+        written = currency_of(currency)
+        parts.append(f"{written.sign}{event['value']:,.{written.digits}f}")
     return " · ".join(parts)

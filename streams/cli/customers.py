@@ -43,9 +43,13 @@ def run(args: argparse.Namespace) -> int:
     basis = "by what they cost" if args.kind == "costly" else "by predicted value over the next 90 days"
     print(f"{args.order.capitalize()} {len(rows)}{which} customers{where} {basis} "
           f"(of {len(insights.facts)} customers, as of {insights.now:%Y-%m-%d %H:%M})\n")
+    from models.currencies import currency_of
+
+    written = currency_of(insights.currency)
     for n, row in enumerate(rows, 1):
         kind = f"  [{row['kind'].replace('_', ' ')}]" if "kind" in row else ""
-        print(f"{n:>3}. {row['customer_id']:<16} £{row['expected_value']:>10,.2f}  {row['segment'] or ''}{kind}")
+        value = f"{written.sign}{row['expected_value']:>10,.{written.digits}f}"
+        print(f"{n:>3}. {row['customer_id']:<16} {value}  {row['segment'] or ''}{kind}")
         for reason in row["reasons"]:
             print(f"       {reason}")
     return 0

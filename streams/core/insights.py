@@ -124,6 +124,8 @@ class Insights:
     segment_news: tuple[SegmentChange, ...] = ()
     #: The behavioural segments' model the customers were placed with (a snapshot), if any.
     segments_model: BehaviourSegments | None = None
+    #: The shop's currency (ISO 4217), in which every reason and portrait writes money.
+    currency: str = "GBP"
 
     @property
     def segments(self) -> dict[str, int]:
@@ -145,12 +147,14 @@ class Insights:
         if kind is not None and (order != "worst" or kind not in WORST_KINDS):
             raise ValueError(f"ranked: expected a kind in {WORST_KINDS} with order 'worst', found {kind!r} with {order!r}")
         if kind == "costly":
-            values = (expected_value(self.facts[c.customer_id], self.now, learned=self.learned.get(c.customer_id))
-                      for c in rank_costly(chosen, limit=limit))
+            values = (expected_value(self.facts[c.customer_id], self.now, learned=self.learned.get(c.customer_id),
+                                     currency=self.currency)
+                      for c in rank_costly(chosen, limit=limit, currency=self.currency))
             return [v for v in values if v is not None]
         if kind == "low_value":
             chosen = (f for f in chosen if not is_costly(f))
-        return rank(chosen, self.now, order=order, limit=limit, learned=self.learned)  # type: ignore[arg-type]
+        return rank(chosen, self.now, order=order, limit=limit, learned=self.learned,  # type: ignore[arg-type]
+                    currency=self.currency)
 
     def ranking(
         self, order: str = "best", segment: str | None = None, limit: int = 10, kind: str | None = None
@@ -162,7 +166,7 @@ class Insights:
             row = {**jsonable(value), "segment": self.segment_of.get(value.customer_id)}
             if order == "worst":
                 row["kind"] = "costly" if is_costly(facts) else "low_value"
-            cost = cost_of(facts)
+            cost = cost_of(facts, currency=self.currency)
             row["cost"] = None if cost is None else jsonable(cost)
             if kind == "costly" and cost is not None:  # what they cost first, then what they are worth
                 row["reasons"] = [*cost.reasons, *(r for r in value.reasons if r not in cost.reasons)]
@@ -173,10 +177,11 @@ class Insights:
         """Everything known about one customer, as JSON-ready data."""
         facts = self.facts.get(customer_id) or facts_of(customer_id, profile)
         score = self.scorer.score_one(facts, self.now)
-        value = expected_value(facts, self.now, learned=self.learned.get(customer_id))
-        cost = cost_of(facts)
+        value = expected_value(facts, self.now, learned=self.learned.get(customer_id), currency=self.currency)
+        cost = cost_of(facts, currency=self.currency)
         return {
             "customer_id": customer_id,
+            "currency": self.currency,
             "segment": score.segment if score else VISITORS,
             "rfm": None if score is None else {
                 "recency": score.recency, "frequency": score.frequency, "monetary": score.monetary,
@@ -242,7 +247,8 @@ class Insights:
 
     def persona_cards(self) -> list[dict[str, Any]]:
         """The RFM segments' personas, each with its name, portrait and face."""
-        return [{**jsonable(p), "summary": describe(p), **self._face("rfm", p.segment)} for p in self.personas]
+        return [{**jsonable(p), "summary": describe(p, self.currency), **self._face("rfm", p.segment)}
+                for p in self.personas]
 
     @property
     def behaviour_segments(self) -> dict[str, int]:
@@ -251,7 +257,7 @@ class Insights:
 
     def behaviour_cards(self) -> list[dict[str, Any]]:
         """The behavioural segments' personas, largest first, each with its name, portrait and face."""
-        return [{**jsonable(p), "summary": describe(p), **self._face("behaviour", p.segment)}
+        return [{**jsonable(p), "summary": describe(p, self.currency), **self._face("behaviour", p.segment)}
                 for p in sorted(self.described.behaviour_personas, key=lambda p: -p.size)]
 
     def behaviour_view(self, customer_id: str, profile: Profile | None = None) -> dict[str, Any] | None:
@@ -281,13 +287,15 @@ class Insights:
 
 
 def compute(
-    profiles: Iterable[tuple[str, Profile]], now: datetime | None, segments: BehaviourSegments | None = None
+    profiles: Iterable[tuple[str, Profile]], now: datetime | None, segments: BehaviourSegments | None = None,
+    *, currency: str = "GBP",
 ) -> Insights:
     """Insights of the given profiles (merged visitor profiles are left out: they live on).
 
     ``now=None`` means "as of the latest event seen": the view of a replayed history.
     ``segments`` (a copy of the worker's model, or the checkpointed one) places every
-    customer in a behavioural segment.
+    customer in a behavioural segment. ``currency`` is the shop's (ISO 4217): the reasons and
+    portraits write money in it.
     Loyalty scores kept on profiles are as old as each customer's last order, so they are
     dropped here: :meth:`Insights.rescore_loyalty` scores every buyer as of ``now``, and
     until then the rankings use the recency rule of :mod:`models.value`.
@@ -310,7 +318,7 @@ def compute(
     if now is None:
         seen = [f.last_seen for f in facts_by_id.values() if f.last_seen is not None]
         now = max(seen) if seen else datetime.now(timezone.utc)
-    insights = Insights(now=now, scorer=scorer, facts=facts_by_id, spend=spends)
+    insights = Insights(now=now, scorer=scorer, facts=facts_by_id, spend=spends, currency=currency)
     builder = PersonaBuilder()
     for customer_id, facts in insights.facts.items():
         score = scorer.score_one(facts, now)
@@ -318,7 +326,8 @@ def compute(
         insights.segment_of[customer_id] = segment
         builder.learn_one(facts, None if segment == VISITORS else segment)
     insights.personas = builder.personas()
-    insights.described = segmentation.describe(kept, insights.facts, insights.segment_of, insights.personas, segments)
+    insights.described = segmentation.describe(kept, insights.facts, insights.segment_of, insights.personas, segments,
+                                               currency=currency)
     if segments is not None:
         insights.segment_news = segments.watch.changes
         insights.segments_model = segments

@@ -109,11 +109,13 @@ def describe(
     rfm_of: Mapping[str, str],
     rfm_personas: Sequence[Persona],
     model: BehaviourSegments | None,
+    *,
+    currency: str = "GBP",
 ) -> Described:
     """Place every customer (with ``model``, if any) and draw the portrait of every segment.
 
     ``rfm_of`` is each customer's RFM segment and ``rfm_personas`` their personas, as
-    :func:`streams.core.insights.compute` found them.
+    :func:`streams.core.insights.compute` found them; the portraits write money in ``currency`` (ISO 4217).
     """
     out = Described()
     vocabulary = model.vocabulary if model is not None else ()
@@ -154,7 +156,7 @@ def describe(
             if kind == "behaviour":
                 out.traits[persona.segment] = traits
             out.portraits[key] = portrait(persona.segment, kind, persona, group, everyone, traits=traits,
-                                          typical_customer=typical.get(key))
+                                          typical_customer=typical.get(key), currency=currency)
     return out
 
 

@@ -11,6 +11,8 @@ import json
 import urllib.request
 from typing import Any, TextIO
 
+from models.currencies import currency_of
+
 #: Rows of each list.
 SHOWN = 5
 
@@ -20,13 +22,15 @@ def fetch(page: str, path: str) -> Any:
         return json.load(response)
 
 
-def money(value: float) -> str:
-    return f"£{value:,.0f}"
+def _whole(value: float, currency: str) -> str:
+    """An amount in whole units of ``currency`` (ISO 4217): ``£1,240``, ``$310``."""
+    return f"{currency_of(currency).sign}{value:,.0f}"
 
 
 def show_answer(page: str, out: TextIO) -> None:
     """Print best and worst customers, segments with their personas, and the offers' results."""
-    best = fetch(page, f"/customers?order=best&limit={SHOWN}")["customers"]
+    ranking = fetch(page, f"/customers?order=best&limit={SHOWN}")
+    best, currency = ranking["customers"], ranking["currency"]
     low = fetch(page, "/customers?order=worst&kind=low_value&limit=3")["customers"]
     costly = fetch(page, "/customers?order=worst&kind=costly&limit=3")["customers"]
     segments = fetch(page, "/segments")
@@ -37,13 +41,13 @@ def show_answer(page: str, out: TextIO) -> None:
           f"as of {segments['as_of'][:16].replace('T', ' ')})")
     write("  Best (predicted value, next 90 days)")
     for row in best:
-        _customer(write, row)
+        _customer(write, row, currency)
     write("  Worst: little to expect")
     for row in low:
-        _customer(write, row)
+        _customer(write, row, currency)
     write("  Worst: costly (refunds, discounts)")
     for row in costly:
-        _customer(write, row, cost=True)
+        _customer(write, row, currency, cost=True)
     write("  Segments (RFM)    " + ", ".join(f"{name} {n}" for name, n in segments["segments"].items()))
     cards = segments["behaviour"]["personas"]
     if cards:
@@ -55,12 +59,12 @@ def show_answer(page: str, out: TextIO) -> None:
     _offers(write, offers)
 
 
-def _customer(write: Any, row: dict[str, Any], cost: bool = False) -> None:
+def _customer(write: Any, row: dict[str, Any], currency: str, cost: bool = False) -> None:
     reasons = list(row.get("reasons") or [])
     if cost and row.get("cost"):  # the cost leads: it is why they are here
-        reasons = [f"costs {money(row['cost']['cost'])}", *reasons[1:]]
+        reasons = [f"costs {_whole(row['cost']['cost'], currency)}", *reasons[1:]]
     text = "; ".join(reasons)
-    write(f"    {row['customer_id']:<12} {money(row['expected_value']):>7}  {row.get('segment') or '':<16} "
+    write(f"    {row['customer_id']:<12} {_whole(row['expected_value'], currency):>7}  {row.get('segment') or '':<16} "
           f"{text[:96] + ('…' if len(text) > 96 else '')}")
 
 

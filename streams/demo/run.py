@@ -30,6 +30,7 @@ from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
+from models.currencies import currency_of
 from streams.broker.topics import ensure_topics
 from streams.demo.embedded import EmbeddedServices, free_port, stop_process
 from streams.demo.answer import show_answer
@@ -114,6 +115,7 @@ class TriggerPrinter(threading.Thread):
             enable_auto_commit=False, consumer_timeout_ms=200, **kafka_python_options(settings),
         )
         self.triggers_topic = settings.offer_triggers_topic
+        self.currency = settings.currency
         self.kinds = kinds
         self.live_start = live_start
         self.why = {rule.name: rule.why for rule in load_offer_policy(settings).rules}
@@ -144,7 +146,9 @@ class TriggerPrinter(threading.Thread):
         if t["kind"] == "browse_abandoned":
             what = "viewed " + ", ".join(str(p["product_id"]) for p in products)
         else:
-            what = f"{len(products)} product(s) £{float(t.get('cart_value') or 0):.2f}"  # type: ignore[arg-type]
+            written = currency_of(self.currency)  # a trigger's cart value is in the shop's currency
+            value = float(t.get("cart_value") or 0)  # type: ignore[arg-type]
+            what = f"{len(products)} product(s) {written.sign}{value:.{written.digits}f}"
         reason: dict[str, object] = t["reason"]  # type: ignore[assignment]
         who = ", ".join(str(reason[k]) for k in ("segment", "customer_type") if reason.get(k))
         _line(

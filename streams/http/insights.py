@@ -47,22 +47,27 @@ async def read_segments(store: CheckpointStore) -> BehaviourSegments | None:
     return await read_model(store, "segments", BehaviourSegments)
 
 
-async def compute_from(store: RedisStore, now: datetime | None) -> Insights:
-    """Insights of every profile in the store, with the loyalty, value and segments models of the newest checkpoints."""
+async def compute_from(store: RedisStore, now: datetime | None, *, currency: str = "GBP") -> Insights:
+    """Insights of every profile in the store, with the loyalty, value and segments models of the newest checkpoints.
+
+    ``currency`` is the shop's (``TRACKER_CURRENCY``): the reasons and portraits write money in it.
+    """
     profiles = [item async for item in store.profiles()]
     checkpoint = CheckpointStore(store.client)
-    insights = compute(profiles, now, await read_segments(checkpoint)).rescore_loyalty(await read_loyalty(checkpoint))
+    insights = compute(profiles, now, await read_segments(checkpoint), currency=currency)
+    insights = insights.rescore_loyalty(await read_loyalty(checkpoint))
     return insights.rescore_value(await read_model(checkpoint, "value", ValueModel))
 
 
 class InsightsCache:
-    """The latest insights, recomputed when older than ``max_age_seconds``."""
+    """The latest insights, recomputed when older than ``max_age_seconds``, with money in ``currency`` (ISO 4217)."""
 
     def __init__(
         self, store: RedisStore, *, max_age_seconds: float, now: Callable[[], datetime | None],
         loyalty: Callable[[], LoyaltyModel | None] = lambda: None,
         segments: Callable[[], BehaviourSegments | None] = lambda: None,
         value: Callable[[], ValueModel | None] = lambda: None,
+        currency: str = "GBP",
     ) -> None:
         self._store = store
         self._loyalty = loyalty
@@ -70,6 +75,7 @@ class InsightsCache:
         self._value = value
         self._max_age = max_age_seconds
         self._now = now
+        self._currency = currency
         self._latest: Insights | None = None
         self._at = 0.0
         self._lock = asyncio.Lock()
@@ -91,7 +97,8 @@ class InsightsCache:
                 live = self._value()
                 value = live.without_pending() if live is not None else None
                 now = self._now()
-                insights = await asyncio.to_thread(lambda: compute(profiles, now, segments).rescore_value(value))
+                insights = await asyncio.to_thread(
+                    lambda: compute(profiles, now, segments, currency=self._currency).rescore_value(value))
                 # Scored here, on the event loop: the batch consumer updates the model on this thread.
                 self._latest = insights.rescore_loyalty(self._loyalty())
                 self._at = time.monotonic()

@@ -142,6 +142,7 @@ def register(
             insights = await cache.get()
             return self.json({
                 "as_of": insights.now.isoformat(),
+                "currency": insights.currency,
                 "order": order,
                 "segment": segment,
                 "kind": kind,
@@ -155,6 +156,7 @@ def register(
             insights = await cache.get()
             return self.json({
                 "as_of": insights.now.isoformat(),
+                "currency": insights.currency,
                 "customers": len(insights.facts),
                 "segments": insights.segments,
                 "personas": insights.persona_cards(),
@@ -165,7 +167,8 @@ def register(
     class PersonasView(View):
         async def get(self, request: Request) -> Response:
             insights = await cache.get()
-            return self.json({"as_of": insights.now.isoformat(), "customers": len(insights.facts),
+            return self.json({"as_of": insights.now.isoformat(), "currency": insights.currency,
+                              "customers": len(insights.facts),
                               "personas": insights.persona_cards() + insights.behaviour_cards()})
 
     @app.page("/offers")
@@ -221,9 +224,13 @@ def offers_series(daily: dict[str, dict[str, float]]) -> dict[str, Any]:
 
 
 def charts_json(insights: Insights, daily: dict[str, dict[str, float]]) -> dict[str, Any]:
-    """Share of predicted value by customer decile (best first), segment sizes and moves, model quality by day."""
+    """Share of predicted value by customer decile (best first), segment sizes and moves, model quality by day.
+
+    ``currency`` is the shop's (ISO 4217): the page writes the money figures in it.
+    """
     values = [v.expected_value for v in insights.ranked("best", limit=max(len(insights.facts), 1))]
     return {
+        "currency": insights.currency,
         "value_deciles": {"customers": len(values), "total": round(sum(values), 2),
                           "shares": decile_shares(values)},
         "segment_sizes": series(daily.get("segments", {}), 2),

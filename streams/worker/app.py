@@ -138,6 +138,7 @@ def build(settings: Settings, registry: CollectorRegistry | None = None) -> Work
         store, max_age_seconds=settings.insights_max_age_seconds,
         now=lambda: None if settings.clock == "event" else datetime.now(timezone.utc),
         loyalty=lambda: scoring.loyalty, segments=lambda: scoring.segments, value=lambda: scoring.value,
+        currency=settings.currency,
     )
     clockwork = timers.Clockwork(settings, tracker, consumer, state, scoring, insights, metrics)
     timers.register(app, clockwork)

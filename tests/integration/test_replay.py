@@ -118,7 +118,7 @@ def test_the_api_and_the_cli_agree_on_segments_and_rankings(worker, worker_setti
     assert status == 200 and segments["customers"] > 100
     assert cli("segments")["segments"] == segments["segments"]
     status, best = get("/customers?order=best&limit=5")
-    assert status == 200
+    assert status == 200 and best["currency"] == segments["currency"] == "GBP"  # the shop's, by default
     assert [c["customer_id"] for c in cli("customers", "best", "--limit", "5")] == [
         c["customer_id"] for c in best["customers"]]
     for kind in ("costly", "low_value"):

@@ -126,7 +126,7 @@ def test_reasons_say_what_was_spent_how_likely_and_what_came_back() -> None:
         "last order 10 days ago",
     )
     assert v.reasons[-1].startswith("expected to spend £")
-    plain = expected_value(buyer(), NOW, currency="€")
+    plain = expected_value(buyer(), NOW, currency="EUR")
     assert plain is not None
     assert "no refunds" in plain.reasons and "always paid full price" in plain.reasons
     assert plain.reasons[0] == "spent €600 over 6 orders"

@@ -9,7 +9,7 @@ import pytest
 
 from streams.core.insights import VISITORS, compute
 from streams.core.state import Profile
-from streams.http.marketers import BadParameter, ranking_query
+from streams.http.marketers import BadParameter, charts_json, ranking_query
 
 from builders import T0
 
@@ -152,3 +152,20 @@ def test_the_worst_are_told_apart_as_low_value_or_costly():
     assert {row["customer_id"] for row in low} == {"big", "steady", "gone"}
     assert low[0]["customer_id"] == "gone" and low[0]["kind"] == "low_value"
     assert insights.customer("deals", dict(profiles)["deals"])["worst_kind"] == "costly"
+
+
+def test_money_is_written_in_the_shop_s_currency_everywhere_the_insights_write_it():
+    """With currency="USD" the reasons, costs and persona summaries write dollars, never pounds; the view names it."""
+    profiles = [*PROFILES, ("deals", buyer(6, 300.0, 5, discount_orders=6, discount_total=90.0))]
+    dollars = compute(profiles, T0, currency="USD")
+    texts = [reason for order in ("best", "worst") for row in dollars.ranking(order, limit=10)
+             for reason in row["reasons"]]
+    texts += [reason for row in dollars.ranking("worst", kind="costly") for reason in row["cost"]["reasons"]]
+    view = dollars.customer("refunder", dict(profiles)["refunder"])
+    texts += [*view["predicted_value_90d"]["reasons"], *view["cost"]["reasons"]]
+    texts += [card["summary"] for card in dollars.persona_cards()]
+    assert any(text.startswith("spent $") for text in texts) and any("($90 off)" in text for text in texts)
+    assert not any("£" in text for text in texts)
+    assert view["currency"] == "USD" and charts_json(dollars, {})["currency"] == "USD"  # what the page formats with
+    pounds = compute(profiles, T0)  # the default, as before
+    assert pounds.currency == "GBP" and pounds.ranking("best", limit=1)[0]["reasons"][0].startswith("spent £")

@@ -155,3 +155,15 @@ def test_a_live_profile_has_the_features_of_its_facts():
                                                                                    intent=0.25, offers=4, conversions=1)]
     for p in profiles:
         assert repr(behaviour_of(p, LiveFacts(p), vocabulary)) == repr(behaviour_of(p, facts_of("c", p), vocabulary))
+
+
+def test_the_personas_write_money_in_the_shop_s_currency():
+    """Portraits and their traits write the shop's currency: dollars for USD, pounds by default."""
+    import json
+
+    profiles = shop()
+    model = trained(profiles)
+    for currency, sign, other in (("USD", "$", "£"), ("GBP", "£", "$")):
+        insights = compute(profiles, T0, model, currency=currency)
+        written = json.dumps([*insights.persona_cards(), *insights.behaviour_cards()], ensure_ascii=False)
+        assert sign in written and other not in written
