@@ -12,11 +12,11 @@ event names (case, spaces and ``_`` ignored)    tracker event
 ==============================================  =====================================
 view, view_item, detail, pv, click(s)            ``product_viewed`` (``page_viewed`` without a product)
 page_view, pageview, page, screen_view           ``page_viewed``
-cart(s), add_to_cart, addtocart, add             ``cart_item_added``
-remove_from_cart, product_removed                ``cart_item_removed``
+cart(s), add_to_cart, product_added_to_cart      ``cart_item_added``
+remove_from_cart, product_removed(_from_cart)    ``cart_item_removed``
 checkout, begin_checkout, checkout_started       ``checkout_started``
 view_cart, cart_viewed                           ``cart_viewed``
-purchase, transaction, order(s), buy, purchased  ``order_placed``: the rows of one order (the
+purchase, order(s), buy, checkout_completed…     ``order_placed``: the rows of one order (the
                                                   ``order`` column, else one customer's rows of
                                                   one session no more than a minute apart:
                                                   :func:`checkouts`) become one order with its lines
@@ -119,17 +119,19 @@ _KINDS = {
                      # A click on a product opens it: the data sets that count product views as clicks
                      # (a recommender's logs: OTTO's ``clicks``, YooChoose's clicks file), GA's list click.
                      "click", "clicks", "productclick", "productclicked"), "view"),
-    **dict.fromkeys(("pageview", "pageviewed", "page", "screenview", "viewpage", "viewedpage", "pageload", "pageviews"),
-                    "page"),
+    # Mixpanel's own page view ($mp_web_page_view); Shopify's customer events' collection_viewed (a list page).
+    **dict.fromkeys(("pageview", "pageviewed", "page", "screenview", "viewpage", "viewedpage", "pageload", "pageviews",
+                     "mpwebpageview", "collectionviewed"), "page"),
+    # Shopify's customer events say product_added_to_cart, product_removed_from_cart and checkout_completed.
     **dict.fromkeys(("cart", "addtocart", "productadded", "cartadd", "add", "cartitemadded", "addedtocart",
-                     "addtobasket", "addedtobasket", "carts", "cartadds"), "add"),
+                     "addtobasket", "addedtobasket", "carts", "cartadds", "productaddedtocart"), "add"),
     **dict.fromkeys(("removefromcart", "productremoved", "cartremove", "remove", "cartitemremoved",
-                     "removedfromcart"), "remove"),
+                     "removedfromcart", "productremovedfromcart"), "remove"),
     **dict.fromkeys(("checkout", "begincheckout", "checkoutstarted", "startcheckout", "startedcheckout"), "checkout"),
     **dict.fromkeys(("cartviewed", "viewcart", "viewedcart"), "cartview"),
     **dict.fromkeys(("purchase", "transaction", "order", "ordercompleted", "orderplaced", "buy", "completedorder",
                      "placedorder", "purchased", "purchasecompleted", "completedpurchase", "orders", "purchases",
-                     "transactions", "buys"), "purchase"),
+                     "transactions", "buys", "checkoutcompleted", "ecommerceorder"), "purchase"),
 }
 
 

@@ -689,3 +689,21 @@ def test_sessions_with_a_nested_list_and_no_event_are_refused_naming_the_list(tm
     with pytest.raises(DataFileError, match=r"no event column: .*\(a row per object of a nested list: name its "
                                             r"fields, hits\.…\)$"):
         read_history(path, "clickstream", intake_of(Settings()))
+
+
+def test_shopify_s_customer_events_and_mixpanel_s_page_view_are_read_by_their_names(tmp_path):
+    """Shopify's pixel names a cart add product_added_to_cart and an order checkout_completed: they were activity."""
+    path = tmp_path / "events.csv"
+    path.write_text("timestamp,clientId,name,product,price,order\n"
+                    "2024-03-01T10:00:00.123Z,c1,$mp_web_page_view,,,\n"
+                    "2024-03-01T10:00:05.123Z,c1,collection_viewed,,,\n"
+                    "2024-03-01T10:01:00.123Z,c1,product_added_to_cart,p1,18.99,\n"
+                    "2024-03-01T10:02:00.123Z,c1,product_removed_from_cart,p1,18.99,\n"
+                    "2024-03-01T10:03:00.123Z,c1,product_added_to_cart,p2,5.00,\n"
+                    "2024-03-01T10:06:00.123Z,c1,checkout_completed,p2,5.00,5005\n"
+                    "2024-03-01T10:07:00.123Z,c1,ecommerceOrder,p2,5.00,5006\n")
+    found, report = events(path, "customer=clientId,time=timestamp,event=name,product=product,price=price,order=order")
+    assert [e["type"] for e in found] == ["page_viewed", "page_viewed", "cart_item_added", "cart_item_removed",
+                                          "cart_item_added", "order_placed", "order_placed"]
+    assert (found[5]["order_id"], found[5]["total"]) == ("5005", 5.0)
+    assert report.unmapped == {}
