@@ -57,6 +57,7 @@ does not stop the replay.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -72,7 +73,7 @@ from models.dates import DateParser, detect_date_layout
 from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
 from models.ids import canonical_id, is_placeholder, without_float_zeros
-from models.textfiles import CsvTable, no_header, read_csv, select
+from models.textfiles import CsvTable, bare, no_header, read_csv, select
 from streams.core.problems import Problem
 from streams.core.segment import lines_total, order_lines
 from streams.replay.json_records import holds_json_objects
@@ -197,12 +198,16 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
         whole = _listed_events(read_json_rows(path, skipped), columns) if json_lines else read_csv(path)
         if not columns and whole.headerless:
             raise no_header(whole, USAGE)
-        if not columns:
+        guessed = not columns
+        if guessed:
             # A nested field is matched by its own name (``properties.distinct_id`` as ``distinct_id``),
             # an analytics tool's reserved one without its ``$`` (Mixpanel's and PostHog's ``$device_id``).
             short = [_own_name(column) for column in whole.header]
             columns = {key: whole.header[short.index(name)]
                        for key, name in header_columns(short, HEADER_NAMES).items()}
+            event = _event_column(whole, short)
+            if event is not None:
+                columns["event"] = event
             if "customer" not in columns and "session" in columns:
                 columns["customer"] = columns["session"]  # sessions only (a recommender's log): each is a visitor
         if columns.get("visitor") == columns.get("customer"):
@@ -219,7 +224,8 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             raise DataFileError(whole.path, 1, "", f"{what} {','.join(whole.header)!r} name{'' if json_lines else 's'} "
                                 f"no {' and no '.join(missing)} column: give --columns {USAGE}{one_kind}")
         keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
-        table = select(whole, {key: (columns[key],) for key in keys})
+        table = (_namesakes_merged(whole, columns, keys) if guessed
+                 else select(whole, {key: (columns[key],) for key in keys}))
     if used is not None:
         used.update({key: columns[key] for key in keys})
         if named is not None:
@@ -305,6 +311,50 @@ def _listed_events(table: CsvTable, columns: Mapping[str, str]) -> CsvTable:
         if "time" in found and "event" in found:
             return listed
     return table
+
+
+#: Values of a column read to tell whether it names events (the first rows of a file are enough).
+_SAMPLED = 1000
+
+
+def _event_column(table: CsvTable, short: Sequence[str]) -> str | None:
+    """The column that says what happened: of the header's event names (:data:`HEADER_NAMES`, then a plain
+    ``name``), the first whose values are events the tracker reads; else the first such column.
+
+    Shopify's customer events have a ``type`` (``standard``, ``custom``: what kind of record) beside
+    their ``name`` (``product_added_to_cart``): the one whose values are events is the event.
+
+    >>> t = CsvTable("e.json", ["type", "name"], [(1, ["standard", "checkout_completed"])])
+    >>> other = CsvTable("e.csv", ["type", "name"], [(1, ["a", "b"])])
+    >>> _event_column(t, t.header), _event_column(other, other.header)
+    ('name', 'type')
+    """
+    plain = [bare(name) for name in short]
+    found = [table.header[plain.index(name)] for name in (*HEADER_NAMES["event"], "name") if name in plain]
+    for column in found:
+        at = table.header.index(column)
+        if any(kind_of(values[at]) for _, values in table.rows[:_SAMPLED]):
+            return column
+    return found[0] if found else None
+
+
+def _namesakes_merged(table: CsvTable, columns: Mapping[str, str], keys: Sequence[str]) -> CsvTable:
+    """``table`` with a column per key, each row's value the first given among the columns of the chosen one's own
+    name (:func:`_own_name`): a JSON export's fields of one name at different depths are one field.
+
+    Amplitude's rows carry a top-level ``quantity`` (empty but for revenue events) beside the
+    ``event_properties.quantity`` the shop sent; Shopify's pixel a view's ``data.productVariant.sku``
+    and a cart line's ``data.cartLine.merchandise.sku``: each row has the one that applies.
+
+    >>> t = CsvTable("a.json", ["quantity", "event_properties.quantity"], [(1, ["", "2"]), (2, ["3", "1"])])
+    >>> _namesakes_merged(t, {"quantity": "quantity"}, ["quantity"]).rows
+    [(1, ['2']), (2, ['3'])]
+    """
+    short = [_own_name(column) for column in table.header]
+    sources = [[at for at, name in enumerate(short) if name == _own_name(columns[key])] for key in keys]
+    rows = [(line, [next((values[at] for at in ats if values[at].strip()), "") for ats in sources])
+            for line, values in table.rows]
+    return dataclasses.replace(table, rows=rows, names={key: columns[key] for key in keys})
 
 
 def _own_name(column: str) -> str:

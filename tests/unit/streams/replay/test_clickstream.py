@@ -707,3 +707,38 @@ def test_shopify_s_customer_events_and_mixpanel_s_page_view_are_read_by_their_na
                                           "cart_item_added", "order_placed", "order_placed"]
     assert (found[5]["order_id"], found[5]["total"]) == ("5005", 5.0)
     assert report.unmapped == {}
+
+
+def test_without_columns_the_event_column_is_the_one_whose_values_are_events(tmp_path):
+    """Shopify's customer events have a type (standard, custom) beside their name: every event was 'standard'."""
+    def pixel(seq, name, data):
+        return {"id": f"sh-{seq}", "clientId": "c-1", "name": name, "seq": seq, "type": "standard",
+                "timestamp": f"2024-03-01T10:0{seq}:00.123Z", "data": data}
+    variant = {"sku": "MUG-1", "price": {"amount": 18.99}}
+    path = tmp_path / "pixel.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        pixel(1, "product_viewed", {"productVariant": variant}),
+        pixel(2, "product_added_to_cart", {"cartLine": {"merchandise": variant, "quantity": 2}}),
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert report.columns["event"] == "name"
+    # The view's sku and the cart line's are fields of one name at different depths: each row has its own.
+    assert [(e["type"], e["customer_id"], e["product_id"], e.get("quantity")) for e in found] == [
+        ("product_viewed", "c-1", "MUG-1", None), ("cart_item_added", "c-1", "MUG-1", 2)]
+
+
+def test_a_field_of_one_name_at_two_depths_is_read_where_the_row_has_it(tmp_path):
+    """Amplitude's rows carry a top-level quantity, empty but on revenue events, before the event's own: a cart
+    add of two was read as one."""
+    path = tmp_path / "amplitude.json"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        {"event_type": "Product Viewed", "user_id": "u2", "event_time": "2021-01-01 10:00:00.123000", "quantity": None,
+         "price": None, "event_properties": {"product_id": "p1", "price": 9.9}},
+        {"event_type": "Product Added", "user_id": "u2", "event_time": "2021-01-01 10:01:00.000000", "quantity": None,
+         "price": None, "event_properties": {"product_id": "p1", "price": 9.9, "quantity": 2}},
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e["price"], e.get("quantity")) for e in found] == [
+        ("product_viewed", 9.9, None), ("cart_item_added", 9.9, 2)]
