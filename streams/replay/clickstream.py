@@ -76,6 +76,7 @@ from models.ids import canonical_id, is_placeholder, without_float_zeros
 from models.textfiles import CsvTable, bare, no_header, read_csv, select
 from streams.core.problems import Problem
 from streams.core.segment import lines_total, order_lines
+from streams.replay import adobe
 from streams.replay.json_records import holds_json_objects
 from streams.replay.json_rows import nested_lists, one_row_each, read_json_rows
 
@@ -191,11 +192,16 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
     named = quoted(given_event)
     if named is not None:  # a file of one kind of event (a clicks file, a purchases file): no column says it
         columns = {key: column for key, column in columns.items() if key != "event"}
-    if columns and not json_lines:
+    beside = None if json_lines else adobe.header_beside(path)
+    if columns and not json_lines and beside is None:
         keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
         table = read_csv(path, {key: (columns[key],) for key in keys})
     else:
         whole = _listed_events(read_json_rows(path, skipped), columns) if json_lines else read_csv(path)
+        if whole.headerless and beside is not None and len(beside) == len(whole.header):
+            whole = dataclasses.replace(whole, header=beside, headerless=False)  # a data feed's column_headers.tsv
+        if not columns and adobe.is_feed(whole.header):
+            whole = adobe.feed_table(whole)
         if not columns and whole.headerless:
             raise no_header(whole, USAGE)
         guessed = not columns
