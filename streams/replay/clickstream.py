@@ -106,7 +106,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "category": ("categorycode", "category", "categoryid"),
     "order": ("transactionid", "orderid", "order", "trorderid"),
     # An order's amount (Segment's and PostHog's total, Mixpanel's and Amplitude's revenue…) and its products.
-    "total": ("total", "ordertotal", "revenue", "purchaserevenue", "value", "amount", "trtotal"),
+    "total": ("total", "ordertotal", "revenue", "purchaserevenue", "value", "amount", "trtotal", "totalprice"),
     "products": ("products", "items", "lineitems"),
     "session": ("usersession", "sessionid", "gasessionid", "session", "domainsessionid"),
     "url": ("url", "pageurl", "pagelocation", "page", "currenturl"),
@@ -368,10 +368,20 @@ def _own_name(column: str) -> str:
     an analytics tool's reserved one without its ``$`` (Mixpanel's and PostHog's ``$device_id``), an anonymised
     or unit-suffixed one without saying so (``session_id_hash``, ``hashed_url``, ``server_timestamp_epoch_ms``).
 
+    A nested object's ``id`` is its parent's id and a money object's ``amount`` its parent's amount, as
+    GraphQL and Shopify's events nest them (``product.id`` as ``product_id``, ``price.amount`` as ``price``).
+
     >>> [_own_name(c) for c in ("properties.$device_id", "session_id_hash", "hashed_url", "server_timestamp_epoch_ms")]
     ['device_id', 'session_id', 'url', 'server_timestamp']
+    >>> [_own_name(c) for c in ("data.productVariant.product.id", "data.checkout.totalPrice.amount", "id")]
+    ['product_id', 'totalPrice', 'id']
     """
-    own = column.rsplit(".", 1)[-1].lstrip("$")
+    parts = [part.lstrip("$") for part in column.split(".")]
+    own = parts[-1]
+    if len(parts) > 1 and own.lower() == "id":
+        own = f"{parts[-2]}_id"
+    elif len(parts) > 1 and own.lower() == "amount":
+        own = parts[-2]
     own = re.sub(r"^hashed_", "", own, flags=re.IGNORECASE)
     return re.sub(r"(_(hash|hashed|epoch|ms|millis|utc))+$", "", own, flags=re.IGNORECASE) or own
 
@@ -638,7 +648,31 @@ def _products(raw: str) -> list[dict[str, object]] | None | Problem:
         return Problem("wrong_type", f"products: expected a JSON list of objects, found {raw[:60]!r}")
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         return None
-    return order_lines(items)
+    return order_lines([_flat_item(item) for item in items])
+
+
+def _flat_item(item: Mapping[str, object]) -> dict[str, object]:
+    """A listed product with its nested fields by their own names (:func:`_own_name`), its shallower ones first:
+    a Shopify checkout's line names its product and price within its variant.
+
+    >>> _flat_item({"id": "li-1", "quantity": 2, "variant": {"sku": "MUG-1", "price": {"amount": 18.99},
+    ...                                                      "product": {"id": "88"}}})
+    {'id': 'li-1', 'quantity': 2, 'sku': 'MUG-1', 'price': 18.99, 'product_id': '88'}
+    """
+    leaves: list[tuple[str, object]] = []
+    level: list[tuple[str, object]] = list(item.items())
+    while level:
+        deeper: list[tuple[str, object]] = []
+        for path, value in level:
+            if isinstance(value, dict):
+                deeper += [(f"{path}.{key}", inner) for key, inner in value.items()]
+            else:
+                leaves.append((path, value))
+        level = deeper
+    flat: dict[str, object] = {}
+    for path, value in leaves:
+        flat.setdefault(path if "." not in path else _own_name(path), value)
+    return flat
 
 
 def _encode(event: dict[str, object]) -> bytes:

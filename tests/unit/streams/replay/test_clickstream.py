@@ -742,3 +742,25 @@ def test_a_field_of_one_name_at_two_depths_is_read_where_the_row_has_it(tmp_path
     found = [json.loads(p.value) for p in parsed]
     assert [(e["type"], e["price"], e.get("quantity")) for e in found] == [
         ("product_viewed", 9.9, None), ("cart_item_added", 9.9, 2)]
+
+
+def test_shopify_s_nested_ids_and_money_are_its_products_prices_order_and_lines(tmp_path):
+    """A nested object's id (product.id) and a money object's amount (price.amount) were read as plain 'id' and
+    'amount': the view had no price, the order no id, its lines the checkout's line ids and no prices."""
+    variant = {"id": "gid://shopify/ProductVariant/4401", "sku": "MUG-1", "price": {"amount": 18.99},
+               "product": {"id": "gid://shopify/Product/88"}}
+    checkout = {"token": "ck-1", "order": {"id": "gid://shopify/Order/5005"}, "totalPrice": {"amount": 42.98},
+                "subtotalPrice": {"amount": 37.98}, "lineItems": [{"id": "li-1", "quantity": 2, "variant": variant}]}
+    path = tmp_path / "pixel.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        {"clientId": "c-1", "name": "product_viewed", "type": "standard", "timestamp": "2024-03-01T10:00:00Z",
+         "data": {"productVariant": variant}},
+        {"clientId": "c-1", "name": "checkout_completed", "type": "standard", "timestamp": "2024-03-01T10:05:00Z",
+         "data": {"checkout": checkout}},
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    view, order = [json.loads(p.value) for p in parsed]
+    assert (view["product_id"], view["price"]) == ("gid://shopify/Product/88", 18.99)
+    assert (order["order_id"], order["total"]) == ("gid://shopify/Order/5005", 42.98)
+    assert [(line["product_id"], line["quantity"], line["price"]) for line in order["line_items"]] == [
+        ("gid://shopify/Product/88", 2, 18.99)]
