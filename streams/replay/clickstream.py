@@ -105,8 +105,9 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "quantity": ("quantity", "qty"),
     "category": ("categorycode", "category", "categoryid"),
     "order": ("transactionid", "orderid", "order", "trorderid"),
-    # An order's amount (Segment's and PostHog's total, Mixpanel's and Amplitude's revenue…) and its products.
-    "total": ("total", "ordertotal", "revenue", "purchaserevenue", "value", "amount", "trtotal", "totalprice"),
+    # An order's amount (Segment's and PostHog's total, Mixpanel's and Amplitude's revenue…) and its products;
+    # an order's own names before a plain revenue (GA4's row has the user's lifetime revenue, user_ltv.revenue).
+    "total": ("total", "ordertotal", "purchaserevenue", "revenue", "value", "amount", "trtotal", "totalprice"),
     "products": ("products", "items", "lineitems"),
     "session": ("usersession", "sessionid", "gasessionid", "session", "domainsessionid"),
     "url": ("url", "pageurl", "pagelocation", "page", "currenturl"),

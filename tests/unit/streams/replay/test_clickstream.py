@@ -764,3 +764,17 @@ def test_shopify_s_nested_ids_and_money_are_its_products_prices_order_and_lines(
     assert (order["order_id"], order["total"]) == ("gid://shopify/Order/5005", 42.98)
     assert [(line["product_id"], line["quantity"], line["price"]) for line in order["line_items"]] == [
         ("gid://shopify/Product/88", 2, 18.99)]
+
+
+def test_a_ga4_row_read_as_a_clickstream_takes_its_purchase_revenue_not_the_user_s_lifetime_revenue(tmp_path):
+    """GA4's rows carry user_ltv.revenue (the user's revenue so far) before ecommerce.purchase_revenue: the
+    order's total was the lifetime's, 0 on a first order."""
+    path = tmp_path / "ga4.jsonl"
+    path.write_text(json.dumps({
+        "event_timestamp": "1612069810766593", "event_name": "purchase", "user_pseudo_id": "1026454.4271112504",
+        "user_ltv": {"revenue": 0.0, "currency": "USD"}, "device": {"category": "desktop"},
+        "ecommerce": {"purchase_revenue": 60.0, "transaction_id": "T-88123"},
+        "items": [{"item_id": "9196788", "price": 28.0, "quantity": 2, "item_category": "Bags"}]}) + "\n")
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    [order] = [json.loads(p.value) for p in parsed]
+    assert (order["order_id"], order["total"]) == ("T-88123", 60.0)
