@@ -100,10 +100,10 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "event": ("productaction", "eventtype", "eventname", "event", "action", "type", "eventtablename"),
     # The hit's type, the event of a row whose event column is empty (a page view has no product action).
     "hit": ("hittype", "eventtype", "type"),
-    "product": ("productid", "itemid", "sku", "productsku", "product", "item", "articleid", "aid"),
+    "product": ("productid", "itemid", "sku", "productsku", "itemsku", "product", "item", "articleid", "aid"),
     "price": ("price", "unitprice", "itemprice"),
     "quantity": ("quantity", "qty"),
-    "category": ("categorycode", "category", "categoryid"),
+    "category": ("categorycode", "category", "categoryid", "itemcategory"),
     "order": ("transactionid", "orderid", "order", "trorderid"),
     # An order's amount (Segment's and PostHog's total, Mixpanel's and Amplitude's revenue…) and its products;
     # an order's own names before a plain revenue (GA4's row has the user's lifetime revenue, user_ltv.revenue).
@@ -123,8 +123,9 @@ _KINDS = {
                      # (a recommender's logs: OTTO's ``clicks``, YooChoose's clicks file), GA's list click.
                      "click", "clicks", "productclick", "productclicked"), "view"),
     # Mixpanel's own page view ($mp_web_page_view); Shopify's customer events' collection_viewed (a list page).
+    # Matomo's visit log names a page view an "action" (beside download, outlink, ecommerceOrder…).
     **dict.fromkeys(("pageview", "pageviewed", "page", "screenview", "viewpage", "viewedpage", "pageload", "pageviews",
-                     "mpwebpageview", "collectionviewed"), "page"),
+                     "mpwebpageview", "collectionviewed", "action"), "page"),
     # Shopify's customer events say product_added_to_cart, product_removed_from_cart and checkout_completed.
     **dict.fromkeys(("cart", "addtocart", "productadded", "cartadd", "add", "cartitemadded", "addedtocart",
                      "addtobasket", "addedtobasket", "carts", "cartadds", "productaddedtocart"), "add"),
@@ -673,6 +674,13 @@ def _flat_item(item: Mapping[str, object]) -> dict[str, object]:
     flat: dict[str, object] = {}
     for path, value in leaves:
         flat.setdefault(path if "." not in path else _own_name(path), value)
+    # Named as a column would be (Matomo's itemSKU and itemCategory): the names the spec's lines read.
+    plain = [bare(name) for name in flat]
+    for key, spec in (("product", "product_id"), ("price", "price"), ("quantity", "quantity"),
+                      ("category", "category")):
+        named = next((list(flat)[plain.index(name)] for name in HEADER_NAMES[key] if name in plain), None)
+        if named is not None and spec not in flat:
+            flat[spec] = flat[named]
     return flat
 
 

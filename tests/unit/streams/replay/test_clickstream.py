@@ -778,3 +778,23 @@ def test_a_ga4_row_read_as_a_clickstream_takes_its_purchase_revenue_not_the_user
     parsed, report = read_history(path, "clickstream", intake_of(Settings()))
     [order] = [json.loads(p.value) for p in parsed]
     assert (order["order_id"], order["total"]) == ("T-88123", 60.0)
+
+
+def test_matomo_s_visit_log_with_its_actions_listed_reads_page_views_and_orders_with_their_items(tmp_path):
+    """Matomo names a page view an 'action' and an item's id itemSKU: the pages were activity and each order a bad
+    line for want of a product id."""
+    visit = {"idVisit": 4211, "visitorId": "a3f5c1d2e4b60718", "serverTimestamp": 1709287500, "actionDetails": [
+        {"type": "action", "url": "https://shop.example/p/mug", "timestamp": 1709287200},
+        {"type": "ecommerceOrder", "orderId": "o-42", "revenue": "37.98", "timestamp": 1709287500,
+         "itemDetails": [{"itemSKU": "MUG-1", "itemName": "Mug", "itemCategory": "Kitchen", "price": "18.99",
+                          "quantity": "2"}]}]}
+    path = tmp_path / "visits.json"
+    path.write_text(json.dumps([visit]))
+    found, report = events(path, "customer=visitorId,time=actionDetails.timestamp,event=actionDetails.type,"
+                                 "url=actionDetails.url,order=actionDetails.orderId,total=actionDetails.revenue,"
+                                 "products=actionDetails.itemDetails,session=idVisit")
+    assert report.bad == 0, report.bad_lines
+    assert [e["type"] for e in found] == ["page_viewed", "order_placed"]
+    assert (found[1]["order_id"], found[1]["total"]) == ("o-42", 37.98)
+    assert [(line["product_id"], line["quantity"], line["price"], line["category"])
+            for line in found[1]["line_items"]] == [("MUG-1", 2, 18.99, "Kitchen")]
