@@ -39,7 +39,9 @@ _COMMERCE = (("1", "purchase"), ("11", "checkout"), ("13", "remove_from_cart"), 
              ("14", "view_cart"), ("2", "view_item"))
 #: Hits Adobe does not report: data sources, and hits of other sources than the page (documented hit_source values).
 _UNREPORTED_SOURCES = frozenset({"5", "7", "8", "9"})
-_COLUMNS = ["customer", "session", "time", "event", "products", "order", "url"]
+#: The rows' columns: named as the header guess reads them, what each came from in brackets (shown in the mapping read).
+_COLUMNS = ["customer (post_visid_high-post_visid_low)", "session (visit_num)", "time (hit_time_gmt)",
+            "event (post_event_list)", "products (post_product_list)", "order (post_purchaseid)", "url (post_page_url)"]
 
 
 def header_beside(path: str | Path) -> list[str] | None:
