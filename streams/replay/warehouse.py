@@ -10,12 +10,14 @@ into the message (``{"type": "track", "userId": …, "properties": {…}}``), wh
 parser then reads (:meth:`~streams.core.intake.Intake.parse_message`), so a table replays as the
 bucket's JSON Lines would.
 
-The ``pages`` and ``identifies`` tables hold the other calls the same way, with no ``event``
-column: a page's ``name``, ``url``, ``path``, ``referrer``, ``title`` and ``search`` (a
-``page`` call), a login's traits (``email``, ``context_traits_email``…: an ``identify`` call
-linking its ``anonymous_id`` to its ``user_id``).  A table is told by its columns, as its rows
-carry no call type: an event name makes a track, a page's ``url`` or ``path`` a page, and a
-table of the loader's own columns (``received_at``, ``uuid_ts``…) with neither an identify.
+The ``pages``, ``identifies`` and ``aliases`` tables hold the other calls the same way, with no
+``event`` column: a page's ``name``, ``url``, ``path``, ``referrer``, ``title`` and ``search``
+(a ``page`` call), a login's traits (``email``, ``context_traits_email``…: an ``identify`` call
+linking its ``anonymous_id`` to its ``user_id``), an alias's ``previous_id``.  A table is told by
+its columns, as its rows carry no call type: an event name makes a track, a page's ``url`` or
+``path`` a page, a ``previous_id`` an alias, a ``group_id`` nothing the tracker reads (the groups
+table is refused), and a table of the loader's own columns (``received_at``, ``uuid_ts``…) with
+none of these an identify.
 """
 
 from __future__ import annotations
@@ -31,8 +33,8 @@ from models.textfiles import read_csv
 __all__ = ["call_of", "is_warehouse_row", "message_of", "table_rows"]
 
 #: A row's columns that are the message's own fields, not properties (``uuid_ts`` and ``loaded_at``: the loader's).
-_OWN = frozenset({"id", "message_id", "user_id", "anonymous_id", "event", "event_text", "type", "timestamp",
-                  "original_timestamp", "sent_at", "received_at", "uuid", "uuid_ts", "loaded_at"})
+_OWN = frozenset({"id", "message_id", "user_id", "anonymous_id", "previous_id", "event", "event_text", "type",
+                  "timestamp", "original_timestamp", "sent_at", "received_at", "uuid", "uuid_ts", "loaded_at"})
 #: The flattened context columns the spec's parser reads, and where they go back.
 _CONTEXT = {"context_page_url": ("page", "url"), "context_page_path": ("page", "path"),
             "context_page_referrer": ("page", "referrer"), "context_campaign_source": ("campaign", "source"),
@@ -64,12 +66,19 @@ def call_of(row: Mapping[str, object]) -> str | None:
     ('track', 'page')
     >>> call_of({"user_id": "u1", "anonymous_id": "a1", "received_at": "…", "email": "ann@shop.example"})
     'identify'
+    >>> call_of({"user_id": "u1", "previous_id": "a1", "received_at": "…"})
+    'alias'
+    >>> call_of({"user_id": "u1", "group_id": "g", "received_at": "…"})  # the groups table: no one's visit
     """
     names = {_snake(str(name)) for name in row}  # a warehouse may write them in capitals (Snowflake's USER_ID)
     if {"type", "userid", "anonymousid"} & names or not {"user_id", "anonymous_id"} & names:
         return None
     if {"event", "event_text"} & names:
         return "track"
+    if "group_id" in names:
+        return None  # the groups table: accounts, no one's visit
+    if "previous_id" in names:
+        return "alias"
     if {"url", "path"} & names:
         return "page"
     return "identify" if "user_id" in names and _LOADED & names else None
@@ -93,7 +102,7 @@ def message_of(row: Mapping[str, object]) -> dict[str, object]:
     if call == "track":
         message["event"] = own.get("event_text") or own.get("event")
     for key, name in (("messageId", "id"), ("messageId", "message_id"), ("userId", "user_id"),
-                      ("anonymousId", "anonymous_id")):
+                      ("anonymousId", "anonymous_id"), ("previousId", "previous_id")):
         if name in own:
             value = own[name]
             message[key] = without_float_zeros(value) if isinstance(value, str) and key != "messageId" else value

@@ -101,3 +101,16 @@ def test_a_row_naming_both_ids_links_the_visitor_once_in_any_table(tmp_path):
     assert found[2]["anonymous_id"] == "anon-7"
     again, _ = replayed(path)
     assert [e["event_id"] for e in again] == [e["event_id"] for e in found]  # a second replay gives the same ids
+
+
+def test_the_aliases_table_links_its_previous_id_and_the_groups_table_is_no_identify(tmp_path):
+    """Told by their columns as identifies are: an aliases row is the alias call, a groups row no login."""
+    (tmp_path / "aliases.csv").write_text("id,previous_id,user_id,received_at,timestamp,uuid_ts\n"
+                                          "a1,anon-7,u-7,2024-03-01 10:05:01 UTC,2024-03-01 10:05:00 UTC,"
+                                          "2024-03-01 10:20:00 UTC\n")
+    [alias], report = replayed(tmp_path / "aliases.csv")
+    assert (alias["type"], alias["customer_id"], alias["anonymous_id"]) == ("customer_identified", "u-7", "anon-7")
+    (tmp_path / "groups.csv").write_text("id,group_id,user_id,received_at,timestamp,employees\n"
+                                         "g1,acme,u-7,2024-03-01 10:05:01 UTC,2024-03-01 10:05:00 UTC,40\n")
+    with pytest.raises(DataFileError, match="no warehouse table of calls"):
+        replayed(tmp_path / "groups.csv")
