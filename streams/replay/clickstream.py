@@ -12,11 +12,11 @@ event names (case, spaces and ``_`` ignored)    tracker event
 ==============================================  =====================================
 view, view_item, detail, pv, click(s)            ``product_viewed`` (``page_viewed`` without a product)
 page_view, pageview, page, screen_view           ``page_viewed``
-cart(s), add_to_cart, addtocart, add             ``cart_item_added``
-remove_from_cart, product_removed                ``cart_item_removed``
+cart(s), add_to_cart, product_added_to_cart      ``cart_item_added``
+remove_from_cart, product_removed(_from_cart)    ``cart_item_removed``
 checkout, begin_checkout, checkout_started       ``checkout_started``
 view_cart, cart_viewed                           ``cart_viewed``
-purchase, transaction, order(s), buy, purchased  ``order_placed``: the rows of one order (the
+purchase, order(s), buy, checkout_completed…     ``order_placed``: the rows of one order (the
                                                   ``order`` column, else one customer's rows of
                                                   one session no more than a minute apart:
                                                   :func:`checkouts`) become one order with its lines
@@ -57,6 +57,7 @@ does not stop the replay.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 import math
@@ -72,9 +73,10 @@ from models.dates import DateParser, detect_date_layout
 from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
 from models.ids import canonical_id, is_placeholder, without_float_zeros
-from models.textfiles import CsvTable, no_header, read_csv, select
+from models.textfiles import CsvTable, bare, no_header, read_csv, select
 from streams.core.problems import Problem
 from streams.core.segment import lines_total, order_lines
+from streams.replay import adobe
 from streams.replay.json_records import holds_json_objects
 from streams.replay.json_rows import nested_lists, one_row_each, read_json_rows
 
@@ -98,13 +100,14 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "event": ("productaction", "eventtype", "eventname", "event", "action", "type", "eventtablename"),
     # The hit's type, the event of a row whose event column is empty (a page view has no product action).
     "hit": ("hittype", "eventtype", "type"),
-    "product": ("productid", "itemid", "sku", "productsku", "product", "item", "articleid", "aid"),
+    "product": ("productid", "itemid", "sku", "productsku", "itemsku", "product", "item", "articleid", "aid"),
     "price": ("price", "unitprice", "itemprice"),
     "quantity": ("quantity", "qty"),
-    "category": ("categorycode", "category", "categoryid"),
+    "category": ("categorycode", "category", "categoryid", "itemcategory"),
     "order": ("transactionid", "orderid", "order", "trorderid"),
-    # An order's amount (Segment's and PostHog's total, Mixpanel's and Amplitude's revenue…) and its products.
-    "total": ("total", "ordertotal", "revenue", "purchaserevenue", "value", "amount", "trtotal"),
+    # An order's amount (Segment's and PostHog's total, Mixpanel's and Amplitude's revenue…) and its products;
+    # an order's own names before a plain revenue (GA4's row has the user's lifetime revenue, user_ltv.revenue).
+    "total": ("total", "ordertotal", "purchaserevenue", "revenue", "value", "amount", "trtotal", "totalprice"),
     "products": ("products", "items", "lineitems"),
     "session": ("usersession", "sessionid", "gasessionid", "session", "domainsessionid"),
     "url": ("url", "pageurl", "pagelocation", "page", "currenturl"),
@@ -119,17 +122,20 @@ _KINDS = {
                      # A click on a product opens it: the data sets that count product views as clicks
                      # (a recommender's logs: OTTO's ``clicks``, YooChoose's clicks file), GA's list click.
                      "click", "clicks", "productclick", "productclicked"), "view"),
-    **dict.fromkeys(("pageview", "pageviewed", "page", "screenview", "viewpage", "viewedpage", "pageload", "pageviews"),
-                    "page"),
+    # Mixpanel's own page view ($mp_web_page_view); Shopify's customer events' collection_viewed (a list page).
+    # Matomo's visit log names a page view an "action" (beside download, outlink, ecommerceOrder…).
+    **dict.fromkeys(("pageview", "pageviewed", "page", "screenview", "viewpage", "viewedpage", "pageload", "pageviews",
+                     "mpwebpageview", "collectionviewed", "action"), "page"),
+    # Shopify's customer events say product_added_to_cart, product_removed_from_cart and checkout_completed.
     **dict.fromkeys(("cart", "addtocart", "productadded", "cartadd", "add", "cartitemadded", "addedtocart",
-                     "addtobasket", "addedtobasket", "carts", "cartadds"), "add"),
+                     "addtobasket", "addedtobasket", "carts", "cartadds", "productaddedtocart"), "add"),
     **dict.fromkeys(("removefromcart", "productremoved", "cartremove", "remove", "cartitemremoved",
-                     "removedfromcart"), "remove"),
+                     "removedfromcart", "productremovedfromcart"), "remove"),
     **dict.fromkeys(("checkout", "begincheckout", "checkoutstarted", "startcheckout", "startedcheckout"), "checkout"),
     **dict.fromkeys(("cartviewed", "viewcart", "viewedcart"), "cartview"),
     **dict.fromkeys(("purchase", "transaction", "order", "ordercompleted", "orderplaced", "buy", "completedorder",
                      "placedorder", "purchased", "purchasecompleted", "completedpurchase", "orders", "purchases",
-                     "transactions", "buys"), "purchase"),
+                     "transactions", "buys", "checkoutcompleted", "ecommerceorder"), "purchase"),
 }
 
 
@@ -188,19 +194,28 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
     named = quoted(given_event)
     if named is not None:  # a file of one kind of event (a clicks file, a purchases file): no column says it
         columns = {key: column for key, column in columns.items() if key != "event"}
-    if columns and not json_lines:
+    beside = None if json_lines else adobe.header_beside(path)
+    if columns and not json_lines and beside is None:
         keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
         table = read_csv(path, {key: (columns[key],) for key in keys})
     else:
         whole = _listed_events(read_json_rows(path, skipped), columns) if json_lines else read_csv(path)
+        if whole.headerless and beside is not None and len(beside) == len(whole.header):
+            whole = dataclasses.replace(whole, header=beside, headerless=False)  # a data feed's column_headers.tsv
+        if not columns and adobe.is_feed(whole.header):
+            whole = adobe.feed_table(whole)
         if not columns and whole.headerless:
             raise no_header(whole, USAGE)
-        if not columns:
+        guessed = not columns
+        if guessed:
             # A nested field is matched by its own name (``properties.distinct_id`` as ``distinct_id``),
             # an analytics tool's reserved one without its ``$`` (Mixpanel's and PostHog's ``$device_id``).
             short = [_own_name(column) for column in whole.header]
             columns = {key: whole.header[short.index(name)]
                        for key, name in header_columns(short, HEADER_NAMES).items()}
+            event = _event_column(whole, short)
+            if event is not None:
+                columns["event"] = event
             if "customer" not in columns and "session" in columns:
                 columns["customer"] = columns["session"]  # sessions only (a recommender's log): each is a visitor
         if columns.get("visitor") == columns.get("customer"):
@@ -217,7 +232,8 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             raise DataFileError(whole.path, 1, "", f"{what} {','.join(whole.header)!r} name{'' if json_lines else 's'} "
                                 f"no {' and no '.join(missing)} column: give --columns {USAGE}{one_kind}")
         keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
-        table = select(whole, {key: (columns[key],) for key in keys})
+        table = (_namesakes_merged(whole, columns, keys) if guessed
+                 else select(whole, {key: (columns[key],) for key in keys}))
     if used is not None:
         used.update({key: columns[key] for key in keys})
         if named is not None:
@@ -305,15 +321,69 @@ def _listed_events(table: CsvTable, columns: Mapping[str, str]) -> CsvTable:
     return table
 
 
+#: Values of a column read to tell whether it names events (the first rows of a file are enough).
+_SAMPLED = 1000
+
+
+def _event_column(table: CsvTable, short: Sequence[str]) -> str | None:
+    """The column that says what happened: of the header's event names (:data:`HEADER_NAMES`, then a plain
+    ``name``), the first whose values are events the tracker reads; else the first such column.
+
+    Shopify's customer events have a ``type`` (``standard``, ``custom``: what kind of record) beside
+    their ``name`` (``product_added_to_cart``): the one whose values are events is the event.
+
+    >>> t = CsvTable("e.json", ["type", "name"], [(1, ["standard", "checkout_completed"])])
+    >>> other = CsvTable("e.csv", ["type", "name"], [(1, ["a", "b"])])
+    >>> _event_column(t, t.header), _event_column(other, other.header)
+    ('name', 'type')
+    """
+    plain = [bare(name) for name in short]
+    found = [table.header[plain.index(name)] for name in (*HEADER_NAMES["event"], "name") if name in plain]
+    for column in found:
+        at = table.header.index(column)
+        if any(kind_of(values[at]) for _, values in table.rows[:_SAMPLED]):
+            return column
+    return found[0] if found else None
+
+
+def _namesakes_merged(table: CsvTable, columns: Mapping[str, str], keys: Sequence[str]) -> CsvTable:
+    """``table`` with a column per key, each row's value the first given among the columns of the chosen one's own
+    name (:func:`_own_name`): a JSON export's fields of one name at different depths are one field.
+
+    Amplitude's rows carry a top-level ``quantity`` (empty but for revenue events) beside the
+    ``event_properties.quantity`` the shop sent; Shopify's pixel a view's ``data.productVariant.sku``
+    and a cart line's ``data.cartLine.merchandise.sku``: each row has the one that applies.
+
+    >>> t = CsvTable("a.json", ["quantity", "event_properties.quantity"], [(1, ["", "2"]), (2, ["3", "1"])])
+    >>> _namesakes_merged(t, {"quantity": "quantity"}, ["quantity"]).rows
+    [(1, ['2']), (2, ['3'])]
+    """
+    short = [_own_name(column) for column in table.header]
+    sources = [[at for at, name in enumerate(short) if name == _own_name(columns[key])] for key in keys]
+    rows = [(line, [next((values[at] for at in ats if values[at].strip()), "") for ats in sources])
+            for line, values in table.rows]
+    return dataclasses.replace(table, rows=rows, names={key: columns[key] for key in keys})
+
+
 def _own_name(column: str) -> str:
     """What a column's name says it holds: a nested field's own name (``properties.distinct_id`` as ``distinct_id``),
     an analytics tool's reserved one without its ``$`` (Mixpanel's and PostHog's ``$device_id``), an anonymised
     or unit-suffixed one without saying so (``session_id_hash``, ``hashed_url``, ``server_timestamp_epoch_ms``).
 
+    A nested object's ``id`` is its parent's id and a money object's ``amount`` its parent's amount, as
+    GraphQL and Shopify's events nest them (``product.id`` as ``product_id``, ``price.amount`` as ``price``).
+
     >>> [_own_name(c) for c in ("properties.$device_id", "session_id_hash", "hashed_url", "server_timestamp_epoch_ms")]
     ['device_id', 'session_id', 'url', 'server_timestamp']
+    >>> [_own_name(c) for c in ("data.productVariant.product.id", "data.checkout.totalPrice.amount", "id")]
+    ['product_id', 'totalPrice', 'id']
     """
-    own = column.rsplit(".", 1)[-1].lstrip("$")
+    parts = [part.lstrip("$") for part in column.split(".")]
+    own = parts[-1]
+    if len(parts) > 1 and own.lower() == "id":
+        own = f"{parts[-2]}_id"
+    elif len(parts) > 1 and own.lower() == "amount":
+        own = parts[-2]
     own = re.sub(r"^hashed_", "", own, flags=re.IGNORECASE)
     return re.sub(r"(_(hash|hashed|epoch|ms|millis|utc))+$", "", own, flags=re.IGNORECASE) or own
 
@@ -580,7 +650,38 @@ def _products(raw: str) -> list[dict[str, object]] | None | Problem:
         return Problem("wrong_type", f"products: expected a JSON list of objects, found {raw[:60]!r}")
     if not isinstance(items, list) or not all(isinstance(item, dict) for item in items):
         return None
-    return order_lines(items)
+    return order_lines([_flat_item(item) for item in items])
+
+
+def _flat_item(item: Mapping[str, object]) -> dict[str, object]:
+    """A listed product with its nested fields by their own names (:func:`_own_name`), its shallower ones first:
+    a Shopify checkout's line names its product and price within its variant.
+
+    >>> _flat_item({"id": "li-1", "quantity": 2, "variant": {"sku": "MUG-1", "price": {"amount": 18.99},
+    ...                                                      "product": {"id": "88"}}})
+    {'id': 'li-1', 'quantity': 2, 'sku': 'MUG-1', 'price': 18.99, 'product_id': '88'}
+    """
+    leaves: list[tuple[str, object]] = []
+    level: list[tuple[str, object]] = list(item.items())
+    while level:
+        deeper: list[tuple[str, object]] = []
+        for path, value in level:
+            if isinstance(value, dict):
+                deeper += [(f"{path}.{key}", inner) for key, inner in value.items()]
+            else:
+                leaves.append((path, value))
+        level = deeper
+    flat: dict[str, object] = {}
+    for path, value in leaves:
+        flat.setdefault(path if "." not in path else _own_name(path), value)
+    # Named as a column would be (Matomo's itemSKU and itemCategory): the names the spec's lines read.
+    plain = [bare(name) for name in flat]
+    for key, spec in (("product", "product_id"), ("price", "price"), ("quantity", "quantity"),
+                      ("category", "category")):
+        named = next((list(flat)[plain.index(name)] for name in HEADER_NAMES[key] if name in plain), None)
+        if named is not None and spec not in flat:
+            flat[spec] = flat[named]
+    return flat
 
 
 def _encode(event: dict[str, object]) -> bytes:

@@ -4,7 +4,7 @@ The file is JSON Lines, plain or gzip (told by its first bytes), or one JSON arr
 of such files (:mod:`streams.replay.json_records`): the tracker's own events
 (``events``), messages of the e-commerce tracking spec (``segment``) — what Segment's and
 RudderStack's bucket destinations write, or a warehouse export of them (``properties``,
-``traits`` and ``context`` held as JSON text are read too, and a warehouse's table of track calls,
+``traits`` and ``context`` held as JSON text are read too, and a warehouse's table of track, page or identify calls,
 ``user_id``, ``event`` and the properties as columns, in CSV, Parquet or JSON Lines:
 :mod:`streams.replay.warehouse`) — or Google Analytics 4's BigQuery
 export (``ga4``, :mod:`streams.replay.ga4`); or a CSV of one row per event with a column
@@ -24,6 +24,7 @@ then a live worker takes over (docs/sources.md).
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import json
 import time
@@ -37,7 +38,7 @@ from typing import Any, Literal
 
 from models.columnar import is_parquet
 from models.errors import DataFileError
-from streams.core.events import Activity, AnyEvent, dump
+from streams.core.events import Activity, AnyEvent, CustomerIdentified, dump
 from streams.core.intake import Ignored, Intake, Problem
 from streams.core.segment import batch_messages
 from streams.replay import clickstream, ga4, warehouse
@@ -53,6 +54,8 @@ Progress = Callable[[int, int, float], None]
 CHUNK = 5000
 #: Bad lines kept in the report (all are counted).
 BAD_LINES_KEPT = 100
+#: The event id's prefix of a login read from a message naming both ids (one per visitor and customer).
+_LOGIN = "login-"
 #: Fields a warehouse export may hold as JSON text rather than as objects.
 _NESTED = ("properties", "traits", "context")
 
@@ -126,6 +129,7 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
     else:
         lines = json_records(path)
     found: list[tuple[int, AnyEvent]] = []
+    linked: set[tuple[str, str | None]] = set()  # (customer, visitor) pairs whose login was produced
     for number, line in lines:
         if limit is not None and number > limit and fmt != "clickstream":
             break
@@ -135,6 +139,10 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
                 unmapped[event.name] += 1
             elif isinstance(event, Problem):
                 _bad(report, BadLine(number, event.reason, event.detail))
+            elif isinstance(event, CustomerIdentified) and event.event_id.startswith(_LOGIN):
+                if (event.customer_id, event.anonymous_id) not in linked:
+                    linked.add((event.customer_id, event.anonymous_id))
+                    found.append((number, event))
             else:
                 if isinstance(event, Activity) and fmt != "events":
                     unmapped[event.name] += 1
@@ -202,8 +210,8 @@ def _parse(line: bytes, fmt: Format, intake: Intake, now: datetime) -> list[Any]
         return [Problem("malformed_json", f"not JSON: {exc}"[:300])]
     if isinstance(message, dict) and "type" not in message and isinstance(message.get("batch"), list):
         # A Tracking API request kept as it was posted ({"batch": [...], "context": …}: a log of the requests).
-        return [_message(one, intake, now) for one in batch_messages(message)]
-    return [_message(message, intake, now)]
+        return [event for one in batch_messages(message) for event in _message(one, intake, now)]
+    return _message(message, intake, now)
 
 
 def _is_table(path: str | Path) -> bool:
@@ -219,20 +227,25 @@ def _is_table(path: str | Path) -> bool:
 
 
 def _warehouse_lines(path: str | Path) -> Iterator[tuple[int, bytes]]:
-    """A CSV or Parquet warehouse table of track calls, a row a line (:mod:`streams.replay.warehouse`)."""
+    """A CSV or Parquet warehouse table of calls (tracks, pages, identifies), a row a line
+    (:mod:`streams.replay.warehouse`)."""
     rows = warehouse.table_rows(path)
     first = next(rows, None)
     if first is not None and not warehouse.is_warehouse_row(first[1]):
         raise DataFileError(str(path), first[0] - 1, "", f"header {','.join(first[1])!r} is no warehouse table of "
-                            "track calls (user_id or anonymous_id, event, timestamp…): --format segment reads "
-                            "those or JSON Lines of messages; another table of events is --format clickstream")
+                            "calls (user_id or anonymous_id, with event, or a page's url, or an identify's "
+                            "received_at…): --format segment reads tracks, pages and identifies tables or JSON Lines "
+                            "of messages; another table of events is --format clickstream")
     for line, row in itertools.chain([first] if first else [], rows):
         yield line, json.dumps(row).encode()
 
 
-def _message(message: object, intake: Intake, now: datetime) -> Any:
+def _message(message: object, intake: Intake, now: datetime) -> list[Any]:
+    """The message's event (or why none), after the login it shows: a track or page naming both a ``userId``
+    and an ``anonymousId`` (every call after an identify carries both; a warehouse's tracks or pages row
+    keeps them) links them, as the identify did, whose row may be in another table or not exported."""
     if not isinstance(message, dict):
-        return Problem("wrong_type", f"expected a message object, got {type(message).__name__}")
+        return [Problem("wrong_type", f"expected a message object, got {type(message).__name__}")]
     if warehouse.is_warehouse_row(message):
         message = warehouse.message_of(message)
     for name in _NESTED:
@@ -240,8 +253,18 @@ def _message(message: object, intake: Intake, now: datetime) -> Any:
             try:
                 message[name] = json.loads(message[name])
             except (ValueError, RecursionError):
-                return Problem("malformed_json", f"{name}: JSON text expected, got {message[name][:60]!r}")
-    return intake.parse_message(message, now)
+                return [Problem("malformed_json", f"{name}: JSON text expected, got {message[name][:60]!r}")]
+    event = intake.parse_message(message, now)
+    if isinstance(event, (Problem, Ignored, CustomerIdentified)) or message.get("anonymousId") is None:
+        return [event]
+    login = intake.parse_message({"type": "identify", "userId": message.get("userId"),
+                                  "anonymousId": message.get("anonymousId"),
+                                  "timestamp": event.occurred_at.isoformat(), "messageId": _LOGIN}, now)
+    if not isinstance(login, CustomerIdentified) or not login.anonymous_id:
+        return [event]  # no user besides the visitor: no login
+    pair = f"{login.anonymous_id}\x1f{login.customer_id}".encode()
+    event_id = f"{_LOGIN}{hashlib.blake2b(pair, digest_size=10).hexdigest()}"
+    return [login.model_copy(update={"event_id": event_id}), event]
 
 
 def _bad(report: HistoryReport, bad: BadLine) -> None:

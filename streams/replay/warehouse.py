@@ -1,4 +1,4 @@
-"""A Segment (or RudderStack) warehouse table of track calls, read as the spec's messages it was loaded from.
+"""A Segment (or RudderStack) warehouse table of calls, read as the spec's messages it was loaded from.
 
 A warehouse keeps each ``track`` call as a row: ``id`` (the ``messageId``), ``user_id``,
 ``anonymous_id``, ``event`` (the name in snake_case) and ``event_text`` (as sent), ``timestamp``
@@ -9,6 +9,15 @@ loader prefixes them; a ``products`` list as JSON text).  :func:`message_of` tur
 into the message (``{"type": "track", "userId": …, "properties": {…}}``), which the worker's own
 parser then reads (:meth:`~streams.core.intake.Intake.parse_message`), so a table replays as the
 bucket's JSON Lines would.
+
+The ``pages``, ``identifies`` and ``aliases`` tables hold the other calls the same way, with no
+``event`` column: a page's ``name``, ``url``, ``path``, ``referrer``, ``title`` and ``search``
+(a ``page`` call), a login's traits (``email``, ``context_traits_email``…: an ``identify`` call
+linking its ``anonymous_id`` to its ``user_id``), an alias's ``previous_id``.  A table is told by
+its columns, as its rows carry no call type: an event name makes a track, a page's ``url`` or
+``path`` a page, a ``previous_id`` an alias, a ``group_id`` nothing the tracker reads (the groups
+table is refused), and a table of the loader's own columns (``received_at``, ``uuid_ts``…) with
+none of these an identify.
 """
 
 from __future__ import annotations
@@ -21,33 +30,62 @@ from models.dates import DateParser
 from models.ids import without_float_zeros
 from models.textfiles import read_csv
 
-__all__ = ["is_warehouse_row", "message_of", "table_rows"]
+__all__ = ["call_of", "is_warehouse_row", "message_of", "table_rows"]
 
 #: A row's columns that are the message's own fields, not properties (``uuid_ts`` and ``loaded_at``: the loader's).
-_OWN = frozenset({"id", "message_id", "user_id", "anonymous_id", "event", "event_text", "type", "timestamp",
-                  "original_timestamp", "sent_at", "received_at", "uuid", "uuid_ts", "loaded_at"})
+_OWN = frozenset({"id", "message_id", "user_id", "anonymous_id", "previous_id", "event", "event_text", "type",
+                  "timestamp", "original_timestamp", "sent_at", "received_at", "uuid", "uuid_ts", "loaded_at"})
 #: The flattened context columns the spec's parser reads, and where they go back.
 _CONTEXT = {"context_page_url": ("page", "url"), "context_page_path": ("page", "path"),
             "context_page_referrer": ("page", "referrer"), "context_campaign_source": ("campaign", "source"),
             "context_campaign_medium": ("campaign", "medium"), "context_locale": ("locale",),
             "context_timezone": ("timezone",), "context_session_id": ("sessionId",)}
+#: Columns only a warehouse loader writes: a table with these and the ids, but no event name nor page, is identifies.
+_LOADED = frozenset({"received_at", "uuid_ts", "loaded_at", "sent_at", "original_timestamp"})
 _ISO = DateParser("iso")
 
 
 def is_warehouse_row(row: Mapping[str, object]) -> bool:
-    """Whether ``row`` is a warehouse's track call (snake_case ids and an event name), not a message as sent.
+    """Whether ``row`` is a warehouse's call (snake_case ids and an event name, a page, or a loader's columns),
+    not a message as sent.
 
     >>> is_warehouse_row({"user_id": "u1", "event": "order_completed"}), is_warehouse_row({"type": "track",
     ...                  "userId": "u1", "event": "Order Completed"}), is_warehouse_row({"user_id": "u1"})
     (True, False, False)
+    >>> is_warehouse_row({"anonymous_id": "a1", "url": "/p/1"}), is_warehouse_row({"user_id": "u1", "uuid_ts": "…"})
+    (True, True)
+    """
+    return call_of(row) is not None
+
+
+def call_of(row: Mapping[str, object]) -> str | None:
+    """The call a warehouse row holds: ``track`` (an event name), ``page`` (a url or path), ``identify`` (a
+    user id and a loader's own columns, no event nor page); None for no warehouse row.
+
+    >>> call_of({"USER_ID": "u1", "EVENT_TEXT": "Order Completed"}), call_of({"anonymous_id": "a1", "path": "/cart"})
+    ('track', 'page')
+    >>> call_of({"user_id": "u1", "anonymous_id": "a1", "received_at": "…", "email": "ann@shop.example"})
+    'identify'
+    >>> call_of({"user_id": "u1", "previous_id": "a1", "received_at": "…"})
+    'alias'
+    >>> call_of({"user_id": "u1", "group_id": "g", "received_at": "…"})  # the groups table: no one's visit
     """
     names = {_snake(str(name)) for name in row}  # a warehouse may write them in capitals (Snowflake's USER_ID)
-    return (not {"type", "userid", "anonymousid"} & names and bool({"user_id", "anonymous_id"} & names)
-            and bool({"event", "event_text"} & names))
+    if {"type", "userid", "anonymousid"} & names or not {"user_id", "anonymous_id"} & names:
+        return None
+    if {"event", "event_text"} & names:
+        return "track"
+    if "group_id" in names:
+        return None  # the groups table: accounts, no one's visit
+    if "previous_id" in names:
+        return "alias"
+    if {"url", "path"} & names:
+        return "page"
+    return "identify" if "user_id" in names and _LOADED & names else None
 
 
 def message_of(row: Mapping[str, object]) -> dict[str, object]:
-    """The spec's track message a warehouse row holds.
+    """The spec's message (a track, page or identify: :func:`call_of`) a warehouse row holds.
 
     >>> message_of({"id": "m1", "user_id": "12345.0", "anonymous_id": "", "event": "order_completed",
     ...             "event_text": "Order Completed", "timestamp": "2024-03-01 10:00:00.123 UTC",
@@ -58,10 +96,13 @@ def message_of(row: Mapping[str, object]) -> dict[str, object]:
      'timestamp': '2024-03-01T10:00:00.123000+00:00', 'receivedAt': '2024-03-01T10:00:01+00:00',
      'properties': {'total': '19.50', 'currency': 'EUR'}, 'context': {'page': {'url': 'https://shop.example/checkout'}}}
     """
+    call = call_of(row) or "track"
     own = {_snake(name): value for name, value in row.items() if _snake(name) in _OWN and _given(value)}
-    message: dict[str, object] = {"type": "track", "event": own.get("event_text") or own.get("event")}
+    message: dict[str, object] = {"type": call}
+    if call == "track":
+        message["event"] = own.get("event_text") or own.get("event")
     for key, name in (("messageId", "id"), ("messageId", "message_id"), ("userId", "user_id"),
-                      ("anonymousId", "anonymous_id")):
+                      ("anonymousId", "anonymous_id"), ("previousId", "previous_id")):
         if name in own:
             value = own[name]
             message[key] = without_float_zeros(value) if isinstance(value, str) and key != "messageId" else value
@@ -70,8 +111,14 @@ def message_of(row: Mapping[str, object]) -> dict[str, object]:
         message["timestamp"] = _time(moment)
     if "received_at" in own:
         message["receivedAt"] = _time(own["received_at"])  # collected before: its timestamp stands
-    message["properties"] = {_property(name): value for name, value in row.items()
-                             if _snake(name) not in _OWN and not _snake(name).startswith("context_") and _given(value)}
+    fields = {_property(name): value for name, value in row.items()
+              if _snake(name) not in _OWN and not _snake(name).startswith("context_") and _given(value)}
+    if call == "identify":  # RudderStack keeps the traits in the context too (context_traits_email)
+        fields = {**{_snake(name)[len("context_traits_"):]: value for name, value in row.items()
+                     if _snake(name).startswith("context_traits_") and _given(value)}, **fields}
+    if call == "page" and fields.get("name"):
+        message["name"] = fields["name"]  # the page's name (Product, Cart…), as the call sends it
+    message["traits" if call == "identify" else "properties"] = fields
     context: dict[str, Any] = {}
     for name, value in row.items():
         path = _CONTEXT.get(_snake(name))

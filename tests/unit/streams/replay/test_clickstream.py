@@ -689,3 +689,112 @@ def test_sessions_with_a_nested_list_and_no_event_are_refused_naming_the_list(tm
     with pytest.raises(DataFileError, match=r"no event column: .*\(a row per object of a nested list: name its "
                                             r"fields, hits\.…\)$"):
         read_history(path, "clickstream", intake_of(Settings()))
+
+
+def test_shopify_s_customer_events_and_mixpanel_s_page_view_are_read_by_their_names(tmp_path):
+    """Shopify's pixel names a cart add product_added_to_cart and an order checkout_completed: they were activity."""
+    path = tmp_path / "events.csv"
+    path.write_text("timestamp,clientId,name,product,price,order\n"
+                    "2024-03-01T10:00:00.123Z,c1,$mp_web_page_view,,,\n"
+                    "2024-03-01T10:00:05.123Z,c1,collection_viewed,,,\n"
+                    "2024-03-01T10:01:00.123Z,c1,product_added_to_cart,p1,18.99,\n"
+                    "2024-03-01T10:02:00.123Z,c1,product_removed_from_cart,p1,18.99,\n"
+                    "2024-03-01T10:03:00.123Z,c1,product_added_to_cart,p2,5.00,\n"
+                    "2024-03-01T10:06:00.123Z,c1,checkout_completed,p2,5.00,5005\n"
+                    "2024-03-01T10:07:00.123Z,c1,ecommerceOrder,p2,5.00,5006\n")
+    found, report = events(path, "customer=clientId,time=timestamp,event=name,product=product,price=price,order=order")
+    assert [e["type"] for e in found] == ["page_viewed", "page_viewed", "cart_item_added", "cart_item_removed",
+                                          "cart_item_added", "order_placed", "order_placed"]
+    assert (found[5]["order_id"], found[5]["total"]) == ("5005", 5.0)
+    assert report.unmapped == {}
+
+
+def test_without_columns_the_event_column_is_the_one_whose_values_are_events(tmp_path):
+    """Shopify's customer events have a type (standard, custom) beside their name: every event was 'standard'."""
+    def pixel(seq, name, data):
+        return {"id": f"sh-{seq}", "clientId": "c-1", "name": name, "seq": seq, "type": "standard",
+                "timestamp": f"2024-03-01T10:0{seq}:00.123Z", "data": data}
+    variant = {"sku": "MUG-1", "price": {"amount": 18.99}}
+    path = tmp_path / "pixel.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        pixel(1, "product_viewed", {"productVariant": variant}),
+        pixel(2, "product_added_to_cart", {"cartLine": {"merchandise": variant, "quantity": 2}}),
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert report.columns["event"] == "name"
+    # The view's sku and the cart line's are fields of one name at different depths: each row has its own.
+    assert [(e["type"], e["customer_id"], e["product_id"], e.get("quantity")) for e in found] == [
+        ("product_viewed", "c-1", "MUG-1", None), ("cart_item_added", "c-1", "MUG-1", 2)]
+
+
+def test_a_field_of_one_name_at_two_depths_is_read_where_the_row_has_it(tmp_path):
+    """Amplitude's rows carry a top-level quantity, empty but on revenue events, before the event's own: a cart
+    add of two was read as one."""
+    path = tmp_path / "amplitude.json"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        {"event_type": "Product Viewed", "user_id": "u2", "event_time": "2021-01-01 10:00:00.123000", "quantity": None,
+         "price": None, "event_properties": {"product_id": "p1", "price": 9.9}},
+        {"event_type": "Product Added", "user_id": "u2", "event_time": "2021-01-01 10:01:00.000000", "quantity": None,
+         "price": None, "event_properties": {"product_id": "p1", "price": 9.9, "quantity": 2}},
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e["price"], e.get("quantity")) for e in found] == [
+        ("product_viewed", 9.9, None), ("cart_item_added", 9.9, 2)]
+
+
+def test_shopify_s_nested_ids_and_money_are_its_products_prices_order_and_lines(tmp_path):
+    """A nested object's id (product.id) and a money object's amount (price.amount) were read as plain 'id' and
+    'amount': the view had no price, the order no id, its lines the checkout's line ids and no prices."""
+    variant = {"id": "gid://shopify/ProductVariant/4401", "sku": "MUG-1", "price": {"amount": 18.99},
+               "product": {"id": "gid://shopify/Product/88"}}
+    checkout = {"token": "ck-1", "order": {"id": "gid://shopify/Order/5005"}, "totalPrice": {"amount": 42.98},
+                "subtotalPrice": {"amount": 37.98}, "lineItems": [{"id": "li-1", "quantity": 2, "variant": variant}]}
+    path = tmp_path / "pixel.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        {"clientId": "c-1", "name": "product_viewed", "type": "standard", "timestamp": "2024-03-01T10:00:00Z",
+         "data": {"productVariant": variant}},
+        {"clientId": "c-1", "name": "checkout_completed", "type": "standard", "timestamp": "2024-03-01T10:05:00Z",
+         "data": {"checkout": checkout}},
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    view, order = [json.loads(p.value) for p in parsed]
+    assert (view["product_id"], view["price"]) == ("gid://shopify/Product/88", 18.99)
+    assert (order["order_id"], order["total"]) == ("gid://shopify/Order/5005", 42.98)
+    assert [(line["product_id"], line["quantity"], line["price"]) for line in order["line_items"]] == [
+        ("gid://shopify/Product/88", 2, 18.99)]
+
+
+def test_a_ga4_row_read_as_a_clickstream_takes_its_purchase_revenue_not_the_user_s_lifetime_revenue(tmp_path):
+    """GA4's rows carry user_ltv.revenue (the user's revenue so far) before ecommerce.purchase_revenue: the
+    order's total was the lifetime's, 0 on a first order."""
+    path = tmp_path / "ga4.jsonl"
+    path.write_text(json.dumps({
+        "event_timestamp": "1612069810766593", "event_name": "purchase", "user_pseudo_id": "1026454.4271112504",
+        "user_ltv": {"revenue": 0.0, "currency": "USD"}, "device": {"category": "desktop"},
+        "ecommerce": {"purchase_revenue": 60.0, "transaction_id": "T-88123"},
+        "items": [{"item_id": "9196788", "price": 28.0, "quantity": 2, "item_category": "Bags"}]}) + "\n")
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    [order] = [json.loads(p.value) for p in parsed]
+    assert (order["order_id"], order["total"]) == ("T-88123", 60.0)
+
+
+def test_matomo_s_visit_log_with_its_actions_listed_reads_page_views_and_orders_with_their_items(tmp_path):
+    """Matomo names a page view an 'action' and an item's id itemSKU: the pages were activity and each order a bad
+    line for want of a product id."""
+    visit = {"idVisit": 4211, "visitorId": "a3f5c1d2e4b60718", "serverTimestamp": 1709287500, "actionDetails": [
+        {"type": "action", "url": "https://shop.example/p/mug", "timestamp": 1709287200},
+        {"type": "ecommerceOrder", "orderId": "o-42", "revenue": "37.98", "timestamp": 1709287500,
+         "itemDetails": [{"itemSKU": "MUG-1", "itemName": "Mug", "itemCategory": "Kitchen", "price": "18.99",
+                          "quantity": "2"}]}]}
+    path = tmp_path / "visits.json"
+    path.write_text(json.dumps([visit]))
+    found, report = events(path, "customer=visitorId,time=actionDetails.timestamp,event=actionDetails.type,"
+                                 "url=actionDetails.url,order=actionDetails.orderId,total=actionDetails.revenue,"
+                                 "products=actionDetails.itemDetails,session=idVisit")
+    assert report.bad == 0, report.bad_lines
+    assert [e["type"] for e in found] == ["page_viewed", "order_placed"]
+    assert (found[1]["order_id"], found[1]["total"]) == ("o-42", 37.98)
+    assert [(line["product_id"], line["quantity"], line["price"], line["category"])
+            for line in found[1]["line_items"]] == [("MUG-1", 2, 18.99, "Kitchen")]

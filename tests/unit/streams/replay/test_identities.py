@@ -39,5 +39,5 @@ def test_a_parquet_table_that_is_no_warehouse_table_is_refused_naming_the_format
     from models.errors import DataFileError
 
     pq.write_table(pa.table({"event": ["x"]}), tmp_path / "t.parquet")
-    with pytest.raises(DataFileError, match="no warehouse table of track calls .* --format clickstream"):
+    with pytest.raises(DataFileError, match="no warehouse table of calls .* --format clickstream"):
         read_history(tmp_path / "t.parquet", "segment", intake_of(Settings()))

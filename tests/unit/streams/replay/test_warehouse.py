@@ -1,4 +1,5 @@
-"""A Segment warehouse table of track calls replays with --format segment as the messages it was loaded from."""
+"""Segment's and RudderStack's warehouse tables (tracks, pages, identifies) replay with --format segment as the
+messages they were loaded from."""
 
 from __future__ import annotations
 
@@ -29,8 +30,10 @@ def test_a_warehouse_tracks_table_as_csv_replays_as_its_messages(tmp_path):
     path.write_text(TRACKS)
     found, report = replayed(path)
     assert report.bad == 0, report.bad_lines
+    # m2 names both ids: the visitor logged in, and their view before it is the customer's.
     assert [(e["type"], e["customer_id"]) for e in found] == [
-        ("product_viewed", "anon-1"), ("cart_item_added", "12345"), ("order_placed", "12345")]
+        ("product_viewed", "12345"), ("customer_identified", "12345"), ("cart_item_added", "12345"),
+        ("order_placed", "12345")]
     order = found[-1]
     assert (order["order_id"], order["total"], order["currency"]) == ("o-1", 19.5, "EUR")
     assert [line["product_id"] for line in order["line_items"]] == ["P-1"]
@@ -51,5 +54,63 @@ def test_a_warehouse_export_in_json_lines_with_capital_column_names_and_prefixed
 def test_a_table_that_is_no_warehouse_table_is_refused_naming_the_format_that_reads_it(tmp_path):
     path = tmp_path / "events.csv"
     path.write_text("event_time,visitor,what\n2024-03-01 10:00:00,1,view\n")
-    with pytest.raises(DataFileError, match="no warehouse table of track calls .* --format clickstream"):
+    with pytest.raises(DataFileError, match="no warehouse table of calls .* --format clickstream"):
         replayed(path)
+
+
+IDENTIFIES = ("id,anonymous_id,user_id,received_at,sent_at,timestamp,context_ip,context_library_name,email,"
+              "context_traits_country,uuid_ts\n"
+              "i1,anon-7,u-7,2024-03-01 10:05:01 UTC,2024-03-01 10:05:00.98 UTC,2024-03-01 10:05:00.9 UTC,81.2.69.160,"
+              "analytics.js,ann@shop.example,GB,2024-03-01 10:20:00 UTC\n")
+PAGES = ("id,anonymous_id,user_id,name,path,referrer,title,url,received_at,timestamp,context_campaign_medium,uuid_ts\n"
+         "p1,anon-7,,Product,/products/mug,https://www.google.com/,Mug,https://shop.example/products/mug,"
+         "2024-03-01 10:00:01 UTC,2024-03-01 10:00:00.9 UTC,cpc,2024-03-01 10:20:00 UTC\n"
+         "p2,anon-7,,Cart,/cart,,Your cart,,2024-03-01 10:02:01 UTC,2024-03-01 10:02:00.9 UTC,,"
+         "2024-03-01 10:20:00 UTC\n")
+
+
+def test_the_identifies_and_pages_tables_replay_as_their_identify_and_page_calls(tmp_path):
+    """Only the tracks table was read: the logins and page views of the other two were refused."""
+    (tmp_path / "identifies.csv").write_text(IDENTIFIES)
+    (tmp_path / "pages.csv").write_text(PAGES)
+    [login], report = replayed(tmp_path / "identifies.csv")
+    assert report.bad == 0, report.bad_lines
+    assert (login["type"], login["customer_id"], login["anonymous_id"], login["traits"]["country"]) == (
+        "customer_identified", "u-7", "anon-7", "GB")
+    pages, report = replayed(tmp_path / "pages.csv")
+    assert report.bad == 0, report.bad_lines
+    assert [(e["type"], e["customer_id"], e["url"], e["page_type"]) for e in pages] == [
+        ("page_viewed", "anon-7", "https://shop.example/products/mug", "product"),
+        ("page_viewed", "anon-7", "/cart", "cart")]
+    assert pages[0]["channel"] == "cpc" and pages[0]["event_id"] == "p1"
+
+
+def test_a_row_naming_both_ids_links_the_visitor_once_in_any_table(tmp_path):
+    """A call after the login carries the user id and the anonymous id: the browsing before it is the customer's,
+    though the identify is in another table."""
+    path = tmp_path / "pages.csv"
+    path.write_text(PAGES + "p3,anon-7,u-7,Checkout,/checkout,,Checkout,https://shop.example/checkout,"
+                    "2024-03-01 10:06:01 UTC,2024-03-01 10:06:00.9 UTC,,2024-03-01 10:20:00 UTC\n"
+                    "p4,anon-7,u-7,Checkout,/checkout,,Checkout,https://shop.example/checkout,"
+                    "2024-03-01 10:07:01 UTC,2024-03-01 10:07:00.9 UTC,,2024-03-01 10:20:00 UTC\n")
+    found, report = replayed(path)
+    assert report.bad == 0, report.bad_lines
+    assert [(e["type"], e["customer_id"]) for e in found] == [
+        ("page_viewed", "u-7"), ("page_viewed", "u-7"), ("customer_identified", "u-7"), ("page_viewed", "u-7"),
+        ("page_viewed", "u-7")]
+    assert found[2]["anonymous_id"] == "anon-7"
+    again, _ = replayed(path)
+    assert [e["event_id"] for e in again] == [e["event_id"] for e in found]  # a second replay gives the same ids
+
+
+def test_the_aliases_table_links_its_previous_id_and_the_groups_table_is_no_identify(tmp_path):
+    """Told by their columns as identifies are: an aliases row is the alias call, a groups row no login."""
+    (tmp_path / "aliases.csv").write_text("id,previous_id,user_id,received_at,timestamp,uuid_ts\n"
+                                          "a1,anon-7,u-7,2024-03-01 10:05:01 UTC,2024-03-01 10:05:00 UTC,"
+                                          "2024-03-01 10:20:00 UTC\n")
+    [alias], report = replayed(tmp_path / "aliases.csv")
+    assert (alias["type"], alias["customer_id"], alias["anonymous_id"]) == ("customer_identified", "u-7", "anon-7")
+    (tmp_path / "groups.csv").write_text("id,group_id,user_id,received_at,timestamp,employees\n"
+                                         "g1,acme,u-7,2024-03-01 10:05:01 UTC,2024-03-01 10:05:00 UTC,40\n")
+    with pytest.raises(DataFileError, match="no warehouse table of calls"):
+        replayed(tmp_path / "groups.csv")
