@@ -11,7 +11,7 @@ import hashlib
 import math
 import operator
 from collections.abc import Mapping
-from typing import Any, Literal, TypeAlias
+from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import NDArray
@@ -19,6 +19,8 @@ from river import cluster as river_cluster
 from river.cluster.denstream import DenStreamMicroCluster
 from river.utils.vectordict import euclidean_distance_dict
 from scipy.optimize import linear_sum_assignment
+
+from models.segment_options import METHODS, Method
 
 __all__ = [
     "Columns",
@@ -36,10 +38,6 @@ __all__ = [
 ]
 
 Vector: TypeAlias = NDArray[np.float64]
-
-Method: TypeAlias = Literal["clustream", "kmeans", "streamkmeans", "denstream", "dbstream"]
-#: The river clusterers the behavioural segments can learn with (compared in docs/customers-and-models.md).
-METHODS: tuple[Method, ...] = ("clustream", "kmeans", "streamkmeans", "denstream", "dbstream")
 
 
 def clusterer(method: Method, *, k: int, micro_clusters: int, radius: float, warm_up: int, seed: int) -> Any:

@@ -42,6 +42,7 @@ from models.behaviour import MEASURES, TRAIT_PREFIXES, BehaviourFacts, aspect_of
 from models.clustering import METHODS, Columns, Method, Vector, clusterer, group, match, sampled
 from models.emergence import SegmentWatch
 from models.segment_centres import candidates_of, unscaled
+from models.segment_options import LEARN_SHARE
 from models.segment_rows import Layout, Scale, behaviour_row, z_in_place
 from models.traits import SegmentCentre, distinguishing
 
@@ -54,8 +55,6 @@ OTHER = "other"
 #: How a behavioural segment's id is written: ``B`` and a number that is never reused.
 SEGMENT_ID = r"B[1-9][0-9]*"
 
-#: Share of the customer updates the segments learn from (the rest are skipped, a fixed draw per update).
-LEARN_SHARE = 0.25
 #: Latest customers the number of segments is judged on.
 SILHOUETTE_SAMPLE = 150
 #: Points after which a customer's weight in its segment's description has halved (the clusterer's memory).

@@ -1,27 +1,61 @@
 """Pure offer logic: abandonment, targeting policy and guard rails, triggers, outcomes, uplift."""
 
-from offers.abandonment import Interest, abandoned
-from offers.codes import incentive_code
-from offers.errors import OfferError, PolicyError
-from offers.holdout import in_holdout
-from offers.outcomes import ActiveOffer, OfferOutcome, Outcome, expired, outcome_of_purchase
-from offers.policy import POLICY_VERSION, Action, Decision, Policy
-from offers.policy_file import default_policy, load_policy, parse_policy
-from offers.quiet_hours import QuietHours, zone_of
-from offers.targeting import Bound, Customer, Rule
-from offers.triggers import Incentive, OfferTrigger, Product, Reason, json_schema, offer_id
-from offers.uplift import Uplift, tally
-from offers.vocabulary import (
-    ABANDONMENT_KINDS,
-    BEHAVIOUR_TRAITS,
-    CUSTOMER_TYPES,
-    INCENTIVE_TYPES,
-    SEGMENTS,
-    AbandonmentKind,
-    CustomerType,
-    IncentiveType,
-    Segment,
-)
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from offers.abandonment import Interest, abandoned
+    from offers.codes import incentive_code
+    from offers.errors import OfferError, PolicyError
+    from offers.holdout import in_holdout
+    from offers.outcomes import ActiveOffer, OfferOutcome, Outcome, expired, outcome_of_purchase
+    from offers.policy import POLICY_VERSION, Action, Decision, Policy
+    from offers.policy_file import default_policy, load_policy, parse_policy
+    from offers.quiet_hours import QuietHours, zone_of
+    from offers.targeting import Bound, Customer, Rule
+    from offers.triggers import Incentive, OfferTrigger, Product, Reason, json_schema, offer_id
+    from offers.uplift import Uplift, tally
+    from offers.vocabulary import (
+        ABANDONMENT_KINDS,
+        BEHAVIOUR_TRAITS,
+        CUSTOMER_TYPES,
+        INCENTIVE_TYPES,
+        SEGMENTS,
+        AbandonmentKind,
+        CustomerType,
+        IncentiveType,
+        Segment,
+    )
+
+#: The module of each public name. A name is imported on first use, not with the package: the command
+#: line catches `offers.errors.PolicyError` without importing the vocabulary, which pulls in the
+#: models (river, scipy: a second or two of start-up).
+_HOMES: dict[str, tuple[str, ...]] = {
+    "offers.abandonment": ("Interest", "abandoned"),
+    "offers.codes": ("incentive_code",),
+    "offers.errors": ("OfferError", "PolicyError"),
+    "offers.holdout": ("in_holdout",),
+    "offers.outcomes": ("ActiveOffer", "OfferOutcome", "Outcome", "expired", "outcome_of_purchase"),
+    "offers.policy": ("POLICY_VERSION", "Action", "Decision", "Policy"),
+    "offers.policy_file": ("default_policy", "load_policy", "parse_policy"),
+    "offers.quiet_hours": ("QuietHours", "zone_of"),
+    "offers.targeting": ("Bound", "Customer", "Rule"),
+    "offers.triggers": ("Incentive", "OfferTrigger", "Product", "Reason", "json_schema", "offer_id"),
+    "offers.uplift": ("Uplift", "tally"),
+    "offers.vocabulary": (
+        "ABANDONMENT_KINDS",
+        "BEHAVIOUR_TRAITS",
+        "CUSTOMER_TYPES",
+        "INCENTIVE_TYPES",
+        "SEGMENTS",
+        "AbandonmentKind",
+        "CustomerType",
+        "IncentiveType",
+        "Segment",
+    ),
+}
+_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "ABANDONMENT_KINDS",
@@ -65,3 +99,16 @@ __all__ = [
     "tally",
     "zone_of",
 ]
+
+
+if not TYPE_CHECKING:  # the type checker reads the imports above instead
+
+    def __getattr__(name: str) -> object:
+        """A public name, imported from its module the first time it is asked for (PEP 562)."""
+        from importlib import import_module
+
+        if name not in _HOME_OF:
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        value = getattr(import_module(_HOME_OF[name]), name)
+        globals()[name] = value  # later lookups find it without this function
+        return value

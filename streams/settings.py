@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 from urllib.parse import urlsplit
 
 from pydantic import (
@@ -22,11 +22,18 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from models.emergence import EmergenceRules
-from models.segments import LEARN_SHARE, BehaviourSegments
-from offers import Policy, QuietHours, default_policy, load_policy
-from streams.core.intake import Intake
-from streams.core.lifecycle import Rules
+from models.segment_options import LEARN_SHARE
+
+if TYPE_CHECKING:
+    from models.emergence import EmergenceRules
+    from models.segments import BehaviourSegments
+    from offers import Policy
+    from streams.core.intake import Intake
+    from streams.core.lifecycle import Rules
+
+# What the settings build (the policy, the intake, the lifecycle's rules, the segments model) is
+# imported inside the functions that build it: those modules pull in river, scipy and the offer
+# core, and `tracker --help`, `tracker settings` or a bad setting's one-line error need none of them.
 
 #: The allowed lateness when none is set (shrunk to a shorter session timeout).
 DEFAULT_LATENESS_SECONDS = 300.0
@@ -397,6 +404,8 @@ def load_offer_policy(settings: Settings) -> Policy:
 
     Raises :class:`offers.PolicyError` naming the file and line of a bad policy.
     """
+    from offers import QuietHours, default_policy, load_policy
+
     policy = load_policy(settings.policy_file) if settings.policy_file else default_policy()
     if not settings.quiet_hours_enabled:
         policy = replace(policy, quiet_hours=QuietHours(start=0, end=0))
@@ -407,12 +416,16 @@ def load_offer_policy(settings: Settings) -> Policy:
 
 def intake_of(settings: Settings) -> Intake:
     """The parser of the input topics the settings name, with their limits."""
+    from streams.core.intake import Intake
+
     return Intake(settings.site_visits_topic, settings.purchases_topic, settings.max_event_bytes,
                   max_future=timedelta(seconds=settings.max_future_seconds), currency=settings.currency)
 
 
 def rules_of(settings: Settings) -> Rules:
     """The lifecycle's timing rules of the settings."""
+    from streams.core.lifecycle import Rules
+
     return Rules(session_timeout=settings.session_timeout, browse_views_threshold=settings.browse_views_threshold,
                  event_time=settings.clock == "event", allowed_lateness=settings.allowed_lateness,
                  cart_ttl=timedelta(days=settings.cart_ttl_days), recent_events=settings.recent_events,
@@ -421,6 +434,8 @@ def rules_of(settings: Settings) -> Rules:
 
 def emergence_rules_of(settings: Settings) -> EmergenceRules:
     """When news about a behavioural segment is reported, from the settings."""
+    from models.emergence import EmergenceRules
+
     return EmergenceRules(
         min_share=settings.segments_min_share, min_customers=settings.segments_min_customers,
         growth=settings.segments_growth, min_growth=settings.segments_min_growth,
@@ -430,6 +445,8 @@ def emergence_rules_of(settings: Settings) -> EmergenceRules:
 
 def behaviour_segments_of(settings: Settings) -> BehaviourSegments:
     """A fresh behavioural-segments model with the settings' hyper-parameters."""
+    from models.segments import BehaviourSegments
+
     return BehaviourSegments(max_segments=max(settings.segments_max, settings.segments_min),
                              min_segments=settings.segments_min, warm_up=settings.segments_warm_up,
                              refresh_every=settings.segments_refresh_every,

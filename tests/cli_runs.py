@@ -1,10 +1,11 @@
 """``tracker ARGS`` run as a user runs it, in a child process forked from the test's own.
 
-A fresh interpreter spends about two seconds importing the CLI (pydantic, river, scipy) before it
-reads its arguments; the tests run it fifty times. A child forked from the test process has those
-imports already, and is still a process of its own: its exit code, its stdout and stderr, its
-environment (``monkeypatch.setenv`` before the call) and its crashes are its own. The installed
-entry point itself is run by the demo's test, which starts ``python -m streams.cli`` for real.
+A command that runs spends about two seconds importing what it works with (pydantic-settings, river,
+scipy: the CLI imports them in ``run``, after parsing); the tests run commands fifty times. A child
+forked from the test process has those imports already (:data:`PRELOADED`), and is still a process
+of its own: its exit code, its stdout and stderr, its environment (``monkeypatch.setenv`` before
+the call) and its crashes are its own. The installed entry point itself is run by the demo's test,
+which starts ``python -m streams.cli`` for real.
 """
 
 from __future__ import annotations
@@ -17,6 +18,12 @@ import sys
 import tempfile
 import time
 from collections.abc import Mapping
+from importlib import import_module
+
+#: What the commands import when they run, imported once in the test process so that no child pays
+#: for it: the settings, the offer core and every model (river, scipy), the worker's lifecycle.
+PRELOADED = ("streams.settings", "streams.core.lifecycle", "streams.core.insights", "models.evaluation",
+             "models.value_evaluation", "offers.policy_file")
 
 
 def tracker(*args: str, timeout: float = 60, env: Mapping[str, str] | None = None) -> subprocess.CompletedProcess[str]:
@@ -25,6 +32,9 @@ def tracker(*args: str, timeout: float = 60, env: Mapping[str, str] | None = Non
     ``env`` is the child's whole environment, as ``subprocess.run``'s (default: this process's).
     """
     import streams.cli  # imported once, in this process: the child starts with it
+
+    for module in PRELOADED:
+        import_module(module)
 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         pid = os.fork()

@@ -34,6 +34,16 @@ def test_every_command_has_help(command):
     assert "usage: tracker " + command in result.stdout
 
 
+def test_the_command_line_imports_no_heavy_library_before_it_parses():
+    """`tracker --help` and usage errors answer at once: building the parser needs no river, scipy or Kafka client."""
+    heavy = ("river", "scipy", "numpy", "pandas", "faust", "aiokafka", "kafka", "redis", "pydantic_settings")
+    probe = (f"import sys; import streams.cli; streams.cli._parser(); "
+             f"print(' '.join(sorted({{m.split('.')[0] for m in sys.modules}} & set({heavy!r}))))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == []
+
+
 def test_bad_arguments_get_a_message_naming_the_problem():
     """A wrong value is refused with what was expected and what arrived."""
     result = tracker("demo", "--customers", "many")

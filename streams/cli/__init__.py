@@ -1,4 +1,11 @@
-"""The ``tracker`` command line: one module per command, each adding its parser and its ``run``."""
+"""The ``tracker`` command line: one module per command, each adding its parser and its ``run``.
+
+Building the parser imports only the standard library and light modules: a command's ``run``
+imports what it works with (the settings, the models, Kafka and Redis clients), so that
+``tracker --help``, ``tracker COMMAND --help`` and a usage error answer at once instead of after
+the second or two that importing river, scipy and pydantic-settings takes. A test keeps
+``import streams.cli`` free of them.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +14,9 @@ import sys
 import typing
 from collections.abc import Sequence
 
-from pydantic import SecretStr, ValidationError
+from pydantic import ValidationError
 
-from offers import PolicyError
+from offers.errors import PolicyError
 from streams.cli import (
     bench,
     customer,
@@ -28,7 +35,6 @@ from streams.cli import (
 )
 from streams.cli.common import EPILOG
 from streams.errors import TrackerError, UsageError
-from streams.settings import Settings
 
 #: The commands in the order ``tracker --help`` lists them.
 COMMANDS = (worker, demo, simulate, offers, customers, customer, segments, personas, forget, replay, evaluate,
@@ -72,6 +78,10 @@ def _parser() -> argparse.ArgumentParser:
 
 def _shown(field: str, value: object) -> str:
     """A rejected value as an error shows it: a secret's as ***."""
+    from pydantic import SecretStr
+
+    from streams.settings import Settings  # imported already: the settings rejected the value
+
     annotation = Settings.model_fields[field].annotation if field in Settings.model_fields else None
     secret = annotation is SecretStr or SecretStr in typing.get_args(annotation)
     return "***" if secret else repr(value)

@@ -7,12 +7,14 @@ import asyncio
 import json
 import sys
 from collections.abc import Coroutine
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from streams.cli.args import positive_float, positive_int, sizes
 from streams.cli.common import EPILOG, Commands
 from streams.errors import TrackerError
-from streams.settings import Settings
+
+if TYPE_CHECKING:
+    from streams.settings import Settings
 
 SUITES = ("throughput", "live", "triggers", "stages", "lookup", "size", "scale")
 
@@ -62,6 +64,7 @@ def add(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `tracker --help` and usage errors stay quick (streams.cli).
     from streams.bench.live import bench_live
     from streams.bench.lookup import bench_due_lookup
     from streams.bench.report import format_report
@@ -70,6 +73,7 @@ def run(args: argparse.Namespace) -> int:
     from streams.bench.stages import bench_stages
     from streams.bench.throughput import bench_throughput
     from streams.bench.triggers import bench_triggers
+    from streams.settings import Settings
 
     settings = Settings()
 

@@ -9,10 +9,10 @@ import sys
 from typing import TYPE_CHECKING, TypeAlias
 
 from streams.errors import TrackerError
-from streams.settings import Settings
 
 if TYPE_CHECKING:
     from streams.core.insights import Insights
+    from streams.settings import Settings
     from streams.store import RedisStore
 
 EPILOG = "Configuration comes from TRACKER_* environment variables; `tracker settings` lists them."

@@ -5,12 +5,13 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from streams.cli.common import EPILOG, Commands, read_insights, store_of
-from streams.core.state import Profile
 from streams.errors import UsageError
-from streams.settings import Settings
+
+if TYPE_CHECKING:
+    from streams.core.state import Profile
 
 
 def add(commands: Commands) -> None:
@@ -22,6 +23,9 @@ def add(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `tracker --help` and usage errors stay quick (streams.cli).
+    from streams.settings import Settings
+
     settings = Settings()
     insights = read_insights(settings)
 

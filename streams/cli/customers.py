@@ -8,7 +8,6 @@ import json
 from streams.cli.args import positive_int, segment_name
 from streams.cli.common import EPILOG, Commands, read_insights
 from streams.errors import UsageError
-from streams.settings import Settings
 
 KINDS = ("low_value", "costly")
 
@@ -31,6 +30,9 @@ def add(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `tracker --help` and usage errors stay quick (streams.cli).
+    from streams.settings import Settings
+
     if args.kind is not None and args.order != "worst":
         raise UsageError(f"--kind {args.kind} is for `tracker customers worst`")
     insights = read_insights(Settings())

@@ -7,13 +7,12 @@ import json
 import sys
 from typing import Any
 
+from models.segment_options import METHODS
 from streams.cli.args import data_file, positive_int
 from streams.errors import UsageError
 
 
 def add(evaluated: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    from models.segments import METHODS
-
     segments = evaluated.add_parser(
         "segments", help="behavioural segments on a purchase log or the demo shop: found, stable, cost",
         description="Replays a purchase log (or the simulated demo shop) in time order into the behavioural "
@@ -37,7 +36,6 @@ def run(args: argparse.Namespace) -> int:
     from models.datasets import load_log
     from models.errors import DataFileError
     from models.segment_evaluation import evaluate_segments, facts_of_log, format_segments_report
-    from models.segments import METHODS
 
     methods = [m.strip() for m in args.methods.split(",") if m.strip()]
     unknown = [m for m in methods if m not in METHODS]

@@ -9,8 +9,6 @@ from dataclasses import asdict
 
 from streams.cli.common import EPILOG, Commands, store_of
 from streams.errors import TrackerError
-from streams.settings import Settings
-from streams.transport import kafka_python_options
 
 
 def add(commands: Commands) -> None:
@@ -25,12 +23,15 @@ def add(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `tracker --help` and usage errors stay quick (streams.cli).
     from kafka import KafkaProducer
     from kafka.errors import KafkaError
     from redis.exceptions import RedisError
 
     from streams.broker.topics import ensure_topics
     from streams.http.erasure import Erasure, forget
+    from streams.settings import Settings
+    from streams.transport import kafka_python_options
 
     settings = Settings()
     try:

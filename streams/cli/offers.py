@@ -8,7 +8,6 @@ import json
 
 from streams.cli.common import EPILOG, Commands, store_of
 from streams.errors import TrackerError
-from streams.settings import Settings
 
 
 def add(commands: Commands) -> None:
@@ -22,8 +21,10 @@ def add(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `tracker --help` and usage errors stay quick (streams.cli).
     from offers import Uplift
     from streams.core.offer_report import HOW_TO_READ, report_json, uplift_of
+    from streams.settings import Settings
 
     settings = Settings()
 

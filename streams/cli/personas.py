@@ -9,7 +9,6 @@ from typing import Any
 
 from streams.cli.common import EPILOG, Commands, read_insights
 from streams.errors import UsageError
-from streams.settings import Settings
 
 
 def add(commands: Commands) -> None:
@@ -27,6 +26,9 @@ def add(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `tracker --help` and usage errors stay quick (streams.cli).
+    from streams.settings import Settings
+
     insights = read_insights(Settings())
     cards: list[dict[str, Any]] = []
     if args.kind in ("all", "rfm"):

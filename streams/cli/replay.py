@@ -11,12 +11,14 @@ import argparse
 import json
 import sys
 from dataclasses import asdict
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from streams.cli.args import CLICK_COLUMNS, COLUMNS, column_map, data_file, positive_int
 from streams.cli.common import EPILOG, Commands
 from streams.errors import TrackerError, UsageError
-from streams.settings import Settings
+
+if TYPE_CHECKING:
+    from streams.settings import Settings
 
 PURCHASE_LOGS = ("online-retail", "cdnow", "csv")
 HISTORIES = ("events", "segment", "ga4", "clickstream")
@@ -75,8 +77,11 @@ def _progress(done: int, total: int, seconds: float) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `tracker --help` and usage errors stay quick (streams.cli).
     from kafka.errors import KafkaError
     from redis.exceptions import RedisError
+
+    from streams.settings import Settings
 
     if args.fmt in HISTORIES and args.currency is not None:
         raise UsageError(f"--currency is for purchase logs, not --format {args.fmt}")

@@ -6,7 +6,6 @@ import argparse
 import json
 
 from streams.cli.common import EPILOG, Commands, read_insights
-from streams.settings import Settings
 
 
 def add(commands: Commands) -> None:
@@ -21,7 +20,9 @@ def add(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `tracker --help` and usage errors stay quick (streams.cli).
     from streams.http.marketers import behaviour_json
+    from streams.settings import Settings
 
     insights = read_insights(Settings())
     if args.json:

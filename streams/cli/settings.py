@@ -6,7 +6,6 @@ import argparse
 import json
 
 from streams.cli.common import Commands
-from streams.settings import describe, markdown
 
 
 def add(commands: Commands) -> None:
@@ -19,6 +18,9 @@ def add(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `tracker --help` and usage errors stay quick (streams.cli).
+    from streams.settings import describe, markdown
+
     rows = describe()
     if args.json:
         print(json.dumps([{"variable": v, "default": d, "description": t} for v, d, t in rows], indent=2))

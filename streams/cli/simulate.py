@@ -17,8 +17,6 @@ from datetime import datetime, timedelta, timezone
 from streams.cli.args import aware_datetime, positive_float, positive_int
 from streams.cli.common import EPILOG, Commands
 from streams.errors import TrackerError
-from streams.settings import Settings, intake_of
-from streams.transport import kafka_python_options
 
 
 def add(commands: Commands) -> None:
@@ -48,6 +46,7 @@ def add(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `tracker --help` and usage errors stay quick (streams.cli).
     from streams.core.events import dump
     from streams.demo.messages import key_of, shop_messages
     from streams.demo.shop import shop_events, simulate_shop
@@ -83,6 +82,9 @@ def run(args: argparse.Namespace) -> int:
         return 0
     from kafka import KafkaProducer
     from kafka.errors import KafkaError
+
+    from streams.settings import Settings, intake_of
+    from streams.transport import kafka_python_options
 
     settings = Settings()
     intake = intake_of(settings)

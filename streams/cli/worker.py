@@ -5,8 +5,6 @@ from __future__ import annotations
 import argparse
 
 from streams.cli.common import EPILOG, Commands, configure_logging
-from streams.settings import Settings
-from streams.transport import check_redis_login, redact_secrets
 
 
 def add(commands: Commands) -> None:
@@ -17,6 +15,9 @@ def add(commands: Commands) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Imported here, not at the top: `tracker --help` and usage errors stay quick (streams.cli).
+    from streams.settings import Settings
+    from streams.transport import check_redis_login, redact_secrets
     from streams.worker.app import run as run_worker
 
     settings = Settings()

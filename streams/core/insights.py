@@ -30,7 +30,7 @@ from models.customer_types import customer_types
 from models.emergence import SegmentChange
 from models.features import loyalty_features
 from models.loyalty import LoyaltyModel
-from models.personas import Persona, PersonaBuilder, describe
+from models.personas import VISITORS, Persona, PersonaBuilder, describe
 from models.rfm import RFMScorer
 from models.segments import BehaviourSegments
 from models.timing import timing
@@ -41,8 +41,6 @@ from streams.core import segmentation
 from streams.core.features import MIN_LEARNED, purchase_history, spend_history
 from streams.core.state import Profile, non_default_fields
 
-#: Customers without orders have no RFM segment; marketers know them as visitors.
-VISITORS = "Visitors"
 #: The kinds of worst customers: little to expect, or costing what they bring.
 WORST_KINDS = ("low_value", "costly")
 

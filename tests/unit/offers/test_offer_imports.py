@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+
 import grimp
 import pytest
 
@@ -26,3 +28,14 @@ def test_no_module_of_the_core_imports_one_that_imports_it_back(graph: grimp.Imp
         if graph.chain_exists(importer=imported, imported=module)
     }
     assert circles == set()
+
+
+@pytest.mark.parametrize("package", ["models", "offers"])
+def test_every_public_name_of_a_core_package_is_its_modules(package: str) -> None:
+    """The packages import their names on first use: each in ``__all__`` is found, and is its module's own."""
+    module = importlib.import_module(package)
+    assert sorted(module._HOME_OF) == sorted(module.__all__)
+    for name in module.__all__:
+        assert getattr(module, name) is getattr(importlib.import_module(module._HOME_OF[name]), name), name
+    with pytest.raises(AttributeError, match="no attribute 'nothing_of_that_name'"):
+        module.nothing_of_that_name  # noqa: B018 - the lookup is the test
