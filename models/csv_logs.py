@@ -149,7 +149,8 @@ def parse_columns(spec: str) -> ColumnMap:
 #: A unit price (and a count) stand for the amount only in a header that names no amount.
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
     # A customer's unique id first: Olist's customer_id is one per order, its customer_unique_id the person.
-    "customer": ("customeruniqueid", "customerid", "customer", "customerno", "customernumber", "custid",
+    # A customer's code before a bare "user": a till's export names its cashier the User (Vend's, Lightspeed's).
+    "customer": ("customeruniqueid", "customerid", "customer", "customerno", "customernumber", "customercode", "custid",
                  "clientid", "client", "userid", "user", "buyerid", "buyer", "shopperid", "shopper", "memberid",
                  "accountid", "customeremail", "email", "emailaddress", "householdkey", "householdid", "household"),
     "date": ("orderdate", "invoicedate", "purchasedate", "transactiondate", "orderpurchasetimestamp", "orderedat",
@@ -175,8 +176,8 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
 #: of the second (``Order Total Amount``, ``Posting Date``, ``Billing Email``), if exactly one does.
 HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "customer": (("customer", "client", "email", "user", "buyer", "shopper", "member", "household"),
-                 ("name", "phone", "address", "country", "city", "zip", "postcode", "note", "group", "type", "since",
-                  "marketing", "company", "tag", "agent")),
+                 ("name", "phone", "address", "street", "country", "state", "province", "county", "city", "zip",
+                  "postcode", "note", "group", "type", "since", "marketing", "company", "tag", "agent")),
     "date": (("date", "time", "created", "ordered", "purchased"),
              ("ship", "deliver", "fulfil", "due", "update", "modif", "cancel", "refund", "birth", "expir", "zone")),
     "amount": (("total", "amount", "revenue", "sales", "spend"),
