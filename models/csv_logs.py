@@ -35,6 +35,8 @@ from models.log_money import (
     line_kinds,
     money_key,
     one_currency,
+    order_total,
+    order_totals_repeated,
     payee_column,
     prices_are_line_totals,
     refunded_amounts,
@@ -407,6 +409,7 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     at_order = table.position("order") if mapping.order else None
     at_product = table.position("product") if mapping.product else None
     orders: dict[str, OrderLines] = {}
+    lines_of: dict[str, list[float]] = {}  # each order's line amounts: an order's total repeated on its lines?
     guests = 0
     skipped_kinds: dict[str, int] = {}
     for (_, values), at, amount, refund, kind in zip(table.rows, dates, amounts, refunds, kinds, strict=True):
@@ -427,9 +430,14 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
             order = orders[key] = OrderLines(customer_id=customer, at=at)
         order.total += amount
         order.refunded += refund
+        lines_of.setdefault(key, []).append(amount)
         product = values[at_product].strip() if at_product is not None else ""
         if product:
             order.products.add(product)
+    totals_repeated = mapping.amount is not None and at_order is not None and order_totals_repeated(lines_of)
+    if totals_repeated:
+        for key, order in orders.items():
+            order.total = order_total(lines_of[key])
     transactions, skipped = transactions_of(orders, refund_prefix=None)
     layout = "CSV" if columns is not None else f"CSV, columns read from its header: {describe(mapping)}"
     if in_cents(table.names["amount" if mapping.amount else "price"]):
@@ -437,6 +445,9 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     if line_totals:
         layout += (f" ({table.names['price']!r} read as each line's total: a product's lines of several items cost"
                    " its single price times their count)")
+    if totals_repeated:
+        layout += (f" ({table.names['amount']!r} read once per order: every order of several lines gives its total on"
+                   " each line, or on a line of its own beside its items')")
     if refunded and not said:
         layout += f" (refunds: {table.names['refunded']}, the money refunded beside the amount)"
     if date_layout == "serial":

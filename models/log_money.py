@@ -8,6 +8,8 @@
   currency is the one named with it (:func:`currency_column`);
 * a partly refunded payment keeps its whole amount with the money refunded beside it
   (:func:`refunded_column`, :func:`refunded_amounts`);
+* an amount column that repeats each order's total on its item lines, or gives it on a line of its own
+  beside them, is read once per order (:func:`order_totals_repeated`, :func:`order_total`);
 * a payment ledger's ``Type`` says which lines are sales, refunds or the shop's own money
   (:func:`transaction_kind`, :func:`line_kinds`), and a refund paid out is its payee's (:func:`payee_column`).
 """
@@ -18,7 +20,7 @@ import dataclasses
 import math
 import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal, Protocol
 
 from models.decimals import currency_code
@@ -26,8 +28,8 @@ from models.errors import DataFileError
 from models.textfiles import CsvTable, bare, normalise
 from models.transactions import column_numbers
 
-__all__ = ["currency_column", "in_cents", "line_amounts", "line_kinds", "money_key", "one_currency", "payee_column",
-           "refunded_amounts", "refunded_column", "transaction_kind"]
+__all__ = ["currency_column", "in_cents", "line_amounts", "line_kinds", "money_key", "one_currency", "order_total",
+           "order_totals_repeated", "payee_column", "refunded_amounts", "refunded_column", "transaction_kind"]
 
 
 class MoneyColumns(Protocol):
@@ -171,6 +173,52 @@ def prices_are_line_totals(table: CsvTable) -> bool:
         ratio = math.log(price / one)
         totals += abs(ratio - math.log(count)) < abs(ratio)
     return lines >= _LINE_TOTAL_EVIDENCE and totals >= _LINE_TOTAL_SHARE * lines
+
+
+#: Money equal to the cent: an order's total against its lines' sum, as exports round each to cents.
+_CENT = 0.005
+
+
+def order_totals_repeated(orders: Mapping[str, Sequence[float]]) -> bool:
+    """Whether an amount column holds each order's total on its lines (``orders``: each order's line amounts).
+
+    Exports with a row per item write the order's total on each of its rows (an ``Order Total``
+    repeated down the order), or on a row of their own beside the items' rows (a till's sale row
+    before its sale lines). Either way an order's largest line is its total: its other lines
+    equal it, or add up to it. The column holds totals when every order of several lines (not 0,
+    of one sign; lines of 0 left out, as Shopify's rows after an order's first hold none) is
+    so, and at least two such orders say it; one coincidence then makes it a column of lines'
+    money, read as such.
+
+    >>> order_totals_repeated({"1": [30.0, 30.0, 30.0], "2": [12.5, 12.5], "3": [4.0]})
+    True
+    >>> order_totals_repeated({"1": [30.0, 10.0, 20.0], "2": [12.5, 12.5]})  # a till's sale and its lines
+    True
+    >>> order_totals_repeated({"1": [30.0, 30.0], "2": [12.5, 2.5]})  # the lines' own money
+    False
+    >>> order_totals_repeated({"1": [30.0, 30.0], "2": [4.0]})  # one order of several lines says too little
+    False
+    """
+    told = 0
+    for lines in orders.values():
+        money = [abs(amount) for amount in lines if amount]
+        if len(money) < 2 or (min(lines) < 0 < max(lines)):
+            continue
+        largest = max(money)
+        others = sorted(money)[:-1]
+        if not (all(abs(line - largest) < _CENT for line in others) or abs(sum(others) - largest) < _CENT * len(money)):
+            return False
+        told += 1
+    return told >= 2
+
+
+def order_total(lines: Sequence[float]) -> float:
+    """An order's total where its lines repeat it (:func:`order_totals_repeated`): its line of most money.
+
+    >>> order_total([30.0, 10.0, 20.0]), order_total([-12.5, -12.5]), order_total([0.0, 7.0])
+    (30.0, -12.5, 7.0)
+    """
+    return max(lines, key=abs)
 
 
 #: Words of a transaction's kind (``Type``) that say what it is; a kind with none is the shop's own money

@@ -29,3 +29,33 @@ def test_a_tills_customer_code_is_the_customer_not_its_cashier(tmp_path: Path) -
                  "2026-03-01 10:00:00,1,C1,Ann,10.00,sam\n2026-03-01 11:00:00,2,C2,Bob,5.00,sam\n")
     log = load_csv(path)
     assert [t.customer_id for t in log.transactions] == ["C1", "C2"]
+
+
+def test_an_orders_total_repeated_on_each_of_its_item_lines_is_read_once(tmp_path: Path) -> None:
+    """An export with a row per item that writes the order's total on every row counts that total once per order."""
+    path = write(tmp_path / "orders.csv",
+                 "order_id,customer_email,order_date,order_total,sku\n"
+                 "1,a@x.com,2026-03-01,30.00,MUG\n1,a@x.com,2026-03-01,30.00,TEE\n1,a@x.com,2026-03-01,30.00,PIN\n"
+                 "2,b@x.com,2026-03-02,12.50,MUG\n2,b@x.com,2026-03-02,12.50,BAG\n3,a@x.com,2026-03-05,4.00,PIN\n")
+    log = load_csv(path)
+    assert [(t.invoice, t.amount) for t in log.transactions] == [("1", 30.0), ("2", 12.5), ("3", 4.0)]
+    assert "'order_total' read once per order" in log.layout
+
+
+def test_a_tills_sale_line_beside_its_item_lines_is_read_once(tmp_path: Path) -> None:
+    """A till's export gives a sale's total on a row of its own before its items' rows: the sale's money, once."""
+    path = write(tmp_path / "sales.csv",
+                 "Date,Receipt Number,Line Type,Customer Code,Total,SKU\n"
+                 "2026-03-01 10:00:00,1,Sale,C1,30.00,\n2026-03-01 10:00:00,1,Sale Line,C1,10.00,MUG\n"
+                 "2026-03-01 10:00:00,1,Sale Line,C1,20.00,TEE\n2026-03-02 10:00:00,2,Sale,C2,5.00,\n"
+                 "2026-03-02 10:00:00,2,Sale Line,C2,5.00,PIN\n")
+    assert [t.amount for t in load_csv(path).transactions] == [30.0, 5.0]
+
+
+def test_line_amounts_that_only_sometimes_add_up_are_each_lines_money(tmp_path: Path) -> None:
+    """Lines of one order are summed where an order's lines do not all repeat or add up to one of them."""
+    path = write(tmp_path / "lines.csv",
+                 "order_id,customer_id,order_date,line_total\n"
+                 "1,7,2026-03-01,10.00\n1,7,2026-03-01,10.00\n2,8,2026-03-02,10.00\n2,8,2026-03-02,20.00\n"
+                 "2,8,2026-03-02,30.00\n3,8,2026-03-04,2.50\n3,8,2026-03-04,4.00\n")
+    assert [t.amount for t in load_csv(path).transactions] == [20.0, 60.0, 6.5]
