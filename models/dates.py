@@ -6,7 +6,8 @@ with ``AM``/``PM``, may follow the date, and for ISO and named dates a UTC offse
 ========  ===========================  =================================================
 layout    example                      seen in
 ========  ===========================  =================================================
-``iso``   ``2009-12-01 07:45:00``      Online Retail II, database exports
+``iso``   ``2009-12-01 07:45:00``      Online Retail II, database exports;
+          ``2009-W49-2``               ISO 8601 week dates: year, week, weekday (retail calendars)
 ``ymd``   ``2009/12/01 07:45``         spreadsheets set to year-first
 ``mdy``   ``12/1/2010 8:26``           Online Retail I's public CSV exports (US locale)
 ``dmy``   ``1/12/2010 8:26``           spreadsheets in most other locales
@@ -51,7 +52,8 @@ _TIME = r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?"
 _NUMERIC = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})" + _TIME + r"\s*$")
 _YEAR_FIRST = re.compile(r"^\s*(\d{4})[/.](\d{1,2})[/.](\d{1,2})" + _TIME + r"\s*$")
 _COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
-_ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}")
+# A calendar date, or an ISO week date with its weekday ("2009-W49-2": a week alone is no day).
+_ISO_DATE = re.compile(r"^\s*\d{4}-(?:\d{2}-\d{2}|W\d{2}-[1-7](?!\d))")
 _MONTHS = {name: n for n, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
 # "1 Dec 2010", "01-Dec-2010", "1. December 2010" (day first) or "Dec 1, 2010" (month first), after a
@@ -234,6 +236,8 @@ class DateParser:
     ('2026-12-01T22:00:00+00:00', '2026-12-01T22:00:00+00:00')
     >>> DateParser("named")("Tue, 01 Dec 2026 10:00:00 +0100").isoformat()
     '2026-12-01T09:00:00+00:00'
+    >>> DateParser("iso")("2009-W49-2").isoformat(), DateParser("iso")("2009-W49") is None
+    ('2009-12-01T00:00:00+00:00', True)
 
     """
 

@@ -110,3 +110,10 @@ def test_12_hour_times_leave_the_day_and_month_order_read_as_before() -> None:
     assert detect_date_layout(["2/1/2010 10:00 PM", "3/1/2010 09:00 AM", "1/2/2010 08:00 AM"])[0] == "dmy"
     assert detect_date_layout(["1/2/2010 10:00 PM", "1/3/2010 09:00 AM"])[0] == "mdy"
     assert detect_date_layout(["13/1/2010 10:00 PM"])[0] == "dmy"
+
+
+def test_iso_week_dates_with_a_weekday_are_read_and_a_week_alone_is_not() -> None:
+    """ISO 8601 week dates (2025-W22-7, as retail calendars write them) are days; 2025-W22 names no day."""
+    assert detect_date_layout(["2025-W22-7", "2025-W23-1 10:30:00"]) == ("iso", None)
+    assert DateParser("iso")("2025-W22-7") == dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+    assert detect_date_layout(["2025-W22", "2025-W23"]) == (None, 0)
