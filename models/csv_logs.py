@@ -89,12 +89,15 @@ USAGE = ("customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][
          "[,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]")
 
 #: Order statuses (lower case, letters only) that say an order was no sale: cancelled or failed
-#: before payment, voided, denied, reversed (a chargeback), fully refunded, still unpaid or on hold.
-#: Any other status (paid, completed, delivered, shipped, partially refunded, authorized…) is a sale.
+#: before payment, voided, denied, reversed (a chargeback), fully refunded, still unpaid or on hold,
+#: a quotation not ordered, a checkout left incomplete, a deal lost (a CRM's ``Closed Lost`` stage).
+#: Any other status (paid, completed, delivered, shipped, partially refunded, authorized…) is a sale,
+#: but a status awaiting its payment (``Awaiting bank wire payment``: :func:`is_unpaid`) is none.
 NOT_SALES = frozenset((
     "cancelled", "canceled", "cancel", "failed", "failure", "voided", "void", "declined", "rejected", "refunded",
     "fullyrefunded", "unavailable", "abandoned", "draft", "trash", "deleted", "expired", "pending",
     "pendingpayment", "onhold", "holded", "unpaid", "checkoutdraft", "denied", "reversed", "fraud", "suspectedfraud",
+    "paymenterror", "incomplete", "quotation", "quotationsent", "closedlost", "lost",
 ))
 #: A status that is no sale only beside one that says an order went through: Magento's ``closed`` order
 #: is one refunded by a credit memo beside its ``complete`` ones, where other systems close a sale when done.
@@ -555,6 +558,15 @@ def status_word(raw: str) -> str:
     return re.sub(r"[^a-z]", "", re.sub(r"^\s*wc-", "", raw.lower()))
 
 
+def is_unpaid(word: str) -> bool:
+    """Whether a status (as :func:`status_word` spells it) says the order still awaits its payment.
+
+    >>> is_unpaid("awaitingbankwirepayment"), is_unpaid("awaitingpayment"), is_unpaid("paymentaccepted")
+    (True, True, False)
+    """
+    return word.startswith(("awaiting", "waiting", "pending")) and word.endswith("payment")
+
+
 def _sales_only(table: CsvTable) -> tuple[CsvTable, int]:
     """``table`` without the lines of orders whose status is no sale (:data:`NOT_SALES`), and how many went.
 
@@ -564,7 +576,7 @@ def _sales_only(table: CsvTable) -> tuple[CsvTable, int]:
     words = [status_word(values[at]) for _, values in table.rows]
     closed, done = CLOSED_BESIDE_COMPLETE
     no_sale = NOT_SALES | {closed} if done & set(words) else NOT_SALES
-    kept = [row for row, word in zip(table.rows, words, strict=True) if word not in no_sale]
+    kept = [row for row, word in zip(table.rows, words, strict=True) if word not in no_sale and not is_unpaid(word)]
     return dataclasses.replace(table, rows=kept), len(table.rows) - len(kept)
 
 

@@ -59,3 +59,13 @@ def test_line_amounts_that_only_sometimes_add_up_are_each_lines_money(tmp_path: 
                  "1,7,2026-03-01,10.00\n1,7,2026-03-01,10.00\n2,8,2026-03-02,10.00\n2,8,2026-03-02,20.00\n"
                  "2,8,2026-03-02,30.00\n3,8,2026-03-04,2.50\n3,8,2026-03-04,4.00\n")
     assert [t.amount for t in load_csv(path).transactions] == [20.0, 60.0, 6.5]
+
+
+def test_lost_deals_quotations_payment_errors_and_orders_awaiting_payment_are_no_sales(tmp_path: Path) -> None:
+    """A CRM's Closed Lost, a quotation, a payment error, an incomplete checkout or one awaiting payment sold nothing."""
+    path = write(tmp_path / "orders.csv", "order_id,customer_id,order_date,total,status\n"
+                 "1,7,2026-03-01,10.00,Closed Won\n2,7,2026-03-02,20.00,Closed Lost\n3,7,2026-03-03,30.00,Quotation\n"
+                 "4,7,2026-03-04,40.00,Payment error\n5,7,2026-03-05,50.00,Awaiting bank wire payment\n"
+                 "6,7,2026-03-06,60.00,Incomplete\n7,7,2026-03-07,70.00,Payment accepted\n")
+    log = load_csv(path)
+    assert [t.invoice for t in log.transactions] == ["1", "7"] and log.not_sales == 5
