@@ -387,6 +387,7 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     if mapping.order:
         table = order_fields_filled(table)
     table, footer = _without_footer(table)
+    footer += table.notes_below  # a report's closing notes, of fewer fields than its rows
     not_sales = 0
     if mapping.status:
         table, not_sales = _sales_only(table)

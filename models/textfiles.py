@@ -264,6 +264,8 @@ class CsvTable:
     headerless: bool = False
     #: The line of the header: after a report's title and notes (:func:`header_row`), not the first.
     header_line: int = 1
+    #: Lines after the last row with fewer fields than the header, skipped: a report's closing notes.
+    notes_below: int = 0
 
     def position(self, key: str) -> int:
         """Where the column read for ``key`` sits in each row."""
@@ -387,7 +389,8 @@ def read_csv(
 
     The header is the first line, or the first below a report's title and notes (:func:`header_row`).
     Blank lines, lines of empty fields only, and the header repeated (exports pasted together) are
-    skipped; a delimiter ending a line is no field.
+    skipped; a delimiter ending a line is no field; lines of fewer fields than the header after the
+    last row are a report's closing notes, skipped and counted (:attr:`CsvTable.notes_below`).
     With ``columns`` (``{key: names}``), each key's column is the
     first of its names in the header (compared by :func:`normalise`), and rows keep only
     those columns, in the order of ``columns``.  ``check`` is called with a text file's header
@@ -456,6 +459,9 @@ def read_csv(
         if headerless:
             rows.append((header_line, [first[i] for i in picks] if picks else first))
         plain_header = [normalise(h) for h in first]
+        # Lines of fewer fields after the last row are a report's closing notes ("12 record(s) downloaded");
+        # one among the rows is refused, as is a file whose lines are all short.
+        short: list[tuple[int, int]] = []
         for begins, values in itertools.chain(ahead[at + 1:], records):
             if not any(value.strip() for value in values):  # a blank line, or one of empty fields (",,,,")
                 continue
@@ -463,16 +469,24 @@ def read_csv(
                 values = values[:width]  # a delimiter at the end of the line: no field
             if len(values) == width and not headerless and [normalise(v) for v in values] == plain_header:
                 continue  # the header again: exports concatenated
-            if len(values) != width:
+            if len(values) < width and not headerless:
+                short.append((begins, len(values)))
+                continue
+            if short or len(values) != width:
+                begins, found = short[0] if short else (begins, len(values))
                 raise DataFileError(
-                    name, begins, header[min(len(values), width - 1)], "wrong number of fields",
-                    expected=f"{width} fields", found=len(values),
+                    name, begins, header[min(found, width - 1)], "wrong number of fields",
+                    expected=f"{width} fields", found=found,
                 )
             rows.append((begins, [values[i] for i in picks] if picks else values))
+        if short and not rows:
+            begins, found = short[0]
+            raise DataFileError(name, begins, header[min(found, width - 1)], "wrong number of fields",
+                                expected=f"{width} fields", found=found)
     except csv.Error as error:
         raise DataFileError(name, reader.line_num, "", f"unreadable: {error}") from None
     return CsvTable(path=name, header=header, rows=rows, names=names, delimiter=delimiter, headerless=headerless,
-                    header_line=header_line)
+                    header_line=header_line, notes_below=len(short))
 
 
 

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from models.datasets import load_csv
+from models.errors import DataFileError
 
 
 def write(path: Path, text: str) -> Path:
@@ -69,3 +72,20 @@ def test_lost_deals_quotations_payment_errors_and_orders_awaiting_payment_are_no
                  "6,7,2026-03-06,60.00,Incomplete\n7,7,2026-03-07,70.00,Payment accepted\n")
     log = load_csv(path)
     assert [t.invoice for t in log.transactions] == ["1", "7"] and log.not_sales == 5
+
+
+def test_a_reports_closing_notes_of_fewer_fields_are_skipped_and_a_short_line_among_rows_is_refused(
+    tmp_path: Path,
+) -> None:
+    """A marketplace report ends with '2 record(s) downloaded' and its seller's id: notes, said; one among rows is not."""
+    path = write(tmp_path / "orders.csv",
+                 "Order Number,Buyer Email,Sale Date,Total Price\r\n\r\n"
+                 "01-1,ann@x.com,2026-03-01,$10.00\r\n02-1,bob@x.com,2026-03-02,$5.00\r\n\r\n\r\n"
+                 '"2 record(s) downloaded,from Mar-01-26 to Mar-02-26"\r\n"Seller ID : my_shop"\r\n')
+    log = load_csv(path)
+    assert [t.amount for t in log.transactions] == [10.0, 5.0]
+    assert "2 lines at the end without a date skipped" in log.layout
+    inside = write(tmp_path / "inside.csv", "Order Number,Buyer Email,Sale Date,Total Price\n"
+                   "01-1,ann@x.com,2026-03-01,$10.00\nnote\n02-1,bob@x.com,2026-03-02,$5.00\n")
+    with pytest.raises(DataFileError, match=r"inside\.csv, line 3, column 'Buyer Email': wrong number of fields"):
+        load_csv(inside)
