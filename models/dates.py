@@ -12,7 +12,7 @@ layout    example                      seen in
 ``mdy``   ``12/1/2010 8:26``           Online Retail I's public CSV exports (US locale)
 ``dmy``   ``1/12/2010 8:26``           spreadsheets in most other locales
 ``compact`` ``19970101``               CDNOW
-``named`` ``1 Dec 2010 8:26``, ``Dec 1, 2010``, ``01-Dec-2010``  reports and spreadsheets (English month names);
+``named`` ``1 Dec 2010 8:26``, ``Dec 1, 2010``, ``01-Dec-2010``, ``Dec-01-10``  reports and spreadsheets (English month names);
           ``Tue, 01 Dec 2026 10:00:00 +0000``                  e-mail, RSS and HTTP headers (RFC 2822: a weekday first, a zone last)
 ``epoch`` ``1291191960``, or ms to ns  database and tracking exports (Unix time, UTC)
 ``serial`` ``35431``, ``35431.5``      spreadsheets saved as CSV with date cells formatted as numbers
@@ -56,14 +56,15 @@ _COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
 _ISO_DATE = re.compile(r"^\s*\d{4}-(?:\d{2}-\d{2}|W\d{2}-[1-7](?!\d))")
 _MONTHS = {name: n for n, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
-# "1 Dec 2010", "01-Dec-2010", "1. December 2010" (day first) or "Dec 1, 2010" (month first), after a
-# weekday or not and with a zone or not, as e-mail and RSS write dates (RFC 2822: "Tue, 01 Dec 2026
-# 10:00:00 +0000"); the groups are numbered so that the time's are 4-7, as _clock reads them, the offset's 8-9.
+# "1 Dec 2010", "01-Dec-2010", "1. December 2010" (day first) or "Dec 1, 2010", "Dec-01-10" (month first,
+# as marketplace reports write it), after a weekday or not and with a zone or not, as e-mail and RSS write
+# dates (RFC 2822: "Tue, 01 Dec 2026 10:00:00 +0000"); the groups are numbered so that the time's are 4-7, as _clock reads them, the offset's 8-9.
 _WEEKDAY = r"(?:(?i:mon|tue|wed|thu|fri|sat|sun)[A-Za-z]*\.?,?\s+)?"
 _ZONE = r"(?:\s*(?:GMT|UTC|Z))?(?:\s*([+-]\d{2}):?(\d{2}))?"
 _DAY_MONTH = re.compile(r"^\s*" + _WEEKDAY + r"(\d{1,2})\.?[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4}|\d{2})" + _TIME + _ZONE
                         + r"\s*$")
-_MONTH_DAY = re.compile(r"^\s*" + _WEEKDAY + r"([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})" + _TIME + _ZONE + r"\s*$")
+_MONTH_DAY = re.compile(r"^\s*" + _WEEKDAY + r"([A-Za-z]{3,9})\.?[ -](\d{1,2}),?[ -](\d{4}|\d{2})" + _TIME + _ZONE
+                        + r"\s*$")
 # An ISO date with a 12-hour time ("2026-12-01 10:00:00 PM"), which fromisoformat does not read.
 _ISO_TWELVE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})" + _TIME + r"\s*$")
 # Unix time: seconds (9-10 digits, from 1973 to 2286), milliseconds (12-13 digits), microseconds

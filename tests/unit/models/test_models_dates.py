@@ -117,3 +117,9 @@ def test_iso_week_dates_with_a_weekday_are_read_and_a_week_alone_is_not() -> Non
     assert detect_date_layout(["2025-W22-7", "2025-W23-1 10:30:00"]) == ("iso", None)
     assert DateParser("iso")("2025-W22-7") == dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
     assert detect_date_layout(["2025-W22", "2025-W23"]) == (None, 0)
+
+
+def test_a_month_name_first_with_dashes_and_a_two_digit_year_is_read() -> None:
+    """A marketplace report's Mar-01-26 (month, day, two-digit year) is 1 March 2026, not a bad date."""
+    assert detect_date_layout(["Mar-01-26", "Nov-28-26 13:05:00"]) == ("named", None)
+    assert DateParser("named")("Nov-28-26") == dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
