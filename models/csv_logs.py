@@ -162,7 +162,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
              "createdat", "paidat", "processedat", "ordertime", "purchasetime", "date", "datetime", "timestamp",
              "time", "day", "transactiondt", "orderdt", "purchasedt", "txndate", "txndt", "transdate", "saledate",
              "salesdate", "dt", "ts"),
-    "amount": ("ordertotal", "totalamount", "amount", "total", "totalspent", "revenue", "sales", "netsales",
+    "amount": ("ordertotal", "totalamount", "amounttotal", "amount", "total", "totalspent", "revenue", "sales", "netsales",
                "grandtotal", "totalprice", "linetotal", "paymentvalue", "spend", "value"),
     "order": ("orderid", "orderno", "ordernumber", "order", "invoiceid", "invoiceno", "invoicenumber", "invoice",
               "transactionid", "receiptid", "receipt", "ticket", "basketid", "basket"),
@@ -265,7 +265,9 @@ def header_columns(
 ) -> dict[str, str]:
     """For each key of ``names``, the header's column called by the first of its names found (keys not found left out).
 
-    Names are compared by :func:`models.textfiles.normalise`, with a bracketed part left out.
+    Names are compared by :func:`models.textfiles.normalise`, with a bracketed part and a closing
+    point (``Order No.``) left out; a nested field's (``orderCustomer.email``, as exports of JSON
+    documents and Parquet tables flatten them) by its whole name, else by its last part.
     A key no name finds may then be found by ``words`` (key → words one of which the column's
     name contains, words none of which it contains), among the columns no key took: when exactly
     one column fits; when several do, they are listed in ``unsure`` and the key is left out.
@@ -274,13 +276,16 @@ def header_columns(
     {'customer': 'Visitor ID', 'time': 'Time (UTC)'}
     >>> header_columns(["Posting Date", "Ship Date", "Cust."], {"date": ("date",)}, {"date": (("date",), ("ship",))})
     {'date': 'Posting Date'}
+    >>> header_columns(["Order No.", "orderCustomer.email"], {"order": ("orderno",), "customer": ("email",)})
+    {'order': 'Order No.', 'customer': 'orderCustomer.email'}
     """
-    plain = [bare(name) for name in header]
+    plain = [bare(name).rstrip(".") for name in header]
+    inner = [bare(name.rsplit(".", 1)[1]) if "." in name.strip(".") else "" for name in header]
     found: dict[str, str] = {}
     for key, candidates in names.items():
         for name in candidates:
-            if name in plain:
-                found[key] = header[plain.index(name)]
+            if name in plain or name in inner:
+                found[key] = header[plain.index(name) if name in plain else inner.index(name)]
                 break
     taken = set(found.values())
     for key, (include, exclude) in (words or {}).items():

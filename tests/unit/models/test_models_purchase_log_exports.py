@@ -89,3 +89,15 @@ def test_a_reports_closing_notes_of_fewer_fields_are_skipped_and_a_short_line_am
                    "01-1,ann@x.com,2026-03-01,$10.00\nnote\n02-1,bob@x.com,2026-03-02,$5.00\n")
     with pytest.raises(DataFileError, match=r"inside\.csv, line 3, column 'Buyer Email': wrong number of fields"):
         load_csv(inside)
+
+
+def test_nested_field_names_and_a_closing_point_are_read_by_what_they_name(tmp_path: Path) -> None:
+    """A flattened document export's orderCustomer.email and amountTotal, and an 'Order No.', name their columns."""
+    path = write(tmp_path / "orders.csv",
+                 "Order No.;orderCustomer.firstName;orderCustomer.email;orderDateTime;amountTotal;amountNet\n"
+                 "10001;Ann;ann@x.com;2026-03-01T10:00:00.000+00:00;11,90;10,00\n"
+                 "10002;Bob;bob@x.com;2026-03-02T10:00:00.000+00:00;5,95;5,00\n")
+    log = load_csv(path)
+    assert "customer=orderCustomer.email,date=orderDateTime,amount=amountTotal,order=Order No." in log.layout
+    assert [(t.customer_id, t.invoice, t.amount) for t in log.transactions] == [("ann@x.com", "10001", 11.9),
+                                                                               ("bob@x.com", "10002", 5.95)]
