@@ -182,7 +182,7 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
 HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "customer": (("customer", "client", "email", "user", "buyer", "shopper", "member", "household"),
                  ("name", "phone", "address", "street", "country", "state", "province", "county", "city", "zip",
-                  "postcode", "note", "group", "type", "since", "marketing", "company", "tag", "agent")),
+                  "postcode", "note", "description", "group", "type", "since", "marketing", "company", "tag", "agent")),
     "date": (("date", "time", "created", "ordered", "purchased"),
              ("ship", "deliver", "fulfil", "due", "update", "modif", "cancel", "refund", "birth", "expir", "zone")),
     "amount": (("total", "amount", "revenue", "sales", "spend"),
@@ -356,8 +356,10 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
             mapping = guess_columns(whole.header)
         except ValueError as exc:
             raise DataFileError(whole.path, whole.header_line, "", str(exc)) from None
+        mapping, named_first = _customer_most_filled(whole, mapping)
     else:
         mapping = parse_columns(columns) if isinstance(columns, str) else columns
+        named_first = None
     wanted = {"customer": (mapping.customer,), "date": (mapping.date,)}
     for key in ("amount", "price", "quantity"):
         if getattr(mapping, key):
@@ -449,6 +451,9 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
             order.total = order_total(lines_of[key])
     transactions, skipped = transactions_of(orders, refund_prefix=None)
     layout = "CSV" if columns is not None else f"CSV, columns read from its header: {describe(mapping)}"
+    if named_first is not None:
+        layout += (f" ({mapping.customer!r} read as the customer: {named_first!r} leaves out the guests of its blank"
+                   " or placeholder ids)")
     if in_cents(table.names["amount" if mapping.amount else "price"]):
         layout += " (amounts in cents, divided by 100)"
     if line_totals:
@@ -478,6 +483,36 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         path=table.path, transactions=transactions, lines=len(table.rows) + not_sales, guest_lines=guests,
         skipped_invoices=skipped, not_sales=not_sales, layout=layout,
     )
+
+
+def _customer_most_filled(whole: CsvTable, mapping: ColumnMap) -> tuple[ColumnMap, str | None]:
+    """The header's mapping with, of its customer columns (:data:`HEADER_NAMES`, :data:`HEADER_WORDS`), the one
+    that names most lines' customers.
+
+    Shops' order exports name the buyer twice: an account's id, blank or ``0`` on a guest's
+    order (WooCommerce's ``Customer ID``, Stripe's), and the checkout's email, on every order.
+    The first column the header names is taken, unless another has a customer on more lines;
+    the second value is then the column it replaced (None if it did not).
+
+    >>> t = CsvTable("x.csv", ["Customer ID", "Billing Email", "Date", "Total"],
+    ...              [(2, ["12", "a@x.com", "2024-01-02", "5"]), (3, ["0", "b@x.com", "2024-01-03", "5"])])
+    >>> mapping, replaced = _customer_most_filled(t, guess_columns(t.header))
+    >>> mapping.customer, replaced
+    ('Billing Email', 'Customer ID')
+    """
+    plain = [bare(name).rstrip(".") for name in whole.header]
+    include, exclude = HEADER_WORDS["customer"]
+    others = [plain.index(name) for name in HEADER_NAMES["customer"] if name in plain] + [
+        at for at, name in enumerate(plain)
+        if any(word in name for word in include) and not any(word in name for word in exclude)]
+    # Not the payee of a ledger whose customer column is its payer: the shop itself, on every line.
+    taken = (mapping.customer, mapping.order, payee_column(whole.header, mapping.customer))
+    named = [whole.header.index(mapping.customer)] + [at for at in dict.fromkeys(others) if whole.header[at] not in taken]
+    filled = [sum(1 for _, values in whole.rows if at < len(values) and customer_id(values[at])) for at in named]
+    best = max(range(len(named)), key=lambda i: (filled[i], -i))
+    if best == 0:
+        return mapping, None
+    return dataclasses.replace(mapping, customer=whole.header[named[best]]), mapping.customer
 
 
 def _without_footer(table: CsvTable) -> tuple[CsvTable, int]:

@@ -101,3 +101,19 @@ def test_nested_field_names_and_a_closing_point_are_read_by_what_they_name(tmp_p
     assert "customer=orderCustomer.email,date=orderDateTime,amount=amountTotal,order=Order No." in log.layout
     assert [(t.customer_id, t.invoice, t.amount) for t in log.transactions] == [("ann@x.com", "10001", 11.9),
                                                                                ("bob@x.com", "10002", 5.95)]
+
+
+def test_the_customer_column_naming_most_lines_customers_is_read_beside_an_account_id_blank_for_guests(
+    tmp_path: Path,
+) -> None:
+    """An order export's Customer ID is 0 on guests' orders and its Billing Email on every one: the email is read."""
+    path = write(tmp_path / "orders.csv",
+                 "Order ID,Order Date,Order Total,Customer ID,Billing Email\n"
+                 "1,2026-03-01,10.00,12,ann@x.com\n2,2026-03-02,5.00,0,bob@x.com\n3,2026-03-03,7.00,0,Bob@x.com\n"
+                 "4,2026-03-04,4.00,12,ann@x.com\n")
+    log = load_csv(path)
+    assert [t.customer_id for t in log.transactions] == ["ann@x.com", "bob@x.com", "bob@x.com", "ann@x.com"]
+    assert log.guest_lines == 0 and "'Billing Email' read as the customer" in log.layout
+    ids = write(tmp_path / "ids.csv", "Order ID,Order Date,Order Total,Customer ID,Billing Email\n"
+                "1,2026-03-01,10.00,12,ann@x.com\n2,2026-03-02,5.00,13,\n")
+    assert [t.customer_id for t in load_csv(ids).transactions] == ["12", "13"]
