@@ -421,7 +421,7 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     at_product = table.position("product") if mapping.product else None
     orders: dict[str, OrderLines] = {}
     lines_of: dict[str, list[float]] = {}  # each order's line amounts: an order's total repeated on its lines?
-    guests = 0
+    guests = returns = 0
     skipped_kinds: dict[str, int] = {}
     for (_, values), at, amount, refund, kind in zip(table.rows, dates, amounts, refunds, kinds, strict=True):
         if kind == "refund":
@@ -436,6 +436,10 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
             guests += 1
             continue
         key = values[at_order].strip() if at_order is not None else f"{customer}@{at.isoformat()}"
+        if amount < 0 and key in orders and at > orders[key].at:
+            # Items returned after the order, on its own id (a negative quantity): a refund at the return's time.
+            key = f"{key} return {at.isoformat()}"
+            returns += 1
         order = orders.get(key)
         if order is None:
             order = orders[key] = OrderLines(customer_id=customer, at=at)
@@ -451,6 +455,9 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
             order.total = order_total(lines_of[key])
     transactions, skipped = transactions_of(orders, refund_prefix=None)
     layout = "CSV" if columns is not None else f"CSV, columns read from its header: {describe(mapping)}"
+    if returns:
+        layout += (f" ({returns} line{'s' if returns > 1 else ''} of negative money after {'their' if returns > 1 else 'its'}"
+                   f" order's first read as {'refunds at their' if returns > 1 else 'a refund at its'} own time)")
     if named_first is not None:
         layout += (f" ({mapping.customer!r} read as the customer: {named_first!r} leaves out the guests of its blank"
                    " or placeholder ids)")

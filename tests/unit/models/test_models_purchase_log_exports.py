@@ -117,3 +117,16 @@ def test_the_customer_column_naming_most_lines_customers_is_read_beside_an_accou
     ids = write(tmp_path / "ids.csv", "Order ID,Order Date,Order Total,Customer ID,Billing Email\n"
                 "1,2026-03-01,10.00,12,ann@x.com\n2,2026-03-02,5.00,13,\n")
     assert [t.customer_id for t in load_csv(ids).transactions] == ["12", "13"]
+
+
+def test_items_returned_later_on_the_orders_own_id_are_a_refund_at_the_returns_time(tmp_path: Path) -> None:
+    """A negative quantity dated after its order, on the order's id, is a refund then; a discount line at once is not."""
+    path = write(tmp_path / "lines.csv",
+                 "order_id,customer_id,order_date,sku,quantity,unit_price\n"
+                 "1,7,2026-03-01 10:00,MUG,2,12.50\n1,7,2026-03-01 10:00,DISCOUNT,1,-5.00\n"
+                 "2,8,2026-03-02 10:00,TEE,1,20.00\n1,7,2026-03-09 16:00,MUG,-1,12.50\n")
+    log = load_csv(path)
+    assert [(t.invoice, t.at.date().isoformat(), t.amount, t.refund) for t in log.transactions] == [
+        ("1", "2026-03-01", 20.0, False), ("2", "2026-03-02", 20.0, False),
+        ("1 return 2026-03-09T16:00:00+00:00", "2026-03-09", 12.5, True)]
+    assert "1 line of negative money after its order's first read as a refund at its own time" in log.layout
