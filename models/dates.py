@@ -21,7 +21,8 @@ layout    example                      seen in
 Whether ``a/b/yyyy`` is month-first or day-first is read from the values: a first number above
 12 means day-first, a second number above 12 month-first. Values that fit both (every day of
 the file on the 12th or earlier) are settled by which reading puts the lines in time order,
-as logs are written; if that does not settle it either, month-first is taken. Two-digit years
+as logs are written; if that does not settle it either, month-first is taken (day-first for
+``01.03.2026``: no month-first convention writes points). Two-digit years
 are 1969-2068, as :func:`time.strptime` reads them. Times without an offset are taken as UTC.
 
 Spreadsheet serial numbers (days since 1899-12-30, as Excel's default 1900 date system, LibreOffice
@@ -63,7 +64,8 @@ _WEEKDAY = r"(?:(?i:mon|tue|wed|thu|fri|sat|sun)[A-Za-z]*\.?,?\s+)?"
 _ZONE = r"(?:\s*(?:GMT|UTC|Z))?(?:\s*([+-]\d{2}):?(\d{2}))?"
 _DAY_MONTH = re.compile(r"^\s*" + _WEEKDAY + r"(\d{1,2})\.?[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4}|\d{2})" + _TIME + _ZONE
                         + r"\s*$")
-_MONTH_DAY = re.compile(r"^\s*" + _WEEKDAY + r"([A-Za-z]{3,9})\.?[ -](\d{1,2}),?[ -](\d{4}|\d{2})" + _TIME + _ZONE
+# A comma may part a month-first date from its time ("Mar 1, 2026, 10:00:00 AM", as US-English dates print).
+_MONTH_DAY = re.compile(r"^\s*" + _WEEKDAY + r"([A-Za-z]{3,9})\.?[ -](\d{1,2}),?[ -](\d{4}|\d{2}),?" + _TIME + _ZONE
                         + r"\s*$")
 # An ISO date with a 12-hour time ("2026-12-01 10:00:00 PM"), which fromisoformat does not read.
 _ISO_TWELVE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})" + _TIME + r"\s*$")
@@ -321,9 +323,11 @@ def detect_date_layout(values: Sequence[str], *, serials: bool = False) -> tuple
         if day_first is not None and (month_first is None or day_first < month_first):
             layout = "dmy"
         elif month_first is None:
-            # Nothing above 12: the reading that keeps the log in time order, month-first on a tie.
+            # Nothing above 12: the reading that keeps the log in time order; on a tie month-first, but
+            # day-first for dates written with points (01.03.2026), as no month-first convention writes them.
             sample = [v for v in values[first : first + 5000] if v.strip()]
-            if _ordered_pairs(sample, "dmy") > _ordered_pairs(sample, "mdy"):
+            dmy, mdy = _ordered_pairs(sample, "dmy"), _ordered_pairs(sample, "mdy")
+            if dmy > mdy or (dmy == mdy and "." in values[first].strip().split(" ")[0]):
                 layout = "dmy"
     parser = DateParser(layout)
     for i, raw in enumerate(values):

@@ -123,3 +123,15 @@ def test_a_month_name_first_with_dashes_and_a_two_digit_year_is_read() -> None:
     """A marketplace report's Mar-01-26 (month, day, two-digit year) is 1 March 2026, not a bad date."""
     assert detect_date_layout(["Mar-01-26", "Nov-28-26 13:05:00"]) == ("named", None)
     assert DateParser("named")("Nov-28-26") == dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+
+
+def test_dates_with_points_that_fit_both_readings_are_day_first() -> None:
+    """01.03.2026 fits March and January; written with points (as German exports do) it is 1 March."""
+    assert detect_date_layout(["01.03.2026 10:00", "01.03.2026 11:00"]) == ("dmy", None)
+    assert detect_date_layout(["01/03/2026", "01/03/2026"]) == ("mdy", None)
+
+
+def test_a_comma_between_a_month_first_date_and_its_time_is_read() -> None:
+    """'Mar 1, 2026, 10:00:00 AM', as US-English dates print, is a moment, not a bad date."""
+    assert detect_date_layout(["Mar 1, 2026, 10:00:00 AM"]) == ("named", None)
+    assert DateParser("named")("Mar 1, 2026, 10:00:00 PM") == dt.datetime(2026, 3, 1, 22, tzinfo=dt.UTC)
