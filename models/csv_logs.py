@@ -422,6 +422,7 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     orders: dict[str, OrderLines] = {}
     lines_of: dict[str, list[float]] = {}  # each order's line amounts: an order's total repeated on its lines?
     guests = returns = 0
+    shared: set[str] = set()  # order ids of several customers' lines
     skipped_kinds: dict[str, int] = {}
     for (_, values), at, amount, refund, kind in zip(table.rows, dates, amounts, refunds, kinds, strict=True):
         if kind == "refund":
@@ -436,6 +437,10 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
             guests += 1
             continue
         key = values[at_order].strip() if at_order is not None else f"{customer}@{at.isoformat()}"
+        if key in orders and orders[key].customer_id != customer:
+            # One order id for several customers (a till's receipt numbers, counted per register): an order each.
+            shared.add(key)
+            key = f"{key} {customer}"
         if amount < 0 and key in orders and at > orders[key].at:
             # Items returned after the order, on its own id (a negative quantity): a refund at the return's time.
             key = f"{key} return {at.isoformat()}"
@@ -455,6 +460,9 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
             order.total = order_total(lines_of[key])
     transactions, skipped = transactions_of(orders, refund_prefix=None)
     layout = "CSV" if columns is not None else f"CSV, columns read from its header: {describe(mapping)}"
+    if shared:
+        layout += (f" ({len(shared)} order id{'s' if len(shared) > 1 else ''} on several customers' lines read as"
+                   " an order of each customer)")
     if returns:
         layout += (f" ({returns} line{'s' if returns > 1 else ''} of negative money after {'their' if returns > 1 else 'its'}"
                    f" order's first read as {'refunds at their' if returns > 1 else 'a refund at its'} own time)")

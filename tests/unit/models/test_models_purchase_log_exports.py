@@ -130,3 +130,13 @@ def test_items_returned_later_on_the_orders_own_id_are_a_refund_at_the_returns_t
         ("1", "2026-03-01", 20.0, False), ("2", "2026-03-02", 20.0, False),
         ("1 return 2026-03-09T16:00:00+00:00", "2026-03-09", 12.5, True)]
     assert "1 line of negative money after its order's first read as a refund at its own time" in log.layout
+
+
+def test_an_order_id_on_several_customers_lines_is_an_order_of_each(tmp_path: Path) -> None:
+    """Receipt numbers counted per register repeat: another customer's line with the same number is another order."""
+    path = write(tmp_path / "sales.csv", "Receipt Number,Customer Code,Date,Total,Register\n"
+                 "1,C1,2026-03-01 10:00,10.00,A\n1,C2,2026-03-05 11:00,20.00,B\n2,C1,2026-03-06 10:00,5.00,A\n")
+    log = load_csv(path)
+    assert [(t.customer_id, t.amount) for t in log.transactions] == [("C1", 10.0), ("C2", 20.0), ("C1", 5.0)]
+    assert len({t.invoice for t in log.transactions}) == 3
+    assert "1 order id on several customers' lines read as an order of each customer" in log.layout
