@@ -196,6 +196,11 @@ HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+#: Words of column names that place an order only against others (Instacart's ``days_since_prior_order``,
+#: ``order_dow``, ``order_hour_of_day``): in a header that names no date, the log has none.
+RELATIVE_TIME = ("dayssince", "daysprior", "dayofweek", "dow", "weekday", "hourofday")
+
+
 def guess_columns(header: Sequence[str]) -> ColumnMap:
     """The mapping a header's names say (see :data:`HEADER_NAMES`); ``ValueError`` naming what is missing.
 
@@ -211,6 +216,10 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     Traceback (most recent call last):
     ...
     ValueError: header 'user_id,stamp,qty' names no date and no amount (or price) column: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
+    >>> guess_columns(["order_id", "user_id", "order_number", "order_dow", "days_since_prior_order"])
+    Traceback (most recent call last):
+    ...
+    ValueError: header 'order_id,user_id,order_number,order_dow,days_since_prior_order' names no date column, only time relative to other orders ('order_dow', 'days_since_prior_order': days between orders, weekdays, hours): a log without its orders' dates cannot be placed on a calendar, cut at a date or evaluated
     >>> guess_columns(["customer", "Posting Date", "Entry Date", "amount"])
     Traceback (most recent call last):
     ...
@@ -236,6 +245,11 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
         several = "; ".join(f"several could be the {key}: {', '.join(map(repr, unsure[key]))}" if len(missing) > 1
                             else f"several could be: {', '.join(map(repr, unsure[key]))}"
                             for key in missing if key in unsure)
+        relative = [name for name in header if "date" in missing and any(word in bare(name) for word in RELATIVE_TIME)]
+        if relative:
+            raise ValueError(f"header {','.join(header)!r} names no date column, only time relative to other orders "
+                             f"({', '.join(map(repr, relative))}: days between orders, weekdays, hours): a log without "
+                             "its orders' dates cannot be placed on a calendar, cut at a date or evaluated")
         raise ValueError(f"header {','.join(header)!r} names no {said} column{f' ({several})' if several else ''}: "
                          f"give --columns {USAGE}")
     return ColumnMap(customer=found["customer"], date=found["date"], amount=found.get("amount"), order=found.get("order"),

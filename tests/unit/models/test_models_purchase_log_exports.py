@@ -140,3 +140,12 @@ def test_an_order_id_on_several_customers_lines_is_an_order_of_each(tmp_path: Pa
     assert [(t.customer_id, t.amount) for t in log.transactions] == [("C1", 10.0), ("C2", 20.0), ("C1", 5.0)]
     assert len({t.invoice for t in log.transactions}) == 3
     assert "1 order id on several customers' lines read as an order of each customer" in log.layout
+
+
+def test_a_log_with_only_days_between_orders_is_refused_as_having_no_dates(tmp_path: Path) -> None:
+    """Instacart's orders.csv places orders by weekday, hour and days since the prior one: refused as dateless."""
+    path = write(tmp_path / "orders.csv", "order_id,user_id,eval_set,order_number,order_dow,order_hour_of_day,"
+                 "days_since_prior_order\n2539329,1,prior,1,2,8,\n2398795,1,prior,2,3,7,15.0\n")
+    with pytest.raises(DataFileError, match=r"orders\.csv, line 1: header .* names no date column, only time relative "
+                                            r"to other orders .*cannot be placed on a calendar"):
+        load_csv(path)
