@@ -149,3 +149,11 @@ def test_a_log_with_only_days_between_orders_is_refused_as_having_no_dates(tmp_p
     with pytest.raises(DataFileError, match=r"orders\.csv, line 1: header .* names no date column, only time relative "
                                             r"to other orders .*cannot be placed on a calendar"):
         load_csv(path)
+
+
+def test_a_trailing_minus_is_a_refund_and_an_apostrophe_groups_thousands(tmp_path: Path) -> None:
+    """An ERP report's 100,00- is a refund of 100; a Swiss export's CHF 1'234.50 is 1234.5."""
+    erp = write(tmp_path / "erp.csv", "Customer;Posting Date;Amount\nC1;02.03.2026;1.234,56\nC1;05.03.2026;100,00-\n")
+    assert [(t.amount, t.refund) for t in load_csv(erp).transactions] == [(1234.56, False), (100.0, True)]
+    swiss = write(tmp_path / "swiss.csv", "customer_id,order_date,amount\n7,2026-03-01,CHF 1'234.50\n7,2026-03-02,CHF 12.00\n")
+    assert [t.amount for t in load_csv(swiss).transactions] == [1234.5, 12.0]
