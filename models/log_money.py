@@ -184,15 +184,17 @@ def order_totals_repeated(orders: Mapping[str, Sequence[float]]) -> bool:
 
     Exports with a row per item write the order's total on each of its rows (an ``Order Total``
     repeated down the order), or on a row of their own beside the items' rows (a till's sale row
-    before its sale lines). Either way an order's largest line is its total: its other lines
-    equal it, or add up to it. The column holds totals when every order of several lines (not 0,
-    of one sign; lines of 0 left out, as Shopify's rows after an order's first hold none) is
-    so, and at least two such orders say it; one coincidence then makes it a column of lines'
-    money, read as such.
+    before its sale lines, and maybe its payment's row). Either way an order's largest line is its
+    total: its other lines equal it, or those that do not add up to it. The column holds totals
+    when every order of several lines (not 0, of one sign; lines of 0 left out, as Shopify's rows
+    after an order's first hold none) is so, and at least two such orders say it; one
+    coincidence then makes it a column of lines' money, read as such.
 
     >>> order_totals_repeated({"1": [30.0, 30.0, 30.0], "2": [12.5, 12.5], "3": [4.0]})
     True
     >>> order_totals_repeated({"1": [30.0, 10.0, 20.0], "2": [12.5, 12.5]})  # a till's sale and its lines
+    True
+    >>> order_totals_repeated({"1": [30.0, 10.0, 20.0, 30.0], "2": [12.5, 12.5, 12.5]})  # and its payment's
     True
     >>> order_totals_repeated({"1": [30.0, 30.0], "2": [12.5, 2.5]})  # the lines' own money
     False
@@ -205,8 +207,8 @@ def order_totals_repeated(orders: Mapping[str, Sequence[float]]) -> bool:
         if len(money) < 2 or (min(lines) < 0 < max(lines)):
             continue
         largest = max(money)
-        others = sorted(money)[:-1]
-        if not (all(abs(line - largest) < _CENT for line in others) or abs(sum(others) - largest) < _CENT * len(money)):
+        items = [line for line in money if abs(line - largest) >= _CENT]
+        if items and abs(sum(items) - largest) >= _CENT * len(money):
             return False
         told += 1
     return told >= 2

@@ -157,3 +157,14 @@ def test_a_trailing_minus_is_a_refund_and_an_apostrophe_groups_thousands(tmp_pat
     assert [(t.amount, t.refund) for t in load_csv(erp).transactions] == [(1234.56, False), (100.0, True)]
     swiss = write(tmp_path / "swiss.csv", "customer_id,order_date,amount\n7,2026-03-01,CHF 1'234.50\n7,2026-03-02,CHF 12.00\n")
     assert [t.amount for t in load_csv(swiss).transactions] == [1234.5, 12.0]
+
+
+def test_a_tills_sale_line_beside_its_items_and_its_payments_line_is_read_once(tmp_path: Path) -> None:
+    """A sale's row, its items' rows and its payment's row, all of one receipt: the sale's total, once."""
+    path = write(tmp_path / "sales.csv",
+                 "Date,Receipt Number,Line Type,Customer Code,Total\n"
+                 "2026-03-01 10:00:00,1,Sale,C1,30.00\n2026-03-01 10:00:00,1,Sale Line,C1,10.00\n"
+                 "2026-03-01 10:00:00,1,Sale Line,C1,20.00\n2026-03-01 10:00:00,1,Payment,C1,30.00\n"
+                 "2026-03-02 10:00:00,2,Sale,C2,5.00\n2026-03-02 10:00:00,2,Sale Line,C2,5.00\n"
+                 "2026-03-02 10:00:00,2,Payment,C2,5.00\n")
+    assert [t.amount for t in load_csv(path).transactions] == [30.0, 5.0]
