@@ -537,6 +537,8 @@ def _customer_most_filled(whole: CsvTable, mapping: ColumnMap) -> tuple[ColumnMa
     # Not the payee of a ledger whose customer column is its payer: the shop itself, on every line.
     taken = (mapping.customer, mapping.order, payee_column(whole.header, mapping.customer))
     named = [whole.header.index(mapping.customer)] + [at for at in dict.fromkeys(others) if whole.header[at] not in taken]
+    if len(named) == 1:
+        return mapping, None
     filled = [sum(1 for _, values in whole.rows if at < len(values) and customer_id(values[at])) for at in named]
     best = max(range(len(named)), key=lambda i: (filled[i], -i))
     if best == 0:
