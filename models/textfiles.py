@@ -32,6 +32,8 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive, an empty one
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 _DELIMITERS = (",", ";", "\t", "|")
+# Excel's line naming the delimiter above a CSV file's header ("sep=;"), as exports meant for Excel begin.
+_SEPARATOR_LINE = re.compile(r"\ufeff?sep=([^\r\n])[ \t]*(?=\r?\n|$)", re.IGNORECASE)
 #: Lines read ahead to find the header below a report's title and notes (:func:`header_row`).
 _LOOKAHEAD = 50
 _FIELD_LIMIT = 1 << 30  # csv's default, 128 KiB, refuses a long product description or a JSON blob in a field
@@ -182,7 +184,8 @@ def header_cells(path: str | Path, size: int = 65_536) -> list[str]:
         rows = first_rows(path, _LOOKAHEAD)
     else:
         text = _start(path, size)
-        rows = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)),
+        rows = list(itertools.islice(csv.reader(io.StringIO(_SEPARATOR_LINE.sub("", text, count=1), newline=""),
+                                                delimiter=_delimiter(text)),
                                      _LOOKAHEAD))
     at = header_row(rows)
     return [] if at is None else [cell.strip() for cell in rows[at]]
@@ -339,11 +342,17 @@ def _trimmed(row: Sequence[str]) -> list[str]:
 
 
 def _delimiter(text: str) -> str:
-    """The delimiter of a CSV text: the most frequent of ``, ; tab |`` in its first line that holds any.
+    """The delimiter of a CSV text: the one its ``sep=`` line names, else the most frequent of ``, ; tab |``
+    in its first line that holds any.
 
     >>> _delimiter("id;total;note\\n7;1,5;a, b\\n"), _delimiter("\\nSales report\\n\\nid\\ttotal\\n7\\t1.5\\n")
     (';', '\\t')
+    >>> _delimiter("sep=;\\nid;total\\n7;1,5\\n")
+    ';'
     """
+    hint = _SEPARATOR_LINE.match(text)
+    if hint is not None:
+        return hint.group(1)
     for line in text.split("\n", _LOOKAHEAD)[:_LOOKAHEAD]:
         if any(delimiter in line for delimiter in _DELIMITERS):
             return max(_DELIMITERS, key=line.count)
@@ -427,6 +436,7 @@ def read_csv(
         return _parquet(path, columns)
     text = read_text(path)
     delimiter = _delimiter(text)
+    text = _SEPARATOR_LINE.sub("", text, count=1)  # Excel's "sep=;" line, left blank: lines keep their numbers
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))  # a long description is a field, not an error
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 

@@ -168,3 +168,12 @@ def test_a_tills_sale_line_beside_its_items_and_its_payments_line_is_read_once(t
                  "2026-03-02 10:00:00,2,Sale,C2,5.00\n2026-03-02 10:00:00,2,Sale Line,C2,5.00\n"
                  "2026-03-02 10:00:00,2,Payment,C2,5.00\n")
     assert [t.amount for t in load_csv(path).transactions] == [30.0, 5.0]
+
+
+def test_excels_separator_line_above_the_header_is_no_header(tmp_path: Path) -> None:
+    """An export for Excel begins 'sep=;': a header naming no known column is refused as itself, at its line."""
+    path = write(tmp_path / "orders.csv", "sep=;\nBestellnummer;Kunde;Datum;Betrag\n1;a@x.com;13.03.2026;12,50\n")
+    with pytest.raises(DataFileError, match=r"orders\.csv, line 2: header 'Bestellnummer,Kunde,Datum,Betrag' names no"):
+        load_csv(path)
+    log = load_csv(path, "customer=Kunde,date=Datum,amount=Betrag,order=Bestellnummer")
+    assert [(t.customer_id, t.amount) for t in log.transactions] == [("a@x.com", 12.5)]
