@@ -93,6 +93,8 @@ def one_currency(table: CsvTable, mapping: MoneyColumns) -> None:
     Traceback (most recent call last):
     ...
     models.errors.DataFileError: p.csv, line 3, column 'Currency': money in more than one currency (usd on line 2, eur here) would be added up as one: give --columns with an amount in one currency or the lines of one currency only
+    >>> dollars = dataclasses.replace(t, rows=[(2, ["7", "2024-01-02", "$5", "CAD"]), (3, ["7", "2024-01-03", "$5", "CAD"])])
+    >>> one_currency(dollars, ColumnMap("Customer ID", "Created", "Amount"))  # the dollars are Canadian
     """
     key = money_key(mapping)
     at_money = table.position(key)
@@ -100,8 +102,9 @@ def one_currency(table: CsvTable, mapping: MoneyColumns) -> None:
     seen: dict[str, int] = {}
     for line, values in table.rows:
         codes = {values[at_currency].strip().lower()} - {""} if at_currency is not None else set()
-        signs = {sign for sign in _CURRENCY_SIGNS if sign in values[at_money]} | {
-            currency_code(values[at_money])[0].lower()} - {""}
+        signs = {currency_code(values[at_money])[0].lower()} - {""}
+        # A sign says less than a code beside it ("$10.00" beside "CAD": Canadian dollars): read without one only.
+        signs = signs or ({sign for sign in _CURRENCY_SIGNS if sign in values[at_money]} if not codes else set())
         for code in codes | signs:
             seen.setdefault(code, line)
             if len(seen) > 1:

@@ -177,3 +177,14 @@ def test_excels_separator_line_above_the_header_is_no_header(tmp_path: Path) -> 
         load_csv(path)
     log = load_csv(path, "customer=Kunde,date=Datum,amount=Betrag,order=Bestellnummer")
     assert [(t.customer_id, t.amount) for t in log.transactions] == [("a@x.com", 12.5)]
+
+
+def test_a_currency_sign_beside_a_currency_code_is_that_codes_money(tmp_path: Path) -> None:
+    """'$10.00' beside a Currency of CAD (or USD) is one currency; USD beside CAD is still refused."""
+    path = write(tmp_path / "orders.csv", "order_id,customer_id,order_date,total,currency\n"
+                 "1,7,2026-03-01,$10.00,USD\n2,8,2026-03-02,$5.00,USD\n")
+    assert [t.amount for t in load_csv(path).transactions] == [10.0, 5.0]
+    mixed = write(tmp_path / "mixed.csv", "order_id,customer_id,order_date,total,currency\n"
+                  "1,7,2026-03-01,$10.00,USD\n2,8,2026-03-02,$5.00,CAD\n")
+    with pytest.raises(DataFileError, match=r"mixed\.csv, line 3, column 'currency': money in more than one currency"):
+        load_csv(mixed)
