@@ -191,7 +191,9 @@ def order_totals_repeated(orders: Mapping[str, Sequence[float]]) -> bool:
     total: its other lines equal it, or those that do not add up to it. The column holds totals
     when every order of several lines (not 0, of one sign; lines of 0 left out, as Shopify's rows
     after an order's first hold none) is so, and at least two such orders say it; one
-    coincidence then makes it a column of lines' money, read as such.
+    coincidence then makes it a column of lines' money, read as such. Orders whose lines are all
+    equal say it only if they are not all of one amount: a shop whose every item costs the same
+    writes its lines so too.
 
     >>> order_totals_repeated({"1": [30.0, 30.0, 30.0], "2": [12.5, 12.5], "3": [4.0]})
     True
@@ -203,8 +205,12 @@ def order_totals_repeated(orders: Mapping[str, Sequence[float]]) -> bool:
     False
     >>> order_totals_repeated({"1": [30.0, 30.0], "2": [4.0]})  # one order of several lines says too little
     False
+    >>> order_totals_repeated({"1": [9.99, 9.99], "2": [9.99, 9.99, 9.99]})  # every item at one price
+    False
     """
     told = 0
+    added_up = False  # an order whose items add up to its largest line
+    repeated: set[float] = set()  # the amounts of the orders whose lines are all equal
     for lines in orders.values():
         money = [abs(amount) for amount in lines if amount]
         if len(money) < 2 or (min(lines) < 0 < max(lines)):
@@ -213,8 +219,12 @@ def order_totals_repeated(orders: Mapping[str, Sequence[float]]) -> bool:
         items = [line for line in money if abs(line - largest) >= _CENT]
         if items and abs(sum(items) - largest) >= _CENT * len(money):
             return False
+        if items:
+            added_up = True
+        else:
+            repeated.add(round(largest, 2))
         told += 1
-    return told >= 2
+    return told >= 2 and (added_up or len(repeated) >= 2)
 
 
 def order_total(lines: Sequence[float]) -> float:

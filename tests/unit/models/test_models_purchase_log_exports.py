@@ -55,6 +55,15 @@ def test_a_tills_sale_line_beside_its_item_lines_is_read_once(tmp_path: Path) ->
     assert [t.amount for t in load_csv(path).transactions] == [30.0, 5.0]
 
 
+def test_a_shop_whose_every_item_costs_the_same_has_its_lines_summed(tmp_path: Path) -> None:
+    """Lines all equal in every order are no repeated total when every line in the log is of one amount."""
+    path = write(tmp_path / "lines.csv",
+                 "order_id,customer_id,order_date,amount,sku\n"
+                 "1,7,2026-03-01,9.99,A\n1,7,2026-03-01,9.99,B\n2,8,2026-03-02,9.99,A\n2,8,2026-03-02,9.99,C\n"
+                 "2,8,2026-03-02,9.99,D\n3,8,2026-03-04,9.99,B\n")
+    assert [t.amount for t in load_csv(path).transactions] == [19.98, 29.97, 9.99]
+
+
 def test_line_amounts_that_only_sometimes_add_up_are_each_lines_money(tmp_path: Path) -> None:
     """Lines of one order are summed where an order's lines do not all repeat or add up to one of them."""
     path = write(tmp_path / "lines.csv",
