@@ -35,6 +35,8 @@ from models.log_money import (
     line_kinds,
     money_key,
     one_currency,
+    order_total,
+    order_totals_repeated,
     payee_column,
     prices_are_line_totals,
     refunded_amounts,
@@ -87,12 +89,15 @@ USAGE = ("customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][
          "[,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]")
 
 #: Order statuses (lower case, letters only) that say an order was no sale: cancelled or failed
-#: before payment, voided, denied, reversed (a chargeback), fully refunded, still unpaid or on hold.
-#: Any other status (paid, completed, delivered, shipped, partially refunded, authorized…) is a sale.
+#: before payment, voided, denied, reversed (a chargeback), fully refunded, still unpaid or on hold,
+#: a quotation not ordered, a checkout left incomplete, a deal lost (a CRM's ``Closed Lost`` stage).
+#: Any other status (paid, completed, delivered, shipped, partially refunded, authorized…) is a sale,
+#: but a status awaiting its payment (``Awaiting bank wire payment``: :func:`is_unpaid`) is none.
 NOT_SALES = frozenset((
     "cancelled", "canceled", "cancel", "failed", "failure", "voided", "void", "declined", "rejected", "refunded",
     "fullyrefunded", "unavailable", "abandoned", "draft", "trash", "deleted", "expired", "pending",
     "pendingpayment", "onhold", "holded", "unpaid", "checkoutdraft", "denied", "reversed", "fraud", "suspectedfraud",
+    "paymenterror", "incomplete", "quotation", "quotationsent", "closedlost", "lost",
 ))
 #: A status that is no sale only beside one that says an order went through: Magento's ``closed`` order
 #: is one refunded by a credit memo beside its ``complete`` ones, where other systems close a sale when done.
@@ -149,14 +154,15 @@ def parse_columns(spec: str) -> ColumnMap:
 #: A unit price (and a count) stand for the amount only in a header that names no amount.
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
     # A customer's unique id first: Olist's customer_id is one per order, its customer_unique_id the person.
-    "customer": ("customeruniqueid", "customerid", "customer", "customerno", "customernumber", "custid",
+    # A customer's code before a bare "user": a till's export names its cashier the User (Vend's, Lightspeed's).
+    "customer": ("customeruniqueid", "customerid", "customer", "customerno", "customernumber", "customercode", "custid",
                  "clientid", "client", "userid", "user", "buyerid", "buyer", "shopperid", "shopper", "memberid",
                  "accountid", "customeremail", "email", "emailaddress", "householdkey", "householdid", "household"),
     "date": ("orderdate", "invoicedate", "purchasedate", "transactiondate", "orderpurchasetimestamp", "orderedat",
              "createdat", "paidat", "processedat", "ordertime", "purchasetime", "date", "datetime", "timestamp",
              "time", "day", "transactiondt", "orderdt", "purchasedt", "txndate", "txndt", "transdate", "saledate",
              "salesdate", "dt", "ts"),
-    "amount": ("ordertotal", "totalamount", "amount", "total", "totalspent", "revenue", "sales", "netsales",
+    "amount": ("ordertotal", "totalamount", "amounttotal", "amount", "total", "totalspent", "revenue", "sales", "netsales",
                "grandtotal", "totalprice", "linetotal", "paymentvalue", "spend", "value"),
     "order": ("orderid", "orderno", "ordernumber", "order", "invoiceid", "invoiceno", "invoicenumber", "invoice",
               "transactionid", "receiptid", "receipt", "ticket", "basketid", "basket"),
@@ -175,8 +181,8 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
 #: of the second (``Order Total Amount``, ``Posting Date``, ``Billing Email``), if exactly one does.
 HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "customer": (("customer", "client", "email", "user", "buyer", "shopper", "member", "household"),
-                 ("name", "phone", "address", "country", "city", "zip", "postcode", "note", "group", "type", "since",
-                  "marketing", "company", "tag", "agent")),
+                 ("name", "phone", "address", "street", "country", "state", "province", "county", "city", "zip",
+                  "postcode", "note", "description", "group", "type", "since", "marketing", "company", "tag", "agent")),
     "date": (("date", "time", "created", "ordered", "purchased"),
              ("ship", "deliver", "fulfil", "due", "update", "modif", "cancel", "refund", "birth", "expir", "zone")),
     "amount": (("total", "amount", "revenue", "sales", "spend"),
@@ -188,6 +194,11 @@ HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
               ("date", "time", "total", "amount", "status", "quantity", "qty", "count", "note", "line", "item",
                "type", "value", "price")),
 }
+
+
+#: Words of column names that place an order only against others (Instacart's ``days_since_prior_order``,
+#: ``order_dow``, ``order_hour_of_day``): in a header that names no date, the log has none.
+RELATIVE_TIME = ("dayssince", "daysprior", "dayofweek", "dow", "weekday", "hourofday")
 
 
 def guess_columns(header: Sequence[str]) -> ColumnMap:
@@ -205,6 +216,10 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     Traceback (most recent call last):
     ...
     ValueError: header 'user_id,stamp,qty' names no date and no amount (or price) column: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
+    >>> guess_columns(["order_id", "user_id", "order_number", "order_dow", "days_since_prior_order"])
+    Traceback (most recent call last):
+    ...
+    ValueError: header 'order_id,user_id,order_number,order_dow,days_since_prior_order' names no date column, only time relative to other orders ('order_dow', 'days_since_prior_order': days between orders, weekdays, hours): a log without its orders' dates cannot be placed on a calendar, cut at a date or evaluated
     >>> guess_columns(["customer", "Posting Date", "Entry Date", "amount"])
     Traceback (most recent call last):
     ...
@@ -230,6 +245,11 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
         several = "; ".join(f"several could be the {key}: {', '.join(map(repr, unsure[key]))}" if len(missing) > 1
                             else f"several could be: {', '.join(map(repr, unsure[key]))}"
                             for key in missing if key in unsure)
+        relative = [name for name in header if "date" in missing and any(word in bare(name) for word in RELATIVE_TIME)]
+        if relative:
+            raise ValueError(f"header {','.join(header)!r} names no date column, only time relative to other orders "
+                             f"({', '.join(map(repr, relative))}: days between orders, weekdays, hours): a log without "
+                             "its orders' dates cannot be placed on a calendar, cut at a date or evaluated")
         raise ValueError(f"header {','.join(header)!r} names no {said} column{f' ({several})' if several else ''}: "
                          f"give --columns {USAGE}")
     return ColumnMap(customer=found["customer"], date=found["date"], amount=found.get("amount"), order=found.get("order"),
@@ -259,7 +279,9 @@ def header_columns(
 ) -> dict[str, str]:
     """For each key of ``names``, the header's column called by the first of its names found (keys not found left out).
 
-    Names are compared by :func:`models.textfiles.normalise`, with a bracketed part left out.
+    Names are compared by :func:`models.textfiles.normalise`, with a bracketed part and a closing
+    point (``Order No.``) left out; a nested field's (``orderCustomer.email``, as exports of JSON
+    documents and Parquet tables flatten them) by its whole name, else by its last part.
     A key no name finds may then be found by ``words`` (key → words one of which the column's
     name contains, words none of which it contains), among the columns no key took: when exactly
     one column fits; when several do, they are listed in ``unsure`` and the key is left out.
@@ -268,13 +290,16 @@ def header_columns(
     {'customer': 'Visitor ID', 'time': 'Time (UTC)'}
     >>> header_columns(["Posting Date", "Ship Date", "Cust."], {"date": ("date",)}, {"date": (("date",), ("ship",))})
     {'date': 'Posting Date'}
+    >>> header_columns(["Order No.", "orderCustomer.email"], {"order": ("orderno",), "customer": ("email",)})
+    {'order': 'Order No.', 'customer': 'orderCustomer.email'}
     """
-    plain = [bare(name) for name in header]
+    plain = [bare(name).rstrip(".") for name in header]
+    inner = [bare(name.rsplit(".", 1)[1]) if "." in name.strip(".") else "" for name in header]
     found: dict[str, str] = {}
     for key, candidates in names.items():
         for name in candidates:
-            if name in plain:
-                found[key] = header[plain.index(name)]
+            if name in plain or name in inner:
+                found[key] = header[plain.index(name) if name in plain else inner.index(name)]
                 break
     taken = set(found.values())
     for key, (include, exclude) in (words or {}).items():
@@ -345,8 +370,10 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
             mapping = guess_columns(whole.header)
         except ValueError as exc:
             raise DataFileError(whole.path, whole.header_line, "", str(exc)) from None
+        mapping, named_first = _customer_most_filled(whole, mapping)
     else:
         mapping = parse_columns(columns) if isinstance(columns, str) else columns
+        named_first = None
     wanted = {"customer": (mapping.customer,), "date": (mapping.date,)}
     for key in ("amount", "price", "quantity"):
         if getattr(mapping, key):
@@ -381,6 +408,7 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     if mapping.order:
         table = order_fields_filled(table)
     table, footer = _without_footer(table)
+    footer += table.notes_below  # a report's closing notes, of fewer fields than its rows
     not_sales = 0
     if mapping.status:
         table, not_sales = _sales_only(table)
@@ -406,7 +434,9 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     at_order = table.position("order") if mapping.order else None
     at_product = table.position("product") if mapping.product else None
     orders: dict[str, OrderLines] = {}
-    guests = 0
+    lines_of: dict[str, list[float]] = {}  # each order's line amounts: an order's total repeated on its lines?
+    guests = returns = 0
+    shared: set[str] = set()  # order ids of several customers' lines
     skipped_kinds: dict[str, int] = {}
     for (_, values), at, amount, refund, kind in zip(table.rows, dates, amounts, refunds, kinds, strict=True):
         if kind == "refund":
@@ -421,21 +451,46 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
             guests += 1
             continue
         key = values[at_order].strip() if at_order is not None else f"{customer}@{at.isoformat()}"
+        if key in orders and orders[key].customer_id != customer:
+            # One order id for several customers (a till's receipt numbers, counted per register): an order each.
+            shared.add(key)
+            key = f"{key} {customer}"
+        if amount < 0 and key in orders and at > orders[key].at:
+            # Items returned after the order, on its own id (a negative quantity): a refund at the return's time.
+            key = f"{key} return {at.isoformat()}"
+            returns += 1
         order = orders.get(key)
         if order is None:
             order = orders[key] = OrderLines(customer_id=customer, at=at)
         order.total += amount
         order.refunded += refund
+        lines_of.setdefault(key, []).append(amount)
         product = values[at_product].strip() if at_product is not None else ""
         if product:
             order.products.add(product)
+    totals_repeated = mapping.amount is not None and at_order is not None and order_totals_repeated(lines_of)
+    if totals_repeated:
+        for key, order in orders.items():
+            order.total = order_total(lines_of[key])
     transactions, skipped = transactions_of(orders, refund_prefix=None)
     layout = "CSV" if columns is not None else f"CSV, columns read from its header: {describe(mapping)}"
+    if shared:
+        layout += (f" ({len(shared)} order id{'s' if len(shared) > 1 else ''} on several customers' lines read as"
+                   " an order of each customer)")
+    if returns:
+        layout += (f" ({returns} line{'s' if returns > 1 else ''} of negative money after {'their' if returns > 1 else 'its'}"
+                   f" order's first read as {'refunds at their' if returns > 1 else 'a refund at its'} own time)")
+    if named_first is not None:
+        layout += (f" ({mapping.customer!r} read as the customer: {named_first!r} leaves out the guests of its blank"
+                   " or placeholder ids)")
     if in_cents(table.names["amount" if mapping.amount else "price"]):
         layout += " (amounts in cents, divided by 100)"
     if line_totals:
         layout += (f" ({table.names['price']!r} read as each line's total: a product's lines of several items cost"
                    " its single price times their count)")
+    if totals_repeated:
+        layout += (f" ({table.names['amount']!r} read once per order: every order of several lines gives its total on"
+                   " each line, or on a line of its own beside its items')")
     if refunded and not said:
         layout += f" (refunds: {table.names['refunded']}, the money refunded beside the amount)"
     if date_layout == "serial":
@@ -457,6 +512,38 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         path=table.path, transactions=transactions, lines=len(table.rows) + not_sales, guest_lines=guests,
         skipped_invoices=skipped, not_sales=not_sales, layout=layout,
     )
+
+
+def _customer_most_filled(whole: CsvTable, mapping: ColumnMap) -> tuple[ColumnMap, str | None]:
+    """The header's mapping with, of its customer columns (:data:`HEADER_NAMES`, :data:`HEADER_WORDS`), the one
+    that names most lines' customers.
+
+    Shops' order exports name the buyer twice: an account's id, blank or ``0`` on a guest's
+    order (WooCommerce's ``Customer ID``, Stripe's), and the checkout's email, on every order.
+    The first column the header names is taken, unless another has a customer on more lines;
+    the second value is then the column it replaced (None if it did not).
+
+    >>> t = CsvTable("x.csv", ["Customer ID", "Billing Email", "Date", "Total"],
+    ...              [(2, ["12", "a@x.com", "2024-01-02", "5"]), (3, ["0", "b@x.com", "2024-01-03", "5"])])
+    >>> mapping, replaced = _customer_most_filled(t, guess_columns(t.header))
+    >>> mapping.customer, replaced
+    ('Billing Email', 'Customer ID')
+    """
+    plain = [bare(name).rstrip(".") for name in whole.header]
+    include, exclude = HEADER_WORDS["customer"]
+    others = [plain.index(name) for name in HEADER_NAMES["customer"] if name in plain] + [
+        at for at, name in enumerate(plain)
+        if any(word in name for word in include) and not any(word in name for word in exclude)]
+    # Not the payee of a ledger whose customer column is its payer: the shop itself, on every line.
+    taken = (mapping.customer, mapping.order, payee_column(whole.header, mapping.customer))
+    named = [whole.header.index(mapping.customer)] + [at for at in dict.fromkeys(others) if whole.header[at] not in taken]
+    if len(named) == 1:
+        return mapping, None
+    filled = [sum(1 for _, values in whole.rows if at < len(values) and customer_id(values[at])) for at in named]
+    best = max(range(len(named)), key=lambda i: (filled[i], -i))
+    if best == 0:
+        return mapping, None
+    return dataclasses.replace(mapping, customer=whole.header[named[best]]), mapping.customer
 
 
 def _without_footer(table: CsvTable) -> tuple[CsvTable, int]:
@@ -543,6 +630,15 @@ def status_word(raw: str) -> str:
     return re.sub(r"[^a-z]", "", re.sub(r"^\s*wc-", "", raw.lower()))
 
 
+def is_unpaid(word: str) -> bool:
+    """Whether a status (as :func:`status_word` spells it) says the order still awaits its payment.
+
+    >>> is_unpaid("awaitingbankwirepayment"), is_unpaid("awaitingpayment"), is_unpaid("paymentaccepted")
+    (True, True, False)
+    """
+    return word.startswith(("awaiting", "waiting", "pending")) and word.endswith("payment")
+
+
 def _sales_only(table: CsvTable) -> tuple[CsvTable, int]:
     """``table`` without the lines of orders whose status is no sale (:data:`NOT_SALES`), and how many went.
 
@@ -552,7 +648,7 @@ def _sales_only(table: CsvTable) -> tuple[CsvTable, int]:
     words = [status_word(values[at]) for _, values in table.rows]
     closed, done = CLOSED_BESIDE_COMPLETE
     no_sale = NOT_SALES | {closed} if done & set(words) else NOT_SALES
-    kept = [row for row, word in zip(table.rows, words, strict=True) if word not in no_sale]
+    kept = [row for row, word in zip(table.rows, words, strict=True) if word not in no_sale and not is_unpaid(word)]
     return dataclasses.replace(table, rows=kept), len(table.rows) - len(kept)
 
 

@@ -6,12 +6,13 @@ with ``AM``/``PM``, may follow the date, and for ISO and named dates a UTC offse
 ========  ===========================  =================================================
 layout    example                      seen in
 ========  ===========================  =================================================
-``iso``   ``2009-12-01 07:45:00``      Online Retail II, database exports
+``iso``   ``2009-12-01 07:45:00``      Online Retail II, database exports;
+          ``2009-W49-2``               ISO 8601 week dates: year, week, weekday (retail calendars)
 ``ymd``   ``2009/12/01 07:45``         spreadsheets set to year-first
 ``mdy``   ``12/1/2010 8:26``           Online Retail I's public CSV exports (US locale)
 ``dmy``   ``1/12/2010 8:26``           spreadsheets in most other locales
 ``compact`` ``19970101``               CDNOW
-``named`` ``1 Dec 2010 8:26``, ``Dec 1, 2010``, ``01-Dec-2010``  reports and spreadsheets (English month names);
+``named`` ``1 Dec 2010 8:26``, ``Dec 1, 2010``, ``01-Dec-2010``, ``Dec-01-10``  reports and spreadsheets (English month names);
           ``Tue, 01 Dec 2026 10:00:00 +0000``                  e-mail, RSS and HTTP headers (RFC 2822: a weekday first, a zone last)
 ``epoch`` ``1291191960``, or ms to ns  database and tracking exports (Unix time, UTC)
 ``serial`` ``35431``, ``35431.5``      spreadsheets saved as CSV with date cells formatted as numbers
@@ -20,7 +21,8 @@ layout    example                      seen in
 Whether ``a/b/yyyy`` is month-first or day-first is read from the values: a first number above
 12 means day-first, a second number above 12 month-first. Values that fit both (every day of
 the file on the 12th or earlier) are settled by which reading puts the lines in time order,
-as logs are written; if that does not settle it either, month-first is taken. Two-digit years
+as logs are written; if that does not settle it either, month-first is taken (day-first for
+``01.03.2026``: no month-first convention writes points). Two-digit years
 are 1969-2068, as :func:`time.strptime` reads them. Times without an offset are taken as UTC.
 
 Spreadsheet serial numbers (days since 1899-12-30, as Excel's default 1900 date system, LibreOffice
@@ -51,17 +53,20 @@ _TIME = r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?"
 _NUMERIC = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})" + _TIME + r"\s*$")
 _YEAR_FIRST = re.compile(r"^\s*(\d{4})[/.](\d{1,2})[/.](\d{1,2})" + _TIME + r"\s*$")
 _COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
-_ISO_DATE = re.compile(r"^\s*\d{4}-\d{2}-\d{2}")
+# A calendar date, or an ISO week date with its weekday ("2009-W49-2": a week alone is no day).
+_ISO_DATE = re.compile(r"^\s*\d{4}-(?:\d{2}-\d{2}|W\d{2}-[1-7](?!\d))")
 _MONTHS = {name: n for n, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
-# "1 Dec 2010", "01-Dec-2010", "1. December 2010" (day first) or "Dec 1, 2010" (month first), after a
-# weekday or not and with a zone or not, as e-mail and RSS write dates (RFC 2822: "Tue, 01 Dec 2026
-# 10:00:00 +0000"); the groups are numbered so that the time's are 4-7, as _clock reads them, the offset's 8-9.
+# "1 Dec 2010", "01-Dec-2010", "1. December 2010" (day first) or "Dec 1, 2010", "Dec-01-10" (month first,
+# as marketplace reports write it), after a weekday or not and with a zone or not, as e-mail and RSS write
+# dates (RFC 2822: "Tue, 01 Dec 2026 10:00:00 +0000"); the groups are numbered so that the time's are 4-7, as _clock reads them, the offset's 8-9.
 _WEEKDAY = r"(?:(?i:mon|tue|wed|thu|fri|sat|sun)[A-Za-z]*\.?,?\s+)?"
 _ZONE = r"(?:\s*(?:GMT|UTC|Z))?(?:\s*([+-]\d{2}):?(\d{2}))?"
 _DAY_MONTH = re.compile(r"^\s*" + _WEEKDAY + r"(\d{1,2})\.?[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4}|\d{2})" + _TIME + _ZONE
                         + r"\s*$")
-_MONTH_DAY = re.compile(r"^\s*" + _WEEKDAY + r"([A-Za-z]{3,9})\.? (\d{1,2}),? (\d{4})" + _TIME + _ZONE + r"\s*$")
+# A comma may part a month-first date from its time ("Mar 1, 2026, 10:00:00 AM", as US-English dates print).
+_MONTH_DAY = re.compile(r"^\s*" + _WEEKDAY + r"([A-Za-z]{3,9})\.?[ -](\d{1,2}),?[ -](\d{4}|\d{2}),?" + _TIME + _ZONE
+                        + r"\s*$")
 # An ISO date with a 12-hour time ("2026-12-01 10:00:00 PM"), which fromisoformat does not read.
 _ISO_TWELVE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})" + _TIME + r"\s*$")
 # Unix time: seconds (9-10 digits, from 1973 to 2286), milliseconds (12-13 digits), microseconds
@@ -234,6 +239,8 @@ class DateParser:
     ('2026-12-01T22:00:00+00:00', '2026-12-01T22:00:00+00:00')
     >>> DateParser("named")("Tue, 01 Dec 2026 10:00:00 +0100").isoformat()
     '2026-12-01T09:00:00+00:00'
+    >>> DateParser("iso")("2009-W49-2").isoformat(), DateParser("iso")("2009-W49") is None
+    ('2009-12-01T00:00:00+00:00', True)
 
     """
 
@@ -316,9 +323,11 @@ def detect_date_layout(values: Sequence[str], *, serials: bool = False) -> tuple
         if day_first is not None and (month_first is None or day_first < month_first):
             layout = "dmy"
         elif month_first is None:
-            # Nothing above 12: the reading that keeps the log in time order, month-first on a tie.
+            # Nothing above 12: the reading that keeps the log in time order; on a tie month-first, but
+            # day-first for dates written with points (01.03.2026), as no month-first convention writes them.
             sample = [v for v in values[first : first + 5000] if v.strip()]
-            if _ordered_pairs(sample, "dmy") > _ordered_pairs(sample, "mdy"):
+            dmy, mdy = _ordered_pairs(sample, "dmy"), _ordered_pairs(sample, "mdy")
+            if dmy > mdy or (dmy == mdy and "." in values[first].strip().split(" ")[0]):
                 layout = "dmy"
     parser = DateParser(layout)
     for i, raw in enumerate(values):

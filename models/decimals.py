@@ -7,8 +7,9 @@ ways in one file.
 
 A negative amount (a refund) may carry its minus sign before the currency sign (``-£29.33``),
 as a Unicode minus (``−€3,50``), or be written in parentheses as accounting exports and
-spreadsheets' accounting formats write it (``(29.33)``, ``($29.33)``): each reads as ``-29.33``
-does.  An ISO 4217 currency code may stand before or after the amount instead of a sign
+spreadsheets' accounting formats write it (``(29.33)``, ``($29.33)``), or with its minus after
+the digits as ERP reports write it (``29.33-``, ``1.234,56-``): each reads as ``-29.33`` does.
+Thousands may also be grouped with an apostrophe, as Swiss exports write them (``1'234.50``).  An ISO 4217 currency code may stand before or after the amount instead of a sign
 (``GBP 12.50``, ``12,50 EUR``, ``12.50USD``): :func:`currency_code` reads it, and the number is
 read without it.
 """
@@ -24,6 +25,8 @@ _SIGNS = "+-\u2212"  # with the Unicode minus sign, as word processors and some 
 # A currency code (upper case, as ISO 4217 writes it) before a number's sign or digits, or after its digits.
 _CODE_BEFORE = re.compile(r"([-+\u2212]?)\s*([A-Z]{3})\s*(?=[-+\u2212($£€¥₹\d.])")
 _CODE_AFTER = re.compile(r"(?<=[\d).$£€¥₹])\s*([A-Z]{3})$")
+# An apostrophe (or a right single quote, as word processors turn it) grouping thousands: 1'234.50.
+_APOSTROPHE_GROUP = re.compile(r"(?<=\d)['\u2019](?=\d{3}(?!\d))")
 _GROUPED = {".": re.compile(r"[-+]?\d{1,3}(\.\d{3})+"), ",": re.compile(r"[-+]?\d{1,3}(,\d{3})+")}
 
 
@@ -73,8 +76,11 @@ def to_number(raw: str, mark: str) -> float | None:
     (-29.33, -3.5, -1234.5)
     >>> to_number("GBP 1,234.50", "."), to_number("-12,50 EUR", ","), to_number("12.50USD", ".")
     (1234.5, -12.5, 12.5)
+    >>> to_number("1.234,56-", ","), to_number("12.50-", "."), to_number("CHF 1'234.50", "."), to_number("1'2", ".")
+    (-1234.56, -12.5, 1234.5, None)
     """
     negative, value = _unsigned(raw)
+    value = _APOSTROPHE_GROUP.sub("", value)
     value = value.replace(".", "").replace(",", ".") if mark == "," else value.replace(",", "")
     try:
         number = float(value.replace("\u00a0", "").replace("\u202f", "").replace(" ", ""))
@@ -108,14 +114,18 @@ def _unsigned(raw: str) -> tuple[bool, str]:
 
     >>> _unsigned(" -£29.33"), _unsigned("(£29.33)"), _unsigned("£-29.33"), _unsigned("\u221229.33 €")
     ((True, '29.33'), (True, '29.33'), (True, '29.33'), (True, '29.33'))
-    >>> _unsigned("+$5"), _unsigned("--5"), _unsigned("(-5)"), _unsigned(""), _unsigned("-")
-    ((False, '5'), (False, '--5'), (False, '(-5)'), (False, ''), (False, '-'))
+    >>> _unsigned("+$5"), _unsigned("--5"), _unsigned("(-5)"), _unsigned(""), _unsigned("-"), _unsigned("-5-")
+    ((False, '5'), (False, '--5'), (False, '(-5)'), (False, ''), (False, '-'), (True, '5-'))
+    >>> _unsigned("29.33-"), _unsigned("1.234,56 €-")
+    ((True, '29.33'), (False, '1.234,56 €-'))
     """
     value = currency_code(raw)[1].strip(_AROUND)
     if len(value) > 2 and value[0] == "(" and value[-1] == ")":
         negative, rest = True, value[1:-1].strip(_AROUND)
     elif value and value[0] in _SIGNS:
         negative, rest = value[0] != "+", value[1:].lstrip(_AROUND)
+    elif len(value) > 1 and value[-1] in "-\u2212" and value[-2].isdigit():  # ERP reports' trailing minus: 29.33-
+        return True, value[:-1]
     else:
         return False, value
     if not rest or rest[0] in _SIGNS + "(":

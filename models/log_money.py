@@ -8,6 +8,8 @@
   currency is the one named with it (:func:`currency_column`);
 * a partly refunded payment keeps its whole amount with the money refunded beside it
   (:func:`refunded_column`, :func:`refunded_amounts`);
+* an amount column that repeats each order's total on its item lines, or gives it on a line of its own
+  beside them, is read once per order (:func:`order_totals_repeated`, :func:`order_total`);
 * a payment ledger's ``Type`` says which lines are sales, refunds or the shop's own money
   (:func:`transaction_kind`, :func:`line_kinds`), and a refund paid out is its payee's (:func:`payee_column`).
 """
@@ -18,7 +20,7 @@ import dataclasses
 import math
 import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import Literal, Protocol
 
 from models.decimals import currency_code
@@ -26,8 +28,8 @@ from models.errors import DataFileError
 from models.textfiles import CsvTable, bare, normalise
 from models.transactions import column_numbers
 
-__all__ = ["currency_column", "in_cents", "line_amounts", "line_kinds", "money_key", "one_currency", "payee_column",
-           "refunded_amounts", "refunded_column", "transaction_kind"]
+__all__ = ["currency_column", "in_cents", "line_amounts", "line_kinds", "money_key", "one_currency", "order_total",
+           "order_totals_repeated", "payee_column", "refunded_amounts", "refunded_column", "transaction_kind"]
 
 
 class MoneyColumns(Protocol):
@@ -91,6 +93,8 @@ def one_currency(table: CsvTable, mapping: MoneyColumns) -> None:
     Traceback (most recent call last):
     ...
     models.errors.DataFileError: p.csv, line 3, column 'Currency': money in more than one currency (usd on line 2, eur here) would be added up as one: give --columns with an amount in one currency or the lines of one currency only
+    >>> dollars = dataclasses.replace(t, rows=[(2, ["7", "2024-01-02", "$5", "CAD"]), (3, ["7", "2024-01-03", "$5", "CAD"])])
+    >>> one_currency(dollars, ColumnMap("Customer ID", "Created", "Amount"))  # the dollars are Canadian
     """
     key = money_key(mapping)
     at_money = table.position(key)
@@ -98,8 +102,9 @@ def one_currency(table: CsvTable, mapping: MoneyColumns) -> None:
     seen: dict[str, int] = {}
     for line, values in table.rows:
         codes = {values[at_currency].strip().lower()} - {""} if at_currency is not None else set()
-        signs = {sign for sign in _CURRENCY_SIGNS if sign in values[at_money]} | {
-            currency_code(values[at_money])[0].lower()} - {""}
+        signs = {currency_code(values[at_money])[0].lower()} - {""}
+        # A sign says less than a code beside it ("$10.00" beside "CAD": Canadian dollars): read without one only.
+        signs = signs or ({sign for sign in _CURRENCY_SIGNS if sign in values[at_money]} if not codes else set())
         for code in codes | signs:
             seen.setdefault(code, line)
             if len(seen) > 1:
@@ -171,6 +176,64 @@ def prices_are_line_totals(table: CsvTable) -> bool:
         ratio = math.log(price / one)
         totals += abs(ratio - math.log(count)) < abs(ratio)
     return lines >= _LINE_TOTAL_EVIDENCE and totals >= _LINE_TOTAL_SHARE * lines
+
+
+#: Money equal to the cent: an order's total against its lines' sum, as exports round each to cents.
+_CENT = 0.005
+
+
+def order_totals_repeated(orders: Mapping[str, Sequence[float]]) -> bool:
+    """Whether an amount column holds each order's total on its lines (``orders``: each order's line amounts).
+
+    Exports with a row per item write the order's total on each of its rows (an ``Order Total``
+    repeated down the order), or on a row of their own beside the items' rows (a till's sale row
+    before its sale lines, and maybe its payment's row). Either way an order's largest line is its
+    total: its other lines equal it, or those that do not add up to it. The column holds totals
+    when every order of several lines (not 0, of one sign; lines of 0 left out, as Shopify's rows
+    after an order's first hold none) is so, and at least two such orders say it; one
+    coincidence then makes it a column of lines' money, read as such. Orders whose lines are all
+    equal say it only if they are not all of one amount: a shop whose every item costs the same
+    writes its lines so too.
+
+    >>> order_totals_repeated({"1": [30.0, 30.0, 30.0], "2": [12.5, 12.5], "3": [4.0]})
+    True
+    >>> order_totals_repeated({"1": [30.0, 10.0, 20.0], "2": [12.5, 12.5]})  # a till's sale and its lines
+    True
+    >>> order_totals_repeated({"1": [30.0, 10.0, 20.0, 30.0], "2": [12.5, 12.5, 12.5]})  # and its payment's
+    True
+    >>> order_totals_repeated({"1": [30.0, 30.0], "2": [12.5, 2.5]})  # the lines' own money
+    False
+    >>> order_totals_repeated({"1": [30.0, 30.0], "2": [4.0]})  # one order of several lines says too little
+    False
+    >>> order_totals_repeated({"1": [9.99, 9.99], "2": [9.99, 9.99, 9.99]})  # every item at one price
+    False
+    """
+    told = 0
+    added_up = False  # an order whose items add up to its largest line
+    repeated: set[float] = set()  # the amounts of the orders whose lines are all equal
+    for lines in orders.values():
+        money = [abs(amount) for amount in lines if amount]
+        if len(money) < 2 or (min(lines) < 0 < max(lines)):
+            continue
+        largest = max(money)
+        items = [line for line in money if abs(line - largest) >= _CENT]
+        if items and abs(sum(items) - largest) >= _CENT * len(money):
+            return False
+        if items:
+            added_up = True
+        else:
+            repeated.add(round(largest, 2))
+        told += 1
+    return told >= 2 and (added_up or len(repeated) >= 2)
+
+
+def order_total(lines: Sequence[float]) -> float:
+    """An order's total where its lines repeat it (:func:`order_totals_repeated`): its line of most money.
+
+    >>> order_total([30.0, 10.0, 20.0]), order_total([-12.5, -12.5]), order_total([0.0, 7.0])
+    (30.0, -12.5, 7.0)
+    """
+    return max(lines, key=abs)
 
 
 #: Words of a transaction's kind (``Type``) that say what it is; a kind with none is the shop's own money

@@ -32,6 +32,8 @@ _GZIP_MAGIC = b"\x1f\x8b"
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive, an empty one
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 _DELIMITERS = (",", ";", "\t", "|")
+# Excel's line naming the delimiter above a CSV file's header ("sep=;"), as exports meant for Excel begin.
+_SEPARATOR_LINE = re.compile(r"\ufeff?sep=([^\r\n])[ \t]*(?=\r?\n|$)", re.IGNORECASE)
 #: Lines read ahead to find the header below a report's title and notes (:func:`header_row`).
 _LOOKAHEAD = 50
 _FIELD_LIMIT = 1 << 30  # csv's default, 128 KiB, refuses a long product description or a JSON blob in a field
@@ -182,7 +184,8 @@ def header_cells(path: str | Path, size: int = 65_536) -> list[str]:
         rows = first_rows(path, _LOOKAHEAD)
     else:
         text = _start(path, size)
-        rows = list(itertools.islice(csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)),
+        rows = list(itertools.islice(csv.reader(io.StringIO(_SEPARATOR_LINE.sub("", text, count=1), newline=""),
+                                                delimiter=_delimiter(text)),
                                      _LOOKAHEAD))
     at = header_row(rows)
     return [] if at is None else [cell.strip() for cell in rows[at]]
@@ -264,6 +267,8 @@ class CsvTable:
     headerless: bool = False
     #: The line of the header: after a report's title and notes (:func:`header_row`), not the first.
     header_line: int = 1
+    #: Lines after the last row with fewer fields than the header, skipped: a report's closing notes.
+    notes_below: int = 0
 
     def position(self, key: str) -> int:
         """Where the column read for ``key`` sits in each row."""
@@ -337,11 +342,17 @@ def _trimmed(row: Sequence[str]) -> list[str]:
 
 
 def _delimiter(text: str) -> str:
-    """The delimiter of a CSV text: the most frequent of ``, ; tab |`` in its first line that holds any.
+    """The delimiter of a CSV text: the one its ``sep=`` line names, else the most frequent of ``, ; tab |``
+    in its first line that holds any.
 
     >>> _delimiter("id;total;note\\n7;1,5;a, b\\n"), _delimiter("\\nSales report\\n\\nid\\ttotal\\n7\\t1.5\\n")
     (';', '\\t')
+    >>> _delimiter("sep=;\\nid;total\\n7;1,5\\n")
+    ';'
     """
+    hint = _SEPARATOR_LINE.match(text)
+    if hint is not None:
+        return hint.group(1)
     for line in text.split("\n", _LOOKAHEAD)[:_LOOKAHEAD]:
         if any(delimiter in line for delimiter in _DELIMITERS):
             return max(_DELIMITERS, key=line.count)
@@ -387,7 +398,8 @@ def read_csv(
 
     The header is the first line, or the first below a report's title and notes (:func:`header_row`).
     Blank lines, lines of empty fields only, and the header repeated (exports pasted together) are
-    skipped; a delimiter ending a line is no field.
+    skipped; a delimiter ending a line is no field; lines of fewer fields than the header after the
+    last row are a report's closing notes, skipped and counted (:attr:`CsvTable.notes_below`).
     With ``columns`` (``{key: names}``), each key's column is the
     first of its names in the header (compared by :func:`normalise`), and rows keep only
     those columns, in the order of ``columns``.  ``check`` is called with a text file's header
@@ -424,6 +436,7 @@ def read_csv(
         return _parquet(path, columns)
     text = read_text(path)
     delimiter = _delimiter(text)
+    text = _SEPARATOR_LINE.sub("", text, count=1)  # Excel's "sep=;" line, left blank: lines keep their numbers
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))  # a long description is a field, not an error
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
 
@@ -456,6 +469,9 @@ def read_csv(
         if headerless:
             rows.append((header_line, [first[i] for i in picks] if picks else first))
         plain_header = [normalise(h) for h in first]
+        # Lines of fewer fields after the last row are a report's closing notes ("12 record(s) downloaded");
+        # one among the rows is refused, as is a file whose lines are all short.
+        short: list[tuple[int, int]] = []
         for begins, values in itertools.chain(ahead[at + 1:], records):
             if not any(value.strip() for value in values):  # a blank line, or one of empty fields (",,,,")
                 continue
@@ -463,16 +479,24 @@ def read_csv(
                 values = values[:width]  # a delimiter at the end of the line: no field
             if len(values) == width and not headerless and [normalise(v) for v in values] == plain_header:
                 continue  # the header again: exports concatenated
-            if len(values) != width:
+            if len(values) < width and not headerless:
+                short.append((begins, len(values)))
+                continue
+            if short or len(values) != width:
+                begins, found = short[0] if short else (begins, len(values))
                 raise DataFileError(
-                    name, begins, header[min(len(values), width - 1)], "wrong number of fields",
-                    expected=f"{width} fields", found=len(values),
+                    name, begins, header[min(found, width - 1)], "wrong number of fields",
+                    expected=f"{width} fields", found=found,
                 )
             rows.append((begins, [values[i] for i in picks] if picks else values))
+        if short and not rows:
+            begins, found = short[0]
+            raise DataFileError(name, begins, header[min(found, width - 1)], "wrong number of fields",
+                                expected=f"{width} fields", found=found)
     except csv.Error as error:
         raise DataFileError(name, reader.line_num, "", f"unreadable: {error}") from None
     return CsvTable(path=name, header=header, rows=rows, names=names, delimiter=delimiter, headerless=headerless,
-                    header_line=header_line)
+                    header_line=header_line, notes_below=len(short))
 
 
 

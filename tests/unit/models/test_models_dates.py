@@ -110,3 +110,28 @@ def test_12_hour_times_leave_the_day_and_month_order_read_as_before() -> None:
     assert detect_date_layout(["2/1/2010 10:00 PM", "3/1/2010 09:00 AM", "1/2/2010 08:00 AM"])[0] == "dmy"
     assert detect_date_layout(["1/2/2010 10:00 PM", "1/3/2010 09:00 AM"])[0] == "mdy"
     assert detect_date_layout(["13/1/2010 10:00 PM"])[0] == "dmy"
+
+
+def test_iso_week_dates_with_a_weekday_are_read_and_a_week_alone_is_not() -> None:
+    """ISO 8601 week dates (2025-W22-7, as retail calendars write them) are days; 2025-W22 names no day."""
+    assert detect_date_layout(["2025-W22-7", "2025-W23-1 10:30:00"]) == ("iso", None)
+    assert DateParser("iso")("2025-W22-7") == dt.datetime(2025, 6, 1, tzinfo=dt.UTC)
+    assert detect_date_layout(["2025-W22", "2025-W23"]) == (None, 0)
+
+
+def test_a_month_name_first_with_dashes_and_a_two_digit_year_is_read() -> None:
+    """A marketplace report's Mar-01-26 (month, day, two-digit year) is 1 March 2026, not a bad date."""
+    assert detect_date_layout(["Mar-01-26", "Nov-28-26 13:05:00"]) == ("named", None)
+    assert DateParser("named")("Nov-28-26") == dt.datetime(2026, 11, 28, tzinfo=dt.UTC)
+
+
+def test_dates_with_points_that_fit_both_readings_are_day_first() -> None:
+    """01.03.2026 fits March and January; written with points (as German exports do) it is 1 March."""
+    assert detect_date_layout(["01.03.2026 10:00", "01.03.2026 11:00"]) == ("dmy", None)
+    assert detect_date_layout(["01/03/2026", "01/03/2026"]) == ("mdy", None)
+
+
+def test_a_comma_between_a_month_first_date_and_its_time_is_read() -> None:
+    """'Mar 1, 2026, 10:00:00 AM', as US-English dates print, is a moment, not a bad date."""
+    assert detect_date_layout(["Mar 1, 2026, 10:00:00 AM"]) == ("named", None)
+    assert DateParser("named")("Mar 1, 2026, 10:00:00 PM") == dt.datetime(2026, 3, 1, 22, tzinfo=dt.UTC)
