@@ -26,7 +26,7 @@ from models.features import PurchaseHistory, loyalty_features, record_order, rec
 from models.loyalty import LoyaltyModel
 from models.metrics import roc_auc
 from models.periods import DEFAULT_HORIZON_DAYS, PeriodError, Periods, end_of, periods_of
-from models.reports import Progress, table, tick
+from models.reports import Progress, skipped_lines, table, tick
 
 __all__ = [
     "PUBLISHED_BGNBD",
@@ -387,7 +387,8 @@ def format_loyalty_report(result: dict[str, Any]) -> str:
         f"transactions); holdout: {holdout['start']} to {holdout['end']} ({holdout['days']} days); "
         f"{result['holdout_buyers']} customers ordered in the holdout.",
         *([f"Periods: {source}."] if source else []),
-        f"Guest lines skipped: {result['guest_lines_skipped']}; refunds: {result['refunds']}.",
+        f"{skipped_lines(result['guest_lines_skipped'], result.get('not_sales_skipped', 0))} "
+        f"Refunds: {result['refunds']}.",
         "",
         "ROC AUC for 'orders again in the holdout period', same customers:",
         *table(["score", "ROC AUC"], rows),

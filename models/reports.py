@@ -30,6 +30,20 @@ def pct(value: float, digits: int = 2) -> str:
     return "n/a" if math.isnan(value) else f"{100 * value:.{digits}f} %"
 
 
+def skipped_lines(guests: int, not_sales: int) -> str:
+    """What a purchase log's report says of the lines it left out, so that nobody takes them for counted.
+
+    >>> skipped_lines(294, 12)
+    'Lines skipped: 294 of guests (no customer), 12 of orders that were no sale (cancelled, failed, unpaid…).'
+    >>> skipped_lines(0, 0)
+    'Lines skipped: none.'
+
+    """
+    parts = [*([f"{guests} of guests (no customer)"] if guests else []),
+             *([f"{not_sales} of orders that were no sale (cancelled, failed, unpaid…)"] if not_sales else [])]
+    return f"Lines skipped: {', '.join(parts) if parts else 'none'}."
+
+
 def table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> list[str]:
     """Lines of a text table: the first column left-aligned, the others right-aligned.
 

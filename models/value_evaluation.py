@@ -35,7 +35,7 @@ import numpy as np
 from models.csv_logs import ColumnMap
 from models.datasets import Format, load_log
 from models.periods import DEFAULT_HORIZON_DAYS, PeriodError, Periods, periods_of
-from models.reports import Progress, pct, table
+from models.reports import Progress, pct, skipped_lines, table
 from models.rfm import RFMScorer
 from models.transactions import Transaction
 from models.value import expected_value
@@ -350,6 +350,7 @@ def format_value_report(result: dict[str, Any]) -> str:
         f"the cutoff, {result['holdout_buyers']} bought in the holdout ({_money(result['holdout_revenue'])} spent)",
         f"Calibration: {calibration['start']} to {calibration['end']}; holdout: {holdout['start']} to "
         f"{holdout['end']} ({holdout['days']} days{', ' + source if source else ''}).",
+        skipped_lines(result.get("guest_lines_skipped", 0), result.get("not_sales_skipped", 0)),
         f"Model: the worker's ({model['name']}), {model['learned']} delayed labels learned before the "
         f"cutoff.",
         "",

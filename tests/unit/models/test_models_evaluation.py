@@ -150,7 +150,8 @@ def test_loyalty_evaluation_reads_online_retail_with_periods_from_the_data(tmp_p
     assert result["guest_lines_skipped"] == 1
     assert result["customers"] == 40
     assert result["published_bgnbd"] is None
-    assert "Periods: the log's last 90 days." in format_loyalty_report(result)
+    report = format_loyalty_report(result)
+    assert "Periods: the log's last 90 days." in report and "Lines skipped: 1 of guests (no customer)." in report
 
 
 def test_loyalty_evaluation_takes_a_cutoff_and_horizon(tmp_path: Path) -> None:

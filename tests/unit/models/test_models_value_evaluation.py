@@ -98,6 +98,22 @@ def test_the_result_is_json_and_the_report_has_its_tables(result: dict[str, obje
     assert "BG/NBD x Gamma-Gamma" in report and "past spend" in report
 
 
+def test_the_report_says_which_lines_it_left_out(tmp_path: Path) -> None:
+    """A guest's line and a cancelled order's are not counted, and the report's first lines say so."""
+    path = shop_log(tmp_path / "shop.csv", 70, seed=11)
+    lines = path.read_text().splitlines()
+    lines[0] += ",status"
+    lines[1:] = [f"{line},paid" for line in lines[1:]]
+    lines.insert(2, "G1,,01/04/2022 10:00,12.00,paid")
+    lines.insert(3, "X1,c1,02/04/2022 10:00,99.00,cancelled")
+    path.write_text("\n".join(lines) + "\n")
+    result = evaluate_value(path, "csv", columns=COLUMNS + ",status=status", bootstrap=0, review_days=45)
+    assert (result["guest_lines_skipped"], result["not_sales_skipped"]) == (1, 1)
+    report = format_value_report(result).splitlines()
+    assert report[2] == ("Lines skipped: 1 of guests (no customer), 1 of orders that were no sale "
+                         "(cancelled, failed, unpaid…).")
+
+
 def test_a_log_without_repeat_buyers_is_one_clear_line(tmp_path: Path) -> None:
     """Customers who each bought once give a one-line PeriodError, not a fit's traceback."""
     path = tmp_path / "once.csv"
