@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-
+import os
 import subprocess
 import sys
 
@@ -57,6 +57,19 @@ def test_a_bad_setting_names_the_variable(monkeypatch):
     result = tracker("worker")
     assert result.returncode == 2
     assert "TRACKER_SESSION_TIMEOUT_SECONDS='soon'" in result.stderr
+
+
+def test_output_read_by_a_reader_that_stops_early_ends_quietly():
+    """`tracker settings --json | head -3`: the reader going away ends the command without a traceback."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)  # the reader has gone: every write to the pipe now fails
+    try:
+        result = subprocess.run([sys.executable, "-m", "streams.cli", "settings", "--json"], stdout=write_end,
+                                stderr=subprocess.PIPE, text=True, timeout=60)
+    finally:
+        os.close(write_end)
+    assert result.stderr == ""
+    assert result.returncode == 141  # as a command stopped by SIGPIPE, so `set -o pipefail` sees it
 
 
 @pytest.mark.parametrize("command", [

@@ -10,6 +10,7 @@ the second or two that importing river, scipy and pydantic-settings takes. A tes
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import typing
 from collections.abc import Sequence
@@ -48,7 +49,14 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(args.run(args) or 0)
+        code = int(args.run(args) or 0)
+        sys.stdout.flush()  # a reader gone early shows here, not as an error at the interpreter's exit
+        return code
+    except BrokenPipeError:
+        # The output's reader stopped reading (`tracker segments | head`): end quietly, as command
+        # line tools do, with stdout on /dev/null so that nothing else fails to write there.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 141  # 128 + SIGPIPE, the status of a command the pipe stopped
     except ValidationError as exc:
         print(f"tracker: invalid configuration:\n{_explain_settings(exc)}", file=sys.stderr)
         return 2

@@ -20,7 +20,9 @@ def add(commands: Commands) -> None:
         "and channels, when it is active, its share of the spend and its most typical real customer.",
     )
     personas.add_argument("--kind", choices=("all", "rfm", "behaviour"), default="all", help="which segments")
-    personas.add_argument("--svg", metavar="DIR", type=Path, help="also write each persona's avatar to DIR/<segment>.svg")
+    personas.add_argument("--svg", metavar="DIR", type=Path,
+                          help="also write each persona's avatar to DIR/<kind>-<segment>.svg "
+                          "(rfm-Champions.svg, behaviour-B3.svg)")
     personas.add_argument("--json", action="store_true", help="JSON instead of text")
     personas.set_defaults(run=run)
 

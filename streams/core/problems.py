@@ -79,6 +79,10 @@ def explain(
         detail = f"type {first['ctx']['tag']!r} is not a {what} (expected one of {first['ctx']['expected_tags']})"
     elif first["type"] == "union_tag_not_found":
         detail = "type: field required (the event type, e.g. 'page_viewed')"
+    elif first["type"] == "missing" or where == "(event)":
+        # What arrived is the whole message (for a missing field, the object around it): the detail
+        # goes to the worker's log, which carries no payloads; the dead-letter record keeps the bytes.
+        detail = f"{where}: {first['msg']}"
     else:
         got = repr(first.get("input"))
         if len(got) > 80:

@@ -296,10 +296,10 @@ def run(settings: Settings) -> None:
     worker = build(settings)
     faust_worker = _FaustWorker(worker.app, loglevel=settings.log_level.upper(), quiet=True)
     log.info(
-        "worker starting: broker=%s redis=%s inputs=%s,%s",
+        "worker starting: broker=%s redis=%s inputs=%s",
         settings.kafka_broker,
         f"cluster:{settings.redis_cluster_nodes}" if settings.cluster_nodes else without_password(settings.redis_url),
-        settings.site_visits_topic, settings.purchases_topic,
+        f"{settings.site_visits_topic},{settings.purchases_topic}",
     )
     freeze_startup_objects()
     faust_worker.execute_from_commandline()

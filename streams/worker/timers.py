@@ -15,6 +15,7 @@ from streams.metrics import Metrics
 from streams.settings import Settings
 from streams.store import CachedStore, CheckpointStore
 from streams.worker.lag import ConsumerLag
+from streams.worker.retry import Retry
 from streams.worker.scoring import Scoring
 from streams.worker.tracker import Tracker
 
@@ -94,12 +95,16 @@ def register_checkpoints(app: faust.App, settings: Settings, scoring: Scoring, c
         """Warm-starts the models before events flow; saves them on a timer and at shutdown."""
 
         async def on_start(self) -> None:
-            await scoring.load(checkpoints)
+            # Redis may come up after the worker: it waits here, before the consumer starts, while
+            # the web server already answers /ready with why it is not ready.
+            await Retry(scoring.metrics).until_done("loading the models", lambda: scoring.load(checkpoints))
 
         @mode.Service.timer(settings.checkpoint_interval_seconds)
         async def _periodic(self) -> None:
             await scoring.save(checkpoints)
 
         async def on_stop(self) -> None:
+            if not scoring.loaded:  # stopped while waiting for Redis: fresh models must not replace its checkpoints
+                return
             await scoring.save(checkpoints)
             log.info("models checkpointed at shutdown")

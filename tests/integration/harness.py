@@ -55,12 +55,15 @@ class RunningWorker:
         self.log_path = log_path
         self.process: subprocess.Popen[bytes] | None = None
 
-    def start(self, timeout: float = 60) -> RunningWorker:
+    def start(self, timeout: float = 60, *, wait: bool = True) -> RunningWorker:
+        """Start the worker and, unless ``wait`` is false, wait until /ready says ready."""
         self._log = open(self.log_path, "ab")
         env = {**os.environ, **settings_env(self.settings)}
         self.process = subprocess.Popen(
             [sys.executable, "-m", "streams.cli", "worker"], stdout=self._log, stderr=subprocess.STDOUT, env=env
         )
+        if not wait:
+            return self
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             assert self.process.poll() is None, f"worker exited:\n{self.log()}"

@@ -123,6 +123,30 @@ def _run_worker(settings: Settings, tmp_path: Path) -> RunningWorker:
     return RunningWorker(settings, tmp_path / "worker.log").start(timeout=90)
 
 
+def test_a_worker_started_before_redis_waits_for_it_and_says_why(
+    own_redis: RedisProcess, worker_settings: Settings, tmp_path: Path
+) -> None:
+    """Redis down when the worker starts (a host reboot, a compose stack coming up): the worker
+    stays up, /ready says 503 naming Redis and the models not loaded yet, and once Redis answers
+    it loads its models and becomes ready."""
+    own_redis.shutdown()
+    settings = worker_settings.model_copy(update={"redis_url": own_redis.url})
+    worker = RunningWorker(settings, tmp_path / "worker.log").start(wait=False)
+    try:
+        _, reasons = wait_until(
+            lambda: (answer := readiness(worker))[0] == 503 and answer, timeout=60, message="/ready to say 503"
+        )
+        assert "models not loaded yet" in reasons, reasons
+        assert any(reason.startswith("redis unreachable") for reason in reasons), reasons
+        time.sleep(3)
+        assert worker.process is not None and worker.process.poll() is None, f"worker died:\n{worker.log()}"
+
+        own_redis.start()
+        wait_until(lambda: readiness(worker)[0] == 200, timeout=60, message="/ready to say 200 once Redis is up")
+    finally:
+        worker.stop()
+
+
 @pytest.mark.parametrize("stop", ["shutdown", "kill -9"])
 def test_a_redis_restart_mid_stream_is_waited_out_and_every_event_counts_once(
     stop: str, own_redis: RedisProcess, worker_settings: Settings, tmp_path: Path

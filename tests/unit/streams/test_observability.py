@@ -5,9 +5,11 @@ from __future__ import annotations
 import asyncio
 import io
 import logging
+import re
 import shlex
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -98,6 +100,17 @@ def test_a_badly_formed_call_still_logs_something() -> None:
     record = logging.LogRecord("tracker", logging.INFO, __file__, 1, "count=%d", ("many",), None)
     fields = _fields(LogfmtFormatter().format(record))
     assert (fields["msg"], fields["args"]) == ("count=%d", "('many',)")
+
+
+def test_every_field_of_the_code_s_log_calls_holds_its_whole_value() -> None:
+    """A `key=%s` field of a log call ends at a space: `inputs=%s,%s` would log `inputs=site-visits`
+    and leave `,purchases` in the message, so the code never writes one."""
+    root = Path(__file__).resolve().parents[3]
+    glued = re.compile(r"[A-Za-z_]=%[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa][^\s\"'`\\)]")
+    offending = [f"{path.relative_to(root)}:{number}: {line.strip()}"
+                 for package in ("streams", "models", "offers") for path in sorted((root / package).rglob("*.py"))
+                 for number, line in enumerate(path.read_text().splitlines(), 1) if glued.search(line)]
+    assert offending == []
 
 
 # ---------------------------------------------------------------- readiness

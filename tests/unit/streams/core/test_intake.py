@@ -96,6 +96,24 @@ def test_dead_letter_detail_names_the_field_and_value():
     assert "price" in parsed.detail and "cheap" in parsed.detail
 
 
+@pytest.mark.parametrize(
+    "raw",
+    [
+        b'{"query": "private words"',
+        json.dumps({"query": "private words", **{k: v for k, v in event("searched").items()
+                                                 if k not in ("query", "occurred_at")}}).encode(),
+        json.dumps(["private words"]).encode(),
+    ],
+    ids=["malformed", "missing-field", "not-an-object"],
+)
+def test_dead_letter_detail_quotes_no_part_of_the_message_but_the_wrong_value(raw):
+    """The detail goes to the worker's log, which carries no payloads: a message that is no JSON, or that
+    misses a field, is named by its problem, not by its contents (the dead-letter topic keeps the raw bytes)."""
+    parsed = INTAKE.parse(record(raw, key="c1"))
+    assert isinstance(parsed, DeadLetter)
+    assert "private" not in parsed.detail, parsed.detail
+
+
 def test_an_event_far_in_the_future_is_refused():
     """A timestamp more than the allowed skew ahead of the clock is dead-lettered."""
     from datetime import timedelta
