@@ -85,8 +85,15 @@ def test_the_live_ranking_after_a_replay_is_the_offline_evaluations(worker, work
             v == pytest.approx(w, rel=1e-9) for (_, v), (_, w) in zip(ranked, expected))
 
     # The timer takes the silent customers' reviews and learns the labels in ticks after the last order.
-    wait_until(lambda: same(live()), timeout=90, every=1.0,
-               message="the live ranking to reach the offline evaluation's")
+    try:
+        wait_until(lambda: same(live()), timeout=90, every=1.0,
+                   message="the live ranking to reach the offline evaluation's")
+    except AssertionError as exc:  # say how they differ: labels learned, and the first rows apart
+        ranked = live()
+        apart = [(a, b) for a, b in zip(ranked, expected) if a[0] != b[0] or a[1] != pytest.approx(b[1], rel=1e-9)]
+        learned = worker.metric("tracker_model_examples_total", model="value")
+        raise AssertionError(f"{exc}: live learned {learned:g} labels, offline {offline['model']['learned']}; "
+                             f"first rows apart (live, offline): {apart[:3]}") from exc
     ranked = live()
     assert [c for c, _ in ranked] == [c for c, _ in expected]
     assert all(v == pytest.approx(w, rel=1e-9) for (_, v), (_, w) in zip(ranked, expected))
