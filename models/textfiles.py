@@ -234,7 +234,11 @@ def normalise(name: str) -> str:
     ('customerid', 'customerid', 'customerid')
 
     """
-    return "".join(c for c in name.lower() if c not in " _-\ufeff")
+    return name.lower().translate(_LOOSE)
+
+
+# What :func:`normalise` leaves out: spaces, underscores, dashes and a byte-order mark.
+_LOOSE = str.maketrans("", "", " _-\ufeff")
 
 
 def bare(name: str) -> str:
@@ -477,8 +481,9 @@ def read_csv(
                 continue
             if len(values) > width and not any(value.strip() for value in values[width:]):
                 values = values[:width]  # a delimiter at the end of the line: no field
-            if len(values) == width and not headerless and [normalise(v) for v in values] == plain_header:
-                continue  # the header again: exports concatenated
+            if (len(values) == width and not headerless and normalise(values[0]) == plain_header[0]
+                    and [normalise(v) for v in values] == plain_header):
+                continue  # the header again: exports concatenated (its first cell tells, cheaply, which to compare)
             if len(values) < width and not headerless:
                 short.append((begins, len(values)))
                 continue
