@@ -798,3 +798,18 @@ def test_matomo_s_visit_log_with_its_actions_listed_reads_page_views_and_orders_
     assert (found[1]["order_id"], found[1]["total"]) == ("o-42", 37.98)
     assert [(line["product_id"], line["quantity"], line["price"], line["category"])
             for line in found[1]["line_items"]] == [("MUG-1", 2, 18.99, "Kitchen")]
+
+
+def test_columns_read_from_the_header_replace_the_rows_in_place_not_beside_them():
+    """A file read as its header names the columns keeps one list of rows: a big export's rows are not held twice."""
+    from models.textfiles import CsvTable
+    from streams.replay.clickstream import _namesakes_merged
+
+    rows = [(2, ["2019-10-01 00:00:04 UTC", "view", "44600062", "541312140"]), (3, ["2019-10-01 00:00:05 UTC", "cart",
+                                                                                   "3900821", "554748717"])]
+    whole = CsvTable("c.csv", ["event_time", "event_type", "product_id", "user_id"], rows)
+    merged = _namesakes_merged(whole, {"customer": "user_id", "time": "event_time", "event": "event_type"},
+                               ["customer", "time", "event"])
+    assert merged.rows is rows
+    assert merged.rows == [(2, ["541312140", "2019-10-01 00:00:04 UTC", "view"]),
+                           (3, ["554748717", "2019-10-01 00:00:05 UTC", "cart"])]
