@@ -49,9 +49,13 @@ from streams.transport import kafka_python_options
 
 Format = Literal["events", "segment", "clickstream", "ga4"]
 Progress = Callable[[int, int, float], None]
+#: ``reading(lines)``: how far into the file the reading is, every :data:`READ_EVERY` lines.
+Reading = Callable[[int], None]
 
 #: Events produced between two flushes (and ledger writes).
 CHUNK = 5000
+#: Lines read between two ``reading`` calls.
+READ_EVERY = 50_000
 #: Bad lines kept in the report (all are counted).
 BAD_LINES_KEPT = 100
 #: The event id's prefix of a login read from a message naming both ids (one per visitor and customer).
@@ -106,10 +110,11 @@ class HistoryReport:
 
 def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | None = None,
                  now: datetime | None = None, columns: Mapping[str, str] | None = None,
-                 ) -> tuple[list[Parsed], HistoryReport]:
+                 reading: Reading | None = None) -> tuple[list[Parsed], HistoryReport]:
     """The file's events (in file order) and a report of its lines, bad ones included.
 
-    ``columns``: a clickstream CSV's column mapping (:func:`~streams.replay.clickstream.parse_click_columns`).
+    ``columns``: a clickstream CSV's column mapping (:func:`~streams.replay.clickstream.parse_click_columns`);
+    ``reading``: told how many lines are read, now and then (a big file takes minutes).
     """
     report = HistoryReport(path=str(path), format=fmt)
     now = now or datetime.now(timezone.utc)
@@ -133,6 +138,8 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
     for number, line in lines:
         if limit is not None and number > limit and fmt != "clickstream":
             break
+        if reading is not None and number // READ_EVERY > report.lines // READ_EVERY:
+            reading(number)
         report.lines = max(report.lines, number)
         for event in [line] if isinstance(line, Problem) else _parse(line, fmt, intake, now):
             if isinstance(event, Ignored):
@@ -161,15 +168,17 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
 
 
 def replay_history(path: str | Path, fmt: Format, settings: Settings, *, limit: int | None = None,
-                   progress: Progress | None = None, columns: Mapping[str, str] | None = None) -> HistoryReport:
-    """Produce the file's events in event time, leaving out what was produced before."""
+                   progress: Progress | None = None, columns: Mapping[str, str] | None = None,
+                   reading: Reading | None = None) -> HistoryReport:
+    """Produce the file's events in event time, leaving out what was produced before (``reading``: see
+    :func:`read_history`)."""
     from kafka import KafkaProducer
 
     from streams.store import ReplayLedger, sync_client
     from streams.store.keys import event_digest
 
     started = time.monotonic()
-    events, report = read_history(path, fmt, intake_of(settings), limit=limit, columns=columns)
+    events, report = read_history(path, fmt, intake_of(settings), limit=limit, columns=columns, reading=reading)
     events.sort(key=lambda p: (p.at, p.line))
     client = sync_client(settings)
     ledger = ReplayLedger(client)

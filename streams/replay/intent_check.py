@@ -18,7 +18,7 @@ The model learns the visits in the order they ended, as a worker replaying the f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -33,7 +33,7 @@ from streams.core.features import session_features
 from streams.core.state import CustomerState, Profile, Session
 from streams.core.visits import apply, close_due
 from streams.errors import UsageError
-from streams.replay.history import Format, read_history
+from streams.replay.history import Format, Reading, read_history
 from streams.settings import Settings, intake_of
 
 __all__ = ["Visit", "ended_visits", "evaluate_clickstream_intent", "format_clickstream_intent_report"]
@@ -89,9 +89,15 @@ def ended_visits(events: Iterable[AnyEvent], timeout: timedelta) -> list[Visit]:
 
 def evaluate_clickstream_intent(
     path: str | Path, fmt: Format, settings: Settings, *, columns: Mapping[str, str] | None = None,
+    reading: Reading | None = None, stage: Callable[[str], None] | None = None,
 ) -> dict[str, Any]:
-    """The worker's intent model on the file's visits: progressive and holdout figures, beside two rules."""
-    parsed, report = read_history(path, fmt, intake_of(settings), columns=columns)
+    """The worker's intent model on the file's visits: progressive and holdout figures, beside two rules.
+
+    ``reading`` is told how many lines are read now and then, ``stage`` what step ended (a big file takes minutes).
+    """
+    said = stage or (lambda _: None)
+    parsed, report = read_history(path, fmt, intake_of(settings), columns=columns, reading=reading)
+    said(f"read {report.lines:,} lines: {len(parsed):,} events")
     # One customer's events parsed at a time: a big file's events are held as bytes, not as objects.
     theirs: dict[str, list[bytes]] = {}
     for event in sorted(parsed, key=lambda p: (p.at, p.line)):
@@ -100,6 +106,7 @@ def evaluate_clickstream_intent(
     visits = [visit for values in theirs.values()
               for visit in ended_visits([ANY_EVENT.validate_json(value) for value in values], timeout)]
     visits.sort(key=lambda visit: visit.ended_at)
+    said(f"cut into {len(visits):,} visits")
     bought = sum(visit.purchased for visit in visits)
     if not visits:
         raise UsageError(f"{path}: no visit in {report.lines} line(s) ({report.bad} bad): nothing to evaluate")
@@ -110,6 +117,7 @@ def evaluate_clickstream_intent(
     progressive = IntentModel()
     for visit in visits:
         progressive.learn_one(visit.features, visit.purchased)
+    said(f"learned the {len(visits):,} visits in turn")
     split = max(1, min(len(visits) - 1, round(len(visits) * (1 - HOLDOUT_SHARE))))
     trained = IntentModel()
     for visit in visits[:split]:
