@@ -38,11 +38,11 @@ from typing import Any, Literal
 
 from models.columnar import is_parquet
 from models.errors import DataFileError
-from streams.core.events import Activity, AnyEvent, CustomerIdentified, dump
+from streams.core.events import ANY_EVENT, Activity, AnyEvent, CustomerIdentified, dump
 from streams.core.intake import Ignored, Intake, Problem
 from streams.core.segment import batch_messages
 from streams.replay import clickstream, ga4, warehouse
-from streams.replay.identities import as_customers
+from streams.replay.identities import Logins
 from streams.replay.json_records import json_records
 from streams.settings import Settings, intake_of
 from streams.transport import kafka_python_options
@@ -83,6 +83,8 @@ class Parsed:
     customer_id: str
     event_id: str
     value: bytes
+    #: A customer_identified event: a login, whose customer is its own (never a visitor's customer).
+    login: bool = False
 
 
 @dataclass
@@ -133,7 +135,9 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
         lines = ga4.events_of(json_records(path))
     else:
         lines = json_records(path)
-    found: list[tuple[int, AnyEvent]] = []
+    # Each event is kept as the bytes it is produced as (a fifth of the parsed object), the logins beside: a
+    # visitor's events are given to their customer once the whole file has said who logs in as whom.
+    logins = Logins()
     linked: set[tuple[str, str | None]] = set()  # (customer, visitor) pairs whose login was produced
     for number, line in lines:
         if limit is not None and number > limit and fmt != "clickstream":
@@ -149,14 +153,20 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
             elif isinstance(event, CustomerIdentified) and event.event_id.startswith(_LOGIN):
                 if (event.customer_id, event.anonymous_id) not in linked:
                     linked.add((event.customer_id, event.anonymous_id))
-                    found.append((number, event))
+                    parsed.append(_parsed(number, event, intake))
+                    logins.add(event)
             else:
                 if isinstance(event, Activity) and fmt != "events":
                     unmapped[event.name] += 1
-                found.append((number, event))
-    for number, event in as_customers(found):
-        parsed.append(Parsed(event.occurred_at.timestamp(), number, intake.topic_of(event), event.customer_id,
-                             event.event_id, dump(event)))
+                parsed.append(_parsed(number, event, intake))
+                logins.add(event)
+    if logins:
+        for n, kept in enumerate(parsed):
+            if kept.customer_id in logins and not kept.login:
+                event = ANY_EVENT.validate_json(kept.value)
+                event = event.model_copy(update={"customer_id": logins.customer_of(kept.customer_id,
+                                                                                   event.occurred_at)})
+                parsed[n] = _parsed(kept.line, event, intake)
     report.events = len(parsed)
     report.unmapped = dict(unmapped.most_common())
     report.customers = len({p.customer_id for p in parsed})
@@ -165,6 +175,11 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
         report.first_event_at = datetime.fromtimestamp(min(times), timezone.utc).isoformat()
         report.last_event_at = datetime.fromtimestamp(max(times), timezone.utc).isoformat()
     return parsed, report
+
+
+def _parsed(line: int, event: AnyEvent, intake: Intake) -> Parsed:
+    return Parsed(event.occurred_at.timestamp(), line, intake.topic_of(event), event.customer_id, event.event_id,
+                  dump(event), login=isinstance(event, CustomerIdentified))
 
 
 def replay_history(path: str | Path, fmt: Format, settings: Settings, *, limit: int | None = None,

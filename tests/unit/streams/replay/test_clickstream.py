@@ -813,3 +813,24 @@ def test_columns_read_from_the_header_replace_the_rows_in_place_not_beside_them(
     assert merged.rows is rows
     assert merged.rows == [(2, ["541312140", "2019-10-01 00:00:04 UTC", "view"]),
                            (3, ["554748717", "2019-10-01 00:00:05 UTC", "cart"])]
+
+
+def test_a_clickstream_s_events_are_held_as_the_bytes_produced_not_as_parsed_events(tmp_path):
+    """read_history's peak allocation stays under 1.6 KB an event (a parsed event alone takes about 1.3 KB)."""
+    import tracemalloc
+
+    path = tmp_path / "clicks.csv"
+    rows = (f"2019-10-{1 + n // 2000:02d} {n // 100 % 20:02d}:{n % 60:02d}:{n % 59:02d} UTC,"
+            f"{'cart' if n % 7 == 0 else 'view'},{1000000 + n % 977},2053013555631882655,electronics.smartphone,"
+            f"apple,{n % 90 + 0.99},{500000000 + n % 613},{n % 1231:08x}-3f26-b007-3ead-716bc9bcac7c\n"
+            for n in range(5000))
+    path.write_text("event_time,event_type,product_id,category_id,category_code,brand,price,user_id,user_session\n"
+                    + "".join(rows))
+    tracemalloc.start()
+    try:
+        parsed, _ = read_history(path, "clickstream", intake_of(Settings()))
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert len(parsed) == 5000
+    assert peak / len(parsed) < 1600
