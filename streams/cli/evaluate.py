@@ -156,8 +156,9 @@ def _clickstream_intent(args: argparse.Namespace, reporter: Reporter) -> tuple[d
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     try:
+        reporter.unit = " customers' visits cut"
         result = evaluate_clickstream_intent(args.data, args.fmt, Settings(), columns=columns, reading=reporter.lines,
-                                             stage=reporter.stage)
+                                             stage=reporter.stage, count=reporter.count)
     except OSError as exc:
         raise UsageError(f"could not read {args.data}: {exc.strerror or exc}") from exc
     if args.fmt == "clickstream" and args.columns is None and result["columns"]:

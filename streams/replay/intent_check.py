@@ -38,6 +38,8 @@ from streams.settings import Settings, intake_of
 
 __all__ = ["Visit", "ended_visits", "evaluate_clickstream_intent", "format_clickstream_intent_report"]
 
+#: Customers whose visits are cut between two ``count`` calls.
+COUNT_EVERY = 5000
 #: Share of the visits, the latest by end time, the holdout model scores without learning.
 HOLDOUT_SHARE = 0.3
 _END_OF_TIME = datetime(9999, 1, 1, tzinfo=timezone.utc)
@@ -90,10 +92,12 @@ def ended_visits(events: Iterable[AnyEvent], timeout: timedelta) -> list[Visit]:
 def evaluate_clickstream_intent(
     path: str | Path, fmt: Format, settings: Settings, *, columns: Mapping[str, str] | None = None,
     reading: Reading | None = None, stage: Callable[[str], None] | None = None,
+    count: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
     """The worker's intent model on the file's visits: progressive and holdout figures, beside two rules.
 
-    ``reading`` is told how many lines are read now and then, ``stage`` what step ended (a big file takes minutes).
+    A big file takes minutes: ``reading`` is told how many lines are read now and then, ``count`` how many
+    customers' visits are cut of how many, ``stage`` what step ended.
     """
     said = stage or (lambda _: None)
     parsed, report = read_history(path, fmt, intake_of(settings), columns=columns, reading=reading)
@@ -103,8 +107,11 @@ def evaluate_clickstream_intent(
     for event in sorted(parsed, key=lambda p: (p.at, p.line)):
         theirs.setdefault(event.customer_id, []).append(event.value)
     timeout = timedelta(seconds=settings.session_timeout_seconds)
-    visits = [visit for values in theirs.values()
-              for visit in ended_visits([ANY_EVENT.validate_json(value) for value in values], timeout)]
+    visits: list[Visit] = []
+    for done, values in enumerate(theirs.values(), start=1):
+        visits += ended_visits([ANY_EVENT.validate_json(value) for value in values], timeout)
+        if count is not None and (done % COUNT_EVERY == 0 or done == len(theirs)):
+            count(done, len(theirs))
     visits.sort(key=lambda visit: visit.ended_at)
     said(f"cut into {len(visits):,} visits")
     bought = sum(visit.purchased for visit in visits)
