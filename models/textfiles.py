@@ -488,6 +488,7 @@ def read_csv(
         picks = [_column(name, header, names, header_line) for names in (columns or {}).values()]
         names = {key: header[i] for key, i in zip(columns or {}, picks, strict=True)}
         rows: list[tuple[int, list[str]]] = []
+        shared = _SharedCells(len(picks) if picks else width)
         if headerless:
             rows.append((header_line, [first[i] for i in picks] if picks else first))
         plain_header = [normalise(h) for h in first]
@@ -511,7 +512,7 @@ def read_csv(
                     name, begins, header[min(found, width - 1)], "wrong number of fields",
                     expected=f"{width} fields", found=found,
                 )
-            rows.append((begins, [values[i] for i in picks] if picks else values))
+            rows.append((begins, shared([values[i] for i in picks] if picks else values)))
         if short and not rows:
             begins, found = short[0]
             raise DataFileError(name, begins, header[min(found, width - 1)], "wrong number of fields",
@@ -521,6 +522,36 @@ def read_csv(
     return CsvTable(path=name, header=header, rows=rows, names=names, delimiter=delimiter, headerless=headerless,
                     header_line=header_line, notes_below=len(short))
 
+
+
+class _SharedCells:
+    """A row's cells as one string object per distinct value of their column, in the columns that repeat values.
+
+    A big export repeats most of its cells (an invoice's number, date and customer on each of its
+    lines, a visitor's session, an event's name): held once each, a million-line log's rows take
+    a third of the memory.  A column whose values are mostly new (an id per line, a description)
+    is no longer looked up once :data:`_SHARING_TRIAL` rows have shown it.
+
+    >>> shared = _SharedCells(2)
+    >>> a, b = shared(["1001", "x" * 3]), shared(["1001".strip(), "".join(["x"] * 3)])
+    >>> a == b, a[1] is b[1]
+    (True, True)
+    """
+
+    def __init__(self, width: int) -> None:
+        self._seen: list[dict[str, str] | None] = [{} for _ in range(width)]
+        self._rows = 0
+
+    def __call__(self, row: list[str]) -> list[str]:
+        self._rows += 1
+        if self._rows == _SHARING_TRIAL:
+            self._seen = [seen if seen is not None and len(seen) * 2 <= _SHARING_TRIAL else None
+                          for seen in self._seen]
+        return [value if seen is None else seen.setdefault(value, value) for seen, value in zip(self._seen, row)]
+
+
+#: Rows read before the columns whose values are mostly distinct stop being shared (:class:`_SharedCells`).
+_SHARING_TRIAL = 10_000
 
 
 def _check_header(name: str, check: Callable[[list[str]], object], line: int, header: list[str],

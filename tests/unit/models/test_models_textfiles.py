@@ -33,3 +33,13 @@ def test_reading_a_csv_holds_its_text_about_once(tmp_path: Path) -> None:
         tracemalloc.stop()
     assert len(table.rows) == 2000
     assert peak < 3 * size
+
+
+def test_a_value_repeated_down_a_column_is_held_once(tmp_path: Path) -> None:
+    """An invoice's number, date and customer on each of its lines are one string each, not one per line."""
+    path = tmp_path / "lines.csv"
+    path.write_text("Invoice,StockCode,InvoiceDate,Customer ID\n"
+                    "489434,85048,2009-12-01 07:45:00,13085\n489434,79323P,2009-12-01 07:45:00,13085\n")
+    first, second = (values for _, values in read_csv(path).rows)
+    assert first[0] is second[0] and first[2] is second[2] and first[3] is second[3]
+    assert first[1] == "85048" and second[1] == "79323P"
