@@ -11,6 +11,7 @@ from typing import Any
 from streams.cli.args import CLICK_COLUMNS, COLUMNS, column_map, data_file, positive_int
 from streams.cli import evaluate_segments
 from streams.cli.common import Commands
+from streams.cli.progress import Reporter
 from streams.errors import UsageError
 
 FORMATS = ("cdnow", "online-retail", "csv")
@@ -98,13 +99,7 @@ def run(args: argparse.Namespace) -> int:
     )
     from models.value_evaluation import evaluate_value, format_value_report
 
-    def progress(done: int, total: int) -> None:
-        if sys.stderr.isatty() and total:
-            sys.stderr.write(f"\r  {args.model}: {done}/{total} ({100 * done / total:.0f} %)\x1b[K")
-            if done >= total:
-                sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
-
+    reporter = Reporter(args.model, unit="transactions" if args.model in ("loyalty", "value") else "")
     result: dict[str, Any]
     if args.model in ("loyalty", "value") and args.fmt is None:
         from models.datasets import detect_format
@@ -113,17 +108,22 @@ def run(args: argparse.Namespace) -> int:
         print(f"format: {args.fmt} (told by the file's first line; --format to choose)", file=sys.stderr)
     try:
         if args.model == "intent" and _intent_format(args) != "uci":
-            result, text = _clickstream_intent(args)
+            with reporter.meanwhile(f"reading {args.data}"):
+                result, text = _clickstream_intent(args, reporter)
         elif args.model == "intent":
-            result = evaluate_intent(args.data, repeats=args.repeats, seed=args.seed, progress=progress)
+            result = evaluate_intent(args.data, repeats=args.repeats, seed=args.seed, progress=reporter.count)
             text = format_intent_report(result)
         elif args.model == "loyalty":
-            result = evaluate_loyalty(args.data, args.fmt, progress, cutoff=args.cutoff,
-                                      horizon_days=args.horizon_days, columns=column_map(args.fmt, args.columns))
+            # The log is read before the first count: said to be going on meanwhile, for a big file.
+            with reporter.meanwhile(f"reading {args.data}"):
+                result = evaluate_loyalty(args.data, args.fmt, reporter.count, cutoff=args.cutoff,
+                                          horizon_days=args.horizon_days, columns=column_map(args.fmt, args.columns))
             text = format_loyalty_report(result)
         else:
-            result = evaluate_value(args.data, args.fmt, cutoff=args.cutoff, columns=column_map(args.fmt, args.columns),
-                                    progress=progress, **_horizon(args))
+            with reporter.meanwhile(f"reading {args.data}"):
+                result = evaluate_value(args.data, args.fmt, cutoff=args.cutoff,
+                                        columns=column_map(args.fmt, args.columns), progress=reporter.count,
+                                        **_horizon(args))
             text = format_value_report(result)
     except DataFileError as exc:  # one line naming the file, line and column
         raise UsageError(str(exc)) from exc
@@ -146,7 +146,7 @@ def _intent_format(args: argparse.Namespace) -> str:
     return str(args.fmt)
 
 
-def _clickstream_intent(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
+def _clickstream_intent(args: argparse.Namespace, reporter: Reporter) -> tuple[dict[str, Any], str]:
     from streams.replay.clickstream import parse_click_columns
     from streams.replay.intent_check import evaluate_clickstream_intent, format_clickstream_intent_report
     from streams.settings import Settings
@@ -156,7 +156,9 @@ def _clickstream_intent(args: argparse.Namespace) -> tuple[dict[str, Any], str]:
     except ValueError as exc:
         raise UsageError(str(exc)) from exc
     try:
-        result = evaluate_clickstream_intent(args.data, args.fmt, Settings(), columns=columns)
+        reporter.unit = " customers' visits cut"
+        result = evaluate_clickstream_intent(args.data, args.fmt, Settings(), columns=columns, reading=reporter.lines,
+                                             stage=reporter.stage, count=reporter.count)
     except OSError as exc:
         raise UsageError(f"could not read {args.data}: {exc.strerror or exc}") from exc
     if args.fmt == "clickstream" and args.columns is None and result["columns"]:

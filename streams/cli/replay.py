@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from streams.cli.args import CLICK_COLUMNS, COLUMNS, column_map, data_file, positive_int
 from streams.cli.common import EPILOG, Commands
+from streams.cli.progress import Reporter
 from streams.errors import TrackerError, UsageError
 
 if TYPE_CHECKING:
@@ -67,15 +68,6 @@ def currency(text: str) -> str:
     return code
 
 
-def _progress(done: int, total: int, seconds: float) -> None:
-    if sys.stderr.isatty():
-        rate = done / seconds if seconds else 0.0
-        sys.stderr.write(f"\r  replay: {done}/{total} events ({rate:,.0f}/s)\x1b[K")
-        if done >= total:
-            sys.stderr.write("\n")
-        sys.stderr.flush()
-
-
 def run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: `tracker --help` and usage errors stay quick (streams.cli).
     from kafka.errors import KafkaError
@@ -103,9 +95,11 @@ def _purchase_log(args: argparse.Namespace, settings: Settings) -> int:
     from streams.replay.produce import replay
 
     columns = column_map(args.fmt, args.columns)
+    reporter = Reporter("replay", unit="events")
     try:
-        report = replay(args.file, args.fmt, settings, limit=args.limit, progress=_progress, columns=columns,
-                        currency=args.currency)
+        with reporter.meanwhile(f"reading {args.file}"):
+            report = replay(args.file, args.fmt, settings, limit=args.limit, columns=columns, currency=args.currency,
+                            progress=lambda done, total, _: reporter.count(done, total))
     except DataFileError as exc:
         raise UsageError(str(exc)) from exc
     if args.json:
@@ -132,7 +126,10 @@ def _history(args: argparse.Namespace, settings: Settings) -> int:
         except ValueError as exc:
             raise UsageError(str(exc)) from exc
     try:
-        report = replay_history(args.file, args.fmt, settings, limit=args.limit, progress=_progress, columns=columns)
+        reporter = Reporter("replay", unit="events")
+        with reporter.meanwhile(f"reading {args.file}"):
+            report = replay_history(args.file, args.fmt, settings, limit=args.limit, columns=columns,
+                                    progress=lambda done, total, _: reporter.count(done, total), reading=reporter.lines)
     except OSError as exc:
         raise UsageError(f"could not read {args.file}: {exc.strerror or exc}") from exc
     except DataFileError as exc:  # a clickstream's missing column or time column without dates: one line

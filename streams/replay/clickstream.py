@@ -234,6 +234,7 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
         keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
         table = (_namesakes_merged(whole, columns, keys) if guessed
                  else select(whole, {key: (columns[key],) for key in keys}))
+        del whole  # its rows with every column, not held while the events are made
     if used is not None:
         used.update({key: columns[key] for key in keys})
         if named is not None:
@@ -353,6 +354,7 @@ def _namesakes_merged(table: CsvTable, columns: Mapping[str, str], keys: Sequenc
     Amplitude's rows carry a top-level ``quantity`` (empty but for revenue events) beside the
     ``event_properties.quantity`` the shop sent; Shopify's pixel a view's ``data.productVariant.sku``
     and a cart line's ``data.cartLine.merchandise.sku``: each row has the one that applies.
+    ``table``'s rows are replaced by the new ones (``table`` is not to be read after).
 
     >>> t = CsvTable("a.json", ["quantity", "event_properties.quantity"], [(1, ["", "2"]), (2, ["3", "1"])])
     >>> _namesakes_merged(t, {"quantity": "quantity"}, ["quantity"]).rows
@@ -360,8 +362,16 @@ def _namesakes_merged(table: CsvTable, columns: Mapping[str, str], keys: Sequenc
     """
     short = [_own_name(column) for column in table.header]
     sources = [[at for at, name in enumerate(short) if name == _own_name(columns[key])] for key in keys]
-    rows = [(line, [next((values[at] for at in ats if values[at].strip()), "") for ats in sources])
-            for line, values in table.rows]
+    rows = table.rows
+    # Each row replaced where it is, so that a big file's rows are not held twice; a key with one column of its
+    # name (a CSV's every key) takes that column's value.
+    if all(len(ats) == 1 for ats in sources):
+        picks = [ats[0] for ats in sources]
+        for n, (line, values) in enumerate(rows):
+            rows[n] = (line, [values[at] for at in picks])
+    else:
+        for n, (line, values) in enumerate(rows):
+            rows[n] = (line, [next((values[at] for at in ats if values[at].strip()), "") for ats in sources])
     return dataclasses.replace(table, rows=rows, names={key: columns[key] for key in keys})
 
 

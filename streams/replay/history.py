@@ -38,20 +38,24 @@ from typing import Any, Literal
 
 from models.columnar import is_parquet
 from models.errors import DataFileError
-from streams.core.events import Activity, AnyEvent, CustomerIdentified, dump
+from streams.core.events import ANY_EVENT, Activity, AnyEvent, CustomerIdentified, dump
 from streams.core.intake import Ignored, Intake, Problem
 from streams.core.segment import batch_messages
 from streams.replay import clickstream, ga4, warehouse
-from streams.replay.identities import as_customers
+from streams.replay.identities import Logins
 from streams.replay.json_records import json_records
 from streams.settings import Settings, intake_of
 from streams.transport import kafka_python_options
 
 Format = Literal["events", "segment", "clickstream", "ga4"]
 Progress = Callable[[int, int, float], None]
+#: ``reading(lines)``: how far into the file the reading is, every :data:`READ_EVERY` lines.
+Reading = Callable[[int], None]
 
 #: Events produced between two flushes (and ledger writes).
 CHUNK = 5000
+#: Lines read between two ``reading`` calls.
+READ_EVERY = 50_000
 #: Bad lines kept in the report (all are counted).
 BAD_LINES_KEPT = 100
 #: The event id's prefix of a login read from a message naming both ids (one per visitor and customer).
@@ -79,6 +83,8 @@ class Parsed:
     customer_id: str
     event_id: str
     value: bytes
+    #: A customer_identified event: a login, whose customer is its own (never a visitor's customer).
+    login: bool = False
 
 
 @dataclass
@@ -106,10 +112,11 @@ class HistoryReport:
 
 def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | None = None,
                  now: datetime | None = None, columns: Mapping[str, str] | None = None,
-                 ) -> tuple[list[Parsed], HistoryReport]:
+                 reading: Reading | None = None) -> tuple[list[Parsed], HistoryReport]:
     """The file's events (in file order) and a report of its lines, bad ones included.
 
-    ``columns``: a clickstream CSV's column mapping (:func:`~streams.replay.clickstream.parse_click_columns`).
+    ``columns``: a clickstream CSV's column mapping (:func:`~streams.replay.clickstream.parse_click_columns`);
+    ``reading``: told how many lines are read, now and then (a big file takes minutes).
     """
     report = HistoryReport(path=str(path), format=fmt)
     now = now or datetime.now(timezone.utc)
@@ -128,11 +135,15 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
         lines = ga4.events_of(json_records(path))
     else:
         lines = json_records(path)
-    found: list[tuple[int, AnyEvent]] = []
+    # Each event is kept as the bytes it is produced as (a fifth of the parsed object), the logins beside: a
+    # visitor's events are given to their customer once the whole file has said who logs in as whom.
+    logins = Logins()
     linked: set[tuple[str, str | None]] = set()  # (customer, visitor) pairs whose login was produced
     for number, line in lines:
         if limit is not None and number > limit and fmt != "clickstream":
             break
+        if reading is not None and number // READ_EVERY > report.lines // READ_EVERY:
+            reading(number)
         report.lines = max(report.lines, number)
         for event in [line] if isinstance(line, Problem) else _parse(line, fmt, intake, now):
             if isinstance(event, Ignored):
@@ -142,14 +153,20 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
             elif isinstance(event, CustomerIdentified) and event.event_id.startswith(_LOGIN):
                 if (event.customer_id, event.anonymous_id) not in linked:
                     linked.add((event.customer_id, event.anonymous_id))
-                    found.append((number, event))
+                    parsed.append(_parsed(number, event, intake))
+                    logins.add(event)
             else:
                 if isinstance(event, Activity) and fmt != "events":
                     unmapped[event.name] += 1
-                found.append((number, event))
-    for number, event in as_customers(found):
-        parsed.append(Parsed(event.occurred_at.timestamp(), number, intake.topic_of(event), event.customer_id,
-                             event.event_id, dump(event)))
+                parsed.append(_parsed(number, event, intake))
+                logins.add(event)
+    if logins:
+        for n, kept in enumerate(parsed):
+            if kept.customer_id in logins and not kept.login:
+                event = ANY_EVENT.validate_json(kept.value)
+                event = event.model_copy(update={"customer_id": logins.customer_of(kept.customer_id,
+                                                                                   event.occurred_at)})
+                parsed[n] = _parsed(kept.line, event, intake)
     report.events = len(parsed)
     report.unmapped = dict(unmapped.most_common())
     report.customers = len({p.customer_id for p in parsed})
@@ -160,16 +177,23 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
     return parsed, report
 
 
+def _parsed(line: int, event: AnyEvent, intake: Intake) -> Parsed:
+    return Parsed(event.occurred_at.timestamp(), line, intake.topic_of(event), event.customer_id, event.event_id,
+                  dump(event), login=isinstance(event, CustomerIdentified))
+
+
 def replay_history(path: str | Path, fmt: Format, settings: Settings, *, limit: int | None = None,
-                   progress: Progress | None = None, columns: Mapping[str, str] | None = None) -> HistoryReport:
-    """Produce the file's events in event time, leaving out what was produced before."""
+                   progress: Progress | None = None, columns: Mapping[str, str] | None = None,
+                   reading: Reading | None = None) -> HistoryReport:
+    """Produce the file's events in event time, leaving out what was produced before (``reading``: see
+    :func:`read_history`)."""
     from kafka import KafkaProducer
 
     from streams.store import ReplayLedger, sync_client
     from streams.store.keys import event_digest
 
     started = time.monotonic()
-    events, report = read_history(path, fmt, intake_of(settings), limit=limit, columns=columns)
+    events, report = read_history(path, fmt, intake_of(settings), limit=limit, columns=columns, reading=reading)
     events.sort(key=lambda p: (p.at, p.line))
     client = sync_client(settings)
     ledger = ReplayLedger(client)

@@ -15,43 +15,49 @@ live stream knew of the visitor.
 from __future__ import annotations
 
 from bisect import bisect_left
-from collections.abc import Sequence
 from datetime import datetime
 
 from streams.core.events import AnyEvent, CustomerIdentified
 
-__all__ = ["as_customers"]
+__all__ = ["Logins"]
 
 
-def as_customers(events: Sequence[tuple[int, AnyEvent]]) -> list[tuple[int, AnyEvent]]:
-    """``events`` (line, event) with each logged-in visitor's events given to their customer (see the module).
+class Logins:
+    """The logins of a history: which visitors log in, when, as whom (see the module).
+
+    Filled as the file is read (:meth:`add` every event), then asked whose a visitor's event is
+    (:meth:`customer_of`), so that the events themselves need not be held meanwhile.
 
     >>> from datetime import timezone
-    >>> from streams.core.events import PageViewed
     >>> def at(hour): return datetime(2024, 3, 1, hour, tzinfo=timezone.utc)
-    >>> def view(who, hour): return PageViewed(type="page_viewed", event_id=f"v{hour}", customer_id=who,
-    ...                                        occurred_at=at(hour), url="/")
-    >>> login = CustomerIdentified(type="customer_identified", event_id="l", customer_id="u-1",
-    ...                            anonymous_id="d-1", occurred_at=at(11))
-    >>> [e.customer_id for _, e in as_customers([(1, view("d-1", 10)), (2, login), (3, view("d-1", 12)),
-    ...                                          (4, view("d-9", 10))])]
-    ['u-1', 'u-1', 'u-1', 'd-9']
+    >>> logins = Logins()
+    >>> logins.add(CustomerIdentified(type="customer_identified", event_id="l", customer_id="u-1",
+    ...                               anonymous_id="d-1", occurred_at=at(11)))
+    >>> "d-1" in logins, "d-9" in logins, logins.customer_of("d-1", at(10)), logins.customer_of("d-1", at(12))
+    (True, False, 'u-1', 'u-1')
     """
-    logins: dict[str, list[tuple[datetime, str]]] = {}
-    for _, event in events:
+
+    def __init__(self) -> None:
+        self._seen: dict[str, list[tuple[datetime, str]]] = {}
+        self._ordered: dict[str, tuple[list[datetime], list[str]]] = {}
+
+    def add(self, event: AnyEvent) -> None:
+        """Note ``event`` if it is a login: a visitor identified as another customer."""
         if isinstance(event, CustomerIdentified) and event.anonymous_id and event.anonymous_id != event.customer_id:
-            logins.setdefault(event.anonymous_id, []).append((event.occurred_at, event.customer_id))
-    if not logins:
-        return list(events)
-    moments = {visitor: [at for at, _ in sorted(seen)] for visitor, seen in logins.items()}
-    users = {visitor: [user for _, user in sorted(seen)] for visitor, seen in logins.items()}
-    out: list[tuple[int, AnyEvent]] = []
-    for line, event in events:
-        visitor = event.customer_id
-        if visitor not in logins or isinstance(event, CustomerIdentified):
-            out.append((line, event))
-            continue
-        at = bisect_left(moments[visitor], event.occurred_at)
-        customer = users[visitor][min(at, len(users[visitor]) - 1)]
-        out.append((line, event.model_copy(update={"customer_id": customer})))
-    return out
+            self._seen.setdefault(event.anonymous_id, []).append((event.occurred_at, event.customer_id))
+            self._ordered.pop(event.anonymous_id, None)
+
+    def __bool__(self) -> bool:
+        return bool(self._seen)
+
+    def __contains__(self, visitor: str) -> bool:
+        return visitor in self._seen
+
+    def customer_of(self, visitor: str, at: datetime) -> str:
+        """The customer a logged-in visitor's event at ``at`` is: the one they log in as next, else last."""
+        ordered = self._ordered.get(visitor)
+        if ordered is None:
+            seen = sorted(self._seen[visitor])
+            ordered = self._ordered[visitor] = ([moment for moment, _ in seen], [user for _, user in seen])
+        moments, users = ordered
+        return users[min(bisect_left(moments, at), len(users) - 1)]

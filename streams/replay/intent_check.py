@@ -18,7 +18,7 @@ The model learns the visits in the order they ended, as a worker replaying the f
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any, NamedTuple
@@ -33,11 +33,13 @@ from streams.core.features import session_features
 from streams.core.state import CustomerState, Profile, Session
 from streams.core.visits import apply, close_due
 from streams.errors import UsageError
-from streams.replay.history import Format, read_history
+from streams.replay.history import Format, Reading, read_history
 from streams.settings import Settings, intake_of
 
 __all__ = ["Visit", "ended_visits", "evaluate_clickstream_intent", "format_clickstream_intent_report"]
 
+#: Customers whose visits are cut between two ``count`` calls.
+COUNT_EVERY = 5000
 #: Share of the visits, the latest by end time, the holdout model scores without learning.
 HOLDOUT_SHARE = 0.3
 _END_OF_TIME = datetime(9999, 1, 1, tzinfo=timezone.utc)
@@ -89,17 +91,29 @@ def ended_visits(events: Iterable[AnyEvent], timeout: timedelta) -> list[Visit]:
 
 def evaluate_clickstream_intent(
     path: str | Path, fmt: Format, settings: Settings, *, columns: Mapping[str, str] | None = None,
+    reading: Reading | None = None, stage: Callable[[str], None] | None = None,
+    count: Callable[[int, int], None] | None = None,
 ) -> dict[str, Any]:
-    """The worker's intent model on the file's visits: progressive and holdout figures, beside two rules."""
-    parsed, report = read_history(path, fmt, intake_of(settings), columns=columns)
+    """The worker's intent model on the file's visits: progressive and holdout figures, beside two rules.
+
+    A big file takes minutes: ``reading`` is told how many lines are read now and then, ``count`` how many
+    customers' visits are cut of how many, ``stage`` what step ended.
+    """
+    said = stage or (lambda _: None)
+    parsed, report = read_history(path, fmt, intake_of(settings), columns=columns, reading=reading)
+    said(f"read {report.lines:,} lines: {len(parsed):,} events")
     # One customer's events parsed at a time: a big file's events are held as bytes, not as objects.
     theirs: dict[str, list[bytes]] = {}
     for event in sorted(parsed, key=lambda p: (p.at, p.line)):
         theirs.setdefault(event.customer_id, []).append(event.value)
     timeout = timedelta(seconds=settings.session_timeout_seconds)
-    visits = [visit for values in theirs.values()
-              for visit in ended_visits([ANY_EVENT.validate_json(value) for value in values], timeout)]
+    visits: list[Visit] = []
+    for done, values in enumerate(theirs.values(), start=1):
+        visits += ended_visits([ANY_EVENT.validate_json(value) for value in values], timeout)
+        if count is not None and (done % COUNT_EVERY == 0 or done == len(theirs)):
+            count(done, len(theirs))
     visits.sort(key=lambda visit: visit.ended_at)
+    said(f"cut into {len(visits):,} visits")
     bought = sum(visit.purchased for visit in visits)
     if not visits:
         raise UsageError(f"{path}: no visit in {report.lines} line(s) ({report.bad} bad): nothing to evaluate")
@@ -110,6 +124,7 @@ def evaluate_clickstream_intent(
     progressive = IntentModel()
     for visit in visits:
         progressive.learn_one(visit.features, visit.purchased)
+    said(f"learned the {len(visits):,} visits in turn")
     split = max(1, min(len(visits) - 1, round(len(visits) * (1 - HOLDOUT_SHARE))))
     trained = IntentModel()
     for visit in visits[:split]:

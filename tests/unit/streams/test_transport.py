@@ -169,3 +169,10 @@ def _self_signed_ca(tmp_path: Path) -> str:
     subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=t",
                     "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
     return cert.read_text()
+
+
+def test_the_batches_produced_are_checksummed_in_c_not_in_python():
+    """kafka-python finds the crc32c package: its pure-Python CRC-32C took a third of a replay's time."""
+    from kafka.record import util
+
+    assert util.crc32c_c is not None and util.calc_crc32c(memoryview(b"123456789")) == 0xE3069283

@@ -77,3 +77,13 @@ def test_a_login_gives_the_visitors_visit_to_the_customer(tmp_path: Path) -> Non
     result = evaluate_clickstream_intent(path, "events", Settings())
     assert result["visits"] == 4  # u-1 (d-1 before the login), d-2, d-3 twice
     assert result["purchase_rate"] == pytest.approx(1 / 4)
+
+
+def test_a_long_evaluation_says_each_step_and_counts_the_customers_whose_visits_are_cut(tmp_path: Path) -> None:
+    """The steps are said as they end, and the visit cutting counts customers up to all of them."""
+    steps: list[str] = []
+    counts: list[tuple[int, int]] = []
+    result = evaluate_clickstream_intent(_events_file(tmp_path / "events.jsonl", 600), "events", Settings(),
+                                         stage=steps.append, count=lambda done, total: counts.append((done, total)))
+    assert [step.split(" ")[0] for step in steps] == ["read", "cut", "learned"]
+    assert counts[-1] == (result["customers"], result["customers"])
