@@ -33,7 +33,7 @@ _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive, an empty one
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 _DELIMITERS = (",", ";", "\t", "|")
 # Excel's line naming the delimiter above a CSV file's header ("sep=;"), as exports meant for Excel begin.
-_SEPARATOR_LINE = re.compile(r"\ufeff?sep=([^\r\n])[ \t]*(?=\r?\n|$)", re.IGNORECASE)
+_SEPARATOR_LINE = re.compile(r"\A\ufeff?sep=([^\r\n])[ \t]*(?=\r?\n|$)", re.IGNORECASE)  # the first line only
 #: Lines read ahead to find the header below a report's title and notes (:func:`header_row`).
 _LOOKAHEAD = 50
 _FIELD_LIMIT = 1 << 30  # csv's default, 128 KiB, refuses a long product description or a JSON blob in a field

@@ -8,6 +8,7 @@ import pytest
 
 from models.datasets import load_csv
 from models.errors import DataFileError
+from models.textfiles import read_csv
 
 
 def write(path: Path, text: str) -> Path:
@@ -186,6 +187,15 @@ def test_excels_separator_line_above_the_header_is_no_header(tmp_path: Path) -> 
         load_csv(path)
     log = load_csv(path, "customer=Kunde,date=Datum,amount=Betrag,order=Bestellnummer")
     assert [(t.customer_id, t.amount) for t in log.transactions] == [("a@x.com", 12.5)]
+
+
+def test_a_sep_line_further_down_is_data(tmp_path: Path) -> None:
+    """Only the file's first line can be Excel's 'sep=' line: the same words in a quoted note further down stay."""
+    path = write(tmp_path / "orders.csv", 'order_id,customer_id,order_date,total,note\n'
+                 '1,7,2026-03-01,10.00,"call first\nsep=;\nthen ship"\n2,8,2026-03-02,5.00,\n')
+    assert read_csv(path).rows[0][1][4] == "call first\nsep=;\nthen ship"
+    log = load_csv(path, "customer=customer_id,date=order_date,amount=total,order=order_id")
+    assert [(t.customer_id, t.amount) for t in log.transactions] == [("7", 10.0), ("8", 5.0)]
 
 
 def test_a_currency_sign_beside_a_currency_code_is_that_codes_money(tmp_path: Path) -> None:
