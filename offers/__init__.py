@@ -55,7 +55,6 @@ _HOMES: dict[str, tuple[str, ...]] = {
         "Segment",
     ),
 }
-_HOME_OF = {name: module for module, names in _HOMES.items() for name in names}
 
 __all__ = [
     "ABANDONMENT_KINDS",
@@ -102,13 +101,6 @@ __all__ = [
 
 
 if not TYPE_CHECKING:  # the type checker reads the imports above instead
+    from models.lazy_names import lazy_names
 
-    def __getattr__(name: str) -> object:
-        """A public name, imported from its module the first time it is asked for (PEP 562)."""
-        from importlib import import_module
-
-        if name not in _HOME_OF:
-            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-        value = getattr(import_module(_HOME_OF[name]), name)
-        globals()[name] = value  # later lookups find it without this function
-        return value
+    __getattr__ = lazy_names(globals(), _HOMES)
