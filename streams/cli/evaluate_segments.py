@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import sys
 from typing import Any
 
 from models.segment_options import METHODS
 from streams.cli.args import data_file, positive_int
+from streams.cli.progress import Reporter
 from streams.errors import UsageError
 
 
@@ -43,12 +43,7 @@ def run(args: argparse.Namespace) -> int:
         raise UsageError(f"--methods: unknown method {', '.join(unknown) or '(none)'} (expected some of: "
                          f"{', '.join(METHODS)})")
 
-    def progress(done: int, total: int) -> None:
-        if sys.stderr.isatty() and total:
-            sys.stderr.write(f"\r  segments: {done}/{total} ({100 * done / total:.0f} %)\x1b[K")
-            if done >= total:
-                sys.stderr.write("\r\x1b[K")
-            sys.stderr.flush()
+    progress = Reporter("segments").count  # as evaluate's other models report theirs
 
     if args.data is not None:
         if args.fmt is None:
