@@ -59,6 +59,29 @@ def test_a_bad_setting_names_the_variable(monkeypatch):
     assert "TRACKER_SESSION_TIMEOUT_SECONDS='soon'" in result.stderr
 
 
+def test_settings_shows_what_this_environment_runs_with(monkeypatch):
+    """`tracker settings` shows each value in force, marks the ones the environment sets, and never a secret."""
+    for name in [name for name in os.environ if name.startswith("TRACKER_")]:
+        monkeypatch.delenv(name)
+    monkeypatch.setenv("TRACKER_BATCH_SIZE", "750")
+    monkeypatch.setenv("TRACKER_REDIS_URL", "redis://:url-secret-1@cache:6379/0")
+    monkeypatch.setenv("TRACKER_ADMIN_API_KEY", "admin-secret-2")
+    listing = tracker("settings")
+    assert listing.returncode == 0, listing.stderr
+    rows = {line.split()[0]: line for line in listing.stdout.splitlines() if line.startswith("TRACKER_")}
+    assert rows["TRACKER_BATCH_SIZE"].split()[1:3] == ["750", "*"]
+    assert rows["TRACKER_REDIS_URL"].split()[1:3] == ["redis://:***@cache:6379/0", "*"]
+    assert rows["TRACKER_ADMIN_API_KEY"].split()[1:3] == ["***", "*"]
+    assert rows["TRACKER_APP_ID"].split()[1:3] == ["behaviour-tracker", "Kafka"]  # a default: no mark
+    assert "url-secret-1" not in listing.stdout and "admin-secret-2" not in listing.stdout
+    as_json = {row["variable"]: row for row in json.loads(tracker("settings", "--json").stdout)}
+    assert as_json["TRACKER_BATCH_SIZE"] == {**as_json["TRACKER_BATCH_SIZE"], "value": "750", "set": True}
+    assert as_json["TRACKER_BATCH_SIZE"]["default"] != "750"
+    defaults = {line.split()[0]: line.split()[1] for line in tracker("settings", "--defaults").stdout.splitlines()
+                if line.startswith("TRACKER_")}
+    assert defaults["TRACKER_BATCH_SIZE"] == as_json["TRACKER_BATCH_SIZE"]["default"]
+
+
 def test_output_read_by_a_reader_that_stops_early_ends_quietly():
     """`tracker settings --json | head -3`: the reader going away ends the command without a traceback."""
     read_end, write_end = os.pipe()
