@@ -83,6 +83,11 @@ def cost_of(facts: CustomerFacts, *, currency: str = "GBP") -> CustomerCost | No
     >>> is_costly(CustomerFacts("f", orders=3, revenue=90.0, last_order_at=at))
     False
 
+    A customer who got back more than they bought here is told so, not "100 %":
+
+    >>> cost_of(CustomerFacts("m", orders=1, revenue=50.0, refunds=2, refunded=100.0, last_order_at=at)).reasons
+    ('cost £100, more than the £50 they bought', '2 refunds of £100 (more than the £50 spent)')
+
     """
     if not facts.orders:
         return None
@@ -93,10 +98,16 @@ def cost_of(facts: CustomerFacts, *, currency: str = "GBP") -> CustomerCost | No
     kept = facts.revenue * (1.0 - facts.refund_share)
     cost = facts.refunded + discounts + kept * DISCOUNT_DEPENDENCE * deal
     share = min(cost / bought, 1.0) if bought > 0 else 0.0
-    reasons = [f"cost {money(cost, currency)}, {percent(share)} of what they bought"]
+    # The shares are capped for the arithmetic; the sentences say it when a customer gave back more
+    # than they bought here (refunds of orders older than the history, a till's corrections).
+    if cost > bought:
+        reasons = [f"cost {money(cost, currency)}, more than the {money(bought, currency)} they bought"]
+    else:
+        reasons = [f"cost {money(cost, currency)}, {percent(share)} of what they bought"]
     if facts.refunds or facts.refunded:
-        reasons.append(f"{plural(facts.refunds, 'refund')} of {money(facts.refunded, currency)} "
-                       f"({percent(facts.refund_share)} of the spend)")
+        of_spend = (f"more than the {money(facts.revenue, currency)} spent" if facts.refunded > facts.revenue
+                    else f"{percent(facts.refund_share)} of the spend")
+        reasons.append(f"{plural(facts.refunds, 'refund')} of {money(facts.refunded, currency)} ({of_spend})")
     if facts.discount_orders or facts.offer_orders:
         off = f" ({money(facts.discount_total, currency)} off)" if facts.discount_total > 0 else ""
         deals = max(facts.discount_orders, facts.offer_orders)
