@@ -32,7 +32,7 @@ from collections.abc import Iterable
 
 from models.customer_facts import CustomerFacts
 from models.value import DISCOUNT_DEPENDENCE
-from models.wording import money, percent, plural
+from models.wording import money, percent, plural, share_of_spend
 
 __all__ = ["COSTLY_SHARE", "CustomerCost", "cost_of", "is_costly", "rank_costly"]
 
@@ -105,9 +105,8 @@ def cost_of(facts: CustomerFacts, *, currency: str = "GBP") -> CustomerCost | No
     else:
         reasons = [f"cost {money(cost, currency)}, {percent(share)} of what they bought"]
     if facts.refunds or facts.refunded:
-        of_spend = (f"more than the {money(facts.revenue, currency)} spent" if facts.refunded > facts.revenue
-                    else f"{percent(facts.refund_share)} of the spend")
-        reasons.append(f"{plural(facts.refunds, 'refund')} of {money(facts.refunded, currency)} ({of_spend})")
+        reasons.append(f"{plural(facts.refunds, 'refund')} of {money(facts.refunded, currency)} "
+                       f"({share_of_spend(facts.refunded, facts.revenue, currency)})")
     if facts.discount_orders or facts.offer_orders:
         off = f" ({money(facts.discount_total, currency)} off)" if facts.discount_total > 0 else ""
         deals = max(facts.discount_orders, facts.offer_orders)

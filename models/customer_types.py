@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Literal, TypeAlias, get_args
 
 from models.customer_facts import CustomerFacts
-from models.wording import percent, plural, span
+from models.wording import percent, plural, share_of_spend, span
 
 __all__ = [
     "BARGAIN_MIN_ORDERS",
@@ -136,7 +136,7 @@ def _dissatisfied(f: CustomerFacts) -> Finding:
             signs.append(f"mean rating {mean:.1f} of 5 over {plural(f.ratings, 'rating')}")
         if refunding:
             signs.append(
-                f"{plural(f.refunds, 'refund')} taking back {percent(f.refund_share)} of the spend"
+                f"{plural(f.refunds, 'refund')} taking back {share_of_spend(f.refunded, f.revenue, None)}"
             )
         return ", ".join(signs)
 

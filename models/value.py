@@ -50,7 +50,7 @@ from typing import Literal, TypeAlias
 
 from models.customer_facts import CustomerFacts
 from models.timing import is_overdue
-from models.wording import money, percent, plural, span
+from models.wording import money, percent, plural, share_of_spend, span
 
 __all__ = [
     "DISCOUNT_DEPENDENCE",
@@ -241,7 +241,7 @@ def _reasons(
     if facts.refunds or facts.refunded:
         reasons.append(
             f"{plural(facts.refunds, 'refund')} of {money(facts.refunded, currency)} "
-            f"({percent(facts.refund_share)} of the spend)"
+            f"({share_of_spend(facts.refunded, facts.revenue, currency)})"
         )
     else:
         reasons.append("no refunds")

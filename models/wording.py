@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from models.currencies import currency_of
 
-__all__ = ["money", "percent", "plural", "span"]
+__all__ = ["money", "percent", "plural", "share_of_spend", "span"]
 
 
 def money(amount: float, currency: str = "GBP") -> str:
@@ -39,6 +39,26 @@ def percent(share: float) -> str:
 
     """
     return f"{share * 100:.0f} %"
+
+
+def share_of_spend(refunded: float, spent: float, currency: str | None = "GBP") -> str:
+    """What part of the spend the refunds took back; said as more than the spend when it was.
+
+    A customer can get back more than a history shows them spending: refunds of orders older
+    than the history, a till's corrections. A capped "100 %" would say what did not happen.
+    Without a ``currency`` the spend is not written out.
+
+    Examples
+    --------
+    >>> share_of_spend(60.0, 200.0), share_of_spend(21907.0, 10953.5, "USD")
+    ('30 % of the spend', 'more than the $10,954 spent')
+    >>> share_of_spend(21907.0, 10953.5, None)
+    'more than the spend'
+
+    """
+    if refunded > spent:
+        return "more than the spend" if currency is None else f"more than the {money(spent, currency)} spent"
+    return f"{percent(refunded / spent if spent > 0 else 0.0)} of the spend"
 
 
 def plural(n: int, word: str) -> str:

@@ -148,6 +148,8 @@ def test_dissatisfied_by_complaint_low_rating_or_refunds() -> None:
     assert names(dataclasses.replace(PLAIN, ratings=2, rating_total=5)) == []
     refunded = dataclasses.replace(PLAIN, refunds=1, refunded=20.0)
     assert evidence(refunded, "dissatisfied") == "1 refund taking back 25 % of the spend"
+    beyond = dataclasses.replace(PLAIN, refunds=2, refunded=PLAIN.revenue * 2)  # refunds of orders before the history
+    assert evidence(beyond, "dissatisfied") == "2 refunds taking back more than the spend"
     assert names(dataclasses.replace(PLAIN, refunds=1, refunded=10.0)) == []
 
 
