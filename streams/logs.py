@@ -137,17 +137,33 @@ def quiet_malformed_requests() -> None:
         server.addFilter(MalformedRequests())
 
 
-def configure_logging(level: str, stream: IO[str] | None = None) -> logging.Logger:
-    """Send the ``tracker`` logger's records, as logfmt lines, to ``stream`` (stderr).
+#: Loggers whose INFO lines are connection chatter: kafka-python's (its package is ``kafka``) says it
+#: bootstraps, connects and closes, some twenty lines at every start and topic check. From warning up
+#: unless the tracker logs at debug level.
+CHATTY_LOGGERS = ("kafka",)
 
-    Only the worker's own logger: Faust's and the libraries' logs keep their format (the web server's
-    malformed requests a line each, :class:`MalformedRequests`).
+
+def configure_logging(level: str, stream: IO[str] | None = None) -> logging.Logger:
+    """Every record of the process, the worker's and its libraries' (Faust, aiokafka, kafka-python,
+    aiohttp), as one logfmt line each on ``stream`` (stderr), at ``level``.
+
+    One format to read and grep at 3 a.m. instead of three (the libraries' multi-line tables become
+    one line, their newlines escaped); kafka-python's connection chatter from warning up
+    (:data:`CHATTY_LOGGERS`); the web server's malformed requests a line each
+    (:class:`MalformedRequests`). Faust's worker is told not to set up logging of its own
+    (``override_logging=False``, :func:`streams.worker.app.run`).
     """
     quiet_malformed_requests()
-    logger = logging.getLogger("tracker")
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(LogfmtFormatter())
-    logger.handlers[:] = [handler]
-    logger.setLevel(level.upper())
-    logger.propagate = False
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    chatty = logging.DEBUG if level.lower() == "debug" else logging.WARNING
+    for name in CHATTY_LOGGERS:
+        logging.getLogger(name).setLevel(chatty)
+    logger = logging.getLogger("tracker")
+    logger.handlers[:] = []
+    logger.setLevel(logging.NOTSET)  # the root's level
+    logger.propagate = True
     return logger

@@ -275,6 +275,12 @@ class _FaustWorker(faust.Worker):
     rolling restart, ``docker stop``, a test's worker) ends the process a second sooner.
     """
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        # Its progress spinner writes terminal escapes to stdout (Faust drops it once it sets up
+        # logging, which the tracker does instead: configure_logging).
+        self.spinner = None
+
     @property
     def label(self) -> str:
         return "Worker"  # its log lines read as Faust's worker's did
@@ -289,12 +295,13 @@ _LAST_TURN_SECONDS = 0.05
 
 def run(settings: Settings) -> None:
     """Run a worker in this process until SIGINT/SIGTERM."""
-    configure_logging(settings.log_level)  # the worker's own lines as logfmt; Faust's keep theirs
+    configure_logging(settings.log_level)  # every line of the process as logfmt, Faust's too (below)
     load_offer_policy(settings)  # a bad policy file stops the worker before it touches Kafka
     ensure_topics(settings)
     tune_collector()
     worker = build(settings)
-    faust_worker = _FaustWorker(worker.app, loglevel=settings.log_level.upper(), quiet=True)
+    # Faust would replace the root logger's handlers with its own (coloured, to stdout, another format).
+    faust_worker = _FaustWorker(worker.app, loglevel=settings.log_level.upper(), quiet=True, override_logging=False)
     log.info(
         "worker starting: broker=%s redis=%s inputs=%s",
         settings.kafka_broker,

@@ -32,12 +32,13 @@ def _fields(line: str) -> dict[str, str]:
 
 @pytest.fixture
 def log_lines() -> Iterator[io.StringIO]:
-    logger = logging.getLogger("tracker")
-    saved = (logger.handlers[:], logger.level, logger.propagate)
+    root, tracker, chatty = logging.getLogger(), logging.getLogger("tracker"), logging.getLogger("kafka")
+    saved = [(logger, logger.handlers[:], logger.level, logger.propagate) for logger in (root, tracker, chatty)]
     stream = io.StringIO()
     configure_logging("info", stream)
     yield stream
-    logger.handlers[:], logger.level, logger.propagate = saved
+    for logger, handlers, level, propagate in saved:
+        logger.handlers[:], logger.level, logger.propagate = handlers, level, propagate
 
 
 def test_a_dead_letter_line_carries_its_kafka_coordinates_as_fields(log_lines: io.StringIO) -> None:
@@ -88,11 +89,25 @@ def test_email_addresses_never_reach_the_log(log_lines: io.StringIO) -> None:
     assert text.count("<email>") == 2
 
 
-def test_only_the_tracker_logger_is_reformatted(log_lines: io.StringIO) -> None:
-    """Faust's loggers keep their handlers and format; tracker lines are not printed twice."""
-    assert logging.getLogger("tracker").propagate is False
-    assert not any(isinstance(h.formatter, LogfmtFormatter) for h in logging.getLogger("faust").handlers)
-    assert not any(isinstance(h.formatter, LogfmtFormatter) for h in logging.getLogger().handlers)
+def test_every_logger_writes_one_logfmt_line_once(log_lines: io.StringIO) -> None:
+    """Faust's, aiokafka's and the tracker's records alike: one logfmt line each, a library's table on one line."""
+    logging.getLogger("tracker").info("partitions assigned: %s", "site-visits/0")
+    logging.getLogger("faust.worker").info("[^Worker]: Ready")
+    logging.getLogger("aiokafka.consumer.group_coordinator").warning("Heartbeat failed:\n+--+\n| x |\n+--+")
+    lines = log_lines.getvalue().splitlines()
+    assert [_fields(line)["logger"] for line in lines] == ["tracker", "faust.worker", "aiokafka.consumer.group_coordinator"]
+    assert _fields(lines[1])["msg"] == "[^Worker]: Ready"
+    assert _fields(lines[2])["level"] == "warning"
+
+
+def test_kafka_python_s_connection_chatter_is_left_out_unless_debugging(log_lines: io.StringIO) -> None:
+    """kafka-python's INFO lines (bootstrap, connect, close: ~20 at every start) are not written; its warnings are."""
+    logging.getLogger("kafka.net.manager").info("Attempting bootstrap to bootstrap-0 at 127.0.0.1:9092")
+    logging.getLogger("kafka.net.manager").warning("Broker unreachable")
+    assert [_fields(line)["msg"] for line in log_lines.getvalue().splitlines()] == ["Broker unreachable"]
+    configure_logging("debug", log_lines)
+    logging.getLogger("kafka.net.manager").info("Attempting bootstrap to bootstrap-0 at 127.0.0.1:9092")
+    assert "Attempting bootstrap" in log_lines.getvalue()
 
 
 def test_a_badly_formed_call_still_logs_something() -> None:
