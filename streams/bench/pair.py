@@ -19,8 +19,7 @@ from dataclasses import dataclass
 
 from streams.bench.common import BenchError, Progress
 from streams.bench.offering import Message, produce
-from streams.bench.throughput import steady_rate
-from streams.bench.watch import Child, Sample, poll, scrape, total_of
+from streams.bench.watch import Child, Sample, poll, scrape, steady_rate, total_of
 from streams.settings import Settings
 
 #: How long the group may take to give each worker its partitions.

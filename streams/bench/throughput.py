@@ -39,36 +39,12 @@ from streams.bench.watch import (
     latency_buckets,
     poll,
     scrape,
+    steady_rate,
     total_of,
     until_idle,
 )
 from streams.settings import Settings
 from streams.transport import redis_options
-
-
-def steady_rate(samples: Sequence[Sample], total: int, low: float = 0.1, high: float = 0.9) -> float:
-    """Events per second between ``low`` and ``high`` of ``total``, from progress samples.
-
-    >>> steady_rate([(0.0, 0), (1.0, 10), (2.0, 50), (3.0, 90), (4.0, 100)], 100)
-    40.0
-    """
-    t_low, t_high = _time_at(samples, low * total), _time_at(samples, high * total)
-    if t_low is None or t_high is None or t_high <= t_low:
-        return float("nan")
-    return (high - low) * total / (t_high - t_low)
-
-
-def _time_at(samples: Sequence[Sample], count: float) -> float | None:
-    """When ``count`` was reached, interpolated between the samples around it."""
-    previous = None
-    for t, done in samples:
-        if done >= count:
-            if previous is None or done == previous[1]:
-                return t
-            t0, d0 = previous
-            return t0 + (t - t0) * (count - d0) / (done - d0)
-        previous = (t, done)
-    return None
 
 
 # ------------------------------------------------------------------ workload

@@ -22,6 +22,31 @@ from streams.bench.common import BenchError, Progress
 Sample = tuple[float, float]
 
 
+def steady_rate(samples: Sequence[Sample], total: int, low: float = 0.1, high: float = 0.9) -> float:
+    """Events per second between ``low`` and ``high`` of ``total``, from progress samples.
+
+    >>> steady_rate([(0.0, 0), (1.0, 10), (2.0, 50), (3.0, 90), (4.0, 100)], 100)
+    40.0
+    """
+    t_low, t_high = _time_at(samples, low * total), _time_at(samples, high * total)
+    if t_low is None or t_high is None or t_high <= t_low:
+        return float("nan")
+    return (high - low) * total / (t_high - t_low)
+
+
+def _time_at(samples: Sequence[Sample], count: float) -> float | None:
+    """When ``count`` was reached, interpolated between the samples around it."""
+    previous = None
+    for t, done in samples:
+        if done >= count:
+            if previous is None or done == previous[1]:
+                return t
+            t0, d0 = previous
+            return t0 + (t - t0) * (count - d0) / (done - d0)
+        previous = (t, done)
+    return None
+
+
 def cpu_seconds(process: Any) -> float:
     """User and system CPU seconds of ``process`` (a ``psutil.Process``) so far."""
     return float(sum(process.cpu_times()[:2]))
