@@ -123,6 +123,7 @@ def evaluate_value(
     review_days: float = 30.0,
     model: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
+    bootstrap_progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Score the learned value model's ranking, and the baselines', on the holdout's spend.
 
@@ -153,6 +154,8 @@ def evaluate_value(
         (default: the worker's).
     progress
         ``progress(done, total)`` in transactions replayed.
+    bootstrap_progress
+        ``bootstrap_progress(done, total)`` in bootstrap resamples drawn (a step of minutes on a big log).
 
     Raises
     ------
@@ -203,7 +206,8 @@ def evaluate_value(
     predicted = np.array(final.money[0])
     started = time.perf_counter()
     differences = (
-        bootstrap_differences(actual, predicted, _baselines(final, periods.horizon_days), n=bootstrap, seed=seed)
+        bootstrap_differences(actual, predicted, _baselines(final, periods.horizon_days), n=bootstrap, seed=seed,
+                              progress=bootstrap_progress)
         if bootstrap else {}
     )
     bootstrap_seconds = time.perf_counter() - started
