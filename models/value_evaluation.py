@@ -220,6 +220,7 @@ def evaluate_value(
         "transactions": len(log.transactions),
         "guest_lines_skipped": log.guest_lines,
         "not_sales_skipped": log.not_sales,
+        "open_deals_skipped": log.open_deals,
         "refunds": sum(1 for t in log.transactions if t.refund),
         **periods.as_dict(),
         "scored_at": scored_at.isoformat(),
@@ -354,7 +355,8 @@ def format_value_report(result: dict[str, Any]) -> str:
         f"the cutoff, {result['holdout_buyers']} bought in the holdout ({_money(result['holdout_revenue'])} spent)",
         f"Calibration: {calibration['start']} to {calibration['end']}; holdout: {holdout['start']} to "
         f"{holdout['end']} ({holdout['days']} days{', ' + source if source else ''}).",
-        skipped_lines(result.get("guest_lines_skipped", 0), result.get("not_sales_skipped", 0)),
+        skipped_lines(result.get("guest_lines_skipped", 0), result.get("not_sales_skipped", 0),
+                      result.get("open_deals_skipped", 0)),
         f"Model: the worker's ({model['name']}), {model['learned']} delayed labels learned before the "
         f"cutoff.",
         "",
