@@ -26,7 +26,8 @@ __all__ = ["CLOSED_BESIDE_COMPLETE", "NOT_SALES", "SALE_STATUSES", "is_pipeline"
 
 #: Order statuses (lower case, letters only) that say an order was no sale: cancelled or failed
 #: before payment, voided, denied, reversed (a chargeback), fully refunded, still unpaid or on hold,
-#: a quotation not ordered, a checkout left incomplete, a deal lost (a CRM's ``Closed Lost`` stage).
+#: a quotation not ordered, a checkout left incomplete, a deal lost (a CRM's ``Closed Lost`` stage), a till's
+#: sale saved or parked to finish later (Lightspeed's ``SAVED``: not paid).
 #: Any other status (paid, completed, delivered, shipped, partially refunded, authorized…) is a sale,
 #: but a status awaiting its payment (``Awaiting bank wire payment``: :func:`is_unpaid`) is none.
 NOT_SALES = frozenset((
@@ -34,6 +35,7 @@ NOT_SALES = frozenset((
     "fullyrefunded", "unavailable", "abandoned", "draft", "trash", "deleted", "expired", "pending",
     "pendingpayment", "onhold", "holded", "unpaid", "checkoutdraft", "denied", "reversed", "fraud", "suspectedfraud",
     "paymenterror", "incomplete", "quotation", "quotationsent", "closedlost", "lost", "chargeback", "chargedback",
+    "saved", "parked",
 ))
 #: Statuses that say an order went through (or is on its way): with :data:`NOT_SALES`, the words that tell a
 #: status column by its values (:func:`status_column`).

@@ -272,3 +272,13 @@ def test_a_crms_open_deals_are_no_sales_and_are_counted(tmp_path: Path) -> None:
                       "A,7,100,2024-03-01,won\nB,7,50,2024-03-02,open\nC,8,70,2024-03-03,lost\n")
     log = load_csv(pipedrive, "customer=Customer ID,date=Deal - Won time,amount=Deal - Value")
     assert [t.amount for t in log.transactions] == [100.0] and (log.not_sales, log.open_deals) == (1, 1)
+
+
+def test_a_tills_saved_or_voided_sales_are_no_sales(tmp_path: Path) -> None:
+    """A point of sale's export lists the sales saved (parked) to finish later and the voided ones: neither was paid."""
+    path = write(tmp_path / "sales.csv",
+                 "Date,Receipt Number,Line Type,Customer Code,Total,Status\n"
+                 "2026-03-01 10:00:00,1,Sale,C1,10.00,CLOSED\n2026-03-01 11:00:00,2,Sale,C2,5.00,SAVED\n"
+                 "2026-03-01 12:00:00,3,Sale,C1,7.00,VOIDED\n2026-03-01 13:00:00,4,Sale,C3,4.00,ONACCOUNT_CLOSED\n")
+    log = load_csv(path)
+    assert [t.invoice for t in log.transactions] == ["1", "4"] and log.not_sales == 2
