@@ -52,9 +52,11 @@ CLOSED_BESIDE_COMPLETE = ("closed", frozenset(("complete", "completed")))
 _WON_LIKE = frozenset(("paid", "paymentaccepted", "complete", "completed", "invoiced", "closedpaid", "fulfilled",
                        "shipped", "delivered"))
 #: Words of a column's name that say it holds a status; of a status column's, what it is the status of —
-#: a delivery's state says nothing of whether the sale stands (a returned parcel may be refunded or resent).
+#: a delivery's state says nothing of whether the sale stands (a returned parcel may be refunded or resent),
+#: nor a customer's (an account ``deleted`` since, or ``new``, bought what it bought).
 _STATUS_NAME = re.compile(r"status|state|stage")
-_NOT_THE_ORDERS = ("ship", "deliver", "fulfil", "country", "province", "address", "billing", "region")
+_NOT_THE_ORDERS = ("ship", "deliver", "fulfil", "country", "province", "address", "billing", "region", "customer",
+                   "client", "member", "user", "account", "contact", "subscri", "newsletter", "marketing")
 #: The share of a column's distinct values that must be statuses for it to be read as the status column.
 _STATUS_SHARE = 0.5
 

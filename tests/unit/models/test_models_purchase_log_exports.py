@@ -282,3 +282,11 @@ def test_a_tills_saved_or_voided_sales_are_no_sales(tmp_path: Path) -> None:
                  "2026-03-01 12:00:00,3,Sale,C1,7.00,VOIDED\n2026-03-01 13:00:00,4,Sale,C3,4.00,ONACCOUNT_CLOSED\n")
     log = load_csv(path)
     assert [t.invoice for t in log.transactions] == ["1", "4"] and log.not_sales == 2
+
+
+def test_a_customers_account_status_is_no_orders_status(tmp_path: Path) -> None:
+    """A Customer Status of active or deleted accounts says nothing of their orders: a deleted account's order stands."""
+    path = write(tmp_path / "orders.csv", "Order ID,Customer ID,Customer Status,Order Date,Total\n"
+                 "1,7,active,2026-03-01,10.00\n2,8,deleted,2026-03-02,20.00\n")
+    log = load_csv(path)
+    assert [t.invoice for t in log.transactions] == ["1", "2"] and log.not_sales == 0 and "status" not in log.layout
