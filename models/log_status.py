@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import dataclasses
 import re
+import unicodedata
 from collections.abc import Sequence
 
 from models.textfiles import CsvTable, bare
@@ -36,6 +37,12 @@ NOT_SALES = frozenset((
     "pendingpayment", "onhold", "holded", "unpaid", "checkoutdraft", "denied", "reversed", "fraud", "suspectedfraud",
     "paymenterror", "incomplete", "quotation", "quotationsent", "closedlost", "lost", "chargeback", "chargedback",
     "saved", "parked",
+    # As German, French, Spanish, Italian and Dutch shops' exports write them (accents dropped: status_word).
+    "storniert", "abgebrochen", "erstattet", "ruckerstattet", "zuruckerstattet", "fehlgeschlagen", "zahlungausstehend",
+    "wartend", "inwartestellung", "annule", "annulee", "rembourse", "remboursee", "echoue", "echouee",
+    "enattentedepaiement", "cancelado", "cancelada", "reembolsado", "reembolsada", "fallido", "fallida",
+    "pendientedepago", "enespera", "annullato", "annullata", "rimborsato", "rimborsata", "fallito", "fallita",
+    "geannuleerd", "terugbetaald", "mislukt",
 ))
 #: Statuses that say an order went through (or is on its way): with :data:`NOT_SALES`, the words that tell a
 #: status column by its values (:func:`status_column`).
@@ -44,6 +51,10 @@ SALE_STATUSES = frozenset((
     "authorised", "paid", "paidpartially", "partiallypaid", "complete", "completed", "closed", "shipped",
     "partiallyshipped", "delivered", "fulfilled", "partiallyfulfilled", "unfulfilled", "partiallyrefunded",
     "refundedpartially", "returned", "partiallyreturned", "returnedpartially", "invoiced", "won", "closedwon",
+    "offen", "inbearbeitung", "abgeschlossen", "bezahlt", "versandt", "versendet", "geliefert", "teilweiseerstattet",
+    "termine", "terminee", "encours", "payee", "expediee", "livree", "completado", "completada", "procesando",
+    "pagado", "enviado", "completato", "inlavorazione", "pagato", "spedito", "voltooid", "inbehandeling", "betaald",
+    "verzonden",
 ))
 #: A status that is no sale only beside one that says an order went through: Magento's ``closed`` order
 #: is one refunded by a credit memo beside its ``complete`` ones, where other systems close a sale when done.
@@ -54,7 +65,7 @@ _WON_LIKE = frozenset(("paid", "paymentaccepted", "complete", "completed", "invo
 #: Words of a column's name that say it holds a status; of a status column's, what it is the status of —
 #: a delivery's state says nothing of whether the sale stands (a returned parcel may be refunded or resent),
 #: nor a customer's (an account ``deleted`` since, or ``new``, bought what it bought).
-_STATUS_NAME = re.compile(r"status|state|stage")
+_STATUS_NAME = re.compile(r"status|state|stage|statut|estado|stato")  # English, German, French, Spanish, Italian
 _NOT_THE_ORDERS = ("ship", "deliver", "fulfil", "country", "province", "address", "billing", "region", "customer",
                    "client", "member", "user", "account", "contact", "subscri", "newsletter", "marketing")
 #: The share of a column's distinct values that must be statuses for it to be read as the status column.
@@ -65,14 +76,15 @@ def status_word(raw: str) -> str:
     """An order status as :data:`NOT_SALES` spells it: lower case, letters only, without WooCommerce's ``wc-``.
 
     WooCommerce keeps (and its exports and database dumps write) every status with a ``wc-`` prefix;
-    a pipeline's numbered stage (``6 - Closed Won``) loses its number.
+    a pipeline's numbered stage (``6 - Closed Won``) loses its number, a status in French or German its accents.
 
     >>> status_word("wc-refunded"), status_word("Pending payment"), status_word("partially_refunded")
     ('refunded', 'pendingpayment', 'partiallyrefunded')
-    >>> status_word("6 - Closed Won")
-    'closedwon'
+    >>> status_word("6 - Closed Won"), status_word("Rückerstattet"), status_word("Annulée")
+    ('closedwon', 'ruckerstattet', 'annulee')
     """
-    return re.sub(r"[^a-z]", "", re.sub(r"^\s*wc-", "", raw.lower()))
+    plain = unicodedata.normalize("NFKD", raw.lower()).encode("ascii", "ignore").decode()  # annulée: annulee
+    return re.sub(r"[^a-z]", "", re.sub(r"^\s*wc-", "", plain))
 
 
 def is_unpaid(word: str) -> bool:

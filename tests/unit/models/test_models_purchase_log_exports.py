@@ -290,3 +290,22 @@ def test_a_customers_account_status_is_no_orders_status(tmp_path: Path) -> None:
                  "1,7,active,2026-03-01,10.00\n2,8,deleted,2026-03-02,20.00\n")
     log = load_csv(path)
     assert [t.invoice for t in log.transactions] == ["1", "2"] and log.not_sales == 0 and "status" not in log.layout
+
+
+@pytest.mark.parametrize(("statuses", "header"), [
+    (("Abgeschlossen", "Storniert", "In Bearbeitung", "Rückerstattet"), "Bestellstatus"),
+    (("Terminée", "Annulée", "En cours", "Remboursée"), "Statut"),
+    (("Completado", "Cancelado", "Procesando", "Reembolsado"), "Estado"),
+])
+def test_statuses_in_a_shops_own_language_say_no_sale_too(tmp_path: Path, statuses: tuple[str, ...],
+                                                           header: str) -> None:
+    """A German, French or Spanish shop's export drops its cancelled and refunded orders, its status column mapped
+    or told by its values."""
+    done, cancelled, going, refunded = statuses
+    path = write(tmp_path / "bestellungen.csv", f"Nr;Kunde;Datum;Betrag;{header}\n"
+                 f"1;K7;01.03.2026;10,00;{done}\n2;K7;02.03.2026;20,00;{cancelled}\n"
+                 f"3;K8;03.03.2026;30,00;{going}\n4;K8;04.03.2026;40,00;{refunded}\n")
+    log = load_csv(path, f"customer=Kunde,date=Datum,amount=Betrag,order=Nr,status={header}")
+    assert [t.invoice for t in log.transactions] == ["1", "3"] and log.not_sales == 2
+    unmapped = load_csv(path, "customer=Kunde,date=Datum,amount=Betrag,order=Nr")  # told by its values
+    assert [t.invoice for t in unmapped.transactions] == ["1", "3"]
