@@ -135,7 +135,8 @@ def status_column(table: CsvTable, taken: Sequence[str]) -> str | None:
     named.sort(key=lambda at: ("order" not in bare(table.header[at]), at))
     known = NOT_SALES | SALE_STATUSES
     for at in named:
-        words = {status_word(values[at]) for _, values in table.rows if at < len(values) and values[at].strip()}
+        raws = {values[at] for _, values in table.rows if at < len(values)}  # a few distinct values, worded once each
+        words = {status_word(raw) for raw in raws if raw.strip()}
         statuses = sum(1 for word in words if word in known or is_unpaid(word) or word.endswith(("won", "lost")))
         # A pipeline names its open stages as it likes (Prospecting, Needs Analysis): its won or lost deals tell it.
         decided = "stage" in bare(table.header[at]) and any(word.endswith(("won", "lost")) for word in words)
@@ -165,7 +166,8 @@ def sales_only(table: CsvTable) -> Sales:
     ([2], 1, 2)
     """
     at = table.position("status")
-    words = [status_word(values[at]) for _, values in table.rows]
+    worded = {raw: status_word(raw) for raw in {values[at] for _, values in table.rows}}  # each distinct value once
+    words = [worded[values[at]] for _, values in table.rows]
     closed, done = CLOSED_BESIDE_COMPLETE
     no_sale = NOT_SALES | {closed} if done & set(words) else NOT_SALES
     pipeline = is_pipeline(table.names["status"], words)
