@@ -378,8 +378,10 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         mapping = dataclasses.replace(mapping, status=status_found)
     if mapping.status:
         wanted["status"] = (mapping.status,)
-    # A total after refunds and changes beside the original (Etsy's Adjusted Order Total) is the money, where given.
-    adjusted = None if whole.headerless or not mapping.amount else adjusted_column(whole.header, mapping.amount)
+    # A total after refunds and changes beside the original (Etsy's Adjusted Order Total) is the money, where given,
+    # unless the refunds are mapped: they would be taken out twice.
+    adjusted = (None if whole.headerless or not mapping.amount or mapping.refunded
+                else adjusted_column(whole.header, mapping.amount))
     if adjusted:
         wanted["adjusted"] = (adjusted,)
     refunded = mapping.refunded or (None if whole.headerless or not mapping.amount or adjusted

@@ -309,3 +309,11 @@ def test_statuses_in_a_shops_own_language_say_no_sale_too(tmp_path: Path, status
     assert [t.invoice for t in log.transactions] == ["1", "3"] and log.not_sales == 2
     unmapped = load_csv(path, "customer=Kunde,date=Datum,amount=Betrag,order=Nr")  # told by its values
     assert [t.invoice for t in unmapped.transactions] == ["1", "3"]
+
+
+def test_refunds_mapped_beside_an_adjusted_total_are_taken_out_once(tmp_path: Path) -> None:
+    """With refunded=… given, the original total and its refund are read, not the adjusted total less the refund."""
+    path = write(tmp_path / "orders.csv", "Order ID,Buyer,Sale Date,Order Total,Refunded,Adjusted Order Total\n"
+                 "1,ann,2026-03-01,40.00,10.00,30.00\n")
+    log = load_csv(path, "customer=Buyer,date=Sale Date,amount=Order Total,order=Order ID,refunded=Refunded")
+    assert [(t.amount, t.refund) for t in log.transactions] == [(40.0, False), (10.0, True)]
