@@ -4,10 +4,13 @@
 amount per line (or ``price=…[,quantity=…]`` instead of ``amount``: a line's unit price and count, its amount
 their product, as order-line exports keep them), the lines of one order summed (an order's
 customer, date and total given on one of its rows only, as Shopify's export does, are the
-order's: :func:`order_fields_filled`); with a status column, the lines of orders that were no
-sale (cancelled, failed, refunded, unpaid: :data:`NOT_SALES`) are skipped and counted (without an order column, the lines of one customer at one
+order's: :func:`order_fields_filled`); with a status column (mapped, named so, or a column of statuses:
+:mod:`models.log_status`), the lines of orders that were no sale (cancelled, failed, refunded, unpaid) and of a
+pipeline's deals not won are skipped and counted (without an order column, the lines of one customer at one
 moment); a negative order total is a refund, and so is the money ``refunded`` of a partly refunded payment (Stripe's
-``Amount Refunded`` beside its ``Amount``: :func:`models.log_money.refunded_column`). Dates are read in the layout the column uses
+``Amount Refunded`` beside its ``Amount``: :func:`models.log_money.refunded_column`); a total adjusted after refunds
+(Etsy's ``Adjusted Order Total``) is the money where given (:func:`models.log_money.adjusted_column`). Dates are
+read in the layout the column uses
 (:mod:`models.dates`, spreadsheet serial numbers included) unless ``date_order`` says which of day
 and month comes first.
 
@@ -21,7 +24,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -30,6 +32,8 @@ from models.dates import is_day_number
 from models.errors import DataFileError
 from models.log_money import (
     currency_column,
+    adjusted_amounts,
+    adjusted_column,
     in_cents,
     line_amounts,
     line_kinds,
@@ -42,6 +46,7 @@ from models.log_money import (
     refunded_amounts,
     refunded_column,
 )
+from models.log_status import sales_only, status_column, status_word
 from models.textfiles import CsvTable, bare, no_header, normalise, read_csv, select
 from models.transactions import (
     OrderLines,
@@ -70,7 +75,8 @@ class ColumnMap:
     date_order: Literal["mdy", "dmy"] | None = None
     price: str | None = None
     quantity: str | None = None
-    #: The order's status: lines of orders that were no sale (:data:`NOT_SALES`) are skipped.
+    #: The order's status: lines of orders that were no sale (:data:`models.log_status.NOT_SALES`) are skipped,
+    #: and in a sales pipeline (a CRM's deals) those of deals not won (:func:`models.log_status.sales_only`).
     status: str | None = None
     #: The date of day 1, where the date column counts days (dunnhumby's ``DAY``) instead of holding dates.
     day_one: dt.date | None = None
@@ -87,22 +93,6 @@ _MAP_KEYS = ("customer", "date", "amount", "price", "quantity", "order", "produc
 #: How a mapping is written (``--columns``).
 USAGE = ("customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…]"
          "[,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]")
-
-#: Order statuses (lower case, letters only) that say an order was no sale: cancelled or failed
-#: before payment, voided, denied, reversed (a chargeback), fully refunded, still unpaid or on hold,
-#: a quotation not ordered, a checkout left incomplete, a deal lost (a CRM's ``Closed Lost`` stage).
-#: Any other status (paid, completed, delivered, shipped, partially refunded, authorized…) is a sale,
-#: but a status awaiting its payment (``Awaiting bank wire payment``: :func:`is_unpaid`) is none.
-NOT_SALES = frozenset((
-    "cancelled", "canceled", "cancel", "failed", "failure", "voided", "void", "declined", "rejected", "refunded",
-    "fullyrefunded", "unavailable", "abandoned", "draft", "trash", "deleted", "expired", "pending",
-    "pendingpayment", "onhold", "holded", "unpaid", "checkoutdraft", "denied", "reversed", "fraud", "suspectedfraud",
-    "paymenterror", "incomplete", "quotation", "quotationsent", "closedlost", "lost",
-))
-#: A status that is no sale only beside one that says an order went through: Magento's ``closed`` order
-#: is one refunded by a credit memo beside its ``complete`` ones, where other systems close a sale when done.
-CLOSED_BESIDE_COMPLETE = ("closed", frozenset(("complete", "completed")))
-
 
 def parse_columns(spec: str) -> ColumnMap:
     """Read a column mapping (:data:`USAGE`): an ``amount`` column, or a ``price`` and maybe a ``quantity``.
@@ -382,9 +372,19 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         wanted["order"] = (mapping.order,)
     if mapping.product:
         wanted["product"] = (mapping.product,)
+    status_found = None
+    if mapping.status is None and not whole.headerless:  # a status named otherwise, told by its values
+        status_found = status_column(whole, [name for name in wanted_names(mapping) if name])
+        mapping = dataclasses.replace(mapping, status=status_found)
     if mapping.status:
         wanted["status"] = (mapping.status,)
-    refunded = mapping.refunded or (None if whole.headerless or not mapping.amount
+    # A total after refunds and changes beside the original (Etsy's Adjusted Order Total) is the money, where given,
+    # unless the refunds are mapped: they would be taken out twice.
+    adjusted = (None if whole.headerless or not mapping.amount or mapping.refunded
+                else adjusted_column(whole.header, mapping.amount))
+    if adjusted:
+        wanted["adjusted"] = (adjusted,)
+    refunded = mapping.refunded or (None if whole.headerless or not mapping.amount or adjusted
                                     else refunded_column(whole.header, mapping.amount))
     if refunded:
         wanted["refunded"] = (refunded,)
@@ -409,9 +409,10 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         table = order_fields_filled(table)
     table, footer = _without_footer(table)
     footer += table.notes_below  # a report's closing notes, of fewer fields than its rows
-    not_sales = 0
+    not_sales = open_deals = 0
     if mapping.status:
-        table, not_sales = _sales_only(table)
+        sales = sales_only(table)
+        table, not_sales, open_deals = sales.table, sales.not_sales, sales.open_deals
     kinds = line_kinds(table, mapping, explicit=type_given)
     if kinds is None:  # a Type column of something else than transactions
         mapping = dataclasses.replace(mapping, type=None)
@@ -429,6 +430,8 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     line_totals = (columns is None and mapping.price is not None and mapping.quantity is not None
                    and mapping.product is not None and prices_are_line_totals(table))
     amounts = line_amounts(table, mapping, line_totals=line_totals)
+    if adjusted:
+        amounts = adjusted_amounts(table, amounts)
     refunds = refunded_amounts(table, mapping) if refunded else [0.0] * len(amounts)
     at_payee = table.position("payee") if payee else None
     at_order = table.position("order") if mapping.order else None
@@ -491,6 +494,13 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     if totals_repeated:
         layout += (f" ({table.names['amount']!r} read once per order: every order of several lines gives its total on"
                    " each line, or on a line of its own beside its items')")
+    if adjusted:
+        layout += f" (money: {adjusted!r} where given, the total after refunds and changes, else {mapping.amount!r})"
+    if status_found:
+        layout += f" (statuses: {status_found!r}, a column of statuses)"
+    if open_deals:
+        layout += (f" ({open_deals} line{'s' if open_deals > 1 else ''} of deals not won (yet) left out: a pipeline's"
+                   " sales are its won deals)")
     if refunded and not said:
         layout += f" (refunds: {table.names['refunded']}, the money refunded beside the amount)"
     if date_layout == "serial":
@@ -509,8 +519,8 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     if footer:
         layout += f" ({footer} line{'s' if footer > 1 else ''} at the end without a date skipped: totals or notes)"
     return TransactionLog(
-        path=table.path, transactions=transactions, lines=len(table.rows) + not_sales, guest_lines=guests,
-        skipped_invoices=skipped, not_sales=not_sales, layout=layout,
+        path=table.path, transactions=transactions, lines=len(table.rows) + not_sales + open_deals, guest_lines=guests,
+        skipped_invoices=skipped, not_sales=not_sales, open_deals=open_deals, layout=layout,
     )
 
 
@@ -619,37 +629,10 @@ def order_fields_filled(table: CsvTable) -> CsvTable:
     return dataclasses.replace(table, rows=rows)
 
 
-def status_word(raw: str) -> str:
-    """An order status as :data:`NOT_SALES` spells it: lower case, letters only, without WooCommerce's ``wc-``.
-
-    WooCommerce keeps (and its exports and database dumps write) every status with a ``wc-`` prefix.
-
-    >>> status_word("wc-refunded"), status_word("Pending payment"), status_word("partially_refunded")
-    ('refunded', 'pendingpayment', 'partiallyrefunded')
-    """
-    return re.sub(r"[^a-z]", "", re.sub(r"^\s*wc-", "", raw.lower()))
-
-
-def is_unpaid(word: str) -> bool:
-    """Whether a status (as :func:`status_word` spells it) says the order still awaits its payment.
-
-    >>> is_unpaid("awaitingbankwirepayment"), is_unpaid("awaitingpayment"), is_unpaid("paymentaccepted")
-    (True, True, False)
-    """
-    return word.startswith(("awaiting", "waiting", "pending")) and word.endswith("payment")
-
-
-def _sales_only(table: CsvTable) -> tuple[CsvTable, int]:
-    """``table`` without the lines of orders whose status is no sale (:data:`NOT_SALES`), and how many went.
-
-    ``closed`` is no sale in a column that also says ``complete`` (:data:`CLOSED_BESIDE_COMPLETE`).
-    """
-    at = table.position("status")
-    words = [status_word(values[at]) for _, values in table.rows]
-    closed, done = CLOSED_BESIDE_COMPLETE
-    no_sale = NOT_SALES | {closed} if done & set(words) else NOT_SALES
-    kept = [row for row, word in zip(table.rows, words, strict=True) if word not in no_sale and not is_unpaid(word)]
-    return dataclasses.replace(table, rows=kept), len(table.rows) - len(kept)
+def wanted_names(mapping: ColumnMap) -> list[str | None]:
+    """The columns a mapping names (None where it names none)."""
+    return [mapping.customer, mapping.date, mapping.amount, mapping.price, mapping.quantity, mapping.order,
+            mapping.product, mapping.status, mapping.refunded, mapping.type]
 
 
 def describe(mapping: ColumnMap) -> str:

@@ -15,8 +15,8 @@ customer, in time order):
   an amount (or unit price × quantity) per line, the lines of one order summed (without an
   order column: the lines of one customer at one moment); a negative order total is a refund.
 
-CSV files may be gzip or a zip of one file, UTF-8, UTF-16, Windows-1252 or Latin-1, comma, semicolon or tab separated
-(:mod:`models.textfiles`); dates are read in the layout the column uses (:mod:`models.dates`).
+CSV files may be gzip, bzip2 or xz compressed (every stream of a file of several) or a zip of one file, UTF-8,
+UTF-16, Windows-1252 or Latin-1, comma, semicolon or tab separated (:mod:`models.textfiles`); dates are read in the layout the column uses (:mod:`models.dates`).
 Every problem raises one :class:`~models.errors.DataFileError` naming the file, the line and
 the column, with what was expected and what was found.
 """

@@ -7,7 +7,8 @@
 * money in two currencies is not added up as one (:func:`one_currency`), and a converted amount's
   currency is the one named with it (:func:`currency_column`);
 * a partly refunded payment keeps its whole amount with the money refunded beside it
-  (:func:`refunded_column`, :func:`refunded_amounts`);
+  (:func:`refunded_column`, :func:`refunded_amounts`), and a total adjusted after refunds is the money
+  where given (:func:`adjusted_column`, :func:`adjusted_amounts`);
 * an amount column that repeats each order's total on its item lines, or gives it on a line of its own
   beside them, is read once per order (:func:`order_totals_repeated`, :func:`order_total`);
 * a payment ledger's ``Type`` says which lines are sales, refunds or the shop's own money
@@ -28,7 +29,7 @@ from models.errors import DataFileError
 from models.textfiles import CsvTable, bare, normalise
 from models.transactions import column_numbers
 
-__all__ = ["currency_column", "in_cents", "line_amounts", "line_kinds", "money_key", "one_currency", "order_total",
+__all__ = ["adjusted_amounts", "adjusted_column", "currency_column", "in_cents", "line_amounts", "line_kinds", "money_key", "one_currency", "order_total",
            "order_totals_repeated", "payee_column", "refunded_amounts", "refunded_column", "transaction_kind"]
 
 
@@ -310,25 +311,68 @@ def refunded_column(header: Sequence[str], amount: str) -> str | None:
     """The header's column of the money refunded of the amount column ``amount`` (None if it names none).
 
     Payment and order exports keep a partly refunded payment's whole amount and, beside it, what was
-    refunded (Stripe's ``Amount Refunded`` and ``Converted Amount Refunded``, Shopify's ``Refunded Amount``):
-    the column named as the amount is, with ``refunded`` (or ``refund`` and a money word). An amount named
-    net has its refunds taken out already.
+    refunded (Stripe's ``Amount Refunded`` and ``Converted Amount Refunded``, Shopify's ``Refunded Amount``,
+    Square's ``Partial Refunds``): the column named as the amount is, with ``refunded`` (or ``refund`` and a
+    money word, or partial refunds). An amount named net has the refunds named before it taken out
+    already (a statement's terms come before its result: Gross, Refunds, Net); one named after it is
+    not in it (Square's Partial Refunds after its Net Sales, on the way to its Total Collected).
 
     >>> stripe = ["Amount", "Amount Refunded", "Converted Amount", "Converted Amount Refunded", "Refund Date"]
     >>> [refunded_column(stripe, money) for money in ("Amount", "Converted Amount")]
     ['Amount Refunded', 'Converted Amount Refunded']
     >>> refunded_column(["Total", "Refunded Amount"], "Total"), refunded_column(["Net Sales", "Refunds"], "Net Sales")
     ('Refunded Amount', None)
+    >>> square = ["Gross Sales", "Discounts", "Net Sales", "Tax", "Partial Refunds", "Total Collected"]
+    >>> refunded_column(square, "Net Sales"), refunded_column(["Gross", "Refunded Amount", "Net"], "Net")
+    ('Partial Refunds', None)
     """
-    if "net" in _words(amount):
-        return None
+    net = "net" in _words(amount)
     qualifier = _MONEY_WORDS.sub("", bare(amount))
-    for name in header:
+    for at, name in enumerate(header):
         loose = bare(name)
-        if "refunded" in loose or ("refund" in loose and _MONEY_WORDS.search(loose)):
-            if _MONEY_WORDS.sub("", re.sub(r"refund(ed|s)?", "", loose)) == qualifier:
-                return name
+        if "refunded" in loose or ("refund" in loose and (_MONEY_WORDS.search(loose) or "partial" in loose)):
+            if _MONEY_WORDS.sub("", re.sub(r"(partial(ly)?)?refund(ed|s)?", "", loose)) == qualifier:
+                return None if net and at < header.index(amount) else name
     return None
+
+
+def adjusted_column(header: Sequence[str], amount: str) -> str | None:
+    """The header's column of the amount ``amount`` adjusted (after refunds and changes), None if it names none.
+
+    Marketplaces keep an order's original total and, beside it, the total once refunded or changed
+    (Etsy's ``Adjusted Order Total`` beside its ``Order Total``, ``Adjusted Gross`` beside ``Gross``):
+    the column named as the amount is, with ``adjusted``.
+
+    >>> etsy = ["Order Value", "Order Total", "Order Net", "Adjusted Order Total", "Adjusted Net Order Amount"]
+    >>> adjusted_column(etsy, "Order Total"), adjusted_column(etsy, "Order Value")
+    ('Adjusted Order Total', None)
+    """
+    wanted = sorted(_words(amount))
+    for name in header:
+        words = _words(name)
+        if "adjusted" in words and sorted(word for word in words if word != "adjusted") == wanted:
+            return name
+    return None
+
+
+def adjusted_amounts(table: CsvTable, amounts: Sequence[float]) -> list[float]:
+    """Each line's money: its adjusted amount (:func:`adjusted_column`) where one is given, else ``amounts``'.
+
+    An order never adjusted leaves the column blank or writes a dash; an adjusted total of 0 is an
+    order refunded whole, no sale.
+
+    >>> t = CsvTable("e.csv", ["Order Total", "Adjusted Order Total"], [(2, ["4.50"]), (3, ["--"]), (4, [""])],
+    ...              {"adjusted": "Adjusted Order Total"})
+    >>> adjusted_amounts(t, [10.0, 8.0, 6.0])
+    [4.5, 8.0, 6.0]
+    """
+    at = table.position("adjusted")
+    given = [bool(values[at].strip("-–— ")) for _, values in table.rows]
+    rows = [(line, values[:at] + [values[at] if filled else "0"] + values[at + 1:])
+            for (line, values), filled in zip(table.rows, given, strict=True)]
+    adjusted = column_numbers(dataclasses.replace(table, rows=rows), "adjusted")
+    cents = 100 if in_cents(table.names["adjusted"]) else 1
+    return [value / cents if filled else amount for value, amount, filled in zip(adjusted, amounts, given, strict=True)]
 
 
 def in_cents(name: str) -> bool:

@@ -294,6 +294,7 @@ def evaluate_loyalty(
         "lines": log.lines,
         "guest_lines_skipped": log.guest_lines,
         "not_sales_skipped": log.not_sales,
+        "open_deals_skipped": log.open_deals,
         "refunds": sum(1 for t in log.transactions if t.refund),
         "periods": periods.source,
         "calibration": {
@@ -387,8 +388,8 @@ def format_loyalty_report(result: dict[str, Any]) -> str:
         f"transactions); holdout: {holdout['start']} to {holdout['end']} ({holdout['days']} days); "
         f"{result['holdout_buyers']} customers ordered in the holdout.",
         *([f"Periods: {source}."] if source else []),
-        f"{skipped_lines(result['guest_lines_skipped'], result.get('not_sales_skipped', 0))} "
-        f"Refunds: {result['refunds']}.",
+        skipped_lines(result["guest_lines_skipped"], result.get("not_sales_skipped", 0),
+                      result.get("open_deals_skipped", 0)) + f" Refunds: {result['refunds']}.",
         "",
         "ROC AUC for 'orders again in the holdout period', same customers:",
         *table(["score", "ROC AUC"], rows),

@@ -30,17 +30,20 @@ def pct(value: float, digits: int = 2) -> str:
     return "n/a" if math.isnan(value) else f"{100 * value:.{digits}f} %"
 
 
-def skipped_lines(guests: int, not_sales: int) -> str:
+def skipped_lines(guests: int, not_sales: int, open_deals: int = 0) -> str:
     """What a purchase log's report says of the lines it left out, so that nobody takes them for counted.
 
     >>> skipped_lines(294, 12)
     'Lines skipped: 294 of guests (no customer), 12 of orders that were no sale (cancelled, failed, unpaid…).'
+    >>> skipped_lines(0, 3, 40)
+    'Lines skipped: 3 of orders that were no sale (cancelled, failed, unpaid…), 40 of deals not won (yet).'
     >>> skipped_lines(0, 0)
     'Lines skipped: none.'
 
     """
     parts = [*([f"{guests} of guests (no customer)"] if guests else []),
-             *([f"{not_sales} of orders that were no sale (cancelled, failed, unpaid…)"] if not_sales else [])]
+             *([f"{not_sales} of orders that were no sale (cancelled, failed, unpaid…)"] if not_sales else []),
+             *([f"{open_deals} of deals not won (yet)"] if open_deals else [])]
     return f"Lines skipped: {', '.join(parts) if parts else 'none'}."
 
 

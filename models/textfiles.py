@@ -1,20 +1,22 @@
-"""Text and CSV files as users have them: plain, gzip or zipped; UTF-8, UTF-16, Windows-1252 or Latin-1.
+"""Text and CSV files as users have them: plain, gzip, bzip2, xz or zipped; UTF-8, UTF-16, Windows-1252 or Latin-1.
 
 A table may also be an ``.xlsx`` workbook (:mod:`models.workbooks`) or a Parquet file
 (:mod:`models.columnar`).  Every problem is raised
 as one :class:`~models.errors.DataFileError` naming the file (and sheet), the line and the
-column: a damaged gzip stream, an old binary ``.xls`` or a zip archive of several files, a
+column: a damaged compressed stream, an old binary ``.xls`` or a zip archive of several files, a
 header without a needed column, a line with the wrong number of fields.
 """
 
 from __future__ import annotations
 
+import bz2
 import codecs
 import csv
 import dataclasses
 import gzip
 import io
 import itertools
+import lzma
 import re
 import zipfile
 import zlib
@@ -29,6 +31,8 @@ __all__ = ["CsvTable", "archive_files", "bare", "decode_text", "is_data_line", "
            "read_text"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
+_BZIP2_MAGIC = b"BZh"
+_XZ_MAGIC = b"\xfd7zXZ\x00"
 _ZIP_MAGIC = (b"PK\x03\x04", b"PK\x05\x06")  # an archive, an empty one
 _OLE_MAGIC = b"\xd0\xcf\x11\xe0"  # the old binary .xls
 _DELIMITERS = (",", ";", "\t", "|")
@@ -40,9 +44,10 @@ _FIELD_LIMIT = 1 << 30  # csv's default, 128 KiB, refuses a long product descrip
 
 
 def read_text(path: str | Path) -> str:
-    """The whole text of a file, gunzipped or unzipped (by its first bytes, not its name).
+    """The whole text of a file, gunzipped, bunzipped, unxzipped or unzipped (by its first bytes, not its name).
 
-    A zip archive holding one file (as data sets are downloaded) is read as that file; UTF-8
+    A compressed file of several streams one after the other (``cat a.gz b.gz``, as log rotation
+    and some exporters write them) is read whole, every stream in turn.  A zip archive holding one file (as data sets are downloaded) is read as that file; UTF-8
     (with or without a byte-order mark) is tried first, then Windows-1252, which spreadsheets
     save on Windows (``€`` as byte 0x80), then Latin-1; UTF-16 with its byte-order mark
     (Excel's "Unicode Text") is read as such.
@@ -50,7 +55,7 @@ def read_text(path: str | Path) -> str:
     Raises
     ------
     DataFileError
-        If the file cannot be read, is a damaged gzip stream, a zip archive of several files,
+        If the file cannot be read, is a damaged compressed stream, a zip archive of several files,
         a spreadsheet workbook or binary data.
 
     Examples
@@ -67,7 +72,7 @@ def read_text(path: str | Path) -> str:
     name = str(path)
     try:
         with open(path, "rb") as handle:
-            head = handle.read(4)
+            head = handle.read(6)  # xz's magic is six bytes
             handle.seek(0)
             if head.startswith(_OLE_MAGIC):
                 raise DataFileError(
@@ -76,20 +81,21 @@ def read_text(path: str | Path) -> str:
                     found=head,
                 )
             data = handle.read()
+        compression = _compression(head)
         if head.startswith(_ZIP_MAGIC):
             data = _unzip(name, data)
-        elif head.startswith(_GZIP_MAGIC):
-            data = _gunzip(name, data)
+        elif compression is not None:
+            data = _decompress(name, data, compression)
     except OSError as error:
         raise DataFileError(name, 0, "", f"cannot read the file: {error.strerror or error}") from None
     if data.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # Excel's "Unicode Text"
         return decode_text(data)
     if _binary(data[:65_536]):
-        unpacked = (" (once gunzipped)" if head.startswith(_GZIP_MAGIC)
+        unpacked = (f" (once {_UNPACKED[compression]})" if compression
                     else " (once unzipped)" if head.startswith(_ZIP_MAGIC) else "")
         raise DataFileError(
             name, 1, "", f"binary data, not a text file{unpacked}",
-            expected="CSV text (optionally gzipped), an .xlsx workbook or a Parquet file", found=data[:16],
+            expected="CSV text (optionally gzip, bzip2 or xz compressed), an .xlsx workbook or a Parquet file", found=data[:16],
         )
     return decode_text(data)
 
@@ -192,10 +198,10 @@ def header_cells(path: str | Path, size: int = 65_536) -> list[str]:
 
 
 def _start(path: str | Path, size: int) -> str:
-    """The text of a file's first ``size`` bytes (plain, gzip or the one file of a zip), "" if unreadable."""
+    """The text of a file's first ``size`` bytes (plain, compressed or the one file of a zip), "" if unreadable."""
     try:
         with open(path, "rb") as handle:
-            magic = handle.read(4)
+            magic = handle.read(6)
         if magic.startswith(_ZIP_MAGIC):
             with zipfile.ZipFile(path) as archive:
                 members = archive_files(archive)
@@ -204,27 +210,67 @@ def _start(path: str | Path, size: int) -> str:
                 with archive.open(members[0]) as member:
                     start = member.read(size)
         else:
-            with (gzip.open(path, "rb") if magic.startswith(_GZIP_MAGIC) else open(path, "rb")) as handle:
+            opener = _OPENERS.get(_compression(magic) or "", open)
+            with opener(path, "rb") as handle:
                 start = handle.read(size)
-    except (OSError, EOFError, zipfile.BadZipFile, zlib.error, NotImplementedError, RuntimeError):
+    except (OSError, EOFError, zipfile.BadZipFile, zlib.error, lzma.LZMAError, NotImplementedError, RuntimeError):
         return ""
     if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # as read_text reads it
         return start[: len(start) - len(start) % 2].decode("utf-16", errors="replace")
     return start.decode("utf-8-sig", errors="replace")
 
 
-def _gunzip(name: str, data: bytes) -> bytes:
-    stream = zlib.decompressobj(wbits=31)
+def _compression(head: bytes) -> str | None:
+    """The compression a file's first bytes say: ``gzip``, ``bzip2``, ``xz``, or None.
+
+    >>> _compression(gzip.compress(b"a")), _compression(bz2.compress(b"a")), _compression(lzma.compress(b"a"))
+    ('gzip', 'bzip2', 'xz')
+    >>> _compression(b"id,total")
+    """
+    for magic, kind in ((_GZIP_MAGIC, "gzip"), (_BZIP2_MAGIC, "bzip2"), (_XZ_MAGIC, "xz")):
+        if head.startswith(magic):
+            return kind
+    return None
+
+
+#: What a file's text is once its compression is undone, as an error says it.
+_UNPACKED = {"gzip": "gunzipped", "bzip2": "bunzipped", "xz": "unxzipped"}
+_OPENERS: dict[str, Callable[..., io.BufferedIOBase]] = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}
+
+
+def _decompress(name: str, data: bytes, compression: str) -> bytes:
+    """The bytes of a compressed file: every one of its streams, in turn (``cat a.gz b.gz > c.gz`` holds two).
+
+    Log rotation and exporters that append write a file of several streams; each decompressor
+    stops at the end of its stream, so the rest (``unused_data``) is read by a new one until
+    none is left.  Zero bytes after a stream (padding some tape and block tools add) end the file.
+    A stream broken off or damaged is refused at the line it reached.
+
+    >>> _decompress("c.gz", gzip.compress(b"a,b\\n1,2\\n") + gzip.compress(b"3,4\\n"), "gzip")
+    b'a,b\\n1,2\\n3,4\\n'
+    >>> _decompress("c.xz", lzma.compress(b"1\\n") + lzma.compress(b"2\\n"), "xz")
+    b'1\\n2\\n'
+    """
     out = io.BytesIO()
+    rest = data
     try:
-        out.write(stream.decompress(data))
-        out.write(stream.flush())
-        if not stream.eof:
-            raise EOFError("compressed file ended before the end-of-stream marker was reached")
-    except (zlib.error, EOFError, gzip.BadGzipFile) as error:
+        while rest:
+            stream = _decompressor(compression)
+            out.write(stream.decompress(rest))
+            if not stream.eof:
+                raise EOFError("compressed file ended before the end-of-stream marker was reached")
+            rest = stream.unused_data.lstrip(b"\x00")
+    except (zlib.error, EOFError, OSError, lzma.LZMAError) as error:
         line = out.getvalue().count(b"\n") + 1
-        raise DataFileError(name, line, "", f"unreadable: damaged gzip stream: {error}") from None
+        raise DataFileError(name, line, "", f"unreadable: damaged {compression} stream: {error}") from None
     return out.getvalue()
+
+
+def _decompressor(compression: str) -> zlib._Decompress | bz2.BZ2Decompressor | lzma.LZMADecompressor:
+    """A decompressor of one stream of ``compression``."""
+    if compression == "gzip":
+        return zlib.decompressobj(wbits=31)
+    return bz2.BZ2Decompressor() if compression == "bzip2" else lzma.LZMADecompressor()
 
 
 def normalise(name: str) -> str:

@@ -89,6 +89,8 @@ class TransactionLog:
     not_sales
         Lines of orders whose status says they were no sale (cancelled, failed, refunded, …),
         skipped (a CSV log with a ``status`` column).
+    open_deals
+        Lines of a sales pipeline's deals not won (yet: ``Prospecting``, ``Negotiation``), skipped.
 
     """
 
@@ -100,6 +102,7 @@ class TransactionLog:
     skipped_invoices: int = 0
     layout: str = ""
     not_sales: int = 0
+    open_deals: int = 0
 
     @property
     def customers(self) -> int:

@@ -123,6 +123,7 @@ def evaluate_value(
     review_days: float = 30.0,
     model: Mapping[str, Any] | None = None,
     progress: Progress | None = None,
+    bootstrap_progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Score the learned value model's ranking, and the baselines', on the holdout's spend.
 
@@ -153,6 +154,8 @@ def evaluate_value(
         (default: the worker's).
     progress
         ``progress(done, total)`` in transactions replayed.
+    bootstrap_progress
+        ``bootstrap_progress(done, total)`` in bootstrap resamples drawn (a step of minutes on a big log).
 
     Raises
     ------
@@ -203,7 +206,8 @@ def evaluate_value(
     predicted = np.array(final.money[0])
     started = time.perf_counter()
     differences = (
-        bootstrap_differences(actual, predicted, _baselines(final, periods.horizon_days), n=bootstrap, seed=seed)
+        bootstrap_differences(actual, predicted, _baselines(final, periods.horizon_days), n=bootstrap, seed=seed,
+                              progress=bootstrap_progress)
         if bootstrap else {}
     )
     bootstrap_seconds = time.perf_counter() - started
@@ -216,6 +220,7 @@ def evaluate_value(
         "transactions": len(log.transactions),
         "guest_lines_skipped": log.guest_lines,
         "not_sales_skipped": log.not_sales,
+        "open_deals_skipped": log.open_deals,
         "refunds": sum(1 for t in log.transactions if t.refund),
         **periods.as_dict(),
         "scored_at": scored_at.isoformat(),
@@ -350,7 +355,8 @@ def format_value_report(result: dict[str, Any]) -> str:
         f"the cutoff, {result['holdout_buyers']} bought in the holdout ({_money(result['holdout_revenue'])} spent)",
         f"Calibration: {calibration['start']} to {calibration['end']}; holdout: {holdout['start']} to "
         f"{holdout['end']} ({holdout['days']} days{', ' + source if source else ''}).",
-        skipped_lines(result.get("guest_lines_skipped", 0), result.get("not_sales_skipped", 0)),
+        skipped_lines(result.get("guest_lines_skipped", 0), result.get("not_sales_skipped", 0),
+                      result.get("open_deals_skipped", 0)),
         f"Model: the worker's ({model['name']}), {model['learned']} delayed labels learned before the "
         f"cutoff.",
         "",

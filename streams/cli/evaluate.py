@@ -11,7 +11,7 @@ from typing import Any
 from streams.cli.args import CLICK_COLUMNS, COLUMNS, column_map, data_file, positive_int
 from streams.cli import evaluate_segments
 from streams.cli.common import Commands
-from streams.cli.progress import Reporter
+from streams.cli.progress import Reporter, later_step
 from streams.errors import UsageError
 
 FORMATS = ("cdnow", "online-retail", "csv")
@@ -123,6 +123,7 @@ def run(args: argparse.Namespace) -> int:
             with reporter.meanwhile(f"reading {args.data}"):
                 result = evaluate_value(args.data, args.fmt, cutoff=args.cutoff,
                                         columns=column_map(args.fmt, args.columns), progress=reporter.count,
+                                        bootstrap_progress=later_step("value bootstrap", unit="resamples"),
                                         **_horizon(args))
             text = format_value_report(result)
     except DataFileError as exc:  # one line naming the file, line and column

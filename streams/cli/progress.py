@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import TextIO
 
-__all__ = ["EVERY_SECONDS", "Reporter"]
+__all__ = ["EVERY_SECONDS", "Reporter", "later_step"]
 
 #: Seconds between two progress lines written to a file or a pipe.
 EVERY_SECONDS = 10.0
@@ -107,3 +107,28 @@ class Reporter:
         self._stream.write(f"\r\x1b[K  {text}\n" if self._terminal else f"  {text}\n")
         self._stream.flush()
         self._said = now
+
+
+def later_step(name: str, stream: TextIO | None = None, *, unit: str = "",
+               clock: Callable[[], float] = time.monotonic) -> Callable[[int, int], None]:
+    """The ``count`` of a :class:`Reporter` of a step that starts later (a value evaluation's bootstrap after its replay).
+
+    The reporter is made at the step's first count, so its time and rate run from the step's
+    start, in its own unit, and a short step writes nothing to a log, as a short run does.
+
+    >>> import io
+    >>> out = io.StringIO()
+    >>> count = later_step("value bootstrap", out, unit="resamples", clock=iter([100.0, 100.0, 111.0, 112.0]).__next__)
+    >>> count(0, 1000); count(400, 1000); count(1000, 1000)
+    >>> print(out.getvalue(), end="")
+      value bootstrap: 400/1,000 resamples (40 %), 11 s
+      value bootstrap: 1,000/1,000 resamples (100 %), 12 s
+    """
+    made: list[Reporter] = []
+
+    def count(done: int, total: int) -> None:
+        if not made:
+            made.append(Reporter(name, stream, unit=unit, clock=clock))
+        made[0].count(done, total)
+
+    return count

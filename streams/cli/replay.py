@@ -109,8 +109,8 @@ def _purchase_log(args: argparse.Namespace, settings: Settings) -> int:
             print(report.layout, file=sys.stderr)  # which columns were read as what
         print(f"replayed {report.path}: {report.events} events ({report.orders} orders, {report.refunds} refunds) "
               f"of {report.customers} customers to {settings.purchases_topic} in {report.seconds}s; "
-              f"{report.guest_lines} guest lines{f' and {report.not_sales} of orders that were no sale' if report.not_sales else ''} "
-              f"of {report.lines} skipped")
+              f"{report.guest_lines} guest lines{f', {report.not_sales} of orders that were no sale' if report.not_sales else ''}"
+              f"{f', {report.open_deals} of deals not won (yet)' if report.open_deals else ''} of {report.lines} skipped")
     return 0
 
 

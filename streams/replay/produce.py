@@ -37,6 +37,8 @@ class ReplayReport:
     seconds: float
     #: Lines of orders whose status said they were no sale (a CSV log with a status column).
     not_sales: int = 0
+    #: Lines of a sales pipeline's deals not won (yet), skipped (a CRM's export with its stages).
+    open_deals: int = 0
     #: What the file was read as (a CSV's columns read from its header are named here).
     layout: str = ""
 
@@ -113,5 +115,6 @@ def replay(
         customers=len({t.customer_id for t in transactions}),
         seconds=round(time.monotonic() - started, 2),
         not_sales=log.not_sales,
+        open_deals=log.open_deals,
         layout=log.layout,
     )

@@ -207,3 +207,113 @@ def test_a_currency_sign_beside_a_currency_code_is_that_codes_money(tmp_path: Pa
                   "1,7,2026-03-01,$10.00,USD\n2,8,2026-03-02,$5.00,CAD\n")
     with pytest.raises(DataFileError, match=r"mixed\.csv, line 3, column 'currency': money in more than one currency"):
         load_csv(mixed)
+
+
+@pytest.mark.parametrize("state", ["stateMachineState.technicalName", "order_state"])
+def test_an_order_state_column_named_otherwise_is_read_by_its_statuses(tmp_path: Path, state: str) -> None:
+    """Shopware's order export names its state as it is mapped: a column of statuses drops the cancelled order,
+    while an address's state (CA, NY) and a state's id are no status."""
+    path = write(tmp_path / "orders.csv",
+                 f"order_number;customer_email;billing_address_state;order_state_id;{state};amount_total;order_date_time\n"
+                 "10001;anna@x.de;CA;f3a9e1;completed;119,90;2024-03-01T10:00:00+00:00\n"
+                 "10002;ben@x.de;NY;0b1c77;cancelled;49,00;2024-03-02T11:00:00+00:00\n"
+                 "10003;anna@x.de;CA;c0ffee;in_progress;25,50;2024-03-05T09:30:00+00:00\n")
+    for log in (load_csv(path), load_csv(path, "customer=customer_email,date=order_date_time,amount=amount_total")):
+        assert [round(t.amount, 2) for t in log.transactions] == [119.9, 25.5]
+        assert (log.not_sales, log.lines) == (1, 3) and f"statuses: {state!r}" in log.layout
+
+
+def test_partial_refunds_after_a_net_amount_are_refunds_and_refunds_before_it_are_in_it(tmp_path: Path) -> None:
+    """Square's Partial Refunds come after its Net Sales (on the way to Total Collected): a refund of that much;
+    a refund column before a net amount (Gross, Refunded Amount, Net) is already taken out of it."""
+    path = write(tmp_path / "square.csv",
+                 "Date,Time,Gross Sales,Discounts,Net Sales,Tax,Partial Refunds,Total Collected,Transaction ID,"
+                 "Event Type,Customer ID\n"
+                 "2024-03-01,10:15:00,$40.00,$0.00,$40.00,$3.20,-$10.00,$33.20,T1,Payment,C1\n"
+                 "2024-03-02,11:00:00,$25.00,-$5.00,$20.00,$1.60,$0.00,$21.60,T2,Payment,C2\n")
+    log = load_csv(path)
+    assert [(t.invoice, t.amount, t.refund) for t in log.transactions] == [
+        ("T1", 40.0, False), ("T1", 10.0, True), ("T2", 20.0, False)]
+    netted = write(tmp_path / "netted.csv", "Customer ID,Date,Gross,Refunded Amount,Net\nC1,2024-03-01,40,10,30\n")
+    assert [(t.amount, t.refund) for t in load_csv(netted, "customer=Customer ID,date=Date,amount=Net").transactions] == [
+        (30.0, False)]
+
+
+def test_an_adjusted_total_is_the_money_where_given(tmp_path: Path) -> None:
+    """Etsy's Adjusted Order Total (after a refund) is the order's money; a dash where no order was adjusted
+    leaves its Order Total; an adjusted total of 0 (refunded whole) is no sale."""
+    path = write(tmp_path / "EtsySoldOrders.csv",
+                 "Sale Date,Order ID,Buyer,Order Value,Order Total,Status,Order Net,Adjusted Order Total,"
+                 "Adjusted Net Order Amount\n"
+                 "03/01/24,3001,ann123,30.00,37.40,Completed,36.03,17.40,16.63\n"
+                 "03/02/24,3002,bob456,20.00,26.60,Completed,25.55,--,--\n"
+                 "03/03/24,3003,cat789,10.00,12.00,Completed,11.50,0.00,0.00\n")
+    log = load_csv(path)
+    assert [(t.invoice, t.amount) for t in log.transactions] == [("3001", 17.4), ("3002", 26.6)]
+    assert "'Adjusted Order Total' where given" in log.layout
+
+
+def test_a_crms_open_deals_are_no_sales_and_are_counted(tmp_path: Path) -> None:
+    """A pipeline's stages: only won deals are sales; lost ones are no sale, open ones (Prospecting, Negotiation,
+    Proposal) are left out and counted, said in the report's skipped lines, mapped or read from the header."""
+    from models.reports import skipped_lines
+
+    path = write(tmp_path / "opportunities.csv",
+                 "Opportunity Name,Account ID,Amount,Close Date,Stage,Probability (%)\n"
+                 "Acme renewal,ACC-1,12000,2024-03-01,Closed Won,100\nAcme upsell,ACC-1,5000,2024-03-10,Negotiation,90\n"
+                 "Globex new,ACC-2,8000,2024-03-05,Prospecting,10\nInitech pilot,ACC-3,3000,2024-03-07,Closed Lost,0\n"
+                 "Globex more,ACC-2,4000,2024-03-20,Proposal,75\nHooli,ACC-4,900,2024-03-21,Won,100\n")
+    for log in (load_csv(path), load_csv(path, "customer=Account ID,date=Close Date,amount=Amount,status=Stage")):
+        assert [(t.customer_id, t.amount) for t in log.transactions] == [("ACC-1", 12000.0), ("ACC-4", 900.0)]
+        assert (log.not_sales, log.open_deals, log.lines) == (1, 3, 6)
+        assert skipped_lines(log.guest_lines, log.not_sales, log.open_deals).endswith(
+            "1 of orders that were no sale (cancelled, failed, unpaid…), 3 of deals not won (yet).")
+    pipedrive = write(tmp_path / "deals.csv", "Deal - Title,Customer ID,Deal - Value,Deal - Won time,Deal - Status\n"
+                      "A,7,100,2024-03-01,won\nB,7,50,2024-03-02,open\nC,8,70,2024-03-03,lost\n")
+    log = load_csv(pipedrive, "customer=Customer ID,date=Deal - Won time,amount=Deal - Value")
+    assert [t.amount for t in log.transactions] == [100.0] and (log.not_sales, log.open_deals) == (1, 1)
+
+
+def test_a_tills_saved_or_voided_sales_are_no_sales(tmp_path: Path) -> None:
+    """A point of sale's export lists the sales saved (parked) to finish later and the voided ones: neither was paid."""
+    path = write(tmp_path / "sales.csv",
+                 "Date,Receipt Number,Line Type,Customer Code,Total,Status\n"
+                 "2026-03-01 10:00:00,1,Sale,C1,10.00,CLOSED\n2026-03-01 11:00:00,2,Sale,C2,5.00,SAVED\n"
+                 "2026-03-01 12:00:00,3,Sale,C1,7.00,VOIDED\n2026-03-01 13:00:00,4,Sale,C3,4.00,ONACCOUNT_CLOSED\n")
+    log = load_csv(path)
+    assert [t.invoice for t in log.transactions] == ["1", "4"] and log.not_sales == 2
+
+
+def test_a_customers_account_status_is_no_orders_status(tmp_path: Path) -> None:
+    """A Customer Status of active or deleted accounts says nothing of their orders: a deleted account's order stands."""
+    path = write(tmp_path / "orders.csv", "Order ID,Customer ID,Customer Status,Order Date,Total\n"
+                 "1,7,active,2026-03-01,10.00\n2,8,deleted,2026-03-02,20.00\n")
+    log = load_csv(path)
+    assert [t.invoice for t in log.transactions] == ["1", "2"] and log.not_sales == 0 and "status" not in log.layout
+
+
+@pytest.mark.parametrize(("statuses", "header"), [
+    (("Abgeschlossen", "Storniert", "In Bearbeitung", "Rückerstattet"), "Bestellstatus"),
+    (("Terminée", "Annulée", "En cours", "Remboursée"), "Statut"),
+    (("Completado", "Cancelado", "Procesando", "Reembolsado"), "Estado"),
+])
+def test_statuses_in_a_shops_own_language_say_no_sale_too(tmp_path: Path, statuses: tuple[str, ...],
+                                                           header: str) -> None:
+    """A German, French or Spanish shop's export drops its cancelled and refunded orders, its status column mapped
+    or told by its values."""
+    done, cancelled, going, refunded = statuses
+    path = write(tmp_path / "bestellungen.csv", f"Nr;Kunde;Datum;Betrag;{header}\n"
+                 f"1;K7;01.03.2026;10,00;{done}\n2;K7;02.03.2026;20,00;{cancelled}\n"
+                 f"3;K8;03.03.2026;30,00;{going}\n4;K8;04.03.2026;40,00;{refunded}\n")
+    log = load_csv(path, f"customer=Kunde,date=Datum,amount=Betrag,order=Nr,status={header}")
+    assert [t.invoice for t in log.transactions] == ["1", "3"] and log.not_sales == 2
+    unmapped = load_csv(path, "customer=Kunde,date=Datum,amount=Betrag,order=Nr")  # told by its values
+    assert [t.invoice for t in unmapped.transactions] == ["1", "3"]
+
+
+def test_refunds_mapped_beside_an_adjusted_total_are_taken_out_once(tmp_path: Path) -> None:
+    """With refunded=… given, the original total and its refund are read, not the adjusted total less the refund."""
+    path = write(tmp_path / "orders.csv", "Order ID,Buyer,Sale Date,Order Total,Refunded,Adjusted Order Total\n"
+                 "1,ann,2026-03-01,40.00,10.00,30.00\n")
+    log = load_csv(path, "customer=Buyer,date=Sale Date,amount=Order Total,order=Order ID,refunded=Refunded")
+    assert [(t.amount, t.refund) for t in log.transactions] == [(40.0, False), (10.0, True)]

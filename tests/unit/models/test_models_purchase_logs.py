@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import bz2
 import gzip
+import lzma
 import zipfile
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -837,3 +840,23 @@ def test_amounts_written_with_a_currency_code_are_read_and_two_codes_refused(tmp
     with pytest.raises(DataFileError, match=r"mixed\.csv, line 3, column 'amount': money in more than one currency "
                                             r"\(gbp on line 2, usd here\)"):
         load_csv(mixed)
+
+
+@pytest.mark.parametrize("compress", [gzip.compress, bz2.compress, lzma.compress], ids=["gzip", "bzip2", "xz"])
+def test_a_compressed_log_of_several_streams_is_read_whole(tmp_path: Path, compress: Callable[[bytes], bytes]) -> None:
+    """``cat a.gz b.gz > c.gz`` (log rotation, appending exporters) holds two streams: the orders of both are read."""
+    first = "customer,date,amount\n7,2024-03-01,10\n"
+    second = "8,2024-03-02,5\n"
+    path = tmp_path / "orders.csv.z"
+    path.write_bytes(compress(first.encode()) + compress(second.encode()) + b"\x00" * 8)
+    log = load_csv(path)
+    assert [(t.customer_id, t.amount) for t in log.transactions] == [("7", 10.0), ("8", 5.0)]
+
+
+def test_a_second_stream_broken_off_is_refused_at_the_line_it_reached(tmp_path: Path) -> None:
+    """A damaged stream after a whole one is refused, naming the line where the good text ended, not read in part."""
+    path = tmp_path / "orders.csv.gz"
+    path.write_bytes(gzip.compress(b"customer,date,amount\n7,2024-03-01,10\n") + gzip.compress(b"8,2024-03-02,5\n")[:-6])
+    with pytest.raises(DataFileError, match="damaged gzip stream") as caught:
+        load_csv(path)
+    assert caught.value.line == 4  # the line after the text read whole

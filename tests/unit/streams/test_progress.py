@@ -65,3 +65,41 @@ def test_reading_a_history_tells_how_many_lines_are_read(tmp_path: Path, monkeyp
     told: list[int] = []
     history.read_history(path, "clickstream", intake_of(Settings()), reading=told.append)
     assert told == [2, 4, 6]
+
+
+def test_evaluate_values_bootstrap_reports_its_resamples_as_a_step_of_its_own(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
+    """The bootstrap after the replay (minutes on a big log) is counted in resamples on stderr, as the replay is."""
+    from models import value_evaluation
+    from streams.cli import main, progress
+
+    def evaluate(*_: object, progress: object, bootstrap_progress: object, **__: object) -> dict[str, object]:
+        assert callable(progress) and callable(bootstrap_progress)
+        for done in (0, 500, 1000):
+            bootstrap_progress(done, 1000)
+        return {}
+
+    monkeypatch.setattr(progress, "EVERY_SECONDS", 0.0)  # every count a line, as after minutes
+    monkeypatch.setattr(value_evaluation, "evaluate_value", evaluate)
+    monkeypatch.setattr(value_evaluation, "format_value_report", lambda result: "report")
+    (tmp_path / "orders.csv").write_text("customer,date,amount\n7,2024-03-01,10\n")
+    assert main(["evaluate", "value", "--data", str(tmp_path / "orders.csv"), "--format", "csv"]) == 0
+    said = [line.strip().rsplit(",", 1)[0] for line in capsys.readouterr().err.splitlines()
+            if line.strip().startswith("value bootstrap:")]
+    assert said == [f"value bootstrap: {done}/1,000 resamples ({share} %)"
+                    for done, share in (("0", 0), ("500", 50), ("1,000", 100))]
+
+
+def test_the_bootstrap_says_each_resample_drawn() -> None:
+    """bootstrap_differences calls progress before the first resample and after each, its result unchanged."""
+    import numpy as np
+
+    from models.value_metrics import bootstrap_differences
+
+    rng = np.random.default_rng(1)
+    actual = rng.gamma(0.5, 10.0, 50)
+    told: list[tuple[int, int]] = []
+    with_progress = bootstrap_differences(actual, actual, {"same": actual[::-1]}, n=5, seed=2,
+                                          progress=lambda done, total: told.append((done, total)))
+    assert told == [(n, 5) for n in range(6)]
+    assert with_progress == bootstrap_differences(actual, actual, {"same": actual[::-1]}, n=5, seed=2)
