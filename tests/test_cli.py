@@ -301,3 +301,14 @@ def test_money_is_printed_in_the_shop_s_currency(shop_store, monkeypatch, comman
     pounds = tracker(*command)
     assert pounds.returncode == 0, pounds.stderr
     assert "£" in pounds.stdout and "$" not in pounds.stdout, pounds.stdout
+
+
+@pytest.mark.parametrize("order", ["best", "worst"])
+def test_customers_json_names_the_currency_of_every_row(shop_store, monkeypatch, order):
+    """`tracker customers --json` stays a bare list, and each row says which currency its money is in."""
+    monkeypatch.setenv("TRACKER_CURRENCY", "USD")
+    result = tracker("customers", order, "--json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert isinstance(rows, list) and rows
+    assert all(row["currency"] == "USD" for row in rows), rows
