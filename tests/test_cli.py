@@ -95,6 +95,18 @@ def test_simulate_prints_valid_events_as_json_lines():
     assert all(ANY_EVENT.validate_json(line) for line in lines)
 
 
+@pytest.mark.parametrize("fmt", ["events", "segment"])
+def test_simulated_orders_are_in_the_shop_s_currency(monkeypatch, fmt):
+    """With TRACKER_CURRENCY=USD the simulated shop's orders and checkouts say USD, not pounds."""
+    monkeypatch.setenv("TRACKER_CURRENCY", "USD")
+    result = tracker("simulate", "--customers", "40", "--format", fmt, "--json")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    stated = {str((r.get("properties") or r).get("currency")).upper() for r in records
+              if (r.get("properties") or r).get("currency")}
+    assert stated == {"USD"}, stated
+
+
 def test_demo_shows_targeted_offers_then_the_answer_and_ends_by_itself_without_a_terminal():
     """The README's demo: history then live traffic on the embedded default; offers differ by who the customer is;
     then best and worst customers, segments, personas and the uplift; without a terminal it stops by itself."""
