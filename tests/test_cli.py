@@ -324,3 +324,23 @@ def test_customers_json_names_the_currency_of_every_row(shop_store, monkeypatch,
     rows = json.loads(result.stdout)
     assert isinstance(rows, list) and rows
     assert all(row["currency"] == "USD" for row in rows), rows
+
+
+@pytest.mark.parametrize("extra", [(), ("--json",), ("--learn-share", "1")])
+def test_evaluate_segments_on_too_small_a_shop_says_so_in_one_line(extra):
+    """Too few moments to form segments: one line saying so and what to try, exit 2, not '0 segments, ARI 1.000'."""
+    result = tracker("evaluate", "segments", "--demo", "100", "--methods", "denstream,kmeans", *extra)
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("tracker evaluate: too few learning moments to form segments: of 100 moments"), line
+    assert "more customers or a longer log" in line
+    assert ("--learn-share 1" in line) == ("--learn-share" not in extra)
+
+
+def test_evaluate_segments_on_a_tiny_purchase_log_says_so_in_one_line(tmp_path):
+    """A real log of a few orders: the same one line, not an empty report."""
+    log = tmp_path / "cdnow.txt"
+    log.write_text("".join(f" {c:05d} {c:04d} 19970{m}0{d}  1   {10 + c}.50\n" for c in (1, 2, 3) for m, d in ((1, 2), (2, 5))))
+    result = tracker("evaluate", "segments", "--data", str(log), "--format", "cdnow")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "too few learning moments to form segments: of 6 moments" in result.stderr
