@@ -344,3 +344,16 @@ def test_evaluate_segments_on_a_tiny_purchase_log_says_so_in_one_line(tmp_path):
     result = tracker("evaluate", "segments", "--data", str(log), "--format", "cdnow")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "too few learning moments to form segments: of 6 moments" in result.stderr
+
+
+@pytest.mark.parametrize("command", [("customers", "best"), ("customer", "big")])
+def test_a_store_without_checkpoints_is_read_without_the_models_libraries(shop_store, command):
+    """`tracker customers` and `tracker customer` import river and scipy for a checkpoint to read or buyers
+    enough to fit BG/NBD, and the worker not at all: three buyers and no model need none of them."""
+    heavy = ("river", "scipy", "streams.worker")
+    probe = (f"import sys, contextlib, io, streams.cli\n"
+             f"with contextlib.redirect_stdout(io.StringIO()): code = streams.cli.main({list(command)!r})\n"
+             f"print(code, *sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r} or m in {heavy!r}))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0"], result.stdout
