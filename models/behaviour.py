@@ -37,6 +37,7 @@ __all__ = [
     "CATEGORY",
     "CHANNEL",
     "MEASURES",
+    "OTHER",
     "TRAIT_PREFIXES",
     "aspect_of",
     "Measure",
@@ -133,6 +134,9 @@ BEHAVIOUR_TRAITS: tuple[str, ...] = tuple(
     word.trait for m in MEASURES for word in (m.high, m.low) if word is not None
 )
 TRAIT_PREFIXES: tuple[str, ...] = (CATEGORY, CHANNEL)
+#: The feature of the names outside the vocabulary (``channel:other``): how a new campaign's
+#: channel or a new range of products shows before it has a feature of its own.
+OTHER = "other"
 
 
 def aspect_of(key: str) -> str:

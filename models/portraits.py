@@ -21,10 +21,9 @@ from collections.abc import Mapping, Sequence
 from typing import Literal, TypeAlias
 
 from models.avatars import avatar
-from models.behaviour import CATEGORY, CHANNEL, TRAIT_PREFIXES, Measure, display_value, measures_by_key
+from models.behaviour import CATEGORY, CHANNEL, OTHER, TRAIT_PREFIXES, Measure, display_value, measures_by_key
 from models.customer_facts import Counts
 from models.personas import Persona
-from models.segments import OTHER
 from models.traits import distinguishing
 from models.wording import money, percent
 

@@ -37,7 +37,7 @@ from models.stability import adjusted_rand_index
 from models.traits import distinguishing
 from models.transactions import Transaction
 
-__all__ = ["History", "SegmentRun", "evaluate_segments", "facts_of_log", "format_segments_report", "learn"]
+__all__ = ["History", "SegmentRun", "evaluate_segments", "facts_of_log", "format_segments_report", "learn", "unformed"]
 
 _DAY = 86400.0
 
@@ -213,14 +213,44 @@ def batch_reference(history: History, run: SegmentRun, *, restarts: int = 5) -> 
             "ari_with_online": round(adjusted_rand_index(first, run.placed), 3)}
 
 
+def unformed(model: BehaviourSegments, moments: int) -> str:
+    """Why a replay of ``moments`` learning moments into ``model`` formed no segments.
+
+    Examples
+    --------
+    >>> unformed(BehaviourSegments(warm_up=300, learn_share=0.25), 100)
+    'too few learning moments to form segments: of 100 moments the model learned 0 (a share of 0.25), and it forms segments once it has learned 300'
+
+    """
+    if model.n_learned < model.warm_up:
+        return (f"too few learning moments to form segments: of {moments} moment{'' if moments == 1 else 's'} the model learned "
+                f"{model.n_learned} (a share of {model.learn_share:g}), and it forms segments once it has "
+                f"learned {model.warm_up}")
+    return f"no segments formed from the {model.n_learned} moments the model learned"
+
+
 def evaluate_segments(
     history: History, *, methods: Iterable[Method] = METHODS, seeds: tuple[int, int] = (0, 1), block: int = 200,
     progress: Progress | None = None, **hyper: Any,
 ) -> dict[str, Any]:
-    """Each method replayed twice on ``history``: segments, stability, agreement with the truth, cost."""
+    """Each method replayed twice on ``history``: segments, stability, agreement with the truth, cost.
+
+    A method whose first replay formed no segments has no stability or agreement to measure:
+    its ``ari_*`` are ``None`` (an index of two empty partitions would read as a perfect 1.0),
+    and ``unformed`` says why, with the moments it ``learned`` and the ``warm_up`` it needs.
+    """
     results: dict[str, Any] = {"moments": len(history.moments), "customers": len(history.final), "methods": {}}
     for method in methods:
         first = learn(history, method=method, seed=seeds[0], progress=progress, **hyper)
+        if not first.placed:
+            results["methods"][method] = {
+                "segments": 0, "ari_between_replays": None,
+                **({"ari_with_truth": None} if history.truth is not None else {}),
+                "us_per_learn": round(first.us_per_learn, 1), "us_per_place": round(first.us_per_place, 1),
+                "found": [], "learned": first.model.n_learned, "warm_up": first.model.warm_up,
+                "unformed": unformed(first.model, len(history.moments)),
+            }
+            continue
         second = learn(history, method=method, seed=seeds[1], shuffle=seeds[1], block=block, **hyper)
         row: dict[str, Any] = {
             "segments": len(set(first.placed.values())),
@@ -242,19 +272,27 @@ def format_segments_report(result: Mapping[str, Any]) -> str:
     methods = result["methods"]
     truth = any("ari_with_truth" in row for row in methods.values())
     header = ["method", "segments", "ARI replays", *(["ARI truth"] if truth else []), "µs/learn", "µs/place"]
-    rows = [[name, str(row["segments"]), f"{row['ari_between_replays']:.3f}",
-             *([f"{row.get('ari_with_truth', float('nan')):.3f}"] if truth else []),
+    rows = [[name, str(row["segments"]), _index(row["ari_between_replays"]),
+             *([_index(row.get("ari_with_truth", float("nan")))] if truth else []),
              f"{row['us_per_learn']:.0f}", f"{row['us_per_place']:.0f}"] for name, row in methods.items()]
     lines = [f"{result['customers']} customers, {result['moments']} learning moments", "", *table(header, rows)]
+    lines += [f"{name}: {row['unformed']}" for name, row in methods.items() if "unformed" in row]
     for name, row in methods.items():
         batch = row.get("batch_kmeans")
         if batch:
             lines.append(f"batch k-means of the same customers (k = {batch['k']}), two seeds: ARI "
                          f"{batch['ari_between_seeds']:.3f}; with {name}'s segments: {batch['ari_with_online']:.3f}")
     for name, row in methods.items():
+        if "unformed" in row:
+            continue
         lines += ["", f"{name}: segments found (first replay)"]
         lines += table(["segment", "name", "customers", "share", "spend", "what sets it apart (z)"],
                        [[s["segment"], s["name"], str(s["customers"]), f"{100 * s['share']:.0f} %",
                          f"{100 * s['spend_share']:.0f} %", ", ".join(f"{k} {v:+.1f}" for k, v in s["apart"].items())]
                         for s in row["found"]])
     return "\n".join(lines)
+
+
+def _index(value: float | None) -> str:
+    """An adjusted Rand index as the tables write it: a dash where there was nothing to compare."""
+    return "—" if value is None else f"{value:.3f}"

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from models.behaviour import MEASURES, TRAIT_PREFIXES, BehaviourFacts, aspect_of, behaviour_features
+from models.behaviour import MEASURES, OTHER, TRAIT_PREFIXES, BehaviourFacts, aspect_of, behaviour_features
 from models.clustering import METHODS, Columns, Method, Vector, clusterer, group, match, sampled
 from models.emergence import SegmentWatch
 from models.segment_centres import candidates_of, unscaled
@@ -47,10 +47,6 @@ from models.segment_rows import Layout, Scale, behaviour_row, z_in_place
 from models.traits import SegmentCentre, distinguishing
 
 __all__ = ["LEARN_SHARE", "METHODS", "OTHER", "SEGMENT_ID", "BehaviourSegments", "Method", "SegmentCentre"]
-
-#: The feature of the names outside the vocabulary (``channel:other``): how a new campaign's
-#: channel or a new range of products shows before it has a feature of its own.
-OTHER = "other"
 
 #: How a behavioural segment's id is written: ``B`` and a number that is never reused.
 SEGMENT_ID = r"B[1-9][0-9]*"

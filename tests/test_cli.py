@@ -118,6 +118,18 @@ def test_simulate_prints_valid_events_as_json_lines():
     assert all(ANY_EVENT.validate_json(line) for line in lines)
 
 
+@pytest.mark.parametrize("fmt", ["events", "segment"])
+def test_simulated_orders_are_in_the_shop_s_currency(monkeypatch, fmt):
+    """With TRACKER_CURRENCY=USD the simulated shop's orders and checkouts say USD, not pounds."""
+    monkeypatch.setenv("TRACKER_CURRENCY", "USD")
+    result = tracker("simulate", "--customers", "40", "--format", fmt, "--json")
+    assert result.returncode == 0, result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    stated = {str((r.get("properties") or r).get("currency")).upper() for r in records
+              if (r.get("properties") or r).get("currency")}
+    assert stated == {"USD"}, stated
+
+
 def test_demo_shows_targeted_offers_then_the_answer_and_ends_by_itself_without_a_terminal():
     """The README's demo: history then live traffic on the embedded default; offers differ by who the customer is;
     then best and worst customers, segments, personas and the uplift; without a terminal it stops by itself."""
@@ -324,3 +336,47 @@ def test_money_is_printed_in_the_shop_s_currency(shop_store, monkeypatch, comman
     pounds = tracker(*command)
     assert pounds.returncode == 0, pounds.stderr
     assert "£" in pounds.stdout and "$" not in pounds.stdout, pounds.stdout
+
+
+@pytest.mark.parametrize("order", ["best", "worst"])
+def test_customers_json_names_the_currency_of_every_row(shop_store, monkeypatch, order):
+    """`tracker customers --json` stays a bare list, and each row says which currency its money is in."""
+    monkeypatch.setenv("TRACKER_CURRENCY", "USD")
+    result = tracker("customers", order, "--json")
+    assert result.returncode == 0, result.stderr
+    rows = json.loads(result.stdout)
+    assert isinstance(rows, list) and rows
+    assert all(row["currency"] == "USD" for row in rows), rows
+
+
+@pytest.mark.parametrize("extra", [(), ("--json",), ("--learn-share", "1")])
+def test_evaluate_segments_on_too_small_a_shop_says_so_in_one_line(extra):
+    """Too few moments to form segments: one line saying so and what to try, exit 2, not '0 segments, ARI 1.000'."""
+    result = tracker("evaluate", "segments", "--demo", "100", "--methods", "denstream,kmeans", *extra)
+    assert result.returncode == 2 and result.stdout == "" and "Traceback" not in result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("tracker evaluate: too few learning moments to form segments: of 100 moments"), line
+    assert "more customers or a longer log" in line
+    assert ("--learn-share 1" in line) == ("--learn-share" not in extra)
+
+
+def test_evaluate_segments_on_a_tiny_purchase_log_says_so_in_one_line(tmp_path):
+    """A real log of a few orders: the same one line, not an empty report."""
+    log = tmp_path / "cdnow.txt"
+    log.write_text("".join(f" {c:05d} {c:04d} 19970{m}0{d}  1   {10 + c}.50\n" for c in (1, 2, 3) for m, d in ((1, 2), (2, 5))))
+    result = tracker("evaluate", "segments", "--data", str(log), "--format", "cdnow")
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert "too few learning moments to form segments: of 6 moments" in result.stderr
+
+
+@pytest.mark.parametrize("command", [("customers", "best"), ("customer", "big")])
+def test_a_store_without_checkpoints_is_read_without_the_models_libraries(shop_store, command):
+    """`tracker customers` and `tracker customer` import river and scipy for a checkpoint to read or buyers
+    enough to fit BG/NBD, and the worker not at all: three buyers and no model need none of them."""
+    heavy = ("river", "scipy", "streams.worker")
+    probe = (f"import sys, contextlib, io, streams.cli\n"
+             f"with contextlib.redirect_stdout(io.StringIO()): code = streams.cli.main({list(command)!r})\n"
+             f"print(code, *sorted(m for m in sys.modules if m.split('.')[0] in {heavy!r} or m in {heavy!r}))")
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["0"], result.stdout

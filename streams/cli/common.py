@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import logging
 import sys
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, TypeAlias
 
 from streams.errors import TrackerError
@@ -44,13 +45,14 @@ def read_insights(settings: Settings) -> Insights:
     from redis.exceptions import RedisError
 
     from streams.http.insights import compute_from
-    from streams.worker.tracker import utc_now
 
     async def run() -> Insights:
         store = store_of(settings)
         try:
             replayed = settings.clock == "event" or await store.replayed()
-            return await compute_from(store, None if replayed else utc_now(), currency=settings.currency)
+            # The wall clock as the worker reads it (utc_now), without importing the worker for it.
+            now = datetime.now(timezone.utc)
+            return await compute_from(store, None if replayed else now, currency=settings.currency)
         finally:
             await store.close()
 

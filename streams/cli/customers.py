@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import Any
 
 from streams.cli.args import positive_int, segment_name
 from streams.cli.common import EPILOG, Commands, read_insights
@@ -38,7 +39,7 @@ def run(args: argparse.Namespace) -> int:
     insights = read_insights(Settings())
     rows = insights.ranking(args.order, args.segment, args.limit, args.kind)
     if args.json:
-        print(json.dumps(rows, indent=2))
+        print(json.dumps(json_rows(rows, insights.currency), indent=2))
         return 0
     where = f" in {args.segment}" if args.segment else ""
     which = {"costly": " costly", "low_value": " low-value"}.get(args.kind or "", "")
@@ -55,3 +56,15 @@ def run(args: argparse.Namespace) -> int:
         for reason in row["reasons"]:
             print(f"       {reason}")
     return 0
+
+
+def json_rows(rows: list[dict[str, Any]], currency: str) -> list[dict[str, Any]]:
+    """The ranking as ``--json`` prints it: still a bare list, each row naming the ``currency`` of its money.
+
+    The list stays bare because scripts read it as one; the currency goes in every row, as
+    ``tracker customer --json`` and the API's ``GET /customers`` carry it beside the amounts.
+
+    >>> json_rows([{"customer_id": "c1", "expected_value": 12.5}], "USD")
+    [{'customer_id': 'c1', 'expected_value': 12.5, 'currency': 'USD'}]
+    """
+    return [{**row, "currency": currency} for row in rows]

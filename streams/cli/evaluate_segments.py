@@ -63,5 +63,16 @@ def run(args: argparse.Namespace) -> int:
         hyper["learn_share"] = args.learn_share
     result: dict[str, Any] = evaluate_segments(history, methods=methods, progress=progress,  # type: ignore[arg-type]
                                                **hyper)
+    rows = list(result["methods"].values())
+    if all("unformed" in row for row in rows):  # nothing to report: say why, as evaluate's other models do
+        raise UsageError(rows[0]["unformed"] + _what_to_try(rows[0], args.learn_share))
     print(json.dumps(result, indent=2) if args.json else format_segments_report(result))
     return 0
+
+
+def _what_to_try(row: dict[str, Any], learn_share: float | None) -> str:
+    """What gives the model enough moments to learn, when too few were the reason."""
+    if row["learned"] >= row["warm_up"]:
+        return ""
+    every = "" if learn_share == 1.0 else ", or --learn-share 1 to learn every moment"
+    return f" (more customers or a longer log{every})"

@@ -50,7 +50,9 @@ def run(args: argparse.Namespace) -> int:
     from streams.core.events import dump
     from streams.demo.messages import key_of, shop_messages
     from streams.demo.shop import shop_events, simulate_shop
+    from streams.settings import Settings
 
+    settings = Settings()
     pace = timedelta(seconds=args.pace)
     low, high = (timedelta(hours=h) for h in args.return_after)
     if high < low:
@@ -58,7 +60,8 @@ def run(args: argparse.Namespace) -> int:
 
     def shoppers_from(start: datetime):  # type: ignore[no-untyped-def]
         return simulate_shop(args.customers, seed=args.seed, start=start, pace=pace,
-                             spread=pace * args.customers / 4, return_after=(low, high))
+                             spread=pace * args.customers / 4, return_after=(low, high),
+                             currency=settings.currency)
 
     start = args.start
     if start is None:  # the same seed from another start: the same shop, shifted to end now
@@ -83,10 +86,9 @@ def run(args: argparse.Namespace) -> int:
     from kafka import KafkaProducer
     from kafka.errors import KafkaError
 
-    from streams.settings import Settings, intake_of
+    from streams.settings import intake_of
     from streams.transport import kafka_python_options
 
-    settings = Settings()
     intake = intake_of(settings)
     try:
         producer = KafkaProducer(bootstrap_servers=settings.bootstrap_servers, acks="all", linger_ms=20,

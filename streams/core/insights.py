@@ -19,27 +19,29 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from models.bgnbd import BGNBD
 from models.costs import cost_of, is_costly, rank_costly
 from models.customer_facts import CustomerFacts
 from models.customer_types import customer_types
 from models.emergence import SegmentChange
 from models.features import loyalty_features
-from models.loyalty import LoyaltyModel
 from models.personas import VISITORS, Persona, PersonaBuilder, describe
 from models.rfm import RFMScorer
-from models.segments import BehaviourSegments
 from models.timing import timing
 from models.value import CustomerValue, expected_value, rank
 from models.value_features import SpendHistory, value_features
-from models.value_model import ValueModel
 from streams.core import segmentation
 from streams.core.features import MIN_LEARNED, purchase_history, spend_history
 from streams.core.state import Profile, non_default_fields
+
+if TYPE_CHECKING:  # the models' classes are only types here: a command that reads no model does not import river
+    from models.bgnbd import BGNBD
+    from models.loyalty import LoyaltyModel
+    from models.segments import BehaviourSegments
+    from models.value_model import ValueModel
 
 #: The kinds of worst customers: little to expect, or costing what they bring.
 WORST_KINDS = ("low_value", "costly")
@@ -354,6 +356,8 @@ def fit_bgnbd(facts: Iterable[CustomerFacts], now: datetime) -> BGNBD | None:
     rows = [row for row in (_bgnbd_summary(f, now) for f in facts) if row is not None]
     if len(rows) < MIN_BUYERS_FOR_BGNBD:
         return None
+    from models.bgnbd import BGNBD  # scipy's optimiser, imported by the first shop with buyers enough to fit
+
     x, t_x, big_t = (np.array(column, dtype=float) for column in zip(*rows))
     try:
         return BGNBD(unit_days=WEEK).fit(x, t_x, big_t)

@@ -19,16 +19,19 @@ import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
-from models.behaviour import CATEGORY, BehaviourFacts, behaviour_features
+from models.behaviour import CATEGORY, OTHER, BehaviourFacts, behaviour_features
 from models.customer_facts import Counts, CustomerFacts
 from models.emergence import SegmentSize
 from models.personas import Persona, PersonaBuilder
 from models.portraits import Kind, Portrait, TraitSketch, portrait
-from models.segments import OTHER, BehaviourSegments
 from models.traits import distinguishing
 from streams.core.frozen import replace
 from streams.core.state import CustomerState, Profile
+
+if TYPE_CHECKING:  # only a type here: describing segments without a model imports no clusterer
+    from models.segments import BehaviourSegments
 
 #: The profile field where the value model keeps its latest prediction (money), if it does.
 VALUE_FIELD = "value"

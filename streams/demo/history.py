@@ -260,9 +260,11 @@ KINDS: tuple[Kind, ...] = (
 
 def shop_with_history(
     shoppers: int, *, seed: int, past: Past, live_start: datetime, live_spread: timedelta, pace: timedelta,
-    session_timeout: timedelta,
+    session_timeout: timedelta, currency: str = "GBP",
 ) -> tuple[list[Shopper], datetime]:
     """``shoppers`` shoppers with their history in ``past`` and, for those back today, a visit from ``live_start``.
+
+    Their prices and orders are in ``currency`` (ISO 4217), the shop's.
 
     Returns the shoppers (their ``expected`` abandonments are those of the live visits only)
     and the time the live part begins: every event before it is history.
@@ -275,7 +277,8 @@ def shop_with_history(
         own = random.Random(rng.getrandbits(64))
         user_id = f"u-{seed % 1000:03d}-{n:05d}" if kind.account else None
         visitor = Visitor(own, user_id, f"anon-{seed % 1000:03d}-{n:05d}-{own.getrandbits(32):08x}", past.begin,
-                          pace, (timedelta(0), timedelta(0)), new_device=0.1, session_timeout=session_timeout)
+                          pace, (timedelta(0), timedelta(0)), new_device=0.1, session_timeout=session_timeout,
+                          currency=currency)
         kind.past(visitor, past)
         if kind.now is not None and own.random() < kind.back:
             visitor.at = live_start + live_spread * own.random()
@@ -283,7 +286,7 @@ def shop_with_history(
             kind.now(visitor)
         if visitor.events:
             out.append(Shopper(visitor.user_id, dict(visitor.anonymous_ids), kind.name, tuple(visitor.events),
-                               tuple(visitor.tail), tuple(visitor.expected), visitor.visits))
+                               tuple(visitor.tail), tuple(visitor.expected), visitor.visits, currency))
     return out, live_start
 
 

@@ -82,7 +82,7 @@ def message_of(event: AnyEvent, shopper: Shopper) -> dict[str, Any]:
             message["context"]["timezone"] = event.traits.time_zone
         case ProductViewed():
             message.update(_track("Product Viewed", product_id=event.product_id, category=event.category,
-                                  price=event.price, currency="GBP"))
+                                  price=event.price, currency=shopper.currency))
         case Searched():
             message.update(_track("Products Searched", query=event.query))
         case CartItemAdded():

@@ -226,7 +226,7 @@ def _run(customers: int, seed: int, session_timeout: float, days: int, keep_up: 
             def shop(live_start: datetime) -> list[Shopper]:
                 return shop_with_history(customers, seed=seed, past=past, live_start=live_start,
                                          live_spread=timedelta(seconds=5), pace=timedelta(seconds=0.4),
-                                         session_timeout=timeout)[0]
+                                         session_timeout=timeout, currency=settings.currency)[0]
 
             history = [m for m in shop_messages(shop(now + timedelta(days=1))) if _at(m) < now]
             _replay_history(history, past, settings, out)

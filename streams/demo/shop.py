@@ -78,6 +78,8 @@ class Shopper:
     #: (customer id, abandonment kind) of each visit that left interest behind.
     expected: tuple[tuple[str, str], ...]
     visits: int
+    #: The shop's currency (ISO 4217) their prices and orders are in.
+    currency: str = "GBP"
 
     @property
     def ids(self) -> tuple[str, ...]:
@@ -91,8 +93,9 @@ class Visitor:
 
     def __init__(self, rng: random.Random, user_id: str | None, anonymous_id: str, start: datetime,
                  pace: timedelta, return_after: tuple[timedelta, timedelta], new_device: float,
-                 session_timeout: timedelta = timedelta(minutes=30)) -> None:
+                 session_timeout: timedelta = timedelta(minutes=30), currency: str = "GBP") -> None:
         self.rng = rng
+        self.currency = currency
         self.user_id = user_id
         self.anonymous_id = anonymous_id
         self.at = start
@@ -200,7 +203,7 @@ class Visitor:
         products = self._products() if with_products else None
         value = round(sum(q * price for q, (_, _, price) in self.cart.values()), 2) if with_products else None
         self.events.append(CheckoutStarted(type="checkout_started", products=products, value=value,
-                                           currency="GBP" if with_products else None, **self._common()))
+                                           currency=self.currency if with_products else None, **self._common()))
         self.noise(3)  # checkout steps, payment info, coupons
 
     def order(self, discount: float = 0.0) -> None:
@@ -210,7 +213,7 @@ class Visitor:
         off = round(total * discount, 2)
         common = self._common()
         self.events.append(OrderPlaced(type="order_placed", order_id=f"o-{str(common['event_id'])[:12]}",
-                                       line_items=items, total=round(total - off, 2), currency="GBP",
+                                       line_items=items, total=round(total - off, 2), currency=self.currency,
                                        discount_code=f"SAVE{int(discount * 100)}" if discount else None,
                                        discount_amount=off, **common))
         self.cart.clear()
@@ -385,9 +388,9 @@ PERSONAS: tuple[tuple[str, Callable[[Visitor], None], float, bool], ...] = (
 def simulate_shop(
     shoppers: int, *, seed: int, start: datetime, pace: timedelta, spread: timedelta,
     return_after: tuple[timedelta, timedelta] = (timedelta(hours=2), timedelta(days=4)),
-    session_timeout: timedelta = timedelta(minutes=30),
+    session_timeout: timedelta = timedelta(minutes=30), currency: str = "GBP",
 ) -> list[Shopper]:
-    """``shoppers`` histories whose first visits start within ``spread`` of ``start``.
+    """``shoppers`` histories whose first visits start within ``spread`` of ``start``, priced in ``currency``.
 
     ``pace`` is the mean time between a visitor's events, ``return_after`` the range of the
     time between two of their visits (make it longer than the session timeout plus the
@@ -402,10 +405,10 @@ def simulate_shop(
         own = random.Random(rng.getrandbits(64))
         visitor = Visitor(own, f"u-{seed % 1000:03d}-{n:05d}" if accounts[k] else None,
                           f"anon-{seed % 1000:03d}-{n:05d}-{own.getrandbits(32):08x}", start + spread * rng.random(),
-                          pace, return_after, new_device=0.25, session_timeout=session_timeout)
+                          pace, return_after, new_device=0.25, session_timeout=session_timeout, currency=currency)
         journeys[k](visitor)
         out.append(Shopper(visitor.user_id, dict(visitor.anonymous_ids), names[k], tuple(visitor.events),
-                           tuple(visitor.tail), tuple(visitor.expected), visitor.visits))
+                           tuple(visitor.tail), tuple(visitor.expected), visitor.visits, currency))
     return out
 
 

@@ -56,8 +56,10 @@ class Persona:
 class Journey:
     """Builds one customer's events, one step of simulated time apart."""
 
-    def __init__(self, rng: random.Random, customer_id: str, start: datetime, pace: timedelta) -> None:
+    def __init__(self, rng: random.Random, customer_id: str, start: datetime, pace: timedelta,
+                 currency: str = "GBP") -> None:
         self.rng = rng
+        self.currency = currency
         self.customer_id = customer_id
         self.session_id = uuid.UUID(int=rng.getrandbits(128)).hex[:16]
         self.at = start
@@ -115,7 +117,7 @@ class Journey:
         common = self._common()
         self.events.append(
             OrderPlaced(type="order_placed", order_id=f"o-{common['event_id'][:12]}", line_items=items,
-                        total=round(total - discount_amount, 2), currency="GBP",
+                        total=round(total - discount_amount, 2), currency=self.currency,
                         discount_code="SAVE" + str(int(discount * 100)) if discount else None,
                         discount_amount=discount_amount, **common)
         )
@@ -210,16 +212,16 @@ class SimulatedCustomer:
 
 
 def simulate(
-    customers: int, *, seed: int, start: datetime, pace: timedelta, spread: timedelta
+    customers: int, *, seed: int, start: datetime, pace: timedelta, spread: timedelta, currency: str = "GBP",
 ) -> list[SimulatedCustomer]:
-    """``customers`` journeys starting at random times within ``spread`` of ``start``."""
+    """``customers`` journeys starting at random times within ``spread`` of ``start``, their orders in ``currency``."""
     rng = random.Random(seed)
     personas, weights = zip(*PERSONAS)
     out = []
     for n in range(customers):
         persona = rng.choices(personas, weights)[0]
         begin = start + spread * rng.random()
-        journey = Journey(random.Random(rng.getrandbits(64)), f"c-{seed % 1000:03d}-{n:05d}", begin, pace)
+        journey = Journey(random.Random(rng.getrandbits(64)), f"c-{seed % 1000:03d}-{n:05d}", begin, pace, currency)
         persona.journey(journey)
         out.append(SimulatedCustomer(journey.customer_id, persona, tuple(journey.events)))
     return out

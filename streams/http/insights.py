@@ -12,39 +12,62 @@ import asyncio
 import time
 from collections.abc import Callable
 from datetime import datetime
-
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from models import checkpoints
 from models.errors import CheckpointError
-from models.loyalty import LoyaltyModel
-from models.segments import BehaviourSegments
-from models.value_model import ValueModel
 from streams.core.insights import Insights, compute
 from streams.store import CheckpointStore, RedisStore
 
-M = TypeVar("M", LoyaltyModel, ValueModel, BehaviourSegments)
+if TYPE_CHECKING:  # each model's module (river, scipy) is imported when a checkpoint of it is read
+    from models.loyalty import LoyaltyModel
+    from models.segments import BehaviourSegments
+    from models.value_model import ValueModel
+
+M = TypeVar("M", "LoyaltyModel", "ValueModel", "BehaviourSegments")
 
 
-async def read_model(store: CheckpointStore, name: str, kind: type[M]) -> M | None:
-    """The checkpointed model ``name``, or None if there is none or it cannot be read."""
+async def read_model(store: CheckpointStore, name: str, kind: Callable[[], type[M]]) -> M | None:
+    """The checkpointed model ``name``, or None if there is none or it cannot be read.
+
+    ``kind()`` gives the model's class: called only when there is a checkpoint to read, so a
+    store without one costs no import of the model's libraries.
+    """
     data = await store.load(name)
     if data is None:
         return None
     try:
-        return checkpoints.load(data, kind=kind)
+        return checkpoints.load(data, kind=kind())
     except CheckpointError:
         return None
 
 
+def _loyalty() -> type[LoyaltyModel]:
+    from models.loyalty import LoyaltyModel
+
+    return LoyaltyModel
+
+
+def _value() -> type[ValueModel]:
+    from models.value_model import ValueModel
+
+    return ValueModel
+
+
+def _segments() -> type[BehaviourSegments]:
+    from models.segments import BehaviourSegments
+
+    return BehaviourSegments
+
+
 async def read_loyalty(store: CheckpointStore) -> LoyaltyModel | None:
     """The checkpointed loyalty model, or None if there is none or it cannot be read."""
-    return await read_model(store, "loyalty", LoyaltyModel)
+    return await read_model(store, "loyalty", _loyalty)
 
 
 async def read_segments(store: CheckpointStore) -> BehaviourSegments | None:
     """The checkpointed behavioural-segments model, or None if there is none or it cannot be read."""
-    return await read_model(store, "segments", BehaviourSegments)
+    return await read_model(store, "segments", _segments)
 
 
 async def compute_from(store: RedisStore, now: datetime | None, *, currency: str = "GBP") -> Insights:
@@ -56,7 +79,7 @@ async def compute_from(store: RedisStore, now: datetime | None, *, currency: str
     checkpoint = CheckpointStore(store.client)
     insights = compute(profiles, now, await read_segments(checkpoint), currency=currency)
     insights = insights.rescore_loyalty(await read_loyalty(checkpoint))
-    return insights.rescore_value(await read_model(checkpoint, "value", ValueModel))
+    return insights.rescore_value(await read_model(checkpoint, "value", _value))
 
 
 class InsightsCache:

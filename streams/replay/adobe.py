@@ -3,8 +3,10 @@
 A data feed is a hit per line, tab-separated, without a header: the columns' names come in a
 file of their own, ``column_headers.tsv``, delivered beside the hits (:func:`header_beside`).
 What a hit did is a list of event numbers (``post_event_list``: ``1`` a purchase, ``2`` a
-product view, ``11`` a checkout, ``12`` a cart add, ``13`` a remove, ``14`` a cart view; the
-rest the shop's own) and its products a string (``post_product_list``:
+product view, ``10`` a cart opened by its first add, ``11`` a checkout, ``12`` a cart add, ``13`` a
+remove, ``14`` a cart view; ``100``–``199`` instances of eVars; from ``200`` the shop's own custom
+events, ``200`` its ``event1`` to ``299`` its ``event100``, a numeric one with its value after an
+``=``) and its products a string (``post_product_list``:
 ``category;product;quantity;price;events;evars``, comma-separated, the price the line's whole
 price).  :func:`feed_table` turns the hits into the rows a clickstream is read from, by names the
 header guess reads (:data:`~streams.replay.clickstream.HEADER_NAMES`):
@@ -16,6 +18,10 @@ header guess reads (:data:`~streams.replay.clickstream.HEADER_NAMES`):
 - ``event``: the hit's commerce event, the most decisive one (a purchase over a checkout over a
   remove, an add, a cart view, a product view), else a page view (``post_page_event`` 0) or, for
   a link or other hit, ``hit``;
+- and each custom event of the hit a row of its own after it, named as the report suite numbers it
+  (``event2``; a number past ``299``, or past ``event100``, as the list gives it): what it means is the
+  shop's own setting, not in the feed, so it is read as the spec reads a track the tracker has no
+  event for — visit activity, counted by name in the replay's report;
 - ``products``: the products as a JSON list (unit price = the line's price / its quantity),
   ``order`` the ``post_purchaseid``, ``url`` the ``post_page_url``.
 
@@ -36,7 +42,9 @@ __all__ = ["HEADERS_FILE", "feed_table", "header_beside", "is_feed"]
 HEADERS_FILE = "column_headers.tsv"
 #: Adobe's fixed commerce events, most decisive first: what a hit listing several is read as.
 _COMMERCE = (("1", "purchase"), ("11", "checkout"), ("13", "remove_from_cart"), ("12", "add_to_cart"),
-             ("14", "view_cart"), ("2", "view_item"))
+             ("10", "add_to_cart"), ("14", "view_cart"), ("2", "view_item"))
+#: The event list's numbers of the report suite's custom events 1 to 100 (``200`` is ``event1``).
+_CUSTOM_FIRST, _CUSTOM_LAST = 200, 299
 #: Hits Adobe does not report: data sources, and hits of other sources than the page (documented hit_source values).
 _UNREPORTED_SOURCES = frozenset({"5", "7", "8", "9"})
 #: The rows' columns: named as the header guess reads them, what each came from in brackets (shown in the mapping read).
@@ -73,9 +81,10 @@ def feed_table(table: CsvTable) -> CsvTable:
     ...              "0", "0"]),
     ...         (3, ["30", "46", "1", "1709287600", "", "", "", "/p/cup", "0", "1"])]
     >>> rows = feed_table(CsvTable("hit_data.tsv", header, hits)).rows
-    >>> [(line, values[:4]) for line, values in rows]
-    [(1, ['30-46', '30-46-1', '1709287200', 'view_item']), (2, ['30-46', '30-46-1', '1709287500', 'purchase'])]
-    >>> json.loads(rows[1][1][4]), rows[1][1][5]  # doctest: +NORMALIZE_WHITESPACE
+    >>> [(line, values[:4]) for line, values in rows]  # doctest: +NORMALIZE_WHITESPACE
+    [(1, ['30-46', '30-46-1', '1709287200', 'view_item']), (1, ['30-46', '30-46-1', '1709287200', 'event1']),
+     (2, ['30-46', '30-46-1', '1709287500', 'purchase']), (2, ['30-46', '30-46-1', '1709287500', 'event1'])]
+    >>> json.loads(rows[2][1][4]), rows[2][1][5]  # doctest: +NORMALIZE_WHITESPACE
     ([{'product_id': 'MUG-1', 'quantity': 2, 'price': 18.99},
       {'product_id': 'CUP', 'quantity': 1, 'price': 5.0}], 'o-9')
     """
@@ -90,15 +99,34 @@ def feed_table(table: CsvTable) -> CsvTable:
             continue
         visitor = f"{cell(values, 'post_visid_high')}-{cell(values, 'post_visid_low')}"
         session = f"{visitor}-{cell(values, 'visit_num')}" if cell(values, "visit_num") else ""
-        codes = {code.split("=")[0].strip() for code in cell(values, "post_event_list").split(",")}
+        codes = {code.split("=")[0].strip().lower() for code in cell(values, "post_event_list").split(",")}
         event = next((name for code, name in _COMMERCE if code in codes), None)
         if event is None:
             event = "page_view" if cell(values, "post_page_event") in ("", "0") else "hit"
         products = _products(cell(values, "post_product_list"))
-        rows.append((line, [visitor, session, cell(values, "hit_time_gmt"), event,
-                            json.dumps(products) if products else "", cell(values, "post_purchaseid"),
-                            cell(values, "post_page_url") or cell(values, "page_url")]))
+        url = cell(values, "post_page_url") or cell(values, "page_url")
+        time = cell(values, "hit_time_gmt")
+        rows.append((line, [visitor, session, time, event, json.dumps(products) if products else "",
+                            cell(values, "post_purchaseid"), url]))
+        rows += [(line, [visitor, session, time, custom, "", "", url]) for custom in _custom_events(codes)]
     return CsvTable(table.path, list(_COLUMNS), rows, delimiter=table.delimiter)
+
+
+def _custom_events(codes: set[str]) -> list[str]:
+    """The custom events among a hit's event list codes, as the report suite names them, in order.
+
+    >>> _custom_events({"1", "12", "101", "200", "201", "event7", "20100", "x"})
+    ['event1', 'event2', 'event7', 'event 20100']
+    """
+    named = []
+    for code in codes:
+        if code.isdigit() and _CUSTOM_FIRST <= int(code) <= _CUSTOM_LAST:
+            named.append((int(code) - _CUSTOM_FIRST + 1, f"event{int(code) - _CUSTOM_FIRST + 1}"))
+        elif code.isdigit() and int(code) > _CUSTOM_LAST:
+            named.append((int(code), f"event {code}"))
+        elif code.startswith("event") and code[5:].isdigit():
+            named.append((int(code[5:]), code))
+    return [name for _, name in sorted(named)]
 
 
 def _products(raw: str) -> list[dict[str, object]]:

@@ -124,13 +124,14 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
     unmapped: Counter[str] = Counter()
     lines: Iterator[tuple[int, bytes | Problem]]
     table = fmt != "clickstream" and _is_table(path)
+    called = warehouse.table_of(path) if fmt == "segment" else None  # a file named after a warehouse's table
     if table and fmt != "segment":
         raise DataFileError(str(path), 0, "", f"a table: --format {fmt} reads JSON Lines; a table of events, one "
                             "row per event, is --format clickstream")
     if fmt == "clickstream":
         lines = clickstream.events_of(path, columns or {}, limit, used=report.columns)
     elif table:
-        lines = _warehouse_lines(path)
+        lines = _warehouse_lines(path, called)
     elif fmt == "ga4":
         lines = ga4.events_of(json_records(path))
     else:
@@ -145,7 +146,7 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
         if reading is not None and number // READ_EVERY > report.lines // READ_EVERY:
             reading(number)
         report.lines = max(report.lines, number)
-        for event in [line] if isinstance(line, Problem) else _parse(line, fmt, intake, now):
+        for event in [line] if isinstance(line, Problem) else _parse(line, fmt, intake, now, called):
             if isinstance(event, Ignored):
                 unmapped[event.name] += 1
             elif isinstance(event, Problem):
@@ -224,8 +225,9 @@ def replay_history(path: str | Path, fmt: Format, settings: Settings, *, limit: 
     return report
 
 
-def _parse(line: bytes, fmt: Format, intake: Intake, now: datetime) -> list[Any]:
-    """The line's events (or problems): one, or a spec batch's, one per message."""
+def _parse(line: bytes, fmt: Format, intake: Intake, now: datetime, table: str | None = None) -> list[Any]:
+    """The line's events (or problems): one, or a spec batch's, one per message; ``table`` is the call the file's
+    name says its warehouse rows are (:func:`~streams.replay.warehouse.table_of`)."""
     if fmt in ("events", "clickstream", "ga4"):
         return [intake.parse_posted(line, now)]
     try:
@@ -235,7 +237,7 @@ def _parse(line: bytes, fmt: Format, intake: Intake, now: datetime) -> list[Any]
     if isinstance(message, dict) and "type" not in message and isinstance(message.get("batch"), list):
         # A Tracking API request kept as it was posted ({"batch": [...], "context": …}: a log of the requests).
         return [event for one in batch_messages(message) for event in _message(one, intake, now)]
-    return _message(message, intake, now)
+    return _message(message, intake, now, table)
 
 
 def _is_table(path: str | Path) -> bool:
@@ -250,28 +252,28 @@ def _is_table(path: str | Path) -> bool:
     return first is not None and not isinstance(first[1], Problem) and first[1].lstrip()[:1] not in (b"{", b"[")
 
 
-def _warehouse_lines(path: str | Path) -> Iterator[tuple[int, bytes]]:
-    """A CSV or Parquet warehouse table of calls (tracks, pages, identifies), a row a line
+def _warehouse_lines(path: str | Path, table: str | None = None) -> Iterator[tuple[int, bytes]]:
+    """A CSV or Parquet warehouse table of calls (tracks, pages, screens, identifies), a row a line
     (:mod:`streams.replay.warehouse`)."""
     rows = warehouse.table_rows(path)
     first = next(rows, None)
-    if first is not None and not warehouse.is_warehouse_row(first[1]):
+    if first is not None and not warehouse.is_warehouse_row(first[1], table):
         raise DataFileError(str(path), first[0] - 1, "", f"header {','.join(first[1])!r} is no warehouse table of "
                             "calls (user_id or anonymous_id, with event, or a page's url, or an identify's "
-                            "received_at…): --format segment reads tracks, pages and identifies tables or JSON Lines "
+                            "received_at…): --format segment reads tracks, pages, screens and identifies tables or JSON Lines "
                             "of messages; another table of events is --format clickstream")
     for line, row in itertools.chain([first] if first else [], rows):
         yield line, json.dumps(row).encode()
 
 
-def _message(message: object, intake: Intake, now: datetime) -> list[Any]:
+def _message(message: object, intake: Intake, now: datetime, table: str | None = None) -> list[Any]:
     """The message's event (or why none), after the login it shows: a track or page naming both a ``userId``
     and an ``anonymousId`` (every call after an identify carries both; a warehouse's tracks or pages row
     keeps them) links them, as the identify did, whose row may be in another table or not exported."""
     if not isinstance(message, dict):
         return [Problem("wrong_type", f"expected a message object, got {type(message).__name__}")]
-    if warehouse.is_warehouse_row(message):
-        message = warehouse.message_of(message)
+    if warehouse.is_warehouse_row(message, table):
+        message = warehouse.message_of(message, table)
     for name in _NESTED:
         if isinstance(message.get(name), str):
             try:

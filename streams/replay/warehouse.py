@@ -10,18 +10,22 @@ into the message (``{"type": "track", "userId": …, "properties": {…}}``), wh
 parser then reads (:meth:`~streams.core.intake.Intake.parse_message`), so a table replays as the
 bucket's JSON Lines would.
 
-The ``pages``, ``identifies`` and ``aliases`` tables hold the other calls the same way, with no
-``event`` column: a page's ``name``, ``url``, ``path``, ``referrer``, ``title`` and ``search``
-(a ``page`` call), a login's traits (``email``, ``context_traits_email``…: an ``identify`` call
-linking its ``anonymous_id`` to its ``user_id``), an alias's ``previous_id``.  A table is told by
-its columns, as its rows carry no call type: an event name makes a track, a page's ``url`` or
-``path`` a page, a ``previous_id`` an alias, a ``group_id`` nothing the tracker reads (the groups
-table is refused), and a table of the loader's own columns (``received_at``, ``uuid_ts``…) with
-none of these an identify.
+The ``pages``, ``screens``, ``identifies`` and ``aliases`` tables hold the other calls the same
+way, with no ``event`` column: a page's ``name``, ``url``, ``path``, ``referrer``, ``title`` and
+``search`` (a ``page`` call), an app screen's ``name`` and properties (a ``screen`` call: the app's
+page view), a login's traits (``email``, ``context_traits_email``…: an ``identify`` call linking its
+``anonymous_id`` to its ``user_id``), an alias's ``previous_id``.  A table is told by its columns,
+as its rows carry no call type: an event name makes a track, a page's ``url`` or ``path`` a page, a
+``previous_id`` an alias, a ``group_id`` nothing the tracker reads (the groups table is refused),
+and a table of the loader's own columns (``received_at``, ``uuid_ts``…) with none of these an
+identify — or a screen, when it has a ``name`` and no ``user_id`` (no login has none).  A screens
+table of an app with logins has an identify's columns and a ``name`` (which a user's trait may be
+too): the file's name tells it (``screens.csv``, ``app.screens.parquet``: :func:`table_of`).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -30,7 +34,7 @@ from models.dates import DateParser
 from models.ids import without_float_zeros
 from models.textfiles import read_csv
 
-__all__ = ["call_of", "is_warehouse_row", "message_of", "table_rows"]
+__all__ = ["TABLES", "call_of", "is_warehouse_row", "message_of", "table_of", "table_rows"]
 
 #: A row's columns that are the message's own fields, not properties (``uuid_ts`` and ``loaded_at``: the loader's).
 _OWN = frozenset({"id", "message_id", "user_id", "anonymous_id", "previous_id", "event", "event_text", "type",
@@ -43,9 +47,24 @@ _CONTEXT = {"context_page_url": ("page", "url"), "context_page_path": ("page", "
 #: Columns only a warehouse loader writes: a table with these and the ids, but no event name nor page, is identifies.
 _LOADED = frozenset({"received_at", "uuid_ts", "loaded_at", "sent_at", "original_timestamp"})
 _ISO = DateParser("iso")
+#: The calls' tables as Segment and RudderStack name them, and the call each row of one is.
+TABLES = {"tracks": "track", "pages": "page", "screens": "screen", "identifies": "identify", "aliases": "alias"}
 
 
-def is_warehouse_row(row: Mapping[str, object]) -> bool:
+def table_of(path: str | Path) -> str | None:
+    """The call a file named after one warehouse table holds (``screens.csv``, ``shop.SCREENS_000.parquet``),
+    else None.
+
+    >>> table_of("exports/screens.csv"), table_of("app.SCREENS_000.jsonl.gz"), table_of("bq-results.csv")
+    ('screen', 'screen', None)
+    >>> table_of("pages_and_screens.csv")  # two tables: the columns decide
+    """
+    words = re.split(r"[^a-z]+", Path(path).name.lower())
+    found = {TABLES[word] for word in words if word in TABLES}
+    return found.pop() if len(found) == 1 else None
+
+
+def is_warehouse_row(row: Mapping[str, object], table: str | None = None) -> bool:
     """Whether ``row`` is a warehouse's call (snake_case ids and an event name, a page, or a loader's columns),
     not a message as sent.
 
@@ -55,12 +74,14 @@ def is_warehouse_row(row: Mapping[str, object]) -> bool:
     >>> is_warehouse_row({"anonymous_id": "a1", "url": "/p/1"}), is_warehouse_row({"user_id": "u1", "uuid_ts": "…"})
     (True, True)
     """
-    return call_of(row) is not None
+    return call_of(row, table) is not None
 
 
-def call_of(row: Mapping[str, object]) -> str | None:
+def call_of(row: Mapping[str, object], table: str | None = None) -> str | None:
     """The call a warehouse row holds: ``track`` (an event name), ``page`` (a url or path), ``identify`` (a
-    user id and a loader's own columns, no event nor page); None for no warehouse row.
+    user id and a loader's own columns, no event nor page), ``screen`` (a loader's columns and a ``name``, no user id
+    nor event nor page; or any of these in a file named after the screens table: ``table`` is the call
+    :func:`table_of` read in its name); None for no warehouse row.
 
     >>> call_of({"USER_ID": "u1", "EVENT_TEXT": "Order Completed"}), call_of({"anonymous_id": "a1", "path": "/cart"})
     ('track', 'page')
@@ -69,6 +90,11 @@ def call_of(row: Mapping[str, object]) -> str | None:
     >>> call_of({"user_id": "u1", "previous_id": "a1", "received_at": "…"})
     'alias'
     >>> call_of({"user_id": "u1", "group_id": "g", "received_at": "…"})  # the groups table: no one's visit
+    >>> call_of({"anonymous_id": "a1", "name": "Home", "received_at": "…"})  # a screen seen before any login
+    'screen'
+    >>> row = {"user_id": "u1", "anonymous_id": "a1", "name": "Basket", "received_at": "…"}
+    >>> call_of(row), call_of(row, table="screen")  # a user's name or a screen's: the file's name tells
+    ('identify', 'screen')
     """
     names = {_snake(str(name)) for name in row}  # a warehouse may write them in capitals (Snowflake's USER_ID)
     if {"type", "userid", "anonymousid"} & names or not {"user_id", "anonymous_id"} & names:
@@ -81,11 +107,16 @@ def call_of(row: Mapping[str, object]) -> str | None:
         return "alias"
     if {"url", "path"} & names:
         return "page"
-    return "identify" if "user_id" in names and _LOADED & names else None
+    if not _LOADED & names:
+        return None
+    if table == "screen" or ("name" in names and "user_id" not in names):
+        return "screen"
+    return "identify" if "user_id" in names else None
 
 
-def message_of(row: Mapping[str, object]) -> dict[str, object]:
-    """The spec's message (a track, page or identify: :func:`call_of`) a warehouse row holds.
+def message_of(row: Mapping[str, object], table: str | None = None) -> dict[str, object]:
+    """The spec's message (a track, page, screen or identify: :func:`call_of`, ``table`` as there) a warehouse
+    row holds.
 
     >>> message_of({"id": "m1", "user_id": "12345.0", "anonymous_id": "", "event": "order_completed",
     ...             "event_text": "Order Completed", "timestamp": "2024-03-01 10:00:00.123 UTC",
@@ -96,7 +127,7 @@ def message_of(row: Mapping[str, object]) -> dict[str, object]:
      'timestamp': '2024-03-01T10:00:00.123000+00:00', 'receivedAt': '2024-03-01T10:00:01+00:00',
      'properties': {'total': '19.50', 'currency': 'EUR'}, 'context': {'page': {'url': 'https://shop.example/checkout'}}}
     """
-    call = call_of(row) or "track"
+    call = call_of(row, table) or "track"
     own = {_snake(name): value for name, value in row.items() if _snake(name) in _OWN and _given(value)}
     message: dict[str, object] = {"type": call}
     if call == "track":
@@ -116,8 +147,8 @@ def message_of(row: Mapping[str, object]) -> dict[str, object]:
     if call == "identify":  # RudderStack keeps the traits in the context too (context_traits_email)
         fields = {**{_snake(name)[len("context_traits_"):]: value for name, value in row.items()
                      if _snake(name).startswith("context_traits_") and _given(value)}, **fields}
-    if call == "page" and fields.get("name"):
-        message["name"] = fields["name"]  # the page's name (Product, Cart…), as the call sends it
+    if call in ("page", "screen") and fields.get("name"):
+        message["name"] = fields["name"]  # the page's or screen's name (Product, Cart…), as the call sends it
     message["traits" if call == "identify" else "properties"] = fields
     context: dict[str, Any] = {}
     for name, value in row.items():

@@ -58,3 +58,16 @@ def test_a_passer_by_lands_once_and_leaves_nothing_to_offer():
     visitor = passer_by(3, seed=1, at=NOW, pace=timedelta(seconds=0.1))
     assert visitor.user_id is None and visitor.visits == 1 and not visitor.expected
     assert visitor.events[0].type == "page_viewed"
+
+
+def test_the_shop_s_prices_and_orders_are_in_the_currency_it_is_given():
+    """A dollar shop's orders, checkouts and spec messages say USD, nowhere GBP."""
+    shoppers = shop_with_history(60, seed=3, past=PAST, live_start=NOW, live_spread=timedelta(seconds=8),
+                                 pace=timedelta(seconds=0.4), session_timeout=timedelta(seconds=3),
+                                 currency="USD")[0]
+    stated = {e.currency for s in shoppers for e in s.events if getattr(e, "currency", None)}
+    messages = list(shop_messages(shoppers))
+    in_messages = {m["properties"]["currency"].upper() for m in messages
+                   if m.get("type") == "track" and m["properties"].get("currency")}
+    assert any(isinstance(e, OrderPlaced) for s in shoppers for e in s.events)
+    assert stated == {"USD"} and in_messages == {"USD"}

@@ -114,3 +114,46 @@ def test_the_aliases_table_links_its_previous_id_and_the_groups_table_is_no_iden
                                          "g1,acme,u-7,2024-03-01 10:05:01 UTC,2024-03-01 10:05:00 UTC,40\n")
     with pytest.raises(DataFileError, match="no warehouse table of calls"):
         replayed(tmp_path / "groups.csv")
+
+
+SCREENS = ("id,anonymous_id,user_id,name,context_app_version,context_device_model,received_at,sent_at,timestamp,"
+           "feed_type,uuid_ts\n"
+           "s1,anon-9,,Home,3.2.0,iPhone14,2024-03-01 10:00:01 UTC,2024-03-01 10:00:00.98 UTC,"
+           "2024-03-01 10:00:00.9 UTC,private,2024-03-01 10:20:00 UTC\n"
+           "s2,anon-9,u-9,Basket,3.2.0,iPhone14,2024-03-01 10:03:01 UTC,2024-03-01 10:03:00.98 UTC,"
+           "2024-03-01 10:03:00.9 UTC,,2024-03-01 10:20:00 UTC\n")
+
+
+def test_the_screens_table_replays_as_the_app_s_page_views_not_as_logins(tmp_path):
+    """A mobile app's screens table has an identify's columns and a name: each row is a screen seen, the app's
+    page view, and the row naming both ids links the visitor once, as a pages row does."""
+    path = tmp_path / "screens.csv"
+    path.write_text(SCREENS)
+    found, report = replayed(path)
+    assert report.bad == 0, report.bad_lines
+    assert [(e["type"], e["customer_id"], e.get("url")) for e in found] == [
+        ("page_viewed", "u-9", "screen:Home"), ("customer_identified", "u-9", None),
+        ("page_viewed", "u-9", "screen:Basket")]
+    assert found[-1]["page_type"] == "cart" and found[0]["event_id"] == "s1"
+
+
+def test_a_screens_table_of_an_app_without_logins_is_told_by_its_columns(tmp_path):
+    """No user_id column at all (no one ever logged in): a name and the loader's columns make a screen,
+    whatever the file is called."""
+    path = tmp_path / "export-000.jsonl"
+    path.write_text(json.dumps({"id": "s7", "anonymous_id": "anon-3", "name": "Product", "received_at":
+                                "2024-03-01 10:00:01 UTC", "timestamp": "2024-03-01 10:00:00 UTC"}) + "\n")
+    [view], report = replayed(path)
+    assert report.bad == 0, report.bad_lines
+    assert (view["type"], view["customer_id"], view["url"], view["page_type"]) == (
+        "page_viewed", "anon-3", "screen:Product", "product")
+
+
+def test_an_identifies_table_with_a_name_trait_stays_logins(tmp_path):
+    """A user's name is a trait: in a file not named after the screens table the row is still an identify."""
+    path = tmp_path / "identifies.csv"
+    path.write_text("id,anonymous_id,user_id,name,received_at,timestamp\n"
+                    "i1,anon-7,u-7,Ann Lee,2024-03-01 10:05:01 UTC,2024-03-01 10:05:00 UTC\n")
+    [login], report = replayed(path)
+    assert report.bad == 0, report.bad_lines
+    assert (login["type"], login["customer_id"], login["anonymous_id"]) == ("customer_identified", "u-7", "anon-7")
