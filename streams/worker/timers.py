@@ -52,11 +52,14 @@ def register(app: faust.App, parts: Clockwork) -> None:
         if not assigned:
             return
         end_offsets = None
+        read_before = None
         if settings.clock == "event":
-            # A replay's clock waits for the input topic that is behind (see ReplayClock.until).
+            # A replay's clock waits for the input topic that is behind (see ReplayClock.until); one
+            # the end offsets find caught up has come as far as was read before asking for them.
+            read_before = parts.tracker.latest_read()
             highwaters = await consumer.highwaters(*assigned)
             end_offsets = {(tp.topic, tp.partition): offset for tp, offset in highwaters.items()}
-        await parts.tracker.fire_due(sorted({tp.partition for tp in assigned}), end_offsets)
+        await parts.tracker.fire_due(sorted({tp.partition for tp in assigned}), end_offsets, read_before)
 
     consumer_lag = ConsumerLag(metrics.consumer_lag, inputs)
 

@@ -23,6 +23,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
+from typing import Literal
 
 from redis.exceptions import RedisError
 
@@ -275,7 +276,8 @@ class Tracker:
                 forwards += [(linked, event) for event in customer.events]
                 continue
             if self._rules.event_time and customer.partition not in clocks:
-                clocks[customer.partition] = self._replay.until(customer.partition, self._replay.end_offsets)
+                clocks[customer.partition] = self._replay.until(customer.partition, self._replay.end_offsets,
+                                                                self._replay.read_before)
             change, waiting = self._change_of(loaded[customer_id], customer, now, visitors,
                                               clocks.get(customer.partition), counts)
             if change is not None:
@@ -329,20 +331,33 @@ class Tracker:
 
     # ------------------------------------------------------------------- timer
 
-    def until(self, partition: int, end_offsets: Mapping[tuple[str, int], int] | None = None) -> datetime | None:
+    def until(
+        self, partition: int, end_offsets: Mapping[tuple[str, int], int] | None = None,
+        read_before: datetime | None | Literal["now"] = "now",
+    ) -> datetime | None:
         """How far time has come in ``partition`` (see :meth:`ReplayClock.until`)."""
-        return self._replay.until(partition, end_offsets)
+        return self._replay.until(partition, end_offsets, read_before)
+
+    def latest_read(self) -> datetime | None:
+        """The latest event time a replay read on any input: the timer takes it before asking for end offsets."""
+        return self._replay.latest_read()
 
     async def fire_due(
-        self, partitions: Iterable[int], end_offsets: Mapping[tuple[str, int], int] | None = None
+        self, partitions: Iterable[int], end_offsets: Mapping[tuple[str, int], int] | None = None,
+        read_before: datetime | None | Literal["now"] = "now",
     ) -> int:
         """Take the steps that came due in ``partitions``; return the triggers sent.
 
         ``end_offsets`` ((topic, partition) → high watermark) let an event-time replay
-        tell a caught-up input topic from one that is behind.
+        tell a caught-up input topic from one that is behind; ``read_before`` is
+        :meth:`latest_read` just before they were asked for ("now": at this call). A
+        partition they find caught up has come that far: batches handled since, this tick's
+        own included while it waits for Redis, move no clock of this tick.
         """
         sent = 0
-        self._replay.end_offsets = end_offsets
+        if read_before == "now":
+            read_before = self._replay.latest_read()
+        self._replay.saw_ends(end_offsets, read_before)
         partitions = list(partitions)
         self._owned = partitions
         reached: list[datetime | None] = []  # how far each partition's labels are complete; None: unknown
@@ -362,7 +377,7 @@ class Tracker:
         self, partition: int, end_offsets: Mapping[tuple[str, int], int] | None, reached: list[datetime | None]
     ) -> int:
         await self._replay.load(self._store, partition)
-        until = self._replay.until(partition, end_offsets)
+        until = self._replay.until(partition, end_offsets, self._replay.read_before)
         if until is None:
             if not self._replay.caught_up(partition, end_offsets):
                 reached.append(None)  # records wait that were not read: their time is unknown

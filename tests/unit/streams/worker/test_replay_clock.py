@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 
+from streams.core.intake import Record
 from streams.store import Position, Progress
 from streams.worker.replay_clock import ReplayClock
 
@@ -33,3 +34,17 @@ async def test_a_replay_takes_over_its_own_inputs_saved_time_and_not_other_topic
     caught_up = {("visits", 0): 42, ("purchases", 0): 8}
     assert clock.until(0, caught_up) == _at(9)
     assert clock.read_until(0) is None  # no end offsets seen by a timer yet
+
+
+def test_a_topic_caught_up_by_the_end_offsets_holds_the_clock_to_what_was_read_before_they_were_asked_for() -> None:
+    """Purchases read to their end, visits behind: visits read since asking do not carry the clock past them."""
+    clock = ReplayClock(input_topics=("visits", "purchases"), event_time=True, wall=lambda: _at(23), idle_seconds=0.0)
+    clock.advance([Record("visits", 0, 0, None, None), Record("purchases", 0, 0, None, None)],
+                  {("visits", 0): _at(8), ("purchases", 0): _at(8)})
+    read_before = clock.latest_read()
+    # Asked for the end offsets, then read on: a purchase between 8:00 and 12:00 may still be on its way.
+    clock.advance([Record("visits", 0, 1, None, None)], {("visits", 0): _at(12)})
+    ends = {("visits", 0): 5, ("purchases", 0): 1}
+    assert clock.until(0, ends, read_before) == _at(8)
+    assert clock.until(0, ends) == _at(12)  # end offsets taken just now: the purchases are all read
+    assert clock.until(0, ends, None) is None  # nothing was read before asking: no time is sure
