@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -46,6 +47,7 @@ from models.log_money import (
     refunded_amounts,
     refunded_column,
 )
+from models.log_languages import TAX_INCLUDED, gross_first, names_of, words_of
 from models.log_status import sales_only, status_column, status_word
 from models.textfiles import CsvTable, bare, no_header, normalise, read_csv, select
 from models.transactions import (
@@ -139,10 +141,8 @@ def parse_columns(spec: str) -> ColumnMap:
     )
 
 
-#: Header names that say what a column holds, compared by :func:`models.textfiles.normalise` with
-#: any bracketed part (a currency: ``Total (USD)``) left out; for each key the first found wins.
-#: A unit price (and a count) stand for the amount only in a header that names no amount.
-HEADER_NAMES: dict[str, tuple[str, ...]] = {
+# Header names that say what a column holds, in English (see HEADER_NAMES).
+_ENGLISH_NAMES: dict[str, tuple[str, ...]] = {
     # A customer's unique id first: Olist's customer_id is one per order, its customer_unique_id the person.
     # A customer's code before a bare "user": a till's export names its cashier the User (Vend's, Lightspeed's).
     "customer": ("customeruniqueid", "customerid", "customer", "customerno", "customernumber", "customercode", "custid",
@@ -167,9 +167,8 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
                 "product", "item"),
 }
 
-#: Then, for a key no name above finds, a column whose name has one of the first words and none
-#: of the second (``Order Total Amount``, ``Posting Date``, ``Billing Email``), if exactly one does.
-HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+# Then words of English names (see HEADER_WORDS).
+_ENGLISH_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "customer": (("customer", "client", "email", "user", "buyer", "shopper", "member", "household"),
                  ("name", "phone", "address", "street", "country", "state", "province", "county", "city", "zip",
                   "postcode", "note", "description", "group", "type", "since", "marketing", "company", "tag", "agent")),
@@ -185,6 +184,28 @@ HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                "type", "value", "price")),
 }
 
+
+#: Header names that say what a column holds, compared by :func:`models.textfiles.normalise` (case and accents
+#: folded) with any bracketed part (a currency: ``Total (USD)``) left out; for each key the first found wins.
+#: A unit price (and a count) stand for the amount only in a header that names no amount.  European shops' names
+#: (:data:`models.log_languages.NAMES`: ``Kundennummer``, ``Date de commande``, ``Importe``) come before the English
+#: ones, which are the words they share (``E-Mail``, ``Date``, ``Total``): a German export's customer number before
+#: its email, a French order's date before a bare ``Date``, ``Total TTC`` before ``Total``.
+HEADER_NAMES: dict[str, tuple[str, ...]] = {
+    key: tuple(name for name in names_of(key) if name not in english) + english
+    for key, english in _ENGLISH_NAMES.items()
+}
+
+#: Then, for a key no name above finds, a column whose name has one of the first words and none
+#: of the second (``Order Total Amount``, ``Posting Date``, ``Billing Email``, ``Gesamtbetrag brutto``), if exactly
+#: one does, or one of those that do says it is the gross (:func:`models.log_languages.gross_first`).
+HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    key: (tuple(dict.fromkeys(include + words_of(key)[0])), tuple(dict.fromkeys(exclude + words_of(key)[1])))
+    for key, (include, exclude) in _ENGLISH_WORDS.items()
+}
+
+
+_FIELD_PATH = re.compile(r"\w+(\.\w+)+")
 
 #: Words of column names that place an order only against others (Instacart's ``days_since_prior_order``,
 #: ``order_dow``, ``order_hour_of_day``): in a header that names no date, the log has none.
@@ -284,19 +305,27 @@ def header_columns(
     {'order': 'Order No.', 'customer': 'orderCustomer.email'}
     """
     plain = [bare(name).rstrip(".") for name in header]
-    inner = [bare(name.rsplit(".", 1)[1]) if "." in name.strip(".") else "" for name in header]
+    # A nested field's path (orderCustomer.email), not a name with a point in it (MwSt.-Betrag, Nr. Bestellung).
+    inner = [bare(name.rsplit(".", 1)[1]) if _FIELD_PATH.fullmatch(name.strip().rstrip(".")) else "" for name in header]
+    loose = {column: normalise(column) for column in header}  # brackets kept: Total (tax incl.), Total (tax excl.)
     found: dict[str, str] = {}
     for key, candidates in names.items():
         for name in candidates:
             if name in plain or name in inner:
-                found[key] = header[plain.index(name) if name in plain else inner.index(name)]
+                same = [column for column, whole, last in zip(header, plain, inner, strict=True)
+                        if name in (whole, last)]
+                found[key] = gross_first(same, [loose[column] for column in same])[0]
                 break
     taken = set(found.values())
     for key, (include, exclude) in (words or {}).items():
         if key in found:
             continue
+        # A tax said included (Gesamtbetrag inkl. MwSt.) is no tax column.
         fits = [column for column, name in zip(header, plain, strict=True) if column not in taken
-                and any(word in name for word in include) and not any(word in name for word in exclude)]
+                and any(word in name for word in include)
+                and not any(word in TAX_INCLUDED.sub("", name) for word in exclude)]
+        if len(fits) > 1:
+            fits = gross_first(fits, [loose[column] for column in fits])
         if len(fits) == 1:
             found[key] = fits[0]
             taken.add(fits[0])

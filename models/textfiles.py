@@ -18,6 +18,7 @@ import io
 import itertools
 import lzma
 import re
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -274,17 +275,24 @@ def _decompressor(compression: str) -> zlib._Decompress | bz2.BZ2Decompressor | 
 
 
 def normalise(name: str) -> str:
-    """A column name compared loosely: lower case, without spaces, underscores or dashes.
+    """A column name compared loosely: case and accents folded, without spaces, underscores, dashes or apostrophes.
+
+    European shops' exports name their columns in their own language (``Quantité``, ``Data zamówienia``,
+    ``Date d'achat``, ``Straße``): their accents are folded as their case is, letters of other scripts kept.
 
     >>> normalise(" Customer ID"), normalise("CustomerID"), normalise("customer_id")
     ('customerid', 'customerid', 'customerid')
-
+    >>> normalise("Quantité"), normalise("Data zamówienia"), normalise("Date d’achat"), normalise("N° de commande")
+    ('quantite', 'datazamowienia', 'datedachat', 'nodecommande')
     """
-    return name.lower().translate(_LOOSE)
+    folded = unicodedata.normalize("NFKD", name.casefold().translate(_LETTERS))
+    return "".join(char for char in folded if not unicodedata.combining(char)).translate(_LOOSE)
 
 
-# What :func:`normalise` leaves out: spaces, underscores, dashes and a byte-order mark.
-_LOOSE = str.maketrans("", "", " _-\ufeff")
+# What :func:`normalise` leaves out: spaces, underscores, dashes, apostrophes and a byte-order mark.
+_LOOSE = str.maketrans("", "", " _-'\u2019\ufeff")
+# Letters no decomposition takes an accent from (Polish ł, Danish ø), and the degree sign written for º (N° de commande).
+_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "°": "o"})
 
 
 def bare(name: str) -> str:
