@@ -23,13 +23,14 @@ import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import IO, cast
 
 from models.columnar import is_parquet, read_parquet
 from models.errors import DataFileError
 from models.workbooks import first_rows, is_workbook, locate, read_sheets
 
-__all__ = ["CsvTable", "archive_files", "bare", "decode_text", "is_data_line", "no_header", "normalise", "read_csv",
-           "read_text"]
+__all__ = ["DECOMPRESSION_ERRORS", "CsvTable", "archive_files", "bare", "compression_of", "decode_text", "decompressed",
+           "is_data_line", "no_header", "normalise", "read_csv", "read_text"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _BZIP2_MAGIC = b"BZh"
@@ -211,9 +212,10 @@ def _start(path: str | Path, size: int) -> str:
                 with archive.open(members[0]) as member:
                     start = member.read(size)
         else:
-            opener = _OPENERS.get(_compression(magic) or "", open)
-            with opener(path, "rb") as handle:
-                start = handle.read(size)
+            with open(path, "rb") as raw:
+                compression = compression_of(raw)
+                with decompressed(raw, compression) if compression else raw as handle:
+                    start = handle.read(size)
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error, lzma.LZMAError, NotImplementedError, RuntimeError):
         return ""
     if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # as read_text reads it
@@ -237,6 +239,31 @@ def _compression(head: bytes) -> str | None:
 #: What a file's text is once its compression is undone, as an error says it.
 _UNPACKED = {"gzip": "gunzipped", "bzip2": "bunzipped", "xz": "unxzipped"}
 _OPENERS: dict[str, Callable[..., io.BufferedIOBase]] = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}
+#: What reading a damaged or broken-off compressed stream raises (gzip's, zlib's, bzip2's, xz's).
+DECOMPRESSION_ERRORS: tuple[type[Exception], ...] = (EOFError, OSError, zlib.error, lzma.LZMAError)
+
+
+def compression_of(handle: IO[bytes]) -> str | None:
+    """The compression a file's first bytes say (``gzip``, ``bzip2``, ``xz``, or None), ``handle`` left at its start.
+
+    >>> compression_of(io.BytesIO(bz2.compress(b"{}"))), compression_of(io.BytesIO(b"{}"))
+    ('bzip2', None)
+    """
+    head = handle.read(6)
+    handle.seek(0)
+    return _compression(head)
+
+
+def decompressed(handle: IO[bytes], compression: str) -> IO[bytes]:
+    """``handle``'s bytes once their compression (:func:`compression_of`) is undone, read as they are needed.
+
+    Every stream of a file of several is read in turn, as :func:`read_text` reads them; a damaged
+    stream raises one of :data:`DECOMPRESSION_ERRORS` where it breaks.
+
+    >>> decompressed(io.BytesIO(lzma.compress(b"1\\n") + lzma.compress(b"2\\n")), "xz").read()
+    b'1\\n2\\n'
+    """
+    return cast(IO[bytes], _OPENERS[compression](handle, "rb"))  # a GzipFile, BZ2File or LZMAFile
 
 
 def _decompress(name: str, data: bytes, compression: str) -> bytes:
