@@ -322,8 +322,8 @@ def header_columns(
             continue
         # A tax said included (Gesamtbetrag inkl. MwSt.) is no tax column.
         fits = [column for column, name in zip(header, plain, strict=True) if column not in taken
-                and any(word in name for word in include)
-                and not any(word in TAX_INCLUDED.sub("", name) for word in exclude)]
+                and any(holds(name, word) for word in include)
+                and not any(holds(TAX_INCLUDED.sub("", name), word) for word in exclude)]
         if len(fits) > 1:
             fits = gross_first(fits, [loose[column] for column in fits])
         if len(fits) == 1:
@@ -332,6 +332,18 @@ def header_columns(
         elif fits and unsure is not None:
             unsure[key] = fits
     return found
+
+
+def holds(name: str, word: str) -> bool:
+    """Whether a loosely spelled name holds a word of :data:`HEADER_WORDS`: anywhere, or first where it says ``^``.
+
+    Italian, Portuguese and Polish call a date ``Data`` (``Data zamówienia``): as the start of a name only, not
+    English data (``Raw Data``, ``Metadata``).
+
+    >>> holds("datazamowienia", "^data"), holds("rawdata", "^data"), holds("orderdate", "date")
+    (True, False, True)
+    """
+    return name.startswith(word[1:]) if word.startswith("^") else word in name
 
 
 def column_pairs(spec: str, required: Sequence[str], known: Sequence[str], usage: str) -> dict[str, str]:
@@ -572,7 +584,7 @@ def _customer_most_filled(whole: CsvTable, mapping: ColumnMap) -> tuple[ColumnMa
     include, exclude = HEADER_WORDS["customer"]
     others = [plain.index(name) for name in HEADER_NAMES["customer"] if name in plain] + [
         at for at, name in enumerate(plain)
-        if any(word in name for word in include) and not any(word in name for word in exclude)]
+        if any(holds(name, word) for word in include) and not any(holds(name, word) for word in exclude)]
     # Not the payee of a ledger whose customer column is its payer: the shop itself, on every line.
     taken = (mapping.customer, mapping.order, payee_column(whole.header, mapping.customer))
     named = [whole.header.index(mapping.customer)] + [at for at in dict.fromkeys(others) if whole.header[at] not in taken]

@@ -6,7 +6,7 @@ language: ``Kundennummer;Bestelldatum;Gesamtbetrag``, ``Client;Date de commande;
 ``Cliente;Fecha;Importe``, ``Klant;Datum;Bedrag``, ``Klient;Data zamówienia;Kwota``.  Shopify keeps
 its English headers in every admin language.  :mod:`models.csv_logs` reads a header's columns with
 these words beside its English ones: names compared whole (:data:`NAMES`), then words a name holds
-(:data:`WORDS`).  Every word is spelled as :func:`models.textfiles.normalise` spells a name — lower
+(:data:`WORDS`; one marked ``^`` only as the name's start).  Every word is spelled as :func:`models.textfiles.normalise` spells a name — lower
 case, accents folded, without spaces or dashes (``Date d'achat``: ``datedachat``) — so one entry
 reads every way a shop writes it.
 
@@ -141,13 +141,12 @@ WORDS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
         "fr": (("date",), ("livraison", "expedition", "echeance", "miseajour", "naissance", "annul", "rembours")),
         "es": (("fecha",), ("envio", "entrega", "vencimiento", "modificacion", "actualiz", "nacimiento", "cancelac",
                             "reembols", "caducidad")),
-        # "data" is also an English word: not a column of metadata, a data source or a data set.
-        "it": (("data",), ("spedizion", "consegna", "scadenza", "aggiorn", "nascita", "annull", "rimbors", "metadata",
-                           "datasource", "dataset", "database")),
+        # "data" is also an English word (Raw Data, Metadata): a date's only where it comes first (Data ordine).
+        "it": (("^data",), ("spedizion", "consegna", "scadenza", "aggiorn", "nascita", "annull", "rimbors")),
         "nl": (("datum",), ("verzend", "lever", "verval", "gewijzigd", "bijgewerkt", "geboorte", "geannuleerd",
                             "terugbetal")),
-        "pt": (("data",), ("envio", "entrega", "vencimento", "atualiza", "nascimento", "cancelament", "reembols")),
-        "pl": (("data",), ("wysylk", "dostaw", "termin", "modyfik", "aktualiz", "urodz", "anulow", "zwrot", "wygas")),
+        "pt": (("^data",), ("envio", "entrega", "vencimento", "atualiza", "nascimento", "cancelament", "reembols")),
+        "pl": (("^data",), ("wysylk", "dostaw", "termin", "modyfik", "aktualiz", "urodz", "anulow", "zwrot", "wygas")),
     },
     "amount": {
         "de": (("betrag", "summe", "gesamt", "umsatz", "wert"), ("steuer", "mwst", "ustbetrag", "versand", "porto",
@@ -156,7 +155,8 @@ WORDS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
         "fr": (("montant", "total"), ("taxe", "tva", "livraison", "remise", "reduction", "rembours", "frais",
                                       "quantite", "poids", "restant", "hors")),
         "es": (("importe", "monto", "total"), ("impuesto", "iva", "envio", "descuento", "reembols", "comision",
-                                               "cantidad", "peso", "pendiente", "neto")),
+                                               "cantidad", "peso", "pendiente", "neto",
+                                               "imported")),  # an English column holding the word
         "it": (("importo", "totale"), ("imposta", "iva", "spedizion", "sconto", "rimbors", "commission", "quantita",
                                        "peso", "netto", "imponibile")),
         "nl": (("bedrag", "totaal"), ("btw", "verzend", "korting", "terugbetal", "kosten", "aantal", "gewicht",
@@ -170,7 +170,7 @@ WORDS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
         "de": (("bestell", "auftrag", "rechnungsn", "beleg"), ("datum", "status", "betrag", "summe", "wert", "menge",
                                                              "anzahl", "position", "preis", "typ", "art")),
         "fr": (("commande", "facture"), ("date", "statut", "etat", "montant", "total", "quantite", "ligne", "prix",
-                                         "type")),
+                                         "type", "manufactur")),  # an English manufacturer holds the word
         "es": (("pedido", "factura"), ("fecha", "estado", "importe", "total", "cantidad", "linea", "precio", "tipo")),
         "it": (("ordine", "fattura"), ("data", "stato", "importo", "totale", "quantita", "riga", "prezzo", "tipo")),
         "nl": (("bestel", "factuur"), ("datum", "status", "bedrag", "totaal", "aantal", "regel", "prijs", "type")),

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from models.csv_logs import guess_columns
 from models.datasets import load_csv
 from models.errors import DataFileError
 from models.log_languages import NAMES, WORDS
@@ -133,7 +134,20 @@ def test_the_tables_words_are_spelled_as_names_are_compared() -> None:
     """Every word is lower case, accents folded, without spaces or dashes: as normalise spells a header's names."""
     words = [word for by_language in NAMES.values() for names in by_language.values() for word in names]
     words += [word for by_language in WORDS.values() for pair in by_language.values() for side in pair for word in side]
-    assert [word for word in words if normalise(word) != word or not word.isalpha()] == []
+    assert [word for word in words if normalise(word) != word or not word.removeprefix("^").isalpha()] == []
+
+
+def test_an_english_columns_data_is_no_date() -> None:
+    """Data is a date where a name starts with it (Data zamówienia), not in English data (Raw Data, Metadata)."""
+    mapping = guess_columns(["Customer", "Posting Date", "Raw Data", "Metadata", "Total"])
+    assert mapping.date == "Posting Date"
+    assert guess_columns(["Klient", "Data złożenia", "Kwota"]).date == "Data złożenia"
+
+
+def test_english_words_holding_a_shops_words_are_not_read_as_them() -> None:
+    """A Manufacturer holds the French 'facture' and Imported the Spanish 'importe': neither is an order or money."""
+    mapping = guess_columns(["Customer Email", "Posting Date", "Manufacturer", "Imported", "Order Total Amount"])
+    assert (mapping.order, mapping.amount) == (None, "Order Total Amount")
 
 
 def test_prestashops_french_order_list_drops_its_cancelled_and_unpaid_orders(tmp_path: Path) -> None:
