@@ -162,3 +162,21 @@ def test_prestashops_french_order_list_drops_its_cancelled_and_unpaid_orders(tmp
     assert "customer=Client,date=Date,amount=Total,status=État" in log.layout
     assert [(t.customer_id, t.amount) for t in log.transactions] == [("C1", 100.0), ("C2", 50.0)]
     assert log.not_sales == 3
+
+
+@pytest.mark.parametrize(("text", "amounts"), [
+    ("Numer zamówienia;Data zamówienia;Klient;Kwota\n1;31.12.2026;K1;1 235,00 zł\n2;02.01.2027;K2;20,50 zł\n",
+     [1235.0, 20.5]),
+    ("Pedido;Data;Cliente;Valor total\n1;31/12/2026;C1;R$ 1.235,00\n2;02/01/2027;C2;R$ 20,50\n", [1235.0, 20.5]),
+])
+def test_money_with_a_currency_sign_of_several_letters_is_read(tmp_path: Path, text: str, amounts: list[float]) -> None:
+    """Polish shops write złoty after the money (1 235,00 zł), Brazilian ones reais before it (R$ 1.235,00)."""
+    log = load_csv(write(tmp_path / "orders.csv", text))
+    assert [t.amount for t in log.transactions] == amounts
+
+
+def test_zloty_beside_euros_are_two_currencies(tmp_path: Path) -> None:
+    path = write(tmp_path / "orders.csv", "Numer zamówienia;Data zamówienia;Klient;Kwota\n"
+                 "1;31.12.2026;K1;100,00 zł\n2;02.01.2027;K2;20,00 €\n")
+    with pytest.raises(DataFileError, match=r"line 3, column 'Kwota': money in more than one currency \(pln on line 2"):
+        load_csv(path)
