@@ -312,6 +312,8 @@ def normalise(name: str) -> str:
     >>> normalise("Quantité"), normalise("Data zamówienia"), normalise("Date d’achat"), normalise("N° de commande")
     ('quantite', 'datazamowienia', 'datedachat', 'nodecommande')
     """
+    if name.isascii():  # most names, and every row's first cell (read_csv looks for the header repeated): fast
+        return name.lower().translate(_LOOSE)
     folded = unicodedata.normalize("NFKD", name.casefold().translate(_LETTERS))
     return "".join(char for char in folded if not unicodedata.combining(char)).translate(_LOOSE)
 
