@@ -16,7 +16,8 @@ and month comes first.
 
 Without a mapping the header's names say which column is which (:func:`guess_columns`): the
 names order systems and exports commonly use (``customer_id``, ``Customer Email``,
-``order_date``, ``Created at``, ``Total (USD)``, ``order_id``…); a header that does not name
+``order_date``, ``Created at``, ``Total (USD)``, ``order_id``…), in English or as European shops
+export them (``Kundennummer``, ``Date de commande``, ``Importe``: :mod:`models.log_languages`); a header that does not name
 a customer, a date and an amount unambiguously is refused with what was found.
 """
 
