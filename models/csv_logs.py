@@ -16,7 +16,8 @@ and month comes first.
 
 Without a mapping the header's names say which column is which (:func:`guess_columns`): the
 names order systems and exports commonly use (``customer_id``, ``Customer Email``,
-``order_date``, ``Created at``, ``Total (USD)``, ``order_id``…); a header that does not name
+``order_date``, ``Created at``, ``Total (USD)``, ``order_id``…), in English or as European shops
+export them (``Kundennummer``, ``Date de commande``, ``Importe``: :mod:`models.log_languages`); a header that does not name
 a customer, a date and an amount unambiguously is refused with what was found.
 """
 
@@ -24,6 +25,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
@@ -46,6 +48,7 @@ from models.log_money import (
     refunded_amounts,
     refunded_column,
 )
+from models.log_languages import TAX_INCLUDED, gross_first, names_of, words_of
 from models.log_status import sales_only, status_column, status_word
 from models.textfiles import CsvTable, bare, no_header, normalise, read_csv, select
 from models.transactions import (
@@ -139,10 +142,8 @@ def parse_columns(spec: str) -> ColumnMap:
     )
 
 
-#: Header names that say what a column holds, compared by :func:`models.textfiles.normalise` with
-#: any bracketed part (a currency: ``Total (USD)``) left out; for each key the first found wins.
-#: A unit price (and a count) stand for the amount only in a header that names no amount.
-HEADER_NAMES: dict[str, tuple[str, ...]] = {
+# Header names that say what a column holds, in English (see HEADER_NAMES).
+_ENGLISH_NAMES: dict[str, tuple[str, ...]] = {
     # A customer's unique id first: Olist's customer_id is one per order, its customer_unique_id the person.
     # A customer's code before a bare "user": a till's export names its cashier the User (Vend's, Lightspeed's).
     "customer": ("customeruniqueid", "customerid", "customer", "customerno", "customernumber", "customercode", "custid",
@@ -167,9 +168,8 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
                 "product", "item"),
 }
 
-#: Then, for a key no name above finds, a column whose name has one of the first words and none
-#: of the second (``Order Total Amount``, ``Posting Date``, ``Billing Email``), if exactly one does.
-HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+# Then words of English names (see HEADER_WORDS).
+_ENGLISH_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "customer": (("customer", "client", "email", "user", "buyer", "shopper", "member", "household"),
                  ("name", "phone", "address", "street", "country", "state", "province", "county", "city", "zip",
                   "postcode", "note", "description", "group", "type", "since", "marketing", "company", "tag", "agent")),
@@ -185,6 +185,28 @@ HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                "type", "value", "price")),
 }
 
+
+#: Header names that say what a column holds, compared by :func:`models.textfiles.normalise` (case and accents
+#: folded) with any bracketed part (a currency: ``Total (USD)``) left out; for each key the first found wins.
+#: A unit price (and a count) stand for the amount only in a header that names no amount.  European shops' names
+#: (:data:`models.log_languages.NAMES`: ``Kundennummer``, ``Date de commande``, ``Importe``) come before the English
+#: ones, which are the words they share (``E-Mail``, ``Date``, ``Total``): a German export's customer number before
+#: its email, a French order's date before a bare ``Date``, ``Total TTC`` before ``Total``.
+HEADER_NAMES: dict[str, tuple[str, ...]] = {
+    key: tuple(name for name in names_of(key) if name not in english) + english
+    for key, english in _ENGLISH_NAMES.items()
+}
+
+#: Then, for a key no name above finds, a column whose name has one of the first words and none
+#: of the second (``Order Total Amount``, ``Posting Date``, ``Billing Email``, ``Gesamtbetrag brutto``), if exactly
+#: one does, or one of those that do says it is the gross (:func:`models.log_languages.gross_first`).
+HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
+    key: (tuple(dict.fromkeys(include + words_of(key)[0])), tuple(dict.fromkeys(exclude + words_of(key)[1])))
+    for key, (include, exclude) in _ENGLISH_WORDS.items()
+}
+
+
+_FIELD_PATH = re.compile(r"\w+(\.\w+)+")
 
 #: Words of column names that place an order only against others (Instacart's ``days_since_prior_order``,
 #: ``order_dow``, ``order_hour_of_day``): in a header that names no date, the log has none.
@@ -284,25 +306,45 @@ def header_columns(
     {'order': 'Order No.', 'customer': 'orderCustomer.email'}
     """
     plain = [bare(name).rstrip(".") for name in header]
-    inner = [bare(name.rsplit(".", 1)[1]) if "." in name.strip(".") else "" for name in header]
+    # A nested field's path (orderCustomer.email), not a name with a point in it (MwSt.-Betrag, Nr. Bestellung).
+    inner = [bare(name.rsplit(".", 1)[1]) if _FIELD_PATH.fullmatch(name.strip().rstrip(".")) else "" for name in header]
+    loose = {column: normalise(column) for column in header}  # brackets kept: Total (tax incl.), Total (tax excl.)
     found: dict[str, str] = {}
     for key, candidates in names.items():
         for name in candidates:
             if name in plain or name in inner:
-                found[key] = header[plain.index(name) if name in plain else inner.index(name)]
+                same = [column for column, whole, last in zip(header, plain, inner, strict=True)
+                        if name in (whole, last)]
+                found[key] = gross_first(same, [loose[column] for column in same])[0]
                 break
     taken = set(found.values())
     for key, (include, exclude) in (words or {}).items():
         if key in found:
             continue
+        # A tax said included (Gesamtbetrag inkl. MwSt.) is no tax column.
         fits = [column for column, name in zip(header, plain, strict=True) if column not in taken
-                and any(word in name for word in include) and not any(word in name for word in exclude)]
+                and any(holds(name, word) for word in include)
+                and not any(holds(TAX_INCLUDED.sub("", name), word) for word in exclude)]
+        if len(fits) > 1:
+            fits = gross_first(fits, [loose[column] for column in fits])
         if len(fits) == 1:
             found[key] = fits[0]
             taken.add(fits[0])
         elif fits and unsure is not None:
             unsure[key] = fits
     return found
+
+
+def holds(name: str, word: str) -> bool:
+    """Whether a loosely spelled name holds a word of :data:`HEADER_WORDS`: anywhere, or first where it says ``^``.
+
+    Italian, Portuguese and Polish call a date ``Data`` (``Data zamówienia``): as the start of a name only, not
+    English data (``Raw Data``, ``Metadata``).
+
+    >>> holds("datazamowienia", "^data"), holds("rawdata", "^data"), holds("orderdate", "date")
+    (True, False, True)
+    """
+    return name.startswith(word[1:]) if word.startswith("^") else word in name
 
 
 def column_pairs(spec: str, required: Sequence[str], known: Sequence[str], usage: str) -> dict[str, str]:
@@ -543,7 +585,7 @@ def _customer_most_filled(whole: CsvTable, mapping: ColumnMap) -> tuple[ColumnMa
     include, exclude = HEADER_WORDS["customer"]
     others = [plain.index(name) for name in HEADER_NAMES["customer"] if name in plain] + [
         at for at, name in enumerate(plain)
-        if any(word in name for word in include) and not any(word in name for word in exclude)]
+        if any(holds(name, word) for word in include) and not any(holds(name, word) for word in exclude)]
     # Not the payee of a ledger whose customer column is its payer: the shop itself, on every line.
     taken = (mapping.customer, mapping.order, payee_column(whole.header, mapping.customer))
     named = [whole.header.index(mapping.customer)] + [at for at in dict.fromkeys(others) if whole.header[at] not in taken]

@@ -13,6 +13,7 @@ layout    example                      seen in
 ``dmy``   ``1/12/2010 8:26``           spreadsheets in most other locales
 ``compact`` ``19970101``               CDNOW
 ``named`` ``1 Dec 2010 8:26``, ``Dec 1, 2010``, ``01-Dec-2010``, ``Dec-01-10``  reports and spreadsheets (English month names);
+          ``31. Dezember 2026``, ``31 déc. 2026``    day first, months in German, French, Spanish, Italian, Dutch, Portuguese, Polish
           ``Tue, 01 Dec 2026 10:00:00 +0000``                  e-mail, RSS and HTTP headers (RFC 2822: a weekday first, a zone last)
 ``epoch`` ``1291191960``, or ms to ns  database and tracking exports (Unix time, UTC)
 ``serial`` ``35431``, ``35431.5``      spreadsheets saved as CSV with date cells formatted as numbers
@@ -42,6 +43,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 import re
+import unicodedata
 from collections.abc import Sequence
 from typing import Literal, TypeAlias
 
@@ -50,20 +52,31 @@ __all__ = ["DateLayout", "DateParser", "day_number", "detect_date_layout", "is_d
 DateLayout: TypeAlias = Literal["iso", "ymd", "mdy", "dmy", "compact", "named", "epoch", "serial"]
 
 _TIME = r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?"
-_NUMERIC = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2})" + _TIME + r"\s*$")
+# A comma may part the date from its time ("31.12.2026, 14:05:33", as European locales print them).
+_NUMERIC = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2}),?" + _TIME + r"\s*$")
 _YEAR_FIRST = re.compile(r"^\s*(\d{4})[/.](\d{1,2})[/.](\d{1,2})" + _TIME + r"\s*$")
 _COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
 # A calendar date, or an ISO week date with its weekday ("2009-W49-2": a week alone is no day).
 _ISO_DATE = re.compile(r"^\s*\d{4}-(?:\d{2}-\d{2}|W\d{2}-[1-7](?!\d))")
 _MONTHS = {name: n for n, name in enumerate(
     ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"), 1)}
+# Month names as German, French, Spanish, Italian, Dutch, Portuguese and Polish write them (their first
+# three letters, accents folded: März, févr., août, déc., paź; Polish in the genitive: 31 grudnia 2026),
+# and French June and July by four (juin, juil.).
+_MONTHS |= {
+    "mai": 5, "okt": 10, "dez": 12, "fev": 2, "avr": 4, "aou": 8, "ene": 1, "abr": 4, "ago": 8, "set": 9, "dic": 12,
+    "gen": 1, "mag": 5, "giu": 6, "lug": 7, "ott": 10, "maa": 3, "mrt": 3, "mei": 5, "out": 10, "sty": 1, "lut": 2,
+    "kwi": 4, "maj": 5, "cze": 6, "lip": 7, "sie": 8, "wrz": 9, "paz": 10, "lis": 11, "gru": 12, "juin": 6, "juil": 7,
+}
 # "1 Dec 2010", "01-Dec-2010", "1. December 2010" (day first) or "Dec 1, 2010", "Dec-01-10" (month first,
 # as marketplace reports write it), after a weekday or not and with a zone or not, as e-mail and RSS write
 # dates (RFC 2822: "Tue, 01 Dec 2026 10:00:00 +0000"); the groups are numbered so that the time's are 4-7, as _clock reads them, the offset's 8-9.
 _WEEKDAY = r"(?:(?i:mon|tue|wed|thu|fri|sat|sun)[A-Za-z]*\.?,?\s+)?"
 _ZONE = r"(?:\s*(?:GMT|UTC|Z))?(?:\s*([+-]\d{2}):?(\d{2}))?"
-_DAY_MONTH = re.compile(r"^\s*" + _WEEKDAY + r"(\d{1,2})\.?[ -]([A-Za-z]{3,9})\.?,?[ -](\d{4}|\d{2})" + _TIME + _ZONE
-                        + r"\s*$")
+# A day-first month name may be in a European shop's language: "31. Dezember 2026", "31 déc. 2026, 14:05",
+# "31 de diciembre de 2026".
+_DAY_MONTH = re.compile(r"^\s*" + _WEEKDAY + r"(\d{1,2})\.?[ -](?:de )?([^\W\d_]{3,12})\.?,?[ -](?:de )?(\d{4}|\d{2}),?"
+                        + _TIME + _ZONE + r"\s*$")
 # A comma may part a month-first date from its time ("Mar 1, 2026, 10:00:00 AM", as US-English dates print).
 _MONTH_DAY = re.compile(r"^\s*" + _WEEKDAY + r"([A-Za-z]{3,9})\.?[ -](\d{1,2}),?[ -](\d{4}|\d{2}),?" + _TIME + _ZONE
                         + r"\s*$")
@@ -87,8 +100,8 @@ EXPECTED: dict[DateLayout, str] = {
     "mdy": "a date like 12/31/2010 8:26 (month first, as the rest of the column)",
     "dmy": "a date like 31/12/2010 8:26 (day first, as the rest of the column)",
     "compact": "a date YYYYMMDD (as the rest of the column)",
-    "named": ("a date like 1 Dec 2010 8:26, Dec 1, 2010 or Tue, 01 Dec 2026 10:00:00 +0000 (English month names,"
-              " as the rest of the column)"),
+    "named": ("a date like 1 Dec 2010 8:26, Dec 1, 2010, 31. Dezember 2026 or Tue, 01 Dec 2026 10:00:00 +0000 (month"
+              " names, as the rest of the column)"),
     "epoch": ("a Unix time in seconds, milliseconds, microseconds or nanoseconds, like 1291191960"
               " (as the rest of the column)"),
     "serial": "a spreadsheet serial date from 32874 (1990-01-01) to 73050 (2099-12-31), like 35431 or 35431.5 "
@@ -140,7 +153,7 @@ def _offset(match: re.Match[str]) -> dt.timedelta:
 
 
 def _named(raw: str) -> tuple[int, int, int, re.Match[str]] | None:
-    """(year, month, day) and the match of a date with an English month name, or None."""
+    """(year, month, day) and the match of a date with a month name (English, or day first in a shop's language)."""
     match = _DAY_MONTH.match(raw)
     if match is not None:
         day, month, year = match.group(1), match.group(2), match.group(3)
@@ -149,7 +162,8 @@ def _named(raw: str) -> tuple[int, int, int, re.Match[str]] | None:
         if match is None:
             return None
         month, day, year = match.group(1), match.group(2), match.group(3)
-    number = _MONTHS.get(month[:3].lower())
+    plain = "".join(c for c in unicodedata.normalize("NFKD", month.lower()) if not unicodedata.combining(c))
+    number = _MONTHS.get(plain[:4] if plain.startswith("jui") else plain[:3])  # French juin, juil.: four letters
     if number is None:
         return None
     return _year(year), number, int(day), match

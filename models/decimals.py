@@ -10,8 +10,8 @@ as a Unicode minus (``−€3,50``), or be written in parentheses as accounting 
 spreadsheets' accounting formats write it (``(29.33)``, ``($29.33)``), or with its minus after
 the digits as ERP reports write it (``29.33-``, ``1.234,56-``): each reads as ``-29.33`` does.
 Thousands may also be grouped with an apostrophe, as Swiss exports write them (``1'234.50``).  An ISO 4217 currency code may stand before or after the amount instead of a sign
-(``GBP 12.50``, ``12,50 EUR``, ``12.50USD``): :func:`currency_code` reads it, and the number is
-read without it.
+(``GBP 12.50``, ``12,50 EUR``, ``12.50USD``), or a sign of several characters (Polish ``zł``, Brazilian
+``R$``): :func:`currency_code` reads it, and the number is read without it.
 """
 
 from __future__ import annotations
@@ -25,6 +25,9 @@ _SIGNS = "+-\u2212"  # with the Unicode minus sign, as word processors and some 
 # A currency code (upper case, as ISO 4217 writes it) before a number's sign or digits, or after its digits.
 _CODE_BEFORE = re.compile(r"([-+\u2212]?)\s*([A-Z]{3})\s*(?=[-+\u2212($£€¥₹\d.])")
 _CODE_AFTER = re.compile(r"(?<=[\d).$£€¥₹])\s*([A-Z]{3})$")
+#: Currency signs of more than one character, as Polish and Brazilian shops write them (``1 235,00 zł``,
+#: ``R$ 1.235,00``), and the ISO code each stands for.
+_LOCAL_SIGNS = {"zł": "PLN", "R$": "BRL"}
 # An apostrophe (or a right single quote, as word processors turn it) grouping thousands: 1'234.50.
 _APOSTROPHE_GROUP = re.compile(r"(?<=\d)['\u2019](?=\d{3}(?!\d))")
 _GROUPED = {".": re.compile(r"[-+]?\d{1,3}(\.\d{3})+"), ",": re.compile(r"[-+]?\d{1,3}(,\d{3})+")}
@@ -96,8 +99,17 @@ def currency_code(raw: str) -> tuple[str, str]:
     (('GBP', '12.50'), ('EUR', '12,50'), ('USD', '-12.50'), ('GBP', '-2'))
     >>> currency_code("NAN"), currency_code("n/a EUR")
     (('', 'NAN'), ('', 'n/a EUR'))
+    >>> currency_code("1 235,00 zł"), currency_code("-R$ 1.235,00"), currency_code("R$-5")
+    (('PLN', '1 235,00'), ('BRL', '-1.235,00'), ('BRL', '-5'))
     """
     value = raw.strip()
+    if "ł" in value or "R$" in value:  # the signs of _LOCAL_SIGNS, looked for cheaply: this runs on every value
+        sign = value[:1] if value[:1] in _SIGNS else ""
+        for local, code in _LOCAL_SIGNS.items():
+            if value.endswith(local):
+                return code, value[: -len(local)].rstrip()
+            if value.startswith(local, len(sign)):
+                return code, sign + value[len(sign) + len(local):].lstrip()
     before = _CODE_BEFORE.match(value)
     if before is not None:
         return before.group(2), before.group(1) + value[before.end():]

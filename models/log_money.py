@@ -48,8 +48,19 @@ class MoneyColumns(Protocol):
 
 #: Words of a money column's name that say it is in the account's one currency (Stripe's ``Converted Amount``).
 ONE_CURRENCY = ("converted", "base", "settlement", "settled")
-_MONEY_WORDS = re.compile(r"amount|total|gross|net|price|value|sales|grand|sum|spent|revenue")
+# Longer words first: a regex takes the first alternative that matches (Summe, not its Sum).
+_MONEY_WORDS = re.compile(r"amount|totale|totaal|total|gross|netto|neto|net|price|value|sales|grand|summe|sum|spent"
+                          r"|revenue|gesamt|betrag|montant|importe|importo|bedrag|valor|kwota|wartosc|brutto|bruto"
+                          r"|ttc|lordo")
+#: Words of a column's name that say its money was refunded (English, German, French, Spanish, Italian, Dutch,
+#: Portuguese, Polish), and those that name a refund, said of money only beside a money word (``Refund Date`` is none).
+_REFUNDED = re.compile(r"(partial(ly)?)?refunded|(zu)?(ruck)?erstattet(er|es|e)?|rembourse(es|e|s)?"
+                       r"|reembolsad[oa]s?|rimborsat[oaie]|terugbetaald|zwrocon[ayoe]")
+_REFUND = re.compile(r"(partial(ly)?)?refunds?|(ruck)?erstattung(en)?|remboursements?|reembolsos?|rimbors[oi]"
+                     r"|terugbetaling(en)?|zwrot(y|u)?")
 _CURRENCY_SIGNS = "$£€¥₹"
+#: A currency column's name, as shops write it in English, German, French, Spanish, Italian, Dutch, Portuguese, Polish.
+_CURRENCY_NAME = re.compile(r"(currency|wahrung|devise|monnaie|moneda|divisa|valuta|moeda|waluta)(code|iso)?$")
 
 
 def money_key(mapping: MoneyColumns) -> str:
@@ -70,10 +81,11 @@ def currency_column(header: Sequence[str], money: str) -> str | None:
     >>> currency_column(["Gross", "Currency"], "Gross"), currency_column(["Converted Amount", "Currency"],
     ...                                                                  "Converted Amount")
     ('Currency', None)
+    >>> currency_column(["Gesamtbetrag", "Währung"], "Gesamtbetrag"), currency_column(["Total TTC", "Devise"], "Total TTC")
+    ('Währung', 'Devise')
     """
     qualifier = _MONEY_WORDS.sub("", bare(money))
-    by_qualifier = {re.sub(r"currency(code|iso)?$", "", bare(name)): name for name in header
-                    if re.search(r"currency(code|iso)?$", bare(name))}
+    by_qualifier = {_CURRENCY_NAME.sub("", bare(name)): name for name in header if _CURRENCY_NAME.search(bare(name))}
     if qualifier in by_qualifier:
         return by_qualifier[qualifier]
     if any(word in normalise(money) for word in ONE_CURRENCY):
@@ -325,13 +337,17 @@ def refunded_column(header: Sequence[str], amount: str) -> str | None:
     >>> square = ["Gross Sales", "Discounts", "Net Sales", "Tax", "Partial Refunds", "Total Collected"]
     >>> refunded_column(square, "Net Sales"), refunded_column(["Gross", "Refunded Amount", "Net"], "Net")
     ('Partial Refunds', None)
+    >>> refunded_column(["Gesamtbetrag", "Erstatteter Betrag"], "Gesamtbetrag"), refunded_column(
+    ...     ["Total TTC", "Montant remboursé", "Date de remboursement"], "Total TTC")
+    ('Erstatteter Betrag', 'Montant remboursé')
     """
     net = "net" in _words(amount)
     qualifier = _MONEY_WORDS.sub("", bare(amount))
     for at, name in enumerate(header):
         loose = bare(name)
-        if "refunded" in loose or ("refund" in loose and (_MONEY_WORDS.search(loose) or "partial" in loose)):
-            if _MONEY_WORDS.sub("", re.sub(r"(partial(ly)?)?refund(ed|s)?", "", loose)) == qualifier:
+        noun = _REFUND.search(loose)
+        if _REFUNDED.search(loose) or (noun and (_MONEY_WORDS.search(loose) or noun.group().startswith("partial"))):
+            if _MONEY_WORDS.sub("", _REFUND.sub("", _REFUNDED.sub("", loose))) == qualifier:
                 return None if net and at < header.index(amount) else name
     return None
 

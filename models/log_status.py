@@ -17,10 +17,9 @@ from __future__ import annotations
 
 import dataclasses
 import re
-import unicodedata
 from collections.abc import Sequence
 
-from models.textfiles import CsvTable, bare
+from models.textfiles import CsvTable, bare, normalise
 
 __all__ = ["CLOSED_BESIDE_COMPLETE", "NOT_SALES", "SALE_STATUSES", "is_pipeline", "is_unpaid", "is_won",
            "sales_only", "status_column", "status_word"]
@@ -37,12 +36,17 @@ NOT_SALES = frozenset((
     "pendingpayment", "onhold", "holded", "unpaid", "checkoutdraft", "denied", "reversed", "fraud", "suspectedfraud",
     "paymenterror", "incomplete", "quotation", "quotationsent", "closedlost", "lost", "chargeback", "chargedback",
     "saved", "parked",
-    # As German, French, Spanish, Italian and Dutch shops' exports write them (accents dropped: status_word).
+    # As German, French, Spanish, Italian, Dutch, Portuguese and Polish shops' exports write them (accents dropped:
+    # status_word).
     "storniert", "abgebrochen", "erstattet", "ruckerstattet", "zuruckerstattet", "fehlgeschlagen", "zahlungausstehend",
     "wartend", "inwartestellung", "annule", "annulee", "rembourse", "remboursee", "echoue", "echouee",
     "enattentedepaiement", "cancelado", "cancelada", "reembolsado", "reembolsada", "fallido", "fallida",
     "pendientedepago", "enespera", "annullato", "annullata", "rimborsato", "rimborsata", "fallito", "fallita",
     "geannuleerd", "terugbetaald", "mislukt",
+    # Portuguese and Polish.
+    "cancelado", "reembolsada", "falhada", "falhado", "pendente", "aguardandopagamento", "aguardapagamento",
+    "erreurdepaiement", "esperandopago", "esperandoelpago",
+    "anulowane", "anulowany", "anulowano", "zwrocone", "zwrocony", "nieoplacone", "nieudane", "oczekujenaplatnosc",
 ))
 #: Statuses that say an order went through (or is on its way): with :data:`NOT_SALES`, the words that tell a
 #: status column by its values (:func:`status_column`).
@@ -54,7 +58,9 @@ SALE_STATUSES = frozenset((
     "offen", "inbearbeitung", "abgeschlossen", "bezahlt", "versandt", "versendet", "geliefert", "teilweiseerstattet",
     "termine", "terminee", "encours", "payee", "expediee", "livree", "completado", "completada", "procesando",
     "pagado", "enviado", "completato", "inlavorazione", "pagato", "spedito", "voltooid", "inbehandeling", "betaald",
-    "verzonden",
+    "verzonden", "livre", "expedie", "paiementaccepte", "preparationencours", "concluida", "concluido", "enviada", "paga", "processando", "emprocessamento", "entregue",
+    "zrealizowane", "zrealizowano", "wyslane", "wyslano", "oplacone", "oplacono", "dostarczone", "nowe",
+    "wtrakcierealizacji", "wrealizacji",
 ))
 #: A status that is no sale only beside one that says an order went through: Magento's ``closed`` order
 #: is one refunded by a credit memo beside its ``complete`` ones, where other systems close a sale when done.
@@ -65,9 +71,12 @@ _WON_LIKE = frozenset(("paid", "paymentaccepted", "complete", "completed", "invo
 #: Words of a column's name that say it holds a status; of a status column's, what it is the status of —
 #: a delivery's state says nothing of whether the sale stands (a returned parcel may be refunded or resent),
 #: nor a customer's (an account ``deleted`` since, or ``new``, bought what it bought).
-_STATUS_NAME = re.compile(r"status|state|stage|statut|estado|stato")  # English, German, French, Spanish, Italian
+_STATUS_NAME = re.compile(r"status|state|stage|statut|etat|estado|stato")  # English, German, French, Spanish, Italian
 _NOT_THE_ORDERS = ("ship", "deliver", "fulfil", "country", "province", "address", "billing", "region", "customer",
-                   "client", "member", "user", "account", "contact", "subscri", "newsletter", "marketing")
+                   "client", "member", "user", "account", "contact", "subscri", "newsletter", "marketing",
+                   # a delivery's or a customer's, in the languages of models.log_languages
+                   "versand", "liefer", "livraison", "expedition", "envio", "entrega", "spedizion", "consegna",
+                   "verzend", "lever", "wysylk", "dostaw", "kunde", "klant", "klient")
 #: The share of a column's distinct values that must be statuses for it to be read as the status column.
 _STATUS_SHARE = 0.5
 
@@ -80,11 +89,11 @@ def status_word(raw: str) -> str:
 
     >>> status_word("wc-refunded"), status_word("Pending payment"), status_word("partially_refunded")
     ('refunded', 'pendingpayment', 'partiallyrefunded')
-    >>> status_word("6 - Closed Won"), status_word("Rückerstattet"), status_word("Annulée")
-    ('closedwon', 'ruckerstattet', 'annulee')
+    >>> status_word("6 - Closed Won"), status_word("Rückerstattet"), status_word("Annulée"), status_word("Nieopłacone")
+    ('closedwon', 'ruckerstattet', 'annulee', 'nieoplacone')
     """
-    plain = unicodedata.normalize("NFKD", raw.lower()).encode("ascii", "ignore").decode()  # annulée: annulee
-    return re.sub(r"[^a-z]", "", re.sub(r"^\s*wc-", "", plain))
+    plain = normalise(re.sub(r"^\s*wc-", "", raw, flags=re.IGNORECASE))  # annulée: annulee, nieopłacone: nieoplacone
+    return re.sub(r"[^a-z]", "", plain)
 
 
 def is_unpaid(word: str) -> bool:
@@ -92,8 +101,12 @@ def is_unpaid(word: str) -> bool:
 
     >>> is_unpaid("awaitingbankwirepayment"), is_unpaid("awaitingpayment"), is_unpaid("paymentaccepted")
     (True, True, False)
+    >>> is_unpaid(status_word("En attente du paiement par chèque")), is_unpaid(status_word("Paiement accepté"))
+    (True, False)
     """
-    return word.startswith(("awaiting", "waiting", "pending")) and word.endswith("payment")
+    # PrestaShop's French statuses say how the payment is awaited after it: "En attente de paiement par chèque".
+    return (word.startswith(("awaiting", "waiting", "pending")) and word.endswith("payment")
+            or word.startswith("enattente") and "paiement" in word)
 
 
 def is_won(word: str) -> bool:

@@ -18,17 +18,19 @@ import io
 import itertools
 import lzma
 import re
+import unicodedata
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
+from typing import IO, cast
 
 from models.columnar import is_parquet, read_parquet
 from models.errors import DataFileError
 from models.workbooks import first_rows, is_workbook, locate, read_sheets
 
-__all__ = ["CsvTable", "archive_files", "bare", "decode_text", "is_data_line", "no_header", "normalise", "read_csv",
-           "read_text"]
+__all__ = ["DECOMPRESSION_ERRORS", "CsvTable", "archive_files", "bare", "compression_of", "decode_text", "decompressed",
+           "is_data_line", "no_header", "normalise", "read_csv", "read_text"]
 
 _GZIP_MAGIC = b"\x1f\x8b"
 _BZIP2_MAGIC = b"BZh"
@@ -210,9 +212,10 @@ def _start(path: str | Path, size: int) -> str:
                 with archive.open(members[0]) as member:
                     start = member.read(size)
         else:
-            opener = _OPENERS.get(_compression(magic) or "", open)
-            with opener(path, "rb") as handle:
-                start = handle.read(size)
+            with open(path, "rb") as raw:
+                compression = compression_of(raw)
+                with decompressed(raw, compression) if compression else raw as handle:
+                    start = handle.read(size)
     except (OSError, EOFError, zipfile.BadZipFile, zlib.error, lzma.LZMAError, NotImplementedError, RuntimeError):
         return ""
     if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):  # as read_text reads it
@@ -236,6 +239,31 @@ def _compression(head: bytes) -> str | None:
 #: What a file's text is once its compression is undone, as an error says it.
 _UNPACKED = {"gzip": "gunzipped", "bzip2": "bunzipped", "xz": "unxzipped"}
 _OPENERS: dict[str, Callable[..., io.BufferedIOBase]] = {"gzip": gzip.open, "bzip2": bz2.open, "xz": lzma.open}
+#: What reading a damaged or broken-off compressed stream raises (gzip's, zlib's, bzip2's, xz's).
+DECOMPRESSION_ERRORS: tuple[type[Exception], ...] = (EOFError, OSError, zlib.error, lzma.LZMAError)
+
+
+def compression_of(handle: IO[bytes]) -> str | None:
+    """The compression a file's first bytes say (``gzip``, ``bzip2``, ``xz``, or None), ``handle`` left at its start.
+
+    >>> compression_of(io.BytesIO(bz2.compress(b"{}"))), compression_of(io.BytesIO(b"{}"))
+    ('bzip2', None)
+    """
+    head = handle.read(6)
+    handle.seek(0)
+    return _compression(head)
+
+
+def decompressed(handle: IO[bytes], compression: str) -> IO[bytes]:
+    """``handle``'s bytes once their compression (:func:`compression_of`) is undone, read as they are needed.
+
+    Every stream of a file of several is read in turn, as :func:`read_text` reads them; a damaged
+    stream raises one of :data:`DECOMPRESSION_ERRORS` where it breaks.
+
+    >>> decompressed(io.BytesIO(lzma.compress(b"1\\n") + lzma.compress(b"2\\n")), "xz").read()
+    b'1\\n2\\n'
+    """
+    return cast(IO[bytes], _OPENERS[compression](handle, "rb"))  # a GzipFile, BZ2File or LZMAFile
 
 
 def _decompress(name: str, data: bytes, compression: str) -> bytes:
@@ -274,17 +302,26 @@ def _decompressor(compression: str) -> zlib._Decompress | bz2.BZ2Decompressor | 
 
 
 def normalise(name: str) -> str:
-    """A column name compared loosely: lower case, without spaces, underscores or dashes.
+    """A column name compared loosely: case and accents folded, without spaces, underscores, dashes or apostrophes.
+
+    European shops' exports name their columns in their own language (``Quantité``, ``Data zamówienia``,
+    ``Date d'achat``, ``Straße``): their accents are folded as their case is, letters of other scripts kept.
 
     >>> normalise(" Customer ID"), normalise("CustomerID"), normalise("customer_id")
     ('customerid', 'customerid', 'customerid')
-
+    >>> normalise("Quantité"), normalise("Data zamówienia"), normalise("Date d’achat"), normalise("N° de commande")
+    ('quantite', 'datazamowienia', 'datedachat', 'nodecommande')
     """
-    return name.lower().translate(_LOOSE)
+    if name.isascii():  # most names, and every row's first cell (read_csv looks for the header repeated): fast
+        return name.lower().translate(_LOOSE)
+    folded = unicodedata.normalize("NFKD", name.casefold().translate(_LETTERS))
+    return "".join(char for char in folded if not unicodedata.combining(char)).translate(_LOOSE)
 
 
-# What :func:`normalise` leaves out: spaces, underscores, dashes and a byte-order mark.
-_LOOSE = str.maketrans("", "", " _-\ufeff")
+# What :func:`normalise` leaves out: spaces, underscores, dashes, apostrophes and a byte-order mark.
+_LOOSE = str.maketrans("", "", " _-'\u2019\ufeff")
+# Letters no decomposition takes an accent from (Polish ł, Danish ø), and the degree sign written for º (N° de commande).
+_LETTERS = str.maketrans({"ł": "l", "ø": "o", "đ": "d", "°": "o"})
 
 
 def bare(name: str) -> str:

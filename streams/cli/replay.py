@@ -34,7 +34,7 @@ def add(commands: Commands) -> None:
         description="Purchase logs (online-retail, cdnow, or any csv, with --columns or as its header names them): orders and refunds become "
         "order_placed / order_refunded events (cancellation invoices, starting with C, are refunds; guest lines "
         "without a customer id are counted and skipped); event ids come from the invoices. JSON Lines or a JSON array, plain, "
-        "gzip or zipped (events: the tracker's own events; segment: Segment/RudderStack messages, as their bucket "
+        "gzip, bzip2, xz or zipped (events: the tracker's own events; segment: Segment/RudderStack messages, as their bucket "
         "destinations or a warehouse export write them): every line is checked as the worker would, a bad line is "
         "reported with its number and reason and the replay goes on, and what an earlier replay produced is left "
         "out; ga4: Google Analytics 4's BigQuery export as JSON Lines. Clickstream: a CSV or Parquet table (one row per event; without a header, columns named by number) or JSON Lines (one object per event, as Mixpanel, Amplitude or PostHog export them; nested fields named outer.inner), with --columns or as its header names them (event names read by what they say: view, "

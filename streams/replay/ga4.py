@@ -4,7 +4,7 @@ GA4 writes a row per event (``events_YYYYMMDD``): ``event_timestamp`` in microse
 ``event_name``, ``event_params`` as a list of ``{key, value: {string_value | int_value |
 double_value | float_value}}``, ``user_id`` or ``user_pseudo_id``, ``items`` and ``ecommerce``.
 Exported as newline-delimited JSON (``bq extract --destination_format NEWLINE_DELIMITED_JSON``,
-plain or gzip), numbers may come as strings.  The recommended e-commerce events map to the
+plain or compressed), numbers may come as strings.  The recommended e-commerce events map to the
 tracker's; the rest keep the visit going as counted activity:
 
 =====================================  ================================================

@@ -1,4 +1,4 @@
-"""The JSON records of an export file, one per event: JSON Lines or one JSON array, plain, gzip or zipped.
+"""The JSON records of an export file, one per event: JSON Lines or one JSON array, plain, gzip, bzip2, xz or zipped.
 
 Exports come in more wrappers than JSON Lines.  Many tools download one JSON array
 (``[{…}, {…}]``, often an object a line with a comma after each); Amplitude's export is a zip
@@ -7,37 +7,36 @@ mark or be UTF-16 (PowerShell's ``>``).  :func:`json_records` reads any of these
 records, each the bytes of one JSON value (a JSON Lines line as it is, so a digest of it stays
 the same), numbered by the line it starts on; a zip's members are read in the archive's order,
 their lines counted on from one member to the next, as if they were one file.  What cannot be
-read is a :class:`~streams.core.problems.Problem` at its line: a damaged gzip stream, an array
-broken off (the rest of that file is not read, what came before is kept).
+read is a :class:`~streams.core.problems.Problem` at its line: a damaged compressed stream, an array
+broken off (the rest of that file is not read, what came before is kept).  A compressed file (or
+member) is read through :func:`models.textfiles.decompressed`, as purchase logs are: every stream of
+a file of several (``cat a.gz b.gz``, as log rotation writes them) in turn.
 """
 
 from __future__ import annotations
 
 import bisect
 import codecs
-import gzip
 import json
 import re
 import zipfile
-import zlib
 from collections.abc import Generator
 from contextlib import closing
 from pathlib import Path
 from typing import IO
 
 from models.errors import DataFileError
-from models.textfiles import archive_files, decode_text
+from models.textfiles import DECOMPRESSION_ERRORS, archive_files, compression_of, decode_text, decompressed
 from streams.core.problems import Problem
 
 #: (line, a record's JSON bytes, or the problem there), in file order.
 Records = Generator[tuple[int, bytes | Problem], None, None]
 
-_GZIP_MAGIC = b"\x1f\x8b"
 #: A zip archive's first bytes: its first member's header, or the end of an empty one.
 _ZIP_MAGICS = (b"PK\x03\x04", b"PK\x05\x06")
 _UTF16_BOMS = (codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)
-#: What a stream that breaks off while read raises: gzip's, zlib's, a zip member's CRC.
-_DAMAGED = (EOFError, OSError, zlib.error, zipfile.BadZipFile)
+#: What a stream that breaks off while read raises: a compressed stream's, a zip member's CRC.
+_DAMAGED = (*DECOMPRESSION_ERRORS, zipfile.BadZipFile)
 
 
 def json_records(path: str | Path) -> Records:
@@ -97,21 +96,19 @@ def _stream(handle: IO[bytes], before: int, where: str) -> Generator[tuple[int, 
 
     Returns the number of lines read, ``before`` included.
     """
-    if handle.read(2) == _GZIP_MAGIC:
-        handle.seek(0)
-        handle = gzip.GzipFile(fileobj=handle, mode="rb")  # type: ignore[assignment]
-    else:
-        handle.seek(0)
+    compression = compression_of(handle) or "plain"
+    if compression != "plain":
+        handle = decompressed(handle, compression)
     try:
         head = handle.peek(64)[:64]  # type: ignore[attr-defined]
     except _DAMAGED as exc:
-        yield before + 1, _damaged(where, exc)
+        yield before + 1, _damaged(where, compression, exc)
         return before + 1
     if head.startswith(_UTF16_BOMS) or head.removeprefix(codecs.BOM_UTF8).lstrip()[:1] == b"[":
         try:
             whole = handle.read()
         except _DAMAGED as exc:
-            yield before + 1, _damaged(where, exc)
+            yield before + 1, _damaged(where, compression, exc)
             return before + 1
         return (yield from _text_records(decode_text(whole), before, where))
     number = before
@@ -124,12 +121,13 @@ def _stream(handle: IO[bytes], before: int, where: str) -> Generator[tuple[int, 
                 yield number, line
     except _DAMAGED as exc:
         number += 1
-        yield number, _damaged(where, exc)
+        yield number, _damaged(where, compression, exc)
     return number
 
 
-def _damaged(where: str, exc: BaseException) -> Problem:
-    return Problem("malformed_json", f"{where}the gzip stream is damaged here ({exc}); the rest of the file is not read")
+def _damaged(where: str, compression: str, exc: BaseException) -> Problem:
+    stream = "file" if compression == "plain" else f"{compression} stream"
+    return Problem("malformed_json", f"{where}the {stream} is damaged here ({exc}); the rest of the file is not read")
 
 
 def _text_records(text: str, before: int, where: str) -> Generator[tuple[int, bytes | Problem], None, int]:

@@ -5,7 +5,7 @@ Product-analytics tools export their events that way: Mixpanel (``{"event": …,
 ``event_properties``…), PostHog, Heap, Snowplow's JSON.  Each object is flattened: a nested
 field is the column ``outer.inner`` (``properties.distinct_id``), a list is kept as its JSON
 text; the header is every column of the file in the order first seen.  The objects may be JSON
-Lines or one JSON array, plain, gzip or zipped (Amplitude's export), as
+Lines or one JSON array, plain, gzip, bzip2, xz or zipped (Amplitude's export), as
 :mod:`streams.replay.json_records` reads them.  The clickstream reader
 (:mod:`streams.replay.clickstream`) then maps and reads the columns as it does a CSV file's.
 """

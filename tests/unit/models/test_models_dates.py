@@ -135,3 +135,24 @@ def test_a_comma_between_a_month_first_date_and_its_time_is_read() -> None:
     """'Mar 1, 2026, 10:00:00 AM', as US-English dates print, is a moment, not a bad date."""
     assert detect_date_layout(["Mar 1, 2026, 10:00:00 AM"]) == ("named", None)
     assert DateParser("named")("Mar 1, 2026, 10:00:00 PM") == dt.datetime(2026, 3, 1, 22, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("31.12.2026, 14:05:33", dt.datetime(2026, 12, 31, 14, 5, 33, tzinfo=dt.UTC)),
+    ("31. Dezember 2026", dt.datetime(2026, 12, 31, tzinfo=dt.UTC)),
+    ("3. März 2026 10:00", dt.datetime(2026, 3, 3, 10, tzinfo=dt.UTC)),
+    ("31 déc. 2026, 14:05", dt.datetime(2026, 12, 31, 14, 5, tzinfo=dt.UTC)),
+    ("1 juil. 2026", dt.datetime(2026, 7, 1, tzinfo=dt.UTC)),
+    ("1 juin 2026", dt.datetime(2026, 6, 1, tzinfo=dt.UTC)),
+    ("31 de diciembre de 2026", dt.datetime(2026, 12, 31, tzinfo=dt.UTC)),
+    ("31 dicembre 2026", dt.datetime(2026, 12, 31, tzinfo=dt.UTC)),
+    ("31 mrt 2026", dt.datetime(2026, 3, 31, tzinfo=dt.UTC)),
+    ("31 de outubro de 2026", dt.datetime(2026, 10, 31, tzinfo=dt.UTC)),
+    ("12 października 2026", dt.datetime(2026, 10, 12, tzinfo=dt.UTC)),
+    ("31 grudnia 2026", dt.datetime(2026, 12, 31, tzinfo=dt.UTC)),
+])
+def test_dates_as_european_shops_print_them_are_read(value: str, expected: dt.datetime) -> None:
+    """A comma before the time (31.12.2026, 14:05), and month names day first in German, French, Spanish, Italian,
+    Dutch, Portuguese or Polish: a moment, not a bad date."""
+    layout, _ = detect_date_layout([value])
+    assert layout is not None and DateParser(layout)(value) == expected

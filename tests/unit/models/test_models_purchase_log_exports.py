@@ -181,10 +181,12 @@ def test_a_tills_sale_line_beside_its_items_and_its_payments_line_is_read_once(t
 
 
 def test_excels_separator_line_above_the_header_is_no_header(tmp_path: Path) -> None:
-    """An export for Excel begins 'sep=;': a header naming no known column is refused as itself, at its line."""
+    """An export for Excel begins 'sep=;': the header is the line below it, refused as itself, at its line."""
     path = write(tmp_path / "orders.csv", "sep=;\nBestellnummer;Kunde;Datum;Betrag\n1;a@x.com;13.03.2026;12,50\n")
-    with pytest.raises(DataFileError, match=r"orders\.csv, line 2: header 'Bestellnummer,Kunde,Datum,Betrag' names no"):
-        load_csv(path)
+    unknown = write(tmp_path / "unknown.csv", "sep=;\nNummer;Wer;Wann;Wieviel\n1;a@x.com;13.03.2026;12,50\n")
+    with pytest.raises(DataFileError, match=r"unknown\.csv, line 2: header 'Nummer,Wer,Wann,Wieviel' names no"):
+        load_csv(unknown)
+    assert "customer=Kunde,date=Datum,amount=Betrag,order=Bestellnummer" in load_csv(path).layout
     log = load_csv(path, "customer=Kunde,date=Datum,amount=Betrag,order=Bestellnummer")
     assert [(t.customer_id, t.amount) for t in log.transactions] == [("a@x.com", 12.5)]
 

@@ -1,11 +1,14 @@
-"""Exports in the wrappers tools write them in (a JSON array, a zip of gzipped files, UTF-16, a byte-order mark), replayed whole."""
+"""Exports in the wrappers tools write them in (a JSON array, a zip of gzipped files, bzip2 or xz, UTF-16, a byte-order
+mark), replayed whole."""
 
 from __future__ import annotations
 
+import bz2
 import codecs
 import gzip
 import io
 import json
+import lzma
 import zipfile
 from pathlib import Path
 
@@ -138,3 +141,46 @@ def test_a_line_holding_a_tracking_api_batch_is_its_messages(tmp_path):
     path = tmp_path / "requests.jsonl"
     path.write_bytes(json_lines([body, MESSAGES[2]]))
     assert replayed(path, "segment") == (["m1", "m2", "m3"], [])
+
+
+COMPRESSIONS = {"gzip": gzip.compress, "bzip2": bz2.compress, "xz": lzma.compress}
+
+
+@pytest.mark.parametrize("compression", sorted(COMPRESSIONS))
+@pytest.mark.parametrize("fmt", ["segment", "events"])
+def test_a_bzip2_or_xz_file_of_several_streams_is_read_as_gzip_is(tmp_path, compression, fmt):
+    """Event files compressed with bzip2 or xz, or of several streams one after the other (``cat a.xz b.xz``, as log
+    rotation writes them), are replayed whole: bzip2 and xz came out as bad lines of compressed bytes."""
+    if fmt == "events":
+        objects = [{"event_id": f"e{n}", "type": "page_viewed", "customer_id": "c1", "url": "/",
+                    "occurred_at": f"2026-03-02T10:0{n}:00Z"} for n in range(3)]
+    else:
+        objects = MESSAGES
+    compress = COMPRESSIONS[compression]
+    path = tmp_path / "export.jsonl.x"
+    path.write_bytes(compress(json_lines(objects[:1])) + compress(json_lines(objects[1:])))
+    ids, bad = replayed(path, fmt)
+    assert (len(ids), bad) == (3, [])
+
+
+@pytest.mark.parametrize("compression", ["bzip2", "xz"])
+def test_a_json_array_compressed_with_bzip2_or_xz_and_zipped_is_read(tmp_path, compression):
+    archive = io.BytesIO()
+    with zipfile.ZipFile(archive, "w") as z:
+        z.writestr("export.json.x", COMPRESSIONS[compression](json.dumps(MESSAGES).encode()))
+    path = tmp_path / "export.zip"
+    path.write_bytes(archive.getvalue())
+    assert replayed(path, "segment") == (["m1", "m2", "m3"], [])
+
+
+@pytest.mark.parametrize("compression", ["bzip2", "xz"])
+def test_a_damaged_bzip2_or_xz_stream_is_a_bad_line_where_it_breaks(tmp_path, compression):
+    """What came before the break is replayed; the break is one bad line naming the stream, not a traceback."""
+    text = json_lines([MESSAGES[0]] * 2000 + MESSAGES[1:])
+    data = COMPRESSIONS[compression](text)
+    path = tmp_path / "export.jsonl.x"
+    path.write_bytes(data[: len(data) // 2] + bytes(64))
+    ids, bad = replayed(path, "segment")
+    [(line, reason, detail)] = bad
+    assert reason == "malformed_json" and detail.startswith(f"the {compression} stream is damaged here")
+    assert "m3" not in ids and line <= 2003
