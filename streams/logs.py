@@ -137,6 +137,31 @@ def quiet_malformed_requests() -> None:
         server.addFilter(MalformedRequests())
 
 
+class RetriedLookups(logging.Filter):
+    """aiokafka's failed lookup of the group's coordinator as a warning when it will retry, not an error.
+
+    A broker that has just started has no coordinator for the group yet (``GroupCoordinatorNotAvailable``,
+    ``CoordinatorLoadInProgress``): aiokafka logs each failed lookup at error level, then retries and joins.
+    An error line at every fresh start would page someone for nothing; one that persists keeps the worker
+    unassigned, which ``/ready`` reports.  A lookup that will not be retried stays an error.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        error = record.args[0] if isinstance(record.args, tuple) and record.args else None
+        if (record.levelno == logging.ERROR and str(record.msg).startswith("Group Coordinator Request failed")
+                and getattr(error, "retriable", False)):
+            record.msg, record.args = f"{record.getMessage()} (retrying)", ()
+            record.levelno, record.levelname = logging.WARNING, "WARNING"
+        return True
+
+
+def quiet_retried_lookups() -> None:
+    """Install :class:`RetriedLookups` on aiokafka's group coordinator's logger (once)."""
+    coordinator = logging.getLogger("aiokafka.consumer.group_coordinator")
+    if not any(isinstance(f, RetriedLookups) for f in coordinator.filters):
+        coordinator.addFilter(RetriedLookups())
+
+
 #: Loggers whose INFO lines are connection chatter: kafka-python's (its package is ``kafka``) says it
 #: bootstraps, connects and closes, some twenty lines at every start and topic check. From warning up
 #: unless the tracker logs at debug level.
@@ -150,10 +175,12 @@ def configure_logging(level: str, stream: IO[str] | None = None) -> logging.Logg
     One format to read and grep at 3 a.m. instead of three (the libraries' multi-line tables become
     one line, their newlines escaped); kafka-python's connection chatter from warning up
     (:data:`CHATTY_LOGGERS`); the web server's malformed requests a line each
-    (:class:`MalformedRequests`). Faust's worker is told not to set up logging of its own
+    (:class:`MalformedRequests`), aiokafka's retried coordinator lookups a warning
+    (:class:`RetriedLookups`). Faust's worker is told not to set up logging of its own
     (``override_logging=False``, :func:`streams.worker.app.run`).
     """
     quiet_malformed_requests()
+    quiet_retried_lookups()
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(LogfmtFormatter())
     root = logging.getLogger()

@@ -110,6 +110,19 @@ def test_kafka_python_s_connection_chatter_is_left_out_unless_debugging(log_line
     assert "Attempting bootstrap" in log_lines.getvalue()
 
 
+def test_a_coordinator_lookup_aiokafka_retries_is_a_warning_not_an_error(log_lines: io.StringIO) -> None:
+    """A fresh broker has no group coordinator for a moment: aiokafka's error line, retried, reads as a warning."""
+    from aiokafka.errors import GroupAuthorizationFailedError, GroupCoordinatorNotAvailableError
+
+    coordinator = logging.getLogger("aiokafka.consumer.group_coordinator")
+    coordinator.error("Group Coordinator Request failed: %s", GroupCoordinatorNotAvailableError())
+    coordinator.error("Group Coordinator Request failed: %s", GroupAuthorizationFailedError())
+    first, second = (_fields(line) for line in log_lines.getvalue().splitlines())
+    assert first["level"] == "warning" and first["msg"].endswith("(retrying)")
+    assert "GroupCoordinatorNotAvailable" in first["msg"]
+    assert second["level"] == "error"  # not retried: the worker cannot join
+
+
 def test_a_badly_formed_call_still_logs_something() -> None:
     """A message whose arguments do not match its conversions is kept, with its arguments."""
     record = logging.LogRecord("tracker", logging.INFO, __file__, 1, "count=%d", ("many",), None)
