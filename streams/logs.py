@@ -130,11 +130,16 @@ class MalformedRequests(logging.Filter):
         return True
 
 
+def _filter_once(name: str, kind: type[logging.Filter]) -> None:
+    """Install a ``kind`` filter on the logger ``name``, unless it has one."""
+    logger = logging.getLogger(name)
+    if not any(isinstance(f, kind) for f in logger.filters):
+        logger.addFilter(kind())
+
+
 def quiet_malformed_requests() -> None:
     """Install :class:`MalformedRequests` on the web server's logger (once)."""
-    server = logging.getLogger("aiohttp.server")
-    if not any(isinstance(f, MalformedRequests) for f in server.filters):
-        server.addFilter(MalformedRequests())
+    _filter_once("aiohttp.server", MalformedRequests)
 
 
 class RetriedLookups(logging.Filter):
@@ -157,9 +162,7 @@ class RetriedLookups(logging.Filter):
 
 def quiet_retried_lookups() -> None:
     """Install :class:`RetriedLookups` on aiokafka's group coordinator's logger (once)."""
-    coordinator = logging.getLogger("aiokafka.consumer.group_coordinator")
-    if not any(isinstance(f, RetriedLookups) for f in coordinator.filters):
-        coordinator.addFilter(RetriedLookups())
+    _filter_once("aiokafka.consumer.group_coordinator", RetriedLookups)
 
 
 #: Loggers whose INFO lines are connection chatter: kafka-python's (its package is ``kafka``) says it

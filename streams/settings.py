@@ -366,36 +366,6 @@ def describe() -> list[tuple[str, str, str]]:
     return rows
 
 
-def in_force(settings: Settings) -> dict[str, tuple[str, bool]]:
-    """Each variable's value in ``settings`` as it may be shown, and whether the environment set it.
-
-    What ops ask at 3 a.m. is what a worker runs with, not the defaults: a secret shows as
-    ``***`` once set (a password in the Redis URL too), never its value.
-
-    >>> shown = in_force(Settings.model_construct(redis_url="redis://:hunter22@cache:6379/0",
-    ...                                           admin_api_key=SecretStr("k" * 12)))
-    >>> shown["TRACKER_REDIS_URL"], shown["TRACKER_ADMIN_API_KEY"], shown["TRACKER_REDIS_PASSWORD"]
-    (('redis://:***@cache:6379/0', True), ('***', True), ('', False))
-    >>> shown["TRACKER_APP_ID"]
-    ('behaviour-tracker', False)
-    """
-    shown = {}
-    for name in Settings.model_fields:
-        value = getattr(settings, name)
-        if isinstance(value, SecretStr):
-            text = "***" if value.get_secret_value() else ""
-        elif value is None:
-            text = ""
-        else:
-            text = str(value)
-        shown[f"TRACKER_{name.upper()}"] = (text, name in settings.model_fields_set)
-    url = urlsplit(settings.redis_url)
-    if url.password:
-        masked = url._replace(netloc=url.netloc.replace(f":{url.password}@", ":***@", 1))
-        shown["TRACKER_REDIS_URL"] = (masked.geturl(), True)
-    return shown
-
-
 #: The groups of the configuration page: (title, the first setting of the group), in field order.
 SECTIONS = (
     ("Services", "app_id"),

@@ -12,6 +12,7 @@ import logging
 import re
 import ssl
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 from streams.errors import ServiceError
 from streams.settings import MIN_SECRET_LENGTH, Settings
@@ -206,8 +207,15 @@ def check_redis_login(settings: Settings) -> None:
 
 
 def without_password(url: str) -> str:
-    """``url`` with any password in it replaced by ***."""
-    if "@" not in url:
+    """``url`` with any password in it replaced by ``***`` (a user name, no secret, stays).
+
+    >>> without_password("redis://:s3cret@cache:6379/0"), without_password("rediss://app:p@ss@cache/1")
+    ('redis://:***@cache:6379/0', 'rediss://app:***@cache/1')
+    >>> without_password("redis://cache:6379/0")
+    'redis://cache:6379/0'
+    """
+    parts = urlsplit(url)
+    if parts.password is None:
         return url
-    scheme, rest = url.split("://", 1)
-    return f"{scheme}://***@{rest.split('@', 1)[1]}"
+    login, _, host = parts.netloc.rpartition("@")
+    return urlunsplit(parts._replace(netloc=f"{login.split(':', 1)[0]}:***@{host}"))

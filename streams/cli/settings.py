@@ -5,8 +5,12 @@ from __future__ import annotations
 
 import argparse
 import json
+from typing import TYPE_CHECKING
 
 from streams.cli.common import Commands
+
+if TYPE_CHECKING:
+    from streams.settings import Settings
 
 
 def add(commands: Commands) -> None:
@@ -24,7 +28,7 @@ def add(commands: Commands) -> None:
 
 def run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: `tracker --help` and usage errors stay quick (streams.cli).
-    from streams.settings import Settings, describe, in_force, markdown
+    from streams.settings import Settings, describe, markdown
 
     rows = describe()
     if args.markdown:
@@ -47,3 +51,35 @@ def run(args: argparse.Namespace) -> int:
     if any(set_here for _, set_here in values.values()):
         print("\n* set in the environment (`tracker settings --defaults` lists the defaults)")
     return 0
+
+
+def in_force(settings: Settings) -> dict[str, tuple[str, bool]]:
+    """Each variable's value in ``settings`` as it may be shown, and whether the environment set it.
+
+    What ops ask at 3 a.m. is what a worker runs with, not the defaults: a secret shows as
+    ``***`` once set, a password in the Redis URL too (:func:`streams.transport.without_password`).
+
+    >>> from pydantic import SecretStr
+    >>> from streams.settings import Settings
+    >>> shown = in_force(Settings.model_construct(redis_url="redis://:hunter22@cache:6379/0",
+    ...                                           admin_api_key=SecretStr("k" * 12)))
+    >>> shown["TRACKER_REDIS_URL"], shown["TRACKER_ADMIN_API_KEY"], shown["TRACKER_REDIS_PASSWORD"]
+    (('redis://:***@cache:6379/0', True), ('***', True), ('', False))
+    >>> shown["TRACKER_APP_ID"]
+    ('behaviour-tracker', False)
+    """
+    from pydantic import SecretStr
+
+    from streams.transport import without_password
+
+    shown = {}
+    for name in type(settings).model_fields:
+        value = getattr(settings, name)
+        if isinstance(value, SecretStr):
+            text = "***" if value.get_secret_value() else ""
+        else:
+            text = "" if value is None else str(value)
+        if name == "redis_url":
+            text = without_password(text)
+        shown[f"TRACKER_{name.upper()}"] = (text, name in settings.model_fields_set)
+    return shown
