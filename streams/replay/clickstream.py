@@ -382,11 +382,16 @@ def _own_name(column: str) -> str:
 
     A nested object's ``id`` is its parent's id and a money object's ``amount`` its parent's amount, as
     GraphQL and Shopify's events nest them (``product.id`` as ``product_id``, ``price.amount`` as ``price``).
+    A cart add that lists the whole cart names the item it added apart (Klaviyo's ``Added to Cart``:
+    ``AddedItemProductID``, ``AddedItemPrice``, ``AddedItemQuantity`` beside its ``Items``): the added item's
+    field is the row's own product, price or quantity.
 
     >>> [_own_name(c) for c in ("properties.$device_id", "session_id_hash", "hashed_url", "server_timestamp_epoch_ms")]
     ['device_id', 'session_id', 'url', 'server_timestamp']
     >>> [_own_name(c) for c in ("data.productVariant.product.id", "data.checkout.totalPrice.amount", "id")]
     ['product_id', 'totalPrice', 'id']
+    >>> [_own_name(c) for c in ("event_properties.AddedItemProductID", "added_item_price", "AddedItems")]
+    ['ProductID', 'price', 'AddedItems']
     """
     parts = [part.lstrip("$") for part in column.split(".")]
     own = parts[-1]
@@ -395,6 +400,7 @@ def _own_name(column: str) -> str:
     elif len(parts) > 1 and own.lower() == "amount":
         own = parts[-2]
     own = re.sub(r"^hashed_", "", own, flags=re.IGNORECASE)
+    own = re.sub(r"^(AddedItem(?=[A-Z])|(?i:added_item_)(?=.))", "", own)
     return re.sub(r"(_(hash|hashed|epoch|ms|millis|utc))+$", "", own, flags=re.IGNORECASE) or own
 
 

@@ -834,3 +834,51 @@ def test_a_clickstream_s_events_are_held_as_the_bytes_produced_not_as_parsed_eve
         tracemalloc.stop()
     assert len(parsed) == 5000
     assert peak / len(parsed) < 1600
+
+
+def _klaviyo_event(n: int, name: str, timestamp: int, properties: dict) -> dict:
+    """One event of Klaviyo's metric export (its metric timeline, as its Singer tap writes it too)."""
+    return {"object": "event", "id": f"3qvVsP{n}", "statistic_id": "LsZLHc", "timestamp": timestamp,
+            "event_name": name, "event_properties": properties, "datetime": "", "uuid": f"9c4f-{n}",
+            "person": {"object": "person", "id": "01HQ8ZKX4R", "$email": "ann@shop.example", "$id": "c-1"}}
+
+
+def test_klaviyo_s_metric_export_reads_views_the_added_item_a_checkout_s_cart_and_the_placed_order(tmp_path):
+    """Klaviyo's Added to Cart lists the whole cart in Items and names the item it added apart (AddedItemProductID…):
+    each item of the cart was added again, so a second add counted the first item twice."""
+    mug = {"ProductID": "1111", "SKU": "MUG-1", "ProductName": "Mug", "Quantity": 2, "ItemPrice": 18.99,
+           "RowTotal": 37.98}
+    tea = {"ProductID": "2222", "SKU": "TEA-1", "ProductName": "Tea", "Quantity": 1, "ItemPrice": 5.0, "RowTotal": 5.0}
+    path = tmp_path / "klaviyo-events.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        _klaviyo_event(1, "Active on Site", 1709287200, {"page": "https://shop.example/"}),
+        _klaviyo_event(2, "Viewed Product", 1709287260, {"ProductID": "1111", "Name": "Mug", "Price": "$18.99",
+                                                         "Categories": ["Home"], "URL": "https://shop.example/mug"}),
+        _klaviyo_event(3, "Added to Cart", 1709287320, {"$value": 37.98, "AddedItemProductID": "1111",
+                                                        "AddedItemPrice": 18.99, "AddedItemQuantity": 2,
+                                                        "ItemNames": ["Mug"], "Items": [mug]}),
+        _klaviyo_event(4, "Added to Cart", 1709287350, {"$value": 42.98, "AddedItemProductID": "2222",
+                                                        "AddedItemPrice": 5.0, "AddedItemQuantity": 1,
+                                                        "ItemNames": ["Mug", "Tea"], "Items": [mug, tea]}),
+        _klaviyo_event(5, "Started Checkout", 1709287380, {"$event_id": "ck1_1709287380", "$value": 42.98,
+                                                           "Items": [mug, tea]}),
+        _klaviyo_event(6, "Placed Order", 1709287500, {"$event_id": "1234", "$value": 47.98, "OrderId": "1234",
+                                                       "Items": [mug, tea]}),
+        # One event per line of the order, beside the order itself: visit activity, not a second order.
+        _klaviyo_event(7, "Ordered Product", 1709287500, {"$event_id": "1234_MUG-1", "$value": 37.98,
+                                                          "OrderId": "1234", "ProductID": "1111", "Quantity": 2}),
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert {e["customer_id"] for e in found} == {"01HQ8ZKX4R"}
+    assert [(e["type"], e.get("product_id"), e.get("quantity"), e.get("price")) for e in found if "product_id" in e] == [
+        ("product_viewed", "1111", None, 18.99), ("cart_item_added", "1111", 2, 18.99),
+        ("cart_item_added", "2222", 1, 5.0)]
+    checkout = next(e for e in found if e["type"] == "checkout_started")
+    assert ([(p["product_id"], p["quantity"]) for p in checkout["products"]], checkout["value"]) == (
+        [("1111", 2), ("2222", 1)], 42.98)
+    [order] = [e for e in found if e["type"] == "order_placed"]
+    assert (order["order_id"], order["total"], order["occurred_at"]) == ("1234", 47.98, "2024-03-01T10:05:00Z")
+    assert [(line["product_id"], line["quantity"], line["price"]) for line in order["line_items"]] == [
+        ("1111", 2, 18.99), ("2222", 1, 5.0)]
+    assert report.unmapped == {"Active on Site": 1, "Ordered Product": 1}
