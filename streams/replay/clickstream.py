@@ -89,7 +89,8 @@ USAGE = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=�
 #: Header names that say what a column holds (see :func:`models.csv_logs.header_columns`), the
 #: first found wins: the multi-category store's, RetailRocket's, GA4's flattened and the usual ones.
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
-    "customer": ("userid", "visitorid", "customerid", "clientid", "userpseudoid", "distinctid", "anonymousid",
+    # Meta's Conversions API names the shop's own id of the person its external_id.
+    "customer": ("userid", "visitorid", "customerid", "externalid", "clientid", "userpseudoid", "distinctid", "anonymousid",
                  "personid", "deviceid", "user", "visitor", "customer"),
     # Snowplow's derived_tstamp (the device's time corrected for its clock), else its collector's.
     "time": ("eventtime", "eventtimestamp", "timestamp", "occurredat", "time", "datetime", "createdat", "ts", "date",
@@ -100,7 +101,9 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "event": ("productaction", "eventtype", "eventname", "event", "action", "type", "eventtablename"),
     # The hit's type, the event of a row whose event column is empty (a page view has no product action).
     "hit": ("hittype", "eventtype", "type"),
-    "product": ("productid", "itemid", "sku", "productsku", "itemsku", "product", "item", "articleid", "aid"),
+    # Meta's Conversions API names the products it does not list in contents by their content_ids.
+    "product": ("productid", "itemid", "sku", "productsku", "itemsku", "product", "item", "articleid", "aid",
+                "contentids"),
     "price": ("price", "unitprice", "itemprice"),
     "quantity": ("quantity", "qty"),
     "category": ("categorycode", "category", "categoryid", "itemcategory"),
@@ -108,9 +111,10 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     # An order's amount (Segment's and PostHog's total, Mixpanel's and Amplitude's revenue…) and its products;
     # an order's own names before a plain revenue (GA4's row has the user's lifetime revenue, user_ltv.revenue).
     "total": ("total", "ordertotal", "purchaserevenue", "revenue", "value", "amount", "trtotal", "totalprice"),
-    "products": ("products", "items", "lineitems"),
+    # Meta's Conversions API lists an event's products in its custom_data's contents.
+    "products": ("products", "items", "lineitems", "contents"),
     "session": ("usersession", "sessionid", "gasessionid", "session", "domainsessionid"),
-    "url": ("url", "pageurl", "pagelocation", "page", "currenturl"),
+    "url": ("url", "pageurl", "pagelocation", "page", "currenturl", "eventsourceurl"),
     # The browser's or device's own id beside a user id set only once they log in.
     "visitor": ("anonymousid", "deviceid", "domainuserid", "cookieid", "visitorid", "userpseudoid",
                 "anondistinctid"),
@@ -121,7 +125,9 @@ _KINDS = {
                      "viewitemdetails", "pv", "views",
                      # A click on a product opens it: the data sets that count product views as clicks
                      # (a recommender's logs: OTTO's ``clicks``, YooChoose's clicks file), GA's list click.
-                     "click", "clicks", "productclick", "productclicked"), "view"),
+                     "click", "clicks", "productclick", "productclicked",
+                     # The ad platforms' pixels and conversion APIs (Meta's ViewContent: a product's page).
+                     "viewcontent"), "view"),
     # Mixpanel's own page view ($mp_web_page_view); Shopify's customer events' collection_viewed (a list page).
     # Matomo's visit log names a page view an "action" (beside download, outlink, ecommerceOrder…).
     **dict.fromkeys(("pageview", "pageviewed", "page", "screenview", "viewpage", "viewedpage", "pageload", "pageviews",
@@ -131,7 +137,8 @@ _KINDS = {
                      "addtobasket", "addedtobasket", "carts", "cartadds", "productaddedtocart"), "add"),
     **dict.fromkeys(("removefromcart", "productremoved", "cartremove", "remove", "cartitemremoved",
                      "removedfromcart", "productremovedfromcart"), "remove"),
-    **dict.fromkeys(("checkout", "begincheckout", "checkoutstarted", "startcheckout", "startedcheckout"), "checkout"),
+    **dict.fromkeys(("checkout", "begincheckout", "checkoutstarted", "startcheckout", "startedcheckout",
+                     "initiatecheckout"), "checkout"),
     **dict.fromkeys(("cartviewed", "viewcart", "viewedcart"), "cartview"),
     **dict.fromkeys(("purchase", "transaction", "order", "ordercompleted", "orderplaced", "buy", "completedorder",
                      "placedorder", "purchased", "purchasecompleted", "completedpurchase", "orders", "purchases",
@@ -547,6 +554,11 @@ def _events(row: _Row, kind: str | None, marks: Mapping[str, str]) -> list[dict[
         if value is not None:
             event["value"] = round(value, 2)
         return [event]
+    ids = _listed_ids(row.values.get("product", ""))
+    if kind in _PRODUCT_EVENTS and ids:
+        common = _common(row, kind)
+        return [{**common, "event_id": f"{common['event_id']}-{n}", **_product_event(kind, {"product_id": product})}
+                for n, product in enumerate(ids)]
     if kind in _PRODUCT_EVENTS and not row.values.get("product"):
         listed = _products(row.values.get("products", ""))
         if isinstance(listed, Problem):
@@ -556,6 +568,24 @@ def _events(row: _Row, kind: str | None, marks: Mapping[str, str]) -> list[dict[
             return [{**common, "event_id": f"{common['event_id']}-{n}", **_product_event(kind, line)}
                     for n, line in enumerate(listed)]
     return [_event(row, kind, marks)]
+
+
+def _listed_ids(raw: str) -> list[str] | None:
+    """A product cell listing several ids (Meta's ``content_ids``: a view of a product page names one, read as
+    that one; a cart add of several names each), else None.
+
+    >>> _listed_ids('["MUG-1", 4401]'), _listed_ids("MUG-1"), _listed_ids('[{"id": 1}]'), _listed_ids("[1")
+    (['MUG-1', '4401'], None, None, None)
+    """
+    if not raw.startswith("["):
+        return None
+    try:
+        ids = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(ids, list) or not all(isinstance(id_, (str, int)) and not isinstance(id_, bool) for id_ in ids):
+        return None
+    return [str(id_)[:128] for id_ in ids if str(id_).strip()] or None
 
 
 def _product_event(kind: str, line: Mapping[str, object]) -> dict[str, object]:
@@ -635,7 +665,11 @@ def _order(rows: Sequence[_Row], marks: Mapping[str, str]) -> dict[str, object] 
             quantity = _number(row, "quantity", marks)
             count = max(int(quantity), 1) if quantity else 1
             worth = (_number(row, "price", marks) or 0.0) * count
-            if row.values.get("product"):
+            ids = _listed_ids(row.values.get("product", ""))
+            if ids:  # ids without prices (Meta's content_ids): the order's total is its amount
+                lines.extend({"product_id": product, "quantity": 1} for product in ids)
+                worth = 0.0
+            elif row.values.get("product"):
                 lines.append({"product_id": row.values["product"], "quantity": count, **_priced(row, marks)})
         given = _number(row, "total", marks)
         total += worth if given is None else given

@@ -882,3 +882,59 @@ def test_klaviyo_s_metric_export_reads_views_the_added_item_a_checkout_s_cart_an
     assert [(line["product_id"], line["quantity"], line["price"]) for line in order["line_items"]] == [
         ("1111", 2, 18.99), ("2222", 1, 5.0)]
     assert report.unmapped == {"Active on Site": 1, "Ordered Product": 1}
+
+
+def _meta_event(name: str, time: int, custom: dict, event_id: str) -> dict:
+    """One server event of Meta's Conversions API, as a shop logs what it sent."""
+    return {"event_name": name, "event_time": time, "event_id": event_id, "action_source": "website",
+            "event_source_url": "https://shop.example/mug",
+            "user_data": {"external_id": ["c-77"], "em": ["309a0a5c3e211326ae75ca18196d301a"],
+                          "client_ip_address": "203.0.113.9", "fbp": "fb.1.1709287200.1098115397"},
+            "custom_data": custom}
+
+
+@pytest.mark.parametrize("batched", [False, True], ids=["an event a line", "the requests' data lists"])
+def test_meta_s_conversions_api_events_are_read_by_their_names(tmp_path, batched):
+    """ViewContent and InitiateCheckout were activity, the external_id (a list of one) no customer column, the
+    contents no products: the file was refused as naming no customer."""
+    contents = [{"id": "MUG-1", "quantity": 2, "item_price": 18.99}, {"id": "TEA-1", "quantity": 1, "item_price": 5}]
+    sent = [
+        _meta_event("PageView", 1709287200, {}, "e1"),
+        _meta_event("ViewContent", 1709287260, {"content_ids": ["MUG-1"], "content_type": "product", "value": 18.99,
+                                                "currency": "EUR"}, "e2"),
+        _meta_event("AddToCart", 1709287320, {"contents": contents[:1], "value": 37.98, "currency": "EUR"}, "e3"),
+        _meta_event("AddToCart", 1709287330, {"content_ids": ["TEA-1"], "value": 5, "currency": "EUR"}, "e4"),
+        _meta_event("InitiateCheckout", 1709287380, {"contents": contents, "num_items": 3, "value": 42.98,
+                                                     "currency": "EUR"}, "e5"),
+        _meta_event("Purchase", 1709287500, {"contents": contents, "value": 47.98, "currency": "EUR",
+                                             "order_id": "1234"}, "e6"),
+    ]
+    path = tmp_path / "capi.jsonl"
+    lines = [{"data": sent[:3]}, {"data": sent[3:]}] if batched else sent
+    path.write_text("\n".join(json.dumps(line) for line in lines))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert {e["customer_id"] for e in found} == {"c-77"}
+    assert [(e["type"], e.get("product_id"), e.get("quantity")) for e in found] == [
+        ("page_viewed", None, None), ("product_viewed", "MUG-1", None), ("cart_item_added", "MUG-1", 2),
+        ("cart_item_added", "TEA-1", 1), ("checkout_started", None, None), ("order_placed", None, None)]
+    assert found[0]["url"] == "https://shop.example/mug"
+    checkout, order = found[-2:]
+    assert ([(p["product_id"], p["quantity"], p["price"]) for p in checkout["products"]], checkout["value"]) == (
+        [("MUG-1", 2, 18.99), ("TEA-1", 1, 5)], 42.98)
+    assert (order["order_id"], order["total"], order["occurred_at"]) == ("1234", 47.98, "2024-03-01T10:05:00Z")
+    assert [line["product_id"] for line in order["line_items"]] == ["MUG-1", "TEA-1"]
+    assert report.unmapped == {}
+
+
+def test_a_product_cell_listing_several_ids_is_a_product_each(tmp_path):
+    """Meta's content_ids may name several products: a cart add of each, an order with a line each."""
+    path = tmp_path / "capi.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        _meta_event("AddToCart", 1709287320, {"content_ids": ["MUG-1", "TEA-1"], "value": 23.99}, "e1"),
+        _meta_event("Purchase", 1709287500, {"content_ids": ["MUG-1", "TEA-1"], "value": 23.99, "order_id": "9"}, "e2"),
+    ]))
+    parsed, _ = read_history(path, "clickstream", intake_of(Settings()))
+    adds, order = [json.loads(p.value) for p in parsed[:2]], json.loads(parsed[2].value)
+    assert [(e["type"], e["product_id"]) for e in adds] == [("cart_item_added", "MUG-1"), ("cart_item_added", "TEA-1")]
+    assert ([line["product_id"] for line in order["line_items"]], order["total"]) == (["MUG-1", "TEA-1"], 23.99)
