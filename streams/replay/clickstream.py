@@ -107,7 +107,8 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "price": ("price", "unitprice", "itemprice"),
     "quantity": ("quantity", "qty"),
     "category": ("categorycode", "category", "categoryid", "itemcategory"),
-    "order": ("transactionid", "orderid", "order", "trorderid"),
+    # Universal Analytics' data layer names a purchase's transaction in its actionField (ecommerce.purchase.actionField.id).
+    "order": ("transactionid", "orderid", "order", "trorderid", "actionfieldid"),
     # An order's amount (Segment's and PostHog's total, Mixpanel's and Amplitude's revenue…) and its products;
     # an order's own names before a plain revenue (GA4's row has the user's lifetime revenue, user_ltv.revenue).
     "total": ("total", "ordertotal", "purchaserevenue", "revenue", "value", "amount", "trtotal", "totalprice"),
@@ -239,8 +240,11 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             raise DataFileError(whole.path, 1, "", f"{what} {','.join(whole.header)!r} name{'' if json_lines else 's'} "
                                 f"no {' and no '.join(missing)} column: give --columns {USAGE}{one_kind}")
         keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
+        actions = _listing_actions(whole, columns["products"]) if guessed and "products" in columns else None
         table = (_namesakes_merged(whole, columns, keys) if guessed
                  else select(whole, {key: (columns[key],) for key in keys}))
+        if actions is not None:
+            table = _named_by_action(table, actions)
         del whole  # its rows with every column, not held while the events are made
     if used is not None:
         used.update({key: columns[key] for key in keys})
@@ -380,6 +384,42 @@ def _namesakes_merged(table: CsvTable, columns: Mapping[str, str], keys: Sequenc
         for n, (line, values) in enumerate(rows):
             rows[n] = (line, [next((values[at] for at in ats if values[at].strip()), "") for ats in sources])
     return dataclasses.replace(table, rows=rows, names={key: columns[key] for key in keys})
+
+
+def _listing_actions(table: CsvTable, products: str) -> list[str] | None:
+    """Each row's action as the field its products are listed under names it, when that is an event the
+    tracker reads (Universal Analytics' data layer: ``ecommerce.detail.products``, ``ecommerce.add.products``,
+    ``ecommerce.purchase.products``), else ``""``; None when no row's products are so listed.
+
+    >>> t = CsvTable("dl.jsonl", ["event", "ecommerce.detail.products", "ecommerce.purchase.products", "items"],
+    ...              [(1, ["", '[{"id": 1}]', "", ""]), (2, ["", "", '[{"id": 1}]', ""]), (3, ["x", "", "", "[]"])])
+    >>> _listing_actions(t, "ecommerce.detail.products")
+    ['detail', 'purchase', '']
+    """
+    own = _own_name(products)
+    sources = [(at, column.split(".")[-2]) for at, column in enumerate(table.header)
+               if "." in column and _own_name(column) == own]
+    if not any(kind_of(action) for _, action in sources):
+        return None
+    return [next((action for at, action in sources if values[at].strip()), "") if sources else ""
+            for _, values in table.rows]
+
+
+def _named_by_action(table: CsvTable, actions: Sequence[str]) -> CsvTable:
+    """``table`` whose rows that name no event the tracker reads (none, or a tag manager's own ``gtm.dom``) take
+    the action their products are listed under (:func:`_listing_actions`): Universal Analytics' data layer pushes
+    a product's view and a purchase without an event of their own.
+
+    >>> t = CsvTable("dl.jsonl", ["customer", "event"], [(1, ["c", ""]), (2, ["c", "addToCart"]), (3, ["c", "gtm.dom"])],
+    ...              {"customer": "client_id", "event": "event"})
+    >>> _named_by_action(t, ["detail", "add", "purchase"]).rows
+    [(1, ['c', 'detail']), (2, ['c', 'addToCart']), (3, ['c', 'purchase'])]
+    """
+    at = table.position("event")
+    for n, ((line, values), action) in enumerate(zip(table.rows, actions, strict=True)):
+        if action and kind_of(action) and not kind_of(values[at]):
+            table.rows[n] = (line, [*values[:at], action, *values[at + 1 :]])
+    return table
 
 
 def _own_name(column: str) -> str:

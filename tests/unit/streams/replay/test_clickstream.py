@@ -938,3 +938,59 @@ def test_a_product_cell_listing_several_ids_is_a_product_each(tmp_path):
     adds, order = [json.loads(p.value) for p in parsed[:2]], json.loads(parsed[2].value)
     assert [(e["type"], e["product_id"]) for e in adds] == [("cart_item_added", "MUG-1"), ("cart_item_added", "TEA-1")]
     assert ([line["product_id"] for line in order["line_items"]], order["total"]) == (["MUG-1", "TEA-1"], 23.99)
+
+
+def _pushed(minute: int, event: str | None, ecommerce: dict | None) -> dict:
+    """A data layer message as a tag manager's logging tag records it: the push, its time and the GA client id."""
+    message: dict = {"timestamp": f"2024-03-01T10:{minute:02d}:00Z", "client_id": "1957.1709287200"}
+    if event is not None:
+        message["event"] = event
+    if ecommerce is not None:
+        message["ecommerce"] = ecommerce
+    return message
+
+
+def test_universal_analytics_data_layer_pushes_are_named_by_the_action_their_products_are_listed_under(tmp_path):
+    """UA's enhanced e-commerce pushes a product view and a purchase with no event of their own (or the tag
+    manager's gtm.dom), the action being the object the products are listed under: both were activity, and the
+    order had no id (its actionField's)."""
+    mug = {"id": "MUG-1", "name": "Mug", "price": "18.99", "quantity": 2, "category": "Home"}
+    path = tmp_path / "datalayer.jsonl"
+    path.write_text("\n".join(json.dumps(m) for m in [
+        _pushed(0, "gtm.js", None),
+        _pushed(1, None, {"detail": {"actionField": {"list": "Search Results"}, "products": [{**mug, "quantity": 1}]}}),
+        _pushed(2, "addToCart", {"currencyCode": "EUR", "add": {"products": [mug]}}),
+        _pushed(3, "removeFromCart", {"remove": {"products": [{**mug, "quantity": 1}]}}),
+        _pushed(4, "checkout", {"checkout": {"actionField": {"step": 1}, "products": [{**mug, "quantity": 1}]}}),
+        _pushed(6, "gtm.dom", {"purchase": {"actionField": {"id": "T12345", "revenue": "23.99", "tax": "2.00",
+                                                            "shipping": "5.00"}, "products": [{**mug, "quantity": 1}]}}),
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e.get("product_id"), e.get("quantity")) for e in found] == [
+        ("activity", None, None), ("product_viewed", "MUG-1", None), ("cart_item_added", "MUG-1", 2),
+        ("cart_item_removed", "MUG-1", 1), ("checkout_started", None, None), ("order_placed", None, None)]
+    assert found[1]["price"] == 18.99 and found[4]["products"][0]["product_id"] == "MUG-1"
+    assert (found[-1]["order_id"], found[-1]["total"], found[-1]["customer_id"]) == ("T12345", 23.99, "1957.1709287200")
+    assert report.unmapped == {"gtm.js": 1}
+
+
+def test_ga4_data_layer_pushes_are_read_with_their_ecommerce_items_value_and_transaction(tmp_path):
+    """GA4's data layer names each push's event (view_item, add_to_cart, begin_checkout, purchase) and lists its items."""
+    mug = {"item_id": "MUG-1", "item_name": "Mug", "price": 18.99, "quantity": 2, "item_category": "Home"}
+    path = tmp_path / "datalayer.jsonl"
+    path.write_text("\n".join(json.dumps(m) for m in [
+        _pushed(0, "page_view", None),
+        _pushed(1, "view_item", {"currency": "EUR", "value": 18.99, "items": [{**mug, "quantity": 1}]}),
+        _pushed(2, "add_to_cart", {"currency": "EUR", "value": 37.98, "items": [mug]}),
+        _pushed(3, "begin_checkout", {"currency": "EUR", "value": 37.98, "items": [mug]}),
+        _pushed(5, "purchase", {"transaction_id": "T1", "currency": "EUR", "value": 42.98, "shipping": 5, "items": [mug]}),
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e.get("product_id"), e.get("quantity")) for e in found] == [
+        ("page_viewed", None, None), ("product_viewed", "MUG-1", None), ("cart_item_added", "MUG-1", 2),
+        ("checkout_started", None, None), ("order_placed", None, None)]
+    assert (found[3]["value"], found[-1]["order_id"], found[-1]["total"]) == (37.98, "T1", 42.98)
+    assert [(line["product_id"], line["quantity"], line["price"]) for line in found[-1]["line_items"]] == [
+        ("MUG-1", 2, 18.99)]
