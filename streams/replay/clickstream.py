@@ -76,7 +76,7 @@ from models.ids import canonical_id, is_placeholder, without_float_zeros
 from models.textfiles import CsvTable, bare, no_header, read_csv, select
 from streams.core.problems import Problem
 from streams.core.segment import lines_total, order_lines
-from streams.replay import adobe
+from streams.replay import adobe, ga360
 from streams.replay.json_records import holds_json_objects
 from streams.replay.json_rows import nested_lists, one_row_each, read_json_rows
 
@@ -212,6 +212,8 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             whole = dataclasses.replace(whole, header=beside, headerless=False)  # a data feed's column_headers.tsv
         if not columns and adobe.is_feed(whole.header):
             whole = adobe.feed_table(whole)
+        if not columns and json_lines and ga360.is_sessions(whole.header):
+            whole = ga360.hits_table(whole)  # a visit per line, its hits nested: a row per hit
         if not columns and whole.headerless:
             raise no_header(whole, USAGE)
         guessed = not columns

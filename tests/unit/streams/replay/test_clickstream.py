@@ -994,3 +994,65 @@ def test_ga4_data_layer_pushes_are_read_with_their_ecommerce_items_value_and_tra
     assert (found[3]["value"], found[-1]["order_id"], found[-1]["total"]) == (37.98, "T1", 42.98)
     assert [(line["product_id"], line["quantity"], line["price"]) for line in found[-1]["line_items"]] == [
         ("MUG-1", 2, 18.99)]
+
+
+def _ga360_visit(visit_id: str, start: int, hits: list[dict], user_id: str | None = None) -> dict:
+    """A visit of Google Analytics 360's ga_sessions_ export as bq extract writes it (integers as text)."""
+    visit = {"visitorId": None, "visitNumber": "1", "visitId": visit_id, "visitStartTime": str(start),
+             "date": "20240301", "totals": {"visits": "1", "hits": str(len(hits)), "pageviews": "2",
+                                            "transactions": None},
+             "trafficSource": {"source": "(direct)", "medium": "(none)"}, "device": {"browser": "Chrome"},
+             "fullVisitorId": "7194065619159478122", "userId": user_id, "clientId": "1957.1709287200",
+             "channelGrouping": "Direct", "hits": hits}
+    return visit
+
+
+def _ga360_hit(number: int, millis: int, action: str, products: list[dict] = (), **more) -> dict:
+    return {"hitNumber": str(number), "time": str(millis), "hour": "10", "minute": "0", "isInteraction": True,
+            "type": more.pop("type", "PAGE"), "page": {"hostname": "shop.example", "pagePath": more.pop("path", "/")},
+            "eCommerceAction": {"action_type": action, "step": "1"}, "product": list(products), **more}
+
+
+def _ga360_product(sku: str, micros: str, quantity: str | None = None, shown: bool = False) -> dict:
+    product = {"productSKU": sku, "v2ProductName": sku.title(), "v2ProductCategory": "Home",
+               "productPrice": micros, "productQuantity": quantity}
+    return {**product, "isImpression": True} if shown else product
+
+
+def test_ga360_s_sessions_export_is_a_row_per_hit_at_the_visit_s_start_plus_its_time(tmp_path):
+    """GA360 keeps a visit per line with its hits nested, their time in milliseconds after the visit's start, their
+    action a digit and their money in millionths: the file was refused, naming the hits list."""
+    mug, tea = _ga360_product("MUG-1", "18990000", "2"), _ga360_product("TEA-1", "5000000", "1")
+    path = tmp_path / "ga_sessions_20240301.json"
+    path.write_text("\n".join(json.dumps(v) for v in [
+        _ga360_visit("1709287200", 1709287200, [
+            _ga360_hit(1, 0, "0", [_ga360_product("CUP-9", "4000000", shown=True)], path="/home"),
+            _ga360_hit(2, 30500, "2", [_ga360_product("MUG-1", "18990000")], path="/mug"),
+            _ga360_hit(3, 65000, "3", [mug], type="EVENT", eventInfo={"eventAction": "Add to Cart"}),
+            _ga360_hit(4, 95000, "5", [mug], path="/checkout"),
+        ]),
+        _ga360_visit("1709373600", 1709373600, [
+            _ga360_hit(1, 0, "3", [tea], type="EVENT"),
+            _ga360_hit(2, 20000, "0", type="EVENT", eventInfo={"eventAction": "Quickview Click"}),
+            _ga360_hit(3, 120000, "6", [mug, tea], path="/thanks", transaction={
+                "transactionId": "ORD-88", "transactionRevenue": "47980000", "transactionTax": "2000000",
+                "transactionShipping": "3000000", "currencyCode": "EUR"}),
+        ], user_id="ann"),
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e.get("product_id"), e.get("quantity"), e["occurred_at"][11:19]) for e in found] == [
+        ("page_viewed", None, None, "10:00:00"), ("product_viewed", "MUG-1", None, "10:00:30"),
+        ("cart_item_added", "MUG-1", 2, "10:01:05"), ("checkout_started", None, None, "10:01:35"),
+        ("customer_identified", None, None, "10:00:00"), ("cart_item_added", "TEA-1", 1, "10:00:00"),
+        ("activity", None, None, "10:00:20"), ("order_placed", None, None, "10:02:00")]
+    assert found[1]["price"] == 18.99 and found[0]["url"] == "shop.example/home"
+    assert {e["session_id"] for e in found[:4]} == {"7194065619159478122-1709287200"}
+    assert [(p["product_id"], p["quantity"], p["price"]) for p in found[3]["products"]] == [("MUG-1", 2, 18.99)]
+    # The visitor logs in as ann on the second visit: the first visit's browsing is ann's too (the replay's links).
+    assert (found[4]["customer_id"], found[4]["anonymous_id"]) == ("ann", "7194065619159478122")
+    order = found[-1]
+    assert (order["customer_id"], order["order_id"], order["total"]) == ("ann", "ORD-88", 47.98)
+    assert [(line["product_id"], line["quantity"], line["price"]) for line in order["line_items"]] == [
+        ("MUG-1", 2, 18.99), ("TEA-1", 1, 5.0)]
+    assert report.unmapped == {"Quickview Click": 1}
