@@ -1056,3 +1056,27 @@ def test_ga360_s_sessions_export_is_a_row_per_hit_at_the_visit_s_start_plus_its_
     assert [(line["product_id"], line["quantity"], line["price"]) for line in order["line_items"]] == [
         ("MUG-1", 2, 18.99), ("TEA-1", 1, 5.0)]
     assert report.unmapped == {"Quickview Click": 1}
+
+
+def test_shopify_s_checkout_started_says_the_cart_and_its_total_and_a_checkout_step_keeps_it(tmp_path):
+    """Shopify's checkout_started carries the checkout (its lineItems and totalPrice), as checkout_completed does;
+    a later step (payment_info_submitted) is the checkout it is in."""
+    variant = {"id": "gid://shopify/ProductVariant/4401", "sku": "MUG-1", "price": {"amount": 18.99},
+               "product": {"id": "88"}}
+    checkout = {"token": "ck-1", "currencyCode": "EUR", "totalPrice": {"amount": 42.98},
+                "lineItems": [{"id": "li-1", "quantity": 2, "variant": variant}]}
+    path = tmp_path / "pixel.jsonl"
+    path.write_text("\n".join(json.dumps({"id": f"sh-{n}", "clientId": "c-1", "name": name, "seq": n,
+                                          "type": "standard", "timestamp": f"2024-03-01T10:0{n}:00.123Z",
+                                          "data": data}) for n, (name, data) in enumerate([
+        ("page_viewed", {}),
+        ("product_added_to_cart", {"cartLine": {"merchandise": variant, "quantity": 2}}),
+        ("checkout_started", {"checkout": checkout}),
+        ("payment_info_submitted", {"checkout": checkout}),
+    ])))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [e["type"] for e in found] == ["page_viewed", "cart_item_added", "checkout_started", "checkout_started"]
+    assert ([(p["product_id"], p["quantity"], p["price"]) for p in found[2]["products"]], found[2]["value"]) == (
+        [("88", 2, 18.99)], 42.98)
+    assert report.unmapped == {}
