@@ -91,7 +91,7 @@ USAGE = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=�
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
     # Meta's Conversions API names the shop's own id of the person its external_id.
     "customer": ("userid", "visitorid", "customerid", "externalid", "clientid", "userpseudoid", "distinctid", "anonymousid",
-                 "personid", "deviceid", "user", "visitor", "customer"),
+                 "personid", "deviceid", "user", "visitor", "customer", "mpid"),
     # Snowplow's derived_tstamp (the device's time corrected for its clock), else its collector's.
     "time": ("eventtime", "eventtimestamp", "timestamp", "occurredat", "time", "datetime", "createdat", "ts", "date",
              "clienteventtime", "servertime", "servertimestamp", "eventdate", "derivedtstamp", "collectortstamp"),
@@ -111,14 +111,16 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "order": ("transactionid", "orderid", "order", "trorderid", "actionfieldid"),
     # An order's amount (Segment's and PostHog's total, Mixpanel's and Amplitude's revenue…) and its products;
     # an order's own names before a plain revenue (GA4's row has the user's lifetime revenue, user_ltv.revenue).
-    "total": ("total", "ordertotal", "purchaserevenue", "revenue", "value", "amount", "trtotal", "totalprice"),
+    "total": ("total", "ordertotal", "purchaserevenue", "revenue", "value", "amount", "trtotal", "totalprice",
+              "totalamount"),
     # Meta's Conversions API lists an event's products in its custom_data's contents.
     "products": ("products", "items", "lineitems", "contents"),
     "session": ("usersession", "sessionid", "gasessionid", "session", "domainsessionid"),
     "url": ("url", "pageurl", "pagelocation", "page", "currenturl", "eventsourceurl"),
     # The browser's or device's own id beside a user id set only once they log in.
+    # mParticle's mpid is its own id of the person, on every batch, beside the shop's customer_id once known.
     "visitor": ("anonymousid", "deviceid", "domainuserid", "cookieid", "visitorid", "userpseudoid",
-                "anondistinctid"),
+                "anondistinctid", "mpid"),
 }
 
 _KINDS = {
@@ -128,7 +130,9 @@ _KINDS = {
                      # (a recommender's logs: OTTO's ``clicks``, YooChoose's clicks file), GA's list click.
                      "click", "clicks", "productclick", "productclicked",
                      # The ad platforms' pixels and conversion APIs (Meta's ViewContent: a product's page).
-                     "viewcontent"), "view"),
+                     "viewcontent",
+                     # mParticle's product action of a product's details.
+                     "viewdetail"), "view"),
     # Mixpanel's own page view ($mp_web_page_view); Shopify's customer events' collection_viewed (a list page).
     # Matomo's visit log names a page view an "action" (beside download, outlink, ecommerceOrder…).
     **dict.fromkeys(("pageview", "pageviewed", "page", "screenview", "viewpage", "viewedpage", "pageload", "pageviews",
@@ -439,6 +443,8 @@ def _own_name(column: str) -> str:
     ['device_id', 'session_id', 'url', 'server_timestamp']
     >>> [_own_name(c) for c in ("data.productVariant.product.id", "data.checkout.totalPrice.amount", "id")]
     ['product_id', 'totalPrice', 'id']
+    >>> [_own_name(c) for c in ("events.data.product_action.action", "events.data.timestamp_unixtime_ms", "x.action")]
+    ['product_action', 'timestamp', 'action']
     >>> [_own_name(c) for c in ("event_properties.AddedItemProductID", "added_item_price", "AddedItems")]
     ['ProductID', 'price', 'AddedItems']
     """
@@ -448,9 +454,11 @@ def _own_name(column: str) -> str:
         own = f"{parts[-2]}_id"
     elif len(parts) > 1 and own.lower() == "amount":
         own = parts[-2]
+    elif len(parts) > 1 and own.lower() == "action" and parts[-2].lower().endswith("action"):
+        own = parts[-2]  # a product action object's own action (mParticle's product_action.action)
     own = re.sub(r"^hashed_", "", own, flags=re.IGNORECASE)
     own = re.sub(r"^(AddedItem(?=[A-Z])|(?i:added_item_)(?=.))", "", own)
-    return re.sub(r"(_(hash|hashed|epoch|ms|millis|utc))+$", "", own, flags=re.IGNORECASE) or own
+    return re.sub(r"(_(hash|hashed|epoch|unixtime|ms|millis|utc))+$", "", own, flags=re.IGNORECASE) or own
 
 
 #: The longest pause between two purchase rows of one checkout, in a file without order ids.

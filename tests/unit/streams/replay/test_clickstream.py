@@ -1080,3 +1080,41 @@ def test_shopify_s_checkout_started_says_the_cart_and_its_total_and_a_checkout_s
     assert ([(p["product_id"], p["quantity"], p["price"]) for p in found[2]["products"]], found[2]["value"]) == (
         [("88", 2, 18.99)], 42.98)
     assert report.unmapped == {}
+
+
+def _mparticle_batch(mpid: int, identities: dict, events: list[tuple[str, int, dict]]) -> dict:
+    """A batch of mParticle's events API, as its data exports write them: one person's events, their data nested."""
+    start = 1709287200000
+    return {"schema_version": 2, "environment": "production", "mpid": mpid, "user_identities": identities,
+            "device_info": {"platform": "web"},
+            "events": [{"event_type": kind, "data": {"timestamp_unixtime_ms": start + millis, "session_id": 77,
+                                                     "event_id": str(millis), **data}}
+                       for kind, millis, data in events]}
+
+
+def test_mparticle_s_batches_are_a_row_per_event_read_by_their_product_actions(tmp_path):
+    """mParticle nests an event's time as timestamp_unixtime_ms and its commerce action in product_action.action:
+    the batches were refused as naming no time and no event; its mpid is the person before the shop's id is known."""
+    mug = [{"id": "MUG-1", "name": "Mug", "price": 18.99, "quantity": 2, "category": "Home"}]
+    path = tmp_path / "mparticle.jsonl"
+    path.write_text("\n".join(json.dumps(batch) for batch in [
+        _mparticle_batch(8675309, {}, [
+            ("screen_view", 0, {"screen_name": "Home"}),
+            ("commerce_event", 1000, {"product_action": {"action": "view_detail", "products": mug}}),
+            ("commerce_event", 2000, {"product_action": {"action": "add_to_cart", "products": mug}})]),
+        _mparticle_batch(8675309, {"customer_id": "c-1", "email": "ann@shop.example"}, [
+            ("commerce_event", 3000, {"product_action": {"action": "checkout", "products": mug}}),
+            ("commerce_event", 9000, {"product_action": {"action": "purchase", "products": mug, "transaction_id": "T1",
+                                                         "total_amount": 42.98}}),
+            ("custom_event", 9500, {"event_name": "Newsletter Signup", "custom_event_type": "other"})]),
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    # The person's events before the shop knew them are replayed as the customer's they are then known as.
+    assert [(e["type"], e["customer_id"], e.get("product_id")) for e in found] == [
+        ("page_viewed", "c-1", None), ("product_viewed", "c-1", "MUG-1"), ("cart_item_added", "c-1", "MUG-1"),
+        ("customer_identified", "c-1", None), ("checkout_started", "c-1", None), ("activity", "c-1", None),
+        ("order_placed", "c-1", None)]
+    assert found[2]["quantity"] == 2 and found[3]["anonymous_id"] == "8675309"
+    assert (found[-1]["order_id"], found[-1]["total"], found[-1]["occurred_at"]) == ("T1", 42.98, "2024-03-01T10:00:09Z")
+    assert [p["product_id"] for p in found[4]["products"]] == ["MUG-1"]
