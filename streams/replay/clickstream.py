@@ -76,7 +76,7 @@ from models.ids import canonical_id, is_placeholder, without_float_zeros
 from models.textfiles import CsvTable, bare, no_header, read_csv, select
 from streams.core.problems import Problem
 from streams.core.segment import lines_total, order_lines
-from streams.replay import adobe
+from streams.replay import adobe, ga360
 from streams.replay.json_records import holds_json_objects
 from streams.replay.json_rows import nested_lists, one_row_each, read_json_rows
 
@@ -89,8 +89,9 @@ USAGE = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=�
 #: Header names that say what a column holds (see :func:`models.csv_logs.header_columns`), the
 #: first found wins: the multi-category store's, RetailRocket's, GA4's flattened and the usual ones.
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
-    "customer": ("userid", "visitorid", "customerid", "clientid", "userpseudoid", "distinctid", "anonymousid",
-                 "personid", "deviceid", "user", "visitor", "customer"),
+    # Meta's Conversions API names the shop's own id of the person its external_id.
+    "customer": ("userid", "visitorid", "customerid", "externalid", "clientid", "userpseudoid", "distinctid", "anonymousid",
+                 "personid", "deviceid", "user", "visitor", "customer", "mpid"),
     # Snowplow's derived_tstamp (the device's time corrected for its clock), else its collector's.
     "time": ("eventtime", "eventtimestamp", "timestamp", "occurredat", "time", "datetime", "createdat", "ts", "date",
              "clienteventtime", "servertime", "servertimestamp", "eventdate", "derivedtstamp", "collectortstamp"),
@@ -100,20 +101,26 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "event": ("productaction", "eventtype", "eventname", "event", "action", "type", "eventtablename"),
     # The hit's type, the event of a row whose event column is empty (a page view has no product action).
     "hit": ("hittype", "eventtype", "type"),
-    "product": ("productid", "itemid", "sku", "productsku", "itemsku", "product", "item", "articleid", "aid"),
+    # Meta's Conversions API names the products it does not list in contents by their content_ids.
+    "product": ("productid", "itemid", "sku", "productsku", "itemsku", "product", "item", "articleid", "aid",
+                "contentids"),
     "price": ("price", "unitprice", "itemprice"),
     "quantity": ("quantity", "qty"),
     "category": ("categorycode", "category", "categoryid", "itemcategory"),
-    "order": ("transactionid", "orderid", "order", "trorderid"),
+    # Universal Analytics' data layer names a purchase's transaction in its actionField (ecommerce.purchase.actionField.id).
+    "order": ("transactionid", "orderid", "order", "trorderid", "actionfieldid"),
     # An order's amount (Segment's and PostHog's total, Mixpanel's and Amplitude's revenue…) and its products;
     # an order's own names before a plain revenue (GA4's row has the user's lifetime revenue, user_ltv.revenue).
-    "total": ("total", "ordertotal", "purchaserevenue", "revenue", "value", "amount", "trtotal", "totalprice"),
-    "products": ("products", "items", "lineitems"),
+    "total": ("total", "ordertotal", "purchaserevenue", "revenue", "value", "amount", "trtotal", "totalprice",
+              "totalamount"),
+    # Meta's Conversions API lists an event's products in its custom_data's contents.
+    "products": ("products", "items", "lineitems", "contents"),
     "session": ("usersession", "sessionid", "gasessionid", "session", "domainsessionid"),
-    "url": ("url", "pageurl", "pagelocation", "page", "currenturl"),
+    "url": ("url", "pageurl", "pagelocation", "page", "currenturl", "eventsourceurl"),
     # The browser's or device's own id beside a user id set only once they log in.
+    # mParticle's mpid is its own id of the person, on every batch, beside the shop's customer_id once known.
     "visitor": ("anonymousid", "deviceid", "domainuserid", "cookieid", "visitorid", "userpseudoid",
-                "anondistinctid"),
+                "anondistinctid", "mpid"),
 }
 
 _KINDS = {
@@ -121,7 +128,11 @@ _KINDS = {
                      "viewitemdetails", "pv", "views",
                      # A click on a product opens it: the data sets that count product views as clicks
                      # (a recommender's logs: OTTO's ``clicks``, YooChoose's clicks file), GA's list click.
-                     "click", "clicks", "productclick", "productclicked"), "view"),
+                     "click", "clicks", "productclick", "productclicked",
+                     # The ad platforms' pixels and conversion APIs (Meta's ViewContent: a product's page).
+                     "viewcontent",
+                     # mParticle's product action of a product's details.
+                     "viewdetail"), "view"),
     # Mixpanel's own page view ($mp_web_page_view); Shopify's customer events' collection_viewed (a list page).
     # Matomo's visit log names a page view an "action" (beside download, outlink, ecommerceOrder…).
     **dict.fromkeys(("pageview", "pageviewed", "page", "screenview", "viewpage", "viewedpage", "pageload", "pageviews",
@@ -131,7 +142,8 @@ _KINDS = {
                      "addtobasket", "addedtobasket", "carts", "cartadds", "productaddedtocart"), "add"),
     **dict.fromkeys(("removefromcart", "productremoved", "cartremove", "remove", "cartitemremoved",
                      "removedfromcart", "productremovedfromcart"), "remove"),
-    **dict.fromkeys(("checkout", "begincheckout", "checkoutstarted", "startcheckout", "startedcheckout"), "checkout"),
+    **dict.fromkeys(("checkout", "begincheckout", "checkoutstarted", "startcheckout", "startedcheckout",
+                     "initiatecheckout"), "checkout"),
     **dict.fromkeys(("cartviewed", "viewcart", "viewedcart"), "cartview"),
     **dict.fromkeys(("purchase", "transaction", "order", "ordercompleted", "orderplaced", "buy", "completedorder",
                      "placedorder", "purchased", "purchasecompleted", "completedpurchase", "orders", "purchases",
@@ -204,6 +216,8 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             whole = dataclasses.replace(whole, header=beside, headerless=False)  # a data feed's column_headers.tsv
         if not columns and adobe.is_feed(whole.header):
             whole = adobe.feed_table(whole)
+        if not columns and json_lines and ga360.is_sessions(whole.header):
+            whole = ga360.hits_table(whole)  # a visit per line, its hits nested: a row per hit
         if not columns and whole.headerless:
             raise no_header(whole, USAGE)
         guessed = not columns
@@ -232,8 +246,11 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             raise DataFileError(whole.path, 1, "", f"{what} {','.join(whole.header)!r} name{'' if json_lines else 's'} "
                                 f"no {' and no '.join(missing)} column: give --columns {USAGE}{one_kind}")
         keys = [key for key in (*REQUIRED, *OPTIONAL) if key in columns]
+        actions = _listing_actions(whole, columns["products"]) if guessed and "products" in columns else None
         table = (_namesakes_merged(whole, columns, keys) if guessed
                  else select(whole, {key: (columns[key],) for key in keys}))
+        if actions is not None:
+            table = _named_by_action(table, actions)
         del whole  # its rows with every column, not held while the events are made
     if used is not None:
         used.update({key: columns[key] for key in keys})
@@ -375,6 +392,42 @@ def _namesakes_merged(table: CsvTable, columns: Mapping[str, str], keys: Sequenc
     return dataclasses.replace(table, rows=rows, names={key: columns[key] for key in keys})
 
 
+def _listing_actions(table: CsvTable, products: str) -> list[str] | None:
+    """Each row's action as the field its products are listed under names it, when that is an event the
+    tracker reads (Universal Analytics' data layer: ``ecommerce.detail.products``, ``ecommerce.add.products``,
+    ``ecommerce.purchase.products``), else ``""``; None when no row's products are so listed.
+
+    >>> t = CsvTable("dl.jsonl", ["event", "ecommerce.detail.products", "ecommerce.purchase.products", "items"],
+    ...              [(1, ["", '[{"id": 1}]', "", ""]), (2, ["", "", '[{"id": 1}]', ""]), (3, ["x", "", "", "[]"])])
+    >>> _listing_actions(t, "ecommerce.detail.products")
+    ['detail', 'purchase', '']
+    """
+    own = _own_name(products)
+    sources = [(at, column.split(".")[-2]) for at, column in enumerate(table.header)
+               if "." in column and _own_name(column) == own]
+    if not any(kind_of(action) for _, action in sources):
+        return None
+    return [next((action for at, action in sources if values[at].strip()), "") if sources else ""
+            for _, values in table.rows]
+
+
+def _named_by_action(table: CsvTable, actions: Sequence[str]) -> CsvTable:
+    """``table`` whose rows that name no event the tracker reads (none, or a tag manager's own ``gtm.dom``) take
+    the action their products are listed under (:func:`_listing_actions`): Universal Analytics' data layer pushes
+    a product's view and a purchase without an event of their own.
+
+    >>> t = CsvTable("dl.jsonl", ["customer", "event"], [(1, ["c", ""]), (2, ["c", "addToCart"]), (3, ["c", "gtm.dom"])],
+    ...              {"customer": "client_id", "event": "event"})
+    >>> _named_by_action(t, ["detail", "add", "purchase"]).rows
+    [(1, ['c', 'detail']), (2, ['c', 'addToCart']), (3, ['c', 'purchase'])]
+    """
+    at = table.position("event")
+    for n, ((line, values), action) in enumerate(zip(table.rows, actions, strict=True)):
+        if action and kind_of(action) and not kind_of(values[at]):
+            table.rows[n] = (line, [*values[:at], action, *values[at + 1 :]])
+    return table
+
+
 def _own_name(column: str) -> str:
     """What a column's name says it holds: a nested field's own name (``properties.distinct_id`` as ``distinct_id``),
     an analytics tool's reserved one without its ``$`` (Mixpanel's and PostHog's ``$device_id``), an anonymised
@@ -382,11 +435,18 @@ def _own_name(column: str) -> str:
 
     A nested object's ``id`` is its parent's id and a money object's ``amount`` its parent's amount, as
     GraphQL and Shopify's events nest them (``product.id`` as ``product_id``, ``price.amount`` as ``price``).
+    A cart add that lists the whole cart names the item it added apart (Klaviyo's ``Added to Cart``:
+    ``AddedItemProductID``, ``AddedItemPrice``, ``AddedItemQuantity`` beside its ``Items``): the added item's
+    field is the row's own product, price or quantity.
 
     >>> [_own_name(c) for c in ("properties.$device_id", "session_id_hash", "hashed_url", "server_timestamp_epoch_ms")]
     ['device_id', 'session_id', 'url', 'server_timestamp']
     >>> [_own_name(c) for c in ("data.productVariant.product.id", "data.checkout.totalPrice.amount", "id")]
     ['product_id', 'totalPrice', 'id']
+    >>> [_own_name(c) for c in ("events.data.product_action.action", "events.data.timestamp_unixtime_ms", "x.action")]
+    ['product_action', 'timestamp', 'action']
+    >>> [_own_name(c) for c in ("event_properties.AddedItemProductID", "added_item_price", "AddedItems")]
+    ['ProductID', 'price', 'AddedItems']
     """
     parts = [part.lstrip("$") for part in column.split(".")]
     own = parts[-1]
@@ -394,8 +454,11 @@ def _own_name(column: str) -> str:
         own = f"{parts[-2]}_id"
     elif len(parts) > 1 and own.lower() == "amount":
         own = parts[-2]
+    elif len(parts) > 1 and own.lower() == "action" and parts[-2].lower().endswith("action"):
+        own = parts[-2]  # a product action object's own action (mParticle's product_action.action)
     own = re.sub(r"^hashed_", "", own, flags=re.IGNORECASE)
-    return re.sub(r"(_(hash|hashed|epoch|ms|millis|utc))+$", "", own, flags=re.IGNORECASE) or own
+    own = re.sub(r"^(AddedItem(?=[A-Z])|(?i:added_item_)(?=.))", "", own)
+    return re.sub(r"(_(hash|hashed|epoch|unixtime|ms|millis|utc))+$", "", own, flags=re.IGNORECASE) or own
 
 
 #: The longest pause between two purchase rows of one checkout, in a file without order ids.
@@ -541,6 +604,11 @@ def _events(row: _Row, kind: str | None, marks: Mapping[str, str]) -> list[dict[
         if value is not None:
             event["value"] = round(value, 2)
         return [event]
+    ids = _listed_ids(row.values.get("product", ""))
+    if kind in _PRODUCT_EVENTS and ids:
+        common = _common(row, kind)
+        return [{**common, "event_id": f"{common['event_id']}-{n}", **_product_event(kind, {"product_id": product})}
+                for n, product in enumerate(ids)]
     if kind in _PRODUCT_EVENTS and not row.values.get("product"):
         listed = _products(row.values.get("products", ""))
         if isinstance(listed, Problem):
@@ -550,6 +618,24 @@ def _events(row: _Row, kind: str | None, marks: Mapping[str, str]) -> list[dict[
             return [{**common, "event_id": f"{common['event_id']}-{n}", **_product_event(kind, line)}
                     for n, line in enumerate(listed)]
     return [_event(row, kind, marks)]
+
+
+def _listed_ids(raw: str) -> list[str] | None:
+    """A product cell listing several ids (Meta's ``content_ids``: a view of a product page names one, read as
+    that one; a cart add of several names each), else None.
+
+    >>> _listed_ids('["MUG-1", 4401]'), _listed_ids("MUG-1"), _listed_ids('[{"id": 1}]'), _listed_ids("[1")
+    (['MUG-1', '4401'], None, None, None)
+    """
+    if not raw.startswith("["):
+        return None
+    try:
+        ids = json.loads(raw)
+    except (ValueError, RecursionError):
+        return None
+    if not isinstance(ids, list) or not all(isinstance(id_, (str, int)) and not isinstance(id_, bool) for id_ in ids):
+        return None
+    return [str(id_)[:128] for id_ in ids if str(id_).strip()] or None
 
 
 def _product_event(kind: str, line: Mapping[str, object]) -> dict[str, object]:
@@ -629,7 +715,11 @@ def _order(rows: Sequence[_Row], marks: Mapping[str, str]) -> dict[str, object] 
             quantity = _number(row, "quantity", marks)
             count = max(int(quantity), 1) if quantity else 1
             worth = (_number(row, "price", marks) or 0.0) * count
-            if row.values.get("product"):
+            ids = _listed_ids(row.values.get("product", ""))
+            if ids:  # ids without prices (Meta's content_ids): the order's total is its amount
+                lines.extend({"product_id": product, "quantity": 1} for product in ids)
+                worth = 0.0
+            elif row.values.get("product"):
                 lines.append({"product_id": row.values["product"], "quantity": count, **_priced(row, marks)})
         given = _number(row, "total", marks)
         total += worth if given is None else given

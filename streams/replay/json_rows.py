@@ -4,7 +4,7 @@ Product-analytics tools export their events that way: Mixpanel (``{"event": …,
 {"distinct_id": …, "time": …}}``), Amplitude (``event_type``, ``user_id``, ``event_time``,
 ``event_properties``…), PostHog, Heap, Snowplow's JSON.  Each object is flattened: a nested
 field is the column ``outer.inner`` (``properties.distinct_id``), a list is kept as its JSON
-text; the header is every column of the file in the order first seen.  The objects may be JSON
+text, but for a list of one value, which is that value (Meta's ``"external_id": ["c-77"]``); the header is every column of the file in the order first seen.  The objects may be JSON
 Lines or one JSON array, plain, gzip, bzip2, xz or zipped (Amplitude's export), as
 :mod:`streams.replay.json_records` reads them.  The clickstream reader
 (:mod:`streams.replay.clickstream`) then maps and reads the columns as it does a CSV file's.
@@ -140,5 +140,8 @@ def _flatten(value: dict[str, Any], prefix: str, out: dict[str, str]) -> None:
             out[column] = "true" if item else "false"
         elif isinstance(item, (str, int, float)):
             out[column] = str(item)
+        elif isinstance(item, list) and len(item) == 1 and isinstance(item[0], (str, int, float)) \
+                and not isinstance(item[0], bool):
+            out[column] = str(item[0])  # one value listed is that value (Meta's user_data.external_id: ["…"])
         else:
             out[column] = json.dumps(item, ensure_ascii=False)

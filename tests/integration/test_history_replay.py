@@ -207,3 +207,56 @@ def test_a_ga4_bigquery_export_becomes_visits_orders_and_offers(worker, worker_s
     assert float(profile_hash(redis_client, "222.2")[b"revenue"]) == 40.0
     [trigger] = kafka.read(worker_settings.offer_triggers_topic, at_least=1, timeout=60, settle=2)
     assert (trigger["customer_id"], trigger["kind"]) == ("111.1", "cart_abandoned")
+
+
+def _ga360_sessions(start: int) -> list[dict]:
+    """GA360's ga_sessions_ rows: a visitor leaving a checkout, one buying, one later moving the event-time clock."""
+    def visit(visitor: str, offset: int, hits: list[dict]) -> dict:
+        return {"fullVisitorId": visitor, "visitId": str(start + offset), "visitStartTime": str(start + offset),
+                "date": "20260105", "totals": {"hits": str(len(hits))}, "hits": hits}
+
+    def hit(millis: int, action: str, *products: dict, **more) -> dict:
+        return {"time": str(millis), "type": "PAGE", "eCommerceAction": {"action_type": action},
+                "page": {"hostname": "shop.example", "pagePath": "/"}, "product": list(products), **more}
+
+    lamp = {"productSKU": "lamp-1", "productPrice": "40000000", "productQuantity": "1", "v2ProductCategory": "lamps"}
+    return [visit("111", 0, [hit(0, "2", lamp), hit(10_000, "3", lamp), hit(20_000, "5", lamp)]),
+            visit("222", 5, [hit(0, "3", lamp), hit(55_000, "6", lamp, transaction={
+                "transactionId": "T-9", "transactionRevenue": "40000000"})]),
+            visit("333", 3 * 3600, [hit(0, "0")])]
+
+
+def _meta_requests(start: int) -> list[dict]:
+    """Meta's Conversions API request bodies as a shop logs them: the same three visitors."""
+    def event(who: str, name: str, seconds: int, **custom) -> dict:
+        return {"event_name": name, "event_time": start + seconds, "event_id": f"{who}-{seconds}",
+                "action_source": "website", "user_data": {"external_id": [who]}, "custom_data": custom}
+
+    lamp = [{"id": "lamp-1", "quantity": 1, "item_price": 40.0}]
+    return [{"data": [event("111", "ViewContent", 0, content_ids=["lamp-1"]),
+                      event("111", "AddToCart", 10, contents=lamp, value=40.0),
+                      event("111", "InitiateCheckout", 20, contents=lamp, value=40.0)]},
+            {"data": [event("222", "AddToCart", 5, contents=lamp, value=40.0),
+                      event("222", "Purchase", 60, contents=lamp, value=40.0, currency="EUR", order_id="T-9")]},
+            {"data": [event("333", "PageView", 3 * 3600)]}]
+
+
+@pytest.mark.worker(clock="event", session_timeout_seconds=1800)
+@pytest.mark.parametrize("layout", ["ga360 sessions", "meta conversions api"])
+def test_another_tool_s_export_read_by_name_finds_the_checkout_left_and_the_order(worker, worker_settings, kafka,
+                                                                                  redis_client, tmp_path, layout):
+    """GA360's visits with their hits nested, Meta's logged requests: the abandoned checkout is offered, the order kept."""
+    start = int(START.timestamp())
+    records = _ga360_sessions(start) if layout.startswith("ga360") else _meta_requests(start)
+    path = tmp_path / ("ga_sessions_20260105.json.gz" if layout.startswith("ga360") else "capi-requests.jsonl.gz")
+    with gzip.open(path, "wt") as out:
+        out.write("\n".join(json.dumps(record) for record in records) + "\n")
+    first = replay(worker_settings, path, "clickstream")
+    assert "6 events of 3 customers" in first.stdout and "0 bad line(s)" in first.stdout
+
+    wait_until(lambda: int(profile_hash(redis_client, "222").get(b"orders", 0)) == 1, timeout=60,
+               message="the order on the profile")
+    assert float(profile_hash(redis_client, "222")[b"revenue"]) == 40.0
+    [trigger] = kafka.read(worker_settings.offer_triggers_topic, at_least=1, timeout=60, settle=2)
+    assert (trigger["customer_id"], trigger["kind"]) == ("111", "checkout_abandoned")
+    assert [p["product_id"] for p in trigger["products"]] == ["lamp-1"] and trigger["cart_value"] == 40.0
