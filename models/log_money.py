@@ -252,6 +252,9 @@ def order_total(lines: Sequence[float]) -> float:
 #: Words of a transaction's kind (``Type``) that say what it is; a kind with none is the shop's own money
 #: (a withdrawal, a transfer, a currency conversion, a fee, a hold, an authorization), no customer's.
 REFUND_KINDS = ("refund", "return", "chargeback", "reversal")
+#: Kinds that are a refund said whole: a gateway's ``credit`` (Braintree's), an accounting system's credit note or
+#: credit memo (a credit card is no credit).
+REFUND_CREDITS = (("credit",), ("credit", "note"), ("credit", "memo"))
 SALE_KINDS = ("payment", "sale", "order", "purchase", "charge", "checkout", "subscription", "invoice")
 
 
@@ -261,9 +264,11 @@ def transaction_kind(raw: str) -> Literal["sale", "refund", "other"]:
     >>> [transaction_kind(kind) for kind in ("Express Checkout Payment", "Payment Refund", "General Withdrawal",
     ...                                      "General Currency Conversion", "Chargeback", "charge", "Wholesale")]
     ['sale', 'refund', 'other', 'other', 'refund', 'sale', 'other']
+    >>> [transaction_kind(kind) for kind in ("credit", "Credit Note", "Credit Memo", "Credit Card Payment")]
+    ['refund', 'refund', 'refund', 'sale']
     """
     words = _words(raw)  # a Wholesale is no sale
-    if any(word.startswith(REFUND_KINDS) for word in words):
+    if any(word.startswith(REFUND_KINDS) for word in words) or tuple(words) in REFUND_CREDITS:
         return "refund"
     return "sale" if any(word.startswith(SALE_KINDS) for word in words) else "other"
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import collections
 from pathlib import Path
 
+import pytest
+
 from models.datasets import load_csv
 from models.transactions import TransactionLog
 
@@ -56,3 +58,18 @@ def test_payments_declined_or_rejected_by_a_gateway_are_no_sales_and_settled_one
     log = load_csv(path)
     assert "status=Transaction Status" in log.layout or "statuses: 'Transaction Status'" in log.layout
     assert per_customer(log) == {"ann@x.com": (70.0, 3), "bob@x.com": (30.0, 1)}
+@pytest.mark.parametrize("kind", ["credit", "Credit Note", "Credit Memo"])
+def test_a_credit_a_credit_note_or_a_credit_memo_is_a_refund(tmp_path: Path, kind: str) -> None:
+    """A ledger's credit (a gateway's refund), credit note or credit memo pays the customer back."""
+    path = write(tmp_path / "ledger.csv",
+                 "Transaction ID,Transaction Type,Created Datetime,Amount,Customer Email\n"
+                 f"a1,sale,2026-03-01 10:00:00,40.00,ann@x.com\na2,{kind},2026-03-08 10:00:00,10.00,ann@x.com\n"
+                 "b1,sale,2026-03-02 10:00:00,30.00,bob@x.com\n")
+    assert per_customer(load_csv(path)) == {"ann@x.com": (30.0, 1), "bob@x.com": (30.0, 1)}
+
+
+def test_a_credit_card_payment_is_a_sale(tmp_path: Path) -> None:
+    """A kind of transaction that names a credit card is a payment, not a credit."""
+    path = write(tmp_path / "ledger.csv", "Customer,Type,Date,Amount\nann,Credit Card Payment,2026-03-01,40.00\n"
+                 "bob,Payment Refund,2026-03-02,-5.00\n")
+    assert [(t.customer_id, t.refund) for t in load_csv(path).transactions] == [("ann", False), ("bob", True)]
