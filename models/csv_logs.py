@@ -206,6 +206,29 @@ HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
 }
 
 
+#: Of several columns a key's words find (:data:`HEADER_WORDS`), those holding one of these words give way to the
+#: others: a payment's settlement, disbursement or payout date to its creation's, a subtotal to the total, the
+#: amount authorised to the amount settled (:func:`gives_way`).
+GIVES_WAY: dict[str, tuple[str, ...]] = {
+    "date": ("settle", "disburs", "payout", "deposit", "funded"),
+    "amount": ("subtotal", "authori"),
+}
+
+
+def gives_way(key: str, name: str) -> bool:
+    """Whether a column that could hold ``key`` gives way to the others that could (:data:`GIVES_WAY`): a time of
+    day, too, to a date beside it (a till's ``Opened Date`` and ``Opened Time``).
+
+    >>> gives_way("date", "settlementdate"), gives_way("date", "openedtime"), gives_way("date", "createddatetime")
+    (True, True, False)
+    >>> gives_way("amount", "amountauthorized"), gives_way("amount", "subtotalinctax"), gives_way("amount", "total")
+    (True, True, False)
+    """
+    if key == "date" and "time" in name and "date" not in name:
+        return True
+    return any(holds(name, word) for word in GIVES_WAY.get(key, ()))
+
+
 _FIELD_PATH = re.compile(r"\w+(\.\w+)+")
 
 #: Words of column names that place an order only against others (Instacart's ``days_since_prior_order``,
@@ -296,7 +319,9 @@ def header_columns(
     documents and Parquet tables flatten them) by its whole name, else by its last part.
     A key no name finds may then be found by ``words`` (key → words one of which the column's
     name contains, words none of which it contains), among the columns no key took: when exactly
-    one column fits; when several do, they are listed in ``unsure`` and the key is left out.
+    one column fits, or one of several is the gross (:func:`models.log_languages.gross_first`) or is left when
+    the others give way (:func:`gives_way`); when several still do, they are listed in ``unsure`` and the key is
+    left out.
 
     >>> header_columns(["Visitor ID", "Time (UTC)"], {"customer": ("userid", "visitorid"), "time": ("time",)})
     {'customer': 'Visitor ID', 'time': 'Time (UTC)'}
@@ -327,6 +352,8 @@ def header_columns(
                 and not any(holds(TAX_INCLUDED.sub("", name), word) for word in exclude)]
         if len(fits) > 1:
             fits = gross_first(fits, [loose[column] for column in fits])
+        if len(fits) > 1:  # a settlement's date, a subtotal, give way to the others
+            fits = [column for column in fits if not gives_way(key, bare(column).rstrip("."))] or fits
         if len(fits) == 1:
             found[key] = fits[0]
             taken.add(fits[0])

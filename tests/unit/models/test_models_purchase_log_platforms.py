@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from models.datasets import load_csv
+from models.errors import DataFileError
 from models.transactions import TransactionLog
 
 
@@ -73,3 +74,54 @@ def test_a_credit_card_payment_is_a_sale(tmp_path: Path) -> None:
     path = write(tmp_path / "ledger.csv", "Customer,Type,Date,Amount\nann,Credit Card Payment,2026-03-01,40.00\n"
                  "bob,Payment Refund,2026-03-02,-5.00\n")
     assert [(t.customer_id, t.refund) for t in load_csv(path).transactions] == [("ann", False), ("bob", True)]
+
+
+BRAINTREE = ("Transaction ID,Subscription ID,Transaction Type,Transaction Status,Escrow Status,Created Datetime,"
+             "Created Timezone,Settlement Date,Disbursement Date,Merchant Account,Currency ISO Code,Amount Authorized,"
+             "Amount Submitted For Settlement,Service Fee,Tax Amount,Order ID,Refunded Transaction ID,Customer ID,"
+             "Customer First Name,Customer Last Name,Customer Email")
+
+
+def test_a_gateways_transactions_are_read_by_their_creation_date_and_the_money_submitted_for_settlement(
+    tmp_path: Path,
+) -> None:
+    """A gateway's download dates a payment's creation, settlement and disbursement, and gives the amount authorised
+    and the amount settled: the payment is read when created, for the money settled; its credits are refunds."""
+    path = write(tmp_path / "transactions.csv", BRAINTREE + "\n"
+                 "a1,,sale,settled,,2026-03-01 10:00:00,UTC,2026-03-02 00:00:00,2026-03-03,shop,USD,40.00,40.00,,0.00,"
+                 "O1,,,Ann,A,ann@x.com\n"
+                 "a2,,sale,settled,,2026-03-05 10:00:00,UTC,2026-03-06 00:00:00,2026-03-07,shop,USD,30.00,25.00,,0.00,"
+                 "O2,,,Ann,A,ann@x.com\n"
+                 "a3,,credit,settled,,2026-03-08 10:00:00,UTC,2026-03-09 00:00:00,2026-03-10,shop,USD,10.00,10.00,,0.00,"
+                 ",a2,,Ann,A,ann@x.com\n"
+                 "b1,,sale,processor_declined,,2026-03-02 10:00:00,UTC,,,shop,USD,30.00,0.00,,0.00,O3,,,Bob,B,bob@x.com\n"
+                 "b3,,sale,settled,,2026-03-02 10:10:00,UTC,2026-03-03 00:00:00,2026-03-04,shop,USD,30.00,30.00,,0.00,"
+                 "O5,,,Bob,B,bob@x.com\n"
+                 "b4,,sale,voided,,2026-03-09 10:10:00,UTC,,,shop,USD,15.00,15.00,,0.00,O6,,,Bob,B,bob@x.com\n")
+    log = load_csv(path)
+    assert "date=Created Datetime,amount=Amount Submitted For Settlement" in log.layout
+    assert per_customer(log) == {"ann@x.com": (55.0, 2), "bob@x.com": (30.0, 1)}
+    assert log.transactions[0].at.isoformat() == "2026-03-01T10:00:00+00:00"
+
+
+def test_a_time_of_day_column_beside_the_date_column_leaves_the_date_read(tmp_path: Path) -> None:
+    """A till's export gives a check's opening date and time in two columns: the date is the date column."""
+    path = write(tmp_path / "checks.csv", "Opened Date,Opened Time,Customer Id,Total\n"
+                 "03/01/2026,12:05 PM,g1,21.50\n03/02/2026,07:30 PM,g1,10.80\n03/02/2026,01:00 PM,g2,15.00\n")
+    log = load_csv(path)
+    assert "date=Opened Date" in log.layout
+    assert per_customer(log) == {"g1": (32.3, 2), "g2": (15.0, 1)}
+
+
+def test_a_subtotal_gives_way_to_the_total_beside_it(tmp_path: Path) -> None:
+    """Of an order's subtotal and total, named alike otherwise, the total is the order's money."""
+    path = write(tmp_path / "orders.csv", "Order ID,Customer Email,Order Date,Order Subtotal,Order Total Amount\n"
+                 "1,a@x.com,2026-03-01,10.00,12.00\n2,b@x.com,2026-03-02,20.00,24.00\n")
+    assert [t.amount for t in load_csv(path).transactions] == [12.0, 24.0]
+
+
+def test_several_dates_none_of_them_a_settlement_are_still_refused(tmp_path: Path) -> None:
+    """Two dates neither of which is a settlement's or a time of day are refused, naming both."""
+    path = write(tmp_path / "orders.csv", "customer,Posting Date,Entry Date,amount\n7,2026-03-01,2026-03-02,5\n")
+    with pytest.raises(DataFileError, match="several could be: 'Posting Date', 'Entry Date'"):
+        load_csv(path)
