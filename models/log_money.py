@@ -26,6 +26,7 @@ from typing import Literal, Protocol
 
 from models.decimals import currency_code
 from models.errors import DataFileError
+from models.log_languages import TAX_EXCLUDED, TAX_INCLUDED
 from models.textfiles import CsvTable, bare, normalise
 from models.transactions import column_numbers
 
@@ -342,19 +343,26 @@ def refunded_column(header: Sequence[str], amount: str) -> str | None:
     >>> square = ["Gross Sales", "Discounts", "Net Sales", "Tax", "Partial Refunds", "Total Collected"]
     >>> refunded_column(square, "Net Sales"), refunded_column(["Gross", "Refunded Amount", "Net"], "Net")
     ('Partial Refunds', None)
+    >>> refunded_column(["Total Inc Tax", "Total Ex Tax", "Refunded Amount"], "Total Inc Tax")
+    'Refunded Amount'
     >>> refunded_column(["Gesamtbetrag", "Erstatteter Betrag"], "Gesamtbetrag"), refunded_column(
     ...     ["Total TTC", "Montant remboursé", "Date de remboursement"], "Total TTC")
     ('Erstatteter Betrag', 'Montant remboursé')
     """
     net = "net" in _words(amount)
-    qualifier = _MONEY_WORDS.sub("", bare(amount))
+    qualifier = _MONEY_WORDS.sub("", _untaxed(bare(amount)))  # the refunds of a Total Inc Tax are a Refunded Amount
     for at, name in enumerate(header):
         loose = bare(name)
         noun = _REFUND.search(loose)
         if _REFUNDED.search(loose) or (noun and (_MONEY_WORDS.search(loose) or noun.group().startswith("partial"))):
-            if _MONEY_WORDS.sub("", _REFUND.sub("", _REFUNDED.sub("", loose))) == qualifier:
+            if _MONEY_WORDS.sub("", _REFUND.sub("", _REFUNDED.sub("", _untaxed(loose)))) == qualifier:
                 return None if net and at < header.index(amount) else name
     return None
+
+
+def _untaxed(name: str) -> str:
+    """A loosely spelled money column's name without its tax said included or excluded (``totalinctax``: total)."""
+    return TAX_EXCLUDED.sub("", TAX_INCLUDED.sub("", name))
 
 
 def adjusted_column(header: Sequence[str], amount: str) -> str | None:

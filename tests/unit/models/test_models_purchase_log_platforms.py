@@ -125,3 +125,27 @@ def test_several_dates_none_of_them_a_settlement_are_still_refused(tmp_path: Pat
     path = write(tmp_path / "orders.csv", "customer,Posting Date,Entry Date,amount\n7,2026-03-01,2026-03-02,5\n")
     with pytest.raises(DataFileError, match="several could be: 'Posting Date', 'Entry Date'"):
         load_csv(path)
+
+
+def test_an_orders_total_inc_tax_is_its_money_and_the_amount_refunded_beside_it_a_refund(tmp_path: Path) -> None:
+    """An order export's Total Inc Tax beside its Total Ex Tax and subtotals is the money (English's short 'inc tax'
+    says the tax is in it), and its Refunded Amount a refund; guests' Customer ID is 0, their email on every order."""
+    path = write(tmp_path / "orders.csv",
+                 "Order ID,Customer ID,Billing email,Status,Date Created,Subtotal Inc Tax,Subtotal Ex Tax,Total Inc Tax,"
+                 "Total Ex Tax,Refunded Amount\n"
+                 '101,5,ann@x.com,Completed,"Mon, 02 Mar 2026 10:00:00 +0000",110.00,100.00,110.00,100.00,0.00\n'
+                 '102,0,bob@x.com,Shipped,"Tue, 03 Mar 2026 10:00:00 +0000",55.00,50.00,55.00,50.00,0.00\n'
+                 '103,5,ann@x.com,Partially Refunded,"Wed, 04 Mar 2026 10:00:00 +0000",22.00,20.00,22.00,20.00,11.00\n'
+                 '104,0,bob@x.com,Cancelled,"Thu, 05 Mar 2026 10:00:00 +0000",33.00,30.00,33.00,30.00,0.00\n'
+                 '105,0,bob@x.com,Awaiting Payment,"Fri, 06 Mar 2026 10:00:00 +0000",44.00,40.00,44.00,40.00,0.00\n')
+    log = load_csv(path)
+    assert "amount=Total Inc Tax,order=Order ID,status=Status,refunded=Refunded Amount" in log.layout
+    assert per_customer(log) == {"ann@x.com": (121.0, 2), "bob@x.com": (55.0, 1)}
+    assert log.not_sales == 2
+
+
+@pytest.mark.parametrize(("gross", "net"), [("Total inc. VAT", "Total ex. VAT"), ("Amount inc GST", "Amount ex GST")])
+def test_money_said_inc_tax_is_the_gross_beside_the_one_said_ex_tax(tmp_path: Path, gross: str, net: str) -> None:
+    """British and Australian exports say 'inc. VAT', 'inc GST' and 'ex VAT': the money with the tax in it is read."""
+    path = write(tmp_path / "orders.csv", f"Customer,Date,{net},{gross}\nann,2026-03-01,10.00,12.00\n")
+    assert [t.amount for t in load_csv(path).transactions] == [12.0]
