@@ -278,12 +278,22 @@ def line_kinds(table: CsvTable, mapping: MoneyColumns, *, explicit: bool) -> lis
     """Each line's :func:`transaction_kind` (all ``sale`` without a type column); None for a type column of no kinds.
 
     A column found by its name only (``Type``) is read as kinds of transaction where some line is a sale or a
-    refund; else it holds something else (a customer's or a product's type): None.
+    refund; else it holds something else (a customer's or a product's type): None. A bare credit
+    (:data:`REFUND_CREDITS`) is a refund only beside sales: without one, ``Credit`` is a payment's method, as
+    ``Cash`` beside it.
+
+    >>> t = CsvTable("p.csv", ["Type"], [(2, ["Credit"]), (3, ["Cash"])], {"type": "Type"})
+    >>> from models.csv_logs import ColumnMap
+    >>> line_kinds(t, ColumnMap("c", "d", "a", type="Type"), explicit=False) is None
+    True
     """
     if not mapping.type:
         return ["sale"] * len(table.rows)
     at = table.position("type")
     kinds: list[str] = [transaction_kind(values[at]) for _, values in table.rows]
+    if "sale" not in kinds:
+        kinds = ["other" if tuple(_words(values[at])) in REFUND_CREDITS else kind
+                 for (_, values), kind in zip(table.rows, kinds, strict=True)]
     if not explicit and not {"sale", "refund"} & set(kinds):
         return None
     return kinds

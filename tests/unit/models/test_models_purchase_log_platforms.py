@@ -69,6 +69,13 @@ def test_a_credit_a_credit_note_or_a_credit_memo_is_a_refund(tmp_path: Path, kin
     assert per_customer(load_csv(path)) == {"ann@x.com": (30.0, 1), "bob@x.com": (30.0, 1)}
 
 
+def test_a_payments_type_credit_or_cash_beside_no_sale_is_its_method_not_a_refund(tmp_path: Path) -> None:
+    """A till's Type of payment (Credit, Cash, Gift Card) names no kind of transaction: every line is a sale."""
+    path = write(tmp_path / "payments.csv", "Customer,Date,Amount,Type\nann,2026-03-01,20.00,Credit\n"
+                 "bob,2026-03-02,12.00,Cash\nann,2026-03-03,8.00,Gift Card\n")
+    assert per_customer(load_csv(path)) == {"ann": (28.0, 2), "bob": (12.0, 1)}
+
+
 def test_a_credit_card_payment_is_a_sale(tmp_path: Path) -> None:
     """A kind of transaction that names a credit card is a payment, not a credit."""
     path = write(tmp_path / "ledger.csv", "Customer,Type,Date,Amount\nann,Credit Card Payment,2026-03-01,40.00\n"
