@@ -172,7 +172,9 @@ _ENGLISH_NAMES: dict[str, tuple[str, ...]] = {
 _ENGLISH_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "customer": (("customer", "client", "email", "user", "buyer", "shopper", "member", "household"),
                  ("name", "phone", "address", "street", "country", "state", "province", "county", "city", "zip",
-                  "postcode", "note", "description", "group", "type", "since", "marketing", "company", "tag", "agent")),
+                  "postcode", "note", "description", "group", "type", "since", "marketing", "company", "tag", "agent",
+                  # who served, voided or approved the sale, not who bought: a till's Void User, Void Approver
+                  "void", "approv", "staff", "employee", "cashier", "clerk")),
     "date": (("date", "time", "created", "ordered", "purchased"),
              ("ship", "deliver", "fulfil", "due", "update", "modif", "cancel", "refund", "birth", "expir", "zone")),
     "amount": (("total", "amount", "revenue", "sales", "spend"),

@@ -340,10 +340,10 @@ def refunded_column(header: Sequence[str], amount: str) -> str | None:
 
     Payment and order exports keep a partly refunded payment's whole amount and, beside it, what was
     refunded (Stripe's ``Amount Refunded`` and ``Converted Amount Refunded``, Shopify's ``Refunded Amount``,
-    Square's ``Partial Refunds``): the column named as the amount is, with ``refunded`` (or ``refund`` and a
-    money word, or partial refunds). An amount named net has the refunds named before it taken out
-    already (a statement's terms come before its result: Gross, Refunds, Net); one named after it is
-    not in it (Square's Partial Refunds after its Net Sales, on the way to its Total Collected).
+    Square's ``Partial Refunds``): the column named as the amount is, with ``refunded`` or ``refund`` and a
+    money word, or partial refunds (a bare ``Refunded`` says whether, not how much). An amount named net has
+    the refunds named before it taken out already (a statement's terms come before its result: Gross, Refunds,
+    Net); one named after it is not in it (Square's Partial Refunds after its Net Sales, on the way to its Total Collected).
 
     >>> stripe = ["Amount", "Amount Refunded", "Converted Amount", "Converted Amount Refunded", "Refund Date"]
     >>> [refunded_column(stripe, money) for money in ("Amount", "Converted Amount")]
@@ -355,6 +355,8 @@ def refunded_column(header: Sequence[str], amount: str) -> str | None:
     ('Partial Refunds', None)
     >>> refunded_column(["Total Inc Tax", "Total Ex Tax", "Refunded Amount"], "Total Inc Tax")
     'Refunded Amount'
+    >>> refunded_column(["Amount", "Refunded", "Refund Date", "Refund Amount"], "Amount")
+    'Refund Amount'
     >>> refunded_column(["Gesamtbetrag", "Erstatteter Betrag"], "Gesamtbetrag"), refunded_column(
     ...     ["Total TTC", "Montant remboursé", "Date de remboursement"], "Total TTC")
     ('Erstatteter Betrag', 'Montant remboursé')
@@ -363,8 +365,9 @@ def refunded_column(header: Sequence[str], amount: str) -> str | None:
     qualifier = _MONEY_WORDS.sub("", _untaxed(bare(amount)))  # the refunds of a Total Inc Tax are a Refunded Amount
     for at, name in enumerate(header):
         loose = bare(name)
-        noun = _REFUND.search(loose)
-        if _REFUNDED.search(loose) or (noun and (_MONEY_WORDS.search(loose) or noun.group().startswith("partial"))):
+        said = _REFUNDED.search(loose) or _REFUND.search(loose)
+        # Money, or partial refunds; a bare Refunded is a flag (a till's refund status, a digital shop's true/false).
+        if said and (_MONEY_WORDS.search(loose) or said.group().startswith("partial")):
             if _MONEY_WORDS.sub("", _REFUND.sub("", _REFUNDED.sub("", _untaxed(loose)))) == qualifier:
                 return None if net and at < header.index(amount) else name
     return None

@@ -156,3 +156,31 @@ def test_money_said_inc_tax_is_the_gross_beside_the_one_said_ex_tax(tmp_path: Pa
     """British and Australian exports say 'inc. VAT', 'inc GST' and 'ex VAT': the money with the tax in it is read."""
     path = write(tmp_path / "orders.csv", f"Customer,Date,{net},{gross}\nann,2026-03-01,10.00,12.00\n")
     assert [t.amount for t in load_csv(path).transactions] == [12.0]
+
+
+TOAST_PAYMENTS = ("Location,Payment Id,Order Id,Order #,Paid Date,Order Date,Check Id,Check #,Tab Name,Server,Table,"
+                  "Dining Area,Service,Dining Option,House Acct #,Amount,Tip,Gratuity,Total,Swiped Card Amount,"
+                  "Keyed Card Amount,Amount Tendered,Refunded,Refund Date,Refund Amount,Refund Tip Amount,Void User,"
+                  "Void Approver,Void Date,Status,Type")
+
+
+def test_the_staff_member_who_voided_a_payment_is_no_customer(tmp_path: Path) -> None:
+    """A till's payments name the employee who voided one (Void User) and no guest: the header names no customer."""
+    path = write(tmp_path / "PaymentDetails.csv", TOAST_PAYMENTS + "\n"
+                 "Main,p1,o1,1,03/01/2026 12:40:00,03/01/2026 12:05:00,c1,101,Ann,Sam,4,Patio,Lunch,Dine In,,20.00,3.00,"
+                 "0.00,23.00,23.00,0.00,0.00,,,,,,,,CAPTURED,Credit\n")
+    with pytest.raises(DataFileError, match="names no customer column"):
+        load_csv(path)
+
+
+def test_a_refunded_column_of_flags_is_no_money_and_the_refund_amount_beside_it_is(tmp_path: Path) -> None:
+    """A payment's Refunded says whether it was (a flag, as a till or a digital shop writes it), its Refund Amount
+    how much: the amount is the refund."""
+    path = write(tmp_path / "PaymentDetails.csv", TOAST_PAYMENTS + ",Email\n"
+                 "Main,p1,o1,1,03/01/2026 12:40:00,03/01/2026 12:05:00,c1,101,Ann,Sam,4,Patio,Lunch,Dine In,,20.00,3.00,"
+                 "0.00,23.00,23.00,0.00,0.00,PARTIAL,03/02/2026 09:00:00,5.00,0.00,,,,CAPTURED,Credit,ann@x.com\n"
+                 "Main,p2,o2,2,03/01/2026 13:40:00,03/01/2026 13:05:00,c2,102,Bob,Sam,5,Patio,Lunch,Dine In,,12.00,2.00,"
+                 "0.00,14.00,14.00,0.00,0.00,,,,,,,,CAPTURED,Credit,bob@x.com\n")
+    log = load_csv(path)
+    assert "customer=Email" in log.layout and "refunded=Refund Amount" in log.layout
+    assert per_customer(log) == {"ann@x.com": (15.0, 1), "bob@x.com": (12.0, 1)}
