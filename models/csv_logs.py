@@ -156,7 +156,9 @@ _ENGLISH_NAMES: dict[str, tuple[str, ...]] = {
     "amount": ("ordertotal", "totalamount", "amounttotal", "amount", "total", "totalspent", "revenue", "sales", "netsales",
                "grandtotal", "totalprice", "linetotal", "paymentvalue", "spend", "value"),
     "order": ("orderid", "orderno", "ordernumber", "order", "invoiceid", "invoiceno", "invoicenumber", "invoice",
-              "transactionid", "receiptid", "receipt", "ticket", "basketid", "basket"),
+              "transactionid", "receiptid", "receipt", "ticket", "basketid", "basket",
+              # a restaurant's check is its order (not a Check Number: an accounting export's cheque)
+              "checkid"),
     "status": ("financialstatus", "paymentstatus", "orderstatus", "status"),
     # Read as kinds of transaction only where some line is a payment or a refund (:func:`transaction_kind`).
     "type": ("transactiontype", "type"),

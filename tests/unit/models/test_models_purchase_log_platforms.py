@@ -184,3 +184,19 @@ def test_a_refunded_column_of_flags_is_no_money_and_the_refund_amount_beside_it_
     log = load_csv(path)
     assert "customer=Email" in log.layout and "refunded=Refund Amount" in log.layout
     assert per_customer(log) == {"ann@x.com": (15.0, 1), "bob@x.com": (12.0, 1)}
+
+
+def test_a_restaurants_checks_are_its_orders(tmp_path: Path) -> None:
+    """A restaurant's export of checks (Check Id, Opened Date as MM/DD/YY, Opened Time): a guest's two checks of one
+    day are two orders."""
+    path = write(tmp_path / "CheckDetails.csv",
+                 "Location Code,Opened Date,Opened Time,Item Description,Server,Tax,Tender,Check Id,Check #,Total,"
+                 "Customer Family,Table Size,Discount,Reason of Discount,Link,Customer Id,Customer,Customer Phone,"
+                 "Customer Email\n"
+                 '1,03/01/26,12:05 PM,"Burger, Fries",Sam,1.50,VISA,c1,101,21.50,,2,0.00,,,g1,Ann A,555,ann@x.com\n'
+                 "1,03/01/26,07:30 PM,Salad,Sam,0.80,VISA,c2,102,10.80,,1,0.00,,,g1,Ann A,555,ann@x.com\n"
+                 "1,03/02/26,01:00 PM,Pizza,Jo,1.00,CASH,c3,103,15.00,,3,0.00,,,g2,Bob B,556,bob@x.com\n")
+    log = load_csv(path)
+    assert "date=Opened Date,amount=Total,order=Check Id" in log.layout
+    assert per_customer(log) == {"g1": (32.3, 2), "g2": (15.0, 1)}
+    assert log.transactions[0].at.date().isoformat() == "2026-03-01"
