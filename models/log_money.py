@@ -253,9 +253,9 @@ def order_total(lines: Sequence[float]) -> float:
 #: Words of a transaction's kind (``Type``) that say what it is; a kind with none is the shop's own money
 #: (a withdrawal, a transfer, a currency conversion, a fee, a hold, an authorization), no customer's.
 REFUND_KINDS = ("refund", "return", "chargeback", "reversal")
-#: Kinds that are a refund said whole: a gateway's ``credit`` (Braintree's), an accounting system's credit note or
-#: credit memo (a credit card is no credit).
-REFUND_CREDITS = (("credit",), ("credit", "note"), ("credit", "memo"))
+#: Words of a kind that say a refund together: an accounting system's credit note or credit memo (Xero's
+#: ``Sales Credit Note``, before its ``Sales``); a bare ``credit`` (Braintree's refund) is one too, a credit card none.
+REFUND_CREDITS = (("credit", "note"), ("credit", "memo"))
 SALE_KINDS = ("payment", "sale", "order", "purchase", "charge", "checkout", "subscription", "invoice")
 
 
@@ -265,11 +265,12 @@ def transaction_kind(raw: str) -> Literal["sale", "refund", "other"]:
     >>> [transaction_kind(kind) for kind in ("Express Checkout Payment", "Payment Refund", "General Withdrawal",
     ...                                      "General Currency Conversion", "Chargeback", "charge", "Wholesale")]
     ['sale', 'refund', 'other', 'other', 'refund', 'sale', 'other']
-    >>> [transaction_kind(kind) for kind in ("credit", "Credit Note", "Credit Memo", "Credit Card Payment")]
+    >>> [transaction_kind(kind) for kind in ("credit", "Sales Credit Note", "Credit Memo", "Credit Card Payment")]
     ['refund', 'refund', 'refund', 'sale']
     """
     words = _words(raw)  # a Wholesale is no sale
-    if any(word.startswith(REFUND_KINDS) for word in words) or tuple(words) in REFUND_CREDITS:
+    pairs = set(zip(words, words[1:]))
+    if any(word.startswith(REFUND_KINDS) for word in words) or words == ["credit"] or pairs & set(REFUND_CREDITS):
         return "refund"
     return "sale" if any(word.startswith(SALE_KINDS) for word in words) else "other"
 
@@ -278,9 +279,8 @@ def line_kinds(table: CsvTable, mapping: MoneyColumns, *, explicit: bool) -> lis
     """Each line's :func:`transaction_kind` (all ``sale`` without a type column); None for a type column of no kinds.
 
     A column found by its name only (``Type``) is read as kinds of transaction where some line is a sale or a
-    refund; else it holds something else (a customer's or a product's type): None. A bare credit
-    (:data:`REFUND_CREDITS`) is a refund only beside sales: without one, ``Credit`` is a payment's method, as
-    ``Cash`` beside it.
+    refund; else it holds something else (a customer's or a product's type): None. A bare ``credit`` is a
+    refund only beside sales: without one, ``Credit`` is a payment's method, as ``Cash`` beside it.
 
     >>> t = CsvTable("p.csv", ["Type"], [(2, ["Credit"]), (3, ["Cash"])], {"type": "Type"})
     >>> from models.csv_logs import ColumnMap
@@ -292,7 +292,7 @@ def line_kinds(table: CsvTable, mapping: MoneyColumns, *, explicit: bool) -> lis
     at = table.position("type")
     kinds: list[str] = [transaction_kind(values[at]) for _, values in table.rows]
     if "sale" not in kinds:
-        kinds = ["other" if tuple(_words(values[at])) in REFUND_CREDITS else kind
+        kinds = ["other" if _words(values[at]) == ["credit"] else kind
                  for (_, values), kind in zip(table.rows, kinds, strict=True)]
     if not explicit and not {"sale", "refund"} & set(kinds):
         return None

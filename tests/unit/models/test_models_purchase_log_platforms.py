@@ -200,3 +200,29 @@ def test_a_restaurants_checks_are_its_orders(tmp_path: Path) -> None:
     assert "date=Opened Date,amount=Total,order=Check Id" in log.layout
     assert per_customer(log) == {"g1": (32.3, 2), "g2": (15.0, 1)}
     assert log.transactions[0].at.date().isoformat() == "2026-03-01"
+
+
+XERO = ("ContactName,EmailAddress,POAddressLine1,POCity,PORegion,POPostalCode,POCountry,InvoiceNumber,Reference,"
+        "InvoiceDate,DueDate,PlannedDate,Total,TaxTotal,InvoiceAmountPaid,InvoiceAmountDue,InventoryItemCode,"
+        "Description,Quantity,UnitAmount,Discount,LineAmount,AccountCode,TaxType,TaxAmount,TrackingName1,"
+        "TrackingOption1,TrackingName2,TrackingOption2,Currency,Type,Sent,Status")
+
+
+def xero_line(who: str, invoice: str, day: str, total: str, kind: str, status: str) -> str:
+    return (f"{who.title()} Ltd,{who}@x.com,1 St,Town,,1000,NZ,{invoice},r,{day},{day},,{total},0.00,{total},0.00,MUG,"
+            f"Mug,1,10.00,,10.00,200,15% GST on Income,1.50,,,,,NZD,{kind},Sent,{status}\n")
+
+
+def test_an_accounting_systems_sales_credit_note_is_a_refund_and_its_invoices_totals_are_read_once(
+    tmp_path: Path,
+) -> None:
+    """An invoice export of a row per line, the invoice's Total on each (DD/MM/YYYY): a Sales Credit Note refunds,
+    an invoice Awaiting Payment sold nothing yet."""
+    path = write(tmp_path / "invoices.csv", XERO + "\n"
+                 + xero_line("ann", "INV-0001", "01/03/2026", "115.00", "Sales Invoice", "Paid") * 2
+                 + xero_line("bob", "INV-0002", "02/03/2026", "23.00", "Sales Invoice", "Awaiting Payment")
+                 + xero_line("bob", "INV-0003", "05/03/2026", "46.00", "Sales Invoice", "Paid") * 2
+                 + xero_line("ann", "CN-0001", "20/03/2026", "28.75", "Sales Credit Note", "Paid"))
+    log = load_csv(path)
+    assert per_customer(log) == {"ann@x.com": (86.25, 1), "bob@x.com": (46.0, 1)}
+    assert log.transactions[0].at.date().isoformat() == "2026-03-01"
