@@ -33,6 +33,7 @@ __all__ = ["CLOSED_BESIDE_COMPLETE", "NOT_SALES", "SALE_STATUSES", "is_no_sale",
 #: but a status awaiting its payment (``Awaiting bank wire payment``: :func:`is_unpaid`) is none.
 NOT_SALES = frozenset((
     "cancelled", "canceled", "cancel", "failed", "failure", "voided", "void", "declined", "rejected", "refunded",
+    "refund",  # PrestaShop's order paid back
     "fullyrefunded", "unavailable", "abandoned", "draft", "trash", "deleted", "expired", "pending",
     "pendingpayment", "onhold", "holded", "unpaid", "checkoutdraft", "denied", "reversed", "fraud", "suspectedfraud",
     "paymenterror", "incomplete", "quotation", "quotationsent", "closedlost", "lost", "chargeback", "chargedback",
@@ -68,9 +69,10 @@ SALE_STATUSES = frozenset((
     # A payment gateway's money taken (Braintree's settled, settling, submitted_for_settlement; SumUp's successful).
     "settled", "settling", "submittedforsettlement", "successful", "succeeded", "captured", "paidout",
 ))
-#: The last words of a status that say a payment was refused or lapsed, whoever refused it (Braintree's
-#: ``processor_declined``, ``gateway_rejected``, ``authorization_expired``, ``settlement_declined``).
-_NO_SALE_ENDINGS = ("declined", "rejected", "expired", "failed", "voided")
+#: The last words of a status that say a payment was refused, lapsed or is still owed, whoever refused it or for
+#: whatever the order waits (Braintree's ``processor_declined``, ``gateway_rejected``, ``authorization_expired``;
+#: PrestaShop's ``On backorder (not paid)``).
+_NO_SALE_ENDINGS = ("declined", "rejected", "expired", "failed", "voided", "notpaid", "unpaid")
 #: A status that is no sale only beside one that says an order went through: Magento's ``closed`` order
 #: is one refunded by a credit memo beside its ``complete`` ones, where other systems close a sale when done.
 CLOSED_BESIDE_COMPLETE = ("closed", frozenset(("complete", "completed")))
@@ -124,6 +126,8 @@ def is_no_sale(word: str) -> bool:
 
     >>> [is_no_sale(status_word(s)) for s in ("processor_declined", "gateway_rejected", "past_due", "settled", "paid")]
     [True, True, True, False, False]
+    >>> is_no_sale(status_word("On backorder (not paid)")), is_no_sale(status_word("On backorder (paid)"))
+    (True, False)
     """
     return word in NOT_SALES or is_unpaid(word) or word.endswith(_NO_SALE_ENDINGS)
 

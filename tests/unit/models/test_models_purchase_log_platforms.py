@@ -226,3 +226,17 @@ def test_an_accounting_systems_sales_credit_note_is_a_refund_and_its_invoices_to
     log = load_csv(path)
     assert per_customer(log) == {"ann@x.com": (86.25, 1), "bob@x.com": (46.0, 1)}
     assert log.transactions[0].at.date().isoformat() == "2026-03-01"
+
+
+def test_a_refund_status_and_an_order_on_backorder_not_paid_are_no_sales(tmp_path: Path) -> None:
+    """A shop's back office says 'Refund' of an order paid back and 'On backorder (not paid)' of one not paid."""
+    path = write(tmp_path / "orders.csv", "ID;Reference;New client;Delivery;Customer;Total;Payment;Status;Date\n"
+                 "1;XKBKNABJK;Yes;France;J. DOE;€29.00;Bank wire;Payment accepted;2026-03-01 10:00:00\n"
+                 "2;OHSATSERP;No;France;J. DOE;€61.00;Payment by check;Delivered;2026-03-05 10:00:00\n"
+                 "3;FFATNOMMJ;Yes;France;A. SMITH;€20.00;Payment by check;Awaiting check payment;2026-03-06 10:00:00\n"
+                 "4;UOYEVOLI;No;France;A. SMITH;€35.00;Bank wire;Refund;2026-03-07 10:00:00\n"
+                 "5;KHWLILZLL;No;France;A. SMITH;€15.00;Bank wire;On backorder (not paid);2026-03-08 10:00:00\n"
+                 "6;KHWLILZLM;No;France;A. SMITH;€18.00;Bank wire;Remote payment accepted;2026-03-09 10:00:00\n")
+    log = load_csv(path)
+    assert per_customer(log) == {"J. DOE": (90.0, 2), "A. SMITH": (18.0, 1)}
+    assert log.not_sales == 3
