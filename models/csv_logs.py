@@ -402,8 +402,8 @@ def column_pairs(spec: str, required: Sequence[str], known: Sequence[str], usage
 def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> TransactionLog:
     """Read a generic CSV purchase log with a column mapping (see :func:`parse_columns`), or its header's.
 
-    Lines of one order (same ``order`` value; without an order column, same customer and
-    moment) are summed; a negative total is a refund, a zero total is skipped. Lines without a
+    Lines of one order (same ``order`` value; without an order column or an order id, same customer
+    and moment) are summed; a negative total is a refund, a zero total is skipped. Lines without a
     customer are guest lines, counted and skipped.
 
     Raises
@@ -526,7 +526,8 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         if not customer:
             guests += 1
             continue
-        key = values[at_order].strip() if at_order is not None else f"{customer}@{at.isoformat()}"
+        # Without an order id (no order column, or a ledger's refund line that names none): the customer's at a moment.
+        key = (values[at_order].strip() if at_order is not None else "") or f"{customer}@{at.isoformat()}"
         if key in orders and orders[key].customer_id != customer:
             # One order id for several customers (a till's receipt numbers, counted per register): an order each.
             shared.add(key)

@@ -240,3 +240,16 @@ def test_a_refund_status_and_an_order_on_backorder_not_paid_are_no_sales(tmp_pat
     log = load_csv(path)
     assert per_customer(log) == {"J. DOE": (90.0, 2), "A. SMITH": (18.0, 1)}
     assert log.not_sales == 3
+
+
+def test_lines_without_an_order_id_are_each_an_order_of_their_own_customer(tmp_path: Path) -> None:
+    """A gateway's refunds (credits) carry no order id: each is its customer's own, not one order id shared."""
+    path = write(tmp_path / "transactions.csv",
+                 "Transaction ID,Transaction Type,Created Datetime,Amount,Order ID,Customer Email\n"
+                 "a1,sale,2026-03-01 10:00:00,40.00,O1,ann@x.com\nb1,sale,2026-03-02 10:00:00,30.00,O2,bob@x.com\n"
+                 "a2,credit,2026-03-05 10:00:00,10.00,,ann@x.com\nb2,credit,2026-03-06 10:00:00,5.00,,bob@x.com\n"
+                 "a3,credit,2026-03-07 10:00:00,4.00,,ann@x.com\n")
+    log = load_csv(path)
+    assert "several customers' lines" not in log.layout
+    assert [(t.customer_id, t.amount, t.at.day) for t in log.transactions if t.refund] == [
+        ("ann@x.com", 10.0, 5), ("bob@x.com", 5.0, 6), ("ann@x.com", 4.0, 7)]
