@@ -156,7 +156,9 @@ _ENGLISH_NAMES: dict[str, tuple[str, ...]] = {
     "amount": ("ordertotal", "totalamount", "amounttotal", "amount", "total", "totalspent", "revenue", "sales", "netsales",
                "grandtotal", "totalprice", "linetotal", "paymentvalue", "spend", "value"),
     "order": ("orderid", "orderno", "ordernumber", "order", "invoiceid", "invoiceno", "invoicenumber", "invoice",
-              "transactionid", "receiptid", "receipt", "ticket", "basketid", "basket"),
+              "transactionid", "receiptid", "receipt", "ticket", "basketid", "basket",
+              # a restaurant's check is its order (not a Check Number: an accounting export's cheque)
+              "checkid"),
     "status": ("financialstatus", "paymentstatus", "orderstatus", "status"),
     # Read as kinds of transaction only where some line is a payment or a refund (:func:`transaction_kind`).
     "type": ("transactiontype", "type"),
@@ -172,7 +174,9 @@ _ENGLISH_NAMES: dict[str, tuple[str, ...]] = {
 _ENGLISH_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "customer": (("customer", "client", "email", "user", "buyer", "shopper", "member", "household"),
                  ("name", "phone", "address", "street", "country", "state", "province", "county", "city", "zip",
-                  "postcode", "note", "description", "group", "type", "since", "marketing", "company", "tag", "agent")),
+                  "postcode", "note", "description", "group", "type", "since", "marketing", "company", "tag", "agent",
+                  # who served, voided or approved the sale, not who bought: a till's Void User, Void Approver
+                  "void", "approv", "staff", "employee", "cashier", "clerk")),
     "date": (("date", "time", "created", "ordered", "purchased"),
              ("ship", "deliver", "fulfil", "due", "update", "modif", "cancel", "refund", "birth", "expir", "zone")),
     "amount": (("total", "amount", "revenue", "sales", "spend"),
@@ -204,6 +208,29 @@ HEADER_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     key: (tuple(dict.fromkeys(include + words_of(key)[0])), tuple(dict.fromkeys(exclude + words_of(key)[1])))
     for key, (include, exclude) in _ENGLISH_WORDS.items()
 }
+
+
+#: Of several columns a key's words find (:data:`HEADER_WORDS`), those holding one of these words give way to the
+#: others: a payment's settlement, disbursement or payout date to its creation's, a subtotal to the total, the
+#: amount authorised to the amount settled (:func:`gives_way`).
+GIVES_WAY: dict[str, tuple[str, ...]] = {
+    "date": ("settle", "disburs", "payout", "deposit", "funded"),
+    "amount": ("subtotal", "authori"),
+}
+
+
+def gives_way(key: str, name: str) -> bool:
+    """Whether a column that could hold ``key`` gives way to the others that could (:data:`GIVES_WAY`): a time of
+    day, too, to a date beside it (a till's ``Opened Date`` and ``Opened Time``).
+
+    >>> gives_way("date", "settlementdate"), gives_way("date", "openedtime"), gives_way("date", "createddatetime")
+    (True, True, False)
+    >>> gives_way("amount", "amountauthorized"), gives_way("amount", "subtotalinctax"), gives_way("amount", "total")
+    (True, True, False)
+    """
+    if key == "date" and "time" in name and "date" not in name:
+        return True
+    return any(holds(name, word) for word in GIVES_WAY.get(key, ()))
 
 
 _FIELD_PATH = re.compile(r"\w+(\.\w+)+")
@@ -296,7 +323,9 @@ def header_columns(
     documents and Parquet tables flatten them) by its whole name, else by its last part.
     A key no name finds may then be found by ``words`` (key → words one of which the column's
     name contains, words none of which it contains), among the columns no key took: when exactly
-    one column fits; when several do, they are listed in ``unsure`` and the key is left out.
+    one column fits, or one of several is the gross (:func:`models.log_languages.gross_first`) or is left when
+    the others give way (:func:`gives_way`); when several still do, they are listed in ``unsure`` and the key is
+    left out.
 
     >>> header_columns(["Visitor ID", "Time (UTC)"], {"customer": ("userid", "visitorid"), "time": ("time",)})
     {'customer': 'Visitor ID', 'time': 'Time (UTC)'}
@@ -327,6 +356,8 @@ def header_columns(
                 and not any(holds(TAX_INCLUDED.sub("", name), word) for word in exclude)]
         if len(fits) > 1:
             fits = gross_first(fits, [loose[column] for column in fits])
+        if len(fits) > 1:  # a settlement's date, a subtotal, give way to the others
+            fits = [column for column in fits if not gives_way(key, bare(column).rstrip("."))] or fits
         if len(fits) == 1:
             found[key] = fits[0]
             taken.add(fits[0])
@@ -371,8 +402,8 @@ def column_pairs(spec: str, required: Sequence[str], known: Sequence[str], usage
 def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> TransactionLog:
     """Read a generic CSV purchase log with a column mapping (see :func:`parse_columns`), or its header's.
 
-    Lines of one order (same ``order`` value; without an order column, same customer and
-    moment) are summed; a negative total is a refund, a zero total is skipped. Lines without a
+    Lines of one order (same ``order`` value; without an order column or an order id, same customer
+    and moment) are summed; a negative total is a refund, a zero total is skipped. Lines without a
     customer are guest lines, counted and skipped.
 
     Raises
@@ -495,7 +526,8 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         if not customer:
             guests += 1
             continue
-        key = values[at_order].strip() if at_order is not None else f"{customer}@{at.isoformat()}"
+        # Without an order id (no order column, or a ledger's refund line that names none): the customer's at a moment.
+        key = (values[at_order].strip() if at_order is not None else "") or f"{customer}@{at.isoformat()}"
         if key in orders and orders[key].customer_id != customer:
             # One order id for several customers (a till's receipt numbers, counted per register): an order each.
             shared.add(key)

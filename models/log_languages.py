@@ -19,7 +19,8 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-__all__ = ["GROSS", "LANGUAGES", "NAMES", "NET", "TAX_INCLUDED", "WORDS", "gross_first", "names_of", "words_of"]
+__all__ = ["GROSS", "LANGUAGES", "NAMES", "NET", "TAX_EXCLUDED", "TAX_INCLUDED", "WORDS", "gross_first", "names_of",
+           "words_of"]
 
 LANGUAGES = ("de", "fr", "es", "it", "nl", "pt", "pl")
 
@@ -181,13 +182,17 @@ WORDS: dict[str, dict[str, tuple[tuple[str, ...], tuple[str, ...]]]] = {
 }
 
 #: A tax said included in a money column's name (``Gesamtbetrag inkl. MwSt.``, ``Total IVA incluido``): no tax column.
-TAX_INCLUDED = re.compile(r"(inkl|incl|con|com|avec|met|z)\.?(mwst|ust|tva|iva|btw|vat|tax|podatkiem)"
-                          r"|(mwst|ust|tva|iva|btw|vat|tax)\.?(incl|inkl|inclus|incluid)[a-z]*|ttc")
+TAX_INCLUDED = re.compile(r"(inkl|incl|inc|con|com|avec|met|z)\.?(mwst|ust|tva|iva|btw|vat|gst|tax|podatkiem)"
+                          r"|(mwst|ust|tva|iva|btw|vat|gst|tax)\.?(incl|inkl|inclus|incluid)[a-z]*|ttc")
+#: An English tax said excluded (``Total Ex Tax``, ``ex. VAT``, ``ex GST``).
+TAX_EXCLUDED = re.compile(r"(exkl|excl|ex)\.?(vat|gst|tax)")
 
 #: Words of a money column's name that say it holds the gross (tax included), and the net (tax excluded).
-GROSS = ("gross", "brutto", "bruto", "ttc", "lordo", "incl", "inkl", "ivato", "coniva", "comiva")
+#: English's short ``inc tax``, ``inc. VAT``, ``inc GST`` (British, Australian exports) say the gross too.
+GROSS = ("gross", "brutto", "bruto", "ttc", "lordo", "incl", "inkl", "ivato", "coniva", "comiva", "inctax", "incvat",
+         "incgst", "inc.tax", "inc.vat", "inc.gst")
 NET = ("net", "netto", "neto", "liquido", "ht", "horstaxe", "excl", "exkl", "ohne", "sansta", "siniva", "senzaiva",
-       "imponibile")
+       "imponibile", "extax", "exvat", "exgst", "ex.tax", "ex.vat", "ex.gst")
 
 
 def names_of(key: str) -> tuple[str, ...]:

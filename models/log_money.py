@@ -26,6 +26,7 @@ from typing import Literal, Protocol
 
 from models.decimals import currency_code
 from models.errors import DataFileError
+from models.log_languages import TAX_EXCLUDED, TAX_INCLUDED
 from models.textfiles import CsvTable, bare, normalise
 from models.transactions import column_numbers
 
@@ -252,6 +253,9 @@ def order_total(lines: Sequence[float]) -> float:
 #: Words of a transaction's kind (``Type``) that say what it is; a kind with none is the shop's own money
 #: (a withdrawal, a transfer, a currency conversion, a fee, a hold, an authorization), no customer's.
 REFUND_KINDS = ("refund", "return", "chargeback", "reversal")
+#: Words of a kind that say a refund together: an accounting system's credit note or credit memo (Xero's
+#: ``Sales Credit Note``, before its ``Sales``); a bare ``credit`` (Braintree's refund) is one too, a credit card none.
+REFUND_CREDITS = (("credit", "note"), ("credit", "memo"))
 SALE_KINDS = ("payment", "sale", "order", "purchase", "charge", "checkout", "subscription", "invoice")
 
 
@@ -261,9 +265,12 @@ def transaction_kind(raw: str) -> Literal["sale", "refund", "other"]:
     >>> [transaction_kind(kind) for kind in ("Express Checkout Payment", "Payment Refund", "General Withdrawal",
     ...                                      "General Currency Conversion", "Chargeback", "charge", "Wholesale")]
     ['sale', 'refund', 'other', 'other', 'refund', 'sale', 'other']
+    >>> [transaction_kind(kind) for kind in ("credit", "Sales Credit Note", "Credit Memo", "Credit Card Payment")]
+    ['refund', 'refund', 'refund', 'sale']
     """
     words = _words(raw)  # a Wholesale is no sale
-    if any(word.startswith(REFUND_KINDS) for word in words):
+    pairs = set(zip(words, words[1:]))
+    if any(word.startswith(REFUND_KINDS) for word in words) or words == ["credit"] or pairs & set(REFUND_CREDITS):
         return "refund"
     return "sale" if any(word.startswith(SALE_KINDS) for word in words) else "other"
 
@@ -272,12 +279,21 @@ def line_kinds(table: CsvTable, mapping: MoneyColumns, *, explicit: bool) -> lis
     """Each line's :func:`transaction_kind` (all ``sale`` without a type column); None for a type column of no kinds.
 
     A column found by its name only (``Type``) is read as kinds of transaction where some line is a sale or a
-    refund; else it holds something else (a customer's or a product's type): None.
+    refund; else it holds something else (a customer's or a product's type): None. A bare ``credit`` is a
+    refund only beside sales: without one, ``Credit`` is a payment's method, as ``Cash`` beside it.
+
+    >>> t = CsvTable("p.csv", ["Type"], [(2, ["Credit"]), (3, ["Cash"])], {"type": "Type"})
+    >>> from models.csv_logs import ColumnMap
+    >>> line_kinds(t, ColumnMap("c", "d", "a", type="Type"), explicit=False) is None
+    True
     """
     if not mapping.type:
         return ["sale"] * len(table.rows)
     at = table.position("type")
     kinds: list[str] = [transaction_kind(values[at]) for _, values in table.rows]
+    if "sale" not in kinds:
+        kinds = ["other" if _words(values[at]) == ["credit"] else kind
+                 for (_, values), kind in zip(table.rows, kinds, strict=True)]
     if not explicit and not {"sale", "refund"} & set(kinds):
         return None
     return kinds
@@ -324,10 +340,10 @@ def refunded_column(header: Sequence[str], amount: str) -> str | None:
 
     Payment and order exports keep a partly refunded payment's whole amount and, beside it, what was
     refunded (Stripe's ``Amount Refunded`` and ``Converted Amount Refunded``, Shopify's ``Refunded Amount``,
-    Square's ``Partial Refunds``): the column named as the amount is, with ``refunded`` (or ``refund`` and a
-    money word, or partial refunds). An amount named net has the refunds named before it taken out
-    already (a statement's terms come before its result: Gross, Refunds, Net); one named after it is
-    not in it (Square's Partial Refunds after its Net Sales, on the way to its Total Collected).
+    Square's ``Partial Refunds``): the column named as the amount is, with ``refunded`` or ``refund`` and a
+    money word, or partial refunds (a bare ``Refunded`` says whether, not how much). An amount named net has
+    the refunds named before it taken out already (a statement's terms come before its result: Gross, Refunds,
+    Net); one named after it is not in it (Square's Partial Refunds after its Net Sales, on the way to its Total Collected).
 
     >>> stripe = ["Amount", "Amount Refunded", "Converted Amount", "Converted Amount Refunded", "Refund Date"]
     >>> [refunded_column(stripe, money) for money in ("Amount", "Converted Amount")]
@@ -337,19 +353,29 @@ def refunded_column(header: Sequence[str], amount: str) -> str | None:
     >>> square = ["Gross Sales", "Discounts", "Net Sales", "Tax", "Partial Refunds", "Total Collected"]
     >>> refunded_column(square, "Net Sales"), refunded_column(["Gross", "Refunded Amount", "Net"], "Net")
     ('Partial Refunds', None)
+    >>> refunded_column(["Total Inc Tax", "Total Ex Tax", "Refunded Amount"], "Total Inc Tax")
+    'Refunded Amount'
+    >>> refunded_column(["Amount", "Refunded", "Refund Date", "Refund Amount"], "Amount")
+    'Refund Amount'
     >>> refunded_column(["Gesamtbetrag", "Erstatteter Betrag"], "Gesamtbetrag"), refunded_column(
     ...     ["Total TTC", "Montant remboursé", "Date de remboursement"], "Total TTC")
     ('Erstatteter Betrag', 'Montant remboursé')
     """
     net = "net" in _words(amount)
-    qualifier = _MONEY_WORDS.sub("", bare(amount))
+    qualifier = _MONEY_WORDS.sub("", _untaxed(bare(amount)))  # the refunds of a Total Inc Tax are a Refunded Amount
     for at, name in enumerate(header):
         loose = bare(name)
-        noun = _REFUND.search(loose)
-        if _REFUNDED.search(loose) or (noun and (_MONEY_WORDS.search(loose) or noun.group().startswith("partial"))):
-            if _MONEY_WORDS.sub("", _REFUND.sub("", _REFUNDED.sub("", loose))) == qualifier:
+        said = _REFUNDED.search(loose) or _REFUND.search(loose)
+        # Money, or partial refunds; a bare Refunded is a flag (a till's refund status, a digital shop's true/false).
+        if said and (_MONEY_WORDS.search(loose) or said.group().startswith("partial")):
+            if _MONEY_WORDS.sub("", _REFUND.sub("", _REFUNDED.sub("", _untaxed(loose)))) == qualifier:
                 return None if net and at < header.index(amount) else name
     return None
+
+
+def _untaxed(name: str) -> str:
+    """A loosely spelled money column's name without its tax said included or excluded (``totalinctax``: total)."""
+    return TAX_EXCLUDED.sub("", TAX_INCLUDED.sub("", name))
 
 
 def adjusted_column(header: Sequence[str], amount: str) -> str | None:

@@ -2,8 +2,9 @@
 
 :mod:`models.csv_logs` reads a log's columns; these rules say which of its lines are sales:
 
-* an order status that says the order was no sale — cancelled, failed, refunded in full, unpaid
-  (:data:`NOT_SALES`, :func:`is_unpaid`) — leaves its lines out, counted;
+* an order status that says the order was no sale — cancelled, failed, refunded in full, unpaid, an
+  invoice due or past due, a payment declined or rejected (:data:`NOT_SALES`, :func:`is_no_sale`) — leaves its
+  lines out, counted;
 * a sales pipeline's stage (a CRM's deals or opportunities: :func:`is_pipeline`) is a sale only
   once won (``Closed Won``, ``Won``, or paid or complete: :func:`is_won`); the deals still open
   (``Prospecting``, ``Negotiation``, ``Proposal``) are left out and counted apart;
@@ -21,7 +22,7 @@ from collections.abc import Sequence
 
 from models.textfiles import CsvTable, bare, normalise
 
-__all__ = ["CLOSED_BESIDE_COMPLETE", "NOT_SALES", "SALE_STATUSES", "is_pipeline", "is_unpaid", "is_won",
+__all__ = ["CLOSED_BESIDE_COMPLETE", "NOT_SALES", "SALE_STATUSES", "is_no_sale", "is_pipeline", "is_unpaid", "is_won",
            "sales_only", "status_column", "status_word"]
 
 #: Order statuses (lower case, letters only) that say an order was no sale: cancelled or failed
@@ -32,10 +33,14 @@ __all__ = ["CLOSED_BESIDE_COMPLETE", "NOT_SALES", "SALE_STATUSES", "is_pipeline"
 #: but a status awaiting its payment (``Awaiting bank wire payment``: :func:`is_unpaid`) is none.
 NOT_SALES = frozenset((
     "cancelled", "canceled", "cancel", "failed", "failure", "voided", "void", "declined", "rejected", "refunded",
+    "refund",  # PrestaShop's order paid back
     "fullyrefunded", "unavailable", "abandoned", "draft", "trash", "deleted", "expired", "pending",
     "pendingpayment", "onhold", "holded", "unpaid", "checkoutdraft", "denied", "reversed", "fraud", "suspectedfraud",
     "paymenterror", "incomplete", "quotation", "quotationsent", "closedlost", "lost", "chargeback", "chargedback",
     "saved", "parked",
+    # A billing system's invoice still to be paid, or given up on (Chargebee's payment_due and not_paid, Paddle's and
+    # Recurly's past_due, Stripe's uncollectible).
+    "paymentdue", "pastdue", "overdue", "notpaid", "uncollectible",
     # As German, French, Spanish, Italian, Dutch, Portuguese and Polish shops' exports write them (accents dropped:
     # status_word).
     "storniert", "abgebrochen", "erstattet", "ruckerstattet", "zuruckerstattet", "fehlgeschlagen", "zahlungausstehend",
@@ -61,7 +66,13 @@ SALE_STATUSES = frozenset((
     "verzonden", "livre", "expedie", "paiementaccepte", "preparationencours", "concluida", "concluido", "enviada", "paga", "processando", "emprocessamento", "entregue",
     "zrealizowane", "zrealizowano", "wyslane", "wyslano", "oplacone", "oplacono", "dostarczone", "nowe",
     "wtrakcierealizacji", "wrealizacji",
+    # A payment gateway's money taken (Braintree's settled, settling, submitted_for_settlement; SumUp's successful).
+    "settled", "settling", "submittedforsettlement", "successful", "succeeded", "captured", "paidout",
 ))
+#: The last words of a status that say a payment was refused, lapsed or is still owed, whoever refused it or for
+#: whatever the order waits (Braintree's ``processor_declined``, ``gateway_rejected``, ``authorization_expired``;
+#: PrestaShop's ``On backorder (not paid)``).
+_NO_SALE_ENDINGS = ("declined", "rejected", "expired", "failed", "voided", "notpaid", "unpaid")
 #: A status that is no sale only beside one that says an order went through: Magento's ``closed`` order
 #: is one refunded by a credit memo beside its ``complete`` ones, where other systems close a sale when done.
 CLOSED_BESIDE_COMPLETE = ("closed", frozenset(("complete", "completed")))
@@ -109,6 +120,18 @@ def is_unpaid(word: str) -> bool:
             or word.startswith("enattente") and "paiement" in word)
 
 
+def is_no_sale(word: str) -> bool:
+    """Whether a status (as :func:`status_word` spells it) says the order was no sale: :data:`NOT_SALES`, a payment
+    awaited (:func:`is_unpaid`), or one refused or lapsed, whoever refused it.
+
+    >>> [is_no_sale(status_word(s)) for s in ("processor_declined", "gateway_rejected", "past_due", "settled", "paid")]
+    [True, True, True, False, False]
+    >>> is_no_sale(status_word("On backorder (not paid)")), is_no_sale(status_word("On backorder (paid)"))
+    (True, False)
+    """
+    return word in NOT_SALES or is_unpaid(word) or word.endswith(_NO_SALE_ENDINGS)
+
+
 def is_won(word: str) -> bool:
     """Whether a pipeline's stage (as :func:`status_word` spells it) is a sale: a deal won, or paid or complete.
 
@@ -150,7 +173,7 @@ def status_column(table: CsvTable, taken: Sequence[str]) -> str | None:
     for at in named:
         raws = {values[at] for _, values in table.rows if at < len(values)}  # a few distinct values, worded once each
         words = {status_word(raw) for raw in raws if raw.strip()}
-        statuses = sum(1 for word in words if word in known or is_unpaid(word) or word.endswith(("won", "lost")))
+        statuses = sum(1 for word in words if word in known or is_no_sale(word) or word.endswith(("won", "lost")))
         # A pipeline names its open stages as it likes (Prospecting, Needs Analysis): its won or lost deals tell it.
         decided = "stage" in bare(table.header[at]) and any(word.endswith(("won", "lost")) for word in words)
         if words and (statuses >= _STATUS_SHARE * len(words) or decided):
@@ -187,7 +210,7 @@ def sales_only(table: CsvTable) -> Sales:
     kept = []
     not_sales = open_deals = 0
     for row, word in zip(table.rows, words, strict=True):
-        if word in no_sale or is_unpaid(word):
+        if word in no_sale or is_no_sale(word):
             not_sales += 1
         elif pipeline and not is_won(word):
             open_deals += 1

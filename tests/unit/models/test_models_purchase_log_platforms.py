@@ -1,0 +1,255 @@
+"""Order, invoice and payment histories as more platforms export them: what is read, and the money it adds up to.
+
+Each file is written in the layout its platform documents (column names, statuses, date formats), with known
+per-customer net revenue and order counts.
+"""
+
+from __future__ import annotations
+
+import collections
+from pathlib import Path
+
+import pytest
+
+from models.datasets import load_csv
+from models.errors import DataFileError
+from models.transactions import TransactionLog
+
+
+def write(path: Path, text: str) -> Path:
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def per_customer(log: TransactionLog) -> dict[str, tuple[float, int]]:
+    """Each customer's net revenue (sales less refunds) and number of sales."""
+    net: dict[str, float] = collections.defaultdict(float)
+    orders: collections.Counter[str] = collections.Counter()
+    for t in log.transactions:
+        net[t.customer_id] += -t.amount if t.refund else t.amount
+        orders[t.customer_id] += 0 if t.refund else 1
+    return {customer: (round(money, 2), orders[customer]) for customer, money in net.items()}
+
+
+def test_invoices_past_due_payment_due_not_paid_or_uncollectible_are_no_sales(tmp_path: Path) -> None:
+    """A billing system's invoices still due, past due, not paid or uncollectible sold nothing (yet)."""
+    path = write(tmp_path / "invoices.csv",
+                 "id,customer_id,status,date,currency_code,total,amount_paid,amount_due\n"
+                 "INV-1,cus_a,paid,2026-03-01,USD,50.00,50.00,0.00\nINV-2,cus_a,paid,2026-04-01,USD,50.00,50.00,0.00\n"
+                 "INV-3,cus_b,payment_due,2026-03-02,USD,20.00,0.00,20.00\n"
+                 "INV-4,cus_b,not_paid,2026-04-02,USD,20.00,0.00,20.00\n"
+                 "INV-5,cus_b,past_due,2026-05-02,USD,20.00,0.00,20.00\n"
+                 "INV-6,cus_b,uncollectible,2026-05-12,USD,20.00,0.00,20.00\n"
+                 "INV-7,cus_b,voided,2026-05-22,USD,20.00,0.00,0.00\nINV-8,cus_b,paid,2026-06-02,USD,20.00,20.00,0.00\n")
+    log = load_csv(path)
+    assert per_customer(log) == {"cus_a": (100.0, 2), "cus_b": (20.0, 1)}
+    assert log.not_sales == 5
+
+
+def test_payments_declined_or_rejected_by_a_gateway_are_no_sales_and_settled_ones_are(tmp_path: Path) -> None:
+    """A payment gateway's processor_declined, gateway_rejected or authorization_expired took no money; settled did."""
+    path = write(tmp_path / "payments.csv",
+                 "Transaction ID,Transaction Status,Created Datetime,Amount,Customer Email\n"
+                 "a1,settled,2026-03-01 10:00:00,40.00,ann@x.com\na2,settling,2026-03-05 10:00:00,25.00,ann@x.com\n"
+                 "a3,submitted_for_settlement,2026-03-06 10:00:00,5.00,ann@x.com\n"
+                 "b1,processor_declined,2026-03-02 10:00:00,30.00,bob@x.com\n"
+                 "b2,gateway_rejected,2026-03-02 10:05:00,30.00,bob@x.com\n"
+                 "b3,settled,2026-03-02 10:10:00,30.00,bob@x.com\n"
+                 "b4,authorization_expired,2026-03-09 10:10:00,15.00,bob@x.com\n")
+    log = load_csv(path)
+    assert "status=Transaction Status" in log.layout or "statuses: 'Transaction Status'" in log.layout
+    assert per_customer(log) == {"ann@x.com": (70.0, 3), "bob@x.com": (30.0, 1)}
+@pytest.mark.parametrize("kind", ["credit", "Credit Note", "Credit Memo"])
+def test_a_credit_a_credit_note_or_a_credit_memo_is_a_refund(tmp_path: Path, kind: str) -> None:
+    """A ledger's credit (a gateway's refund), credit note or credit memo pays the customer back."""
+    path = write(tmp_path / "ledger.csv",
+                 "Transaction ID,Transaction Type,Created Datetime,Amount,Customer Email\n"
+                 f"a1,sale,2026-03-01 10:00:00,40.00,ann@x.com\na2,{kind},2026-03-08 10:00:00,10.00,ann@x.com\n"
+                 "b1,sale,2026-03-02 10:00:00,30.00,bob@x.com\n")
+    assert per_customer(load_csv(path)) == {"ann@x.com": (30.0, 1), "bob@x.com": (30.0, 1)}
+
+
+def test_a_payments_type_credit_or_cash_beside_no_sale_is_its_method_not_a_refund(tmp_path: Path) -> None:
+    """A till's Type of payment (Credit, Cash, Gift Card) names no kind of transaction: every line is a sale."""
+    path = write(tmp_path / "payments.csv", "Customer,Date,Amount,Type\nann,2026-03-01,20.00,Credit\n"
+                 "bob,2026-03-02,12.00,Cash\nann,2026-03-03,8.00,Gift Card\n")
+    assert per_customer(load_csv(path)) == {"ann": (28.0, 2), "bob": (12.0, 1)}
+
+
+def test_a_credit_card_payment_is_a_sale(tmp_path: Path) -> None:
+    """A kind of transaction that names a credit card is a payment, not a credit."""
+    path = write(tmp_path / "ledger.csv", "Customer,Type,Date,Amount\nann,Credit Card Payment,2026-03-01,40.00\n"
+                 "bob,Payment Refund,2026-03-02,-5.00\n")
+    assert [(t.customer_id, t.refund) for t in load_csv(path).transactions] == [("ann", False), ("bob", True)]
+
+
+BRAINTREE = ("Transaction ID,Subscription ID,Transaction Type,Transaction Status,Escrow Status,Created Datetime,"
+             "Created Timezone,Settlement Date,Disbursement Date,Merchant Account,Currency ISO Code,Amount Authorized,"
+             "Amount Submitted For Settlement,Service Fee,Tax Amount,Order ID,Refunded Transaction ID,Customer ID,"
+             "Customer First Name,Customer Last Name,Customer Email")
+
+
+def test_a_gateways_transactions_are_read_by_their_creation_date_and_the_money_submitted_for_settlement(
+    tmp_path: Path,
+) -> None:
+    """A gateway's download dates a payment's creation, settlement and disbursement, and gives the amount authorised
+    and the amount settled: the payment is read when created, for the money settled; its credits are refunds."""
+    path = write(tmp_path / "transactions.csv", BRAINTREE + "\n"
+                 "a1,,sale,settled,,2026-03-01 10:00:00,UTC,2026-03-02 00:00:00,2026-03-03,shop,USD,40.00,40.00,,0.00,"
+                 "O1,,,Ann,A,ann@x.com\n"
+                 "a2,,sale,settled,,2026-03-05 10:00:00,UTC,2026-03-06 00:00:00,2026-03-07,shop,USD,30.00,25.00,,0.00,"
+                 "O2,,,Ann,A,ann@x.com\n"
+                 "a3,,credit,settled,,2026-03-08 10:00:00,UTC,2026-03-09 00:00:00,2026-03-10,shop,USD,10.00,10.00,,0.00,"
+                 ",a2,,Ann,A,ann@x.com\n"
+                 "b1,,sale,processor_declined,,2026-03-02 10:00:00,UTC,,,shop,USD,30.00,0.00,,0.00,O3,,,Bob,B,bob@x.com\n"
+                 "b3,,sale,settled,,2026-03-02 10:10:00,UTC,2026-03-03 00:00:00,2026-03-04,shop,USD,30.00,30.00,,0.00,"
+                 "O5,,,Bob,B,bob@x.com\n"
+                 "b4,,sale,voided,,2026-03-09 10:10:00,UTC,,,shop,USD,15.00,15.00,,0.00,O6,,,Bob,B,bob@x.com\n")
+    log = load_csv(path)
+    assert "date=Created Datetime,amount=Amount Submitted For Settlement" in log.layout
+    assert per_customer(log) == {"ann@x.com": (55.0, 2), "bob@x.com": (30.0, 1)}
+    assert log.transactions[0].at.isoformat() == "2026-03-01T10:00:00+00:00"
+
+
+def test_a_time_of_day_column_beside_the_date_column_leaves_the_date_read(tmp_path: Path) -> None:
+    """A till's export gives a check's opening date and time in two columns: the date is the date column."""
+    path = write(tmp_path / "checks.csv", "Opened Date,Opened Time,Customer Id,Total\n"
+                 "03/01/2026,12:05 PM,g1,21.50\n03/02/2026,07:30 PM,g1,10.80\n03/02/2026,01:00 PM,g2,15.00\n")
+    log = load_csv(path)
+    assert "date=Opened Date" in log.layout
+    assert per_customer(log) == {"g1": (32.3, 2), "g2": (15.0, 1)}
+
+
+def test_a_subtotal_gives_way_to_the_total_beside_it(tmp_path: Path) -> None:
+    """Of an order's subtotal and total, named alike otherwise, the total is the order's money."""
+    path = write(tmp_path / "orders.csv", "Order ID,Customer Email,Order Date,Order Subtotal,Order Total Amount\n"
+                 "1,a@x.com,2026-03-01,10.00,12.00\n2,b@x.com,2026-03-02,20.00,24.00\n")
+    assert [t.amount for t in load_csv(path).transactions] == [12.0, 24.0]
+
+
+def test_several_dates_none_of_them_a_settlement_are_still_refused(tmp_path: Path) -> None:
+    """Two dates neither of which is a settlement's or a time of day are refused, naming both."""
+    path = write(tmp_path / "orders.csv", "customer,Posting Date,Entry Date,amount\n7,2026-03-01,2026-03-02,5\n")
+    with pytest.raises(DataFileError, match="several could be: 'Posting Date', 'Entry Date'"):
+        load_csv(path)
+
+
+def test_an_orders_total_inc_tax_is_its_money_and_the_amount_refunded_beside_it_a_refund(tmp_path: Path) -> None:
+    """An order export's Total Inc Tax beside its Total Ex Tax and subtotals is the money (English's short 'inc tax'
+    says the tax is in it), and its Refunded Amount a refund; guests' Customer ID is 0, their email on every order."""
+    path = write(tmp_path / "orders.csv",
+                 "Order ID,Customer ID,Billing email,Status,Date Created,Subtotal Inc Tax,Subtotal Ex Tax,Total Inc Tax,"
+                 "Total Ex Tax,Refunded Amount\n"
+                 '101,5,ann@x.com,Completed,"Mon, 02 Mar 2026 10:00:00 +0000",110.00,100.00,110.00,100.00,0.00\n'
+                 '102,0,bob@x.com,Shipped,"Tue, 03 Mar 2026 10:00:00 +0000",55.00,50.00,55.00,50.00,0.00\n'
+                 '103,5,ann@x.com,Partially Refunded,"Wed, 04 Mar 2026 10:00:00 +0000",22.00,20.00,22.00,20.00,11.00\n'
+                 '104,0,bob@x.com,Cancelled,"Thu, 05 Mar 2026 10:00:00 +0000",33.00,30.00,33.00,30.00,0.00\n'
+                 '105,0,bob@x.com,Awaiting Payment,"Fri, 06 Mar 2026 10:00:00 +0000",44.00,40.00,44.00,40.00,0.00\n')
+    log = load_csv(path)
+    assert "amount=Total Inc Tax,order=Order ID,status=Status,refunded=Refunded Amount" in log.layout
+    assert per_customer(log) == {"ann@x.com": (121.0, 2), "bob@x.com": (55.0, 1)}
+    assert log.not_sales == 2
+
+
+@pytest.mark.parametrize(("gross", "net"), [("Total inc. VAT", "Total ex. VAT"), ("Amount inc GST", "Amount ex GST")])
+def test_money_said_inc_tax_is_the_gross_beside_the_one_said_ex_tax(tmp_path: Path, gross: str, net: str) -> None:
+    """British and Australian exports say 'inc. VAT', 'inc GST' and 'ex VAT': the money with the tax in it is read."""
+    path = write(tmp_path / "orders.csv", f"Customer,Date,{net},{gross}\nann,2026-03-01,10.00,12.00\n")
+    assert [t.amount for t in load_csv(path).transactions] == [12.0]
+
+
+TOAST_PAYMENTS = ("Location,Payment Id,Order Id,Order #,Paid Date,Order Date,Check Id,Check #,Tab Name,Server,Table,"
+                  "Dining Area,Service,Dining Option,House Acct #,Amount,Tip,Gratuity,Total,Swiped Card Amount,"
+                  "Keyed Card Amount,Amount Tendered,Refunded,Refund Date,Refund Amount,Refund Tip Amount,Void User,"
+                  "Void Approver,Void Date,Status,Type")
+
+
+def test_the_staff_member_who_voided_a_payment_is_no_customer(tmp_path: Path) -> None:
+    """A till's payments name the employee who voided one (Void User) and no guest: the header names no customer."""
+    path = write(tmp_path / "PaymentDetails.csv", TOAST_PAYMENTS + "\n"
+                 "Main,p1,o1,1,03/01/2026 12:40:00,03/01/2026 12:05:00,c1,101,Ann,Sam,4,Patio,Lunch,Dine In,,20.00,3.00,"
+                 "0.00,23.00,23.00,0.00,0.00,,,,,,,,CAPTURED,Credit\n")
+    with pytest.raises(DataFileError, match="names no customer column"):
+        load_csv(path)
+
+
+def test_a_refunded_column_of_flags_is_no_money_and_the_refund_amount_beside_it_is(tmp_path: Path) -> None:
+    """A payment's Refunded says whether it was (a flag, as a till or a digital shop writes it), its Refund Amount
+    how much: the amount is the refund."""
+    path = write(tmp_path / "PaymentDetails.csv", TOAST_PAYMENTS + ",Email\n"
+                 "Main,p1,o1,1,03/01/2026 12:40:00,03/01/2026 12:05:00,c1,101,Ann,Sam,4,Patio,Lunch,Dine In,,20.00,3.00,"
+                 "0.00,23.00,23.00,0.00,0.00,PARTIAL,03/02/2026 09:00:00,5.00,0.00,,,,CAPTURED,Credit,ann@x.com\n"
+                 "Main,p2,o2,2,03/01/2026 13:40:00,03/01/2026 13:05:00,c2,102,Bob,Sam,5,Patio,Lunch,Dine In,,12.00,2.00,"
+                 "0.00,14.00,14.00,0.00,0.00,,,,,,,,CAPTURED,Credit,bob@x.com\n")
+    log = load_csv(path)
+    assert "customer=Email" in log.layout and "refunded=Refund Amount" in log.layout
+    assert per_customer(log) == {"ann@x.com": (15.0, 1), "bob@x.com": (12.0, 1)}
+
+
+def test_a_restaurants_checks_are_its_orders(tmp_path: Path) -> None:
+    """A restaurant's export of checks (Check Id, Opened Date as MM/DD/YY, Opened Time): a guest's two checks of one
+    day are two orders."""
+    path = write(tmp_path / "CheckDetails.csv",
+                 "Location Code,Opened Date,Opened Time,Item Description,Server,Tax,Tender,Check Id,Check #,Total,"
+                 "Customer Family,Table Size,Discount,Reason of Discount,Link,Customer Id,Customer,Customer Phone,"
+                 "Customer Email\n"
+                 '1,03/01/26,12:05 PM,"Burger, Fries",Sam,1.50,VISA,c1,101,21.50,,2,0.00,,,g1,Ann A,555,ann@x.com\n'
+                 "1,03/01/26,07:30 PM,Salad,Sam,0.80,VISA,c2,102,10.80,,1,0.00,,,g1,Ann A,555,ann@x.com\n"
+                 "1,03/02/26,01:00 PM,Pizza,Jo,1.00,CASH,c3,103,15.00,,3,0.00,,,g2,Bob B,556,bob@x.com\n")
+    log = load_csv(path)
+    assert "date=Opened Date,amount=Total,order=Check Id" in log.layout
+    assert per_customer(log) == {"g1": (32.3, 2), "g2": (15.0, 1)}
+    assert log.transactions[0].at.date().isoformat() == "2026-03-01"
+
+
+XERO = ("ContactName,EmailAddress,POAddressLine1,POCity,PORegion,POPostalCode,POCountry,InvoiceNumber,Reference,"
+        "InvoiceDate,DueDate,PlannedDate,Total,TaxTotal,InvoiceAmountPaid,InvoiceAmountDue,InventoryItemCode,"
+        "Description,Quantity,UnitAmount,Discount,LineAmount,AccountCode,TaxType,TaxAmount,TrackingName1,"
+        "TrackingOption1,TrackingName2,TrackingOption2,Currency,Type,Sent,Status")
+
+
+def xero_line(who: str, invoice: str, day: str, total: str, kind: str, status: str) -> str:
+    return (f"{who.title()} Ltd,{who}@x.com,1 St,Town,,1000,NZ,{invoice},r,{day},{day},,{total},0.00,{total},0.00,MUG,"
+            f"Mug,1,10.00,,10.00,200,15% GST on Income,1.50,,,,,NZD,{kind},Sent,{status}\n")
+
+
+def test_an_accounting_systems_sales_credit_note_is_a_refund_and_its_invoices_totals_are_read_once(
+    tmp_path: Path,
+) -> None:
+    """An invoice export of a row per line, the invoice's Total on each (DD/MM/YYYY): a Sales Credit Note refunds,
+    an invoice Awaiting Payment sold nothing yet."""
+    path = write(tmp_path / "invoices.csv", XERO + "\n"
+                 + xero_line("ann", "INV-0001", "01/03/2026", "115.00", "Sales Invoice", "Paid") * 2
+                 + xero_line("bob", "INV-0002", "02/03/2026", "23.00", "Sales Invoice", "Awaiting Payment")
+                 + xero_line("bob", "INV-0003", "05/03/2026", "46.00", "Sales Invoice", "Paid") * 2
+                 + xero_line("ann", "CN-0001", "20/03/2026", "28.75", "Sales Credit Note", "Paid"))
+    log = load_csv(path)
+    assert per_customer(log) == {"ann@x.com": (86.25, 1), "bob@x.com": (46.0, 1)}
+    assert log.transactions[0].at.date().isoformat() == "2026-03-01"
+
+
+def test_a_refund_status_and_an_order_on_backorder_not_paid_are_no_sales(tmp_path: Path) -> None:
+    """A shop's back office says 'Refund' of an order paid back and 'On backorder (not paid)' of one not paid."""
+    path = write(tmp_path / "orders.csv", "ID;Reference;New client;Delivery;Customer;Total;Payment;Status;Date\n"
+                 "1;XKBKNABJK;Yes;France;J. DOE;€29.00;Bank wire;Payment accepted;2026-03-01 10:00:00\n"
+                 "2;OHSATSERP;No;France;J. DOE;€61.00;Payment by check;Delivered;2026-03-05 10:00:00\n"
+                 "3;FFATNOMMJ;Yes;France;A. SMITH;€20.00;Payment by check;Awaiting check payment;2026-03-06 10:00:00\n"
+                 "4;UOYEVOLI;No;France;A. SMITH;€35.00;Bank wire;Refund;2026-03-07 10:00:00\n"
+                 "5;KHWLILZLL;No;France;A. SMITH;€15.00;Bank wire;On backorder (not paid);2026-03-08 10:00:00\n"
+                 "6;KHWLILZLM;No;France;A. SMITH;€18.00;Bank wire;Remote payment accepted;2026-03-09 10:00:00\n")
+    log = load_csv(path)
+    assert per_customer(log) == {"J. DOE": (90.0, 2), "A. SMITH": (18.0, 1)}
+    assert log.not_sales == 3
+
+
+def test_lines_without_an_order_id_are_each_an_order_of_their_own_customer(tmp_path: Path) -> None:
+    """A gateway's refunds (credits) carry no order id: each is its customer's own, not one order id shared."""
+    path = write(tmp_path / "transactions.csv",
+                 "Transaction ID,Transaction Type,Created Datetime,Amount,Order ID,Customer Email\n"
+                 "a1,sale,2026-03-01 10:00:00,40.00,O1,ann@x.com\nb1,sale,2026-03-02 10:00:00,30.00,O2,bob@x.com\n"
+                 "a2,credit,2026-03-05 10:00:00,10.00,,ann@x.com\nb2,credit,2026-03-06 10:00:00,5.00,,bob@x.com\n"
+                 "a3,credit,2026-03-07 10:00:00,4.00,,ann@x.com\n")
+    log = load_csv(path)
+    assert "several customers' lines" not in log.layout
+    assert [(t.customer_id, t.amount, t.at.day) for t in log.transactions if t.refund] == [
+        ("ann@x.com", 10.0, 5), ("bob@x.com", 5.0, 6), ("ann@x.com", 4.0, 7)]
