@@ -253,3 +253,33 @@ def test_lines_without_an_order_id_are_each_an_order_of_their_own_customer(tmp_p
     assert "several customers' lines" not in log.layout
     assert [(t.customer_id, t.amount, t.at.day) for t in log.transactions if t.refund] == [
         ("ann@x.com", 10.0, 5), ("bob@x.com", 5.0, 6), ("ann@x.com", 4.0, 7)]
+
+
+def test_an_invoice_issued_and_not_paid_is_no_sale_where_the_statuses_are_invoices(tmp_path: Path) -> None:
+    """A billing system's invoices (draft, open, paid, uncollectible, void): an open invoice is issued, not paid."""
+    path = write(tmp_path / "invoices.csv",
+                 "id,Number,Customer,Customer Email,Status,Date (UTC),Total,Amount Paid,Amount Due\n"
+                 "in_1,A-0001,cus_a,ann@x.com,paid,2026-03-01 10:00,50.00,50.00,0.00\n"
+                 "in_2,A-0002,cus_a,ann@x.com,open,2026-04-01 10:00,50.00,0.00,50.00\n"
+                 "in_3,A-0003,cus_b,bob@x.com,paid,2026-03-02 10:00,20.00,20.00,0.00\n"
+                 "in_4,A-0004,cus_b,bob@x.com,void,2026-03-12 10:00,20.00,0.00,0.00\n"
+                 "in_5,A-0005,cus_b,bob@x.com,open,2026-04-02 10:00,20.00,0.00,20.00\n")
+    log = load_csv(path)
+    assert per_customer(log) == {"cus_a": (50.0, 1), "cus_b": (20.0, 1)}
+    assert log.not_sales == 3
+
+
+def test_a_posted_invoice_is_no_sale_beside_invoices_paid_and_due(tmp_path: Path) -> None:
+    """A subscription biller's invoices posted (issued, awaiting payment) beside paid and payment_due ones."""
+    path = write(tmp_path / "invoices.csv", "id,customer_id,status,date,currency_code,total\n"
+                 "1,c1,paid,2026-03-01,USD,30.00\n2,c1,posted,2026-04-01,USD,30.00\n3,c2,payment_due,2026-03-02,USD,9.00\n"
+                 "4,c2,paid,2026-04-02,USD,9.00\n")
+    assert per_customer(load_csv(path)) == {"c1": (30.0, 1), "c2": (9.0, 1)}
+
+
+def test_an_orders_open_status_is_a_sale(tmp_path: Path) -> None:
+    """An order system's open order (under way: paid, not yet complete) is a sale; its cancelled one is not."""
+    path = write(tmp_path / "orders.csv", "Order ID,Customer Email,Created At,Total,Status\n"
+                 "1,ann@x.com,2026-03-01,30.00,open\n2,ann@x.com,2026-03-04,10.00,completed\n"
+                 "3,bob@x.com,2026-03-02,9.00,cancelled\n4,bob@x.com,2026-03-05,7.00,open\n")
+    assert per_customer(load_csv(path)) == {"ann@x.com": (40.0, 2), "bob@x.com": (7.0, 1)}
