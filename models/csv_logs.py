@@ -32,6 +32,7 @@ from typing import Literal
 
 from models.dates import is_day_number
 from models.errors import DataFileError
+from models.log_customers import customer_choice, holds_flags
 from models.log_money import (
     currency_column,
     adjusted_amounts,
@@ -600,12 +601,13 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
 
 def _customer_most_filled(whole: CsvTable, mapping: ColumnMap) -> tuple[ColumnMap, str | None]:
     """The header's mapping with, of its customer columns (:data:`HEADER_NAMES`, :data:`HEADER_WORDS`), the one
-    that names most lines' customers.
+    that names most lines' customers, flags and categories aside (:func:`models.log_customers.customer_choice`).
 
     Shops' order exports name the buyer twice: an account's id, blank or ``0`` on a guest's
     order (WooCommerce's ``Customer ID``, Stripe's), and the checkout's email, on every order.
-    The first column the header names is taken, unless another has a customer on more lines;
-    the second value is then the column it replaced (None if it did not).
+    The first column the header names is taken, unless another has a customer on more lines and names as many
+    customers; the second value is then the column it replaced (None if it did not).  A header whose only customer
+    columns hold yes/no flags (a ``New client``) is refused.
 
     >>> t = CsvTable("x.csv", ["Customer ID", "Billing Email", "Date", "Total"],
     ...              [(2, ["12", "a@x.com", "2024-01-02", "5"]), (3, ["0", "b@x.com", "2024-01-03", "5"])])
@@ -621,13 +623,18 @@ def _customer_most_filled(whole: CsvTable, mapping: ColumnMap) -> tuple[ColumnMa
     # Not the payee of a ledger whose customer column is its payer: the shop itself, on every line.
     taken = (mapping.customer, mapping.order, payee_column(whole.header, mapping.customer))
     named = [whole.header.index(mapping.customer)] + [at for at in dict.fromkeys(others) if whole.header[at] not in taken]
-    if len(named) == 1:
+    if len(named) == 1 and not holds_flags(values[named[0]] for _, values in whole.rows if named[0] < len(values)):
         return mapping, None
-    filled = [sum(1 for _, values in whole.rows if at < len(values) and customer_id(values[at])) for at in named]
-    best = max(range(len(named)), key=lambda i: (filled[i], -i))
-    if best == 0:
+    columns = [[values[at] if at < len(values) else "" for _, values in whole.rows] for at in named]
+    choice = customer_choice(columns, customer_id)
+    if choice.column is None:  # flags only (a New client's Yes/No): no customer
+        flags = ", ".join(repr(whole.header[named[at]]) for at in choice.flags)
+        raise DataFileError(whole.path, whole.header_line, "",
+                            f"header names no customer column ({flags}: yes/no flags, not customers): "
+                            f"give --columns {USAGE}")
+    if choice.column == 0:
         return mapping, None
-    return dataclasses.replace(mapping, customer=whole.header[named[best]]), mapping.customer
+    return dataclasses.replace(mapping, customer=whole.header[named[choice.column]]), mapping.customer
 
 
 def _without_footer(table: CsvTable) -> tuple[CsvTable, int]:

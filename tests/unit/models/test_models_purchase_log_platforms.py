@@ -283,3 +283,55 @@ def test_an_orders_open_status_is_a_sale(tmp_path: Path) -> None:
                  "1,ann@x.com,2026-03-01,30.00,open\n2,ann@x.com,2026-03-04,10.00,completed\n"
                  "3,bob@x.com,2026-03-02,9.00,cancelled\n4,bob@x.com,2026-03-05,7.00,open\n")
     assert per_customer(load_csv(path)) == {"ann@x.com": (40.0, 2), "bob@x.com": (7.0, 1)}
+
+
+PRESTASHOP = "ID;Reference;New client;Delivery;Customer;Total;Payment;Status;Date\n"
+
+
+def test_a_new_client_flag_is_no_customer_column_though_on_more_lines(tmp_path: Path) -> None:
+    """A back office's New client (Yes/No) is filled on every order, its Customer not on a deleted account's: the
+    customers are still the Customer column's."""
+    path = write(tmp_path / "orders.csv", PRESTASHOP +
+                 "1;XKBKNABJK;Yes;France;J. DOE;€29.00;Bank wire;Payment accepted;2026-03-01 10:00:00\n"
+                 "2;OHSATSERP;No;France;J. DOE;€61.00;Payment by check;Delivered;2026-03-05 10:00:00\n"
+                 "3;FFATNOMMJ;Yes;France;A. SMITH;€20.00;Bank wire;Delivered;2026-03-06 10:00:00\n"
+                 "4;UOYEVOLI;Yes;France;;€35.00;Bank wire;Delivered;2026-03-07 10:00:00\n")
+    log = load_csv(path)
+    assert "customer=Customer" in log.layout
+    assert per_customer(log) == {"J. DOE": (90.0, 2), "A. SMITH": (20.0, 1)}
+    assert log.guest_lines == 1
+
+
+def test_a_header_whose_only_customer_column_holds_yes_no_flags_is_refused(tmp_path: Path) -> None:
+    """Without a customer column, a New client's Yes and No are not two customers: the header is refused, in a line."""
+    path = write(tmp_path / "orders.csv", "ID;Reference;New client;Total;Status;Date\n"
+                 "1;XKBKNABJK;Yes;€29.00;Delivered;2026-03-01 10:00:00\n2;OHSATSERP;No;€61.00;Delivered;2026-03-05\n")
+    with pytest.raises(DataFileError, match="names no customer column \\('New client': yes/no flags"):
+        load_csv(path)
+
+
+def test_a_category_on_every_line_does_not_replace_a_shopper_id_blank_on_some(tmp_path: Path) -> None:
+    """A payment report's Shopper Interaction (Ecommerce, ContAuth) is on every line, its shopper id not on a guest's
+    payment: one value for several shoppers is a category of them, and the shopper id stays the customer."""
+    path = write(tmp_path / "payments.csv", "Psp Reference,Creation Date,Shopper ID,Shopper Interaction,Amount\n"
+                 "p1,2026-03-01 10:00:00,s1,Ecommerce,10.00\np2,2026-03-02 10:00:00,s2,Ecommerce,20.00\n"
+                 "p3,2026-03-03 10:00:00,s3,Ecommerce,30.00\np4,2026-04-01 10:00:00,s1,ContAuth,10.00\n"
+                 "p5,2026-04-02 10:00:00,s2,ContAuth,20.00\np6,2026-04-03 10:00:00,,Ecommerce,5.00\n")
+    log = load_csv(path)
+    assert "customer=Shopper ID" in log.layout
+    assert per_customer(log) == {"s1": (20.0, 2), "s2": (40.0, 2), "s3": (30.0, 1)}
+
+
+def test_a_wholesalers_dozen_accounts_are_read_and_their_emails_name_the_cash_sales_too(tmp_path: Path) -> None:
+    """A dozen trade accounts buying every week are customers, however few; the email beside an account id blank on
+    cash sales names those too, one email an account, and is read."""
+    lines = "".join(f"{week * 12 + n},ACC{n:02},buyer{n}@trade.example,2026-{1 + week // 4:02}-{1 + week % 4 * 7:02},"
+                    f"{100 + n}.00\n" for week in range(8) for n in range(12))
+    path = write(tmp_path / "orders.csv", "Order ID,Account ID,Customer Email,Order Date,Total\n" + lines
+                 + "999,,walkin@x.com,2026-03-01,15.00\n")
+    log = load_csv(path)
+    assert "customer=Customer Email" in log.layout and len(per_customer(log)) == 13
+    only_accounts = write(tmp_path / "accounts.csv", "Order ID,Account ID,Order Date,Total\n" + "".join(
+        f"{week * 12 + n},ACC{n:02},2026-{1 + week // 4:02}-{1 + week % 4 * 7:02},{100 + n}.00\n"
+        for week in range(8) for n in range(12)))
+    assert per_customer(load_csv(only_accounts))["ACC03"] == (824.0, 8)
