@@ -51,6 +51,7 @@ from models.log_money import (
 )
 from models.log_languages import TAX_INCLUDED, gross_first, names_of, words_of
 from models.log_status import sales_only, status_column, status_word
+from models.log_times import moments, time_column, times_of_day, zone_column
 from models.textfiles import CsvTable, bare, no_header, normalise, read_csv, select
 from models.transactions import (
     OrderLines,
@@ -435,9 +436,10 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         except ValueError as exc:
             raise DataFileError(whole.path, whole.header_line, "", str(exc)) from None
         mapping, named_first = _customer_most_filled(whole, mapping)
+        mapping, clock = _date_and_time(whole, mapping)
     else:
         mapping = parse_columns(columns) if isinstance(columns, str) else columns
-        named_first = None
+        named_first = clock = None
     wanted = {"customer": (mapping.customer,), "date": (mapping.date,)}
     for key in ("amount", "price", "quantity"):
         if getattr(mapping, key):
@@ -446,6 +448,12 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         wanted["order"] = (mapping.order,)
     if mapping.product:
         wanted["product"] = (mapping.product,)
+    zone_name = zone_unread = None
+    if clock:  # a time of day beside the date (and maybe its zone): models.log_times
+        wanted["time"] = (clock,)
+        zone_name, zone_unread = zone_column(whole)
+        if zone_name and zone_unread is None:
+            wanted["zone"] = (zone_name,)
     status_found = None
     if mapping.status is None and not whole.headerless:  # a status named otherwise, told by its values
         status_found = status_column(whole, [name for name in wanted_names(mapping) if name])
@@ -500,6 +508,8 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         if date_layout is None:
             _refuse_day_numbers(table, mapping)
         dates = column_dates(table, "date", date_layout)
+    timed = moments(table, dates, zoned="zone" in table.names) if clock else None
+    dates = timed or dates
     # A header's price beside a quantity is a unit price, unless the log's own products say it is each line's total.
     line_totals = (columns is None and mapping.price is not None and mapping.quantity is not None
                    and mapping.product is not None and prices_are_line_totals(table))
@@ -578,6 +588,11 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
                    " sales are its won deals)")
     if refunded and not said:
         layout += f" (refunds: {table.names['refunded']}, the money refunded beside the amount)"
+    if timed:
+        zoned = (f", in the zones of {zone_name!r}" if zone_name and zone_unread is None
+                 else f", as UTC: {zone_name!r} holds {zone_unread!r}, no IANA zone name or UTC offset" if zone_name
+                 else "")
+        layout += f" (times of day: {clock!r} beside {mapping.date!r}{zoned})"
     if date_layout == "serial":
         layout += " (dates read as spreadsheet serial numbers: days since 1899-12-30)"
     if mapping.day_one is not None:
@@ -637,6 +652,26 @@ def _customer_most_filled(whole: CsvTable, mapping: ColumnMap) -> tuple[ColumnMa
     return dataclasses.replace(mapping, customer=whole.header[named[choice.column]]), mapping.customer
 
 
+def _date_and_time(whole: CsvTable, mapping: ColumnMap) -> tuple[ColumnMap, str | None]:
+    """The header's mapping with a date column that holds dates, and the column of its time of day (None if none).
+
+    A till's ``Opened Time`` beside its ``Opened Date`` is the date's time of day
+    (:func:`models.log_times.time_column`); a date column found by its name that holds times of day only (a bare
+    ``Time`` beside a ``Date created``) is one, beside the header's other date column.
+
+    >>> t = CsvTable("x.csv", ["Date created", "Time", "Email", "Total"], [(2, ["Mar 1, 2026", "9:05 PM", "a@x", "5"])])
+    >>> mapping, clock = _date_and_time(t, ColumnMap("Email", "Time", "Total"))
+    >>> mapping.date, clock
+    ('Date created', 'Time')
+    """
+    at = whole.header.index(mapping.date)
+    if times_of_day(values[at] for _, values in whole.rows if at < len(values)):
+        others = [name for name in whole.header if name != mapping.date]
+        date = header_columns(others, {"date": HEADER_NAMES["date"]}, {"date": HEADER_WORDS["date"]}).get("date")
+        return (dataclasses.replace(mapping, date=date), mapping.date) if date else (mapping, None)
+    return mapping, time_column(whole, mapping.date)
+
+
 def _without_footer(table: CsvTable) -> tuple[CsvTable, int]:
     """``table`` without the lines at its end that have no date (a spreadsheet's totals row, notes), and how many.
 
@@ -688,7 +723,7 @@ def order_fields_filled(table: CsvTable) -> CsvTable:
     [['#1001', 'a@x.com', '2024-02-01 10:00', '30'], ['#1001', 'a@x.com', '2024-02-01 10:00', '0'], ['#1002', '', '', '5']]
     """
     at_order = table.position("order")
-    keys = [key for key in ("customer", "date", "amount", "refunded", "status") if key in table.names]
+    keys = [key for key in ("customer", "date", "time", "zone", "amount", "refunded", "status") if key in table.names]
     places = [table.position(key) for key in keys]
     known: dict[str, dict[int, str]] = {}
     for _, values in table.rows:

@@ -335,3 +335,65 @@ def test_a_wholesalers_dozen_accounts_are_read_and_their_emails_name_the_cash_sa
         f"{week * 12 + n},ACC{n:02},2026-{1 + week // 4:02}-{1 + week % 4 * 7:02},{100 + n}.00\n"
         for week in range(8) for n in range(12)))
     assert per_customer(load_csv(only_accounts))["ACC03"] == (824.0, 8)
+
+
+SQUARE = ("Date,Time,Time Zone,Gross Sales,Discounts,Service Charges,Net Sales,Gift Card Sales,Tax,Tip,Partial Refunds,"
+          "Total Collected,Source,Card,Card Entry Methods,Cash,Square Gift Card,Other Tender,Other Tender Type,"
+          "Other Tender Note,Fees,Net Total,Transaction ID,Payment ID,Card Brand,PAN Suffix,Device Name,Staff Name,"
+          "Staff ID,Details,Description,Event Type,Location,Dining Option,Customer ID,Customer Name,Customer Reference ID")
+
+
+def square_line(day: str, time: str, zone: str, money: str, transaction: str, customer: str) -> str:
+    return (f"{day},{time},{zone},{money},$0.00,$0.00,{money},$0.00,$0.00,$0.00,$0.00,{money},Point of Sale,{money},"
+            f"Tapped,$0.00,$0.00,$0.00,,,$0.00,{money},{transaction},p{transaction},Visa,1111,Front,Sam,,,Item,"
+            f"Payment,Main,,{customer},Ann A,\n")
+
+
+@pytest.mark.parametrize(("zone", "first", "said"), [
+    ("America/Los_Angeles", "2017-11-16T05:18:15+00:00", "in the zones of 'Time Zone'"),
+    ("-08:00", "2017-11-16T05:18:15+00:00", "in the zones of 'Time Zone'"),
+    ("Pacific Time (US & Canada)", "2017-11-15T21:18:15+00:00", "as UTC: 'Time Zone' holds 'Pacific Time (US & Canada)'"),
+])
+def test_a_tills_date_time_and_time_zone_columns_make_each_payments_moment(
+    tmp_path: Path, zone: str, first: str, said: str,
+) -> None:
+    """A till's payments give their Date, Time and Time Zone apart: a payment is at its time of day, read in its zone
+    where the zone is an IANA name or an offset (as UTC otherwise, said so); a customer's two payments of a day are
+    two moments, not both at midnight."""
+    path = write(tmp_path / "transactions.csv", SQUARE + "\n"
+                 + square_line("11/15/2017", "21:18:15", zone, "$2.16", "t1", "C1")
+                 + square_line("11/15/2017", "09:05:00", zone, "$4.00", "t2", "C1")
+                 + square_line("11/16/2017", "10:00:00", zone, "$3.00", "t3", "C2"))
+    log = load_csv(path)
+    assert f"(times of day: 'Time' beside 'Date', {said}" in log.layout
+    moments = sorted(t.at.isoformat() for t in log.transactions if t.customer_id == "C1")
+    assert moments[1] == first
+    assert len(moments) == 2 and moments[0] < moments[1]
+
+
+def test_a_restaurants_opened_time_is_its_checks_time_of_day(tmp_path: Path) -> None:
+    """A check's Opened Time beside its Opened Date places it in the day (12:05 PM is 12:05)."""
+    path = write(tmp_path / "checks.csv", "Opened Date,Opened Time,Customer Id,Total\n"
+                 "03/01/2026,12:05 PM,g1,21.50\n03/01/2026,07:30 PM,g1,10.80\n03/02/2026,,g2,15.00\n")
+    log = load_csv(path)
+    assert [t.at.isoformat() for t in log.transactions] == [
+        "2026-03-01T12:05:00+00:00", "2026-03-01T19:30:00+00:00", "2026-03-02T00:00:00+00:00"]
+    assert "(times of day: 'Opened Time' beside 'Opened Date')" in log.layout
+
+
+def test_a_bare_time_column_of_times_of_day_is_no_date_beside_a_date_created(tmp_path: Path) -> None:
+    """A shop's orders give a Date created and a bare Time (a time of day, though Time names dates elsewhere): the
+    date is the Date created, at that time."""
+    path = write(tmp_path / "orders.csv", "Order number,Date created,Time,Contact email,Total\n"
+                 '10001,"Mar 1, 2026",9:05 PM,ann@x.com,20.00\n10002,"Mar 2, 2026",10:15 AM,bob@x.com,35.00\n')
+    log = load_csv(path)
+    assert "date=Date created" in log.layout
+    assert [t.at.isoformat() for t in log.transactions] == ["2026-03-01T21:05:00+00:00", "2026-03-02T10:15:00+00:00"]
+
+
+def test_a_time_column_holding_whole_dates_is_no_time_of_day(tmp_path: Path) -> None:
+    """A column named Time that holds dates and times is not a time of day: the date column is read as it is."""
+    path = write(tmp_path / "orders.csv", "Date,Time,Customer,Total\n2026-03-01,2026-03-01 10:00,ann,5.00\n"
+                 "2026-03-02,2026-03-02 11:00,bob,6.00\n")
+    log = load_csv(path)
+    assert "times of day" not in log.layout and log.transactions[0].at.isoformat() == "2026-03-01T00:00:00+00:00"
