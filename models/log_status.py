@@ -23,8 +23,9 @@ from collections.abc import Collection, Sequence
 
 from models.textfiles import CsvTable, bare, normalise
 
-__all__ = ["CLOSED_BESIDE_COMPLETE", "INVOICE_WORDS", "ISSUED_NOT_PAID", "NOT_SALES", "SALE_STATUSES", "is_invoice_status",
-           "is_no_sale", "is_pipeline", "is_unpaid", "is_won", "sales_only", "status_column", "status_word"]
+__all__ = ["CLOSED_BESIDE_COMPLETE", "INVOICE_WORDS", "ISSUED_NOT_PAID", "NOT_SALES", "SALE_STATUSES",
+           "is_invoice_status", "is_no_sale", "is_pipeline", "is_unpaid", "is_won", "sales_only", "status_column",
+           "status_word"]
 
 #: Order statuses (lower case, letters only) that say an order was no sale: cancelled or failed
 #: before payment, voided, denied, reversed (a chargeback), fully refunded, still unpaid or on hold,
