@@ -32,6 +32,7 @@ from typing import Literal
 
 from models.dates import is_day_number
 from models.errors import DataFileError
+from models.log_customers import customer_choice, holds_flags
 from models.log_money import (
     currency_column,
     adjusted_amounts,
@@ -50,6 +51,7 @@ from models.log_money import (
 )
 from models.log_languages import TAX_INCLUDED, gross_first, names_of, words_of
 from models.log_status import sales_only, status_column, status_word
+from models.log_times import moments, time_column, times_of_day, zone_column
 from models.textfiles import CsvTable, bare, no_header, normalise, read_csv, select
 from models.transactions import (
     OrderLines,
@@ -434,9 +436,10 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         except ValueError as exc:
             raise DataFileError(whole.path, whole.header_line, "", str(exc)) from None
         mapping, named_first = _customer_most_filled(whole, mapping)
+        mapping, clock = _date_and_time(whole, mapping)
     else:
         mapping = parse_columns(columns) if isinstance(columns, str) else columns
-        named_first = None
+        named_first = clock = None
     wanted = {"customer": (mapping.customer,), "date": (mapping.date,)}
     for key in ("amount", "price", "quantity"):
         if getattr(mapping, key):
@@ -445,6 +448,12 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         wanted["order"] = (mapping.order,)
     if mapping.product:
         wanted["product"] = (mapping.product,)
+    zone_name = zone_unread = None
+    if clock:  # a time of day beside the date (and maybe its zone): models.log_times
+        wanted["time"] = (clock,)
+        zone_name, zone_unread = zone_column(whole)
+        if zone_name and zone_unread is None:
+            wanted["zone"] = (zone_name,)
     status_found = None
     if mapping.status is None and not whole.headerless:  # a status named otherwise, told by its values
         status_found = status_column(whole, [name for name in wanted_names(mapping) if name])
@@ -499,6 +508,8 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         if date_layout is None:
             _refuse_day_numbers(table, mapping)
         dates = column_dates(table, "date", date_layout)
+    timed = moments(table, dates, zoned="zone" in table.names) if clock else None
+    dates = timed or dates
     # A header's price beside a quantity is a unit price, unless the log's own products say it is each line's total.
     line_totals = (columns is None and mapping.price is not None and mapping.quantity is not None
                    and mapping.product is not None and prices_are_line_totals(table))
@@ -577,6 +588,11 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
                    " sales are its won deals)")
     if refunded and not said:
         layout += f" (refunds: {table.names['refunded']}, the money refunded beside the amount)"
+    if timed:
+        zoned = (f", in the zones of {zone_name!r}" if zone_name and zone_unread is None
+                 else f", as UTC: {zone_name!r} holds {zone_unread!r}, no IANA zone name or UTC offset" if zone_name
+                 else "")
+        layout += f" (times of day: {clock!r} beside {mapping.date!r}{zoned})"
     if date_layout == "serial":
         layout += " (dates read as spreadsheet serial numbers: days since 1899-12-30)"
     if mapping.day_one is not None:
@@ -600,12 +616,13 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
 
 def _customer_most_filled(whole: CsvTable, mapping: ColumnMap) -> tuple[ColumnMap, str | None]:
     """The header's mapping with, of its customer columns (:data:`HEADER_NAMES`, :data:`HEADER_WORDS`), the one
-    that names most lines' customers.
+    that names most lines' customers, flags and categories aside (:func:`models.log_customers.customer_choice`).
 
     Shops' order exports name the buyer twice: an account's id, blank or ``0`` on a guest's
     order (WooCommerce's ``Customer ID``, Stripe's), and the checkout's email, on every order.
-    The first column the header names is taken, unless another has a customer on more lines;
-    the second value is then the column it replaced (None if it did not).
+    The first column the header names is taken, unless another has a customer on more lines and names as many
+    customers; the second value is then the column it replaced (None if it did not).  A header whose only customer
+    columns hold yes/no flags (a ``New client``) is refused.
 
     >>> t = CsvTable("x.csv", ["Customer ID", "Billing Email", "Date", "Total"],
     ...              [(2, ["12", "a@x.com", "2024-01-02", "5"]), (3, ["0", "b@x.com", "2024-01-03", "5"])])
@@ -621,13 +638,38 @@ def _customer_most_filled(whole: CsvTable, mapping: ColumnMap) -> tuple[ColumnMa
     # Not the payee of a ledger whose customer column is its payer: the shop itself, on every line.
     taken = (mapping.customer, mapping.order, payee_column(whole.header, mapping.customer))
     named = [whole.header.index(mapping.customer)] + [at for at in dict.fromkeys(others) if whole.header[at] not in taken]
-    if len(named) == 1:
+    if len(named) == 1 and not holds_flags(values[named[0]] for _, values in whole.rows if named[0] < len(values)):
         return mapping, None
-    filled = [sum(1 for _, values in whole.rows if at < len(values) and customer_id(values[at])) for at in named]
-    best = max(range(len(named)), key=lambda i: (filled[i], -i))
-    if best == 0:
+    columns = [[values[at] if at < len(values) else "" for _, values in whole.rows] for at in named]
+    choice = customer_choice(columns, customer_id)
+    if choice.column is None:  # flags only (a New client's Yes/No): no customer
+        flags = ", ".join(repr(whole.header[named[at]]) for at in choice.flags)
+        raise DataFileError(whole.path, whole.header_line, "",
+                            f"header names no customer column ({flags}: yes/no flags, not customers): "
+                            f"give --columns {USAGE}")
+    if choice.column == 0:
         return mapping, None
-    return dataclasses.replace(mapping, customer=whole.header[named[best]]), mapping.customer
+    return dataclasses.replace(mapping, customer=whole.header[named[choice.column]]), mapping.customer
+
+
+def _date_and_time(whole: CsvTable, mapping: ColumnMap) -> tuple[ColumnMap, str | None]:
+    """The header's mapping with a date column that holds dates, and the column of its time of day (None if none).
+
+    A till's ``Opened Time`` beside its ``Opened Date`` is the date's time of day
+    (:func:`models.log_times.time_column`); a date column found by its name that holds times of day only (a bare
+    ``Time`` beside a ``Date created``) is one, beside the header's other date column.
+
+    >>> t = CsvTable("x.csv", ["Date created", "Time", "Email", "Total"], [(2, ["Mar 1, 2026", "9:05 PM", "a@x", "5"])])
+    >>> mapping, clock = _date_and_time(t, ColumnMap("Email", "Time", "Total"))
+    >>> mapping.date, clock
+    ('Date created', 'Time')
+    """
+    at = whole.header.index(mapping.date)
+    if times_of_day(values[at] for _, values in whole.rows if at < len(values)):
+        others = [name for name in whole.header if name != mapping.date]
+        date = header_columns(others, {"date": HEADER_NAMES["date"]}, {"date": HEADER_WORDS["date"]}).get("date")
+        return (dataclasses.replace(mapping, date=date), mapping.date) if date else (mapping, None)
+    return mapping, time_column(whole, mapping.date)
 
 
 def _without_footer(table: CsvTable) -> tuple[CsvTable, int]:
@@ -681,7 +723,7 @@ def order_fields_filled(table: CsvTable) -> CsvTable:
     [['#1001', 'a@x.com', '2024-02-01 10:00', '30'], ['#1001', 'a@x.com', '2024-02-01 10:00', '0'], ['#1002', '', '', '5']]
     """
     at_order = table.position("order")
-    keys = [key for key in ("customer", "date", "amount", "refunded", "status") if key in table.names]
+    keys = [key for key in ("customer", "date", "time", "zone", "amount", "refunded", "status") if key in table.names]
     places = [table.position(key) for key in keys]
     known: dict[str, dict[int, str]] = {}
     for _, values in table.rows:

@@ -4,7 +4,8 @@
 
 * an order status that says the order was no sale — cancelled, failed, refunded in full, unpaid, an
   invoice due or past due, a payment declined or rejected (:data:`NOT_SALES`, :func:`is_no_sale`) — leaves its
-  lines out, counted;
+  lines out, counted; so does an invoice issued and not paid yet (``open``, ``posted``) in a column of invoices'
+  statuses (:func:`is_invoice_status`), where an order's ``open`` is an order under way, a sale;
 * a sales pipeline's stage (a CRM's deals or opportunities: :func:`is_pipeline`) is a sale only
   once won (``Closed Won``, ``Won``, or paid or complete: :func:`is_won`); the deals still open
   (``Prospecting``, ``Negotiation``, ``Proposal``) are left out and counted apart;
@@ -18,12 +19,13 @@ from __future__ import annotations
 
 import dataclasses
 import re
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from models.textfiles import CsvTable, bare, normalise
 
-__all__ = ["CLOSED_BESIDE_COMPLETE", "NOT_SALES", "SALE_STATUSES", "is_no_sale", "is_pipeline", "is_unpaid", "is_won",
-           "sales_only", "status_column", "status_word"]
+__all__ = ["CLOSED_BESIDE_COMPLETE", "INVOICE_WORDS", "ISSUED_NOT_PAID", "NOT_SALES", "SALE_STATUSES",
+           "is_invoice_status", "is_no_sale", "is_pipeline", "is_unpaid", "is_won", "sales_only", "status_column",
+           "status_word"]
 
 #: Order statuses (lower case, letters only) that say an order was no sale: cancelled or failed
 #: before payment, voided, denied, reversed (a chargeback), fully refunded, still unpaid or on hold,
@@ -76,6 +78,13 @@ _NO_SALE_ENDINGS = ("declined", "rejected", "expired", "failed", "voided", "notp
 #: A status that is no sale only beside one that says an order went through: Magento's ``closed`` order
 #: is one refunded by a credit memo beside its ``complete`` ones, where other systems close a sale when done.
 CLOSED_BESIDE_COMPLETE = ("closed", frozenset(("complete", "completed")))
+#: An invoice's statuses that say no order's (Stripe's ``uncollectible``, ``void`` and ``draft``, Chargebee's
+#: ``payment_due``, ``not_paid`` and ``posted``): with ``paid`` beside one of them, a column of invoices' statuses, in
+#: which :data:`ISSUED_NOT_PAID` is no sale (:func:`is_invoice_status`).
+INVOICE_WORDS = frozenset(("uncollectible", "void", "draft", "paymentdue", "pastdue", "notpaid", "posted"))
+#: An invoice issued and not yet paid (Stripe's and Recurly's ``open``, Chargebee's and an accounting system's
+#: ``posted``): no sale in a column of invoices' statuses, where an order's ``open`` (an active order) is one.
+ISSUED_NOT_PAID = frozenset(("open", "posted"))
 #: The stages of a pipeline that are a sale besides a won deal's: money already paid, an order complete or sent.
 _WON_LIKE = frozenset(("paid", "paymentaccepted", "complete", "completed", "invoiced", "closedpaid", "fulfilled",
                        "shipped", "delivered"))
@@ -130,6 +139,20 @@ def is_no_sale(word: str) -> bool:
     (True, False)
     """
     return word in NOT_SALES or is_unpaid(word) or word.endswith(_NO_SALE_ENDINGS)
+
+
+def is_invoice_status(name: str, words: Collection[str]) -> bool:
+    """Whether a status column is an invoice's: named so, or its statuses (as :func:`status_word` spells them) say
+    ``paid`` beside a word only invoices use (:data:`INVOICE_WORDS`).
+
+    An order system's ``open`` is an order under way (a sale); an invoice's is one issued and still to be paid.
+
+    >>> is_invoice_status("Status", {"paid", "open", "void"}), is_invoice_status("Status", {"paid", "open"})
+    (True, False)
+    >>> is_invoice_status("Invoice Status", {"open"}), is_invoice_status("Status", {"draft", "open", "completed"})
+    (True, False)
+    """
+    return "invoice" in bare(name) or "paid" in words and not INVOICE_WORDS.isdisjoint(words)
 
 
 def is_won(word: str) -> bool:
@@ -193,7 +216,8 @@ class Sales:
 def sales_only(table: CsvTable) -> Sales:
     """``table`` without the lines whose status is no sale, nor (in a pipeline: :func:`is_pipeline`) a won deal.
 
-    ``closed`` is no sale in a column that also says ``complete`` (:data:`CLOSED_BESIDE_COMPLETE`).
+    ``closed`` is no sale in a column that also says ``complete`` (:data:`CLOSED_BESIDE_COMPLETE`), an invoice issued
+    and not paid (``open``, ``posted``) in a column of invoices' statuses (:func:`is_invoice_status`).
 
     >>> t = CsvTable("d.csv", ["Stage"], [(2, ["Closed Won"]), (3, ["Prospecting"]), (4, ["Closed Lost"]),
     ...              (5, ["Negotiation/Review"])], {"status": "Stage"})
@@ -206,6 +230,8 @@ def sales_only(table: CsvTable) -> Sales:
     words = [worded[values[at]] for _, values in table.rows]
     closed, done = CLOSED_BESIDE_COMPLETE
     no_sale = NOT_SALES | {closed} if done & set(words) else NOT_SALES
+    if is_invoice_status(table.names["status"], set(worded.values())):
+        no_sale = no_sale | ISSUED_NOT_PAID
     pipeline = is_pipeline(table.names["status"], words)
     kept = []
     not_sales = open_deals = 0

@@ -253,3 +253,147 @@ def test_lines_without_an_order_id_are_each_an_order_of_their_own_customer(tmp_p
     assert "several customers' lines" not in log.layout
     assert [(t.customer_id, t.amount, t.at.day) for t in log.transactions if t.refund] == [
         ("ann@x.com", 10.0, 5), ("bob@x.com", 5.0, 6), ("ann@x.com", 4.0, 7)]
+
+
+def test_an_invoice_issued_and_not_paid_is_no_sale_where_the_statuses_are_invoices(tmp_path: Path) -> None:
+    """A billing system's invoices (draft, open, paid, uncollectible, void): an open invoice is issued, not paid."""
+    path = write(tmp_path / "invoices.csv",
+                 "id,Number,Customer,Customer Email,Status,Date (UTC),Total,Amount Paid,Amount Due\n"
+                 "in_1,A-0001,cus_a,ann@x.com,paid,2026-03-01 10:00,50.00,50.00,0.00\n"
+                 "in_2,A-0002,cus_a,ann@x.com,open,2026-04-01 10:00,50.00,0.00,50.00\n"
+                 "in_3,A-0003,cus_b,bob@x.com,paid,2026-03-02 10:00,20.00,20.00,0.00\n"
+                 "in_4,A-0004,cus_b,bob@x.com,void,2026-03-12 10:00,20.00,0.00,0.00\n"
+                 "in_5,A-0005,cus_b,bob@x.com,open,2026-04-02 10:00,20.00,0.00,20.00\n")
+    log = load_csv(path)
+    assert per_customer(log) == {"cus_a": (50.0, 1), "cus_b": (20.0, 1)}
+    assert log.not_sales == 3
+
+
+def test_a_posted_invoice_is_no_sale_beside_invoices_paid_and_due(tmp_path: Path) -> None:
+    """A subscription biller's invoices posted (issued, awaiting payment) beside paid and payment_due ones."""
+    path = write(tmp_path / "invoices.csv", "id,customer_id,status,date,currency_code,total\n"
+                 "1,c1,paid,2026-03-01,USD,30.00\n2,c1,posted,2026-04-01,USD,30.00\n3,c2,payment_due,2026-03-02,USD,9.00\n"
+                 "4,c2,paid,2026-04-02,USD,9.00\n")
+    assert per_customer(load_csv(path)) == {"c1": (30.0, 1), "c2": (9.0, 1)}
+
+
+def test_an_orders_open_status_is_a_sale(tmp_path: Path) -> None:
+    """An order system's open order (under way: paid, not yet complete) is a sale; its cancelled one is not."""
+    path = write(tmp_path / "orders.csv", "Order ID,Customer Email,Created At,Total,Status\n"
+                 "1,ann@x.com,2026-03-01,30.00,open\n2,ann@x.com,2026-03-04,10.00,completed\n"
+                 "3,bob@x.com,2026-03-02,9.00,cancelled\n4,bob@x.com,2026-03-05,7.00,open\n")
+    assert per_customer(load_csv(path)) == {"ann@x.com": (40.0, 2), "bob@x.com": (7.0, 1)}
+
+
+PRESTASHOP = "ID;Reference;New client;Delivery;Customer;Total;Payment;Status;Date\n"
+
+
+def test_a_new_client_flag_is_no_customer_column_though_on_more_lines(tmp_path: Path) -> None:
+    """A back office's New client (Yes/No) is filled on every order, its Customer not on a deleted account's: the
+    customers are still the Customer column's."""
+    path = write(tmp_path / "orders.csv", PRESTASHOP +
+                 "1;XKBKNABJK;Yes;France;J. DOE;€29.00;Bank wire;Payment accepted;2026-03-01 10:00:00\n"
+                 "2;OHSATSERP;No;France;J. DOE;€61.00;Payment by check;Delivered;2026-03-05 10:00:00\n"
+                 "3;FFATNOMMJ;Yes;France;A. SMITH;€20.00;Bank wire;Delivered;2026-03-06 10:00:00\n"
+                 "4;UOYEVOLI;Yes;France;;€35.00;Bank wire;Delivered;2026-03-07 10:00:00\n")
+    log = load_csv(path)
+    assert "customer=Customer" in log.layout
+    assert per_customer(log) == {"J. DOE": (90.0, 2), "A. SMITH": (20.0, 1)}
+    assert log.guest_lines == 1
+
+
+def test_a_header_whose_only_customer_column_holds_yes_no_flags_is_refused(tmp_path: Path) -> None:
+    """Without a customer column, a New client's Yes and No are not two customers: the header is refused, in a line."""
+    path = write(tmp_path / "orders.csv", "ID;Reference;New client;Total;Status;Date\n"
+                 "1;XKBKNABJK;Yes;€29.00;Delivered;2026-03-01 10:00:00\n2;OHSATSERP;No;€61.00;Delivered;2026-03-05\n")
+    with pytest.raises(DataFileError, match="names no customer column \\('New client': yes/no flags"):
+        load_csv(path)
+
+
+def test_a_category_on_every_line_does_not_replace_a_shopper_id_blank_on_some(tmp_path: Path) -> None:
+    """A payment report's Shopper Interaction (Ecommerce, ContAuth) is on every line, its shopper id not on a guest's
+    payment: one value for several shoppers is a category of them, and the shopper id stays the customer."""
+    path = write(tmp_path / "payments.csv", "Psp Reference,Creation Date,Shopper ID,Shopper Interaction,Amount\n"
+                 "p1,2026-03-01 10:00:00,s1,Ecommerce,10.00\np2,2026-03-02 10:00:00,s2,Ecommerce,20.00\n"
+                 "p3,2026-03-03 10:00:00,s3,Ecommerce,30.00\np4,2026-04-01 10:00:00,s1,ContAuth,10.00\n"
+                 "p5,2026-04-02 10:00:00,s2,ContAuth,20.00\np6,2026-04-03 10:00:00,,Ecommerce,5.00\n")
+    log = load_csv(path)
+    assert "customer=Shopper ID" in log.layout
+    assert per_customer(log) == {"s1": (20.0, 2), "s2": (40.0, 2), "s3": (30.0, 1)}
+
+
+def test_a_wholesalers_dozen_accounts_are_read_and_their_emails_name_the_cash_sales_too(tmp_path: Path) -> None:
+    """A dozen trade accounts buying every week are customers, however few; the email beside an account id blank on
+    cash sales names those too, one email an account, and is read."""
+    lines = "".join(f"{week * 12 + n},ACC{n:02},buyer{n}@trade.example,2026-{1 + week // 4:02}-{1 + week % 4 * 7:02},"
+                    f"{100 + n}.00\n" for week in range(8) for n in range(12))
+    path = write(tmp_path / "orders.csv", "Order ID,Account ID,Customer Email,Order Date,Total\n" + lines
+                 + "999,,walkin@x.com,2026-03-01,15.00\n")
+    log = load_csv(path)
+    assert "customer=Customer Email" in log.layout and len(per_customer(log)) == 13
+    only_accounts = write(tmp_path / "accounts.csv", "Order ID,Account ID,Order Date,Total\n" + "".join(
+        f"{week * 12 + n},ACC{n:02},2026-{1 + week // 4:02}-{1 + week % 4 * 7:02},{100 + n}.00\n"
+        for week in range(8) for n in range(12)))
+    assert per_customer(load_csv(only_accounts))["ACC03"] == (824.0, 8)
+
+
+SQUARE = ("Date,Time,Time Zone,Gross Sales,Discounts,Service Charges,Net Sales,Gift Card Sales,Tax,Tip,Partial Refunds,"
+          "Total Collected,Source,Card,Card Entry Methods,Cash,Square Gift Card,Other Tender,Other Tender Type,"
+          "Other Tender Note,Fees,Net Total,Transaction ID,Payment ID,Card Brand,PAN Suffix,Device Name,Staff Name,"
+          "Staff ID,Details,Description,Event Type,Location,Dining Option,Customer ID,Customer Name,Customer Reference ID")
+
+
+def square_line(day: str, time: str, zone: str, money: str, transaction: str, customer: str) -> str:
+    return (f"{day},{time},{zone},{money},$0.00,$0.00,{money},$0.00,$0.00,$0.00,$0.00,{money},Point of Sale,{money},"
+            f"Tapped,$0.00,$0.00,$0.00,,,$0.00,{money},{transaction},p{transaction},Visa,1111,Front,Sam,,,Item,"
+            f"Payment,Main,,{customer},Ann A,\n")
+
+
+@pytest.mark.parametrize(("zone", "first", "said"), [
+    ("America/Los_Angeles", "2017-11-16T05:18:15+00:00", "in the zones of 'Time Zone'"),
+    ("-08:00", "2017-11-16T05:18:15+00:00", "in the zones of 'Time Zone'"),
+    ("Pacific Time (US & Canada)", "2017-11-15T21:18:15+00:00", "as UTC: 'Time Zone' holds 'Pacific Time (US & Canada)'"),
+])
+def test_a_tills_date_time_and_time_zone_columns_make_each_payments_moment(
+    tmp_path: Path, zone: str, first: str, said: str,
+) -> None:
+    """A till's payments give their Date, Time and Time Zone apart: a payment is at its time of day, read in its zone
+    where the zone is an IANA name or an offset (as UTC otherwise, said so); a customer's two payments of a day are
+    two moments, not both at midnight."""
+    path = write(tmp_path / "transactions.csv", SQUARE + "\n"
+                 + square_line("11/15/2017", "21:18:15", zone, "$2.16", "t1", "C1")
+                 + square_line("11/15/2017", "09:05:00", zone, "$4.00", "t2", "C1")
+                 + square_line("11/16/2017", "10:00:00", zone, "$3.00", "t3", "C2"))
+    log = load_csv(path)
+    assert f"(times of day: 'Time' beside 'Date', {said}" in log.layout
+    moments = sorted(t.at.isoformat() for t in log.transactions if t.customer_id == "C1")
+    assert moments[1] == first
+    assert len(moments) == 2 and moments[0] < moments[1]
+
+
+def test_a_restaurants_opened_time_is_its_checks_time_of_day(tmp_path: Path) -> None:
+    """A check's Opened Time beside its Opened Date places it in the day (12:05 PM is 12:05)."""
+    path = write(tmp_path / "checks.csv", "Opened Date,Opened Time,Customer Id,Total\n"
+                 "03/01/2026,12:05 PM,g1,21.50\n03/01/2026,07:30 PM,g1,10.80\n03/02/2026,,g2,15.00\n")
+    log = load_csv(path)
+    assert [t.at.isoformat() for t in log.transactions] == [
+        "2026-03-01T12:05:00+00:00", "2026-03-01T19:30:00+00:00", "2026-03-02T00:00:00+00:00"]
+    assert "(times of day: 'Opened Time' beside 'Opened Date')" in log.layout
+
+
+def test_a_bare_time_column_of_times_of_day_is_no_date_beside_a_date_created(tmp_path: Path) -> None:
+    """A shop's orders give a Date created and a bare Time (a time of day, though Time names dates elsewhere): the
+    date is the Date created, at that time."""
+    path = write(tmp_path / "orders.csv", "Order number,Date created,Time,Contact email,Total\n"
+                 '10001,"Mar 1, 2026",9:05 PM,ann@x.com,20.00\n10002,"Mar 2, 2026",10:15 AM,bob@x.com,35.00\n')
+    log = load_csv(path)
+    assert "date=Date created" in log.layout
+    assert [t.at.isoformat() for t in log.transactions] == ["2026-03-01T21:05:00+00:00", "2026-03-02T10:15:00+00:00"]
+
+
+def test_a_time_column_holding_whole_dates_is_no_time_of_day(tmp_path: Path) -> None:
+    """A column named Time that holds dates and times is not a time of day: the date column is read as it is."""
+    path = write(tmp_path / "orders.csv", "Date,Time,Customer,Total\n2026-03-01,2026-03-01 10:00,ann,5.00\n"
+                 "2026-03-02,2026-03-02 11:00,bob,6.00\n")
+    log = load_csv(path)
+    assert "times of day" not in log.layout and log.transactions[0].at.isoformat() == "2026-03-01T00:00:00+00:00"

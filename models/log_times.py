@@ -1,0 +1,184 @@
+"""A purchase log's time of day, and its time zone, given in columns of their own beside the date.
+
+Tills and shops' back offices export an order's moment in two or three columns: a payment's ``Date``, ``Time``
+and ``Time Zone``, a restaurant's ``Opened Date`` and ``Opened Time``, a shop's ``Date created`` and ``Time``.
+Read alone, the date puts every order of a day at midnight, and a customer's two orders of one day at one
+moment.  :mod:`models.csv_logs` reads the date; these rules add the rest:
+
+* a time-of-day column is one named a time — not a date, a zone or a stamp — whose other words are the
+  date column's (``Opened Time`` beside ``Opened Date``; a bare ``Time`` beside any date), every value of it a
+  time of day (``14:05``, ``2:05:33 PM``: :func:`clock`); a column named a time that holds whole dates is a date,
+  not a time of day (:func:`time_column`); a date column's own times, where it has any, are kept;
+* a zone column is one named a time zone (``Time Zone``, ``TimeZone``, ``TZ``) whose every value is an IANA name
+  (``America/New_York``, ``Europe/Paris``) or a UTC offset (``+01:00``, ``UTC-5``, ``GMT+2``: :func:`zone`): each
+  line's time is read in its zone; a zone column holding anything else (``Pacific Time (US & Canada)``) is not
+  read, and the times are taken as UTC as the dates are, which the report's first line says (:func:`zone_column`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zoneinfo
+from collections.abc import Iterable, Sequence
+
+from models.errors import DataFileError
+from models.textfiles import CsvTable, bare
+
+__all__ = ["clock", "is_time_name", "moments", "time_column", "times_of_day", "zone", "zone_column"]
+
+_CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(?:([AaPp])\.?[Mm]\.?)?\s*$")
+_OFFSET = re.compile(r"^\s*(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?\s*$", re.IGNORECASE)
+#: Words of a column's name that say it holds no time of day beside a date, though named a time.
+_NOT_A_CLOCK = ("date", "zone", "stamp", "tz")
+#: What a time-of-day value looks like, in error messages.
+EXPECTED_CLOCK = "a time of day like 14:05, 14:05:33 or 2:05 PM (as the rest of the column)"
+
+
+def clock(raw: str) -> dt.time | None:
+    """A time of day, on a 24-hour clock or with AM/PM (None if ``raw`` is none).
+
+    >>> clock("14:05"), clock("2:05:33 PM"), clock("12:10 a.m.")
+    (datetime.time(14, 5), datetime.time(14, 5, 33), datetime.time(0, 10))
+    >>> clock("2026-03-01 14:05"), clock("25:00"), clock("13:00 PM")
+    (None, None, None)
+    """
+    match = _CLOCK.match(raw)
+    if match is None:
+        return None
+    hour, minute, second = int(match[1]), int(match[2]), int(match[3] or 0)
+    if match[4]:
+        if not 1 <= hour <= 12:
+            return None
+        hour = hour % 12 + (12 if match[4] in "Pp" else 0)
+    if hour > 23 or minute > 59 or second > 59:
+        return None
+    return dt.time(hour, minute, second)
+
+
+def zone(raw: str) -> dt.tzinfo | None:
+    """A time zone: an IANA name or a UTC offset (None if ``raw`` is neither).
+
+    >>> zone("Europe/Paris")
+    zoneinfo.ZoneInfo(key='Europe/Paris')
+    >>> [str(zone(raw)) for raw in ("+01:00", "UTC-5", "GMT+05:30")]
+    ['UTC+01:00', 'UTC-05:00', 'UTC+05:30']
+    >>> zone("Pacific Time (US & Canada)"), zone("Paris"), zone("")
+    (None, None, None)
+    """
+    text = raw.strip()
+    offset = _OFFSET.match(text)
+    if offset is not None:
+        hours, minutes = int(offset[2]), int(offset[3] or 0)
+        if hours > 14 or minutes > 59:
+            return None
+        sign = -1 if offset[1] == "-" else 1
+        return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+    if "/" not in text and text.upper() not in ("UTC", "GMT"):  # an IANA name is an area's city, or UTC itself
+        return None
+    try:
+        return zoneinfo.ZoneInfo(text)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+def is_time_name(name: str, date: str) -> bool:
+    """Whether a column's name says it holds the time of day of the date column ``date`` (both as
+    :func:`models.textfiles.bare` spells them): a time, its other words the date's.
+
+    >>> is_time_name("openedtime", "openeddate"), is_time_name("time", "datecreated"), is_time_name("time", "date")
+    (True, True, True)
+    >>> is_time_name("closedtime", "openeddate"), is_time_name("timezone", "date"), is_time_name("datetime", "date")
+    (False, False, False)
+    """
+    if "time" not in name or any(word in name for word in _NOT_A_CLOCK):
+        return False
+    return name.replace("time", "", 1) in date.replace("date", "", 1)
+
+
+def time_column(table: CsvTable, date: str) -> str | None:
+    """The column of the time of day of the date column ``date`` (:func:`is_time_name`), every value of it a time of
+    day (:func:`clock`; blanks aside, at least one), or None.
+
+    >>> t = CsvTable("x.csv", ["Date", "Time", "Total"], [(2, ["03/01/2026", "21:18:15", "5"])])
+    >>> time_column(t, "Date")
+    'Time'
+    >>> time_column(CsvTable("x.csv", ["Date", "Time"], [(2, ["03/01/2026", "03/01/2026 21:18"])]), "Date") is None
+    True
+    """
+    plain = bare(date)
+    for at, name in enumerate(table.header):
+        if name != date and is_time_name(bare(name), plain) and times_of_day(
+                values[at] for _, values in table.rows if at < len(values)):
+            return name
+    return None
+
+
+def zone_column(table: CsvTable) -> tuple[str | None, str | None]:
+    """The column of time zones (named so), and, if its values are not all IANA names or offsets (:func:`zone`),
+    the first that is not (the zones are then not read).
+
+    >>> t = CsvTable("x.csv", ["Date", "Time Zone"], [(2, ["2026-03-01", "America/Chicago"]), (3, ["2026-03-02", ""])])
+    >>> zone_column(t)
+    ('Time Zone', None)
+    >>> zone_column(CsvTable("x.csv", ["TZ"], [(2, ["Pacific Time (US & Canada)"])]))
+    ('TZ', 'Pacific Time (US & Canada)')
+    """
+    for at, name in enumerate(table.header):
+        plain = bare(name)
+        if "zone" in plain and "time" in plain or plain in ("tz", "timezone"):
+            raws = dict.fromkeys(values[at].strip() for _, values in table.rows if at < len(values))
+            other = next((raw for raw in raws if raw and zone(raw) is None), None)
+            return name, other
+    return None, None
+
+
+def times_of_day(values: Iterable[str]) -> bool:
+    """Whether every value of a column is a time of day (:func:`clock`; blanks aside), and there is one.
+
+    >>> times_of_day(["21:18:15", "", "9:05 AM"]), times_of_day(["21:18", "2026-03-01 21:18"]), times_of_day([""])
+    (True, False, False)
+    """
+    read: set[str] = set()
+    for raw in values:
+        if raw in read or not raw.strip():
+            continue
+        if clock(raw) is None:  # a date column's first value ends it
+            return False
+        read.add(raw)
+    return bool(read)
+
+
+def moments(table: CsvTable, dates: Sequence[dt.datetime], *, zoned: bool) -> list[dt.datetime] | None:
+    """Each line's date at its time of day (the table's ``time`` column; midnight where blank), in its zone (its
+    ``zone`` column, where ``zoned``; else UTC), in UTC.  None where a date has a time of its own: the dates stand.
+
+    >>> t = CsvTable("x.csv", ["Date", "Time", "TZ"], [(2, ["2017-11-15", "21:18:15", "America/Los_Angeles"])],
+    ...              {"date": "Date", "time": "Time", "zone": "TZ"})
+    >>> moments(t, [dt.datetime(2017, 11, 15, tzinfo=dt.UTC)], zoned=True)[0].isoformat()
+    '2017-11-16T05:18:15+00:00'
+    """
+    if any(day.time() != dt.time() for day in dates):
+        return None
+    at_time = table.position("time")
+    at_zone = table.position("zone") if zoned else None
+    clocks: dict[str, dt.time | None] = {}
+    zones: dict[str, dt.tzinfo] = {}
+    out = []
+    for (line, values), day in zip(table.rows, dates, strict=True):
+        raw = values[at_time].strip()
+        if raw not in clocks:
+            clocks[raw] = clock(raw) if raw else dt.time()
+        when = clocks[raw]
+        if when is None:
+            raise DataFileError(*table.locate(line), table.names["time"], "bad time", expected=EXPECTED_CLOCK,
+                                found=raw)
+        place: dt.tzinfo = dt.UTC
+        if at_zone is not None and values[at_zone].strip():
+            name = values[at_zone].strip()
+            if name not in zones:
+                zones[name] = zone(name) or dt.UTC
+            place = zones[name]
+        moment = dt.datetime.combine(day.date(), when, tzinfo=place)
+        out.append(moment.astimezone(dt.UTC))
+    return out
