@@ -20,6 +20,9 @@ purchase, order(s), buy, checkout_completed…     ``order_placed``: the rows of
                                                   ``order`` column, else one customer's rows of
                                                   one session no more than a minute apart:
                                                   :func:`checkouts`) become one order with its lines
+refund, order_refunded, refunded_order           ``order_refunded`` of the row's ``order``: its
+                                                  ``total``, else its products' worth (activity
+                                                  without an order id: nothing to refund)
 anything else (fav, search…)                     ``activity`` (keeps the visit going, counted)
 ==============================================  =====================================
 
@@ -148,6 +151,10 @@ _KINDS = {
     **dict.fromkeys(("purchase", "transaction", "order", "ordercompleted", "orderplaced", "buy", "completedorder",
                      "placedorder", "purchased", "purchasecompleted", "completedpurchase", "orders", "purchases",
                      "transactions", "buys", "checkoutcompleted", "ecommerceorder"), "purchase"),
+    # Money given back on an order: GA's refund (GA4's event, UA's action 7), the spec's Order Refunded,
+    # Klaviyo's Refunded Order, mParticle's refund product action.
+    **dict.fromkeys(("refund", "refunds", "orderrefunded", "refundedorder", "refunded", "productrefunded",
+                     "refundorder"), "refund"),
 }
 
 
@@ -593,6 +600,9 @@ def _events(row: _Row, kind: str | None, marks: Mapping[str, str]) -> list[dict[
     ...                                                         "products": items}, at), "add", {})]
     [('cart_item_added', 'p1'), ('cart_item_added', 'p2')]
     """
+    if kind == "refund":
+        refund = _refund(row, marks)
+        return refund if isinstance(refund, Problem) else [refund]
     if kind in ("checkout", "cartview"):
         listed = _products(row.values.get("products", ""))
         if isinstance(listed, Problem):
@@ -618,6 +628,37 @@ def _events(row: _Row, kind: str | None, marks: Mapping[str, str]) -> list[dict[
             return [{**common, "event_id": f"{common['event_id']}-{n}", **_product_event(kind, line)}
                     for n, line in enumerate(listed)]
     return [_event(row, kind, marks)]
+
+
+def _refund(row: _Row, marks: Mapping[str, str]) -> dict[str, object] | Problem:
+    """The money given back on the row's order: its ``total`` (a refund's amount, as the spec's ``Order Refunded``
+    carries it), else its products' prices times their quantities, else its own price times its quantity, else 0
+    (the spec asks only for the order: a refund of unknown amount still counts as one); without an order id,
+    visit activity (nothing says which order's money came back).
+
+    >>> from datetime import timezone
+    >>> at = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    >>> listed = '[{"sku": "MUG-1", "price": 18.99, "quantity": 2}]'
+    >>> [(e["type"], e.get("order_id"), e.get("amount")) for e in (
+    ...     _refund(_Row(1, {"customer": "c", "event": "refund", "order": "T1", "total": "10"}, at), {"total": "."}),
+    ...     _refund(_Row(1, {"customer": "c", "event": "refund", "order": "T1", "products": listed}, at), {}),
+    ...     _refund(_Row(1, {"customer": "c", "event": "refund"}, at), {}))]
+    [('order_refunded', 'T1', 10.0), ('order_refunded', 'T1', 37.98), ('activity', None, None)]
+    """
+    if not row.values.get("order"):
+        return _event(row, None, marks)
+    amount = _number(row, "total", marks)
+    if amount is None:
+        listed = _products(row.values.get("products", ""))
+        if isinstance(listed, Problem):
+            return listed
+        if listed:
+            amount = lines_total(listed)
+        elif _number(row, "price", marks) is not None:
+            quantity = _number(row, "quantity", marks)
+            amount = (_number(row, "price", marks) or 0.0) * (max(int(quantity), 1) if quantity else 1)
+    return {**_common(row, "refund"), "type": "order_refunded", "order_id": row.values["order"][:128],
+            "amount": round(max(amount or 0.0, 0.0), 2)}
 
 
 def _listed_ids(raw: str) -> list[str] | None:

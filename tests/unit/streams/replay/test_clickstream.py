@@ -1118,3 +1118,48 @@ def test_mparticle_s_batches_are_a_row_per_event_read_by_their_product_actions(t
     assert found[2]["quantity"] == 2 and found[3]["anonymous_id"] == "8675309"
     assert (found[-1]["order_id"], found[-1]["total"], found[-1]["occurred_at"]) == ("T1", 42.98, "2024-03-01T10:00:09Z")
     assert [p["product_id"] for p in found[4]["products"]] == ["MUG-1"]
+
+
+def test_ga360_s_refund_hit_is_a_refund_of_its_transaction_by_the_money_given_back(tmp_path):
+    """Action type 7 refunds the transaction it names: it was visit activity, and the buyer's refunds stayed 0."""
+    mug = _ga360_product("MUG-1", "18990000", "2")
+    refund = {"refund": {"refundAmount": "18990000", "localRefundAmount": "18990000"}}
+    path = tmp_path / "ga_sessions_20240305.json"
+    path.write_text("\n".join(json.dumps(v) for v in [
+        _ga360_visit("1709287200", 1709287200, [
+            _ga360_hit(1, 0, "6", [mug], path="/thanks", transaction={"transactionId": "ORD-88",
+                                                                     "transactionRevenue": "42980000"})], "ann"),
+        # A partial refund (one mug of two), sent by the shop's back office with the measurement protocol.
+        _ga360_visit("1709632800", 1709632800, [
+            _ga360_hit(1, 0, "7", [_ga360_product("MUG-1", "18990000", "1")], type="EVENT",
+                       transaction={"transactionId": "ORD-88"}, **refund)], "ann"),
+        # A whole order refunded by its id, its revenue as the refund gave it.
+        _ga360_visit("1709719200", 1709719200, [
+            _ga360_hit(1, 0, "7", type="EVENT", transaction={"transactionId": "ORD-90",
+                                                             "transactionRevenue": "-5000000"})], "ann"),
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    refunds = [(e["order_id"], e["amount"]) for e in found if e["type"] == "order_refunded"]
+    assert refunds == [("ORD-88", 18.99), ("ORD-90", 5.0)]
+    assert next(e for e in found if e["type"] == "order_placed")["total"] == 42.98
+    assert report.unmapped == {}
+
+
+def test_a_refund_row_refunds_its_order_by_its_total_else_its_products_worth(tmp_path):
+    """Refunds were activity in every clickstream; one without an order id stays activity (no order to refund)."""
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        {"user_id": "c-1", "time": "2024-03-01T10:00:00Z", "event": "purchase", "order_id": "O-1", "revenue": 40},
+        {"user_id": "c-1", "time": "2024-03-02T10:00:00Z", "event": "Order Refunded", "order_id": "O-1",
+         "revenue": 15.5},
+        {"user_id": "c-1", "time": "2024-03-03T10:00:00Z", "event": "refund", "order_id": "O-1",
+         "items": [{"item_id": "MUG-1", "price": 12.25, "quantity": 2}]},
+        {"user_id": "c-1", "time": "2024-03-04T10:00:00Z", "event": "refund"},
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e.get("order_id"), e.get("amount")) for e in found] == [
+        ("order_refunded", "O-1", 15.5), ("order_refunded", "O-1", 24.5), ("activity", None, None),
+        ("order_placed", "O-1", None)]
+    assert report.unmapped == {"refund": 1}
