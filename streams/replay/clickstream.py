@@ -85,9 +85,9 @@ from streams.replay.json_rows import nested_lists, one_row_each, read_json_rows
 
 REQUIRED = ("customer", "time", "event")
 OPTIONAL = ("product", "price", "quantity", "category", "order", "total", "products", "session", "url", "visitor",
-            "hit")
+            "hit", "name")
 USAGE = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…]"
-         "[,products=…][,session=…][,url=…][,visitor=…][,hit=…]")
+         "[,products=…][,session=…][,url=…][,visitor=…][,hit=…][,name=…]")
 
 #: Header names that say what a column holds (see :func:`models.csv_logs.header_columns`), the
 #: first found wins: the multi-category store's, RetailRocket's, GA4's flattened and the usual ones.
@@ -104,6 +104,9 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "event": ("productaction", "eventtype", "eventname", "event", "action", "type", "eventtablename"),
     # The hit's type, the event of a row whose event column is empty (a page view has no product action).
     "hit": ("hittype", "eventtype", "type"),
+    # The event's own name beside a column that says only what kind of record it is (mParticle's event_type
+    # custom_event, its data.event_name the shop's name of it).
+    "name": ("eventname",),
     # Meta's Conversions API names the products it does not list in contents by their content_ids.
     "product": ("productid", "itemid", "sku", "productsku", "itemsku", "product", "item", "articleid", "aid",
                 "contentids"),
@@ -166,7 +169,7 @@ def parse_click_columns(spec: str) -> dict[str, str]:
     >>> parse_click_columns("customer=user_id,time=event_time")
     Traceback (most recent call last):
     ...
-    ValueError: columns: expected customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…][,products=…][,session=…][,url=…][,visitor=…][,hit=…], missing 'event' in 'customer=user_id,time=event_time'
+    ValueError: columns: expected customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…][,products=…][,session=…][,url=…][,visitor=…][,hit=…][,name=…], missing 'event' in 'customer=user_id,time=event_time'
     """
     return column_pairs(spec, REQUIRED, (*REQUIRED, *OPTIONAL), USAGE)
 
@@ -241,8 +244,9 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
                 columns["customer"] = columns["session"]  # sessions only (a recommender's log): each is a visitor
         if columns.get("visitor") == columns.get("customer"):
             columns = {key: name for key, name in columns.items() if key != "visitor"}
-        if columns.get("hit") == columns.get("event"):
-            columns = {key: name for key, name in columns.items() if key != "hit"}
+        for beside in ("hit", "name"):
+            if columns.get(beside) == columns.get("event"):
+                columns = {key: name for key, name in columns.items() if key != beside}
         missing = [key for key in REQUIRED if key not in columns and (key != "event" or named is None)]
         if missing:
             what = "fields" if json_lines else "header"
@@ -287,8 +291,11 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             continue
         if named is not None:
             row.values["event"] = named
-        elif not row.values["event"] and row.values.get("hit"):
-            row.values["event"] = row.values["hit"]  # no product action: what the hit was (a page view)
+        else:
+            if not row.values["event"] and row.values.get("hit"):
+                row.values["event"] = row.values["hit"]  # no product action: what the hit was (a page view)
+            if row.values.get("name") and not kind_of(row.values["event"]):
+                row.values["event"] = row.values["name"]  # a custom event, by the name the shop gave it
         for who in ("customer", "visitor"):
             if who in row.values:  # an id column saved as floats (12345.0): the id the purchase logs read
                 row.values[who] = without_float_zeros(row.values[who])
@@ -561,8 +568,9 @@ def _unreadable_number(row: _Row, marks: Mapping[str, str], names: Mapping[str, 
 
 
 #: The columns an event id is a digest of: the order's amount and products, read since, are left out so that
-#: a file replayed again gives the ids it gave before (what was produced then is left out).
-_DIGESTED = tuple(key for key in (*REQUIRED, *OPTIONAL) if key not in ("total", "products"))
+#: a file replayed again gives the ids it gave before (what was produced then is left out); a custom event's own
+#: name is in the event column when it is read.
+_DIGESTED = tuple(key for key in (*REQUIRED, *OPTIONAL) if key not in ("total", "products", "name"))
 
 
 def _common(row: _Row, kind: str) -> dict[str, object]:

@@ -1118,6 +1118,8 @@ def test_mparticle_s_batches_are_a_row_per_event_read_by_their_product_actions(t
     assert found[2]["quantity"] == 2 and found[3]["anonymous_id"] == "8675309"
     assert (found[-1]["order_id"], found[-1]["total"], found[-1]["occurred_at"]) == ("T1", 42.98, "2024-03-01T10:00:09Z")
     assert [p["product_id"] for p in found[4]["products"]] == ["MUG-1"]
+    # A custom event is counted by the name the shop gave it, not as one more custom_event.
+    assert report.unmapped == {"Newsletter Signup": 1}
 
 
 def test_ga360_s_refund_hit_is_a_refund_of_its_transaction_by_the_money_given_back(tmp_path):
