@@ -92,9 +92,10 @@ USAGE = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=�
 #: Header names that say what a column holds (see :func:`models.csv_logs.header_columns`), the
 #: first found wins: the multi-category store's, RetailRocket's, GA4's flattened and the usual ones.
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
-    # Meta's Conversions API names the shop's own id of the person its external_id.
+    # Meta's Conversions API names the shop's own id of the person its external_id, else only the hashed e-mail
+    # (em) or phone (ph) it sent: a stable id of the person, if not one other exports name.
     "customer": ("userid", "visitorid", "customerid", "externalid", "clientid", "userpseudoid", "distinctid", "anonymousid",
-                 "personid", "deviceid", "user", "visitor", "customer", "mpid"),
+                 "personid", "deviceid", "user", "visitor", "customer", "mpid", "em", "ph"),
     # Snowplow's derived_tstamp (the device's time corrected for its clock), else its collector's.
     "time": ("eventtime", "eventtimestamp", "timestamp", "occurredat", "time", "datetime", "createdat", "ts", "date",
              "clienteventtime", "servertime", "servertimestamp", "eventdate", "derivedtstamp", "collectortstamp"),
@@ -124,9 +125,10 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "session": ("usersession", "sessionid", "gasessionid", "session", "domainsessionid"),
     "url": ("url", "pageurl", "pagelocation", "page", "currenturl", "eventsourceurl"),
     # The browser's or device's own id beside a user id set only once they log in.
-    # mParticle's mpid is its own id of the person, on every batch, beside the shop's customer_id once known.
+    # mParticle's mpid is its own id of the person, on every batch, beside the shop's customer_id once known;
+    # Meta's fbp the browser's (its _fbp cookie), on a guest's events too.
     "visitor": ("anonymousid", "deviceid", "domainuserid", "cookieid", "visitorid", "userpseudoid",
-                "anondistinctid", "mpid"),
+                "anondistinctid", "mpid", "fbp"),
 }
 
 _KINDS = {

@@ -884,12 +884,13 @@ def test_klaviyo_s_metric_export_reads_views_the_added_item_a_checkout_s_cart_an
     assert report.unmapped == {"Active on Site": 1, "Ordered Product": 1}
 
 
-def _meta_event(name: str, time: int, custom: dict, event_id: str) -> dict:
+def _meta_event(name: str, time: int, custom: dict, event_id: str, user: dict | None = None) -> dict:
     """One server event of Meta's Conversions API, as a shop logs what it sent."""
+    if user is None:
+        user = {"external_id": ["c-77"], "em": ["309a0a5c3e211326ae75ca18196d301a"]}
     return {"event_name": name, "event_time": time, "event_id": event_id, "action_source": "website",
             "event_source_url": "https://shop.example/mug",
-            "user_data": {"external_id": ["c-77"], "em": ["309a0a5c3e211326ae75ca18196d301a"],
-                          "client_ip_address": "203.0.113.9", "fbp": "fb.1.1709287200.1098115397"},
+            "user_data": {**user, "client_ip_address": "203.0.113.9", "fbp": "fb.1.1709287200.1098115397"},
             "custom_data": custom}
 
 
@@ -913,7 +914,10 @@ def test_meta_s_conversions_api_events_are_read_by_their_names(tmp_path, batched
     lines = [{"data": sent[:3]}, {"data": sent[3:]}] if batched else sent
     path.write_text("\n".join(json.dumps(line) for line in lines))
     parsed, report = read_history(path, "clickstream", intake_of(Settings()))
-    found = [json.loads(p.value) for p in parsed]
+    login, *found = [json.loads(p.value) for p in parsed]
+    # The browser's id (fbp) beside the shop's: the browser is the customer's from the first event on.
+    assert (login["type"], login["customer_id"], login["anonymous_id"]) == (
+        "customer_identified", "c-77", "fb.1.1709287200.1098115397")
     assert {e["customer_id"] for e in found} == {"c-77"}
     assert [(e["type"], e.get("product_id"), e.get("quantity")) for e in found] == [
         ("page_viewed", None, None), ("product_viewed", "MUG-1", None), ("cart_item_added", "MUG-1", 2),
@@ -935,7 +939,7 @@ def test_a_product_cell_listing_several_ids_is_a_product_each(tmp_path):
         _meta_event("Purchase", 1709287500, {"content_ids": ["MUG-1", "TEA-1"], "value": 23.99, "order_id": "9"}, "e2"),
     ]))
     parsed, _ = read_history(path, "clickstream", intake_of(Settings()))
-    adds, order = [json.loads(p.value) for p in parsed[:2]], json.loads(parsed[2].value)
+    adds, order = [json.loads(p.value) for p in parsed[1:3]], json.loads(parsed[3].value)
     assert [(e["type"], e["product_id"]) for e in adds] == [("cart_item_added", "MUG-1"), ("cart_item_added", "TEA-1")]
     assert ([line["product_id"] for line in order["line_items"]], order["total"]) == (["MUG-1", "TEA-1"], 23.99)
 
@@ -1165,3 +1169,25 @@ def test_a_refund_row_refunds_its_order_by_its_total_else_its_products_worth(tmp
         ("order_refunded", "O-1", 15.5), ("order_refunded", "O-1", 24.5), ("activity", None, None),
         ("order_placed", "O-1", None)]
     assert report.unmapped == {"refund": 1}
+
+
+def test_meta_s_events_with_a_hashed_e_mail_and_no_external_id_are_that_hash_s_and_a_guest_s_are_the_browser_s(tmp_path):
+    """A shop that sends Meta only the hashed e-mail (em) had its file refused as naming no customer; the events
+    before the checkout, which carry only the browser's fbp, are the buyer's once the hash names them both."""
+    hashed = {"em": ["62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f"],
+              "ph": ["254aa248acb47dd654ca3ea53f48c2c26d641d23d7e2e93a1ec56258df7674c4"]}
+    path = tmp_path / "capi.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        _meta_event("ViewContent", 1709287260, {"content_ids": ["MUG-1"], "value": 18.99}, "e1", user={}),
+        _meta_event("AddToCart", 1709287320, {"contents": [{"id": "MUG-1", "quantity": 1, "item_price": 18.99}],
+                                              "value": 18.99}, "e2", user={}),
+        _meta_event("InitiateCheckout", 1709287380, {"value": 18.99}, "e3", user=hashed),
+        _meta_event("Purchase", 1709287500, {"value": 23.99, "order_id": "1234"}, "e4", user=hashed),
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    buyer = hashed["em"][0]
+    assert [(e["type"], e["customer_id"]) for e in found] == [
+        ("product_viewed", buyer), ("cart_item_added", buyer), ("customer_identified", buyer),
+        ("checkout_started", buyer), ("order_placed", buyer)]
+    assert (found[-1]["order_id"], found[-1]["total"], report.bad) == ("1234", 23.99, 0)
