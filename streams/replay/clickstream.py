@@ -93,8 +93,9 @@ USAGE = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=�
 #: first found wins: the multi-category store's, RetailRocket's, GA4's flattened and the usual ones.
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
     # Meta's Conversions API names the shop's own id of the person its external_id, else only the hashed e-mail
-    # (em) or phone (ph) it sent: a stable id of the person, if not one other exports name.
-    "customer": ("userid", "visitorid", "customerid", "externalid", "clientid", "userpseudoid", "distinctid", "anonymousid",
+    # (em) or phone (ph) it sent: a stable id of the person, if not one other exports name. Klaviyo's events API
+    # names the event's profile, which may be included with the shop's external_id, unset on many: the profile first.
+    "customer": ("userid", "visitorid", "customerid", "profileid", "externalid", "clientid", "userpseudoid", "distinctid", "anonymousid",
                  "personid", "deviceid", "user", "visitor", "customer", "mpid", "em", "ph"),
     # Snowplow's derived_tstamp (the device's time corrected for its clock), else its collector's.
     "time": ("eventtime", "eventtimestamp", "timestamp", "occurredat", "time", "datetime", "createdat", "ts", "date",
@@ -450,7 +451,8 @@ def _own_name(column: str) -> str:
     or unit-suffixed one without saying so (``session_id_hash``, ``hashed_url``, ``server_timestamp_epoch_ms``).
 
     A nested object's ``id`` is its parent's id and a money object's ``amount`` its parent's amount, as
-    GraphQL and Shopify's events nest them (``product.id`` as ``product_id``, ``price.amount`` as ``price``).
+    GraphQL and Shopify's events nest them (``product.id`` as ``product_id``, ``price.amount`` as ``price``), and a
+    JSON:API relationship's ``data.id`` its resource's (``relationships.profile.data.id`` as ``profile_id``).
     A cart add that lists the whole cart names the item it added apart (Klaviyo's ``Added to Cart``:
     ``AddedItemProductID``, ``AddedItemPrice``, ``AddedItemQuantity`` beside its ``Items``): the added item's
     field is the row's own product, price or quantity.
@@ -459,6 +461,8 @@ def _own_name(column: str) -> str:
     ['device_id', 'session_id', 'url', 'server_timestamp']
     >>> [_own_name(c) for c in ("data.productVariant.product.id", "data.checkout.totalPrice.amount", "id")]
     ['product_id', 'totalPrice', 'id']
+    >>> _own_name("data.relationships.profile.data.id")  # JSON:API: the related resource's id
+    'profile_id'
     >>> [_own_name(c) for c in ("events.data.product_action.action", "events.data.timestamp_unixtime_ms", "x.action")]
     ['product_action', 'timestamp', 'action']
     >>> [_own_name(c) for c in ("event_properties.AddedItemProductID", "added_item_price", "AddedItems")]
@@ -466,7 +470,9 @@ def _own_name(column: str) -> str:
     """
     parts = [part.lstrip("$") for part in column.split(".")]
     own = parts[-1]
-    if len(parts) > 1 and own.lower() == "id":
+    if len(parts) > 2 and own.lower() == "id" and parts[-2].lower() == "data":
+        own = f"{parts[-3]}_id"  # a JSON:API relationship's resource (relationships.profile.data.id)
+    elif len(parts) > 1 and own.lower() == "id":
         own = f"{parts[-2]}_id"
     elif len(parts) > 1 and own.lower() == "amount":
         own = parts[-2]

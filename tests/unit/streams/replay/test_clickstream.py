@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -1191,3 +1192,62 @@ def test_meta_s_events_with_a_hashed_e_mail_and_no_external_id_are_that_hash_s_a
         ("product_viewed", buyer), ("cart_item_added", buyer), ("customer_identified", buyer),
         ("checkout_started", buyer), ("order_placed", buyer)]
     assert (found[-1]["order_id"], found[-1]["total"], report.bad) == ("1234", 23.99, 0)
+
+
+def _klaviyo_api_event(n: int, metric: str, timestamp: int, properties: dict, profile: str = "01HQ8ZKX4R") -> dict:
+    """An event resource of Klaviyo's events API (GET /api/events): its metric and profile named by id only."""
+    return {"type": "event", "id": f"4bNtQd{n}",
+            "attributes": {"timestamp": timestamp, "event_properties": properties,
+                           "datetime": datetime.fromtimestamp(timestamp, timezone.utc).isoformat(),
+                           "uuid": f"6a0c-{n}"},
+            "relationships": {"profile": {"data": {"type": "profile", "id": profile},
+                                          "links": {"self": "…", "related": "…"}},
+                              "metric": {"data": {"type": "metric", "id": metric},
+                                         "links": {"self": "…", "related": "…"}}},
+            "links": {"self": f"https://a.klaviyo.com/api/events/4bNtQd{n}/"}}
+
+
+def _klaviyo_metric(metric: str, name: str) -> dict:
+    return {"type": "metric", "id": metric, "attributes": {
+        "name": name, "created": "2023-01-01T00:00:00+00:00", "updated": "2023-01-01T00:00:00+00:00",
+        "integration": {"object": "integration", "id": "0eMvjm", "name": "Shopify", "category": "eCommerce"}},
+        "links": {"self": "…"}}
+
+
+def test_klaviyo_s_events_api_pages_name_each_event_by_its_included_metric(tmp_path):
+    """The events API names an event's metric by id, its name in the page's included resources: every event was
+    activity named 'event', and the profile, named only by its relationship's id, no customer."""
+    mug = {"ProductID": "1111", "SKU": "MUG-1", "Quantity": 2, "ItemPrice": 18.99, "RowTotal": 37.98}
+    profile = {"type": "profile", "id": "01HQ8ZKX4R", "attributes": {
+        "email": "ann@shop.example", "external_id": None, "first_name": "Ann", "location": {"timezone": None},
+        "properties": {}}}
+    pages = [
+        {"data": [_klaviyo_api_event(1, "VdUxPz", 1709287200, {"ProductID": "1111", "Price": 18.99}),
+                  _klaviyo_api_event(2, "Xk2dcb", 1709287320, {"$value": 37.98, "AddedItemProductID": "1111",
+                                                               "AddedItemPrice": 18.99, "AddedItemQuantity": 2,
+                                                               "Items": [mug]})],
+         "links": {"self": "…", "next": "https://a.klaviyo.com/api/events/?page%5Bcursor%5D=bmV4dA", "prev": None},
+         "included": [_klaviyo_metric("VdUxPz", "Viewed Product"), _klaviyo_metric("Xk2dcb", "Added to Cart"),
+                      profile]},
+        {"data": [_klaviyo_api_event(3, "RjkL4s", 1709290800, {"$value": 37.98, "Items": [mug]}),
+                  _klaviyo_api_event(4, "Tq9Wm2", 1709294400, {"$event_id": "1234", "$value": 42.98,
+                                                               "OrderId": "1234", "Items": [mug]}),
+                  _klaviyo_api_event(5, "Hb3Nx8", 1709294460, {"Campaign Name": "March"}),
+                  _klaviyo_api_event(6, "Pz7Rf1", 1709380800, {"$value": 18.99, "OrderId": "1234"})],
+         "links": {"self": "…", "next": None, "prev": "…"},
+         "included": [_klaviyo_metric("RjkL4s", "Started Checkout"), _klaviyo_metric("Tq9Wm2", "Placed Order"),
+                      _klaviyo_metric("Hb3Nx8", "Opened Email"), _klaviyo_metric("Pz7Rf1", "Refunded Order"),
+                      profile]},
+    ]
+    path = tmp_path / "klaviyo-events.jsonl"
+    path.write_text("\n".join(json.dumps(page) for page in pages))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert {e["customer_id"] for e in found} == {"01HQ8ZKX4R"}
+    assert [(e["type"], e.get("product_id"), e.get("quantity")) for e in found] == [
+        ("product_viewed", "1111", None), ("cart_item_added", "1111", 2), ("checkout_started", None, None),
+        ("activity", None, None), ("order_refunded", None, None), ("order_placed", None, None)]
+    assert (found[4]["order_id"], found[4]["amount"]) == ("1234", 18.99)
+    assert found[2]["value"] == 37.98 and found[2]["products"][0]["product_id"] == "1111"
+    assert (found[-1]["order_id"], found[-1]["total"], found[-1]["occurred_at"]) == ("1234", 42.98, "2024-03-01T12:00:00Z")
+    assert report.unmapped == {"Opened Email": 1}
