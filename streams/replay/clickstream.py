@@ -85,9 +85,9 @@ from streams.replay.json_rows import nested_lists, one_row_each, read_json_rows
 
 REQUIRED = ("customer", "time", "event")
 OPTIONAL = ("product", "price", "quantity", "category", "order", "total", "products", "session", "url", "visitor",
-            "hit", "name")
+            "hit", "name", "id")
 USAGE = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…]"
-         "[,products=…][,session=…][,url=…][,visitor=…][,hit=…][,name=…]")
+         "[,products=…][,session=…][,url=…][,visitor=…][,hit=…][,name=…][,id=…]")
 
 #: Header names that say what a column holds (see :func:`models.csv_logs.header_columns`), the
 #: first found wins: the multi-category store's, RetailRocket's, GA4's flattened and the usual ones.
@@ -109,6 +109,9 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     # The event's own name beside a column that says only what kind of record it is (mParticle's event_type
     # custom_event, its data.event_name the shop's name of it).
     "name": ("eventname",),
+    # The event's own id: two rows alike in all else are two events when their ids differ (Braze's purchases
+    # table writes a row per unit bought, alike but for its id), one exported twice when they do not.
+    "id": ("eventid", "messageid", "insertid", "uuid", "id"),
     # Meta's Conversions API names the products it does not list in contents by their content_ids.
     "product": ("productid", "itemid", "sku", "productsku", "itemsku", "product", "item", "articleid", "aid",
                 "contentids"),
@@ -172,7 +175,7 @@ def parse_click_columns(spec: str) -> dict[str, str]:
     >>> parse_click_columns("customer=user_id,time=event_time")
     Traceback (most recent call last):
     ...
-    ValueError: columns: expected customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…][,products=…][,session=…][,url=…][,visitor=…][,hit=…][,name=…], missing 'event' in 'customer=user_id,time=event_time'
+    ValueError: columns: expected customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…][,products=…][,session=…][,url=…][,visitor=…][,hit=…][,name=…][,id=…], missing 'event' in 'customer=user_id,time=event_time'
     """
     return column_pairs(spec, REQUIRED, (*REQUIRED, *OPTIONAL), USAGE)
 
@@ -576,9 +579,9 @@ def _unreadable_number(row: _Row, marks: Mapping[str, str], names: Mapping[str, 
 
 
 #: The columns an event id is a digest of: the order's amount and products, read since, are left out so that
-#: a file replayed again gives the ids it gave before (what was produced then is left out); a custom event's own
-#: name is in the event column when it is read.
-_DIGESTED = tuple(key for key in (*REQUIRED, *OPTIONAL) if key not in ("total", "products", "name"))
+#: a file replayed again gives the ids it gave before (what was produced then is left out), and so is the row's own
+#: id, read since (it tells an order's rows apart); a custom event's own name is in the event column when it is read.
+_DIGESTED = tuple(key for key in (*REQUIRED, *OPTIONAL) if key not in ("total", "products", "name", "id"))
 
 
 def _common(row: _Row, kind: str) -> dict[str, object]:
@@ -754,9 +757,9 @@ def _order(rows: Sequence[_Row], marks: Mapping[str, str]) -> dict[str, object] 
     first = rows[0]
     lines: list[dict[str, object]] = []
     total = 0.0
-    # A row repeated exactly (every column read, its time too) is the same row sent twice, counted
-    # once as a repeated view or cart row is (same row, same event id); a second unit is a quantity
-    # or a row of its own time.
+    # A row repeated exactly (every column read, its time and its own id too) is the same row sent twice,
+    # counted once as a repeated view or cart row is (same row, same event id); a second unit is a quantity,
+    # a row of its own time or a row of its own id.
     seen: set[tuple[str, ...]] = set()
     for row in rows:
         if tuple(row.values.values()) in seen:

@@ -345,7 +345,8 @@ def test_a_mixpanel_export_in_json_lines_read_by_its_nested_fields(tmp_path, com
     found = [json.loads(p.value) for p in parsed]
     assert report.columns == {"customer": "properties.distinct_id", "time": "properties.time", "event": "event",
                               "product": "properties.product_id", "price": "properties.price",
-                              "order": "properties.order_id", "products": "properties.items"}
+                              "order": "properties.order_id", "products": "properties.items",
+                              "id": "properties.$insert_id"}
     assert [e["type"] for e in found] == ["product_viewed", "cart_item_added", "order_placed"]
     assert found[-1]["order_id"] == "o1" and found[-1]["total"] == 12.5
     assert found[0]["occurred_at"].startswith("2020-10-10T15:10:00")
@@ -1251,3 +1252,22 @@ def test_klaviyo_s_events_api_pages_name_each_event_by_its_included_metric(tmp_p
     assert found[2]["value"] == 37.98 and found[2]["products"][0]["product_id"] == "1111"
     assert (found[-1]["order_id"], found[-1]["total"], found[-1]["occurred_at"]) == ("1234", 42.98, "2024-03-01T12:00:00Z")
     assert report.unmapped == {"Opened Email": 1}
+
+
+BRAZE_PURCHASES = "ID,USER_ID,EXTERNAL_USER_ID,APP_GROUP_API_ID,TIME,DEVICE_ID,PLATFORM,PRODUCT_ID,PRICE,CURRENCY,PROPERTIES\n"
+
+
+def test_braze_s_purchases_a_row_per_unit_alike_but_for_their_ids_are_each_a_unit_of_the_order(tmp_path):
+    """Braze's Currents purchases table writes a purchase of two as two rows alike but for their event ids: the
+    second was taken for the first exported twice, and the order was worth one mug."""
+    path = tmp_path / "USERS_BEHAVIORS_PURCHASE_SHARED.csv"
+    rows = [("6a1f0b", "MUG-1", "18.99"), ("6a1f0c", "MUG-1", "18.99"), ("6a1f0d", "TEA-1", "5.00"),
+            ("6a1f0b", "MUG-1", "18.99")]  # the last, the first exported twice
+    path.write_text(BRAZE_PURCHASES + "".join(f"{event},65f1c2a9e4b0,c-1,app-grp,1709287500,dev-9,web,{product},"
+                                              f"{price},EUR,{{}}\n" for event, product, price in rows))
+    found, report = events(path, "customer=EXTERNAL_USER_ID,time=TIME,event='purchase',product=PRODUCT_ID,"
+                                 "price=PRICE,session=DEVICE_ID,id=ID")
+    [order] = found
+    assert [(line["product_id"], line["quantity"]) for line in order["line_items"]] == [
+        ("MUG-1", 1), ("MUG-1", 1), ("TEA-1", 1)]
+    assert (order["customer_id"], order["total"], report.bad) == ("c-1", 42.98, 0)
