@@ -17,7 +17,7 @@ COLUMNS = ("customer=…,date=…,amount=…|price=…[,quantity=…][,order=…
            "[,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]")
 #: What ``--columns`` of a clickstream names (as :data:`streams.replay.clickstream.USAGE`).
 CLICK_COLUMNS = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…]"
-                 "[,products=…][,session=…][,url=…][,visitor=…][,hit=…]")
+                 "[,products=…][,session=…][,url=…][,visitor=…][,hit=…][,name=…][,id=…]")
 
 
 def positive_int(text: str) -> int:

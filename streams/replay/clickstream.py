@@ -20,6 +20,9 @@ purchase, order(s), buy, checkout_completed…     ``order_placed``: the rows of
                                                   ``order`` column, else one customer's rows of
                                                   one session no more than a minute apart:
                                                   :func:`checkouts`) become one order with its lines
+refund, order_refunded, refunded_order           ``order_refunded`` of the row's ``order``: its
+                                                  ``total``, else its products' worth (activity
+                                                  without an order id: nothing to refund)
 anything else (fav, search…)                     ``activity`` (keeps the visit going, counted)
 ==============================================  =====================================
 
@@ -82,16 +85,18 @@ from streams.replay.json_rows import nested_lists, one_row_each, read_json_rows
 
 REQUIRED = ("customer", "time", "event")
 OPTIONAL = ("product", "price", "quantity", "category", "order", "total", "products", "session", "url", "visitor",
-            "hit")
+            "hit", "name", "id")
 USAGE = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…]"
-         "[,products=…][,session=…][,url=…][,visitor=…][,hit=…]")
+         "[,products=…][,session=…][,url=…][,visitor=…][,hit=…][,name=…][,id=…]")
 
 #: Header names that say what a column holds (see :func:`models.csv_logs.header_columns`), the
 #: first found wins: the multi-category store's, RetailRocket's, GA4's flattened and the usual ones.
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
-    # Meta's Conversions API names the shop's own id of the person its external_id.
-    "customer": ("userid", "visitorid", "customerid", "externalid", "clientid", "userpseudoid", "distinctid", "anonymousid",
-                 "personid", "deviceid", "user", "visitor", "customer", "mpid"),
+    # Meta's Conversions API names the shop's own id of the person its external_id, else only the hashed e-mail
+    # (em) or phone (ph) it sent: a stable id of the person, if not one other exports name. Klaviyo's events API
+    # names the event's profile, which may be included with the shop's external_id, unset on many: the profile first.
+    "customer": ("userid", "visitorid", "customerid", "profileid", "externalid", "clientid", "userpseudoid", "distinctid", "anonymousid",
+                 "personid", "deviceid", "user", "visitor", "customer", "mpid", "em", "ph"),
     # Snowplow's derived_tstamp (the device's time corrected for its clock), else its collector's.
     "time": ("eventtime", "eventtimestamp", "timestamp", "occurredat", "time", "datetime", "createdat", "ts", "date",
              "clienteventtime", "servertime", "servertimestamp", "eventdate", "derivedtstamp", "collectortstamp"),
@@ -101,6 +106,12 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "event": ("productaction", "eventtype", "eventname", "event", "action", "type", "eventtablename"),
     # The hit's type, the event of a row whose event column is empty (a page view has no product action).
     "hit": ("hittype", "eventtype", "type"),
+    # The event's own name beside a column that says only what kind of record it is (mParticle's event_type
+    # custom_event, its data.event_name the shop's name of it).
+    "name": ("eventname",),
+    # The event's own id: two rows alike in all else are two events when their ids differ (Braze's purchases
+    # table writes a row per unit bought, alike but for its id), one exported twice when they do not.
+    "id": ("eventid", "messageid", "insertid", "uuid", "id"),
     # Meta's Conversions API names the products it does not list in contents by their content_ids.
     "product": ("productid", "itemid", "sku", "productsku", "itemsku", "product", "item", "articleid", "aid",
                 "contentids"),
@@ -118,9 +129,10 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "session": ("usersession", "sessionid", "gasessionid", "session", "domainsessionid"),
     "url": ("url", "pageurl", "pagelocation", "page", "currenturl", "eventsourceurl"),
     # The browser's or device's own id beside a user id set only once they log in.
-    # mParticle's mpid is its own id of the person, on every batch, beside the shop's customer_id once known.
+    # mParticle's mpid is its own id of the person, on every batch, beside the shop's customer_id once known;
+    # Meta's fbp the browser's (its _fbp cookie), on a guest's events too.
     "visitor": ("anonymousid", "deviceid", "domainuserid", "cookieid", "visitorid", "userpseudoid",
-                "anondistinctid", "mpid"),
+                "anondistinctid", "mpid", "fbp"),
 }
 
 _KINDS = {
@@ -148,6 +160,10 @@ _KINDS = {
     **dict.fromkeys(("purchase", "transaction", "order", "ordercompleted", "orderplaced", "buy", "completedorder",
                      "placedorder", "purchased", "purchasecompleted", "completedpurchase", "orders", "purchases",
                      "transactions", "buys", "checkoutcompleted", "ecommerceorder"), "purchase"),
+    # Money given back on an order: GA's refund (GA4's event, UA's action 7), the spec's Order Refunded,
+    # Klaviyo's Refunded Order, mParticle's refund product action.
+    **dict.fromkeys(("refund", "refunds", "orderrefunded", "refundedorder", "refunded", "productrefunded",
+                     "refundorder"), "refund"),
 }
 
 
@@ -159,7 +175,7 @@ def parse_click_columns(spec: str) -> dict[str, str]:
     >>> parse_click_columns("customer=user_id,time=event_time")
     Traceback (most recent call last):
     ...
-    ValueError: columns: expected customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…][,products=…][,session=…][,url=…][,visitor=…][,hit=…], missing 'event' in 'customer=user_id,time=event_time'
+    ValueError: columns: expected customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…][,products=…][,session=…][,url=…][,visitor=…][,hit=…][,name=…][,id=…], missing 'event' in 'customer=user_id,time=event_time'
     """
     return column_pairs(spec, REQUIRED, (*REQUIRED, *OPTIONAL), USAGE)
 
@@ -234,8 +250,9 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
                 columns["customer"] = columns["session"]  # sessions only (a recommender's log): each is a visitor
         if columns.get("visitor") == columns.get("customer"):
             columns = {key: name for key, name in columns.items() if key != "visitor"}
-        if columns.get("hit") == columns.get("event"):
-            columns = {key: name for key, name in columns.items() if key != "hit"}
+        for beside in ("hit", "name"):
+            if columns.get(beside) == columns.get("event"):
+                columns = {key: name for key, name in columns.items() if key != beside}
         missing = [key for key in REQUIRED if key not in columns and (key != "event" or named is None)]
         if missing:
             what = "fields" if json_lines else "header"
@@ -280,8 +297,11 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             continue
         if named is not None:
             row.values["event"] = named
-        elif not row.values["event"] and row.values.get("hit"):
-            row.values["event"] = row.values["hit"]  # no product action: what the hit was (a page view)
+        else:
+            if not row.values["event"] and row.values.get("hit"):
+                row.values["event"] = row.values["hit"]  # no product action: what the hit was (a page view)
+            if row.values.get("name") and not kind_of(row.values["event"]):
+                row.values["event"] = row.values["name"]  # a custom event, by the name the shop gave it
         for who in ("customer", "visitor"):
             if who in row.values:  # an id column saved as floats (12345.0): the id the purchase logs read
                 row.values[who] = without_float_zeros(row.values[who])
@@ -434,7 +454,8 @@ def _own_name(column: str) -> str:
     or unit-suffixed one without saying so (``session_id_hash``, ``hashed_url``, ``server_timestamp_epoch_ms``).
 
     A nested object's ``id`` is its parent's id and a money object's ``amount`` its parent's amount, as
-    GraphQL and Shopify's events nest them (``product.id`` as ``product_id``, ``price.amount`` as ``price``).
+    GraphQL and Shopify's events nest them (``product.id`` as ``product_id``, ``price.amount`` as ``price``), and a
+    JSON:API relationship's ``data.id`` its resource's (``relationships.profile.data.id`` as ``profile_id``).
     A cart add that lists the whole cart names the item it added apart (Klaviyo's ``Added to Cart``:
     ``AddedItemProductID``, ``AddedItemPrice``, ``AddedItemQuantity`` beside its ``Items``): the added item's
     field is the row's own product, price or quantity.
@@ -443,6 +464,8 @@ def _own_name(column: str) -> str:
     ['device_id', 'session_id', 'url', 'server_timestamp']
     >>> [_own_name(c) for c in ("data.productVariant.product.id", "data.checkout.totalPrice.amount", "id")]
     ['product_id', 'totalPrice', 'id']
+    >>> _own_name("data.relationships.profile.data.id")  # JSON:API: the related resource's id
+    'profile_id'
     >>> [_own_name(c) for c in ("events.data.product_action.action", "events.data.timestamp_unixtime_ms", "x.action")]
     ['product_action', 'timestamp', 'action']
     >>> [_own_name(c) for c in ("event_properties.AddedItemProductID", "added_item_price", "AddedItems")]
@@ -450,7 +473,9 @@ def _own_name(column: str) -> str:
     """
     parts = [part.lstrip("$") for part in column.split(".")]
     own = parts[-1]
-    if len(parts) > 1 and own.lower() == "id":
+    if len(parts) > 2 and own.lower() == "id" and parts[-2].lower() == "data":
+        own = f"{parts[-3]}_id"  # a JSON:API relationship's resource (relationships.profile.data.id)
+    elif len(parts) > 1 and own.lower() == "id":
         own = f"{parts[-2]}_id"
     elif len(parts) > 1 and own.lower() == "amount":
         own = parts[-2]
@@ -554,8 +579,9 @@ def _unreadable_number(row: _Row, marks: Mapping[str, str], names: Mapping[str, 
 
 
 #: The columns an event id is a digest of: the order's amount and products, read since, are left out so that
-#: a file replayed again gives the ids it gave before (what was produced then is left out).
-_DIGESTED = tuple(key for key in (*REQUIRED, *OPTIONAL) if key not in ("total", "products"))
+#: a file replayed again gives the ids it gave before (what was produced then is left out), and so is the row's own
+#: id, read since (it tells an order's rows apart); a custom event's own name is in the event column when it is read.
+_DIGESTED = tuple(key for key in (*REQUIRED, *OPTIONAL) if key not in ("total", "products", "name", "id"))
 
 
 def _common(row: _Row, kind: str) -> dict[str, object]:
@@ -593,6 +619,9 @@ def _events(row: _Row, kind: str | None, marks: Mapping[str, str]) -> list[dict[
     ...                                                         "products": items}, at), "add", {})]
     [('cart_item_added', 'p1'), ('cart_item_added', 'p2')]
     """
+    if kind == "refund":
+        refund = _refund(row, marks)
+        return refund if isinstance(refund, Problem) else [refund]
     if kind in ("checkout", "cartview"):
         listed = _products(row.values.get("products", ""))
         if isinstance(listed, Problem):
@@ -618,6 +647,37 @@ def _events(row: _Row, kind: str | None, marks: Mapping[str, str]) -> list[dict[
             return [{**common, "event_id": f"{common['event_id']}-{n}", **_product_event(kind, line)}
                     for n, line in enumerate(listed)]
     return [_event(row, kind, marks)]
+
+
+def _refund(row: _Row, marks: Mapping[str, str]) -> dict[str, object] | Problem:
+    """The money given back on the row's order: its ``total`` (a refund's amount, as the spec's ``Order Refunded``
+    carries it), else its products' prices times their quantities, else its own price times its quantity, else 0
+    (the spec asks only for the order: a refund of unknown amount still counts as one); without an order id,
+    visit activity (nothing says which order's money came back).
+
+    >>> from datetime import timezone
+    >>> at = datetime(2024, 3, 1, tzinfo=timezone.utc)
+    >>> listed = '[{"sku": "MUG-1", "price": 18.99, "quantity": 2}]'
+    >>> [(e["type"], e.get("order_id"), e.get("amount")) for e in (
+    ...     _refund(_Row(1, {"customer": "c", "event": "refund", "order": "T1", "total": "10"}, at), {"total": "."}),
+    ...     _refund(_Row(1, {"customer": "c", "event": "refund", "order": "T1", "products": listed}, at), {}),
+    ...     _refund(_Row(1, {"customer": "c", "event": "refund"}, at), {}))]
+    [('order_refunded', 'T1', 10.0), ('order_refunded', 'T1', 37.98), ('activity', None, None)]
+    """
+    if not row.values.get("order"):
+        return _event(row, None, marks)
+    amount = _number(row, "total", marks)
+    if amount is None:
+        listed = _products(row.values.get("products", ""))
+        if isinstance(listed, Problem):
+            return listed
+        if listed:
+            amount = lines_total(listed)
+        elif _number(row, "price", marks) is not None:
+            quantity = _number(row, "quantity", marks)
+            amount = (_number(row, "price", marks) or 0.0) * (max(int(quantity), 1) if quantity else 1)
+    return {**_common(row, "refund"), "type": "order_refunded", "order_id": row.values["order"][:128],
+            "amount": round(max(amount or 0.0, 0.0), 2)}
 
 
 def _listed_ids(raw: str) -> list[str] | None:
@@ -697,9 +757,9 @@ def _order(rows: Sequence[_Row], marks: Mapping[str, str]) -> dict[str, object] 
     first = rows[0]
     lines: list[dict[str, object]] = []
     total = 0.0
-    # A row repeated exactly (every column read, its time too) is the same row sent twice, counted
-    # once as a repeated view or cart row is (same row, same event id); a second unit is a quantity
-    # or a row of its own time.
+    # A row repeated exactly (every column read, its time and its own id too) is the same row sent twice,
+    # counted once as a repeated view or cart row is (same row, same event id); a second unit is a quantity,
+    # a row of its own time or a row of its own id.
     seen: set[tuple[str, ...]] = set()
     for row in rows:
         if tuple(row.values.values()) in seen:

@@ -13,13 +13,15 @@ it did to products a digit (``hits.eCommerceAction.action_type``), its products 
   and its ``visitId``;
 - ``time``: ``visitStartTime`` plus the hit's ``time``, in Unix milliseconds;
 - ``event``: the action type's meaning (``1`` a list click, ``2`` a product's details, ``3`` a cart
-  add, ``4`` a remove, ``5`` a checkout, ``6`` a purchase, ``7`` a refund, ``8`` a checkout option),
+  add, ``4`` a remove, ``5`` a checkout, ``6`` a purchase, ``7`` a refund of the ``transaction``'s id, ``8`` a
+  checkout option),
   else the hit's type (``PAGE`` a page view; an ``EVENT`` its ``eventInfo.eventAction``, visit
   activity; a classic e-commerce ``TRANSACTION`` with its id a purchase);
 - ``products``: the hit's products as a JSON list (``productSKU``, the price in currency units,
   ``productQuantity``, ``v2ProductCategory``), without the ones only shown in a list
   (``isImpression``); ``order`` and ``total`` the ``transaction``'s id and revenue (tax and
-  shipping included), ``url`` the page's ``hostname`` and ``pagePath``.
+  shipping included; a refund's total the money given back, ``refund.refundAmount``), ``url`` the page's
+  ``hostname`` and ``pagePath``.
 """
 
 from __future__ import annotations
@@ -88,6 +90,9 @@ def hits_table(table: CsvTable) -> CsvTable:
                         if not _flag(product.get("isImpression"))]
             transaction = _object(hit.get("transaction"))
             revenue = _amount(transaction.get("transactionRevenue"))
+            if _event(hit) == "refund":  # the money given back, else the transaction's revenue as the refund gave it
+                given_back = _refunded(hit)
+                revenue = given_back if given_back is not None else None if revenue is None else abs(revenue)
             rows.append((line, [cell(values, "userid"), visitor, session, _time(start, hit.get("time")), _event(hit),
                                 json.dumps(products) if products else "", _text(transaction.get("transactionId")),
                                 "" if revenue is None else f"{revenue:.2f}", _url(_object(hit.get("page")))]))
@@ -123,6 +128,22 @@ def _event(hit: Mapping[str, Any]) -> str:
     if kind == "EVENT":
         return _text(_object(hit.get("eventInfo")).get("eventAction")) or "event"
     return kind.lower() or "hit"
+
+
+def _refunded(hit: Mapping[str, Any]) -> float | None:
+    """A refund hit's money given back: its ``refund.refundAmount``, else its products' ``productRefundAmount``; None
+    when it names neither (its ``transactionRevenue`` then, as a refund may give it, else its products' worth).
+
+    >>> _refunded({"refund": {"refundAmount": "23990000"}}), _refunded({"product": [
+    ...     {"productRefundAmount": "18990000"}, {"productRefundAmount": "5000000"}]}), _refunded({})
+    (23.99, 23.99, None)
+    """
+    whole = _amount(_object(hit.get("refund")).get("refundAmount"))
+    if whole is not None:
+        return whole
+    lines = [_amount(product.get("productRefundAmount")) for product in _listed(hit.get("product"))]
+    given = [line for line in lines if line is not None]
+    return round(sum(given), 2) if given else None
 
 
 def _product(product: Mapping[str, Any]) -> dict[str, Any]:

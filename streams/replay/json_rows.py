@@ -4,7 +4,9 @@ Product-analytics tools export their events that way: Mixpanel (``{"event": …,
 {"distinct_id": …, "time": …}}``), Amplitude (``event_type``, ``user_id``, ``event_time``,
 ``event_properties``…), PostHog, Heap, Snowplow's JSON.  Each object is flattened: a nested
 field is the column ``outer.inner`` (``properties.distinct_id``), a list is kept as its JSON
-text, but for a list of one value, which is that value (Meta's ``"external_id": ["c-77"]``); the header is every column of the file in the order first seen.  The objects may be JSON
+text, but for a list of one value, which is that value (Meta's ``"external_id": ["c-77"]``); the header is every column of the file in the order first seen.
+A JSON:API document's references are completed with the resources it includes (:func:`with_included`: Klaviyo's
+events name their metric only there).  The objects may be JSON
 Lines or one JSON array, plain, gzip, bzip2, xz or zipped (Amplitude's export), as
 :mod:`streams.replay.json_records` reads them.  The clickstream reader
 (:mod:`streams.replay.clickstream`) then maps and reads the columns as it does a CSV file's.
@@ -61,7 +63,7 @@ def read_json_rows(path: str | Path, skipped: list[tuple[int, Problem]] | None =
             skipped.append((number, Problem("wrong_type", f"expected one object per line, got {type(record).__name__}")))
             continue
         flat: dict[str, str] = {}
-        _flatten(record, "", flat)
+        _flatten(with_included(record), "", flat)
         columns.update(dict.fromkeys(flat))
         flat_rows.append((number, flat))
     if not flat_rows:
@@ -69,6 +71,58 @@ def read_json_rows(path: str | Path, skipped: list[tuple[int, Problem]] | None =
     header = list(columns)
     return CsvTable(path=name, header=header, rows=[(number, [flat.get(column, "") for column in header])
                                                     for number, flat in flat_rows])
+
+
+def with_included(record: dict[str, Any]) -> dict[str, Any]:
+    """A JSON:API document with each relationship's resource as ``included`` gives it, ``included`` itself left out.
+
+    A JSON:API response (Klaviyo's events API, a page per line) lists its resources in ``data`` and
+    the resources they relate to once, in ``included``: an event names its metric only as
+    ``relationships.metric.data: {"type": "metric", "id": …}``, the metric's ``name`` being in
+    ``included``.  Each such reference gets the included resource's ``attributes`` beside its type
+    and id (``relationships.metric.data.attributes.name``), so that every row holds what it refers
+    to; a reference to a resource not included stays as it is.  Any other record is returned as it is.
+
+    >>> doc = {"data": [{"type": "event", "id": "e1", "relationships": {
+    ...     "metric": {"data": {"type": "metric", "id": "m1"}}, "profile": {"data": {"type": "profile", "id": "p1"}}}}],
+    ...     "included": [{"type": "metric", "id": "m1", "attributes": {"name": "Placed Order"}}]}
+    >>> with_included(doc)["data"][0]["relationships"]  # doctest: +NORMALIZE_WHITESPACE
+    {'metric': {'data': {'type': 'metric', 'id': 'm1', 'attributes': {'name': 'Placed Order'}}},
+     'profile': {'data': {'type': 'profile', 'id': 'p1'}}}
+    >>> "included" in with_included(doc), with_included({"included": "yes"})
+    (False, {'included': 'yes'})
+    """
+    included = record.get("included")
+    data = record.get("data")
+    if not isinstance(included, list) or not isinstance(data, (dict, list)):
+        return record
+    by_key = {(item.get("type"), item.get("id")): item.get("attributes") for item in included
+              if isinstance(item, dict) and isinstance(item.get("attributes"), dict)}
+    resources = [data] if isinstance(data, dict) else data
+    return {**{key: value for key, value in record.items() if key not in ("data", "included")},
+            "data": [_related(resource, by_key) if isinstance(resource, dict) else resource for resource in resources]
+            if isinstance(data, list) else _related(data, by_key)}
+
+
+def _related(resource: dict[str, Any], by_key: dict[tuple[Any, Any], Any]) -> dict[str, Any]:
+    """A resource whose relationships' references (one or a list) carry their included resource's attributes."""
+    relationships = resource.get("relationships")
+    if not isinstance(relationships, dict):
+        return resource
+
+    def completed(reference: Any) -> Any:
+        if isinstance(reference, dict) and (reference.get("type"), reference.get("id")) in by_key:
+            return {**reference, "attributes": by_key[reference.get("type"), reference.get("id")]}
+        return reference
+
+    linked = {}
+    for name, relationship in relationships.items():
+        if isinstance(relationship, dict) and "data" in relationship:
+            target = relationship["data"]
+            relationship = {**relationship, "data": [completed(item) for item in target]
+                            if isinstance(target, list) else completed(target)}
+        linked[name] = relationship
+    return {**resource, "relationships": linked}
 
 
 def _loaded(line: bytes | Problem) -> Any:

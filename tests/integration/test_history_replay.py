@@ -241,18 +241,42 @@ def _meta_requests(start: int) -> list[dict]:
             {"data": [event("333", "PageView", 3 * 3600)]}]
 
 
+def _klaviyo_pages(start: int) -> list[dict]:
+    """Klaviyo's events API pages (include=metric): the same three visitors, the buyer refunded a day later."""
+    names = {"v": "Viewed Product", "a": "Added to Cart", "c": "Started Checkout", "o": "Placed Order",
+             "r": "Refunded Order", "s": "Active on Site"}
+
+    def event(who: str, metric: str, seconds: int, **properties) -> dict:
+        return {"type": "event", "id": f"{who}-{seconds}",
+                "attributes": {"timestamp": start + seconds, "event_properties": properties, "uuid": f"{who}{seconds}"},
+                "relationships": {"profile": {"data": {"type": "profile", "id": who}},
+                                  "metric": {"data": {"type": "metric", "id": metric}}}}
+
+    lamp = [{"ProductID": "lamp-1", "Quantity": 1, "ItemPrice": 40.0}]
+    included = [{"type": "metric", "id": key, "attributes": {"name": name}} for key, name in names.items()]
+    return [{"data": [event("111", "v", 0, ProductID="lamp-1", Price=40.0),
+                      event("111", "a", 10, AddedItemProductID="lamp-1", AddedItemPrice=40.0, Items=lamp),
+                      event("111", "c", 20, Items=lamp, **{"$value": 40.0})], "included": included},
+            {"data": [event("222", "a", 5, AddedItemProductID="lamp-1", AddedItemPrice=40.0, Items=lamp),
+                      event("222", "o", 60, OrderId="T-9", Items=lamp, **{"$value": 40.0}),
+                      event("333", "s", 3 * 3600),
+                      event("222", "r", 3 * 3600 + 60, OrderId="T-9", **{"$value": 40.0})],
+             "included": included}]
+
+
 @pytest.mark.worker(clock="event", session_timeout_seconds=1800)
-@pytest.mark.parametrize("layout", ["ga360 sessions", "meta conversions api"])
+@pytest.mark.parametrize("layout", ["ga360 sessions", "meta conversions api", "klaviyo events api"])
 def test_another_tool_s_export_read_by_name_finds_the_checkout_left_and_the_order(worker, worker_settings, kafka,
                                                                                   redis_client, tmp_path, layout):
     """GA360's visits with their hits nested, Meta's logged requests: the abandoned checkout is offered, the order kept."""
     start = int(START.timestamp())
-    records = _ga360_sessions(start) if layout.startswith("ga360") else _meta_requests(start)
-    path = tmp_path / ("ga_sessions_20260105.json.gz" if layout.startswith("ga360") else "capi-requests.jsonl.gz")
+    records = {"ga360": _ga360_sessions, "meta": _meta_requests, "klaviyo": _klaviyo_pages}[layout.split()[0]](start)
+    path = tmp_path / f"{layout.split()[0]}-export.jsonl.gz"
     with gzip.open(path, "wt") as out:
         out.write("\n".join(json.dumps(record) for record in records) + "\n")
     first = replay(worker_settings, path, "clickstream")
-    assert "6 events of 3 customers" in first.stdout and "0 bad line(s)" in first.stdout
+    refunded = layout.startswith("klaviyo")
+    assert f"{7 if refunded else 6} events of 3 customers" in first.stdout and "0 bad line(s)" in first.stdout
 
     wait_until(lambda: int(profile_hash(redis_client, "222").get(b"orders", 0)) == 1, timeout=60,
                message="the order on the profile")
@@ -260,3 +284,7 @@ def test_another_tool_s_export_read_by_name_finds_the_checkout_left_and_the_orde
     [trigger] = kafka.read(worker_settings.offer_triggers_topic, at_least=1, timeout=60, settle=2)
     assert (trigger["customer_id"], trigger["kind"]) == ("111", "checkout_abandoned")
     assert [p["product_id"] for p in trigger["products"]] == ["lamp-1"] and trigger["cart_value"] == 40.0
+    if refunded:  # Klaviyo's Refunded Order: the money given back on the buyer's profile
+        wait_until(lambda: int(profile_hash(redis_client, "222").get(b"refunds", 0)) == 1, timeout=60,
+                   message="the refund on the profile")
+        assert float(profile_hash(redis_client, "222")[b"refunded"]) == 40.0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -344,7 +345,8 @@ def test_a_mixpanel_export_in_json_lines_read_by_its_nested_fields(tmp_path, com
     found = [json.loads(p.value) for p in parsed]
     assert report.columns == {"customer": "properties.distinct_id", "time": "properties.time", "event": "event",
                               "product": "properties.product_id", "price": "properties.price",
-                              "order": "properties.order_id", "products": "properties.items"}
+                              "order": "properties.order_id", "products": "properties.items",
+                              "id": "properties.$insert_id"}
     assert [e["type"] for e in found] == ["product_viewed", "cart_item_added", "order_placed"]
     assert found[-1]["order_id"] == "o1" and found[-1]["total"] == 12.5
     assert found[0]["occurred_at"].startswith("2020-10-10T15:10:00")
@@ -884,12 +886,13 @@ def test_klaviyo_s_metric_export_reads_views_the_added_item_a_checkout_s_cart_an
     assert report.unmapped == {"Active on Site": 1, "Ordered Product": 1}
 
 
-def _meta_event(name: str, time: int, custom: dict, event_id: str) -> dict:
+def _meta_event(name: str, time: int, custom: dict, event_id: str, user: dict | None = None) -> dict:
     """One server event of Meta's Conversions API, as a shop logs what it sent."""
+    if user is None:
+        user = {"external_id": ["c-77"], "em": ["309a0a5c3e211326ae75ca18196d301a"]}
     return {"event_name": name, "event_time": time, "event_id": event_id, "action_source": "website",
             "event_source_url": "https://shop.example/mug",
-            "user_data": {"external_id": ["c-77"], "em": ["309a0a5c3e211326ae75ca18196d301a"],
-                          "client_ip_address": "203.0.113.9", "fbp": "fb.1.1709287200.1098115397"},
+            "user_data": {**user, "client_ip_address": "203.0.113.9", "fbp": "fb.1.1709287200.1098115397"},
             "custom_data": custom}
 
 
@@ -913,7 +916,10 @@ def test_meta_s_conversions_api_events_are_read_by_their_names(tmp_path, batched
     lines = [{"data": sent[:3]}, {"data": sent[3:]}] if batched else sent
     path.write_text("\n".join(json.dumps(line) for line in lines))
     parsed, report = read_history(path, "clickstream", intake_of(Settings()))
-    found = [json.loads(p.value) for p in parsed]
+    login, *found = [json.loads(p.value) for p in parsed]
+    # The browser's id (fbp) beside the shop's: the browser is the customer's from the first event on.
+    assert (login["type"], login["customer_id"], login["anonymous_id"]) == (
+        "customer_identified", "c-77", "fb.1.1709287200.1098115397")
     assert {e["customer_id"] for e in found} == {"c-77"}
     assert [(e["type"], e.get("product_id"), e.get("quantity")) for e in found] == [
         ("page_viewed", None, None), ("product_viewed", "MUG-1", None), ("cart_item_added", "MUG-1", 2),
@@ -935,7 +941,7 @@ def test_a_product_cell_listing_several_ids_is_a_product_each(tmp_path):
         _meta_event("Purchase", 1709287500, {"content_ids": ["MUG-1", "TEA-1"], "value": 23.99, "order_id": "9"}, "e2"),
     ]))
     parsed, _ = read_history(path, "clickstream", intake_of(Settings()))
-    adds, order = [json.loads(p.value) for p in parsed[:2]], json.loads(parsed[2].value)
+    adds, order = [json.loads(p.value) for p in parsed[1:3]], json.loads(parsed[3].value)
     assert [(e["type"], e["product_id"]) for e in adds] == [("cart_item_added", "MUG-1"), ("cart_item_added", "TEA-1")]
     assert ([line["product_id"] for line in order["line_items"]], order["total"]) == (["MUG-1", "TEA-1"], 23.99)
 
@@ -1118,3 +1124,150 @@ def test_mparticle_s_batches_are_a_row_per_event_read_by_their_product_actions(t
     assert found[2]["quantity"] == 2 and found[3]["anonymous_id"] == "8675309"
     assert (found[-1]["order_id"], found[-1]["total"], found[-1]["occurred_at"]) == ("T1", 42.98, "2024-03-01T10:00:09Z")
     assert [p["product_id"] for p in found[4]["products"]] == ["MUG-1"]
+    # A custom event is counted by the name the shop gave it, not as one more custom_event.
+    assert report.unmapped == {"Newsletter Signup": 1}
+
+
+def test_ga360_s_refund_hit_is_a_refund_of_its_transaction_by_the_money_given_back(tmp_path):
+    """Action type 7 refunds the transaction it names: it was visit activity, and the buyer's refunds stayed 0."""
+    mug = _ga360_product("MUG-1", "18990000", "2")
+    refund = {"refund": {"refundAmount": "18990000", "localRefundAmount": "18990000"}}
+    path = tmp_path / "ga_sessions_20240305.json"
+    path.write_text("\n".join(json.dumps(v) for v in [
+        _ga360_visit("1709287200", 1709287200, [
+            _ga360_hit(1, 0, "6", [mug], path="/thanks", transaction={"transactionId": "ORD-88",
+                                                                     "transactionRevenue": "42980000"})], "ann"),
+        # A partial refund (one mug of two), sent by the shop's back office with the measurement protocol.
+        _ga360_visit("1709632800", 1709632800, [
+            _ga360_hit(1, 0, "7", [_ga360_product("MUG-1", "18990000", "1")], type="EVENT",
+                       transaction={"transactionId": "ORD-88"}, **refund)], "ann"),
+        # A whole order refunded by its id, its revenue as the refund gave it.
+        _ga360_visit("1709719200", 1709719200, [
+            _ga360_hit(1, 0, "7", type="EVENT", transaction={"transactionId": "ORD-90",
+                                                             "transactionRevenue": "-5000000"})], "ann"),
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    refunds = [(e["order_id"], e["amount"]) for e in found if e["type"] == "order_refunded"]
+    assert refunds == [("ORD-88", 18.99), ("ORD-90", 5.0)]
+    assert next(e for e in found if e["type"] == "order_placed")["total"] == 42.98
+    assert report.unmapped == {}
+
+
+def test_a_refund_row_refunds_its_order_by_its_total_else_its_products_worth(tmp_path):
+    """Refunds were activity in every clickstream; one without an order id stays activity (no order to refund)."""
+    path = tmp_path / "events.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        {"user_id": "c-1", "time": "2024-03-01T10:00:00Z", "event": "purchase", "order_id": "O-1", "revenue": 40},
+        {"user_id": "c-1", "time": "2024-03-02T10:00:00Z", "event": "Order Refunded", "order_id": "O-1",
+         "revenue": 15.5},
+        {"user_id": "c-1", "time": "2024-03-03T10:00:00Z", "event": "refund", "order_id": "O-1",
+         "items": [{"item_id": "MUG-1", "price": 12.25, "quantity": 2}]},
+        {"user_id": "c-1", "time": "2024-03-04T10:00:00Z", "event": "refund"},
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e.get("order_id"), e.get("amount")) for e in found] == [
+        ("order_refunded", "O-1", 15.5), ("order_refunded", "O-1", 24.5), ("activity", None, None),
+        ("order_placed", "O-1", None)]
+    assert report.unmapped == {"refund": 1}
+
+
+def test_meta_s_events_with_a_hashed_e_mail_and_no_external_id_are_that_hash_s_and_a_guest_s_are_the_browser_s(tmp_path):
+    """A shop that sends Meta only the hashed e-mail (em) had its file refused as naming no customer; the events
+    before the checkout, which carry only the browser's fbp, are the buyer's once the hash names them both."""
+    hashed = {"em": ["62a14e44f765419d10fea99367361a727c12365e2520f32218d505ed9aa0f62f"],
+              "ph": ["254aa248acb47dd654ca3ea53f48c2c26d641d23d7e2e93a1ec56258df7674c4"]}
+    path = tmp_path / "capi.jsonl"
+    path.write_text("\n".join(json.dumps(e) for e in [
+        _meta_event("ViewContent", 1709287260, {"content_ids": ["MUG-1"], "value": 18.99}, "e1", user={}),
+        _meta_event("AddToCart", 1709287320, {"contents": [{"id": "MUG-1", "quantity": 1, "item_price": 18.99}],
+                                              "value": 18.99}, "e2", user={}),
+        _meta_event("InitiateCheckout", 1709287380, {"value": 18.99}, "e3", user=hashed),
+        _meta_event("Purchase", 1709287500, {"value": 23.99, "order_id": "1234"}, "e4", user=hashed),
+    ]))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    buyer = hashed["em"][0]
+    assert [(e["type"], e["customer_id"]) for e in found] == [
+        ("product_viewed", buyer), ("cart_item_added", buyer), ("customer_identified", buyer),
+        ("checkout_started", buyer), ("order_placed", buyer)]
+    assert (found[-1]["order_id"], found[-1]["total"], report.bad) == ("1234", 23.99, 0)
+
+
+def _klaviyo_api_event(n: int, metric: str, timestamp: int, properties: dict, profile: str = "01HQ8ZKX4R") -> dict:
+    """An event resource of Klaviyo's events API (GET /api/events): its metric and profile named by id only."""
+    return {"type": "event", "id": f"4bNtQd{n}",
+            "attributes": {"timestamp": timestamp, "event_properties": properties,
+                           "datetime": datetime.fromtimestamp(timestamp, timezone.utc).isoformat(),
+                           "uuid": f"6a0c-{n}"},
+            "relationships": {"profile": {"data": {"type": "profile", "id": profile},
+                                          "links": {"self": "…", "related": "…"}},
+                              "metric": {"data": {"type": "metric", "id": metric},
+                                         "links": {"self": "…", "related": "…"}}},
+            "links": {"self": f"https://a.klaviyo.com/api/events/4bNtQd{n}/"}}
+
+
+def _klaviyo_metric(metric: str, name: str) -> dict:
+    return {"type": "metric", "id": metric, "attributes": {
+        "name": name, "created": "2023-01-01T00:00:00+00:00", "updated": "2023-01-01T00:00:00+00:00",
+        "integration": {"object": "integration", "id": "0eMvjm", "name": "Shopify", "category": "eCommerce"}},
+        "links": {"self": "…"}}
+
+
+def test_klaviyo_s_events_api_pages_name_each_event_by_its_included_metric(tmp_path):
+    """The events API names an event's metric by id, its name in the page's included resources: every event was
+    activity named 'event', and the profile, named only by its relationship's id, no customer."""
+    mug = {"ProductID": "1111", "SKU": "MUG-1", "Quantity": 2, "ItemPrice": 18.99, "RowTotal": 37.98}
+    profile = {"type": "profile", "id": "01HQ8ZKX4R", "attributes": {
+        "email": "ann@shop.example", "external_id": None, "first_name": "Ann", "location": {"timezone": None},
+        "properties": {}}}
+    pages = [
+        {"data": [_klaviyo_api_event(1, "VdUxPz", 1709287200, {"ProductID": "1111", "Price": 18.99}),
+                  _klaviyo_api_event(2, "Xk2dcb", 1709287320, {"$value": 37.98, "AddedItemProductID": "1111",
+                                                               "AddedItemPrice": 18.99, "AddedItemQuantity": 2,
+                                                               "Items": [mug]})],
+         "links": {"self": "…", "next": "https://a.klaviyo.com/api/events/?page%5Bcursor%5D=bmV4dA", "prev": None},
+         "included": [_klaviyo_metric("VdUxPz", "Viewed Product"), _klaviyo_metric("Xk2dcb", "Added to Cart"),
+                      profile]},
+        {"data": [_klaviyo_api_event(3, "RjkL4s", 1709290800, {"$value": 37.98, "Items": [mug]}),
+                  _klaviyo_api_event(4, "Tq9Wm2", 1709294400, {"$event_id": "1234", "$value": 42.98,
+                                                               "OrderId": "1234", "Items": [mug]}),
+                  _klaviyo_api_event(5, "Hb3Nx8", 1709294460, {"Campaign Name": "March"}),
+                  _klaviyo_api_event(6, "Pz7Rf1", 1709380800, {"$value": 18.99, "OrderId": "1234"})],
+         "links": {"self": "…", "next": None, "prev": "…"},
+         "included": [_klaviyo_metric("RjkL4s", "Started Checkout"), _klaviyo_metric("Tq9Wm2", "Placed Order"),
+                      _klaviyo_metric("Hb3Nx8", "Opened Email"), _klaviyo_metric("Pz7Rf1", "Refunded Order"),
+                      profile]},
+    ]
+    path = tmp_path / "klaviyo-events.jsonl"
+    path.write_text("\n".join(json.dumps(page) for page in pages))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert {e["customer_id"] for e in found} == {"01HQ8ZKX4R"}
+    assert [(e["type"], e.get("product_id"), e.get("quantity")) for e in found] == [
+        ("product_viewed", "1111", None), ("cart_item_added", "1111", 2), ("checkout_started", None, None),
+        ("activity", None, None), ("order_refunded", None, None), ("order_placed", None, None)]
+    assert (found[4]["order_id"], found[4]["amount"]) == ("1234", 18.99)
+    assert found[2]["value"] == 37.98 and found[2]["products"][0]["product_id"] == "1111"
+    assert (found[-1]["order_id"], found[-1]["total"], found[-1]["occurred_at"]) == ("1234", 42.98, "2024-03-01T12:00:00Z")
+    assert report.unmapped == {"Opened Email": 1}
+
+
+BRAZE_PURCHASES = "ID,USER_ID,EXTERNAL_USER_ID,APP_GROUP_API_ID,TIME,DEVICE_ID,PLATFORM,PRODUCT_ID,PRICE,CURRENCY,PROPERTIES\n"
+
+
+def test_braze_s_purchases_a_row_per_unit_alike_but_for_their_ids_are_each_a_unit_of_the_order(tmp_path):
+    """Braze's Currents purchases table writes a purchase of two as two rows alike but for their event ids: the
+    second was taken for the first exported twice, and the order was worth one mug."""
+    path = tmp_path / "USERS_BEHAVIORS_PURCHASE_SHARED.csv"
+    rows = [("6a1f0b", "MUG-1", "18.99"), ("6a1f0c", "MUG-1", "18.99"), ("6a1f0d", "TEA-1", "5.00"),
+            ("6a1f0b", "MUG-1", "18.99")]  # the last, the first exported twice
+    path.write_text(BRAZE_PURCHASES + "".join(f"{event},65f1c2a9e4b0,c-1,app-grp,1709287500,dev-9,web,{product},"
+                                              f"{price},EUR,{{}}\n" for event, product, price in rows))
+    found, report = events(path, "customer=EXTERNAL_USER_ID,time=TIME,event='purchase',product=PRODUCT_ID,"
+                                 "price=PRICE,session=DEVICE_ID,id=ID")
+    [order] = found
+    assert [(line["product_id"], line["quantity"]) for line in order["line_items"]] == [
+        ("MUG-1", 1), ("MUG-1", 1), ("TEA-1", 1)]
+    assert (order["customer_id"], order["total"], report.bad) == ("c-1", 42.98, 0)
