@@ -51,6 +51,7 @@ from models.log_money import (
 )
 from models.log_languages import TAX_INCLUDED, gross_first, names_of, words_of
 from models.log_status import sales_only, status_column, status_word
+from models.log_summaries import is_order_count, refuse_customer_summary, summary_of_header
 from models.log_times import moments, time_column, times_of_day, zone_column
 from models.textfiles import CsvTable, bare, no_header, normalise, read_csv, select
 from models.transactions import (
@@ -268,6 +269,8 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     """
     unsure: dict[str, list[str]] = {}
     found = header_columns(header, HEADER_NAMES, HEADER_WORDS, unsure)
+    if "order" in found and is_order_count(found["order"]):  # a customer's or a day's count of orders, not an id
+        del found["order"]
     plain = [normalise(name) for name in header]
     if "order" not in found and "name" in plain and any(name.startswith("lineitem") for name in plain):
         # Shopify's orders export: a row per line item, the order's number ("#1001") called Name.
@@ -296,6 +299,15 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     return ColumnMap(customer=found["customer"], date=found["date"], amount=found.get("amount"), order=found.get("order"),
                      price=found.get("price"), quantity=found.get("quantity"), product=found.get("product"),
                      status=found.get("status"), type=found.get("type"))
+
+
+def _orders_header(header: Sequence[str]) -> ColumnMap:
+    """The mapping a header's names say (:func:`guess_columns`); a customer summary's header that names no date or
+    amount is refused as one (:func:`models.log_summaries.summary_of_header`), not for the column it lacks."""
+    try:
+        return guess_columns(header)
+    except ValueError as exc:
+        raise ValueError(summary_of_header(header) or str(exc)) from None
 
 
 def _amount_or_count(header: Sequence[str], found: dict[str, str]) -> str:
@@ -427,15 +439,16 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     [('7', 15.0, False), ('8', 3.0, True)]
 
     """
-    whole = read_csv(path, check=guess_columns if columns is None else None)  # the header judged before the lines
+    whole = read_csv(path, check=_orders_header if columns is None else None)  # the header judged before the lines
     if columns is None:
         if whole.headerless:
             raise no_header(whole, USAGE)
         try:
-            mapping = guess_columns(whole.header)
+            mapping = _orders_header(whole.header)
         except ValueError as exc:
             raise DataFileError(whole.path, whole.header_line, "", str(exc)) from None
         mapping, named_first = _customer_most_filled(whole, mapping)
+        refuse_customer_summary(whole, mapping.customer, mapping.order)
         mapping, clock = _date_and_time(whole, mapping)
     else:
         mapping = parse_columns(columns) if isinstance(columns, str) else columns
