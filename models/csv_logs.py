@@ -52,7 +52,7 @@ from models.log_money import (
 from models.log_languages import TAX_INCLUDED, gross_first, names_of, words_of
 from models.log_status import sales_only, status_column, status_word
 from models.log_summaries import is_order_count, refuse_customer_summary, summary_of_header
-from models.log_times import moments, time_column, times_of_day, zone_column
+from models.log_times import in_zones, moments, time_column, times_of_day, zone_column
 from models.textfiles import CsvTable, bare, no_header, normalise, read_csv, select
 from models.transactions import (
     OrderLines,
@@ -462,9 +462,10 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     if mapping.product:
         wanted["product"] = (mapping.product,)
     zone_name = zone_unread = None
-    if clock:  # a time of day beside the date (and maybe its zone): models.log_times
+    if clock:  # a time of day beside the date: models.log_times
         wanted["time"] = (clock,)
-        zone_name, zone_unread = zone_column(whole)
+    if clock or columns is None and not whole.headerless:  # and its zone, or a date-time's: models.log_times
+        zone_name, zone_unread = zone_column(whole, mapping.date)
         if zone_name and zone_unread is None:
             wanted["zone"] = (zone_name,)
     status_found = None
@@ -522,7 +523,9 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
             _refuse_day_numbers(table, mapping)
         dates = column_dates(table, "date", date_layout)
     timed = moments(table, dates, zoned="zone" in table.names) if clock else None
-    dates = timed or dates
+    # A zone beside date-times of their own (a gateway's Created Timezone): theirs where they carry no offset.
+    in_zone = None if timed or "zone" not in table.names or date_layout == "epoch" else in_zones(table, dates)
+    dates = timed or in_zone or dates
     # A header's price beside a quantity is a unit price, unless the log's own products say it is each line's total.
     line_totals = (columns is None and mapping.price is not None and mapping.quantity is not None
                    and mapping.product is not None and prices_are_line_totals(table))
@@ -606,6 +609,9 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
                  else f", as UTC: {zone_name!r} holds {zone_unread!r}, no IANA zone name or UTC offset" if zone_name
                  else "")
         layout += f" (times of day: {clock!r} beside {mapping.date!r}{zoned})"
+    if zone_name and not timed and (in_zone or zone_unread and any(day.time() != dt.time() for day in dates)):
+        layout += (f" (date-times without an offset in the zones of {zone_name!r})" if in_zone
+                   else f" (date-times as UTC: {zone_name!r} holds {zone_unread!r}, no IANA zone name or UTC offset)")
     if date_layout == "serial":
         layout += " (dates read as spreadsheet serial numbers: days since 1899-12-30)"
     if mapping.day_one is not None:

@@ -111,6 +111,29 @@ def test_a_gateways_transactions_are_read_by_their_creation_date_and_the_money_s
     assert log.transactions[0].at.isoformat() == "2026-03-01T10:00:00+00:00"
 
 
+def test_a_gateways_created_timezone_places_each_created_datetime_without_an_offset(tmp_path: Path) -> None:
+    """A gateway's Created Datetime carries no offset and its Created Timezone says where it was: each payment's
+    moment is its date-time in that zone (10:00 in Chicago is 16:00 UTC in March), said in the report's first line;
+    a date-time that carries its own offset keeps it."""
+    path = write(tmp_path / "transactions.csv", BRAINTREE + "\n"
+                 "a1,,sale,settled,,2026-03-01 10:00:00,America/Chicago,2026-03-02 00:00:00,2026-03-03,shop,USD,40.00,"
+                 "40.00,,0.00,O1,,,Ann,A,ann@x.com\n"
+                 "b1,,sale,settled,,2026-03-02T10:00:00+01:00,America/Chicago,2026-03-03 00:00:00,2026-03-04,shop,USD,"
+                 "30.00,30.00,,0.00,O2,,,Bob,B,bob@x.com\n")
+    log = load_csv(path)
+    assert [t.at.isoformat() for t in log.transactions] == ["2026-03-01T16:00:00+00:00", "2026-03-02T09:00:00+00:00"]
+    assert "(date-times without an offset in the zones of 'Created Timezone')" in log.layout
+
+
+def test_a_zone_beside_dates_without_times_leaves_each_date_its_day(tmp_path: Path) -> None:
+    """A zone column beside dates alone changes no date: a day in Paris is not the day before in UTC."""
+    path = write(tmp_path / "orders.csv", "Order ID,Email,Order Date,Time Zone,Total\n"
+                 "1,ann@x.com,2026-03-01,Europe/Paris,10.00\n2,bob@x.com,2026-03-02,Europe/Paris,5.00\n")
+    log = load_csv(path)
+    assert [t.at.isoformat() for t in log.transactions] == ["2026-03-01T00:00:00+00:00", "2026-03-02T00:00:00+00:00"]
+    assert "zones" not in log.layout
+
+
 def test_a_time_of_day_column_beside_the_date_column_leaves_the_date_read(tmp_path: Path) -> None:
     """A till's export gives a check's opening date and time in two columns: the date is the date column."""
     path = write(tmp_path / "checks.csv", "Opened Date,Opened Time,Customer Id,Total\n"
