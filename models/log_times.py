@@ -11,9 +11,10 @@ moment.  :mod:`models.csv_logs` reads the date; these rules add the rest:
   not a time of day (:func:`time_column`); a date column's own times, where it has any, are kept;
 * a zone column is one named a time zone (``Time Zone``, ``TimeZone``, ``TZ``; of several, the one whose other
   words are the date column's: ``Created Timezone`` beside ``Created Datetime``) whose every value is an IANA name
-  (``America/New_York``, ``Europe/Paris``) or a UTC offset (``+01:00``, ``UTC-5``, ``GMT+2``: :func:`zone`): each
-  line's time is read in its zone; a zone column holding anything else (``CET``) is not read, and the times are
-  taken as UTC as the dates are, which the report's first line says (:func:`zone_column`);
+  (``America/New_York``, ``Europe/Paris``), a UTC offset (``+01:00``, ``UTC-5``, ``GMT+2``) or a zone as Rails
+  names it (Square's ``Pacific Time (US & Canada)``, ``London``: :func:`zone`): each line's time is read in its
+  zone; a zone column holding anything else (``CET``, Windows' ``Pacific Standard Time``) is not read, and the
+  times are taken as UTC as the dates are, which the report's first line says (:func:`zone_column`);
 * beside a date column that holds times of its own (a gateway's ``Created Datetime``), the zone is each date-time's
   where it carries no offset (``2026-03-01 10:00:00``, not ``2026-03-01T10:00:00+01:00``: :func:`in_zones`); a
   column of dates alone stays as it is, each date its day.
@@ -28,6 +29,7 @@ from collections.abc import Iterable, Sequence
 
 from models.errors import DataFileError
 from models.textfiles import CsvTable, bare
+from models.zone_names import rails_zone
 
 __all__ = ["clock", "has_offset", "in_zones", "is_time_name", "moments", "time_column", "times_of_day", "zone",
            "zone_column"]
@@ -65,13 +67,14 @@ def clock(raw: str) -> dt.time | None:
 
 
 def zone(raw: str) -> dt.tzinfo | None:
-    """A time zone: an IANA name or a UTC offset (None if ``raw`` is neither).
+    """A time zone: an IANA name, a UTC offset or a zone as Rails names it (:func:`models.zone_names.rails_zone`:
+    Square's ``Pacific Time (US & Canada)``, ``London``); None if ``raw`` is none of these.
 
-    >>> zone("Europe/Paris")
-    zoneinfo.ZoneInfo(key='Europe/Paris')
+    >>> zone("Europe/Paris"), zone("Pacific Time (US & Canada)")
+    (zoneinfo.ZoneInfo(key='Europe/Paris'), zoneinfo.ZoneInfo(key='America/Los_Angeles'))
     >>> [str(zone(raw)) for raw in ("+01:00", "UTC-5", "GMT+05:30")]
     ['UTC+01:00', 'UTC-05:00', 'UTC+05:30']
-    >>> zone("Pacific Time (US & Canada)"), zone("Paris"), zone("")
+    >>> zone("Pacific Standard Time"), zone("CET"), zone("")
     (None, None, None)
     """
     text = raw.strip()
@@ -82,6 +85,7 @@ def zone(raw: str) -> dt.tzinfo | None:
             return None
         sign = -1 if offset[1] == "-" else 1
         return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+    text = rails_zone(text) or text
     if "/" not in text and text.upper() not in ("UTC", "GMT"):  # an IANA name is an area's city, or UTC itself
         return None
     try:

@@ -375,14 +375,15 @@ def square_line(day: str, time: str, zone: str, money: str, transaction: str, cu
 @pytest.mark.parametrize(("zone", "first", "said"), [
     ("America/Los_Angeles", "2017-11-16T05:18:15+00:00", "in the zones of 'Time Zone'"),
     ("-08:00", "2017-11-16T05:18:15+00:00", "in the zones of 'Time Zone'"),
-    ("Pacific Time (US & Canada)", "2017-11-15T21:18:15+00:00", "as UTC: 'Time Zone' holds 'Pacific Time (US & Canada)'"),
+    ("Pacific Time (US & Canada)", "2017-11-16T05:18:15+00:00", "in the zones of 'Time Zone'"),
+    ("Pacific Standard Time", "2017-11-15T21:18:15+00:00", "as UTC: 'Time Zone' holds 'Pacific Standard Time'"),
 ])
 def test_a_tills_date_time_and_time_zone_columns_make_each_payments_moment(
     tmp_path: Path, zone: str, first: str, said: str,
 ) -> None:
     """A till's payments give their Date, Time and Time Zone apart: a payment is at its time of day, read in its zone
-    where the zone is an IANA name or an offset (as UTC otherwise, said so); a customer's two payments of a day are
-    two moments, not both at midnight."""
+    where the zone is an IANA name, an offset or a zone as Rails names it (as UTC otherwise, said so); a customer's
+    two payments of a day are two moments, not both at midnight."""
     path = write(tmp_path / "transactions.csv", SQUARE + "\n"
                  + square_line("11/15/2017", "21:18:15", zone, "$2.16", "t1", "C1")
                  + square_line("11/15/2017", "09:05:00", zone, "$4.00", "t2", "C1")
@@ -392,6 +393,18 @@ def test_a_tills_date_time_and_time_zone_columns_make_each_payments_moment(
     moments = sorted(t.at.isoformat() for t in log.transactions if t.customer_id == "C1")
     assert moments[1] == first
     assert len(moments) == 2 and moments[0] < moments[1]
+
+
+def test_a_tills_zones_named_as_rails_names_them_place_each_payment_in_its_own_zone(tmp_path: Path) -> None:
+    """Zones as Rails names them (Eastern Time (US & Canada), London) are read per line: 09:00 in New York in
+    November is 14:00 UTC, 09:00 in London in July 08:00 UTC."""
+    path = write(tmp_path / "transactions.csv", SQUARE + "\n"
+                 + square_line("11/15/2017", "09:00:00", "Eastern Time (US & Canada)", "$2.00", "t1", "C1")
+                 + square_line("07/14/2017", "09:00:00", "London", "$4.00", "t2", "C2"))
+    log = load_csv(path)
+    assert sorted(t.at.isoformat() for t in log.transactions) == ["2017-07-14T08:00:00+00:00",
+                                                                  "2017-11-15T14:00:00+00:00"]
+    assert "in the zones of 'Time Zone'" in log.layout
 
 
 def test_a_restaurants_opened_time_is_its_checks_time_of_day(tmp_path: Path) -> None:
