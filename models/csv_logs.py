@@ -150,7 +150,8 @@ _ENGLISH_NAMES: dict[str, tuple[str, ...]] = {
     # A customer's unique id first: Olist's customer_id is one per order, its customer_unique_id the person.
     # A customer's code before a bare "user": a till's export names its cashier the User (Vend's, Lightspeed's).
     "customer": ("customeruniqueid", "customerid", "customer", "customerno", "customernumber", "customercode", "custid",
-                 "clientid", "client", "userid", "user", "buyerid", "buyer", "shopperid", "shopper", "memberid",
+                 "clientid", "client", "userid", "user", "buyerid", "buyer", "shopperid", "shopperreference", "shopper",
+                 "memberid",
                  "accountid", "customeremail", "email", "emailaddress", "householdkey", "householdid", "household"),
     "date": ("orderdate", "invoicedate", "purchasedate", "transactiondate", "orderpurchasetimestamp", "orderedat",
              "createdat", "paidat", "processedat", "ordertime", "purchasetime", "date", "datetime", "timestamp",
@@ -179,7 +180,10 @@ _ENGLISH_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                  ("name", "phone", "address", "street", "country", "state", "province", "county", "city", "zip",
                   "postcode", "note", "description", "group", "type", "since", "marketing", "company", "tag", "agent",
                   # who served, voided or approved the sale, not who bought: a till's Void User, Void Approver
-                  "void", "approv", "staff", "employee", "cashier", "clerk")),
+                  "void", "approv", "staff", "employee", "cashier", "clerk",
+                  # the buyer's address, channel or card, not who they are: a payment's Shopper IP, Shopper
+                  # Interaction (Ecommerce, ContAuth), Shopper PAN (the card's last digits)
+                  "ip$", "ipaddress", "interaction", "channel", "pan$")),
     "date": (("date", "time", "created", "ordered", "purchased"),
              ("ship", "deliver", "fulfil", "due", "update", "modif", "cancel", "refund", "birth", "expir", "zone")),
     "amount": (("total", "amount", "revenue", "sales", "spend"),
@@ -381,15 +385,21 @@ def header_columns(
 
 
 def holds(name: str, word: str) -> bool:
-    """Whether a loosely spelled name holds a word of :data:`HEADER_WORDS`: anywhere, or first where it says ``^``.
+    """Whether a loosely spelled name holds a word of :data:`HEADER_WORDS`: anywhere, first where it says ``^``,
+    last where it says ``$``.
 
     Italian, Portuguese and Polish call a date ``Data`` (``Data zamówienia``): as the start of a name only, not
-    English data (``Raw Data``, ``Metadata``).
+    English data (``Raw Data``, ``Metadata``); a payment's ``Shopper IP`` ends its name, not ``Shipping`` or
+    ``Recipient``.
 
     >>> holds("datazamowienia", "^data"), holds("rawdata", "^data"), holds("orderdate", "date")
     (True, False, True)
+    >>> holds("shopperip", "ip$"), holds("shippingemail", "ip$")
+    (True, False)
     """
-    return name.startswith(word[1:]) if word.startswith("^") else word in name
+    if word.startswith("^"):
+        return name.startswith(word[1:])
+    return name.endswith(word[:-1]) if word.endswith("$") else word in name
 
 
 def column_pairs(spec: str, required: Sequence[str], known: Sequence[str], usage: str) -> dict[str, str]:

@@ -134,6 +134,47 @@ def test_a_zone_beside_dates_without_times_leaves_each_date_its_day(tmp_path: Pa
     assert "zones" not in log.layout
 
 
+ADYEN = ("Company Account,Merchant Account,Psp Reference,Merchant Reference,Payment Method,Creation Date,TimeZone,"
+         "Currency,Amount,Type,Risk Scoring,Shopper Interaction,Shopper Name,Shopper PAN,Shopper IP,Shopper Country,"
+         "Issuer Name,Issuer Id,Issuer City,Issuer Country,Acquirer Response,Authorisation Code,Shopper Email,"
+         "Shopper Reference,CVC2 Response,AVS Response,Billing Street,Billing City,Billing Postal Code / ZIP,"
+         "Billing Country")
+
+
+def adyen_line(psp: str, when: str, amount: str, interaction: str, pan: str, ip: str, email: str, reference: str,
+               ) -> str:
+    return (f"Co,Shop,{psp},O-{psp},visa,{when},CET,EUR,{amount},Received,0,{interaction},Ann A,{pan},{ip},NL,Bank,1,"
+            f"Ams,NL,APPROVED,123,{email},{reference},1,5,Main St,Amsterdam,1000,NL\n")
+
+
+def test_a_payment_reports_shopper_reference_is_the_customer_not_its_shoppers_ip_interaction_or_card(
+    tmp_path: Path,
+) -> None:
+    """A payment processor's report names the shopper's interaction (a channel), PAN (a card), IP (an address), email
+    and reference: the reference, the shop's own id of the customer, is who paid, even where the email is blank;
+    the zone column's CET is no zone read, said so."""
+    path = write(tmp_path / "received_payments.csv", ADYEN + "\n"
+                 + adyen_line("1", "2026-03-01 10:00:00", "40.00", "Ecommerce", "1111", "10.0.0.1", "ann@x.com", "c-1")
+                 + adyen_line("2", "2026-03-02 10:00:00", "25.00", "Ecommerce", "2222", "10.0.0.2", "", "c-2")
+                 + adyen_line("3", "2026-03-05 10:00:00", "15.00", "ContAuth", "1111", "10.0.0.1", "ann@x.com", "c-1"))
+    log = load_csv(path)
+    assert "customer=Shopper Reference" in log.layout
+    assert per_customer(log) == {"c-1": (55.0, 2), "c-2": (25.0, 1)}
+    assert "(date-times as UTC: 'TimeZone' holds 'CET', no IANA zone name or UTC offset)" in log.layout
+
+
+def test_without_a_shopper_reference_the_shoppers_email_is_the_customer(tmp_path: Path) -> None:
+    """Of a shopper's interaction, PAN, IP and email, the email names the customer."""
+    header = ADYEN.replace(",Shopper Reference", "")
+    lines = [adyen_line("1", "2026-03-01 10:00:00", "40.00", "Ecommerce", "1111", "10.0.0.1", "ann@x.com", "c-1"),
+             adyen_line("2", "2026-03-02 10:00:00", "25.00", "Ecommerce", "2222", "10.0.0.2", "bob@x.com", "c-2")]
+    path = write(tmp_path / "received_payments.csv",
+                 header + "\n" + "".join(line.replace(f",{ref},", ",") for line, ref in zip(lines, ("c-1", "c-2"))))
+    log = load_csv(path)
+    assert "customer=Shopper Email" in log.layout
+    assert per_customer(log) == {"ann@x.com": (40.0, 1), "bob@x.com": (25.0, 1)}
+
+
 def test_a_time_of_day_column_beside_the_date_column_leaves_the_date_read(tmp_path: Path) -> None:
     """A till's export gives a check's opening date and time in two columns: the date is the date column."""
     path = write(tmp_path / "checks.csv", "Opened Date,Opened Time,Customer Id,Total\n"
