@@ -51,7 +51,8 @@ from models.log_money import (
 )
 from models.log_languages import TAX_INCLUDED, gross_first, names_of, words_of
 from models.log_status import sales_only, status_column, status_word
-from models.log_times import moments, time_column, times_of_day, zone_column
+from models.log_summaries import is_order_count, refuse_customer_summary, summary_of_header
+from models.log_times import in_zones, moments, time_column, times_of_day, zone_column
 from models.textfiles import CsvTable, bare, no_header, normalise, read_csv, select
 from models.transactions import (
     OrderLines,
@@ -149,7 +150,8 @@ _ENGLISH_NAMES: dict[str, tuple[str, ...]] = {
     # A customer's unique id first: Olist's customer_id is one per order, its customer_unique_id the person.
     # A customer's code before a bare "user": a till's export names its cashier the User (Vend's, Lightspeed's).
     "customer": ("customeruniqueid", "customerid", "customer", "customerno", "customernumber", "customercode", "custid",
-                 "clientid", "client", "userid", "user", "buyerid", "buyer", "shopperid", "shopper", "memberid",
+                 "clientid", "client", "userid", "user", "buyerid", "buyer", "shopperid", "shopperreference", "shopper",
+                 "memberid",
                  "accountid", "customeremail", "email", "emailaddress", "householdkey", "householdid", "household"),
     "date": ("orderdate", "invoicedate", "purchasedate", "transactiondate", "orderpurchasetimestamp", "orderedat",
              "createdat", "paidat", "processedat", "ordertime", "purchasetime", "date", "datetime", "timestamp",
@@ -178,7 +180,10 @@ _ENGLISH_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                  ("name", "phone", "address", "street", "country", "state", "province", "county", "city", "zip",
                   "postcode", "note", "description", "group", "type", "since", "marketing", "company", "tag", "agent",
                   # who served, voided or approved the sale, not who bought: a till's Void User, Void Approver
-                  "void", "approv", "staff", "employee", "cashier", "clerk")),
+                  "void", "approv", "staff", "employee", "cashier", "clerk",
+                  # the buyer's address, channel or card, not who they are: a payment's Shopper IP, Shopper
+                  # Interaction (Ecommerce, ContAuth), Shopper PAN (the card's last digits)
+                  "ip$", "ipaddress", "interaction", "channel", "pan$")),
     "date": (("date", "time", "created", "ordered", "purchased"),
              ("ship", "deliver", "fulfil", "due", "update", "modif", "cancel", "refund", "birth", "expir", "zone")),
     "amount": (("total", "amount", "revenue", "sales", "spend"),
@@ -268,6 +273,8 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     """
     unsure: dict[str, list[str]] = {}
     found = header_columns(header, HEADER_NAMES, HEADER_WORDS, unsure)
+    if "order" in found and is_order_count(found["order"]):  # a customer's or a day's count of orders, not an id
+        del found["order"]
     plain = [normalise(name) for name in header]
     if "order" not in found and "name" in plain and any(name.startswith("lineitem") for name in plain):
         # Shopify's orders export: a row per line item, the order's number ("#1001") called Name.
@@ -296,6 +303,15 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     return ColumnMap(customer=found["customer"], date=found["date"], amount=found.get("amount"), order=found.get("order"),
                      price=found.get("price"), quantity=found.get("quantity"), product=found.get("product"),
                      status=found.get("status"), type=found.get("type"))
+
+
+def _orders_header(header: Sequence[str]) -> ColumnMap:
+    """The mapping a header's names say (:func:`guess_columns`); a customer summary's header that names no date or
+    amount is refused as one (:func:`models.log_summaries.summary_of_header`), not for the column it lacks."""
+    try:
+        return guess_columns(header)
+    except ValueError as exc:
+        raise ValueError(summary_of_header(header) or str(exc)) from None
 
 
 def _amount_or_count(header: Sequence[str], found: dict[str, str]) -> str:
@@ -369,15 +385,21 @@ def header_columns(
 
 
 def holds(name: str, word: str) -> bool:
-    """Whether a loosely spelled name holds a word of :data:`HEADER_WORDS`: anywhere, or first where it says ``^``.
+    """Whether a loosely spelled name holds a word of :data:`HEADER_WORDS`: anywhere, first where it says ``^``,
+    last where it says ``$``.
 
     Italian, Portuguese and Polish call a date ``Data`` (``Data zamówienia``): as the start of a name only, not
-    English data (``Raw Data``, ``Metadata``).
+    English data (``Raw Data``, ``Metadata``); a payment's ``Shopper IP`` ends its name, not ``Shipping`` or
+    ``Recipient``.
 
     >>> holds("datazamowienia", "^data"), holds("rawdata", "^data"), holds("orderdate", "date")
     (True, False, True)
+    >>> holds("shopperip", "ip$"), holds("shippingemail", "ip$")
+    (True, False)
     """
-    return name.startswith(word[1:]) if word.startswith("^") else word in name
+    if word.startswith("^"):
+        return name.startswith(word[1:])
+    return name.endswith(word[:-1]) if word.endswith("$") else word in name
 
 
 def column_pairs(spec: str, required: Sequence[str], known: Sequence[str], usage: str) -> dict[str, str]:
@@ -427,15 +449,16 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     [('7', 15.0, False), ('8', 3.0, True)]
 
     """
-    whole = read_csv(path, check=guess_columns if columns is None else None)  # the header judged before the lines
+    whole = read_csv(path, check=_orders_header if columns is None else None)  # the header judged before the lines
     if columns is None:
         if whole.headerless:
             raise no_header(whole, USAGE)
         try:
-            mapping = guess_columns(whole.header)
+            mapping = _orders_header(whole.header)
         except ValueError as exc:
             raise DataFileError(whole.path, whole.header_line, "", str(exc)) from None
         mapping, named_first = _customer_most_filled(whole, mapping)
+        refuse_customer_summary(whole, mapping.customer, mapping.order)
         mapping, clock = _date_and_time(whole, mapping)
     else:
         mapping = parse_columns(columns) if isinstance(columns, str) else columns
@@ -449,9 +472,10 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     if mapping.product:
         wanted["product"] = (mapping.product,)
     zone_name = zone_unread = None
-    if clock:  # a time of day beside the date (and maybe its zone): models.log_times
+    if clock:  # a time of day beside the date: models.log_times
         wanted["time"] = (clock,)
-        zone_name, zone_unread = zone_column(whole)
+    if clock or columns is None and not whole.headerless:  # and its zone, or a date-time's: models.log_times
+        zone_name, zone_unread = zone_column(whole, mapping.date)
         if zone_name and zone_unread is None:
             wanted["zone"] = (zone_name,)
     status_found = None
@@ -509,7 +533,9 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
             _refuse_day_numbers(table, mapping)
         dates = column_dates(table, "date", date_layout)
     timed = moments(table, dates, zoned="zone" in table.names) if clock else None
-    dates = timed or dates
+    # A zone beside date-times of their own (a gateway's Created Timezone): theirs where they carry no offset.
+    in_zone = None if timed or "zone" not in table.names or date_layout == "epoch" else in_zones(table, dates)
+    dates = timed or in_zone or dates
     # A header's price beside a quantity is a unit price, unless the log's own products say it is each line's total.
     line_totals = (columns is None and mapping.price is not None and mapping.quantity is not None
                    and mapping.product is not None and prices_are_line_totals(table))
@@ -593,6 +619,9 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
                  else f", as UTC: {zone_name!r} holds {zone_unread!r}, no IANA zone name or UTC offset" if zone_name
                  else "")
         layout += f" (times of day: {clock!r} beside {mapping.date!r}{zoned})"
+    if zone_name and not timed and (in_zone or zone_unread and any(day.time() != dt.time() for day in dates)):
+        layout += (f" (date-times without an offset in the zones of {zone_name!r})" if in_zone
+                   else f" (date-times as UTC: {zone_name!r} holds {zone_unread!r}, no IANA zone name or UTC offset)")
     if date_layout == "serial":
         layout += " (dates read as spreadsheet serial numbers: days since 1899-12-30)"
     if mapping.day_one is not None:

@@ -9,10 +9,15 @@ moment.  :mod:`models.csv_logs` reads the date; these rules add the rest:
   date column's (``Opened Time`` beside ``Opened Date``; a bare ``Time`` beside any date), every value of it a
   time of day (``14:05``, ``2:05:33 PM``: :func:`clock`); a column named a time that holds whole dates is a date,
   not a time of day (:func:`time_column`); a date column's own times, where it has any, are kept;
-* a zone column is one named a time zone (``Time Zone``, ``TimeZone``, ``TZ``) whose every value is an IANA name
-  (``America/New_York``, ``Europe/Paris``) or a UTC offset (``+01:00``, ``UTC-5``, ``GMT+2``: :func:`zone`): each
-  line's time is read in its zone; a zone column holding anything else (``Pacific Time (US & Canada)``) is not
-  read, and the times are taken as UTC as the dates are, which the report's first line says (:func:`zone_column`).
+* a zone column is one named a time zone (``Time Zone``, ``TimeZone``, ``TZ``; of several, the one whose other
+  words are the date column's: ``Created Timezone`` beside ``Created Datetime``) whose every value is an IANA name
+  (``America/New_York``, ``Europe/Paris``), a UTC offset (``+01:00``, ``UTC-5``, ``GMT+2``) or a zone as Rails
+  names it (Square's ``Pacific Time (US & Canada)``, ``London``: :func:`zone`): each line's time is read in its
+  zone; a zone column holding anything else (``CET``, Windows' ``Pacific Standard Time``) is not read, and the
+  times are taken as UTC as the dates are, which the report's first line says (:func:`zone_column`);
+* beside a date column that holds times of its own (a gateway's ``Created Datetime``), the zone is each date-time's
+  where it carries no offset (``2026-03-01 10:00:00``, not ``2026-03-01T10:00:00+01:00``: :func:`in_zones`); a
+  column of dates alone stays as it is, each date its day.
 """
 
 from __future__ import annotations
@@ -24,11 +29,16 @@ from collections.abc import Iterable, Sequence
 
 from models.errors import DataFileError
 from models.textfiles import CsvTable, bare
+from models.zone_names import rails_zone
 
-__all__ = ["clock", "is_time_name", "moments", "time_column", "times_of_day", "zone", "zone_column"]
+__all__ = ["clock", "has_offset", "in_zones", "is_time_name", "moments", "time_column", "times_of_day", "zone",
+           "zone_column"]
 
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(?:([AaPp])\.?[Mm]\.?)?\s*$")
 _OFFSET = re.compile(r"^\s*(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?\s*$", re.IGNORECASE)
+# A time followed by a UTC offset, a Z or UTC/GMT: "2026-03-01T10:00:00+01:00", "10:00:00 +0000", "10:00 PM UTC".
+_WITH_OFFSET = re.compile(r"\d:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp]\.?[Mm]\.?)?\s*"
+                          r"(?:Z|[+-]\d{2}(?::?\d{2})?|(?:UTC|GMT)(?:\s*[+-]\d{1,2}(?::?\d{2})?)?)\s*$", re.IGNORECASE)
 #: Words of a column's name that say it holds no time of day beside a date, though named a time.
 _NOT_A_CLOCK = ("date", "zone", "stamp", "tz")
 #: What a time-of-day value looks like, in error messages.
@@ -57,13 +67,14 @@ def clock(raw: str) -> dt.time | None:
 
 
 def zone(raw: str) -> dt.tzinfo | None:
-    """A time zone: an IANA name or a UTC offset (None if ``raw`` is neither).
+    """A time zone: an IANA name, a UTC offset or a zone as Rails names it (:func:`models.zone_names.rails_zone`:
+    Square's ``Pacific Time (US & Canada)``, ``London``); None if ``raw`` is none of these.
 
-    >>> zone("Europe/Paris")
-    zoneinfo.ZoneInfo(key='Europe/Paris')
+    >>> zone("Europe/Paris"), zone("Pacific Time (US & Canada)")
+    (zoneinfo.ZoneInfo(key='Europe/Paris'), zoneinfo.ZoneInfo(key='America/Los_Angeles'))
     >>> [str(zone(raw)) for raw in ("+01:00", "UTC-5", "GMT+05:30")]
     ['UTC+01:00', 'UTC-05:00', 'UTC+05:30']
-    >>> zone("Pacific Time (US & Canada)"), zone("Paris"), zone("")
+    >>> zone("Pacific Standard Time"), zone("CET"), zone("")
     (None, None, None)
     """
     text = raw.strip()
@@ -74,6 +85,7 @@ def zone(raw: str) -> dt.tzinfo | None:
             return None
         sign = -1 if offset[1] == "-" else 1
         return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
+    text = rails_zone(text) or text
     if "/" not in text and text.upper() not in ("UTC", "GMT"):  # an IANA name is an area's city, or UTC itself
         return None
     try:
@@ -114,23 +126,67 @@ def time_column(table: CsvTable, date: str) -> str | None:
     return None
 
 
-def zone_column(table: CsvTable) -> tuple[str | None, str | None]:
-    """The column of time zones (named so), and, if its values are not all IANA names or offsets (:func:`zone`),
-    the first that is not (the zones are then not read).
+def zone_column(table: CsvTable, date: str | None = None) -> tuple[str | None, str | None]:
+    """The column of time zones (named so; of several, the one whose other words are those of the date column
+    ``date``), and, if its values are not all IANA names or offsets (:func:`zone`), the first that is not (the zones
+    are then not read).
 
     >>> t = CsvTable("x.csv", ["Date", "Time Zone"], [(2, ["2026-03-01", "America/Chicago"]), (3, ["2026-03-02", ""])])
     >>> zone_column(t)
     ('Time Zone', None)
-    >>> zone_column(CsvTable("x.csv", ["TZ"], [(2, ["Pacific Time (US & Canada)"])]))
-    ('TZ', 'Pacific Time (US & Canada)')
+    >>> zone_column(CsvTable("x.csv", ["TZ"], [(2, ["CET"])]))
+    ('TZ', 'CET')
+    >>> zone_column(CsvTable("x.csv", ["Settled Timezone", "Created Timezone"], [(2, ["UTC", "UTC"])]), "Created Datetime")
+    ('Created Timezone', None)
     """
-    for at, name in enumerate(table.header):
-        plain = bare(name)
-        if "zone" in plain and "time" in plain or plain in ("tz", "timezone"):
-            raws = dict.fromkeys(values[at].strip() for _, values in table.rows if at < len(values))
-            other = next((raw for raw in raws if raw and zone(raw) is None), None)
-            return name, other
-    return None, None
+    named = [at for at, name in enumerate(table.header)
+             if "zone" in (plain := bare(name)) and "time" in plain or plain in ("tz", "timezone")]
+    if not named:
+        return None, None
+    own = bare(date or "").replace("datetime", "").replace("date", "").replace("time", "")
+    at = next((at for at in named if own and bare(table.header[at]).replace("timezone", "").replace("tz", "") == own),
+              named[0])
+    raws = dict.fromkeys(values[at].strip() for _, values in table.rows if at < len(values))
+    other = next((raw for raw in raws if raw and zone(raw) is None), None)
+    return table.header[at], other
+
+
+def has_offset(raw: str) -> bool:
+    """Whether a date-time says its offset from UTC (a ``Z``, ``+01:00``, ``UTC``), so that no zone column changes it.
+
+    >>> has_offset("2026-03-01T10:00:00+01:00"), has_offset("Tue, 01 Dec 2026 10:00:00 +0000"), has_offset("10:00 Z")
+    (True, True, True)
+    >>> has_offset("2026-03-01 10:00:00"), has_offset("01-12-2010"), has_offset("2026-03-01")
+    (False, False, False)
+    """
+    return _WITH_OFFSET.search(raw) is not None
+
+
+def in_zones(table: CsvTable, dates: Sequence[dt.datetime]) -> list[dt.datetime] | None:
+    """Each line's date-time (read as UTC) in its zone (the table's ``zone`` column) where the date column's value
+    carries no offset (:func:`has_offset`), in UTC.  None where the dates have no times (a date is its day).
+
+    >>> t = CsvTable("x.csv", ["Created Datetime", "Created Timezone"],
+    ...              [(2, ["2026-03-01 10:00:00", "America/Chicago"]), (3, ["2026-03-01T10:00:00+01:00", "America/Chicago"])],
+    ...              {"date": "Created Datetime", "zone": "Created Timezone"})
+    >>> [at.isoformat() for at in in_zones(t, [dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC),
+    ...                                        dt.datetime(2026, 3, 1, 9, tzinfo=dt.UTC)])]
+    ['2026-03-01T16:00:00+00:00', '2026-03-01T09:00:00+00:00']
+    """
+    if all(day.time() == dt.time() for day in dates):
+        return None
+    at_date, at_zone = table.position("date"), table.position("zone")
+    zones: dict[str, dt.tzinfo] = {}
+    out = []
+    for (_, values), day in zip(table.rows, dates, strict=True):
+        name = values[at_zone].strip()
+        if not name or has_offset(values[at_date]):
+            out.append(day)
+            continue
+        if name not in zones:
+            zones[name] = zone(name) or dt.UTC
+        out.append(day.replace(tzinfo=zones[name]).astimezone(dt.UTC))
+    return out
 
 
 def times_of_day(values: Iterable[str]) -> bool:

@@ -111,6 +111,70 @@ def test_a_gateways_transactions_are_read_by_their_creation_date_and_the_money_s
     assert log.transactions[0].at.isoformat() == "2026-03-01T10:00:00+00:00"
 
 
+def test_a_gateways_created_timezone_places_each_created_datetime_without_an_offset(tmp_path: Path) -> None:
+    """A gateway's Created Datetime carries no offset and its Created Timezone says where it was: each payment's
+    moment is its date-time in that zone (10:00 in Chicago is 16:00 UTC in March), said in the report's first line;
+    a date-time that carries its own offset keeps it."""
+    path = write(tmp_path / "transactions.csv", BRAINTREE + "\n"
+                 "a1,,sale,settled,,2026-03-01 10:00:00,America/Chicago,2026-03-02 00:00:00,2026-03-03,shop,USD,40.00,"
+                 "40.00,,0.00,O1,,,Ann,A,ann@x.com\n"
+                 "b1,,sale,settled,,2026-03-02T10:00:00+01:00,America/Chicago,2026-03-03 00:00:00,2026-03-04,shop,USD,"
+                 "30.00,30.00,,0.00,O2,,,Bob,B,bob@x.com\n")
+    log = load_csv(path)
+    assert [t.at.isoformat() for t in log.transactions] == ["2026-03-01T16:00:00+00:00", "2026-03-02T09:00:00+00:00"]
+    assert "(date-times without an offset in the zones of 'Created Timezone')" in log.layout
+
+
+def test_a_zone_beside_dates_without_times_leaves_each_date_its_day(tmp_path: Path) -> None:
+    """A zone column beside dates alone changes no date: a day in Paris is not the day before in UTC."""
+    path = write(tmp_path / "orders.csv", "Order ID,Email,Order Date,Time Zone,Total\n"
+                 "1,ann@x.com,2026-03-01,Europe/Paris,10.00\n2,bob@x.com,2026-03-02,Europe/Paris,5.00\n")
+    log = load_csv(path)
+    assert [t.at.isoformat() for t in log.transactions] == ["2026-03-01T00:00:00+00:00", "2026-03-02T00:00:00+00:00"]
+    assert "zones" not in log.layout
+
+
+ADYEN = ("Company Account,Merchant Account,Psp Reference,Merchant Reference,Payment Method,Creation Date,TimeZone,"
+         "Currency,Amount,Type,Risk Scoring,Shopper Interaction,Shopper Name,Shopper PAN,Shopper IP,Shopper Country,"
+         "Issuer Name,Issuer Id,Issuer City,Issuer Country,Acquirer Response,Authorisation Code,Shopper Email,"
+         "Shopper Reference,CVC2 Response,AVS Response,Billing Street,Billing City,Billing Postal Code / ZIP,"
+         "Billing Country")
+
+
+def adyen_line(psp: str, when: str, amount: str, interaction: str, pan: str, ip: str, email: str, reference: str,
+               ) -> str:
+    return (f"Co,Shop,{psp},O-{psp},visa,{when},CET,EUR,{amount},Received,0,{interaction},Ann A,{pan},{ip},NL,Bank,1,"
+            f"Ams,NL,APPROVED,123,{email},{reference},1,5,Main St,Amsterdam,1000,NL\n")
+
+
+def test_a_payment_reports_shopper_reference_is_the_customer_not_its_shoppers_ip_interaction_or_card(
+    tmp_path: Path,
+) -> None:
+    """A payment processor's report names the shopper's interaction (a channel), PAN (a card), IP (an address), email
+    and reference: the reference, the shop's own id of the customer, is who paid, even where the email is blank;
+    the zone column's CET is no zone read, said so."""
+    path = write(tmp_path / "received_payments.csv", ADYEN + "\n"
+                 + adyen_line("1", "2026-03-01 10:00:00", "40.00", "Ecommerce", "1111", "10.0.0.1", "ann@x.com", "c-1")
+                 + adyen_line("2", "2026-03-02 10:00:00", "25.00", "Ecommerce", "2222", "10.0.0.2", "", "c-2")
+                 + adyen_line("3", "2026-03-05 10:00:00", "15.00", "ContAuth", "1111", "10.0.0.1", "ann@x.com", "c-1"))
+    log = load_csv(path)
+    assert "customer=Shopper Reference" in log.layout
+    assert per_customer(log) == {"c-1": (55.0, 2), "c-2": (25.0, 1)}
+    assert "(date-times as UTC: 'TimeZone' holds 'CET', no IANA zone name or UTC offset)" in log.layout
+
+
+def test_without_a_shopper_reference_the_shoppers_email_is_the_customer(tmp_path: Path) -> None:
+    """Of a shopper's interaction, PAN, IP and email, the email names the customer."""
+    header = ADYEN.replace(",Shopper Reference", "")
+    lines = [adyen_line("1", "2026-03-01 10:00:00", "40.00", "Ecommerce", "1111", "10.0.0.1", "ann@x.com", "c-1"),
+             adyen_line("2", "2026-03-02 10:00:00", "25.00", "Ecommerce", "2222", "10.0.0.2", "bob@x.com", "c-2")]
+    path = write(tmp_path / "received_payments.csv",
+                 header + "\n" + "".join(line.replace(f",{ref},", ",") for line, ref in zip(lines, ("c-1", "c-2"))))
+    log = load_csv(path)
+    assert "customer=Shopper Email" in log.layout
+    assert per_customer(log) == {"ann@x.com": (40.0, 1), "bob@x.com": (25.0, 1)}
+
+
 def test_a_time_of_day_column_beside_the_date_column_leaves_the_date_read(tmp_path: Path) -> None:
     """A till's export gives a check's opening date and time in two columns: the date is the date column."""
     path = write(tmp_path / "checks.csv", "Opened Date,Opened Time,Customer Id,Total\n"
@@ -352,14 +416,15 @@ def square_line(day: str, time: str, zone: str, money: str, transaction: str, cu
 @pytest.mark.parametrize(("zone", "first", "said"), [
     ("America/Los_Angeles", "2017-11-16T05:18:15+00:00", "in the zones of 'Time Zone'"),
     ("-08:00", "2017-11-16T05:18:15+00:00", "in the zones of 'Time Zone'"),
-    ("Pacific Time (US & Canada)", "2017-11-15T21:18:15+00:00", "as UTC: 'Time Zone' holds 'Pacific Time (US & Canada)'"),
+    ("Pacific Time (US & Canada)", "2017-11-16T05:18:15+00:00", "in the zones of 'Time Zone'"),
+    ("Pacific Standard Time", "2017-11-15T21:18:15+00:00", "as UTC: 'Time Zone' holds 'Pacific Standard Time'"),
 ])
 def test_a_tills_date_time_and_time_zone_columns_make_each_payments_moment(
     tmp_path: Path, zone: str, first: str, said: str,
 ) -> None:
     """A till's payments give their Date, Time and Time Zone apart: a payment is at its time of day, read in its zone
-    where the zone is an IANA name or an offset (as UTC otherwise, said so); a customer's two payments of a day are
-    two moments, not both at midnight."""
+    where the zone is an IANA name, an offset or a zone as Rails names it (as UTC otherwise, said so); a customer's
+    two payments of a day are two moments, not both at midnight."""
     path = write(tmp_path / "transactions.csv", SQUARE + "\n"
                  + square_line("11/15/2017", "21:18:15", zone, "$2.16", "t1", "C1")
                  + square_line("11/15/2017", "09:05:00", zone, "$4.00", "t2", "C1")
@@ -369,6 +434,18 @@ def test_a_tills_date_time_and_time_zone_columns_make_each_payments_moment(
     moments = sorted(t.at.isoformat() for t in log.transactions if t.customer_id == "C1")
     assert moments[1] == first
     assert len(moments) == 2 and moments[0] < moments[1]
+
+
+def test_a_tills_zones_named_as_rails_names_them_place_each_payment_in_its_own_zone(tmp_path: Path) -> None:
+    """Zones as Rails names them (Eastern Time (US & Canada), London) are read per line: 09:00 in New York in
+    November is 14:00 UTC, 09:00 in London in July 08:00 UTC."""
+    path = write(tmp_path / "transactions.csv", SQUARE + "\n"
+                 + square_line("11/15/2017", "09:00:00", "Eastern Time (US & Canada)", "$2.00", "t1", "C1")
+                 + square_line("07/14/2017", "09:00:00", "London", "$4.00", "t2", "C2"))
+    log = load_csv(path)
+    assert sorted(t.at.isoformat() for t in log.transactions) == ["2017-07-14T08:00:00+00:00",
+                                                                  "2017-11-15T14:00:00+00:00"]
+    assert "in the zones of 'Time Zone'" in log.layout
 
 
 def test_a_restaurants_opened_time_is_its_checks_time_of_day(tmp_path: Path) -> None:
