@@ -48,7 +48,8 @@ Without a mapping, the header's names (a nested field's own name, without a lead
 public data sets' and the usual export names; a file of sessions only has each session as its visitor); a
 header naming no customer, time or event column is refused with what was found.
 
-Each event's id is a digest of its row, so replaying the file twice changes nothing; the
+Each event's id is a digest of its row, so replaying the file twice changes nothing (the row's own event id, an
+``id`` column, only where it tells the row from an earlier one alike: :func:`_told_apart`); the
 times are read as :mod:`models.dates` reads any log's, the amounts with the column's own
 decimal mark (:mod:`models.decimals`), a customer or visitor id written as a float (``12345.0``)
 as the purchase logs read it (``12345``: :func:`models.ids.without_float_zeros`).  A row whose time is missing or not of the column's
@@ -205,6 +206,8 @@ class _Row:
     line: int
     values: dict[str, str]
     at: datetime
+    #: The row's own event id where it tells the row from an earlier one alike in all else (:func:`_told_apart`).
+    apart: str = ""
 
 
 def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = None,
@@ -283,6 +286,7 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
     orders: dict[tuple[str, str], list[_Row]] = {}  # (customer, order id): its rows
     loose: dict[tuple[str, str], list[_Row]] = {}  # (customer, session): purchase rows without an order id
     linked: set[tuple[str, str]] = set()
+    first_ids: dict[int, str] = {}  # a row's digest: the own event id of the first row of that digest
     pending = deque(skipped)  # the bad lines, yielded in their place among the rows
     for (line, raw), at in zip(table.rows, times, strict=True):
         while pending and pending[0][0] < line:
@@ -319,6 +323,8 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             # The first row naming both: the visitor logged in, what they did before is the customer's.
             linked.add(ids)
             yield line, _encode(_identified(row, visitor))
+        if row.values.get("id"):
+            row = _told_apart(row, first_ids)
         kind = kind_of(row.values["event"])
         if kind == "purchase":
             if row.values.get("order"):
@@ -580,13 +586,38 @@ def _unreadable_number(row: _Row, marks: Mapping[str, str], names: Mapping[str, 
 
 #: The columns an event id is a digest of: the order's amount and products, read since, are left out so that
 #: a file replayed again gives the ids it gave before (what was produced then is left out), and so is the row's own
-#: id, read since (it tells an order's rows apart); a custom event's own name is in the event column when it is read.
+#: id, read since, but where it tells a row from an earlier one alike (:func:`_told_apart`); a custom event's own
+#: name is in the event column when it is read.
 _DIGESTED = tuple(key for key in (*REQUIRED, *OPTIONAL) if key not in ("total", "products", "name", "id"))
 
 
+def _digested(row: _Row) -> str:
+    return "\x1f".join(row.values[key] for key in _DIGESTED if key in row.values)
+
+
+def _told_apart(row: _Row, first_ids: dict[int, str]) -> _Row:
+    """``row``, its own event id kept to tell it apart when an earlier row alike in all else had another.
+
+    Two rows alike but for their ids are two events (the same product added twice in one second); their
+    event ids would be one digest, and the worker would drop the second. The first row of a digest keeps
+    the event id it always had, the id column being no part of it (a file replayed before its ids were read
+    gives the ids it gave then); a later one with another id of its own gets an event id of its own
+    (:func:`_common`), and one with the first's id is that row exported twice. ``first_ids`` holds, per
+    digest of the rows read so far (8 bytes, as an int), the first row's id.
+
+    >>> from datetime import timezone
+    >>> at, seen = datetime(2024, 3, 1, tzinfo=timezone.utc), {}
+    >>> [_told_apart(_Row(1, {"customer": "c", "event": "add", "id": id_}, at), seen).apart for id_ in "abab"]
+    ['', 'b', '', 'b']
+    """
+    key = int.from_bytes(hashlib.blake2b(_digested(row).encode(), digest_size=8).digest())
+    first = first_ids.setdefault(key, row.values["id"])
+    return row if first == row.values["id"] else dataclasses.replace(row, apart=row.values["id"])
+
+
 def _common(row: _Row, kind: str) -> dict[str, object]:
-    values = [row.values[key] for key in _DIGESTED if key in row.values]
-    digest = hashlib.blake2b("\x1f".join(values).encode(), digest_size=10).hexdigest()
+    told = f"\x1f\x1e{row.apart}" if row.apart else ""
+    digest = hashlib.blake2b(f"{_digested(row)}{told}".encode(), digest_size=10).hexdigest()
     event: dict[str, object] = {"event_id": f"csv-{kind}-{digest}", "customer_id": row.values["customer"],
                                 "occurred_at": row.at.isoformat()}
     if row.values.get("session"):

@@ -1271,3 +1271,25 @@ def test_braze_s_purchases_a_row_per_unit_alike_but_for_their_ids_are_each_a_uni
     assert [(line["product_id"], line["quantity"]) for line in order["line_items"]] == [
         ("MUG-1", 1), ("MUG-1", 1), ("TEA-1", 1)]
     assert (order["customer_id"], order["total"], report.bad) == ("c-1", 42.98, 0)
+
+
+def test_rows_alike_but_for_their_own_event_ids_are_two_events_and_the_first_keeps_the_id_it_had(tmp_path):
+    """The same product added twice in one second, each add with its own event id, got one event id: the worker
+    dropped the second. The first of rows alike keeps the id a file without the id column gave it (a second
+    replay of a file replayed before the ids were read adds nothing), and a row exported twice is still one."""
+    rows = [("e1", "2024-03-01T10:00:00Z", "view"), ("e2", "2024-03-01T10:00:05Z", "add_to_cart"),
+            ("e3", "2024-03-01T10:00:05Z", "add_to_cart"), ("e2", "2024-03-01T10:00:05Z", "add_to_cart")]
+    with_ids = tmp_path / "events.csv"
+    with_ids.write_text("event_id,user_id,event_time,event_type,product_id\n"
+                        + "".join(f"{event},c-1,{time},{name},MUG-1\n" for event, time, name in rows))
+    without_ids = tmp_path / "old.csv"
+    without_ids.write_text("user_id,event_time,event_type,product_id\n"
+                           + "".join(f"c-1,{time},{name},MUG-1\n" for _, time, name in rows[:2]))
+    parsed, _ = read_history(with_ids, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    old, _ = read_history(without_ids, "clickstream", intake_of(Settings()))
+    adds = [e["event_id"] for e in found if e["type"] == "cart_item_added"]
+    assert len(adds) == 3 and adds[0] != adds[1] and adds[2] == adds[0]  # the worker keeps one event per id
+    assert [e["event_id"] for e in found][:2] == [json.loads(p.value)["event_id"] for p in old]
+    again, _ = read_history(with_ids, "clickstream", intake_of(Settings()))
+    assert [p.value for p in again] == [p.value for p in parsed]
