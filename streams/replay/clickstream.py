@@ -93,11 +93,12 @@ USAGE = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=�
 #: Header names that say what a column holds (see :func:`models.csv_logs.header_columns`), the
 #: first found wins: the multi-category store's, RetailRocket's, GA4's flattened and the usual ones.
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
-    # Meta's Conversions API names the shop's own id of the person its external_id, else only the hashed e-mail
-    # (em) or phone (ph) it sent: a stable id of the person, if not one other exports name. Klaviyo's events API
-    # names the event's profile, which may be included with the shop's external_id, unset on many: the profile first.
-    "customer": ("userid", "visitorid", "customerid", "profileid", "externalid", "clientid", "userpseudoid", "distinctid", "anonymousid",
-                 "personid", "deviceid", "user", "visitor", "customer", "mpid", "em", "ph"),
+    # The shop's own id of the person, as a tool names it beside its own (:data:`EXTERNAL_IDS`), first. Meta's
+    # Conversions API names the shop's id its external_id, else only the hashed e-mail (em) or phone (ph) it sent:
+    # a stable id of the person, if not one other exports name.
+    "customer": ("externaluserid", "externalcustomerid", "externalid", "userid", "visitorid", "customerid",
+                 "profileid", "clientid", "userpseudoid", "distinctid", "anonymousid", "personid", "deviceid", "user",
+                 "visitor", "customer", "mpid", "em", "ph"),
     # Snowplow's derived_tstamp (the device's time corrected for its clock), else its collector's.
     "time": ("eventtime", "eventtimestamp", "timestamp", "occurredat", "time", "datetime", "createdat", "ts", "date",
              "clienteventtime", "servertime", "servertimestamp", "eventdate", "derivedtstamp", "collectortstamp"),
@@ -131,10 +132,18 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "url": ("url", "pageurl", "pagelocation", "page", "currenturl", "eventsourceurl"),
     # The browser's or device's own id beside a user id set only once they log in.
     # mParticle's mpid is its own id of the person, on every batch, beside the shop's customer_id once known;
-    # Meta's fbp the browser's (its _fbp cookie), on a guest's events too.
+    # Meta's fbp the browser's (its _fbp cookie), on a guest's events too. Mixpanel's distinct_id is the
+    # visitor's id until they log in, beside the $user_id then set (when it is the only id, it is the customer).
     "visitor": ("anonymousid", "deviceid", "domainuserid", "cookieid", "visitorid", "userpseudoid",
-                "anondistinctid", "mpid", "fbp"),
+                "anondistinctid", "mpid", "fbp", "distinctid"),
 }
+
+#: The names a tool gives the shop's own id of a person beside the tool's own id of them (Braze's
+#: ``EXTERNAL_USER_ID`` beside its ``USER_ID``, Klaviyo's profile's ``external_id`` beside the profile's id,
+#: and its older API's ``$id``): that is the customer, the shop's orders are logged under it, and the tool's
+#: id, on the rows of a person the shop does not know yet too, is who they are before (the visitor, where the
+#: header names none).
+EXTERNAL_IDS = ("externaluserid", "externalcustomerid", "externalid")
 
 _KINDS = {
     **dict.fromkeys(("view", "viewitem", "productviewed", "productview", "detail", "viewproduct", "viewedproduct",
@@ -251,6 +260,11 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
                 columns["event"] = event
             if "customer" not in columns and "session" in columns:
                 columns["customer"] = columns["session"]  # sessions only (a recommender's log): each is a visitor
+            if "visitor" not in columns and bare(_own_name(columns.get("customer", ""))) in EXTERNAL_IDS:
+                tools = {"customer": tuple(name for name in HEADER_NAMES["customer"] if name not in EXTERNAL_IDS)}
+                tool = header_columns(short, tools).get("customer")
+                if tool is not None:
+                    columns["visitor"] = whole.header[short.index(tool)]
         if columns.get("visitor") == columns.get("customer"):
             columns = {key: name for key, name in columns.items() if key != "visitor"}
         for beside in ("hit", "name"):
@@ -472,11 +486,15 @@ def _own_name(column: str) -> str:
     ['product_id', 'totalPrice', 'id']
     >>> _own_name("data.relationships.profile.data.id")  # JSON:API: the related resource's id
     'profile_id'
+    >>> _own_name("person.$id")  # Klaviyo's person's reserved $id: the shop's own id of them
+    'external_id'
     >>> [_own_name(c) for c in ("events.data.product_action.action", "events.data.timestamp_unixtime_ms", "x.action")]
     ['product_action', 'timestamp', 'action']
     >>> [_own_name(c) for c in ("event_properties.AddedItemProductID", "added_item_price", "AddedItems")]
     ['ProductID', 'price', 'AddedItems']
     """
+    if column.rsplit(".", 1)[-1] == "$id":
+        return "external_id"  # Klaviyo's person's $id, the shop's id of them beside Klaviyo's id
     parts = [part.lstrip("$") for part in column.split(".")]
     own = parts[-1]
     if len(parts) > 2 and own.lower() == "id" and parts[-2].lower() == "data":

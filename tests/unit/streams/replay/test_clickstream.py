@@ -872,7 +872,9 @@ def test_klaviyo_s_metric_export_reads_views_the_added_item_a_checkout_s_cart_an
     ]))
     parsed, report = read_history(path, "clickstream", intake_of(Settings()))
     found = [json.loads(p.value) for p in parsed]
-    assert {e["customer_id"] for e in found} == {"01HQ8ZKX4R"}
+    # The person's $id is the shop's id of them, Klaviyo's own id who they are to Klaviyo (the visitor).
+    assert {e["customer_id"] for e in found} == {"c-1"}
+    assert [e.get("anonymous_id") for e in found if e["type"] == "customer_identified"] == ["01HQ8ZKX4R"]
     assert [(e["type"], e.get("product_id"), e.get("quantity"), e.get("price")) for e in found if "product_id" in e] == [
         ("product_viewed", "1111", None, 18.99), ("cart_item_added", "1111", 2, 18.99),
         ("cart_item_added", "2222", 1, 5.0)]
@@ -1293,3 +1295,30 @@ def test_rows_alike_but_for_their_own_event_ids_are_two_events_and_the_first_kee
     assert [e["event_id"] for e in found][:2] == [json.loads(p.value)["event_id"] for p in old]
     again, _ = read_history(with_ids, "clickstream", intake_of(Settings()))
     assert [p.value for p in again] == [p.value for p in parsed]
+
+
+def test_the_shop_s_external_user_id_is_the_customer_before_the_tool_s_own_id_which_is_who_they_were_before(tmp_path):
+    """Braze's EXTERNAL_USER_ID beside its USER_ID, Klaviyo's external_id beside its profile id, Mixpanel's $user_id
+    beside distinct_id: the tool's id was taken for the customer, and the orders the shop logs under its own id
+    were another customer's. A row without the shop's id is the tool's person's, logged in at the first naming both."""
+    braze = tmp_path / "USERS_BEHAVIORS_CUSTOMEVENT_SHARED.csv"
+    braze.write_text("ID,USER_ID,EXTERNAL_USER_ID,TIME,NAME\n"
+                     "b1,65f1c2a9e4b0,,1709287200,view_item\n"
+                     "b2,65f1c2a9e4b0,c-1,1709287260,begin_checkout\n")
+    profile = {"type": "profile", "id": "01HQ8ZKX4R", "attributes": {"external_id": "c-1"}}
+    klaviyo = tmp_path / "klaviyo-events.jsonl"
+    klaviyo.write_text(json.dumps({
+        "data": [_klaviyo_api_event(1, "VdUxPz", 1709287200, {"ProductID": "1111"})],
+        "included": [_klaviyo_metric("VdUxPz", "Viewed Product"), profile]}))
+    mixpanel = tmp_path / "mixpanel.jsonl"
+    mixpanel.write_text("\n".join(json.dumps(e) for e in [
+        {"event": "Product Viewed", "properties": {"time": 1709287200, "distinct_id": "anon-7", "product_id": "p1"}},
+        {"event": "Checkout Started", "properties": {"time": 1709287260, "distinct_id": "anon-7", "$user_id": "c-1"}},
+    ]))
+    for path, customer, visitor in [(braze, "EXTERNAL_USER_ID", "USER_ID"),
+                                    (klaviyo, "data.relationships.profile.data.attributes.external_id",
+                                     "data.relationships.profile.data.id"),
+                                    (mixpanel, "properties.$user_id", "properties.distinct_id")]:
+        parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+        assert (report.columns["customer"], report.columns["visitor"]) == (customer, visitor)
+        assert {json.loads(p.value)["customer_id"] for p in parsed} == {"c-1"}, path.name
