@@ -90,14 +90,21 @@ OPTIONAL = ("product", "price", "quantity", "category", "order", "total", "produ
 USAGE = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…]"
          "[,products=…][,session=…][,url=…][,visitor=…][,hit=…][,name=…][,id=…]")
 
+#: The names a tool gives the shop's own id of a person beside the tool's own id of them (Braze's
+#: ``EXTERNAL_USER_ID`` beside its ``USER_ID``, Klaviyo's profile's ``external_id`` beside the profile's id,
+#: and its older API's ``$id``, Bloomreach's ``registered`` id beside its cookie): that is the customer, the shop's
+#: orders are logged under it, and the tool's id, on the rows of a person the shop does not know yet too, is who
+#: they are before (the visitor, where the header names none).
+EXTERNAL_IDS = ("externaluserid", "externalcustomerid", "externalid", "registeredid")
+
 #: Header names that say what a column holds (see :func:`models.csv_logs.header_columns`), the
 #: first found wins: the multi-category store's, RetailRocket's, GA4's flattened and the usual ones.
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
     # The shop's own id of the person, as a tool names it beside its own (:data:`EXTERNAL_IDS`), first. Meta's
     # Conversions API names the shop's id its external_id, else only the hashed e-mail (em) or phone (ph) it sent:
-    # a stable id of the person, if not one other exports name.
-    "customer": ("externaluserid", "externalcustomerid", "externalid", "userid", "visitorid", "customerid",
-                 "profileid", "clientid", "userpseudoid", "distinctid", "anonymousid", "personid", "deviceid", "user",
+    # a stable id of the person, if not one other exports name. Bloomreach's BigQuery export names its own id of
+    # the person internal_customer_id.
+    "customer": (*EXTERNAL_IDS, "userid", "visitorid", "customerid", "internalcustomerid", "profileid", "clientid", "userpseudoid", "distinctid", "anonymousid", "personid", "deviceid", "user",
                  "visitor", "customer", "mpid", "em", "ph"),
     # Snowplow's derived_tstamp (the device's time corrected for its clock), else its collector's.
     "time": ("eventtime", "eventtimestamp", "timestamp", "occurredat", "time", "datetime", "createdat", "ts", "date",
@@ -120,14 +127,16 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "price": ("price", "unitprice", "itemprice"),
     "quantity": ("quantity", "qty"),
     "category": ("categorycode", "category", "categoryid", "itemcategory"),
-    # Universal Analytics' data layer names a purchase's transaction in its actionField (ecommerce.purchase.actionField.id).
-    "order": ("transactionid", "orderid", "order", "trorderid", "actionfieldid"),
+    # Universal Analytics' data layer names a purchase's transaction in its actionField (ecommerce.purchase.actionField.id),
+    # Bloomreach its purchase_id.
+    "order": ("transactionid", "orderid", "order", "trorderid", "actionfieldid", "purchaseid"),
     # An order's amount (Segment's and PostHog's total, Mixpanel's and Amplitude's revenue…) and its products;
     # an order's own names before a plain revenue (GA4's row has the user's lifetime revenue, user_ltv.revenue).
     "total": ("total", "ordertotal", "purchaserevenue", "revenue", "value", "amount", "trtotal", "totalprice",
               "totalamount"),
-    # Meta's Conversions API lists an event's products in its custom_data's contents.
-    "products": ("products", "items", "lineitems", "contents"),
+    # Meta's Conversions API lists an event's products in its custom_data's contents, Bloomreach's purchase in its
+    # product_list.
+    "products": ("products", "items", "lineitems", "contents", "productlist"),
     "session": ("usersession", "sessionid", "gasessionid", "session", "domainsessionid"),
     "url": ("url", "pageurl", "pagelocation", "page", "currenturl", "eventsourceurl"),
     # The browser's or device's own id beside a user id set only once they log in.
@@ -138,12 +147,6 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
                 "anondistinctid", "mpid", "fbp", "distinctid"),
 }
 
-#: The names a tool gives the shop's own id of a person beside the tool's own id of them (Braze's
-#: ``EXTERNAL_USER_ID`` beside its ``USER_ID``, Klaviyo's profile's ``external_id`` beside the profile's id,
-#: and its older API's ``$id``): that is the customer, the shop's orders are logged under it, and the tool's
-#: id, on the rows of a person the shop does not know yet too, is who they are before (the visitor, where the
-#: header names none).
-EXTERNAL_IDS = ("externaluserid", "externalcustomerid", "externalid")
 
 _KINDS = {
     **dict.fromkeys(("view", "viewitem", "productviewed", "productview", "detail", "viewproduct", "viewedproduct",
@@ -186,7 +189,16 @@ def parse_click_columns(spec: str) -> dict[str, str]:
     Traceback (most recent call last):
     ...
     ValueError: columns: expected customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…][,products=…][,session=…][,url=…][,visitor=…][,hit=…][,name=…][,id=…], missing 'event' in 'customer=user_id,time=event_time'
+
+    A file of one kind of event with a header to read the rest from (a table per event type, as warehouses keep
+    them) may name only its kind:
+
+    >>> parse_click_columns("event='view_item'")
+    {'event': "'view_item'"}
     """
+    pairs = column_pairs(spec, (), (*REQUIRED, *OPTIONAL), USAGE)
+    if list(pairs) == ["event"] and quoted(pairs["event"]) is not None:
+        return pairs
     return column_pairs(spec, REQUIRED, (*REQUIRED, *OPTIONAL), USAGE)
 
 
@@ -488,6 +500,8 @@ def _own_name(column: str) -> str:
     'profile_id'
     >>> _own_name("person.$id")  # Klaviyo's person's reserved $id: the shop's own id of them
     'external_id'
+    >>> _own_name("customer_ids.registered"), _own_name("customer_ids.cookie")  # ids by kind: Bloomreach's
+    ('registered_id', 'cookie_id')
     >>> [_own_name(c) for c in ("events.data.product_action.action", "events.data.timestamp_unixtime_ms", "x.action")]
     ['product_action', 'timestamp', 'action']
     >>> [_own_name(c) for c in ("event_properties.AddedItemProductID", "added_item_price", "AddedItems")]
@@ -501,6 +515,8 @@ def _own_name(column: str) -> str:
         own = f"{parts[-3]}_id"  # a JSON:API relationship's resource (relationships.profile.data.id)
     elif len(parts) > 1 and own.lower() == "id":
         own = f"{parts[-2]}_id"
+    elif len(parts) > 1 and bare(parts[-2]).endswith("ids") and not bare(own).endswith("id"):
+        own = f"{own}_id"  # an object of ids by kind (Bloomreach's customer_ids.registered, .cookie)
     elif len(parts) > 1 and own.lower() == "amount":
         own = parts[-2]
     elif len(parts) > 1 and own.lower() == "action" and parts[-2].lower().endswith("action"):

@@ -1322,3 +1322,52 @@ def test_the_shop_s_external_user_id_is_the_customer_before_the_tool_s_own_id_wh
         parsed, report = read_history(path, "clickstream", intake_of(Settings()))
         assert (report.columns["customer"], report.columns["visitor"]) == (customer, visitor)
         assert {json.loads(p.value)["customer_id"] for p in parsed} == {"c-1"}, path.name
+
+
+def _bloomreach_row(customer: str, seconds: int, **properties) -> dict:
+    """A row of an event table of Bloomreach's BigQuery export (a table per event type), as bq extract writes it."""
+    return {"internal_customer_id": customer, "ingest_timestamp": 1709287200.5 + seconds + 60,
+            "timestamp": 1709287200.5 + seconds, "properties": properties}
+
+
+def test_bloomreach_s_bigquery_event_tables_and_its_tracking_api_s_events_are_read_by_their_names(tmp_path):
+    """Bloomreach names the customer internal_customer_id (its customer_ids' registered beside the cookie in its
+    tracking API), a cart update's action add or remove, an order its purchase_id and its lines its product_list:
+    the tables were refused as naming no customer, and an order read was one of no id and no lines."""
+    views = tmp_path / "view_item.jsonl"
+    views.write_text(json.dumps(_bloomreach_row("5f1e0c", 0, product_id="MUG-1", price=18.99, title="Mug")) + "\n")
+    carts = tmp_path / "cart_update.jsonl"
+    carts.write_text("\n".join(json.dumps(_bloomreach_row("5f1e0c", seconds, action=action, product_id="MUG-1",
+                                                          price=18.99, quantity=1))
+                               for seconds, action in ((60, "add"), (90, "remove"))))
+    purchases = tmp_path / "purchase.jsonl"
+    purchases.write_text(json.dumps(_bloomreach_row(
+        "5f1e0c", 300, purchase_id="ORD-7", purchase_status="success", total_price=42.98, total_quantity=2,
+        product_list=[{"product_id": "MUG-1", "quantity": 2}], product_ids=["MUG-1"])) + "\n")
+    found = []
+    for path, columns in ((views, "event='view_item'"), (carts, ""), (purchases, "event='purchase'")):
+        parsed, report = read_history(path, "clickstream", intake_of(Settings()),
+                                      columns=parse_click_columns(columns) if columns else None)
+        assert report.columns["customer"] == "internal_customer_id" and report.bad == 0
+        found += [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e["customer_id"], e.get("product_id")) for e in found] == [
+        ("product_viewed", "5f1e0c", "MUG-1"), ("cart_item_added", "5f1e0c", "MUG-1"),
+        ("cart_item_removed", "5f1e0c", "MUG-1"), ("order_placed", "5f1e0c", None)]
+    assert (found[-1]["order_id"], found[-1]["total"], found[-1]["line_items"]) == (
+        "ORD-7", 42.98, [{"product_id": "MUG-1", "quantity": 2}])
+    joined = tmp_path / "view_item_joined.jsonl"  # the shop's id joined from customers_external_ids
+    joined.write_text(json.dumps({**_bloomreach_row("5f1e0c", 0, product_id="MUG-1"), "external_id": "c-1"}) + "\n")
+    parsed, report = read_history(joined, "clickstream", intake_of(Settings()),
+                                  columns=parse_click_columns("event='view_item'"))
+    assert (report.columns["customer"], report.columns["visitor"]) == ("external_id", "internal_customer_id")
+    assert {json.loads(p.value)["customer_id"] for p in parsed} == {"c-1"}
+    tracked = tmp_path / "tracking.jsonl"
+    tracked.write_text("\n".join(json.dumps({"customer_ids": ids, "event_type": name, "timestamp": 1709287200 + n,
+                                             "properties": {"product_id": "MUG-1", "price": 18.99}})
+                                 for n, (ids, name) in enumerate([({"cookie": "ck-1"}, "view_item"),
+                                                                  ({"cookie": "ck-1", "registered": "c-1"},
+                                                                   "checkout")])))
+    parsed, report = read_history(tracked, "clickstream", intake_of(Settings()))
+    assert (report.columns["customer"], report.columns["visitor"]) == ("customer_ids.registered", "customer_ids.cookie")
+    assert [(json.loads(p.value)["type"], json.loads(p.value)["customer_id"]) for p in parsed] == [
+        ("product_viewed", "c-1"), ("customer_identified", "c-1"), ("checkout_started", "c-1")]
