@@ -48,7 +48,8 @@ Without a mapping, the header's names (a nested field's own name, without a lead
 public data sets' and the usual export names; a file of sessions only has each session as its visitor); a
 header naming no customer, time or event column is refused with what was found.
 
-Each event's id is a digest of its row, so replaying the file twice changes nothing; the
+Each event's id is a digest of its row, so replaying the file twice changes nothing (the row's own event id, an
+``id`` column, only where it tells the row from an earlier one alike: :func:`_told_apart`); the
 times are read as :mod:`models.dates` reads any log's, the amounts with the column's own
 decimal mark (:mod:`models.decimals`), a customer or visitor id written as a float (``12345.0``)
 as the purchase logs read it (``12345``: :func:`models.ids.without_float_zeros`).  A row whose time is missing or not of the column's
@@ -89,14 +90,22 @@ OPTIONAL = ("product", "price", "quantity", "category", "order", "total", "produ
 USAGE = ("customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…]"
          "[,products=…][,session=…][,url=…][,visitor=…][,hit=…][,name=…][,id=…]")
 
+#: The names a tool gives the shop's own id of a person beside the tool's own id of them (Braze's
+#: ``EXTERNAL_USER_ID`` beside its ``USER_ID``, Klaviyo's profile's ``external_id`` beside the profile's id,
+#: and its older API's ``$id``, Bloomreach's ``registered`` id beside its cookie): that is the customer, the shop's
+#: orders are logged under it, and the tool's id, on the rows of a person the shop does not know yet too, is who
+#: they are before (the visitor, where the header names none).
+EXTERNAL_IDS = ("externaluserid", "externalcustomerid", "externalid", "registeredid")
+
 #: Header names that say what a column holds (see :func:`models.csv_logs.header_columns`), the
 #: first found wins: the multi-category store's, RetailRocket's, GA4's flattened and the usual ones.
 HEADER_NAMES: dict[str, tuple[str, ...]] = {
-    # Meta's Conversions API names the shop's own id of the person its external_id, else only the hashed e-mail
-    # (em) or phone (ph) it sent: a stable id of the person, if not one other exports name. Klaviyo's events API
-    # names the event's profile, which may be included with the shop's external_id, unset on many: the profile first.
-    "customer": ("userid", "visitorid", "customerid", "profileid", "externalid", "clientid", "userpseudoid", "distinctid", "anonymousid",
-                 "personid", "deviceid", "user", "visitor", "customer", "mpid", "em", "ph"),
+    # The shop's own id of the person, as a tool names it beside its own (:data:`EXTERNAL_IDS`), first. Meta's
+    # Conversions API names the shop's id its external_id, else only the hashed e-mail (em) or phone (ph) it sent:
+    # a stable id of the person, if not one other exports name. Bloomreach's BigQuery export names its own id of
+    # the person internal_customer_id.
+    "customer": (*EXTERNAL_IDS, "userid", "visitorid", "customerid", "internalcustomerid", "profileid", "clientid", "userpseudoid", "distinctid", "anonymousid", "personid", "deviceid", "user",
+                 "visitor", "customer", "mpid", "em", "ph"),
     # Snowplow's derived_tstamp (the device's time corrected for its clock), else its collector's.
     "time": ("eventtime", "eventtimestamp", "timestamp", "occurredat", "time", "datetime", "createdat", "ts", "date",
              "clienteventtime", "servertime", "servertimestamp", "eventdate", "derivedtstamp", "collectortstamp"),
@@ -118,22 +127,26 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
     "price": ("price", "unitprice", "itemprice"),
     "quantity": ("quantity", "qty"),
     "category": ("categorycode", "category", "categoryid", "itemcategory"),
-    # Universal Analytics' data layer names a purchase's transaction in its actionField (ecommerce.purchase.actionField.id).
-    "order": ("transactionid", "orderid", "order", "trorderid", "actionfieldid"),
+    # Universal Analytics' data layer names a purchase's transaction in its actionField (ecommerce.purchase.actionField.id),
+    # Bloomreach its purchase_id.
+    "order": ("transactionid", "orderid", "order", "trorderid", "actionfieldid", "purchaseid"),
     # An order's amount (Segment's and PostHog's total, Mixpanel's and Amplitude's revenue…) and its products;
     # an order's own names before a plain revenue (GA4's row has the user's lifetime revenue, user_ltv.revenue).
     "total": ("total", "ordertotal", "purchaserevenue", "revenue", "value", "amount", "trtotal", "totalprice",
               "totalamount"),
-    # Meta's Conversions API lists an event's products in its custom_data's contents.
-    "products": ("products", "items", "lineitems", "contents"),
+    # Meta's Conversions API lists an event's products in its custom_data's contents, Bloomreach's purchase in its
+    # product_list.
+    "products": ("products", "items", "lineitems", "contents", "productlist"),
     "session": ("usersession", "sessionid", "gasessionid", "session", "domainsessionid"),
     "url": ("url", "pageurl", "pagelocation", "page", "currenturl", "eventsourceurl"),
     # The browser's or device's own id beside a user id set only once they log in.
     # mParticle's mpid is its own id of the person, on every batch, beside the shop's customer_id once known;
-    # Meta's fbp the browser's (its _fbp cookie), on a guest's events too.
+    # Meta's fbp the browser's (its _fbp cookie), on a guest's events too. Mixpanel's distinct_id is the
+    # visitor's id until they log in, beside the $user_id then set (when it is the only id, it is the customer).
     "visitor": ("anonymousid", "deviceid", "domainuserid", "cookieid", "visitorid", "userpseudoid",
-                "anondistinctid", "mpid", "fbp"),
+                "anondistinctid", "mpid", "fbp", "distinctid"),
 }
+
 
 _KINDS = {
     **dict.fromkeys(("view", "viewitem", "productviewed", "productview", "detail", "viewproduct", "viewedproduct",
@@ -176,7 +189,16 @@ def parse_click_columns(spec: str) -> dict[str, str]:
     Traceback (most recent call last):
     ...
     ValueError: columns: expected customer=…,time=…,event=…[,product=…][,price=…][,quantity=…][,category=…][,order=…][,total=…][,products=…][,session=…][,url=…][,visitor=…][,hit=…][,name=…][,id=…], missing 'event' in 'customer=user_id,time=event_time'
+
+    A file of one kind of event with a header to read the rest from (a table per event type, as warehouses keep
+    them) may name only its kind:
+
+    >>> parse_click_columns("event='view_item'")
+    {'event': "'view_item'"}
     """
+    pairs = column_pairs(spec, (), (*REQUIRED, *OPTIONAL), USAGE)
+    if list(pairs) == ["event"] and quoted(pairs["event"]) is not None:
+        return pairs
     return column_pairs(spec, REQUIRED, (*REQUIRED, *OPTIONAL), USAGE)
 
 
@@ -205,6 +227,8 @@ class _Row:
     line: int
     values: dict[str, str]
     at: datetime
+    #: The row's own event id where it tells the row from an earlier one alike in all else (:func:`_told_apart`).
+    apart: str = ""
 
 
 def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = None,
@@ -248,6 +272,11 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
                 columns["event"] = event
             if "customer" not in columns and "session" in columns:
                 columns["customer"] = columns["session"]  # sessions only (a recommender's log): each is a visitor
+            if "visitor" not in columns and bare(_own_name(columns.get("customer", ""))) in EXTERNAL_IDS:
+                tools = {"customer": tuple(name for name in HEADER_NAMES["customer"] if name not in EXTERNAL_IDS)}
+                tool = header_columns(short, tools).get("customer")
+                if tool is not None:
+                    columns["visitor"] = whole.header[short.index(tool)]
         if columns.get("visitor") == columns.get("customer"):
             columns = {key: name for key, name in columns.items() if key != "visitor"}
         for beside in ("hit", "name"):
@@ -283,6 +312,7 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
     orders: dict[tuple[str, str], list[_Row]] = {}  # (customer, order id): its rows
     loose: dict[tuple[str, str], list[_Row]] = {}  # (customer, session): purchase rows without an order id
     linked: set[tuple[str, str]] = set()
+    first_ids: dict[int, str] = {}  # a row's digest: the own event id of the first row of that digest
     pending = deque(skipped)  # the bad lines, yielded in their place among the rows
     for (line, raw), at in zip(table.rows, times, strict=True):
         while pending and pending[0][0] < line:
@@ -319,6 +349,8 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             # The first row naming both: the visitor logged in, what they did before is the customer's.
             linked.add(ids)
             yield line, _encode(_identified(row, visitor))
+        if row.values.get("id"):
+            row = _told_apart(row, first_ids)
         kind = kind_of(row.values["event"])
         if kind == "purchase":
             if row.values.get("order"):
@@ -466,17 +498,25 @@ def _own_name(column: str) -> str:
     ['product_id', 'totalPrice', 'id']
     >>> _own_name("data.relationships.profile.data.id")  # JSON:API: the related resource's id
     'profile_id'
+    >>> _own_name("person.$id")  # Klaviyo's person's reserved $id: the shop's own id of them
+    'external_id'
+    >>> _own_name("customer_ids.registered"), _own_name("customer_ids.cookie")  # ids by kind: Bloomreach's
+    ('registered_id', 'cookie_id')
     >>> [_own_name(c) for c in ("events.data.product_action.action", "events.data.timestamp_unixtime_ms", "x.action")]
     ['product_action', 'timestamp', 'action']
     >>> [_own_name(c) for c in ("event_properties.AddedItemProductID", "added_item_price", "AddedItems")]
     ['ProductID', 'price', 'AddedItems']
     """
+    if column.rsplit(".", 1)[-1] == "$id":
+        return "external_id"  # Klaviyo's person's $id, the shop's id of them beside Klaviyo's id
     parts = [part.lstrip("$") for part in column.split(".")]
     own = parts[-1]
     if len(parts) > 2 and own.lower() == "id" and parts[-2].lower() == "data":
         own = f"{parts[-3]}_id"  # a JSON:API relationship's resource (relationships.profile.data.id)
     elif len(parts) > 1 and own.lower() == "id":
         own = f"{parts[-2]}_id"
+    elif len(parts) > 1 and bare(parts[-2]).endswith("ids") and not bare(own).endswith("id"):
+        own = f"{own}_id"  # an object of ids by kind (Bloomreach's customer_ids.registered, .cookie)
     elif len(parts) > 1 and own.lower() == "amount":
         own = parts[-2]
     elif len(parts) > 1 and own.lower() == "action" and parts[-2].lower().endswith("action"):
@@ -580,13 +620,38 @@ def _unreadable_number(row: _Row, marks: Mapping[str, str], names: Mapping[str, 
 
 #: The columns an event id is a digest of: the order's amount and products, read since, are left out so that
 #: a file replayed again gives the ids it gave before (what was produced then is left out), and so is the row's own
-#: id, read since (it tells an order's rows apart); a custom event's own name is in the event column when it is read.
+#: id, read since, but where it tells a row from an earlier one alike (:func:`_told_apart`); a custom event's own
+#: name is in the event column when it is read.
 _DIGESTED = tuple(key for key in (*REQUIRED, *OPTIONAL) if key not in ("total", "products", "name", "id"))
 
 
+def _digested(row: _Row) -> str:
+    return "\x1f".join(row.values[key] for key in _DIGESTED if key in row.values)
+
+
+def _told_apart(row: _Row, first_ids: dict[int, str]) -> _Row:
+    """``row``, its own event id kept to tell it apart when an earlier row alike in all else had another.
+
+    Two rows alike but for their ids are two events (the same product added twice in one second); their
+    event ids would be one digest, and the worker would drop the second. The first row of a digest keeps
+    the event id it always had, the id column being no part of it (a file replayed before its ids were read
+    gives the ids it gave then); a later one with another id of its own gets an event id of its own
+    (:func:`_common`), and one with the first's id is that row exported twice. ``first_ids`` holds, per
+    digest of the rows read so far (8 bytes, as an int), the first row's id.
+
+    >>> from datetime import timezone
+    >>> at, seen = datetime(2024, 3, 1, tzinfo=timezone.utc), {}
+    >>> [_told_apart(_Row(1, {"customer": "c", "event": "add", "id": id_}, at), seen).apart for id_ in "abab"]
+    ['', 'b', '', 'b']
+    """
+    key = int.from_bytes(hashlib.blake2b(_digested(row).encode(), digest_size=8).digest())
+    first = first_ids.setdefault(key, row.values["id"])
+    return row if first == row.values["id"] else dataclasses.replace(row, apart=row.values["id"])
+
+
 def _common(row: _Row, kind: str) -> dict[str, object]:
-    values = [row.values[key] for key in _DIGESTED if key in row.values]
-    digest = hashlib.blake2b("\x1f".join(values).encode(), digest_size=10).hexdigest()
+    told = f"\x1f\x1e{row.apart}" if row.apart else ""
+    digest = hashlib.blake2b(f"{_digested(row)}{told}".encode(), digest_size=10).hexdigest()
     event: dict[str, object] = {"event_id": f"csv-{kind}-{digest}", "customer_id": row.values["customer"],
                                 "occurred_at": row.at.isoformat()}
     if row.values.get("session"):

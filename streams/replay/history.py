@@ -1,6 +1,6 @@
 """``tracker replay FILE --format events|segment|ga4|clickstream``: a history of visits and orders, produced in event time.
 
-The file is JSON Lines, plain, gzip, bzip2 or xz (told by its first bytes), or one JSON array, or a zip
+The file is JSON Lines, plain, gzip, bzip2 or xz (told by its first bytes), or one JSON array or document, or a zip
 of such files (:mod:`streams.replay.json_records`): the tracker's own events
 (``events``), messages of the e-commerce tracking spec (``segment``) — what Segment's and
 RudderStack's bucket destinations write, or a warehouse export of them (``properties``,

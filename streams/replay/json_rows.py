@@ -7,8 +7,8 @@ field is the column ``outer.inner`` (``properties.distinct_id``), a list is kept
 text, but for a list of one value, which is that value (Meta's ``"external_id": ["c-77"]``); the header is every column of the file in the order first seen.
 A JSON:API document's references are completed with the resources it includes (:func:`with_included`: Klaviyo's
 events name their metric only there).  The objects may be JSON
-Lines or one JSON array, plain, gzip, bzip2, xz or zipped (Amplitude's export), as
-:mod:`streams.replay.json_records` reads them.  The clickstream reader
+Lines, one JSON array or the one list of objects of a JSON document, plain, gzip, bzip2, xz or zipped
+(Amplitude's export), as :mod:`streams.replay.json_records` reads them.  The clickstream reader
 (:mod:`streams.replay.clickstream`) then maps and reads the columns as it does a CSV file's.
 """
 

@@ -872,7 +872,9 @@ def test_klaviyo_s_metric_export_reads_views_the_added_item_a_checkout_s_cart_an
     ]))
     parsed, report = read_history(path, "clickstream", intake_of(Settings()))
     found = [json.loads(p.value) for p in parsed]
-    assert {e["customer_id"] for e in found} == {"01HQ8ZKX4R"}
+    # The person's $id is the shop's id of them, Klaviyo's own id who they are to Klaviyo (the visitor).
+    assert {e["customer_id"] for e in found} == {"c-1"}
+    assert [e.get("anonymous_id") for e in found if e["type"] == "customer_identified"] == ["01HQ8ZKX4R"]
     assert [(e["type"], e.get("product_id"), e.get("quantity"), e.get("price")) for e in found if "product_id" in e] == [
         ("product_viewed", "1111", None, 18.99), ("cart_item_added", "1111", 2, 18.99),
         ("cart_item_added", "2222", 1, 5.0)]
@@ -1271,3 +1273,101 @@ def test_braze_s_purchases_a_row_per_unit_alike_but_for_their_ids_are_each_a_uni
     assert [(line["product_id"], line["quantity"]) for line in order["line_items"]] == [
         ("MUG-1", 1), ("MUG-1", 1), ("TEA-1", 1)]
     assert (order["customer_id"], order["total"], report.bad) == ("c-1", 42.98, 0)
+
+
+def test_rows_alike_but_for_their_own_event_ids_are_two_events_and_the_first_keeps_the_id_it_had(tmp_path):
+    """The same product added twice in one second, each add with its own event id, got one event id: the worker
+    dropped the second. The first of rows alike keeps the id a file without the id column gave it (a second
+    replay of a file replayed before the ids were read adds nothing), and a row exported twice is still one."""
+    rows = [("e1", "2024-03-01T10:00:00Z", "view"), ("e2", "2024-03-01T10:00:05Z", "add_to_cart"),
+            ("e3", "2024-03-01T10:00:05Z", "add_to_cart"), ("e2", "2024-03-01T10:00:05Z", "add_to_cart")]
+    with_ids = tmp_path / "events.csv"
+    with_ids.write_text("event_id,user_id,event_time,event_type,product_id\n"
+                        + "".join(f"{event},c-1,{time},{name},MUG-1\n" for event, time, name in rows))
+    without_ids = tmp_path / "old.csv"
+    without_ids.write_text("user_id,event_time,event_type,product_id\n"
+                           + "".join(f"c-1,{time},{name},MUG-1\n" for _, time, name in rows[:2]))
+    parsed, _ = read_history(with_ids, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    old, _ = read_history(without_ids, "clickstream", intake_of(Settings()))
+    adds = [e["event_id"] for e in found if e["type"] == "cart_item_added"]
+    assert len(adds) == 3 and adds[0] != adds[1] and adds[2] == adds[0]  # the worker keeps one event per id
+    assert [e["event_id"] for e in found][:2] == [json.loads(p.value)["event_id"] for p in old]
+    again, _ = read_history(with_ids, "clickstream", intake_of(Settings()))
+    assert [p.value for p in again] == [p.value for p in parsed]
+
+
+def test_the_shop_s_external_user_id_is_the_customer_before_the_tool_s_own_id_which_is_who_they_were_before(tmp_path):
+    """Braze's EXTERNAL_USER_ID beside its USER_ID, Klaviyo's external_id beside its profile id, Mixpanel's $user_id
+    beside distinct_id: the tool's id was taken for the customer, and the orders the shop logs under its own id
+    were another customer's. A row without the shop's id is the tool's person's, logged in at the first naming both."""
+    braze = tmp_path / "USERS_BEHAVIORS_CUSTOMEVENT_SHARED.csv"
+    braze.write_text("ID,USER_ID,EXTERNAL_USER_ID,TIME,NAME\n"
+                     "b1,65f1c2a9e4b0,,1709287200,view_item\n"
+                     "b2,65f1c2a9e4b0,c-1,1709287260,begin_checkout\n")
+    profile = {"type": "profile", "id": "01HQ8ZKX4R", "attributes": {"external_id": "c-1"}}
+    klaviyo = tmp_path / "klaviyo-events.jsonl"
+    klaviyo.write_text(json.dumps({
+        "data": [_klaviyo_api_event(1, "VdUxPz", 1709287200, {"ProductID": "1111"})],
+        "included": [_klaviyo_metric("VdUxPz", "Viewed Product"), profile]}))
+    mixpanel = tmp_path / "mixpanel.jsonl"
+    mixpanel.write_text("\n".join(json.dumps(e) for e in [
+        {"event": "Product Viewed", "properties": {"time": 1709287200, "distinct_id": "anon-7", "product_id": "p1"}},
+        {"event": "Checkout Started", "properties": {"time": 1709287260, "distinct_id": "anon-7", "$user_id": "c-1"}},
+    ]))
+    for path, customer, visitor in [(braze, "EXTERNAL_USER_ID", "USER_ID"),
+                                    (klaviyo, "data.relationships.profile.data.attributes.external_id",
+                                     "data.relationships.profile.data.id"),
+                                    (mixpanel, "properties.$user_id", "properties.distinct_id")]:
+        parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+        assert (report.columns["customer"], report.columns["visitor"]) == (customer, visitor)
+        assert {json.loads(p.value)["customer_id"] for p in parsed} == {"c-1"}, path.name
+
+
+def _bloomreach_row(customer: str, seconds: int, **properties) -> dict:
+    """A row of an event table of Bloomreach's BigQuery export (a table per event type), as bq extract writes it."""
+    return {"internal_customer_id": customer, "ingest_timestamp": 1709287200.5 + seconds + 60,
+            "timestamp": 1709287200.5 + seconds, "properties": properties}
+
+
+def test_bloomreach_s_bigquery_event_tables_and_its_tracking_api_s_events_are_read_by_their_names(tmp_path):
+    """Bloomreach names the customer internal_customer_id (its customer_ids' registered beside the cookie in its
+    tracking API), a cart update's action add or remove, an order its purchase_id and its lines its product_list:
+    the tables were refused as naming no customer, and an order read was one of no id and no lines."""
+    views = tmp_path / "view_item.jsonl"
+    views.write_text(json.dumps(_bloomreach_row("5f1e0c", 0, product_id="MUG-1", price=18.99, title="Mug")) + "\n")
+    carts = tmp_path / "cart_update.jsonl"
+    carts.write_text("\n".join(json.dumps(_bloomreach_row("5f1e0c", seconds, action=action, product_id="MUG-1",
+                                                          price=18.99, quantity=1))
+                               for seconds, action in ((60, "add"), (90, "remove"))))
+    purchases = tmp_path / "purchase.jsonl"
+    purchases.write_text(json.dumps(_bloomreach_row(
+        "5f1e0c", 300, purchase_id="ORD-7", purchase_status="success", total_price=42.98, total_quantity=2,
+        product_list=[{"product_id": "MUG-1", "quantity": 2}], product_ids=["MUG-1"])) + "\n")
+    found = []
+    for path, columns in ((views, "event='view_item'"), (carts, ""), (purchases, "event='purchase'")):
+        parsed, report = read_history(path, "clickstream", intake_of(Settings()),
+                                      columns=parse_click_columns(columns) if columns else None)
+        assert report.columns["customer"] == "internal_customer_id" and report.bad == 0
+        found += [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e["customer_id"], e.get("product_id")) for e in found] == [
+        ("product_viewed", "5f1e0c", "MUG-1"), ("cart_item_added", "5f1e0c", "MUG-1"),
+        ("cart_item_removed", "5f1e0c", "MUG-1"), ("order_placed", "5f1e0c", None)]
+    assert (found[-1]["order_id"], found[-1]["total"], found[-1]["line_items"]) == (
+        "ORD-7", 42.98, [{"product_id": "MUG-1", "quantity": 2}])
+    joined = tmp_path / "view_item_joined.jsonl"  # the shop's id joined from customers_external_ids
+    joined.write_text(json.dumps({**_bloomreach_row("5f1e0c", 0, product_id="MUG-1"), "external_id": "c-1"}) + "\n")
+    parsed, report = read_history(joined, "clickstream", intake_of(Settings()),
+                                  columns=parse_click_columns("event='view_item'"))
+    assert (report.columns["customer"], report.columns["visitor"]) == ("external_id", "internal_customer_id")
+    assert {json.loads(p.value)["customer_id"] for p in parsed} == {"c-1"}
+    tracked = tmp_path / "tracking.jsonl"
+    tracked.write_text("\n".join(json.dumps({"customer_ids": ids, "event_type": name, "timestamp": 1709287200 + n,
+                                             "properties": {"product_id": "MUG-1", "price": 18.99}})
+                                 for n, (ids, name) in enumerate([({"cookie": "ck-1"}, "view_item"),
+                                                                  ({"cookie": "ck-1", "registered": "c-1"},
+                                                                   "checkout")])))
+    parsed, report = read_history(tracked, "clickstream", intake_of(Settings()))
+    assert (report.columns["customer"], report.columns["visitor"]) == ("customer_ids.registered", "customer_ids.cookie")
+    assert [(json.loads(p.value)["type"], json.loads(p.value)["customer_id"]) for p in parsed] == [
+        ("product_viewed", "c-1"), ("customer_identified", "c-1"), ("checkout_started", "c-1")]

@@ -184,3 +184,68 @@ def test_a_damaged_bzip2_or_xz_stream_is_a_bad_line_where_it_breaks(tmp_path, co
     [(line, reason, detail)] = bad
     assert reason == "malformed_json" and detail.startswith(f"the {compression} stream is damaged here")
     assert "m3" not in ids and line <= 2003
+
+
+def pretty(value: object) -> bytes:
+    """A JSON document as ``jq .`` or ``curl > page.json`` of a pretty-printing API saves it."""
+    return (json.dumps(value, indent=2) + "\n").encode()
+
+
+@pytest.mark.parametrize("wrapper", ["data", "events", "results"])
+@pytest.mark.parametrize("compression", ["plain", "gzip"])
+def test_one_json_document_is_read_as_the_objects_of_its_one_list(tmp_path, wrapper, compression):
+    """An API's page saved whole ({"data": [...], "links": {...}}, {"results": [...], "next": …}) was a bad line per
+    line of it: its list's objects are the records, each at the line it starts on, the page's other fields beside."""
+    page = {wrapper: MESSAGES, "links": {"next": "https://api.example/events?page=2"}, "count": 3}
+    path = tmp_path / "page.json"
+    path.write_bytes(pretty(page) if compression == "plain" else gzip.compress(pretty(page)))
+    assert replayed(path, "segment") == (["m1", "m2", "m3"], [])
+    records = list(json_records(path))
+    lines = pretty(page).decode().split("\n")
+    assert [line for line, _ in records] == [n for n, text in enumerate(lines, 1) if text == "    {"]
+    assert json.loads(records[0][1]) == {"links": page["links"], "count": 3, **MESSAGES[0]}
+
+
+def test_a_document_of_another_tool_s_events_and_of_the_tracker_s_own_is_read_as_its_rows(tmp_path):
+    """A Mixpanel-like export saved as one pretty-printed object, clickstream and the tracker's events alike."""
+    clicks = tmp_path / "clicks.json"
+    clicks.write_bytes(pretty({"results": MIXPANEL, "next": None}))
+    parsed, report = read_history(clicks, "clickstream", intake_of(Settings()))
+    assert sorted(json.loads(p.value)["type"] for p in parsed) == ["cart_item_added", "order_placed", "product_viewed"]
+    assert report.bad == 0
+    own = tmp_path / "events.json"
+    own.write_bytes(pretty({"events": [{"event_id": f"e{n}", "type": "page_viewed", "customer_id": "c1", "url": "/",
+                                        "occurred_at": f"2026-03-02T10:0{n}:00Z"} for n in range(3)]}))
+    assert replayed(own, "events") == (["e0", "e1", "e2"], [])
+
+
+def test_a_document_of_several_lists_or_none_is_one_record_and_jq_s_stream_of_documents_a_record_each(tmp_path):
+    """Two lists of objects (a JSON:API page with its included resources): the rows are not known here, the
+    document is one record, as on a line of its own; ``jq . export.jsonl`` writes each line pretty-printed."""
+    page = {"data": [{"type": "event", "id": "e1"}], "included": [{"type": "metric", "id": "m1"}]}
+    path = tmp_path / "page.json"
+    path.write_bytes(pretty(page))
+    assert [(line, json.loads(record)) for line, record in json_records(path)] == [(1, page)]
+    stream = tmp_path / "stream.json"
+    stream.write_bytes(b"".join(pretty(m) for m in MESSAGES))
+    assert replayed(stream, "segment") == (["m1", "m2", "m3"], [])
+    assert [line for line, _ in json_records(stream)][:2] == [1, 1 + pretty(MESSAGES[0]).count(b"\n")]
+
+
+def test_a_document_broken_off_keeps_the_rows_before_the_break_and_names_its_line(tmp_path):
+    text = pretty({"data": MESSAGES}).decode()
+    path = tmp_path / "page.json"
+    path.write_text(text[: text.index('"messageId": "m3"')])
+    ids, [(line, reason, detail)] = replayed(path, "segment")
+    assert (ids, reason) == (["m1", "m2"], "malformed_json")
+    assert line == text[: text.index('"messageId": "m3"')].count("\n") - 3 and "not read" in detail
+    path.write_text('{\n "data": ' + json.dumps(MESSAGES[:2]) + ',\n "ids": [1, 2,\n')  # a list after the rows breaks
+    ids, [(line, reason, detail)] = replayed(path, "segment")
+    assert (ids, line, reason) == (["m1", "m2"], 4, "malformed_json")
+
+
+def test_json_lines_whose_first_line_is_broken_are_still_json_lines(tmp_path):
+    path = tmp_path / "export.jsonl"
+    path.write_bytes(b'{"type": "track", "userI\n' + json_lines(MESSAGES))
+    ids, bad = replayed(path, "segment")
+    assert ids == ["m1", "m2", "m3"] and [(line, reason) for line, reason, _ in bad] == [(1, "malformed_json")]
