@@ -55,7 +55,7 @@ def add(commands: Commands) -> None:
         "untouched; accuracy, TPR, TNR, F1 and ROC AUC (mean and spread) beside the paper's batch classifiers. "
         "A shop's clickstream (--format clickstream, segment, ga4 or events, read as tracker replay reads it): "
         "cut into visits by the worker's steps and session timeout, learned by the worker's intent model in the "
-        "order they ended; its progressive ROC AUC, and a holdout of the latest 30 %% of the visits scored by "
+        "order they ended; its progressive ROC AUC, and a holdout of the latest 30 % of the visits scored by "
         "the model that learned the ones before, beside the rules 'started a checkout' and 'added to cart'.",
     )
     intent.add_argument("--data", type=data_file, required=True, metavar="FILE",
