@@ -860,3 +860,15 @@ def test_a_second_stream_broken_off_is_refused_at_the_line_it_reached(tmp_path: 
     with pytest.raises(DataFileError, match="damaged gzip stream") as caught:
         load_csv(path)
     assert caught.value.line == 4  # the line after the text read whole
+
+
+@pytest.mark.parametrize(("header", "first", "second"), [
+    ("Client;Date de commande;Total TTC", "31/12/2026 14h05", "02/01/2027 9 h 30"),
+    ("Cliente;Fecha;Importe", "31/12/2026 2:05 p. m.", "2/1/2027 9:30 a. m."),
+    ("Kundennummer;Bestelldatum;Gesamtbetrag", "31.12.26, 14:05", "02.01.27, 09:30"),
+])
+def test_a_european_shops_dates_and_times_are_read(tmp_path: Path, header: str, first: str, second: str) -> None:
+    """French 14h05, Spanish p. m. and German two-digit years, in a shop's own export: the orders' moments."""
+    path = write(tmp_path / "orders.csv", f"{header}\n7;{first};12,50\n7;{second};3,00\n")
+    assert [t.at.isoformat() for t in load_csv(path).transactions] == ["2026-12-31T14:05:00+00:00",
+                                                                       "2027-01-02T09:30:00+00:00"]
