@@ -502,15 +502,15 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         mapping = dataclasses.replace(mapping, type=found_type)
     if mapping.type:
         wanted["type"] = (mapping.type,)
-    table = select(whole, wanted)
-    payee = None if whole.headerless else payee_column(whole.header, table.names["customer"])
+    names = select(dataclasses.replace(whole, rows=[]), wanted).names  # the header's names, from the header alone
+    payee = None if whole.headerless else payee_column(whole.header, names["customer"])
     if payee:
         wanted["payee"] = (payee,)
-    currency = None if whole.headerless else currency_column(whole.header, table.names[money_key(mapping)])
+    currency = None if whole.headerless else currency_column(whole.header, names[money_key(mapping)])
     if currency is not None:
         wanted["currency"] = (currency,)
-    if payee or currency:
-        table = select(whole, wanted)
+    table = select(whole, wanted, release=True)  # the whole lines freed as they are narrowed: never two copies
+    del whole
     if mapping.order:
         table = order_fields_filled(table)
     table, footer = _without_footer(table)
@@ -547,7 +547,8 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     at_order = table.position("order") if mapping.order else None
     at_product = table.position("product") if mapping.product else None
     orders: dict[str, OrderLines] = {}
-    lines_of: dict[str, list[float]] = {}  # each order's line amounts: an order's total repeated on its lines?
+    # Each order's line amounts, where an order's total may be repeated on its lines (order_totals_repeated).
+    lines_of: dict[str, list[float]] | None = {} if mapping.amount is not None and at_order is not None else None
     guests = returns = 0
     shared: set[str] = set()  # order ids of several customers' lines
     skipped_kinds: dict[str, int] = {}
@@ -578,12 +579,13 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
             order = orders[key] = OrderLines(customer_id=customer, at=at)
         order.total += amount
         order.refunded += refund
-        lines_of.setdefault(key, []).append(amount)
+        if lines_of is not None:
+            lines_of.setdefault(key, []).append(amount)
         product = values[at_product].strip() if at_product is not None else ""
         if product:
             order.products.add(product)
-    totals_repeated = mapping.amount is not None and at_order is not None and order_totals_repeated(lines_of)
-    if totals_repeated:
+    totals_repeated = lines_of is not None and order_totals_repeated(lines_of)
+    if lines_of is not None and totals_repeated:
         for key, order in orders.items():
             order.total = order_total(lines_of[key])
     transactions, skipped = transactions_of(orders, refund_prefix=None)
@@ -754,6 +756,8 @@ def order_fields_filled(table: CsvTable) -> CsvTable:
     at_order = table.position("order")
     keys = [key for key in ("customer", "date", "time", "zone", "amount", "refunded", "status") if key in table.names]
     places = [table.position(key) for key in keys]
+    if all(values[place].strip() for _, values in table.rows for place in places):
+        return table  # every row fills its order's fields (most logs): nothing to copy
     known: dict[str, dict[int, str]] = {}
     for _, values in table.rows:
         order = values[at_order].strip()

@@ -1,7 +1,8 @@
 """Dates of purchase logs as users have them: the format is read from the data, not assumed.
 
 A log's date column holds one of these layouts (an optional time ``H:MM[:SS]``, on a 24-hour clock or
-with ``AM``/``PM``, may follow the date, and for ISO and named dates a UTC offset):
+with ``AM``/``PM`` (Spanish ``p. m.``), or as French writes it, ``14h05``, may follow the date, and for ISO and
+named dates a UTC offset):
 
 ========  ===========================  =================================================
 layout    example                      seen in
@@ -14,6 +15,7 @@ layout    example                      seen in
 ``compact`` ``19970101``               CDNOW
 ``named`` ``1 Dec 2010 8:26``, ``Dec 1, 2010``, ``01-Dec-2010``, ``Dec-01-10``  reports and spreadsheets (English month names);
           ``31. Dezember 2026``, ``31 déc. 2026``    day first, months in German, French, Spanish, Italian, Dutch, Portuguese, Polish
+          ``Do., 31. Dez. 2026``                      (a weekday first or not); none of their locales prints the month first
           ``Tue, 01 Dec 2026 10:00:00 +0000``                  e-mail, RSS and HTTP headers (RFC 2822: a weekday first, a zone last)
 ``epoch`` ``1291191960``, or ms to ns  database and tracking exports (Unix time, UTC)
 ``serial`` ``35431``, ``35431.5``      spreadsheets saved as CSV with date cells formatted as numbers
@@ -51,7 +53,10 @@ __all__ = ["DateLayout", "DateParser", "day_number", "detect_date_layout", "is_d
 
 DateLayout: TypeAlias = Literal["iso", "ymd", "mdy", "dmy", "compact", "named", "epoch", "serial"]
 
-_TIME = r"(?:[ T]+(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*([AaPp][Mm])?)?"
+# A time: "14:05:33", "2:05 PM"; as French writes it, "14h05", "14 h 05 min 33 s" (Canada's); and Spanish's
+# "2:05 p. m.", "p.m." (a narrow no-break space may part its letters, as CLDR's Latin American formats print them).
+_TIME = (r"(?:[ T]+(\d{1,2})(?::|\s?[hH]\s?)(\d{2})(?:(?::|\s?min\s?)(\d{2})(?:\.\d+)?(?:\s?s)?)?"
+         r"\s*([AaPp]\.?\s?[Mm]\.?)?)?")
 # A comma may part the date from its time ("31.12.2026, 14:05:33", as European locales print them).
 _NUMERIC = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2}),?" + _TIME + r"\s*$")
 _YEAR_FIRST = re.compile(r"^\s*(\d{4})[/.](\d{1,2})[/.](\d{1,2})" + _TIME + r"\s*$")
@@ -73,14 +78,19 @@ _MONTHS |= {
 # dates (RFC 2822: "Tue, 01 Dec 2026 10:00:00 +0000"); the groups are numbered so that the time's are 4-7, as _clock reads them, the offset's 8-9.
 _WEEKDAY = r"(?:(?i:mon|tue|wed|thu|fri|sat|sun)[A-Za-z]*\.?,?\s+)?"
 _ZONE = r"(?:\s*(?:GMT|UTC|Z))?(?:\s*([+-]\d{2}):?(\d{2}))?"
+# A weekday before a day-first date, in English or a European shop's language: "Do., 31. Dez. 2026", "jeu. 31 déc.
+# 2026", "jue, 31 dic 2026", "gio 31 dic 2026", "do 31 dec 2026", "qui., 31 de dez. de 2026", "czw., 31 gru 2026".
+_WEEKDAY_ANY = (r"(?:(?i:mon|tue|wed|thu|fri|sat|sun|mo|di|mi|do|fr|sa|so|lu|ma|me|je|ve|ju|vi|gi|wo|vr|za|zo|se|te"
+                r"|qu|po|wt|śr|sr|cz|pt|ni|nd)[^\W\d_]*(?:-[^\W\d_]+)?\.?,?\s+)?")
 # A day-first month name may be in a European shop's language: "31. Dezember 2026", "31 déc. 2026, 14:05",
 # "31 de diciembre de 2026".
-_DAY_MONTH = re.compile(r"^\s*" + _WEEKDAY + r"(\d{1,2})\.?[ -](?:de )?([^\W\d_]{3,12})\.?,?[ -](?:de )?(\d{4}|\d{2}),?"
+_DAY_MONTH = re.compile(r"^\s*" + _WEEKDAY_ANY + r"(\d{1,2})\.?[ -](?:de )?([^\W\d_]{3,12})\.?,?[ -](?:de )?(\d{4}|\d{2}),?"
                         + _TIME + _ZONE + r"\s*$")
 # A comma may part a month-first date from its time ("Mar 1, 2026, 10:00:00 AM", as US-English dates print).
 _MONTH_DAY = re.compile(r"^\s*" + _WEEKDAY + r"([A-Za-z]{3,9})\.?[ -](\d{1,2}),?[ -](\d{4}|\d{2}),?" + _TIME + _ZONE
                         + r"\s*$")
-# An ISO date with a 12-hour time ("2026-12-01 10:00:00 PM"), which fromisoformat does not read.
+# An ISO date with a 12-hour or a French time ("2026-12-01 10:00:00 PM", "2026-12-31 14 h 05"), which fromisoformat
+# does not read.
 _ISO_TWELVE = re.compile(r"^\s*(\d{4})-(\d{2})-(\d{2})" + _TIME + r"\s*$")
 # Unix time: seconds (9-10 digits, from 1973 to 2286), milliseconds (12-13 digits), microseconds
 # (15-16: GA4's event_timestamp) or nanoseconds (18-19: data frames' and Parquet's timestamps).
@@ -136,11 +146,11 @@ def _clock(match: re.Match[str]) -> tuple[int, int, int]:
     hour = int(match.group(4) or 0)
     minute = int(match.group(5) or 0)
     second = int(match.group(6) or 0)
-    half = (match.group(7) or "").lower()
+    half = (match.group(7) or "").lower()[:1]  # "pm", "p.m." or "p. m.": its first letter says which
     if half:
         if not 1 <= hour <= 12:
             raise ValueError("hour out of range for AM/PM")
-        hour = hour % 12 + (12 if half == "pm" else 0)
+        hour = hour % 12 + (12 if half == "p" else 0)
     return hour, minute, second
 
 
@@ -205,11 +215,16 @@ def _parse(raw: str, layout: DateLayout) -> dt.datetime | None:
             text = raw.strip()
             if text[-4:].upper() in (" UTC", " GMT"):  # "2019-10-01 00:00:04 UTC", as warehouse exports write it
                 text = text[:-4]
-            twelve = _ISO_TWELVE.match(text)
-            if twelve is not None and twelve.group(7):
+            try:
+                moment = dt.datetime.fromisoformat(text)
+            except ValueError:
+                # A 12-hour or French time ("2026-12-01 10:00:00 PM", Canada's "2026-12-31 14 h 05"), which
+                # fromisoformat does not read.
+                twelve = _ISO_TWELVE.match(text)
+                if twelve is None:
+                    raise
                 year, month, day = int(twelve.group(1)), int(twelve.group(2)), int(twelve.group(3))
                 return dt.datetime(year, month, day, *_clock(twelve), tzinfo=dt.UTC)
-            moment = dt.datetime.fromisoformat(text)
             if moment.tzinfo is None:
                 return moment.replace(tzinfo=dt.UTC)
             return moment.astimezone(dt.UTC)

@@ -268,7 +268,7 @@ def column_numbers(table: CsvTable, key: str) -> list[float]:
     return numbers
 
 
-@dataclasses.dataclass
+@dataclasses.dataclass(slots=True)  # slots: a big log has a million orders
 class OrderLines:
     """The lines of one order read so far: who, when (its first line's time), total, money refunded and products."""
 

@@ -156,3 +156,48 @@ def test_dates_as_european_shops_print_them_are_read(value: str, expected: dt.da
     Dutch, Portuguese or Polish: a moment, not a bad date."""
     layout, _ = detect_date_layout([value])
     assert layout is not None and DateParser(layout)(value) == expected
+
+
+@pytest.mark.parametrize(("value", "expected"), [
+    ("31/12/2026 14h05", dt.datetime(2026, 12, 31, 14, 5, tzinfo=dt.UTC)),
+    ("31/12/2026 14 h 05", dt.datetime(2026, 12, 31, 14, 5, tzinfo=dt.UTC)),
+    ("31 déc. 2026, 14 h 05 min 33 s", dt.datetime(2026, 12, 31, 14, 5, 33, tzinfo=dt.UTC)),
+    ("2026-12-31 14 h 05", dt.datetime(2026, 12, 31, 14, 5, tzinfo=dt.UTC)),
+])
+def test_french_times_are_read(value: str, expected: dt.datetime) -> None:
+    """14h05 and 14 h 05 (min 33 s), as French and Canadian-French exports print times: a moment, not a bad date."""
+    layout, bad = detect_date_layout([value])
+    assert bad is None and layout is not None and DateParser(layout)(value) == expected
+
+
+@pytest.mark.parametrize("value", ["31/12/2026 2:05 p. m.", "31/12/26, 2:05\u202fp.\u202fm.", "31/12/26, 2:05\u202fp.m.",
+                                   "31/12/2026 2:05 PM"])
+def test_spanish_afternoon_marks_are_read(value: str) -> None:
+    """p. m. and p.m. (a narrow no-break space between or not), as Spanish locales print them: 2:05 is 14:05."""
+    layout, bad = detect_date_layout([value, "1/1/2027 9:00 a. m."])
+    assert (layout, bad) == ("dmy", None)
+    assert DateParser("dmy")(value) == dt.datetime(2026, 12, 31, 14, 5, tzinfo=dt.UTC)
+    assert DateParser("dmy")("1/1/2027 9:00 a. m.") == dt.datetime(2027, 1, 1, 9, tzinfo=dt.UTC)
+
+
+def test_german_two_digit_years_are_day_first() -> None:
+    """31.12.26, as German short dates print, is 31 December 2026; 01.03.26 (fits both orders) is 1 March 2026."""
+    assert detect_date_layout(["31.12.26, 14:05", "01.01.27, 09:00"]) == ("dmy", None)
+    assert DateParser("dmy")("31.12.26, 14:05") == dt.datetime(2026, 12, 31, 14, 5, tzinfo=dt.UTC)
+    assert detect_date_layout(["01.03.26", "01.03.26"]) == ("dmy", None)
+    assert DateParser("dmy")("01.03.26") == dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
+
+
+@pytest.mark.parametrize("value", ["Do., 31. Dez. 2026", "jeu. 31 déc. 2026", "jue, 31 dic 2026", "gio 31 dic 2026",
+                                   "do 31 dec 2026", "qui., 31 de dez. de 2026", "czw., 31 gru 2026",
+                                   "quinta-feira, 31 de dezembro de 2026"])
+def test_a_weekday_in_a_shops_language_before_a_day_first_date_is_read(value: str) -> None:
+    """A weekday first, in German, French, Spanish, Italian, Dutch, Portuguese or Polish, as their medium dates print."""
+    assert detect_date_layout([value]) == ("named", None)
+    assert DateParser("named")(value) == dt.datetime(2026, 12, 31, tzinfo=dt.UTC)
+
+
+def test_european_month_names_are_day_first_only() -> None:
+    """No European locale prints its month's name before the day; an English month first still reads as before."""
+    assert DateParser("named")("Mar 1, 2026, 10:00:00 AM") == dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC)
+    assert DateParser("named")("Mar-01-26") == dt.datetime(2026, 3, 1, tzinfo=dt.UTC)
