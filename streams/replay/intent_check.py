@@ -131,6 +131,11 @@ def evaluate_clickstream_intent(
         trained.learn_one(visit.features, visit.purchased)
     test = visits[split:]
     y = np.array([visit.purchased for visit in test])
+    if y.all() or not y.any():  # no ROC AUC, no TPR or TNR to report: say why rather than print NaN
+        raise UsageError(f"{path}: the holdout, the latest {len(test):,} of its {len(visits):,} visits (from "
+                         f"{test[0].ended_at:%Y-%m-%d}), holds {'no purchase' if not y.any() else 'only purchases'}: "
+                         "there is nothing to tell apart in it (expected visits that buy and visits that do not "
+                         f"in the last {HOLDOUT_SHARE:.0%} of the visits: a longer file)")
     p = np.array([trained.predict_proba_one(visit.features) for visit in test])
     return {
         "data": str(path),
