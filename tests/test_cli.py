@@ -369,6 +369,37 @@ def test_evaluate_segments_on_a_tiny_purchase_log_says_so_in_one_line(tmp_path):
     assert "too few learning moments to form segments: of 6 moments" in result.stderr
 
 
+def _strict_json(text: str) -> object:
+    """JSON as any parser reads it: NaN and Infinity, which Python writes and other parsers refuse, are errors."""
+    def refused(token: str) -> object:
+        raise ValueError(f"{token} is not JSON")
+
+    return json.loads(text, parse_constant=refused)
+
+
+@pytest.mark.parametrize("how", [(), ("--format", "csv"), ("--columns", "customer=Customer Email,date=Created at,"
+                                                                       "amount=Total")])
+def test_evaluate_segments_reads_a_csv_log_as_evaluate_value_does(tmp_path, how):
+    """Any CSV of orders, its columns named by the header or --columns, the format told by its first line: the
+    segments refused all but CDNOW's and Online Retail's, and a --format."""
+    data = tmp_path / "orders.csv"
+    rows = [f"o{i},c{i % 60}@example.com,2024-{1 + i % 9:02d}-{1 + i % 27:02d} {8 + i % 12:02d}:00,{10 + i % 50}.50"
+            for i in range(420)]
+    data.write_text("Order ID,Customer Email,Created at,Total\n" + "\n".join(rows) + "\n")
+    result = tracker("evaluate", "segments", "--data", str(data), *how, "--methods", "kmeans", "--learn-share", "1",
+                     "--json")
+    assert result.returncode == 0, result.stderr
+    assert ("format: csv (told by the file's first line" in result.stderr) == ("--format" not in how)
+    assert ("columns read from its header: customer=Customer Email" in result.stderr) == ("--columns" not in how)
+    report = _strict_json(result.stdout)
+    assert (report["customers"], report["moments"]) == (60, 420)
+
+
+def test_evaluate_segments_flags_of_a_log_are_refused_with_the_demo():
+    result = tracker("evaluate", "segments", "--demo", "100", "--format", "csv")
+    assert (result.returncode, result.stderr.strip()) == (2, "tracker evaluate: --format is for --data, not --demo")
+
+
 @pytest.mark.parametrize("command", [("customers", "best"), ("customer", "big")])
 def test_a_store_without_checkpoints_is_read_without_the_models_libraries(shop_store, command):
     """`tracker customers` and `tracker customer` import river and scipy for a checkpoint to read or buyers
