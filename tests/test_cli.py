@@ -172,6 +172,21 @@ def test_evaluate_intent_reads_a_clickstream_unless_the_header_is_ucis(tmp_path)
                    ).stderr.strip() == "tracker evaluate: --columns is for a clickstream, not UCI's sessions"
 
 
+def test_evaluate_intent_says_a_clickstream_s_bad_lines_as_replay_does(tmp_path):
+    """A line the replay reports by number and reason was counted in --json only: the report said nothing of it."""
+    data = tmp_path / "clicks.csv"
+    rows = [f"2024-03-{1 + c % 20:02d} 10:{m:02d}:00,{event},p{c},9.50,c{c}"
+            for c in range(40) for m, event in ((0, "view"), (1, "cart"), (2, "purchase"))[:3 if c % 3 else 2]]
+    rows.insert(5, "yesterday,view,p1,9.50,c1")
+    data.write_text("event_time,event_type,product_id,price,user_id\n" + "\n".join(rows) + "\n")
+    result = tracker("evaluate", "intent", "--data", str(data))
+    assert result.returncode == 0, result.stderr
+    assert "  line 7: " in result.stderr and "'yesterday'" in result.stderr
+    assert "; 1 bad line(s) left out" in result.stdout.splitlines()[0]
+    report = _strict_json(tracker("evaluate", "intent", "--data", str(data), "--json").stdout)
+    assert (report["bad_lines"], [bad["line"] for bad in report["first_bad_lines"]]) == (1, [7])
+
+
 def test_evaluate_intent_tells_ucis_header_whatever_its_delimiter(tmp_path):
     """UCI's sessions saved with semicolons (a spreadsheet in a European locale) are still UCI's."""
     data = tmp_path / "shoppers.csv"

@@ -1,4 +1,4 @@
-"""What the ``tracker`` commands share: the epilog, logging, and reading the store for insights."""
+"""What the ``tracker`` commands share: the epilog, logging, a file's bad lines, and reading the store for insights."""
 
 from __future__ import annotations
 
@@ -6,8 +6,9 @@ import argparse
 import asyncio
 import logging
 import sys
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from streams.errors import TrackerError
 
@@ -19,6 +20,18 @@ if TYPE_CHECKING:
 EPILOG = "Configuration comes from TRACKER_* environment variables; `tracker settings` lists them."
 #: What each command module's ``add`` receives: the subcommands of ``tracker``.
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+#: Bad lines printed (all are counted; --json lists the first 100).
+BAD_LINES_SHOWN = 20
+
+
+def say_bad_lines(bad_lines: Sequence[Mapping[str, Any]], bad: int) -> None:
+    """A history's first bad lines on stderr, by number, reason and detail, and how many more there are."""
+    for line in bad_lines[:BAD_LINES_SHOWN]:
+        print(f"  line {line['line']}: {line['reason']}: {line['detail']}", file=sys.stderr)
+    if bad > BAD_LINES_SHOWN:
+        print(f"  ... and {bad - BAD_LINES_SHOWN} more bad line(s) (--json lists the first 100)", file=sys.stderr)
 
 
 def configure_logging(level: str) -> None:

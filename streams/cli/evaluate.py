@@ -10,7 +10,7 @@ from typing import Any
 
 from streams.cli.args import CLICK_COLUMNS, COLUMNS, column_map, data_file, positive_int
 from streams.cli import evaluate_segments
-from streams.cli.common import Commands
+from streams.cli.common import Commands, say_bad_lines
 from streams.cli.progress import Reporter, later_step
 from streams.errors import UsageError
 
@@ -165,6 +165,8 @@ def _clickstream_intent(args: argparse.Namespace, reporter: Reporter) -> tuple[d
     if args.fmt == "clickstream" and args.columns is None and result["columns"]:
         read = ",".join(f"{key}={column}" for key, column in result["columns"].items())
         print(f"columns read from the header: {read} (--columns to choose others)", file=sys.stderr)
+    if not args.json:
+        say_bad_lines(result["first_bad_lines"], result["bad_lines"])  # as tracker replay says them
     return result, format_clickstream_intent_report(result)
 
 

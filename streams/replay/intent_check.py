@@ -18,6 +18,7 @@ The model learns the visits in the order they ended, as a worker replaying the f
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -143,6 +144,8 @@ def evaluate_clickstream_intent(
         "columns": report.columns,
         "events": report.events,
         "bad_lines": report.bad,
+        # The first of them, as replay's --json lists them: line number, reason and detail.
+        "first_bad_lines": [dataclasses.asdict(bad) for bad in report.bad_lines],
         "customers": report.customers,
         "visits": len(visits),
         "purchase_rate": bought / len(visits),
@@ -174,7 +177,8 @@ def format_clickstream_intent_report(result: Mapping[str, Any]) -> str:
     lines = [
         f"intent on {result['data']} ({result['format']}): {result['events']:,} events of {result['customers']:,} "
         f"customers, {result['visits']:,} visits (session timeout {result['session_timeout_seconds']:.0f} s), "
-        f"{100 * result['purchase_rate']:.1f} % ending in a purchase",
+        f"{100 * result['purchase_rate']:.1f} % ending in a purchase"
+        + (f"; {result['bad_lines']:,} bad line(s) left out" if result["bad_lines"] else ""),
         f"  progressive ROC AUC over every visit (each scored before it is learned): "
         f"{result['progressive_roc_auc']:.3f}",
         f"  holdout: the last {holdout['scored']:,} visits (from {holdout['from'][:10]}; "
