@@ -117,7 +117,9 @@ def evaluate_clickstream_intent(
     said(f"cut into {len(visits):,} visits")
     bought = sum(visit.purchased for visit in visits)
     if not visits:
-        raise UsageError(f"{path}: no visit in {report.lines} line(s) ({report.bad} bad): nothing to evaluate")
+        first = report.bad_lines[0] if report.bad_lines else None  # of a file all bad, the first says why
+        why = f"; the first, line {first.line}: {first.reason}: {first.detail}" if first else ""
+        raise UsageError(f"{path}: no visit in {report.lines} line(s) ({report.bad} bad{why}): nothing to evaluate")
     if bought in (0, len(visits)):
         raise UsageError(f"{path}: {'none' if bought == 0 else 'every one'} of its {len(visits)} visits ends in a "
                          "purchase: there is nothing to tell apart (are its orders or purchase events mapped? "

@@ -65,6 +65,14 @@ def test_a_clickstream_without_purchases_is_refused_saying_so(tmp_path: Path) ->
         evaluate_clickstream_intent(path, "events", Settings())
 
 
+def test_a_file_of_bad_lines_only_is_refused_with_the_first_one_s_reason(tmp_path: Path) -> None:
+    """Another tool's export read as the tracker's events: every line bad, and the one line said only how many."""
+    path = tmp_path / "other.jsonl"
+    path.write_text('{"event": "view", "user": "a"}\n{"event": "buy", "user": "a"}\n')
+    with pytest.raises(UsageError, match=r"no visit in 2 line\(s\) \(2 bad; the first, line 1: missing_field: type: "):
+        evaluate_clickstream_intent(path, "events", Settings())
+
+
 @pytest.mark.parametrize("buyers", ["ab", "hij"], ids=["early purchases only", "late purchases only"])
 def test_a_holdout_of_one_kind_of_visit_is_refused_saying_so(tmp_path: Path, buyers: str) -> None:
     """The latest 30 % of the visits all buying or none: its ROC AUC was NaN, its table and JSON NaN."""
