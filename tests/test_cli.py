@@ -172,6 +172,32 @@ def test_evaluate_intent_reads_a_clickstream_unless_the_header_is_ucis(tmp_path)
                    ).stderr.strip() == "tracker evaluate: --columns is for a clickstream, not UCI's sessions"
 
 
+@pytest.mark.parametrize("model", ["intent", "loyalty", "value", "segments"])
+def test_the_command_line_page_names_every_flag_and_format_of_each_evaluate_command(model):
+    """docs/command-line.md's row of `tracker evaluate MODEL` shows every flag it takes, as --help spells it."""
+    import argparse
+    from pathlib import Path
+
+    from streams.cli import _parser
+
+    def subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+        (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return action.choices[name]
+
+    parser = subparser(subparser(_parser(), "evaluate"), model)
+    page = (Path(__file__).parents[1] / "docs" / "command-line.md").read_text()
+    (row,) = [line for line in page.splitlines() if line.startswith(f"| `tracker evaluate {model} ")]
+    usage = row.split("`")[1].replace("\\|", "|")
+    for action in parser._actions:
+        flag = action.option_strings[-1] if action.option_strings else None
+        if flag in (None, "--help"):
+            continue
+        shown = f"{flag} {action.metavar}" if action.metavar else flag
+        assert shown in usage, f"{shown} missing from {usage}"
+        if action.choices:
+            assert f"{flag} {'|'.join(action.choices)}" in usage, usage
+
+
 def test_evaluate_intent_says_a_clickstream_s_bad_lines_as_replay_does(tmp_path):
     """A line the replay reports by number and reason was counted in --json only: the report said nothing of it."""
     data = tmp_path / "clicks.csv"

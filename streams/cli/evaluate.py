@@ -85,7 +85,8 @@ def add(commands: Commands) -> None:
         "beside past spend, RFM, BG/NBD and BG/NBD x Gamma-Gamma on the same customers, with bootstrap "
         "95 % intervals of the differences.",
     )
-    _purchase_log(value, "a purchase log: CDNOW (sample or master), Online Retail I or II, or any CSV with --columns")
+    _purchase_log(value, "a purchase log: CDNOW (sample or master), Online Retail I or II, or any CSV, .xlsx or "
+                   "Parquet table of orders")
     evaluate_segments.add(evaluated)
 
 
