@@ -305,6 +305,19 @@ def test_evaluate_reads_a_csv_logs_columns_from_its_header_and_says_which(tmp_pa
     assert report["transactions"] == 240
 
 
+def test_evaluate_value_json_is_strict_json_when_no_customer_buys_in_the_holdout(tmp_path):
+    """The figures the table prints as n/a (no ranking to score: nobody bought) were NaN tokens, which JSON has not."""
+    data = tmp_path / "orders.csv"
+    rows = [f"c{c},2023-{1 + (c + k) % 7:02d}-{1 + (3 * c + k) % 27:02d},{5 + (c * k) % 40}"
+            for c in range(40) for k in range(4)]
+    data.write_text("customer_id,order_date,amount\n" + "\n".join([*rows, "late,2023-11-27,10"]) + "\n")
+    result = tracker("evaluate", "value", "--data", str(data), "--json")
+    assert result.returncode == 0, result.stderr
+    report = _strict_json(result.stdout)
+    assert (report["customers"], report["holdout_buyers"]) == (40, 0)
+    assert report["scores"]["learned value model"]["spearman"] is None
+
+
 def test_evaluate_value_names_the_line_and_column_of_a_bad_value(tmp_path):
     """A date that is not a date is refused with its file, line and column."""
     data = tmp_path / "shop.csv"

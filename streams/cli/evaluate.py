@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date
 from typing import Any
 
 from streams.cli.args import CLICK_COLUMNS, COLUMNS, column_map, data_file, positive_int
 from streams.cli import evaluate_segments
-from streams.cli.common import Commands, say_bad_lines
+from streams.cli.common import Commands, json_document, say_bad_lines
 from streams.cli.progress import Reporter, later_step
 from streams.errors import UsageError
 
@@ -129,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
             text = format_value_report(result)
     except DataFileError as exc:  # one line naming the file, line and column
         raise UsageError(str(exc)) from exc
-    print(json.dumps(result, indent=2, default=str) if args.json else text)
+    print(json_document(result) if args.json else text)
     return 0
 
 

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from typing import Any
 
 from models.segment_options import METHODS
 from streams.cli.args import COLUMNS, column_map, data_file, positive_int
+from streams.cli.common import json_document
 from streams.cli.progress import Reporter
 from streams.errors import UsageError
 
@@ -82,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     rows = list(result["methods"].values())
     if all("unformed" in row for row in rows):  # nothing to report: say why, as evaluate's other models do
         raise UsageError(rows[0]["unformed"] + _what_to_try(rows[0], args.learn_share))
-    print(json.dumps(result, indent=2) if args.json else format_segments_report(result))
+    print(json_document(result) if args.json else format_segments_report(result))
     return 0
 
 
