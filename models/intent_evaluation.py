@@ -12,6 +12,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from models.datasets import load_online_shoppers
+from models.errors import DataFileError
 from models.intent import IntentModel
 from models.metrics import roc_auc
 from models.reports import Progress, table, tick
@@ -120,6 +121,12 @@ def evaluate_intent(
         done += len(test)
         tick(progress, done, total)
         y_test = np.array([rows[i][1] for i in test], dtype=bool)
+        if y_test.all() or not y_test.any():  # no ROC AUC, TPR or TNR: their mean would be NaN, their spread fail
+            held = "only buyers" if len(test) and y_test.all() else "no buyer"
+            raise DataFileError(str(path), 0, "", f"the test rows of split {repeat + 1} (seed {seed + repeat}), "
+                                f"{len(test)} of its {n} sessions, hold {held} ({sum(y for _, y in rows)} of the "
+                                f"{n} sessions buy): there is nothing to tell apart; expected sessions that buy and "
+                                "sessions that do not in every split (a bigger file: UCI's has 12,330)")
         figures = classification(y_test, p, model.threshold)
         figures["threshold"] = model.threshold
         per_repeat.append(figures)

@@ -172,6 +172,47 @@ def test_evaluate_intent_reads_a_clickstream_unless_the_header_is_ucis(tmp_path)
                    ).stderr.strip() == "tracker evaluate: --columns is for a clickstream, not UCI's sessions"
 
 
+@pytest.mark.parametrize("model", ["intent", "loyalty", "value", "segments"])
+def test_the_command_line_page_names_every_flag_and_format_of_each_evaluate_command(model):
+    """docs/command-line.md's row of `tracker evaluate MODEL` shows every flag it takes, as --help spells it."""
+    import argparse
+    from pathlib import Path
+
+    from streams.cli import _parser
+
+    def subparser(parser: argparse.ArgumentParser, name: str) -> argparse.ArgumentParser:
+        (action,) = [a for a in parser._actions if isinstance(a, argparse._SubParsersAction)]
+        return action.choices[name]
+
+    parser = subparser(subparser(_parser(), "evaluate"), model)
+    page = (Path(__file__).parents[1] / "docs" / "command-line.md").read_text()
+    (row,) = [line for line in page.splitlines() if line.startswith(f"| `tracker evaluate {model} ")]
+    usage = row.split("`")[1].replace("\\|", "|")
+    for action in parser._actions:
+        flag = action.option_strings[-1] if action.option_strings else None
+        if flag in (None, "--help"):
+            continue
+        shown = f"{flag} {action.metavar}" if action.metavar else flag
+        assert shown in usage, f"{shown} missing from {usage}"
+        if action.choices:
+            assert f"{flag} {'|'.join(action.choices)}" in usage, usage
+
+
+def test_evaluate_intent_says_a_clickstream_s_bad_lines_as_replay_does(tmp_path):
+    """A line the replay reports by number and reason was counted in --json only: the report said nothing of it."""
+    data = tmp_path / "clicks.csv"
+    rows = [f"2024-03-{1 + c % 20:02d} 10:{m:02d}:00,{event},p{c},9.50,c{c}"
+            for c in range(40) for m, event in ((0, "view"), (1, "cart"), (2, "purchase"))[:3 if c % 3 else 2]]
+    rows.insert(5, "yesterday,view,p1,9.50,c1")
+    data.write_text("event_time,event_type,product_id,price,user_id\n" + "\n".join(rows) + "\n")
+    result = tracker("evaluate", "intent", "--data", str(data))
+    assert result.returncode == 0, result.stderr
+    assert "  line 7: " in result.stderr and "'yesterday'" in result.stderr
+    assert "; 1 bad line(s) left out" in result.stdout.splitlines()[0]
+    report = _strict_json(tracker("evaluate", "intent", "--data", str(data), "--json").stdout)
+    assert (report["bad_lines"], [bad["line"] for bad in report["first_bad_lines"]]) == (1, [7])
+
+
 def test_evaluate_intent_tells_ucis_header_whatever_its_delimiter(tmp_path):
     """UCI's sessions saved with semicolons (a spreadsheet in a European locale) are still UCI's."""
     data = tmp_path / "shoppers.csv"
@@ -262,6 +303,19 @@ def test_evaluate_reads_a_csv_logs_columns_from_its_header_and_says_which(tmp_pa
     assert report["layout"] == ("CSV, columns read from its header: "
                                 "customer=Customer Email,date=Created at,amount=Total (EUR),order=Order ID")
     assert report["transactions"] == 240
+
+
+def test_evaluate_value_json_is_strict_json_when_no_customer_buys_in_the_holdout(tmp_path):
+    """The figures the table prints as n/a (no ranking to score: nobody bought) were NaN tokens, which JSON has not."""
+    data = tmp_path / "orders.csv"
+    rows = [f"c{c},2023-{1 + (c + k) % 7:02d}-{1 + (3 * c + k) % 27:02d},{5 + (c * k) % 40}"
+            for c in range(40) for k in range(4)]
+    data.write_text("customer_id,order_date,amount\n" + "\n".join([*rows, "late,2023-11-27,10"]) + "\n")
+    result = tracker("evaluate", "value", "--data", str(data), "--json")
+    assert result.returncode == 0, result.stderr
+    report = _strict_json(result.stdout)
+    assert (report["customers"], report["holdout_buyers"]) == (40, 0)
+    assert report["scores"]["learned value model"]["spearman"] is None
 
 
 def test_evaluate_value_names_the_line_and_column_of_a_bad_value(tmp_path):
@@ -367,6 +421,37 @@ def test_evaluate_segments_on_a_tiny_purchase_log_says_so_in_one_line(tmp_path):
     result = tracker("evaluate", "segments", "--data", str(log), "--format", "cdnow")
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert "too few learning moments to form segments: of 6 moments" in result.stderr
+
+
+def _strict_json(text: str) -> object:
+    """JSON as any parser reads it: NaN and Infinity, which Python writes and other parsers refuse, are errors."""
+    def refused(token: str) -> object:
+        raise ValueError(f"{token} is not JSON")
+
+    return json.loads(text, parse_constant=refused)
+
+
+@pytest.mark.parametrize("how", [(), ("--format", "csv"), ("--columns", "customer=Customer Email,date=Created at,"
+                                                                       "amount=Total")])
+def test_evaluate_segments_reads_a_csv_log_as_evaluate_value_does(tmp_path, how):
+    """Any CSV of orders, its columns named by the header or --columns, the format told by its first line: the
+    segments refused all but CDNOW's and Online Retail's, and a --format."""
+    data = tmp_path / "orders.csv"
+    rows = [f"o{i},c{i % 60}@example.com,2024-{1 + i % 9:02d}-{1 + i % 27:02d} {8 + i % 12:02d}:00,{10 + i % 50}.50"
+            for i in range(420)]
+    data.write_text("Order ID,Customer Email,Created at,Total\n" + "\n".join(rows) + "\n")
+    result = tracker("evaluate", "segments", "--data", str(data), *how, "--methods", "kmeans", "--learn-share", "1",
+                     "--json")
+    assert result.returncode == 0, result.stderr
+    assert ("format: csv (told by the file's first line" in result.stderr) == ("--format" not in how)
+    assert ("columns read from its header: customer=Customer Email" in result.stderr) == ("--columns" not in how)
+    report = _strict_json(result.stdout)
+    assert (report["customers"], report["moments"]) == (60, 420)
+
+
+def test_evaluate_segments_flags_of_a_log_are_refused_with_the_demo():
+    result = tracker("evaluate", "segments", "--demo", "100", "--format", "csv")
+    assert (result.returncode, result.stderr.strip()) == (2, "tracker evaluate: --format is for --data, not --demo")
 
 
 @pytest.mark.parametrize("command", [("customers", "best"), ("customer", "big")])

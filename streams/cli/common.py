@@ -1,13 +1,16 @@
-"""What the ``tracker`` commands share: the epilog, logging, and reading the store for insights."""
+"""What the ``tracker`` commands share: the epilog, logging, a file's bad lines, and reading the store for insights."""
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import logging
+import math
 import sys
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, TypeAlias
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 from streams.errors import TrackerError
 
@@ -19,6 +22,37 @@ if TYPE_CHECKING:
 EPILOG = "Configuration comes from TRACKER_* environment variables; `tracker settings` lists them."
 #: What each command module's ``add`` receives: the subcommands of ``tracker``.
 Commands: TypeAlias = "argparse._SubParsersAction[argparse.ArgumentParser]"
+
+
+#: Bad lines printed (all are counted; --json lists the first 100).
+BAD_LINES_SHOWN = 20
+
+
+def say_bad_lines(bad_lines: Sequence[Mapping[str, Any]], bad: int) -> None:
+    """A history's first bad lines on stderr, by number, reason and detail, and how many more there are."""
+    for line in bad_lines[:BAD_LINES_SHOWN]:
+        print(f"  line {line['line']}: {line['reason']}: {line['detail']}", file=sys.stderr)
+    if bad > BAD_LINES_SHOWN:
+        print(f"  ... and {bad - BAD_LINES_SHOWN} more bad line(s) (--json lists the first 100)", file=sys.stderr)
+
+
+def json_document(value: Any) -> str:
+    """``value`` as strict JSON: a figure with no value (NaN, an infinity) is ``null``, as a parser other than
+    Python's reads only that (the tables print such figures as ``n/a``); what JSON has no type for, as text.
+
+    >>> json.loads(json_document({"auc": float("nan"), "gains": [0.5, float("inf")], "day": datetime(2024, 3, 1).date()}))
+    {'auc': None, 'gains': [0.5, None], 'day': '2024-03-01'}
+    """
+    def finite(item: Any) -> Any:
+        if isinstance(item, float):
+            return item if math.isfinite(item) else None
+        if isinstance(item, Mapping):
+            return {key: finite(inner) for key, inner in item.items()}
+        if isinstance(item, (list, tuple)):
+            return [finite(inner) for inner in item]
+        return item
+
+    return json.dumps(finite(value), indent=2, allow_nan=False, default=str)
 
 
 def configure_logging(level: str) -> None:

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from datetime import date
 from typing import Any
 
 from streams.cli.args import CLICK_COLUMNS, COLUMNS, column_map, data_file, positive_int
 from streams.cli import evaluate_segments
-from streams.cli.common import Commands
+from streams.cli.common import Commands, json_document, say_bad_lines
 from streams.cli.progress import Reporter, later_step
 from streams.errors import UsageError
 
@@ -85,7 +84,8 @@ def add(commands: Commands) -> None:
         "beside past spend, RFM, BG/NBD and BG/NBD x Gamma-Gamma on the same customers, with bootstrap "
         "95 % intervals of the differences.",
     )
-    _purchase_log(value, "a purchase log: CDNOW (sample or master), Online Retail I or II, or any CSV with --columns")
+    _purchase_log(value, "a purchase log: CDNOW (sample or master), Online Retail I or II, or any CSV, .xlsx or "
+                   "Parquet table of orders")
     evaluate_segments.add(evaluated)
 
 
@@ -128,7 +128,7 @@ def run(args: argparse.Namespace) -> int:
             text = format_value_report(result)
     except DataFileError as exc:  # one line naming the file, line and column
         raise UsageError(str(exc)) from exc
-    print(json.dumps(result, indent=2, default=str) if args.json else text)
+    print(json_document(result) if args.json else text)
     return 0
 
 
@@ -165,6 +165,8 @@ def _clickstream_intent(args: argparse.Namespace, reporter: Reporter) -> tuple[d
     if args.fmt == "clickstream" and args.columns is None and result["columns"]:
         read = ",".join(f"{key}={column}" for key, column in result["columns"].items())
         print(f"columns read from the header: {read} (--columns to choose others)", file=sys.stderr)
+    if not args.json:
+        say_bad_lines(result["first_bad_lines"], result["bad_lines"])  # as tracker replay says them
     return result, format_clickstream_intent_report(result)
 
 

@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import json
+import sys
 from typing import Any
 
 from models.segment_options import METHODS
-from streams.cli.args import data_file, positive_int
+from streams.cli.args import COLUMNS, column_map, data_file, positive_int
+from streams.cli.common import json_document
 from streams.cli.progress import Reporter
 from streams.errors import UsageError
 
@@ -21,9 +22,15 @@ def add(evaluated: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
         "between the two replays (and with the demo's true kinds) and the cost per learned moment.",
     )
     source = segments.add_mutually_exclusive_group(required=True)
-    source.add_argument("--data", type=data_file, metavar="FILE", help="a purchase log (with --format)")
+    source.add_argument("--data", type=data_file, metavar="FILE",
+                        help="a purchase log: CDNOW, Online Retail, or any CSV, .xlsx or Parquet table of orders")
     source.add_argument("--demo", type=positive_int, metavar="N", help="the demo shop with N simulated customers")
-    segments.add_argument("--format", dest="fmt", choices=("cdnow", "online-retail"), help="the log's format")
+    segments.add_argument("--format", dest="fmt", choices=("cdnow", "online-retail", "csv"),
+                          help="the log's format (default: told by its first line, as evaluate loyalty and value "
+                          "tell it)")
+    segments.add_argument("--columns", default=None, metavar="MAP",
+                          help=f"which columns of a csv log hold what: {COLUMNS} (default: read from the header's "
+                          "names)")
     segments.add_argument("--methods", default=",".join(METHODS),
                           help=f"comma-separated river clusterers to compare (default: {','.join(METHODS)})")
     segments.add_argument("--learn-share", type=float, default=None, metavar="SHARE",
@@ -45,13 +52,22 @@ def run(args: argparse.Namespace) -> int:
 
     progress = Reporter("segments").count  # as evaluate's other models report theirs
 
+    if args.data is None and (args.fmt is not None or args.columns is not None):
+        raise UsageError(f"--{'format' if args.fmt is not None else 'columns'} is for --data, not --demo")
     if args.data is not None:
         if args.fmt is None:
-            raise UsageError("--data needs --format (cdnow or online-retail)")
+            from models.datasets import detect_format
+
+            args.fmt = "csv" if args.columns is not None else detect_format(args.data)
+            print(f"format: {args.fmt} (told by the file's first line; --format to choose)", file=sys.stderr)
+        columns = column_map(args.fmt, args.columns)
         try:
-            history = facts_of_log(load_log(args.data, args.fmt).transactions)
+            log = load_log(args.data, args.fmt, columns=columns)
+            history = facts_of_log(log.transactions)
         except DataFileError as exc:
             raise UsageError(str(exc)) from exc
+        if args.fmt == "csv" and args.columns is None:
+            print(f"{args.data}: {log.layout}", file=sys.stderr)  # which columns were read as what
     else:
         from streams.demo.segments import demo_history
 
@@ -66,7 +82,7 @@ def run(args: argparse.Namespace) -> int:
     rows = list(result["methods"].values())
     if all("unformed" in row for row in rows):  # nothing to report: say why, as evaluate's other models do
         raise UsageError(rows[0]["unformed"] + _what_to_try(rows[0], args.learn_share))
-    print(json.dumps(result, indent=2) if args.json else format_segments_report(result))
+    print(json_document(result) if args.json else format_segments_report(result))
     return 0
 
 

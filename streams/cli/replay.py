@@ -14,7 +14,7 @@ from dataclasses import asdict
 from typing import TYPE_CHECKING, Any
 
 from streams.cli.args import CLICK_COLUMNS, COLUMNS, column_map, data_file, positive_int
-from streams.cli.common import EPILOG, Commands
+from streams.cli.common import EPILOG, Commands, say_bad_lines
 from streams.cli.progress import Reporter
 from streams.errors import TrackerError, UsageError
 
@@ -23,8 +23,6 @@ if TYPE_CHECKING:
 
 PURCHASE_LOGS = ("online-retail", "cdnow", "csv")
 HISTORIES = ("events", "segment", "ga4", "clickstream")
-#: Bad lines printed (all are counted; --json lists the first 100).
-BAD_LINES_SHOWN = 20
 
 
 def add(commands: Commands) -> None:
@@ -141,11 +139,7 @@ def _history(args: argparse.Namespace, settings: Settings) -> int:
     if args.fmt == "clickstream" and args.columns is None:
         read = ",".join(f"{key}={column}" for key, column in report.columns.items())
         print(f"columns read from the header: {read} (--columns to choose others)", file=sys.stderr)
-    for bad in report.bad_lines[:BAD_LINES_SHOWN]:
-        print(f"  line {bad.line}: {bad.reason}: {bad.detail}", file=sys.stderr)
-    if report.bad > BAD_LINES_SHOWN:
-        print(f"  ... and {report.bad - BAD_LINES_SHOWN} more bad line(s) (--json lists the first 100)",
-              file=sys.stderr)
+    say_bad_lines([asdict(bad) for bad in report.bad_lines], report.bad)
     span = f" from {report.first_event_at} to {report.last_event_at}" if report.first_event_at else ""
     unmapped = sum(report.unmapped.values())
     print(f"replayed {report.path}: {report.produced} events of {report.customers} customers{span} in "

@@ -18,6 +18,7 @@ The model learns the visits in the order they ended, as a worker replaying the f
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
@@ -116,7 +117,9 @@ def evaluate_clickstream_intent(
     said(f"cut into {len(visits):,} visits")
     bought = sum(visit.purchased for visit in visits)
     if not visits:
-        raise UsageError(f"{path}: no visit in {report.lines} line(s) ({report.bad} bad): nothing to evaluate")
+        first = report.bad_lines[0] if report.bad_lines else None  # of a file all bad, the first says why
+        why = f"; the first, line {first.line}: {first.reason}: {first.detail}" if first else ""
+        raise UsageError(f"{path}: no visit in {report.lines} line(s) ({report.bad} bad{why}): nothing to evaluate")
     if bought in (0, len(visits)):
         raise UsageError(f"{path}: {'none' if bought == 0 else 'every one'} of its {len(visits)} visits ends in a "
                          "purchase: there is nothing to tell apart (are its orders or purchase events mapped? "
@@ -131,6 +134,11 @@ def evaluate_clickstream_intent(
         trained.learn_one(visit.features, visit.purchased)
     test = visits[split:]
     y = np.array([visit.purchased for visit in test])
+    if y.all() or not y.any():  # no ROC AUC, no TPR or TNR to report: say why rather than print NaN
+        raise UsageError(f"{path}: the holdout, the latest {len(test):,} of its {len(visits):,} visits (from "
+                         f"{test[0].ended_at:%Y-%m-%d}), holds {'no purchase' if not y.any() else 'only purchases'}: "
+                         "there is nothing to tell apart in it (expected visits that buy and visits that do not "
+                         f"in the last {HOLDOUT_SHARE:.0%} of the visits: a longer file)")
     p = np.array([trained.predict_proba_one(visit.features) for visit in test])
     return {
         "data": str(path),
@@ -138,6 +146,8 @@ def evaluate_clickstream_intent(
         "columns": report.columns,
         "events": report.events,
         "bad_lines": report.bad,
+        # The first of them, as replay's --json lists them: line number, reason and detail.
+        "first_bad_lines": [dataclasses.asdict(bad) for bad in report.bad_lines],
         "customers": report.customers,
         "visits": len(visits),
         "purchase_rate": bought / len(visits),
@@ -169,7 +179,8 @@ def format_clickstream_intent_report(result: Mapping[str, Any]) -> str:
     lines = [
         f"intent on {result['data']} ({result['format']}): {result['events']:,} events of {result['customers']:,} "
         f"customers, {result['visits']:,} visits (session timeout {result['session_timeout_seconds']:.0f} s), "
-        f"{100 * result['purchase_rate']:.1f} % ending in a purchase",
+        f"{100 * result['purchase_rate']:.1f} % ending in a purchase"
+        + (f"; {result['bad_lines']:,} bad line(s) left out" if result["bad_lines"] else ""),
         f"  progressive ROC AUC over every visit (each scored before it is learned): "
         f"{result['progressive_roc_auc']:.3f}",
         f"  holdout: the last {holdout['scored']:,} visits (from {holdout['from'][:10]}; "

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from models.datasets import UCI_COLUMNS, load_log
+from models.errors import DataFileError
 from models.periods import PeriodError
 from models.evaluation import (
     PUBLISHED_INTENT,
@@ -83,6 +84,17 @@ def test_intent_evaluation_is_reproducible_for_a_seed(tmp_path: Path) -> None:
     first = evaluate_intent(path, repeats=1, seed=9)
     second = evaluate_intent(path, repeats=1, seed=9)
     assert first["test"] == second["test"]
+
+
+@pytest.mark.parametrize("sessions", [8, 30], ids=["too few sessions", "many, none buying"])
+def test_intent_evaluation_refuses_a_split_whose_test_rows_all_buy_or_none(tmp_path: Path, sessions: int) -> None:
+    """A small UCI-layout file, or one without buyers: the spread of NaN ROC AUCs failed with a traceback."""
+    path = uci_file(tmp_path / "s.csv", sessions, seed=4)
+    if sessions == 30:
+        path.write_text(path.read_text().replace(",TRUE\n", ",FALSE\n"))
+    with pytest.raises(DataFileError, match=r"the test rows of split \d+ \(seed \d+\), \d+ of its "
+                       f"{sessions} sessions, hold (no buyer|only buyers)"):
+        evaluate_intent(path, repeats=10)
 
 
 def test_intent_report_is_a_table_with_our_row_and_the_papers(tmp_path: Path) -> None:

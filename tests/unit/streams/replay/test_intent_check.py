@@ -65,18 +65,44 @@ def test_a_clickstream_without_purchases_is_refused_saying_so(tmp_path: Path) ->
         evaluate_clickstream_intent(path, "events", Settings())
 
 
+def test_a_file_of_bad_lines_only_is_refused_with_the_first_one_s_reason(tmp_path: Path) -> None:
+    """Another tool's export read as the tracker's events: every line bad, and the one line said only how many."""
+    path = tmp_path / "other.jsonl"
+    path.write_text('{"event": "view", "user": "a"}\n{"event": "buy", "user": "a"}\n')
+    with pytest.raises(UsageError, match=r"no visit in 2 line\(s\) \(2 bad; the first, line 1: missing_field: type: "):
+        evaluate_clickstream_intent(path, "events", Settings())
+
+
+@pytest.mark.parametrize("buyers", ["ab", "hij"], ids=["early purchases only", "late purchases only"])
+def test_a_holdout_of_one_kind_of_visit_is_refused_saying_so(tmp_path: Path, buyers: str) -> None:
+    """The latest 30 % of the visits all buying or none: its ROC AUC was NaN, its table and JSON NaN."""
+    def order(who: str) -> OrderPlaced:
+        return OrderPlaced(type="order_placed", event_id=f"o-{who}", customer_id=who, occurred_at=_at(ord(who) * 60 + 1),
+                           order_id=f"o-{who}", total=5.0)
+
+    events = [_view(who, ord(who) * 60) for who in "abcdefghij"] + [order(who) for who in buyers]
+    path = tmp_path / "visits.jsonl"
+    path.write_bytes(b"\n".join(dump(event) for event in events) + b"\n")
+    kind = "no purchase" if buyers == "ab" else "only purchases"
+    with pytest.raises(UsageError, match=f"the holdout, the latest 3 of its 10 visits .*, holds {kind}"):
+        evaluate_clickstream_intent(path, "events", Settings())
+
+
 def test_a_login_gives_the_visitors_visit_to_the_customer(tmp_path: Path) -> None:
     """Read as tracker replay reads it: the anonymous part of a visit and the logged-in part are one visit."""
     login = CustomerIdentified(type="customer_identified", event_id="l", customer_id="u-1", anonymous_id="d-1",
                                occurred_at=_at(2))
     order = OrderPlaced(type="order_placed", event_id="o", customer_id="u-1", occurred_at=_at(4), order_id="o-1",
                         total=20.0)
-    events = [_view("d-1", 0), login, _view("u-1", 3), order, _view("d-2", 0), _view("d-3", 0), _view("d-3", 80)]
+    later = OrderPlaced(type="order_placed", event_id="o2", customer_id="u-4", occurred_at=_at(201), order_id="o-2",
+                        total=20.0)
+    events = [_view("d-1", 0), login, _view("u-1", 3), order, _view("d-2", 0), _view("d-3", 0), _view("d-3", 80),
+              _view("d-5", 190), _view("u-4", 200), later]  # the last two: a holdout of a buyer and a looker
     path = tmp_path / "login.jsonl"
     path.write_bytes(b"\n".join(dump(event) for event in events) + b"\n")
     result = evaluate_clickstream_intent(path, "events", Settings())
-    assert result["visits"] == 4  # u-1 (d-1 before the login), d-2, d-3 twice
-    assert result["purchase_rate"] == pytest.approx(1 / 4)
+    assert result["visits"] == 6  # u-1 (d-1 before the login), d-2, d-3 twice, d-5, u-4
+    assert result["purchase_rate"] == pytest.approx(2 / 6)
 
 
 def test_a_long_evaluation_says_each_step_and_counts_the_customers_whose_visits_are_cut(tmp_path: Path) -> None:
