@@ -102,7 +102,7 @@ class LiveFacts:
         self.avg_session_seconds, self.avg_views_per_session = _per_session(p)
 
 
-@dataclass
+@dataclass(repr=False)
 class Insights:
     """Segments, personas and rankings of every customer at ``now``."""
 
@@ -126,6 +126,12 @@ class Insights:
     segments_model: BehaviourSegments | None = None
     #: The shop's currency (ISO 4217), in which every reason and portrait writes money.
     currency: str = "GBP"
+
+    def __repr__(self) -> str:
+        # Not every field: asyncio.run (3.11) writes the repr of the task that returned these
+        # insights when it restores the SIGINT handler, and every customer's facts written out
+        # took 0.13-0.25 s on 4,400 customers, growing with their number.
+        return f"Insights(now={self.now.isoformat()}, customers={len(self.facts)}, currency={self.currency!r})"
 
     @property
     def segments(self) -> dict[str, int]:

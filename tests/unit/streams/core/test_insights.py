@@ -169,3 +169,10 @@ def test_money_is_written_in_the_shop_s_currency_everywhere_the_insights_write_i
     assert view["currency"] == "USD" and charts_json(dollars, {})["currency"] == "USD"  # what the page formats with
     pounds = compute(profiles, T0)  # the default, as before
     assert pounds.currency == "GBP" and pounds.ranking("best", limit=1)[0]["reasons"][0].startswith("spent £")
+
+
+def test_the_repr_of_the_insights_is_short_whatever_the_number_of_customers():
+    """repr() names the moment and counts the customers instead of writing each one's facts (asyncio.run writes it)."""
+    many = [(f"c{n}", buyer(3, 100.0 + n, 5)) for n in range(300)]
+    insights = compute(many, T0)
+    assert repr(insights) == f"Insights(now={T0.isoformat()}, customers=300, currency='GBP')"
