@@ -393,3 +393,18 @@ def test_an_unreachable_store_is_said_in_one_line(monkeypatch, command):
     assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
     (line,) = result.stderr.strip().splitlines()
     assert f"could not read profiles from {url}" in line, line
+
+
+def test_reading_the_store_leaves_the_garbage_collector_on(shop_store):
+    """The collector is off while a command reads the store, and on again after, whether it read or failed."""
+    import gc
+
+    from streams.cli.common import read_insights
+    from streams.demo.embedded import free_port
+    from streams.errors import TrackerError
+    from streams.settings import Settings
+
+    assert len(read_insights(Settings()).facts) == 3 and gc.isenabled()
+    with pytest.raises(TrackerError):
+        read_insights(Settings(redis_url=f"redis://127.0.0.1:{free_port()}/0"))
+    assert gc.isenabled()

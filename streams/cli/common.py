@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import sys
 from collections.abc import Awaitable, Callable, Collection
@@ -80,7 +81,12 @@ def _from_store(settings: Settings, read: Callable[[RedisStore], Awaitable[T]]) 
         finally:
             await store.close()
 
+    # Every profile read is kept until the command ends: the collector's passes over the growing
+    # heap would free nothing and cost more the bigger the shop (a tenth of the time on 44,000).
+    gc.disable()
     try:
         return asyncio.run(run())
     except (RedisError, OSError) as exc:
         raise TrackerError(f"could not read profiles from {settings.redis_url}: {exc}") from exc
+    finally:
+        gc.enable()
