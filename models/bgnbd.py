@@ -91,11 +91,21 @@ def summarise(
 
 
 def _log_likelihood(
-    params: FloatArray, x: FloatArray, t_x: FloatArray, big_t: FloatArray
+    params: FloatArray, x: FloatArray, t_x: FloatArray, big_t: FloatArray,
+    distinct_x: tuple[FloatArray, NDArray[np.intp]] | None = None,
 ) -> FloatArray:
+    """Each customer's log-likelihood at ``params``.
+
+    ``distinct_x`` is ``np.unique(x, return_inverse=True)``: the terms of ``x`` alone are then
+    computed once per distinct count and spread to the customers, the same figures bit for bit,
+    a few times faster (a fit evaluates this hundreds of times; counts take few values).
+    """
     r, alpha, a, b = params
-    a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
-    a2 = special.betaln(a, b + x) - special.betaln(a, b)
+    counts, customer_count = distinct_x if distinct_x is not None else (x, None)
+    a1 = special.gammaln(r + counts) - special.gammaln(r) + r * np.log(alpha)
+    a2 = special.betaln(a, b + counts) - special.betaln(a, b)
+    if customer_count is not None:
+        a1, a2 = a1[customer_count], a2[customer_count]
     a3 = -(r + x) * np.log(alpha + big_t)
     repeat = x > 0
     a4 = np.where(
@@ -177,12 +187,13 @@ class BGNBD:
             raise ValueError("BGNBD.fit: expected x >= 0 and 0 <= t_x <= T for every customer")
 
         n = xs.size
+        distinct_x = np.unique(xs, return_inverse=True)
 
         def objective(log_params: FloatArray) -> float:
             params = np.exp(log_params)
             with np.errstate(all="ignore"):
                 penalty = self.penalizer * float(np.sum(params**2))
-                value = -float(np.sum(_log_likelihood(params, xs, txs, bigs))) / n + penalty
+                value = -float(np.sum(_log_likelihood(params, xs, txs, bigs, distinct_x))) / n + penalty
             return value if math.isfinite(value) else 1e300
 
         # Log-parameters are bounded so that a flat likelihood (a -> 0 on some data) cannot

@@ -465,3 +465,31 @@ def test_a_store_without_checkpoints_is_read_without_the_models_libraries(shop_s
     result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["0"], result.stdout
+
+
+@pytest.mark.parametrize("command", [("customer", "big"), ("customers", "best"), ("segments",)])
+def test_an_unreachable_store_is_said_in_one_line(monkeypatch, command):
+    """No Redis where TRACKER_REDIS_URL points: one line naming the URL, exit 1, no traceback."""
+    from streams.demo.embedded import free_port
+
+    url = f"redis://127.0.0.1:{free_port()}/0"
+    monkeypatch.setenv("TRACKER_REDIS_URL", url)
+    result = tracker(*command)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert f"could not read profiles from {url}" in line, line
+
+
+def test_reading_the_store_leaves_the_garbage_collector_on(shop_store):
+    """The collector is off while a command reads the store, and on again after, whether it read or failed."""
+    import gc
+
+    from streams.cli.common import read_insights
+    from streams.demo.embedded import free_port
+    from streams.errors import TrackerError
+    from streams.settings import Settings
+
+    assert len(read_insights(Settings()).facts) == 3 and gc.isenabled()
+    with pytest.raises(TrackerError):
+        read_insights(Settings(redis_url=f"redis://127.0.0.1:{free_port()}/0"))
+    assert gc.isenabled()

@@ -3,15 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from streams.cli.common import EPILOG, Commands, read_insights, store_of
+from streams.cli.common import EPILOG, Commands, find_customer, read_insights
 from streams.errors import UsageError
-
-if TYPE_CHECKING:
-    from streams.core.state import Profile
 
 
 def add(commands: Commands) -> None:
@@ -27,19 +23,13 @@ def run(args: argparse.Namespace) -> int:
     from streams.settings import Settings
 
     settings = Settings()
-    insights = read_insights(settings)
-
-    async def load() -> tuple[str, Profile] | None:
-        store = store_of(settings)
-        try:
-            return await store.find(args.customer_id)
-        finally:
-            await store.close()
-
-    found = asyncio.run(load())
+    found = find_customer(settings, args.customer_id)
     if found is None:
         raise UsageError(f"no customer {args.customer_id!r} in {settings.redis_url}")
     customer_id, profile = found
+    # Everyone's profile still counts (the RFM quantiles, BG/NBD, the segments), but only this
+    # customer's value and loyalty are scored: the view shows no one else's.
+    insights = read_insights(settings, customers=[customer_id])
     view = insights.customer(customer_id, profile)
     if args.json:
         print(json.dumps(view, indent=2))

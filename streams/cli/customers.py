@@ -36,7 +36,8 @@ def run(args: argparse.Namespace) -> int:
 
     if args.kind is not None and args.order != "worst":
         raise UsageError(f"--kind {args.kind} is for `tracker customers worst`")
-    insights = read_insights(Settings())
+    # --segment names an RFM segment (args.segment_name): nobody need be placed in a behavioural one.
+    insights = read_insights(Settings(), behaviour=False)
     rows = insights.ranking(args.order, args.segment, args.limit, args.kind)
     if args.json:
         print(json.dumps(json_rows(rows, insights.currency), indent=2))

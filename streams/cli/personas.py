@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     # Imported here, not at the top: `tracker --help` and usage errors stay quick (streams.cli).
     from streams.settings import Settings
 
-    insights = read_insights(Settings())
+    insights = read_insights(Settings(), values=False)  # segments and personas show no predicted value
     cards: list[dict[str, Any]] = []
     if args.kind in ("all", "rfm"):
         cards += insights.persona_cards()

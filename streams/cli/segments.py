@@ -24,7 +24,7 @@ def run(args: argparse.Namespace) -> int:
     from streams.http.marketers import behaviour_json
     from streams.settings import Settings
 
-    insights = read_insights(Settings())
+    insights = read_insights(Settings(), values=False)  # segments and personas show no predicted value
     if args.json:
         print(json.dumps({"customers": len(insights.facts), "segments": insights.segments,
                           "personas": insights.persona_cards(), "behaviour": behaviour_json(insights)}, indent=2))

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from datetime import datetime
 from typing import TYPE_CHECKING, TypeVar
 
@@ -70,16 +70,26 @@ async def read_segments(store: CheckpointStore) -> BehaviourSegments | None:
     return await read_model(store, "segments", _segments)
 
 
-async def compute_from(store: RedisStore, now: datetime | None, *, currency: str = "GBP") -> Insights:
+async def compute_from(
+    store: RedisStore, now: datetime | None, *, currency: str = "GBP", behaviour: bool = True, values: bool = True,
+    customers: Collection[str] | None = None,
+) -> Insights:
     """Insights of every profile in the store, with the loyalty, value and segments models of the newest checkpoints.
 
     ``currency`` is the shop's (``TRACKER_CURRENCY``): the reasons and portraits write money in it.
+    A command computes only what it shows, the same as the API's: without ``behaviour`` the
+    segments are not portrayed nor the behavioural segments' model read (a ranking); without
+    ``values`` BG/NBD is not fitted nor the loyalty and value models read (the segments and
+    personas); with ``customers`` only they are scored by those models (one customer's view).
     """
     profiles = [item async for item in store.profiles()]
     checkpoint = CheckpointStore(store.client)
-    insights = compute(profiles, now, await read_segments(checkpoint), currency=currency)
-    insights = insights.rescore_loyalty(await read_loyalty(checkpoint))
-    return insights.rescore_value(await read_model(checkpoint, "value", _value))
+    segments = await read_segments(checkpoint) if behaviour else None
+    insights = compute(profiles, now, segments, currency=currency, describe=behaviour, fit=values)
+    if not values:
+        return insights
+    insights = insights.rescore_loyalty(await read_loyalty(checkpoint), customers)
+    return insights.rescore_value(await read_model(checkpoint, "value", _value), customers)
 
 
 class InsightsCache:

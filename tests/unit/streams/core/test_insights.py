@@ -169,3 +169,60 @@ def test_money_is_written_in_the_shop_s_currency_everywhere_the_insights_write_i
     assert view["currency"] == "USD" and charts_json(dollars, {})["currency"] == "USD"  # what the page formats with
     pounds = compute(profiles, T0)  # the default, as before
     assert pounds.currency == "GBP" and pounds.ranking("best", limit=1)[0]["reasons"][0].startswith("spent £")
+
+
+def test_the_repr_of_the_insights_is_short_whatever_the_number_of_customers():
+    """repr() names the moment and counts the customers instead of writing each one's facts (asyncio.run writes it)."""
+    many = [(f"c{n}", buyer(3, 100.0 + n, 5)) for n in range(300)]
+    insights = compute(many, T0)
+    assert repr(insights) == f"Insights(now={T0.isoformat()}, customers=300, currency='GBP')"
+
+
+def warm_models():
+    """A loyalty and a value model that have learned enough to score (:data:`MIN_LEARNED` examples)."""
+    from models.loyalty import LoyaltyModel
+    from models.value_model import ValueModel
+
+    from streams.core.features import MIN_LEARNED
+
+    loyalty, value = LoyaltyModel(), ValueModel()
+    for n in range(MIN_LEARNED):
+        loyalty.learn_one({"orders": float(n % 5), "days_since_last": float(n % 200)}, n % 3 == 0)
+        value.learn_one({"orders": 5.0, "revenue": 100.0 * (1 + n % 9), "days_since_last": float(n % 300)},
+                        (100.0 * (1 + n % 9)) * (1.0 if n % 300 < 60 else 0.0))
+    return loyalty, value
+
+
+def population(size: int = 60) -> list[tuple[str, Profile]]:
+    """Buyers enough to fit BG/NBD, with the spend history the value model reads."""
+    import random
+
+    rng = random.Random(5)
+    return [(f"b{n}", spender(rng.randint(1, 12), 100.0 * rng.randint(1, 20), rng.uniform(1, 300)))
+            for n in range(size)]
+
+
+def test_one_customer_scored_alone_has_the_view_they_have_when_everyone_is_scored():
+    """Rescoring only the customer asked for gives their view unchanged, and scores nobody else."""
+    loyalty, value = warm_models()
+    profiles = population()
+    everyone = compute(profiles, T0).rescore_loyalty(loyalty).rescore_value(value)
+    alone = compute(profiles, T0).rescore_loyalty(loyalty, ["b7"]).rescore_value(value, ["b7"])
+    assert alone.customer("b7", dict(profiles)["b7"]) == everyone.customer("b7", dict(profiles)["b7"])
+    assert set(alone.learned) == {"b7"} and alone.facts["b7"].loyalty is not None
+    assert alone.facts["b8"].loyalty is None and everyone.facts["b8"].loyalty is not None
+
+
+def test_what_a_command_does_not_show_is_left_out_and_the_rest_is_unchanged():
+    """Without portraits the rankings, without BG/NBD the segments and personas, are what they are with them."""
+    profiles = population()
+    full = compute(profiles, T0)
+    ranking_only = compute(profiles, T0, describe=False)
+    assert ranking_only.described.portraits == {} and ranking_only.bgnbd is not None
+    for order, kind in (("best", None), ("worst", None), ("worst", "costly"), ("worst", "low_value")):
+        assert ranking_only.ranking(order, None, 20, kind) == full.ranking(order, None, 20, kind)
+    portraits_only = compute(profiles, T0, fit=False)
+    assert portraits_only.bgnbd is None and full.bgnbd is not None
+    assert portraits_only.segments == full.segments
+    assert portraits_only.persona_cards() == full.persona_cards() != []
+    assert portraits_only.behaviour_cards() == full.behaviour_cards()
