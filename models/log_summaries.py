@@ -78,6 +78,15 @@ def is_lifetime_total(name: str) -> bool:
     return _LIFETIME.search(_loose(name)) is not None
 
 
+def _customers_order(name: str) -> bool:
+    """Whether an order column names one order of each customer's (a summary's ``Last Order ID``), not the line's.
+
+    >>> [_customers_order(n) for n in ("Last Order ID", "first_order", "Order ID", "Invoice")]
+    [True, True, False, False]
+    """
+    return _loose(name).startswith(("last", "first", "latest", "recent"))
+
+
 def _export_said(header: Sequence[str]) -> str:
     plain = {_loose(name) for name in header}
     return next((export for names, export in ORDERS_EXPORTS if plain.issuperset(names)), "the shop's orders export")
@@ -118,9 +127,11 @@ def refuse_customer_summary(table: CsvTable, customer: str, order: str | None) -
     models.errors.DataFileError: c.csv, line 1, column 'Orders': a customer summary, not an order log: 'Orders' counts each customer's orders (3 for 'ann@x.com', on 1 row), 'Total spend' their lifetime money; the evaluation needs each order on a line of its own, dated: give the shop's orders export
     """
     header = table.header
-    lifetime = next((name for name in header if is_lifetime_total(name)), None)
-    if lifetime is None and order is not None and not is_order_count(order):
+    if order is not None and not is_order_count(order) and not _customers_order(order):
+        # Each order on a line of its own with its id: a count and a lifetime total beside it are its customer's
+        # figures at the export (as order export plugins add a Customer Total Orders and Total Spent), no summary.
         return
+    lifetime = next((name for name in header if is_lifetime_total(name)), None)
     at_customer = header.index(customer)
     for at, name in enumerate(header):
         if not is_order_count(name):

@@ -89,3 +89,19 @@ def test_a_log_of_each_customers_orders_per_day_is_read(tmp_path: Path) -> None:
     log = load_csv(path)
     assert "order=" not in log.layout
     assert sorted(t.amount for t in log.transactions) == [4.0, 10.0, 30.0]
+
+
+def test_an_order_log_with_its_customers_lifetime_figures_beside_each_order_is_read(tmp_path: Path) -> None:
+    """Orders of a month, each with its id and its customer's count of orders and money ever (as order export
+    plugins add them): each order read, not refused as a customer summary."""
+    path = write(tmp_path / "orders.csv", "Order ID,Email,Order Date,Order Total,Customer Total Orders,"
+                 "Customer Total Spent\n71,ann@x.com,2026-03-02,10.00,4,95.00\n72,bob@x.com,2026-03-03,5.00,1,5.00\n")
+    assert [t.amount for t in load_csv(path).transactions] == [10.0, 5.0]
+
+
+def test_a_customers_export_naming_each_customers_last_order_is_still_a_summary(tmp_path: Path) -> None:
+    """A customers export's Last Order ID is one order of each customer's, not the line's: still a summary."""
+    path = write(tmp_path / "customers.csv", "Email,Created At,Last Order ID,Orders Count,Total Spent\n"
+                 "ann@x.com,2025-01-10,1042,5,300.00\nbob@x.com,2025-02-10,1007,1,20.00\n")
+    with pytest.raises(DataFileError, match=r"'Orders Count' counts each customer's orders \(5 for 'ann@x.com'"):
+        load_csv(path)
