@@ -1,8 +1,8 @@
 """Dates of purchase logs as users have them: the format is read from the data, not assumed.
 
 A log's date column holds one of these layouts (an optional time ``H:MM[:SS]``, on a 24-hour clock or
-with ``AM``/``PM`` (Spanish ``p. m.``), or as French writes it, ``14h05``, may follow the date, and for ISO and
-named dates a UTC offset):
+with ``AM``/``PM`` (Spanish ``p. m.``), or as French writes it, ``14h05``, or German, ``14:05 Uhr``, may follow the
+date, and for ISO and named dates a UTC offset; a weekday may come before a numeric or named date):
 
 ========  ===========================  =================================================
 layout    example                      seen in
@@ -11,7 +11,8 @@ layout    example                      seen in
           ``2009-W49-2``               ISO 8601 week dates: year, week, weekday (retail calendars)
 ``ymd``   ``2009/12/01 07:45``         spreadsheets set to year-first
 ``mdy``   ``12/1/2010 8:26``           Online Retail I's public CSV exports (US locale)
-``dmy``   ``1/12/2010 8:26``           spreadsheets in most other locales
+``dmy``   ``1/12/2010 8:26``           spreadsheets in most other locales;
+          ``Do., 31.12.2026 14:05 Uhr``, ``quinta, 31/12/2026``  a weekday first, in English or a shop's language
 ``compact`` ``19970101``               CDNOW
 ``named`` ``1 Dec 2010 8:26``, ``Dec 1, 2010``, ``01-Dec-2010``, ``Dec-01-10``  reports and spreadsheets (English month names);
           ``31. Dezember 2026``, ``31 déc. 2026``    day first, months in German, French, Spanish, Italian, Dutch, Portuguese, Polish
@@ -55,10 +56,17 @@ DateLayout: TypeAlias = Literal["iso", "ymd", "mdy", "dmy", "compact", "named", 
 
 # A time: "14:05:33", "2:05 PM"; as French writes it, "14h05", "14 h 05 min 33 s" (Canada's); and Spanish's
 # "2:05 p. m.", "p.m." (a narrow no-break space may part its letters, as CLDR's Latin American formats print them).
+# German's "14:05 Uhr" too ("o'clock": a 24-hour time, as German writes it after a date).
 _TIME = (r"(?:[ T]+(\d{1,2})(?::|\s?[hH]\s?)(\d{2})(?:(?::|\s?min\s?)(\d{2})(?:\.\d+)?(?:\s?s)?)?"
-         r"\s*([AaPp]\.?\s?[Mm]\.?)?)?")
-# A comma may part the date from its time ("31.12.2026, 14:05:33", as European locales print them).
-_NUMERIC = re.compile(r"^\s*(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2}),?" + _TIME + r"\s*$")
+         r"\s*(?:([AaPp]\.?\s?[Mm]\.?)|(?i:uhr))?)?")
+# A weekday before a date, in English or a European shop's language: "Do., 31. Dez. 2026", "jeu. 31 déc. 2026",
+# "jue, 31 dic 2026", "gio 31 dic 2026", "do 31 dec 2026", "qui., 31 de dez. de 2026", "czw., 31 gru 2026", and
+# before a numeric date: "Do., 31.12.2026", "quinta, 31/12/2026".
+_WEEKDAY_ANY = (r"(?:(?i:mon|tue|wed|thu|fri|sat|sun|mo|di|mi|do|fr|sa|so|lu|ma|me|je|ve|ju|vi|gi|wo|vr|za|zo|se|te"
+                r"|qu|po|wt|śr|sr|cz|pt|ni|nd|sá)[^\W\d_]*(?:-[^\W\d_]+)?\.?,?\s+)?")
+# A comma may part the date from its time ("31.12.2026, 14:05:33", as European locales print them); a weekday may
+# come first ("Do., 31.12.2026 14:05 Uhr").
+_NUMERIC = re.compile(r"^\s*" + _WEEKDAY_ANY + r"(\d{1,2})[/.-](\d{1,2})[/.-](\d{4}|\d{2}),?" + _TIME + r"\s*$")
 _YEAR_FIRST = re.compile(r"^\s*(\d{4})[/.](\d{1,2})[/.](\d{1,2})" + _TIME + r"\s*$")
 _COMPACT = re.compile(r"^\s*(\d{4})(\d{2})(\d{2})\s*$")
 # A calendar date, or an ISO week date with its weekday ("2009-W49-2": a week alone is no day).
@@ -78,10 +86,6 @@ _MONTHS |= {
 # dates (RFC 2822: "Tue, 01 Dec 2026 10:00:00 +0000"); the groups are numbered so that the time's are 4-7, as _clock reads them, the offset's 8-9.
 _WEEKDAY = r"(?:(?i:mon|tue|wed|thu|fri|sat|sun)[A-Za-z]*\.?,?\s+)?"
 _ZONE = r"(?:\s*(?:GMT|UTC|Z))?(?:\s*([+-]\d{2}):?(\d{2}))?"
-# A weekday before a day-first date, in English or a European shop's language: "Do., 31. Dez. 2026", "jeu. 31 déc.
-# 2026", "jue, 31 dic 2026", "gio 31 dic 2026", "do 31 dec 2026", "qui., 31 de dez. de 2026", "czw., 31 gru 2026".
-_WEEKDAY_ANY = (r"(?:(?i:mon|tue|wed|thu|fri|sat|sun|mo|di|mi|do|fr|sa|so|lu|ma|me|je|ve|ju|vi|gi|wo|vr|za|zo|se|te"
-                r"|qu|po|wt|śr|sr|cz|pt|ni|nd)[^\W\d_]*(?:-[^\W\d_]+)?\.?,?\s+)?")
 # A day-first month name may be in a European shop's language: "31. Dezember 2026", "31 déc. 2026, 14:05",
 # "31 de diciembre de 2026".
 _DAY_MONTH = re.compile(r"^\s*" + _WEEKDAY_ANY + r"(\d{1,2})\.?[ -](?:de )?([^\W\d_]{3,12})\.?,?[ -](?:de )?(\d{4}|\d{2}),?"
@@ -326,6 +330,10 @@ def detect_date_layout(values: Sequence[str], *, serials: bool = False) -> tuple
     ((None, 0), ('serial', 2))
     >>> DateParser("serial")("35431.5").isoformat(), DateParser("serial")("35431,25").isoformat()
     ('1997-01-01T12:00:00+00:00', '1997-01-01T06:00:00+00:00')
+    >>> detect_date_layout(["Do., 31.12.2026 14:05 Uhr", "Fr., 01.01.2027"]), detect_date_layout(["Do., 01.03.2026"])
+    (('dmy', None), ('dmy', None))
+    >>> DateParser("dmy")("31.12.2026 14:05 Uhr").isoformat(), DateParser("dmy")("quinta, 31/12/2026").isoformat()
+    ('2026-12-31T14:05:00+00:00', '2026-12-31T00:00:00+00:00')
 
     """
     first = next((i for i, v in enumerate(values) if v.strip()), None)
@@ -356,7 +364,9 @@ def detect_date_layout(values: Sequence[str], *, serials: bool = False) -> tuple
             # day-first for dates written with points (01.03.2026), as no month-first convention writes them.
             sample = [v for v in values[first : first + 5000] if v.strip()]
             dmy, mdy = _ordered_pairs(sample, "dmy"), _ordered_pairs(sample, "mdy")
-            if dmy > mdy or (dmy == mdy and "." in values[first].strip().split(" ")[0]):
+            numeric = _NUMERIC.match(values[first])
+            points = numeric is not None and values[first][numeric.end(1)] == "."  # after a weekday's own point
+            if dmy > mdy or (dmy == mdy and points):
                 layout = "dmy"
     parser = DateParser(layout)
     for i, raw in enumerate(values):

@@ -114,6 +114,18 @@ NAMES: dict[str, dict[str, tuple[str, ...]]] = {
         "pt": ("referenciadoproduto", "codigodoproduto", "idproduto", "produto", "artigo"),
         "pl": ("kodproduktu", "idproduktu", "indeks", "produkt", "towar"),
     },
+    # A count of a customer's orders (a customers export's, :func:`models.log_summaries.is_order_count`): the plural
+    # and "number of orders", never the singular, which names the order's id (Bestellung, Commande, Pedido).
+    "order_count": {
+        "de": ("bestellungen", "anzahlbestellungen", "anzahlderbestellungen", "bestellanzahl", "auftrage",
+               "anzahlauftrage"),
+        "fr": ("commandes", "nombredecommandes", "nombrecommandes", "nbcommandes", "nbdecommandes", "nbrecommandes"),
+        "es": ("pedidos", "numerodepedidos", "numeropedidos", "cantidaddepedidos", "nodepedidos"),
+        "it": ("ordini", "numeroordini", "numerodiordini", "nordini"),
+        "nl": ("bestellingen", "aantalbestellingen", "aantalorders"),
+        "pt": ("pedidos", "encomendas", "numerodepedidos", "numerodeencomendas", "quantidadedepedidos"),
+        "pl": ("zamowienia", "liczbazamowien", "ilosczamowien"),
+    },
 }
 
 #: For each meaning, per language: words one of which a column's name holds, and words that say it holds something

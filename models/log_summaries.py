@@ -8,7 +8,9 @@ their lifetime spend, dated when they signed up: an evaluation of nonsense.  The
 (:func:`refuse_customer_summary`):
 
 * a column named a count of orders (``Total Orders``, ``Orders``, ``Orders Count``, ``Number of Orders``,
-  ``Historic Number Of Orders``: :func:`is_order_count`), every value a whole number;
+  ``Historic Number Of Orders``, or in a European shop's language ``Bestellungen``, ``Anzahl Bestellungen``,
+  ``Nombre de commandes``, ``Pedidos``, ``Ordini``, ``Bestellingen``, ``Zamówienia``: :func:`is_order_count`), every
+  value a whole number;
 * beside it, a column named a lifetime total (``Total Spent``, ``Total spend``, ``Amount Spent``, ``AOV``,
   ``… Lifetime Value``: :func:`is_lifetime_total`), or no order id;
 * and rows that hold one count per customer, some customer's count of two or more on fewer rows than that: orders
@@ -28,6 +30,7 @@ import re
 from collections.abc import Sequence
 
 from models.errors import DataFileError
+from models.log_languages import names_of
 from models.textfiles import CsvTable, bare
 
 __all__ = ["ORDERS_EXPORTS", "is_lifetime_total", "is_order_count", "refuse_customer_summary", "summary_of_header"]
@@ -39,6 +42,8 @@ _ORDER_COUNT = re.compile(r"^(customer)?(total|lifetime|historic)?(numberof|tota
 # Money over a customer's life: "Total Spent", "Total spend", "Amount Spent", "Customer Lifetime Value", "LTV",
 # "CLV", "AOV", "Average Order Value".
 _LIFETIME = re.compile(r"spent|spend|lifetime|^(ltv|clv|aov)$|averageorder")
+# And as European shops' customer exports name it: "Bestellungen", "Nombre de commandes", "Zamówienia".
+_ORDER_COUNTS = frozenset(names_of("order_count"))
 _WHOLE = re.compile(r"^\s*\d+(\.0+)?\s*$")
 
 #: Header names that say whose customers' export a file is (all of a tuple's, compared loosely), and the orders
@@ -63,8 +68,16 @@ def is_order_count(name: str) -> bool:
     [True, True, True, True, True]
     >>> [is_order_count(n) for n in ("Order Number", "Order ID", "Orders ID", "order", "Order Total")]
     [False, False, False, False, False]
+
+    In a European shop's language too (:data:`models.log_languages.NAMES`), where an order's id is the singular:
+
+    >>> [is_order_count(n) for n in ("Anzahl Bestellungen", "Nombre de commandes", "Pedidos", "Zamówienia")]
+    [True, True, True, True]
+    >>> [is_order_count(n) for n in ("Bestellnummer", "N° de commande", "Pedido", "Bestellung")]
+    [False, False, False, False]
     """
-    return _ORDER_COUNT.match(_loose(name)) is not None
+    plain = _loose(name)
+    return _ORDER_COUNT.match(plain) is not None or plain in _ORDER_COUNTS
 
 
 def is_lifetime_total(name: str) -> bool:

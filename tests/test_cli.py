@@ -493,3 +493,43 @@ def test_reading_the_store_leaves_the_garbage_collector_on(shop_store):
     with pytest.raises(TrackerError):
         read_insights(Settings(redis_url=f"redis://127.0.0.1:{free_port()}/0"))
     assert gc.isenabled()
+
+
+def _clicks(path, time_of_day=""):
+    """A clickstream of 40 customers' views, carts and purchases, dated to the day (``2024-03-01``) or timed."""
+    rows = [f"2024-03-{1 + c % 20:02d}{time_of_day},{event},p{c},9.50,c{c}"
+            for c in range(40) for event in ("view", "cart", "purchase")[:3 if c % 3 else 2]]
+    path.write_text("event_time,event_type,product_id,price,user_id\n" + "\n".join(rows) + "\n")
+    return path
+
+
+def test_evaluate_intent_says_first_that_a_clickstream_of_dates_only_has_days_for_visits(tmp_path):
+    """A time column of dates only puts every event at midnight: the report's first line warns that each visit is a
+    customer's day; a timed clickstream's report says nothing of it."""
+    result = tracker("evaluate", "intent", "--data", str(_clicks(tmp_path / "days.csv")))
+    assert result.returncode == 0, result.stderr
+    first = result.stdout.splitlines()[0]
+    assert first.startswith(f"warning: {tmp_path / 'days.csv'}: its times are dates only (no time of day)"), first
+    assert "visits and abandonments cannot be told from a day's events" in first
+    assert result.stdout.count("dates only") == 1
+    report = _strict_json(tracker("evaluate", "intent", "--data", str(tmp_path / "days.csv"), "--json").stdout)
+    assert report["dates_only"] is True
+    timed = tracker("evaluate", "intent", "--data", str(_clicks(tmp_path / "timed.csv", " 10:00:00")))
+    assert timed.returncode == 0 and "dates only" not in timed.stdout + timed.stderr
+
+
+def test_replay_says_once_that_a_clickstream_of_dates_only_has_days_for_visits(tmp_path, monkeypatch):
+    """`tracker replay` of a clickstream dated to the day warns once on stderr, before its summary."""
+    from streams.replay import history
+    from streams.settings import intake_of
+
+    def read_only(path, fmt, settings, **options):  # the replay's reading and report, without a broker
+        return history.read_history(path, fmt, intake_of(settings), columns=options.get("columns"))[1]
+
+    monkeypatch.setattr(history, "replay_history", read_only)
+    result = tracker("replay", str(_clicks(tmp_path / "days.csv")), "--format", "clickstream")
+    assert result.returncode == 0, result.stderr
+    assert result.stderr.count("its times are dates only") == 1, result.stderr
+    assert f"warning: {tmp_path / 'days.csv'}: its times are dates only" in result.stderr
+    timed = tracker("replay", str(_clicks(tmp_path / "timed.csv", " 10:00:00")), "--format", "clickstream")
+    assert timed.returncode == 0 and "dates only" not in timed.stderr

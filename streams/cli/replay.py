@@ -115,7 +115,7 @@ def _purchase_log(args: argparse.Namespace, settings: Settings) -> int:
 def _history(args: argparse.Namespace, settings: Settings) -> int:
     from models.errors import DataFileError
     from streams.replay.clickstream import parse_click_columns
-    from streams.replay.history import replay_history
+    from streams.replay.history import DATES_ONLY, replay_history
 
     columns = None
     if args.fmt == "clickstream" and args.columns is not None:
@@ -136,6 +136,8 @@ def _history(args: argparse.Namespace, settings: Settings) -> int:
         body: dict[str, Any] = asdict(report)
         print(json.dumps(body, indent=2))
         return 0
+    if report.dates_only:
+        print(f"warning: {report.path}: {DATES_ONLY}", file=sys.stderr)
     if args.fmt == "clickstream" and args.columns is None:
         read = ",".join(f"{key}={column}" for key, column in report.columns.items())
         print(f"columns read from the header: {read} (--columns to choose others)", file=sys.stderr)

@@ -50,7 +50,9 @@ header naming no customer, time or event column is refused with what was found.
 
 Each event's id is a digest of its row, so replaying the file twice changes nothing (the row's own event id, an
 ``id`` column, only where it tells the row from an earlier one alike: :func:`_told_apart`); the
-times are read as :mod:`models.dates` reads any log's, the amounts with the column's own
+times are read as :mod:`models.dates` reads any log's (a column of dates only puts every event at midnight, and the
+replay and ``tracker evaluate intent`` warn that a visit is then a whole day: :data:`streams.replay.history.DATES_ONLY`),
+the amounts with the column's own
 decimal mark (:mod:`models.decimals`), a customer or visitor id written as a float (``12345.0``)
 as the purchase logs read it (``12345``: :func:`models.ids.without_float_zeros`).  A row whose time is missing or not of the column's
 layout, a price, quantity or total that is no number (a placeholder such as ``NA`` is none, not a bad

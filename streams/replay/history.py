@@ -29,7 +29,7 @@ import itertools
 import json
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import closing
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
@@ -62,6 +62,12 @@ BAD_LINES_KEPT = 100
 _LOGIN = "login-"
 #: Fields a warehouse export may hold as JSON text rather than as objects.
 _NESTED = ("properties", "traits", "context")
+#: Seconds in a day: a time on a whole number of them is at midnight (UTC).
+_DAY = 86_400
+#: What a file whose every event is at midnight means for its visits (said once by ``tracker replay`` and first in
+#: ``tracker evaluate intent``'s report).
+DATES_ONLY = ("its times are dates only (no time of day): every event is at midnight, so a visit is a customer's "
+              "whole day, and visits and abandonments cannot be told from a day's events")
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +114,8 @@ class HistoryReport:
     seconds: float = 0.0
     #: A clickstream's columns: as given, or as its header names them.
     columns: dict[str, str] = field(default_factory=dict)
+    #: Every event at midnight: the file's times are dates only (``2026-03-01``, :data:`DATES_ONLY`).
+    dates_only: bool = False
 
 
 def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | None = None,
@@ -175,7 +183,25 @@ def read_history(path: str | Path, fmt: Format, intake: Intake, *, limit: int | 
         times = [p.at for p in parsed]
         report.first_event_at = datetime.fromtimestamp(min(times), timezone.utc).isoformat()
         report.last_event_at = datetime.fromtimestamp(max(times), timezone.utc).isoformat()
+        report.dates_only = dates_only(times)
     return parsed, report
+
+
+def dates_only(times: Iterable[float]) -> bool:
+    """Whether every one of some event times (Unix seconds) is at midnight, UTC: a file of dates without a time of day.
+
+    Two events at midnight to the second by chance are one in some 7·10⁹; a file whose times are days has nothing
+    but midnights.
+
+    >>> dates_only([1772323200.0, 1772409600.0]), dates_only([1772323200.0, 1772323201.5]), dates_only([])
+    (True, False, False)
+    """
+    seen = False
+    for at in times:
+        if at % _DAY:
+            return False
+        seen = True
+    return seen
 
 
 def _parsed(line: int, event: AnyEvent, intake: Intake) -> Parsed:

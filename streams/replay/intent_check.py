@@ -14,6 +14,10 @@ The model learns the visits in the order they ended, as a worker replaying the f
 - **holdout**: a model that learned the first 70 % of the visits (by end time) scores the last
   30 % without learning them: ROC AUC, and accuracy, TPR, TNR and F1 at its own threshold — beside
   two rules a shop would try first, "the visit started a checkout" and "the visit added to its cart".
+
+A file whose times are dates only (``2026-03-01``: every event at midnight) is evaluated, not refused, with a warning
+as the report's first line: its visits are customers' days, and the figures say how well a day's activity tells the
+days that buy, not visits from abandonments (a shop with daily exports only still learns that much).
 """
 
 from __future__ import annotations
@@ -34,7 +38,7 @@ from streams.core.features import session_features
 from streams.core.state import CustomerState, Profile, Session
 from streams.core.visits import apply, close_due
 from streams.errors import UsageError
-from streams.replay.history import Format, Reading, read_history
+from streams.replay.history import DATES_ONLY, Format, Reading, read_history
 from streams.settings import Settings, intake_of
 
 __all__ = ["Visit", "ended_visits", "evaluate_clickstream_intent", "format_clickstream_intent_report"]
@@ -144,6 +148,8 @@ def evaluate_clickstream_intent(
         "data": str(path),
         "format": fmt,
         "columns": report.columns,
+        # Every event at midnight: each visit is a customer's day (DATES_ONLY), said first in the report.
+        "dates_only": report.dates_only,
         "events": report.events,
         "bad_lines": report.bad,
         # The first of them, as replay's --json lists them: line number, reason and detail.
@@ -176,7 +182,9 @@ def _rule(y: np.ndarray, said: Sequence[bool]) -> dict[str, float]:
 def format_clickstream_intent_report(result: Mapping[str, Any]) -> str:
     """The evaluation as a marketer reads it."""
     holdout = result["holdout"]
+    warning = [f"warning: {result['data']}: {DATES_ONLY}"] if result.get("dates_only") else []
     lines = [
+        *warning,
         f"intent on {result['data']} ({result['format']}): {result['events']:,} events of {result['customers']:,} "
         f"customers, {result['visits']:,} visits (session timeout {result['session_timeout_seconds']:.0f} s), "
         f"{100 * result['purchase_rate']:.1f} % ending in a purchase"

@@ -197,6 +197,34 @@ def test_a_weekday_in_a_shops_language_before_a_day_first_date_is_read(value: st
     assert DateParser("named")(value) == dt.datetime(2026, 12, 31, tzinfo=dt.UTC)
 
 
+@pytest.mark.parametrize(("value", "expected"), [
+    ("31.12.2026 14:05 Uhr", dt.datetime(2026, 12, 31, 14, 5, tzinfo=dt.UTC)),
+    ("31.12.2026, 14:05:33 Uhr", dt.datetime(2026, 12, 31, 14, 5, 33, tzinfo=dt.UTC)),
+    ("Do., 31.12.2026", dt.datetime(2026, 12, 31, tzinfo=dt.UTC)),
+    ("Do., 31.12.2026 14:05 Uhr", dt.datetime(2026, 12, 31, 14, 5, tzinfo=dt.UTC)),
+    ("quinta, 31/12/2026", dt.datetime(2026, 12, 31, tzinfo=dt.UTC)),
+    ("quinta-feira, 31/12/2026 14:05", dt.datetime(2026, 12, 31, 14, 5, tzinfo=dt.UTC)),
+    ("jeu. 31/12/2026 14h05", dt.datetime(2026, 12, 31, 14, 5, tzinfo=dt.UTC)),
+    ("czw., 31.12.2026", dt.datetime(2026, 12, 31, tzinfo=dt.UTC)),
+    ("sábado, 16/01/2027 09:30", dt.datetime(2027, 1, 16, 9, 30, tzinfo=dt.UTC)),
+])
+def test_german_uhr_and_a_weekday_before_a_numeric_date_are_read(value: str, expected: dt.datetime) -> None:
+    """14:05 Uhr, as German prints a time, and a weekday in a shop's language before 31.12.2026: a moment."""
+    assert detect_date_layout([value]) == ("dmy", None)
+    assert DateParser("dmy")(value) == expected
+
+
+def test_a_weekday_before_an_ambiguous_dotted_date_leaves_it_day_first() -> None:
+    """Do., 01.03.2026 (fits both orders) is 1 March, as 01.03.2026 is: the weekday's own point says nothing."""
+    assert detect_date_layout(["Do., 01.03.2026", "Do., 01.03.2026"]) == ("dmy", None)
+    assert detect_date_layout(["Sun, 01/03/2026", "Sun, 01/03/2026"]) == ("mdy", None)
+
+
+def test_uhr_is_no_twelve_hour_mark() -> None:
+    """2:05 Uhr is five past two in the night (German clocks run to 24), not a bad date and not 14:05."""
+    assert DateParser("dmy")("31.12.2026 2:05 Uhr") == dt.datetime(2026, 12, 31, 2, 5, tzinfo=dt.UTC)
+
+
 def test_european_month_names_are_day_first_only() -> None:
     """No European locale prints its month's name before the day; an English month first still reads as before."""
     assert DateParser("named")("Mar 1, 2026, 10:00:00 AM") == dt.datetime(2026, 3, 1, 10, tzinfo=dt.UTC)

@@ -105,3 +105,38 @@ def test_a_customers_export_naming_each_customers_last_order_is_still_a_summary(
                  "ann@x.com,2025-01-10,1042,5,300.00\nbob@x.com,2025-02-10,1007,1,20.00\n")
     with pytest.raises(DataFileError, match=r"'Orders Count' counts each customer's orders \(5 for 'ann@x.com'"):
         load_csv(path)
+
+
+@pytest.mark.parametrize("header", [
+    "Kundennummer;Erstellt am;Bestellungen;Umsatz",
+    "Kundennummer;Erstellt am;Anzahl Bestellungen;Umsatz",
+    "Client;Date de création;Commandes;Montant",
+    "Client;Date de création;Nombre de commandes;Montant",
+    "Cliente;Fecha;Pedidos;Importe",
+    "Cliente;Data creazione;Ordini;Importo",
+    "Klant;Datum;Bestellingen;Bedrag",
+    "Klient;Data utworzenia;Zamówienia;Kwota",
+])
+def test_a_count_of_orders_named_in_a_shops_language_is_a_customer_summarys(tmp_path: Path, header: str) -> None:
+    """Bestellungen, Nombre de commandes, Pedidos, Zamówienia … count a customer's orders: a row per customer of them
+    is refused as a summary, the count never read as the order id."""
+    path = write(tmp_path / "kunden.csv", f"{header}\n7;2025-01-10;3;120,50\n8;2025-02-10;1;40,00\n")
+    counted = header.split(";")[2]
+    with pytest.raises(DataFileError, match=rf"'{counted}' counts each customer's orders \(3 for '7', on 1 row\)"):
+        load_csv(path)
+
+
+@pytest.mark.parametrize(("header", "order"), [
+    ("Bestellnummer;Kundennummer;Bestelldatum;Gesamtbetrag;Bestellungen", "Bestellnummer"),
+    ("N° de commande;Client;Date de commande;Total TTC;Nombre de commandes", "N° de commande"),
+    ("Pedido;Cliente;Fecha;Importe;Pedidos", "Pedido"),
+])
+def test_an_order_id_named_in_a_shops_language_is_read_beside_a_count_of_orders(
+    tmp_path: Path, header: str, order: str,
+) -> None:
+    """Bestellnummer, N° de commande, Pedido are each line's order id, not a count: the orders are read, each its own,
+    with the customer's count of orders beside them."""
+    path = write(tmp_path / "orders.csv", f"{header}\n71;7;2026-03-02;10,00;4\n72;8;2026-03-03;5,00;1\n")
+    log = load_csv(path)
+    assert f"order={order}" in log.layout
+    assert [t.amount for t in log.transactions] == [10.0, 5.0]

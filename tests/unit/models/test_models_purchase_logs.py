@@ -866,6 +866,8 @@ def test_a_second_stream_broken_off_is_refused_at_the_line_it_reached(tmp_path: 
     ("Client;Date de commande;Total TTC", "31/12/2026 14h05", "02/01/2027 9 h 30"),
     ("Cliente;Fecha;Importe", "31/12/2026 2:05 p. m.", "2/1/2027 9:30 a. m."),
     ("Kundennummer;Bestelldatum;Gesamtbetrag", "31.12.26, 14:05", "02.01.27, 09:30"),
+    ("Kundennummer;Bestelldatum;Gesamtbetrag", "Do., 31.12.2026 14:05 Uhr", "Sa., 02.01.2027 09:30 Uhr"),
+    ("Cliente;Data do pedido;Valor total", "quinta, 31/12/2026 14:05", "sábado, 02/01/2027 09:30"),
 ])
 def test_a_european_shops_dates_and_times_are_read(tmp_path: Path, header: str, first: str, second: str) -> None:
     """French 14h05, Spanish p. m. and German two-digit years, in a shop's own export: the orders' moments."""

@@ -1371,3 +1371,19 @@ def test_bloomreach_s_bigquery_event_tables_and_its_tracking_api_s_events_are_re
     assert (report.columns["customer"], report.columns["visitor"]) == ("customer_ids.registered", "customer_ids.cookie")
     assert [(json.loads(p.value)["type"], json.loads(p.value)["customer_id"]) for p in parsed] == [
         ("product_viewed", "c-1"), ("customer_identified", "c-1"), ("checkout_started", "c-1")]
+
+
+@pytest.mark.parametrize(("times", "dates_only"), [
+    (("2026-03-01", "2026-03-01", "2026-03-02"), True),
+    (("01.03.2026", "01.03.2026", "02.03.2026"), True),
+    (("2026-03-01 00:00:00", "2026-03-01 10:15:00", "2026-03-02 09:00:00"), False),
+])
+def test_a_time_column_of_dates_only_is_said_in_the_report_and_read_as_before(tmp_path, times, dates_only):
+    """Dates without a time of day put every event at midnight: the report says so (each visit is a day), the
+    events are as they were."""
+    path = tmp_path / "clicks.csv"
+    path.write_text("user_id,event_time,event_type,product_id\n"
+                    + "".join(f"7,{at},{event},p1\n" for at, event in zip(times, ("view", "cart", "view"))))
+    parsed, report = events(path, "customer=user_id,time=event_time,event=event_type,product=product_id")
+    assert report.dates_only is dates_only
+    assert [p["occurred_at"][:10] for p in parsed] == ["2026-03-01", "2026-03-01", "2026-03-02"]
