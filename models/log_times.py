@@ -23,6 +23,7 @@ moment.  :mod:`models.csv_logs` reads the date; these rules add the rest:
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import zoneinfo
 from collections.abc import Iterable, Sequence
@@ -176,17 +177,20 @@ def in_zones(table: CsvTable, dates: Sequence[dt.datetime]) -> list[dt.datetime]
     if all(day.time() == dt.time() for day in dates):
         return None
     at_date, at_zone = table.position("date"), table.position("zone")
-    zones: dict[str, dt.tzinfo] = {}
     out = []
     for (_, values), day in zip(table.rows, dates, strict=True):
         name = values[at_zone].strip()
         if not name or has_offset(values[at_date]):
             out.append(day)
             continue
-        if name not in zones:
-            zones[name] = zone(name) or dt.UTC
-        out.append(day.replace(tzinfo=zones[name]).astimezone(dt.UTC))
+        out.append(day.replace(tzinfo=_zone_or_utc(name)).astimezone(dt.UTC))
     return out
+
+
+@functools.lru_cache(maxsize=4096)
+def _zone_or_utc(name: str) -> dt.tzinfo:
+    """A zone column's value as its zone, UTC where it names none (the report then says the zones were not read)."""
+    return zone(name) or dt.UTC
 
 
 def times_of_day(values: Iterable[str]) -> bool:
@@ -219,7 +223,6 @@ def moments(table: CsvTable, dates: Sequence[dt.datetime], *, zoned: bool) -> li
     at_time = table.position("time")
     at_zone = table.position("zone") if zoned else None
     clocks: dict[str, dt.time | None] = {}
-    zones: dict[str, dt.tzinfo] = {}
     out = []
     for (line, values), day in zip(table.rows, dates, strict=True):
         raw = values[at_time].strip()
@@ -231,10 +234,7 @@ def moments(table: CsvTable, dates: Sequence[dt.datetime], *, zoned: bool) -> li
                                 found=raw)
         place: dt.tzinfo = dt.UTC
         if at_zone is not None and values[at_zone].strip():
-            name = values[at_zone].strip()
-            if name not in zones:
-                zones[name] = zone(name) or dt.UTC
-            place = zones[name]
+            place = _zone_or_utc(values[at_zone].strip())
         moment = dt.datetime.combine(day.date(), when, tzinfo=place)
         out.append(moment.astimezone(dt.UTC))
     return out
