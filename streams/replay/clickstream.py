@@ -12,9 +12,14 @@ event names (case, spaces and ``_`` ignored)    tracker event
 ==============================================  =====================================
 view, view_item, detail, pv, click(s)            ``product_viewed`` (``page_viewed`` without a product)
 page_view, pageview, page, screen_view           ``page_viewed``
-cart(s), add_to_cart, product_added_to_cart      ``cart_item_added``
-remove_from_cart, product_removed(_from_cart)    ``cart_item_removed``
+cart(s), add_to_cart, product_added_to_cart      ``cart_item_added`` (``activity`` without a product:
+                                                  the event names the product it adds)
+remove_from_cart, product_removed(_from_cart)    ``cart_item_removed`` (the same)
 checkout, begin_checkout, checkout_started       ``checkout_started``
+shipping_details, add_payment_info, billing…     ``checkout_started``: a checkout's step named for the
+                                                  shipping, payment, billing or delivery details or
+                                                  info it asks (:func:`_checkout_steps`; not
+                                                  ``shipping_policy``, not ``payment_error``)
 view_cart, cart_viewed                           ``cart_viewed``
 purchase, order(s), buy, checkout_completed…     ``order_placed``: the rows of one order (the
                                                   ``order`` column, else one customer's rows of
@@ -150,6 +155,34 @@ HEADER_NAMES: dict[str, tuple[str, ...]] = {
 }
 
 
+#: What a checkout asks for at its steps, each step named for it: a name made of these words (:func:`_checkout_steps`)
+#: is a step of a checkout, whatever verb it has; ``address`` and ``contact`` only after ``checkout`` (an address
+#: book's page is no checkout).
+_STEP_SUBJECTS = ("shipping", "payment", "billing", "delivery")
+_CHECKOUT_SUBJECTS = ("address", "contact")
+_STEP_NOUNS = ("details", "detail", "info", "information")
+
+
+def _checkout_steps() -> list[str]:
+    """The names (without case, spaces and ``_``) of the steps of a checkout, each for what it asks: the details a
+    funnel table names its steps by (``shipping_details``, ``payment_details``), GA4's and Meta's ``add_…_info``,
+    Shopify's ``checkout_…_info_submitted`` and ``payment_info_submitted``, the spec's ``Payment Info Entered``.
+
+    The whole name is these words in this order, no other (no substring): ``shipping_policy`` (a page) and
+    ``payment_error`` (the shop's failure, not a step the customer took) are none.
+
+    >>> steps = _checkout_steps()
+    >>> [name in steps for name in ("shippingdetails", "addpaymentinfo", "checkoutaddressinfosubmitted",
+    ...                             "paymentinfoentered", "shippingpolicy", "paymenterror", "addressdetails")]
+    [True, True, True, True, False, False, False]
+    """
+    verbs, done = ("", "add", "enter", "submit"), ("", "added", "entered", "submitted")
+    subjects = [("", subject) for subject in _STEP_SUBJECTS]
+    subjects += [("checkout", subject) for subject in (*_STEP_SUBJECTS, *_CHECKOUT_SUBJECTS)]
+    return [f"{verb}{checkout}{subject}{noun}{past}" for verb in verbs for checkout, subject in subjects
+            for noun in _STEP_NOUNS for past in done]
+
+
 _KINDS = {
     **dict.fromkeys(("view", "viewitem", "productviewed", "productview", "detail", "viewproduct", "viewedproduct",
                      "viewitemdetails", "pv", "views",
@@ -171,6 +204,7 @@ _KINDS = {
                      "removedfromcart", "productremovedfromcart"), "remove"),
     **dict.fromkeys(("checkout", "begincheckout", "checkoutstarted", "startcheckout", "startedcheckout",
                      "initiatecheckout"), "checkout"),
+    **dict.fromkeys(_checkout_steps(), "checkout"),
     **dict.fromkeys(("cartviewed", "viewcart", "viewedcart"), "cartview"),
     **dict.fromkeys(("purchase", "transaction", "order", "ordercompleted", "orderplaced", "buy", "completedorder",
                      "placedorder", "purchased", "purchasecompleted", "completedpurchase", "orders", "purchases",
@@ -220,6 +254,12 @@ def kind_of(name: str) -> str | None:
 
     >>> kind_of("add_to_cart"), kind_of("Product Viewed"), kind_of("remove_from_cart"), kind_of("scroll")
     ('add', 'view', 'remove', None)
+
+    A step of a checkout named for what it asks is the checkout (:func:`_checkout_steps`); a page about shipping
+    or an error at payment is not one:
+
+    >>> kind_of("shipping_details"), kind_of("add_payment_info"), kind_of("shipping_policy"), kind_of("payment_error")
+    ('checkout', 'checkout', None, None)
     """
     return _KINDS.get(re.sub(r"[^a-z]", "", name.lower()))
 

@@ -14,6 +14,7 @@ page_view, screen_view                 ``page_viewed`` (``page_location``, ``pag
 view_item, select_item                 ``product_viewed``, one per item
 add_to_cart / remove_from_cart         ``cart_item_added`` / ``cart_item_removed``, one per item
 view_cart / begin_checkout             ``cart_viewed`` / ``checkout_started`` with the items
+add_shipping_info, add_payment_info    ``checkout_started`` with the items: a step of the checkout
 purchase / refund                      ``order_placed`` / ``order_refunded``
 search, view_search_results            ``searched`` (``search_term``)
 login                                  ``customer_identified`` (the pseudo id linked to the user id)
@@ -37,7 +38,10 @@ from streams.core.intake import Problem
 _NOT_SET = {"", "(not set)", "(not provided)", "(none)"}
 _ITEM_EVENTS = {"view_item": "product_viewed", "select_item": "product_viewed",
                 "add_to_cart": "cart_item_added", "remove_from_cart": "cart_item_removed"}
-_CART_EVENTS = {"view_cart": "cart_viewed", "begin_checkout": "checkout_started"}
+#: A checkout's steps (the shipping and payment details given) are the checkout, as a clickstream table's names are
+#: read (:func:`streams.replay.clickstream.kind_of`): a site that sends no ``begin_checkout`` still starts one.
+_CART_EVENTS = {"view_cart": "cart_viewed", "begin_checkout": "checkout_started",
+                "add_shipping_info": "checkout_started", "add_payment_info": "checkout_started"}
 
 
 def events_of(lines: Iterable[tuple[int, bytes | Problem]]) -> Iterator[tuple[int, bytes | Problem]]:

@@ -117,6 +117,22 @@ def test_event_names_in_any_spelling_and_the_rest_counted_as_activity(tmp_path):
     assert report.unmapped == {"wishlist": 1}
 
 
+def test_a_funnel_table_s_steps_named_for_the_shipping_or_payment_details_they_ask_are_its_checkout(tmp_path):
+    """A funnel table (user, session, event, time: no product) starts its checkout at its details steps; a page
+    about shipping and an error at payment are no step, and a cart add naming no product stays visit activity."""
+    path = tmp_path / "funnel.csv"
+    path.write_text("user_id,session_id,event,timestamp,platform\n" + "".join(
+        f"u1,s1,{name},2024-03-13 10:{minute:02d}:00,desktop\n" for minute, name in enumerate(
+            ["add_to_cart", "shipping_policy", "shipping_details", "payment_details", "payment_error",
+             "BillingDetails", "purchase"])))
+    parsed, report = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [e["type"] for e in found] == ["activity", "activity", "checkout_started", "checkout_started", "activity",
+                                          "checkout_started", "order_placed"]
+    assert "products" not in found[2] and found[2]["session_id"] == "s1"
+    assert report.unmapped == {"add_to_cart": 1, "shipping_policy": 1, "payment_error": 1}
+
+
 def test_the_same_rows_give_the_same_event_ids(tmp_path):
     path = tmp_path / "events.csv"
     path.write_text("timestamp,visitorid,event,itemid,transactionid\n1433221332117,257597,view,355908,\n")

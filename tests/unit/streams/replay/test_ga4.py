@@ -47,6 +47,17 @@ def test_a_visit_with_a_cart_a_checkout_and_a_purchase(tmp_path):
     assert report.unmapped == {"scroll": 1} and report.bad == 0
 
 
+def test_the_shipping_and_payment_info_steps_are_the_checkout_with_their_items(tmp_path):
+    """add_shipping_info and add_payment_info, steps of a checkout, start it (as a clickstream table's are read)."""
+    mug = {"item_id": "9180", "price": 8.0, "quantity": 2}
+    found, report = replayed(tmp_path, [row("add_shipping_info", 0, items=[mug], params={"value": "16.0"}),
+                                        row("add_payment_info", 10, items=[mug], params={"currency": "eur"})])
+    assert [e["type"] for e in found] == ["checkout_started", "checkout_started"]
+    assert [(p["product_id"], p["quantity"]) for p in found[0]["products"]] == [("9180", 2)]
+    assert (found[0]["value"], found[1]["currency"]) == (16.0, "EUR")
+    assert report.unmapped == {}
+
+
 def test_the_user_id_when_set_and_a_login_links_the_pseudo_id(tmp_path):
     found, _ = replayed(tmp_path, [row("login", 0, user_id="u-42")])
     [login] = found

@@ -105,6 +105,21 @@ def test_a_login_gives_the_visitors_visit_to_the_customer(tmp_path: Path) -> Non
     assert result["purchase_rate"] == pytest.approx(2 / 6)
 
 
+def test_a_funnel_table_s_visits_that_give_their_payment_details_started_a_checkout(tmp_path: Path) -> None:
+    """A funnel table without a product column: its details steps are checkouts, so the checkout rule tells the
+    visits that buy (it said 0.5, no visit having one)."""
+    rows = ["user_id,session_id,event,timestamp"]
+    for n in range(10):
+        at = _at(60 * n)
+        steps = ["catalog", "shipping_details", "payment_details", "purchase"] if n % 2 else ["catalog", "home"]
+        rows += [f"u{n},s{n},{step},{at + timedelta(minutes=k):%Y-%m-%d %H:%M:%S}" for k, step in enumerate(steps)]
+    path = tmp_path / "funnel.csv"
+    path.write_text("\n".join(rows) + "\n")
+    result = evaluate_clickstream_intent(path, "clickstream", Settings())
+    assert (result["visits"], result["purchase_rate"]) == (10, 0.5)
+    assert result["holdout"]["checkout started"]["roc_auc"] == 1.0
+
+
 def test_a_long_evaluation_says_each_step_and_counts_the_customers_whose_visits_are_cut(tmp_path: Path) -> None:
     """The steps are said as they end, and the visit cutting counts customers up to all of them."""
     steps: list[str] = []
