@@ -186,8 +186,9 @@ _ENGLISH_WORDS: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
                   "ip$", "ipaddress", "interaction", "channel", "pan$")),
     "date": (("date", "time", "created", "ordered", "purchased"),
              ("ship", "deliver", "fulfil", "due", "update", "modif", "cancel", "refund", "birth", "expir", "zone")),
-    "amount": (("total", "amount", "revenue", "sales", "spend"),
-               ("discount", "tax", "ship", "refund", "fee", "weight", "count", "quantity", "qty", "items", "lines",
+    # A name ending in value is money (CDNOW's dollar_value, an Order Value), not a Value Date.
+    "amount": (("total", "amount", "revenue", "sales", "spend", "value$"),
+               ("lifetime", "average", "avg", "discount", "tax", "ship", "refund", "fee", "weight", "count", "quantity", "qty", "items", "lines",
                 "outstanding", "due", "paid",
                 # who or where sold, not money: Amazon's sales-channel, a Sales Rep, a Sales Region
                 "channel", "rep", "person", "region", "team", "office", "manager", "type", "status")),
@@ -258,6 +259,8 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     'customer=Billing Email,date=Order Date,amount=Order Total Amount,order=Order Number'
     >>> describe(guess_columns(["Name", "Email", "Financial Status", "Total", "Created at", "Lineitem quantity"]))
     'customer=Email,date=Created at,amount=Total,order=Name,status=Financial Status'
+    >>> describe(guess_columns(["customer_id", "date", "number_of_cds", "dollar_value"]))
+    'customer=customer_id,date=date,amount=dollar_value'
     >>> guess_columns(["user_id", "stamp", "qty"])
     Traceback (most recent call last):
     ...

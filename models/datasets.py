@@ -166,7 +166,9 @@ def load_online_shoppers(path: str | Path) -> list[tuple[dict[str, float], bool]
 def load_cdnow(path: str | Path) -> TransactionLog:
     """Read a CDNOW file: the sample (5 columns) or the master file (4), told apart by line 1.
 
-    Whitespace separated, no header: customer, [id in sample,] YYYYMMDD, CDs, dollars.
+    Whitespace separated: customer, [id in sample,] YYYYMMDD, CDs, dollars; a first line of names, not numbers, is a
+    header and skipped (``customer_id date number_of_cds dollar_value``, as the ``lifetimes`` package ships the master
+    file).
 
     Raises
     ------
@@ -181,10 +183,13 @@ def load_cdnow(path: str | Path) -> TransactionLog:
     ...     with open(path, "w") as f:
     ...         _ = f.write(" 00004 0001 19970101  2   29.33\\n 00004 0001 19970118  2   29.73\\n")
     ...     log = load_cdnow(path)
+    ...     with open(path, "w") as f:
+    ...         _ = f.write(" customer_id  date number_of_cds  dollar_value\\n 00001 19970101  1   11.77\\n")
+    ...     master = load_cdnow(path)
     >>> log.lines, log.customers, log.transactions[1].at.date(), log.transactions[1].amount
     (2, 1, datetime.date(1997, 1, 18), 29.73)
-    >>> log.layout
-    'CDNOW sample'
+    >>> log.layout, master.layout, master.lines, master.transactions[0].amount
+    ('CDNOW sample', 'CDNOW master', 1, 11.77)
 
     """
     name = str(path)
@@ -195,6 +200,8 @@ def load_cdnow(path: str | Path) -> TransactionLog:
         fields = text.split()
         if not fields:
             continue
+        if columns is None and not any(_NUMBER.fullmatch(field) for field in fields):
+            continue  # a header of names (the master file as the lifetimes package ships it): no transaction
         lines += 1
         if columns is None:
             columns = {5: CDNOW_COLUMNS, 4: CDNOW_MASTER_COLUMNS}.get(len(fields))

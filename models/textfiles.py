@@ -9,6 +9,7 @@ header without a needed column, a line with the wrong number of fields.
 
 from __future__ import annotations
 
+import _csv
 import bz2
 import codecs
 import csv
@@ -21,7 +22,7 @@ import re
 import unicodedata
 import zipfile
 import zlib
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import IO, cast
 
@@ -192,8 +193,8 @@ def header_cells(path: str | Path, size: int = 65_536) -> list[str]:
         rows = first_rows(path, _LOOKAHEAD)
     else:
         text = _start(path, size)
-        rows = list(itertools.islice(csv.reader(io.StringIO(_SEPARATOR_LINE.sub("", text, count=1), newline=""),
-                                                delimiter=_delimiter(text)),
+        rows = list(itertools.islice(_reader(io.StringIO(_SEPARATOR_LINE.sub("", text, count=1), newline=""),
+                                             _delimiter(text)),
                                      _LOOKAHEAD))
     at = header_row(rows)
     return [] if at is None else [cell.strip() for cell in rows[at]]
@@ -448,20 +449,33 @@ _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")
 
 def _delimiter(text: str) -> str:
     """The delimiter of a CSV text: the one its ``sep=`` line names, else the most frequent of ``, ; tab |``
-    in its first line that holds any.
+    in its first line that holds any, else spaces where a line holds several words (a table written with
+    runs of spaces between its columns, as R's ``write.table`` and fixed-width ``.txt`` files are).
 
     >>> _delimiter("id;total;note\\n7;1,5;a, b\\n"), _delimiter("\\nSales report\\n\\nid\\ttotal\\n7\\t1.5\\n")
     (';', '\\t')
-    >>> _delimiter("sep=;\\nid;total\\n7;1,5\\n")
-    ';'
+    >>> _delimiter("sep=;\\nid;total\\n7;1,5\\n"), _delimiter(" id  day total\\n 7 19970101  1.5\\n"), _delimiter("id\\n7\\n")
+    (';', ' ', ',')
     """
     hint = _SEPARATOR_LINE.match(text)
     if hint is not None:
         return hint.group(1)
-    for line in text.split("\n", _LOOKAHEAD)[:_LOOKAHEAD]:
+    lines = text.split("\n", _LOOKAHEAD)[:_LOOKAHEAD]
+    for line in lines:
         if any(delimiter in line for delimiter in _DELIMITERS):
             return max(_DELIMITERS, key=line.count)
-    return ","
+    return " " if any(len(line.split()) > 1 for line in lines) else ","
+
+
+def _reader(lines: Iterable[str], delimiter: str) -> _csv.Reader:
+    """The fields of CSV ``lines``; with spaces as the delimiter, a run of them is one, and a line's leading ones none.
+
+    >>> list(_reader([" 00001 19970101  1   11.77\\n", '"a b"  2\\n'], " ")), list(_reader(["a,,b\\n"], ","))
+    ([['00001', '19970101', '1', '11.77'], ['a b', '2']], [['a', '', 'b']])
+    """
+    if delimiter != " ":
+        return csv.reader(lines, delimiter=delimiter)
+    return csv.reader((line.lstrip(" ") for line in lines), delimiter=" ", skipinitialspace=True)
 
 
 def no_header(table: CsvTable, usage: str) -> DataFileError:
@@ -543,7 +557,7 @@ def read_csv(
     delimiter = _delimiter(text)
     text = _SEPARATOR_LINE.sub("", text, count=1)  # Excel's "sep=;" line, left blank: lines keep their numbers
     csv.field_size_limit(max(csv.field_size_limit(), _FIELD_LIMIT))  # a long description is a field, not an error
-    reader = csv.reader(text_lines(text), delimiter=delimiter)
+    reader = _reader(text_lines(text), delimiter)
 
     def numbered() -> Iterator[tuple[int, list[str]]]:
         line = 0

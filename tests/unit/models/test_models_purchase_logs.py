@@ -116,6 +116,25 @@ def test_cdnow_master_file_has_four_columns(tmp_path: Path) -> None:
     assert [(t.customer_id, t.amount) for t in log.transactions] == [("00001", 11.77), ("00002", 12.0), ("00002", 77.0)]
 
 
+def test_cdnow_master_file_with_a_header_of_names_is_read_in_either_format(tmp_path: Path) -> None:
+    """The master file as the lifetimes package ships it (a header, runs of spaces) is read as CDNOW and as a table."""
+    path = write(tmp_path / "CDNOW_master.txt", " customer_id  date number_of_cds  dollar_value\n"
+                 " 00001 19970101  1   11.77\n 00002 19970112  1   12.00\n 00002 19970213  5   77.00\n")
+    as_cdnow, as_table = load_cdnow(path), load_log(path, detect_format(path))
+    assert as_cdnow.layout == "CDNOW master"
+    for log in (as_cdnow, as_table):
+        assert [(t.customer_id, t.at.date().isoformat(), t.amount) for t in log.transactions] == [
+            ("00001", "1997-01-01", 11.77), ("00002", "1997-01-12", 12.0), ("00002", "1997-02-13", 77.0)]
+
+
+def test_a_table_written_with_runs_of_spaces_and_quoted_words_is_read_from_its_header(tmp_path: Path) -> None:
+    """Columns apart by runs of spaces (R's write.table, a fixed-width .txt) are columns; a quoted field keeps its space."""
+    path = write(tmp_path / "orders.txt", '"customer" "order_date" "total"\n"ann lee"  2024-03-01   10.5\n'
+                 '"bo"       2024-03-02   7\n')
+    log = load_csv(path)
+    assert [(t.customer_id, t.amount) for t in log.transactions] == [("ann lee", 10.5), ("bo", 7.0)]
+
+
 def test_cdnow_lines_must_keep_the_first_lines_layout(tmp_path: Path) -> None:
     """A 4-field line in a 5-field file, or a 3-field first line, is an error naming the line."""
     mixed = write(tmp_path / "mixed.txt", " 00001 0001 19970101  2   29.33\n00002 19970112 1 12.00\n")
