@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
-from models.dates import is_day_number
+from models.dates import detect_date_layout, is_day_number
 from models.errors import DataFileError
 from models.log_customers import customer_choice, holds_flags
 from models.log_money import (
@@ -248,8 +249,11 @@ _FIELD_PATH = re.compile(r"\w+(\.\w+)+")
 RELATIVE_TIME = ("dayssince", "daysprior", "dayofweek", "dow", "weekday", "hourofday")
 
 
-def guess_columns(header: Sequence[str]) -> ColumnMap:
+def guess_columns(header: Sequence[str], *, undated: bool = False) -> ColumnMap:
     """The mapping a header's names say (see :data:`HEADER_NAMES`); ``ValueError`` naming what is missing.
+
+    With ``undated``, a header that names everything but a date (and no column that could be one) is given
+    with an empty date, for the column's values to tell (:func:`_date_told_by_values`).
 
     >>> describe(guess_columns(["Order ID", "Customer Email", "Created At", "Total (USD)", "Quantity"]))
     'customer=Customer Email,date=Created At,amount=Total (USD),order=Order ID'
@@ -290,13 +294,16 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
     missing = [key for key in ("customer", "date") if key not in found]
     if "amount" not in found and "price" not in found:
         missing.append("amount")
+    relative = [name for name in header if "date" in missing and any(word in bare(name) for word in RELATIVE_TIME)]
+    if undated and missing == ["date"] and "date" not in unsure and not relative:
+        found["date"] = ""
+        missing = []
     if missing:
         said = " and no ".join(
             f"{key} (or price)" if key == "amount" and "amount" not in unsure else key for key in missing)
         several = "; ".join(f"several could be the {key}: {', '.join(map(repr, unsure[key]))}" if len(missing) > 1
                             else f"several could be: {', '.join(map(repr, unsure[key]))}"
                             for key in missing if key in unsure)
-        relative = [name for name in header if "date" in missing and any(word in bare(name) for word in RELATIVE_TIME)]
         if relative:
             raise ValueError(f"header {','.join(header)!r} names no date column, only time relative to other orders "
                              f"({', '.join(map(repr, relative))}: days between orders, weekdays, hours): a log without "
@@ -309,12 +316,54 @@ def guess_columns(header: Sequence[str]) -> ColumnMap:
 
 
 def _orders_header(header: Sequence[str]) -> ColumnMap:
-    """The mapping a header's names say (:func:`guess_columns`); a customer summary's header that names no date or
-    amount is refused as one (:func:`models.log_summaries.summary_of_header`), not for the column it lacks."""
+    """The mapping a header's names say (:func:`guess_columns`), its date maybe left to the values; a customer
+    summary's header that names no date or amount is refused as one (:func:`models.log_summaries.summary_of_header`),
+    not for the column it lacks."""
     try:
-        return guess_columns(header)
+        mapping = guess_columns(header, undated=True)
     except ValueError as exc:
         raise ValueError(summary_of_header(header) or str(exc)) from None
+    summary = None if mapping.date else summary_of_header(header)
+    if summary:
+        raise ValueError(summary)
+    return mapping
+
+
+#: Date layouts whose values say they are dates; numbers alone (YYYYMMDD, Unix times, serials) may be ids or counts.
+_SPELLED_DATES = ("iso", "ymd", "mdy", "dmy", "named")
+_DATES_LOOKED_AT = 500
+
+
+def _date_told_by_values(table: CsvTable, mapping: ColumnMap) -> str:
+    """The one column of a header that names no date whose values are all dates, spelled as dates are
+    (H&M's ``t_dat`` of ``2018-09-20``); the header's refusal, saying so, where none or several are.
+
+    >>> t = CsvTable("hm.csv", ["t_dat", "customer_id", "article_id", "price"],
+    ...              [(2, ["2018-09-20", "00a1", "663713001", "0.05"]), (3, ["2018-09-21", "00b2", "20180920", "0.03"])])
+    >>> _date_told_by_values(t, ColumnMap("customer_id", "", None, price="price"))
+    't_dat'
+    >>> _date_told_by_values(dataclasses.replace(t, header=["a", "customer_id", "b", "price"],
+    ...     rows=[(2, ["x", "00a1", "2018-09-20", "1"]), (3, ["y", "00b2", "soon", "2"])]),
+    ...     ColumnMap("customer_id", "", None, price="price"))
+    Traceback (most recent call last):
+    ...
+    ValueError: header 'a,customer_id,b,price' names no date column, and of its columns only 'b' holds dates on its first lines, not on every one: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
+    """
+    taken = set(wanted_names(mapping))
+    dated, partly = [], []
+    for at, name in enumerate(table.header):
+        if name in taken:
+            continue
+        values = [values[at] for _, values in itertools.islice(table.rows, _DATES_LOOKED_AT) if values[at].strip()]
+        layout, wrong = detect_date_layout(values) if values else (None, 0)
+        if layout in _SPELLED_DATES:
+            (dated if wrong is None else partly).append(name)
+    if len(dated) == 1:
+        return dated[0]
+    said = (f"several hold dates: {', '.join(map(repr, dated))}" if dated
+            else f"of its columns only {', '.join(map(repr, partly))} holds dates on its first lines, not on every one"
+            if partly else "no column's values are dates")
+    raise ValueError(f"header {','.join(table.header)!r} names no date column, and {said}: give --columns {USAGE}")
 
 
 def _amount_or_count(header: Sequence[str], found: dict[str, str]) -> str:
@@ -460,12 +509,19 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
             mapping = _orders_header(whole.header)
         except ValueError as exc:
             raise DataFileError(whole.path, whole.header_line, "", str(exc)) from None
+        dated_by_values = not mapping.date
+        if dated_by_values:
+            try:
+                mapping = dataclasses.replace(mapping, date=_date_told_by_values(whole, mapping))
+            except ValueError as exc:
+                raise DataFileError(whole.path, whole.header_line, "", str(exc)) from None
         mapping, named_first = _customer_most_filled(whole, mapping)
         refuse_customer_summary(whole, mapping.customer, mapping.order)
         mapping, clock = _date_and_time(whole, mapping)
     else:
         mapping = parse_columns(columns) if isinstance(columns, str) else columns
         named_first = clock = None
+        dated_by_values = False
     wanted = {"customer": (mapping.customer,), "date": (mapping.date,)}
     for key in ("amount", "price", "quantity"):
         if getattr(mapping, key):
@@ -599,6 +655,8 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
     if returns:
         layout += (f" ({returns} line{'s' if returns > 1 else ''} of negative money after {'their' if returns > 1 else 'its'}"
                    f" order's first read as {'refunds at their' if returns > 1 else 'a refund at its'} own time)")
+    if dated_by_values:
+        layout += f" ({mapping.date!r} read as the date: the header names none, its values are dates)"
     if named_first is not None:
         layout += (f" ({mapping.customer!r} read as the customer: {named_first!r} leaves out the guests of its blank"
                    " or placeholder ids)")

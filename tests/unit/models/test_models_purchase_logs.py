@@ -135,6 +135,23 @@ def test_a_table_written_with_runs_of_spaces_and_quoted_words_is_read_from_its_h
     assert [(t.customer_id, t.amount) for t in log.transactions] == [("ann lee", 10.5), ("bo", 7.0)]
 
 
+def test_a_date_column_the_header_does_not_name_is_told_by_its_values_and_said(tmp_path: Path) -> None:
+    """H&M's t_dat, of dates, is the date; numbers that could be dates (an article id of 8 digits) are not."""
+    path = write(tmp_path / "transactions_train.csv", "t_dat,customer_id,article_id,price,sales_channel_id\n"
+                 "2018-09-20,00a1,20180920,0.0508,2\n2018-09-20,00a1,541518023,0.0305,2\n2018-10-20,00b2,505221004,0.0152,1\n")
+    log = load_csv(path)
+    assert [(t.customer_id, t.at.date().isoformat(), round(t.amount, 4)) for t in log.transactions] == [
+        ("00a1", "2018-09-20", 0.0813), ("00b2", "2018-10-20", 0.0152)]
+    assert "'t_dat' read as the date: the header names none, its values are dates" in log.layout
+
+
+def test_a_header_naming_no_date_beside_two_columns_of_dates_is_refused_naming_them(tmp_path: Path) -> None:
+    """Of two unnamed columns of dates neither is guessed: one line names both."""
+    path = write(tmp_path / "orders.csv", "customer,placed,shipped,total\nc1,2024-01-01,2024-01-03,5\n")
+    with pytest.raises(DataFileError, match="several hold dates: 'placed', 'shipped'"):
+        load_csv(path)
+
+
 def test_cdnow_lines_must_keep_the_first_lines_layout(tmp_path: Path) -> None:
     """A 4-field line in a 5-field file, or a 3-field first line, is an error naming the line."""
     mixed = write(tmp_path / "mixed.txt", " 00001 0001 19970101  2   29.33\n00002 19970112 1 12.00\n")
