@@ -350,7 +350,8 @@ def _date_told_by_values(table: CsvTable, mapping: ColumnMap) -> str:
     ValueError: header 'a,customer_id,b,price' names no date column, and of its columns only 'b' holds dates on its first lines, not on every one: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
     """
     taken = set(wanted_names(mapping))
-    dated, partly = [], []
+    dated: list[str] = []
+    partly: list[str] = []
     for at, name in enumerate(table.header):
         if name in taken:
             continue
