@@ -16,6 +16,7 @@ into money with a calibration learned from the same labels. By default (``family
   median regression of ``log(spend)`` on the buyers (``spend_loss``: a few huge orders do not
   pull it), with the log-normal mean correction;
 - ``target="log"``: a linear regression of ``log1p(spend)``; ``"rank"``: of the spend's rank;
+  ``"tweedie"``: a log-link Tweedie regression of the spend itself (its mean, zeros included);
 
 on :func:`value_inputs` (logs of counts, days and money, ratios and one-hot bins), their
 weights averaged over about ``averaging_window`` labels. Other families
@@ -39,6 +40,8 @@ import math
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from river import stats
+
 from models.late_labels import DAY, LateLabels, Snapshot, seconds_of
 from models.value_inputs import FEATURE_GROUPS, OPTIONAL_GROUPS, value_inputs
 from models.value_learners import (
@@ -56,7 +59,7 @@ __all__ = [
     "value_inputs",
 ]
 
-_TARGETS = ("log", "two-part", "rank")
+_TARGETS = ("log", "two-part", "rank", "tweedie")
 
 # The correction of each part's log-scale estimate by ``money``: the ratio scales the median itself.
 _CORRECTIONS = {"calibration": "log-normal", "median-calibration": "none", "smearing": "smearing", "ratio": "none"}
@@ -90,6 +93,26 @@ def due_for_snapshot(last_snapshot_at: dt.datetime | None, now: dt.datetime, eve
     return (now - last_snapshot_at).total_seconds() >= every_days * DAY
 
 
+def tiered(inputs: Mapping[str, float], past_spend: float, threshold: float | None) -> dict[str, float]:
+    """The inputs, and each again under ``name@top`` for a customer whose past spend is above ``threshold``.
+
+    With ``top`` (1 in the top tier, else 0), a linear model gets an intercept and slopes of its
+    own for the customers whose past spend is in the top tier; ``None``: no threshold learned yet.
+
+    >>> tiered({"orders": 0.7}, past_spend=900.0, threshold=500.0)
+    {'orders': 0.7, 'top': 1.0, 'orders@top': 0.7}
+    >>> tiered({"orders": 0.7}, past_spend=90.0, threshold=500.0)
+    {'orders': 0.7, 'top': 0.0}
+
+    """
+    out = dict(inputs)
+    top = threshold is not None and past_spend > threshold
+    out["top"] = 1.0 if top else 0.0
+    if top:
+        out.update({f"{k}@top": v for k, v in inputs.items()})
+    return out
+
+
 _Averaged = Averaged  # the names older checkpoints pickled
 _Calibration = Calibration
 
@@ -103,7 +126,8 @@ class ValueModel(LateLabels[PendingValue]):
         The horizon of the spend predicted.
     target
         ``"log"`` (regression of log1p spend), ``"two-part"`` (P(buys) x E[spend | buys]) or
-        ``"rank"`` (regression of the spend's mid-rank among past labels).
+        ``"rank"`` (regression of the spend's mid-rank among past labels), ``"tweedie"`` (a
+        log-link regression of the spend itself: its mean, see ``tweedie_power``).
     learning_rate
         Step of the regressions (and of their intercepts); steps are normalised by the size of
         the inputs (NLMS), so any rate below 1 is stable.
@@ -154,6 +178,17 @@ class ValueModel(LateLabels[PendingValue]):
         The variance of the buyers' log spend in the linear two-part model's log-normal mean:
         ``"global"``, one for everyone; ``"learned"``, a linear regression of the squared
         residuals on the inputs (:class:`models.value_learners.Part`).
+    tweedie_power
+        With ``target="tweedie"``: the power of the Tweedie deviance of the one-part log-link
+        regression of spend itself, zeros included (:class:`models.value_learners.MeanGLM`;
+        1: Poisson). ``spend_loss="gamma"`` makes the two-part model's E[spend | buys] such a
+        regression too (power 2, Gamma), with no log-normal correction. Neither is the default:
+        they led less on the training-data checks (docs/customers-and-models.md).
+    tier_quantile
+        If set (e.g. 0.8), the inputs also go again, with an intercept of their own, for the
+        customers whose past spend (``net_spend``) is above this quantile of the past spend of the
+        snapshots learned so far (river's ``stats.Quantile``): slopes of their own for the big
+        spenders (:func:`tiered`). Not the default, for the same reason.
 
     Examples
     --------
@@ -192,11 +227,13 @@ class ValueModel(LateLabels[PendingValue]):
         money: Money = "calibration",
         smearing_window: int = 1000,
         dispersion: Dispersion = "global",
+        tweedie_power: float = 1.0,
+        tier_quantile: float | None = None,
     ) -> None:
         if target not in _TARGETS:
-            raise ValueError(f"ValueModel: expected target 'log', 'two-part' or 'rank', found {target!r}")
+            raise ValueError(f"ValueModel: expected target among {_TARGETS}, found {target!r}")
         if family_target is not None and family_target not in _TARGETS:
-            raise ValueError(f"ValueModel: expected family target 'log', 'two-part' or 'rank', found {family_target!r}")
+            raise ValueError(f"ValueModel: expected family target among {_TARGETS}, found {family_target!r}")
         unknown = sorted(set(feature_groups) - set(FEATURE_GROUPS + OPTIONAL_GROUPS))
         if unknown:
             raise ValueError(f"ValueModel: expected feature groups among {FEATURE_GROUPS + OPTIONAL_GROUPS}, "
@@ -209,6 +246,12 @@ class ValueModel(LateLabels[PendingValue]):
             raise ValueError(f"ValueModel: expected a spend loss among {LOSSES}, found {spend_loss!r}")
         if dispersion not in DISPERSIONS:
             raise ValueError(f"ValueModel: expected a dispersion among {DISPERSIONS}, found {dispersion!r}")
+        if "tweedie" in (target, family_target) and family != "linear" and family_weight == 1.0:
+            raise ValueError("ValueModel: the tweedie target is a linear model's; expected family 'linear'")
+        if not 1.0 <= tweedie_power < 2.0:
+            raise ValueError(f"ValueModel: expected a Tweedie power in [1, 2), found {tweedie_power!r}")
+        if tier_quantile is not None and not 0.0 < tier_quantile < 1.0:
+            raise ValueError(f"ValueModel: expected a tier quantile in (0, 1), found {tier_quantile!r}")
         if money not in MONEY:
             raise ValueError(f"ValueModel: expected money among {MONEY}, found {money!r}")
         if money == "smearing" and "rank" in (target, family_target):
@@ -234,6 +277,10 @@ class ValueModel(LateLabels[PendingValue]):
         self.money = money
         self.smearing_window = smearing_window
         self.dispersion = dispersion
+        self.tweedie_power = tweedie_power
+        self.tier_quantile = tier_quantile
+        # past spend above which a customer is in the top tier, among the snapshots learned so far
+        self._tier = stats.Quantile(tier_quantile) if tier_quantile is not None else None
         # (weight, part): the family's part, blended with the linear model's below full weight
         self._parts: list[tuple[float, Part]] = []
         if family != "linear":
@@ -242,7 +289,7 @@ class ValueModel(LateLabels[PendingValue]):
         if family == "linear" or family_weight < 1.0:
             weight = 1.0 if family == "linear" else 1.0 - family_weight
             self._parts.append((weight, Part("linear", target, learning_rate, l2, averaging_window, trees,
-                                             spend_loss, smearing_window, dispersion)))
+                                             spend_loss, smearing_window, dispersion, tweedie_power)))
         self._calibration = _Calibration(window=calibration_window)
         self._ratio = Ratio(window=calibration_window)
         self._score = ValueScore(window=score_window)
@@ -257,12 +304,15 @@ class ValueModel(LateLabels[PendingValue]):
         state.setdefault("money", "calibration")  # checkpoints from before the smearing
         state.setdefault("smearing_window", 1000)
         state.setdefault("dispersion", "global")
+        state.setdefault("tweedie_power", 1.0)  # checkpoints from before the mean regressions
+        state.setdefault("tier_quantile", None)
+        state.setdefault("_tier", None)
         if "_parts" not in state:  # a checkpoint from before the families: one linear part
             part = Part.__new__(Part)
             log_variance = state.pop("_log_variance")
             part.__dict__.update(target=state["target"], spend=state.pop("_spend"), buys=state.pop("_buys"),
                                  log_variance=log_variance, n=state["_n"], ranks=None,
-                                 smearing=Smearing(prior_variance=log_variance), variance=None)
+                                 smearing=Smearing(prior_variance=log_variance), variance=None, mean=False)
             if part.target == "log":
                 part.buys = None
             state.update(_parts=[(1.0, part)], family="linear", family_weight=1.0,
@@ -275,9 +325,15 @@ class ValueModel(LateLabels[PendingValue]):
         correction = _CORRECTIONS[self.money]
         return sum(weight * part.score(inputs, correction) for weight, part in self._parts)
 
+    def _inputs(self, x: Mapping[str, float]) -> dict[str, float]:
+        inputs = value_inputs(x, self.feature_groups, self.horizon_days)
+        if self._tier is not None:
+            inputs = tiered(inputs, float(x.get("net_spend", 0.0)), self._tier.get())
+        return inputs
+
     def score_one(self, x: Mapping[str, float]) -> float:
         """The ranking score of value features ``x``: log1p of the model's own spend estimate."""
-        return self._score_inputs(value_inputs(x, self.feature_groups, self.horizon_days))
+        return self._score_inputs(self._inputs(x))
 
     def predict_one(self, x: Mapping[str, float]) -> float:
         """Expected spend over the horizon, in money (a mean: see ``money``)."""
@@ -296,7 +352,9 @@ class ValueModel(LateLabels[PendingValue]):
         ``weight`` scales the linear learners' steps (the money calibration counts every label).
         """
         spent = max(float(y), 0.0)
-        inputs = value_inputs(x, self.feature_groups, self.horizon_days)
+        inputs = self._inputs(x)
+        if self._tier is not None:  # the tier's threshold moves after this label is learned
+            self._tier.update(float(x.get("net_spend", 0.0)))
         if self.money in ("calibration", "median-calibration"):
             self._calibration.update(self._score_inputs(inputs), spent)
         elif self.money == "ratio":

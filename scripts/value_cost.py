@@ -4,7 +4,8 @@ Replays Online Retail II up to 90 days before its default cutoff once (the featu
 in ``--cache``), then times ``ValueModel().learn_one`` over every customer's features (label:
 their spend in the next 90 days) and ``predict_one`` over the same, in CPU time of this process,
 the median of ``--rounds`` rounds. ``--root DIR`` times the value model of another tree (e.g. a
-snapshot of main) on the same features: run both alternately to compare on a shared machine.
+snapshot of main) on the same features: run both alternately to compare on a shared machine;
+``--model JSON`` times ``ValueModel(**JSON)`` (e.g. ``'{"target": "tweedie"}'``) in every tree.
 
     nice -n 10 .venv/bin/python scripts/value_cost.py --root /tmp/base6 --rounds 5
 """
@@ -51,6 +52,7 @@ def main() -> int:
     parser.add_argument("--root", action="append", default=[], help="another tree's value model (repeatable)")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--cache", default="/tmp/value_cost_features.pickle")
+    parser.add_argument("--model", default="{}", help="the ValueModel's keyword arguments, as JSON")
     args = parser.parse_args()
     rows = features(args.cache)
     roots = [os.getcwd(), *args.root]
@@ -58,7 +60,7 @@ def main() -> int:
     modules: dict[str, str] = {}
     for _ in range(args.rounds):
         for root in roots:  # each tree in a fresh interpreter, alternately
-            code = (f"import sys; sys.path.insert(0, {root!r}); sys.argv = ['x', '--time', {args.cache!r}]; "
+            code = (f"import sys; sys.path.insert(0, {root!r}); sys.argv = ['x', '--time', {args.cache!r}, {args.model!r}]; "
                     f"import runpy; runpy.run_path({os.path.abspath(__file__)!r}, run_name='__main__')")
             out = os.popen(f"{sys.executable} -c {json.dumps(code)}").read()
             result = json.loads(out.strip().splitlines()[-1])
@@ -72,12 +74,12 @@ def main() -> int:
     return 0
 
 
-def time_one(cache: str) -> None:
-    """Print this tree's µs of CPU per learn_one and per predict_one, as JSON."""
+def time_one(cache: str, model_json: str = "{}") -> None:
+    """Print this tree's µs of CPU per learn_one and per predict_one of ``ValueModel(**model_json)``, as JSON."""
     value_model = importlib.import_module("models.value_model")
     with open(cache, "rb") as f:
         rows = pickle.load(f)
-    model = value_model.ValueModel()
+    model = value_model.ValueModel(**json.loads(model_json))
     started = time.process_time()
     for x, y in rows:
         model.learn_one(x, y)
@@ -90,7 +92,7 @@ def time_one(cache: str) -> None:
 
 
 if __name__ == "__main__":
-    if len(sys.argv) == 3 and sys.argv[1] == "--time":
-        time_one(sys.argv[2])
+    if len(sys.argv) in (3, 4) and sys.argv[1] == "--time":
+        time_one(*sys.argv[2:])
         sys.exit(0)
     sys.exit(main())

@@ -90,6 +90,24 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "linear-dispersion": {"family": "linear", "dispersion": "learned"},
     "linear-dispersion+interactions": {"family": "linear", "dispersion": "learned", "feature_groups": _INTERACTIONS},
     "linear-squared-dispersion": {"family": "linear", "dispersion": "learned", "spend_loss": "squared"},
+    # the mean of spend by a log-link GLM (implicit steps): Tweedie (Poisson at 1) of all spend, or Gamma of the buyers'
+    "tweedie-1.0": {"family": "linear", "target": "tweedie", "tweedie_power": 1.0},
+    "tweedie-1.0-0.03": {"family": "linear", "target": "tweedie", "tweedie_power": 1.0, "learning_rate": 0.03},
+    "tweedie-1.0-0.01": {"family": "linear", "target": "tweedie", "tweedie_power": 1.0, "learning_rate": 0.01},
+    "tweedie-1.5": {"family": "linear", "target": "tweedie", "tweedie_power": 1.5},
+    "tweedie-1.5-0.03": {"family": "linear", "target": "tweedie", "tweedie_power": 1.5, "learning_rate": 0.03},
+    "tweedie-1.5-0.01": {"family": "linear", "target": "tweedie", "tweedie_power": 1.5, "learning_rate": 0.01},
+    "tweedie-1.8": {"family": "linear", "target": "tweedie", "tweedie_power": 1.8},
+    "tweedie-1.8-0.03": {"family": "linear", "target": "tweedie", "tweedie_power": 1.8, "learning_rate": 0.03},
+    "tweedie-1.8-0.01": {"family": "linear", "target": "tweedie", "tweedie_power": 1.8, "learning_rate": 0.01},
+    "linear-gamma": {"family": "linear", "spend_loss": "gamma"},
+    "linear-gamma-0.03": {"family": "linear", "spend_loss": "gamma", "learning_rate": 0.03},
+    # slopes of their own for the customers whose past spend is in the top quintile (decile) so far
+    "linear-tiers": {"family": "linear", "tier_quantile": 0.8},
+    "linear-tiers-0.9": {"family": "linear", "tier_quantile": 0.9},
+    "tweedie-1.5-0.03-tiers": {"family": "linear", "target": "tweedie", "tweedie_power": 1.5, "learning_rate": 0.03,
+                               "tier_quantile": 0.8},
+    "linear-gamma-tiers": {"family": "linear", "spend_loss": "gamma", "tier_quantile": 0.8},
 }
 MIN_HISTORY_DAYS = 182
 
