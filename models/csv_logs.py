@@ -53,7 +53,7 @@ from models.log_money import (
 from models.log_languages import TAX_INCLUDED, gross_first, names_of, words_of
 from models.log_status import sales_only, status_column, status_word
 from models.log_summaries import is_order_count, refuse_customer_summary, summary_of_header
-from models.log_times import in_zones, moments, time_column, times_of_day, zone_column
+from models.log_times import in_zones, moments, time_column, times_of_day, unread_zone, zone_column
 from models.textfiles import CsvTable, bare, no_header, normalise, read_csv, select
 from models.transactions import (
     OrderLines,
@@ -680,12 +680,12 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         layout += f" (refunds: {table.names['refunded']}, the money refunded beside the amount)"
     if timed:
         zoned = (f", in the zones of {zone_name!r}" if zone_name and zone_unread is None
-                 else f", as UTC: {zone_name!r} holds {zone_unread!r}, no IANA zone name or UTC offset" if zone_name
+                 else f", as UTC: {zone_name!r} holds {unread_zone(zone_unread or '')}" if zone_name
                  else "")
         layout += f" (times of day: {clock!r} beside {mapping.date!r}{zoned})"
     if zone_name and not timed and (in_zone or zone_unread and any(day.time() != dt.time() for day in dates)):
         layout += (f" (date-times without an offset in the zones of {zone_name!r})" if in_zone
-                   else f" (date-times as UTC: {zone_name!r} holds {zone_unread!r}, no IANA zone name or UTC offset)")
+                   else f" (date-times as UTC: {zone_name!r} holds {unread_zone(zone_unread or '')})")
     if date_layout == "serial":
         layout += " (dates read as spreadsheet serial numbers: days since 1899-12-30)"
     if mapping.day_one is not None:

@@ -11,10 +11,11 @@ moment.  :mod:`models.csv_logs` reads the date; these rules add the rest:
   not a time of day (:func:`time_column`); a date column's own times, where it has any, are kept;
 * a zone column is one named a time zone (``Time Zone``, ``TimeZone``, ``TZ``; of several, the one whose other
   words are the date column's: ``Created Timezone`` beside ``Created Datetime``) whose every value is an IANA name
-  (``America/New_York``, ``Europe/Paris``), a UTC offset (``+01:00``, ``UTC-5``, ``GMT+2``) or a zone as Rails
-  names it (Square's ``Pacific Time (US & Canada)``, ``London``: :func:`zone`): each line's time is read in its
-  zone; a zone column holding anything else (``CET``, Windows' ``Pacific Standard Time``) is not read, and the
-  times are taken as UTC as the dates are, which the report's first line says (:func:`zone_column`);
+  (``America/New_York``, ``Europe/Paris``), a UTC offset (``+01:00``, ``UTC-5``, ``GMT+2``), a zone as Rails or
+  Windows names it (Square's ``Pacific Time (US & Canada)``, ``London``; ``W. Europe Standard Time``) or an
+  abbreviation of one offset (``CET``, ``EDT``: :func:`zone`): each line's time is read in its zone; a zone column
+  holding anything else (``IST``, of India, Israel or Ireland) is not read, and the times are taken as UTC as the
+  dates are, which the report's first line says with why (:func:`zone_column`, :func:`unread_zone`);
 * beside a date column that holds times of its own (a gateway's ``Created Datetime``), the zone is each date-time's
   where it carries no offset (``2026-03-01 10:00:00``, not ``2026-03-01T10:00:00+01:00``: :func:`in_zones`); a
   column of dates alone stays as it is, each date its day.
@@ -30,10 +31,10 @@ from collections.abc import Iterable, Sequence
 
 from models.errors import DataFileError
 from models.textfiles import CsvTable, bare
-from models.zone_names import rails_zone
+from models.zone_names import AMBIGUOUS, abbreviation, rails_zone, windows_zone
 
-__all__ = ["clock", "has_offset", "in_zones", "is_time_name", "moments", "time_column", "times_of_day", "zone",
-           "zone_column"]
+__all__ = ["clock", "has_offset", "in_zones", "is_time_name", "moments", "time_column", "times_of_day",
+           "unread_zone", "zone", "zone_column"]
 
 _CLOCK = re.compile(r"^\s*(\d{1,2}):(\d{2})(?::(\d{2})(?:\.\d+)?)?\s*(?:([AaPp])\.?[Mm]\.?)?\s*$")
 _OFFSET = re.compile(r"^\s*(?:UTC|GMT)?\s*([+-])(\d{1,2})(?::?(\d{2}))?\s*$", re.IGNORECASE)
@@ -68,14 +69,16 @@ def clock(raw: str) -> dt.time | None:
 
 
 def zone(raw: str) -> dt.tzinfo | None:
-    """A time zone: an IANA name, a UTC offset or a zone as Rails names it (:func:`models.zone_names.rails_zone`:
-    Square's ``Pacific Time (US & Canada)``, ``London``); None if ``raw`` is none of these.
+    """A time zone: an IANA name, a UTC offset, a zone as Rails or Windows names it
+    (:func:`models.zone_names.rails_zone`: Square's ``Pacific Time (US & Canada)``, ``London``;
+    :func:`models.zone_names.windows_zone`: ``Pacific Standard Time``), or the fixed offset an abbreviation names
+    (:func:`models.zone_names.abbreviation`: ``CET``, ``EDT``); None if ``raw`` is none of these.
 
-    >>> zone("Europe/Paris"), zone("Pacific Time (US & Canada)")
-    (zoneinfo.ZoneInfo(key='Europe/Paris'), zoneinfo.ZoneInfo(key='America/Los_Angeles'))
-    >>> [str(zone(raw)) for raw in ("+01:00", "UTC-5", "GMT+05:30")]
-    ['UTC+01:00', 'UTC-05:00', 'UTC+05:30']
-    >>> zone("Pacific Standard Time"), zone("CET"), zone("")
+    >>> zone("Europe/Paris"), zone("Pacific Time (US & Canada)"), zone("W. Europe Standard Time")
+    (zoneinfo.ZoneInfo(key='Europe/Paris'), zoneinfo.ZoneInfo(key='America/Los_Angeles'), zoneinfo.ZoneInfo(key='Europe/Berlin'))
+    >>> [str(zone(raw)) for raw in ("+01:00", "UTC-5", "GMT+05:30", "CET", "EST")]
+    ['UTC+01:00', 'UTC-05:00', 'UTC+05:30', 'CET', 'EST']
+    >>> zone("IST"), zone("Pacific"), zone("")
     (None, None, None)
     """
     text = raw.strip()
@@ -86,13 +89,27 @@ def zone(raw: str) -> dt.tzinfo | None:
             return None
         sign = -1 if offset[1] == "-" else 1
         return dt.timezone(sign * dt.timedelta(hours=hours, minutes=minutes))
-    text = rails_zone(text) or text
-    if "/" not in text and text.upper() not in ("UTC", "GMT"):  # an IANA name is an area's city, or UTC itself
-        return None
+    text = rails_zone(text) or windows_zone(text) or text
+    if "/" not in text:  # an IANA name is an area's city; else an abbreviation (UTC itself is one)
+        return abbreviation(text)
     try:
         return zoneinfo.ZoneInfo(text)
     except (zoneinfo.ZoneInfoNotFoundError, ValueError):
         return None
+
+
+def unread_zone(raw: str) -> str:
+    """A zone column's value ``raw`` that is no zone read (:func:`zone`), and why, for the report's first line.
+
+    >>> unread_zone("IST")
+    "'IST', an abbreviation of several zones (India UTC+05:30, Israel UTC+02:00 or Ireland UTC+01:00)"
+    >>> unread_zone("Pacific")
+    "'Pacific', no IANA zone, Windows or Rails zone name, abbreviation or UTC offset"
+    """
+    several = AMBIGUOUS.get(raw.strip().upper())
+    if several:
+        return f"{raw!r}, an abbreviation of several zones ({several})"
+    return f"{raw!r}, no IANA zone, Windows or Rails zone name, abbreviation or UTC offset"
 
 
 def is_time_name(name: str, date: str) -> bool:
@@ -135,8 +152,8 @@ def zone_column(table: CsvTable, date: str | None = None) -> tuple[str | None, s
     >>> t = CsvTable("x.csv", ["Date", "Time Zone"], [(2, ["2026-03-01", "America/Chicago"]), (3, ["2026-03-02", ""])])
     >>> zone_column(t)
     ('Time Zone', None)
-    >>> zone_column(CsvTable("x.csv", ["TZ"], [(2, ["CET"])]))
-    ('TZ', 'CET')
+    >>> zone_column(CsvTable("x.csv", ["TZ"], [(2, ["CET"]), (3, ["IST"])]))
+    ('TZ', 'IST')
     >>> zone_column(CsvTable("x.csv", ["Settled Timezone", "Created Timezone"], [(2, ["UTC", "UTC"])]), "Created Datetime")
     ('Created Timezone', None)
     """

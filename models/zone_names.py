@@ -1,14 +1,25 @@
-"""Time zones by the names Ruby on Rails gives them, as shops built on it export them.
+"""Time zones by the names exports give them besides IANA's: Rails', Windows' and the abbreviations.
 
-Square's transactions export, and other exports of Rails applications, give a payment's zone as Rails names it
-(``Pacific Time (US & Canada)``, ``Eastern Time (US & Canada)``, ``London``), not as IANA does
-(``America/Los_Angeles``).  No Python library that is kept up maps these names (``zoneinfo`` and ``tzdata`` know
-IANA's only), so the mapping is Rails' own, as published.
+* Square's transactions export, and other exports of Rails applications, give a payment's zone as Rails names it
+  (``Pacific Time (US & Canada)``, ``Eastern Time (US & Canada)``, ``London``), not as IANA does
+  (``America/Los_Angeles``).  No Python library that is kept up maps these names (``zoneinfo`` and ``tzdata`` know
+  IANA's only), so the mapping is Rails' own, as published (:func:`rails_zone`).
+* Windows names a zone by its standard time (``Pacific Standard Time``, ``W. Europe Standard Time``), summer time
+  included: the Unicode CLDR's ``windowsZones`` maps each to the IANA zone of its "001" territory, which babel
+  ships (:func:`windows_zone`).
+* An abbreviation (``CET``, ``EST``, ``PDT``) names an offset, not a zone's rules: a clock set to ``EST`` is at UTC−5
+  in July too (the tz database's own ``EST`` is so, RFC 5322's ``EST`` is ``-0500`` and its ``EDT`` ``-0400``), and
+  a system writing each moment's abbreviation writes ``CEST`` in summer.  Those the tz database gives one offset are
+  read as that offset (:data:`ABBREVIATIONS`); those that name several zones (``IST``: India, Israel or Ireland) are
+  not guessed (:data:`AMBIGUOUS`, :func:`abbreviation`).
 """
 
 from __future__ import annotations
 
-__all__ = ["RAILS_ZONES", "rails_zone"]
+import datetime as dt
+import functools
+
+__all__ = ["ABBREVIATIONS", "AMBIGUOUS", "RAILS_ZONES", "abbreviation", "rails_zone", "windows_zone"]
 
 #: Rails' zone names and the IANA zones they stand for: ``ActiveSupport::TimeZone::MAPPING``, copied from
 #: rails/rails, activesupport/lib/active_support/values/time_zone.rb (commit 0014987253a251d7814562d042e341ed092d0f71).
@@ -72,3 +83,56 @@ def rails_zone(name: str) -> str | None:
     ('America/Los_Angeles', 'Europe/London', None)
     """
     return _FOLDED.get(name.strip().casefold())
+
+
+@functools.cache
+def _windows_zones() -> dict[str, str]:
+    """CLDR's Windows zone names (case folded) and the IANA zone of their "001" territory, as babel ships them."""
+    from babel.core import get_global  # the locale data read once, by the first zone column that needs it
+
+    return {name.casefold(): iana for name, iana in get_global("windows_zone_mapping").items()}
+
+
+def windows_zone(name: str) -> str | None:
+    """The IANA zone a Windows zone name stands for (case aside), or None.
+
+    >>> windows_zone("Pacific Standard Time"), windows_zone("w. europe standard time"), windows_zone("London")
+    ('America/Los_Angeles', 'Europe/Berlin', None)
+    """
+    return _windows_zones().get(name.strip().casefold())
+
+
+#: Abbreviations the tz database gives one offset from UTC today, in minutes: each standard time's and each summer
+#: time's (RFC 5322 gives the US ones the same offsets).  PST is also the Philippines' in the tz database since 2024,
+#: but Pacific's in every mail header and US export: read as Pacific's.
+ABBREVIATIONS: dict[str, int] = {
+    "UTC": 0, "UT": 0, "GMT": 0, "WET": 0, "WEST": 60, "CET": 60, "CEST": 120, "MET": 60, "MEST": 120, "EET": 120,
+    "EEST": 180, "MSK": 180, "WAT": 60, "CAT": 120, "SAST": 120, "EAT": 180, "IDT": 180, "PKT": 300, "WIB": 420,
+    "WITA": 480, "HKT": 480, "AWST": 480, "WIT": 540, "JST": 540, "KST": 540, "ACST": 570, "ACDT": 630,
+    "AEST": 600, "AEDT": 660, "NZST": 720, "NZDT": 780, "NST": -210, "NDT": -150, "ADT": -180, "EST": -300,
+    "EDT": -240, "MST": -420, "MDT": -360, "PST": -480, "PDT": -420, "AKST": -540, "AKDT": -480, "HST": -600,
+    "HDT": -540,
+}
+
+#: Abbreviations of several zones, and what each may mean: not guessed.
+AMBIGUOUS: dict[str, str] = {
+    "IST": "India UTC+05:30, Israel UTC+02:00 or Ireland UTC+01:00",
+    "CST": "US Central UTC-06:00, China UTC+08:00 or Cuba UTC-05:00",
+    "CDT": "US Central UTC-05:00 or Cuba UTC-04:00",
+    "BST": "British summer UTC+01:00 or Bangladesh UTC+06:00",
+    "AST": "Atlantic UTC-04:00 or Arabia UTC+03:00",
+    "SST": "Samoa UTC-11:00 or Singapore UTC+08:00",
+}
+
+
+def abbreviation(name: str) -> dt.timezone | None:
+    """The fixed offset a zone abbreviation names (:data:`ABBREVIATIONS`, capitals or not), or None.
+
+    >>> abbreviation("CET"), abbreviation("edt"), abbreviation("ACST")
+    (datetime.timezone(datetime.timedelta(seconds=3600), 'CET'), datetime.timezone(datetime.timedelta(days=-1, seconds=72000), 'EDT'), datetime.timezone(datetime.timedelta(seconds=34200), 'ACST'))
+    >>> abbreviation("IST"), abbreviation("Europe/Paris")
+    (None, None)
+    """
+    key = name.strip().upper()
+    minutes = ABBREVIATIONS.get(key)
+    return None if minutes is None else dt.timezone(dt.timedelta(minutes=minutes), key)

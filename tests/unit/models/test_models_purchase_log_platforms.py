@@ -152,7 +152,7 @@ def test_a_payment_reports_shopper_reference_is_the_customer_not_its_shoppers_ip
 ) -> None:
     """A payment processor's report names the shopper's interaction (a channel), PAN (a card), IP (an address), email
     and reference: the reference, the shop's own id of the customer, is who paid, even where the email is blank;
-    the zone column's CET is no zone read, said so."""
+    the zone column's CET places each payment's time at UTC+01:00."""
     path = write(tmp_path / "received_payments.csv", ADYEN + "\n"
                  + adyen_line("1", "2026-03-01 10:00:00", "40.00", "Ecommerce", "1111", "10.0.0.1", "ann@x.com", "c-1")
                  + adyen_line("2", "2026-03-02 10:00:00", "25.00", "Ecommerce", "2222", "10.0.0.2", "", "c-2")
@@ -160,7 +160,8 @@ def test_a_payment_reports_shopper_reference_is_the_customer_not_its_shoppers_ip
     log = load_csv(path)
     assert "customer=Shopper Reference" in log.layout
     assert per_customer(log) == {"c-1": (55.0, 2), "c-2": (25.0, 1)}
-    assert "(date-times as UTC: 'TimeZone' holds 'CET', no IANA zone name or UTC offset)" in log.layout
+    assert "(date-times without an offset in the zones of 'TimeZone')" in log.layout
+    assert min(t.at.isoformat() for t in log.transactions) == "2026-03-01T09:00:00+00:00"
 
 
 def test_without_a_shopper_reference_the_shoppers_email_is_the_customer(tmp_path: Path) -> None:
@@ -417,14 +418,18 @@ def square_line(day: str, time: str, zone: str, money: str, transaction: str, cu
     ("America/Los_Angeles", "2017-11-16T05:18:15+00:00", "in the zones of 'Time Zone'"),
     ("-08:00", "2017-11-16T05:18:15+00:00", "in the zones of 'Time Zone'"),
     ("Pacific Time (US & Canada)", "2017-11-16T05:18:15+00:00", "in the zones of 'Time Zone'"),
-    ("Pacific Standard Time", "2017-11-15T21:18:15+00:00", "as UTC: 'Time Zone' holds 'Pacific Standard Time'"),
+    ("Pacific Standard Time", "2017-11-16T05:18:15+00:00", "in the zones of 'Time Zone'"),
+    ("PST", "2017-11-16T05:18:15+00:00", "in the zones of 'Time Zone'"),
+    ("PDT", "2017-11-16T04:18:15+00:00", "in the zones of 'Time Zone'"),
+    ("IST", "2017-11-15T21:18:15+00:00",
+     "as UTC: 'Time Zone' holds 'IST', an abbreviation of several zones (India UTC+05:30, Israel UTC+02:00 or"),
 ])
 def test_a_tills_date_time_and_time_zone_columns_make_each_payments_moment(
     tmp_path: Path, zone: str, first: str, said: str,
 ) -> None:
     """A till's payments give their Date, Time and Time Zone apart: a payment is at its time of day, read in its zone
-    where the zone is an IANA name, an offset or a zone as Rails names it (as UTC otherwise, said so); a customer's
-    two payments of a day are two moments, not both at midnight."""
+    where the zone is an IANA name, an offset, a zone as Rails or Windows names it or an abbreviation of one offset
+    (as UTC otherwise, said so with why); a customer's two payments of a day are two moments, not both at midnight."""
     path = write(tmp_path / "transactions.csv", SQUARE + "\n"
                  + square_line("11/15/2017", "21:18:15", zone, "$2.16", "t1", "C1")
                  + square_line("11/15/2017", "09:05:00", zone, "$4.00", "t2", "C1")
@@ -434,6 +439,19 @@ def test_a_tills_date_time_and_time_zone_columns_make_each_payments_moment(
     moments = sorted(t.at.isoformat() for t in log.transactions if t.customer_id == "C1")
     assert moments[1] == first
     assert len(moments) == 2 and moments[0] < moments[1]
+
+
+def test_windows_zone_names_keep_their_summer_time_and_abbreviations_their_one_offset(tmp_path: Path) -> None:
+    """A Windows zone name is its zone, summer time included (09:00 in W. Europe Standard Time in July is 07:00 UTC);
+    an abbreviation is the offset it names all year (09:00 EST in July is 14:00 UTC, 09:00 EDT 13:00 UTC)."""
+    path = write(tmp_path / "transactions.csv", SQUARE + "\n"
+                 + square_line("07/14/2017", "09:00:00", "W. Europe Standard Time", "$2.00", "t1", "C1")
+                 + square_line("07/14/2017", "09:00:00", "EST", "$4.00", "t2", "C2")
+                 + square_line("07/14/2017", "09:00:00", "edt", "$4.00", "t3", "C3"))
+    log = load_csv(path)
+    assert "in the zones of 'Time Zone'" in log.layout
+    assert {t.customer_id: t.at.isoformat() for t in log.transactions} == {
+        "C1": "2017-07-14T07:00:00+00:00", "C2": "2017-07-14T14:00:00+00:00", "C3": "2017-07-14T13:00:00+00:00"}
 
 
 def test_a_tills_zones_named_as_rails_names_them_place_each_payment_in_its_own_zone(tmp_path: Path) -> None:
