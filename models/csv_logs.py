@@ -39,6 +39,7 @@ from models.log_money import (
     adjusted_amounts,
     adjusted_column,
     in_cents,
+    minor_unit,
     line_amounts,
     line_kinds,
     money_key,
@@ -662,7 +663,10 @@ def load_csv(path: str | Path, columns: ColumnMap | str | None = None) -> Transa
         layout += (f" ({mapping.customer!r} read as the customer: {named_first!r} leaves out the guests of its blank"
                    " or placeholder ids)")
     if in_cents(table.names["amount" if mapping.amount else "price"]):
-        layout += " (amounts in cents, divided by 100)"
+        minor = minor_unit(table)
+        layout += (f" (amounts in cents, divided by {minor})" if minor > 1 else
+                   f" (amounts in cents read as whole units: {table.names['currency']!r} says a currency without a"
+                   " minor unit)")
     if line_totals:
         layout += (f" ({table.names['price']!r} read as each line's total: a product's lines of several items cost"
                    " its single price times their count)")

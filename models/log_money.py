@@ -3,7 +3,8 @@
 :mod:`models.csv_logs` reads a log's columns; these rules say what its money is:
 
 * a line's money is its amount, or its unit price times its quantity (:func:`line_amounts`), in whole
-  units where the column counts cents or pence (:func:`in_cents`);
+  units where the column counts cents, pence or minor units (:func:`in_cents`) — as many to a unit as the currency
+  column's currency has (:func:`minor_unit`: none for the yen);
 * money in two currencies is not added up as one (:func:`one_currency`), and a converted amount's
   currency is the one named with it (:func:`currency_column`);
 * a partly refunded payment keeps its whole amount with the money refunded beside it
@@ -24,13 +25,15 @@ import statistics
 from collections.abc import Mapping, Sequence
 from typing import Literal, Protocol
 
+from models.currencies import currency_of
 from models.decimals import currency_code
 from models.errors import DataFileError
 from models.log_languages import TAX_EXCLUDED, TAX_INCLUDED
 from models.textfiles import CsvTable, bare, normalise
 from models.transactions import column_numbers
 
-__all__ = ["adjusted_amounts", "adjusted_column", "currency_column", "in_cents", "line_amounts", "line_kinds", "money_key", "one_currency", "order_total",
+__all__ = ["adjusted_amounts", "adjusted_column", "currency_column", "in_cents", "line_amounts", "line_kinds",
+           "minor_unit", "money_key", "one_currency", "order_total",
            "order_totals_repeated", "payee_column", "refunded_amounts", "refunded_column", "transaction_kind"]
 
 
@@ -143,7 +146,8 @@ def line_amounts(table: CsvTable, mapping: MoneyColumns, *, line_totals: bool = 
     key = money_key(mapping)
     money = column_numbers(table, key)
     if in_cents(table.names[key]):
-        money = [value / 100 for value in money]
+        minor = minor_unit(table)
+        money = [value / minor for value in money]
     if mapping.amount or not mapping.quantity or line_totals:
         return money
     return [price * count for price, count in zip(money, column_numbers(table, "quantity"), strict=True)]
@@ -331,7 +335,8 @@ def refunded_amounts(table: CsvTable, mapping: MoneyColumns) -> list[float]:
             for line, values in table.rows]
     money = [abs(value) for value in column_numbers(dataclasses.replace(table, rows=rows), "refunded")]
     if in_cents(table.names["refunded"]) or in_cents(table.names[money_key(mapping)]):
-        money = [value / 100 for value in money]
+        minor = minor_unit(table)
+        money = [value / minor for value in money]
     return money
 
 
@@ -413,18 +418,41 @@ def adjusted_amounts(table: CsvTable, amounts: Sequence[float]) -> list[float]:
     rows = [(line, values[:at] + [values[at] if filled else "0"] + values[at + 1:])
             for (line, values), filled in zip(table.rows, given, strict=True)]
     adjusted = column_numbers(dataclasses.replace(table, rows=rows), "adjusted")
-    cents = 100 if in_cents(table.names["adjusted"]) else 1
+    cents = minor_unit(table) if in_cents(table.names["adjusted"]) else 1
     return [value / cents if filled else amount for value, amount, filled in zip(adjusted, amounts, given, strict=True)]
 
 
 def in_cents(name: str) -> bool:
-    """Whether a money column's name says it counts cents (or pence): the minor unit payment systems store.
+    """Whether a money column's name says it counts cents, pence or minor units: what payment systems store.
 
     >>> in_cents("amount_cents"), in_cents("totalPriceCents"), in_cents("Total (pence)"), in_cents("Percent total")
     (True, True, True, False)
+    >>> in_cents("Amount (minor units)"), in_cents("amount_minor"), in_cents("price_in_cents"), in_cents("Amount")
+    (True, True, True, False)
     """
     words = _words(name)
-    return "cents" in words or "pence" in words
+    return "cents" in words or "pence" in words or "minor" in words
+
+
+def minor_unit(table: CsvTable) -> int:
+    """How many of a money column's minor units make one unit of its currency: 100 (cents, pence), or as the
+    table's ``currency`` column says (its first code; :func:`one_currency` refuses a second): 1 for a currency
+    without a minor unit (JPY, KRW), 1000 for one of three digits (KWD), by ISO 4217 as the Unicode CLDR gives it.
+
+    >>> t = CsvTable("p.csv", ["amount_cents", "currency"], [(2, ["500", ""]), (3, ["700", "jpy"])],
+    ...              {"amount": "amount_cents", "currency": "currency"})
+    >>> minor_unit(t), minor_unit(dataclasses.replace(t, rows=[(2, ["500", "KWD"])])), minor_unit(
+    ...     dataclasses.replace(t, rows=[(2, ["500", "usd"])]))
+    (1, 1000, 100)
+    """
+    if "currency" not in table.names:
+        return 100
+    at = table.position("currency")
+    code = next((values[at].strip().upper() for _, values in table.rows if at < len(values) and values[at].strip()),
+                "")
+    if not re.fullmatch(r"[A-Z]{3}", code):
+        return 100
+    return 10 ** currency_of(code).digits
 
 
 def _words(name: str) -> list[str]:

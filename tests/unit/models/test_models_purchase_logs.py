@@ -575,6 +575,25 @@ def test_an_amount_column_in_cents_is_read_in_whole_units(tmp_path: Path, column
     assert [(t.amount, t.refund) for t in log.transactions] == [(19.99, False), (5.0, True)]
 
 
+@pytest.mark.parametrize(("currency", "amounts", "said"), [
+    ("usd", [19.99, 5.0], "(amounts in cents, divided by 100)"),
+    ("JPY", [1999.0, 500.0], "(amounts in cents read as whole units: 'currency' says a currency without a minor unit)"),
+    ("KRW", [1999.0, 500.0], "(amounts in cents read as whole units"),
+    ("KWD", [1.999, 0.5], "(amounts in cents, divided by 1000)"),
+])
+def test_minor_units_are_as_many_to_a_unit_as_the_currency_column_says(
+    tmp_path: Path, currency: str, amounts: list[float], said: str,
+) -> None:
+    """A charge of 1999 in minor units is 19.99 dollars but 1,999 yen or won (no minor unit) and 1.999 Kuwaiti dinars
+    (three digits): the currency column says which, and the report's first line says how the amounts were read."""
+    path = tmp_path / "charges.csv"
+    path.write_text("customer_id,created_at,Amount (minor units),currency\n"
+                    f"7,2024-03-01 10:00,1999,{currency}\n8,2024-03-09 10:00,500,{currency}\n")
+    log = load_log(path, "csv")
+    assert [t.amount for t in log.transactions] == amounts
+    assert said in log.layout
+
+
 def test_a_gzip_of_binary_data_is_refused_as_no_text(tmp_path: Path) -> None:
     """A gzipped image given as a log is one line saying it is binary data, not a complaint about its fields."""
     path = tmp_path / "orders.csv.gz"
