@@ -31,7 +31,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Literal
 
-from models.dates import detect_date_layout, is_day_number
+from models.dates import columns_of_dates, is_day_number
 from models.errors import DataFileError
 from models.log_customers import customer_choice, holds_flags
 from models.log_money import (
@@ -330,14 +330,13 @@ def _orders_header(header: Sequence[str]) -> ColumnMap:
     return mapping
 
 
-#: Date layouts whose values say they are dates; numbers alone (YYYYMMDD, Unix times, serials) may be ids or counts.
-_SPELLED_DATES = ("iso", "ymd", "mdy", "dmy", "named")
+#: Lines of a log whose values tell a date column its header does not name.
 _DATES_LOOKED_AT = 500
 
 
 def _date_told_by_values(table: CsvTable, mapping: ColumnMap) -> str:
     """The one column of a header that names no date whose values are all dates, spelled as dates are
-    (H&M's ``t_dat`` of ``2018-09-20``); the header's refusal, saying so, where none or several are.
+    (:func:`models.dates.columns_of_dates`); the header's refusal, saying so, where none or several are.
 
     >>> t = CsvTable("hm.csv", ["t_dat", "customer_id", "article_id", "price"],
     ...              [(2, ["2018-09-20", "00a1", "663713001", "0.05"]), (3, ["2018-09-21", "00b2", "20180920", "0.03"])])
@@ -350,16 +349,8 @@ def _date_told_by_values(table: CsvTable, mapping: ColumnMap) -> str:
     ...
     ValueError: header 'a,customer_id,b,price' names no date column, and of its columns only 'b' holds dates on its first lines, not on every one: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
     """
-    taken = set(wanted_names(mapping))
-    dated: list[str] = []
-    partly: list[str] = []
-    for at, name in enumerate(table.header):
-        if name in taken:
-            continue
-        values = [values[at] for _, values in itertools.islice(table.rows, _DATES_LOOKED_AT) if values[at].strip()]
-        layout, wrong = detect_date_layout(values) if values else (None, 0)
-        if layout in _SPELLED_DATES:
-            (dated if wrong is None else partly).append(name)
+    rows = [values for _, values in itertools.islice(table.rows, _DATES_LOOKED_AT)]
+    dated, partly = columns_of_dates(table.header, rows, {name for name in wanted_names(mapping) if name})
     if len(dated) == 1:
         return dated[0]
     said = (f"several hold dates: {', '.join(map(repr, dated))}" if dated

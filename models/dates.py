@@ -47,10 +47,10 @@ import dataclasses
 import datetime as dt
 import re
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from typing import Literal, TypeAlias
 
-__all__ = ["DateLayout", "DateParser", "day_number", "detect_date_layout", "is_day_number"]
+__all__ = ["DateLayout", "DateParser", "columns_of_dates", "day_number", "detect_date_layout", "is_day_number"]
 
 DateLayout: TypeAlias = Literal["iso", "ymd", "mdy", "dmy", "compact", "named", "epoch", "serial"]
 
@@ -397,3 +397,30 @@ def day_number(raw: str, day_one: dt.date) -> dt.datetime | None:
         return None
     start = dt.datetime(day_one.year, day_one.month, day_one.day, tzinfo=dt.UTC)
     return start + dt.timedelta(days=int(match.group(1)) - 1)
+
+
+#: Layouts whose values say they are dates; numbers alone (YYYYMMDD, Unix times, serials) may be ids or counts.
+SPELLED: tuple[DateLayout, ...] = ("iso", "ymd", "mdy", "dmy", "named")
+
+
+def columns_of_dates(header: Sequence[str], rows: Sequence[Sequence[str]],
+                     taken: Collection[str] = ()) -> tuple[list[str], list[str]]:
+    """The columns (not ``taken``) whose values in ``rows`` are all dates written as dates, and those whose first are.
+
+    What tells a date column a header does not name (H&M's ``t_dat``): its values.  Columns of bare
+    numbers are never dates here (an 8-digit article id reads as ``YYYYMMDD``, a big one as Unix time).
+
+    >>> columns_of_dates(["t_dat", "article_id", "note", "when"], [["2018-09-20", "20180920", "x", "1 Dec 2010"],
+    ...                                                           ["2018-09-21", "663713001", "y", "soon"]])
+    (['t_dat'], ['when'])
+    """
+    dated: list[str] = []
+    partly: list[str] = []
+    for at, name in enumerate(header):
+        if name in taken:
+            continue
+        values = [row[at] for row in rows if at < len(row) and row[at].strip()]
+        layout, wrong = detect_date_layout(values) if values else (None, 0)
+        if layout in SPELLED:
+            (dated if wrong is None else partly).append(name)
+    return dated, partly

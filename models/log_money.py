@@ -452,7 +452,7 @@ def minor_unit(table: CsvTable) -> int:
                 "")
     if not re.fullmatch(r"[A-Z]{3}", code):
         return 100
-    return 10 ** currency_of(code).digits
+    return int(10 ** currency_of(code).digits)  # digits >= 0: a whole number
 
 
 def _words(name: str) -> list[str]:

@@ -80,7 +80,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from models.csv_logs import column_pairs, header_columns
-from models.dates import DateParser, detect_date_layout
+from models.dates import DateParser, columns_of_dates, detect_date_layout
 from models.decimals import decimal_mark, to_number
 from models.errors import DataFileError
 from models.ids import canonical_id, is_placeholder, without_float_zeros
@@ -314,6 +314,11 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
                 columns["event"] = event
             if "customer" not in columns and "session" in columns:
                 columns["customer"] = columns["session"]  # sessions only (a recommender's log): each is a visitor
+            if "time" not in columns:  # a time column named otherwise (H&M's t_dat): the one whose values are dates
+                dated, _ = columns_of_dates(whole.header, [values for _, values in whole.rows[:_SAMPLED]],
+                                            set(columns.values()))
+                if len(dated) == 1:
+                    columns["time"] = dated[0]
             if "visitor" not in columns and bare(_own_name(columns.get("customer", ""))) in EXTERNAL_IDS:
                 tools = {"customer": tuple(name for name in HEADER_NAMES["customer"] if name not in EXTERNAL_IDS)}
                 tool = header_columns(short, tools).get("customer")

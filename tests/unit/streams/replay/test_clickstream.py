@@ -133,6 +133,17 @@ def test_a_funnel_table_s_steps_named_for_the_shipping_or_payment_details_they_a
     assert report.unmapped == {"add_to_cart": 1, "shipping_policy": 1, "payment_error": 1}
 
 
+def test_a_time_column_the_header_does_not_name_is_the_one_whose_values_are_dates(tmp_path):
+    """A header naming no time column (a t_dat) has as its time the one column of dates; an id of digits is none."""
+    path = tmp_path / "clicks.csv"
+    path.write_text("user_id,event,sku,t_dat\nu1,view,20240301,2024-03-01 10:00:00\n"
+                    "u1,add_to_cart,20240301,2024-03-01 10:01:00\n")
+    parsed, _ = read_history(path, "clickstream", intake_of(Settings()))
+    found = [json.loads(p.value) for p in parsed]
+    assert [(e["type"], e["occurred_at"][:19]) for e in found] == [
+        ("product_viewed", "2024-03-01T10:00:00"), ("cart_item_added", "2024-03-01T10:01:00")]
+
+
 def test_the_same_rows_give_the_same_event_ids(tmp_path):
     path = tmp_path / "events.csv"
     path.write_text("timestamp,visitorid,event,itemid,transactionid\n1433221332117,257597,view,355908,\n")
@@ -260,7 +271,7 @@ def test_without_columns_a_header_read_from_its_names_gives_the_same_events(tmp_
 def test_without_columns_a_header_that_names_no_event_is_refused_naming_it(tmp_path):
     path = tmp_path / "events.csv"
     path.write_text("when,who\n2024-01-01,c1\n")
-    with pytest.raises(DataFileError, match="line 1: header 'when,who' names no customer and no time and no event"):
+    with pytest.raises(DataFileError, match="line 1: header 'when,who' names no customer and no event"):
         read_history(path, "clickstream", intake_of(Settings()))
 
 
