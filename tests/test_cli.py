@@ -234,7 +234,7 @@ def test_replay_refuses_a_file_that_is_not_online_retail(tmp_path):
     (("--format", "online-retail", "--columns", "customer=a"), "--columns is for --format csv"),
     (("--format", "csv"), "header 'a,b,c' names no customer and no date and no amount (or price) column: give --columns"),
     (("--format", "events", "--currency", "EUR"), "--currency is for purchase logs"),
-    (("--format", "clickstream"), "header 'a,b,c' names no customer and no time and no event column: give --columns"),
+    (("--format", "clickstream"), "header 'a,b,c' names no customer and no event column: give --columns"),
     (("--format", "segment", "--columns", "customer=a"), "--columns is for --format csv or clickstream"),
     (("--format", "ga4", "--columns", "customer=a"), "--columns is for --format csv or clickstream"),
     (("--format", "csv", "--columns", "customer=a,date=b,amount=c", "--currency", "euros"), "three-letter currency code"),
