@@ -25,7 +25,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
-import itertools
 import re
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -330,10 +329,6 @@ def _orders_header(header: Sequence[str]) -> ColumnMap:
     return mapping
 
 
-#: Lines of a log whose values tell a date column its header does not name.
-_DATES_LOOKED_AT = 500
-
-
 def _date_told_by_values(table: CsvTable, mapping: ColumnMap) -> str:
     """The one column of a header that names no date whose values are all dates, spelled as dates are
     (:func:`models.dates.columns_of_dates`); the header's refusal, saying so, where none or several are.
@@ -349,8 +344,8 @@ def _date_told_by_values(table: CsvTable, mapping: ColumnMap) -> str:
     ...
     ValueError: header 'a,customer_id,b,price' names no date column, and of its columns only 'b' holds dates on its first lines, not on every one: give --columns customer=…,date=…,amount=…|price=…[,quantity=…][,order=…][,product=…][,status=…][,refunded=…][,type=…][,date_order=dmy|mdy][,day_one=YYYY-MM-DD]
     """
-    rows = [values for _, values in itertools.islice(table.rows, _DATES_LOOKED_AT)]
-    dated, partly = columns_of_dates(table.header, rows, {name for name in wanted_names(mapping) if name})
+    dated, partly = columns_of_dates(table.header, (values for _, values in table.rows),
+                                     {name for name in wanted_names(mapping) if name})
     if len(dated) == 1:
         return dated[0]
     said = (f"several hold dates: {', '.join(map(repr, dated))}" if dated

@@ -45,9 +45,10 @@ from __future__ import annotations
 
 import dataclasses
 import datetime as dt
+import itertools
 import re
 import unicodedata
-from collections.abc import Collection, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from typing import Literal, TypeAlias
 
 __all__ = ["DateLayout", "DateParser", "columns_of_dates", "day_number", "detect_date_layout", "is_day_number"]
@@ -403,9 +404,14 @@ def day_number(raw: str, day_one: dt.date) -> dt.datetime | None:
 SPELLED: tuple[DateLayout, ...] = ("iso", "ymd", "mdy", "dmy", "named")
 
 
-def columns_of_dates(header: Sequence[str], rows: Sequence[Sequence[str]],
+#: Rows whose values tell a date column its header does not name: a file's first are enough.
+DATES_LOOKED_AT = 500
+
+
+def columns_of_dates(header: Sequence[str], rows: Iterable[Sequence[str]],
                      taken: Collection[str] = ()) -> tuple[list[str], list[str]]:
-    """The columns (not ``taken``) whose values in ``rows`` are all dates written as dates, and those whose first are.
+    """The columns (not ``taken``) whose values in the first :data:`DATES_LOOKED_AT` ``rows`` are all dates written
+    as dates, and those whose first are.
 
     What tells a date column a header does not name (H&M's ``t_dat``): its values.  Columns of bare
     numbers are never dates here (an 8-digit article id reads as ``YYYYMMDD``, a big one as Unix time).
@@ -414,6 +420,7 @@ def columns_of_dates(header: Sequence[str], rows: Sequence[Sequence[str]],
     ...                                                           ["2018-09-21", "663713001", "y", "soon"]])
     (['t_dat'], ['when'])
     """
+    rows = list(itertools.islice(rows, DATES_LOOKED_AT))
     dated: list[str] = []
     partly: list[str] = []
     for at, name in enumerate(header):

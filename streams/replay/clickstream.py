@@ -315,8 +315,7 @@ def events_of(path: str | Path, columns: Mapping[str, str], limit: int | None = 
             if "customer" not in columns and "session" in columns:
                 columns["customer"] = columns["session"]  # sessions only (a recommender's log): each is a visitor
             if "time" not in columns:  # a time column named otherwise (H&M's t_dat): the one whose values are dates
-                dated, _ = columns_of_dates(whole.header, [values for _, values in whole.rows[:_SAMPLED]],
-                                            set(columns.values()))
+                dated, _ = columns_of_dates(whole.header, (values for _, values in whole.rows), set(columns.values()))
                 if len(dated) == 1:
                     columns["time"] = dated[0]
             if "visitor" not in columns and bare(_own_name(columns.get("customer", ""))) in EXTERNAL_IDS:
