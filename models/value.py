@@ -61,12 +61,15 @@ __all__ = [
     "MIN_TENURE_DAYS",
     "CustomerValue",
     "Order",
+    "ValueSource",
     "expected_value",
     "p_buy_again",
     "rank",
 ]
 
 Order: TypeAlias = Literal["best", "worst"]
+#: Who says what a customer is worth: ``"learned"``, the value model; ``"rule"``, the value rule.
+ValueSource: TypeAlias = Literal["learned", "rule"]
 
 #: The horizon of the value, in days; the loyalty model's own horizon.
 HORIZON_DAYS = 90.0
@@ -106,7 +109,7 @@ class CustomerValue:
     net_spend: float
     reasons: tuple[str, ...]
     #: ``"rule"`` for the value above, ``"learned"`` for the value model's prediction.
-    value_source: Literal["rule", "learned"] = "rule"
+    value_source: ValueSource = "rule"
 
 
 def _days(later: dt.datetime, earlier: dt.datetime) -> float:
@@ -158,6 +161,7 @@ def expected_value(
     horizon_days: float = HORIZON_DAYS,
     currency: str = "GBP",
     learned: float | None = None,
+    learned_by: ValueSource = "learned",
 ) -> CustomerValue | None:
     """The customer's expected value over ``horizon_days``, ``None`` for one who never bought.
 
@@ -173,6 +177,10 @@ def expected_value(
         The ISO 4217 code of the amounts in the reasons (how they are written: :mod:`models.currencies`).
     learned
         The value model's expected spend over the same horizon, if known: it is then the value.
+    learned_by
+        Who said ``learned``: the model (``"learned"``) or, while the model does not rank better,
+        the value rule from the features the model keeps (``"rule"``,
+        :meth:`models.value_model.ValueModel.value_one`).
 
     Examples
     --------
@@ -188,6 +196,8 @@ def expected_value(
     >>> learned = expected_value(facts, now, learned=310.0)
     >>> learned.expected_value, learned.value_source, learned.reasons[-1]
     (310.0, 'learned', 'expected to spend £310 in the next 90 days (learned from what customers spent)')
+    >>> expected_value(facts, now, learned=180.0, learned_by="rule").reasons[-1]
+    'expected to spend £180 in the next 90 days (by the rule: the learned model does not rank better yet)'
 
     """
     if not facts.orders or facts.last_order_at is None:
@@ -218,8 +228,8 @@ def expected_value(
         discount_share=facts.discount_share,
         net_spend=facts.net_spend,
         reasons=_reasons(facts, _days(now, facts.last_order_at), is_overdue(facts, now), p, value,
-                         horizon_days, currency, learned=use_learned),
-        value_source="learned" if use_learned else "rule",
+                         horizon_days, currency, learned=learned_by if use_learned else None),
+        value_source="learned" if use_learned and learned_by == "learned" else "rule",
     )
 
 
@@ -232,7 +242,7 @@ def _reasons(
     horizon_days: float,
     currency: str,
     *,
-    learned: bool = False,
+    learned: ValueSource | None = None,
 ) -> tuple[str, ...]:
     reasons = [
         f"spent {money(facts.revenue, currency)} over {plural(facts.orders, 'order')}",
@@ -252,7 +262,9 @@ def _reasons(
     last = f"last order {span(idle_days)} ago"
     reasons.append(f"{last}, overdue" if overdue else last)
     expected = f"expected to spend {money(value, currency)} in the next {horizon_days:g} days"
-    reasons.append(f"{expected} (learned from what customers spent)" if learned else expected)
+    reasons.append({"learned": f"{expected} (learned from what customers spent)",
+                    "rule": f"{expected} (by the rule: the learned model does not rank better yet)",
+                    None: expected}[learned])
     return tuple(reasons)
 
 
@@ -265,6 +277,7 @@ def rank(
     horizon_days: float = HORIZON_DAYS,
     currency: str = "GBP",
     learned: Mapping[str, float] | None = None,
+    learned_by: ValueSource = "learned",
 ) -> list[CustomerValue]:
     """The ``limit`` best or worst customers by expected value, in memory bounded by ``limit``.
 
@@ -272,7 +285,7 @@ def rank(
     lowest value in whole currency units first, then lowest net spend; see the module's notes.
     Customer ids break the remaining ties, so the order is deterministic. ``learned`` maps
     customer ids to the value model's expected spend, which then ranks them (see
-    :func:`expected_value`); customers missing from it keep the rule's value.
+    :func:`expected_value`, with ``learned_by``); customers missing from it keep the rule's value.
 
     Raises
     ------
@@ -306,7 +319,7 @@ def rank(
         for facts in customers:
             value = expected_value(
                 facts, now, horizon_days=horizon_days, currency=currency,
-                learned=learned.get(facts.customer_id) if learned is not None else None,
+                learned=learned.get(facts.customer_id) if learned is not None else None, learned_by=learned_by,
             )
             if value is not None:
                 yield value

@@ -5,7 +5,9 @@ a calibration period and a holdout of the next ``horizon_days`` (by default the 
 days, :mod:`models.periods`), and replays the calibration period in time order through the
 worker's own value model (:mod:`models.value_replay`, :class:`~models.value_model.ValueModel`
 with the worker's hyper-parameters): it learns only as labels resolve before the cutoff. It then
-ranks every customer known at the cutoff and scores the ranking on their spend in the holdout
+ranks every customer known at the cutoff as the worker would (by the model's money, or by the
+value rule's while the model does not rank better than the rule on the labels so far,
+:meth:`~models.value_model.ValueModel.value_one`) and scores the ranking on their spend in the holdout
 (:mod:`models.value_metrics`), next to baselines on the same customers: past spend, the RFM
 score, BG/NBD expected purchases, BG/NBD x Gamma-Gamma expected spend and the rule
 :func:`models.value.expected_value`, with bootstrap intervals of the differences.
@@ -60,13 +62,13 @@ RANKING_SIZE = 1000
 
 
 def ranking_of(moment: Moment, model: int = 0, limit: int = RANKING_SIZE) -> list[dict[str, Any]]:
-    """The ``limit`` best customers at ``moment`` by model ``model``'s money, as the API ranks them.
+    """The ``limit`` best customers at ``moment`` by the money model ``model`` ranks them by, as the API ranks them.
 
     Highest predicted spend first, then highest net spend, then customer id
     (:func:`models.value.rank`).
     """
     rows = sorted(
-        zip(moment.customers, moment.money[model], moment.facts, strict=True),
+        zip(moment.customers, moment.ranked[model], moment.facts, strict=True),
         key=lambda row: (-row[1], -row[2].net_spend, row[0]),
     )
     return [{"customer_id": c, "predicted_value": money} for c, money, _ in rows[:limit]]
@@ -84,7 +86,7 @@ def _spend_in(
 
 
 def _scores(moment: Moment, actual: np.ndarray, horizon_days: float) -> dict[str, dict[str, Any]]:
-    scores: dict[str, dict[str, Any]] = {_MODEL: ranking_scores(actual, np.array(moment.money[0]), money=True)}
+    scores: dict[str, dict[str, Any]] = {_MODEL: ranking_scores(actual, np.array(moment.ranked[0]), money=True)}
     for name, values in _baselines(moment, horizon_days).items():
         scores[name] = ranking_scores(actual, values, money=name in _MONEY)
     return scores
@@ -203,7 +205,7 @@ def evaluate_value(
     actual = np.array([actual_by_customer.get(c, 0.0) for c in final.customers])
     scores = _scores(final, actual, periods.horizon_days)
     inner = _inner(moments.get(inner_at), transactions, inner_at, scored_at, periods)
-    predicted = np.array(final.money[0])
+    predicted = np.array(final.ranked[0])
     started = time.perf_counter()
     differences = (
         bootstrap_differences(actual, predicted, _baselines(final, periods.horizon_days), n=bootstrap, seed=seed,
@@ -241,6 +243,9 @@ def evaluate_value(
             "learned": learner.n_learned,
             "pending": learner.n_pending,
             "prequential": learner.score.as_dict(),
+            "ranked_by": final.ranked_by[0],
+            "rule_prequential": learner.rule_score.as_dict(),
+            "alone": _alone(final, actual),
         },
         "inner": inner,
         "scores": scores,
@@ -278,6 +283,27 @@ def _name(model: ValueModel) -> str:
             f"({model.family_target}, {model.trees} trees)")
 
 
+def _ranked_by(model: Mapping[str, Any]) -> str:
+    """Who ranked the customers, and the progressive figures the verdict read (see :class:`ValueModel`)."""
+    ranked_by = model.get("ranked_by", "learned")
+    mine, rule = model["prequential"], model.get("rule_prequential")
+    if rule is None:
+        return "Ranked by: the learned model."
+    figures = (f"progressive Spearman + top 10 % over the last labels {_num(mine['spearman'], 3)} + "
+               f"{pct(mine['top_decile'])} against the value rule's {_num(rule['spearman'], 3)} + {pct(rule['top_decile'])}")
+    if ranked_by == "learned":
+        return f"Ranked by: the learned model ({figures})."
+    alone = model["alone"]
+    return (f"Ranked by: the value rule, as the worker would: the learned model does not rank better yet ({figures}); "
+            f"the model alone would rank with Spearman {_num(alone['spearman'])}, top 10 % {pct(alone['top_decile'])}.")
+
+
+def _alone(moment: Moment, actual: np.ndarray) -> dict[str, Any]:
+    """The model's own money ranked, whoever ranks the customers: Spearman and top-decile capture."""
+    own = ranking_scores(actual, np.array(moment.money[0]), money=True)
+    return {"spearman": own["spearman"], "top_decile": own["top_decile"]}
+
+
 def _inner(
     moment: Moment | None, transactions: list[Transaction], inner_at: dt.datetime, scored_at: dt.datetime,
     periods: Periods,
@@ -295,6 +321,7 @@ def _inner(
         "cutoff": cutoff,
         "customers": len(moment.customers),
         "learned": moment.learned[0],
+        "ranked_by": moment.ranked_by[0],
         "scores": {name: {"spearman": f["spearman"], "top_decile": f["top_decile"]} for name, f in scores.items()},
         "skipped": None,
     }
@@ -340,7 +367,9 @@ def format_value_report(result: dict[str, Any]) -> str:
     """
     calibration, holdout, model = result["calibration"], result["holdout"], result["model"]
     rows, gain_rows = [], []
-    for name, figures in result["scores"].items():
+    by_rule = model.get("ranked_by") == "rule"
+    for key, figures in result["scores"].items():
+        name = f"{key} (the rule ranks)" if by_rule and key == _MODEL else key
         total = (
             f"{_money(figures['total_predicted'])} / {_money(figures['total_actual'])}"
             if "total_predicted" in figures else ""
@@ -359,6 +388,7 @@ def format_value_report(result: dict[str, Any]) -> str:
                       result.get("open_deals_skipped", 0)),
         f"Model: the worker's ({model['name']}), {model['learned']} delayed labels learned before the "
         f"cutoff.",
+        _ranked_by(model),
         "",
         "Ranking against spend in the holdout, same customers:",
         *table(["score", "Spearman", "top 10 %", "AUC buys again", "MAE", "predicted / actual"], rows),

@@ -27,7 +27,7 @@ from models.value import (
     MIN_TENURE_DAYS,
 )
 
-__all__ = ["FEATURE_GROUPS", "OPTIONAL_GROUPS", "log1p", "value_inputs"]
+__all__ = ["FEATURE_GROUPS", "OPTIONAL_GROUPS", "log1p", "rule_spend", "value_inputs"]
 
 #: The groups of model inputs a value model uses by default.
 FEATURE_GROUPS: tuple[str, ...] = ("rfm", "spend", "returns", "visits", "rule")
@@ -43,19 +43,15 @@ def log1p(value: float) -> float:
     return math.log1p(max(value, 0.0))
 
 
-def _rule(x: Mapping[str, float], horizon_days: float) -> dict[str, float]:
-    """The value rule's parts (:func:`models.value.p_buy_again`, :func:`models.value.expected_value`) from value features.
-
-    BG/NBD's P(alive), P(buys in the horizon) and expected orders with fixed priors, and the rule's
-    expected spend: what the fitted BG/NBD x Gamma-Gamma say, from the customer's own history alone.
-    """
+def _rule_parts(x: Mapping[str, float], horizon_days: float) -> tuple[float, float, float, float] | None:
+    """P(alive), P(buys in the horizon), expected orders and expected spend by the value rule; ``None`` without orders."""
     get = x.get
     orders = max(float(get("orders", 0.0)), 0.0)
     repeat = max(float(get("repeat_days", 0.0)), 0.0)
     silence = max(float(get("days_since_last", 0.0)), 0.0)
     tenure = max(float(get("tenure_days", 0.0)), MIN_TENURE_DAYS)
     if orders <= 0:
-        return {}
+        return None
     if repeat <= 0:
         alive = 1.0
         p_buy = FIRST_REPEAT_P * math.exp(-silence / FIRST_REPEAT_DAYS)
@@ -69,7 +65,34 @@ def _rule(x: Mapping[str, float], horizon_days: float) -> dict[str, float]:
     order_value = max(float(get("revenue", 0.0)), 0.0) / orders
     keep = (1.0 - min(max(float(get("refund_share", 0.0)), 0.0), 1.0)) * (
         1.0 - DISCOUNT_DEPENDENCE * min(max(float(get("discount_share", 0.0)), 0.0), 1.0))
-    spend = p_buy * expected_orders * order_value * keep
+    return alive, p_buy, expected_orders, p_buy * expected_orders * order_value * keep
+
+
+def rule_spend(x: Mapping[str, float], horizon_days: float = 90.0) -> float:
+    """The value rule's expected spend over ``horizon_days`` (money) from value features; 0 without orders.
+
+    What :func:`models.value.expected_value` says of a customer without a loyalty score, read
+    from the features a snapshot keeps, so that a worker and an offline replay compute it alike.
+
+    >>> x = {"orders": 4, "repeat_days": 3, "revenue": 400.0, "tenure_days": 300, "days_since_last": 20}
+    >>> round(rule_spend(x), 2), rule_spend({"orders": 0})
+    (47.93, 0.0)
+
+    """
+    parts = _rule_parts(x, horizon_days)
+    return 0.0 if parts is None else parts[3]
+
+
+def _rule(x: Mapping[str, float], horizon_days: float) -> dict[str, float]:
+    """The value rule's parts (:func:`models.value.p_buy_again`, :func:`models.value.expected_value`) from value features.
+
+    BG/NBD's P(alive), P(buys in the horizon) and expected orders with fixed priors, and the rule's
+    expected spend: what the fitted BG/NBD x Gamma-Gamma say, from the customer's own history alone.
+    """
+    parts = _rule_parts(x, horizon_days)
+    if parts is None:
+        return {}
+    alive, p_buy, expected_orders, spend = parts
     alive = min(max(alive, 1e-6), 1.0 - 1e-6)
     p_buy = min(max(p_buy, 1e-6), 1.0 - 1e-6)
     return {

@@ -252,6 +252,16 @@ class ValueScore:
         return value if math.isnan(value) else round(value, 4)
 
     @property
+    def in_window(self) -> int:
+        """Labelled predictions in the window of the rank figures."""
+        return len(self._pairs)
+
+    @property
+    def ranking(self) -> float:
+        """Spearman plus top-decile capture over the window, each 0 where undefined: one figure of how well it ranks."""
+        return sum(0.0 if math.isnan(v) else v for v in (self.spearman, self.top_decile))
+
+    @property
     def roc_auc(self) -> float:
         """ROC AUC of the predictions for "spent anything" over the window."""
         actual, predicted = self._window()

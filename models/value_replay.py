@@ -27,6 +27,7 @@ from models.customer_facts import CustomerFacts
 from models.gammagamma import GammaGamma
 from models.reports import Progress, tick
 from models.transactions import Transaction
+from models.value import ValueSource
 from models.value_features import SpendHistory, record_spend, value_features
 from models.value_model import ValueModel
 
@@ -40,7 +41,10 @@ class Moment:
     """Every customer known at ``at``, with what the models and the classical fits say of them.
 
     ``scores[m][i]`` and ``money[m][i]`` are model ``m``'s ranking score and expected spend for
-    customer ``customers[i]``; ``learned[m]`` the labels model ``m`` had learned by then.
+    customer ``customers[i]``; ``ranked[m][i]`` the money a worker with model ``m`` ranks them by
+    (the value rule's while the model does not rank better, ``ranked_by[m]``:
+    :meth:`~models.value_model.ValueModel.value_one`); ``learned[m]`` the labels model ``m``
+    had learned by then.
     """
 
     at: dt.datetime
@@ -51,6 +55,8 @@ class Moment:
     gammagamma: GammaGamma | None
     scores: list[list[float]]
     money: list[list[float]]
+    ranked: list[list[float]]
+    ranked_by: list[ValueSource]
     learned: list[int]
 
 
@@ -202,6 +208,7 @@ def replay_value(
                            gammagamma=gammagamma, horizon_days=horizon_days)
             for c in known
         ]
+        money = [[model.predict_one(x) for x in rows] for model in models]
         moments[at] = Moment(
             at=at,
             customers=known,
@@ -210,7 +217,10 @@ def replay_value(
             bgnbd=bgnbd,
             gammagamma=gammagamma,
             scores=[[model.score_one(x) for x in rows] for model in models],
-            money=[[model.predict_one(x) for x in rows] for model in models],
+            money=money,
+            ranked=[own if model.ranked_by == "learned" else [model.rule_one(x) for x in rows]
+                    for model, own in zip(models, money, strict=True)],
+            ranked_by=[model.ranked_by for model in models],
             learned=[model.n_learned for model in models],
         )
 

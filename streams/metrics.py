@@ -273,6 +273,9 @@ class Metrics:
         self.model_top_decile = Gauge("tracker_model_top_decile_capture_ratio",
                                       "Progressive share of what followed that the top 10 % of predictions "
                                       "account for (value: spend).", ["model"], registry=registry)
+        self.model_ranks = Gauge("tracker_model_ranks", "1 while the learned model ranks and values the customers, "
+                                 "0 while its rule does because the model does not rank better yet (value).",
+                                 ["model"], registry=registry)
         self.model_examples = Counter("tracker_model_examples_total", "Labelled examples learned.", ["model"],
                                       registry=registry)
         self.model_seconds = Counter("tracker_model_seconds_total", "Time spent scoring and learning.",

@@ -31,7 +31,7 @@ from models.features import loyalty_features
 from models.personas import VISITORS, Persona, PersonaBuilder, describe
 from models.rfm import RFMScorer
 from models.timing import timing
-from models.value import CustomerValue, expected_value, rank
+from models.value import CustomerValue, ValueSource, expected_value, rank
 from models.value_features import SpendHistory, value_features
 from streams.core import segmentation
 from streams.core.features import MIN_LEARNED, purchase_history, spend_history
@@ -119,6 +119,8 @@ class Insights:
     spend: dict[str, SpendHistory] = field(default_factory=dict)
     #: The value model's predicted spend over its horizon as of ``now``, per buyer (once it learned enough).
     learned: dict[str, float] = field(default_factory=dict)
+    #: Who said ``learned``: the model, or the value rule while the model does not rank better.
+    learned_by: ValueSource = "learned"
     computed_in_seconds: float = 0.0
     #: Behavioural segments and every segment's portrait (:mod:`streams.core.segmentation`).
     described: segmentation.Described = field(default_factory=segmentation.Described)
@@ -156,13 +158,13 @@ class Insights:
             raise ValueError(f"ranked: expected a kind in {WORST_KINDS} with order 'worst', found {kind!r} with {order!r}")
         if kind == "costly":
             values = (expected_value(self.facts[c.customer_id], self.now, learned=self.learned.get(c.customer_id),
-                                     currency=self.currency)
+                                     learned_by=self.learned_by, currency=self.currency)
                       for c in rank_costly(chosen, limit=limit, currency=self.currency))
             return [v for v in values if v is not None]
         if kind == "low_value":
             chosen = (f for f in chosen if not is_costly(f))
         return rank(chosen, self.now, order=order, limit=limit, learned=self.learned,  # type: ignore[arg-type]
-                    currency=self.currency)
+                    learned_by=self.learned_by, currency=self.currency)
 
     def ranking(
         self, order: str = "best", segment: str | None = None, limit: int = 10, kind: str | None = None
@@ -185,7 +187,8 @@ class Insights:
         """Everything known about one customer, as JSON-ready data."""
         facts = self.facts.get(customer_id) or facts_of(customer_id, profile)
         score = self.scorer.score_one(facts, self.now)
-        value = expected_value(facts, self.now, learned=self.learned.get(customer_id), currency=self.currency)
+        value = expected_value(facts, self.now, learned=self.learned.get(customer_id), learned_by=self.learned_by,
+                               currency=self.currency)
         cost = cost_of(facts, currency=self.currency)
         return {
             "customer_id": customer_id,
@@ -241,7 +244,9 @@ class Insights:
     def rescore_value(self, model: ValueModel | None, customers: Collection[str] | None = None) -> Insights:
         """Every buyer's predicted spend (or only ``customers``') as of ``now`` with ``model``, once it has learned enough.
 
-        Call it where the model lives (the worker's event loop): it reads the model.
+        The model's, or the value rule's while the model does not rank better
+        (:meth:`~models.value_model.ValueModel.value_one`). Call it where the model lives (the
+        worker's event loop): it reads the model.
         """
         if model is None or model.n_learned < MIN_LEARNED:
             return self
@@ -249,8 +254,8 @@ class Insights:
         for customer_id, spend in self._chosen(self.spend, customers):
             features = value_features(self.facts[customer_id], self.now, spend=spend,
                                       horizon_days=model.horizon_days)
-            learned[customer_id] = model.predict_one(features)
-        self.learned = learned
+            learned[customer_id] = model.value_one(features)
+        self.learned, self.learned_by = learned, model.ranked_by
         return self
 
     @staticmethod

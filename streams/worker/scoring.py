@@ -150,8 +150,8 @@ class Scoring:
         x = value_features(facts_of(state.customer_id, before), at, spend=spend_history(before),
                            horizon_days=self.value.horizon_days)
         self.value.snapshot(state.customer_id, x, at, spent_so_far=before.revenue)
-        if self.value.n_learned >= MIN_LEARNED:
-            profile = replace(profile, value=round(self.value.predict_one(x), 2))
+        if self.value.n_learned >= MIN_LEARNED:  # the model's money, or the rule's while it does not rank better
+            profile = replace(profile, value=round(self.value.value_one(x), 2))
         self._took("value", "learn", started)
         return replace(state, profile=profile) if profile is not state.profile else state
 
@@ -228,6 +228,8 @@ class Scoring:
             if getattr(score, attribute, None) is not None:
                 gauge.labels(name).set_function(
                     lambda name=name, attribute=attribute: getattr(getattr(self, name).score, attribute))
+        if name == "value":
+            m.model_ranks.labels(name).set_function(lambda: float(self.value.ranked_by == "learned"))
 
     # --------------------------------------------------------- checkpoints
 

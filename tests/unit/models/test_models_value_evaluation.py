@@ -122,3 +122,18 @@ def test_a_log_without_repeat_buyers_is_one_clear_line(tmp_path: Path) -> None:
     with pytest.raises(PeriodError) as caught:
         evaluate_value(path, "csv", columns="customer=client,date=when,amount=total", bootstrap=0)
     assert "two different days" in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_a_short_log_is_ranked_by_the_rule_as_the_worker_would_and_the_report_says_so(
+    result: dict[str, object],
+) -> None:
+    """Too few labels to show the model ranks better: the tracker's ranking is the value rule's, said so, the model's own beside it."""
+    model, scores = result["model"], result["scores"]
+    assert isinstance(model, dict) and isinstance(scores, dict)
+    assert model["ranked_by"] == "rule" and model["rule_prequential"]["n"] == model["prequential"]["n"]
+    tracker, rule = scores["learned value model"], scores["value rule (models.value)"]
+    assert (tracker["spearman"], tracker["top_decile"]) == pytest.approx((rule["spearman"], rule["top_decile"]))
+    assert set(model["alone"]) == {"spearman", "top_decile"}
+    report = format_value_report(result)
+    assert "Ranked by: the value rule, as the worker would" in report
+    assert "learned value model (the rule ranks)" in report

@@ -13,6 +13,7 @@ import pytest
 from models import checkpoints
 from models.value_metrics import capture, spearman
 from models.value_model import FEATURE_GROUPS, ValueModel, due_for_snapshot, value_inputs
+from value_labels import busy_visitors, taught
 
 T0 = dt.datetime(2024, 1, 1, tzinfo=dt.UTC)
 
@@ -241,3 +242,35 @@ def test_interactions_are_spend_while_alive() -> None:
     groups = (*FEATURE_GROUPS, "interactions")
     assert "alive_x_revenue" not in value_inputs(recent)
     assert value_inputs(silent, groups)["alive_x_revenue"] < value_inputs(recent, groups)["alive_x_revenue"]
+
+
+def test_the_rule_ranks_until_the_model_ranks_better() -> None:
+    """A fresh model shows the value rule's money; once its labels show it ranks better, its own."""
+    model = ValueModel(horizon_days=1)
+    x = {"orders": 3.0, "repeat_days": 2.0, "revenue": 300.0, "days_since_last": 10.0, "tenure_days": 200.0}
+    assert model.ranked_by == "rule" and model.value_one(x) == model.rule_one(x) > 0
+    taught(model, busy_visitors(1000, seed=1))
+    assert model.ranked_by == "learned"
+    assert model.score.ranking > model.rule_score.ranking
+    assert model.value_one(x) == model.predict_one(x)
+
+
+def test_the_rule_keeps_ranking_where_it_ranks_better() -> None:
+    """On labels the rule says exactly, the model's first few hundred predictions rank worse: the rule ranks."""
+    from models.value_inputs import rule_spend
+
+    rows = [(x, rule_spend(x, 1.0)) for x, _ in busy_visitors(400, seed=2)]
+    model = taught(ValueModel(horizon_days=1), rows)
+    assert model.n_learned == 400 and model.rule_score.spearman == pytest.approx(1.0)
+    assert model.ranked_by == "rule"
+
+
+def test_a_checkpoint_keeps_who_ranks() -> None:
+    """The verdict and the rule's figures survive dump/load; a checkpoint from before them goes on with the model."""
+    model = taught(ValueModel(horizon_days=1), busy_visitors(300, seed=3))
+    restored = checkpoints.load(checkpoints.dump(model), ValueModel)
+    assert (restored.ranked_by, restored.rule_score.n) == (model.ranked_by, model.rule_score.n) == ("learned", 300)
+    older = ValueModel()
+    del older.__dict__["_rule_score"], older.__dict__["_ranked_by"]
+    older.__setstate__(dict(older.__dict__))
+    assert older.ranked_by == "learned" and older.rule_score.n == 0

@@ -117,17 +117,14 @@ def spender(orders: int, revenue: float, days_ago: float, **fields: object) -> P
 
 
 def test_the_learned_value_ranks_every_buyer_as_of_now():
-    """A warm value model predicts every buyer's spend as of now; best and the customer view use it."""
+    """A warm value model that ranks better than the rule predicts every buyer's spend as of now; best and the customer view use it."""
     from models.value_model import ValueModel
-
-    from streams.core.features import MIN_LEARNED
+    from value_labels import busy_visitors, taught
 
     profiles = [(cid, spender(p.orders, p.revenue, (T0 - p.last_order_at).days, refunds=p.refunds,
                               refunded=p.refunded) if p.orders else p) for cid, p in PROFILES]
-    model = ValueModel()
-    for n in range(MIN_LEARNED):  # spend follows past revenue and fades with silence
-        model.learn_one({"orders": 5.0, "revenue": 100.0 * (1 + n % 9), "days_since_last": float(n % 300)},
-                        (100.0 * (1 + n % 9)) * (1.0 if n % 300 < 60 else 0.0))
+    model = taught(ValueModel(), busy_visitors(1000, seed=1))
+    assert model.ranked_by == "learned"
     insights = compute(profiles, T0).rescore_value(model)
     assert set(insights.learned) == {"big", "steady", "gone", "refunder"}
     best = insights.ranked("best", limit=4)
@@ -137,6 +134,26 @@ def test_the_learned_value_ranks_every_buyer_as_of_now():
     assert view["predicted_value_90d"]["source"] == "learned"
     assert view["predicted_value_90d"]["amount"] == round(insights.learned["steady"], 2)
     assert any("next 90 days" in reason for reason in view["predicted_value_90d"]["reasons"])
+
+
+def test_while_the_model_does_not_rank_better_the_rule_ranks_from_the_same_features():
+    """A model the labels have not shown better: every buyer gets the value rule's money, said to be the rule's."""
+    from models.value_inputs import rule_spend
+    from models.value_model import ValueModel
+    from value_labels import busy_visitors, taught
+
+    profiles = [(cid, spender(p.orders, p.revenue, (T0 - p.last_order_at).days, refunds=p.refunds,
+                              refunded=p.refunded) if p.orders else p) for cid, p in PROFILES]
+    model = taught(ValueModel(), [(x, rule_spend(x, 90.0)) for x, _ in busy_visitors(400, seed=2)])
+    assert model.ranked_by == "rule"
+    insights = compute(profiles, T0).rescore_value(model)
+    assert insights.learned_by == "rule"
+    best = insights.ranked("best", limit=4)
+    assert all(v.value_source == "rule" for v in best)
+    assert [v.expected_value for v in best] == sorted(insights.learned.values(), reverse=True)
+    view = insights.customer("steady", dict(profiles)["steady"])
+    assert view["predicted_value_90d"]["source"] == "rule"
+    assert view["predicted_value_90d"]["reasons"][-1].endswith("(by the rule: the learned model does not rank better yet)")
 
 
 def test_the_worst_are_told_apart_as_low_value_or_costly():
