@@ -100,6 +100,7 @@ def test_the_live_ranking_after_a_replay_is_the_offline_evaluations(worker, work
     # Whoever ranks (the model, or the rule while the model does not rank better), the same one live and offline.
     ranked_by = offline["model"]["ranked_by"]
     assert all(c["value_source"] == ranked_by for c in get(worker.url("/customers?order=best&limit=5"))["customers"])
+    assert worker.metric("tracker_model_ranks", model="value") == float(ranked_by == "learned")
     # The same labels learned, and each snapshot scored as of its own time: the same progressive figures.
     progressive = offline["model"]["prequential"]
     assert worker.metric("tracker_model_examples_total", model="value") == offline["model"]["learned"]
