@@ -89,9 +89,17 @@ class _Listener(ConsumerRebalanceListener):
 
     async def on_partitions_assigned(self, assigned: Iterable[TopicPartition]) -> None:
         assigned = sorted(assigned)
-        log.info("partitions assigned: %s", ",".join(f"{tp.topic}/{tp.partition}" for tp in assigned))
-        await self._owner.on_assigned({tp.partition for tp in assigned})
-        await self._owner.resume_where_saved(assigned)
+        # aiokafka fetches for an assignment as soon as it is set, while this callback still
+        # awaits Redis and Kafka: records read from the group's offset before the seek below would
+        # be handed to the batch loop, and a saved state's records applied twice. Paused first,
+        # before any await, nothing of these partitions is handed out until they are placed.
+        self._owner.hold(assigned)
+        try:
+            log.info("partitions assigned: %s", ",".join(f"{tp.topic}/{tp.partition}" for tp in assigned))
+            await self._owner.on_assigned({tp.partition for tp in assigned})
+            await self._owner.resume_where_saved(assigned)
+        finally:
+            self._owner.release(assigned)
 
 
 class BatchConsumer(mode.Service):
@@ -227,6 +235,17 @@ class BatchConsumer(mode.Service):
             return
         self.metrics.commit_seconds.observe(time.perf_counter() - started)
         self.tp_committed_offsets.update(offsets)
+
+    def hold(self, partitions: Sequence[TopicPartition]) -> None:
+        """Hand out no records of ``partitions`` (what aiokafka fetched of them meanwhile is dropped on release)."""
+        assert self._consumer is not None
+        self._consumer.pause(*partitions)
+
+    def release(self, partitions: Sequence[TopicPartition]) -> None:
+        """Read ``partitions`` again, from their positions now, those still assigned."""
+        assert self._consumer is not None
+        assignment = self._consumer.assignment()
+        self._consumer.resume(*(tp for tp in partitions if tp in assignment))
 
     async def resume_where_saved(self, assigned: Sequence[TopicPartition]) -> None:
         """Read newly assigned partitions from after the last record whose effects Redis holds.
