@@ -108,6 +108,12 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "tweedie-1.5-0.03-tiers": {"family": "linear", "target": "tweedie", "tweedie_power": 1.5, "learning_rate": 0.03,
                                "tier_quantile": 0.8},
     "linear-gamma-tiers": {"family": "linear", "spend_loss": "gamma", "tier_quantile": 0.8},
+    # a learned ranking: RankNet steps on pairs of labels correct the two-part score (models/value_ranking.py)
+    "pairwise-gap": {"family": "linear", "ranker": "pairwise"},
+    "pairwise-top": {"family": "linear", "ranker": "pairwise", "ranker_weighting": "top"},
+    # the buyers' spend learned at 1 + log1p(spend) / c: closest where the top decile is decided
+    "spend-weight-1": {"family": "linear", "spend_weight": 1.0},
+    "spend-weight-3": {"family": "linear", "spend_weight": 3.0},
 }
 MIN_HISTORY_DAYS = 182
 
