@@ -218,7 +218,8 @@ class ValueModel(LateLabels[PendingValue]):
         ``"pairwise"``: the ranking score is the two-part (or other) score plus a linear
         correction learned from pairs of labels by the RankNet loss (:mod:`models.value_ranking`),
         each new label paired with ``ranker_pairs`` labels drawn from the latest
-        ``ranker_buffer``, pairs weighted by ``ranker_weighting``; the money stays the
+        ``ranker_buffer``, pairs weighted by ``ranker_weighting``, at ``ranker_learning_rate``
+        (``None``: ``learning_rate``); the money stays the
         calibration of that score. ``None`` (the default): no correction.
     spend_weight
         If set (``c``), the regression of the buyers' spend learns each label at
@@ -268,6 +269,7 @@ class ValueModel(LateLabels[PendingValue]):
         ranker_weighting: RankerWeighting = "gap",
         ranker_pairs: int = 4,
         ranker_buffer: int = 1000,
+        ranker_learning_rate: float | None = None,
         spend_weight: float | None = None,
     ) -> None:
         if target not in _TARGETS:
@@ -335,9 +337,10 @@ class ValueModel(LateLabels[PendingValue]):
         self.ranker_weighting = ranker_weighting
         self.ranker_pairs = ranker_pairs
         self.ranker_buffer = ranker_buffer
+        self.ranker_learning_rate = ranker_learning_rate
         self.spend_weight = spend_weight
         self._ranker = None if ranker is None else PairwiseRanker(
-            learning_rate, l2, ranker_pairs, ranker_buffer, averaging_window, ranker_weighting)
+            learning_rate if ranker_learning_rate is None else ranker_learning_rate, l2, ranker_pairs, ranker_buffer, averaging_window, ranker_weighting)
         # past spend above which a customer is in the top tier, among the snapshots learned so far
         self._tier = stats.Quantile(tier_quantile) if tier_quantile is not None else None
         # (weight, part): the family's part, blended with the linear model's below full weight
@@ -369,7 +372,7 @@ class ValueModel(LateLabels[PendingValue]):
         state.setdefault("tier_quantile", None)
         state.setdefault("_tier", None)
         state.update({k: state.get(k, v) for k, v in (  # checkpoints from before the ranker
-            ("ranker", None), ("ranker_weighting", "gap"), ("ranker_pairs", 4), ("ranker_buffer", 1000),
+            ("ranker", None), ("ranker_weighting", "gap"), ("ranker_pairs", 4), ("ranker_buffer", 1000), ("ranker_learning_rate", None),
             ("spend_weight", None), ("_ranker", None))})
         # A checkpoint from before the verdict showed the model; it goes on until the rule's score has evidence.
         state.setdefault("_rule_score", ValueScore(window=state.get("score_window", 2000)))

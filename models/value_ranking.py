@@ -16,7 +16,13 @@ Pairs are weighted so that the top matters (``weighting``):
   silent one most;
 - ``"top"``: LambdaRank-style, by what swapping the two would change in top-decile capture:
   ``|a - b|`` over the buyers' mean spend (capped) when one of them scores above the latest
-  labels' 90th percentile of scores and the other does not, else nothing.
+  labels' 90th percentile of scores and the other does not, else nothing;
+- ``"head"``: by the log-spend gap, pairs of which at least one scores above that edge: the order
+  within the top decile and across its edge, as a top-heavy discount would have it;
+- ``"money"``: by ``|a - b|`` over the buyers' mean spend (capped), wherever the two score: what
+  the swap would change in the capture of any top share that one of them is in;
+- ``"buyers"``: by the log-spend gap, pairs of two buyers only: the order among buyers, where the
+  top decile is decided (the parts' P(buys) orders buyers against the rest).
 """
 
 from __future__ import annotations
@@ -31,9 +37,9 @@ from river import stats
 
 __all__ = ["RANKER_WEIGHTINGS", "PairwiseRanker", "RankerWeighting"]
 
-RankerWeighting = Literal["gap", "top"]
+RankerWeighting = Literal["gap", "top", "head", "money", "buyers"]
 #: How a pairwise ranker weighs its pairs.
-RANKER_WEIGHTINGS: tuple[str, ...] = ("gap", "top")
+RANKER_WEIGHTINGS: tuple[str, ...] = ("gap", "top", "head", "money", "buyers")
 
 # A pair's weight under ``"top"`` is capped at this many buyers' mean spends: one huge order is one pair.
 _MAX_TOP_WEIGHT = 10.0
@@ -105,8 +111,14 @@ class PairwiseRanker:
         return sum(weights.get(k, 0.0) * v for k, v in inputs.items())
 
     def _pair_weight(self, hi: float, lo: float, s_hi: float, s_lo: float, edge: float | None) -> float:
-        if self.weighting == "gap":
+        if self.weighting == "gap" or (self.weighting == "buyers" and lo > 0.0):
             return math.log1p(hi) - math.log1p(lo)
+        if self.weighting == "buyers":
+            return 0.0
+        if self.weighting == "head":
+            return math.log1p(hi) - math.log1p(lo) if edge is not None and max(s_hi, s_lo) > edge else 0.0
+        if self.weighting == "money":
+            return min((hi - lo) / self._buyers_mean.get(), _MAX_TOP_WEIGHT) if self._buyers_mean.get() else 0.0
         if edge is None or (s_hi > edge) == (s_lo > edge) or not self._buyers_mean.get():
             return 0.0
         return min((hi - lo) / self._buyers_mean.get(), _MAX_TOP_WEIGHT)
@@ -119,7 +131,7 @@ class PairwiseRanker:
         """
         own_base = base(inputs)
         score = own_base + self._current(inputs)
-        edge = self._edge.get() if self.weighting == "top" and self.n else None
+        edge = self._edge.get() if self.weighting in ("top", "head") and self.n else None
         weights = self._weights
         for _ in range(min(self.pairs, len(self._buffer))):
             other, other_spent = self._buffer[self._rng.randrange(len(self._buffer))]

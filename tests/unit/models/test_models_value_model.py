@@ -331,7 +331,8 @@ def test_a_checkpoint_from_before_the_ranking_options_predicts_as_it_did() -> No
     for x, y in synthetic(300, seed=10):
         model.learn_one(x, y)
     state = copy.deepcopy(model.__dict__)
-    for name in ("ranker", "ranker_weighting", "ranker_pairs", "ranker_buffer", "spend_weight", "_ranker"):
+    for name in ("ranker", "ranker_weighting", "ranker_pairs", "ranker_buffer", "ranker_learning_rate", "spend_weight",
+                 "_ranker"):
         del state[name]
     old = ValueModel.__new__(ValueModel)
     old.__setstate__(state)

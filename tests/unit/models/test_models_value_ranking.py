@@ -7,7 +7,7 @@ import random
 
 import pytest
 
-from models.value_ranking import PairwiseRanker
+from models.value_ranking import RANKER_WEIGHTINGS, PairwiseRanker
 
 
 def rows(n: int, seed: int) -> list[tuple[dict[str, float], float]]:
@@ -21,7 +21,7 @@ def rows(n: int, seed: int) -> list[tuple[dict[str, float], float]]:
     return out
 
 
-@pytest.mark.parametrize("weighting", ["gap", "top"])
+@pytest.mark.parametrize("weighting", RANKER_WEIGHTINGS)
 def test_the_ranker_corrects_a_base_score_that_ranks_backwards(weighting: str) -> None:
     """A base score that puts small spenders first is corrected until the big ones rank first."""
     ranker = PairwiseRanker(weighting=weighting, seed=3)  # type: ignore[arg-type]
@@ -75,3 +75,12 @@ def test_bad_ranker_parameters_are_refused() -> None:
         PairwiseRanker(weighting="ndcg")  # type: ignore[arg-type]
     with pytest.raises(ValueError, match="at least one"):
         PairwiseRanker(buffer=0)
+
+
+def test_buyers_weighting_pairs_buyers_only() -> None:
+    """Under ``buyers``, a label that spent nothing teaches nothing: buyers against the rest is P(buys)'s job."""
+    ranker = PairwiseRanker(weighting="buyers", seed=1)
+    for x, y in rows(500, seed=2):
+        ranker.learn({**x, "buys": float(y > 0)}, y, lambda _: 0.0)
+    # "buys" is the same (1) on both sides of every pair learned: its weight never moves
+    assert ranker.correction({"buys": 1.0}) == 0.0 and ranker.correction({"big": 1.0}) > 0.0
