@@ -372,7 +372,8 @@ class ValueModel(LateLabels[PendingValue]):
         state.setdefault("tier_quantile", None)
         state.setdefault("_tier", None)
         state.update({k: state.get(k, v) for k, v in (  # checkpoints from before the ranker
-            ("ranker", None), ("ranker_weighting", "gap"), ("ranker_pairs", 4), ("ranker_buffer", 1000), ("ranker_learning_rate", None),
+            ("ranker", None), ("ranker_weighting", "gap"), ("ranker_pairs", 4), ("ranker_buffer", 1000),
+            ("ranker_learning_rate", None),
             ("spend_weight", None), ("_ranker", None))})
         # A checkpoint from before the verdict showed the model; it goes on until the rule's score has evidence.
         state.setdefault("_rule_score", ValueScore(window=state.get("score_window", 2000)))

@@ -15,9 +15,11 @@ Pairs are weighted so that the top matters (``weighting``):
 - ``"gap"``: by ``|log1p(a) - log1p(b)|``: two zeros teach nothing, a big spender against a
   silent one most;
 - ``"top"``: LambdaRank-style, by what swapping the two would change in top-decile capture:
-  ``|a - b|`` over the buyers' mean spend (capped) when one of them scores above the latest
-  labels' 90th percentile of scores and the other does not, else nothing;
-- ``"head"``: by the log-spend gap, pairs of which at least one scores above that edge: the order
+  ``|a - b|`` over the buyers' mean spend (capped) when one of them scores at or above the top-decile
+  edge and the other does not, else nothing — the edge being the 90th percentile of the buffered
+  labels' scores as the model and the ranker score them now, taken again every
+  :data:`EDGE_EVERY` labels (scores from while the model settled would hold it too high);
+- ``"head"``: by the log-spend gap, pairs of which at least one scores at or above that edge: the order
   within the top decile and across its edge, as a top-heavy discount would have it;
 - ``"money"``: by ``|a - b|`` over the buyers' mean spend (capped), wherever the two score: what
   the swap would change in the capture of any top share that one of them is in;
@@ -33,9 +35,10 @@ import random
 from collections.abc import Callable, Mapping
 from typing import Literal
 
+import numpy as np
 from river import stats
 
-__all__ = ["RANKER_WEIGHTINGS", "PairwiseRanker", "RankerWeighting"]
+__all__ = ["EDGE_EVERY", "RANKER_WEIGHTINGS", "PairwiseRanker", "RankerWeighting"]
 
 RankerWeighting = Literal["gap", "top", "head", "money", "buyers"]
 #: How a pairwise ranker weighs its pairs.
@@ -45,6 +48,8 @@ RANKER_WEIGHTINGS: tuple[str, ...] = ("gap", "top", "head", "money", "buyers")
 _MAX_TOP_WEIGHT = 10.0
 # The top decile's edge among the latest labels' scores.
 _TOP_SHARE = 0.1
+#: Labels between two takes of the top-decile edge (``"top"`` and ``"head"`` weightings).
+EDGE_EVERY = 200
 
 
 class PairwiseRanker:
@@ -94,7 +99,7 @@ class PairwiseRanker:
         self._buffer: collections.deque[tuple[dict[str, float], float]] = collections.deque(maxlen=buffer)
         self._weights: dict[str, float] = {}
         self._average: dict[str, float] = {}
-        self._edge = stats.RollingQuantile(1.0 - _TOP_SHARE, window_size=buffer)
+        self._edge: float | None = None
         self._buyers_mean = stats.Mean()
         self.n = 0
 
@@ -116,10 +121,10 @@ class PairwiseRanker:
         if self.weighting == "buyers":
             return 0.0
         if self.weighting == "head":
-            return math.log1p(hi) - math.log1p(lo) if edge is not None and max(s_hi, s_lo) > edge else 0.0
+            return math.log1p(hi) - math.log1p(lo) if edge is not None and max(s_hi, s_lo) >= edge else 0.0
         if self.weighting == "money":
             return min((hi - lo) / self._buyers_mean.get(), _MAX_TOP_WEIGHT) if self._buyers_mean.get() else 0.0
-        if edge is None or (s_hi > edge) == (s_lo > edge) or not self._buyers_mean.get():
+        if edge is None or (s_hi >= edge) == (s_lo >= edge) or not self._buyers_mean.get():
             return 0.0
         return min((hi - lo) / self._buyers_mean.get(), _MAX_TOP_WEIGHT)
 
@@ -131,7 +136,10 @@ class PairwiseRanker:
         """
         own_base = base(inputs)
         score = own_base + self._current(inputs)
-        edge = self._edge.get() if self.weighting in ("top", "head") and self.n else None
+        if self.weighting in ("top", "head") and self._buffer and self.n % EDGE_EVERY == 0:
+            scores = [base(x) + self._current(x) for x, _ in self._buffer]
+            self._edge = float(np.quantile(scores, 1.0 - _TOP_SHARE))
+        edge = self._edge
         weights = self._weights
         for _ in range(min(self.pairs, len(self._buffer))):
             other, other_spent = self._buffer[self._rng.randrange(len(self._buffer))]
@@ -155,7 +163,6 @@ class PairwiseRanker:
             # the scores moved with the weights: the next pair sees the ranker as it is now
             score = own_base + self._current(inputs)
         self._buffer.append((inputs, spent))
-        self._edge.update(score)
         if spent > 0:
             self._buyers_mean.update(spent)
         self.n += 1
