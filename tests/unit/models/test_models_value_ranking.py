@@ -42,7 +42,7 @@ def test_pairs_of_equal_spend_teach_nothing() -> None:
 
 
 def test_top_weighting_ignores_pairs_on_the_same_side_of_the_top_decile() -> None:
-    """Under ``top``, pairs whose scores are both below the latest labels' top-decile edge teach nothing."""
+    """Under ``top``, pairs on the same side of the top-decile edge teach nothing (the log-gap weighting learns from them)."""
     ranker = PairwiseRanker(weighting="top", seed=1)
     # scores tied at 0 put every pair on one side of the edge: nothing to swap across it
     for x, y in rows(500, seed=2):
