@@ -360,7 +360,8 @@ class Part:
         log_spend = self.spend.predict(inputs) + (self._half_variance(inputs) if shift is None else shift)
         return log1p(self.buys.proba(inputs) * math.exp(min(log_spend, 30.0)))
 
-    def learn(self, inputs: dict[str, float], spent: float, weight: float = 1.0) -> None:
+    def learn(self, inputs: dict[str, float], spent: float, weight: float = 1.0, spend_weight: float = 1.0) -> None:
+        """Learn one label; ``spend_weight`` scales the weight of the spend regression's step (not P(buys)'s)."""
         if self.ranks is not None:
             self.spend.learn(inputs, self.ranks.rank(spent), weight)
         elif self.mean:
@@ -379,5 +380,5 @@ class Part:
                 self.log_variance += (residual**2 - self.log_variance) / min(self.n + 1, 1000)
                 if self.variance is not None:
                     self.variance.learn(inputs, residual**2, weight)
-                self.spend.learn(inputs, math.log(spent), weight)
+                self.spend.learn(inputs, math.log(spent), weight * spend_weight)
         self.n += 1

@@ -50,7 +50,7 @@ import copy
 import datetime as dt
 import math
 from collections.abc import Mapping, Sequence
-from typing import Any
+from typing import Any, Literal
 
 from river import stats
 
@@ -62,19 +62,23 @@ from models.value_learners import (
 )
 from models.value_metrics import ValueScore
 from models.value_money import MONEY, Calibration, Money, Ratio, Smearing
+from models.value_ranking import RANKER_WEIGHTINGS, PairwiseRanker, RankerWeighting
 
 __all__ = [
     "FEATURE_GROUPS",
     "MIN_EVIDENCE",
     "VERDICT_EVERY",
     "PendingValue",
-        "Target",
+    "Ranker",
+    "Target",
     "ValueModel",
     "due_for_snapshot",
     "value_inputs",
 ]
 
 _TARGETS = ("log", "two-part", "rank", "tweedie")
+Ranker = Literal["pairwise"]
+_RANKERS = ("pairwise",)
 
 #: Labels both progressive scores need in their windows before the model may rank instead of the rule.
 MIN_EVIDENCE = 200
@@ -210,6 +214,17 @@ class ValueModel(LateLabels[PendingValue]):
         customers whose past spend (``net_spend``) is above this quantile of the past spend of the
         snapshots learned so far (river's ``stats.Quantile``): slopes of their own for the big
         spenders (:func:`tiered`). Not the default, for the same reason.
+    ranker
+        ``"pairwise"``: the ranking score is the two-part (or other) score plus a linear
+        correction learned from pairs of labels by the RankNet loss (:mod:`models.value_ranking`),
+        each new label paired with ``ranker_pairs`` labels drawn from the latest
+        ``ranker_buffer``, pairs weighted by ``ranker_weighting``, at ``ranker_learning_rate``
+        (``None``: ``learning_rate``); the money stays the
+        calibration of that score. ``None`` (the default): no correction.
+    spend_weight
+        If set (``c``), the regression of the buyers' spend learns each label at
+        ``1 + log1p(spend) / c`` times its weight, so that its fit is closest where the top
+        decile is decided (P(buys) learns every label alike). ``None`` (the default): alike.
 
     Examples
     --------
@@ -250,6 +265,12 @@ class ValueModel(LateLabels[PendingValue]):
         dispersion: Dispersion = "global",
         tweedie_power: float = 1.0,
         tier_quantile: float | None = None,
+        ranker: Ranker | None = None,
+        ranker_weighting: RankerWeighting = "gap",
+        ranker_pairs: int = 4,
+        ranker_buffer: int = 1000,
+        ranker_learning_rate: float | None = None,
+        spend_weight: float | None = None,
     ) -> None:
         if target not in _TARGETS:
             raise ValueError(f"ValueModel: expected target among {_TARGETS}, found {target!r}")
@@ -273,6 +294,18 @@ class ValueModel(LateLabels[PendingValue]):
             raise ValueError(f"ValueModel: expected a Tweedie power in [1, 2), found {tweedie_power!r}")
         if tier_quantile is not None and not 0.0 < tier_quantile < 1.0:
             raise ValueError(f"ValueModel: expected a tier quantile in (0, 1), found {tier_quantile!r}")
+        if ranker is not None and ranker not in _RANKERS:
+            raise ValueError(f"ValueModel: expected a ranker among {_RANKERS} or None, found {ranker!r}")
+        if ranker_weighting not in RANKER_WEIGHTINGS:
+            raise ValueError(f"ValueModel: expected a ranker weighting among {RANKER_WEIGHTINGS}, "
+                             f"found {ranker_weighting!r}")
+        if ranker is not None and money not in ("calibration", "median-calibration"):
+            raise ValueError("ValueModel: a ranker's score is no spend estimate; expected money 'calibration'")
+        if ranker_pairs < 1 or ranker_buffer < 1:
+            raise ValueError(f"ValueModel: expected ranker pairs and buffer of at least 1, "
+                             f"found {ranker_pairs!r} and {ranker_buffer!r}")
+        if spend_weight is not None and not spend_weight > 0.0:
+            raise ValueError(f"ValueModel: expected a positive spend weight scale, found {spend_weight!r}")
         if money not in MONEY:
             raise ValueError(f"ValueModel: expected money among {MONEY}, found {money!r}")
         if money == "smearing" and "rank" in (target, family_target):
@@ -300,6 +333,14 @@ class ValueModel(LateLabels[PendingValue]):
         self.dispersion = dispersion
         self.tweedie_power = tweedie_power
         self.tier_quantile = tier_quantile
+        self.ranker = ranker
+        self.ranker_weighting = ranker_weighting
+        self.ranker_pairs = ranker_pairs
+        self.ranker_buffer = ranker_buffer
+        self.ranker_learning_rate = ranker_learning_rate
+        self.spend_weight = spend_weight
+        self._ranker = None if ranker is None else PairwiseRanker(
+            learning_rate if ranker_learning_rate is None else ranker_learning_rate, l2, ranker_pairs, ranker_buffer, averaging_window, ranker_weighting)
         # past spend above which a customer is in the top tier, among the snapshots learned so far
         self._tier = stats.Quantile(tier_quantile) if tier_quantile is not None else None
         # (weight, part): the family's part, blended with the linear model's below full weight
@@ -330,6 +371,10 @@ class ValueModel(LateLabels[PendingValue]):
         state.setdefault("tweedie_power", 1.0)  # checkpoints from before the mean regressions
         state.setdefault("tier_quantile", None)
         state.setdefault("_tier", None)
+        state.update({k: state.get(k, v) for k, v in (  # checkpoints from before the ranker
+            ("ranker", None), ("ranker_weighting", "gap"), ("ranker_pairs", 4), ("ranker_buffer", 1000),
+            ("ranker_learning_rate", None),
+            ("spend_weight", None), ("_ranker", None))})
         # A checkpoint from before the verdict showed the model; it goes on until the rule's score has evidence.
         state.setdefault("_rule_score", ValueScore(window=state.get("score_window", 2000)))
         state.setdefault("_ranked_by", "learned")
@@ -347,9 +392,13 @@ class ValueModel(LateLabels[PendingValue]):
 
     # -- prediction ---------------------------------------------------------------------------
 
-    def _score_inputs(self, inputs: Mapping[str, float]) -> float:
+    def _base_score(self, inputs: Mapping[str, float]) -> float:
         correction = _CORRECTIONS[self.money]
         return sum(weight * part.score(inputs, correction) for weight, part in self._parts)
+
+    def _score_inputs(self, inputs: Mapping[str, float]) -> float:
+        base = self._base_score(inputs)
+        return base if self._ranker is None else base + self._ranker.correction(inputs)
 
     def _inputs(self, x: Mapping[str, float]) -> dict[str, float]:
         inputs = value_inputs(x, self.feature_groups, self.horizon_days)
@@ -405,8 +454,11 @@ class ValueModel(LateLabels[PendingValue]):
             self._calibration.update(self._score_inputs(inputs), spent)
         elif self.money == "ratio":
             self._ratio.update(max(math.expm1(self._score_inputs(inputs)), 0.0), spent)
+        if self._ranker is not None:  # pairs scored by the parts as they were before this label
+            self._ranker.learn(inputs, spent, self._base_score, weight)
+        spend_weight = 1.0 if self.spend_weight is None else 1.0 + math.log1p(spent) / self.spend_weight
         for _, part in self._parts:
-            part.learn(inputs, spent, weight)
+            part.learn(inputs, spent, weight, spend_weight)
         self._n += 1
 
     def snapshot(

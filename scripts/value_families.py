@@ -108,6 +108,25 @@ CONFIGS: dict[str, dict[str, Any]] = {
     "tweedie-1.5-0.03-tiers": {"family": "linear", "target": "tweedie", "tweedie_power": 1.5, "learning_rate": 0.03,
                                "tier_quantile": 0.8},
     "linear-gamma-tiers": {"family": "linear", "spend_loss": "gamma", "tier_quantile": 0.8},
+    # a learned ranking: RankNet steps on pairs of labels correct the two-part score (models/value_ranking.py)
+    "pairwise-gap": {"family": "linear", "ranker": "pairwise"},
+    "pairwise-top": {"family": "linear", "ranker": "pairwise", "ranker_weighting": "top"},
+    "pairwise-money": {"family": "linear", "ranker": "pairwise", "ranker_weighting": "money"},
+    "pairwise-head": {"family": "linear", "ranker": "pairwise", "ranker_weighting": "head"},
+    "pairwise-head-0.03": {"family": "linear", "ranker": "pairwise", "ranker_weighting": "head",
+                           "ranker_learning_rate": 0.03},
+    "pairwise-top-0.03": {"family": "linear", "ranker": "pairwise", "ranker_weighting": "top",
+                          "ranker_learning_rate": 0.03},
+    "pairwise-money-0.03": {"family": "linear", "ranker": "pairwise", "ranker_weighting": "money",
+                            "ranker_learning_rate": 0.03},
+    "pairwise-buyers": {"family": "linear", "ranker": "pairwise", "ranker_weighting": "buyers"},
+    "pairwise-gap-0.01": {"family": "linear", "ranker": "pairwise", "ranker_learning_rate": 0.01},
+    "pairwise-top-0.3-8": {"family": "linear", "ranker": "pairwise", "ranker_weighting": "top",
+                           "ranker_learning_rate": 0.3, "ranker_pairs": 8},
+    # the buyers' spend learned at 1 + log1p(spend) / c: closest where the top decile is decided
+    "spend-weight-1": {"family": "linear", "spend_weight": 1.0},
+    "spend-weight-3": {"family": "linear", "spend_weight": 3.0},
+    "spend-weight-10": {"family": "linear", "spend_weight": 10.0},
 }
 MIN_HISTORY_DAYS = 182
 

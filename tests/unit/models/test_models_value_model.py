@@ -189,6 +189,9 @@ def test_a_silent_customer_is_due_a_snapshot_every_30_days() -> None:
     {"family": "bagging", "target": "log", "trees": 3},
     {"family": "arf", "family_target": "log", "family_weight": 0.5, "trees": 3},
     {"feature_groups": (*FEATURE_GROUPS, "interactions")},
+    {"ranker": "pairwise"},
+    {"ranker": "pairwise", "ranker_weighting": "top", "ranker_pairs": 2, "ranker_buffer": 50},
+    {"spend_weight": 1.0},
 ])
 def test_every_family_learns_the_same_model_from_the_same_labels(config: dict) -> None:
     """Trees and blends are seeded: two models fed the same labels predict the same (live = offline),
@@ -274,3 +277,66 @@ def test_a_checkpoint_keeps_who_ranks() -> None:
     del older.__dict__["_rule_score"], older.__dict__["_ranked_by"]
     older.__setstate__(dict(older.__dict__))
     assert older.ranked_by == "learned" and older.rule_score.n == 0
+
+
+def test_a_ranker_ranks_by_the_score_plus_its_learned_correction() -> None:
+    """With ``ranker="pairwise"`` the score is the parts' score plus the ranker's correction, and the money is monotone in it."""
+    model = ValueModel(ranker="pairwise")
+    plain = ValueModel()
+    for x, y in synthetic(2000, seed=8):
+        model.learn_one(x, y)
+        plain.learn_one(x, y)
+    test = [x for x, _ in synthetic(200, seed=9)]
+    corrections = [model._ranker.correction(model._inputs(x)) for x in test]  # type: ignore[union-attr]
+    assert any(c != 0.0 for c in corrections)
+    # the parts learned what they learn without a ranker: only the score's correction differs
+    assert [model.score_one(x) - c for x, c in zip(test, corrections, strict=True)] == pytest.approx(
+        [plain.score_one(x) for x in test])
+    by_score = sorted(test, key=model.score_one)
+    money = [model.predict_one(x) for x in by_score]
+    assert money == sorted(money)
+
+
+def test_weighting_the_spend_by_its_size_pulls_the_buyers_median_up() -> None:
+    """``spend_weight``: of buyers alike spending 10 or 1,000 in turn, the weighted median regression leans to 1,000."""
+    x = {"orders": 2.0, "revenue": 100.0, "days_since_last": 5.0}
+    weighted, alike = ValueModel(spend_weight=0.5), ValueModel()
+    for i in range(3000):
+        for model in (weighted, alike):
+            model.learn_one(x, 10.0 if i % 2 else 1000.0)
+    (_, part), = weighted._parts
+    (_, plain), = alike._parts
+    inputs = weighted._inputs(x)
+    assert part.spend.predict(inputs) > plain.spend.predict(inputs) + 1.0  # log scale: e times more
+    assert part.buys.proba(inputs) == plain.buys.proba(inputs)  # type: ignore[union-attr]
+
+
+def test_bad_ranking_options_are_refused() -> None:
+    """An unknown ranker or weighting, a ranker with money that is no calibration, or a bad spend weight raise ValueError."""
+    with pytest.raises(ValueError, match="ranker among"):
+        ValueModel(ranker="listwise")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="ranker weighting"):
+        ValueModel(ranker="pairwise", ranker_weighting="ndcg")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="calibration"):
+        ValueModel(ranker="pairwise", money="smearing")
+    with pytest.raises(ValueError, match="at least 1"):
+        ValueModel(ranker="pairwise", ranker_pairs=0)
+    with pytest.raises(ValueError, match="spend weight"):
+        ValueModel(spend_weight=0.0)
+
+
+def test_a_checkpoint_from_before_the_ranking_options_predicts_as_it_did() -> None:
+    """A model pickled without the ranker and spend-weight attributes loads with neither and goes on learning alike."""
+    model = ValueModel()
+    for x, y in synthetic(300, seed=10):
+        model.learn_one(x, y)
+    state = copy.deepcopy(model.__dict__)
+    for name in ("ranker", "ranker_weighting", "ranker_pairs", "ranker_buffer", "ranker_learning_rate", "spend_weight",
+                 "_ranker"):
+        del state[name]
+    old = ValueModel.__new__(ValueModel)
+    old.__setstate__(state)
+    x = {"orders": 3.0, "revenue": 120.0, "days_since_last": 20.0}
+    old.learn_one(x, 50.0)
+    model.learn_one(x, 50.0)
+    assert (old.ranker, old.spend_weight) == (None, None) and old.predict_one(x) == model.predict_one(x)
