@@ -180,7 +180,8 @@ def expected_value(
     learned_by
         Who said ``learned``: the model (``"learned"``) or, while the model does not rank better,
         the value rule from the features the model keeps (``"rule"``,
-        :meth:`models.value_model.ValueModel.value_one`).
+        :meth:`models.value_model.ValueModel.value_one`): the recency rule's value, so the chance
+        of buying again in the reasons is the recency rule's too, not the loyalty score.
 
     Examples
     --------
@@ -196,14 +197,18 @@ def expected_value(
     >>> learned = expected_value(facts, now, learned=310.0)
     >>> learned.expected_value, learned.value_source, learned.reasons[-1]
     (310.0, 'learned', 'expected to spend £310 in the next 90 days (learned from what customers spent)')
-    >>> expected_value(facts, now, learned=180.0, learned_by="rule").reasons[-1]
-    'expected to spend £180 in the next 90 days (by the rule: the learned model does not rank better yet)'
+    >>> by_rule = expected_value(facts, now, learned=180.0, learned_by="rule")
+    >>> by_rule.p_source, by_rule.reasons[1], by_rule.reasons[-1]
+    ('recency', '75 % likely to buy again within 90 days', 'expected to spend £180 in the next 90 days (by the rule: the learned model does not rank better yet)')
 
     """
     if not facts.orders or facts.last_order_at is None:
         return None
     source: Literal["loyalty", "recency"]
-    if facts.loyalty is not None:
+    by_rule = learned is not None and learned_by == "rule"
+    # The rule's value (the model does not rank better yet) is the recency rule's, whatever the
+    # loyalty model says: its reasons give the chance it was computed with.
+    if facts.loyalty is not None and not by_rule:
         p = min(max(facts.loyalty, 0.0), 1.0)
         source = "loyalty"
     else:

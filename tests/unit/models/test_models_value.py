@@ -57,6 +57,22 @@ def test_the_loyalty_score_is_used_when_the_profile_has_one() -> None:
     assert doubled.expected_value == pytest.approx(2 * v.expected_value)
 
 
+def test_a_value_by_the_rule_is_the_recency_rules_and_its_reasons_say_its_chance() -> None:
+    """The rule values a customer (the model does not rank better yet): as from the snapshot's features, loyalty aside."""
+    from models.value_features import value_features
+    from models.value_inputs import rule_spend
+
+    facts = dataclasses.replace(buyer(last=150.0), loyalty=0.83)
+    rule = rule_spend(value_features(facts, NOW))
+    v = expected_value(facts, NOW, learned=rule, learned_by="rule")
+    assert v is not None and (v.value_source, v.p_source) == ("rule", "recency")
+    assert v.p_buy_again == p_buy_again(facts, NOW) < 0.83
+    without_loyalty = expected_value(dataclasses.replace(facts, loyalty=None), NOW)
+    assert without_loyalty is not None and v.expected_value == pytest.approx(without_loyalty.expected_value)
+    assert v.reasons == without_loyalty.reasons[:-1] + (
+        without_loyalty.reasons[-1] + " (by the rule: the learned model does not rank better yet)",)
+
+
 def test_without_loyalty_recent_and_frequent_buyers_are_likelier_to_buy_again() -> None:
     """The fallback rule falls with silence and rises with the number of purchase days."""
     silences = [p_buy_again(buyer(last=d), NOW) for d in (5, 30, 90, 180, 290)]
