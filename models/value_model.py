@@ -37,7 +37,8 @@ expected spend of the same snapshot (:func:`models.value_inputs.rule_spend`, wha
 :meth:`ValueModel.value_one` is the money a customer is ranked and shown by: the model's, once
 both progressive scores have :data:`MIN_EVIDENCE` labels in their windows and the model's
 Spearman plus top-decile capture is no worse than the rule's by more than ``1 / sqrt(labels)``
-(about one standard error of a rank correlation: the doubt goes to the model), else the rule's.
+(about one standard error of a rank correlation: the doubt goes to the model), else the rule's;
+once the model ranks, it hands back only when worse by :data:`HAND_BACK` times that.
 On a short history the model has learned from few horizons and ranks worse than the rule (the
 first 200 days of Online Retail II: Spearman 0.44 against the rule's 0.52,
 docs/customers-and-models.md); on the shipped logs' full histories it ranks better. The verdict
@@ -66,6 +67,7 @@ from models.value_ranking import RANKER_WEIGHTINGS, PairwiseRanker, RankerWeight
 
 __all__ = [
     "FEATURE_GROUPS",
+    "HAND_BACK",
     "MIN_EVIDENCE",
     "VERDICT_EVERY",
     "PendingValue",
@@ -74,14 +76,20 @@ __all__ = [
     "ValueModel",
     "due_for_snapshot",
     "value_inputs",
+    "who_ranks",
 ]
 
 _TARGETS = ("log", "two-part", "rank", "tweedie")
 Ranker = Literal["pairwise"]
 _RANKERS = ("pairwise",)
 
-#: Labels both progressive scores need in their windows before the model may rank instead of the rule.
-MIN_EVIDENCE = 200
+#: Labels both progressive scores need in their windows before the model may rank instead of the rule
+#: (fewer, and a verdict flips with the noise of a few hundred labels: CDNOW's sample at 200 and 300).
+MIN_EVIDENCE = 1000
+#: Once the model ranks, it hands back to the rule only when it ranks worse by this many times the
+#: margin: values do not flip between the two with every verdict's noise (the CDNOW master file's
+#: replay flipped 29 times without it, 3 with it; where each log ends up is the same).
+HAND_BACK = 2.0
 #: Labels between two verdicts on who ranks (each ranks the scores' windows once).
 VERDICT_EVERY = 100
 
@@ -116,6 +124,27 @@ def due_for_snapshot(last_snapshot_at: dt.datetime | None, now: dt.datetime, eve
     if last_snapshot_at is None:
         return True
     return (now - last_snapshot_at).total_seconds() >= every_days * DAY
+
+
+def who_ranks(now: ValueSource, lead: float, labels: int) -> ValueSource:
+    """Who ranks next: the model (``"learned"``) or the rule, from the model's ``lead`` over ``labels``.
+
+    ``lead`` is the model's progressive Spearman plus top-decile capture less the rule's, over
+    the same latest ``labels``; the margin is ``1 / sqrt(labels)``, ``HAND_BACK`` times that to
+    hand back once the model ranks; below :data:`MIN_EVIDENCE` labels nothing changes.
+
+    >>> who_ranks("rule", -0.02, 2000), who_ranks("rule", -0.03, 2000)
+    ('learned', 'rule')
+    >>> who_ranks("learned", -0.03, 2000), who_ranks("learned", -0.05, 2000)
+    ('learned', 'rule')
+    >>> who_ranks("rule", 0.5, 999)
+    'rule'
+
+    """
+    if labels < MIN_EVIDENCE:
+        return now
+    margin = (1.0 if now == "rule" else HAND_BACK) / math.sqrt(labels)
+    return "learned" if lead >= -margin else "rule"
 
 
 def tiered(inputs: Mapping[str, float], past_spend: float, threshold: float | None) -> dict[str, float]:
@@ -433,11 +462,8 @@ class ValueModel(LateLabels[PendingValue]):
         return self.predict_one(x) if self._ranked_by == "learned" else self.rule_one(x)
 
     def _take_verdict(self) -> None:
-        n = min(self._score.in_window, self._rule_score.in_window)
-        if n < MIN_EVIDENCE:
-            return
-        lead = self._score.ranking - self._rule_score.ranking
-        self._ranked_by = "learned" if lead >= -1.0 / math.sqrt(n) else "rule"
+        labels = min(self._score.in_window, self._rule_score.in_window)
+        self._ranked_by = who_ranks(self._ranked_by, self._score.ranking - self._rule_score.ranking, labels)
 
     # -- learning -----------------------------------------------------------------------------
 

@@ -259,20 +259,20 @@ def test_the_rule_ranks_until_the_model_ranks_better() -> None:
 
 
 def test_the_rule_keeps_ranking_where_it_ranks_better() -> None:
-    """On labels the rule says exactly, the model's first few hundred predictions rank worse: the rule ranks."""
+    """On labels the rule says exactly, the model's predictions rank worse over its first thousand: the rule ranks."""
     from models.value_inputs import rule_spend
 
-    rows = [(x, rule_spend(x, 1.0)) for x, _ in busy_visitors(400, seed=2)]
+    rows = [(x, rule_spend(x, 1.0)) for x, _ in busy_visitors(1200, seed=2)]
     model = taught(ValueModel(horizon_days=1), rows)
-    assert model.n_learned == 400 and model.rule_score.spearman == pytest.approx(1.0)
+    assert model.n_learned == 1200 and model.rule_score.spearman == pytest.approx(1.0)
     assert model.ranked_by == "rule"
 
 
 def test_a_checkpoint_keeps_who_ranks() -> None:
     """The verdict and the rule's figures survive dump/load; a checkpoint from before them goes on with the model."""
-    model = taught(ValueModel(horizon_days=1), busy_visitors(300, seed=3))
+    model = taught(ValueModel(horizon_days=1), busy_visitors(1000, seed=3))
     restored = checkpoints.load(checkpoints.dump(model), ValueModel)
-    assert (restored.ranked_by, restored.rule_score.n) == (model.ranked_by, model.rule_score.n) == ("learned", 300)
+    assert (restored.ranked_by, restored.rule_score.n) == (model.ranked_by, model.rule_score.n) == ("learned", 1000)
     older = ValueModel()
     del older.__dict__["_rule_score"], older.__dict__["_ranked_by"]
     older.__setstate__(dict(older.__dict__))

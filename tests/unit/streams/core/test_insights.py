@@ -123,7 +123,7 @@ def test_the_learned_value_ranks_every_buyer_as_of_now():
 
     profiles = [(cid, spender(p.orders, p.revenue, (T0 - p.last_order_at).days, refunds=p.refunds,
                               refunded=p.refunded) if p.orders else p) for cid, p in PROFILES]
-    model = taught(ValueModel(), busy_visitors(1000, seed=1))
+    model = taught(ValueModel(), busy_visitors(1200, seed=1))
     assert model.ranked_by == "learned"
     insights = compute(profiles, T0).rescore_value(model)
     assert set(insights.learned) == {"big", "steady", "gone", "refunder"}
