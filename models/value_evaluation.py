@@ -42,7 +42,7 @@ from models.rfm import RFMScorer
 from models.transactions import Transaction
 from models.value import expected_value
 from models.value_metrics import GAIN_SHARES, bootstrap_differences, ranking_scores
-from models.value_model import ValueModel
+from models.value_model import MIN_EVIDENCE, ValueModel
 from models.value_replay import Moment, replay_value
 
 __all__ = ["BASELINES", "evaluate_value", "format_value_report", "ranking_of"]
@@ -245,6 +245,7 @@ def evaluate_value(
             "prequential": learner.score.as_dict(),
             "ranked_by": final.ranked_by[0],
             "rule_prequential": learner.rule_score.as_dict(),
+            "verdict_labels": min(learner.score.in_window, learner.rule_score.in_window),
             "alone": _alone(final, actual),
         },
         "inner": inner,
@@ -284,18 +285,22 @@ def _name(model: ValueModel) -> str:
 
 
 def _ranked_by(model: Mapping[str, Any]) -> str:
-    """Who ranked the customers, and the progressive figures the verdict read (see :class:`ValueModel`)."""
+    """Who ranked the customers, and the progressive figures the verdict read (see :func:`who_ranks`)."""
     ranked_by = model.get("ranked_by", "learned")
     mine, rule = model["prequential"], model.get("rule_prequential")
     if rule is None:
         return "Ranked by: the learned model."
-    figures = (f"progressive Spearman + top 10 % over the last labels {_num(mine['spearman'], 3)} + "
+    labels = int(model.get("verdict_labels", mine["n"]))
+    figures = (f"progressive Spearman + top 10 % over its latest {labels} labels {_num(mine['spearman'], 3)} + "
                f"{pct(mine['top_decile'])} against the value rule's {_num(rule['spearman'], 3)} + {pct(rule['top_decile'])}")
     if ranked_by == "learned":
         return f"Ranked by: the learned model ({figures})."
+    why = (f"the learned model has learned {labels} labels, fewer than the {MIN_EVIDENCE:,} a verdict needs"
+           if labels < MIN_EVIDENCE
+           else f"the learned model does not rank better yet ({figures})")
     alone = model["alone"]
-    return (f"Ranked by: the value rule, as the worker would: the learned model does not rank better yet ({figures}); "
-            f"the model alone would rank with Spearman {_num(alone['spearman'])}, top 10 % {pct(alone['top_decile'])}.")
+    return (f"Ranked by: the value rule, as the worker would: {why}; the learned model alone would rank with "
+            f"Spearman {_num(alone['spearman'])}, top 10 % {pct(alone['top_decile'])}.")
 
 
 def _alone(moment: Moment, actual: np.ndarray) -> dict[str, Any]:

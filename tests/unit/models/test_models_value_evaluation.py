@@ -135,5 +135,5 @@ def test_a_short_log_is_ranked_by_the_rule_as_the_worker_would_and_the_report_sa
     assert (tracker["spearman"], tracker["top_decile"]) == pytest.approx((rule["spearman"], rule["top_decile"]))
     assert set(model["alone"]) == {"spearman", "top_decile"}
     report = format_value_report(result)
-    assert "Ranked by: the value rule, as the worker would" in report
+    assert "Ranked by: the value rule, as the worker would: the learned model has learned " in report
     assert "learned value model (the rule ranks)" in report
