@@ -1,10 +1,12 @@
 """The learned customer value live: a log replayed in event time ranks its customers as the offline evaluation does.
 
-A small purchase log is replayed with ``tracker replay`` into a worker on real Kafka and Redis
+A purchase log is replayed with ``tracker replay`` into a worker on real Kafka and Redis
 (``TRACKER_CLOCK=event``, four partitions, read in whatever order the consumer fetches them);
 its ranking at its last event, over ``GET /customers?order=best``, is then compared with
 :func:`models.value_evaluation.evaluate_value`'s at that moment, and with what ``tracker
-customers`` prints from the same store (without ``TRACKER_CLOCK`` set: one clock).
+customers`` prints from the same store (without ``TRACKER_CLOCK`` set: one clock). Two logs, one
+for each who may rank: a small one of customers who buy as BG/NBD assumes, where the value rule
+ranks better than the model, and the CDNOW sample up to 1998-01-31, where the model does.
 """
 
 from __future__ import annotations
@@ -24,6 +26,7 @@ from harness import wait_until
 CUTOFF_DAY = 420
 LAST_DAY = 540
 START = dt.date(2021, 1, 4)
+CDNOW = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "CDNOW_sample.txt"
 
 
 def cdnow_log(path: Path, customers: int = 260, seed: int = 7) -> list[str]:
@@ -51,14 +54,24 @@ def get(url: str) -> dict:
         return json.load(response)
 
 
+def cdnow_sample(path: Path) -> list[str]:
+    """The CDNOW sample (shared data), copied to ``path``; its lines."""
+    path.write_text(CDNOW.read_text())
+    return [line for line in path.read_text().splitlines() if line.strip()]
+
+
 @pytest.mark.worker(clock="event", insights_max_age_seconds=0, checkpoint_interval_seconds=1.0)
-def test_the_live_ranking_after_a_replay_is_the_offline_evaluations(worker, worker_settings, tmp_path):
-    """Same customers, same order, same predicted values; and tracker customers prints the same from the store."""
+@pytest.mark.parametrize(("log", "cutoff", "ranked_by"), [
+    (cdnow_log, START + dt.timedelta(days=CUTOFF_DAY), "rule"),
+    (cdnow_sample, dt.date(1998, 1, 31), "learned"),
+], ids=["rule-ranks", "model-ranks"])
+def test_the_live_ranking_after_a_replay_is_the_offline_evaluations(log, cutoff, ranked_by, worker, worker_settings,
+                                                                    tmp_path):
+    """Same customers, same order, same predicted values, the same one ranking; and tracker customers prints the same."""
     from models.value_evaluation import evaluate_value
     from streams.demo.run import settings_env
 
-    lines = cdnow_log(tmp_path / "shop.txt")
-    cutoff = START + dt.timedelta(days=CUTOFF_DAY)
+    lines = log(tmp_path / "shop.txt")
     calibration = [line for line in lines if dt.date.fromisoformat(
         f"{line.split()[2][:4]}-{line.split()[2][4:6]}-{line.split()[2][6:]}") <= cutoff]
     (tmp_path / "calibration.txt").write_text("\n".join(calibration) + "\n")
@@ -98,7 +111,7 @@ def test_the_live_ranking_after_a_replay_is_the_offline_evaluations(worker, work
     assert [c for c, _ in ranked] == [c for c, _ in expected]
     assert all(v == pytest.approx(w, rel=1e-9) for (_, v), (_, w) in zip(ranked, expected))
     # Whoever ranks (the model, or the rule while the model does not rank better), the same one live and offline.
-    ranked_by = offline["model"]["ranked_by"]
+    assert offline["model"]["ranked_by"] == ranked_by
     assert all(c["value_source"] == ranked_by for c in get(worker.url("/customers?order=best&limit=5"))["customers"])
     assert worker.metric("tracker_model_ranks", model="value") == float(ranked_by == "learned")
     # The same labels learned, and each snapshot scored as of its own time: the same progressive figures.
