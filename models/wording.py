@@ -32,12 +32,21 @@ def money(amount: float, currency: str = "GBP") -> str:
 def percent(share: float) -> str:
     """A share between 0 and 1 as a whole percentage.
 
+    A share that rounds to 0 or 100 without being it is said as under 1 % or over 99 %:
+    "0 % likely to buy again" reads as a certainty no model has.
+
     Examples
     --------
-    >>> percent(0.921), percent(0.0)
-    ('92 %', '0 %')
+    >>> percent(0.921), percent(0.0), percent(1.0)
+    ('92 %', '0 %', '100 %')
+    >>> percent(0.0004), percent(0.9996)
+    ('under 1 %', 'over 99 %')
 
     """
+    if 0.0 < share < 0.005:
+        return "under 1 %"
+    if 0.995 <= share < 1.0:
+        return "over 99 %"
     return f"{share * 100:.0f} %"
 
 

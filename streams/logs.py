@@ -165,6 +165,26 @@ def quiet_retried_lookups() -> None:
     _filter_once("aiokafka.consumer.group_coordinator", RetriedLookups)
 
 
+class SlowSteps(logging.Filter):
+    """kafka-python's "Task … ran for 0.116s (>0.100s threshold) … blocking the event loop" warnings, dropped.
+
+    kafka-python 3 times each step of its own network thread and warns past 100 ms. On a busy
+    machine that is the thread waiting for the interpreter while the process computes — a replay
+    or the demo parsing its next batch — not a loop that blocks: nothing is lost or retried, and
+    the line ("Other pollers will time out") sends whoever reads it after a fault that is not
+    there. Kept when the tracker logs at debug level.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        slow = str(record.msg).startswith("Task ") and "threshold" in str(record.msg)
+        return not slow or logging.getLogger().isEnabledFor(logging.DEBUG)
+
+
+def quiet_slow_steps() -> None:
+    """Install :class:`SlowSteps` on kafka-python's network selector's logger (once)."""
+    _filter_once("kafka.net.selector", SlowSteps)
+
+
 #: Loggers whose INFO lines are connection chatter: kafka-python's (its package is ``kafka``) says it
 #: bootstraps, connects and closes, some twenty lines at every start and topic check. From warning up
 #: unless the tracker logs at debug level.
@@ -179,11 +199,13 @@ def configure_logging(level: str, stream: IO[str] | None = None) -> logging.Logg
     one line, their newlines escaped); kafka-python's connection chatter from warning up
     (:data:`CHATTY_LOGGERS`); the web server's malformed requests a line each
     (:class:`MalformedRequests`), aiokafka's retried coordinator lookups a warning
-    (:class:`RetriedLookups`). Faust's worker is told not to set up logging of its own
+    (:class:`RetriedLookups`), kafka-python's slow steps of its network thread dropped
+    (:class:`SlowSteps`). Faust's worker is told not to set up logging of its own
     (``override_logging=False``, :func:`streams.worker.app.run`).
     """
     quiet_malformed_requests()
     quiet_retried_lookups()
+    quiet_slow_steps()
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(LogfmtFormatter())
     root = logging.getLogger()

@@ -60,9 +60,12 @@ def json_document(value: Any) -> str:
 
 
 def configure_logging(level: str) -> None:
+    from streams.logs import quiet_slow_steps
+
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
+    quiet_slow_steps()  # a busy replay or demo is not a blocked loop (streams.logs.SlowSteps)
 
 
 def store_of(settings: Settings) -> RedisStore:

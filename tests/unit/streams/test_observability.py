@@ -123,6 +123,19 @@ def test_a_coordinator_lookup_aiokafka_retries_is_a_warning_not_an_error(log_lin
     assert second["level"] == "error"  # not retried: the worker cannot join
 
 
+def test_kafka_python_s_slow_step_warnings_are_left_out_unless_debugging(log_lines: io.StringIO) -> None:
+    """A busy process delays kafka-python's network thread past its 100 ms threshold: not a fault to chase."""
+    selector = logging.getLogger("kafka.net.selector")
+    slow = "Task %r ran for %.3fs (>%.3fs threshold). It is blocking the event loop"
+    selector.warning(slow, "<Task>", 0.116, 0.1)
+    selector.warning("Selector got READ event without reader...")
+    assert [_fields(line)["msg"] for line in log_lines.getvalue().splitlines()] == [
+        "Selector got READ event without reader..."]
+    configure_logging("debug", log_lines)
+    selector.warning(slow, "<Task>", 0.116, 0.1)
+    assert "ran for 0.116s" in log_lines.getvalue()
+
+
 def test_a_badly_formed_call_still_logs_something() -> None:
     """A message whose arguments do not match its conversions is kept, with its arguments."""
     record = logging.LogRecord("tracker", logging.INFO, __file__, 1, "count=%d", ("many",), None)
