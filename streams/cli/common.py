@@ -14,6 +14,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, TypeAlias, TypeVar
 
 from streams.errors import TrackerError
+from streams.logs import quiet_slow_steps
 
 if TYPE_CHECKING:
     from streams.core.insights import Insights
@@ -60,8 +61,6 @@ def json_document(value: Any) -> str:
 
 
 def configure_logging(level: str) -> None:
-    from streams.logs import quiet_slow_steps
-
     logging.basicConfig(
         level=level.upper(), format="%(asctime)s %(levelname)s %(name)s: %(message)s", stream=sys.stderr
     )
